@@ -1,0 +1,73 @@
+//! The use cases' one error type. The server maps each variant to an HTTP status and a stable
+//! problem code exactly once; internal causes are logged there, never shown.
+
+use sala_store::{StoreError, Unique};
+use serde::Serialize;
+
+/// One invalid field: which, a stable code (`invalid_phone`), and a message for people.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("the request is invalid")]
+    Invalid(Vec<FieldError>),
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("{message}")]
+    Forbidden { message: String },
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("{message}")]
+    SignInRefused { code: &'static str, message: String },
+    #[error("internal error: {0}")]
+    Internal(#[source] StoreError),
+}
+
+impl AppError {
+    pub fn invalid(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError { field: field.to_owned(), code, message: message.into() }])
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden { message: message.into() }
+    }
+
+    /// The stable, machine-readable code clients branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) => "validation_failed",
+            Self::NotFound { .. } => "not_found",
+            Self::Conflict { code, .. } | Self::SignInRefused { code, .. } => code,
+            Self::Forbidden { .. } => "forbidden",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Duplicate(rule) => {
+                let (code, message) = match rule {
+                    Unique::TenantSlug => ("tenant_slug_taken", "a tenant with that slug already exists"),
+                    Unique::TenantDomain => ("tenant_domain_taken", "that email domain already belongs to a tenant"),
+                    Unique::UserEmail => ("user_email_taken", "a person with that email already exists"),
+                    Unique::UserGoogleSubject => ("google_account_taken", "that Google account is already linked"),
+                    Unique::RoomName => ("room_name_taken", "a room with that name already exists"),
+                    Unique::ApiKeyHash => ("api_key_collision", "please try again"),
+                };
+                Self::Conflict { code, message: message.to_owned() }
+            }
+            StoreError::NotFound => Self::NotFound { what: "record" },
+            other => Self::Internal(other),
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! Sala's use cases. Each validates its input, checks who may do it, and then makes one store call
+//! that writes the change together with its audit entry. Nothing here knows about HTTP.
+
+pub mod api_keys;
+pub mod context;
+pub mod demo;
+pub mod error;
+pub mod rooms;
+pub mod sessions;
+pub mod sign_in;
+pub mod tenants;
+pub mod tokens;
+pub mod users;
+mod validate;
+
+pub use context::{Context, Principal};
+pub use error::{AppError, FieldError};
+pub use sala_store::Store;
+
+/// Shorthand for a use case's result.
+pub type AppResult<T> = Result<T, AppError>;

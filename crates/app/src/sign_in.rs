@@ -1,0 +1,84 @@
+//! Who a Google sign-in is: a returning person (by Google subject), a known person signing in with
+//! Google for the first time (by email), or a new person of the tenant that owns the domain.
+
+use crate::context::snapshot;
+use crate::{AppError, AppResult, Context, Store};
+use sala_domain::values::clean_name;
+use sala_domain::{Email, Role, User, UserId, now_millis};
+
+/// What a verified ID token says about the person.
+#[derive(Clone, Debug)]
+pub struct GoogleIdentity {
+    pub subject: String,
+    pub email: String,
+    pub email_verified: bool,
+    pub name: Option<String>,
+    /// The Google Workspace domain (`hd` claim), absent for consumer accounts.
+    pub hosted_domain: Option<String>,
+}
+
+pub async fn sign_in_with_google(store: &dyn Store, id: &GoogleIdentity) -> AppResult<User> {
+    if let Some(user) = store.user_by_google_subject(&id.subject).await? {
+        return admit(store, user).await;
+    }
+    if !id.email_verified {
+        return Err(refused("email_not_verified", "Google has not verified this email address."));
+    }
+    let email =
+        Email::parse(&id.email).map_err(|_| refused("invalid_email", "Google sent an unusable email address."))?;
+    // A Workspace account names its domain in `hd`; otherwise the email's domain decides.
+    let domain = id.hosted_domain.as_deref().unwrap_or(email.domain()).to_ascii_lowercase();
+    let Some(tenant) = store.tenant_by_domain(&domain).await? else {
+        return Err(refused(
+            "unknown_domain",
+            &format!("No organization uses Sala with the domain {domain}. Ask your administrator to set it up."),
+        ));
+    };
+    let ctx = Context::system(tenant.id);
+    if let Some(before) = store.user_by_email(tenant.id, &email).await? {
+        let after = User { google_subject: Some(id.subject.clone()), updated_at: now_millis(), ..before.clone() };
+        let audit = ctx.audit("user.google_linked", "user", Some(after.id.0), snapshot(&before), snapshot(&after));
+        store.update_user(&after, &audit).await?;
+        return admit(store, after).await;
+    }
+    let now = now_millis();
+    let name = id
+        .name
+        .as_deref()
+        .and_then(|n| clean_name("name", n, 120).ok())
+        .unwrap_or_else(|| email.as_str().split('@').next().unwrap_or_default().to_owned());
+    let user = User {
+        id: UserId::new(),
+        tenant_id: tenant.id,
+        email,
+        name,
+        phone: None,
+        whatsapp_opt_in: false,
+        role: Role::Member,
+        locale: None,
+        time_zone: None,
+        google_subject: Some(id.subject.clone()),
+        active: true,
+        created_at: now,
+        updated_at: now,
+    };
+    let audit = ctx.audit("user.created", "user", Some(user.id.0), None, snapshot(&user));
+    store.insert_user(&user, &audit).await?;
+    admit(store, user).await
+}
+
+/// Lets an active person in and records the sign-in.
+pub async fn admit(store: &dyn Store, user: User) -> AppResult<User> {
+    if !user.active {
+        return Err(refused("account_deactivated", "Your account has been deactivated. Ask your administrator."));
+    }
+    let ctx = Context::system(user.tenant_id);
+    let mut entry = ctx.audit("user.signed_in", "user", Some(user.id.0), None, None);
+    entry.actor = sala_domain::Actor::User(user.id);
+    store.insert_audit(&entry).await?;
+    Ok(user)
+}
+
+fn refused(code: &'static str, message: &str) -> AppError {
+    AppError::SignInRefused { code, message: message.to_owned() }
+}

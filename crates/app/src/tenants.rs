@@ -1,0 +1,71 @@
+//! Creating tenants: an operator's task (CLI), never an API call.
+
+use crate::context::snapshot;
+use crate::validate::Validator;
+use crate::{AppError, AppResult, Context, Store};
+use sala_domain::values::clean_name;
+use sala_domain::{EmailDomain, Locale, Slug, Tenant, TenantId, TimeZoneName, now_millis};
+
+/// What an operator gives to create a tenant.
+#[derive(Clone, Debug, Default)]
+pub struct NewTenant {
+    pub name: String,
+    /// Derived from the name when absent.
+    pub slug: Option<String>,
+    pub domains: Vec<String>,
+    /// Defaults to Europe/Madrid, the first market's zone.
+    pub time_zone: Option<String>,
+    /// Defaults to Spanish.
+    pub locale: Option<String>,
+}
+
+pub async fn create_tenant(store: &dyn Store, input: NewTenant) -> AppResult<Tenant> {
+    let mut v = Validator::default();
+    let name = v.check("name", clean_name("name", &input.name, 120));
+    let slug = v.check(
+        "slug",
+        match &input.slug {
+            Some(slug) => Slug::parse(slug),
+            None => Slug::from_name(&input.name),
+        },
+    );
+    let domains: Vec<EmailDomain> =
+        input.domains.iter().filter_map(|d| v.check("domains", EmailDomain::parse(d))).collect();
+    if input.domains.is_empty() {
+        v.check::<()>(
+            "domains",
+            Err(sala_domain::ValueError::new("required", "a tenant needs at least one email domain")),
+        );
+    }
+    let time_zone = v.check("time_zone", TimeZoneName::parse(input.time_zone.as_deref().unwrap_or("Europe/Madrid")));
+    let locale = v.check("locale", input.locale.as_deref().map_or(Ok(Locale::Es), Locale::parse));
+    v.finish()?;
+    let (Some(name), Some(slug), Some(time_zone), Some(locale)) = (name, slug, time_zone, locale) else {
+        return Err(AppError::invalid("tenant", "invalid", "invalid tenant"));
+    };
+    let now = now_millis();
+    let tenant = Tenant {
+        id: TenantId::new(),
+        name,
+        slug,
+        email_domains: domains,
+        time_zone,
+        locale,
+        created_at: now,
+        updated_at: now,
+    };
+    let ctx = Context::system(tenant.id);
+    let audit = ctx.audit("tenant.created", "tenant", Some(tenant.id.0), None, snapshot(&tenant));
+    store.insert_tenant(&tenant, &audit).await?;
+    tracing::info!(tenant = %tenant.slug, "tenant created");
+    Ok(tenant)
+}
+
+/// Finds a tenant by slug or id, as operators type it on the command line.
+pub async fn find_tenant(store: &dyn Store, slug_or_id: &str) -> AppResult<Tenant> {
+    let found = match slug_or_id.parse::<TenantId>() {
+        Ok(id) => store.get_tenant(id).await?,
+        Err(_) => store.tenant_by_slug(slug_or_id).await?,
+    };
+    found.ok_or(AppError::NotFound { what: "tenant" })
+}

@@ -1,0 +1,141 @@
+//! People: created by operators, admins or on first Google sign-in; searched for invitations.
+
+use crate::context::snapshot;
+use crate::validate::Validator;
+use crate::{AppError, AppResult, Context, Store};
+use sala_domain::search::fold;
+use sala_domain::values::clean_name;
+use sala_domain::{Email, Locale, Phone, Role, TimeZoneName, User, UserId, now_millis};
+use sala_store::UserQuery;
+
+/// A new person of the context's tenant.
+#[derive(Clone, Debug, Default)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: Option<String>,
+    pub phone: Option<String>,
+    pub whatsapp_opt_in: bool,
+    pub locale: Option<String>,
+    pub time_zone: Option<String>,
+}
+
+pub async fn create_user(store: &dyn Store, ctx: &Context, input: NewUser) -> AppResult<User> {
+    ctx.require_admin()?;
+    let user = build_user(ctx, input)?;
+    let audit = ctx.audit("user.created", "user", Some(user.id.0), None, snapshot(&user));
+    store.insert_user(&user, &audit).await?;
+    Ok(user)
+}
+
+fn build_user(ctx: &Context, input: NewUser) -> AppResult<User> {
+    let mut v = Validator::default();
+    let email = v.check("email", Email::parse(&input.email));
+    let name = v.check("name", clean_name("name", &input.name, 120));
+    let role = v.check("role", input.role.as_deref().map_or(Ok(Role::Member), Role::parse));
+    let phone = v.check_opt("phone", input.phone.as_deref(), Phone::parse);
+    let locale = v.check_opt("locale", input.locale.as_deref(), Locale::parse);
+    let time_zone = v.check_opt("time_zone", input.time_zone.as_deref(), TimeZoneName::parse);
+    if input.whatsapp_opt_in && phone.as_ref().is_some_and(Option::is_none) {
+        v.check::<()>(
+            "whatsapp_opt_in",
+            Err(sala_domain::ValueError::new("phone_required", "WhatsApp needs a phone number")),
+        );
+    }
+    v.finish()?;
+    let (Some(email), Some(name), Some(role), Some(phone), Some(locale), Some(time_zone)) =
+        (email, name, role, phone, locale, time_zone)
+    else {
+        return Err(AppError::invalid("user", "invalid", "invalid person"));
+    };
+    let now = now_millis();
+    Ok(User {
+        id: UserId::new(),
+        tenant_id: ctx.tenant_id(),
+        email,
+        name,
+        phone,
+        whatsapp_opt_in: input.whatsapp_opt_in,
+        role,
+        locale,
+        time_zone,
+        google_subject: None,
+        active: true,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+/// A change to a person. `None` leaves a field as it is; `Some("")` clears an optional one.
+#[derive(Clone, Debug, Default)]
+pub struct UserChanges {
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub phone: Option<String>,
+    pub whatsapp_opt_in: Option<bool>,
+    pub locale: Option<String>,
+    pub time_zone: Option<String>,
+    pub active: Option<bool>,
+}
+
+/// People may change their own name, phone, WhatsApp choice, language and zone; admins may also
+/// change roles and deactivate.
+pub async fn update_user(store: &dyn Store, ctx: &Context, id: UserId, changes: UserChanges) -> AppResult<User> {
+    let before = get_user(store, ctx, id).await?;
+    let is_self = ctx.user().is_some_and(|u| u.id == id);
+    if !is_self {
+        ctx.require_admin()?;
+    }
+    if (changes.role.is_some() || changes.active.is_some()) && !ctx.can_administer() {
+        return Err(AppError::forbidden("only an administrator may change roles or deactivate people"));
+    }
+    let mut after = before.clone();
+    let mut v = Validator::default();
+    if let Some(name) = &changes.name {
+        after.name = v.check("name", clean_name("name", name, 120)).unwrap_or_default();
+    }
+    if let Some(role) = &changes.role {
+        after.role = v.check("role", Role::parse(role)).unwrap_or(before.role);
+    }
+    if let Some(phone) = changes.phone.as_deref() {
+        after.phone = v.check_opt("phone", Some(phone), Phone::parse).flatten();
+    }
+    if let Some(locale) = changes.locale.as_deref() {
+        after.locale = v.check_opt("locale", Some(locale), Locale::parse).flatten();
+    }
+    if let Some(zone) = changes.time_zone.as_deref() {
+        after.time_zone = v.check_opt("time_zone", Some(zone), TimeZoneName::parse).flatten();
+    }
+    after.whatsapp_opt_in = changes.whatsapp_opt_in.unwrap_or(before.whatsapp_opt_in) && after.phone.is_some();
+    after.active = changes.active.unwrap_or(before.active);
+    v.finish()?;
+    if is_self && before.is_admin() && !after.is_admin() {
+        return Err(AppError::Conflict {
+            code: "last_admin",
+            message: "you cannot remove your own administrator role".to_owned(),
+        });
+    }
+    after.updated_at = now_millis();
+    let audit = ctx.audit("user.updated", "user", Some(id.0), snapshot(&before), snapshot(&after));
+    store.update_user(&after, &audit).await?;
+    Ok(after)
+}
+
+pub async fn get_user(store: &dyn Store, ctx: &Context, id: UserId) -> AppResult<User> {
+    store.get_user(ctx.tenant_id(), id).await?.ok_or(AppError::NotFound { what: "user" })
+}
+
+/// People of the tenant whose name or email contains the text, ignoring accents and case.
+pub async fn search_users(store: &dyn Store, ctx: &Context, text: &str, limit: u32) -> AppResult<Vec<User>> {
+    if text.chars().count() > 100 {
+        return Err(AppError::invalid("q", "too_long", "the search text must be at most 100 characters"));
+    }
+    let query = UserQuery { text: fold(text), limit: limit.clamp(1, 100), include_inactive: false };
+    Ok(store.search_users(ctx.tenant_id(), &query).await?)
+}
+
+/// Finds a person by email, as operators type it on the command line.
+pub async fn find_by_email(store: &dyn Store, ctx: &Context, email: &str) -> AppResult<User> {
+    let email = Email::parse(email).map_err(|e| AppError::invalid("email", e.code, e.message))?;
+    store.user_by_email(ctx.tenant_id(), &email).await?.ok_or(AppError::NotFound { what: "user" })
+}

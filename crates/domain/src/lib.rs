@@ -1,0 +1,30 @@
+//! Sala's domain: the types a meeting-room booking service talks about and the rules they obey.
+//!
+//! Everything here is pure: no IO, no async, no SQL. Values that can be invalid (an email, a phone
+//! number, a time zone, a capacity) are newtypes that can only be built through `parse`, so the
+//! layers above never hold an unchecked one.
+
+pub mod audit;
+pub mod auth;
+pub mod ids;
+pub mod room;
+pub mod search;
+pub mod tenant;
+pub mod user;
+pub mod values;
+
+pub use audit::{Actor, AuditEntry};
+pub use auth::{ApiKey, LoginFlow, Session};
+pub use ids::{ApiKeyId, AuditId, RoomId, TenantId, UserId};
+pub use room::{BookableHours, Equipment, Room, RoomKind};
+pub use tenant::Tenant;
+pub use user::{Role, User};
+pub use values::{Email, EmailDomain, Locale, Phone, Slug, TimeZoneName, ValueError};
+
+/// An instant as the store keeps it: Unix milliseconds, UTC.
+pub type Millis = i64;
+
+/// The current instant in Unix milliseconds.
+pub fn now_millis() -> Millis {
+    jiff::Timestamp::now().as_millisecond()
+}

@@ -1,0 +1,17 @@
+//! A tenant: one company sharing the installation, with its email domains and defaults.
+
+use crate::{EmailDomain, Locale, Millis, Slug, TenantId, TimeZoneName};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub name: String,
+    pub slug: Slug,
+    /// People whose verified Google email (or Workspace `hd`) is in one of these domains sign in here.
+    pub email_domains: Vec<EmailDomain>,
+    pub time_zone: TimeZoneName,
+    pub locale: Locale,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}

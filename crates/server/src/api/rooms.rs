@@ -1,0 +1,202 @@
+//! `/rooms`: everyone in the tenant lists and reads rooms; admins create, change and deactivate.
+
+use crate::auth::Caller;
+use crate::extract::{ApiJson, ApiQuery, PathId};
+use crate::problem::{ApiResult, Problem};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use sala_app::rooms::{self, NewRoom, RoomChanges};
+use sala_domain::{BookableHours, Room, RoomId};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_rooms, create_room)).routes(routes!(
+        get_room,
+        update_room,
+        deactivate_room
+    ))
+}
+
+/// When a room may be booked, in the organization's time zone.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"days": ["mon", "tue", "wed", "thu", "fri"], "opens": "08:00", "closes": "20:00"}))]
+pub struct HoursBody {
+    /// `mon` … `sun`.
+    days: Vec<String>,
+    /// `HH:MM`.
+    opens: String,
+    closes: String,
+}
+
+/// A room as the API shows it.
+#[derive(Serialize, ToSchema)]
+pub struct RoomView {
+    #[schema(value_type = String, format = Uuid)]
+    id: RoomId,
+    name: String,
+    capacity: u32,
+    location: Option<String>,
+    equipment: Vec<String>,
+    /// `physical` or `virtual`.
+    kind: String,
+    /// The room's Google resource calendar, when it has one.
+    google_calendar: Option<String>,
+    active: bool,
+    #[schema(value_type = Option<HoursBody>)]
+    bookable_hours: Option<BookableHours>,
+    /// RFC 3339.
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<Room> for RoomView {
+    fn from(r: Room) -> Self {
+        Self {
+            id: r.id,
+            name: r.name,
+            capacity: r.capacity,
+            location: r.location,
+            equipment: r.equipment.into_iter().map(String::from).collect(),
+            kind: r.kind.as_str().to_owned(),
+            google_calendar: r.google_calendar.map(String::from),
+            active: r.active,
+            bookable_hours: r.bookable_hours,
+            created_at: rfc3339(r.created_at),
+            updated_at: rfc3339(r.updated_at),
+        }
+    }
+}
+
+/// Unix milliseconds as RFC 3339 UTC.
+pub(crate) fn rfc3339(millis: i64) -> String {
+    jiff::Timestamp::from_millisecond(millis).map(|t| t.to_string()).unwrap_or_default()
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListRoomsQuery {
+    /// Admins only: include deactivated rooms.
+    #[serde(default)]
+    include_inactive: bool,
+}
+
+/// List the rooms of your organization, by name.
+#[utoipa::path(get, path = "/rooms", tag = "rooms", params(ListRoomsQuery),
+    responses((status = 200, body = Vec<RoomView>), (status = 401, body = Problem)))]
+async fn list_rooms(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    ApiQuery(q): ApiQuery<ListRoomsQuery>,
+) -> ApiResult<Json<Vec<RoomView>>> {
+    let rooms = rooms::list_rooms(state.store(), &ctx, q.include_inactive).await?;
+    Ok(Json(rooms.into_iter().map(RoomView::from).collect()))
+}
+
+/// Get one room.
+#[utoipa::path(get, path = "/rooms/{id}", tag = "rooms", params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = RoomView), (status = 400, body = Problem), (status = 404, body = Problem)))]
+async fn get_room(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    PathId(id): PathId<RoomId>,
+) -> ApiResult<Json<RoomView>> {
+    Ok(Json(rooms::get_room(state.store(), &ctx, id).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Sala Atlántico", "capacity": 12, "location": "Planta 1",
+    "equipment": ["projector", "video-conference"], "kind": "physical",
+    "bookable_hours": {"days": ["mon", "tue", "wed", "thu", "fri"], "opens": "08:00", "closes": "20:00"}}))]
+pub struct CreateRoomBody {
+    name: String,
+    capacity: i64,
+    location: Option<String>,
+    #[serde(default)]
+    equipment: Vec<String>,
+    /// `physical` (default) or `virtual`.
+    kind: Option<String>,
+    google_calendar: Option<String>,
+    #[schema(value_type = Option<HoursBody>)]
+    bookable_hours: Option<BookableHours>,
+}
+
+/// Create a room (admins).
+#[utoipa::path(post, path = "/rooms", tag = "rooms", request_body = CreateRoomBody,
+    responses((status = 201, body = RoomView), (status = 403, body = Problem), (status = 409, body = Problem),
+              (status = 422, body = Problem)))]
+async fn create_room(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    ApiJson(body): ApiJson<CreateRoomBody>,
+) -> ApiResult<(StatusCode, Json<RoomView>)> {
+    let input = NewRoom {
+        name: body.name,
+        capacity: body.capacity,
+        location: body.location,
+        equipment: body.equipment,
+        kind: body.kind,
+        google_calendar: body.google_calendar,
+        bookable_hours: body.bookable_hours,
+    };
+    let room = rooms::create_room(state.store(), &ctx, input).await?;
+    Ok((StatusCode::CREATED, Json(room.into())))
+}
+
+/// Fields to change; absent fields stay as they are, `null` clears an optional one.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRoomBody {
+    name: Option<String>,
+    capacity: Option<i64>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    location: Option<Option<String>>,
+    equipment: Option<Vec<String>>,
+    kind: Option<String>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    google_calendar: Option<Option<String>>,
+    active: Option<bool>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<HoursBody>)]
+    bookable_hours: Option<Option<BookableHours>>,
+}
+
+/// Change a room (admins). `"active": true` brings a deactivated room back.
+#[utoipa::path(patch, path = "/rooms/{id}", tag = "rooms", params(("id" = String, Path, format = Uuid)),
+    request_body = UpdateRoomBody,
+    responses((status = 200, body = RoomView), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn update_room(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    PathId(id): PathId<RoomId>,
+    ApiJson(body): ApiJson<UpdateRoomBody>,
+) -> ApiResult<Json<RoomView>> {
+    let changes = RoomChanges {
+        name: body.name,
+        capacity: body.capacity,
+        location: body.location.map(Option::unwrap_or_default),
+        equipment: body.equipment,
+        kind: body.kind,
+        google_calendar: body.google_calendar.map(Option::unwrap_or_default),
+        active: body.active,
+        clear_bookable_hours: matches!(body.bookable_hours, Some(None)),
+        bookable_hours: body.bookable_hours.flatten(),
+    };
+    Ok(Json(rooms::update_room(state.store(), &ctx, id, changes).await?.into()))
+}
+
+/// Deactivate a room (admins): it stays in history but takes no new bookings.
+#[utoipa::path(delete, path = "/rooms/{id}", tag = "rooms", params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = RoomView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn deactivate_room(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    PathId(id): PathId<RoomId>,
+) -> ApiResult<Json<RoomView>> {
+    Ok(Json(rooms::deactivate_room(state.store(), &ctx, id).await?.into()))
+}

@@ -1,0 +1,168 @@
+//! `/users`: search people of the tenant (for invitations); admins add and change people.
+
+use super::rooms::rfc3339;
+use crate::auth::Caller;
+use crate::extract::{ApiJson, ApiQuery, PathId};
+use crate::problem::{ApiResult, Problem};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use sala_app::users::{self, NewUser, UserChanges};
+use sala_domain::{User, UserId};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(search_users, create_user)).routes(routes!(get_user, update_user))
+}
+
+/// A person as the API shows them.
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    #[schema(value_type = String, format = Uuid)]
+    id: UserId,
+    email: String,
+    name: String,
+    /// `admin` or `member`.
+    role: String,
+    /// E.164, e.g. `+34612345678`.
+    phone: Option<String>,
+    whatsapp_opt_in: bool,
+    /// `es` or `en`; absent: the organization's default.
+    locale: Option<String>,
+    time_zone: Option<String>,
+    active: bool,
+    created_at: String,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id,
+            email: u.email.into(),
+            name: u.name,
+            role: u.role.as_str().to_owned(),
+            phone: u.phone.map(String::from),
+            whatsapp_opt_in: u.whatsapp_opt_in,
+            locale: u.locale.map(|l| l.as_str().to_owned()),
+            time_zone: u.time_zone.map(String::from),
+            active: u.active,
+            created_at: rfc3339(u.created_at),
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct SearchQuery {
+    /// Part of a name or email; accents and case do not matter ("maria" finds "María").
+    #[serde(default)]
+    q: String,
+    /// At most this many (1-100, default 20).
+    limit: Option<u32>,
+}
+
+/// Search the people of your organization.
+#[utoipa::path(get, path = "/users", tag = "users", params(SearchQuery),
+    responses((status = 200, body = Vec<UserView>), (status = 401, body = Problem), (status = 422, body = Problem)))]
+async fn search_users(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    ApiQuery(q): ApiQuery<SearchQuery>,
+) -> ApiResult<Json<Vec<UserView>>> {
+    let found = users::search_users(state.store(), &ctx, &q.q, q.limit.unwrap_or(20)).await?;
+    Ok(Json(found.into_iter().map(UserView::from).collect()))
+}
+
+/// Get one person.
+#[utoipa::path(get, path = "/users/{id}", tag = "users", params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = UserView), (status = 404, body = Problem)))]
+async fn get_user(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    PathId(id): PathId<UserId>,
+) -> ApiResult<Json<UserView>> {
+    Ok(Json(users::get_user(state.store(), &ctx, id).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "maria@acme.test", "name": "María López", "role": "member",
+    "phone": "+34 612 345 602", "whatsapp_opt_in": true}))]
+pub struct CreateUserBody {
+    email: String,
+    name: String,
+    /// `member` (default) or `admin`.
+    role: Option<String>,
+    /// International format; stored as E.164.
+    phone: Option<String>,
+    #[serde(default)]
+    whatsapp_opt_in: bool,
+    locale: Option<String>,
+    time_zone: Option<String>,
+}
+
+/// Add a person (admins).
+#[utoipa::path(post, path = "/users", tag = "users", request_body = CreateUserBody,
+    responses((status = 201, body = UserView), (status = 403, body = Problem), (status = 409, body = Problem),
+              (status = 422, body = Problem)))]
+async fn create_user(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    ApiJson(body): ApiJson<CreateUserBody>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
+    let input = NewUser {
+        email: body.email,
+        name: body.name,
+        role: body.role,
+        phone: body.phone,
+        whatsapp_opt_in: body.whatsapp_opt_in,
+        locale: body.locale,
+        time_zone: body.time_zone,
+    };
+    let user = users::create_user(state.store(), &ctx, input).await?;
+    Ok((StatusCode::CREATED, Json(user.into())))
+}
+
+/// Fields to change; absent fields stay, `null` clears an optional one.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserBody {
+    name: Option<String>,
+    /// Admins only.
+    role: Option<String>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    phone: Option<Option<String>>,
+    whatsapp_opt_in: Option<bool>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    locale: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    time_zone: Option<Option<String>>,
+    /// Admins only.
+    active: Option<bool>,
+}
+
+/// Change a person: yourself, or anyone if you are an admin.
+#[utoipa::path(patch, path = "/users/{id}", tag = "users", params(("id" = String, Path, format = Uuid)),
+    request_body = UpdateUserBody,
+    responses((status = 200, body = UserView), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem)))]
+async fn update_user(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    PathId(id): PathId<UserId>,
+    ApiJson(body): ApiJson<UpdateUserBody>,
+) -> ApiResult<Json<UserView>> {
+    let changes = UserChanges {
+        name: body.name,
+        role: body.role,
+        phone: body.phone.map(Option::unwrap_or_default),
+        whatsapp_opt_in: body.whatsapp_opt_in,
+        locale: body.locale.map(Option::unwrap_or_default),
+        time_zone: body.time_zone.map(Option::unwrap_or_default),
+        active: body.active,
+    };
+    Ok(Json(users::update_user(state.store(), &ctx, id, changes).await?.into()))
+}

@@ -1,0 +1,47 @@
+//! Who is calling the API: an API key (`Authorization: Bearer sala_...`) or, for the web UI's own
+//! calls, a session cookie plus the CSRF token in `X-CSRF-Token` on anything that changes state.
+
+use super::{context_for, cookies, csrf};
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use sala_app::{AppError, Context, Principal};
+
+/// The authenticated caller, as a use-case context.
+pub struct Caller(pub Context);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let unauthenticated = || Problem::from(ApiError(AppError::Unauthenticated));
+        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+            let secret = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .ok_or_else(unauthenticated)?;
+            let key = sala_app::api_keys::authenticate(state.store(), secret).await.map_err(ApiError)?;
+            return Ok(Self(context_for(parts, Principal::ApiKey(key))));
+        }
+        let token = cookies::read(&parts.headers, cookies::SESSION).ok_or_else(unauthenticated)?;
+        let user = sala_app::sessions::resolve_session(state.store(), &token)
+            .await
+            .map_err(ApiError)?
+            .ok_or_else(unauthenticated)?;
+        if !parts.method.is_safe() {
+            let submitted = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            if !csrf::verify(&parts.headers, submitted, &state.settings.base_url) {
+                return Err(Problem::new(
+                    StatusCode::FORBIDDEN,
+                    "csrf_failed",
+                    "Send the page's CSRF token in the X-CSRF-Token header.",
+                ));
+            }
+        }
+        Ok(Self(context_for(parts, Principal::User(user))))
+    }
+}

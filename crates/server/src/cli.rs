@@ -1,0 +1,364 @@
+//! The command line: `sala serve`, `sala migrate`, and the operator's `tenant`, `user`, `room` and
+//! `api-key` commands. Every command reads the same settings as the server.
+
+use crate::config::{LogFormat, Settings};
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use sala_app::Context;
+use sala_domain::BookableHours;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "sala",
+    version,
+    about = "Sala: meeting-room booking for companies.",
+    long_about = "Sala: meeting-room booking for companies.\n\n\
+        Settings come from SALA_* environment variables and an optional TOML file (--config); \
+        the README lists every one. With no settings at all, `sala serve --dev` runs on SQLite \
+        under ./sala-data with a demo organization and a dev login at http://127.0.0.1:8080."
+)]
+struct Cli {
+    /// A TOML file with settings (keys as the SALA_* variables, lower-case, without the prefix).
+    #[arg(long, global = true, env = "SALA_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (pages and API).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit (serve also applies them at start).
+    Migrate,
+    /// Manage organizations (tenants).
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Manage people of an organization.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage rooms of an organization.
+    #[command(subcommand)]
+    Room(RoomCommand),
+    /// Manage API keys for other systems (CRM, attendance).
+    #[command(subcommand, name = "api-key")]
+    ApiKey(ApiKeyCommand),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Dev mode: dev login, a demo organization (Acme, acme.test), messages to the dev outbox.
+    #[arg(long)]
+    dev: bool,
+    /// Address to listen on (overrides SALA_LISTEN).
+    #[arg(long)]
+    listen: Option<std::net::SocketAddr>,
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Create an organization.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// An email domain whose people sign in here; repeat for several.
+        #[arg(long = "domain", required = true)]
+        domains: Vec<String>,
+        /// Short name for URLs; derived from the name when absent.
+        #[arg(long)]
+        slug: Option<String>,
+        /// IANA time zone [default: Europe/Madrid].
+        #[arg(long)]
+        time_zone: Option<String>,
+        /// es or en [default: es].
+        #[arg(long)]
+        locale: Option<String>,
+    },
+    /// List organizations.
+    List,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a person to an organization.
+    Create {
+        /// The organization's slug or id.
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin or member.
+        #[arg(long, default_value = "member")]
+        role: String,
+        /// Phone in international format, for WhatsApp.
+        #[arg(long)]
+        phone: Option<String>,
+        /// The person agreed to WhatsApp messages (needs --phone).
+        #[arg(long)]
+        whatsapp: bool,
+        /// es or en; absent: the organization's language.
+        #[arg(long)]
+        locale: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RoomCommand {
+    /// Add a room.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        capacity: i64,
+        /// Building and floor, e.g. "Planta 2".
+        #[arg(long)]
+        location: Option<String>,
+        /// Comma-separated tags, e.g. projector,whiteboard.
+        #[arg(long, value_delimiter = ',')]
+        equipment: Vec<String>,
+        /// A virtual room (video call only).
+        #[arg(long = "virtual")]
+        is_virtual: bool,
+        /// The room's Google resource calendar email.
+        #[arg(long)]
+        google_calendar: Option<String>,
+        /// When it may be booked, e.g. "mon-fri 08:00-20:00" (absent: any time).
+        #[arg(long)]
+        hours: Option<String>,
+    },
+    /// List rooms.
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Create a key; it is printed once and only its hash is stored.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        /// What the key is for, e.g. "CRM".
+        #[arg(long)]
+        name: String,
+    },
+    /// List keys (never the secrets).
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Revoke a key: it stops working at once.
+    Revoke {
+        #[arg(long)]
+        tenant: String,
+        /// The key's id (from `api-key list`).
+        id: String,
+    },
+}
+
+/// Parses arguments, loads settings, runs the command; errors are printed for people.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Command::Serve(args) = &cli.command {
+        settings.dev |= args.dev;
+        settings.listen = args.listen.unwrap_or(settings.listen);
+    }
+    let settings = match settings.finish() {
+        Ok(s) => s,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(settings.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SALA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    if settings.database_url.is_none() {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("cannot create data folder {}", settings.data_dir.display()))?;
+    }
+    let store = sala_store::connect(&settings.database_url())
+        .await
+        .with_context(|| "cannot open the database (SALA_DATABASE_URL)".to_owned())?;
+    let s = store.as_ref();
+    match command {
+        Command::Serve(_) => serve(store, settings).await,
+        Command::Migrate => {
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Tenant(TenantCommand::Create { name, domains, slug, time_zone, locale }) => {
+            let input = sala_app::tenants::NewTenant { name, slug, domains, time_zone, locale };
+            let t = sala_app::tenants::create_tenant(s, input).await.map_err(explain)?;
+            println!("created tenant {} ({}) id={}", t.name, t.slug, t.id);
+            Ok(())
+        }
+        Command::Tenant(TenantCommand::List) => {
+            for t in s.list_tenants().await? {
+                let domains: Vec<&str> = t.email_domains.iter().map(|d| d.as_str()).collect();
+                println!("{}\t{}\t{}\t{}", t.id, t.slug, t.name, domains.join(","));
+            }
+            Ok(())
+        }
+        Command::User(UserCommand::Create { tenant, email, name, role, phone, whatsapp, locale }) => {
+            let ctx = tenant_context(s, &tenant).await?;
+            let input = sala_app::users::NewUser {
+                email,
+                name,
+                role: Some(role),
+                phone,
+                whatsapp_opt_in: whatsapp,
+                locale,
+                time_zone: None,
+            };
+            let u = sala_app::users::create_user(s, &ctx, input).await.map_err(explain)?;
+            println!("created {} {} <{}> id={}", u.role.as_str(), u.name, u.email, u.id);
+            Ok(())
+        }
+        Command::Room(RoomCommand::Create {
+            tenant,
+            name,
+            capacity,
+            location,
+            equipment,
+            is_virtual,
+            google_calendar,
+            hours,
+        }) => {
+            let ctx = tenant_context(s, &tenant).await?;
+            let bookable_hours = hours
+                .map(|h| BookableHours::parse_compact(&h))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--hours: {e}"))?;
+            let input = sala_app::rooms::NewRoom {
+                name,
+                capacity,
+                location,
+                equipment,
+                kind: Some(if is_virtual { "virtual" } else { "physical" }.to_owned()),
+                google_calendar,
+                bookable_hours,
+            };
+            let r = sala_app::rooms::create_room(s, &ctx, input).await.map_err(explain)?;
+            println!("created room {} (capacity {}) id={}", r.name, r.capacity, r.id);
+            Ok(())
+        }
+        Command::Room(RoomCommand::List { tenant }) => {
+            let ctx = tenant_context(s, &tenant).await?;
+            for r in sala_app::rooms::list_rooms(s, &ctx, true).await.map_err(explain)? {
+                let state = if r.active { "active" } else { "inactive" };
+                println!("{}\t{}\t{}\t{}", r.id, r.name, r.capacity, state);
+            }
+            Ok(())
+        }
+        Command::ApiKey(ApiKeyCommand::Create { tenant, name }) => {
+            let ctx = tenant_context(s, &tenant).await?;
+            let created = sala_app::api_keys::create_api_key(s, &ctx, &name).await.map_err(explain)?;
+            eprintln!(
+                "created API key {} id={}; copy it now, it is not shown again:",
+                created.key.name, created.key.id
+            );
+            println!("{}", created.secret);
+            Ok(())
+        }
+        Command::ApiKey(ApiKeyCommand::List { tenant }) => {
+            let ctx = tenant_context(s, &tenant).await?;
+            for k in sala_app::api_keys::list_api_keys(s, &ctx).await.map_err(explain)? {
+                let state = if k.is_active() { "active" } else { "revoked" };
+                println!("{}\t{}…\t{}\t{}", k.id, k.prefix, k.name, state);
+            }
+            Ok(())
+        }
+        Command::ApiKey(ApiKeyCommand::Revoke { tenant, id }) => {
+            let ctx = tenant_context(s, &tenant).await?;
+            let id = id.parse().map_err(|_| anyhow::anyhow!("'{id}' is not a key id (see `sala api-key list`)"))?;
+            let k = sala_app::api_keys::revoke_api_key(s, &ctx, id).await.map_err(explain)?;
+            println!("revoked API key {} ({})", k.name, k.id);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(store: std::sync::Arc<dyn sala_app::Store>, settings: Settings) -> anyhow::Result<()> {
+    let secret_key = settings.load_or_create_secret_key()?;
+    if settings.dev {
+        sala_app::demo::seed_demo(store.as_ref()).await.map_err(explain)?;
+        tracing::warn!("dev mode: dev login is on and anyone can sign in as a demo person");
+    }
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    tracing::info!(url = %settings.base_url, database = %redact_url(&settings.database_url()), dev = settings.dev, "sala is listening");
+    let state = crate::state::AppState::new(store, settings, secret_key)?;
+    crate::serve(listener, state, crate::shutdown_signal()).await?;
+    Ok(())
+}
+
+/// The tenant named on the command line, as an operator context.
+async fn tenant_context(store: &dyn sala_app::Store, slug_or_id: &str) -> anyhow::Result<Context> {
+    let tenant = sala_app::tenants::find_tenant(store, slug_or_id)
+        .await
+        .map_err(|_| anyhow::anyhow!("no tenant '{slug_or_id}' (see `sala tenant list`)"))?;
+    Ok(Context::system(tenant.id))
+}
+
+/// Use-case errors as a person at a terminal wants them: every invalid field on its own line.
+fn explain(err: sala_app::AppError) -> anyhow::Error {
+    match err {
+        sala_app::AppError::Invalid(fields) => {
+            let lines: Vec<String> = fields.iter().map(|f| format!("  {}: {}", f.field, f.message)).collect();
+            anyhow::anyhow!("invalid input:\n{}", lines.join("\n"))
+        }
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+/// A database URL without its password, for logs.
+fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,168 @@
+//! Typed configuration, built once at start: defaults, then an optional TOML file, then `SALA_*`
+//! environment variables. Secrets are wrapped so `Debug` and logs never print them.
+
+use anyhow::Context as _;
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Google's OpenID issuer; tests point `SALA_GOOGLE_ISSUER` at their own provider.
+pub const GOOGLE_ISSUER: &str = "https://accounts.google.com";
+
+/// A value that must not appear in logs.
+#[derive(Clone, Deserialize, Default, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Every setting, with its default. The README lists them all.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Settings {
+    /// Where files live when nothing else says: the SQLite database and the generated secret key.
+    pub data_dir: PathBuf,
+    /// `sqlite:PATH` or `postgres://...`. Default: `sqlite:<data_dir>/sala.db`.
+    pub database_url: Option<String>,
+    pub listen: SocketAddr,
+    /// The address people reach Sala at; used for redirects, links and cookie security.
+    pub base_url: String,
+    /// 32 bytes as hex. Generated into `<data_dir>/secret.key` on first run when unset.
+    pub secret_key: Option<Secret>,
+    /// Dev mode: dev login, demo tenant, dev outbox. Never on unless asked.
+    pub dev: bool,
+    pub google_client_id: Option<String>,
+    pub google_client_secret: Option<Secret>,
+    pub google_issuer: String,
+    pub log_format: LogFormat,
+    /// How long a browser stays signed in.
+    pub session_hours: u64,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Settings {
+    /// Loads defaults, then `file` (TOML) if given, then `SALA_*` variables.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut builder = config::Config::builder()
+            .set_default("data_dir", "sala-data")?
+            .set_default("listen", "127.0.0.1:8080")?
+            .set_default("base_url", "")?
+            .set_default("dev", false)?
+            .set_default("google_issuer", GOOGLE_ISSUER)?
+            .set_default("log_format", "text")?
+            .set_default("session_hours", 24 * 14)?
+            .set_default("max_body_bytes", 256 * 1024)?;
+        if let Some(file) = file {
+            builder = builder.add_source(config::File::from(file).format(config::FileFormat::Toml).required(true));
+        }
+        builder = builder.add_source(config::Environment::with_prefix("SALA").try_parsing(true));
+        let settings: Settings = builder
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .context("invalid configuration (see the README's settings table)")?;
+        Ok(settings)
+    }
+
+    /// Fills what derives from other settings (the base URL from the listen address) and checks
+    /// it. Call after command-line overrides.
+    pub fn finish(mut self) -> anyhow::Result<Self> {
+        if self.base_url.is_empty() {
+            self.base_url = format!("http://{}", self.listen);
+        }
+        self.base_url = self.base_url.trim_end_matches('/').to_owned();
+        let url = url::Url::parse(&self.base_url)
+            .with_context(|| format!("SALA_BASE_URL {:?} is not a URL", self.base_url))?;
+        anyhow::ensure!(matches!(url.scheme(), "http" | "https"), "SALA_BASE_URL must start with http:// or https://");
+        Ok(self)
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| format!("sqlite:{}", self.data_dir.join("sala.db").display()))
+    }
+
+    /// Cookies get `Secure` when people reach us over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+
+    /// Google sign-in is offered only when both client id and secret are set.
+    pub fn google_enabled(&self) -> bool {
+        self.google_client_id.as_deref().is_some_and(|id| !id.is_empty())
+            && self.google_client_secret.as_ref().is_some_and(|s| !s.expose().is_empty())
+    }
+
+    /// The secret key: from settings, else from `<data_dir>/secret.key`, generated there if absent.
+    pub fn load_or_create_secret_key(&self) -> anyhow::Result<[u8; 32]> {
+        if let Some(key) = &self.secret_key {
+            return parse_key(key.expose()).context("SALA_SECRET_KEY must be 64 hex characters (32 bytes)");
+        }
+        let path = self.data_dir.join("secret.key");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            return parse_key(text.trim()).with_context(|| format!("{} is not a valid key", path.display()));
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create data folder {}", self.data_dir.display()))?;
+        let mut key = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut key);
+        write_private(&path, &hex::encode(key))?;
+        tracing::info!(path = %path.display(), "generated a new secret key");
+        Ok(key)
+    }
+}
+
+fn parse_key(text: &str) -> anyhow::Result<[u8; 32]> {
+    let bytes = hex::decode(text)?;
+    bytes.try_into().map_err(|_| anyhow::anyhow!("wrong length"))
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(contents.as_bytes())?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = Secret::new("hunter2");
+        assert_eq!(format!("{s:?}"), "[redacted]");
+    }
+
+    #[test]
+    fn keys_parse_from_hex() {
+        assert!(parse_key(&"ab".repeat(32)).is_ok());
+        assert!(parse_key("abcd").is_err());
+        assert!(parse_key(&"zz".repeat(32)).is_err());
+    }
+}

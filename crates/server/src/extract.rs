@@ -1,0 +1,75 @@
+//! Extractors whose rejections speak our problem format: JSON bodies, path ids, query strings.
+
+use crate::problem::Problem;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use std::str::FromStr;
+
+/// `Json<T>` with problem+json rejections: 400 `invalid_json`, 413 `payload_too_large`,
+/// 415 `unsupported_media_type`, 422 `invalid_body`.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(json_problem(&rejection)),
+        }
+    }
+}
+
+fn json_problem(rejection: &JsonRejection) -> Problem {
+    let status = rejection.status();
+    let (code, detail) = match rejection {
+        JsonRejection::JsonSyntaxError(_) => ("invalid_json", "The request body is not valid JSON.".to_owned()),
+        JsonRejection::JsonDataError(e) => ("invalid_body", e.body_text()),
+        JsonRejection::MissingJsonContentType(_) => {
+            ("unsupported_media_type", "Send the body as JSON with 'Content-Type: application/json'.".to_owned())
+        }
+        _ if status == StatusCode::PAYLOAD_TOO_LARGE => {
+            ("payload_too_large", "The request body is larger than this server accepts.".to_owned())
+        }
+        other => ("invalid_body", other.body_text()),
+    };
+    Problem::new(status, code, detail)
+}
+
+/// A typed id from the path. A malformed id answers 400 `invalid_id`; a well-formed unknown one is
+/// left for the handler to answer 404, exactly like another tenant's.
+pub struct PathId<T>(pub T);
+
+impl<S: Send + Sync, T: FromStr> FromRequestParts<S> for PathId<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| Problem::new(StatusCode::BAD_REQUEST, "invalid_id", "The path has no id."))?;
+        raw.parse().map(Self).map_err(|_| {
+            Problem::new(StatusCode::BAD_REQUEST, "invalid_id", format!("'{}' is not a valid id.", truncate(&raw, 64)))
+        })
+    }
+}
+
+/// Query strings with problem+json rejections: 400 `invalid_query`.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Self(q.0))
+            .map_err(|e: QueryRejection| Problem::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}

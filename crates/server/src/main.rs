@@ -1,0 +1,5 @@
+//! `sala`: meeting-room booking. Run `sala --help`.
+
+fn main() -> std::process::ExitCode {
+    sala_server::cli::main()
+}

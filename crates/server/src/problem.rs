@@ -1,0 +1,105 @@
+//! The one mapping from errors to HTTP: `application/problem+json` (RFC 9457) with a stable `code`.
+//! Internal causes are logged here with the request's span and never shown to the caller.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sala_app::{AppError, FieldError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// An error as an API client sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// `urn:sala:problem:<code>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable and machine-readable: branch on this, not on the text.
+    pub code: String,
+    /// One entry per invalid field, for `validation_failed`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub errors: Vec<FieldError>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        Self {
+            kind: format!("urn:sala:problem:{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            code: code.to_owned(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, Json(self)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"sala\""));
+        }
+        response
+    }
+}
+
+/// What API handlers return on failure.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> Self {
+        Self(err)
+    }
+}
+
+impl From<ApiError> for Problem {
+    fn from(ApiError(err): ApiError) -> Self {
+        let status = match &err {
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Forbidden { .. } | AppError::SignInRefused { .. } => StatusCode::FORBIDDEN,
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let detail = match &err {
+            AppError::Internal(cause) => {
+                tracing::error!(error = %cause, "internal error");
+                "Something went wrong on our side. It has been logged; please try again.".to_owned()
+            }
+            AppError::Invalid(errors) => {
+                errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+            }
+            AppError::Unauthenticated => {
+                "Sign in, or send a valid API key as 'Authorization: Bearer <key>'.".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let mut problem = Problem::new(status, err.code(), detail);
+        if let AppError::Invalid(errors) = err {
+            problem.errors = errors;
+        }
+        problem
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        Problem::from(self).into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,45 @@
+//! What every handler shares: the store, the settings, the secret key and outbound HTTP.
+
+use crate::config::Settings;
+use sala_app::Store;
+use std::ops::Deref;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub store: Arc<dyn Store>,
+    pub settings: Settings,
+    /// Signs and encrypts what we hand out or keep at rest.
+    pub secret_key: [u8; 32],
+    /// One client for every outside service (Google today; WhatsApp and webhooks later).
+    pub http: reqwest::Client,
+    pub google: crate::auth::oidc::GoogleSignIn,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, settings: Settings, secret_key: [u8; 32]) -> anyhow::Result<Self> {
+        // One TLS stack for every outbound connection: rustls with ring. Installing twice is a no-op.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(15))
+            // Sign-in endpoints must not bounce us elsewhere (SSRF care).
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("sala/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        let google = crate::auth::oidc::GoogleSignIn::new(&settings, http.clone());
+        Ok(Self(Arc::new(Inner { store, settings, secret_key, http, google })))
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.0.store.as_ref()
+    }
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}

@@ -1,0 +1,136 @@
+//! Who may call the API: API keys, sessions with CSRF, and the shape of every refusal.
+
+use crate::both;
+use crate::helpers::{TestApp, expect_problem, json};
+use reqwest::{Method, StatusCode};
+use sala_app::Context;
+
+async fn missing_or_bad_credentials_are_401(app: TestApp) {
+    let tenant = app.tenant("Acme", "acme.test").await;
+    let response = app.request(Method::GET, "/api/v1/rooms").send().await.unwrap();
+    assert_eq!(response.headers().get("www-authenticate").unwrap(), "Bearer realm=\"sala\"");
+    expect_problem(response, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+
+    for bad in ["sala_not-a-real-key", "nope", "", "sala_' OR 1=1 --"] {
+        let response = app.api(Method::GET, "/api/v1/rooms", bad).send().await.unwrap();
+        expect_problem(response, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+    }
+    let basic = app.request(Method::GET, "/api/v1/rooms").header("authorization", "Basic YTpi").send().await.unwrap();
+    expect_problem(basic, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+
+    // A key works until it is revoked, then it is refused at once.
+    let key = app.api_key(&tenant).await;
+    let response = app.api(Method::GET, "/api/v1/rooms", &key).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let ctx = Context::system(tenant.id);
+    let listed = sala_app::api_keys::list_api_keys(app.store(), &ctx).await.unwrap();
+    assert!(listed[0].last_used_at.is_some(), "use is recorded");
+    sala_app::api_keys::revoke_api_key(app.store(), &ctx, listed[0].id).await.unwrap();
+    let response = app.api(Method::GET, "/api/v1/rooms", &key).send().await.unwrap();
+    expect_problem(response, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+}
+both!(missing_or_bad_credentials_are_401);
+
+async fn api_keys_are_stored_only_as_hashes(app: TestApp) {
+    let tenant = app.tenant("Acme", "acme.test").await;
+    let key = app.api_key(&tenant).await;
+    assert!(key.starts_with("sala_") && key.len() > 40);
+    let hash = sala_app::tokens::hash_token(&key);
+    let found = app.store().api_key_by_hash(&hash).await.unwrap().unwrap();
+    assert!(key.starts_with(&found.prefix) && found.prefix.len() < 15, "only a short prefix is kept");
+    assert!(app.store().api_key_by_hash(&key).await.unwrap().is_none(), "the key itself is not a lookup key");
+}
+both!(api_keys_are_stored_only_as_hashes);
+
+async fn sessions_need_the_csrf_token_to_change_things(app: TestApp) {
+    let tenant = app.tenant("Acme", "acme.test").await;
+    let admin = app.user(&tenant, "ana@acme.test", "Ana", "admin").await;
+    let session = app.session(&admin).await;
+    let body = serde_json::json!({"name": "Sala Norte", "capacity": 4});
+
+    let read = app
+        .request(Method::GET, "/api/v1/rooms")
+        .header("cookie", format!("sala_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), StatusCode::OK);
+
+    let no_token = app
+        .request(Method::POST, "/api/v1/rooms")
+        .header("cookie", format!("sala_session={session}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(no_token, StatusCode::FORBIDDEN, "csrf_failed").await;
+
+    let csrf = "c".repeat(43);
+    let wrong_origin = app
+        .request(Method::POST, "/api/v1/rooms")
+        .header("cookie", format!("sala_session={session}; sala_csrf={csrf}"))
+        .header("x-csrf-token", &csrf)
+        .header("origin", "https://evil.test")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(wrong_origin, StatusCode::FORBIDDEN, "csrf_failed").await;
+
+    let ok = app
+        .request(Method::POST, "/api/v1/rooms")
+        .header("cookie", format!("sala_session={session}; sala_csrf={csrf}"))
+        .header("x-csrf-token", &csrf)
+        .header("origin", &app.url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::CREATED);
+
+    let expired =
+        app.request(Method::GET, "/api/v1/rooms").header("cookie", "sala_session=forged").send().await.unwrap();
+    expect_problem(expired, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+}
+both!(sessions_need_the_csrf_token_to_change_things);
+
+#[tokio::test]
+async fn unknown_endpoints_and_methods_answer_problems() {
+    let app = TestApp::sqlite().await;
+    let tenant = app.tenant("Acme", "acme.test").await;
+    let key = app.api_key(&tenant).await;
+    let response = app.api(Method::GET, "/api/v1/nothing-here", &key).send().await.unwrap();
+    expect_problem(response, StatusCode::NOT_FOUND, "not_found").await;
+    let response = app.request(Method::GET, "/no/such/page").send().await.unwrap();
+    expect_problem(response, StatusCode::NOT_FOUND, "not_found").await;
+}
+
+#[tokio::test]
+async fn health_readiness_request_ids_and_headers() {
+    let app = TestApp::sqlite().await;
+    let health = app.request(Method::GET, "/healthz").send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    assert!(health.headers().get("x-request-id").is_some_and(|v| v.len() >= 32));
+    assert_eq!(health.headers().get("x-content-type-options").unwrap(), "nosniff");
+    let (status, body) = json(app.request(Method::GET, "/readyz").send().await.unwrap()).await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("ready")));
+    // A request id sent by a proxy is kept, so logs line up across hops.
+    let traced = app.request(Method::GET, "/healthz").header("x-request-id", "abc-123").send().await.unwrap();
+    assert_eq!(traced.headers().get("x-request-id").unwrap(), "abc-123");
+}
+
+#[tokio::test]
+async fn openapi_document_and_docs_are_served() {
+    let app = TestApp::sqlite().await;
+    let (status, doc) = json(app.request(Method::GET, "/api/v1/openapi.json").send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    for path in ["/rooms", "/rooms/{id}", "/users", "/users/{id}"] {
+        assert!(doc["paths"][path].is_object(), "missing {path}");
+    }
+    assert!(doc["paths"]["/rooms"]["post"]["responses"]["422"].is_object());
+    assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
+    let docs = app.request(Method::GET, "/api/docs/").send().await.unwrap();
+    assert_eq!(docs.status(), StatusCode::OK);
+    assert!(docs.text().await.unwrap().contains("swagger"));
+}

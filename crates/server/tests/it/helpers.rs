@@ -1,0 +1,151 @@
+//! `TestApp`: a real `sala` server on 127.0.0.1:0 over a fresh database, with builders for the
+//! tenants, people and keys a test needs, and a client that speaks to it over HTTP.
+
+use reqwest::{Method, RequestBuilder, StatusCode};
+use sala_app::Context;
+use sala_domain::{Tenant, User};
+use sala_server::config::{LogFormat, Settings};
+use sala_store::testing::{TestDb, fresh_postgres, fresh_sqlite};
+use serde_json::Value;
+
+/// Runs an `async fn(TestApp)` once on SQLite and once on PostgreSQL, as two tests.
+#[macro_export]
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::TestApp::sqlite().await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::TestApp::postgres().await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    };
+}
+
+pub struct TestApp {
+    pub url: String,
+    pub db: TestDb,
+    pub http: reqwest::Client,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Settings as a test wants them: nothing from the environment, dev mode off.
+pub fn test_settings(database_url: &str) -> Settings {
+    Settings {
+        data_dir: std::env::temp_dir(),
+        database_url: Some(database_url.to_owned()),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        base_url: String::new(),
+        secret_key: None,
+        dev: false,
+        google_client_id: None,
+        google_client_secret: None,
+        google_issuer: "http://127.0.0.1:9/unused".to_owned(),
+        log_format: LogFormat::Text,
+        session_hours: 24,
+        max_body_bytes: 64 * 1024,
+    }
+}
+
+impl TestApp {
+    pub async fn sqlite() -> Self {
+        Self::start(fresh_sqlite().await, |_| {}).await
+    }
+
+    pub async fn postgres() -> Option<Self> {
+        Some(Self::start(fresh_postgres().await?, |_| {}).await)
+    }
+
+    /// Starts a server over `db` with settings adjusted by `configure`.
+    pub async fn start(db: TestDb, configure: impl FnOnce(&mut Settings)) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut settings = test_settings(&db.url);
+        settings.listen = addr;
+        configure(&mut settings);
+        let settings = settings.finish().unwrap();
+        let url = settings.base_url.clone();
+        let state = sala_server::state::AppState::new(db.store.clone(), settings, [7; 32]).unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(sala_server::serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Self { url, db, http, shutdown: Some(tx) }
+    }
+
+    pub fn store(&self) -> &dyn sala_app::Store {
+        self.db.store.as_ref()
+    }
+
+    /// A tenant with one email domain.
+    pub async fn tenant(&self, name: &str, domain: &str) -> Tenant {
+        let input =
+            sala_app::tenants::NewTenant { name: name.into(), domains: vec![domain.into()], ..Default::default() };
+        sala_app::tenants::create_tenant(self.store(), input).await.unwrap()
+    }
+
+    /// A person of `tenant` with role `admin` or `member`.
+    pub async fn user(&self, tenant: &Tenant, email: &str, name: &str, role: &str) -> User {
+        let input = sala_app::users::NewUser {
+            email: email.into(),
+            name: name.into(),
+            role: Some(role.into()),
+            ..Default::default()
+        };
+        sala_app::users::create_user(self.store(), &Context::system(tenant.id), input).await.unwrap()
+    }
+
+    /// A fresh API key of `tenant`; returns the secret.
+    pub async fn api_key(&self, tenant: &Tenant) -> String {
+        let created =
+            sala_app::api_keys::create_api_key(self.store(), &Context::system(tenant.id), "test").await.unwrap();
+        created.secret
+    }
+
+    /// A signed-in browser of `user`: the session cookie value.
+    pub async fn session(&self, user: &User) -> String {
+        sala_app::sessions::start_session(self.store(), user, std::time::Duration::from_secs(3600)).await.unwrap()
+    }
+
+    /// A request to `path` (relative to the server).
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.url))
+    }
+
+    /// A request authenticated with an API key.
+    pub fn api(&self, method: Method, path: &str, key: &str) -> RequestBuilder {
+        self.request(method, path).bearer_auth(key)
+    }
+}
+
+/// Status and parsed JSON body of a response (`Value::Null` when the body is not JSON).
+pub async fn json(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+/// Asserts a problem+json answer with this status and code; returns the body.
+pub async fn expect_problem(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
+    let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+    let (got, body) = json(response).await;
+    assert_eq!(got, status, "body: {body}");
+    assert_eq!(content_type.as_deref(), Some("application/problem+json"), "body: {body}");
+    assert_eq!(body["code"], code, "body: {body}");
+    assert_eq!(body["status"], status.as_u16());
+    body
+}

@@ -1,0 +1,15 @@
+//! The server's integration tests: one binary (each test binary costs link time), one module per
+//! area. Every test starts a real server on 127.0.0.1:0 over a fresh database, and most run twice:
+//! on SQLite and on PostgreSQL (see `both!`).
+
+// Test code fails loudly by design: a panic is the test's failure report.
+#![allow(clippy::unwrap_used)]
+
+mod helpers;
+
+mod api_auth;
+mod api_rooms;
+mod api_users;
+mod fake_google;
+mod oidc;
+mod pages;

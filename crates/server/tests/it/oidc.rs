@@ -1,0 +1,1 @@
+//! Google sign-in tests (coming with Google sign-in).

@@ -1,0 +1,126 @@
+//! Sala's storage interface and its two backends.
+//!
+//! The traits below are the whole contract between the use cases (`sala-app`) and a database. Each
+//! write that must be atomic with its audit entry (and, later, its outbox jobs) is one method taking
+//! all of them, so the backend runs it in one transaction and no caller can forget half.
+//!
+//! Every tenant-owned read and write takes the `TenantId`: a row of another tenant is simply not
+//! found. The backends (`sqlite`, `postgres`) each own their SQL and migrations and pass the same
+//! conformance suite (`tests/conformance.rs`).
+
+mod error;
+pub mod postgres;
+mod records;
+pub mod sqlite;
+pub mod testing;
+
+use async_trait::async_trait;
+use sala_domain::{
+    ApiKey, ApiKeyId, AuditEntry, Email, LoginFlow, Millis, Room, RoomId, Session, Tenant, TenantId, User, UserId,
+};
+use std::sync::Arc;
+
+pub use error::{StoreError, Unique};
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The whole store, as the server holds it: `Arc<dyn Store>`, chosen once at start from the URL.
+pub trait Store: TenantStore + UserStore + RoomStore + ApiKeyStore + SessionStore + AuditStore {}
+impl<T: TenantStore + UserStore + RoomStore + ApiKeyStore + SessionStore + AuditStore> Store for T {}
+
+/// Opens the backend the URL names (`sqlite:` or `postgres:`) and applies its migrations.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(postgres::PgStore::connect(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl)
+    }
+}
+
+#[async_trait]
+pub trait TenantStore: Send + Sync {
+    /// Is the database reachable? (`/readyz`)
+    async fn ping(&self) -> Result<()>;
+    async fn insert_tenant(&self, tenant: &Tenant, audit: &AuditEntry) -> Result<()>;
+    async fn get_tenant(&self, id: TenantId) -> Result<Option<Tenant>>;
+    async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>>;
+    /// The tenant that owns an email domain (lower-case), if any.
+    async fn tenant_by_domain(&self, domain: &str) -> Result<Option<Tenant>>;
+    async fn list_tenants(&self) -> Result<Vec<Tenant>>;
+}
+
+/// What to look for in a tenant's people.
+#[derive(Clone, Debug, Default)]
+pub struct UserQuery {
+    /// Folded text (see `sala_domain::search::fold`) matched against name and email; empty: everyone.
+    pub text: String,
+    pub limit: u32,
+    pub include_inactive: bool,
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    async fn insert_user(&self, user: &User, audit: &AuditEntry) -> Result<()>;
+    /// Replaces the stored user (same tenant and id) and records the audit entry.
+    async fn update_user(&self, user: &User, audit: &AuditEntry) -> Result<()>;
+    async fn get_user(&self, tenant: TenantId, id: UserId) -> Result<Option<User>>;
+    async fn user_by_email(&self, tenant: TenantId, email: &Email) -> Result<Option<User>>;
+    /// Google subjects are global, so this one lookup is not tenant-scoped: it is how sign-in
+    /// finds the tenant of a returning person.
+    async fn user_by_google_subject(&self, subject: &str) -> Result<Option<User>>;
+    /// Prefix matches on the name first, then other matches, each by name.
+    async fn search_users(&self, tenant: TenantId, query: &UserQuery) -> Result<Vec<User>>;
+}
+
+#[async_trait]
+pub trait RoomStore: Send + Sync {
+    async fn insert_room(&self, room: &Room, audit: &AuditEntry) -> Result<()>;
+    async fn update_room(&self, room: &Room, audit: &AuditEntry) -> Result<()>;
+    async fn get_room(&self, tenant: TenantId, id: RoomId) -> Result<Option<Room>>;
+    /// Rooms by name; deactivated ones only when asked.
+    async fn list_rooms(&self, tenant: TenantId, include_inactive: bool) -> Result<Vec<Room>>;
+}
+
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync {
+    /// `hash` is the hex SHA-256 of the key; the key itself is never stored.
+    async fn insert_api_key(&self, key: &ApiKey, hash: &str, audit: &AuditEntry) -> Result<()>;
+    /// Looked up by hash across tenants: the key is what tells us the tenant.
+    async fn api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>>;
+    async fn get_api_key(&self, tenant: TenantId, id: ApiKeyId) -> Result<Option<ApiKey>>;
+    async fn list_api_keys(&self, tenant: TenantId) -> Result<Vec<ApiKey>>;
+    async fn revoke_api_key(&self, tenant: TenantId, id: ApiKeyId, at: Millis, audit: &AuditEntry) -> Result<()>;
+    /// Records use; callers throttle this so a busy key does not write on every request.
+    async fn touch_api_key(&self, id: ApiKeyId, at: Millis) -> Result<()>;
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// `hash` is the hex SHA-256 of the cookie value.
+    async fn insert_session(&self, hash: &str, session: &Session) -> Result<()>;
+    /// The session, if it exists and has not expired at `now`.
+    async fn session_by_hash(&self, hash: &str, now: Millis) -> Result<Option<Session>>;
+    async fn delete_session(&self, hash: &str) -> Result<()>;
+    /// Removes expired sessions and sign-in flows; returns how many rows went.
+    async fn purge_expired(&self, now: Millis) -> Result<u64>;
+    async fn insert_login_flow(&self, id_hash: &str, flow: &LoginFlow) -> Result<()>;
+    /// Removes and returns the flow: each can be completed once.
+    async fn take_login_flow(&self, id_hash: &str, now: Millis) -> Result<Option<LoginFlow>>;
+}
+
+/// Which audit entries to list.
+#[derive(Clone, Debug, Default)]
+pub struct AuditQuery {
+    pub subject_id: Option<uuid::Uuid>,
+    pub action_prefix: Option<String>,
+    pub limit: u32,
+}
+
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// For events that change nothing else: a sign-in, a refused attempt.
+    async fn insert_audit(&self, entry: &AuditEntry) -> Result<()>;
+    /// Newest first.
+    async fn list_audit(&self, tenant: TenantId, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
+}

@@ -1,0 +1,73 @@
+//! The PostgreSQL backend, for several `sala serve` instances sharing one database.
+//!
+//! Writes run in plain transactions (READ COMMITTED): each write method touches rows by key and
+//! relies on the constraints for uniqueness, so no stronger isolation is needed. Orderings by text
+//! use `COLLATE "C"` so rows come back in the same (code point) order as on SQLite, whatever the
+//! cluster's default collation.
+
+mod audit;
+mod auth;
+mod rooms;
+mod tenants;
+mod users;
+
+use crate::{StoreError, Unique};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user@host:port/database`) and migrates the database.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url).map_err(StoreError::Database)?.application_name("sala");
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(StoreError::Database)?;
+        Self::from_pool(pool).await
+    }
+
+    /// Uses an existing pool (its owner chose the limits) and migrates the database it points at.
+    pub async fn from_pool(pool: PgPool) -> Result<Self, StoreError> {
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    async fn begin(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
+        self.pool.begin().await.map_err(db)
+    }
+}
+
+/// Turns a unique violation into the rule it protects, by the constraint's name (see the migration).
+fn db(err: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(e) = &err
+        && e.is_unique_violation()
+    {
+        let rule = match e.constraint() {
+            Some("tenants_slug_key") => Some(Unique::TenantSlug),
+            Some("tenant_domains_pkey") => Some(Unique::TenantDomain),
+            Some("users_tenant_email_key") => Some(Unique::UserEmail),
+            Some("users_google_subject_key") => Some(Unique::UserGoogleSubject),
+            Some("rooms_tenant_name_key") => Some(Unique::RoomName),
+            Some("api_keys_key_hash_key") => Some(Unique::ApiKeyHash),
+            _ => None,
+        };
+        if let Some(rule) = rule {
+            return StoreError::Duplicate(rule);
+        }
+    }
+    StoreError::Database(err)
+}
+
+/// Fails with `NotFound` when an update touched no row (wrong id or another tenant's).
+fn one_row(result: sqlx::postgres::PgQueryResult) -> Result<(), StoreError> {
+    if result.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}

@@ -1,0 +1,123 @@
+//! People on PostgreSQL.
+
+use super::{PgStore, audit, db, one_row};
+use crate::records::{UserRow, like_contains, like_prefix};
+use crate::{Result, UserQuery, UserStore};
+use async_trait::async_trait;
+use sala_domain::{AuditEntry, Email, TenantId, User, UserId};
+
+const COLUMNS: &str = "id, tenant_id, email, name, phone, whatsapp_opt_in, role, locale, time_zone,
+                       google_subject, active, created_at, updated_at";
+
+#[async_trait]
+impl UserStore for PgStore {
+    async fn insert_user(&self, u: &User, entry: &AuditEntry) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO users (id, tenant_id, email, email_key, name, search_key, phone, whatsapp_opt_in, role,
+                                locale, time_zone, google_subject, active, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        )
+        .bind(u.id.0)
+        .bind(u.tenant_id.0)
+        .bind(u.email.as_str())
+        .bind(u.email.as_str().to_lowercase())
+        .bind(&u.name)
+        .bind(u.search_key())
+        .bind(u.phone.as_ref().map(|p| p.as_str()))
+        .bind(u.whatsapp_opt_in)
+        .bind(u.role.as_str())
+        .bind(u.locale.map(|l| l.as_str()))
+        .bind(u.time_zone.as_ref().map(|z| z.as_str()))
+        .bind(&u.google_subject)
+        .bind(u.active)
+        .bind(u.created_at)
+        .bind(u.updated_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        audit::insert(&mut tx, entry).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn update_user(&self, u: &User, entry: &AuditEntry) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let result = sqlx::query(
+            "UPDATE users SET email = $3, email_key = $4, name = $5, search_key = $6, phone = $7,
+                    whatsapp_opt_in = $8, role = $9, locale = $10, time_zone = $11, google_subject = $12,
+                    active = $13, updated_at = $14
+             WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(u.tenant_id.0)
+        .bind(u.id.0)
+        .bind(u.email.as_str())
+        .bind(u.email.as_str().to_lowercase())
+        .bind(&u.name)
+        .bind(u.search_key())
+        .bind(u.phone.as_ref().map(|p| p.as_str()))
+        .bind(u.whatsapp_opt_in)
+        .bind(u.role.as_str())
+        .bind(u.locale.map(|l| l.as_str()))
+        .bind(u.time_zone.as_ref().map(|z| z.as_str()))
+        .bind(&u.google_subject)
+        .bind(u.active)
+        .bind(u.updated_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        one_row(result)?;
+        audit::insert(&mut tx, entry).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn get_user(&self, tenant: TenantId, id: UserId) -> Result<Option<User>> {
+        let sql = format!("SELECT {COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2");
+        let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn user_by_email(&self, tenant: TenantId, email: &Email) -> Result<Option<User>> {
+        let sql = format!("SELECT {COLUMNS} FROM users WHERE tenant_id = $1 AND email_key = $2");
+        let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(email.as_str().to_lowercase())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn user_by_google_subject(&self, subject: &str) -> Result<Option<User>> {
+        let sql = format!("SELECT {COLUMNS} FROM users WHERE google_subject = $1");
+        let row: Option<UserRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(subject).fetch_optional(&self.pool).await.map_err(db)?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn search_users(&self, tenant: TenantId, q: &UserQuery) -> Result<Vec<User>> {
+        // Ranking: a name that starts with the text, then a word of the name that does, then the rest.
+        let sql = format!(
+            "SELECT {COLUMNS} FROM users
+             WHERE tenant_id = $1 AND search_key LIKE $2 ESCAPE '\\' AND (active OR $5::boolean)
+             ORDER BY CASE WHEN search_key LIKE $3 ESCAPE '\\' THEN 0
+                           WHEN search_key LIKE $4 ESCAPE '\\' THEN 1 ELSE 2 END, search_key COLLATE \"C\"
+             LIMIT $6"
+        );
+        let rows: Vec<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(like_contains(&q.text))
+            .bind(like_prefix(&q.text))
+            .bind(like_contains(&format!(" {}", q.text)))
+            .bind(q.include_inactive)
+            .bind(i64::from(q.limit.clamp(1, 500)))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+}

@@ -1,0 +1,63 @@
+//! The audit log on SQLite.
+
+use super::{SqliteStore, db};
+use crate::records::{AuditRow, actor_columns, to_json};
+use crate::{AuditQuery, AuditStore, Result};
+use async_trait::async_trait;
+use sala_domain::{AuditEntry, TenantId};
+use sqlx::SqliteConnection;
+
+/// Writes an audit entry inside the caller's transaction.
+pub(super) async fn insert(conn: &mut SqliteConnection, e: &AuditEntry) -> Result<()> {
+    let (actor_type, actor_id) = actor_columns(&e.actor);
+    sqlx::query(
+        "INSERT INTO audit_log (id, tenant_id, at, actor_type, actor_id, action, subject_type, subject_id,
+                                before_state, after_state, request_id, ip)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(e.id.0)
+    .bind(e.tenant_id.0)
+    .bind(e.at)
+    .bind(actor_type)
+    .bind(actor_id)
+    .bind(&e.action)
+    .bind(&e.subject_type)
+    .bind(e.subject_id)
+    .bind(e.before.as_ref().map(to_json))
+    .bind(e.after.as_ref().map(to_json))
+    .bind(&e.request_id)
+    .bind(&e.ip)
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+#[async_trait]
+impl AuditStore for SqliteStore {
+    async fn insert_audit(&self, entry: &AuditEntry) -> Result<()> {
+        let mut tx = self.write().await?;
+        insert(&mut tx, entry).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn list_audit(&self, tenant: TenantId, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        // The prefix compares exactly: SQLite's LIKE would ignore ASCII case, unlike PostgreSQL's.
+        let rows: Vec<AuditRow> = sqlx::query_as(
+            "SELECT * FROM audit_log
+             WHERE tenant_id = $1
+               AND ($2 IS NULL OR subject_id = $2)
+               AND ($3 IS NULL OR substr(action, 1, length($3)) = $3)
+             ORDER BY at DESC, id DESC
+             LIMIT $4",
+        )
+        .bind(tenant.0)
+        .bind(q.subject_id)
+        .bind(q.action_prefix.as_deref())
+        .bind(i64::from(q.limit.clamp(1, 1000)))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+}

@@ -1,0 +1,71 @@
+//! The embedded default backend: one SQLite file in WAL mode.
+//!
+//! SQLite allows one writer at a time, so every write transaction starts with `BEGIN IMMEDIATE`: it
+//! takes the write lock up front instead of failing with SQLITE_BUSY halfway through.
+
+mod audit;
+mod auth;
+mod rooms;
+mod tenants;
+mod users;
+
+use crate::{StoreError, Unique};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url` (`sqlite:path/to/file.db`) and migrates it.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(StoreError::Database)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a booking confirmed to a person survives a power cut.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool =
+            SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(StoreError::Database)?;
+        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    async fn write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)
+    }
+}
+
+/// Turns SQLite's "UNIQUE constraint failed: table.columns" into the rule it protects.
+fn db(err: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(e) = &err
+        && e.is_unique_violation()
+    {
+        let message = e.message();
+        let rule = [
+            ("tenants.slug", Unique::TenantSlug),
+            ("tenant_domains.domain", Unique::TenantDomain),
+            ("users.tenant_id, users.email_key", Unique::UserEmail),
+            ("users.google_subject", Unique::UserGoogleSubject),
+            ("rooms.tenant_id, rooms.name_key", Unique::RoomName),
+            ("api_keys.key_hash", Unique::ApiKeyHash),
+        ]
+        .into_iter()
+        .find(|(columns, _)| message.contains(columns));
+        if let Some((_, rule)) = rule {
+            return StoreError::Duplicate(rule);
+        }
+    }
+    StoreError::Database(err)
+}
+
+/// Fails with `NotFound` when an update touched no row (wrong id or another tenant's).
+fn one_row(result: sqlx::sqlite::SqliteQueryResult) -> Result<(), StoreError> {
+    if result.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}

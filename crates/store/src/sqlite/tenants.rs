@@ -1,0 +1,78 @@
+//! Tenants and their email domains on SQLite.
+
+use super::{SqliteStore, audit, db};
+use crate::records::{TenantRow, to_json};
+use crate::{Result, TenantStore};
+use async_trait::async_trait;
+use sala_domain::{AuditEntry, Tenant, TenantId};
+
+#[async_trait]
+impl TenantStore for SqliteStore {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn insert_tenant(&self, t: &Tenant, entry: &AuditEntry) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO tenants (id, name, slug, email_domains, time_zone, locale, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(t.id.0)
+        .bind(&t.name)
+        .bind(t.slug.as_str())
+        .bind(to_json(&t.email_domains))
+        .bind(t.time_zone.as_str())
+        .bind(t.locale.as_str())
+        .bind(t.created_at)
+        .bind(t.updated_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        for domain in &t.email_domains {
+            sqlx::query("INSERT INTO tenant_domains (domain, tenant_id) VALUES ($1, $2)")
+                .bind(domain.as_str())
+                .bind(t.id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        audit::insert(&mut tx, entry).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn get_tenant(&self, id: TenantId) -> Result<Option<Tenant>> {
+        let row: Option<TenantRow> = sqlx::query_as("SELECT * FROM tenants WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>> {
+        let row: Option<TenantRow> = sqlx::query_as("SELECT * FROM tenants WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn tenant_by_domain(&self, domain: &str) -> Result<Option<Tenant>> {
+        let row: Option<TenantRow> =
+            sqlx::query_as("SELECT t.* FROM tenants t JOIN tenant_domains d ON d.tenant_id = t.id WHERE d.domain = $1")
+                .bind(domain)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn list_tenants(&self) -> Result<Vec<Tenant>> {
+        let rows: Vec<TenantRow> =
+            sqlx::query_as("SELECT * FROM tenants ORDER BY name").fetch_all(&self.pool).await.map_err(db)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+}
