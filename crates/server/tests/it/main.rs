@@ -10,6 +10,7 @@ mod helpers;
 mod api_auth;
 mod api_rooms;
 mod api_users;
+mod cli;
 mod fake_google;
 mod oidc;
 mod pages;

@@ -1,0 +1,173 @@
+//! The `sala` binary as an operator uses it: help, tenant/user/room/key commands, serve with JSON
+//! logs, and a clean stop on SIGTERM.
+
+use reqwest::StatusCode;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+/// `sala <args>` with settings only from `data_dir` (nothing from the developer's environment).
+fn sala(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sala"))
+        .args(args)
+        .env_clear()
+        .env("SALA_DATA_DIR", data_dir)
+        .env("SALA_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn temp_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("sala-cli-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn help_explains_the_commands() {
+    let dir = temp_dir();
+    let help = stdout(&sala(&dir, &["--help"]));
+    for command in ["serve", "migrate", "tenant", "user", "room", "api-key"] {
+        assert!(help.contains(command), "{help}");
+    }
+    let room_help = stdout(&sala(&dir, &["room", "create", "--help"]));
+    assert!(room_help.contains("mon-fri 08:00-20:00"), "{room_help}");
+}
+
+#[tokio::test]
+async fn operator_sets_up_a_tenant_and_a_key_that_works() {
+    let dir = temp_dir();
+    let out = stdout(&sala(&dir, &["tenant", "create", "--name", "Globex Corp", "--domain", "globex.test"]));
+    assert!(out.contains("globex-corp"), "{out}");
+    let dup = sala(&dir, &["tenant", "create", "--name", "Globex Corp", "--domain", "other.test"]);
+    assert!(!dup.status.success());
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
+
+    let bad =
+        sala(&dir, &["user", "create", "--tenant", "globex-corp", "--email", "x", "--name", "X", "--phone", "123"]);
+    let err = String::from_utf8_lossy(&bad.stderr).to_string();
+    assert!(!bad.status.success() && err.contains("email:") && err.contains("phone:"), "{err}");
+    stdout(&sala(
+        &dir,
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "globex-corp",
+            "--email",
+            "boss@globex.test",
+            "--name",
+            "Boss",
+            "--role",
+            "admin",
+        ],
+    ));
+    let room = [
+        "room",
+        "create",
+        "--tenant",
+        "globex-corp",
+        "--name",
+        "Sala Uno",
+        "--capacity",
+        "6",
+        "--hours",
+        "mon-fri 09:00-18:00",
+    ];
+    stdout(&sala(&dir, &room));
+    let bad_hours = sala(
+        &dir,
+        &["room", "create", "--tenant", "globex-corp", "--name", "X", "--capacity", "2", "--hours", "sometimes"],
+    );
+    assert!(String::from_utf8_lossy(&bad_hours.stderr).contains("--hours"));
+    let unknown = sala(&dir, &["room", "list", "--tenant", "nobody"]);
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no tenant 'nobody'"));
+
+    let key = stdout(&sala(&dir, &["api-key", "create", "--tenant", "globex-corp", "--name", "CRM"])).trim().to_owned();
+    assert!(key.starts_with("sala_"));
+    let listed = stdout(&sala(&dir, &["api-key", "list", "--tenant", "globex-corp"]));
+    assert!(listed.contains("CRM") && !listed.contains(&key), "the secret is never listed again");
+
+    // The key opens the API of a server on the same data folder.
+    let port = free_port();
+    let mut server = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_sala"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env_clear()
+            .env("SALA_DATA_DIR", &dir)
+            .env("SALA_LOG_FORMAT", "json")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    wait_until_ready(&base).await;
+    let rooms: serde_json::Value = reqwest::Client::new()
+        .get(format!("{base}/api/v1/rooms"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rooms[0]["name"], "Sala Uno");
+
+    let id = listed.split_whitespace().next().unwrap().to_owned();
+    stdout(&sala(&dir, &["api-key", "revoke", "--tenant", "globex-corp", &id]));
+    let refused = reqwest::Client::new().get(format!("{base}/api/v1/rooms")).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+
+    // SIGTERM stops it cleanly; its logs were JSON lines.
+    assert!(Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status().unwrap().success());
+    let status = wait_for_exit(&mut server.0);
+    assert!(status.success(), "exit: {status:?}");
+    let logs = std::io::read_to_string(server.0.stderr.take().unwrap()).unwrap();
+    assert!(logs.lines().any(|l| l.contains("sala is listening")), "{logs}");
+    for line in logs.lines() {
+        serde_json::from_str::<serde_json::Value>(line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A server process that cannot outlive a failed test.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn wait_until_ready(base: &str) {
+    for _ in 0..100 {
+        if let Ok(r) = reqwest::get(format!("{base}/readyz")).await
+            && r.status() == StatusCode::OK
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("server at {base} did not become ready");
+}
+
+fn wait_for_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
+    for _ in 0..100 {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("server did not stop within 10 s of SIGTERM");
+}
