@@ -74,6 +74,7 @@ pub async fn seed_demo(store: &dyn Store) -> AppResult<Tenant> {
             kind: Some(if *is_virtual { "virtual" } else { "physical" }.into()),
             google_calendar: None,
             bookable_hours: (!is_virtual).then(BookableHours::office),
+            rules: Default::default(),
         };
         create_room(store, &ctx, room).await?;
     }

@@ -12,6 +12,17 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// A confirmed booking that stands in the way: its id and time, never its title (the caller may
+/// not be allowed to see it). `requested` is the occurrence that was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    pub requested_start: String,
+    pub requested_end: String,
+    pub booking_id: sala_domain::BookingId,
+    pub start: String,
+    pub end: String,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("the request is invalid")]
@@ -24,6 +35,10 @@ pub enum AppError {
     Forbidden { message: String },
     #[error("not signed in")]
     Unauthenticated,
+    #[error("the room is already booked at that time")]
+    BookingConflict(Vec<Conflict>),
+    #[error("{message}")]
+    PreconditionFailed { message: String },
     #[error("{message}")]
     SignInRefused { code: &'static str, message: String },
     #[error("internal error: {0}")]
@@ -47,6 +62,8 @@ impl AppError {
             Self::Conflict { code, .. } | Self::SignInRefused { code, .. } => code,
             Self::Forbidden { .. } => "forbidden",
             Self::Unauthenticated => "unauthenticated",
+            Self::BookingConflict(_) => "booking_conflict",
+            Self::PreconditionFailed { .. } => "version_mismatch",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -63,11 +80,32 @@ impl From<StoreError> for AppError {
                     Unique::UserGoogleSubject => ("google_account_taken", "that Google account is already linked"),
                     Unique::RoomName => ("room_name_taken", "a room with that name already exists"),
                     Unique::ApiKeyHash => ("api_key_collision", "please try again"),
+                    Unique::IdempotencyKey => {
+                        ("idempotency_key_in_use", "a request with this Idempotency-Key is in progress")
+                    }
                 };
                 Self::Conflict { code, message: message.to_owned() }
             }
             StoreError::NotFound => Self::NotFound { what: "record" },
+            StoreError::VersionMismatch => Self::PreconditionFailed {
+                message: "the booking was changed by someone else; fetch it again and retry".to_owned(),
+            },
+            StoreError::Overlap(busy) => Self::BookingConflict(vec![Conflict::of(busy.time, &busy)]),
             other => Self::Internal(other),
+        }
+    }
+}
+
+impl Conflict {
+    /// `requested` was refused because of `existing`.
+    pub fn of(requested: sala_domain::TimeRange, existing: &sala_store::Busy) -> Self {
+        let rfc3339 = |ms| jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).unwrap_or_default();
+        Self {
+            requested_start: rfc3339(requested.start),
+            requested_end: rfc3339(requested.end),
+            booking_id: existing.booking_id,
+            start: rfc3339(existing.time.start),
+            end: rfc3339(existing.time.end),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! that writes the change together with its audit entry. Nothing here knows about HTTP.
 
 pub mod api_keys;
+pub mod bookings;
 pub mod context;
 pub mod demo;
 pub mod error;
@@ -14,7 +15,7 @@ pub mod users;
 mod validate;
 
 pub use context::{Context, Principal};
-pub use error::{AppError, FieldError};
+pub use error::{AppError, Conflict, FieldError};
 pub use sala_store::Store;
 
 /// Shorthand for a use case's result.

@@ -4,7 +4,7 @@ use crate::context::snapshot;
 use crate::validate::{Validator, optional_text};
 use crate::{AppError, AppResult, Context, Store};
 use sala_domain::values::clean_name;
-use sala_domain::{BookableHours, Email, Equipment, Room, RoomId, RoomKind, now_millis};
+use sala_domain::{BookableHours, Email, Equipment, Room, RoomId, RoomKind, RulesOverride, now_millis};
 
 /// A new room. Raw values as a client sends them; validated here.
 #[derive(Clone, Debug, Default)]
@@ -16,6 +16,7 @@ pub struct NewRoom {
     pub kind: Option<String>,
     pub google_calendar: Option<String>,
     pub bookable_hours: Option<BookableHours>,
+    pub rules: RulesOverride,
 }
 
 pub async fn create_room(store: &dyn Store, ctx: &Context, input: NewRoom) -> AppResult<Room> {
@@ -28,6 +29,7 @@ pub async fn create_room(store: &dyn Store, ctx: &Context, input: NewRoom) -> Ap
     let kind = v.check("kind", input.kind.as_deref().map_or(Ok(RoomKind::Physical), RoomKind::parse));
     let google_calendar = v.check_opt("google_calendar", input.google_calendar.as_deref(), Email::parse);
     let bookable_hours = input.bookable_hours.map(|h| v.check("bookable_hours", h.validate()));
+    v.check("rules", input.rules.validate());
     v.finish()?;
     let (Some(name), Some(capacity), Some(location), Some(equipment), Some(kind), Some(google_calendar)) =
         (name, capacity, location, equipment, kind, google_calendar)
@@ -46,6 +48,7 @@ pub async fn create_room(store: &dyn Store, ctx: &Context, input: NewRoom) -> Ap
         google_calendar,
         active: true,
         bookable_hours: bookable_hours.flatten(),
+        rules: input.rules,
         created_at: now,
         updated_at: now,
     };
@@ -67,6 +70,7 @@ pub struct RoomChanges {
     pub active: Option<bool>,
     pub bookable_hours: Option<BookableHours>,
     pub clear_bookable_hours: bool,
+    pub rules: Option<RulesOverride>,
 }
 
 pub async fn update_room(store: &dyn Store, ctx: &Context, id: RoomId, changes: RoomChanges) -> AppResult<Room> {
@@ -98,6 +102,10 @@ pub async fn update_room(store: &dyn Store, ctx: &Context, id: RoomId, changes: 
         after.bookable_hours = v.check("bookable_hours", hours.validate());
     }
     after.active = changes.active.unwrap_or(before.active);
+    if let Some(rules) = changes.rules {
+        v.check("rules", rules.validate());
+        after.rules = rules;
+    }
     v.finish()?;
     if after == before {
         return Ok(before);

@@ -51,6 +51,7 @@ pub async fn create_tenant(store: &dyn Store, input: NewTenant) -> AppResult<Ten
         email_domains: domains,
         time_zone,
         locale,
+        booking_rules: Default::default(),
         created_at: now,
         updated_at: now,
     };
@@ -68,4 +69,45 @@ pub async fn find_tenant(store: &dyn Store, slug_or_id: &str) -> AppResult<Tenan
         Err(_) => store.tenant_by_slug(slug_or_id).await?,
     };
     found.ok_or(AppError::NotFound { what: "tenant" })
+}
+
+/// A change to the tenant's settings (admins). `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct TenantChanges {
+    pub name: Option<String>,
+    pub time_zone: Option<String>,
+    pub locale: Option<String>,
+    pub booking_rules: Option<sala_domain::BookingRules>,
+}
+
+/// The caller's tenant.
+pub async fn current_tenant(store: &dyn Store, ctx: &Context) -> AppResult<Tenant> {
+    store.get_tenant(ctx.tenant_id()).await?.ok_or(AppError::NotFound { what: "tenant" })
+}
+
+pub async fn update_tenant(store: &dyn Store, ctx: &Context, changes: TenantChanges) -> AppResult<Tenant> {
+    ctx.require_admin()?;
+    let before = current_tenant(store, ctx).await?;
+    let mut after = before.clone();
+    let mut v = Validator::default();
+    if let Some(name) = &changes.name {
+        after.name = v.check("name", clean_name("name", name, 120)).unwrap_or_default();
+    }
+    if let Some(zone) = &changes.time_zone {
+        after.time_zone = v.check("time_zone", TimeZoneName::parse(zone)).unwrap_or(before.time_zone.clone());
+    }
+    if let Some(locale) = &changes.locale {
+        after.locale = v.check("locale", Locale::parse(locale)).unwrap_or(before.locale);
+    }
+    if let Some(rules) = changes.booking_rules {
+        after.booking_rules = v.check("booking_rules", rules.validate().map(|()| rules.clone())).unwrap_or_default();
+    }
+    v.finish()?;
+    if after == before {
+        return Ok(before);
+    }
+    after.updated_at = now_millis();
+    let audit = ctx.audit("tenant.updated", "tenant", Some(after.id.0), snapshot(&before), snapshot(&after));
+    store.update_tenant(&after, &audit).await?;
+    Ok(after)
 }

@@ -64,6 +64,19 @@ typed_id!(
     AuditId
 );
 
+typed_id!(
+    /// A booking: one occurrence, even when it belongs to a series.
+    BookingId
+);
+typed_id!(
+    /// A recurring series of bookings.
+    SeriesId
+);
+typed_id!(
+    /// An outbox job.
+    JobId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

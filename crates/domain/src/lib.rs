@@ -6,8 +6,12 @@
 
 pub mod audit;
 pub mod auth;
+pub mod booking;
 pub mod ids;
+pub mod jobs;
+pub mod recurrence;
 pub mod room;
+pub mod rules;
 pub mod search;
 pub mod tenant;
 pub mod user;
@@ -15,8 +19,12 @@ pub mod values;
 
 pub use audit::{Actor, AuditEntry};
 pub use auth::{ApiKey, LoginFlow, Session};
-pub use ids::{ApiKeyId, AuditId, RoomId, TenantId, UserId};
+pub use booking::{Attendee, Booking, BookingStatus, FieldChange, Series, TimeRange};
+pub use ids::{ApiKeyId, AuditId, BookingId, JobId, RoomId, SeriesId, TenantId, UserId};
+pub use jobs::{BookingEvent, Job, JobKind, JobStatus};
+pub use recurrence::{Frequency, Recurrence};
 pub use room::{BookableHours, Equipment, Room, RoomKind};
+pub use rules::{BookingRules, RuleViolation, RulesOverride};
 pub use tenant::Tenant;
 pub use user::{Role, User};
 pub use values::{Email, EmailDomain, Locale, Phone, Slug, TimeZoneName, ValueError};

@@ -1,6 +1,6 @@
 //! A bookable room, physical or virtual, with what it holds and when it may be booked.
 
-use crate::{Email, Millis, RoomId, TenantId, ValueError};
+use crate::{Email, Millis, RoomId, RulesOverride, TenantId, ValueError};
 use jiff::civil::Time;
 use serde::{Deserialize, Serialize};
 
@@ -201,6 +201,8 @@ pub struct Room {
     pub active: bool,
     /// `None`: bookable at any time.
     pub bookable_hours: Option<BookableHours>,
+    /// This room's exceptions to the tenant's booking rules.
+    pub rules: RulesOverride,
     pub created_at: Millis,
     pub updated_at: Millis,
 }

@@ -1,6 +1,6 @@
 //! A tenant: one company sharing the installation, with its email domains and defaults.
 
-use crate::{EmailDomain, Locale, Millis, Slug, TenantId, TimeZoneName};
+use crate::{BookingRules, EmailDomain, Locale, Millis, Slug, TenantId, TimeZoneName};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -12,6 +12,8 @@ pub struct Tenant {
     pub email_domains: Vec<EmailDomain>,
     pub time_zone: TimeZoneName,
     pub locale: Locale,
+    /// The rules every booking of this tenant follows, unless its room overrides them.
+    pub booking_rules: BookingRules,
     pub created_at: Millis,
     pub updated_at: Millis,
 }

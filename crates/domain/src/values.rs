@@ -191,6 +191,30 @@ impl Slug {
     }
 }
 
+/// Parses an RFC 3339 instant that names its offset (`2027-03-01T10:00:00+01:00` or `...Z`).
+/// A bare local time is refused: it would silently mean whatever zone the server is in.
+pub fn parse_instant(field: &str, raw: &str) -> Result<crate::Millis, ValueError> {
+    raw.trim().parse::<jiff::Timestamp>().map(|t| t.as_millisecond()).map_err(|_| {
+        ValueError::new(
+            "invalid_datetime",
+            format!("{field} must be an RFC 3339 date-time with an offset, like 2027-03-01T10:00:00+01:00"),
+        )
+    })
+}
+
+/// Checks optional multi-line free text (a description): at most `max` characters, and no control
+/// characters other than line breaks and tabs.
+pub fn clean_text(field: &str, raw: &str, max: usize) -> Result<String, ValueError> {
+    let text = raw.trim();
+    if text.chars().count() > max {
+        return Err(ValueError::new("too_long", format!("{field} must be at most {max} characters")));
+    }
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(ValueError::new("invalid_characters", format!("{field} must not contain control characters")));
+    }
+    Ok(text.to_owned())
+}
+
 /// Checks a required, single-line display text: trimmed, non-empty, at most `max` characters, no
 /// control characters (they break email headers and .ics lines later).
 pub fn clean_name(field: &str, raw: &str, max: usize) -> Result<String, ValueError> {
@@ -290,6 +314,22 @@ mod tests {
         assert_eq!(Slug::from_name("Compañía Ñandú").map(|s| s.to_string()), Ok("compania-nandu".into()));
         assert!(Slug::parse("Acme").is_err());
         assert!(Slug::parse("a").is_err());
+    }
+
+    #[test]
+    fn instants_need_an_offset() {
+        assert_eq!(parse_instant("start", "2027-03-01T10:00:00+01:00"), Ok(1_803_891_600_000));
+        assert_eq!(parse_instant("start", "2027-03-01T09:00:00Z"), Ok(1_803_891_600_000));
+        for bad in ["2027-03-01T10:00:00", "2027-03-01", "tomorrow", "", "2027-02-30T10:00:00Z"] {
+            assert_eq!(parse_instant("start", bad).map_err(|e| e.code), Err("invalid_datetime"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn multi_line_text() {
+        assert_eq!(clean_text("d", " line 1\nline 2 ", 50), Ok("line 1\nline 2".into()));
+        assert!(clean_text("d", "bell\u{7}", 50).is_err());
+        assert!(clean_text("d", &"x".repeat(51), 50).is_err());
     }
 
     #[test]

@@ -45,6 +45,21 @@ enum Command {
     /// Manage API keys for other systems (CRM, attendance).
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
+    /// Measure booking creation: through the HTTP API, and straight into the store (the ceiling).
+    ///
+    /// Creates a throw-away tenant in the configured database (SALA_DATABASE_URL), starts a server
+    /// on 127.0.0.1 in this process, and prints throughput and p50/p90/p99 latency.
+    Bench {
+        /// Bookings to create in each of the two runs.
+        #[arg(long, default_value_t = 5000)]
+        bookings: usize,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 32)]
+        clients: usize,
+        /// Rooms the bookings spread over.
+        #[arg(long, default_value_t = 50)]
+        rooms: usize,
+    },
 }
 
 #[derive(Args)]
@@ -222,6 +237,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     let s = store.as_ref();
     match command {
         Command::Serve(_) => serve(store, settings).await,
+        Command::Bench { bookings, clients, rooms } => {
+            crate::bench::run(settings, store.clone(), crate::bench::BenchPlan { bookings, clients, rooms }).await
+        }
         Command::Migrate => {
             println!("database is up to date");
             Ok(())
@@ -277,6 +295,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 kind: Some(if is_virtual { "virtual" } else { "physical" }.to_owned()),
                 google_calendar,
                 bookable_hours,
+                rules: Default::default(),
             };
             let r = sala_app::rooms::create_room(s, &ctx, input).await.map_err(explain)?;
             println!("created room {} (capacity {}) id={}", r.name, r.capacity, r.id);
@@ -353,7 +372,7 @@ fn explain(err: sala_app::AppError) -> anyhow::Error {
 }
 
 /// A database URL without its password, for logs.
-fn redact_url(url: &str) -> String {
+pub(crate) fn redact_url(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut u) if u.password().is_some() => {
             let _ = u.set_password(Some("***"));

@@ -73,3 +73,40 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 fn truncate(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
+
+/// A JSON body together with the SHA-256 of its bytes, for `Idempotency-Key` checks. Rejections as
+/// for [`ApiJson`].
+pub struct HashedJson<T> {
+    pub value: T,
+    pub sha256: String,
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for HashedJson<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        let is_json =
+            req.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| {
+                ct.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
+        if !is_json {
+            let detail = "Send the body as JSON with 'Content-Type: application/json'.";
+            return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", detail));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|rejection| {
+            let status = rejection.status();
+            if status == StatusCode::PAYLOAD_TOO_LARGE {
+                Problem::new(status, "payload_too_large", "The request body is larger than this server accepts.")
+            } else {
+                Problem::new(status, "invalid_body", rejection.body_text())
+            }
+        })?;
+        let value = serde_json::from_slice(&bytes).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", e.to_string())
+            }
+            _ => Problem::new(StatusCode::BAD_REQUEST, "invalid_json", "The request body is not valid JSON."),
+        })?;
+        Ok(Self { value, sha256: sala_app::tokens::hash_token(&String::from_utf8_lossy(&bytes)) })
+    }
+}

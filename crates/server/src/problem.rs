@@ -23,6 +23,10 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(value_type = Vec<Object>)]
     pub errors: Vec<FieldError>,
+    /// For `booking_conflict`: each refused time and the booking in the way (id and time only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub conflicts: Vec<sala_app::Conflict>,
 }
 
 impl Problem {
@@ -34,6 +38,7 @@ impl Problem {
             detail: detail.into(),
             code: code.to_owned(),
             errors: Vec::new(),
+            conflicts: Vec::new(),
         }
     }
 
@@ -73,6 +78,8 @@ impl From<ApiError> for Problem {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Forbidden { .. } | AppError::SignInRefused { .. } => StatusCode::FORBIDDEN,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::BookingConflict(_) => StatusCode::CONFLICT,
+            AppError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let detail = match &err {
@@ -86,11 +93,16 @@ impl From<ApiError> for Problem {
             AppError::Unauthenticated => {
                 "Sign in, or send a valid API key as 'Authorization: Bearer <key>'.".to_owned()
             }
+            AppError::BookingConflict(c) if c.len() > 1 => {
+                format!("The room is already booked at {} of the requested times.", c.len())
+            }
             other => other.to_string(),
         };
         let mut problem = Problem::new(status, err.code(), detail);
-        if let AppError::Invalid(errors) = err {
-            problem.errors = errors;
+        match err {
+            AppError::Invalid(errors) => problem.errors = errors,
+            AppError::BookingConflict(conflicts) => problem.conflicts = conflicts,
+            _ => {}
         }
         problem
     }

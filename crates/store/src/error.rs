@@ -10,6 +10,8 @@ pub enum Unique {
     UserGoogleSubject,
     RoomName,
     ApiKeyHash,
+    /// The same `Idempotency-Key` from the same sender, written concurrently.
+    IdempotencyKey,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +20,12 @@ pub enum StoreError {
     Duplicate(Unique),
     #[error("the row to change does not exist")]
     NotFound,
+    /// A confirmed booking would overlap this one in the same room.
+    #[error("the room is already booked then")]
+    Overlap(crate::Busy),
+    /// The booking changed since it was read (optimistic concurrency).
+    #[error("the booking was changed by someone else")]
+    VersionMismatch,
     #[error("unsupported database URL: use sqlite:PATH or postgres://...")]
     UnsupportedUrl,
     #[error("stored data could not be read: {0}")]

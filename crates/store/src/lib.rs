@@ -16,7 +16,8 @@ pub mod testing;
 
 use async_trait::async_trait;
 use sala_domain::{
-    ApiKey, ApiKeyId, AuditEntry, Email, LoginFlow, Millis, Room, RoomId, Session, Tenant, TenantId, User, UserId,
+    ApiKey, ApiKeyId, AuditEntry, Booking, BookingId, BookingStatus, Email, Job, LoginFlow, Millis, Room, RoomId,
+    Series, SeriesId, Session, Tenant, TenantId, TimeRange, User, UserId,
 };
 use std::sync::Arc;
 
@@ -24,8 +25,9 @@ pub use error::{StoreError, Unique};
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The whole store, as the server holds it: `Arc<dyn Store>`, chosen once at start from the URL.
-pub trait Store: TenantStore + UserStore + RoomStore + ApiKeyStore + SessionStore + AuditStore {}
-impl<T: TenantStore + UserStore + RoomStore + ApiKeyStore + SessionStore + AuditStore> Store for T {}
+pub trait Store: TenantStore + UserStore + RoomStore + ApiKeyStore + SessionStore + AuditStore + BookingStore {}
+impl<T> Store for T where T: TenantStore + UserStore + RoomStore + ApiKeyStore + SessionStore + AuditStore + BookingStore
+{}
 
 /// Opens the backend the URL names (`sqlite:` or `postgres:`) and applies its migrations.
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
@@ -48,6 +50,8 @@ pub trait TenantStore: Send + Sync {
     /// The tenant that owns an email domain (lower-case), if any.
     async fn tenant_by_domain(&self, domain: &str) -> Result<Option<Tenant>>;
     async fn list_tenants(&self) -> Result<Vec<Tenant>>;
+    /// Replaces the tenant's name, time zone, locale and booking rules (not its slug or domains).
+    async fn update_tenant(&self, tenant: &Tenant, audit: &AuditEntry) -> Result<()>;
 }
 
 /// What to look for in a tenant's people.
@@ -123,4 +127,86 @@ pub trait AuditStore: Send + Sync {
     async fn insert_audit(&self, entry: &AuditEntry) -> Result<()>;
     /// Newest first.
     async fn list_audit(&self, tenant: TenantId, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
+}
+
+/// Which bookings to list: those overlapping `[from, to)` that match every filter given, ordered
+/// by start, then id.
+#[derive(Clone, Debug, Default)]
+pub struct BookingQuery {
+    pub from: Option<Millis>,
+    pub to: Option<Millis>,
+    pub room_id: Option<RoomId>,
+    pub organizer_id: Option<UserId>,
+    pub status: Option<BookingStatus>,
+    pub series_id: Option<SeriesId>,
+    /// Only bookings this person organizes or is invited to.
+    pub involving: Option<UserId>,
+    /// Keyset pagination: only bookings after this `(start, id)` in the order above.
+    pub after: Option<(Millis, BookingId)>,
+    pub limit: u32,
+}
+
+/// A confirmed booking holding a room for a time: a busy interval, or the booking a new one
+/// conflicts with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Busy {
+    pub booking_id: BookingId,
+    pub room_id: RoomId,
+    pub time: TimeRange,
+}
+
+/// What an `Idempotency-Key` produced: retries with the same key and request get the same bookings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    /// Who sent it (`user:<id>` or `api_key:<id>`): keys are scoped to their sender.
+    pub actor: String,
+    pub key: String,
+    /// SHA-256 of the request body, so the same key with another body can be refused.
+    pub request_hash: String,
+    pub booking_ids: Vec<BookingId>,
+    pub created_at: Millis,
+}
+
+/// Everything one booking change writes, in one transaction: the bookings, their series (on
+/// creation), the audit entries, the outbox jobs, and the idempotency record.
+#[derive(Clone, Copy, Debug)]
+pub struct BookingWrite<'a> {
+    pub tenant_id: TenantId,
+    pub series: Option<&'a Series>,
+    pub bookings: &'a [Booking],
+    pub audit: &'a [AuditEntry],
+    pub jobs: &'a [Job],
+    pub idempotency: Option<&'a IdempotencyRecord>,
+}
+
+#[async_trait]
+pub trait BookingStore: Send + Sync {
+    /// Inserts new bookings (one, or a series' occurrences) with everything in `write`, all or
+    /// nothing. A confirmed booking overlapping another confirmed booking of its room (stored, or
+    /// earlier in this batch) fails the whole write with `StoreError::Overlap`, naming the booking
+    /// it overlaps. This holds under concurrent writers: on PostgreSQL an exclusion constraint is
+    /// the last line, on SQLite the check and the insert share one write transaction.
+    async fn insert_bookings(&self, write: BookingWrite<'_>) -> Result<()>;
+
+    /// Replaces stored bookings (an edit, a cancellation, "this and following") with everything in
+    /// `write`, all or nothing. Each booking's `version` must be exactly one more than the stored
+    /// one, else `StoreError::VersionMismatch`; a missing one is `NotFound`; overlaps as above.
+    async fn update_bookings(&self, write: BookingWrite<'_>) -> Result<()>;
+
+    async fn get_booking(&self, tenant: TenantId, id: BookingId) -> Result<Option<Booking>>;
+    async fn list_bookings(&self, tenant: TenantId, query: &BookingQuery) -> Result<Vec<Booking>>;
+
+    /// Confirmed bookings overlapping `range` in `rooms` (every room of the tenant when empty),
+    /// by room then start.
+    async fn busy(&self, tenant: TenantId, rooms: &[RoomId], range: TimeRange) -> Result<Vec<Busy>>;
+
+    /// How many confirmed bookings `organizer` has that end after `now`.
+    async fn count_active_bookings(&self, tenant: TenantId, organizer: UserId, now: Millis) -> Result<u64>;
+
+    async fn get_series(&self, tenant: TenantId, id: SeriesId) -> Result<Option<Series>>;
+
+    async fn idempotency_record(&self, tenant: TenantId, actor: &str, key: &str) -> Result<Option<IdempotencyRecord>>;
+
+    /// The outbox jobs a booking caused, oldest first.
+    async fn jobs_for_booking(&self, tenant: TenantId, booking: BookingId) -> Result<Vec<Job>>;
 }

@@ -4,11 +4,13 @@
 //! Instants are Unix milliseconds; lists and structured values are JSON text. Anything that fails
 //! to convert is reported as `Corrupt`: it was validated on the way in, so it means a bad row.
 
-use crate::StoreError;
+use crate::{BookingWrite, Busy, IdempotencyRecord, StoreError};
 use sala_domain::{
-    Actor, ApiKey, ApiKeyId, AuditEntry, AuditId, Email, LoginFlow, Room, RoomId, Session, Tenant, TenantId, User,
-    UserId, audit, room, user, values,
+    Actor, ApiKey, ApiKeyId, Attendee, AuditEntry, AuditId, Booking, BookingId, BookingStatus, Email, Job, JobId,
+    JobKind, JobStatus, LoginFlow, Room, RoomId, Series, SeriesId, Session, Tenant, TenantId, TimeRange, User, UserId,
+    audit, room, user, values,
 };
+use std::collections::HashMap;
 use uuid::Uuid;
 
 fn corrupt(what: &str, err: impl std::fmt::Display) -> StoreError {
@@ -33,6 +35,7 @@ pub(crate) struct TenantRow {
     email_domains: String,
     time_zone: String,
     locale: String,
+    booking_rules: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -47,6 +50,7 @@ impl TryFrom<TenantRow> for Tenant {
             email_domains: json_text("tenant domains", &r.email_domains)?,
             time_zone: values::TimeZoneName::parse(&r.time_zone).map_err(|e| corrupt("tenant zone", e))?,
             locale: values::Locale::parse(&r.locale).map_err(|e| corrupt("tenant locale", e))?,
+            booking_rules: json_text("tenant rules", &r.booking_rules)?,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
@@ -107,6 +111,7 @@ pub(crate) struct RoomRow {
     google_calendar: Option<String>,
     active: bool,
     bookable_hours: Option<String>,
+    booking_rules: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -129,6 +134,7 @@ impl TryFrom<RoomRow> for Room {
                 .map_err(|e| corrupt("room calendar", e))?,
             active: r.active,
             bookable_hours: r.bookable_hours.map(|h| json_text("room hours", &h)).transpose()?,
+            rules: json_text("room rules", &r.booking_rules)?,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
@@ -269,4 +275,237 @@ pub(crate) fn like_contains(text: &str) -> String {
 pub(crate) fn like_prefix(text: &str) -> String {
     let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("{escaped}%")
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct BookingRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    room_id: Uuid,
+    organizer_id: Uuid,
+    title: String,
+    description: Option<String>,
+    start_at: i64,
+    end_at: i64,
+    time_zone: String,
+    google_meet: bool,
+    status: String,
+    cancel_reason: Option<String>,
+    external_ref: Option<String>,
+    metadata: String,
+    series_id: Option<Uuid>,
+    version: i64,
+    created_by_type: String,
+    created_by_id: Option<Uuid>,
+    created_at: i64,
+    updated_at: i64,
+    cancelled_at: Option<i64>,
+}
+
+impl BookingRow {
+    pub(crate) fn id(&self) -> Uuid {
+        self.id
+    }
+
+    fn into_booking(self, attendees: Vec<Attendee>) -> Result<Booking, StoreError> {
+        Ok(Booking {
+            id: BookingId(self.id),
+            tenant_id: TenantId(self.tenant_id),
+            room_id: RoomId(self.room_id),
+            organizer_id: UserId(self.organizer_id),
+            title: self.title,
+            description: self.description,
+            time: TimeRange::new(self.start_at, self.end_at).map_err(|e| corrupt("booking time", e))?,
+            time_zone: values::TimeZoneName::parse(&self.time_zone).map_err(|e| corrupt("booking zone", e))?,
+            attendees,
+            google_meet: self.google_meet,
+            status: BookingStatus::parse(&self.status).map_err(|e| corrupt("booking status", e))?,
+            cancel_reason: self.cancel_reason,
+            external_ref: self.external_ref,
+            metadata: json_text("booking metadata", &self.metadata)?,
+            series_id: self.series_id.map(SeriesId),
+            version: self.version,
+            created_by: actor_from_columns(&self.created_by_type, self.created_by_id)?,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            cancelled_at: self.cancelled_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AttendeeRow {
+    booking_id: Uuid,
+    email: String,
+    name: Option<String>,
+    user_id: Option<Uuid>,
+}
+
+impl TryFrom<AttendeeRow> for Attendee {
+    type Error = StoreError;
+    fn try_from(r: AttendeeRow) -> Result<Self, StoreError> {
+        Ok(Attendee {
+            email: Email::parse(&r.email).map_err(|e| corrupt("attendee email", e))?,
+            name: r.name,
+            user_id: r.user_id.map(UserId),
+        })
+    }
+}
+
+/// Puts bookings together with their attendees (read with one query for all of them, each
+/// booking's in position order), keeping the bookings' order.
+pub(crate) fn bookings_with_attendees(
+    rows: Vec<BookingRow>,
+    attendees: Vec<AttendeeRow>,
+) -> Result<Vec<Booking>, StoreError> {
+    let mut by_booking: HashMap<Uuid, Vec<Attendee>> = HashMap::new();
+    for a in attendees {
+        by_booking.entry(a.booking_id).or_default().push(a.try_into()?);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let attendees = by_booking.remove(&row.id).unwrap_or_default();
+            row.into_booking(attendees)
+        })
+        .collect()
+}
+
+/// An attendee's columns besides its booking and position: email, email key (lower-case), name, user id.
+pub(crate) fn attendee_columns(a: &Attendee) -> (&str, String, Option<&str>, Option<Uuid>) {
+    (a.email.as_str(), a.email.as_str().to_lowercase(), a.name.as_deref(), a.user_id.map(|u| u.0))
+}
+
+/// A confirmed booking's room and time: `id, room_id, start_at, end_at`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct BusyRow {
+    id: Uuid,
+    room_id: Uuid,
+    start_at: i64,
+    end_at: i64,
+}
+
+impl BusyRow {
+    pub(crate) fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
+impl TryFrom<BusyRow> for Busy {
+    type Error = StoreError;
+    fn try_from(r: BusyRow) -> Result<Self, StoreError> {
+        Ok(Busy {
+            booking_id: BookingId(r.id),
+            room_id: RoomId(r.room_id),
+            time: TimeRange::new(r.start_at, r.end_at).map_err(|e| corrupt("booking time", e))?,
+        })
+    }
+}
+
+/// What both backends check before a booking write touches the database: everything in it belongs
+/// to the write's tenant (a row of another tenant is simply not found), and no two confirmed
+/// bookings of the batch overlap in one room.
+pub(crate) fn check_write(write: &BookingWrite<'_>) -> Result<(), StoreError> {
+    let tenant = write.tenant_id;
+    let foreign = write.bookings.iter().any(|b| b.tenant_id != tenant)
+        || write.series.is_some_and(|s| s.tenant_id != tenant)
+        || write.audit.iter().any(|e| e.tenant_id != tenant)
+        || write.jobs.iter().any(|j| j.tenant_id != tenant);
+    if foreign {
+        return Err(StoreError::NotFound);
+    }
+    overlap_within(write.bookings)
+}
+
+/// The first pair of confirmed bookings in `bookings` that share a room and overlap: the later one
+/// conflicts with the earlier one, which the error names.
+fn overlap_within(bookings: &[Booking]) -> Result<(), StoreError> {
+    for (i, later) in bookings.iter().enumerate().filter(|(_, b)| b.is_confirmed()) {
+        let earlier = bookings[..i]
+            .iter()
+            .find(|e| e.is_confirmed() && e.room_id == later.room_id && e.time.overlaps(&later.time));
+        if let Some(e) = earlier {
+            return Err(StoreError::Overlap(Busy { booking_id: e.id, room_id: e.room_id, time: e.time }));
+        }
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SeriesRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    rule: String,
+    time_zone: String,
+    created_at: i64,
+}
+
+impl TryFrom<SeriesRow> for Series {
+    type Error = StoreError;
+    fn try_from(r: SeriesRow) -> Result<Self, StoreError> {
+        Ok(Series {
+            id: SeriesId(r.id),
+            tenant_id: TenantId(r.tenant_id),
+            rule: json_text("series rule", &r.rule)?,
+            time_zone: values::TimeZoneName::parse(&r.time_zone).map_err(|e| corrupt("series zone", e))?,
+            created_at: r.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct JobRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    kind: String,
+    booking_id: Option<Uuid>,
+    payload: String,
+    run_at: i64,
+    status: String,
+    attempts: i32,
+    last_error: Option<String>,
+    created_at: i64,
+}
+
+impl TryFrom<JobRow> for Job {
+    type Error = StoreError;
+    fn try_from(r: JobRow) -> Result<Self, StoreError> {
+        let status = [JobStatus::Pending, JobStatus::Done, JobStatus::Dead]
+            .into_iter()
+            .find(|s| s.as_str() == r.status)
+            .ok_or_else(|| corrupt("job status", &r.status))?;
+        Ok(Job {
+            id: JobId(r.id),
+            tenant_id: TenantId(r.tenant_id),
+            kind: JobKind::parse(&r.kind).ok_or_else(|| corrupt("job kind", &r.kind))?,
+            booking_id: r.booking_id.map(BookingId),
+            payload: json_text("job payload", &r.payload)?,
+            run_at: r.run_at,
+            status,
+            attempts: u32::try_from(r.attempts).map_err(|e| corrupt("job attempts", e))?,
+            last_error: r.last_error,
+            created_at: r.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct IdempotencyRow {
+    actor: String,
+    key: String,
+    request_hash: String,
+    booking_ids: String,
+    created_at: i64,
+}
+
+impl TryFrom<IdempotencyRow> for IdempotencyRecord {
+    type Error = StoreError;
+    fn try_from(r: IdempotencyRow) -> Result<Self, StoreError> {
+        Ok(IdempotencyRecord {
+            actor: r.actor,
+            key: r.key,
+            request_hash: r.request_hash,
+            booking_ids: json_text("idempotency booking ids", &r.booking_ids)?,
+            created_at: r.created_at,
+        })
+    }
 }

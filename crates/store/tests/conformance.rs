@@ -7,11 +7,16 @@
 use sala_domain::room::Weekday;
 use sala_domain::search::fold;
 use sala_domain::{
-    Actor, ApiKey, ApiKeyId, AuditEntry, AuditId, BookableHours, Email, EmailDomain, Equipment, Locale, LoginFlow,
-    Millis, Phone, Role, Room, RoomId, RoomKind, Session, Slug, Tenant, TenantId, TimeZoneName, User, UserId,
+    Actor, ApiKey, ApiKeyId, Attendee, AuditEntry, AuditId, BookableHours, Booking, BookingId, BookingRules,
+    BookingStatus, Email, EmailDomain, Equipment, Frequency, Job, JobId, JobKind, JobStatus, Locale, LoginFlow, Millis,
+    Phone, Recurrence, Role, Room, RoomId, RoomKind, Series, SeriesId, Session, Slug, Tenant, TenantId, TimeRange,
+    TimeZoneName, User, UserId,
 };
-use sala_store::{AuditQuery, Store, StoreError, Unique, UserQuery};
+use sala_store::{
+    AuditQuery, BookingQuery, BookingWrite, Busy, IdempotencyRecord, Store, StoreError, Unique, UserQuery,
+};
 use serde_json::json;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 // ---------------------------------------------------------------------------------------------
@@ -44,6 +49,7 @@ fn tenant(name: &str, domains: &[&str]) -> Tenant {
         email_domains: domains.iter().map(|d| ok(EmailDomain::parse(d))).collect(),
         time_zone: ok(TimeZoneName::parse("Europe/Madrid")),
         locale: Locale::Es,
+        booking_rules: Default::default(),
         created_at: T0,
         updated_at: T0,
     }
@@ -79,6 +85,7 @@ fn room(tenant: TenantId, name: &str) -> Room {
         google_calendar: None,
         active: true,
         bookable_hours: None,
+        rules: Default::default(),
         created_at: T0,
         updated_at: T0,
     }
@@ -697,16 +704,1035 @@ async fn case_text_is_stored_verbatim(store: &dyn Store) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Tenant settings
+
+async fn case_tenant_update(store: &dyn Store) {
+    let acme = add_tenant(store, "Acme", &["acme.test"]).await;
+    let beta = add_tenant(store, "Beta", &["beta.test"]).await;
+
+    let mut changed = acme.clone();
+    changed.name = "Acme Iberia".into();
+    changed.time_zone = ok(TimeZoneName::parse("America/Santiago"));
+    changed.locale = Locale::En;
+    changed.booking_rules =
+        BookingRules { max_duration_minutes: 90, max_active_per_person: Some(3), ..BookingRules::default() };
+    changed.updated_at = T0 + HOUR;
+    let mut change = entry(acme.id, "tenant.updated", Some(acme.id.0));
+    change.before = Some(json!({"name": "Acme"}));
+    change.after = Some(json!({"name": "Acme Iberia"}));
+    // The slug and the domains are not the business of this method: they stay.
+    let mut attempt = changed.clone();
+    attempt.slug = ok(Slug::from_name("Other"));
+    attempt.email_domains = vec![ok(EmailDomain::parse("other.test"))];
+    ok(store.update_tenant(&attempt, &change).await);
+
+    assert_eq!(ok(store.get_tenant(acme.id).await), Some(changed.clone()));
+    assert_eq!(ok(store.tenant_by_slug("acme").await), Some(changed.clone()));
+    assert_eq!(ok(store.tenant_by_domain("acme.test").await), Some(changed.clone()));
+    assert_eq!(ok(store.tenant_by_domain("other.test").await), None);
+    let audit = audit_of(store, acme.id, acme.id.0).await;
+    assert_eq!(actions(&audit), ["tenant.updated", "tenant.created"]);
+    assert_eq!(audit[0], change);
+
+    // A tenant that does not exist is not found, and leaves no audit entry.
+    let ghost = tenant("Ghost", &["ghost.test"]);
+    assert_not_found(store.update_tenant(&ghost, &entry(ghost.id, "tenant.updated", Some(ghost.id.0))).await);
+    assert_eq!(ok(store.get_tenant(beta.id).await), Some(beta));
+    assert!(audit_of(store, ghost.id, ghost.id.0).await.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bookings
+
+const MINUTE: Millis = 60_000;
+const WEEK: Millis = 7 * 24 * HOUR;
+
+fn madrid() -> TimeZoneName {
+    ok(TimeZoneName::parse("Europe/Madrid"))
+}
+
+/// A confirmed booking at version 1, built directly (no domain helpers).
+fn booking(room: &Room, organizer: &User, start: Millis, end: Millis) -> Booking {
+    Booking {
+        id: BookingId::new(),
+        tenant_id: room.tenant_id,
+        room_id: room.id,
+        organizer_id: organizer.id,
+        title: "Sync".into(),
+        description: None,
+        time: ok(TimeRange::new(start, end)),
+        time_zone: madrid(),
+        attendees: Vec::new(),
+        google_meet: false,
+        status: BookingStatus::Confirmed,
+        cancel_reason: None,
+        external_ref: None,
+        metadata: json!({}),
+        series_id: None,
+        version: 1,
+        created_by: Actor::User(organizer.id),
+        created_at: T0,
+        updated_at: T0,
+        cancelled_at: None,
+    }
+}
+
+fn attendee(address: &str, name: Option<&str>, user_id: Option<UserId>) -> Attendee {
+    Attendee { email: email(address), name: name.map(str::to_owned), user_id }
+}
+
+fn job(b: &Booking, kind: JobKind, run_at: Millis, created_at: Millis) -> Job {
+    Job {
+        id: JobId::new(),
+        tenant_id: b.tenant_id,
+        kind,
+        booking_id: Some(b.id),
+        payload: json!({"event": "booking.created", "booking_version": b.version, "changes": []}),
+        run_at,
+        status: JobStatus::Pending,
+        attempts: 0,
+        last_error: None,
+        created_at,
+    }
+}
+
+/// The next version of a booking: what an edit writes.
+fn next(b: &Booking) -> Booking {
+    let mut after = b.clone();
+    after.version += 1;
+    after.updated_at = tick();
+    after
+}
+
+fn cancelled(b: &Booking, reason: &str) -> Booking {
+    let mut after = next(b);
+    after.status = BookingStatus::Cancelled;
+    after.cancel_reason = Some(reason.into());
+    after.cancelled_at = Some(after.updated_at);
+    after
+}
+
+fn moved(b: &Booking, start: Millis, end: Millis) -> Booking {
+    let mut after = next(b);
+    after.time = ok(TimeRange::new(start, end));
+    after
+}
+
+fn busy_of(b: &Booking) -> Busy {
+    Busy { booking_id: b.id, room_id: b.room_id, time: b.time }
+}
+
+/// Writes `bookings` as one change with an audit entry and a notify job for each.
+async fn save(store: &dyn Store, update: bool, bookings: &[Booking]) -> Result<(), StoreError> {
+    let tenant = bookings.first().map_or_else(TenantId::new, |b| b.tenant_id);
+    let action = if update { "booking.updated" } else { "booking.created" };
+    let audit: Vec<AuditEntry> = bookings.iter().map(|b| entry(tenant, action, Some(b.id.0))).collect();
+    let jobs: Vec<Job> = bookings.iter().map(|b| job(b, JobKind::Notify, T0, tick())).collect();
+    let write =
+        BookingWrite { tenant_id: tenant, series: None, bookings, audit: &audit, jobs: &jobs, idempotency: None };
+    if update { store.update_bookings(write).await } else { store.insert_bookings(write).await }
+}
+
+async fn create(store: &dyn Store, bookings: &[Booking]) -> Result<(), StoreError> {
+    save(store, false, bookings).await
+}
+
+async fn edit(store: &dyn Store, bookings: &[Booking]) -> Result<(), StoreError> {
+    save(store, true, bookings).await
+}
+
+fn assert_overlap<T: std::fmt::Debug>(result: Result<T, StoreError>, with: &Booking) {
+    match result {
+        Err(StoreError::Overlap(busy)) => assert_eq!(busy, busy_of(with)),
+        other => panic!("expected Overlap with {}, got {other:?}", with.id),
+    }
+}
+
+fn assert_version_mismatch<T: std::fmt::Debug>(result: Result<T, StoreError>) {
+    match result {
+        Err(StoreError::VersionMismatch) => {}
+        other => panic!("expected VersionMismatch, got {other:?}"),
+    }
+}
+
+/// A refused booking left nothing behind: no row, no audit entry, no job.
+async fn assert_absent(store: &dyn Store, b: &Booking) {
+    assert_eq!(ok(store.get_booking(b.tenant_id, b.id).await), None);
+    assert!(audit_of(store, b.tenant_id, b.id.0).await.is_empty(), "no audit entry for {}", b.id);
+    assert!(ok(store.jobs_for_booking(b.tenant_id, b.id).await).is_empty(), "no job for {}", b.id);
+}
+
+async fn list(store: &dyn Store, tenant: TenantId, query: BookingQuery) -> Vec<Booking> {
+    ok(store.list_bookings(tenant, &query).await)
+}
+
+fn all(limit: u32) -> BookingQuery {
+    BookingQuery { limit, ..BookingQuery::default() }
+}
+
+fn ids(bookings: &[Booking]) -> Vec<BookingId> {
+    bookings.iter().map(|b| b.id).collect()
+}
+
+/// In the store's order: by start, then id.
+fn ordered(bookings: &[&Booking]) -> Vec<BookingId> {
+    let mut sorted: Vec<&Booking> = bookings.to_vec();
+    sorted.sort_by_key(|b| (b.time.start, b.id));
+    sorted.into_iter().map(|b| b.id).collect()
+}
+
+struct Office {
+    acme: Tenant,
+    ana: User,
+    luis: User,
+    sala: Room,
+    azul: Room,
+}
+
+async fn office(store: &dyn Store) -> Office {
+    let acme = add_tenant(store, "Acme", &["acme.test"]).await;
+    let ana = add_user(store, acme.id, "ana@acme.test", "Ana").await;
+    let luis = add_user(store, acme.id, "luis@acme.test", "Luis").await;
+    let sala = add_room(store, acme.id, "Sala").await;
+    let azul = add_room(store, acme.id, "Azul").await;
+    Office { acme, ana, luis, sala, azul }
+}
+
+async fn case_booking_round_trip(store: &dyn Store) {
+    let Office { acme, ana, luis, sala, .. } = office(store).await;
+    let series = Series {
+        id: SeriesId::new(),
+        tenant_id: acme.id,
+        rule: Recurrence {
+            frequency: Frequency::Weekly,
+            interval: 1,
+            count: None,
+            until: Some(ok("2026-03-31".parse())),
+        },
+        time_zone: madrid(),
+        created_at: T0,
+    };
+    let mut first = booking(&sala, &ana, T0, T0 + HOUR);
+    first.title = "Revisión 'Q1' <b>trimestral</b>".into();
+    first.description = Some("Agenda:\n1. Cifras\n2. Ñandú 🎉".into());
+    // Not in alphabetical order: the order given is the order kept.
+    first.attendees = vec![
+        attendee("zoe@partner.test", Some("Zoë Martín"), None),
+        attendee("luis@acme.test", Some("Luis"), Some(luis.id)),
+        attendee("Guest.Person@Partner.test", None, None),
+    ];
+    first.google_meet = true;
+    first.external_ref = Some("crm-deal-42".into());
+    first.metadata = json!({"crm": {"deal": 42, "tags": ["a", "b"], "won": null}, "note": "año"});
+    first.series_id = Some(series.id);
+    first.created_by = Actor::ApiKey(ApiKeyId::new());
+    first.created_at = T0 - HOUR;
+    first.updated_at = T0 - HOUR;
+    let mut second = first.clone();
+    second.id = BookingId::new();
+    second.time = first.time.shifted(WEEK);
+    second.attendees.truncate(1);
+
+    let audit =
+        [entry(acme.id, "booking.created", Some(first.id.0)), entry(acme.id, "booking.created", Some(second.id.0))];
+    // Written newest first; read oldest first (by creation, then id).
+    let jobs = [
+        job(&first, JobKind::Reminder, first.time.start - 15 * MINUTE, T0 + 1),
+        job(&first, JobKind::Notify, T0, T0),
+        job(&first, JobKind::Webhook, T0, T0),
+        job(&second, JobKind::Notify, T0, T0),
+    ];
+    let bookings = [first.clone(), second.clone()];
+    let write = BookingWrite {
+        tenant_id: acme.id,
+        series: Some(&series),
+        bookings: &bookings,
+        audit: &audit,
+        jobs: &jobs,
+        idempotency: None,
+    };
+    ok(store.insert_bookings(write).await);
+
+    assert_eq!(ok(store.get_booking(acme.id, first.id).await), Some(first.clone()));
+    assert_eq!(ok(store.get_booking(acme.id, second.id).await), Some(second.clone()));
+    assert_eq!(ok(store.get_booking(acme.id, BookingId::new()).await), None);
+    assert_eq!(ok(store.get_series(acme.id, series.id).await), Some(series.clone()));
+    assert_eq!(ok(store.get_series(acme.id, SeriesId::new()).await), None);
+    let query = BookingQuery { series_id: Some(series.id), limit: 10, ..BookingQuery::default() };
+    assert_eq!(list(store, acme.id, query).await, vec![first.clone(), second.clone()]);
+    assert_eq!(actions(&audit_of(store, acme.id, first.id.0).await), ["booking.created"]);
+    assert_eq!(audit_of(store, acme.id, second.id.0).await, vec![audit[1].clone()]);
+
+    let mut expected = vec![jobs[1].clone(), jobs[2].clone()];
+    expected.sort_by_key(|j| j.id);
+    expected.push(jobs[0].clone());
+    assert_eq!(ok(store.jobs_for_booking(acme.id, first.id).await), expected);
+    assert_eq!(ok(store.jobs_for_booking(acme.id, second.id).await), vec![jobs[3].clone()]);
+
+    // A series with a count instead of an end date, and a booking without any optional field.
+    let counted = Series {
+        id: SeriesId::new(),
+        rule: Recurrence { frequency: Frequency::Weekdays, interval: 1, count: Some(10), until: None },
+        ..series.clone()
+    };
+    let mut plain = booking(&sala, &ana, T0 + 2 * HOUR, T0 + 3 * HOUR);
+    plain.series_id = Some(counted.id);
+    plain.created_by = Actor::System;
+    let write = BookingWrite {
+        tenant_id: acme.id,
+        series: Some(&counted),
+        bookings: std::slice::from_ref(&plain),
+        audit: &[],
+        jobs: &[],
+        idempotency: None,
+    };
+    ok(store.insert_bookings(write).await);
+    assert_eq!(ok(store.get_series(acme.id, counted.id).await), Some(counted));
+    assert_eq!(ok(store.get_booking(acme.id, plain.id).await), Some(plain));
+}
+
+async fn case_booking_overlap_rules(store: &dyn Store) {
+    let Office { acme, ana, luis, sala, azul } = office(store).await;
+    let ten = booking(&sala, &ana, T0, T0 + HOUR);
+    ok(create(store, std::slice::from_ref(&ten)).await);
+
+    // Every kind of overlap is refused, naming the booking in the way.
+    for (start, end) in [
+        (T0, T0 + HOUR),
+        (T0 + 30 * MINUTE, T0 + 90 * MINUTE),
+        (T0 - 30 * MINUTE, T0 + 30 * MINUTE),
+        (T0 - HOUR, T0 + 2 * HOUR),
+        (T0 + 15 * MINUTE, T0 + 45 * MINUTE),
+        (T0 + HOUR - 1, T0 + 2 * HOUR),
+    ] {
+        let clash = booking(&sala, &luis, start, end);
+        assert_overlap(create(store, std::slice::from_ref(&clash)).await, &ten);
+        assert_absent(store, &clash).await;
+    }
+
+    // Back-to-back is not an overlap (half-open ranges), on either side.
+    let eleven = booking(&sala, &luis, T0 + HOUR, T0 + 2 * HOUR);
+    let nine = booking(&sala, &luis, T0 - HOUR, T0);
+    ok(create(store, std::slice::from_ref(&eleven)).await);
+    ok(create(store, std::slice::from_ref(&nine)).await);
+    // Another room is another room.
+    let elsewhere = booking(&azul, &luis, T0, T0 + HOUR);
+    ok(create(store, std::slice::from_ref(&elsewhere)).await);
+
+    // Cancelled bookings hold nothing: neither a stored one, nor one written cancelled.
+    let mut gone = booking(&sala, &ana, T0 + 4 * HOUR, T0 + 5 * HOUR);
+    gone.status = BookingStatus::Cancelled;
+    gone.cancel_reason = Some("moved online".into());
+    gone.cancelled_at = Some(T0);
+    ok(create(store, std::slice::from_ref(&gone)).await);
+    let after = booking(&sala, &luis, T0 + 4 * HOUR, T0 + 5 * HOUR);
+    ok(create(store, std::slice::from_ref(&after)).await);
+    let mut history = booking(&sala, &ana, T0, T0 + HOUR);
+    history.status = BookingStatus::Cancelled;
+    history.cancelled_at = Some(T0);
+    ok(create(store, std::slice::from_ref(&history)).await);
+
+    let busy = ok(store.busy(acme.id, &[sala.id], ok(TimeRange::new(T0 - 2 * HOUR, T0 + 6 * HOUR))).await);
+    assert_eq!(busy, vec![busy_of(&nine), busy_of(&ten), busy_of(&eleven), busy_of(&after)]);
+
+    // A long booking that started well before is found behind shorter (cancelled) ones after it.
+    let long = booking(&sala, &ana, T0 + 6 * HOUR, T0 + 10 * HOUR);
+    let mut short = booking(&sala, &luis, T0 + 7 * HOUR, T0 + 7 * HOUR + 30 * MINUTE);
+    short.status = BookingStatus::Cancelled;
+    ok(create(store, &[long.clone(), short.clone()]).await);
+    let inside = booking(&sala, &luis, T0 + 8 * HOUR, T0 + 9 * HOUR);
+    assert_overlap(create(store, std::slice::from_ref(&inside)).await, &long);
+    let window = ok(TimeRange::new(T0 + 8 * HOUR, T0 + 9 * HOUR));
+    assert_eq!(ok(store.busy(acme.id, &[], window).await), vec![busy_of(&long)]);
+}
+
+async fn case_booking_series_all_or_nothing(store: &dyn Store) {
+    let Office { acme, ana, luis, sala, .. } = office(store).await;
+    // Someone already holds half an hour of the third week's slot.
+    let blocker = booking(&sala, &luis, T0 + 2 * WEEK + 30 * MINUTE, T0 + 2 * WEEK + 90 * MINUTE);
+    ok(create(store, std::slice::from_ref(&blocker)).await);
+
+    let series = Series {
+        id: SeriesId::new(),
+        tenant_id: acme.id,
+        rule: Recurrence { frequency: Frequency::Weekly, interval: 1, count: Some(4), until: None },
+        time_zone: madrid(),
+        created_at: T0,
+    };
+    let occurrences: Vec<Booking> = (0..4)
+        .map(|week| {
+            let mut b = booking(&sala, &ana, T0 + week * WEEK, T0 + week * WEEK + HOUR);
+            b.series_id = Some(series.id);
+            b
+        })
+        .collect();
+    let mut audit = vec![entry(acme.id, "series.created", Some(series.id.0))];
+    audit.extend(occurrences.iter().map(|b| entry(acme.id, "booking.created", Some(b.id.0))));
+    let jobs: Vec<Job> = occurrences.iter().map(|b| job(b, JobKind::Notify, T0, T0)).collect();
+    let record = IdempotencyRecord {
+        actor: format!("user:{}", ana.id),
+        key: "series-1".into(),
+        request_hash: hash("series body"),
+        booking_ids: ids(&occurrences),
+        created_at: T0,
+    };
+    let write = BookingWrite {
+        tenant_id: acme.id,
+        series: Some(&series),
+        bookings: &occurrences,
+        audit: &audit,
+        jobs: &jobs,
+        idempotency: Some(&record),
+    };
+    assert_overlap(store.insert_bookings(write).await, &blocker);
+
+    // Nothing at all was written.
+    assert_eq!(ok(store.get_series(acme.id, series.id).await), None);
+    for b in &occurrences {
+        assert_absent(store, b).await;
+    }
+    assert!(audit_of(store, acme.id, series.id.0).await.is_empty());
+    let of_series = BookingQuery { series_id: Some(series.id), limit: 100, ..BookingQuery::default() };
+    assert!(list(store, acme.id, of_series.clone()).await.is_empty());
+    assert_eq!(ok(store.idempotency_record(acme.id, &record.actor, &record.key).await), None);
+    assert_eq!(ids(&list(store, acme.id, all(100)).await), [blocker.id]);
+
+    // Skipping the conflicting date, the rest goes in.
+    let mut rest = occurrences.clone();
+    rest.remove(2);
+    let audit_rest: Vec<AuditEntry> =
+        audit.iter().filter(|e| e.subject_id != Some(occurrences[2].id.0)).cloned().collect();
+    let jobs_rest: Vec<Job> = jobs.iter().filter(|j| j.booking_id != Some(occurrences[2].id)).cloned().collect();
+    let write = BookingWrite { bookings: &rest, audit: &audit_rest, jobs: &jobs_rest, ..write };
+    ok(store.insert_bookings(write).await);
+    assert_eq!(list(store, acme.id, of_series).await, rest);
+    assert_eq!(ok(store.get_series(acme.id, series.id).await), Some(series.clone()));
+    assert_eq!(actions(&audit_of(store, acme.id, series.id.0).await), ["series.created"]);
+}
+
+async fn case_booking_batch_overlapping_itself(store: &dyn Store) {
+    let Office { acme, ana, sala, azul, .. } = office(store).await;
+    let first = booking(&sala, &ana, T0, T0 + HOUR);
+    let second = booking(&sala, &ana, T0 + 30 * MINUTE, T0 + 90 * MINUTE);
+    let third = booking(&sala, &ana, T0 + 3 * HOUR, T0 + 4 * HOUR);
+    assert_overlap(create(store, &[third.clone(), first.clone(), second.clone()]).await, &first);
+    for b in [&first, &second, &third] {
+        assert_absent(store, b).await;
+    }
+    assert!(ok(store.busy(acme.id, &[], ok(TimeRange::new(T0 - WEEK, T0 + WEEK))).await).is_empty());
+
+    // Same time in two rooms, back-to-back in one, a cancelled twin: all fine together.
+    let other_room = booking(&azul, &ana, T0, T0 + HOUR);
+    let back_to_back = booking(&sala, &ana, T0 + HOUR, T0 + 2 * HOUR);
+    let mut twin = first.clone();
+    twin.id = BookingId::new();
+    twin.status = BookingStatus::Cancelled;
+    twin.cancelled_at = Some(T0);
+    ok(create(store, &[first.clone(), other_room.clone(), back_to_back.clone(), twin.clone()]).await);
+    assert_eq!(list(store, acme.id, all(10)).await.len(), 4);
+}
+
+async fn case_booking_update_versions(store: &dyn Store) {
+    let Office { acme, ana, luis, sala, .. } = office(store).await;
+    let beta = add_tenant(store, "Beta", &["beta.test"]).await;
+    let mut original = booking(&sala, &ana, T0, T0 + HOUR);
+    original.attendees = vec![attendee("luis@acme.test", None, Some(luis.id)), attendee("x@partner.test", None, None)];
+    original.description = Some("first".into());
+    ok(create(store, std::slice::from_ref(&original)).await);
+
+    // A stale or future version is refused and changes nothing.
+    let mut stale = original.clone();
+    stale.title = "Stale".into();
+    assert_version_mismatch(edit(store, std::slice::from_ref(&stale)).await);
+    stale.version = 3;
+    assert_version_mismatch(edit(store, std::slice::from_ref(&stale)).await);
+    // A booking that does not exist, or is another tenant's, is not found.
+    assert_not_found(edit(store, &[next(&booking(&sala, &ana, T0, T0 + HOUR))]).await);
+    let mut foreign = next(&original);
+    foreign.tenant_id = beta.id;
+    foreign.title = "Hijacked".into();
+    assert_not_found(edit(store, std::slice::from_ref(&foreign)).await);
+    let audit = [entry(beta.id, "booking.updated", Some(original.id.0))];
+    let write = BookingWrite {
+        tenant_id: beta.id,
+        series: None,
+        bookings: &[next(&original)],
+        audit: &audit,
+        jobs: &[],
+        idempotency: None,
+    };
+    assert_not_found(store.update_bookings(write).await);
+    assert_eq!(ok(store.get_booking(acme.id, original.id).await), Some(original.clone()));
+    assert_eq!(actions(&audit_of(store, acme.id, original.id.0).await), ["booking.created"]);
+    assert!(audit_of(store, beta.id, original.id.0).await.is_empty());
+    assert_eq!(ok(store.jobs_for_booking(acme.id, original.id).await).len(), 1);
+
+    // The right version replaces every field, attendees included.
+    let mut changed = next(&original);
+    changed.title = "Planning".into();
+    changed.description = None;
+    changed.attendees = vec![attendee("new@partner.test", Some("New"), None)];
+    changed.google_meet = true;
+    changed.external_ref = Some("crm-7".into());
+    changed.metadata = json!({"stage": 2});
+    changed.organizer_id = luis.id;
+    ok(edit(store, std::slice::from_ref(&changed)).await);
+    assert_eq!(ok(store.get_booking(acme.id, original.id).await), Some(changed.clone()));
+    let mut again = next(&changed);
+    again.attendees.clear();
+    ok(edit(store, std::slice::from_ref(&again)).await);
+    assert_eq!(ok(store.get_booking(acme.id, original.id).await), Some(again.clone()));
+    assert_version_mismatch(edit(store, std::slice::from_ref(&changed)).await);
+    assert_eq!(
+        actions(&audit_of(store, acme.id, original.id.0).await),
+        ["booking.updated", "booking.updated", "booking.created"]
+    );
+
+    // A batch with one stale booking changes none of them.
+    let other = booking(&sala, &ana, T0 + 2 * HOUR, T0 + 3 * HOUR);
+    ok(create(store, std::slice::from_ref(&other)).await);
+    let mut renamed = next(&other);
+    renamed.title = "Renamed".into();
+    assert_version_mismatch(edit(store, &[renamed, changed.clone()]).await);
+    assert_eq!(ok(store.get_booking(acme.id, other.id).await), Some(other.clone()));
+    assert_eq!(ok(store.get_booking(acme.id, original.id).await), Some(again));
+}
+
+async fn case_booking_update_overlap(store: &dyn Store) {
+    let Office { acme, ana, luis, sala, azul } = office(store).await;
+    let a = booking(&sala, &ana, T0, T0 + HOUR);
+    let b = booking(&sala, &luis, T0 + 2 * HOUR, T0 + 3 * HOUR);
+    let d = booking(&sala, &luis, T0 + 3 * HOUR, T0 + 4 * HOUR);
+    ok(create(store, &[a.clone(), b.clone(), d.clone()]).await);
+
+    // Onto an occupied slot: refused, naming it, nothing changed.
+    assert_overlap(edit(store, &[moved(&a, T0 + 150 * MINUTE, T0 + 210 * MINUTE)]).await, &b);
+    assert_eq!(ok(store.get_booking(acme.id, a.id).await), Some(a.clone()));
+    // Within (and past) its own old slot: fine.
+    let a2 = moved(&a, T0 + 30 * MINUTE, T0 + 90 * MINUTE);
+    ok(edit(store, std::slice::from_ref(&a2)).await);
+    // To another room, which frees this one.
+    let mut a3 = next(&a2);
+    a3.room_id = azul.id;
+    ok(edit(store, std::slice::from_ref(&a3)).await);
+    let c = booking(&sala, &ana, T0 + 30 * MINUTE, T0 + 90 * MINUTE);
+    ok(create(store, std::slice::from_ref(&c)).await);
+
+    // A batch may move a booking into the slot another one of the batch leaves.
+    let (b2, d2) = (moved(&b, T0 + 3 * HOUR, T0 + 4 * HOUR), moved(&d, T0 + 4 * HOUR, T0 + 5 * HOUR));
+    ok(edit(store, &[b2.clone(), d2.clone()]).await);
+    assert_eq!(ok(store.get_booking(acme.id, b.id).await), Some(b2.clone()));
+    // ... but not onto a booking outside the batch (c), and then nothing of it is written.
+    let (b3, d3) = (moved(&b2, T0 + 4 * HOUR, T0 + 5 * HOUR), moved(&d2, T0 + HOUR, T0 + 2 * HOUR));
+    assert_overlap(edit(store, &[b3, d3]).await, &c);
+    assert_eq!(ok(store.get_booking(acme.id, b.id).await), Some(b2.clone()));
+    assert_eq!(ok(store.get_booking(acme.id, d.id).await), Some(d2.clone()));
+    // Two bookings of a batch may not overlap each other.
+    let (b4, d4) = (moved(&b2, T0 + 6 * HOUR, T0 + 7 * HOUR), moved(&d2, T0 + 6 * HOUR, T0 + 8 * HOUR));
+    assert_overlap(edit(store, &[b4.clone(), d4]).await, &b4);
+
+    // Cancelling frees the slot for a new booking.
+    let gone = cancelled(&b2, "no longer needed");
+    ok(edit(store, std::slice::from_ref(&gone)).await);
+    assert_eq!(ok(store.get_booking(acme.id, b.id).await), Some(gone.clone()));
+    let e = booking(&sala, &ana, T0 + 3 * HOUR, T0 + 4 * HOUR);
+    ok(create(store, std::slice::from_ref(&e)).await);
+    let busy = ok(store.busy(acme.id, &[sala.id], ok(TimeRange::new(T0, T0 + 6 * HOUR))).await);
+    assert_eq!(busy, vec![busy_of(&c), busy_of(&e), busy_of(&d2)]);
+    // Confirming it again now overlaps.
+    let mut revived = next(&gone);
+    revived.status = BookingStatus::Confirmed;
+    revived.cancelled_at = None;
+    assert_overlap(edit(store, std::slice::from_ref(&revived)).await, &e);
+    // Editing a cancelled booking's text does not need its old slot.
+    let mut renamed = next(&gone);
+    renamed.title = "Cancelled, renamed".into();
+    ok(edit(store, std::slice::from_ref(&renamed)).await);
+    assert_eq!(ok(store.get_booking(acme.id, b.id).await), Some(renamed));
+}
+
+async fn case_booking_list_and_pagination(store: &dyn Store) {
+    let Office { acme, ana, luis, sala, azul } = office(store).await;
+    let beta = add_tenant(store, "Beta", &["beta.test"]).await;
+    let series = Series {
+        id: SeriesId::new(),
+        tenant_id: acme.id,
+        rule: Recurrence { frequency: Frequency::Weekly, interval: 1, count: Some(2), until: None },
+        time_zone: madrid(),
+        created_at: T0,
+    };
+    let mut b1 = booking(&sala, &ana, T0 - HOUR, T0);
+    b1.attendees = vec![
+        attendee("b@partner.test", None, None),
+        attendee("luis@acme.test", None, Some(luis.id)),
+        attendee("a@partner.test", None, None),
+    ];
+    let b2 = booking(&azul, &luis, T0 - HOUR, T0);
+    let mut b3 = booking(&sala, &luis, T0, T0 + HOUR);
+    b3.attendees = vec![attendee("ana@acme.test", Some("Ana"), Some(ana.id))];
+    let mut b4 = booking(&azul, &ana, T0 + HOUR, T0 + 2 * HOUR);
+    b4.status = BookingStatus::Cancelled;
+    b4.cancelled_at = Some(T0);
+    let mut b5 = booking(&sala, &ana, T0 + 3 * HOUR, T0 + 4 * HOUR);
+    b5.series_id = Some(series.id);
+    let mut b6 = booking(&sala, &ana, T0 + WEEK + 3 * HOUR, T0 + WEEK + 4 * HOUR);
+    b6.series_id = Some(series.id);
+    // Written out of order, in two changes.
+    ok(create(store, &[b4.clone(), b2.clone(), b3.clone(), b1.clone()]).await);
+    let write = BookingWrite {
+        tenant_id: acme.id,
+        series: Some(&series),
+        bookings: &[b6.clone(), b5.clone()],
+        audit: &[],
+        jobs: &[],
+        idempotency: None,
+    };
+    ok(store.insert_bookings(write).await);
+    add_room(store, beta.id, "Sala").await;
+
+    let everything = list(store, acme.id, all(100)).await;
+    assert_eq!(ids(&everything), ordered(&[&b1, &b2, &b3, &b4, &b5, &b6]));
+    // Attendees come with every listed booking, in their order.
+    let by_id = |id: BookingId| everything.iter().find(|b| b.id == id).cloned();
+    assert_eq!(by_id(b1.id), Some(b1.clone()));
+    assert_eq!(by_id(b3.id), Some(b3.clone()));
+    assert_eq!(by_id(b2.id), Some(b2.clone()));
+
+    // Overlapping [from, to): touching ends are out.
+    let window = BookingQuery { from: Some(T0), to: Some(T0 + HOUR), ..all(100) };
+    assert_eq!(ids(&list(store, acme.id, window).await), [b3.id]);
+    let window = BookingQuery { from: Some(T0 - 30 * MINUTE), to: Some(T0 + 30 * MINUTE), ..all(100) };
+    assert_eq!(ids(&list(store, acme.id, window).await), ordered(&[&b1, &b2, &b3]));
+    let from = BookingQuery { from: Some(T0 + 2 * HOUR), ..all(100) };
+    assert_eq!(ids(&list(store, acme.id, from).await), [b5.id, b6.id]);
+    let to = BookingQuery { to: Some(T0), ..all(100) };
+    assert_eq!(ids(&list(store, acme.id, to).await), ordered(&[&b1, &b2]));
+    let by_room = BookingQuery { room_id: Some(sala.id), ..all(100) };
+    assert_eq!(ids(&list(store, acme.id, by_room).await), [b1.id, b3.id, b5.id, b6.id]);
+    let by_organizer = BookingQuery { organizer_id: Some(ana.id), ..all(100) };
+    assert_eq!(ids(&list(store, acme.id, by_organizer).await), [b1.id, b4.id, b5.id, b6.id]);
+    let by_status = BookingQuery { status: Some(BookingStatus::Cancelled), ..all(100) };
+    assert_eq!(ids(&list(store, acme.id, by_status).await), [b4.id]);
+    let by_series = BookingQuery { series_id: Some(series.id), ..all(100) };
+    assert_eq!(ids(&list(store, acme.id, by_series).await), [b5.id, b6.id]);
+    // Organized by, or invited (as a person of the tenant) to; each booking once.
+    let involving = |person: &User| BookingQuery { involving: Some(person.id), ..all(100) };
+    assert_eq!(ids(&list(store, acme.id, involving(&luis)).await), ordered(&[&b1, &b2, &b3]));
+    assert_eq!(ids(&list(store, acme.id, involving(&ana)).await), ordered(&[&b1, &b3, &b4, &b5, &b6]));
+    let mine_in_sala = BookingQuery { room_id: Some(sala.id), ..involving(&luis) };
+    assert_eq!(ids(&list(store, acme.id, mine_in_sala).await), [b1.id, b3.id]);
+    let combined = BookingQuery {
+        from: Some(T0 - 30 * MINUTE),
+        room_id: Some(sala.id),
+        organizer_id: Some(ana.id),
+        status: Some(BookingStatus::Confirmed),
+        ..all(100)
+    };
+    assert_eq!(ids(&list(store, acme.id, combined).await), [b1.id, b5.id, b6.id]);
+
+    // Keyset pagination: three pages of two, then nothing.
+    let mut pages = Vec::new();
+    let mut after = None;
+    loop {
+        let page = list(store, acme.id, BookingQuery { after, ..all(2) }).await;
+        let Some(last) = page.last() else { break };
+        after = Some((last.time.start, last.id));
+        pages.push(ids(&page));
+    }
+    assert_eq!(pages.len(), 3);
+    assert!(pages.iter().all(|p| p.len() == 2));
+    assert_eq!(pages.concat(), ids(&everything));
+    // Within a filter too: the key is (start, id), so equal starts are not skipped.
+    let first = list(store, acme.id, BookingQuery { to: Some(T0 + HOUR), ..all(1) }).await;
+    let rest = BookingQuery { to: Some(T0 + HOUR), after: Some((first[0].time.start, first[0].id)), ..all(100) };
+    assert_eq!([ids(&first), ids(&list(store, acme.id, rest).await)].concat(), ordered(&[&b1, &b2, &b3]));
+
+    // The limit is clamped to 1..=500.
+    assert_eq!(list(store, acme.id, all(0)).await.len(), 1);
+    assert_eq!(list(store, acme.id, all(u32::MAX)).await.len(), 6);
+    // Another tenant sees none of it.
+    assert!(list(store, beta.id, all(100)).await.is_empty());
+    assert!(list(store, beta.id, BookingQuery { room_id: Some(sala.id), ..all(100) }).await.is_empty());
+}
+
+async fn case_booking_busy_and_count_active(store: &dyn Store) {
+    let Office { acme, ana, luis, sala, azul } = office(store).await;
+    let patio = add_room(store, acme.id, "Patio").await;
+    let a = booking(&sala, &ana, T0 - HOUR, T0);
+    let mut b = booking(&sala, &ana, T0, T0 + HOUR);
+    b.status = BookingStatus::Cancelled;
+    b.cancelled_at = Some(T0);
+    let c = booking(&sala, &ana, T0 + HOUR, T0 + 2 * HOUR);
+    let d = booking(&azul, &ana, T0, T0 + HOUR);
+    let e = booking(&azul, &luis, T0 - 2 * HOUR, T0 - HOUR);
+    ok(create(store, &[a.clone(), b.clone(), c.clone(), d.clone(), e.clone()]).await);
+    let range = |start, end| ok(TimeRange::new(start, end));
+
+    assert_eq!(
+        ok(store.busy(acme.id, &[sala.id], range(T0 - 30 * MINUTE, T0 + 90 * MINUTE)).await),
+        vec![busy_of(&a), busy_of(&c)]
+    );
+    // Half-open: [T0, T0 + 1h) touches a and c but overlaps neither; the cancelled b is free.
+    assert!(ok(store.busy(acme.id, &[sala.id], range(T0, T0 + HOUR)).await).is_empty());
+    assert_eq!(ok(store.busy(acme.id, &[sala.id, azul.id], range(T0, T0 + HOUR)).await), vec![busy_of(&d)]);
+    assert!(ok(store.busy(acme.id, &[patio.id], range(T0 - WEEK, T0 + WEEK)).await).is_empty());
+    // No rooms named: every room of the tenant, by room, then start.
+    let mut expected = vec![busy_of(&a), busy_of(&c), busy_of(&d), busy_of(&e)];
+    expected.sort_by_key(|x| (x.room_id, x.time.start));
+    assert_eq!(ok(store.busy(acme.id, &[], range(T0 - WEEK, T0 + WEEK)).await), expected);
+
+    // Active: confirmed and ending after now.
+    assert_eq!(ok(store.count_active_bookings(acme.id, ana.id, T0 - 2 * HOUR).await), 3);
+    assert_eq!(ok(store.count_active_bookings(acme.id, ana.id, T0 - 1).await), 3);
+    assert_eq!(ok(store.count_active_bookings(acme.id, ana.id, T0).await), 2);
+    assert_eq!(ok(store.count_active_bookings(acme.id, ana.id, T0 + HOUR).await), 1);
+    assert_eq!(ok(store.count_active_bookings(acme.id, ana.id, T0 + 2 * HOUR).await), 0);
+    assert_eq!(ok(store.count_active_bookings(acme.id, luis.id, T0 - 3 * HOUR).await), 1);
+    assert_eq!(ok(store.count_active_bookings(acme.id, luis.id, T0).await), 0);
+}
+
+async fn case_idempotency_records(store: &dyn Store) {
+    let Office { acme, ana, luis, sala, .. } = office(store).await;
+    let first = booking(&sala, &ana, T0, T0 + HOUR);
+    let record = IdempotencyRecord {
+        actor: format!("user:{}", ana.id),
+        key: "7f7c1f1e-retry-me".into(),
+        request_hash: hash("body one"),
+        booking_ids: vec![first.id],
+        created_at: T0,
+    };
+    let audit = [entry(acme.id, "booking.created", Some(first.id.0))];
+    let write = BookingWrite {
+        tenant_id: acme.id,
+        series: None,
+        bookings: std::slice::from_ref(&first),
+        audit: &audit,
+        jobs: &[],
+        idempotency: Some(&record),
+    };
+    ok(store.insert_bookings(write).await);
+    assert_eq!(ok(store.idempotency_record(acme.id, &record.actor, &record.key).await), Some(record.clone()));
+    assert_eq!(ok(store.idempotency_record(acme.id, &format!("user:{}", luis.id), &record.key).await), None);
+    assert_eq!(ok(store.idempotency_record(acme.id, &record.actor, "other-key").await), None);
+
+    // The same key from the same sender again: refused, with everything else in that write.
+    let second = booking(&sala, &ana, T0 + 2 * HOUR, T0 + 3 * HOUR);
+    let again = IdempotencyRecord { request_hash: hash("body two"), booking_ids: vec![second.id], ..record.clone() };
+    let audit_second = [entry(acme.id, "booking.created", Some(second.id.0))];
+    let retry = BookingWrite {
+        bookings: std::slice::from_ref(&second),
+        audit: &audit_second,
+        idempotency: Some(&again),
+        ..write
+    };
+    assert_duplicate(store.insert_bookings(retry).await, Unique::IdempotencyKey);
+    assert_absent(store, &second).await;
+    assert_eq!(ok(store.idempotency_record(acme.id, &record.actor, &record.key).await), Some(record.clone()));
+    // The same key from someone else is theirs; so is a multi-booking record.
+    let mut api_key = record.clone();
+    api_key.actor = format!("api_key:{}", ApiKeyId::new());
+    let third = booking(&sala, &ana, T0 + 4 * HOUR, T0 + 5 * HOUR);
+    api_key.booking_ids = vec![second.id, third.id];
+    let both = [second.clone(), third.clone()];
+    ok(store.insert_bookings(BookingWrite { bookings: &both, audit: &[], idempotency: Some(&api_key), ..write }).await);
+    assert_eq!(ok(store.idempotency_record(acme.id, &api_key.actor, &api_key.key).await), Some(api_key));
+}
+
+async fn case_booking_jobs_outbox(store: &dyn Store) {
+    let Office { acme, ana, sala, .. } = office(store).await;
+    let b = booking(&sala, &ana, T0 + 2 * HOUR, T0 + 3 * HOUR);
+    let created = [
+        job(&b, JobKind::Notify, T0, T0),
+        job(&b, JobKind::CalendarSync, T0, T0),
+        job(&b, JobKind::Webhook, T0, T0),
+        job(&b, JobKind::Reminder, b.time.start - 15 * MINUTE, T0),
+    ];
+    let write = BookingWrite {
+        tenant_id: acme.id,
+        series: None,
+        bookings: std::slice::from_ref(&b),
+        audit: &[],
+        jobs: &created,
+        idempotency: None,
+    };
+    ok(store.insert_bookings(write).await);
+    let mut expected = created.to_vec();
+    expected.sort_by_key(|j| j.id);
+    assert_eq!(ok(store.jobs_for_booking(acme.id, b.id).await), expected);
+
+    // An edit adds its own jobs after them.
+    let b2 = moved(&b, T0 + 3 * HOUR, T0 + 4 * HOUR);
+    let mut updated = job(&b2, JobKind::Webhook, T0 + 1, T0 + 1);
+    updated.payload = json!({"event": "booking.updated", "changes": [{"field": "start"}]});
+    updated.attempts = 2;
+    updated.last_error = Some("receiver said 503".into());
+    let edit_write =
+        BookingWrite { bookings: std::slice::from_ref(&b2), jobs: std::slice::from_ref(&updated), ..write };
+    ok(store.update_bookings(edit_write).await);
+    expected.push(updated);
+    assert_eq!(ok(store.jobs_for_booking(acme.id, b.id).await), expected);
+
+    // A change that fails writes none.
+    let stale = job(&b, JobKind::Notify, T0 + 2, T0 + 2);
+    let stale_write = BookingWrite { bookings: std::slice::from_ref(&b2), jobs: std::slice::from_ref(&stale), ..write };
+    assert_version_mismatch(store.update_bookings(stale_write).await);
+    let clash = booking(&sala, &ana, T0 + 3 * HOUR, T0 + 4 * HOUR);
+    let refused = [job(&clash, JobKind::Notify, T0, T0), job(&b, JobKind::Notify, T0, T0)];
+    let clash_write = BookingWrite { bookings: std::slice::from_ref(&clash), jobs: &refused, ..write };
+    assert_overlap(store.insert_bookings(clash_write).await, &b2);
+    assert_eq!(ok(store.jobs_for_booking(acme.id, b.id).await), expected);
+    assert!(ok(store.jobs_for_booking(acme.id, clash.id).await).is_empty());
+}
+
+async fn case_booking_tenant_isolation(store: &dyn Store) {
+    let Office { acme, ana, luis, sala, .. } = office(store).await;
+    let beta = add_tenant(store, "Beta", &["beta.test"]).await;
+    let bob = add_user(store, beta.id, "bob@beta.test", "Bob").await;
+    let beta_room = add_room(store, beta.id, "Sala").await;
+    let series = Series {
+        id: SeriesId::new(),
+        tenant_id: acme.id,
+        rule: Recurrence { frequency: Frequency::Daily, interval: 1, count: Some(1), until: None },
+        time_zone: madrid(),
+        created_at: T0,
+    };
+    let mut b = booking(&sala, &ana, T0, T0 + HOUR);
+    b.series_id = Some(series.id);
+    b.attendees = vec![attendee("luis@acme.test", None, Some(luis.id))];
+    let jobs = [job(&b, JobKind::Notify, T0, T0)];
+    let record = IdempotencyRecord {
+        actor: format!("user:{}", ana.id),
+        key: "k".into(),
+        request_hash: hash("b"),
+        booking_ids: vec![b.id],
+        created_at: T0,
+    };
+    let write = BookingWrite {
+        tenant_id: acme.id,
+        series: Some(&series),
+        bookings: std::slice::from_ref(&b),
+        audit: &[],
+        jobs: &jobs,
+        idempotency: Some(&record),
+    };
+    ok(store.insert_bookings(write).await);
+
+    let everywhere = ok(TimeRange::new(T0 - WEEK, T0 + WEEK));
+    assert_eq!(ok(store.get_booking(beta.id, b.id).await), None);
+    assert!(list(store, beta.id, all(500)).await.is_empty());
+    assert!(list(store, beta.id, BookingQuery { room_id: Some(sala.id), ..all(500) }).await.is_empty());
+    assert!(list(store, beta.id, BookingQuery { series_id: Some(series.id), ..all(500) }).await.is_empty());
+    assert!(ok(store.busy(beta.id, &[], everywhere).await).is_empty());
+    assert!(ok(store.busy(beta.id, &[sala.id], everywhere).await).is_empty());
+    assert_eq!(ok(store.count_active_bookings(beta.id, ana.id, T0).await), 0);
+    assert_eq!(ok(store.get_series(beta.id, series.id).await), None);
+    assert_eq!(ok(store.idempotency_record(beta.id, &record.actor, &record.key).await), None);
+    assert!(ok(store.jobs_for_booking(beta.id, b.id).await).is_empty());
+    let mut foreign = cancelled(&b, "mine now");
+    foreign.tenant_id = beta.id;
+    assert_not_found(edit(store, std::slice::from_ref(&foreign)).await);
+
+    // Beta's own booking at the same time in its own room is fine ...
+    ok(create(store, &[booking(&beta_room, &bob, T0, T0 + HOUR)]).await);
+    // ... but it cannot book Acme's room, nor name Acme's people as organizer or attendee.
+    let mut intruder = booking(&sala, &bob, T0 + 2 * HOUR, T0 + 3 * HOUR);
+    intruder.tenant_id = beta.id;
+    assert!(create(store, std::slice::from_ref(&intruder)).await.is_err());
+    let mut borrowed = booking(&beta_room, &ana, T0 + 2 * HOUR, T0 + 3 * HOUR);
+    borrowed.tenant_id = beta.id;
+    assert!(create(store, std::slice::from_ref(&borrowed)).await.is_err());
+    let mut guest = booking(&beta_room, &bob, T0 + 4 * HOUR, T0 + 5 * HOUR);
+    guest.attendees = vec![attendee("luis@acme.test", None, Some(luis.id))];
+    assert!(create(store, std::slice::from_ref(&guest)).await.is_err());
+    for refused in [&intruder, &borrowed, &guest] {
+        assert_absent(store, refused).await;
+    }
+
+    // Acme still sees all of its own.
+    assert_eq!(ok(store.get_booking(acme.id, b.id).await), Some(b.clone()));
+    assert_eq!(ok(store.jobs_for_booking(acme.id, b.id).await), jobs.to_vec());
+    assert_eq!(ok(store.get_series(acme.id, series.id).await), Some(series));
+    assert_eq!(ok(store.idempotency_record(acme.id, &record.actor, &record.key).await), Some(record));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Concurrency: the store shared by many tasks at once, as the server holds it.
+
+const RACERS: usize = 50;
+
+/// Runs every write at once, each in its own task (on several threads), and returns the results
+/// in the order given.
+async fn race(stores: &[Arc<dyn Store>], writes: Vec<Booking>) -> Vec<Result<(), StoreError>> {
+    let barrier = Arc::new(tokio::sync::Barrier::new(writes.len()));
+    let tasks: Vec<_> = writes
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let store = Arc::clone(&stores[i % stores.len()]);
+            let barrier = Arc::clone(&barrier);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                create(&*store, std::slice::from_ref(&b)).await
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.unwrap_or_else(|e| panic!("task failed: {e}")));
+    }
+    results
+}
+
+/// 50 creates for the same room and slot at once: exactly one wins, 49 are told which one.
+async fn same_slot_race(stores: &[Arc<dyn Store>]) {
+    let store = &*stores[0];
+    let Office { acme, ana, sala, .. } = office(store).await;
+    let writes: Vec<Booking> = (0..RACERS).map(|_| booking(&sala, &ana, T0, T0 + HOUR)).collect();
+    let results = race(stores, writes.clone()).await;
+
+    let winners: Vec<&Booking> = writes.iter().zip(&results).filter(|(_, r)| r.is_ok()).map(|(b, _)| b).collect();
+    assert_eq!(winners.len(), 1, "exactly one create wins: {results:?}");
+    let winner = winners[0];
+    for result in results.into_iter().filter(Result::is_err) {
+        assert_overlap(result, winner);
+    }
+    assert_eq!(ids(&list(store, acme.id, all(500)).await), [winner.id]);
+    for loser in writes.iter().filter(|b| b.id != winner.id) {
+        assert_absent(store, loser).await;
+    }
+    assert_eq!(ok(store.jobs_for_booking(acme.id, winner.id).await).len(), 1);
+}
+
+async fn case_concurrent_creates_same_slot(store: Arc<dyn Store>) {
+    same_slot_race(&[store]).await;
+}
+
+/// 50 creates at once, each an hour long, starting every 10 minutes: whichever win, no two
+/// stored bookings overlap, and every refusal names a stored booking that really overlaps it.
+async fn case_concurrent_creates_overlapping_slots(store: Arc<dyn Store>) {
+    let Office { acme, ana, sala, .. } = office(&*store).await;
+    let writes: Vec<Booking> =
+        (0..RACERS as i64).map(|i| booking(&sala, &ana, T0 + i * 10 * MINUTE, T0 + i * 10 * MINUTE + HOUR)).collect();
+    let results = race(std::slice::from_ref(&store), writes.clone()).await;
+
+    let stored = list(&*store, acme.id, BookingQuery { status: Some(BookingStatus::Confirmed), ..all(500) }).await;
+    let won: Vec<BookingId> = writes.iter().zip(&results).filter(|(_, r)| r.is_ok()).map(|(b, _)| b.id).collect();
+    let mut stored_ids = ids(&stored);
+    stored_ids.sort();
+    let mut won_sorted = won.clone();
+    won_sorted.sort();
+    assert_eq!(stored_ids, won_sorted, "exactly the successful creates are stored");
+    assert!(!stored.is_empty());
+    for pair in stored.windows(2) {
+        assert!(!pair[0].time.overlaps(&pair[1].time), "double booking: {:?} and {:?}", pair[0].time, pair[1].time);
+    }
+    for (b, result) in writes.iter().zip(results) {
+        match result {
+            Ok(()) => {}
+            Err(StoreError::Overlap(busy)) => {
+                assert!(won.contains(&busy.booking_id), "{busy:?} names a stored booking");
+                assert!(busy.time.overlaps(&b.time), "{busy:?} overlaps {:?}", b.time);
+            }
+            Err(other) => panic!("every refusal is an overlap, got {other:?}"),
+        }
+    }
+}
+
+/// 25 creates for one slot and, at the same time, 25 edits moving other bookings into it: one
+/// of the 50 wins, every other is refused as an overlap with it, and the moved ones stay put.
+async fn case_concurrent_creates_and_moves(store: Arc<dyn Store>) {
+    let Office { acme, ana, sala, .. } = office(&*store).await;
+    let day = 24 * HOUR;
+    let parked: Vec<Booking> = (1..=25).map(|i| booking(&sala, &ana, T0 + i * day, T0 + i * day + HOUR)).collect();
+    ok(create(&*store, &parked).await);
+    let barrier = Arc::new(tokio::sync::Barrier::new(RACERS));
+    let mut tasks = Vec::new();
+    for (i, old) in parked.iter().enumerate() {
+        let new = booking(&sala, &ana, T0 + i as i64 * MINUTE, T0 + HOUR);
+        let change = moved(old, T0 + 30 * MINUTE, T0 + 90 * MINUTE + i as i64 * MINUTE);
+        for (b, update) in [(new, false), (change, true)] {
+            let (store, barrier) = (Arc::clone(&store), Arc::clone(&barrier));
+            tasks.push(tokio::spawn(async move {
+                barrier.wait().await;
+                let result = save(&*store, update, std::slice::from_ref(&b)).await;
+                (b, result)
+            }));
+        }
+    }
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await.unwrap_or_else(|e| panic!("task failed: {e}")));
+    }
+    let winners: Vec<&Booking> = outcomes.iter().filter(|(_, r)| r.is_ok()).map(|(b, _)| b).collect();
+    assert_eq!(winners.len(), 1, "exactly one wins: {outcomes:?}");
+    let winner = winners[0];
+    for (b, result) in &outcomes {
+        match result {
+            Ok(()) => {}
+            Err(StoreError::Overlap(busy)) => assert_eq!(*busy, busy_of(winner), "{} names the winner", b.id),
+            Err(other) => panic!("every refusal is an overlap, got {other:?}"),
+        }
+    }
+    let window = BookingQuery { to: Some(T0 + 12 * HOUR), status: Some(BookingStatus::Confirmed), ..all(500) };
+    assert_eq!(list(&*store, acme.id, window).await, vec![winner.clone()]);
+    for old in parked.iter().filter(|p| p.id != winner.id) {
+        assert_eq!(ok(store.get_booking(acme.id, old.id).await).as_ref(), Some(old));
+    }
+}
+
+/// 50 edits of the same booking from the same version at once: one wins, 49 are stale.
+async fn case_concurrent_edits_same_version(store: Arc<dyn Store>) {
+    let Office { acme, ana, sala, .. } = office(&*store).await;
+    let original = booking(&sala, &ana, T0, T0 + HOUR);
+    ok(create(&*store, std::slice::from_ref(&original)).await);
+    let barrier = Arc::new(tokio::sync::Barrier::new(RACERS));
+    let tasks: Vec<_> = (0..RACERS)
+        .map(|i| {
+            let (store, barrier) = (Arc::clone(&store), Arc::clone(&barrier));
+            let mut change = next(&original);
+            change.title = format!("Edit {i}");
+            change.time = original.time.shifted(i as i64 * MINUTE);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let result = edit(&*store, std::slice::from_ref(&change)).await;
+                (change, result)
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for task in tasks {
+        let (change, result) = task.await.unwrap_or_else(|e| panic!("task failed: {e}"));
+        match result {
+            Ok(()) => winners.push(change),
+            Err(StoreError::VersionMismatch) => {}
+            Err(other) => panic!("expected VersionMismatch, got {other:?}"),
+        }
+    }
+    assert_eq!(winners.len(), 1);
+    assert_eq!(ok(store.get_booking(acme.id, original.id).await), winners.pop());
+}
+
+// ---------------------------------------------------------------------------------------------
 // Every case on every backend.
 
 macro_rules! conformance {
-    ($($case:ident),* $(,)?) => {
+    (
+        borrowed: [$($case:ident),* $(,)?],
+        shared: [$($shared:ident),* $(,)?] $(,)?
+    ) => {
         mod sqlite {
             $(
                 #[tokio::test]
                 async fn $case() {
                     let db = sala_store::testing::fresh_sqlite().await;
                     super::$case(&*db.store).await;
+                }
+            )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $shared() {
+                    let db = sala_store::testing::fresh_sqlite().await;
+                    super::$shared(db.store.clone()).await;
                 }
             )*
         }
@@ -719,24 +1745,62 @@ macro_rules! conformance {
                     super::$case(&*db.store).await;
                 }
             )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $shared() {
+                    let Some(db) = sala_store::testing::fresh_postgres().await else { return };
+                    super::$shared(db.store.clone()).await;
+                }
+            )*
         }
     };
 }
 
 conformance!(
-    case_ping,
-    case_tenant_insert_and_lookups,
-    case_tenant_duplicate_slug,
-    case_tenant_duplicate_domain,
-    case_user_insert_and_lookups,
-    case_user_duplicates,
-    case_user_update,
-    case_user_search,
-    case_rooms,
-    case_tenant_isolation,
-    case_api_keys,
-    case_sessions,
-    case_login_flows,
-    case_audit_log,
-    case_text_is_stored_verbatim,
+    // Cases that take `&dyn Store`.
+    borrowed: [
+        case_ping,
+        case_tenant_insert_and_lookups,
+        case_tenant_duplicate_slug,
+        case_tenant_duplicate_domain,
+        case_tenant_update,
+        case_user_insert_and_lookups,
+        case_user_duplicates,
+        case_user_update,
+        case_user_search,
+        case_rooms,
+        case_tenant_isolation,
+        case_api_keys,
+        case_sessions,
+        case_login_flows,
+        case_audit_log,
+        case_text_is_stored_verbatim,
+        case_booking_round_trip,
+        case_booking_overlap_rules,
+        case_booking_series_all_or_nothing,
+        case_booking_batch_overlapping_itself,
+        case_booking_update_versions,
+        case_booking_update_overlap,
+        case_booking_list_and_pagination,
+        case_booking_busy_and_count_active,
+        case_idempotency_records,
+        case_booking_jobs_outbox,
+        case_booking_tenant_isolation,
+    ],
+    // Concurrency cases: the `Arc<dyn Store>` shared by many tasks, on a multi-threaded runtime.
+    shared: [
+        case_concurrent_creates_same_slot,
+        case_concurrent_creates_overlapping_slots,
+        case_concurrent_creates_and_moves,
+        case_concurrent_edits_same_version,
+    ],
 );
+
+/// Two `sala serve` processes on one PostgreSQL database: two stores, each with its own pool,
+/// racing for the same slot. Only the exclusion constraint can settle this.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_two_instances_race_for_one_slot() {
+    let Some(db) = sala_store::testing::fresh_postgres().await else { return };
+    let other: Arc<dyn Store> = Arc::new(ok(sala_store::postgres::PgStore::connect(&db.url).await));
+    same_slot_race(&[db.store.clone(), other]).await;
+}

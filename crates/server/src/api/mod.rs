@@ -1,6 +1,11 @@
 //! The JSON API under `/api/v1`, documented by OpenAPI generated from the handlers themselves.
 
+mod audit;
+mod availability;
+mod booking_view;
+mod bookings;
 mod rooms;
+mod settings;
 mod users;
 
 use crate::problem::Problem;
@@ -21,7 +26,13 @@ use utoipa_axum::router::OpenApiRouter;
     ),
     modifiers(&Security),
     components(schemas(Problem)),
-    tags((name = "rooms", description = "Rooms of your organization"), (name = "users", description = "People of your organization"))
+    tags(
+        (name = "bookings", description = "Book rooms, change and cancel bookings"),
+        (name = "rooms", description = "Rooms of your organization and when they are free"),
+        (name = "users", description = "People of your organization"),
+        (name = "audit", description = "Who changed what (admins)"),
+        (name = "settings", description = "Your organization's settings and booking rules")
+    )
 )]
 struct ApiDoc;
 
@@ -47,8 +58,14 @@ impl Modify for Security {
 
 /// The API router (to be nested at `/api/v1`) and its OpenAPI document.
 pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let (router, mut doc) =
-        OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(rooms::routes()).merge(users::routes()).split_for_parts();
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(bookings::routes())
+        .merge(availability::routes())
+        .merge(audit::routes())
+        .merge(rooms::routes())
+        .merge(users::routes())
+        .merge(settings::routes())
+        .split_for_parts();
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
     let router = router.fallback(|| async { Problem::not_found("No such API endpoint. See /api/docs.") });
     (router, doc)

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use sala_app::rooms::{self, NewRoom, RoomChanges};
-use sala_domain::{BookableHours, Room, RoomId};
+use sala_domain::{BookableHours, Room, RoomId, RulesOverride};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -49,6 +49,9 @@ pub struct RoomView {
     active: bool,
     #[schema(value_type = Option<HoursBody>)]
     bookable_hours: Option<BookableHours>,
+    /// This room's exceptions to the organization's booking rules (absent fields follow it).
+    #[schema(value_type = Object)]
+    rules: RulesOverride,
     /// RFC 3339.
     created_at: String,
     updated_at: String,
@@ -66,6 +69,7 @@ impl From<Room> for RoomView {
             google_calendar: r.google_calendar.map(String::from),
             active: r.active,
             bookable_hours: r.bookable_hours,
+            rules: r.rules,
             created_at: rfc3339(r.created_at),
             updated_at: rfc3339(r.updated_at),
         }
@@ -123,6 +127,10 @@ pub struct CreateRoomBody {
     google_calendar: Option<String>,
     #[schema(value_type = Option<HoursBody>)]
     bookable_hours: Option<BookableHours>,
+    /// Exceptions to the organization's booking rules, e.g. `{"max_duration_minutes": 60}`.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    rules: RulesOverride,
 }
 
 /// Create a room (admins).
@@ -142,6 +150,7 @@ async fn create_room(
         kind: body.kind,
         google_calendar: body.google_calendar,
         bookable_hours: body.bookable_hours,
+        rules: body.rules,
     };
     let room = rooms::create_room(state.store(), &ctx, input).await?;
     Ok((StatusCode::CREATED, Json(room.into())))
@@ -163,6 +172,9 @@ pub struct UpdateRoomBody {
     #[serde(default, deserialize_with = "super::double_option")]
     #[schema(value_type = Option<HoursBody>)]
     bookable_hours: Option<Option<BookableHours>>,
+    /// Replaces the room's exceptions to the booking rules.
+    #[schema(value_type = Option<Object>)]
+    rules: Option<RulesOverride>,
 }
 
 /// Change a room (admins). `"active": true` brings a deactivated room back.
@@ -186,6 +198,7 @@ async fn update_room(
         active: body.active,
         clear_bookable_hours: matches!(body.bookable_hours, Some(None)),
         bookable_hours: body.bookable_hours.flatten(),
+        rules: body.rules,
     };
     Ok(Json(rooms::update_room(state.store(), &ctx, id, changes).await?.into()))
 }

@@ -8,6 +8,7 @@
 mod helpers;
 
 mod api_auth;
+mod api_bookings;
 mod api_rooms;
 mod api_users;
 mod cli;

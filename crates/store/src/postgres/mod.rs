@@ -7,6 +7,7 @@
 
 mod audit;
 mod auth;
+mod bookings;
 mod rooms;
 mod tenants;
 mod users;
@@ -58,6 +59,7 @@ fn db(err: sqlx::Error) -> StoreError {
             Some("users_google_subject_key") => Some(Unique::UserGoogleSubject),
             Some("rooms_tenant_name_key") => Some(Unique::RoomName),
             Some("api_keys_key_hash_key") => Some(Unique::ApiKeyHash),
+            Some("idempotency_keys_pkey") => Some(Unique::IdempotencyKey),
             _ => None,
         };
         if let Some(rule) = rule {

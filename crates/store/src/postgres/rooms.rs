@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use sala_domain::{AuditEntry, Room, RoomId, TenantId};
 
 const COLUMNS: &str = "id, tenant_id, name, capacity, location, equipment, kind, google_calendar, active,
-                       bookable_hours, created_at, updated_at";
+                       bookable_hours, booking_rules, created_at, updated_at";
 
 #[async_trait]
 impl RoomStore for PgStore {
@@ -15,8 +15,8 @@ impl RoomStore for PgStore {
         let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO rooms (id, tenant_id, name, name_key, capacity, location, equipment, kind, google_calendar,
-                                active, bookable_hours, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                                active, bookable_hours, created_at, updated_at, booking_rules)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(r.id.0)
         .bind(r.tenant_id.0)
@@ -31,6 +31,7 @@ impl RoomStore for PgStore {
         .bind(r.bookable_hours.as_ref().map(to_json))
         .bind(r.created_at)
         .bind(r.updated_at)
+        .bind(to_json(&r.rules))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -42,7 +43,8 @@ impl RoomStore for PgStore {
         let mut tx = self.begin().await?;
         let result = sqlx::query(
             "UPDATE rooms SET name = $3, name_key = $4, capacity = $5, location = $6, equipment = $7, kind = $8,
-                    google_calendar = $9, active = $10, bookable_hours = $11, updated_at = $12
+                    google_calendar = $9, active = $10, bookable_hours = $11, updated_at = $12,
+                    booking_rules = $13
              WHERE tenant_id = $1 AND id = $2",
         )
         .bind(r.tenant_id.0)
@@ -57,6 +59,7 @@ impl RoomStore for PgStore {
         .bind(r.active)
         .bind(r.bookable_hours.as_ref().map(to_json))
         .bind(r.updated_at)
+        .bind(to_json(&r.rules))
         .execute(&mut *tx)
         .await
         .map_err(db)?;

@@ -5,6 +5,7 @@
 
 mod audit;
 mod auth;
+mod bookings;
 mod rooms;
 mod tenants;
 mod users;
@@ -55,6 +56,7 @@ fn db(err: sqlx::Error) -> StoreError {
             ("users.google_subject", Unique::UserGoogleSubject),
             ("rooms.tenant_id, rooms.name_key", Unique::RoomName),
             ("api_keys.key_hash", Unique::ApiKeyHash),
+            ("idempotency_keys.tenant_id, idempotency_keys.actor, idempotency_keys.key", Unique::IdempotencyKey),
         ]
         .into_iter()
         .find(|(columns, _)| message.contains(columns));

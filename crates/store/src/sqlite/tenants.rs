@@ -1,6 +1,6 @@
 //! Tenants and their email domains on SQLite.
 
-use super::{SqliteStore, audit, db};
+use super::{SqliteStore, audit, db, one_row};
 use crate::records::{TenantRow, to_json};
 use crate::{Result, TenantStore};
 use async_trait::async_trait;
@@ -16,8 +16,8 @@ impl TenantStore for SqliteStore {
     async fn insert_tenant(&self, t: &Tenant, entry: &AuditEntry) -> Result<()> {
         let mut tx = self.write().await?;
         sqlx::query(
-            "INSERT INTO tenants (id, name, slug, email_domains, time_zone, locale, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO tenants (id, name, slug, email_domains, time_zone, locale, created_at, updated_at, booking_rules)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(t.id.0)
         .bind(&t.name)
@@ -27,6 +27,7 @@ impl TenantStore for SqliteStore {
         .bind(t.locale.as_str())
         .bind(t.created_at)
         .bind(t.updated_at)
+        .bind(to_json(&t.booking_rules))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -68,6 +69,26 @@ impl TenantStore for SqliteStore {
                 .await
                 .map_err(db)?;
         row.map(TryInto::try_into).transpose()
+    }
+
+    async fn update_tenant(&self, t: &Tenant, entry: &AuditEntry) -> Result<()> {
+        let mut tx = self.write().await?;
+        let result = sqlx::query(
+            "UPDATE tenants SET name = $2, time_zone = $3, locale = $4, booking_rules = $5, updated_at = $6
+             WHERE id = $1",
+        )
+        .bind(t.id.0)
+        .bind(&t.name)
+        .bind(t.time_zone.as_str())
+        .bind(t.locale.as_str())
+        .bind(to_json(&t.booking_rules))
+        .bind(t.updated_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        one_row(result)?;
+        audit::insert(&mut tx, entry).await?;
+        tx.commit().await.map_err(db)
     }
 
     async fn list_tenants(&self) -> Result<Vec<Tenant>> {

@@ -1,0 +1,346 @@
+//! Creating a booking, or a series of independent occurrences, with idempotent retries.
+
+use super::{AttendeeInput, attendees, bookable_room, bypasses_rules, load_tenant, organizer, rfc3339};
+use crate::context::snapshot;
+use crate::error::Conflict;
+use crate::validate::Validator;
+use crate::{AppError, AppResult, Context, FieldError, Store};
+use sala_domain::jobs::jobs_for;
+use sala_domain::values::{clean_name, clean_text, parse_instant};
+use sala_domain::{
+    Actor, Attendee, Booking, BookingEvent, BookingId, BookingStatus, Job, JobKind, Recurrence, Room, Series, SeriesId,
+    Tenant, TimeRange, TimeZoneName, User, ValueError, now_millis,
+};
+use sala_store::{BookingWrite, Busy, IdempotencyRecord, StoreError, Unique};
+
+/// What to do when some occurrences of a series collide with existing bookings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ConflictPolicy {
+    /// Create nothing and list every conflicting date (409).
+    #[default]
+    Fail,
+    /// Create the free occurrences and report the skipped ones.
+    Skip,
+}
+
+/// A booking request as a client sends it. Times are RFC 3339 with an offset.
+#[derive(Clone, Debug, Default)]
+pub struct NewBooking {
+    pub room_id: sala_domain::RoomId,
+    pub title: String,
+    pub description: Option<String>,
+    pub start: String,
+    pub end: String,
+    /// IANA zone for display and recurrence; default: the organizer's, else the tenant's.
+    pub time_zone: Option<String>,
+    pub attendees: Vec<AttendeeInput>,
+    pub google_meet: bool,
+    pub external_ref: Option<String>,
+    pub metadata: Option<serde_json::Value>,
+    pub recurrence: Option<Recurrence>,
+    pub on_conflict: ConflictPolicy,
+    /// The organizer's email: required with an API key; admins may book for someone else.
+    pub organizer: Option<String>,
+    /// The client's `Idempotency-Key`, and a hash of the request it came with.
+    pub idempotency_key: Option<String>,
+    pub request_hash: String,
+}
+
+/// An occurrence left out under `ConflictPolicy::Skip`.
+pub type Skipped = Conflict;
+
+/// What a create produced.
+#[derive(Clone, Debug)]
+pub struct Created {
+    pub bookings: Vec<Booking>,
+    pub skipped: Vec<Skipped>,
+    /// Accepted but worth knowing, e.g. `over_capacity` when remote attendance is possible.
+    pub warnings: Vec<FieldError>,
+    /// True when this answers a retry of an earlier request with the same `Idempotency-Key`.
+    pub replayed: bool,
+}
+
+/// Everything validated about a request, before occurrences are worked out.
+struct Draft {
+    tenant: Tenant,
+    room: Room,
+    organizer: User,
+    time: TimeRange,
+    zone: TimeZoneName,
+    attendees: Vec<Attendee>,
+    google_meet: bool,
+    title: String,
+    description: Option<String>,
+    external_ref: Option<String>,
+    metadata: serde_json::Value,
+    warnings: Vec<FieldError>,
+}
+
+pub async fn create_booking(store: &dyn Store, ctx: &Context, input: NewBooking) -> AppResult<Created> {
+    if let Some(key) = &input.idempotency_key {
+        check_idempotency_key(key)?;
+        if let Some(replayed) = replay(store, ctx, key, &input.request_hash).await? {
+            return Ok(replayed);
+        }
+    }
+    let draft = validate(store, ctx, &input).await?;
+    let ranges = occurrences(&draft, input.recurrence.as_ref())?;
+    check_rules(store, ctx, &draft, &ranges).await?;
+    let (ranges, skipped) = resolve_conflicts(store, ctx, &draft, ranges, input.on_conflict).await?;
+    let now = now_millis();
+    let series = input.recurrence.as_ref().map(|rule| Series {
+        id: SeriesId::new(),
+        tenant_id: ctx.tenant_id(),
+        rule: rule.clone(),
+        time_zone: draft.zone.clone(),
+        created_at: now,
+    });
+    let bookings: Vec<Booking> =
+        ranges.iter().map(|range| build(ctx, &draft, *range, series.as_ref().map(|s| s.id), now)).collect();
+    let audit: Vec<_> =
+        bookings.iter().map(|b| ctx.audit("booking.created", "booking", Some(b.id.0), None, snapshot(b))).collect();
+    let jobs = series_jobs(&bookings, now);
+    let record = input.idempotency_key.as_ref().map(|key| IdempotencyRecord {
+        actor: actor_key(ctx),
+        key: key.clone(),
+        request_hash: input.request_hash.clone(),
+        booking_ids: bookings.iter().map(|b| b.id).collect(),
+        created_at: now,
+    });
+    let write = BookingWrite {
+        tenant_id: ctx.tenant_id(),
+        series: series.as_ref(),
+        bookings: &bookings,
+        audit: &audit,
+        jobs: &jobs,
+        idempotency: record.as_ref(),
+    };
+    match store.insert_bookings(write).await {
+        Ok(()) => Ok(Created { bookings, skipped, warnings: draft.warnings, replayed: false }),
+        Err(StoreError::Overlap(busy)) => Err(conflict_with(&ranges, &busy)),
+        Err(StoreError::Duplicate(Unique::IdempotencyKey)) => {
+            let key = input.idempotency_key.as_deref().unwrap_or_default();
+            replay(store, ctx, key, &input.request_hash).await?.ok_or_else(|| StoreError::NotFound.into())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+async fn validate(store: &dyn Store, ctx: &Context, input: &NewBooking) -> AppResult<Draft> {
+    let tenant = load_tenant(store, ctx).await?;
+    let room = bookable_room(store, ctx, input.room_id).await?;
+    let organizer = organizer(store, ctx, input.organizer.as_deref()).await?;
+    let mut v = Validator::default();
+    let title = v.check("title", clean_name("title", &input.title, 200));
+    let description = v.check_opt("description", input.description.as_deref(), |d| clean_text("description", d, 5000));
+    let external_ref =
+        v.check_opt("external_ref", input.external_ref.as_deref(), |r| clean_name("external_ref", r, 200));
+    let metadata = v.check("metadata", super::edit::check_metadata(input.metadata.clone()));
+    let start = v.check("start", parse_instant("start", &input.start));
+    let end = v.check("end", parse_instant("end", &input.end));
+    let time = match (start, end) {
+        (Some(s), Some(e)) => v.check("end", TimeRange::new(s, e)),
+        _ => None,
+    };
+    let default_zone = organizer.time_zone.clone().unwrap_or_else(|| tenant.time_zone.clone());
+    let zone = v.check("time_zone", input.time_zone.as_deref().map_or(Ok(default_zone), TimeZoneName::parse));
+    let attendees = attendees::resolve(store, ctx, &organizer, &input.attendees, &mut v).await?;
+    let warnings = match capacity_check(&room, attendees.len() + 1, input.google_meet) {
+        Ok(warning) => warning.into_iter().collect(),
+        Err(err) => {
+            v.check::<()>("attendees", Err(err));
+            Vec::new()
+        }
+    };
+    v.finish()?;
+    let (Some(title), Some(description), Some(external_ref), Some(metadata), Some(time), Some(zone)) =
+        (title, description, external_ref, metadata, time, zone)
+    else {
+        return Err(AppError::invalid("booking", "invalid", "invalid booking"));
+    };
+    let google_meet = input.google_meet;
+    Ok(Draft {
+        tenant,
+        room,
+        organizer,
+        time,
+        zone,
+        attendees,
+        google_meet,
+        title,
+        description,
+        external_ref,
+        metadata,
+        warnings,
+    })
+}
+
+/// Physical rooms refuse more people than seats, unless the meeting has Google Meet: then
+/// some can join remotely, and the caller gets a warning instead.
+pub(super) fn capacity_check(room: &Room, people: usize, google_meet: bool) -> Result<Option<FieldError>, ValueError> {
+    let seats = room.capacity as usize;
+    if room.kind == sala_domain::RoomKind::Virtual || people <= seats {
+        return Ok(None);
+    }
+    let message = format!("{} seats {seats}; this meeting has {people} people", room.name);
+    if google_meet {
+        Ok(Some(FieldError { field: "attendees".into(), code: "over_capacity", message }))
+    } else {
+        Err(ValueError::new("over_capacity", message))
+    }
+}
+
+/// The occurrences' ranges: just the one, or the series expanded in the booking's zone.
+fn occurrences(draft: &Draft, rule: Option<&Recurrence>) -> AppResult<Vec<TimeRange>> {
+    match rule {
+        None => Ok(vec![draft.time]),
+        Some(rule) => {
+            rule.expand(draft.time, &draft.zone).map_err(|e| AppError::invalid("recurrence", e.code, e.message))
+        }
+    }
+}
+
+/// Every occurrence must follow the tenant's rules (with the room's exceptions), unless an admin
+/// books; and the organizer must stay within their limit of upcoming bookings.
+async fn check_rules(store: &dyn Store, ctx: &Context, draft: &Draft, ranges: &[TimeRange]) -> AppResult<()> {
+    if bypasses_rules(ctx) {
+        return Ok(());
+    }
+    let rules = draft.tenant.booking_rules.with_override(&draft.room.rules);
+    let now = now_millis();
+    let mut errors = Vec::new();
+    for range in ranges {
+        for violation in rules.check(*range, now, draft.room.bookable_hours.as_ref(), &draft.tenant.time_zone) {
+            let message = if ranges.len() > 1 {
+                format!("the occurrence on {}: {}", local_date(range.start, &draft.zone), violation.message)
+            } else {
+                violation.message
+            };
+            errors.push(FieldError { field: "start".into(), code: violation.code, message });
+        }
+    }
+    if let Some(limit) = rules.max_active_per_person {
+        let active = store.count_active_bookings(ctx.tenant_id(), draft.organizer.id, now).await?;
+        if active + ranges.len() as u64 > u64::from(limit) {
+            let message = format!("{} may hold at most {limit} upcoming bookings", draft.organizer.name);
+            errors.push(FieldError { field: "organizer".into(), code: "too_many_active_bookings", message });
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(AppError::Invalid(errors)) }
+}
+
+/// Checks the occurrences against the room's bookings: all free, or skip the taken ones when the
+/// caller allows, or refuse naming every conflicting date.
+async fn resolve_conflicts(
+    store: &dyn Store,
+    ctx: &Context,
+    draft: &Draft,
+    ranges: Vec<TimeRange>,
+    policy: ConflictPolicy,
+) -> AppResult<(Vec<TimeRange>, Vec<Skipped>)> {
+    let (Some(first), Some(last)) = (ranges.first(), ranges.last()) else {
+        return Ok((ranges, Vec::new()));
+    };
+    let window = TimeRange { start: first.start, end: last.end };
+    let busy = store.busy(ctx.tenant_id(), &[draft.room.id], window).await?;
+    let mut free = Vec::new();
+    let mut conflicts = Vec::new();
+    for range in ranges {
+        match busy.iter().find(|b| b.time.overlaps(&range)) {
+            Some(b) => conflicts.push(Conflict::of(range, b)),
+            None => free.push(range),
+        }
+    }
+    if conflicts.is_empty() || (policy == ConflictPolicy::Skip && !free.is_empty()) {
+        Ok((free, conflicts))
+    } else {
+        Err(AppError::BookingConflict(conflicts))
+    }
+}
+
+fn build(ctx: &Context, d: &Draft, time: TimeRange, series_id: Option<SeriesId>, now: i64) -> Booking {
+    Booking {
+        id: BookingId::new(),
+        tenant_id: ctx.tenant_id(),
+        room_id: d.room.id,
+        organizer_id: d.organizer.id,
+        title: d.title.clone(),
+        description: d.description.clone(),
+        time,
+        time_zone: d.zone.clone(),
+        attendees: d.attendees.clone(),
+        google_meet: d.google_meet,
+        status: BookingStatus::Confirmed,
+        cancel_reason: None,
+        external_ref: d.external_ref.clone(),
+        metadata: d.metadata.clone(),
+        series_id,
+        version: 1,
+        created_by: ctx.actor(),
+        created_at: now,
+        updated_at: now,
+        cancelled_at: None,
+    }
+}
+
+/// The outbox jobs of a new series: calendar, webhook and reminder per occurrence, but one
+/// notification for the whole series (its first occurrence), so invitees are not flooded.
+fn series_jobs(bookings: &[Booking], now: i64) -> Vec<Job> {
+    let first = bookings.first().map(|b| b.id);
+    bookings
+        .iter()
+        .flat_map(|b| jobs_for(BookingEvent::Created, b, &[], now))
+        .filter(|job| job.kind != JobKind::Notify || job.booking_id == first)
+        .collect()
+}
+
+/// The conflict for a race lost in the store: which of our occurrences hit `busy`.
+fn conflict_with(ranges: &[TimeRange], busy: &Busy) -> AppError {
+    let requested = ranges.iter().find(|r| r.overlaps(&busy.time)).copied().unwrap_or(busy.time);
+    AppError::BookingConflict(vec![Conflict::of(requested, busy)])
+}
+
+/// Idempotency keys are scoped to their sender.
+fn actor_key(ctx: &Context) -> String {
+    match ctx.actor() {
+        Actor::User(id) => format!("user:{id}"),
+        Actor::ApiKey(id) => format!("api_key:{id}"),
+        Actor::System => "system".to_owned(),
+    }
+}
+
+fn check_idempotency_key(key: &str) -> AppResult<()> {
+    let ok = (1..=255).contains(&key.len()) && key.chars().all(|c| c.is_ascii_graphic());
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::invalid("Idempotency-Key", "invalid_idempotency_key", "use 1-255 visible ASCII characters"))
+    }
+}
+
+/// The bookings an earlier request with this key created, or `None` for a new key. The same key
+/// with a different request is refused: it is almost always a client bug.
+async fn replay(store: &dyn Store, ctx: &Context, key: &str, request_hash: &str) -> AppResult<Option<Created>> {
+    let Some(record) = store.idempotency_record(ctx.tenant_id(), &actor_key(ctx), key).await? else {
+        return Ok(None);
+    };
+    if record.request_hash != request_hash {
+        return Err(AppError::invalid(
+            "Idempotency-Key",
+            "idempotency_key_reused",
+            "this Idempotency-Key was already used with a different request",
+        ));
+    }
+    let mut bookings = Vec::new();
+    for id in record.booking_ids {
+        bookings.extend(store.get_booking(ctx.tenant_id(), id).await?);
+    }
+    Ok(Some(Created { bookings, skipped: Vec::new(), warnings: Vec::new(), replayed: true }))
+}
+
+/// The civil date of an instant in a zone, for messages ("the occurrence on 2027-03-29").
+pub(super) fn local_date(ms: i64, zone: &TimeZoneName) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_zoned_datetime(zone.time_zone()).date().to_string())
+        .unwrap_or_else(|_| rfc3339(ms))
+}

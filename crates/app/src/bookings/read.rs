@@ -1,0 +1,128 @@
+//! Reading bookings: one, a filtered page, and which rooms are free when.
+
+use super::{load_visible, rfc3339};
+use crate::validate::Validator;
+use crate::{AppError, AppResult, Context, Principal, Store};
+use sala_domain::values::parse_instant;
+use sala_domain::{Booking, BookingId, BookingStatus, Equipment, Millis, Room, RoomId, TimeRange, UserId};
+use sala_store::{BookingQuery, Busy};
+
+/// One booking the caller may see (its organizer, an attendee, an admin, an API key).
+pub async fn get_booking(store: &dyn Store, ctx: &Context, id: BookingId) -> AppResult<Booking> {
+    load_visible(store, ctx, id).await
+}
+
+/// The filters of a booking list, as a client sends them.
+#[derive(Clone, Debug, Default)]
+pub struct ListRequest {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub room_id: Option<RoomId>,
+    pub organizer: Option<UserId>,
+    pub status: Option<String>,
+    pub after: Option<(Millis, BookingId)>,
+    pub limit: u32,
+}
+
+/// A page of bookings, and where the next page starts (`None`: this was the last).
+pub async fn list_bookings(
+    store: &dyn Store,
+    ctx: &Context,
+    req: ListRequest,
+) -> AppResult<(Vec<Booking>, Option<(Millis, BookingId)>)> {
+    let mut v = Validator::default();
+    let from = v.check_opt("from", req.from.as_deref(), |f| parse_instant("from", f)).flatten();
+    let to = v.check_opt("to", req.to.as_deref(), |t| parse_instant("to", t)).flatten();
+    let status = v.check_opt("status", req.status.as_deref(), BookingStatus::parse).flatten();
+    v.finish()?;
+    let limit = req.limit.clamp(1, 200);
+    // People see the bookings they organize or attend; admins and integrations see all.
+    let involving = match &ctx.principal {
+        Principal::User(u) if !u.is_admin() => Some(u.id),
+        _ => None,
+    };
+    let query = BookingQuery {
+        from,
+        to,
+        room_id: req.room_id,
+        organizer_id: req.organizer,
+        status,
+        series_id: None,
+        involving,
+        after: req.after,
+        limit: limit + 1,
+    };
+    let mut page = store.list_bookings(ctx.tenant_id(), &query).await?;
+    let next = if page.len() > limit as usize {
+        page.truncate(limit as usize);
+        page.last().map(|b| (b.time.start, b.id))
+    } else {
+        None
+    };
+    Ok((page, next))
+}
+
+/// Which rooms to consider, and for when.
+#[derive(Clone, Debug, Default)]
+pub struct AvailabilityQuery {
+    pub start: String,
+    pub end: String,
+    pub capacity: Option<u32>,
+    pub equipment: Vec<String>,
+}
+
+/// A room, whether it is free for the whole window, and its busy intervals in it.
+#[derive(Clone, Debug)]
+pub struct RoomAvailability {
+    pub room: Room,
+    pub free: bool,
+    pub busy: Vec<Busy>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Availability {
+    pub window: TimeRange,
+    pub rooms: Vec<RoomAvailability>,
+}
+
+/// The longest window availability answers for: a month of day views.
+const MAX_WINDOW_MS: Millis = 31 * 24 * 3600 * 1000;
+
+/// Active rooms with at least `capacity` seats and every piece of `equipment`, each with its busy
+/// intervals in `[start, end)` (no titles: anyone in the tenant may ask), free ones first.
+pub async fn availability(store: &dyn Store, ctx: &Context, q: AvailabilityQuery) -> AppResult<Availability> {
+    let mut v = Validator::default();
+    let start = v.check("start", parse_instant("start", &q.start));
+    let end = v.check("end", parse_instant("end", &q.end));
+    let equipment = v.check("equipment", Equipment::parse_list(&q.equipment));
+    let window = match (start, end) {
+        (Some(s), Some(e)) => v.check("end", sala_domain::TimeRange::new(s, e)),
+        _ => None,
+    };
+    v.finish()?;
+    let (Some(window), Some(equipment)) = (window, equipment) else {
+        return Err(AppError::invalid("window", "invalid", "invalid window"));
+    };
+    if window.duration_ms() > MAX_WINDOW_MS {
+        return Err(AppError::invalid("end", "window_too_long", "ask for at most 31 days at a time"));
+    }
+    let rooms: Vec<Room> = store
+        .list_rooms(ctx.tenant_id(), false)
+        .await?
+        .into_iter()
+        .filter(|r| q.capacity.is_none_or(|c| r.capacity >= c))
+        .filter(|r| equipment.iter().all(|e| r.equipment.contains(e)))
+        .collect();
+    let ids: Vec<RoomId> = rooms.iter().map(|r| r.id).collect();
+    let busy = if ids.is_empty() { Vec::new() } else { store.busy(ctx.tenant_id(), &ids, window).await? };
+    let mut result: Vec<RoomAvailability> = rooms
+        .into_iter()
+        .map(|room| {
+            let busy: Vec<Busy> = busy.iter().filter(|b| b.room_id == room.id).copied().collect();
+            RoomAvailability { free: busy.is_empty(), busy, room }
+        })
+        .collect();
+    result.sort_by_key(|r| !r.free);
+    tracing::debug!(window = %rfc3339(window.start), rooms = result.len(), "availability");
+    Ok(Availability { window, rooms: result })
+}

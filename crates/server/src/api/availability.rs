@@ -1,0 +1,96 @@
+//! `/rooms/availability`: which rooms are free for a window, and each room's busy intervals in it
+//! (for a day view). Busy intervals carry no titles: anyone in the organization may ask.
+
+use super::booking_view::in_zone;
+use super::rooms::RoomView;
+use crate::auth::Caller;
+use crate::extract::ApiQuery;
+use crate::problem::{ApiResult, Problem};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use sala_domain::{BookingId, TimeZoneName};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(room_availability))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct AvailabilityParams {
+    /// RFC 3339 with an offset.
+    start: String,
+    end: String,
+    /// Only rooms with at least this many seats.
+    capacity: Option<u32>,
+    /// Comma-separated tags every room must have, e.g. `projector,whiteboard`.
+    equipment: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BusyView {
+    #[schema(value_type = String, format = Uuid)]
+    booking_id: BookingId,
+    start: String,
+    end: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RoomAvailabilityView {
+    room: RoomView,
+    /// Free for the whole window.
+    free: bool,
+    busy: Vec<BusyView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AvailabilityView {
+    start: String,
+    end: String,
+    /// Free rooms first, then by name.
+    rooms: Vec<RoomAvailabilityView>,
+}
+
+/// Which rooms are free for a window (at most 31 days).
+#[utoipa::path(get, path = "/rooms/availability", tag = "rooms", params(AvailabilityParams),
+    responses((status = 200, body = AvailabilityView), (status = 400, body = Problem), (status = 422, body = Problem)))]
+async fn room_availability(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    ApiQuery(p): ApiQuery<AvailabilityParams>,
+) -> ApiResult<Json<AvailabilityView>> {
+    let equipment = p
+        .equipment
+        .as_deref()
+        .map(|e| e.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect())
+        .unwrap_or_default();
+    let query = sala_app::bookings::AvailabilityQuery { start: p.start, end: p.end, capacity: p.capacity, equipment };
+    let found = sala_app::bookings::availability(state.store(), &ctx, query).await?;
+    let tenant = state.store().get_tenant(ctx.tenant_id()).await.map_err(sala_app::AppError::from)?;
+    let zone = tenant.map_or_else(|| TimeZoneName::parse("UTC").expect("UTC exists"), |t| t.time_zone);
+    let rooms = found
+        .rooms
+        .into_iter()
+        .map(|r| RoomAvailabilityView {
+            free: r.free,
+            busy: r
+                .busy
+                .iter()
+                .map(|b| BusyView {
+                    booking_id: b.booking_id,
+                    start: in_zone(b.time.start, &zone),
+                    end: in_zone(b.time.end, &zone),
+                })
+                .collect(),
+            room: r.room.into(),
+        })
+        .collect();
+    Ok(Json(AvailabilityView {
+        start: in_zone(found.window.start, &zone),
+        end: in_zone(found.window.end, &zone),
+        rooms,
+    }))
+}

@@ -1,0 +1,132 @@
+//! How bookings look on the wire: times in the booking's own zone (RFC 3339 with offset), the
+//! organizer and room by id and name, attendees, status and version.
+
+use super::rooms::rfc3339;
+use crate::problem::ApiResult;
+use sala_app::Store;
+use sala_domain::{Booking, BookingId, Millis, Room, RoomId, TenantId, TimeZoneName, User, UserId};
+use serde::Serialize;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+/// A person as a booking names them.
+#[derive(Serialize, ToSchema)]
+pub struct PersonRef {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AttendeeView {
+    pub email: String,
+    pub name: Option<String>,
+    /// Set for people of your organization; absent for external guests.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub user_id: Option<UserId>,
+    pub internal: bool,
+}
+
+/// A booking as the API shows it.
+#[derive(Serialize, ToSchema)]
+pub struct BookingView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: BookingId,
+    #[schema(value_type = String, format = Uuid)]
+    pub room_id: RoomId,
+    pub room_name: String,
+    pub organizer: PersonRef,
+    pub title: String,
+    pub description: Option<String>,
+    /// RFC 3339 in the booking's zone, e.g. `2027-03-01T10:00:00+01:00`.
+    pub start: String,
+    pub end: String,
+    /// IANA zone the booking was made in.
+    pub time_zone: String,
+    pub attendees: Vec<AttendeeView>,
+    pub google_meet: bool,
+    /// The Google Meet link, once Google has created it.
+    pub meet_link: Option<String>,
+    /// `confirmed` or `cancelled`.
+    pub status: String,
+    pub cancel_reason: Option<String>,
+    pub cancelled_at: Option<String>,
+    pub external_ref: Option<String>,
+    #[schema(value_type = Object)]
+    pub metadata: serde_json::Value,
+    /// The series this occurrence belongs to, for recurring bookings.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub series_id: Option<sala_domain::SeriesId>,
+    /// Send it back in `If-Match` when editing.
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// An instant as RFC 3339 in `zone` (with its offset then).
+pub fn in_zone(ms: Millis, zone: &TimeZoneName) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.display_with_offset(zone.time_zone().to_offset(t)).to_string())
+        .unwrap_or_default()
+}
+
+/// Names for the rooms and organizers of a set of bookings, fetched once per set.
+pub struct Names {
+    rooms: HashMap<RoomId, Room>,
+    people: HashMap<UserId, User>,
+}
+
+impl Names {
+    pub async fn load(store: &dyn Store, tenant: TenantId, bookings: &[Booking]) -> ApiResult<Self> {
+        let rooms = store.list_rooms(tenant, true).await.map_err(sala_app::AppError::from)?;
+        let mut people = HashMap::new();
+        for id in bookings.iter().map(|b| b.organizer_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = people.entry(id)
+                && let Some(user) = store.get_user(tenant, id).await.map_err(sala_app::AppError::from)?
+            {
+                slot.insert(user);
+            }
+        }
+        Ok(Self { rooms: rooms.into_iter().map(|r| (r.id, r)).collect(), people })
+    }
+
+    pub fn view(&self, b: Booking) -> BookingView {
+        let organizer = self.people.get(&b.organizer_id).map_or_else(
+            || PersonRef { id: b.organizer_id, name: String::new(), email: String::new() },
+            |u| PersonRef { id: u.id, name: u.name.clone(), email: u.email.to_string() },
+        );
+        BookingView {
+            id: b.id,
+            room_id: b.room_id,
+            room_name: self.rooms.get(&b.room_id).map(|r| r.name.clone()).unwrap_or_default(),
+            organizer,
+            start: in_zone(b.time.start, &b.time_zone),
+            end: in_zone(b.time.end, &b.time_zone),
+            time_zone: b.time_zone.to_string(),
+            attendees: b
+                .attendees
+                .into_iter()
+                .map(|a| AttendeeView {
+                    internal: a.is_internal(),
+                    email: a.email.into(),
+                    name: a.name,
+                    user_id: a.user_id,
+                })
+                .collect(),
+            title: b.title,
+            description: b.description,
+            google_meet: b.google_meet,
+            meet_link: None,
+            status: b.status.as_str().to_owned(),
+            cancel_reason: b.cancel_reason,
+            cancelled_at: b.cancelled_at.map(rfc3339),
+            external_ref: b.external_ref,
+            metadata: b.metadata,
+            series_id: b.series_id,
+            version: b.version,
+            created_at: rfc3339(b.created_at),
+            updated_at: rfc3339(b.updated_at),
+        }
+    }
+}

@@ -1,0 +1,438 @@
+//! `/bookings`: the API a CRM or an attendance system drives. Paths are fixed: integrations are
+//! written against them.
+
+use super::booking_view::{BookingView, Names, PersonRef};
+use crate::auth::Caller;
+use crate::extract::{ApiQuery, HashedJson, PathId};
+use crate::problem::{ApiResult, Problem};
+use crate::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sala_app::bookings::{self, AttendeeInput, BookingChanges, CancelRequest, ConflictPolicy, NewBooking, Scope};
+use sala_app::{AppError, Context};
+use sala_domain::{Booking, BookingId, Frequency, Recurrence, RoomId, UserId};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(search_people)).routes(routes!(list_bookings, create_booking)).routes(routes!(
+        get_booking,
+        update_booking,
+        cancel_booking
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PeopleQuery {
+    /// Part of a name or email; accents and case do not matter ("maria" finds "María").
+    #[serde(default)]
+    q: String,
+    /// At most this many (1-50, default 10).
+    limit: Option<u32>,
+}
+
+/// Find people of your organization to invite (the invitee picker).
+#[utoipa::path(get, path = "/bookings/search-users", tag = "bookings", params(PeopleQuery),
+    responses((status = 200, body = Vec<PersonRef>), (status = 401, body = Problem)))]
+async fn search_people(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    ApiQuery(q): ApiQuery<PeopleQuery>,
+) -> ApiResult<Json<Vec<PersonRef>>> {
+    let people = sala_app::users::search_users(state.store(), &ctx, &q.q, q.limit.unwrap_or(10).min(50)).await?;
+    Ok(Json(people.into_iter().map(|u| PersonRef { id: u.id, name: u.name, email: u.email.into() }).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttendeeBody {
+    email: String,
+    name: Option<String>,
+}
+
+/// How a booking repeats. Exactly one of `count` and `until` (a date in the booking's zone).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"frequency": "weekly", "count": 10}))]
+pub struct RecurrenceBody {
+    /// `weekly`, `weekdays` (Monday to Friday) or `daily`.
+    frequency: String,
+    /// Every how many weeks or days (default 1).
+    interval: Option<u32>,
+    count: Option<u32>,
+    /// `YYYY-MM-DD`, inclusive.
+    until: Option<String>,
+    /// `fail` (default: create nothing if any date is taken) or `skip` (create the free dates).
+    on_conflict: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"room_id": "0190f5a2-7c1e-7b7e-9a40-2f5d3c1e9a10", "title": "Demo con Globex",
+    "start": "2027-03-01T10:00:00+01:00", "end": "2027-03-01T11:00:00+01:00", "time_zone": "Europe/Madrid",
+    "organizer": "maria@acme.test", "attendees": [{"email": "juan@acme.test"}, {"email": "cliente@globex.com", "name": "Cliente"}],
+    "google_meet": true, "external_ref": "crm-4711", "metadata": {"deal": "D-88"}}))]
+pub struct CreateBookingBody {
+    #[schema(value_type = String, format = Uuid)]
+    room_id: RoomId,
+    title: String,
+    description: Option<String>,
+    /// RFC 3339 with an offset.
+    start: String,
+    end: String,
+    /// IANA zone; default: the organizer's, else the organization's.
+    time_zone: Option<String>,
+    #[serde(default)]
+    attendees: Vec<AttendeeBody>,
+    #[serde(default)]
+    google_meet: bool,
+    /// Your own id for this booking; echoed back in webhooks.
+    external_ref: Option<String>,
+    /// A small JSON object you keep with the booking (at most 50 keys, 4 KiB).
+    #[schema(value_type = Option<Object>)]
+    metadata: Option<serde_json::Value>,
+    recurrence: Option<RecurrenceBody>,
+    /// The organizer's email. Required with an API key; with a session, admins may book for others.
+    organizer: Option<String>,
+}
+
+/// A created booking (the first occurrence of a series), with what else happened.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedView {
+    #[serde(flatten)]
+    booking: BookingView,
+    /// For a series: every occurrence created, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    occurrences: Vec<OccurrenceView>,
+    /// For a series with `on_conflict: skip`: the dates left out and what was in the way.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    skipped: Vec<sala_app::Conflict>,
+    /// Accepted, but worth knowing (e.g. `over_capacity` with Google Meet on).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    warnings: Vec<sala_app::FieldError>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OccurrenceView {
+    #[schema(value_type = String, format = Uuid)]
+    id: BookingId,
+    start: String,
+    end: String,
+}
+
+/// Book a room. Send `Idempotency-Key` to make retries safe: the same key and body return the
+/// original booking; the same key with another body is refused (422).
+#[utoipa::path(post, path = "/bookings", tag = "bookings", request_body = CreateBookingBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    responses((status = 201, body = CreatedView), (status = 200, description = "A retry: the original booking", body = CreatedView),
+              (status = 409, description = "The room is taken: `conflicts` names the bookings in the way", body = Problem),
+              (status = 422, body = Problem)))]
+async fn create_booking(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    headers: HeaderMap,
+    body: HashedJson<CreateBookingBody>,
+) -> ApiResult<Response> {
+    let idempotency_key = headers.get("idempotency-key").map(|v| v.to_str().unwrap_or("\u{0}").to_owned());
+    let b = body.value;
+    let (recurrence, on_conflict) = match b.recurrence {
+        Some(r) => {
+            let (rule, policy) = recurrence(r)?;
+            (Some(rule), policy)
+        }
+        None => (None, ConflictPolicy::Fail),
+    };
+    let input = NewBooking {
+        room_id: b.room_id,
+        title: b.title,
+        description: b.description,
+        start: b.start,
+        end: b.end,
+        time_zone: b.time_zone,
+        attendees: b.attendees.into_iter().map(|a| AttendeeInput { email: a.email, name: a.name }).collect(),
+        google_meet: b.google_meet,
+        external_ref: b.external_ref,
+        metadata: b.metadata,
+        recurrence,
+        on_conflict,
+        organizer: b.organizer,
+        idempotency_key,
+        request_hash: body.sha256,
+    };
+    let created = bookings::create_booking(state.store(), &ctx, input).await?;
+    let names = Names::load(state.store(), ctx.tenant_id(), &created.bookings).await?;
+    let is_series = created.bookings.len() > 1 || created.bookings.first().is_some_and(|b| b.series_id.is_some());
+    let occurrences = if is_series {
+        created
+            .bookings
+            .iter()
+            .map(|b| OccurrenceView {
+                id: b.id,
+                start: super::booking_view::in_zone(b.time.start, &b.time_zone),
+                end: super::booking_view::in_zone(b.time.end, &b.time_zone),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let first = created.bookings.into_iter().next().ok_or(AppError::NotFound { what: "booking" })?;
+    let status = if created.replayed { StatusCode::OK } else { StatusCode::CREATED };
+    let location = format!("/api/v1/bookings/{}", first.id);
+    let etag = etag(&first);
+    let view =
+        CreatedView { booking: names.view(first), occurrences, skipped: created.skipped, warnings: created.warnings };
+    let mut response = (status, Json(view)).into_response();
+    set_header(&mut response, header::LOCATION, &location);
+    set_header(&mut response, header::ETAG, &etag);
+    Ok(response)
+}
+
+fn recurrence(body: RecurrenceBody) -> Result<(Recurrence, ConflictPolicy), AppError> {
+    let frequency = match body.frequency.as_str() {
+        "weekly" => Frequency::Weekly,
+        "weekdays" => Frequency::Weekdays,
+        "daily" => Frequency::Daily,
+        other => {
+            let message = format!("'{other}' is not a frequency (weekly, weekdays, daily)");
+            return Err(AppError::invalid("recurrence.frequency", "invalid_frequency", message));
+        }
+    };
+    let until = match body.until.as_deref() {
+        None => None,
+        Some(raw) => Some(raw.parse::<jiff::civil::Date>().map_err(|_| {
+            AppError::invalid("recurrence.until", "invalid_date", format!("'{raw}' is not a date like 2027-06-30"))
+        })?),
+    };
+    let policy = match body.on_conflict.as_deref() {
+        None | Some("fail") => ConflictPolicy::Fail,
+        Some("skip") => ConflictPolicy::Skip,
+        Some(other) => {
+            let message = format!("'{other}' is not a conflict policy (fail, skip)");
+            return Err(AppError::invalid("recurrence.on_conflict", "invalid_conflict_policy", message));
+        }
+    };
+    let rule = Recurrence { frequency, interval: body.interval.unwrap_or(1), count: body.count, until };
+    Ok((rule, policy))
+}
+
+/// Get a booking: everything about it, including attendees and the Meet link when there is one.
+#[utoipa::path(get, path = "/bookings/{id}", tag = "bookings", params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = BookingView, headers(("ETag" = String, description = "The version, for If-Match"))),
+              (status = 404, body = Problem)))]
+async fn get_booking(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    PathId(id): PathId<BookingId>,
+) -> ApiResult<Response> {
+    let booking = bookings::get_booking(state.store(), &ctx, id).await?;
+    one(&state, &ctx, booking).await
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ScopeQuery {
+    /// `this` (default) or `following`: this occurrence and the later ones of its series.
+    scope: Option<String>,
+}
+
+fn scope(q: &ScopeQuery) -> Result<Scope, AppError> {
+    match q.scope.as_deref() {
+        None | Some("this") => Ok(Scope::This),
+        Some("following") => Ok(Scope::ThisAndFollowing),
+        Some(other) => {
+            Err(AppError::invalid("scope", "invalid_scope", format!("'{other}' is not a scope (this, following)")))
+        }
+    }
+}
+
+/// Fields to change; absent fields stay. `null` clears `description` and `external_ref`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateBookingBody {
+    #[schema(value_type = Option<String>, format = Uuid)]
+    room_id: Option<RoomId>,
+    title: Option<String>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    description: Option<Option<String>>,
+    start: Option<String>,
+    end: Option<String>,
+    time_zone: Option<String>,
+    /// Replaces the invitee list.
+    attendees: Option<Vec<AttendeeBody>>,
+    google_meet: Option<bool>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    external_ref: Option<Option<String>>,
+    #[schema(value_type = Option<Object>)]
+    metadata: Option<serde_json::Value>,
+}
+
+/// Change a booking (organizer, admins, API keys). Send the version from `GET` as `If-Match` to
+/// refuse the change (412) if someone else changed it meanwhile.
+#[utoipa::path(patch, path = "/bookings/{id}", tag = "bookings",
+    params(("id" = String, Path, format = Uuid), ScopeQuery, ("If-Match" = Option<String>, Header, description = "The ETag from GET")),
+    request_body = UpdateBookingBody,
+    responses((status = 200, body = BookingView), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
+async fn update_booking(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    PathId(id): PathId<BookingId>,
+    ApiQuery(q): ApiQuery<ScopeQuery>,
+    headers: HeaderMap,
+    body: HashedJson<UpdateBookingBody>,
+) -> ApiResult<Response> {
+    let b = body.value;
+    let changes = BookingChanges {
+        room_id: b.room_id,
+        title: b.title,
+        description: b.description.map(Option::unwrap_or_default),
+        start: b.start,
+        end: b.end,
+        time_zone: b.time_zone,
+        attendees: b
+            .attendees
+            .map(|list| list.into_iter().map(|a| AttendeeInput { email: a.email, name: a.name }).collect()),
+        google_meet: b.google_meet,
+        external_ref: b.external_ref.map(Option::unwrap_or_default),
+        metadata: b.metadata,
+    };
+    let changed = bookings::edit_booking(state.store(), &ctx, id, changes, if_match(&headers)?, scope(&q)?).await?;
+    let booking = changed.into_iter().next().ok_or(AppError::NotFound { what: "booking" })?;
+    one(&state, &ctx, booking).await
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CancelBody {
+    /// Why: told to everyone involved and kept in the audit log.
+    reason: Option<String>,
+}
+
+/// Cancel a booking (organizer, admins, API keys). It stays, with status `cancelled` and the
+/// reason; cancelling again changes nothing. An optional JSON body carries the reason.
+#[utoipa::path(delete, path = "/bookings/{id}", tag = "bookings", params(("id" = String, Path, format = Uuid), ScopeQuery),
+    request_body(content = Option<CancelBody>, description = "Optional"),
+    responses((status = 200, body = BookingView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn cancel_booking(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    PathId(id): PathId<BookingId>,
+    ApiQuery(q): ApiQuery<ScopeQuery>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let body: CancelBody = if body.iter().all(u8::is_ascii_whitespace) {
+        CancelBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| AppError::invalid("body", "invalid_body", e.to_string()))?
+    };
+    let request = CancelRequest { reason: body.reason, scope: scope(&q)? };
+    let booking = bookings::cancel_booking(state.store(), &ctx, id, request).await?;
+    one(&state, &ctx, booking).await
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// Bookings that end after this instant (RFC 3339).
+    from: Option<String>,
+    /// Bookings that start before this instant.
+    to: Option<String>,
+    room_id: Option<String>,
+    /// The organizer's user id.
+    organizer: Option<String>,
+    /// `confirmed` or `cancelled`.
+    status: Option<String>,
+    /// From `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// Page size, 1-200 (default 50).
+    limit: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BookingPage {
+    items: Vec<BookingView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    next_cursor: Option<String>,
+}
+
+/// List bookings, by start. People see the bookings they organize or attend; admins and API keys
+/// see all of the organization's.
+#[utoipa::path(get, path = "/bookings", tag = "bookings", params(ListQuery),
+    responses((status = 200, body = BookingPage), (status = 400, body = Problem), (status = 422, body = Problem)))]
+async fn list_bookings(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<BookingPage>> {
+    let parse_id = |field: &str, raw: Option<&str>| -> Result<Option<uuid::Uuid>, AppError> {
+        raw.map(|r| r.parse().map_err(|_| AppError::invalid(field, "invalid_id", format!("'{r}' is not an id"))))
+            .transpose()
+    };
+    let request = bookings::ListRequest {
+        from: q.from,
+        to: q.to,
+        room_id: parse_id("room_id", q.room_id.as_deref())?.map(RoomId),
+        organizer: parse_id("organizer", q.organizer.as_deref())?.map(UserId),
+        status: q.status,
+        after: q.cursor.as_deref().map(decode_cursor).transpose()?,
+        limit: q.limit.unwrap_or(50),
+    };
+    let (page, next) = bookings::list_bookings(state.store(), &ctx, request).await?;
+    let names = Names::load(state.store(), ctx.tenant_id(), &page).await?;
+    Ok(Json(BookingPage {
+        items: page.into_iter().map(|b| names.view(b)).collect(),
+        next_cursor: next.map(encode_cursor),
+    }))
+}
+
+/// Cursors are opaque to clients: base64 of `start_ms:id`.
+fn encode_cursor((start, id): (i64, BookingId)) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{start}:{id}"))
+}
+
+fn decode_cursor(raw: &str) -> Result<(i64, BookingId), AppError> {
+    let invalid = || AppError::invalid("cursor", "invalid_cursor", "use the next_cursor of the previous page");
+    let text = URL_SAFE_NO_PAD.decode(raw).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(invalid)?;
+    let (start, id) = text.split_once(':').ok_or_else(invalid)?;
+    Ok((start.parse().map_err(|_| invalid())?, id.parse().map_err(|_| invalid())?))
+}
+
+/// One booking as a response, with its ETag.
+async fn one(state: &AppState, ctx: &Context, booking: Booking) -> ApiResult<Response> {
+    let names = Names::load(state.store(), ctx.tenant_id(), std::slice::from_ref(&booking)).await?;
+    let etag = etag(&booking);
+    let mut response = Json(names.view(booking)).into_response();
+    set_header(&mut response, header::ETAG, &etag);
+    Ok(response)
+}
+
+fn etag(booking: &Booking) -> String {
+    format!("\"{}\"", booking.version)
+}
+
+/// `If-Match: "3"` (also `W/"3"` or `3`): the version the client last saw.
+fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
+    let Some(raw) = headers.get(header::IF_MATCH) else { return Ok(None) };
+    let text = raw.to_str().unwrap_or_default().trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    text.trim_start_matches("W/")
+        .trim_matches('"')
+        .parse()
+        .map(Some)
+        .map_err(|_| AppError::invalid("If-Match", "invalid_if_match", "send the ETag from GET, like \"3\""))
+}
+
+fn set_header(response: &mut Response, name: header::HeaderName, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        response.headers_mut().insert(name, value);
+    }
+}

@@ -1,0 +1,81 @@
+//! `/settings`: the organization's name, time zone, language and booking rules. Everyone reads
+//! them (the booking form shows the rules); admins change them.
+
+use crate::auth::Caller;
+use crate::extract::ApiJson;
+use crate::problem::{ApiResult, Problem};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use sala_app::tenants::{self, TenantChanges};
+use sala_domain::{BookingRules, Tenant};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_settings, update_settings))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SettingsView {
+    name: String,
+    slug: String,
+    email_domains: Vec<String>,
+    time_zone: String,
+    /// `es` or `en`: the language of people who have not chosen one, and of guests.
+    locale: String,
+    /// `min_duration_minutes`, `max_duration_minutes`, `min_notice_minutes`, `max_days_ahead`,
+    /// `max_active_per_person` (null: no limit). Rooms may override any of them.
+    #[schema(value_type = Object)]
+    booking_rules: BookingRules,
+}
+
+impl From<Tenant> for SettingsView {
+    fn from(t: Tenant) -> Self {
+        Self {
+            name: t.name,
+            slug: t.slug.to_string(),
+            email_domains: t.email_domains.into_iter().map(String::from).collect(),
+            time_zone: t.time_zone.to_string(),
+            locale: t.locale.to_string(),
+            booking_rules: t.booking_rules,
+        }
+    }
+}
+
+/// Your organization's settings.
+#[utoipa::path(get, path = "/settings", tag = "settings", responses((status = 200, body = SettingsView)))]
+async fn get_settings(State(state): State<AppState>, Caller(ctx): Caller) -> ApiResult<Json<SettingsView>> {
+    Ok(Json(tenants::current_tenant(state.store(), &ctx).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"booking_rules": {"max_duration_minutes": 240, "max_days_ahead": 90, "max_active_per_person": 10}}))]
+pub struct UpdateSettingsBody {
+    name: Option<String>,
+    time_zone: Option<String>,
+    locale: Option<String>,
+    /// Replaces the rules; omitted fields take their defaults.
+    #[schema(value_type = Option<Object>)]
+    booking_rules: Option<BookingRules>,
+}
+
+/// Change your organization's settings (admins).
+#[utoipa::path(patch, path = "/settings", tag = "settings", request_body = UpdateSettingsBody,
+    responses((status = 200, body = SettingsView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn update_settings(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    ApiJson(body): ApiJson<UpdateSettingsBody>,
+) -> ApiResult<Json<SettingsView>> {
+    let changes = TenantChanges {
+        name: body.name,
+        time_zone: body.time_zone,
+        locale: body.locale,
+        booking_rules: body.booking_rules,
+    };
+    Ok(Json(tenants::update_tenant(state.store(), &ctx, changes).await?.into()))
+}

@@ -1,0 +1,256 @@
+//! `sala bench`: how fast bookings are created through the HTTP API, against how fast the store
+//! alone can write them (the ceiling). Starts its own server in this process on 127.0.0.1, on the
+//! database it is given, in a fresh tenant, and prints throughput and latency percentiles.
+
+use crate::config::Settings;
+use crate::state::AppState;
+use anyhow::Context as _;
+use sala_app::Context;
+use sala_domain::jobs::jobs_for;
+use sala_domain::{
+    Booking, BookingEvent, BookingId, BookingStatus, Millis, RoomId, TimeRange, TimeZoneName, now_millis,
+};
+use sala_store::BookingWrite;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct BenchPlan {
+    pub bookings: usize,
+    pub clients: usize,
+    pub rooms: usize,
+}
+
+/// Figures for one run.
+struct Figures {
+    ok: usize,
+    failed: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl Figures {
+    fn print(&self, label: &str) {
+        let mut sorted = self.latencies.clone();
+        sorted.sort();
+        let pct =
+            |p: f64| sorted.get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1))).copied();
+        let ms = |d: Option<Duration>| d.map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+        println!(
+            "{label:<28} {:>6} ok {:>4} failed  {:>8.0}/s  p50 {:>6.2} ms  p90 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms",
+            self.ok,
+            self.failed,
+            self.ok as f64 / self.elapsed.as_secs_f64(),
+            ms(pct(0.50)),
+            ms(pct(0.90)),
+            ms(pct(0.99)),
+            ms(sorted.last().copied()),
+        );
+    }
+}
+
+pub async fn run(settings: Settings, store: Arc<dyn sala_app::Store>, plan: BenchPlan) -> anyhow::Result<()> {
+    let setup = Setup::create(store.as_ref(), plan.rooms).await?;
+    println!(
+        "database {}  bookings {}  clients {}  rooms {}",
+        crate::cli::redact_url(&settings.database_url()),
+        plan.bookings,
+        plan.clients,
+        plan.rooms
+    );
+    let direct = direct_inserts(store.clone(), &setup, &plan, 0).await;
+    direct.print("store only (ceiling)");
+    let http = http_creates(settings, store, &setup, &plan).await?;
+    http.print("HTTP POST /api/v1/bookings");
+    Ok(())
+}
+
+/// A fresh tenant with rooms, an organizer and an API key.
+struct Setup {
+    tenant: sala_domain::Tenant,
+    organizer: sala_domain::User,
+    rooms: Vec<RoomId>,
+    key: String,
+    /// Slots start here; each run uses its own day range so runs never collide.
+    base: Millis,
+}
+
+impl Setup {
+    async fn create(store: &dyn sala_app::Store, rooms: usize) -> anyhow::Result<Self> {
+        let tag = uuid::Uuid::now_v7().simple().to_string();
+        let input = sala_app::tenants::NewTenant {
+            name: format!("Bench {}", &tag[20..]),
+            slug: Some(format!("bench-{}", &tag[20..])),
+            domains: vec![format!("b{}.bench.test", &tag[20..])],
+            ..Default::default()
+        };
+        let tenant = sala_app::tenants::create_tenant(store, input).await.map_err(anyhow_app)?;
+        let ctx = Context::system(tenant.id);
+        let person = sala_app::users::NewUser {
+            email: format!("bench@b{}.bench.test", &tag[20..]),
+            name: "Bench".into(),
+            role: Some("member".into()),
+            ..Default::default()
+        };
+        let organizer = sala_app::users::create_user(store, &ctx, person).await.map_err(anyhow_app)?;
+        let mut ids = Vec::new();
+        for i in 0..rooms {
+            let room = sala_app::rooms::NewRoom { name: format!("Room {i}"), capacity: 10, ..Default::default() };
+            ids.push(sala_app::rooms::create_room(store, &ctx, room).await.map_err(anyhow_app)?.id);
+        }
+        let key = sala_app::api_keys::create_api_key(store, &ctx, "bench").await.map_err(anyhow_app)?.secret;
+        let day = 24 * 3600 * 1000;
+        let base = (now_millis() / day + 2) * day;
+        Ok(Self { tenant, organizer, rooms: ids, key, base })
+    }
+
+    /// The `i`-th slot of a run: rooms round-robin, 30-minute slots back to back in each room.
+    fn slot(&self, run: usize, i: usize) -> (RoomId, TimeRange) {
+        let room = self.rooms[i % self.rooms.len()];
+        let n = (i / self.rooms.len()) as i64;
+        let start = self.base + (run as i64) * 60 * 24 * 3600 * 1000 + n * 30 * 60 * 1000;
+        (room, TimeRange { start, end: start + 30 * 60 * 1000 })
+    }
+}
+
+fn anyhow_app(err: sala_app::AppError) -> anyhow::Error {
+    anyhow::anyhow!("{err}")
+}
+
+/// The ceiling: the same bookings, audit entries and jobs written straight to the store.
+async fn direct_inserts(store: Arc<dyn sala_app::Store>, setup: &Setup, plan: &BenchPlan, run: usize) -> Figures {
+    let ctx = Context::system(setup.tenant.id);
+    let zone = TimeZoneName::parse("Europe/Madrid").expect("bundled zone");
+    let work: Vec<Booking> = (0..plan.bookings)
+        .map(|i| {
+            let (room_id, time) = setup.slot(run, i);
+            Booking {
+                id: BookingId::new(),
+                tenant_id: setup.tenant.id,
+                room_id,
+                organizer_id: setup.organizer.id,
+                title: format!("bench {i}"),
+                description: None,
+                time,
+                time_zone: zone.clone(),
+                attendees: Vec::new(),
+                google_meet: false,
+                status: BookingStatus::Confirmed,
+                cancel_reason: None,
+                external_ref: None,
+                metadata: serde_json::json!({}),
+                series_id: None,
+                version: 1,
+                created_by: ctx.actor(),
+                created_at: now_millis(),
+                updated_at: now_millis(),
+                cancelled_at: None,
+            }
+        })
+        .collect();
+    let work = Arc::new(work);
+    race(plan.clients, plan.bookings, move |i| {
+        let (store, work, ctx) = (store.clone(), work.clone(), ctx.clone());
+        async move {
+            let b = &work[i];
+            let audit = [ctx.audit("booking.created", "booking", Some(b.id.0), None, serde_json::to_value(b).ok())];
+            let jobs = jobs_for(BookingEvent::Created, b, &[], now_millis());
+            let write = BookingWrite {
+                tenant_id: b.tenant_id,
+                series: None,
+                bookings: std::slice::from_ref(b),
+                audit: &audit,
+                jobs: &jobs,
+                idempotency: None,
+            };
+            store.insert_bookings(write).await.is_ok()
+        }
+    })
+    .await
+}
+
+/// Bookings created through a real server on 127.0.0.1, by `clients` concurrent HTTP clients.
+async fn http_creates(
+    mut settings: Settings,
+    store: Arc<dyn sala_app::Store>,
+    setup: &Setup,
+    plan: &BenchPlan,
+) -> anyhow::Result<Figures> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    settings.listen = listener.local_addr()?;
+    settings.base_url = String::new();
+    let settings = settings.finish()?;
+    let url = format!("{}/api/v1/bookings", settings.base_url);
+    let state = AppState::new(store, settings, [0; 32])?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(crate::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::builder().pool_max_idle_per_host(plan.clients).build().context("http client")?;
+    let bodies: Arc<Vec<String>> = Arc::new(
+        (0..plan.bookings)
+            .map(|i| {
+                let (room, time) = setup.slot(1, i);
+                let instant = |ms| jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).unwrap_or_default();
+                serde_json::json!({"room_id": room, "title": format!("bench {i}"), "start": instant(time.start),
+                    "end": instant(time.end), "organizer": setup.organizer.email, "attendees": [{"email": "guest@example.com"}]})
+                .to_string()
+            })
+            .collect(),
+    );
+    let key = setup.key.clone();
+    let figures = race(plan.clients, plan.bookings, move |i| {
+        let (client, bodies, url, key) = (client.clone(), bodies.clone(), url.clone(), key.clone());
+        async move {
+            let response = client
+                .post(&url)
+                .bearer_auth(&key)
+                .header("content-type", "application/json")
+                .body(bodies[i].clone())
+                .send()
+                .await;
+            response.is_ok_and(|r| r.status() == reqwest::StatusCode::CREATED)
+        }
+    })
+    .await;
+    let _ = stop.send(());
+    let _ = server.await;
+    Ok(figures)
+}
+
+/// Runs `task(i)` for `0..total` on `clients` concurrent workers, timing each.
+async fn race<F, Fut>(clients: usize, total: usize, task: F) -> Figures
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let next = Arc::new(AtomicUsize::new(0));
+    let task = Arc::new(task);
+    let started = Instant::now();
+    let workers: Vec<_> = (0..clients.max(1))
+        .map(|_| {
+            let (next, task) = (next.clone(), task.clone());
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= total {
+                        break mine;
+                    }
+                    let t = Instant::now();
+                    let ok = task(i).await;
+                    mine.push((ok, t.elapsed()));
+                }
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for worker in workers {
+        results.extend(worker.await.unwrap_or_default());
+    }
+    let elapsed = started.elapsed();
+    let ok = results.iter().filter(|(ok, _)| *ok).count();
+    Figures { ok, failed: results.len() - ok, elapsed, latencies: results.into_iter().map(|(_, d)| d).collect() }
+}

@@ -1,0 +1,402 @@
+//! Bookings, their series, idempotency records and outbox jobs on SQLite.
+//!
+//! No double booking: a write runs in one `BEGIN IMMEDIATE` transaction, which holds the database's
+//! single write lock from its first statement to its commit. The overlap check and the write after
+//! it are therefore atomic against every other writer, in this process or another one.
+//!
+//! Finding what overlaps `[start, end)` in a room without scanning the room's whole history (or all
+//! its future) uses what that lock guarantees: the stored confirmed bookings of a room never overlap
+//! each other, so sorted by start they are sorted by end too, and of those starting before `start`
+//! only the last one can reach past it. Those overlapping are therefore the ones starting in
+//! `[start of that last one, end)`: two short index range scans on (tenant, room, start).
+
+use super::{SqliteStore, audit, db};
+use crate::records::{
+    AttendeeRow, BookingRow, BusyRow, IdempotencyRow, JobRow, SeriesRow, actor_columns, attendee_columns,
+    bookings_with_attendees, check_write, to_json,
+};
+use crate::{BookingQuery, BookingStore, BookingWrite, Busy, IdempotencyRecord, Result, StoreError};
+use async_trait::async_trait;
+use sala_domain::{Booking, BookingId, Job, Millis, RoomId, Series, SeriesId, TenantId, TimeRange, UserId};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use uuid::Uuid;
+
+const COLUMNS: &str = "id, tenant_id, room_id, organizer_id, title, description, start_at, end_at, time_zone,
+                       google_meet, status, cancel_reason, external_ref, metadata, series_id, version,
+                       created_by_type, created_by_id, created_at, updated_at, cancelled_at";
+
+/// Rows per multi-row INSERT: at most 21 parameters each, well under SQLite's 32766.
+const CHUNK: usize = 1000;
+
+#[async_trait]
+impl BookingStore for SqliteStore {
+    async fn insert_bookings(&self, write: BookingWrite<'_>) -> Result<()> {
+        self.write_bookings(&write, false).await
+    }
+
+    async fn update_bookings(&self, write: BookingWrite<'_>) -> Result<()> {
+        self.write_bookings(&write, true).await
+    }
+
+    async fn get_booking(&self, tenant: TenantId, id: BookingId) -> Result<Option<Booking>> {
+        let sql = format!("SELECT {COLUMNS} FROM bookings WHERE tenant_id = $1 AND id = $2");
+        let row: Option<BookingRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(self.with_attendees(tenant, row.into_iter().collect()).await?.pop())
+    }
+
+    async fn list_bookings(&self, tenant: TenantId, q: &BookingQuery) -> Result<Vec<Booking>> {
+        // Only the filters given go into the SQL, so the planner can use the index that fits.
+        let mut sql = QueryBuilder::<Sqlite>::new(format!("SELECT {COLUMNS} FROM bookings WHERE tenant_id = "));
+        sql.push_bind(tenant.0);
+        if let Some(from) = q.from {
+            sql.push(" AND end_at > ").push_bind(from);
+        }
+        if let Some(to) = q.to {
+            sql.push(" AND start_at < ").push_bind(to);
+        }
+        if let Some(room) = q.room_id {
+            sql.push(" AND room_id = ").push_bind(room.0);
+        }
+        if let Some(organizer) = q.organizer_id {
+            sql.push(" AND organizer_id = ").push_bind(organizer.0);
+        }
+        if let Some(status) = q.status {
+            sql.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(series) = q.series_id {
+            sql.push(" AND series_id = ").push_bind(series.0);
+        }
+        if let Some(person) = q.involving {
+            sql.push(" AND (organizer_id = ").push_bind(person.0);
+            sql.push(" OR id IN (SELECT booking_id FROM booking_attendees WHERE tenant_id = ").push_bind(tenant.0);
+            sql.push(" AND user_id = ").push_bind(person.0).push("))");
+        }
+        if let Some((start, id)) = q.after {
+            sql.push(" AND (start_at, id) > (").push_bind(start).push(", ").push_bind(id.0).push(")");
+        }
+        sql.push(" ORDER BY start_at, id LIMIT ").push_bind(i64::from(q.limit.clamp(1, 500)));
+        let rows: Vec<BookingRow> = sql.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
+        self.with_attendees(tenant, rows).await
+    }
+
+    async fn busy(&self, tenant: TenantId, rooms: &[RoomId], range: TimeRange) -> Result<Vec<Busy>> {
+        // Room by room (CROSS JOIN keeps rooms as the outer loop), each with the lower bound on the
+        // start that the module's comment explains.
+        let mut sql = QueryBuilder::<Sqlite>::new(
+            "SELECT b.id, b.room_id, b.start_at, b.end_at
+             FROM rooms r CROSS JOIN bookings b
+               ON b.tenant_id = r.tenant_id AND b.room_id = r.id AND b.status = 'confirmed' AND b.end_at > ",
+        );
+        sql.push_bind(range.start).push(" AND b.start_at < ").push_bind(range.end);
+        sql.push(
+            " AND b.start_at >= coalesce((SELECT p.start_at FROM bookings p
+                                          WHERE p.tenant_id = r.tenant_id AND p.room_id = r.id
+                                            AND p.status = 'confirmed' AND p.start_at <= ",
+        );
+        sql.push_bind(range.start).push(" ORDER BY p.start_at DESC LIMIT 1), ").push_bind(range.start).push(")");
+        sql.push(" WHERE r.tenant_id = ").push_bind(tenant.0);
+        if !rooms.is_empty() {
+            sql.push(" AND r.id IN (");
+            let mut list = sql.separated(", ");
+            for room in rooms {
+                list.push_bind(room.0);
+            }
+            sql.push(")");
+        }
+        sql.push(" ORDER BY b.room_id, b.start_at");
+        let rows: Vec<BusyRow> = sql.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn count_active_bookings(&self, tenant: TenantId, organizer: UserId, now: Millis) -> Result<u64> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM bookings
+             WHERE tenant_id = $1 AND organizer_id = $2 AND end_at > $3 AND status = 'confirmed'",
+        )
+        .bind(tenant.0)
+        .bind(organizer.0)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        u64::try_from(count).map_err(|e| StoreError::Corrupt(format!("booking count: {e}")))
+    }
+
+    async fn get_series(&self, tenant: TenantId, id: SeriesId) -> Result<Option<Series>> {
+        let row: Option<SeriesRow> = sqlx::query_as(
+            "SELECT id, tenant_id, rule, time_zone, created_at FROM series WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant.0)
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn idempotency_record(&self, tenant: TenantId, actor: &str, key: &str) -> Result<Option<IdempotencyRecord>> {
+        let row: Option<IdempotencyRow> = sqlx::query_as(
+            "SELECT actor, key, request_hash, booking_ids, created_at FROM idempotency_keys
+             WHERE tenant_id = $1 AND actor = $2 AND key = $3",
+        )
+        .bind(tenant.0)
+        .bind(actor)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn jobs_for_booking(&self, tenant: TenantId, booking: BookingId) -> Result<Vec<Job>> {
+        let rows: Vec<JobRow> = sqlx::query_as(
+            "SELECT id, tenant_id, kind, booking_id, payload, run_at, status, attempts, last_error, created_at
+             FROM jobs WHERE tenant_id = $1 AND booking_id = $2 ORDER BY created_at, id",
+        )
+        .bind(tenant.0)
+        .bind(booking.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+}
+
+impl SqliteStore {
+    /// One booking change, all or nothing: overlap check, series, bookings (inserted, or updated
+    /// version by version), attendees, audit entries, jobs and the idempotency record.
+    async fn write_bookings(&self, write: &BookingWrite<'_>, update: bool) -> Result<()> {
+        check_write(write)?;
+        let tenant = write.tenant_id;
+        let mut tx = self.write().await?;
+        // Looked up before anything is written, while the stored bookings are as the lookup expects
+        // them. The bookings of the batch are left out: on an edit their stored rows are replaced.
+        let batch: Vec<Uuid> = write.bookings.iter().map(|b| b.id.0).collect();
+        let mut overlap = None;
+        for b in write.bookings.iter().filter(|b| b.is_confirmed()) {
+            overlap = conflict(&mut tx, tenant, b, &batch).await?;
+            if overlap.is_some() {
+                break;
+            }
+        }
+        if !update && let Some(busy) = overlap {
+            return Err(StoreError::Overlap(busy));
+        }
+        if let Some(s) = write.series {
+            sqlx::query("INSERT INTO series (id, tenant_id, rule, time_zone, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(s.id.0)
+                .bind(tenant.0)
+                .bind(to_json(&s.rule))
+                .bind(s.time_zone.as_str())
+                .bind(s.created_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        if update {
+            // A stale or missing booking says so first, whatever its new time.
+            for b in write.bookings {
+                update_booking(&mut tx, tenant, b).await?;
+            }
+            if let Some(busy) = overlap {
+                return Err(StoreError::Overlap(busy));
+            }
+        } else {
+            insert_rows(&mut tx, tenant, write.bookings).await?;
+        }
+        insert_attendees(&mut tx, tenant, write.bookings).await?;
+        for entry in write.audit {
+            audit::insert(&mut tx, entry).await?;
+        }
+        insert_jobs(&mut tx, write.jobs).await?;
+        if let Some(r) = write.idempotency {
+            sqlx::query(
+                "INSERT INTO idempotency_keys (tenant_id, actor, key, request_hash, booking_ids, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(tenant.0)
+            .bind(&r.actor)
+            .bind(&r.key)
+            .bind(&r.request_hash)
+            .bind(to_json(&r.booking_ids))
+            .bind(r.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    /// The bookings with their attendees, read for all of them with one more query.
+    async fn with_attendees(&self, tenant: TenantId, rows: Vec<BookingRow>) -> Result<Vec<Booking>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = QueryBuilder::<Sqlite>::new(
+            "SELECT booking_id, email, name, user_id FROM booking_attendees WHERE tenant_id = ",
+        );
+        sql.push_bind(tenant.0).push(" AND booking_id IN (");
+        let mut ids = sql.separated(", ");
+        for row in &rows {
+            ids.push_bind(row.id());
+        }
+        sql.push(") ORDER BY booking_id, position");
+        let attendees: Vec<AttendeeRow> = sql.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
+        bookings_with_attendees(rows, attendees)
+    }
+}
+
+/// The first stored confirmed booking (by start) of `b`'s room that overlaps it, leaving out the
+/// bookings of the batch being written. See the module's comment for the lower bound on the start.
+async fn conflict(conn: &mut SqliteConnection, tenant: TenantId, b: &Booking, batch: &[Uuid]) -> Result<Option<Busy>> {
+    let rows: Vec<BusyRow> = sqlx::query_as(
+        "SELECT id, room_id, start_at, end_at FROM bookings
+         WHERE tenant_id = $1 AND room_id = $2 AND status = 'confirmed' AND end_at > $3 AND start_at < $4
+           AND start_at >= coalesce((SELECT start_at FROM bookings
+                                     WHERE tenant_id = $1 AND room_id = $2 AND status = 'confirmed' AND start_at <= $3
+                                     ORDER BY start_at DESC LIMIT 1), $3)
+         ORDER BY start_at, id",
+    )
+    .bind(tenant.0)
+    .bind(b.room_id.0)
+    .bind(b.time.start)
+    .bind(b.time.end)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    rows.into_iter().find(|r| !batch.contains(&r.id())).map(TryInto::try_into).transpose()
+}
+
+async fn insert_rows(conn: &mut SqliteConnection, tenant: TenantId, bookings: &[Booking]) -> Result<()> {
+    for chunk in bookings.chunks(CHUNK) {
+        let mut sql = QueryBuilder::<Sqlite>::new(format!("INSERT INTO bookings ({COLUMNS}) "));
+        sql.push_values(chunk, |mut row, b| {
+            let (created_by_type, created_by_id) = actor_columns(&b.created_by);
+            row.push_bind(b.id.0)
+                .push_bind(tenant.0)
+                .push_bind(b.room_id.0)
+                .push_bind(b.organizer_id.0)
+                .push_bind(&b.title)
+                .push_bind(&b.description)
+                .push_bind(b.time.start)
+                .push_bind(b.time.end)
+                .push_bind(b.time_zone.as_str())
+                .push_bind(b.google_meet)
+                .push_bind(b.status.as_str())
+                .push_bind(&b.cancel_reason)
+                .push_bind(&b.external_ref)
+                .push_bind(to_json(&b.metadata))
+                .push_bind(b.series_id.map(|s| s.0))
+                .push_bind(b.version)
+                .push_bind(created_by_type)
+                .push_bind(created_by_id)
+                .push_bind(b.created_at)
+                .push_bind(b.updated_at)
+                .push_bind(b.cancelled_at);
+        });
+        sql.build().execute(&mut *conn).await.map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Replaces a stored booking whose version is one less than `b`'s, and drops its attendees (the
+/// caller writes the new list). Who created it and when never change.
+async fn update_booking(conn: &mut SqliteConnection, tenant: TenantId, b: &Booking) -> Result<()> {
+    let result = sqlx::query(
+        "UPDATE bookings SET room_id = $3, organizer_id = $4, title = $5, description = $6, start_at = $7,
+                end_at = $8, time_zone = $9, google_meet = $10, status = $11, cancel_reason = $12,
+                external_ref = $13, metadata = $14, series_id = $15, version = $16, updated_at = $17,
+                cancelled_at = $18
+         WHERE tenant_id = $1 AND id = $2 AND version = $16 - 1",
+    )
+    .bind(tenant.0)
+    .bind(b.id.0)
+    .bind(b.room_id.0)
+    .bind(b.organizer_id.0)
+    .bind(&b.title)
+    .bind(&b.description)
+    .bind(b.time.start)
+    .bind(b.time.end)
+    .bind(b.time_zone.as_str())
+    .bind(b.google_meet)
+    .bind(b.status.as_str())
+    .bind(&b.cancel_reason)
+    .bind(&b.external_ref)
+    .bind(to_json(&b.metadata))
+    .bind(b.series_id.map(|s| s.0))
+    .bind(b.version)
+    .bind(b.updated_at)
+    .bind(b.cancelled_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    if result.rows_affected() == 0 {
+        let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM bookings WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.0)
+            .bind(b.id.0)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db)?;
+        return Err(if exists.is_some() { StoreError::VersionMismatch } else { StoreError::NotFound });
+    }
+    sqlx::query("DELETE FROM booking_attendees WHERE tenant_id = $1 AND booking_id = $2")
+        .bind(tenant.0)
+        .bind(b.id.0)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+async fn insert_attendees(conn: &mut SqliteConnection, tenant: TenantId, bookings: &[Booking]) -> Result<()> {
+    let rows: Vec<_> = bookings
+        .iter()
+        .flat_map(|b| b.attendees.iter().enumerate().map(move |(position, a)| (b.id, position, a)))
+        .collect();
+    for chunk in rows.chunks(CHUNK) {
+        let mut sql = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO booking_attendees (tenant_id, booking_id, position, email, email_key, name, user_id) ",
+        );
+        sql.push_values(chunk, |mut row, (booking, position, a)| {
+            let (email, email_key, name, user_id) = attendee_columns(a);
+            row.push_bind(tenant.0)
+                .push_bind(booking.0)
+                .push_bind(i64::try_from(*position).unwrap_or(i64::MAX))
+                .push_bind(email)
+                .push_bind(email_key)
+                .push_bind(name)
+                .push_bind(user_id);
+        });
+        sql.build().execute(&mut *conn).await.map_err(db)?;
+    }
+    Ok(())
+}
+
+async fn insert_jobs(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<()> {
+    for chunk in jobs.chunks(CHUNK) {
+        let mut sql = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO jobs (id, tenant_id, kind, booking_id, payload, run_at, status, attempts, last_error,
+                               created_at, updated_at) ",
+        );
+        sql.push_values(chunk, |mut row, j| {
+            row.push_bind(j.id.0)
+                .push_bind(j.tenant_id.0)
+                .push_bind(j.kind.as_str())
+                .push_bind(j.booking_id.map(|b| b.0))
+                .push_bind(to_json(&j.payload))
+                .push_bind(j.run_at)
+                .push_bind(j.status.as_str())
+                .push_bind(i64::from(j.attempts))
+                .push_bind(&j.last_error)
+                .push_bind(j.created_at)
+                .push_bind(j.created_at);
+        });
+        sql.build().execute(&mut *conn).await.map_err(db)?;
+    }
+    Ok(())
+}
