@@ -209,6 +209,23 @@ async fn fifty_simultaneous_creates_give_one_booking(app: TestApp) {
 }
 both!(fifty_simultaneous_creates_give_one_booking);
 
+/// Two server instances on one PostgreSQL database race for the same slot: one booking.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_one_postgres_never_double_book() {
+    let Some(app) = TestApp::postgres().await else { return };
+    let w = world(&app).await;
+    let other = app.second_instance().await;
+    let body = booking(&w, slot(2, 9, 60), "maria@acme.test");
+    let requests = (0..50).map(|i| {
+        let base = if i % 2 == 0 { app.url.clone() } else { other.clone() };
+        let request = app.http.post(format!("{base}/api/v1/bookings")).bearer_auth(&w.key).json(&body);
+        tokio::spawn(async move { request.send().await.unwrap().status() })
+    });
+    let statuses = futures_join(requests).await;
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(), 49, "{statuses:?}");
+}
+
 async fn futures_join<T: Send + 'static>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
     let mut out = Vec::new();
     for handle in handles.collect::<Vec<_>>() {

@@ -89,6 +89,21 @@ impl TestApp {
         Self { url, db, http, shutdown: Some(tx) }
     }
 
+    /// A second server process's worth of state on the same database (its own pool), as when
+    /// several `sala serve` instances share one PostgreSQL. Returns its base URL; it stops with
+    /// the test's runtime.
+    pub async fn second_instance(&self) -> String {
+        let store = sala_store::connect(&self.db.url).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut settings = test_settings(&self.db.url);
+        settings.listen = listener.local_addr().unwrap();
+        let settings = settings.finish().unwrap();
+        let url = settings.base_url.clone();
+        let state = sala_server::state::AppState::new(store, settings, [7; 32]).unwrap();
+        tokio::spawn(sala_server::serve(listener, state, std::future::pending()));
+        url
+    }
+
     pub fn store(&self) -> &dyn sala_app::Store {
         self.db.store.as_ref()
     }

@@ -80,7 +80,7 @@ impl ApiKeyStore for SqliteStore {
         sqlx::query("UPDATE api_keys SET last_used_at = $2 WHERE id = $1")
             .bind(id.0)
             .bind(at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db)?;
         Ok(())
@@ -98,7 +98,7 @@ impl SessionStore for SqliteStore {
         .bind(s.user_id.0)
         .bind(s.created_at)
         .bind(s.expires_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db)?;
         Ok(())
@@ -117,7 +117,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn delete_session(&self, hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(hash).execute(&self.pool).await.map_err(db)?;
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(hash).execute(&self.writer).await.map_err(db)?;
         Ok(())
     }
 
@@ -145,7 +145,7 @@ impl SessionStore for SqliteStore {
         .bind(&f.pkce_verifier)
         .bind(&f.return_to)
         .bind(f.expires_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db)?;
         Ok(())
@@ -157,7 +157,7 @@ impl SessionStore for SqliteStore {
              RETURNING csrf_state, nonce, pkce_verifier, return_to, expires_at",
         )
         .bind(id_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .map_err(db)?;
         Ok(row.filter(|f| f.expires_at_ms() > now).map(Into::into))

@@ -18,7 +18,12 @@ use std::time::Duration;
 
 #[derive(Clone)]
 pub struct SqliteStore {
+    /// Readers: WAL lets them run beside the writer.
     pool: SqlitePool,
+    /// The one writer connection. SQLite allows one writer at a time anyway; queueing writers
+    /// here (first come, first served) instead of in SQLite's busy handler, which sleeps and
+    /// retries, keeps the latency of concurrent writes low and even.
+    writer: SqlitePool,
 }
 
 impl SqliteStore {
@@ -32,14 +37,20 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await
+            .map_err(StoreError::Database)?;
+        sqlx::migrate!("migrations/sqlite").run(&writer).await?;
         let pool =
             SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(StoreError::Database)?;
-        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, writer })
     }
 
     async fn write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)
+        self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(db)
     }
 }
 
