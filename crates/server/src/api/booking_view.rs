@@ -79,7 +79,19 @@ pub struct Names {
 
 impl Names {
     pub async fn load(store: &dyn Store, tenant: TenantId, bookings: &[Booking]) -> ApiResult<Self> {
-        let rooms = store.list_rooms(tenant, true).await.map_err(sala_app::AppError::from)?;
+        let mut room_ids: Vec<RoomId> = bookings.iter().map(|b| b.room_id).collect();
+        room_ids.sort();
+        room_ids.dedup();
+        // A few rooms are cheaper to fetch one by one than the whole list.
+        let rooms = if room_ids.len() <= 3 {
+            let mut found = Vec::new();
+            for id in room_ids {
+                found.extend(store.get_room(tenant, id).await.map_err(sala_app::AppError::from)?);
+            }
+            found
+        } else {
+            store.list_rooms(tenant, true).await.map_err(sala_app::AppError::from)?
+        };
         let mut people = HashMap::new();
         for id in bookings.iter().map(|b| b.organizer_id) {
             if let std::collections::hash_map::Entry::Vacant(slot) = people.entry(id)
