@@ -83,6 +83,7 @@ impl From<StoreError> for AppError {
                     Unique::IdempotencyKey => {
                         ("idempotency_key_in_use", "a request with this Idempotency-Key is in progress")
                     }
+                    Unique::DeliveryKey => ("already_delivered", "that message was already delivered"),
                 };
                 Self::Conflict { code, message: message.to_owned() }
             }

@@ -4,6 +4,7 @@
 
 use crate::{Booking, BookingId, FieldChange, JobId, Millis, TenantId};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 /// What kind of work a job is; each kind has one consumer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -57,18 +58,29 @@ impl BookingEvent {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
+    /// Waiting for its `run_at`.
     Pending,
+    /// Claimed by a runner until its lease ends; a runner that dies leaves it to be claimed again.
+    Running,
     Done,
+    /// Failed too often; kept with its last error until an admin replays it.
     Dead,
 }
 
 impl JobStatus {
+    pub const ALL: [Self; 4] = [Self::Pending, Self::Running, Self::Done, Self::Dead];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
+            Self::Running => "running",
             Self::Done => "done",
             Self::Dead => "dead",
         }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
     }
 }
 
@@ -87,6 +99,85 @@ pub struct Job {
     pub attempts: u32,
     pub last_error: Option<String>,
     pub created_at: Millis,
+}
+
+/// The way a message reaches someone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Email,
+    Whatsapp,
+    Calendar,
+    Webhook,
+}
+
+impl Channel {
+    pub const ALL: [Self; 4] = [Self::Email, Self::Whatsapp, Self::Calendar, Self::Webhook];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Whatsapp => "whatsapp",
+            Self::Calendar => "calendar",
+            Self::Webhook => "webhook",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == raw)
+    }
+}
+
+/// What one attempt to deliver a message ended in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// The provider accepted it: it must never be sent again.
+    Sent,
+    /// It was refused or could not be handed over; a later attempt may still send it.
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Sent, Self::Failed].into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+/// One attempt to deliver a job's message to one recipient on one channel: the delivery log.
+///
+/// The `idempotency_key` is the same for every attempt of a (job, recipient, channel), so a
+/// runner that crashed after the provider accepted a message, or an admin's replay, finds the
+/// `Sent` entry and does not send a second copy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub id: Uuid,
+    pub tenant_id: TenantId,
+    pub job_id: JobId,
+    pub booking_id: Option<BookingId>,
+    pub channel: Channel,
+    /// An email address, an E.164 phone number, a calendar or a webhook endpoint.
+    pub recipient: String,
+    pub idempotency_key: String,
+    pub status: DeliveryStatus,
+    /// The provider's message id when sent, the error when failed.
+    pub detail: Option<String>,
+    pub created_at: Millis,
+}
+
+impl Delivery {
+    /// The stable key of a (job, recipient, channel): `job:channel:recipient`, the recipient
+    /// lower-cased so `Ana@x` and `ana@x` are one person.
+    pub fn key(job: JobId, channel: Channel, recipient: &str) -> String {
+        format!("{job}:{}:{}", channel.as_str(), recipient.to_lowercase())
+    }
 }
 
 /// How long before the start the reminder goes out, unless a tenant or person says otherwise.

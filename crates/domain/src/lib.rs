@@ -9,6 +9,7 @@ pub mod auth;
 pub mod booking;
 pub mod ids;
 pub mod jobs;
+pub mod notify;
 pub mod recurrence;
 pub mod room;
 pub mod rules;

@@ -12,6 +12,8 @@ pub enum Unique {
     ApiKeyHash,
     /// The same `Idempotency-Key` from the same sender, written concurrently.
     IdempotencyKey,
+    /// A message already delivered (`sent`) under the same idempotency key.
+    DeliveryKey,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -15,9 +15,10 @@ pub mod sqlite;
 pub mod testing;
 
 use async_trait::async_trait;
+use sala_domain::jobs::Delivery;
 use sala_domain::{
-    ApiKey, ApiKeyId, AuditEntry, Booking, BookingId, BookingStatus, Email, Job, LoginFlow, Millis, Room, RoomId,
-    Series, SeriesId, Session, Tenant, TenantId, TimeRange, User, UserId,
+    ApiKey, ApiKeyId, AuditEntry, Booking, BookingId, BookingStatus, Email, Job, JobId, JobStatus, LoginFlow, Millis,
+    Room, RoomId, Series, SeriesId, Session, Tenant, TenantId, TimeRange, User, UserId,
 };
 use std::sync::Arc;
 
@@ -25,9 +26,14 @@ pub use error::{StoreError, Unique};
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The whole store, as the server holds it: `Arc<dyn Store>`, chosen once at start from the URL.
-pub trait Store: TenantStore + UserStore + RoomStore + ApiKeyStore + SessionStore + AuditStore + BookingStore {}
-impl<T> Store for T where T: TenantStore + UserStore + RoomStore + ApiKeyStore + SessionStore + AuditStore + BookingStore
-{}
+pub trait Store:
+    TenantStore + UserStore + RoomStore + ApiKeyStore + SessionStore + AuditStore + BookingStore + JobStore
+{
+}
+impl<T> Store for T where
+    T: TenantStore + UserStore + RoomStore + ApiKeyStore + SessionStore + AuditStore + BookingStore + JobStore
+{
+}
 
 /// Opens the backend the URL names (`sqlite:` or `postgres:`) and applies its migrations.
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
@@ -209,4 +215,52 @@ pub trait BookingStore: Send + Sync {
 
     /// The outbox jobs a booking caused, oldest first.
     async fn jobs_for_booking(&self, tenant: TenantId, booking: BookingId) -> Result<Vec<Job>>;
+}
+
+/// The job runner's side of the outbox: claiming due jobs, settling them, and the delivery log.
+///
+/// A job's life: `pending` (written with a booking change) -> claimed, `running` until its lease
+/// ends -> `done`, back to `pending` for a retry, or `dead` after too many attempts; an admin may
+/// replay a dead one. A runner that dies leaves its jobs `running`; once their lease has ended
+/// another claim takes them again, so every job runs at least once. Delivery is made exactly-once
+/// per recipient by the log's idempotency keys, not by the job states.
+#[async_trait]
+pub trait JobStore: Send + Sync {
+    /// Atomically takes up to `limit` jobs that are due: `pending` with `run_at <= now`, or
+    /// `running` with a lease that ended at or before `now` (their runner died). Oldest `run_at`
+    /// first. They become `running` until `lease_until`, with `attempts` one more than before, and
+    /// are returned so. Concurrent claims, from this process or other instances on the same
+    /// database, never take the same job while its lease lasts.
+    async fn claim_jobs(&self, now: Millis, lease_until: Millis, limit: u32) -> Result<Vec<Job>>;
+
+    /// A claimed (`running`) job succeeded: `done`. `NotFound` when it is not running (another
+    /// runner took it over after the lease ended and settled it, or the id is unknown).
+    async fn complete_job(&self, id: JobId, at: Millis) -> Result<()>;
+
+    /// A claimed job failed and will be tried again: back to `pending`, due at `run_at`, with its
+    /// error (cut to 2,000 characters). `NotFound` when it is not running.
+    async fn retry_job(&self, id: JobId, error: &str, run_at: Millis, at: Millis) -> Result<()>;
+
+    /// A claimed job failed for good (a final error, or too many attempts): `dead`, with its error
+    /// (cut to 2,000 characters), until an admin replays it. `NotFound` when it is not running.
+    async fn bury_job(&self, id: JobId, error: &str, at: Millis) -> Result<()>;
+
+    /// A tenant's jobs, newest first; only those in `status` when given (the admin's dead jobs).
+    async fn list_jobs(&self, tenant: TenantId, status: Option<JobStatus>, limit: u32) -> Result<Vec<Job>>;
+
+    /// Gives a `dead` job of the tenant another life: `pending`, due at `now`, with no attempts
+    /// (its last error stays until the next one). Another tenant's job, or one that is not dead,
+    /// is `NotFound`.
+    async fn replay_job(&self, tenant: TenantId, id: JobId, now: Millis) -> Result<()>;
+
+    /// Logs one attempt to deliver a message. A second `sent` entry with the same idempotency key
+    /// is refused with `Duplicate(Unique::DeliveryKey)`; `failed` entries never block anything.
+    /// A job of another tenant (or none) is `NotFound`.
+    async fn record_delivery(&self, delivery: &Delivery) -> Result<()>;
+
+    /// Was a message with this idempotency key accepted (`sent`) already?
+    async fn delivered(&self, key: &str) -> Result<bool>;
+
+    /// Everything sent, or tried, for a booking: oldest first.
+    async fn deliveries_for_booking(&self, tenant: TenantId, booking: BookingId) -> Result<Vec<Delivery>>;
 }

@@ -5,6 +5,7 @@
 //! to convert is reported as `Corrupt`: it was validated on the way in, so it means a bad row.
 
 use crate::{BookingWrite, Busy, IdempotencyRecord, StoreError};
+use sala_domain::jobs::{Channel, Delivery, DeliveryStatus};
 use sala_domain::{
     Actor, ApiKey, ApiKeyId, Attendee, AuditEntry, AuditId, Booking, BookingId, BookingStatus, Email, Job, JobId,
     JobKind, JobStatus, LoginFlow, Room, RoomId, Series, SeriesId, Session, Tenant, TenantId, TimeRange, User, UserId,
@@ -469,10 +470,7 @@ pub(crate) struct JobRow {
 impl TryFrom<JobRow> for Job {
     type Error = StoreError;
     fn try_from(r: JobRow) -> Result<Self, StoreError> {
-        let status = [JobStatus::Pending, JobStatus::Done, JobStatus::Dead]
-            .into_iter()
-            .find(|s| s.as_str() == r.status)
-            .ok_or_else(|| corrupt("job status", &r.status))?;
+        let status = JobStatus::parse(&r.status).ok_or_else(|| corrupt("job status", &r.status))?;
         Ok(Job {
             id: JobId(r.id),
             tenant_id: TenantId(r.tenant_id),
@@ -508,4 +506,45 @@ impl TryFrom<IdempotencyRow> for IdempotencyRecord {
             created_at: r.created_at,
         })
     }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DeliveryRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    job_id: Uuid,
+    booking_id: Option<Uuid>,
+    channel: String,
+    recipient: String,
+    idempotency_key: String,
+    status: String,
+    detail: Option<String>,
+    created_at: i64,
+}
+
+impl TryFrom<DeliveryRow> for Delivery {
+    type Error = StoreError;
+    fn try_from(r: DeliveryRow) -> Result<Self, StoreError> {
+        Ok(Delivery {
+            id: r.id,
+            tenant_id: TenantId(r.tenant_id),
+            job_id: JobId(r.job_id),
+            booking_id: r.booking_id.map(BookingId),
+            channel: Channel::parse(&r.channel).ok_or_else(|| corrupt("delivery channel", &r.channel))?,
+            recipient: r.recipient,
+            idempotency_key: r.idempotency_key,
+            status: DeliveryStatus::parse(&r.status).ok_or_else(|| corrupt("delivery status", &r.status))?,
+            detail: r.detail,
+            created_at: r.created_at,
+        })
+    }
+}
+
+/// At most this many characters of a job's error are kept: enough to diagnose, never a whole
+/// response body.
+pub(crate) const MAX_ERROR_CHARS: usize = 2000;
+
+/// `error` cut to [`MAX_ERROR_CHARS`] characters (on a character boundary).
+pub(crate) fn truncated_error(error: &str) -> &str {
+    error.char_indices().nth(MAX_ERROR_CHARS).map_or(error, |(end, _)| &error[..end])
 }

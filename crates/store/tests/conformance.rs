@@ -4,6 +4,7 @@
 //! every case into `sqlite::case_*` and `postgres::case_*` tests. PostgreSQL cases skip (with a
 //! message) when no server is reachable, except under CI, where they fail.
 
+use sala_domain::jobs::{Channel, Delivery, DeliveryStatus};
 use sala_domain::room::Weekday;
 use sala_domain::search::fold;
 use sala_domain::{
@@ -1556,6 +1557,247 @@ async fn case_booking_tenant_isolation(store: &dyn Store) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The job runner: claiming, settling, replaying, and the delivery log
+
+/// Writes a booking of `room` with one notify job per `run_at`, created in that order; returns
+/// the booking and the jobs as stored.
+async fn booking_with_jobs(
+    store: &dyn Store,
+    room: &Room,
+    organizer: &User,
+    run_ats: &[Millis],
+) -> (Booking, Vec<Job>) {
+    let start = T0 + 100 * HOUR + tick();
+    let b = booking(room, organizer, start, start + HOUR);
+    let jobs: Vec<Job> = run_ats.iter().map(|&at| job(&b, JobKind::Notify, at, tick())).collect();
+    let write = BookingWrite {
+        tenant_id: b.tenant_id,
+        series: None,
+        bookings: std::slice::from_ref(&b),
+        audit: &[],
+        jobs: &jobs,
+        idempotency: None,
+    };
+    ok(store.insert_bookings(write).await);
+    (b, jobs)
+}
+
+/// A job as a claim returns it: running, one more attempt.
+fn claimed(j: &Job) -> Job {
+    Job { status: JobStatus::Running, attempts: j.attempts + 1, ..j.clone() }
+}
+
+async fn claim(store: &dyn Store, now: Millis, lease_until: Millis, limit: u32) -> Vec<Job> {
+    ok(store.claim_jobs(now, lease_until, limit).await)
+}
+
+/// The stored version of a job (read through its booking).
+async fn stored_job(store: &dyn Store, j: &Job) -> Job {
+    let booking = j.booking_id.unwrap_or_else(|| panic!("job {} has a booking", j.id));
+    let jobs = ok(store.jobs_for_booking(j.tenant_id, booking).await);
+    jobs.into_iter().find(|s| s.id == j.id).unwrap_or_else(|| panic!("job {} is stored", j.id))
+}
+
+async fn case_jobs_claim_due_in_order(store: &dyn Store) {
+    let Office { ana, sala, .. } = office(store).await;
+    let now = T0 + 5 * MINUTE;
+    // Not in run_at order, one due exactly now, one not yet due.
+    let (_, jobs) =
+        booking_with_jobs(store, &sala, &ana, &[T0 + 3 * MINUTE, T0 + MINUTE, now, T0 + 2 * MINUTE, now + 1]).await;
+    assert!(claim(store, T0, now + MINUTE, 10).await.is_empty(), "nothing is due before T0 + 1 minute");
+
+    let first = claim(store, now, now + MINUTE, 2).await;
+    assert_eq!(first, vec![claimed(&jobs[1]), claimed(&jobs[3])], "the two oldest run_at first");
+    let second = claim(store, now, now + MINUTE, 10).await;
+    assert_eq!(second, vec![claimed(&jobs[0]), claimed(&jobs[2])], "then the rest that is due, no more");
+    assert!(claim(store, now, now + MINUTE, 10).await.is_empty(), "claimed jobs are not claimed again");
+    for j in &jobs[..4] {
+        assert_eq!(stored_job(store, j).await, claimed(j));
+    }
+    assert_eq!(stored_job(store, &jobs[4]).await, jobs[4]);
+    // Once due, the last one comes too.
+    assert_eq!(claim(store, now + 1, now + MINUTE, 10).await, vec![claimed(&jobs[4])]);
+}
+
+async fn case_jobs_lease_expiry(store: &dyn Store) {
+    let Office { ana, sala, .. } = office(store).await;
+    let (_, jobs) = booking_with_jobs(store, &sala, &ana, &[T0]).await;
+    let j = &jobs[0];
+    assert_eq!(claim(store, T0, T0 + MINUTE, 10).await, vec![claimed(j)]);
+    // Its runner holds it while the lease lasts...
+    assert!(claim(store, T0 + MINUTE - 1, T0 + 2 * MINUTE, 10).await.is_empty());
+    // ...and when it ends (the runner died), another claim takes it again: a second attempt.
+    let again = claim(store, T0 + MINUTE, T0 + 2 * MINUTE, 10).await;
+    assert_eq!(again, vec![claimed(&claimed(j))]);
+    assert_eq!(again[0].attempts, 2);
+    assert!(claim(store, T0 + MINUTE, T0 + 2 * MINUTE, 10).await.is_empty());
+    // Settled by the runner that holds it now.
+    ok(store.complete_job(j.id, T0 + MINUTE + 1).await);
+    assert!(claim(store, T0 + HOUR, T0 + 2 * HOUR, 10).await.is_empty(), "a done job never comes back");
+}
+
+async fn case_jobs_complete_retry_bury(store: &dyn Store) {
+    let Office { ana, sala, .. } = office(store).await;
+    let (_, jobs) = booking_with_jobs(store, &sala, &ana, &[T0, T0, T0]).await;
+    let (done, retried, buried) = (&jobs[0], &jobs[1], &jobs[2]);
+    // Settling needs a claim first.
+    assert_not_found(store.complete_job(done.id, T0).await);
+    assert_not_found(store.retry_job(retried.id, "early", T0, T0).await);
+    assert_not_found(store.bury_job(buried.id, "early", T0).await);
+    assert_eq!(claim(store, T0, T0 + HOUR, 10).await.len(), 3);
+
+    ok(store.complete_job(done.id, T0 + 1).await);
+    assert_eq!(stored_job(store, done).await, Job { status: JobStatus::Done, ..claimed(done) });
+    assert_not_found(store.complete_job(done.id, T0 + 2).await);
+    assert_not_found(store.retry_job(done.id, "late", T0 + 2, T0 + 2).await);
+    assert_not_found(store.complete_job(JobId::new(), T0 + 2).await);
+
+    // A retry is due again at its run_at, not before, with its error kept.
+    ok(store.retry_job(retried.id, "smtp: connection refused", T0 + 10 * MINUTE, T0 + 1).await);
+    let waiting = Job {
+        status: JobStatus::Pending,
+        run_at: T0 + 10 * MINUTE,
+        last_error: Some("smtp: connection refused".into()),
+        ..claimed(retried)
+    };
+    assert_eq!(stored_job(store, retried).await, waiting);
+    assert!(claim(store, T0 + 10 * MINUTE - 1, T0 + HOUR, 10).await.is_empty());
+    assert_eq!(claim(store, T0 + 10 * MINUTE, T0 + HOUR, 10).await, vec![claimed(&waiting)]);
+    assert_eq!(stored_job(store, retried).await.attempts, 2);
+
+    // A dead job keeps its error, cut to 2,000 characters (not bytes), and is never claimed.
+    let long = "é".repeat(3000);
+    ok(store.bury_job(buried.id, &long, T0 + 1).await);
+    let dead = stored_job(store, buried).await;
+    assert_eq!(dead.status, JobStatus::Dead);
+    assert_eq!(dead.last_error, Some("é".repeat(2000)));
+    assert!(claim(store, T0 + 30 * MINUTE, T0 + 3 * HOUR, 10).await.is_empty());
+    assert_not_found(store.bury_job(buried.id, "again", T0 + 2).await);
+}
+
+async fn case_jobs_list_and_replay(store: &dyn Store) {
+    let Office { acme, ana, sala, .. } = office(store).await;
+    let beta = add_tenant(store, "Beta", &["beta.test"]).await;
+    let bob = add_user(store, beta.id, "bob@beta.test", "Bob").await;
+    let beta_room = add_room(store, beta.id, "Sala").await;
+    let (_, jobs) = booking_with_jobs(store, &sala, &ana, &[T0, T0, T0 + HOUR]).await;
+    let (_, beta_jobs) = booking_with_jobs(store, &beta_room, &bob, &[T0]).await;
+    assert_eq!(claim(store, T0, T0 + MINUTE, 10).await.len(), 3);
+    ok(store.complete_job(jobs[0].id, T0 + 1).await);
+    ok(store.bury_job(jobs[1].id, "whatsapp: invalid number", T0 + 1).await);
+    ok(store.bury_job(beta_jobs[0].id, "beta's own failure", T0 + 1).await);
+    let dead = stored_job(store, &jobs[1]).await;
+
+    let listed = |tenant: TenantId, status: Option<JobStatus>, limit: u32| async move {
+        ok(store.list_jobs(tenant, status, limit).await).into_iter().map(|j| j.id).collect::<Vec<_>>()
+    };
+    assert_eq!(ok(store.list_jobs(acme.id, Some(JobStatus::Dead), 50).await), vec![dead.clone()]);
+    assert_eq!(listed(acme.id, Some(JobStatus::Done), 50).await, [jobs[0].id]);
+    assert_eq!(listed(acme.id, Some(JobStatus::Pending), 50).await, [jobs[2].id]);
+    assert!(listed(acme.id, Some(JobStatus::Running), 50).await.is_empty());
+    // Newest first, and the limit holds.
+    assert_eq!(listed(acme.id, None, 50).await, [jobs[2].id, jobs[1].id, jobs[0].id]);
+    assert_eq!(listed(acme.id, None, 2).await, [jobs[2].id, jobs[1].id]);
+    assert_eq!(listed(beta.id, Some(JobStatus::Dead), 50).await, [beta_jobs[0].id]);
+    assert!(listed(TenantId::new(), None, 50).await.is_empty());
+
+    // Replay: only a dead job of the tenant.
+    assert_not_found(store.replay_job(beta.id, dead.id, T0 + HOUR).await);
+    assert_not_found(store.replay_job(acme.id, beta_jobs[0].id, T0 + HOUR).await);
+    assert_not_found(store.replay_job(acme.id, jobs[0].id, T0 + HOUR).await);
+    assert_not_found(store.replay_job(acme.id, jobs[2].id, T0 + HOUR).await);
+    assert_not_found(store.replay_job(acme.id, JobId::new(), T0 + HOUR).await);
+    assert_eq!(stored_job(store, &beta_jobs[0]).await.status, JobStatus::Dead);
+
+    ok(store.replay_job(acme.id, dead.id, T0 + 2 * HOUR).await);
+    let revived = Job { status: JobStatus::Pending, run_at: T0 + 2 * HOUR, attempts: 0, ..dead.clone() };
+    assert_eq!(stored_job(store, &dead).await, revived);
+    assert_not_found(store.replay_job(acme.id, dead.id, T0 + 2 * HOUR).await);
+    assert!(listed(acme.id, Some(JobStatus::Dead), 50).await.is_empty());
+    // Due at the replay's instant, with a fresh count of attempts (jobs[2] was due an hour before).
+    let due = claim(store, T0 + 2 * HOUR, T0 + 3 * HOUR, 10).await;
+    assert_eq!(due, vec![claimed(&jobs[2]), claimed(&revived)]);
+    assert_eq!(due[1].attempts, 1);
+}
+
+fn delivery(j: &Job, channel: Channel, recipient: &str, status: DeliveryStatus, detail: &str) -> Delivery {
+    Delivery {
+        id: uuid::Uuid::now_v7(),
+        tenant_id: j.tenant_id,
+        job_id: j.id,
+        booking_id: j.booking_id,
+        channel,
+        recipient: recipient.to_owned(),
+        idempotency_key: Delivery::key(j.id, channel, recipient),
+        status,
+        detail: Some(detail.to_owned()),
+        created_at: tick(),
+    }
+}
+
+async fn case_deliveries(store: &dyn Store) {
+    let Office { acme, ana, sala, .. } = office(store).await;
+    let beta = add_tenant(store, "Beta", &["beta.test"]).await;
+    let bob = add_user(store, beta.id, "bob@beta.test", "Bob").await;
+    let beta_room = add_room(store, beta.id, "Sala").await;
+    let (b, jobs) = booking_with_jobs(store, &sala, &ana, &[T0, T0]).await;
+    let (beta_booking, beta_jobs) = booking_with_jobs(store, &beta_room, &bob, &[T0]).await;
+    let (notify, reminder) = (&jobs[0], &jobs[1]);
+
+    // An email accepted once; the same (job, channel, recipient) is one key whatever the case.
+    let mail = delivery(notify, Channel::Email, "Ana@acme.test", DeliveryStatus::Sent, "<msg-1@smtp>");
+    assert_eq!(mail.idempotency_key, Delivery::key(notify.id, Channel::Email, "ana@ACME.test"));
+    assert!(!ok(store.delivered(&mail.idempotency_key).await));
+    ok(store.record_delivery(&mail).await);
+    assert!(ok(store.delivered(&mail.idempotency_key).await));
+    let copy = delivery(notify, Channel::Email, "ana@acme.test", DeliveryStatus::Sent, "<msg-2@smtp>");
+    assert_duplicate(store.record_delivery(&copy).await, Unique::DeliveryKey);
+    // Other channels, recipients and jobs are other keys.
+    assert!(!ok(store.delivered(&Delivery::key(reminder.id, Channel::Email, "ana@acme.test")).await));
+
+    // Failures are logged without blocking the send that follows, which then blocks the next.
+    let key = Delivery::key(notify.id, Channel::Whatsapp, "+34612345678");
+    let throttled = delivery(notify, Channel::Whatsapp, "+34612345678", DeliveryStatus::Failed, "429 rate limited");
+    let down = delivery(notify, Channel::Whatsapp, "+34612345678", DeliveryStatus::Failed, "500 server error");
+    ok(store.record_delivery(&throttled).await);
+    ok(store.record_delivery(&down).await);
+    assert!(!ok(store.delivered(&key).await), "a failed attempt is not a delivery");
+    let sent = delivery(notify, Channel::Whatsapp, "+34612345678", DeliveryStatus::Sent, "wamid.1");
+    ok(store.record_delivery(&sent).await);
+    assert!(ok(store.delivered(&key).await));
+    let resent = delivery(notify, Channel::Whatsapp, "+34612345678", DeliveryStatus::Sent, "wamid.2");
+    assert_duplicate(store.record_delivery(&resent).await, Unique::DeliveryKey);
+    // A failure after the send is still logged (a provider may report one late).
+    let late = delivery(notify, Channel::Whatsapp, "+34612345678", DeliveryStatus::Failed, "late failure");
+    ok(store.record_delivery(&late).await);
+    let other_job = delivery(reminder, Channel::Email, "ana@acme.test", DeliveryStatus::Sent, "<msg-3@smtp>");
+    ok(store.record_delivery(&other_job).await);
+
+    let log = ok(store.deliveries_for_booking(acme.id, b.id).await);
+    assert_eq!(log, vec![mail.clone(), throttled, down, sent, late, other_job]);
+
+    // Isolation: another tenant sees nothing, and cannot log against a job it does not own.
+    assert!(ok(store.deliveries_for_booking(beta.id, b.id).await).is_empty());
+    let mut intruder = delivery(notify, Channel::Email, "bob@beta.test", DeliveryStatus::Sent, "x");
+    intruder.tenant_id = beta.id;
+    assert_not_found(store.record_delivery(&intruder).await);
+    assert!(!ok(store.delivered(&intruder.idempotency_key).await));
+    assert_not_found(
+        store
+            .record_delivery(&Delivery {
+                job_id: JobId::new(),
+                ..delivery(notify, Channel::Email, "x@y.test", DeliveryStatus::Sent, "x")
+            })
+            .await,
+    );
+    let theirs = delivery(&beta_jobs[0], Channel::Webhook, "https://hooks.beta.test/sala", DeliveryStatus::Sent, "200");
+    ok(store.record_delivery(&theirs).await);
+    assert_eq!(ok(store.deliveries_for_booking(beta.id, beta_booking.id).await), vec![theirs]);
+    assert!(ok(store.deliveries_for_booking(acme.id, beta_booking.id).await).is_empty());
+    assert_eq!(ok(store.deliveries_for_booking(acme.id, b.id).await).len(), 6);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Concurrency: the store shared by many tasks at once, as the server holds it.
 
 const RACERS: usize = 50;
@@ -1712,6 +1954,51 @@ async fn case_concurrent_edits_same_version(store: Arc<dyn Store>) {
     assert_eq!(ok(store.get_booking(acme.id, original.id).await), winners.pop());
 }
 
+/// Runners claiming from 200 due jobs, 10 at a time, each until nothing is left: together they
+/// take every job exactly once. `stores` are the instances (each with its own pool); two runners
+/// claim through each.
+async fn claim_race(stores: &[Arc<dyn Store>]) {
+    let store = &*stores[0];
+    let Office { ana, sala, .. } = office(store).await;
+    let run_ats: Vec<Millis> = (0..200).map(|i| T0 - (i % 7) * MINUTE).collect();
+    let (_, jobs) = booking_with_jobs(store, &sala, &ana, &run_ats).await;
+    let runners = 2 * stores.len().max(2);
+    let barrier = Arc::new(tokio::sync::Barrier::new(runners));
+    let tasks: Vec<_> = (0..runners)
+        .map(|i| {
+            let store = Arc::clone(&stores[i % stores.len()]);
+            let barrier = Arc::clone(&barrier);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let mut taken = Vec::new();
+                loop {
+                    let batch = ok(store.claim_jobs(T0, T0 + HOUR, 10).await);
+                    assert!(batch.len() <= 10, "the limit holds");
+                    if batch.is_empty() {
+                        return taken;
+                    }
+                    taken.extend(batch);
+                }
+            })
+        })
+        .collect();
+    let mut taken = Vec::new();
+    for task in tasks {
+        taken.extend(task.await.unwrap_or_else(|e| panic!("task failed: {e}")));
+    }
+    assert!(taken.iter().all(|j| j.status == JobStatus::Running && j.attempts == 1), "each claimed once");
+    let mut claimed_ids: Vec<JobId> = taken.iter().map(|j| j.id).collect();
+    claimed_ids.sort();
+    let mut expected: Vec<JobId> = jobs.iter().map(|j| j.id).collect();
+    expected.sort();
+    assert_eq!(claimed_ids, expected, "every job exactly once");
+    assert!(claim(store, T0, T0 + HOUR, 10).await.is_empty());
+}
+
+async fn case_concurrent_job_claims(store: Arc<dyn Store>) {
+    claim_race(&[store]).await;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Every case on every backend.
 
@@ -1786,6 +2073,11 @@ conformance!(
         case_idempotency_records,
         case_booking_jobs_outbox,
         case_booking_tenant_isolation,
+        case_jobs_claim_due_in_order,
+        case_jobs_lease_expiry,
+        case_jobs_complete_retry_bury,
+        case_jobs_list_and_replay,
+        case_deliveries,
     ],
     // Concurrency cases: the `Arc<dyn Store>` shared by many tasks, on a multi-threaded runtime.
     shared: [
@@ -1793,6 +2085,7 @@ conformance!(
         case_concurrent_creates_overlapping_slots,
         case_concurrent_creates_and_moves,
         case_concurrent_edits_same_version,
+        case_concurrent_job_claims,
     ],
 );
 
@@ -1803,4 +2096,13 @@ async fn postgres_two_instances_race_for_one_slot() {
     let Some(db) = sala_store::testing::fresh_postgres().await else { return };
     let other: Arc<dyn Store> = Arc::new(ok(sala_store::postgres::PgStore::connect(&db.url).await));
     same_slot_race(&[db.store.clone(), other]).await;
+}
+
+/// Two `sala serve` processes on one PostgreSQL database, two runners each, claiming the same 200
+/// jobs: `FOR UPDATE SKIP LOCKED` gives each job to exactly one of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_two_instances_claim_each_job_once() {
+    let Some(db) = sala_store::testing::fresh_postgres().await else { return };
+    let other: Arc<dyn Store> = Arc::new(ok(sala_store::postgres::PgStore::connect(&db.url).await));
+    claim_race(&[db.store.clone(), other]).await;
 }

@@ -8,6 +8,7 @@
 mod audit;
 mod auth;
 mod bookings;
+mod jobs;
 mod rooms;
 mod tenants;
 mod users;
@@ -60,6 +61,7 @@ fn db(err: sqlx::Error) -> StoreError {
             Some("rooms_tenant_name_key") => Some(Unique::RoomName),
             Some("api_keys_key_hash_key") => Some(Unique::ApiKeyHash),
             Some("idempotency_keys_pkey") => Some(Unique::IdempotencyKey),
+            Some("deliveries_sent_key") => Some(Unique::DeliveryKey),
             _ => None,
         };
         if let Some(rule) = rule {

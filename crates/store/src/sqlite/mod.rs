@@ -6,6 +6,7 @@
 mod audit;
 mod auth;
 mod bookings;
+mod jobs;
 mod rooms;
 mod tenants;
 mod users;
@@ -68,6 +69,7 @@ fn db(err: sqlx::Error) -> StoreError {
             ("rooms.tenant_id, rooms.name_key", Unique::RoomName),
             ("api_keys.key_hash", Unique::ApiKeyHash),
             ("idempotency_keys.tenant_id, idempotency_keys.actor, idempotency_keys.key", Unique::IdempotencyKey),
+            ("deliveries.idempotency_key", Unique::DeliveryKey),
         ]
         .into_iter()
         .find(|(columns, _)| message.contains(columns));

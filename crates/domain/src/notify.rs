@@ -1,0 +1,272 @@
+//! Who is told what: the product's contract for each booking event, as a pure function. The
+//! notification job asks this module for its recipients and the channel adapters deliver.
+//!
+//! | event     | email (+ .ics)                                       | WhatsApp                       |
+//! |-----------|------------------------------------------------------|--------------------------------|
+//! | created   | organizer and every attendee (REQUEST)               | organizer                      |
+//! | updated   | organizer and attendees (REQUEST, SEQUENCE+1); removed attendees get a CANCEL, added ones a fresh invitation | organizer |
+//! | cancelled | organizer and every attendee (CANCEL, same UID)      | organizer                      |
+//! | reminder  | (optional per tenant)                                | organizer and attendees with WhatsApp |
+//!
+//! WhatsApp goes only to people of the tenant with a phone number who opted in.
+
+use crate::{Attendee, Booking, Email, FieldChange, Locale, Phone, User};
+use serde::{Deserialize, Serialize};
+
+/// What the message is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Occasion {
+    Created,
+    Updated,
+    Cancelled,
+    Reminder,
+}
+
+/// What an email's calendar part asks of the recipient's calendar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum CalendarMethod {
+    /// Add or update the event.
+    Request,
+    /// Remove the event.
+    Cancel,
+}
+
+/// One email to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmailRecipient {
+    pub email: Email,
+    pub name: Option<String>,
+    /// The recipient's language: their own, else the tenant's (guests get the tenant's).
+    pub locale: Locale,
+    pub method: CalendarMethod,
+    pub is_organizer: bool,
+}
+
+/// One WhatsApp message to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WhatsAppRecipient {
+    pub phone: Phone,
+    pub name: String,
+    pub locale: Locale,
+}
+
+/// Everyone to tell about an occasion, by channel.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Recipients {
+    pub email: Vec<EmailRecipient>,
+    pub whatsapp: Vec<WhatsAppRecipient>,
+}
+
+/// The people of the tenant a booking involves, looked up by the caller: the organizer and the
+/// internal attendees (by user id).
+pub struct People<'a> {
+    pub organizer: &'a User,
+    pub internal: &'a [User],
+    pub tenant_locale: Locale,
+}
+
+impl People<'_> {
+    fn user(&self, attendee: &Attendee) -> Option<&User> {
+        attendee.user_id.and_then(|id| self.internal.iter().find(|u| u.id == id))
+    }
+
+    fn locale_of(&self, attendee: &Attendee) -> Locale {
+        self.user(attendee).and_then(|u| u.locale).unwrap_or(self.tenant_locale)
+    }
+}
+
+/// A person who gets WhatsApp: a phone number and the opt-in.
+fn whatsapp_of(user: &User, tenant_locale: Locale) -> Option<WhatsAppRecipient> {
+    match (&user.phone, user.whatsapp_opt_in, user.active) {
+        (Some(phone), true, true) => Some(WhatsAppRecipient {
+            phone: phone.clone(),
+            name: user.name.clone(),
+            locale: user.locale.unwrap_or(tenant_locale),
+        }),
+        _ => None,
+    }
+}
+
+/// The recipients of `occasion` for `booking`. For an update, `before` is the booking as it was,
+/// so attendees who were removed get a cancellation and the rest an updated invitation.
+pub fn recipients(occasion: Occasion, booking: &Booking, before: Option<&Booking>, people: &People<'_>) -> Recipients {
+    let organizer = people.organizer;
+    let mut email = Vec::new();
+    let method = if occasion == Occasion::Cancelled { CalendarMethod::Cancel } else { CalendarMethod::Request };
+    if occasion != Occasion::Reminder {
+        email.push(EmailRecipient {
+            email: organizer.email.clone(),
+            name: Some(organizer.name.clone()),
+            locale: organizer.locale.unwrap_or(people.tenant_locale),
+            method,
+            is_organizer: true,
+        });
+        email.extend(booking.attendees.iter().map(|a| EmailRecipient {
+            email: a.email.clone(),
+            name: a.name.clone(),
+            locale: people.locale_of(a),
+            method,
+            is_organizer: false,
+        }));
+        if let (Occasion::Updated, Some(before)) = (occasion, before) {
+            email.extend(removed(before, booking).map(|a| EmailRecipient {
+                email: a.email.clone(),
+                name: a.name.clone(),
+                locale: people.locale_of(a),
+                method: CalendarMethod::Cancel,
+                is_organizer: false,
+            }));
+        }
+    }
+    let mut whatsapp: Vec<WhatsAppRecipient> = whatsapp_of(organizer, people.tenant_locale).into_iter().collect();
+    if occasion == Occasion::Reminder {
+        whatsapp.extend(
+            booking
+                .attendees
+                .iter()
+                .filter_map(|a| people.user(a))
+                .filter_map(|u| whatsapp_of(u, people.tenant_locale)),
+        );
+    }
+    Recipients { email, whatsapp }
+}
+
+/// Attendees of `before` no longer invited in `after` (emails compared without case).
+fn removed<'a>(before: &'a Booking, after: &'a Booking) -> impl Iterator<Item = &'a Attendee> {
+    before
+        .attendees
+        .iter()
+        .filter(|old| !after.attendees.iter().any(|new| new.email.as_str().eq_ignore_ascii_case(old.email.as_str())))
+}
+
+/// Did an update change anything people plan around (time, room)? Pure text edits still notify,
+/// but a reminder only moves with the time.
+pub fn moves_the_meeting(changes: &[FieldChange]) -> bool {
+    changes.iter().any(|c| matches!(c.field.as_str(), "start" | "end" | "room_id" | "time_zone"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Actor, BookingId, BookingStatus, Role, RoomId, TenantId, TimeRange, TimeZoneName, UserId};
+
+    fn person(name: &str, email: &str, phone: Option<&str>, opt_in: bool, locale: Option<Locale>) -> User {
+        User {
+            id: UserId::new(),
+            tenant_id: TenantId(uuid::Uuid::nil()),
+            email: Email::parse(email).unwrap_or_else(|e| panic!("{e}")),
+            name: name.into(),
+            phone: phone.map(|p| Phone::parse(p).unwrap_or_else(|e| panic!("{e}"))),
+            whatsapp_opt_in: opt_in,
+            role: Role::Member,
+            locale,
+            time_zone: None,
+            google_subject: None,
+            active: true,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn attendee_of(user: &User) -> Attendee {
+        Attendee { email: user.email.clone(), name: Some(user.name.clone()), user_id: Some(user.id) }
+    }
+
+    fn guest(email: &str) -> Attendee {
+        Attendee { email: Email::parse(email).unwrap_or_else(|e| panic!("{e}")), name: None, user_id: None }
+    }
+
+    fn booking(organizer: &User, attendees: Vec<Attendee>) -> Booking {
+        Booking {
+            id: BookingId::new(),
+            tenant_id: organizer.tenant_id,
+            room_id: RoomId::new(),
+            organizer_id: organizer.id,
+            title: "Demo".into(),
+            description: None,
+            time: TimeRange { start: 0, end: 3_600_000 },
+            time_zone: TimeZoneName::parse("Europe/Madrid").unwrap_or_else(|e| panic!("{e}")),
+            attendees,
+            google_meet: true,
+            status: BookingStatus::Confirmed,
+            cancel_reason: None,
+            external_ref: None,
+            metadata: serde_json::json!({}),
+            series_id: None,
+            version: 1,
+            created_by: Actor::System,
+            created_at: 0,
+            updated_at: 0,
+            cancelled_at: None,
+        }
+    }
+
+    #[test]
+    fn internal_meeting_matches_the_spec_case_1() {
+        // "Reunión simple entre internos": 2 emails... to the invitees, plus the organizer's
+        // confirmation; WhatsApp to the organizer.
+        let ana = person("Ana", "ana@acme.test", Some("+34 612 345 601"), true, None);
+        let maria = person("María", "maria@acme.test", Some("+34 612 345 602"), true, Some(Locale::En));
+        let juan = person("Juan", "juan@acme.test", None, false, None);
+        let b = booking(&ana, vec![attendee_of(&maria), attendee_of(&juan)]);
+        let internal = [maria.clone(), juan.clone()];
+        let people = People { organizer: &ana, internal: &internal, tenant_locale: Locale::Es };
+        let r = recipients(Occasion::Created, &b, None, &people);
+        let emails: Vec<(&str, Locale, bool)> =
+            r.email.iter().map(|e| (e.email.as_str(), e.locale, e.is_organizer)).collect();
+        assert_eq!(
+            emails,
+            [
+                ("ana@acme.test", Locale::Es, true),
+                ("maria@acme.test", Locale::En, false),
+                ("juan@acme.test", Locale::Es, false)
+            ]
+        );
+        assert!(r.email.iter().all(|e| e.method == CalendarMethod::Request));
+        assert_eq!(r.whatsapp.iter().map(|w| w.phone.as_str()).collect::<Vec<_>>(), ["+34612345601"]);
+
+        // The reminder goes by WhatsApp to everyone who has it, and no email.
+        let reminder = recipients(Occasion::Reminder, &b, None, &people);
+        assert!(reminder.email.is_empty());
+        let phones: Vec<&str> = reminder.whatsapp.iter().map(|w| w.phone.as_str()).collect();
+        assert_eq!(phones, ["+34612345601", "+34612345602"]);
+    }
+
+    #[test]
+    fn external_guests_get_email_only_and_removed_ones_a_cancellation() {
+        let ana = person("Ana", "ana@acme.test", None, false, None);
+        let before = booking(&ana, vec![guest("cliente@globex.com"), guest("old@globex.com")]);
+        let mut after = before.clone();
+        after.attendees = vec![guest("Cliente@globex.com"), guest("new@globex.com")];
+        let people = People { organizer: &ana, internal: &[], tenant_locale: Locale::Es };
+        let r = recipients(Occasion::Updated, &after, Some(&before), &people);
+        let emails: Vec<(&str, CalendarMethod)> = r.email.iter().map(|e| (e.email.as_str(), e.method)).collect();
+        assert_eq!(
+            emails,
+            [
+                ("ana@acme.test", CalendarMethod::Request),
+                ("Cliente@globex.com", CalendarMethod::Request),
+                ("new@globex.com", CalendarMethod::Request),
+                ("old@globex.com", CalendarMethod::Cancel),
+            ]
+        );
+        assert!(r.whatsapp.is_empty(), "no phone, no WhatsApp");
+        let cancelled = recipients(Occasion::Cancelled, &after, None, &people);
+        assert!(cancelled.email.iter().all(|e| e.method == CalendarMethod::Cancel));
+        assert_eq!(cancelled.email.len(), 3);
+    }
+
+    #[test]
+    fn only_time_and_place_move_a_meeting() {
+        let change = |field: &str| FieldChange {
+            field: field.into(),
+            before: serde_json::json!(1),
+            after: serde_json::json!(2),
+        };
+        assert!(moves_the_meeting(&[change("title"), change("start")]));
+        assert!(moves_the_meeting(&[change("room_id")]));
+        assert!(!moves_the_meeting(&[change("title"), change("attendees")]));
+    }
+}

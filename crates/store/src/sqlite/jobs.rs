@@ -1,0 +1,159 @@
+//! The job runner's queries on SQLite: claiming due jobs, settling them, and the delivery log.
+//!
+//! A claim is one `UPDATE ... RETURNING` inside a `BEGIN IMMEDIATE` transaction: it holds the
+//! database's single write lock, so no other claim (in this process or another one on the same
+//! file) can take the same jobs between the choice and the update.
+
+use super::{SqliteStore, db, one_row};
+use crate::records::{DeliveryRow, JobRow, truncated_error};
+use crate::{JobStore, Result};
+use async_trait::async_trait;
+use sala_domain::jobs::Delivery;
+use sala_domain::{BookingId, Job, JobId, JobStatus, Millis, TenantId};
+use sqlx::{QueryBuilder, Sqlite};
+
+const COLUMNS: &str = "id, tenant_id, kind, booking_id, payload, run_at, status, attempts, last_error, created_at";
+
+const DELIVERY_COLUMNS: &str =
+    "id, tenant_id, job_id, booking_id, channel, recipient, idempotency_key, status, detail, created_at";
+
+#[async_trait]
+impl JobStore for SqliteStore {
+    async fn claim_jobs(&self, now: Millis, lease_until: Millis, limit: u32) -> Result<Vec<Job>> {
+        let mut tx = self.write().await?;
+        let sql = format!(
+            "UPDATE jobs SET status = 'running', lease_until = $2, attempts = attempts + 1, updated_at = $1
+             WHERE id IN (SELECT id FROM jobs
+                          WHERE (status = 'pending' AND run_at <= $1)
+                             OR (status = 'running' AND lease_until <= $1)
+                          ORDER BY run_at, id LIMIT $3)
+             RETURNING {COLUMNS}"
+        );
+        let rows: Vec<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(now)
+            .bind(lease_until)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        let mut jobs = rows.into_iter().map(Job::try_from).collect::<Result<Vec<_>>>()?;
+        // RETURNING promises no order.
+        jobs.sort_by_key(|j| (j.run_at, j.id));
+        Ok(jobs)
+    }
+
+    async fn complete_job(&self, id: JobId, at: Millis) -> Result<()> {
+        let result = sqlx::query(
+            "UPDATE jobs SET status = 'done', lease_until = NULL, updated_at = $2
+             WHERE id = $1 AND status = 'running'",
+        )
+        .bind(id.0)
+        .bind(at)
+        .execute(&self.writer)
+        .await
+        .map_err(db)?;
+        one_row(result)
+    }
+
+    async fn retry_job(&self, id: JobId, error: &str, run_at: Millis, at: Millis) -> Result<()> {
+        let result = sqlx::query(
+            "UPDATE jobs SET status = 'pending', run_at = $3, last_error = $2, lease_until = NULL, updated_at = $4
+             WHERE id = $1 AND status = 'running'",
+        )
+        .bind(id.0)
+        .bind(truncated_error(error))
+        .bind(run_at)
+        .bind(at)
+        .execute(&self.writer)
+        .await
+        .map_err(db)?;
+        one_row(result)
+    }
+
+    async fn bury_job(&self, id: JobId, error: &str, at: Millis) -> Result<()> {
+        let result = sqlx::query(
+            "UPDATE jobs SET status = 'dead', last_error = $2, lease_until = NULL, updated_at = $3
+             WHERE id = $1 AND status = 'running'",
+        )
+        .bind(id.0)
+        .bind(truncated_error(error))
+        .bind(at)
+        .execute(&self.writer)
+        .await
+        .map_err(db)?;
+        one_row(result)
+    }
+
+    async fn list_jobs(&self, tenant: TenantId, status: Option<JobStatus>, limit: u32) -> Result<Vec<Job>> {
+        let mut sql = QueryBuilder::<Sqlite>::new(format!("SELECT {COLUMNS} FROM jobs WHERE tenant_id = "));
+        sql.push_bind(tenant.0);
+        if let Some(status) = status {
+            sql.push(" AND status = ").push_bind(status.as_str());
+        }
+        sql.push(" ORDER BY created_at DESC, id DESC LIMIT ").push_bind(i64::from(limit.clamp(1, 500)));
+        let rows: Vec<JobRow> = sql.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn replay_job(&self, tenant: TenantId, id: JobId, now: Millis) -> Result<()> {
+        let result = sqlx::query(
+            "UPDATE jobs SET status = 'pending', run_at = $3, attempts = 0, lease_until = NULL, updated_at = $3
+             WHERE tenant_id = $1 AND id = $2 AND status = 'dead'",
+        )
+        .bind(tenant.0)
+        .bind(id.0)
+        .bind(now)
+        .execute(&self.writer)
+        .await
+        .map_err(db)?;
+        one_row(result)
+    }
+
+    async fn record_delivery(&self, d: &Delivery) -> Result<()> {
+        // Inserted only for a job of the delivery's tenant.
+        let sql = format!(
+            "INSERT INTO deliveries ({DELIVERY_COLUMNS})
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM jobs WHERE tenant_id = $2 AND id = $3"
+        );
+        let result = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(d.id)
+            .bind(d.tenant_id.0)
+            .bind(d.job_id.0)
+            .bind(d.booking_id.map(|b| b.0))
+            .bind(d.channel.as_str())
+            .bind(&d.recipient)
+            .bind(&d.idempotency_key)
+            .bind(d.status.as_str())
+            .bind(&d.detail)
+            .bind(d.created_at)
+            .execute(&self.writer)
+            .await
+            .map_err(db)?;
+        one_row(result)
+    }
+
+    async fn delivered(&self, key: &str) -> Result<bool> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM deliveries WHERE idempotency_key = $1 AND status = 'sent'")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        Ok(found.is_some())
+    }
+
+    async fn deliveries_for_booking(&self, tenant: TenantId, booking: BookingId) -> Result<Vec<Delivery>> {
+        let sql = format!(
+            "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE tenant_id = $1 AND booking_id = $2
+             ORDER BY created_at, id"
+        );
+        let rows: Vec<DeliveryRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(booking.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+}
