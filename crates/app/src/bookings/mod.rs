@@ -51,6 +51,11 @@ fn bypasses_rules(ctx: &Context) -> bool {
     }
 }
 
+/// Booking in the past is a validation error, not a rule: it binds admins too.
+fn binds_admins(violation: &sala_domain::RuleViolation) -> bool {
+    violation.code == "in_the_past"
+}
+
 /// A refused attempt leaves an audit entry (who tried what), then answers 403.
 async fn deny(store: &dyn Store, ctx: &Context, action: &str, booking: BookingId) -> AppError {
     let entry = ctx.audit(action, "booking", Some(booking.0), None, None);

@@ -618,15 +618,21 @@ async fn rules_bind_people_but_not_admins(app: TestApp) {
         .unwrap()
         .unwrap();
     let cookie = format!("sala_session={}; sala_csrf={}", app.session(&ana).await, "a".repeat(43));
-    let response = app
-        .request(Method::POST, "/api/v1/bookings")
-        .header("cookie", cookie)
-        .header("x-csrf-token", "a".repeat(43))
-        .json(&evening(&w))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED, "admins may bypass the rules");
+    let as_admin = |body: Value| {
+        app.request(Method::POST, "/api/v1/bookings")
+            .header("cookie", cookie.clone())
+            .header("x-csrf-token", "a".repeat(43))
+            .json(&body)
+            .send()
+    };
+    assert_eq!(as_admin(evening(&w)).await.unwrap().status(), StatusCode::CREATED, "admins may bypass the rules");
+    let mut past = evening(&w);
+    past["start"] = json!("2020-01-06T10:00:00+01:00");
+    past["end"] = json!("2020-01-06T11:00:00+01:00");
+    let problem =
+        expect_problem(as_admin(past).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let codes: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["in_the_past"], "but not the past");
 }
 both!(rules_bind_people_but_not_admins);
 
