@@ -6,6 +6,7 @@ pub mod bookings;
 pub mod context;
 pub mod demo;
 pub mod error;
+pub mod jobs;
 pub mod rooms;
 pub mod sessions;
 pub mod sign_in;

@@ -17,8 +17,8 @@ pub mod testing;
 use async_trait::async_trait;
 use sala_domain::jobs::Delivery;
 use sala_domain::{
-    ApiKey, ApiKeyId, AuditEntry, Booking, BookingId, BookingStatus, Email, Job, JobId, JobStatus, LoginFlow, Millis,
-    Room, RoomId, Series, SeriesId, Session, Tenant, TenantId, TimeRange, User, UserId,
+    ApiKey, ApiKeyId, AuditEntry, Booking, BookingId, BookingStatus, Email, Job, JobId, JobKind, JobStatus, LoginFlow,
+    Millis, Room, RoomId, Series, SeriesId, Session, Tenant, TenantId, TimeRange, User, UserId,
 };
 use std::sync::Arc;
 
@@ -230,8 +230,9 @@ pub trait JobStore: Send + Sync {
     /// `running` with a lease that ended at or before `now` (their runner died). Oldest `run_at`
     /// first. They become `running` until `lease_until`, with `attempts` one more than before, and
     /// are returned so. Concurrent claims, from this process or other instances on the same
-    /// database, never take the same job while its lease lasts.
-    async fn claim_jobs(&self, now: Millis, lease_until: Millis, limit: u32) -> Result<Vec<Job>>;
+    /// database, never take the same job while its lease lasts. Only jobs of `kinds` are taken
+    /// (a runner claims what it has handlers for); an empty `kinds` claims nothing.
+    async fn claim_jobs(&self, now: Millis, lease_until: Millis, limit: u32, kinds: &[JobKind]) -> Result<Vec<Job>>;
 
     /// A claimed (`running`) job succeeded: `done`. `NotFound` when it is not running (another
     /// runner took it over after the lease ended and settled it, or the id is unknown).

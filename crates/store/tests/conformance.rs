@@ -1587,8 +1587,11 @@ fn claimed(j: &Job) -> Job {
     Job { status: JobStatus::Running, attempts: j.attempts + 1, ..j.clone() }
 }
 
+/// Every job kind: what a runner with a handler for each claims.
+const ALL_KINDS: [JobKind; 4] = [JobKind::Notify, JobKind::CalendarSync, JobKind::Webhook, JobKind::Reminder];
+
 async fn claim(store: &dyn Store, now: Millis, lease_until: Millis, limit: u32) -> Vec<Job> {
-    ok(store.claim_jobs(now, lease_until, limit).await)
+    ok(store.claim_jobs(now, lease_until, limit, &ALL_KINDS).await)
 }
 
 /// The stored version of a job (read through its booking).
@@ -1617,6 +1620,39 @@ async fn case_jobs_claim_due_in_order(store: &dyn Store) {
     assert_eq!(stored_job(store, &jobs[4]).await, jobs[4]);
     // Once due, the last one comes too.
     assert_eq!(claim(store, now + 1, now + MINUTE, 10).await, vec![claimed(&jobs[4])]);
+}
+
+async fn case_jobs_claim_only_listed_kinds(store: &dyn Store) {
+    let Office { ana, sala, .. } = office(store).await;
+    let start = T0 + 100 * HOUR + tick();
+    let b = booking(&sala, &ana, start, start + HOUR);
+    let notify = job(&b, JobKind::Notify, T0, tick());
+    let webhook = job(&b, JobKind::Webhook, T0 - MINUTE, tick());
+    let reminder = job(&b, JobKind::Reminder, T0, tick());
+    let jobs = [notify.clone(), webhook.clone(), reminder.clone()];
+    let write = BookingWrite {
+        tenant_id: b.tenant_id,
+        series: None,
+        bookings: std::slice::from_ref(&b),
+        audit: &[],
+        jobs: &jobs,
+        idempotency: None,
+    };
+    ok(store.insert_bookings(write).await);
+
+    assert!(ok(store.claim_jobs(T0, T0 + MINUTE, 10, &[]).await).is_empty(), "no kinds claim nothing");
+    assert_eq!(stored_job(store, &webhook).await, webhook, "still pending after an empty claim");
+    let taken = ok(store.claim_jobs(T0, T0 + MINUTE, 10, &[JobKind::Notify, JobKind::Reminder]).await);
+    let mut ids: Vec<JobId> = taken.iter().map(|j| j.id).collect();
+    ids.sort();
+    let mut expected = vec![notify.id, reminder.id];
+    expected.sort();
+    assert_eq!(ids, expected, "only the listed kinds");
+    assert_eq!(stored_job(store, &webhook).await, webhook, "a kind not listed is left pending");
+    // Its lease ended: a claim for other kinds still leaves the webhook, and takes the expired ones.
+    let again = ok(store.claim_jobs(T0 + MINUTE, T0 + 2 * MINUTE, 10, &[JobKind::Reminder]).await);
+    assert_eq!(again.iter().map(|j| j.id).collect::<Vec<_>>(), vec![reminder.id]);
+    assert_eq!(claim(store, T0, T0 + MINUTE, 10).await, vec![claimed(&webhook)], "all kinds take it");
 }
 
 async fn case_jobs_lease_expiry(store: &dyn Store) {
@@ -1972,7 +2008,7 @@ async fn claim_race(stores: &[Arc<dyn Store>]) {
                 barrier.wait().await;
                 let mut taken = Vec::new();
                 loop {
-                    let batch = ok(store.claim_jobs(T0, T0 + HOUR, 10).await);
+                    let batch = ok(store.claim_jobs(T0, T0 + HOUR, 10, &ALL_KINDS).await);
                     assert!(batch.len() <= 10, "the limit holds");
                     if batch.is_empty() {
                         return taken;
@@ -2074,6 +2110,7 @@ conformance!(
         case_booking_jobs_outbox,
         case_booking_tenant_isolation,
         case_jobs_claim_due_in_order,
+        case_jobs_claim_only_listed_kinds,
         case_jobs_lease_expiry,
         case_jobs_complete_retry_bury,
         case_jobs_list_and_replay,

@@ -9,7 +9,7 @@ use crate::records::{DeliveryRow, JobRow, truncated_error};
 use crate::{JobStore, Result};
 use async_trait::async_trait;
 use sala_domain::jobs::Delivery;
-use sala_domain::{BookingId, Job, JobId, JobStatus, Millis, TenantId};
+use sala_domain::{BookingId, Job, JobId, JobKind, JobStatus, Millis, TenantId};
 use sqlx::{QueryBuilder, Sqlite};
 
 const COLUMNS: &str = "id, tenant_id, kind, booking_id, payload, run_at, status, attempts, last_error, created_at";
@@ -19,13 +19,19 @@ const DELIVERY_COLUMNS: &str =
 
 #[async_trait]
 impl JobStore for SqliteStore {
-    async fn claim_jobs(&self, now: Millis, lease_until: Millis, limit: u32) -> Result<Vec<Job>> {
+    async fn claim_jobs(&self, now: Millis, lease_until: Millis, limit: u32, kinds: &[JobKind]) -> Result<Vec<Job>> {
+        if kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The kinds travel as one bound JSON array, read back with `json_each`.
+        let kinds = serde_json::Value::from(kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>()).to_string();
         let mut tx = self.write().await?;
         let sql = format!(
             "UPDATE jobs SET status = 'running', lease_until = $2, attempts = attempts + 1, updated_at = $1
              WHERE id IN (SELECT id FROM jobs
-                          WHERE (status = 'pending' AND run_at <= $1)
-                             OR (status = 'running' AND lease_until <= $1)
+                          WHERE ((status = 'pending' AND run_at <= $1)
+                                 OR (status = 'running' AND lease_until <= $1))
+                            AND kind IN (SELECT value FROM json_each($4))
                           ORDER BY run_at, id LIMIT $3)
              RETURNING {COLUMNS}"
         );
@@ -33,6 +39,7 @@ impl JobStore for SqliteStore {
             .bind(now)
             .bind(lease_until)
             .bind(i64::from(limit))
+            .bind(kinds)
             .fetch_all(&mut *tx)
             .await
             .map_err(db)?;

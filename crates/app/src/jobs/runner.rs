@@ -1,0 +1,329 @@
+//! [`Runner`]: claim, run, settle.
+
+use crate::Store;
+use async_trait::async_trait;
+use rand::Rng;
+use sala_domain::{Job, JobKind, Millis, now_millis};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+/// How a job run failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JobFailure {
+    /// Worth trying again (a provider down, rate limited, a timeout). `after` is how long the
+    /// other side asked to wait (e.g. `Retry-After`); it wins over the runner's backoff when longer.
+    Retry { reason: String, after: Option<Duration> },
+    /// Trying again cannot help (an invalid number, a rejected message): the job is dead at once.
+    Final { reason: String },
+}
+
+impl JobFailure {
+    pub fn retry(reason: impl Into<String>) -> Self {
+        Self::Retry { reason: reason.into(), after: None }
+    }
+
+    pub fn final_(reason: impl Into<String>) -> Self {
+        Self::Final { reason: reason.into() }
+    }
+}
+
+/// The consumer of one job kind. `run` may be called more than once for the same job (retries,
+/// a runner that died after the work was done, an admin's replay): it must be idempotent.
+#[async_trait]
+pub trait JobHandler: Send + Sync {
+    fn kind(&self) -> JobKind;
+    async fn run(&self, job: &Job) -> Result<(), JobFailure>;
+}
+
+/// How the runner claims and retries.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunnerConfig {
+    /// Jobs running at once in this process.
+    pub concurrency: usize,
+    /// Jobs claimed per round.
+    pub batch: u32,
+    /// How long a claim holds its jobs; a runner that dies leaves them to others after this.
+    pub lease: Duration,
+    /// Pause between rounds when nothing more is due.
+    pub poll_interval: Duration,
+    /// The attempt that fails with this number buries the job.
+    pub max_attempts: u32,
+    /// The delay after the first failed attempt; doubled for each further one.
+    pub base_backoff: Duration,
+    /// The longest delay between attempts.
+    pub max_backoff: Duration,
+    /// A run taking longer counts as a retryable failure. Keep it well below `lease`, so a job is
+    /// settled before another runner may take it over.
+    pub job_timeout: Duration,
+    /// Each delay is moved by up to this fraction either way, so jobs that failed together do not
+    /// all come back together.
+    pub jitter: f64,
+}
+
+impl Default for RunnerConfig {
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            batch: 16,
+            lease: Duration::from_secs(5 * 60),
+            poll_interval: Duration::from_secs(1),
+            max_attempts: 8,
+            base_backoff: Duration::from_secs(10),
+            max_backoff: Duration::from_secs(60 * 60),
+            job_timeout: Duration::from_secs(60),
+            jitter: 0.2,
+        }
+    }
+}
+
+/// The delay before the attempt after `attempt` (1 for the first) failed: `base * 2^(attempt-1)`,
+/// at most `max`, moved by a random fraction in `[-jitter_fraction, +jitter_fraction]` and
+/// capped at `max` again.
+pub fn backoff<R: Rng + ?Sized>(
+    attempt: u32,
+    base: Duration,
+    max: Duration,
+    jitter_fraction: f64,
+    rng: &mut R,
+) -> Duration {
+    let exponent = attempt.saturating_sub(1).min(62) as i32;
+    let max_secs = max.as_secs_f64();
+    let plain = (base.as_secs_f64() * 2f64.powi(exponent)).min(max_secs);
+    let jitter = if jitter_fraction.is_finite() { jitter_fraction.clamp(0.0, 1.0) } else { 0.0 };
+    let factor = if jitter > 0.0 { 1.0 + rng.random_range(-jitter..=jitter) } else { 1.0 };
+    Duration::from_secs_f64((plain * factor).clamp(0.0, max_secs))
+}
+
+/// Runs due jobs with the handlers it was given. Cheap to share behind an `Arc`; several runners
+/// (in this process or other instances on the same database) may run at once.
+pub struct Runner {
+    store: Arc<dyn Store>,
+    handlers: Vec<Arc<dyn JobHandler>>,
+    config: RunnerConfig,
+    /// Bounds the jobs in flight across every `run_due` of this runner.
+    slots: Arc<Semaphore>,
+}
+
+/// How one run ended, before it is written down.
+enum Outcome {
+    Done,
+    Failed(JobFailure),
+}
+
+impl Runner {
+    /// A runner for the kinds of `handlers` (the first handler of a kind wins).
+    pub fn new(store: Arc<dyn Store>, handlers: Vec<Arc<dyn JobHandler>>, config: RunnerConfig) -> Self {
+        if config.job_timeout >= config.lease {
+            tracing::warn!(
+                job_timeout = ?config.job_timeout,
+                lease = ?config.lease,
+                "the job timeout is not below the lease: a slow job may run twice at once"
+            );
+        }
+        let slots = Arc::new(Semaphore::new(config.concurrency.max(1)));
+        Self { store, handlers, config, slots }
+    }
+
+    pub fn config(&self) -> &RunnerConfig {
+        &self.config
+    }
+
+    /// The kinds this runner claims.
+    pub fn kinds(&self) -> Vec<JobKind> {
+        let mut kinds: Vec<JobKind> = Vec::new();
+        for h in &self.handlers {
+            let kind = h.kind();
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        kinds
+    }
+
+    fn handler(&self, kind: JobKind) -> Option<Arc<dyn JobHandler>> {
+        self.handlers.iter().find(|h| h.kind() == kind).cloned()
+    }
+
+    /// Claims the jobs of the handled kinds that are due at `now` (up to a batch), runs them with
+    /// bounded concurrency and settles each: done, pending again at a later time, or dead.
+    /// Returns how many ran. `now` is also the time retries are scheduled from, so tests can
+    /// move the clock.
+    pub async fn run_due(&self, now: Millis) -> sala_store::Result<usize> {
+        let kinds = self.kinds();
+        if kinds.is_empty() {
+            return Ok(0);
+        }
+        let lease_until = now.saturating_add(millis(self.config.lease));
+        let jobs = self.store.claim_jobs(now, lease_until, self.config.batch.max(1), &kinds).await?;
+        let count = jobs.len();
+        // Jobs are settled at `now` plus the time they took, so a slow job's retry is still
+        // scheduled after its failure, on a clock a test may have moved.
+        let claimed_at = Instant::now();
+        let mut running = JoinSet::new();
+        for job in jobs {
+            // Never fails: the semaphore is never closed.
+            let permit = Arc::clone(&self.slots).acquire_owned().await.expect("the runner's semaphore is open");
+            let handler = self.handler(job.kind);
+            let store = Arc::clone(&self.store);
+            let config = self.config.clone();
+            running.spawn(async move {
+                let outcome = run_one(handler, &job, config.job_timeout).await;
+                let at = now.saturating_add(millis(claimed_at.elapsed()));
+                settle(&*store, &config, &job, outcome, at).await;
+                drop(permit);
+            });
+        }
+        while let Some(joined) = running.join_next().await {
+            if let Err(e) = joined {
+                // Only settling could panic here; the job's lease ends and it is claimed again.
+                tracing::error!(error = %e, "a job task failed");
+            }
+        }
+        Ok(count)
+    }
+
+    /// Runs what is due every poll interval (at once again after a full batch) until `shutdown`
+    /// completes, then lets the jobs in flight finish and returns.
+    pub async fn run_until(&self, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let kinds: Vec<&str> = self.kinds().iter().map(|k| k.as_str()).collect();
+        tracing::info!(?kinds, concurrency = self.config.concurrency, "job runner started");
+        let mut stopping = false;
+        while !stopping {
+            let round = self.run_due(now_millis());
+            tokio::pin!(round);
+            let result = loop {
+                tokio::select! {
+                    result = &mut round => break result,
+                    () = &mut shutdown, if !stopping => {
+                        stopping = true;
+                        tracing::info!("job runner stopping: finishing the jobs in flight");
+                    }
+                }
+            };
+            let full = match result {
+                Ok(ran) => ran >= self.config.batch.max(1) as usize,
+                Err(e) => {
+                    tracing::error!(error = %e, "claiming jobs failed");
+                    false
+                }
+            };
+            if stopping {
+                break;
+            }
+            // After a full batch more may be due: claim again at once, unless asked to stop.
+            let pause = if full { Duration::ZERO } else { self.config.poll_interval };
+            tokio::select! {
+                biased;
+                () = &mut shutdown => stopping = true,
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+        tracing::info!("job runner stopped");
+    }
+}
+
+/// Runs one job on its handler in a task of its own, so a panic is caught, and within the timeout.
+async fn run_one(handler: Option<Arc<dyn JobHandler>>, job: &Job, timeout: Duration) -> Outcome {
+    let Some(handler) = handler else {
+        return Outcome::Failed(JobFailure::retry(format!("no handler for {} jobs", job.kind.as_str())));
+    };
+    let owned = job.clone();
+    let mut task = tokio::spawn(async move { handler.run(&owned).await });
+    match tokio::time::timeout(timeout, &mut task).await {
+        Ok(Ok(Ok(()))) => Outcome::Done,
+        Ok(Ok(Err(failure))) => Outcome::Failed(failure),
+        Ok(Err(e)) if e.is_panic() => Outcome::Failed(JobFailure::retry("the handler panicked")),
+        Ok(Err(_)) => Outcome::Failed(JobFailure::retry("the handler was cancelled")),
+        Err(_) => {
+            task.abort();
+            Outcome::Failed(JobFailure::retry(format!("timed out after {} s", timeout.as_secs_f64())))
+        }
+    }
+}
+
+/// Writes down how a run ended, `now` being when it ended. A job that is no longer ours (its lease ended and another runner
+/// took it) is left alone; a store error leaves it to be claimed again once its lease ends.
+async fn settle(store: &dyn Store, config: &RunnerConfig, job: &Job, outcome: Outcome, now: Millis) {
+    let (id, kind, attempt) = (job.id, job.kind.as_str(), job.attempts);
+    let (outcome, result) = match outcome {
+        Outcome::Done => {
+            tracing::info!(job = %id, kind, attempt, outcome = "done", "job ran");
+            ("done", store.complete_job(id, now).await)
+        }
+        Outcome::Failed(JobFailure::Final { reason }) => {
+            tracing::warn!(job = %id, kind, attempt, outcome = "dead", %reason, "job failed for good");
+            ("dead", store.bury_job(id, &reason, now).await)
+        }
+        Outcome::Failed(JobFailure::Retry { reason, .. }) if attempt >= config.max_attempts => {
+            tracing::warn!(job = %id, kind, attempt, outcome = "dead", %reason, "job failed too often");
+            let error = format!("gave up after {attempt} attempts: {reason}");
+            ("dead", store.bury_job(id, &error, now).await)
+        }
+        Outcome::Failed(JobFailure::Retry { reason, after }) => {
+            let delay = {
+                let mut rng = rand::rng();
+                backoff(attempt, config.base_backoff, config.max_backoff, config.jitter, &mut rng)
+            };
+            let delay = after.map_or(delay, |after| after.max(delay));
+            let run_at = now.saturating_add(millis(delay));
+            tracing::info!(job = %id, kind, attempt, outcome = "retry", %reason, retry_in = ?delay, "job will be retried");
+            ("retry", store.retry_job(id, &reason, run_at, now).await)
+        }
+    };
+    match result {
+        Ok(()) => {}
+        Err(sala_store::StoreError::NotFound) => {
+            tracing::warn!(job = %id, kind, attempt, outcome, "job was no longer ours to settle (lease ended)");
+        }
+        Err(e) => tracing::error!(job = %id, kind, attempt, outcome, error = %e, "settling a job failed"),
+    }
+}
+
+fn millis(d: Duration) -> Millis {
+    Millis::try_from(d.as_millis()).unwrap_or(Millis::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    const BASE: Duration = Duration::from_secs(10);
+    const MAX: Duration = Duration::from_secs(3600);
+
+    #[test]
+    fn backoff_doubles_until_the_cap() {
+        let mut rng = StdRng::seed_from_u64(7);
+        let plain: Vec<u64> = (1..=12).map(|a| backoff(a, BASE, MAX, 0.0, &mut rng).as_secs()).collect();
+        assert_eq!(plain, [10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600, 3600, 3600]);
+        assert!(plain.windows(2).all(|w| w[0] <= w[1]), "monotone");
+        assert_eq!(backoff(0, BASE, MAX, 0.0, &mut rng), BASE, "attempt 0 counts as the first");
+        assert_eq!(backoff(u32::MAX, BASE, MAX, 0.0, &mut rng), MAX, "no overflow");
+    }
+
+    #[test]
+    fn backoff_jitter_stays_within_its_bounds_and_the_cap() {
+        let mut rng = StdRng::seed_from_u64(42);
+        for attempt in 1..=15 {
+            let plain = backoff(attempt, BASE, MAX, 0.0, &mut rng).as_secs_f64();
+            let mut seen = Vec::new();
+            for _ in 0..200 {
+                let d = backoff(attempt, BASE, MAX, 0.2, &mut rng);
+                assert!(d <= MAX, "capped");
+                let secs = d.as_secs_f64();
+                assert!(secs >= plain * 0.8 - 1e-9 && secs <= plain * 1.2 + 1e-9, "{secs} within 20 % of {plain}");
+                seen.push(secs);
+            }
+            if plain < MAX.as_secs_f64() {
+                let spread =
+                    seen.iter().copied().fold(f64::MIN, f64::max) - seen.iter().copied().fold(f64::MAX, f64::min);
+                assert!(spread > plain * 0.1, "the jitter actually spreads the delays");
+            }
+        }
+    }
+}

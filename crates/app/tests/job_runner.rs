@@ -1,0 +1,368 @@
+//! The job runner against a real (SQLite) store: retries, dead jobs, replays, kinds, concurrency,
+//! panics, timeouts and a graceful shutdown.
+
+use async_trait::async_trait;
+use sala_app::demo::seed_demo;
+use sala_app::jobs::{JobFailure, JobHandler, Runner, RunnerConfig};
+use sala_domain::{
+    Actor, Booking, BookingId, BookingStatus, Email, Job, JobId, JobKind, JobStatus, Millis, Room, TenantId, TimeRange,
+    TimeZoneName, User, now_millis,
+};
+use sala_store::testing::{TestDb, fresh_sqlite};
+use sala_store::{BookingWrite, Store};
+use serde_json::json;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicUsize, Ordering};
+use std::time::Duration;
+
+const MINUTE: Millis = 60_000;
+const HOUR: Millis = 60 * MINUTE;
+/// 2026-01-05 00:00 UTC.
+const T0: Millis = 1_767_571_200_000;
+
+fn ok<T, E: std::fmt::Debug>(result: Result<T, E>) -> T {
+    result.unwrap_or_else(|e| panic!("unexpected error: {e:?}"))
+}
+
+/// A store with the demo tenant, one of its rooms and one of its people.
+struct World {
+    _db: TestDb,
+    store: Arc<dyn Store>,
+    tenant: TenantId,
+    room: Room,
+    organizer: User,
+    next_start: AtomicI64,
+}
+
+async fn world() -> World {
+    let db = fresh_sqlite().await;
+    let store = db.store.clone();
+    let tenant = ok(seed_demo(&*store).await);
+    let room = ok(store.list_rooms(tenant.id, false).await).into_iter().next().expect("a demo room");
+    let organizer = ok(store.user_by_email(tenant.id, &ok(Email::parse("ana@acme.test"))).await).expect("Ana");
+    World { _db: db, store, tenant: tenant.id, room, organizer, next_start: AtomicI64::new(T0 + 100 * HOUR) }
+}
+
+impl World {
+    /// Writes a booking (each in an hour of its own) with one pending job per `(kind, run_at)`.
+    async fn jobs(&self, wanted: &[(JobKind, Millis)]) -> Vec<Job> {
+        let start = self.next_start.fetch_add(HOUR, Ordering::SeqCst);
+        let booking = Booking {
+            id: BookingId::new(),
+            tenant_id: self.tenant,
+            room_id: self.room.id,
+            organizer_id: self.organizer.id,
+            title: "Sync".into(),
+            description: None,
+            time: ok(TimeRange::new(start, start + HOUR / 2)),
+            time_zone: ok(TimeZoneName::parse("Europe/Madrid")),
+            attendees: Vec::new(),
+            google_meet: false,
+            status: BookingStatus::Confirmed,
+            cancel_reason: None,
+            external_ref: None,
+            metadata: json!({}),
+            series_id: None,
+            version: 1,
+            created_by: Actor::User(self.organizer.id),
+            created_at: T0,
+            updated_at: T0,
+            cancelled_at: None,
+        };
+        let jobs: Vec<Job> = wanted
+            .iter()
+            .map(|&(kind, run_at)| Job {
+                id: JobId::new(),
+                tenant_id: self.tenant,
+                kind,
+                booking_id: Some(booking.id),
+                payload: json!({"event": "booking.created", "booking_version": 1}),
+                run_at,
+                status: JobStatus::Pending,
+                attempts: 0,
+                last_error: None,
+                created_at: T0,
+            })
+            .collect();
+        let write = BookingWrite {
+            tenant_id: self.tenant,
+            series: None,
+            bookings: std::slice::from_ref(&booking),
+            audit: &[],
+            jobs: &jobs,
+            idempotency: None,
+        };
+        ok(self.store.insert_bookings(write).await);
+        jobs
+    }
+
+    async fn job(&self, kind: JobKind, run_at: Millis) -> Job {
+        self.jobs(&[(kind, run_at)]).await.remove(0)
+    }
+
+    /// The job as stored now.
+    async fn stored(&self, job: &Job) -> Job {
+        let booking = job.booking_id.expect("a booking job");
+        let jobs = ok(self.store.jobs_for_booking(self.tenant, booking).await);
+        jobs.into_iter().find(|j| j.id == job.id).expect("the job is stored")
+    }
+
+    fn runner(&self, handlers: Vec<Arc<dyn JobHandler>>, config: RunnerConfig) -> Runner {
+        Runner::new(self.store.clone(), handlers, config)
+    }
+}
+
+/// What a fake handler does on each run.
+enum Behaviour {
+    /// Fails (retryably) this many times, then succeeds.
+    FailTimes(u32),
+    /// Always fails with a final error.
+    Final(&'static str),
+    /// Always fails retryably, asking to wait `after` when given.
+    AlwaysRetry(Option<Duration>),
+    /// Panics on the first run, then succeeds.
+    PanicOnce,
+    /// Takes this long, then succeeds.
+    Sleep(Duration),
+    /// Takes this long on the first run, then succeeds at once.
+    SlowOnce(Duration),
+}
+
+struct Fake {
+    kind: JobKind,
+    behaviour: Behaviour,
+    runs: AtomicU32,
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
+}
+
+impl Fake {
+    fn new(kind: JobKind, behaviour: Behaviour) -> Arc<Self> {
+        Arc::new(Self {
+            kind,
+            behaviour,
+            runs: AtomicU32::new(0),
+            in_flight: AtomicUsize::new(0),
+            most_in_flight: AtomicUsize::new(0),
+        })
+    }
+
+    fn runs(&self) -> u32 {
+        self.runs.load(Ordering::SeqCst)
+    }
+}
+
+#[async_trait]
+impl JobHandler for Fake {
+    fn kind(&self) -> JobKind {
+        self.kind
+    }
+
+    async fn run(&self, _job: &Job) -> Result<(), JobFailure> {
+        let run = self.runs.fetch_add(1, Ordering::SeqCst) + 1;
+        match &self.behaviour {
+            Behaviour::FailTimes(n) if run <= *n => Err(JobFailure::retry(format!("failure {run}"))),
+            Behaviour::FailTimes(_) => Ok(()),
+            Behaviour::Final(reason) => Err(JobFailure::final_(*reason)),
+            Behaviour::AlwaysRetry(after) => Err(JobFailure::Retry { reason: "still down".into(), after: *after }),
+            Behaviour::PanicOnce if run == 1 => panic!("the fake handler panics"),
+            Behaviour::PanicOnce => Ok(()),
+            Behaviour::SlowOnce(d) if run == 1 => {
+                tokio::time::sleep(*d).await;
+                Ok(())
+            }
+            Behaviour::SlowOnce(_) => Ok(()),
+            Behaviour::Sleep(d) => {
+                let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                self.most_in_flight.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(*d).await;
+                self.in_flight.fetch_sub(1, Ordering::SeqCst);
+                Ok(())
+            }
+        }
+    }
+}
+
+fn handlers(fakes: &[&Arc<Fake>]) -> Vec<Arc<dyn JobHandler>> {
+    fakes.iter().map(|f| Arc::clone(f) as Arc<dyn JobHandler>).collect()
+}
+
+#[tokio::test]
+async fn a_job_failing_n_times_is_done_after_n_plus_one_runs() {
+    let w = world().await;
+    let job = w.job(JobKind::Notify, T0).await;
+    let fake = Fake::new(JobKind::Notify, Behaviour::FailTimes(3));
+    let config = RunnerConfig::default();
+    let runner = w.runner(handlers(&[&fake]), config.clone());
+
+    let mut now = T0;
+    for attempt in 1..=3u32 {
+        assert_eq!(ok(runner.run_due(now).await), 1, "attempt {attempt} runs");
+        let stored = w.stored(&job).await;
+        assert_eq!(stored.status, JobStatus::Pending, "retried after attempt {attempt}");
+        assert_eq!(stored.attempts, attempt);
+        assert_eq!(stored.last_error, Some(format!("failure {attempt}")));
+        let delay = stored.run_at - now;
+        let expected = config.base_backoff.as_millis() as i64 * (1 << (attempt - 1));
+        assert!(
+            // Plus the moments the run itself took.
+            (expected * 8 / 10..=expected * 12 / 10 + 1000).contains(&delay),
+            "attempt {attempt}: delay {delay} ms is {expected} ms ± 20 %"
+        );
+        assert_eq!(ok(runner.run_due(stored.run_at - 1).await), 0, "not due before its retry time");
+        now = stored.run_at;
+    }
+    assert_eq!(ok(runner.run_due(now).await), 1);
+    let stored = w.stored(&job).await;
+    assert_eq!(stored.status, JobStatus::Done);
+    assert_eq!(stored.attempts, 4);
+    assert_eq!(fake.runs(), 4);
+    assert_eq!(ok(runner.run_due(now + HOUR).await), 0, "a done job does not run again");
+}
+
+#[tokio::test]
+async fn a_final_failure_is_dead_with_its_reason_and_a_replay_runs_it_again() {
+    let w = world().await;
+    let job = w.job(JobKind::Notify, T0).await;
+    let fake = Fake::new(JobKind::Notify, Behaviour::Final("invalid number"));
+    let runner = w.runner(handlers(&[&fake]), RunnerConfig::default());
+
+    assert_eq!(ok(runner.run_due(T0).await), 1);
+    let stored = w.stored(&job).await;
+    assert_eq!(stored.status, JobStatus::Dead, "no retry after a final failure");
+    assert_eq!(stored.last_error.as_deref(), Some("invalid number"));
+    assert_eq!(ok(runner.run_due(T0 + 10 * HOUR).await), 0, "a dead job stays dead");
+    let dead = ok(w.store.list_jobs(w.tenant, Some(JobStatus::Dead), 10).await);
+    assert_eq!(dead.iter().map(|j| j.id).collect::<Vec<_>>(), vec![job.id], "listed for the admin");
+
+    ok(w.store.replay_job(w.tenant, job.id, T0 + MINUTE).await);
+    assert_eq!(ok(runner.run_due(T0 + MINUTE).await), 1, "the replayed job runs again");
+    assert_eq!(fake.runs(), 2);
+    let stored = w.stored(&job).await;
+    assert_eq!((stored.status, stored.attempts), (JobStatus::Dead, 1));
+}
+
+#[tokio::test]
+async fn a_job_failing_max_attempts_times_is_dead() {
+    let w = world().await;
+    let job = w.job(JobKind::Webhook, T0).await;
+    let fake = Fake::new(JobKind::Webhook, Behaviour::AlwaysRetry(None));
+    let runner = w.runner(handlers(&[&fake]), RunnerConfig { max_attempts: 3, ..RunnerConfig::default() });
+
+    let mut now = T0;
+    for _ in 0..2 {
+        assert_eq!(ok(runner.run_due(now).await), 1);
+        let stored = w.stored(&job).await;
+        assert_eq!(stored.status, JobStatus::Pending);
+        now = stored.run_at;
+    }
+    assert_eq!(ok(runner.run_due(now).await), 1);
+    let stored = w.stored(&job).await;
+    assert_eq!(stored.status, JobStatus::Dead);
+    assert_eq!(stored.attempts, 3);
+    assert_eq!(stored.last_error.as_deref(), Some("gave up after 3 attempts: still down"));
+    assert_eq!(ok(runner.run_due(now + 10 * HOUR).await), 0);
+    assert_eq!(fake.runs(), 3);
+}
+
+#[tokio::test]
+async fn a_longer_retry_after_wins_over_the_backoff() {
+    let w = world().await;
+    let job = w.job(JobKind::Notify, T0).await;
+    let fake = Fake::new(JobKind::Notify, Behaviour::AlwaysRetry(Some(Duration::from_secs(3600))));
+    let runner = w.runner(handlers(&[&fake]), RunnerConfig::default());
+    assert_eq!(ok(runner.run_due(T0).await), 1);
+    let delay = w.stored(&job).await.run_at - T0;
+    assert!((HOUR..HOUR + 1000).contains(&delay), "the handler's Retry-After (1 h) beats 10 s: {delay}");
+}
+
+#[tokio::test]
+async fn a_job_of_an_unhandled_kind_stays_pending() {
+    let w = world().await;
+    let jobs = w.jobs(&[(JobKind::Notify, T0), (JobKind::Webhook, T0 - MINUTE)]).await;
+    let fake = Fake::new(JobKind::Notify, Behaviour::FailTimes(0));
+    let runner = w.runner(handlers(&[&fake]), RunnerConfig::default());
+    assert_eq!(ok(runner.run_due(T0).await), 1, "only the notify job");
+    assert_eq!(w.stored(&jobs[0]).await.status, JobStatus::Done);
+    assert_eq!(w.stored(&jobs[1]).await, jobs[1], "the webhook job is untouched");
+
+    let nothing = w.runner(Vec::new(), RunnerConfig::default());
+    assert_eq!(ok(nothing.run_due(T0).await), 0, "a runner with no handlers claims nothing");
+    assert_eq!(w.stored(&jobs[1]).await, jobs[1]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_concurrency_bound_holds() {
+    let w = world().await;
+    let mut jobs = Vec::new();
+    for _ in 0..10 {
+        jobs.push(w.job(JobKind::Reminder, T0).await);
+    }
+    let fake = Fake::new(JobKind::Reminder, Behaviour::Sleep(Duration::from_millis(60)));
+    let runner = w.runner(handlers(&[&fake]), RunnerConfig { concurrency: 3, ..RunnerConfig::default() });
+    assert_eq!(ok(runner.run_due(T0).await), 10);
+    let most = fake.most_in_flight.load(Ordering::SeqCst);
+    assert!(most <= 3, "at most 3 at once, saw {most}");
+    assert!(most >= 2, "they do run side by side, saw {most}");
+    for j in &jobs {
+        assert_eq!(w.stored(j).await.status, JobStatus::Done);
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_handler_is_retried_and_the_runner_survives() {
+    let w = world().await;
+    let job = w.job(JobKind::CalendarSync, T0).await;
+    let fake = Fake::new(JobKind::CalendarSync, Behaviour::PanicOnce);
+    let runner = w.runner(handlers(&[&fake]), RunnerConfig::default());
+    assert_eq!(ok(runner.run_due(T0).await), 1);
+    let stored = w.stored(&job).await;
+    assert_eq!(stored.status, JobStatus::Pending);
+    assert_eq!(stored.last_error.as_deref(), Some("the handler panicked"));
+    assert_eq!(ok(runner.run_due(stored.run_at).await), 1);
+    assert_eq!(w.stored(&job).await.status, JobStatus::Done);
+}
+
+#[tokio::test]
+async fn a_handler_running_past_the_timeout_is_retried() {
+    let w = world().await;
+    let job = w.job(JobKind::Notify, T0).await;
+    let fake = Fake::new(JobKind::Notify, Behaviour::SlowOnce(Duration::from_secs(30)));
+    let config = RunnerConfig { job_timeout: Duration::from_millis(50), ..RunnerConfig::default() };
+    let runner = w.runner(handlers(&[&fake]), config);
+    assert_eq!(ok(runner.run_due(T0).await), 1);
+    let stored = w.stored(&job).await;
+    assert_eq!(stored.status, JobStatus::Pending);
+    assert!(stored.last_error.as_deref().is_some_and(|e| e.starts_with("timed out")), "{stored:?}");
+    assert!(stored.run_at >= T0 + 10_000 * 8 / 10 + 50, "the retry counts from when the run ended");
+    assert_eq!(ok(runner.run_due(stored.run_at).await), 1);
+    assert_eq!(w.stored(&job).await.status, JobStatus::Done);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_until_finishes_the_jobs_in_flight_on_shutdown() {
+    let w = world().await;
+    let job = w.job(JobKind::Notify, now_millis() - MINUTE).await;
+    let fake = Fake::new(JobKind::Notify, Behaviour::Sleep(Duration::from_millis(300)));
+    let config = RunnerConfig { poll_interval: Duration::from_millis(20), ..RunnerConfig::default() };
+    let runner = Arc::new(w.runner(handlers(&[&fake]), config));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn({
+        let runner = Arc::clone(&runner);
+        async move {
+            runner
+                .run_until(async move {
+                    let _ = stopped.await;
+                })
+                .await;
+        }
+    });
+    // Shut down while the job runs.
+    while fake.in_flight.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let _ = stop.send(());
+    ok(tokio::time::timeout(Duration::from_secs(10), task).await).expect("the runner returns");
+    assert_eq!(w.stored(&job).await.status, JobStatus::Done, "the job in flight was finished");
+    assert_eq!(fake.runs(), 1);
+}
