@@ -1,11 +1,10 @@
 //! Bookings, their series, idempotency records and outbox jobs on PostgreSQL.
 //!
 //! No double booking, with any number of `sala serve` instances: the exclusion constraint
-//! `bookings_no_overlap` refuses a confirmed booking overlapping another one of its room. A write
-//! looks for a conflict itself first (an edit right after its version checks), to name the booking
-//! in the way; if a concurrent writer commits one between that check and this write, the
-//! constraint fires (SQLSTATE 23P01; for an edit, which defers it, at commit), the transaction
-//! rolls back, and the booking that won is looked up and named instead.
+//! `bookings_no_overlap` refuses a confirmed booking overlapping another one of its room. An edit
+//! looks for a conflict itself after its version checks, to name the booking in the way; an insert
+//! lets the constraint answer (SQLSTATE 23P01; for an edit, which defers it, at commit), rolls
+//! back, and then looks up and names the booking that holds the slot.
 //!
 //! Writers of one room queue on a transaction-scoped advisory lock keyed by the room. Without it,
 //! concurrent inserts of overlapping ranges deadlock inside the exclusion constraint's checks (each
@@ -196,9 +195,10 @@ impl PgStore {
             // missing booking says so, whatever its new time), and one booking of a batch may move
             // into a slot another one leaves.
             sqlx::query("SET CONSTRAINTS bookings_no_overlap DEFERRED").execute(&mut *tx).await.map_err(db)?;
-        } else if let Some(busy) = conflict(&mut *tx, tenant, write.bookings, batch).await? {
-            return Err(StoreError::Overlap(busy));
         }
+        // An insert does not look for conflicts first: holding the room's lock, the exclusion
+        // constraint answers at once (23P01), and only then is the booking in the way looked up.
+        // That saves a query on every successful create, the common case.
         if let Some(s) = write.series {
             sqlx::query("INSERT INTO series (id, tenant_id, rule, time_zone, created_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(s.id.0)
