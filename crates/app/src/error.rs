@@ -100,7 +100,7 @@ impl From<StoreError> for AppError {
 impl Conflict {
     /// `requested` was refused because of `existing`.
     pub fn of(requested: sala_domain::TimeRange, existing: &sala_store::Busy) -> Self {
-        let rfc3339 = |ms| jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).unwrap_or_default();
+        use sala_domain::rfc3339;
         Self {
             requested_start: rfc3339(requested.start),
             requested_end: rfc3339(requested.end),

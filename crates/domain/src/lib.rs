@@ -33,6 +33,11 @@ pub use values::{Email, EmailDomain, Locale, Phone, Slug, TimeZoneName, ValueErr
 /// An instant as the store keeps it: Unix milliseconds, UTC.
 pub type Millis = i64;
 
+/// An instant in Unix milliseconds as RFC 3339 UTC (`2027-03-01T09:00:00Z`); empty if out of range.
+pub fn rfc3339(ms: Millis) -> String {
+    jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).unwrap_or_default()
+}
+
 /// The current instant in Unix milliseconds.
 pub fn now_millis() -> Millis {
     jiff::Timestamp::now().as_millisecond()

@@ -193,7 +193,7 @@ async fn http_creates(
         (0..plan.bookings)
             .map(|i| {
                 let (room, time) = setup.slot(1, i);
-                let instant = |ms| jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).unwrap_or_default();
+                let instant = sala_domain::rfc3339;
                 serde_json::json!({"room_id": room, "title": format!("bench {i}"), "start": instant(time.start),
                     "end": instant(time.end), "organizer": setup.organizer.email, "attendees": [{"email": "guest@example.com"}]})
                 .to_string()

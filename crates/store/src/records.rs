@@ -268,14 +268,16 @@ impl TryFrom<AuditRow> for AuditEntry {
 
 /// Escapes `%`, `_` and `\` so user text is matched literally inside a LIKE pattern (`ESCAPE '\'`).
 pub(crate) fn like_contains(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
+    format!("%{}%", like_escape(text))
 }
 
 /// The pattern for "starts with", escaped the same way.
 pub(crate) fn like_prefix(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("{escaped}%")
+    format!("{}%", like_escape(text))
+}
+
+fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 #[derive(sqlx::FromRow)]

@@ -17,7 +17,7 @@ pub use read::{
 };
 
 use crate::{AppError, AppResult, Context, Principal, Store};
-use sala_domain::{Booking, BookingId, Room, RoomId, Tenant, User};
+use sala_domain::{Booking, BookingId, Room, RoomId, Tenant, User, rfc3339};
 
 /// Which occurrences of a series an edit or cancellation applies to.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -113,9 +113,4 @@ async fn organizer(store: &dyn Store, ctx: &Context, email: Option<&str>) -> App
             Err(AppError::invalid("organizer", "organizer_inactive", "the organizer's account is deactivated"))
         }
     })
-}
-
-/// Unix milliseconds as RFC 3339 UTC, for messages.
-fn rfc3339(ms: sala_domain::Millis) -> String {
-    jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).unwrap_or_default()
 }

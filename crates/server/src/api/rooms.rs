@@ -77,9 +77,7 @@ impl From<Room> for RoomView {
 }
 
 /// Unix milliseconds as RFC 3339 UTC.
-pub(crate) fn rfc3339(millis: i64) -> String {
-    jiff::Timestamp::from_millisecond(millis).map(|t| t.to_string()).unwrap_or_default()
-}
+pub(crate) use sala_domain::rfc3339;
 
 #[derive(Deserialize, IntoParams)]
 pub struct ListRoomsQuery {
