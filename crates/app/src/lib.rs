@@ -7,6 +7,7 @@ pub mod context;
 pub mod demo;
 pub mod error;
 pub mod jobs;
+pub mod notifications;
 pub mod rooms;
 pub mod sessions;
 pub mod sign_in;

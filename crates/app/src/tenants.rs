@@ -52,6 +52,7 @@ pub async fn create_tenant(store: &dyn Store, input: NewTenant) -> AppResult<Ten
         time_zone,
         locale,
         booking_rules: Default::default(),
+        reminders: Default::default(),
         created_at: now,
         updated_at: now,
     };
@@ -78,6 +79,7 @@ pub struct TenantChanges {
     pub time_zone: Option<String>,
     pub locale: Option<String>,
     pub booking_rules: Option<sala_domain::BookingRules>,
+    pub reminders: Option<sala_domain::notify::ReminderSettings>,
 }
 
 /// The caller's tenant.
@@ -101,6 +103,9 @@ pub async fn update_tenant(store: &dyn Store, ctx: &Context, changes: TenantChan
     }
     if let Some(rules) = changes.booking_rules {
         after.booking_rules = v.check("booking_rules", rules.validate().map(|()| rules.clone())).unwrap_or_default();
+    }
+    if let Some(reminders) = changes.reminders {
+        after.reminders = v.check("reminders", reminders.validate().map(|()| reminders.clone())).unwrap_or_default();
     }
     v.finish()?;
     if after == before {

@@ -26,6 +26,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+pub use lettre::Address;
 pub use lettre::message::Mailbox;
 
 use crate::ics::Method;
@@ -195,16 +196,21 @@ fn percent_decode(s: &str) -> Result<String, String> {
 
 /// Classifies a lettre SMTP error.
 ///
-/// 4xx replies, connection failures and timeouts are retryable; 5xx replies (unknown user,
-/// rejected credentials, message refused), TLS failures and client-side errors (the server does
-/// not offer STARTTLS or a usable AUTH mechanism) are final.
+/// 4xx replies, connection failures and timeouts are retryable; 5xx replies (unknown user, message
+/// refused) are final; rejected credentials, TLS failures and client-side errors (the server does
+/// not offer STARTTLS or a usable AUTH mechanism) are configuration problems.
 pub fn classify_smtp_error(e: &lettre::transport::smtp::Error) -> ChannelError {
     let code = e.status().map(|c| c.to_string());
     let reason = match &code {
         Some(c) => format!("SMTP {c}: {e}"),
         None => format!("SMTP: {e}"),
     };
-    if e.is_permanent() || e.is_tls() || e.is_client() {
+    // 530/534/535: authentication required or refused; TLS and client errors: the server and our
+    // settings disagree (no STARTTLS offered, no usable AUTH). Both are fixed by configuration.
+    let auth_refused = code.as_deref().is_some_and(|c| matches!(c, "530" | "534" | "535"));
+    if auth_refused || e.is_tls() || e.is_client() {
+        ChannelError::misconfigured(reason)
+    } else if e.is_permanent() {
         ChannelError::final_(reason)
     } else {
         // Transient (4xx), timeouts, connection refused/reset, unparseable replies.

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 pub mod email;
 pub mod ics;
+pub mod testing;
 pub mod whatsapp;
 
 /// Why a delivery failed, classified for the job runner.
@@ -28,8 +29,9 @@ pub mod whatsapp;
 /// **Final** means sending the same message again will fail the same way: the recipient does not
 /// exist or cannot receive it (SMTP 5xx such as `550` unknown user, an invalid or non-WhatsApp phone
 /// number, a closed 24-hour window), the message itself is invalid, or the channel's configuration
-/// is wrong (rejected credentials, an expired access token). The runner should mark the delivery
-/// failed, log the reason and, for configuration problems, alert an administrator.
+/// is wrong ([`ChannelError::Misconfigured`]: rejected credentials, an expired access token). The
+/// runner should mark the delivery failed and log the reason; for configuration problems it keeps
+/// the job replayable for when an administrator has fixed them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChannelError {
     /// A temporary failure: try again later.
@@ -46,6 +48,14 @@ pub enum ChannelError {
         /// Human-readable cause, safe to log (never contains credentials).
         reason: String,
     },
+    /// The channel's configuration is wrong (rejected credentials, an expired token, no TLS
+    /// where it is required): every message fails the same way until an administrator fixes it,
+    /// after which the same message can be sent again.
+    #[error("channel misconfigured: {reason}")]
+    Misconfigured {
+        /// Human-readable cause, safe to log (never contains credentials).
+        reason: String,
+    },
 }
 
 impl ChannelError {
@@ -57,6 +67,11 @@ impl ChannelError {
     /// A [`ChannelError::Final`].
     pub fn final_(reason: impl Into<String>) -> Self {
         Self::Final { reason: reason.into() }
+    }
+
+    /// A [`ChannelError::Misconfigured`].
+    pub fn misconfigured(reason: impl Into<String>) -> Self {
+        Self::Misconfigured { reason: reason.into() }
     }
 
     /// Whether the runner should try this delivery again.

@@ -12,7 +12,7 @@
 //! | --- | --- |
 //! | HTTP 429, codes 4 / 80007 (app or account rate limit), 130429 (throughput), 131048 (spam rate limit), 131056 (pair rate limit) | retryable, honouring `Retry-After` |
 //! | HTTP 5xx, codes 1 / 2 (unknown / service error), 131000 (something went wrong), 131016 (service unavailable), network errors | retryable |
-//! | code 190 (access token expired or invalid) | final: a configuration problem |
+//! | code 190 (access token expired or invalid) | misconfigured: final until the token is renewed |
 //! | codes 131026 (undeliverable), 131030 (recipient not allowed / not on WhatsApp), 131047 (24-hour window closed), 100 (invalid parameter), 132xxx (template problems) | final |
 //! | any other 4xx | final |
 
@@ -166,9 +166,9 @@ pub fn classify_error(status: u16, error: Option<&ApiError>, retry_after: Option
     match code {
         Some(4 | 80007 | 130429 | 131048 | 131056) => retry("rate limited"),
         Some(1 | 2 | 131000 | 131016) => retry("temporary service error"),
-        Some(190) => {
-            fail("access token expired or invalid (configuration: renew SALA_WHATSAPP_TOKEN or the tenant's token)")
-        }
+        Some(190) => ChannelError::misconfigured(format!(
+            "WhatsApp access token expired or invalid (configuration: renew SALA_WHATSAPP_TOKEN or the tenant's token): {detail}"
+        )),
         Some(131026) => fail("message undeliverable"),
         Some(131030) => fail("recipient not allowed or not a WhatsApp number"),
         Some(131047) => fail("24-hour customer service window closed; a template is required"),

@@ -1,166 +1,16 @@
-//! End to end over a real SMTP conversation: a small SMTP server written here listens on
+//! End to end over a real SMTP conversation: the crate's fake SMTP server listens on
 //! 127.0.0.1, lettre talks to it, and what arrives is parsed with mail-parser and icalendar.
 
 #![allow(clippy::unwrap_used)]
 
-use std::sync::{Arc, Mutex};
-
-use base64::Engine as _;
 use icalendar::{Calendar, CalendarComponent, Component, EventLike};
 use jiff::Timestamp;
 use mail_parser::{MessageParser, MimeHeaders, PartType};
 use sala_channels::ChannelError;
 use sala_channels::email::{Mailer, OutgoingEmail, SmtpMailer};
 use sala_channels::ics::{Attendee, EventStatus, Invitation, Method, Person, to_ics};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Accept,
-    /// `550 5.1.1` to every RCPT TO.
-    RejectRecipient,
-    /// `421` greeting, then hang up.
-    Busy,
-}
-
-#[derive(Debug, Clone, Default)]
-struct Received {
-    auth: Option<String>,
-    from: String,
-    to: Vec<String>,
-    data: Vec<u8>,
-}
-
-struct FakeSmtp {
-    port: u16,
-    received: Arc<Mutex<Vec<Received>>>,
-}
-
-impl FakeSmtp {
-    async fn start(mode: Mode) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let sink = received.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((socket, _)) = listener.accept().await else {
-                    return;
-                };
-                let sink = sink.clone();
-                tokio::spawn(async move {
-                    let _ = session(socket, mode, sink).await;
-                });
-            }
-        });
-        Self { port, received }
-    }
-
-    fn url(&self, auth: bool) -> String {
-        if auth {
-            format!("smtp://sala%40acme:s3cr%3At@127.0.0.1:{}?tls=none", self.port)
-        } else {
-            format!("smtp://127.0.0.1:{}?tls=none", self.port)
-        }
-    }
-
-    fn received(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
-    }
-}
-
-fn b64(s: &str) -> String {
-    let bytes = base64::engine::general_purpose::STANDARD.decode(s.trim()).unwrap_or_default();
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
-async fn session(socket: TcpStream, mode: Mode, sink: Arc<Mutex<Vec<Received>>>) -> std::io::Result<()> {
-    let (read, mut write) = socket.into_split();
-    let mut lines = BufReader::new(read);
-    if mode == Mode::Busy {
-        write.write_all(b"421 4.3.2 fake busy, try later\r\n").await?;
-        return Ok(());
-    }
-    write.write_all(b"220 fake.test ESMTP\r\n").await?;
-    let mut current = Received::default();
-    let mut auth = None;
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if lines.read_line(&mut line).await? == 0 {
-            return Ok(());
-        }
-        let cmd = line.trim_end().to_owned();
-        let upper = cmd.to_ascii_uppercase();
-        let reply: String = if upper.starts_with("EHLO") {
-            "250-fake.test\r\n250-AUTH PLAIN LOGIN\r\n250-8BITMIME\r\n250 SIZE 10000000\r\n".into()
-        } else if upper.starts_with("HELO") {
-            "250 fake.test\r\n".into()
-        } else if upper.starts_with("AUTH PLAIN") {
-            let mut arg = cmd[10..].trim().to_owned();
-            if arg.is_empty() {
-                write.write_all(b"334 \r\n").await?;
-                line.clear();
-                lines.read_line(&mut line).await?;
-                arg = line.trim().to_owned();
-            }
-            auth = Some(b64(&arg));
-            "235 2.7.0 ok\r\n".into()
-        } else if upper.starts_with("AUTH LOGIN") {
-            write.write_all(b"334 VXNlcm5hbWU6\r\n").await?;
-            line.clear();
-            lines.read_line(&mut line).await?;
-            let user = b64(&line);
-            write.write_all(b"334 UGFzc3dvcmQ6\r\n").await?;
-            line.clear();
-            lines.read_line(&mut line).await?;
-            auth = Some(format!("\0{user}\0{}", b64(&line)));
-            "235 2.7.0 ok\r\n".into()
-        } else if upper.starts_with("MAIL FROM:") {
-            current = Received { auth: auth.clone(), from: cmd[10..].trim().to_owned(), ..Default::default() };
-            "250 2.1.0 ok\r\n".into()
-        } else if upper.starts_with("RCPT TO:") {
-            if mode == Mode::RejectRecipient {
-                "550 5.1.1 no such user here\r\n".into()
-            } else {
-                current.to.push(cmd[8..].trim().to_owned());
-                "250 2.1.5 ok\r\n".into()
-            }
-        } else if upper == "DATA" {
-            write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
-            let mut data = Vec::new();
-            loop {
-                let mut raw = Vec::new();
-                if lines.read_until(b'\n', &mut raw).await? == 0 {
-                    return Ok(());
-                }
-                if raw == b".\r\n" {
-                    break;
-                }
-                // Dot-unstuffing (RFC 5321 §4.5.2).
-                if raw.starts_with(b"..") {
-                    raw.remove(0);
-                }
-                data.extend_from_slice(&raw);
-            }
-            current.data = data;
-            sink.lock().unwrap().push(std::mem::take(&mut current));
-            "250 2.0.0 queued\r\n".into()
-        } else if upper == "RSET" {
-            current = Received::default();
-            "250 2.0.0 ok\r\n".into()
-        } else if upper == "NOOP" {
-            "250 2.0.0 ok\r\n".into()
-        } else if upper == "QUIT" {
-            write.write_all(b"221 2.0.0 bye\r\n").await?;
-            return Ok(());
-        } else {
-            "502 5.5.2 unknown command\r\n".into()
-        };
-        write.write_all(reply.as_bytes()).await?;
-    }
-}
+use sala_channels::testing::{FakeSmtp, SmtpMode as Mode};
+use tokio::net::TcpListener;
 
 fn invitation(method: Method, sequence: u32) -> Invitation {
     Invitation {
@@ -258,7 +108,7 @@ fn event(cal: &Calendar) -> &icalendar::Event {
 
 #[tokio::test]
 async fn invitation_and_cancellation_arrive_intact() {
-    let server = FakeSmtp::start(Mode::Accept).await;
+    let server = FakeSmtp::start(Mode::Accept).await.unwrap();
     let mailer = SmtpMailer::from_url(&server.url(true)).unwrap();
 
     let request = invitation(Method::Request, 0);
@@ -300,7 +150,7 @@ async fn invitation_and_cancellation_arrive_intact() {
 
 #[tokio::test]
 async fn plain_email_without_invitation_is_multipart_alternative() {
-    let server = FakeSmtp::start(Mode::Accept).await;
+    let server = FakeSmtp::start(Mode::Accept).await.unwrap();
     let mailer = SmtpMailer::from_url(&server.url(false)).unwrap();
     mailer.send(&email("Recordatorio", None, "r1")).await.unwrap();
     let got = server.received();
@@ -314,7 +164,7 @@ async fn plain_email_without_invitation_is_multipart_alternative() {
 
 #[tokio::test]
 async fn crlf_in_subject_cannot_add_headers() {
-    let server = FakeSmtp::start(Mode::Accept).await;
+    let server = FakeSmtp::start(Mode::Accept).await.unwrap();
     let mailer = SmtpMailer::from_url(&server.url(false)).unwrap();
     let evil = "Hola\r\nBcc: victim@evil.example\r\nX-Injected: yes\r\n\r\n<b>body</b>";
     mailer.send(&email(evil, ics_of(&invitation(Method::Request, 0)), "inj")).await.unwrap();
@@ -344,7 +194,7 @@ async fn server_down_is_retryable() {
 
 #[tokio::test]
 async fn busy_421_is_retryable() {
-    let server = FakeSmtp::start(Mode::Busy).await;
+    let server = FakeSmtp::start(Mode::Busy).await.unwrap();
     let mailer = SmtpMailer::from_url(&server.url(false)).unwrap();
     let err = mailer.send(&email("x", None, "busy")).await.unwrap_err();
     assert!(err.is_retryable(), "{err:?}");
@@ -352,7 +202,7 @@ async fn busy_421_is_retryable() {
 
 #[tokio::test]
 async fn unknown_user_550_is_final() {
-    let server = FakeSmtp::start(Mode::RejectRecipient).await;
+    let server = FakeSmtp::start(Mode::RejectRecipient).await.unwrap();
     let mailer = SmtpMailer::from_url(&server.url(true)).unwrap();
     let err = mailer.send(&email("x", ics_of(&invitation(Method::Request, 0)), "550")).await.unwrap_err();
     match &err {
@@ -365,7 +215,7 @@ async fn unknown_user_550_is_final() {
 #[tokio::test]
 async fn starttls_is_required_by_default() {
     // The fake offers no STARTTLS: a bare smtp:// URL must refuse to send in clear text.
-    let server = FakeSmtp::start(Mode::Accept).await;
+    let server = FakeSmtp::start(Mode::Accept).await.unwrap();
     let mailer = SmtpMailer::from_url(&format!("smtp://u:p@127.0.0.1:{}", server.port)).unwrap();
     let err = mailer.send(&email("x", None, "tls")).await.unwrap_err();
     assert!(!err.is_retryable(), "{err:?}");

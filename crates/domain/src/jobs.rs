@@ -2,7 +2,8 @@
 //! change and delivered later by the job runner (email, WhatsApp, calendar, webhooks, reminders).
 //! This module decides *which* jobs a change causes; the channels decide how to deliver them.
 
-use crate::{Booking, BookingId, FieldChange, JobId, Millis, TenantId};
+use crate::notify::ReminderSettings;
+use crate::{Attendee, Booking, BookingId, FieldChange, JobId, Millis, TenantId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -37,10 +38,12 @@ impl JobKind {
 
 /// What happened to a booking.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum BookingEvent {
+    #[serde(rename = "booking.created")]
     Created,
+    #[serde(rename = "booking.updated")]
     Updated,
+    #[serde(rename = "booking.cancelled")]
     Cancelled,
 }
 
@@ -173,29 +176,95 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    /// The stable key of a (job, recipient, channel): `job:channel:recipient`, the recipient
-    /// lower-cased so `Ana@x` and `ana@x` are one person.
-    pub fn key(job: JobId, channel: Channel, recipient: &str) -> String {
-        format!("{job}:{}:{}", channel.as_str(), recipient.to_lowercase())
+    /// The stable key of a message: `scope:channel:recipient`, the recipient lower-cased so
+    /// `Ana@x` and `ana@x` are one person. The scope is the job's id, or what makes two jobs one
+    /// message (see [`ReminderPayload::delivery_scope`]).
+    pub fn key(scope: impl std::fmt::Display, channel: Channel, recipient: &str) -> String {
+        format!("{scope}:{}:{}", channel.as_str(), recipient.to_lowercase())
     }
 }
 
-/// How long before the start the reminder goes out, unless a tenant or person says otherwise.
-pub const DEFAULT_REMINDER_MS: Millis = 15 * 60 * 1000;
+/// What a notification job carries: the event and the booking as it was right after it, so the
+/// message describes exactly that change even if the booking has changed again since (a later
+/// change sends its own message with a higher `SEQUENCE`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NotifyPayload {
+    pub event: BookingEvent,
+    pub booking_version: i64,
+    /// What an update changed (empty otherwise).
+    #[serde(default)]
+    pub changes: Vec<FieldChange>,
+    /// A cancellation's reason.
+    #[serde(default)]
+    pub reason: Option<String>,
+    pub booking: Booking,
+    /// For an update: who was invited before it, so removed people get a cancellation and new
+    /// ones an invitation.
+    #[serde(default)]
+    pub before_attendees: Vec<Attendee>,
+}
 
-/// The jobs a booking event causes, to be written with the change. `changes` lists what an
-/// update changed (empty otherwise); `reason` is a cancellation's reason.
+/// What a reminder job carries: the start it was scheduled for, so a reminder for a meeting that
+/// moved since (or was cancelled) finds the booking changed and sends nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReminderPayload {
+    pub booking_version: i64,
+    /// The booking's start when the reminder was scheduled.
+    pub start: Millis,
+    pub minutes_before: u32,
+}
+
+impl ReminderPayload {
+    /// The idempotency scope of this reminder's deliveries: one reminder per booking, start and
+    /// offset, however many jobs were made for it (a meeting moved away and back again).
+    pub fn delivery_scope(&self, booking: BookingId) -> String {
+        format!("reminder:{booking}:{}:{}", self.start, self.minutes_before)
+    }
+}
+
+/// A booking event, as the use cases report it to [`jobs_for`].
+#[derive(Clone, Copy, Debug)]
+pub struct Change<'a> {
+    pub event: BookingEvent,
+    /// The booking after the change.
+    pub booking: &'a Booking,
+    /// For an update, the booking before it.
+    pub before: Option<&'a Booking>,
+    /// What an update changed (see `booking::diff`).
+    pub changes: &'a [FieldChange],
+}
+
+impl<'a> Change<'a> {
+    pub fn created(booking: &'a Booking) -> Self {
+        Self { event: BookingEvent::Created, booking, before: None, changes: &[] }
+    }
+
+    pub fn cancelled(booking: &'a Booking) -> Self {
+        Self { event: BookingEvent::Cancelled, booking, before: None, changes: &[] }
+    }
+
+    pub fn updated(before: &'a Booking, booking: &'a Booking, changes: &'a [FieldChange]) -> Self {
+        Self { event: BookingEvent::Updated, booking, before: Some(before), changes }
+    }
+}
+
+/// The jobs a booking change causes, to be written with the change.
 ///
-/// Every event notifies people, syncs the calendar and tells webhooks. A confirmed booking whose
-/// reminder time is still ahead gets a reminder job carrying the booking's version, so a reminder
-/// for a meeting that was moved or cancelled since finds a newer version and sends nothing.
-pub fn jobs_for(event: BookingEvent, booking: &Booking, changes: &[FieldChange], now: Millis) -> Vec<Job> {
-    let payload = serde_json::json!({
-        "event": event.name(),
-        "booking_version": booking.version,
-        "changes": changes,
-        "reason": booking.cancel_reason,
-    });
+/// Every event notifies people, syncs the calendar and tells webhooks. A confirmed booking gets a
+/// reminder job for each of the tenant's reminder offsets whose time is still ahead, when it is
+/// created or its time changes; the reminder rechecks the booking when it fires, so the reminders
+/// of a meeting that was moved or cancelled since send nothing.
+pub fn jobs_for(change: Change<'_>, reminders: &ReminderSettings, now: Millis) -> Vec<Job> {
+    let booking = change.booking;
+    let notify = NotifyPayload {
+        event: change.event,
+        booking_version: booking.version,
+        changes: change.changes.to_vec(),
+        reason: booking.cancel_reason.clone(),
+        booking: booking.clone(),
+        before_attendees: change.before.map(|b| b.attendees.clone()).unwrap_or_default(),
+    };
+    let payload = to_value(&notify);
     let job = |kind: JobKind, run_at: Millis, payload: serde_json::Value| Job {
         id: JobId::new(),
         tenant_id: booking.tenant_id,
@@ -213,15 +282,49 @@ pub fn jobs_for(event: BookingEvent, booking: &Booking, changes: &[FieldChange],
         job(JobKind::CalendarSync, now, payload.clone()),
         job(JobKind::Webhook, now, payload),
     ];
-    let remind_at = booking.time.start - DEFAULT_REMINDER_MS;
-    let time_changed = changes.iter().any(|c| c.field == "start" || c.field == "end");
-    let needs_reminder = match event {
+    let time_changed = change.changes.iter().any(|c| c.field == "start");
+    let needs_reminder = match change.event {
         BookingEvent::Created => true,
         BookingEvent::Updated => time_changed,
         BookingEvent::Cancelled => false,
     };
-    if needs_reminder && booking.is_confirmed() && remind_at > now {
-        jobs.push(job(JobKind::Reminder, remind_at, serde_json::json!({"booking_version": booking.version})));
+    if needs_reminder && booking.is_confirmed() && reminders.any_channel() {
+        for minutes in reminders.offsets() {
+            let remind_at = booking.time.start - Millis::from(minutes) * 60_000;
+            if remind_at > now {
+                let payload = ReminderPayload {
+                    booking_version: booking.version,
+                    start: booking.time.start,
+                    minutes_before: minutes,
+                };
+                jobs.push(job(JobKind::Reminder, remind_at, to_value(&payload)));
+            }
+        }
     }
     jobs
+}
+
+fn to_value<T: Serialize>(value: &T) -> serde_json::Value {
+    // Serializing these plain structs cannot fail; an empty object would only make the job fail
+    // loudly when it runs.
+    serde_json::to_value(value).unwrap_or_default()
+}
+
+/// A copy of a message as it would appear, kept by dev mode for `/dev/outbox`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxMessage {
+    pub id: Uuid,
+    pub tenant_id: TenantId,
+    pub booking_id: Option<BookingId>,
+    /// `Email` or `Whatsapp`.
+    pub channel: Channel,
+    /// The email address or the E.164 number.
+    pub recipient: String,
+    /// The email's subject; the WhatsApp template's name.
+    pub subject: Option<String>,
+    /// The plain text: the email's text part, or the WhatsApp message as the template renders it.
+    pub text: String,
+    pub html: Option<String>,
+    pub ics: Option<String>,
+    pub created_at: Millis,
 }

@@ -6,12 +6,72 @@
 //! | created   | organizer and every attendee (REQUEST)               | organizer                      |
 //! | updated   | organizer and attendees (REQUEST, SEQUENCE+1); removed attendees get a CANCEL, added ones a fresh invitation | organizer |
 //! | cancelled | organizer and every attendee (CANCEL, same UID)      | organizer                      |
-//! | reminder  | (optional per tenant)                                | organizer and attendees with WhatsApp |
+//! | reminder  | everyone, when the tenant turns reminder email on    | organizer and attendees with WhatsApp |
 //!
 //! WhatsApp goes only to people of the tenant with a phone number who opted in.
 
 use crate::{Attendee, Booking, Email, FieldChange, Locale, Phone, User};
 use serde::{Deserialize, Serialize};
+
+/// A tenant's reminders: how long before a meeting, and on which channels. By default one
+/// reminder 15 minutes before, by WhatsApp (the product's contract); email is optional.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReminderSettings {
+    /// Minutes before the start, one reminder each (e.g. `[60, 10]`); empty: no reminders.
+    pub minutes_before: Vec<u32>,
+    pub whatsapp: bool,
+    pub email: bool,
+}
+
+impl Default for ReminderSettings {
+    fn default() -> Self {
+        Self { minutes_before: vec![DEFAULT_REMINDER_MINUTES], whatsapp: true, email: false }
+    }
+}
+
+/// The product's reminder: 15 minutes before.
+pub const DEFAULT_REMINDER_MINUTES: u32 = 15;
+/// At most this many reminders per meeting.
+pub const MAX_REMINDERS: usize = 4;
+/// The earliest reminder: a week before.
+pub const MAX_REMINDER_MINUTES: u32 = 7 * 24 * 60;
+
+impl ReminderSettings {
+    /// Checks the offsets (1 minute to a week, at most four, no repeats).
+    pub fn validate(&self) -> Result<(), crate::ValueError> {
+        use crate::ValueError;
+        if self.minutes_before.len() > MAX_REMINDERS {
+            return Err(ValueError::new("too_many_reminders", format!("at most {MAX_REMINDERS} reminders")));
+        }
+        if let Some(bad) = self.minutes_before.iter().find(|m| !(1..=MAX_REMINDER_MINUTES).contains(*m)) {
+            return Err(ValueError::new(
+                "invalid_reminder",
+                format!("{bad} is not between 1 minute and {MAX_REMINDER_MINUTES} minutes (a week)"),
+            ));
+        }
+        let mut seen = self.minutes_before.clone();
+        seen.sort_unstable();
+        seen.dedup();
+        if seen.len() != self.minutes_before.len() {
+            return Err(ValueError::new("duplicate_reminder", "each reminder offset may appear once"));
+        }
+        Ok(())
+    }
+
+    /// The offsets, earliest reminder first.
+    pub fn offsets(&self) -> Vec<u32> {
+        let mut minutes = self.minutes_before.clone();
+        minutes.sort_unstable_by(|a, b| b.cmp(a));
+        minutes.dedup();
+        minutes
+    }
+
+    /// Does a reminder go anywhere at all?
+    pub fn any_channel(&self) -> bool {
+        (self.whatsapp || self.email) && !self.minutes_before.is_empty()
+    }
+}
 
 /// What the message is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -95,30 +155,28 @@ pub fn recipients(occasion: Occasion, booking: &Booking, before: Option<&Booking
     let organizer = people.organizer;
     let mut email = Vec::new();
     let method = if occasion == Occasion::Cancelled { CalendarMethod::Cancel } else { CalendarMethod::Request };
-    if occasion != Occasion::Reminder {
-        email.push(EmailRecipient {
-            email: organizer.email.clone(),
-            name: Some(organizer.name.clone()),
-            locale: organizer.locale.unwrap_or(people.tenant_locale),
-            method,
-            is_organizer: true,
-        });
-        email.extend(booking.attendees.iter().map(|a| EmailRecipient {
+    email.push(EmailRecipient {
+        email: organizer.email.clone(),
+        name: Some(organizer.name.clone()),
+        locale: organizer.locale.unwrap_or(people.tenant_locale),
+        method,
+        is_organizer: true,
+    });
+    email.extend(booking.attendees.iter().map(|a| EmailRecipient {
+        email: a.email.clone(),
+        name: a.name.clone(),
+        locale: people.locale_of(a),
+        method,
+        is_organizer: false,
+    }));
+    if let (Occasion::Updated, Some(before)) = (occasion, before) {
+        email.extend(removed(before, booking).map(|a| EmailRecipient {
             email: a.email.clone(),
             name: a.name.clone(),
             locale: people.locale_of(a),
-            method,
+            method: CalendarMethod::Cancel,
             is_organizer: false,
         }));
-        if let (Occasion::Updated, Some(before)) = (occasion, before) {
-            email.extend(removed(before, booking).map(|a| EmailRecipient {
-                email: a.email.clone(),
-                name: a.name.clone(),
-                locale: people.locale_of(a),
-                method: CalendarMethod::Cancel,
-                is_organizer: false,
-            }));
-        }
     }
     let mut whatsapp: Vec<WhatsAppRecipient> = whatsapp_of(organizer, people.tenant_locale).into_iter().collect();
     if occasion == Occasion::Reminder {
@@ -227,9 +285,10 @@ mod tests {
         assert!(r.email.iter().all(|e| e.method == CalendarMethod::Request));
         assert_eq!(r.whatsapp.iter().map(|w| w.phone.as_str()).collect::<Vec<_>>(), ["+34612345601"]);
 
-        // The reminder goes by WhatsApp to everyone who has it, and no email.
+        // The reminder goes by WhatsApp to everyone who has it; by email (when the tenant turns
+        // that on) to everyone.
         let reminder = recipients(Occasion::Reminder, &b, None, &people);
-        assert!(reminder.email.is_empty());
+        assert_eq!(reminder.email.len(), 3);
         let phones: Vec<&str> = reminder.whatsapp.iter().map(|w| w.phone.as_str()).collect();
         assert_eq!(phones, ["+34612345601", "+34612345602"]);
     }

@@ -14,6 +14,9 @@ pub struct Tenant {
     pub locale: Locale,
     /// The rules every booking of this tenant follows, unless its room overrides them.
     pub booking_rules: BookingRules,
+    /// When and how people are reminded of their meetings.
+    #[serde(default)]
+    pub reminders: crate::notify::ReminderSettings,
     pub created_at: Millis,
     pub updated_at: Millis,
 }

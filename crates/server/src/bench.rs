@@ -6,10 +6,8 @@ use crate::config::Settings;
 use crate::state::AppState;
 use anyhow::Context as _;
 use sala_app::Context;
-use sala_domain::jobs::jobs_for;
-use sala_domain::{
-    Booking, BookingEvent, BookingId, BookingStatus, Millis, RoomId, TimeRange, TimeZoneName, now_millis,
-};
+use sala_domain::jobs::{Change, jobs_for};
+use sala_domain::{Booking, BookingId, BookingStatus, Millis, RoomId, TimeRange, TimeZoneName, now_millis};
 use sala_store::BookingWrite;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -156,7 +154,7 @@ async fn direct_inserts(store: Arc<dyn sala_app::Store>, setup: &Setup, plan: &B
         async move {
             let b = &work[i];
             let audit = [ctx.audit("booking.created", "booking", Some(b.id.0), None, serde_json::to_value(b).ok())];
-            let jobs = jobs_for(BookingEvent::Created, b, &[], now_millis());
+            let jobs = jobs_for(Change::created(b), &Default::default(), now_millis());
             let write = BookingWrite {
                 tenant_id: b.tenant_id,
                 series: None,

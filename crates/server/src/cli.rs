@@ -29,8 +29,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the web server (pages and API).
+    /// Run the web server (pages and API) and, unless SALA_JOBS=false, the job runner that sends
+    /// notifications and reminders.
     Serve(ServeArgs),
+    /// Run only the job runner (notifications, reminders), for a process of its own. Several may
+    /// run against one PostgreSQL: each job is claimed by one of them at a time.
+    Worker,
+    /// See and replay background jobs (the dead ones are those that failed for good).
+    #[command(subcommand)]
+    Jobs(JobsCommand),
     /// Apply database migrations and exit (serve also applies them at start).
     Migrate,
     /// Manage organizations (tenants).
@@ -155,6 +162,27 @@ enum RoomCommand {
 }
 
 #[derive(Subcommand)]
+enum JobsCommand {
+    /// List an organization's jobs, newest first.
+    List {
+        #[arg(long)]
+        tenant: String,
+        /// Only jobs in this state: pending, running, done or dead.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Make a dead job due again now; it sends only what was not delivered before.
+    Replay {
+        #[arg(long)]
+        tenant: String,
+        /// The job's id (from `sala jobs list`).
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum ApiKeyCommand {
     /// Create a key; it is printed once and only its hash is stored.
     Create {
@@ -237,6 +265,35 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     let s = store.as_ref();
     match command {
         Command::Serve(_) => serve(store, settings).await,
+        Command::Worker => worker(store, settings).await,
+        Command::Jobs(JobsCommand::List { tenant, status, limit }) => {
+            let ctx = tenant_context(s, &tenant).await?;
+            let status = status
+                .map(|raw| {
+                    sala_domain::JobStatus::parse(&raw)
+                        .ok_or_else(|| anyhow::anyhow!("--status: '{raw}' is not one of pending, running, done, dead"))
+                })
+                .transpose()?;
+            for j in sala_app::jobs::admin::list_jobs(s, &ctx, status, limit).await.map_err(explain)? {
+                let booking = j.booking_id.map(|b| b.to_string()).unwrap_or_else(|| "-".to_owned());
+                let error = j.last_error.unwrap_or_default();
+                println!(
+                    "{}\t{}\t{}\tattempts={}\tbooking={booking}\t{error}",
+                    j.id,
+                    j.kind.as_str(),
+                    j.status.as_str(),
+                    j.attempts
+                );
+            }
+            Ok(())
+        }
+        Command::Jobs(JobsCommand::Replay { tenant, id }) => {
+            let ctx = tenant_context(s, &tenant).await?;
+            let id = id.parse().map_err(|_| anyhow::anyhow!("'{id}' is not a job id (see `sala jobs list`)"))?;
+            sala_app::jobs::admin::replay_job(s, &ctx, id).await.map_err(explain)?;
+            println!("job {id} is due again");
+            Ok(())
+        }
         Command::Bench { bookings, clients, rooms } => {
             crate::bench::run(settings, store.clone(), crate::bench::BenchPlan { bookings, clients, rooms }).await
         }
@@ -347,8 +404,53 @@ async fn serve(store: std::sync::Arc<dyn sala_app::Store>, settings: Settings) -
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     tracing::info!(url = %settings.base_url, database = %redact_url(&settings.database_url()), dev = settings.dev, "sala is listening");
-    let state = crate::state::AppState::new(store, settings, secret_key)?;
-    crate::serve(listener, state, crate::shutdown_signal()).await?;
+    let run_jobs = settings.jobs;
+    let state = crate::state::AppState::new(store.clone(), settings, secret_key)?;
+    let runner = if run_jobs {
+        crate::worker::warn_about_channels(&state.settings);
+        Some(crate::worker::runner(store, &state.settings, &state.http)?)
+    } else {
+        tracing::info!("the job runner is off here (SALA_JOBS=false): run `sala worker` elsewhere");
+        None
+    };
+    // One signal stops both: the server finishes its requests, the runner its jobs in flight.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let jobs = async {
+        if let Some(runner) = &runner {
+            runner.run_until(until_stopped(stopped.clone())).await;
+        }
+    };
+    let http = crate::serve(listener, state, until_stopped(stopped.clone()));
+    let signal = async {
+        crate::shutdown_signal().await;
+        let _ = stop.send(true);
+    };
+    let (served, (), ()) = tokio::join!(http, jobs, signal_or_done(signal, stopped.clone()));
+    served?;
+    Ok(())
+}
+
+/// Waits for the signal, or for a stop already sent (so `join!` ends once everything stopped).
+async fn signal_or_done(
+    signal: impl std::future::Future<Output = ()>,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    tokio::select! {
+        () = signal => {}
+        _ = stopped.wait_for(|stop| *stop) => {}
+    }
+}
+
+async fn worker(store: std::sync::Arc<dyn sala_app::Store>, settings: Settings) -> anyhow::Result<()> {
+    crate::worker::warn_about_channels(&settings);
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = crate::state::outbound_client()?;
+    let runner = crate::worker::runner(store, &settings, &http)?;
+    tracing::info!(database = %redact_url(&settings.database_url()), "sala worker started");
+    runner.run_until(crate::shutdown_signal()).await;
     Ok(())
 }
 

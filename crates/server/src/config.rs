@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 /// Google's OpenID issuer; tests point `SALA_GOOGLE_ISSUER` at their own provider.
 pub const GOOGLE_ISSUER: &str = "https://accounts.google.com";
 
+/// The WhatsApp Cloud API, with the Graph API version Sala was tested against.
+pub const WHATSAPP_API_BASE: &str = "https://graph.facebook.com/v21.0";
+
 /// A value that must not appear in logs.
 #[derive(Clone, Deserialize, Default, PartialEq, Eq)]
 #[serde(transparent)]
@@ -60,6 +63,28 @@ pub struct Settings {
     pub session_hours: u64,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Where email goes: `smtp://user:pass@host:587` (STARTTLS required), `smtps://...:465`, or
+    /// `smtp://host:25?tls=none` (local only). None: email is not configured.
+    pub smtp_url: Option<Secret>,
+    /// `From:` of every email, e.g. `Sala <sala@acme.com>`. Default: `Sala <sala@<base host>>`.
+    pub mail_from: Option<String>,
+    /// WhatsApp Cloud API base with the Graph API version (versions expire: keep it current).
+    pub whatsapp_api_base: String,
+    /// The sending number's id; WhatsApp is configured when this and the token are set.
+    pub whatsapp_phone_number_id: Option<String>,
+    pub whatsapp_token: Option<Secret>,
+    /// The approved template names per message, and the language codes they were approved in.
+    pub whatsapp_template_created: String,
+    pub whatsapp_template_updated: String,
+    pub whatsapp_template_cancelled: String,
+    pub whatsapp_template_reminder: String,
+    pub whatsapp_language_es: String,
+    pub whatsapp_language_en: String,
+    /// Run the job runner (notifications, reminders) inside `sala serve`; turn off where
+    /// `sala worker` runs it in processes of its own.
+    pub jobs: bool,
+    /// Jobs running at once in one process.
+    pub jobs_concurrency: usize,
 }
 
 impl Settings {
@@ -73,7 +98,16 @@ impl Settings {
             .set_default("google_issuer", GOOGLE_ISSUER)?
             .set_default("log_format", "text")?
             .set_default("session_hours", 24 * 14)?
-            .set_default("max_body_bytes", 256 * 1024)?;
+            .set_default("max_body_bytes", 256 * 1024)?
+            .set_default("whatsapp_api_base", WHATSAPP_API_BASE)?
+            .set_default("whatsapp_template_created", "sala_booking_created")?
+            .set_default("whatsapp_template_updated", "sala_booking_updated")?
+            .set_default("whatsapp_template_cancelled", "sala_booking_cancelled")?
+            .set_default("whatsapp_template_reminder", "sala_booking_reminder")?
+            .set_default("whatsapp_language_es", "es")?
+            .set_default("whatsapp_language_en", "en")?
+            .set_default("jobs", true)?
+            .set_default("jobs_concurrency", 4)?;
         if let Some(file) = file {
             builder = builder.add_source(config::File::from(file).format(config::FileFormat::Toml).required(true));
         }
@@ -100,6 +134,25 @@ impl Settings {
 
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| format!("sqlite:{}", self.data_dir.join("sala.db").display()))
+    }
+
+    /// The host people reach us at (for `.ics` UIDs, `Message-ID`s and the default sender).
+    pub fn host(&self) -> String {
+        url::Url::parse(&self.base_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "localhost".to_owned())
+    }
+
+    /// Is WhatsApp configured (number id and token)?
+    pub fn whatsapp_enabled(&self) -> bool {
+        self.whatsapp_phone_number_id.as_deref().is_some_and(|id| !id.is_empty())
+            && self.whatsapp_token.as_ref().is_some_and(|t| !t.expose().is_empty())
+    }
+
+    /// Is email configured?
+    pub fn smtp_enabled(&self) -> bool {
+        self.smtp_url.as_ref().is_some_and(|u| !u.expose().is_empty())
     }
 
     /// Cookies get `Secure` when people reach us over https.

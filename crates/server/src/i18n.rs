@@ -43,6 +43,10 @@ pub struct Texts {
     pub hello: &'static str,
     pub back_home: &'static str,
     pub api_docs: &'static str,
+    pub outbox_title: &'static str,
+    pub outbox_intro: &'static str,
+    pub outbox_empty: &'static str,
+    pub outbox_view_html: &'static str,
 }
 
 pub fn texts(locale: Locale) -> &'static Texts {
@@ -71,6 +75,10 @@ static ES: Texts = Texts {
     hello: "Hola",
     back_home: "Volver al inicio",
     api_docs: "Documentación de la API",
+    outbox_title: "Bandeja de salida (desarrollo)",
+    outbox_intro: "En modo desarrollo cada mensaje se guarda aquí tal como se vería: el HTML del correo, su .ics y el texto de WhatsApp. Los más recientes primero.",
+    outbox_empty: "Todavía no se ha enviado ningún mensaje. Crea una reserva y aparecerá aquí.",
+    outbox_view_html: "Ver el correo",
 };
 
 static EN: Texts = Texts {
@@ -92,6 +100,10 @@ static EN: Texts = Texts {
     hello: "Hello",
     back_home: "Back to the start",
     api_docs: "API documentation",
+    outbox_title: "Outbox (development)",
+    outbox_intro: "In dev mode every message is kept here as it would appear: the email's HTML, its .ics and the WhatsApp text. Newest first.",
+    outbox_empty: "No message has been sent yet. Create a booking and it shows up here.",
+    outbox_view_html: "View the email",
 };
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod pages;
 pub mod problem;
 pub mod router;
 pub mod state;
+pub mod worker;
 
 use std::future::Future;
 use std::net::SocketAddr;

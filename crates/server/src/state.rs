@@ -22,12 +22,7 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>, settings: Settings, secret_key: [u8; 32]) -> anyhow::Result<Self> {
         // One TLS stack for every outbound connection: rustls with ring. Installing twice is a no-op.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(15))
-            // Sign-in endpoints must not bounce us elsewhere (SSRF care).
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("sala/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let http = outbound_client()?;
         let google = crate::auth::oidc::GoogleSignIn::new(&settings, http.clone());
         Ok(Self(Arc::new(Inner { store, settings, secret_key, http, google })))
     }
@@ -35,6 +30,16 @@ impl AppState {
     pub fn store(&self) -> &dyn Store {
         self.0.store.as_ref()
     }
+}
+
+/// The one client for every outside service: a timeout, and no redirects followed (an endpoint
+/// must not bounce us elsewhere: SSRF care).
+pub fn outbound_client() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(15))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("sala/", env!("CARGO_PKG_VERSION")))
+        .build()?)
 }
 
 impl Deref for AppState {

@@ -15,7 +15,7 @@ pub mod sqlite;
 pub mod testing;
 
 use async_trait::async_trait;
-use sala_domain::jobs::Delivery;
+use sala_domain::jobs::{Delivery, OutboxMessage};
 use sala_domain::{
     ApiKey, ApiKeyId, AuditEntry, Booking, BookingId, BookingStatus, Email, Job, JobId, JobKind, JobStatus, LoginFlow,
     Millis, Room, RoomId, Series, SeriesId, Session, Tenant, TenantId, TimeRange, User, UserId,
@@ -27,11 +27,19 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The whole store, as the server holds it: `Arc<dyn Store>`, chosen once at start from the URL.
 pub trait Store:
-    TenantStore + UserStore + RoomStore + ApiKeyStore + SessionStore + AuditStore + BookingStore + JobStore
+    TenantStore + UserStore + RoomStore + ApiKeyStore + SessionStore + AuditStore + BookingStore + JobStore + OutboxStore
 {
 }
 impl<T> Store for T where
-    T: TenantStore + UserStore + RoomStore + ApiKeyStore + SessionStore + AuditStore + BookingStore + JobStore
+    T: TenantStore
+        + UserStore
+        + RoomStore
+        + ApiKeyStore
+        + SessionStore
+        + AuditStore
+        + BookingStore
+        + JobStore
+        + OutboxStore
 {
 }
 
@@ -264,4 +272,13 @@ pub trait JobStore: Send + Sync {
 
     /// Everything sent, or tried, for a booking: oldest first.
     async fn deliveries_for_booking(&self, tenant: TenantId, booking: BookingId) -> Result<Vec<Delivery>>;
+}
+
+/// The dev outbox: copies of the messages dev mode sent, as they would appear.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    async fn insert_outbox_message(&self, message: &OutboxMessage) -> Result<()>;
+    /// Every tenant's, newest first: the outbox is a developer's view of the whole installation.
+    async fn list_outbox_messages(&self, limit: u32) -> Result<Vec<OutboxMessage>>;
+    async fn get_outbox_message(&self, id: uuid::Uuid) -> Result<Option<OutboxMessage>>;
 }

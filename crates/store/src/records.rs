@@ -5,7 +5,7 @@
 //! to convert is reported as `Corrupt`: it was validated on the way in, so it means a bad row.
 
 use crate::{BookingWrite, Busy, IdempotencyRecord, StoreError};
-use sala_domain::jobs::{Channel, Delivery, DeliveryStatus};
+use sala_domain::jobs::{Channel, Delivery, DeliveryStatus, OutboxMessage};
 use sala_domain::{
     Actor, ApiKey, ApiKeyId, Attendee, AuditEntry, AuditId, Booking, BookingId, BookingStatus, Email, Job, JobId,
     JobKind, JobStatus, LoginFlow, Room, RoomId, Series, SeriesId, Session, Tenant, TenantId, TimeRange, User, UserId,
@@ -37,6 +37,7 @@ pub(crate) struct TenantRow {
     time_zone: String,
     locale: String,
     booking_rules: String,
+    reminders: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -52,6 +53,7 @@ impl TryFrom<TenantRow> for Tenant {
             time_zone: values::TimeZoneName::parse(&r.time_zone).map_err(|e| corrupt("tenant zone", e))?,
             locale: values::Locale::parse(&r.locale).map_err(|e| corrupt("tenant locale", e))?,
             booking_rules: json_text("tenant rules", &r.booking_rules)?,
+            reminders: json_text("tenant reminders", &r.reminders)?,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
@@ -549,4 +551,36 @@ pub(crate) const MAX_ERROR_CHARS: usize = 2000;
 /// `error` cut to [`MAX_ERROR_CHARS`] characters (on a character boundary).
 pub(crate) fn truncated_error(error: &str) -> &str {
     error.char_indices().nth(MAX_ERROR_CHARS).map_or(error, |(end, _)| &error[..end])
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OutboxRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    booking_id: Option<Uuid>,
+    channel: String,
+    recipient: String,
+    subject: Option<String>,
+    text: String,
+    html: Option<String>,
+    ics: Option<String>,
+    created_at: i64,
+}
+
+impl TryFrom<OutboxRow> for OutboxMessage {
+    type Error = StoreError;
+    fn try_from(r: OutboxRow) -> Result<Self, StoreError> {
+        Ok(OutboxMessage {
+            id: r.id,
+            tenant_id: TenantId(r.tenant_id),
+            booking_id: r.booking_id.map(BookingId),
+            channel: Channel::parse(&r.channel).ok_or_else(|| corrupt("outbox channel", &r.channel))?,
+            recipient: r.recipient,
+            subject: r.subject,
+            text: r.text,
+            html: r.html,
+            ics: r.ics,
+            created_at: r.created_at,
+        })
+    }
 }

@@ -51,6 +51,7 @@ fn tenant(name: &str, domains: &[&str]) -> Tenant {
         time_zone: ok(TimeZoneName::parse("Europe/Madrid")),
         locale: Locale::Es,
         booking_rules: Default::default(),
+        reminders: Default::default(),
         created_at: T0,
         updated_at: T0,
     }

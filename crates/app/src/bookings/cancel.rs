@@ -5,9 +5,10 @@ use super::{Scope, deny, load_visible, may_change};
 use crate::context::snapshot;
 use crate::validate::Validator;
 use crate::{AppResult, Context, Store};
-use sala_domain::jobs::jobs_for;
+use sala_domain::jobs::{Change, jobs_for};
+use sala_domain::notify::ReminderSettings;
 use sala_domain::values::clean_text;
-use sala_domain::{Booking, BookingEvent, BookingId, BookingStatus, JobKind, now_millis};
+use sala_domain::{Booking, BookingId, BookingStatus, JobKind, now_millis};
 use sala_store::{BookingQuery, BookingWrite};
 
 #[derive(Clone, Debug, Default)]
@@ -67,7 +68,7 @@ pub async fn cancel_booking(store: &dyn Store, ctx: &Context, id: BookingId, req
         .collect();
     let jobs: Vec<_> = cancelled
         .iter()
-        .flat_map(|b| jobs_for(BookingEvent::Cancelled, b, &[], now))
+        .flat_map(|b| jobs_for(Change::cancelled(b), &ReminderSettings::default(), now))
         .filter(|j| j.kind != JobKind::Notify || j.booking_id == Some(cancelled[0].id))
         .collect();
     let write = BookingWrite {

@@ -5,11 +5,12 @@ use crate::context::snapshot;
 use crate::error::Conflict;
 use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, FieldError, Store};
-use sala_domain::jobs::jobs_for;
+use sala_domain::jobs::{Change, jobs_for};
+use sala_domain::notify::ReminderSettings;
 use sala_domain::values::{clean_name, clean_text, parse_instant};
 use sala_domain::{
-    Actor, Attendee, Booking, BookingEvent, BookingId, BookingStatus, Job, JobKind, Recurrence, Room, Series, SeriesId,
-    Tenant, TimeRange, TimeZoneName, User, ValueError, now_millis,
+    Actor, Attendee, Booking, BookingId, BookingStatus, Job, JobKind, Recurrence, Room, Series, SeriesId, Tenant,
+    TimeRange, TimeZoneName, User, ValueError, now_millis,
 };
 use sala_store::{BookingWrite, Busy, IdempotencyRecord, StoreError, Unique};
 
@@ -99,7 +100,7 @@ pub async fn create_booking(store: &dyn Store, ctx: &Context, input: NewBooking)
         ranges.iter().map(|range| build(ctx, &draft, *range, series.as_ref().map(|s| s.id), now)).collect();
     let audit: Vec<_> =
         bookings.iter().map(|b| ctx.audit("booking.created", "booking", Some(b.id.0), None, snapshot(b))).collect();
-    let jobs = series_jobs(&bookings, now);
+    let jobs = series_jobs(&bookings, &draft.tenant.reminders, now);
     let record = input.idempotency_key.as_ref().map(|key| IdempotencyRecord {
         actor: actor_key(ctx),
         key: key.clone(),
@@ -289,11 +290,11 @@ fn build(ctx: &Context, d: &Draft, time: TimeRange, series_id: Option<SeriesId>,
 
 /// The outbox jobs of a new series: calendar, webhook and reminder per occurrence, but one
 /// notification for the whole series (its first occurrence), so invitees are not flooded.
-fn series_jobs(bookings: &[Booking], now: i64) -> Vec<Job> {
+fn series_jobs(bookings: &[Booking], reminders: &ReminderSettings, now: i64) -> Vec<Job> {
     let first = bookings.first().map(|b| b.id);
     bookings
         .iter()
-        .flat_map(|b| jobs_for(BookingEvent::Created, b, &[], now))
+        .flat_map(|b| jobs_for(Change::created(b), reminders, now))
         .filter(|job| job.kind != JobKind::Notify || job.booking_id == first)
         .collect()
 }

@@ -10,11 +10,10 @@ use crate::error::Conflict;
 use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, FieldError, Store};
 use sala_domain::booking::diff;
-use sala_domain::jobs::jobs_for;
+use sala_domain::jobs::{Change, jobs_for};
 use sala_domain::values::{clean_name, clean_text, parse_instant};
 use sala_domain::{
-    Booking, BookingEvent, FieldChange, JobKind, Millis, RoomId, Tenant, TimeRange, TimeZoneName, User, ValueError,
-    now_millis,
+    Booking, FieldChange, JobKind, Millis, RoomId, Tenant, TimeRange, TimeZoneName, User, ValueError, now_millis,
 };
 use sala_store::{BookingQuery, BookingWrite, StoreError};
 
@@ -75,7 +74,7 @@ pub async fn edit_booking(
         return Ok(vec![current]);
     }
     check_rules(store, ctx, &tenant, &pairs).await?;
-    save(store, ctx, pairs).await
+    save(store, ctx, &tenant, pairs).await
 }
 
 fn check_editable(current: &Booking, if_match: Option<i64>) -> AppResult<()> {
@@ -233,7 +232,12 @@ async fn check_rules(store: &dyn Store, ctx: &Context, tenant: &Tenant, pairs: &
 }
 
 /// Writes the edited bookings with their audit entries and jobs (one notification for the edit).
-async fn save(store: &dyn Store, ctx: &Context, pairs: Vec<(Booking, Booking)>) -> AppResult<Vec<Booking>> {
+async fn save(
+    store: &dyn Store,
+    ctx: &Context,
+    tenant: &Tenant,
+    pairs: Vec<(Booking, Booking)>,
+) -> AppResult<Vec<Booking>> {
     let now = now_millis();
     let named = pairs[0].0.id;
     let mut bookings = Vec::new();
@@ -245,7 +249,7 @@ async fn save(store: &dyn Store, ctx: &Context, pairs: Vec<(Booking, Booking)>) 
         after.updated_at = now;
         audit.push(ctx.audit("booking.updated", "booking", Some(after.id.0), snapshot(&before), snapshot(&after)));
         jobs.extend(
-            jobs_for(BookingEvent::Updated, &after, &changes, now)
+            jobs_for(Change::updated(&before, &after, &changes), &tenant.reminders, now)
                 .into_iter()
                 .filter(|j| j.kind != JobKind::Notify || after.id == named),
         );

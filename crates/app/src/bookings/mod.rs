@@ -13,7 +13,8 @@ pub use cancel::{CancelRequest, cancel_booking};
 pub use create::{ConflictPolicy, Created, NewBooking, Skipped, create_booking};
 pub use edit::{BookingChanges, edit_booking};
 pub use read::{
-    Availability, AvailabilityQuery, ListRequest, RoomAvailability, availability, get_booking, list_bookings,
+    Availability, AvailabilityQuery, ListRequest, RoomAvailability, availability, deliveries, get_booking,
+    list_bookings,
 };
 
 use crate::{AppError, AppResult, Context, Principal, Store};

@@ -1,8 +1,9 @@
 //! Reading bookings: one, a filtered page, and which rooms are free when.
 
-use super::{load_visible, rfc3339};
+use super::{load_visible, may_change, rfc3339};
 use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, Principal, Store};
+use sala_domain::jobs::Delivery;
 use sala_domain::values::parse_instant;
 use sala_domain::{Booking, BookingId, BookingStatus, Equipment, Millis, Room, RoomId, TimeRange, UserId};
 use sala_store::{BookingQuery, Busy};
@@ -10,6 +11,16 @@ use sala_store::{BookingQuery, Busy};
 /// One booking the caller may see (its organizer, an attendee, an admin, an API key).
 pub async fn get_booking(store: &dyn Store, ctx: &Context, id: BookingId) -> AppResult<Booking> {
     load_visible(store, ctx, id).await
+}
+
+/// What was sent, or tried, to whom about a booking: its organizer, admins and API keys see it;
+/// an attendee sees the booking but not who else was told what.
+pub async fn deliveries(store: &dyn Store, ctx: &Context, id: BookingId) -> AppResult<Vec<Delivery>> {
+    let booking = load_visible(store, ctx, id).await?;
+    if !may_change(ctx, &booking) {
+        return Err(AppError::forbidden("only the organizer and administrators see the delivery log"));
+    }
+    Ok(store.deliveries_for_booking(ctx.tenant_id(), id).await?)
 }
 
 /// The filters of a booking list, as a client sends them.

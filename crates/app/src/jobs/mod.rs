@@ -6,6 +6,7 @@
 //! Delivery is at least once (a runner that dies leaves its jobs to be claimed again once their
 //! lease ends); handlers make it once per recipient with the delivery log's idempotency keys.
 
+pub mod admin;
 mod runner;
 
 pub use runner::{JobFailure, JobHandler, Runner, RunnerConfig, backoff};

@@ -4,6 +4,7 @@ mod audit;
 mod availability;
 mod booking_view;
 mod bookings;
+mod jobs;
 mod rooms;
 mod settings;
 mod users;
@@ -31,7 +32,8 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "rooms", description = "Rooms of your organization and when they are free"),
         (name = "users", description = "People of your organization"),
         (name = "audit", description = "Who changed what (admins)"),
-        (name = "settings", description = "Your organization's settings and booking rules")
+        (name = "settings", description = "Your organization's settings, booking rules and reminders"),
+        (name = "jobs", description = "Background work: notifications, reminders, dead jobs and their replay")
     )
 )]
 struct ApiDoc;
@@ -65,6 +67,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(rooms::routes())
         .merge(users::routes())
         .merge(settings::routes())
+        .merge(jobs::routes())
         .split_for_parts();
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
     let router = router.fallback(|| async { Problem::not_found("No such API endpoint. See /api/docs.") });

@@ -1,4 +1,4 @@
-//! `/settings`: the organization's name, time zone, language and booking rules. Everyone reads
+//! `/settings`: the organization's name, time zone, language, booking rules and reminders. Everyone reads
 //! them (the booking form shows the rules); admins change them.
 
 use crate::auth::Caller;
@@ -8,6 +8,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use sala_app::tenants::{self, TenantChanges};
+use sala_domain::notify::ReminderSettings;
 use sala_domain::{BookingRules, Tenant};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -30,6 +31,10 @@ pub struct SettingsView {
     /// `max_active_per_person` (null: no limit). Rooms may override any of them.
     #[schema(value_type = Object)]
     booking_rules: BookingRules,
+    /// `minutes_before` (e.g. `[15]`, at most four, 1 minute to a week), `whatsapp`, `email`:
+    /// when and how people are reminded of their meetings.
+    #[schema(value_type = Object)]
+    reminders: ReminderSettings,
 }
 
 impl From<Tenant> for SettingsView {
@@ -41,6 +46,7 @@ impl From<Tenant> for SettingsView {
             time_zone: t.time_zone.to_string(),
             locale: t.locale.to_string(),
             booking_rules: t.booking_rules,
+            reminders: t.reminders,
         }
     }
 }
@@ -53,7 +59,7 @@ async fn get_settings(State(state): State<AppState>, Caller(ctx): Caller) -> Api
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"booking_rules": {"max_duration_minutes": 240, "max_days_ahead": 90, "max_active_per_person": 10}}))]
+#[schema(example = json!({"booking_rules": {"max_duration_minutes": 240, "max_days_ahead": 90, "max_active_per_person": 10}, "reminders": {"minutes_before": [60, 10], "whatsapp": true, "email": true}}))]
 pub struct UpdateSettingsBody {
     name: Option<String>,
     time_zone: Option<String>,
@@ -61,6 +67,9 @@ pub struct UpdateSettingsBody {
     /// Replaces the rules; omitted fields take their defaults.
     #[schema(value_type = Option<Object>)]
     booking_rules: Option<BookingRules>,
+    /// Replaces the reminder settings; omitted fields take their defaults (15 minutes, WhatsApp).
+    #[schema(value_type = Option<Object>)]
+    reminders: Option<ReminderSettings>,
 }
 
 /// Change your organization's settings (admins).
@@ -76,6 +85,7 @@ async fn update_settings(
         time_zone: body.time_zone,
         locale: body.locale,
         booking_rules: body.booking_rules,
+        reminders: body.reminders,
     };
     Ok(Json(tenants::update_tenant(state.store(), &ctx, changes).await?.into()))
 }

@@ -1,6 +1,7 @@
 //! Server-rendered pages. Each page works without JavaScript; forms carry a CSRF token; all text
 //! is escaped by the templates.
 
+mod outbox;
 mod templates;
 
 use crate::auth::{MaybeUser, cookies, csrf};
@@ -24,7 +25,7 @@ pub fn routes(dev: bool) -> Router<AppState> {
         .route("/static/app.css", get(stylesheet))
         .merge(crate::auth::oidc::routes());
     if dev {
-        router = router.route("/dev/login", post(dev_login));
+        router = router.route("/dev/login", post(dev_login)).merge(outbox::routes());
     }
     router
 }

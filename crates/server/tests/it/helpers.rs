@@ -31,6 +31,8 @@ pub struct TestApp {
     pub url: String,
     pub db: TestDb,
     pub http: reqwest::Client,
+    /// The settings the server runs with (and its job runner is built from).
+    pub settings: Settings,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -57,6 +59,19 @@ pub fn test_settings(database_url: &str) -> Settings {
         log_format: LogFormat::Text,
         session_hours: 24,
         max_body_bytes: 64 * 1024,
+        smtp_url: None,
+        mail_from: None,
+        whatsapp_api_base: "http://127.0.0.1:9/unused".to_owned(),
+        whatsapp_phone_number_id: None,
+        whatsapp_token: None,
+        whatsapp_template_created: "sala_booking_created".to_owned(),
+        whatsapp_template_updated: "sala_booking_updated".to_owned(),
+        whatsapp_template_cancelled: "sala_booking_cancelled".to_owned(),
+        whatsapp_template_reminder: "sala_booking_reminder".to_owned(),
+        whatsapp_language_es: "es".to_owned(),
+        whatsapp_language_en: "en".to_owned(),
+        jobs: false,
+        jobs_concurrency: 4,
     }
 }
 
@@ -80,13 +95,13 @@ impl TestApp {
         configure(&mut settings);
         let settings = settings.finish().unwrap();
         let url = settings.base_url.clone();
-        let state = sala_server::state::AppState::new(db.store.clone(), settings, [7; 32]).unwrap();
+        let state = sala_server::state::AppState::new(db.store.clone(), settings.clone(), [7; 32]).unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(sala_server::serve(listener, state, async {
             let _ = rx.await;
         }));
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Self { url, db, http, shutdown: Some(tx) }
+        Self { url, db, http, settings, shutdown: Some(tx) }
     }
 
     /// A second server process's worth of state on the same database (its own pool), as when
@@ -102,6 +117,34 @@ impl TestApp {
         let state = sala_server::state::AppState::new(store, settings, [7; 32]).unwrap();
         tokio::spawn(sala_server::serve(listener, state, std::future::pending()));
         url
+    }
+
+    /// A job runner as `sala serve` builds it from the server's settings, on the test's store.
+    pub fn runner(&self) -> sala_app::jobs::Runner {
+        self.runner_with(&self.settings, self.db.store.clone())
+    }
+
+    /// A job runner with other settings or another store (a second process).
+    pub fn runner_with(
+        &self,
+        settings: &Settings,
+        store: std::sync::Arc<dyn sala_app::Store>,
+    ) -> sala_app::jobs::Runner {
+        let http = sala_server::state::outbound_client().unwrap();
+        sala_server::worker::runner(store, settings, &http).unwrap()
+    }
+
+    /// Runs every job due at `now` (Unix ms) until none is left; returns how many ran.
+    pub async fn run_jobs_at(&self, runner: &sala_app::jobs::Runner, now: i64) -> usize {
+        let mut total = 0;
+        for _ in 0..100 {
+            let ran = runner.run_due(now).await.unwrap();
+            if ran == 0 {
+                return total;
+            }
+            total += ran;
+        }
+        panic!("jobs kept coming after 100 rounds");
     }
 
     pub fn store(&self) -> &dyn sala_app::Store {

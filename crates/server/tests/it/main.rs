@@ -13,5 +13,6 @@ mod api_rooms;
 mod api_users;
 mod cli;
 mod fake_google;
+mod notifications;
 mod oidc;
 mod pages;

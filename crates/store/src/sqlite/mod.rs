@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod bookings;
 mod jobs;
+mod outbox;
 mod rooms;
 mod tenants;
 mod users;

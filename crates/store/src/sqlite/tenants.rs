@@ -16,8 +16,9 @@ impl TenantStore for SqliteStore {
     async fn insert_tenant(&self, t: &Tenant, entry: &AuditEntry) -> Result<()> {
         let mut tx = self.write().await?;
         sqlx::query(
-            "INSERT INTO tenants (id, name, slug, email_domains, time_zone, locale, created_at, updated_at, booking_rules)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO tenants (id, name, slug, email_domains, time_zone, locale, created_at, updated_at, booking_rules,
+                                  reminders)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(t.id.0)
         .bind(&t.name)
@@ -28,6 +29,7 @@ impl TenantStore for SqliteStore {
         .bind(t.created_at)
         .bind(t.updated_at)
         .bind(to_json(&t.booking_rules))
+        .bind(to_json(&t.reminders))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -74,7 +76,8 @@ impl TenantStore for SqliteStore {
     async fn update_tenant(&self, t: &Tenant, entry: &AuditEntry) -> Result<()> {
         let mut tx = self.write().await?;
         let result = sqlx::query(
-            "UPDATE tenants SET name = $2, time_zone = $3, locale = $4, booking_rules = $5, updated_at = $6
+            "UPDATE tenants SET name = $2, time_zone = $3, locale = $4, booking_rules = $5, updated_at = $6,
+                               reminders = $7
              WHERE id = $1",
         )
         .bind(t.id.0)
@@ -83,6 +86,7 @@ impl TenantStore for SqliteStore {
         .bind(t.locale.as_str())
         .bind(to_json(&t.booking_rules))
         .bind(t.updated_at)
+        .bind(to_json(&t.reminders))
         .execute(&mut *tx)
         .await
         .map_err(db)?;

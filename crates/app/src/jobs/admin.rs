@@ -1,0 +1,30 @@
+//! What admins do with jobs: see the dead ones (and why they died) and give them another life
+//! once the cause is fixed. A replayed job sends only what was not delivered before (the delivery
+//! log's idempotency keys), so a replay never sends a second copy.
+
+use crate::context::snapshot;
+use crate::{AppError, AppResult, Context, Store};
+use sala_domain::{Job, JobId, JobStatus, now_millis};
+
+/// The tenant's jobs, newest first; only those in `status` when given.
+pub async fn list_jobs(store: &dyn Store, ctx: &Context, status: Option<JobStatus>, limit: u32) -> AppResult<Vec<Job>> {
+    ctx.require_admin()?;
+    Ok(store.list_jobs(ctx.tenant_id(), status, limit.clamp(1, 500)).await?)
+}
+
+/// Makes a dead job of the tenant due again now. Another tenant's job, or one that is not dead,
+/// is not found.
+pub async fn replay_job(store: &dyn Store, ctx: &Context, id: JobId) -> AppResult<()> {
+    ctx.require_admin()?;
+    match store.replay_job(ctx.tenant_id(), id, now_millis()).await {
+        Ok(()) => {}
+        Err(sala_store::StoreError::NotFound) => return Err(AppError::NotFound { what: "dead job" }),
+        Err(e) => return Err(e.into()),
+    }
+    let entry = ctx.audit("job.replayed", "job", Some(id.0), None, snapshot(&serde_json::json!({"status": "pending"})));
+    if let Err(e) = store.insert_audit(&entry).await {
+        tracing::error!(error = %e, "could not audit a job replay");
+    }
+    tracing::info!(job = %id, "dead job replayed");
+    Ok(())
+}

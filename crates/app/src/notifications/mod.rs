@@ -1,0 +1,455 @@
+//! Telling people: the `notify` and `reminder` jobs. A booking change writes a `notify` job
+//! carrying the booking as it was right after the change; this module finds who is told what
+//! (`sala_domain::notify`), composes each message in the reader's language and zone, and hands it
+//! to the channels (email with `.ics`, WhatsApp), at most once per recipient (the delivery log).
+//!
+//! A reminder rechecks the booking when it fires: a cancelled meeting, or one that moved since the
+//! reminder was scheduled, gets no reminder.
+
+mod compose;
+mod deliver;
+mod texts;
+
+use crate::Store;
+use crate::jobs::{JobFailure, JobHandler};
+use async_trait::async_trait;
+use compose::{ChangeRow, Extras, Meeting, ics_text};
+use deliver::{Message, Tally};
+use sala_channels::email::{Address, Mailbox, Mailer, OutgoingEmail};
+use sala_channels::ics::Method;
+use sala_channels::whatsapp::{TemplateMessage, WhatsApp, WhatsAppConfig};
+use sala_domain::jobs::{BookingEvent, Channel, NotifyPayload, OutboxMessage, ReminderPayload};
+use sala_domain::notify::{CalendarMethod, EmailRecipient, Occasion, People, WhatsAppRecipient, recipients};
+use sala_domain::{Booking, Job, JobKind, Locale, Room, RoomId, Tenant, User, now_millis};
+use std::sync::Arc;
+pub use texts::Kind;
+
+/// The approved WhatsApp templates (business-initiated messages need them) and their language codes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WhatsAppTemplates {
+    pub created: String,
+    pub updated: String,
+    pub cancelled: String,
+    pub reminder: String,
+    pub language_es: String,
+    pub language_en: String,
+}
+
+impl Default for WhatsAppTemplates {
+    fn default() -> Self {
+        Self {
+            created: "sala_booking_created".into(),
+            updated: "sala_booking_updated".into(),
+            cancelled: "sala_booking_cancelled".into(),
+            reminder: "sala_booking_reminder".into(),
+            language_es: "es".into(),
+            language_en: "en".into(),
+        }
+    }
+}
+
+/// WhatsApp as configured: the API, the sending number and token, the templates.
+#[derive(Clone)]
+pub struct WhatsAppChannel {
+    pub api: Arc<dyn WhatsApp>,
+    pub config: WhatsAppConfig,
+    pub templates: WhatsAppTemplates,
+}
+
+/// The channels messages go out on. A channel that is `None` is not configured: its messages are
+/// logged as not delivered (and kept in the dev outbox in dev mode), never silently dropped.
+#[derive(Clone)]
+pub struct Channels {
+    pub mailer: Option<Arc<dyn Mailer>>,
+    pub mail_from: Mailbox,
+    pub whatsapp: Option<WhatsAppChannel>,
+    /// Dev mode: keep a copy of every message in the outbox (`/dev/outbox`).
+    pub dev_outbox: bool,
+    /// The installation's host, for `.ics` UIDs and `Message-ID`s.
+    pub uid_domain: String,
+}
+
+/// Composes and delivers messages; shared by the notify and reminder handlers.
+pub struct Notifier {
+    store: Arc<dyn Store>,
+    channels: Channels,
+}
+
+/// The `notify` job's handler.
+pub struct NotifyHandler(pub Arc<Notifier>);
+/// The `reminder` job's handler.
+pub struct ReminderHandler(pub Arc<Notifier>);
+
+#[async_trait]
+impl JobHandler for NotifyHandler {
+    fn kind(&self) -> JobKind {
+        JobKind::Notify
+    }
+    async fn run(&self, job: &Job) -> Result<(), JobFailure> {
+        self.0.notify(job).await
+    }
+}
+
+#[async_trait]
+impl JobHandler for ReminderHandler {
+    fn kind(&self) -> JobKind {
+        JobKind::Reminder
+    }
+    async fn run(&self, job: &Job) -> Result<(), JobFailure> {
+        self.0.remind(job).await
+    }
+}
+
+/// Everything a message about a booking needs from the store.
+struct Involved {
+    tenant: Tenant,
+    organizer: User,
+    internal: Vec<User>,
+    room: Room,
+}
+
+fn store_failure(e: sala_store::StoreError) -> JobFailure {
+    JobFailure::retry(format!("store: {e}"))
+}
+
+impl Notifier {
+    pub fn new(store: Arc<dyn Store>, channels: Channels) -> Self {
+        Self { store, channels }
+    }
+
+    /// Both handlers, for the runner.
+    pub fn handlers(self: &Arc<Self>) -> Vec<Arc<dyn JobHandler>> {
+        vec![Arc::new(NotifyHandler(self.clone())), Arc::new(ReminderHandler(self.clone()))]
+    }
+
+    async fn notify(&self, job: &Job) -> Result<(), JobFailure> {
+        let payload: NotifyPayload = serde_json::from_value(job.payload.clone())
+            .map_err(|e| JobFailure::final_(format!("unreadable notify payload: {e}")))?;
+        let booking = &payload.booking;
+        if payload.event != BookingEvent::Cancelled && self.cancelled_since(booking).await? {
+            // Its cancellation tells people; an invitation or update now would only confuse.
+            tracing::info!(job = %job.id, booking = %booking.id, "booking cancelled since; nothing to send");
+            return Ok(());
+        }
+        let involved = self.involved(booking).await?;
+        let before = (payload.event == BookingEvent::Updated)
+            .then(|| Booking { attendees: payload.before_attendees.clone(), ..booking.clone() });
+        let occasion = match payload.event {
+            BookingEvent::Created => Occasion::Created,
+            BookingEvent::Updated => Occasion::Updated,
+            BookingEvent::Cancelled => Occasion::Cancelled,
+        };
+        let people = People {
+            organizer: &involved.organizer,
+            internal: &involved.internal,
+            tenant_locale: involved.tenant.locale,
+        };
+        let to = recipients(occasion, booking, before.as_ref(), &people);
+        let before_room = self.before_room(job, &payload).await?;
+        let meeting = self.meeting(booking, &involved);
+        let scope = job.id.to_string();
+        let mut tally = Tally::default();
+        for r in &to.email {
+            let kind = email_kind(occasion, r, &payload);
+            let extras = Extras {
+                changes: change_rows(&payload, r.locale, &meeting, before_room.as_ref()),
+                reason: payload.reason.clone(),
+                minutes: 0,
+            };
+            let only = (r.method == CalendarMethod::Cancel && occasion == Occasion::Updated)
+                .then(|| {
+                    payload.before_attendees.iter().find(|a| a.email.as_str().eq_ignore_ascii_case(r.email.as_str()))
+                })
+                .flatten();
+            let invitation = meeting.invitation(r.method, only, jiff::Timestamp::now());
+            let calendar = Some((invitation.method, ics_text(&invitation)));
+            let message = self.email_message(job, &scope, &meeting, &involved, r, kind, &extras, calendar);
+            self.deliver(job, message, &mut tally).await;
+        }
+        for w in &to.whatsapp {
+            let kind = match occasion {
+                Occasion::Created => Kind::Confirmed,
+                Occasion::Updated => Kind::Updated,
+                _ => Kind::Cancelled,
+            };
+            let extras = Extras {
+                changes: change_rows(&payload, w.locale, &meeting, before_room.as_ref()),
+                reason: payload.reason.clone(),
+                minutes: 0,
+            };
+            let message = self.whatsapp_message(job, &scope, &meeting, &involved, w, kind, &extras);
+            self.deliver(job, message, &mut tally).await;
+        }
+        tracing::info!(job = %job.id, sent = tally.sent, already = tally.already, failed = tally.failed, "notification job ran");
+        tally.outcome()
+    }
+
+    async fn remind(&self, job: &Job) -> Result<(), JobFailure> {
+        let payload: ReminderPayload = serde_json::from_value(job.payload.clone())
+            .map_err(|e| JobFailure::final_(format!("unreadable reminder payload: {e}")))?;
+        let Some(booking_id) = job.booking_id else {
+            return Err(JobFailure::final_("a reminder without a booking"));
+        };
+        let current = self.store.get_booking(job.tenant_id, booking_id).await.map_err(store_failure)?;
+        let Some(booking) = current.filter(|b| b.is_confirmed() && b.time.start == payload.start) else {
+            tracing::info!(job = %job.id, booking = %booking_id, "the meeting was cancelled or moved; no reminder");
+            return Ok(());
+        };
+        if now_millis() >= booking.time.start {
+            tracing::info!(job = %job.id, booking = %booking_id, "the meeting has started; reminder too late");
+            return Ok(());
+        }
+        let involved = self.involved(&booking).await?;
+        let settings = involved.tenant.reminders.clone();
+        let people = People {
+            organizer: &involved.organizer,
+            internal: &involved.internal,
+            tenant_locale: involved.tenant.locale,
+        };
+        let to = recipients(Occasion::Reminder, &booking, None, &people);
+        let meeting = self.meeting(&booking, &involved);
+        let scope = payload.delivery_scope(booking.id);
+        let extras = Extras { minutes: payload.minutes_before, ..Extras::default() };
+        let mut tally = Tally::default();
+        if settings.whatsapp {
+            for w in &to.whatsapp {
+                let message = self.whatsapp_message(job, &scope, &meeting, &involved, w, Kind::Reminder, &extras);
+                self.deliver(job, message, &mut tally).await;
+            }
+        }
+        if settings.email {
+            for r in &to.email {
+                let message = self.email_message(job, &scope, &meeting, &involved, r, Kind::Reminder, &extras, None);
+                self.deliver(job, message, &mut tally).await;
+            }
+        }
+        tracing::info!(job = %job.id, sent = tally.sent, already = tally.already, failed = tally.failed, "reminder job ran");
+        tally.outcome()
+    }
+
+    async fn cancelled_since(&self, booking: &Booking) -> Result<bool, JobFailure> {
+        let current = self.store.get_booking(booking.tenant_id, booking.id).await.map_err(store_failure)?;
+        Ok(current.is_some_and(|b| !b.is_confirmed()))
+    }
+
+    async fn involved(&self, booking: &Booking) -> Result<Involved, JobFailure> {
+        let (s, t) = (&self.store, booking.tenant_id);
+        let missing = |what: &str| JobFailure::final_(format!("the booking's {what} no longer exists"));
+        let tenant = s.get_tenant(t).await.map_err(store_failure)?.ok_or_else(|| missing("organization"))?;
+        let organizer =
+            s.get_user(t, booking.organizer_id).await.map_err(store_failure)?.ok_or_else(|| missing("organizer"))?;
+        let room = s.get_room(t, booking.room_id).await.map_err(store_failure)?.ok_or_else(|| missing("room"))?;
+        let mut internal = Vec::new();
+        for id in booking.attendees.iter().filter_map(|a| a.user_id) {
+            internal.extend(s.get_user(t, id).await.map_err(store_failure)?);
+        }
+        Ok(Involved { tenant, organizer, internal, room })
+    }
+
+    /// The room the booking was in before an update moved it, to say "from A to B".
+    async fn before_room(&self, job: &Job, payload: &NotifyPayload) -> Result<Option<Room>, JobFailure> {
+        let Some(change) = payload.changes.iter().find(|c| c.field == "room_id") else { return Ok(None) };
+        let Ok(id) = serde_json::from_value::<RoomId>(change.before.clone()) else { return Ok(None) };
+        self.store.get_room(job.tenant_id, id).await.map_err(store_failure)
+    }
+
+    fn meeting<'a>(&'a self, booking: &'a Booking, involved: &'a Involved) -> Meeting<'a> {
+        Meeting { booking, room: &involved.room, organizer: &involved.organizer, uid_domain: &self.channels.uid_domain }
+    }
+
+    #[expect(clippy::too_many_arguments, reason = "one message is made of all of these")]
+    fn email_message<'a>(
+        &'a self,
+        job: &Job,
+        scope: &'a str,
+        meeting: &Meeting<'_>,
+        involved: &Involved,
+        r: &EmailRecipient,
+        kind: Kind,
+        extras: &Extras,
+        calendar: Option<(Method, String)>,
+    ) -> Message<'a> {
+        let reader = involved.internal.iter().chain([&involved.organizer]).find(|u| u.email == r.email);
+        let zone = meeting.zone_for(reader);
+        let body = meeting.email(kind, r.locale, &zone, extras);
+        let copy = OutboxMessage {
+            id: uuid::Uuid::now_v7(),
+            tenant_id: job.tenant_id,
+            booking_id: job.booking_id,
+            channel: Channel::Email,
+            recipient: r.email.to_string(),
+            subject: Some(body.subject.clone()),
+            text: body.text.clone(),
+            html: Some(body.html.clone()),
+            ics: calendar.as_ref().map(|(_, ics)| ics.clone()),
+            created_at: now_millis(),
+        };
+        let send = self.channels.mailer.clone().map(|mailer| {
+            let to = r.email.as_str().parse::<Address>().map(|a| Mailbox::new(r.name.clone(), a));
+            let message_id =
+                format!("{}.{}@{}", scope.replace(':', "."), short_hash(r.email.as_str()), self.channels.uid_domain);
+            let from = self.channels.mail_from.clone();
+            let send: deliver::Send<'a> = Box::pin(async move {
+                let to =
+                    to.map_err(|e| sala_channels::ChannelError::final_(format!("address not accepted for SMTP: {e}")))?;
+                let email = OutgoingEmail {
+                    from,
+                    to,
+                    subject: body.subject,
+                    text: body.text,
+                    html: body.html,
+                    calendar,
+                    message_id: message_id.clone(),
+                };
+                mailer.send(&email).await.map(|()| message_id)
+            });
+            send
+        });
+        Message { scope, channel: Channel::Email, recipient: r.email.to_string(), send, copy }
+    }
+
+    #[expect(clippy::too_many_arguments, reason = "one message is made of all of these")]
+    fn whatsapp_message<'a>(
+        &'a self,
+        job: &Job,
+        scope: &'a str,
+        meeting: &Meeting<'_>,
+        involved: &Involved,
+        w: &WhatsAppRecipient,
+        kind: Kind,
+        extras: &Extras,
+    ) -> Message<'a> {
+        let reader = involved.internal.iter().chain([&involved.organizer]).find(|u| u.phone.as_ref() == Some(&w.phone));
+        let zone = meeting.zone_for(reader);
+        let params = meeting.whatsapp_params(kind, w.locale, &zone, extras);
+        let templates = self.channels.whatsapp.as_ref().map(|c| c.templates.clone()).unwrap_or_default();
+        let template = match kind {
+            Kind::Reminder => templates.reminder,
+            Kind::Updated => templates.updated,
+            Kind::Cancelled | Kind::Uninvited => templates.cancelled,
+            Kind::Invited | Kind::Confirmed => templates.created,
+        };
+        let language = match w.locale {
+            Locale::Es => templates.language_es,
+            Locale::En => templates.language_en,
+        };
+        let copy = OutboxMessage {
+            id: uuid::Uuid::now_v7(),
+            tenant_id: job.tenant_id,
+            booking_id: job.booking_id,
+            channel: Channel::Whatsapp,
+            recipient: w.phone.to_string(),
+            subject: Some(format!("{template} ({language})")),
+            text: texts::whatsapp_preview(w.locale, kind, &params),
+            html: None,
+            ics: None,
+            created_at: now_millis(),
+        };
+        let msg = TemplateMessage {
+            to_e164: w.phone.to_string(),
+            template_name: template,
+            language_code: language,
+            body_parameters: params,
+        };
+        let send = self.channels.whatsapp.clone().map(|channel| {
+            let send: deliver::Send<'a> =
+                Box::pin(async move { channel.api.send_template(&channel.config, &msg).await });
+            send
+        });
+        Message { scope, channel: Channel::Whatsapp, recipient: w.phone.to_string(), send, copy }
+    }
+}
+
+/// What a reader of an email is told, by occasion and who they are.
+fn email_kind(occasion: Occasion, r: &EmailRecipient, payload: &NotifyPayload) -> Kind {
+    match occasion {
+        Occasion::Created if r.is_organizer => Kind::Confirmed,
+        Occasion::Created => Kind::Invited,
+        Occasion::Updated if r.method == CalendarMethod::Cancel => Kind::Uninvited,
+        Occasion::Updated => {
+            let was_invited =
+                payload.before_attendees.iter().any(|a| a.email.as_str().eq_ignore_ascii_case(r.email.as_str()));
+            if r.is_organizer || was_invited { Kind::Updated } else { Kind::Invited }
+        }
+        Occasion::Cancelled => Kind::Cancelled,
+        Occasion::Reminder => Kind::Reminder,
+    }
+}
+
+/// "What changed" in the reader's language: one row for the time, one per other field people
+/// plan around (integration fields such as `metadata` are not for people).
+fn change_rows(
+    payload: &NotifyPayload,
+    locale: Locale,
+    meeting: &Meeting<'_>,
+    before_room: Option<&Room>,
+) -> Vec<ChangeRow> {
+    let p = texts::phrases(locale);
+    let b = &payload.booking;
+    let changed = |field: &str| payload.changes.iter().find(|c| c.field == field);
+    let mut rows = Vec::new();
+    if changed("start").is_some() || changed("end").is_some() || changed("time_zone").is_some() {
+        let instant = |field: &str, now: i64| {
+            changed(field)
+                .and_then(|c| c.before.as_str())
+                .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+                .map_or(now, |t| t.as_millisecond())
+        };
+        let old = sala_domain::TimeRange { start: instant("start", b.time.start), end: instant("end", b.time.end) };
+        let old_zone = changed("time_zone")
+            .and_then(|c| c.before.as_str())
+            .and_then(|z| sala_domain::TimeZoneName::parse(z).ok())
+            .unwrap_or_else(|| b.time_zone.clone());
+        rows.push(ChangeRow {
+            label: p.when,
+            before: texts::when(locale, old, &old_zone),
+            after: texts::when(locale, b.time, &b.time_zone),
+        });
+    }
+    if changed("room_id").is_some() {
+        let before = before_room.map_or_else(|| "—".to_owned(), |r| r.name.clone());
+        rows.push(ChangeRow { label: p.room, before, after: meeting.place() });
+    }
+    if let Some(c) = changed("title") {
+        rows.push(ChangeRow { label: p.title_label, before: text_of(&c.before), after: b.title.clone() });
+    }
+    if let Some(c) = changed("description") {
+        rows.push(ChangeRow {
+            label: p.description,
+            before: text_of(&c.before),
+            after: b.description.clone().unwrap_or_default(),
+        });
+    }
+    if let Some(c) = changed("attendees") {
+        let list = |v: &serde_json::Value| -> Vec<String> {
+            v.as_array().into_iter().flatten().filter_map(|e| e.as_str().map(str::to_owned)).collect()
+        };
+        let (old, new) = (list(&c.before), list(&c.after));
+        let added: Vec<&String> = new.iter().filter(|e| !old.contains(e)).collect();
+        let removed: Vec<&String> = old.iter().filter(|e| !new.contains(e)).collect();
+        let join = |v: &[&String]| {
+            if v.is_empty() { "—".to_owned() } else { v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ") }
+        };
+        rows.push(ChangeRow {
+            label: p.attendees,
+            before: format!("{}: {}", p.removed, join(&removed)),
+            after: format!("{}: {}", p.added, join(&added)),
+        });
+    }
+    if let Some(c) = changed("google_meet") {
+        let yes_no = |v: &serde_json::Value| if v.as_bool() == Some(true) { p.yes } else { p.no }.to_owned();
+        rows.push(ChangeRow { label: p.meet_label, before: yes_no(&c.before), after: yes_no(&c.after) });
+    }
+    rows
+}
+
+fn text_of(v: &serde_json::Value) -> String {
+    v.as_str().map_or_else(|| "—".to_owned(), str::to_owned)
+}
+
+/// 16 hex characters of SHA-256: a recipient's part of a stable `Message-ID`.
+fn short_hash(s: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(s.to_lowercase().as_bytes());
+    hex::encode(&digest[..8])
+}

@@ -1,0 +1,176 @@
+//! `/jobs`, `/bookings/{id}/deliveries` and `/notifications/status`: what the background work did.
+//! Admins see their organization's jobs and replay dead ones; a booking's organizer sees what was
+//! sent to whom about it; admins see whether every channel has a way out.
+
+use crate::auth::Caller;
+use crate::extract::{ApiQuery, PathId};
+use crate::problem::{ApiResult, Problem};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use sala_app::AppError;
+use sala_domain::jobs::Delivery;
+use sala_domain::{BookingId, Job, JobId, JobStatus, rfc3339};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_jobs))
+        .routes(routes!(replay_job))
+        .routes(routes!(list_deliveries))
+        .routes(routes!(notification_status))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct JobParams {
+    /// `pending`, `running`, `done` or `dead` (those that failed for good).
+    status: Option<String>,
+    /// At most this many, newest first (1-500, default 100).
+    limit: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JobView {
+    #[schema(value_type = String, format = Uuid)]
+    id: JobId,
+    /// `notify`, `reminder`, `calendar_sync` or `webhook`.
+    kind: String,
+    status: String,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    booking_id: Option<BookingId>,
+    attempts: u32,
+    /// Why the last attempt failed.
+    last_error: Option<String>,
+    /// When it runs (or ran, or will be retried).
+    run_at: String,
+    created_at: String,
+}
+
+impl From<Job> for JobView {
+    fn from(j: Job) -> Self {
+        Self {
+            id: j.id,
+            kind: j.kind.as_str().to_owned(),
+            status: j.status.as_str().to_owned(),
+            booking_id: j.booking_id,
+            attempts: j.attempts,
+            last_error: j.last_error,
+            run_at: rfc3339(j.run_at),
+            created_at: rfc3339(j.created_at),
+        }
+    }
+}
+
+/// Your organization's background jobs (admins), e.g. `?status=dead` for those that failed for good.
+#[utoipa::path(get, path = "/jobs", tag = "jobs", params(JobParams),
+    responses((status = 200, body = Vec<JobView>), (status = 400, body = Problem), (status = 403, body = Problem)))]
+async fn list_jobs(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    ApiQuery(p): ApiQuery<JobParams>,
+) -> ApiResult<Json<Vec<JobView>>> {
+    let status = p
+        .status
+        .as_deref()
+        .map(|raw| {
+            JobStatus::parse(raw).ok_or_else(|| {
+                let message = format!("'{raw}' is not a job status (pending, running, done, dead)");
+                AppError::invalid("status", "invalid_status", message)
+            })
+        })
+        .transpose()?;
+    let jobs = sala_app::jobs::admin::list_jobs(state.store(), &ctx, status, p.limit.unwrap_or(100)).await?;
+    Ok(Json(jobs.into_iter().map(JobView::from).collect()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReplayView {
+    #[schema(value_type = String, format = Uuid)]
+    id: JobId,
+    /// Always `pending`: due now.
+    status: String,
+}
+
+/// Give a dead job another life (admins). It sends only what was not delivered before.
+#[utoipa::path(post, path = "/jobs/{id}/replay", tag = "jobs", params(("id" = String, Path, format = Uuid)),
+    responses((status = 202, body = ReplayView), (status = 403, body = Problem),
+              (status = 404, body = Problem, description = "No dead job with this id in your organization")))]
+async fn replay_job(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    PathId(id): PathId<JobId>,
+) -> ApiResult<(StatusCode, Json<ReplayView>)> {
+    sala_app::jobs::admin::replay_job(state.store(), &ctx, id).await?;
+    Ok((StatusCode::ACCEPTED, Json(ReplayView { id, status: JobStatus::Pending.as_str().to_owned() })))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryView {
+    /// `email` or `whatsapp`.
+    channel: String,
+    /// The email address or E.164 number.
+    recipient: String,
+    /// `sent` (the provider accepted it) or `failed`.
+    status: String,
+    /// The provider's message id when sent; the reason when failed.
+    detail: Option<String>,
+    at: String,
+    #[schema(value_type = String, format = Uuid)]
+    job_id: JobId,
+}
+
+impl From<Delivery> for DeliveryView {
+    fn from(d: Delivery) -> Self {
+        Self {
+            channel: d.channel.as_str().to_owned(),
+            recipient: d.recipient,
+            status: d.status.as_str().to_owned(),
+            detail: d.detail,
+            at: rfc3339(d.created_at),
+            job_id: d.job_id,
+        }
+    }
+}
+
+/// What was sent, or tried, to whom about a booking, oldest first (its organizer, admins, API keys).
+#[utoipa::path(get, path = "/bookings/{id}/deliveries", tag = "bookings", params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Vec<DeliveryView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn list_deliveries(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    PathId(id): PathId<BookingId>,
+) -> ApiResult<Json<Vec<DeliveryView>>> {
+    let deliveries = sala_app::bookings::deliveries(state.store(), &ctx, id).await?;
+    Ok(Json(deliveries.into_iter().map(DeliveryView::from).collect()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NotificationStatus {
+    email_configured: bool,
+    whatsapp_configured: bool,
+    /// Dev mode keeps a copy of every message at `/dev/outbox`.
+    dev_outbox: bool,
+    /// What an administrator should fix so no message is left undelivered.
+    warnings: Vec<String>,
+}
+
+/// Whether email and WhatsApp can go out from this installation (admins).
+#[utoipa::path(get, path = "/notifications/status", tag = "jobs",
+    responses((status = 200, body = NotificationStatus), (status = 403, body = Problem)))]
+async fn notification_status(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+) -> ApiResult<Json<NotificationStatus>> {
+    ctx.require_admin()?;
+    let s = &state.settings;
+    Ok(Json(NotificationStatus {
+        email_configured: s.smtp_enabled(),
+        whatsapp_configured: s.whatsapp_enabled(),
+        dev_outbox: s.dev,
+        warnings: crate::worker::channel_warnings(s),
+    }))
+}

@@ -1,0 +1,90 @@
+//! The job runner as the server runs it: the channels built from settings (SMTP, WhatsApp, the dev
+//! outbox), the notify and reminder handlers over them, and the runner. `sala serve` runs it beside
+//! the HTTP server; `sala worker` runs it alone (several may run against one PostgreSQL).
+
+use crate::config::Settings;
+use anyhow::Context as _;
+use sala_app::Store;
+use sala_app::jobs::{Runner, RunnerConfig};
+use sala_app::notifications::{Channels, Notifier, WhatsAppChannel, WhatsAppTemplates};
+use sala_channels::email::{Mailbox, Mailer, SmtpMailer};
+use sala_channels::whatsapp::{CloudApi, WhatsAppConfig};
+use std::sync::Arc;
+
+/// The channels the settings configure. Must be called inside the runtime (the SMTP pool starts a
+/// task).
+pub fn channels(settings: &Settings, http: &reqwest::Client) -> anyhow::Result<Channels> {
+    let mailer = match settings.smtp_url.as_ref().filter(|_| settings.smtp_enabled()) {
+        Some(url) => {
+            let mailer = SmtpMailer::from_url(url.expose()).context("SALA_SMTP_URL")?;
+            Some(Arc::new(mailer) as Arc<dyn Mailer>)
+        }
+        None => None,
+    };
+    let mail_from = match &settings.mail_from {
+        Some(from) => from.parse::<Mailbox>().with_context(|| format!("SALA_MAIL_FROM {from:?} is not an address"))?,
+        None => match format!("Sala <sala@{}>", settings.host()).parse::<Mailbox>() {
+            Ok(from) => from,
+            // An IP address as host makes no mail domain.
+            Err(_) => Mailbox::new(Some("Sala".into()), sala_channels::email::Address::new("sala", "localhost")?),
+        },
+    };
+    let whatsapp = match (&settings.whatsapp_phone_number_id, &settings.whatsapp_token) {
+        (Some(id), Some(token)) if settings.whatsapp_enabled() => Some(WhatsAppChannel {
+            api: Arc::new(CloudApi::new(http.clone())),
+            config: WhatsAppConfig {
+                api_base: settings.whatsapp_api_base.trim_end_matches('/').to_owned(),
+                phone_number_id: id.clone(),
+                token: token.expose().to_owned(),
+            },
+            templates: WhatsAppTemplates {
+                created: settings.whatsapp_template_created.clone(),
+                updated: settings.whatsapp_template_updated.clone(),
+                cancelled: settings.whatsapp_template_cancelled.clone(),
+                reminder: settings.whatsapp_template_reminder.clone(),
+                language_es: settings.whatsapp_language_es.clone(),
+                language_en: settings.whatsapp_language_en.clone(),
+            },
+        }),
+        _ => None,
+    };
+    Ok(Channels { mailer, mail_from, whatsapp, dev_outbox: settings.dev, uid_domain: settings.host() })
+}
+
+/// What an administrator should know about the channels: nothing when every message has a way out.
+pub fn channel_warnings(settings: &Settings) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if !settings.smtp_enabled() {
+        warnings.push(if settings.dev {
+            "email is not configured (SALA_SMTP_URL): emails go to the dev outbox only".to_owned()
+        } else {
+            "email is not configured (SALA_SMTP_URL): invitations are logged as not delivered".to_owned()
+        });
+    }
+    if !settings.whatsapp_enabled() {
+        warnings.push(if settings.dev {
+            "WhatsApp is not configured (SALA_WHATSAPP_PHONE_NUMBER_ID, SALA_WHATSAPP_TOKEN): messages go to the dev outbox only".to_owned()
+        } else {
+            "WhatsApp is not configured (SALA_WHATSAPP_PHONE_NUMBER_ID, SALA_WHATSAPP_TOKEN): WhatsApp messages and reminders are logged as not delivered".to_owned()
+        });
+    }
+    warnings
+}
+
+/// The runner with the handlers this channels serve (notifications and reminders).
+pub fn runner(store: Arc<dyn Store>, settings: &Settings, http: &reqwest::Client) -> anyhow::Result<Runner> {
+    let notifier = Arc::new(Notifier::new(store.clone(), channels(settings, http)?));
+    let config = RunnerConfig { concurrency: settings.jobs_concurrency.max(1), ..RunnerConfig::default() };
+    Ok(Runner::new(store, notifier.handlers(), config))
+}
+
+/// Logs each channel warning once at start, loudly outside dev mode.
+pub fn warn_about_channels(settings: &Settings) {
+    for warning in channel_warnings(settings) {
+        if settings.dev {
+            tracing::info!("{warning}");
+        } else {
+            tracing::warn!("{warning}");
+        }
+    }
+}
