@@ -66,17 +66,17 @@ pub async fn run(settings: Settings, store: Arc<dyn sala_app::Store>, plan: Benc
 }
 
 /// A fresh tenant with rooms, an organizer and an API key.
-struct Setup {
-    tenant: sala_domain::Tenant,
-    organizer: sala_domain::User,
-    rooms: Vec<RoomId>,
+pub(crate) struct Setup {
+    pub(crate) tenant: sala_domain::Tenant,
+    pub(crate) organizer: sala_domain::User,
+    pub(crate) rooms: Vec<RoomId>,
     key: String,
     /// Slots start here; each run uses its own day range so runs never collide.
-    base: Millis,
+    pub(crate) base: Millis,
 }
 
 impl Setup {
-    async fn create(store: &dyn sala_app::Store, rooms: usize) -> anyhow::Result<Self> {
+    pub(crate) async fn create(store: &dyn sala_app::Store, rooms: usize) -> anyhow::Result<Self> {
         let tag = uuid::Uuid::now_v7().simple().to_string();
         let input = sala_app::tenants::NewTenant {
             name: format!("Bench {}", &tag[20..]),
@@ -113,7 +113,7 @@ impl Setup {
     }
 }
 
-fn anyhow_app(err: sala_app::AppError) -> anyhow::Error {
+pub(crate) fn anyhow_app(err: sala_app::AppError) -> anyhow::Error {
     anyhow::anyhow!("{err}")
 }
 

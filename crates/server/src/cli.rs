@@ -52,6 +52,29 @@ enum Command {
     /// Manage API keys for other systems (CRM, attendance).
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
+    /// Measure the job runner: notifications and a burst of reminders delivered to a fake SMTP
+    /// server and a fake WhatsApp API started in this process on 127.0.0.1.
+    ///
+    /// Creates a throw-away tenant in the configured database (SALA_DATABASE_URL) and prints jobs
+    /// and messages per second for each run.
+    #[command(name = "bench-jobs")]
+    BenchJobs {
+        /// Bookings whose notifications are delivered (2 emails + 1 WhatsApp message each).
+        #[arg(long, default_value_t = 2000)]
+        notifications: usize,
+        /// Reminders due at once (1 WhatsApp message each).
+        #[arg(long, default_value_t = 10000)]
+        reminders: usize,
+        /// Rooms the bookings spread over.
+        #[arg(long, default_value_t = 50)]
+        rooms: usize,
+        /// Jobs running at once.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Jobs claimed per round.
+        #[arg(long, default_value_t = 64)]
+        batch: u32,
+    },
     /// Measure booking creation: through the HTTP API, and straight into the store (the ceiling).
     ///
     /// Creates a throw-away tenant in the configured database (SALA_DATABASE_URL), starts a server
@@ -297,6 +320,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Bench { bookings, clients, rooms } => {
             crate::bench::run(settings, store.clone(), crate::bench::BenchPlan { bookings, clients, rooms }).await
         }
+        Command::BenchJobs { notifications, reminders, rooms, concurrency, batch } => {
+            let plan = crate::bench_jobs::JobsBenchPlan { notifications, reminders, rooms, concurrency, batch };
+            crate::bench_jobs::run(settings, store.clone(), plan).await
+        }
         Command::Migrate => {
             println!("database is up to date");
             Ok(())
@@ -446,7 +473,6 @@ async fn signal_or_done(
 
 async fn worker(store: std::sync::Arc<dyn sala_app::Store>, settings: Settings) -> anyhow::Result<()> {
     crate::worker::warn_about_channels(&settings);
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = crate::state::outbound_client()?;
     let runner = crate::worker::runner(store, &settings, &http)?;
     tracing::info!(database = %redact_url(&settings.database_url()), "sala worker started");

@@ -21,7 +21,6 @@ pub struct Inner {
 impl AppState {
     pub fn new(store: Arc<dyn Store>, settings: Settings, secret_key: [u8; 32]) -> anyhow::Result<Self> {
         // One TLS stack for every outbound connection: rustls with ring. Installing twice is a no-op.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = outbound_client()?;
         let google = crate::auth::oidc::GoogleSignIn::new(&settings, http.clone());
         Ok(Self(Arc::new(Inner { store, settings, secret_key, http, google })))
@@ -35,6 +34,8 @@ impl AppState {
 /// The one client for every outside service: a timeout, and no redirects followed (an endpoint
 /// must not bounce us elsewhere: SSRF care).
 pub fn outbound_client() -> anyhow::Result<reqwest::Client> {
+    // One TLS stack for every outbound connection: rustls with ring. Installing twice is a no-op.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     Ok(reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(15))
         .redirect(reqwest::redirect::Policy::none())

@@ -29,10 +29,43 @@ fn temp_dir() -> std::path::PathBuf {
 }
 
 #[test]
+fn the_jobs_benchmark_delivers_what_it_counts() {
+    let dir = temp_dir();
+    let out = stdout(&sala(&dir, &["bench-jobs", "--notifications", "6", "--reminders", "7", "--rooms", "3"]));
+    let line = |label: &str| out.lines().find(|l| l.starts_with(label)).unwrap_or_else(|| panic!("{out}")).to_owned();
+    let numbers = |l: &str| l.split_whitespace().filter_map(|w| w.parse::<f64>().ok()).collect::<Vec<_>>();
+    // notify: 6 jobs, each two emails and one WhatsApp message; reminders: 7 jobs, one message each.
+    assert_eq!(numbers(&line("notify jobs"))[..2], [6.0, 18.0], "{out}");
+    assert_eq!(numbers(&line("reminder jobs"))[..2], [7.0, 7.0], "{out}");
+    let unknown = sala(&dir, &["jobs", "list", "--tenant", "nobody"]);
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no tenant 'nobody'"));
+}
+
+#[test]
+fn jobs_commands_refuse_bad_input() {
+    let dir = temp_dir();
+    stdout(&sala(&dir, &["tenant", "create", "--name", "Acme", "--domain", "acme.test"]));
+    let listed = stdout(&sala(&dir, &["jobs", "list", "--tenant", "acme", "--status", "dead"]));
+    assert!(listed.is_empty(), "{listed}");
+    let bad = sala(&dir, &["jobs", "list", "--tenant", "acme", "--status", "zombie"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("'zombie' is not one of pending, running, done, dead"));
+    let bad = sala(&dir, &["jobs", "replay", "--tenant", "acme", "not-an-id"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a job id"));
+    let missing = sala(&dir, &["jobs", "replay", "--tenant", "acme", "0192f0a0-0000-7000-8000-000000000000"]);
+    assert!(!missing.status.success());
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("not found"),
+        "{}",
+        String::from_utf8_lossy(&missing.stderr)
+    );
+}
+
+#[test]
 fn help_explains_the_commands() {
     let dir = temp_dir();
     let help = stdout(&sala(&dir, &["--help"]));
-    for command in ["serve", "migrate", "tenant", "user", "room", "api-key"] {
+    for command in ["serve", "worker", "jobs", "migrate", "tenant", "user", "room", "api-key", "bench-jobs"] {
         assert!(help.contains(command), "{help}");
     }
     let room_help = stdout(&sala(&dir, &["room", "create", "--help"]));
@@ -150,6 +183,8 @@ fn free_port() -> u16 {
 }
 
 async fn wait_until_ready(base: &str) {
+    // reqwest is built without a default TLS provider; the server's own client installs ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     for _ in 0..100 {
         if let Ok(r) = reqwest::get(format!("{base}/readyz")).await
             && r.status() == StatusCode::OK
