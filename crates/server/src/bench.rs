@@ -7,7 +7,7 @@ use crate::state::AppState;
 use anyhow::Context as _;
 use sala_app::Context;
 use sala_domain::jobs::{Change, jobs_for};
-use sala_domain::{Booking, BookingId, BookingStatus, Millis, RoomId, TimeRange, TimeZoneName, now_millis};
+use sala_domain::{Attendee, Booking, BookingId, BookingStatus, Millis, RoomId, TimeRange, now_millis};
 use sala_store::BookingWrite;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -104,6 +104,33 @@ impl Setup {
         Ok(Self { tenant, organizer, rooms: ids, key, base })
     }
 
+    /// The `i`-th bench booking, confirmed, as the system made it.
+    pub(crate) fn booking(&self, i: usize, room_id: RoomId, time: TimeRange, attendees: Vec<Attendee>) -> Booking {
+        let now = now_millis();
+        Booking {
+            id: BookingId::new(),
+            tenant_id: self.tenant.id,
+            room_id,
+            organizer_id: self.organizer.id,
+            title: format!("bench {i}"),
+            description: None,
+            time,
+            time_zone: self.tenant.time_zone.clone(),
+            attendees,
+            google_meet: false,
+            status: BookingStatus::Confirmed,
+            cancel_reason: None,
+            external_ref: None,
+            metadata: serde_json::json!({}),
+            series_id: None,
+            version: 1,
+            created_by: sala_domain::Actor::System,
+            created_at: now,
+            updated_at: now,
+            cancelled_at: None,
+        }
+    }
+
     /// The `i`-th slot of a run: rooms round-robin, 30-minute slots back to back in each room.
     fn slot(&self, run: usize, i: usize) -> (RoomId, TimeRange) {
         let room = self.rooms[i % self.rooms.len()];
@@ -120,32 +147,10 @@ pub(crate) fn anyhow_app(err: sala_app::AppError) -> anyhow::Error {
 /// The ceiling: the same bookings, audit entries and jobs written straight to the store.
 async fn direct_inserts(store: Arc<dyn sala_app::Store>, setup: &Setup, plan: &BenchPlan, run: usize) -> Figures {
     let ctx = Context::system(setup.tenant.id);
-    let zone = TimeZoneName::parse("Europe/Madrid").expect("bundled zone");
     let work: Vec<Booking> = (0..plan.bookings)
         .map(|i| {
             let (room_id, time) = setup.slot(run, i);
-            Booking {
-                id: BookingId::new(),
-                tenant_id: setup.tenant.id,
-                room_id,
-                organizer_id: setup.organizer.id,
-                title: format!("bench {i}"),
-                description: None,
-                time,
-                time_zone: zone.clone(),
-                attendees: Vec::new(),
-                google_meet: false,
-                status: BookingStatus::Confirmed,
-                cancel_reason: None,
-                external_ref: None,
-                metadata: serde_json::json!({}),
-                series_id: None,
-                version: 1,
-                created_by: ctx.actor(),
-                created_at: now_millis(),
-                updated_at: now_millis(),
-                cancelled_at: None,
-            }
+            setup.booking(i, room_id, time, Vec::new())
         })
         .collect();
     let work = Arc::new(work);

@@ -12,7 +12,7 @@ use sala_app::jobs::{Runner, RunnerConfig};
 use sala_app::notifications::Notifier;
 use sala_channels::testing::{FakeSmtp, FakeWhatsApp, SmtpMode};
 use sala_domain::jobs::{Change, jobs_for};
-use sala_domain::{Attendee, Booking, BookingId, BookingStatus, Email, JobKind, Millis, TimeRange, now_millis};
+use sala_domain::{Attendee, Booking, Email, JobKind, Millis, TimeRange, now_millis};
 use sala_store::BookingWrite;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -103,28 +103,7 @@ async fn write(
         let now = now_millis();
         let bookings: Vec<Booking> = chunk
             .iter()
-            .map(|(i, time)| Booking {
-                id: BookingId::new(),
-                tenant_id: setup.tenant.id,
-                room_id: setup.rooms[i % setup.rooms.len()],
-                organizer_id: setup.organizer.id,
-                title: format!("bench {i}"),
-                description: None,
-                time: *time,
-                time_zone: setup.tenant.time_zone.clone(),
-                attendees: attendees.clone(),
-                google_meet: false,
-                status: BookingStatus::Confirmed,
-                cancel_reason: None,
-                external_ref: None,
-                metadata: serde_json::json!({}),
-                series_id: None,
-                version: 1,
-                created_by: sala_domain::Actor::System,
-                created_at: now,
-                updated_at: now,
-                cancelled_at: None,
-            })
+            .map(|(i, time)| setup.booking(*i, setup.rooms[i % setup.rooms.len()], *time, attendees.clone()))
             .collect();
         let jobs: Vec<_> = bookings
             .iter()
