@@ -7,7 +7,7 @@
 
 use super::texts::{self, Kind, Phrases};
 use askama::Template;
-use sala_channels::ics::{self, Attendee as IcsAttendee, EventStatus, Invitation, Method, PartStat, Person, Role};
+use sala_channels::ics::{Attendee as IcsAttendee, EventStatus, Invitation, Method, PartStat, Person, Role};
 use sala_domain::notify::CalendarMethod;
 use sala_domain::{Attendee, Booking, Locale, Room, TimeZoneName, User};
 
@@ -248,11 +248,6 @@ fn plain_text(
     }
     text.push_str(&format!("\n-- \n{}\n", p.footer));
     text
-}
-
-/// The `.ics` text of an invitation.
-pub fn ics_text(invitation: &Invitation) -> String {
-    ics::to_ics(invitation)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ mod texts;
 use crate::Store;
 use crate::jobs::{JobFailure, JobHandler};
 use async_trait::async_trait;
-use compose::{ChangeRow, Extras, Meeting, ics_text};
+use compose::{ChangeRow, Extras, Meeting};
 use deliver::{Message, Tally};
 use sala_channels::email::{Address, Mailbox, Mailer, OutgoingEmail};
 use sala_channels::ics::Method;
@@ -22,7 +22,7 @@ use sala_domain::jobs::{BookingEvent, Channel, NotifyPayload, OutboxMessage, Rem
 use sala_domain::notify::{CalendarMethod, EmailRecipient, Occasion, People, WhatsAppRecipient, recipients};
 use sala_domain::{Booking, Job, JobKind, Locale, Room, RoomId, Tenant, User, now_millis};
 use std::sync::Arc;
-pub use texts::Kind;
+use texts::Kind;
 
 /// The approved WhatsApp templates (business-initiated messages need them) and their language codes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,6 +108,13 @@ struct Involved {
     room: Room,
 }
 
+impl Involved {
+    /// The organizer and the internal attendees: the readers whose language and zone are known.
+    fn people(&self) -> impl Iterator<Item = &User> {
+        self.internal.iter().chain([&self.organizer])
+    }
+}
+
 fn store_failure(e: sala_store::StoreError) -> JobFailure {
     JobFailure::retry(format!("store: {e}"))
 }
@@ -162,7 +169,7 @@ impl Notifier {
                 })
                 .flatten();
             let invitation = meeting.invitation(r.method, only, jiff::Timestamp::now());
-            let calendar = Some((invitation.method, ics_text(&invitation)));
+            let calendar = Some((invitation.method, sala_channels::ics::to_ics(&invitation)));
             let message = self.email_message(job, &scope, &meeting, &involved, r, kind, &extras, calendar);
             self.deliver(job, message, &mut tally).await;
         }
@@ -269,7 +276,7 @@ impl Notifier {
         extras: &Extras,
         calendar: Option<(Method, String)>,
     ) -> Message<'a> {
-        let reader = involved.internal.iter().chain([&involved.organizer]).find(|u| u.email == r.email);
+        let reader = involved.people().find(|u| u.email == r.email);
         let zone = meeting.zone_for(reader);
         let body = meeting.email(kind, r.locale, &zone, extras);
         let copy = OutboxMessage {
@@ -319,7 +326,7 @@ impl Notifier {
         kind: Kind,
         extras: &Extras,
     ) -> Message<'a> {
-        let reader = involved.internal.iter().chain([&involved.organizer]).find(|u| u.phone.as_ref() == Some(&w.phone));
+        let reader = involved.people().find(|u| u.phone.as_ref() == Some(&w.phone));
         let zone = meeting.zone_for(reader);
         let params = meeting.whatsapp_params(kind, w.locale, &zone, extras);
         let templates = self.channels.whatsapp.as_ref().map(|c| c.templates.clone()).unwrap_or_default();
