@@ -3,6 +3,7 @@
 use crate::context::snapshot;
 use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, Store};
+use sala_domain::notify::ReminderSettings;
 use sala_domain::search::fold;
 use sala_domain::values::clean_name;
 use sala_domain::{Email, Locale, Phone, Role, TimeZoneName, User, UserId, now_millis};
@@ -60,6 +61,7 @@ fn build_user(ctx: &Context, input: NewUser) -> AppResult<User> {
         locale,
         time_zone,
         google_subject: None,
+        reminders: None,
         active: true,
         created_at: now,
         updated_at: now,
@@ -76,6 +78,8 @@ pub struct UserChanges {
     pub locale: Option<String>,
     pub time_zone: Option<String>,
     pub active: Option<bool>,
+    /// `Some(None)` goes back to the tenant's reminders.
+    pub reminders: Option<Option<ReminderSettings>>,
 }
 
 /// People may change their own name, phone, WhatsApp choice, language and zone; admins may also
@@ -105,6 +109,12 @@ pub async fn update_user(store: &dyn Store, ctx: &Context, id: UserId, changes: 
     }
     if let Some(zone) = changes.time_zone.as_deref() {
         after.time_zone = v.check_opt("time_zone", Some(zone), TimeZoneName::parse).flatten();
+    }
+    if let Some(reminders) = changes.reminders {
+        after.reminders = match reminders {
+            Some(r) => v.check("reminders", r.validate().map(|()| Some(r))).flatten(),
+            None => None,
+        };
     }
     after.whatsapp_opt_in = changes.whatsapp_opt_in.unwrap_or(before.whatsapp_opt_in) && after.phone.is_some();
     after.active = changes.active.unwrap_or(before.active);

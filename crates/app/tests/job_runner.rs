@@ -63,6 +63,7 @@ impl World {
             external_ref: None,
             metadata: json!({}),
             series_id: None,
+            recurrence_id: None,
             version: 1,
             created_by: Actor::User(self.organizer.id),
             created_at: T0,
@@ -91,6 +92,7 @@ impl World {
             audit: &[],
             jobs: &jobs,
             idempotency: None,
+            drop_reminders: &[],
         };
         ok(self.store.insert_bookings(write).await);
         jobs

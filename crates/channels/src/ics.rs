@@ -1,9 +1,13 @@
 //! iCalendar invitations (RFC 5545 objects, RFC 5546 iTIP methods).
 //!
-//! [`to_ics`] turns an [`Invitation`] into a `VCALENDAR` with one `VEVENT`, written with the
-//! [`icalendar`] crate, which escapes TEXT values (`\\`, `\;`, `\,`, `\n`) and folds content lines at
-//! 75 octets. Times are always written in UTC (`...Z`), so no `VTIMEZONE` is needed; a recurring
-//! series keeps its wall-clock time only if the caller expands it or supplies a UTC-safe `RRULE`.
+//! [`to_ics`] turns an [`Invitation`] into a `VCALENDAR` with one `VEVENT` ([`to_ics_all`]: several
+//! VEVENTs of one UID, the occurrences of a series changed at once), written with the [`icalendar`]
+//! crate, which escapes TEXT values (`\\`, `\;`, `\,`, `\n`) and folds content lines at 75 octets.
+//!
+//! Times are written in UTC (`...Z`) unless the invitation names a `time_zone`: then `DTSTART`,
+//! `DTEND`, `RECURRENCE-ID` and `EXDATE` are local times with `TZID`, and a `VTIMEZONE` generated from
+//! the tz database is included. A series needs that: `RRULE` repeats the *local* time of `DTSTART`,
+//! so a weekly 10:00 in Madrid stays 10:00 after the clocks change, as Sala's occurrences do.
 //!
 //! On top of what the crate does, this module cleans what the crate would pass through verbatim:
 //! - TEXT values have CR and CRLF normalised to LF (written as `\n`) and other control characters
@@ -18,6 +22,7 @@
 
 use icalendar::{Calendar, Component, Event, Property};
 use jiff::Timestamp;
+use jiff::tz::{Offset, TimeZone};
 
 /// The `PRODID` written into every calendar.
 pub const PRODID: &str = "-//Sala//Sala meeting rooms//EN";
@@ -178,22 +183,72 @@ pub struct Invitation {
     pub rrule: Option<String>,
     /// `STATUS`.
     pub status: EventStatus,
+    /// An IANA zone (`Europe/Madrid`): times are written as local times in it, with a `VTIMEZONE`.
+    /// `None`, or a zone the tz database does not know: UTC.
+    pub time_zone: Option<String>,
+    /// For one occurrence of a series: the start the series gave it (`RECURRENCE-ID`), which
+    /// identifies the occurrence even after it moved.
+    pub recurrence_id: Option<Timestamp>,
+    /// `EXDATE`: starts the `RRULE` produces that have no occurrence.
+    pub exdates: Vec<Timestamp>,
+    /// For a series: the end of its last occurrence, so the `VTIMEZONE` covers all of them.
+    pub series_end: Option<Timestamp>,
 }
 
 /// Writes the invitation as an RFC 5545 calendar object (CRLF line endings, folded lines).
 pub fn to_ics(inv: &Invitation) -> String {
+    to_ics_all(std::slice::from_ref(inv))
+}
+
+/// Writes several events in one calendar object: the overrides of the occurrences of one series
+/// that a single change touched (RFC 5546 allows several components of one UID in a REQUEST or
+/// CANCEL). `METHOD` and the zone come from the first; an empty slice gives an empty calendar.
+pub fn to_ics_all(invitations: &[Invitation]) -> String {
     let mut cal = Calendar::empty();
     cal.append_property(("PRODID", PRODID));
     cal.append_property(("VERSION", "2.0"));
     cal.append_property(("CALSCALE", "GREGORIAN"));
-    cal.append_property(("METHOD", inv.method.as_str()));
+    let Some(first) = invitations.first() else { return cal.to_string() };
+    cal.append_property(("METHOD", first.method.as_str()));
+    let zone = first.time_zone.as_deref().and_then(|name| Some((name, TimeZone::get(name).ok()?)));
+    for inv in invitations {
+        cal.push(event(inv, zone.as_ref()));
+    }
+    let ics = cal.to_string();
+    match zone {
+        Some((name, tz)) => {
+            let from = invitations.iter().flat_map(|i| [i.start].into_iter().chain(i.recurrence_id)).min();
+            let to = invitations.iter().flat_map(|i| [i.end].into_iter().chain(i.series_end)).max();
+            let block = vtimezone(name, &tz, from.unwrap_or(first.start), to.unwrap_or(first.end));
+            with_vtimezone(ics, &block)
+        }
+        None => ics,
+    }
+}
 
+fn event(inv: &Invitation, zone: Option<&(&str, TimeZone)>) -> Event {
+    // DATE-TIME values: local with TZID when the invitation has a zone, UTC otherwise.
+    let times = |key: &str, values: &[Timestamp]| -> Property {
+        let text = |ts: &Timestamp| match zone {
+            Some((_, tz)) => tz.to_datetime(*ts).strftime("%Y%m%dT%H%M%S").to_string(),
+            None => utc(*ts),
+        };
+        let mut p = Property::new(key, values.iter().map(text).collect::<Vec<_>>().join(","));
+        if let Some((name, _)) = zone {
+            p.add_parameter("TZID", name);
+        }
+        p
+    };
+    let time = |key: &str, ts: Timestamp| times(key, &[ts]);
     let mut ev = Event::new();
     ev.add_property("UID", clean_text(&inv.uid));
     ev.add_property("DTSTAMP", utc(inv.dtstamp));
     ev.add_property("SEQUENCE", inv.sequence.to_string());
-    ev.add_property("DTSTART", utc(inv.start));
-    ev.add_property("DTEND", utc(inv.end));
+    if let Some(id) = inv.recurrence_id {
+        ev.append_property(time("RECURRENCE-ID", id));
+    }
+    ev.append_property(time("DTSTART", inv.start));
+    ev.append_property(time("DTEND", inv.end));
     ev.add_property("SUMMARY", clean_text(&inv.summary));
     if let Some(d) = &inv.description {
         ev.add_property("DESCRIPTION", clean_text(d));
@@ -215,9 +270,67 @@ pub fn to_ics(inv: &Invitation) -> String {
     if let Some(r) = &inv.rrule {
         ev.add_property("RRULE", clean_line(r));
     }
+    if !inv.exdates.is_empty() {
+        // One EXDATE holding a list, in the same form (local with TZID, or UTC) as DTSTART.
+        ev.append_property(times("EXDATE", &inv.exdates));
+    }
     ev.add_property("STATUS", inv.status.as_str());
-    cal.push(ev.done());
-    cal.to_string()
+    ev.done()
+}
+
+/// The calendar text with `block` before its first component. The crate would give any component
+/// pushed into it a `UID` and a `DTSTAMP`, which a `VTIMEZONE` must not have, so the block is
+/// written here; it holds only zone names and offsets from the tz database, no user text.
+fn with_vtimezone(ics: String, block: &str) -> String {
+    match ics.find("BEGIN:VEVENT\r\n") {
+        Some(at) => format!("{}{block}{}", &ics[..at], &ics[at..]),
+        None => ics,
+    }
+}
+
+/// A `VTIMEZONE` for `tz` covering `[from, to]`: the observance in force at `from`, then one
+/// `STANDARD` or `DAYLIGHT` per transition up to `to`, each written out as a single onset (no
+/// `RRULE`), so a client needs no rules of its own and a future rule change in the tz database
+/// cannot be misread.
+fn vtimezone(name: &str, tz: &TimeZone, from: Timestamp, to: Timestamp) -> String {
+    let mut out = format!("BEGIN:VTIMEZONE\r\nTZID:{}\r\n", clean_line(name));
+    let info = tz.to_offset_info(from);
+    let second = jiff::SignedDuration::from_secs(1);
+    // The observance in force at `from` began at the last transition up to it (a zone that never
+    // changed has none: its one observance is written from `from`).
+    let (onset, before) = match tz.preceding(from.saturating_add(second).unwrap_or(from)).next() {
+        Some(t) => (t.timestamp(), tz.to_offset(t.timestamp().saturating_sub(second).unwrap_or(t.timestamp()))),
+        None => (from, info.offset()),
+    };
+    out.push_str(&observance(onset, before, info.offset(), info.abbreviation(), info.dst().is_dst()));
+    let mut previous = info.offset();
+    for t in tz.following(from).take_while(|t| t.timestamp() <= to) {
+        out.push_str(&observance(t.timestamp(), previous, t.offset(), t.abbreviation(), t.dst().is_dst()));
+        previous = t.offset();
+    }
+    out.push_str("END:VTIMEZONE\r\n");
+    out
+}
+
+/// One `STANDARD`/`DAYLIGHT` sub-component: its `DTSTART` is the onset as a local time in the
+/// offset in force before it (RFC 5545 §3.6.5).
+fn observance(onset: Timestamp, from: Offset, to: Offset, abbreviation: &str, dst: bool) -> String {
+    let kind = if dst { "DAYLIGHT" } else { "STANDARD" };
+    let local = from.to_datetime(onset).strftime("%Y%m%dT%H%M%S");
+    let name = clean_param(abbreviation);
+    format!(
+        "BEGIN:{kind}\r\nDTSTART:{local}\r\nTZOFFSETFROM:{}\r\nTZOFFSETTO:{}\r\nTZNAME:{name}\r\nEND:{kind}\r\n",
+        utc_offset(from),
+        utc_offset(to)
+    )
+}
+
+/// RFC 5545 UTC-OFFSET: `+0100`, `-0330`, with seconds only when there are any.
+fn utc_offset(offset: Offset) -> String {
+    let total = offset.seconds();
+    let sign = if total < 0 { '-' } else { '+' };
+    let (h, m, s) = (total.abs() / 3600, total.abs() / 60 % 60, total.abs() % 60);
+    if s == 0 { format!("{sign}{h:02}{m:02}") } else { format!("{sign}{h:02}{m:02}{s:02}") }
 }
 
 /// `ORGANIZER` / `ATTENDEE` with a cleaned `CN` and a `mailto:` value.
@@ -286,7 +399,28 @@ mod tests {
             url: Some("https://meet.google.com/abc-defg-hij".into()),
             rrule: Some("FREQ=WEEKLY;COUNT=4".into()),
             status: EventStatus::Confirmed,
+            time_zone: None,
+            recurrence_id: None,
+            exdates: Vec::new(),
+            series_end: None,
         }
+    }
+
+    /// A weekly series in Madrid from Tuesday 16 March 2027, 10:00 (CET), four times: the clocks
+    /// go forward on 28 March, so the last two occurrences are at 10:00 CEST.
+    fn madrid_series() -> Invitation {
+        Invitation {
+            start: ts("2027-03-16T09:00:00Z"),
+            end: ts("2027-03-16T10:00:00Z"),
+            time_zone: Some("Europe/Madrid".into()),
+            exdates: vec![ts("2027-03-23T09:00:00Z")],
+            series_end: Some(ts("2027-04-06T09:00:00Z")),
+            ..sample()
+        }
+    }
+
+    fn lines(ics: &str) -> Vec<String> {
+        ics.replace("\r\n ", "").split("\r\n").map(str::to_owned).collect()
     }
 
     fn parse(ics: &str) -> Calendar {
@@ -403,6 +537,98 @@ mod tests {
         assert!(ics.contains("\r\n "), "expected folded continuation lines");
         let cal = parse(&ics);
         assert_eq!(only_event(&cal).get_description(), inv.description.as_deref());
+    }
+
+    #[test]
+    fn a_series_is_written_in_local_time_with_its_zone() {
+        let ics = to_ics(&madrid_series());
+        let lines = lines(&ics);
+        let has = |l: &str| lines.iter().any(|x| x == l);
+        assert!(has("DTSTART;TZID=Europe/Madrid:20270316T100000"), "{ics}");
+        assert!(has("DTEND;TZID=Europe/Madrid:20270316T110000"));
+        assert!(has("EXDATE;TZID=Europe/Madrid:20270323T100000"));
+        assert!(has("RRULE:FREQ=WEEKLY;COUNT=4"));
+        // The zone block comes before the event, with the observance in force at the start (CET
+        // since October 2026) and the change to CEST at 02:00 local on 28 March 2027.
+        let zone_at = lines.iter().position(|l| l == "BEGIN:VTIMEZONE").unwrap();
+        assert!(zone_at < lines.iter().position(|l| l == "BEGIN:VEVENT").unwrap());
+        let block: Vec<&str> =
+            lines[zone_at..].iter().take_while(|l| *l != "END:VTIMEZONE").map(|s| s.as_str()).collect();
+        assert_eq!(
+            block,
+            [
+                "BEGIN:VTIMEZONE",
+                "TZID:Europe/Madrid",
+                "BEGIN:STANDARD",
+                "DTSTART:20261025T030000",
+                "TZOFFSETFROM:+0200",
+                "TZOFFSETTO:+0100",
+                "TZNAME:CET",
+                "END:STANDARD",
+                "BEGIN:DAYLIGHT",
+                "DTSTART:20270328T020000",
+                "TZOFFSETFROM:+0100",
+                "TZOFFSETTO:+0200",
+                "TZNAME:CEST",
+                "END:DAYLIGHT",
+            ]
+        );
+        assert!(!block.iter().any(|l| l.starts_with("UID") || l.starts_with("DTSTAMP")));
+        // A real parser reads it: one event, and the zone as its own component.
+        let cal = parse(&ics);
+        assert_eq!(only_event(&cal).property_value("DTSTART"), Some("20270316T100000"));
+        assert!(cal.components.iter().any(|c| matches!(c, CalendarComponent::Other(_))));
+    }
+
+    #[test]
+    fn occurrences_changed_together_share_one_calendar_object() {
+        let series = madrid_series();
+        let moved = Invitation {
+            recurrence_id: Some(ts("2027-03-30T08:00:00Z")),
+            start: ts("2027-03-30T09:00:00Z"),
+            end: ts("2027-03-30T10:00:00Z"),
+            rrule: None,
+            exdates: Vec::new(),
+            series_end: None,
+            sequence: 1,
+            ..series.clone()
+        };
+        let last = Invitation {
+            recurrence_id: Some(ts("2027-04-06T08:00:00Z")),
+            start: ts("2027-04-06T09:00:00Z"),
+            end: ts("2027-04-06T10:00:00Z"),
+            ..moved.clone()
+        };
+        let ics = to_ics_all(&[moved, last]);
+        let lines = lines(&ics);
+        let ids: Vec<&String> = lines.iter().filter(|l| l.starts_with("RECURRENCE-ID")).collect();
+        assert_eq!(
+            ids,
+            ["RECURRENCE-ID;TZID=Europe/Madrid:20270330T100000", "RECURRENCE-ID;TZID=Europe/Madrid:20270406T100000"]
+        );
+        assert!(lines.iter().any(|l| l == "DTSTART;TZID=Europe/Madrid:20270330T110000"));
+        assert_eq!(lines.iter().filter(|l| *l == "BEGIN:VEVENT").count(), 2);
+        assert_eq!(lines.iter().filter(|l| *l == "BEGIN:VTIMEZONE").count(), 1);
+        assert!(!lines.iter().any(|l| l.starts_with("RRULE")));
+        let cal = parse(&ics);
+        let uids: Vec<_> = cal.components.iter().filter_map(|c| c.as_event()).map(|e| e.get_uid()).collect();
+        assert_eq!(uids, [Some("booking-0192@sala.example"), Some("booking-0192@sala.example")]);
+    }
+
+    #[test]
+    fn utc_offsets_keep_half_hours_and_seconds() {
+        assert_eq!(utc_offset(Offset::from_seconds(-(3 * 3600 + 1800)).unwrap()), "-0330");
+        assert_eq!(utc_offset(Offset::from_seconds(5 * 3600 + 45 * 60).unwrap()), "+0545");
+        assert_eq!(utc_offset(Offset::from_seconds(-(17 * 60 + 30)).unwrap()), "-001730");
+        assert_eq!(utc_offset(Offset::UTC), "+0000");
+    }
+
+    #[test]
+    fn an_unknown_zone_falls_back_to_utc() {
+        let inv = Invitation { time_zone: Some("Mars/Olympus".into()), ..madrid_series() };
+        let ics = to_ics(&inv);
+        assert!(ics.contains("DTSTART:20270316T090000Z"));
+        assert!(!ics.contains("VTIMEZONE"));
     }
 
     #[test]

@@ -27,6 +27,10 @@ fn invitation(method: Method, sequence: u32) -> Invitation {
         attendees: vec![Attendee::required(Person { name: Some("Luis".into()), email: "luis@acme.example".into() })],
         url: Some("https://meet.google.com/abc-defg-hij".into()),
         rrule: None,
+        time_zone: None,
+        recurrence_id: None,
+        exdates: Vec::new(),
+        series_end: None,
         status: match method {
             Method::Request => EventStatus::Confirmed,
             Method::Cancel => EventStatus::Cancelled,

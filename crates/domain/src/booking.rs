@@ -97,6 +97,11 @@ pub struct Booking {
     /// A small JSON object the caller keeps with the booking.
     pub metadata: serde_json::Value,
     pub series_id: Option<SeriesId>,
+    /// For an occurrence of a series: the start the series gave it, which never changes when the
+    /// occurrence is moved. Invitations name the occurrence by it (the `.ics` `RECURRENCE-ID`).
+    /// `None` for single bookings and for occurrences made before Sala kept it.
+    #[serde(default)]
+    pub recurrence_id: Option<Millis>,
     /// Grows by one on every change; clients send it back in `If-Match`.
     pub version: i64,
     pub created_by: Actor,
@@ -191,6 +196,7 @@ mod tests {
             external_ref: None,
             metadata: json!({}),
             series_id: None,
+            recurrence_id: None,
             version: 1,
             created_by: Actor::System,
             created_at: 0,

@@ -3,7 +3,8 @@
 //! This module decides *which* jobs a change causes; the channels decide how to deliver them.
 
 use crate::notify::ReminderSettings;
-use crate::{Attendee, Booking, BookingId, FieldChange, JobId, Millis, TenantId};
+use crate::recurrence::Recurrence;
+use crate::{Attendee, Booking, BookingId, FieldChange, JobId, Millis, TenantId, TimeRange};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -202,6 +203,28 @@ pub struct NotifyPayload {
     /// ones an invitation.
     #[serde(default)]
     pub before_attendees: Vec<Attendee>,
+    /// For a new series: the rule and its dates, so one invitation describes every occurrence.
+    #[serde(default)]
+    pub series: Option<SeriesInvite>,
+    /// The other occurrences the same change touched ("this and following"), in order: one
+    /// message tells of them all.
+    #[serde(default)]
+    pub more: Vec<Booking>,
+}
+
+/// What a new series' invitation needs: one `.ics` event with an `RRULE` stands for all its
+/// occurrences, and the dates the rule gives but that were not booked are excluded (`EXDATE`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesInvite {
+    pub rule: Recurrence,
+    /// The first occurrence the rule gives (the `.ics` `DTSTART`), booked or not.
+    pub first: TimeRange,
+    /// Starts the rule gives that were left out for a conflict.
+    pub skipped: Vec<Millis>,
+    /// The end of the last occurrence.
+    pub last_end: Millis,
+    /// How many occurrences were booked.
+    pub booked: usize,
 }
 
 /// What a reminder job carries: the start it was scheduled for, so a reminder for a meeting that
@@ -232,19 +255,23 @@ pub struct Change<'a> {
     pub before: Option<&'a Booking>,
     /// What an update changed (see `booking::diff`).
     pub changes: &'a [FieldChange],
+    /// A new series' rule and dates, for its one invitation.
+    pub series: Option<&'a SeriesInvite>,
+    /// The other occurrences changed with this one; the notification tells of them too.
+    pub more: &'a [Booking],
 }
 
 impl<'a> Change<'a> {
     pub fn created(booking: &'a Booking) -> Self {
-        Self { event: BookingEvent::Created, booking, before: None, changes: &[] }
+        Self { event: BookingEvent::Created, booking, before: None, changes: &[], series: None, more: &[] }
     }
 
     pub fn cancelled(booking: &'a Booking) -> Self {
-        Self { event: BookingEvent::Cancelled, booking, before: None, changes: &[] }
+        Self { event: BookingEvent::Cancelled, booking, before: None, changes: &[], series: None, more: &[] }
     }
 
     pub fn updated(before: &'a Booking, booking: &'a Booking, changes: &'a [FieldChange]) -> Self {
-        Self { event: BookingEvent::Updated, booking, before: Some(before), changes }
+        Self { event: BookingEvent::Updated, booking, before: Some(before), changes, series: None, more: &[] }
     }
 }
 
@@ -263,8 +290,13 @@ pub fn jobs_for(change: Change<'_>, reminders: &ReminderSettings, now: Millis) -
         reason: booking.cancel_reason.clone(),
         booking: booking.clone(),
         before_attendees: change.before.map(|b| b.attendees.clone()).unwrap_or_default(),
+        series: None,
+        more: Vec::new(),
     };
+    // Calendar and webhook jobs are per occurrence; only the notification speaks for the others.
     let payload = to_value(&notify);
+    let notify_payload =
+        to_value(&NotifyPayload { series: change.series.cloned(), more: change.more.to_vec(), ..notify });
     let job = |kind: JobKind, run_at: Millis, payload: serde_json::Value| Job {
         id: JobId::new(),
         tenant_id: booking.tenant_id,
@@ -278,7 +310,7 @@ pub fn jobs_for(change: Change<'_>, reminders: &ReminderSettings, now: Millis) -
         created_at: now,
     };
     let mut jobs = vec![
-        job(JobKind::Notify, now, payload.clone()),
+        job(JobKind::Notify, now, notify_payload),
         job(JobKind::CalendarSync, now, payload.clone()),
         job(JobKind::Webhook, now, payload),
     ];

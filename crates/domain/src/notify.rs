@@ -71,7 +71,37 @@ impl ReminderSettings {
     pub fn any_channel(&self) -> bool {
         (self.whatsapp || self.email) && !self.minutes_before.is_empty()
     }
+
+    /// What a meeting's reminder jobs must cover when its people chose differently: the tenant's
+    /// offsets, then every other offset someone chose (at most [`MAX_MERGED_REMINDERS`]), on
+    /// every channel someone wants. Each job then reaches only the people who chose its offset.
+    pub fn merged<'a>(tenant: &ReminderSettings, people: impl IntoIterator<Item = &'a ReminderSettings>) -> Self {
+        let mut merged = tenant.clone();
+        for choice in people {
+            for minutes in &choice.minutes_before {
+                if !merged.minutes_before.contains(minutes) && merged.minutes_before.len() < MAX_MERGED_REMINDERS {
+                    merged.minutes_before.push(*minutes);
+                }
+            }
+            merged.whatsapp |= choice.whatsapp && !choice.minutes_before.is_empty();
+            merged.email |= choice.email && !choice.minutes_before.is_empty();
+        }
+        merged
+    }
+
+    /// Does this choice want the reminder `minutes` before by WhatsApp?
+    pub fn wants_whatsapp(&self, minutes: u32) -> bool {
+        self.whatsapp && self.minutes_before.contains(&minutes)
+    }
+
+    /// Does this choice want the reminder `minutes` before by email?
+    pub fn wants_email(&self, minutes: u32) -> bool {
+        self.email && self.minutes_before.contains(&minutes)
+    }
 }
+
+/// At most this many reminder jobs per meeting, however its people chose.
+pub const MAX_MERGED_REMINDERS: usize = 8;
 
 /// What the message is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -191,6 +221,28 @@ pub fn recipients(occasion: Occasion, booking: &Booking, before: Option<&Booking
     Recipients { email, whatsapp }
 }
 
+/// Who gets the reminder `minutes` before, and how: each person of the tenant by their own
+/// reminder choice (else the tenant's), guests by the tenant's.
+pub fn reminder_recipients(
+    booking: &Booking,
+    people: &People<'_>,
+    tenant: &ReminderSettings,
+    minutes: u32,
+) -> Recipients {
+    let all = recipients(Occasion::Reminder, booking, None, people);
+    let choice_of = |found: &dyn Fn(&User) -> bool| -> &ReminderSettings {
+        let mut users = people.internal.iter().chain([people.organizer]);
+        users.find(|u| found(u)).and_then(|u| u.reminders.as_ref()).unwrap_or(tenant)
+    };
+    let email = all.email.into_iter().filter(|r| choice_of(&|u| u.email == r.email).wants_email(minutes)).collect();
+    let whatsapp = all
+        .whatsapp
+        .into_iter()
+        .filter(|w| choice_of(&|u| u.phone.as_ref() == Some(&w.phone)).wants_whatsapp(minutes))
+        .collect();
+    Recipients { email, whatsapp }
+}
+
 /// Attendees of `before` no longer invited in `after` (emails compared without case).
 fn removed<'a>(before: &'a Booking, after: &'a Booking) -> impl Iterator<Item = &'a Attendee> {
     before
@@ -222,6 +274,7 @@ mod tests {
             locale,
             time_zone: None,
             google_subject: None,
+            reminders: None,
             active: true,
             created_at: 0,
             updated_at: 0,
@@ -253,12 +306,27 @@ mod tests {
             external_ref: None,
             metadata: serde_json::json!({}),
             series_id: None,
+            recurrence_id: None,
             version: 1,
             created_by: Actor::System,
             created_at: 0,
             updated_at: 0,
             cancelled_at: None,
         }
+    }
+
+    #[test]
+    fn merged_reminders_cover_every_choice_within_the_cap() {
+        let tenant = ReminderSettings::default();
+        let own = |minutes: Vec<u32>, whatsapp, email| ReminderSettings { minutes_before: minutes, whatsapp, email };
+        let maria = own(vec![30, 15], false, true);
+        let silent = own(vec![], true, true);
+        let merged = ReminderSettings::merged(&tenant, [&maria, &silent]);
+        assert_eq!(merged.minutes_before, [15, 30]);
+        assert!(merged.whatsapp && merged.email, "email because María wants it; nobody's empty choice counts");
+        assert!(maria.wants_email(30) && !maria.wants_whatsapp(30) && !maria.wants_email(10));
+        let many: Vec<ReminderSettings> = (1..=20).map(|m| own(vec![m], true, false)).collect();
+        assert_eq!(ReminderSettings::merged(&tenant, &many).minutes_before.len(), MAX_MERGED_REMINDERS);
     }
 
     #[test]

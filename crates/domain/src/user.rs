@@ -42,6 +42,9 @@ pub struct User {
     pub locale: Option<Locale>,
     /// The person's own zone; `None` follows the tenant's default.
     pub time_zone: Option<TimeZoneName>,
+    /// The person's own reminders; `None` follows the tenant's.
+    #[serde(default)]
+    pub reminders: Option<crate::notify::ReminderSettings>,
     /// The stable Google account id (`sub`), set on first Google sign-in.
     pub google_subject: Option<String>,
     pub active: bool,

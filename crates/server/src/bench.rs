@@ -123,6 +123,7 @@ impl Setup {
             external_ref: None,
             metadata: serde_json::json!({}),
             series_id: None,
+            recurrence_id: None,
             version: 1,
             created_by: sala_domain::Actor::System,
             created_at: now,
@@ -167,6 +168,7 @@ async fn direct_inserts(store: Arc<dyn sala_app::Store>, setup: &Setup, plan: &B
                 audit: &audit,
                 jobs: &jobs,
                 idempotency: None,
+                drop_reminders: &[],
             };
             store.insert_bookings(write).await.is_ok()
         }

@@ -191,6 +191,10 @@ pub struct BookingWrite<'a> {
     pub audit: &'a [AuditEntry],
     pub jobs: &'a [Job],
     pub idempotency: Option<&'a IdempotencyRecord>,
+    /// Bookings whose pending reminder jobs are deleted before `jobs` are written: cancelled, or
+    /// moved (the write brings the reminders for the new time). Reminders already running are
+    /// left to finish; they recheck the booking and send nothing for the old time.
+    pub drop_reminders: &'a [BookingId],
 }
 
 #[async_trait]

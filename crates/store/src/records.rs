@@ -75,6 +75,7 @@ pub(crate) struct UserRow {
     active: bool,
     created_at: i64,
     updated_at: i64,
+    reminders: Option<String>,
 }
 
 impl TryFrom<UserRow> for User {
@@ -95,6 +96,7 @@ impl TryFrom<UserRow> for User {
                 .transpose()
                 .map_err(|e| corrupt("user zone", e))?,
             google_subject: r.google_subject,
+            reminders: r.reminders.map(|j| json_text("user reminders", &j)).transpose()?,
             active: r.active,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -305,6 +307,7 @@ pub(crate) struct BookingRow {
     created_at: i64,
     updated_at: i64,
     cancelled_at: Option<i64>,
+    recurrence_id: Option<i64>,
 }
 
 impl BookingRow {
@@ -329,6 +332,7 @@ impl BookingRow {
             external_ref: self.external_ref,
             metadata: json_text("booking metadata", &self.metadata)?,
             series_id: self.series_id.map(SeriesId),
+            recurrence_id: self.recurrence_id,
             version: self.version,
             created_by: actor_from_columns(&self.created_by_type, self.created_by_id)?,
             created_at: self.created_at,

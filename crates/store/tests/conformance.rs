@@ -69,6 +69,7 @@ fn user(tenant: TenantId, address: &str, name: &str) -> User {
         locale: None,
         time_zone: None,
         google_subject: None,
+        reminders: None,
         active: true,
         created_at: T0,
         updated_at: T0,
@@ -771,6 +772,7 @@ fn booking(room: &Room, organizer: &User, start: Millis, end: Millis) -> Booking
         external_ref: None,
         metadata: json!({}),
         series_id: None,
+        recurrence_id: None,
         version: 1,
         created_by: Actor::User(organizer.id),
         created_at: T0,
@@ -830,8 +832,15 @@ async fn save(store: &dyn Store, update: bool, bookings: &[Booking]) -> Result<(
     let action = if update { "booking.updated" } else { "booking.created" };
     let audit: Vec<AuditEntry> = bookings.iter().map(|b| entry(tenant, action, Some(b.id.0))).collect();
     let jobs: Vec<Job> = bookings.iter().map(|b| job(b, JobKind::Notify, T0, tick())).collect();
-    let write =
-        BookingWrite { tenant_id: tenant, series: None, bookings, audit: &audit, jobs: &jobs, idempotency: None };
+    let write = BookingWrite {
+        tenant_id: tenant,
+        series: None,
+        bookings,
+        audit: &audit,
+        jobs: &jobs,
+        idempotency: None,
+        drop_reminders: &[],
+    };
     if update { store.update_bookings(write).await } else { store.insert_bookings(write).await }
 }
 
@@ -952,6 +961,7 @@ async fn case_booking_round_trip(store: &dyn Store) {
         audit: &audit,
         jobs: &jobs,
         idempotency: None,
+        drop_reminders: &[],
     };
     ok(store.insert_bookings(write).await);
 
@@ -987,6 +997,7 @@ async fn case_booking_round_trip(store: &dyn Store) {
         audit: &[],
         jobs: &[],
         idempotency: None,
+        drop_reminders: &[],
     };
     ok(store.insert_bookings(write).await);
     assert_eq!(ok(store.get_series(acme.id, counted.id).await), Some(counted));
@@ -1085,6 +1096,7 @@ async fn case_booking_series_all_or_nothing(store: &dyn Store) {
         audit: &audit,
         jobs: &jobs,
         idempotency: Some(&record),
+        drop_reminders: &[],
     };
     assert_overlap(store.insert_bookings(write).await, &blocker);
 
@@ -1162,6 +1174,7 @@ async fn case_booking_update_versions(store: &dyn Store) {
         audit: &audit,
         jobs: &[],
         idempotency: None,
+        drop_reminders: &[],
     };
     assert_not_found(store.update_bookings(write).await);
     assert_eq!(ok(store.get_booking(acme.id, original.id).await), Some(original.clone()));
@@ -1288,6 +1301,7 @@ async fn case_booking_list_and_pagination(store: &dyn Store) {
         audit: &[],
         jobs: &[],
         idempotency: None,
+        drop_reminders: &[],
     };
     ok(store.insert_bookings(write).await);
     add_room(store, beta.id, "Sala").await;
@@ -1411,6 +1425,7 @@ async fn case_idempotency_records(store: &dyn Store) {
         audit: &audit,
         jobs: &[],
         idempotency: Some(&record),
+        drop_reminders: &[],
     };
     ok(store.insert_bookings(write).await);
     assert_eq!(ok(store.idempotency_record(acme.id, &record.actor, &record.key).await), Some(record.clone()));
@@ -1425,6 +1440,7 @@ async fn case_idempotency_records(store: &dyn Store) {
         bookings: std::slice::from_ref(&second),
         audit: &audit_second,
         idempotency: Some(&again),
+        drop_reminders: &[],
         ..write
     };
     assert_duplicate(store.insert_bookings(retry).await, Unique::IdempotencyKey);
@@ -1456,6 +1472,7 @@ async fn case_booking_jobs_outbox(store: &dyn Store) {
         audit: &[],
         jobs: &created,
         idempotency: None,
+        drop_reminders: &[],
     };
     ok(store.insert_bookings(write).await);
     let mut expected = created.to_vec();
@@ -1516,6 +1533,7 @@ async fn case_booking_tenant_isolation(store: &dyn Store) {
         audit: &[],
         jobs: &jobs,
         idempotency: Some(&record),
+        drop_reminders: &[],
     };
     ok(store.insert_bookings(write).await);
 
@@ -1578,6 +1596,7 @@ async fn booking_with_jobs(
         audit: &[],
         jobs: &jobs,
         idempotency: None,
+        drop_reminders: &[],
     };
     ok(store.insert_bookings(write).await);
     (b, jobs)
@@ -1638,6 +1657,7 @@ async fn case_jobs_claim_only_listed_kinds(store: &dyn Store) {
         audit: &[],
         jobs: &jobs,
         idempotency: None,
+        drop_reminders: &[],
     };
     ok(store.insert_bookings(write).await);
 

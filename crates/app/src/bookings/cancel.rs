@@ -66,9 +66,14 @@ pub async fn cancel_booking(store: &dyn Store, ctx: &Context, id: BookingId, req
             ctx.audit("booking.cancelled", "booking", Some(after.id.0), snapshot(before), snapshot(after))
         })
         .collect();
+    // One notification tells of every occurrence cancelled; calendar and webhook jobs go per booking.
     let jobs: Vec<_> = cancelled
         .iter()
-        .flat_map(|b| jobs_for(Change::cancelled(b), &ReminderSettings::default(), now))
+        .enumerate()
+        .flat_map(|(i, b)| {
+            let more = if i == 0 { &cancelled[1..] } else { &[] };
+            jobs_for(Change { more, ..Change::cancelled(b) }, &ReminderSettings::default(), now)
+        })
         .filter(|j| j.kind != JobKind::Notify || j.booking_id == Some(cancelled[0].id))
         .collect();
     let write = BookingWrite {
@@ -78,6 +83,7 @@ pub async fn cancel_booking(store: &dyn Store, ctx: &Context, id: BookingId, req
         audit: &audit,
         jobs: &jobs,
         idempotency: None,
+        drop_reminders: &cancelled.iter().map(|b| b.id).collect::<Vec<_>>(),
     };
     store.update_bookings(write).await?;
     Ok(cancelled.into_iter().find(|b| b.id == id).unwrap_or(current))

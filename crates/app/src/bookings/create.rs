@@ -1,11 +1,14 @@
 //! Creating a booking, or a series of independent occurrences, with idempotent retries.
 
-use super::{AttendeeInput, attendees, binds_admins, bookable_room, bypasses_rules, load_tenant, organizer, rfc3339};
+use super::{
+    AttendeeInput, attendees, binds_admins, bookable_room, bypasses_rules, load_tenant, organizer, reminder_plan,
+    rfc3339,
+};
 use crate::context::snapshot;
 use crate::error::Conflict;
 use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, FieldError, Store};
-use sala_domain::jobs::{Change, jobs_for};
+use sala_domain::jobs::{Change, SeriesInvite, jobs_for};
 use sala_domain::notify::ReminderSettings;
 use sala_domain::values::{clean_name, clean_text, parse_instant};
 use sala_domain::{
@@ -87,6 +90,7 @@ pub async fn create_booking(store: &dyn Store, ctx: &Context, input: NewBooking)
     let draft = validate(store, ctx, &input).await?;
     let ranges = occurrences(&draft, input.recurrence.as_ref())?;
     check_rules(store, ctx, &draft, &ranges).await?;
+    let planned = ranges.clone();
     let (ranges, skipped) = resolve_conflicts(store, ctx, &draft, ranges, input.on_conflict).await?;
     let now = now_millis();
     let series = input.recurrence.as_ref().map(|rule| Series {
@@ -100,7 +104,12 @@ pub async fn create_booking(store: &dyn Store, ctx: &Context, input: NewBooking)
         ranges.iter().map(|range| build(ctx, &draft, *range, series.as_ref().map(|s| s.id), now)).collect();
     let audit: Vec<_> =
         bookings.iter().map(|b| ctx.audit("booking.created", "booking", Some(b.id.0), None, snapshot(b))).collect();
-    let jobs = series_jobs(&bookings, &draft.tenant.reminders, now);
+    let invite = input.recurrence.as_ref().map(|rule| series_invite(rule, &planned, &ranges));
+    let reminders = match bookings.first() {
+        Some(first) => reminder_plan(store, ctx, &draft.tenant, &draft.organizer, first).await?,
+        None => draft.tenant.reminders.clone(),
+    };
+    let jobs = series_jobs(&bookings, invite.as_ref(), &reminders, now);
     let record = input.idempotency_key.as_ref().map(|key| IdempotencyRecord {
         actor: actor_key(ctx),
         key: key.clone(),
@@ -115,6 +124,7 @@ pub async fn create_booking(store: &dyn Store, ctx: &Context, input: NewBooking)
         audit: &audit,
         jobs: &jobs,
         idempotency: record.as_ref(),
+        drop_reminders: &[],
     };
     match store.insert_bookings(write).await {
         Ok(()) => Ok(Created { bookings, skipped, warnings: draft.warnings, replayed: false }),
@@ -280,6 +290,7 @@ fn build(ctx: &Context, d: &Draft, time: TimeRange, series_id: Option<SeriesId>,
         external_ref: d.external_ref.clone(),
         metadata: d.metadata.clone(),
         series_id,
+        recurrence_id: series_id.map(|_| time.start),
         version: 1,
         created_by: ctx.actor(),
         created_at: now,
@@ -288,15 +299,37 @@ fn build(ctx: &Context, d: &Draft, time: TimeRange, series_id: Option<SeriesId>,
     }
 }
 
-/// The outbox jobs of a new series: calendar, webhook and reminder per occurrence, but one
-/// notification for the whole series (its first occurrence), so invitees are not flooded.
-fn series_jobs(bookings: &[Booking], reminders: &ReminderSettings, now: i64) -> Vec<Job> {
+/// The outbox jobs of new bookings: calendar, webhook and reminder per occurrence, but one
+/// notification for a whole series (carrying its rule, so one invitation stands for every
+/// occurrence), so invitees are not flooded.
+fn series_jobs(
+    bookings: &[Booking],
+    invite: Option<&SeriesInvite>,
+    reminders: &ReminderSettings,
+    now: i64,
+) -> Vec<Job> {
     let first = bookings.first().map(|b| b.id);
     bookings
         .iter()
-        .flat_map(|b| jobs_for(Change::created(b), reminders, now))
+        .flat_map(|b| {
+            let change = Change { series: invite.filter(|_| Some(b.id) == first), ..Change::created(b) };
+            jobs_for(change, reminders, now)
+        })
         .filter(|job| job.kind != JobKind::Notify || job.booking_id == first)
         .collect()
+}
+
+/// The series as its invitation describes it: the rule from its first planned date, less the
+/// dates skipped for conflicts.
+fn series_invite(rule: &Recurrence, planned: &[TimeRange], booked: &[TimeRange]) -> SeriesInvite {
+    let first = planned.first().or(booked.first()).copied().unwrap_or(TimeRange { start: 0, end: 1 });
+    SeriesInvite {
+        rule: rule.clone(),
+        first,
+        skipped: planned.iter().filter(|p| !booked.contains(p)).map(|p| p.start).collect(),
+        last_end: booked.last().map_or(first.end, |b| b.end),
+        booked: booked.len(),
+    }
 }
 
 /// The conflict for a race lost in the store: which of our occurrences hit `busy`.

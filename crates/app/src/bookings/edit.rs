@@ -4,6 +4,7 @@
 use super::create::{capacity_check, local_date};
 use super::{
     AttendeeInput, Scope, attendees, bookable_room, bypasses_rules, deny, load_tenant, load_visible, may_change,
+    reminder_plan,
 };
 use crate::context::snapshot;
 use crate::error::Conflict;
@@ -11,9 +12,11 @@ use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, FieldError, Store};
 use sala_domain::booking::diff;
 use sala_domain::jobs::{Change, jobs_for};
+use sala_domain::notify::ReminderSettings;
 use sala_domain::values::{clean_name, clean_text, parse_instant};
 use sala_domain::{
-    Booking, FieldChange, JobKind, Millis, RoomId, Tenant, TimeRange, TimeZoneName, User, ValueError, now_millis,
+    Booking, BookingId, FieldChange, JobKind, Millis, RoomId, Tenant, TimeRange, TimeZoneName, User, ValueError,
+    now_millis,
 };
 use sala_store::{BookingQuery, BookingWrite, StoreError};
 
@@ -74,7 +77,8 @@ pub async fn edit_booking(
         return Ok(vec![current]);
     }
     check_rules(store, ctx, &tenant, &pairs).await?;
-    save(store, ctx, &tenant, pairs).await
+    let reminders = reminder_plan(store, ctx, &tenant, &organizer, &pairs[0].1).await?;
+    save(store, ctx, &reminders, pairs).await
 }
 
 fn check_editable(current: &Booking, if_match: Option<i64>) -> AppResult<()> {
@@ -235,25 +239,29 @@ async fn check_rules(store: &dyn Store, ctx: &Context, tenant: &Tenant, pairs: &
 async fn save(
     store: &dyn Store,
     ctx: &Context,
-    tenant: &Tenant,
+    reminders: &ReminderSettings,
     pairs: Vec<(Booking, Booking)>,
 ) -> AppResult<Vec<Booking>> {
     let now = now_millis();
-    let named = pairs[0].0.id;
-    let mut bookings = Vec::new();
+    let (befores, bookings): (Vec<Booking>, Vec<Booking>) = pairs
+        .into_iter()
+        .map(|(before, after)| {
+            let after = Booking { version: before.version + 1, updated_at: now, ..after };
+            (before, after)
+        })
+        .unzip();
+    // A moved booking's reminders for the old time go; `jobs_for` brings those for the new one.
+    let moved: Vec<BookingId> =
+        befores.iter().zip(&bookings).filter(|(b, a)| b.time.start != a.time.start).map(|(_, a)| a.id).collect();
     let mut audit = Vec::new();
     let mut jobs = Vec::new();
-    for (before, mut after) in pairs {
-        let changes: Vec<FieldChange> = diff(&before, &after);
-        after.version = before.version + 1;
-        after.updated_at = now;
-        audit.push(ctx.audit("booking.updated", "booking", Some(after.id.0), snapshot(&before), snapshot(&after)));
-        jobs.extend(
-            jobs_for(Change::updated(&before, &after, &changes), &tenant.reminders, now)
-                .into_iter()
-                .filter(|j| j.kind != JobKind::Notify || after.id == named),
-        );
-        bookings.push(after);
+    for (i, (before, after)) in befores.iter().zip(&bookings).enumerate() {
+        let changes: Vec<FieldChange> = diff(before, after);
+        audit.push(ctx.audit("booking.updated", "booking", Some(after.id.0), snapshot(before), snapshot(after)));
+        // The named booking's notification tells of the later occurrences changed with it.
+        let more = if i == 0 { &bookings[1..] } else { &[] };
+        let change = Change { more, ..Change::updated(before, after, &changes) };
+        jobs.extend(jobs_for(change, reminders, now).into_iter().filter(|j| j.kind != JobKind::Notify || i == 0));
     }
     let write = BookingWrite {
         tenant_id: ctx.tenant_id(),
@@ -262,6 +270,7 @@ async fn save(
         audit: &audit,
         jobs: &jobs,
         idempotency: None,
+        drop_reminders: &moved,
     };
     match store.update_bookings(write).await {
         Ok(()) => Ok(bookings),

@@ -18,6 +18,7 @@ pub use read::{
 };
 
 use crate::{AppError, AppResult, Context, Principal, Store};
+use sala_domain::notify::ReminderSettings;
 use sala_domain::{Booking, BookingId, Room, RoomId, Tenant, User, rfc3339};
 
 /// Which occurrences of a series an edit or cancellation applies to.
@@ -114,4 +115,20 @@ async fn organizer(store: &dyn Store, ctx: &Context, email: Option<&str>) -> App
             Err(AppError::invalid("organizer", "organizer_inactive", "the organizer's account is deactivated"))
         }
     })
+}
+
+/// The reminders a booking needs: the tenant's, plus whatever its organizer and internal
+/// attendees chose for themselves (each reminder then reaches only those who chose its offset).
+async fn reminder_plan(
+    store: &dyn Store,
+    ctx: &Context,
+    tenant: &Tenant,
+    organizer: &User,
+    booking: &Booking,
+) -> AppResult<ReminderSettings> {
+    let mut people = vec![organizer.clone()];
+    for id in booking.attendees.iter().filter_map(|a| a.user_id) {
+        people.extend(store.get_user(ctx.tenant_id(), id).await?);
+    }
+    Ok(ReminderSettings::merged(&tenant.reminders, people.iter().filter_map(|u| u.reminders.as_ref())))
 }

@@ -8,6 +8,7 @@
 use super::texts::{self, Kind, Phrases};
 use askama::Template;
 use sala_channels::ics::{Attendee as IcsAttendee, EventStatus, Invitation, Method, PartStat, Person, Role};
+use sala_domain::jobs::SeriesInvite;
 use sala_domain::notify::CalendarMethod;
 use sala_domain::{Attendee, Booking, Locale, Room, TimeZoneName, User};
 
@@ -18,6 +19,11 @@ pub struct Meeting<'a> {
     pub organizer: &'a User,
     /// The domain part of the `.ics` UID (the installation's host), so UIDs are globally unique.
     pub uid_domain: &'a str,
+    /// A new series: its invitation is one event whose `RRULE` stands for every occurrence.
+    pub series: Option<&'a SeriesInvite>,
+    /// The other occurrences the same change touched ("this and following"): one message, one
+    /// `.ics` event each.
+    pub more: &'a [Booking],
 }
 
 /// One row of "what changed".
@@ -72,9 +78,14 @@ impl Meeting<'_> {
         }
     }
 
-    /// The `.ics` UID: the same for the invitation, every update and the cancellation.
-    pub fn uid(&self) -> String {
-        format!("{}@{}", self.booking.id, self.uid_domain)
+    /// The `.ics` UID: the same for the invitation, every update and the cancellation. The
+    /// occurrences of a series share the series' UID and are told apart by `RECURRENCE-ID`
+    /// (occurrences made before Sala kept their series start have their own UID).
+    pub fn uid(&self, b: &Booking) -> String {
+        match (b.series_id, b.recurrence_id) {
+            (Some(series), Some(_)) => format!("{series}@{}", self.uid_domain),
+            _ => format!("{}@{}", b.id, self.uid_domain),
+        }
     }
 
     /// The meeting's details as label/value rows, in the reader's language and zone.
@@ -86,6 +97,17 @@ impl Meeting<'_> {
             let names: Vec<String> =
                 b.attendees.iter().map(|a| a.name.clone().unwrap_or_else(|| a.email.to_string())).collect();
             rows.push((p.attendees, names.join(", ")));
+        }
+        if let Some(series) = self.series {
+            let last_start = series.last_end - b.time.duration_ms();
+            rows.push((p.repeats, texts::repeats(locale, &series.rule, series.booked, last_start, zone)));
+            if !series.skipped.is_empty() {
+                rows.push((p.except, texts::dates(locale, &series.skipped, zone)));
+            }
+        }
+        if !self.more.is_empty() {
+            let starts: Vec<i64> = self.more.iter().map(|m| m.time.start).collect();
+            rows.push((p.other_dates, texts::dates(locale, &starts, zone)));
         }
         if let Some(d) = b.description.as_deref().filter(|d| !d.is_empty()) {
             rows.push((p.description, d.to_owned()));
@@ -131,10 +153,36 @@ impl Meeting<'_> {
         EmailBody { subject, text, html }
     }
 
-    /// The `.ics` for a reader. `only` narrows the attendees to one person (a removed guest's
-    /// cancellation names only them, RFC 5546 §3.2.5); the whole meeting otherwise.
-    pub fn invitation(&self, method: CalendarMethod, only: Option<&Attendee>, now: jiff::Timestamp) -> Invitation {
-        let b = self.booking;
+    /// The `.ics` events for a reader: a new series as one event with its `RRULE`, otherwise one
+    /// per booking the message is about. `only` narrows the attendees to one person (a removed
+    /// guest's cancellation names only them, RFC 5546 §3.2.5); the whole meeting otherwise.
+    pub fn invitations(
+        &self,
+        method: CalendarMethod,
+        only: Option<&Attendee>,
+        now: jiff::Timestamp,
+    ) -> Vec<Invitation> {
+        let event = self.event(self.booking, method, only, now);
+        if let Some(series) = self.series {
+            let ts = |ms| jiff::Timestamp::from_millisecond(ms).unwrap_or(now);
+            let zone = &self.booking.time_zone;
+            return vec![Invitation {
+                start: ts(series.first.start),
+                end: ts(series.first.end),
+                rrule: Some(series.rule.to_rrule(zone)),
+                exdates: series.skipped.iter().map(|ms| ts(*ms)).collect(),
+                series_end: Some(ts(series.last_end)),
+                time_zone: Some(zone.as_str().to_owned()),
+                recurrence_id: None,
+                ..event
+            }];
+        }
+        std::iter::once(event).chain(self.more.iter().map(|b| self.event(b, method, only, now))).collect()
+    }
+
+    /// One booking's `.ics` event; an occurrence of a series names itself with `RECURRENCE-ID`
+    /// in the series' zone, as the series' own `DTSTART` is written.
+    fn event(&self, b: &Booking, method: CalendarMethod, only: Option<&Attendee>, now: jiff::Timestamp) -> Invitation {
         let ts = |ms| jiff::Timestamp::from_millisecond(ms).unwrap_or(now);
         let chair = IcsAttendee {
             person: Person { name: Some(self.organizer.name.clone()), email: self.organizer.email.to_string() },
@@ -147,8 +195,9 @@ impl Meeting<'_> {
             None => b.attendees.iter().map(guest).collect(),
         };
         let cancelled = method == CalendarMethod::Cancel;
+        let recurrence_id = b.series_id.and(b.recurrence_id);
         Invitation {
-            uid: self.uid(),
+            uid: self.uid(b),
             // Every change bumps the version, so SEQUENCE grows with each update and the cancellation.
             sequence: u32::try_from(b.version.saturating_sub(1)).unwrap_or(0),
             method: if cancelled { Method::Cancel } else { Method::Request },
@@ -163,6 +212,10 @@ impl Meeting<'_> {
             url: None,
             rrule: None,
             status: if cancelled { EventStatus::Cancelled } else { EventStatus::Confirmed },
+            time_zone: recurrence_id.map(|_| b.time_zone.as_str().to_owned()),
+            recurrence_id: recurrence_id.map(ts),
+            exdates: Vec::new(),
+            series_end: None,
         }
     }
 

@@ -18,9 +18,12 @@ use deliver::{Message, Tally};
 use sala_channels::email::{Address, Mailbox, Mailer, OutgoingEmail};
 use sala_channels::ics::Method;
 use sala_channels::whatsapp::{TemplateMessage, WhatsApp, WhatsAppConfig};
-use sala_domain::jobs::{BookingEvent, Channel, NotifyPayload, OutboxMessage, ReminderPayload};
-use sala_domain::notify::{CalendarMethod, EmailRecipient, Occasion, People, WhatsAppRecipient, recipients};
-use sala_domain::{Booking, Job, JobKind, Locale, Room, RoomId, Tenant, User, now_millis};
+use sala_domain::jobs::{BookingEvent, Channel, NotifyPayload, OutboxMessage, ReminderPayload, SeriesInvite};
+use sala_domain::notify::{
+    CalendarMethod, EmailRecipient, Occasion, People, WhatsAppRecipient, recipients, reminder_recipients,
+};
+use sala_domain::{Booking, BookingStatus, Job, JobKind, Locale, Room, RoomId, Tenant, User, now_millis};
+use sala_store::BookingQuery;
 use std::sync::Arc;
 use texts::Kind;
 
@@ -133,7 +136,11 @@ impl Notifier {
         let payload: NotifyPayload = serde_json::from_value(job.payload.clone())
             .map_err(|e| JobFailure::final_(format!("unreadable notify payload: {e}")))?;
         let booking = &payload.booking;
-        if payload.event != BookingEvent::Cancelled && self.cancelled_since(booking).await? {
+        let series = match &payload.series {
+            Some(series) => Some(self.less_cancelled(booking, series).await?),
+            None => None,
+        };
+        if payload.event != BookingEvent::Cancelled && series.is_none() && self.cancelled_since(booking).await? {
             // Its cancellation tells people; an invitation or update now would only confuse.
             tracing::info!(job = %job.id, booking = %booking.id, "booking cancelled since; nothing to send");
             return Ok(());
@@ -153,7 +160,7 @@ impl Notifier {
         };
         let to = recipients(occasion, booking, before.as_ref(), &people);
         let before_room = self.before_room(job, &payload).await?;
-        let meeting = self.meeting(booking, &involved);
+        let meeting = Meeting { series: series.as_ref(), more: &payload.more, ..self.meeting(booking, &involved) };
         let scope = job.id.to_string();
         let mut tally = Tally::default();
         for r in &to.email {
@@ -168,8 +175,9 @@ impl Notifier {
                     payload.before_attendees.iter().find(|a| a.email.as_str().eq_ignore_ascii_case(r.email.as_str()))
                 })
                 .flatten();
-            let invitation = meeting.invitation(r.method, only, jiff::Timestamp::now());
-            let calendar = Some((invitation.method, sala_channels::ics::to_ics(&invitation)));
+            let invitations = meeting.invitations(r.method, only, jiff::Timestamp::now());
+            let method = if r.method == CalendarMethod::Cancel { Method::Cancel } else { Method::Request };
+            let calendar = Some((method, sala_channels::ics::to_ics_all(&invitations)));
             let message = self.email_message(job, &scope, &meeting, &involved, r, kind, &extras, calendar);
             self.deliver(job, message, &mut tally).await;
         }
@@ -207,31 +215,45 @@ impl Notifier {
             return Ok(());
         }
         let involved = self.involved(&booking).await?;
-        let settings = involved.tenant.reminders.clone();
         let people = People {
             organizer: &involved.organizer,
             internal: &involved.internal,
             tenant_locale: involved.tenant.locale,
         };
-        let to = recipients(Occasion::Reminder, &booking, None, &people);
+        let to = reminder_recipients(&booking, &people, &involved.tenant.reminders, payload.minutes_before);
         let meeting = self.meeting(&booking, &involved);
         let scope = payload.delivery_scope(booking.id);
         let extras = Extras { minutes: payload.minutes_before, ..Extras::default() };
         let mut tally = Tally::default();
-        if settings.whatsapp {
-            for w in &to.whatsapp {
-                let message = self.whatsapp_message(job, &scope, &meeting, &involved, w, Kind::Reminder, &extras);
-                self.deliver(job, message, &mut tally).await;
-            }
+        for w in &to.whatsapp {
+            let message = self.whatsapp_message(job, &scope, &meeting, &involved, w, Kind::Reminder, &extras);
+            self.deliver(job, message, &mut tally).await;
         }
-        if settings.email {
-            for r in &to.email {
-                let message = self.email_message(job, &scope, &meeting, &involved, r, Kind::Reminder, &extras, None);
-                self.deliver(job, message, &mut tally).await;
-            }
+        for r in &to.email {
+            let message = self.email_message(job, &scope, &meeting, &involved, r, Kind::Reminder, &extras, None);
+            self.deliver(job, message, &mut tally).await;
         }
         tracing::info!(job = %job.id, sent = tally.sent, already = tally.already, failed = tally.failed, "reminder job ran");
         tally.outcome()
+    }
+
+    /// A new series' invitation leaves out the occurrences cancelled since it was written: the
+    /// rest of the series is still worth inviting to, and their own cancellations may reach
+    /// calendars before it.
+    async fn less_cancelled(&self, booking: &Booking, series: &SeriesInvite) -> Result<SeriesInvite, JobFailure> {
+        let Some(series_id) = booking.series_id else { return Ok(series.clone()) };
+        let query = BookingQuery {
+            series_id: Some(series_id),
+            status: Some(BookingStatus::Cancelled),
+            limit: 500,
+            ..Default::default()
+        };
+        let cancelled = self.store.list_bookings(booking.tenant_id, &query).await.map_err(store_failure)?;
+        let mut skipped = series.skipped.clone();
+        skipped.extend(cancelled.iter().filter_map(|b| b.recurrence_id));
+        skipped.sort_unstable();
+        skipped.dedup();
+        Ok(SeriesInvite { skipped, ..series.clone() })
     }
 
     async fn cancelled_since(&self, booking: &Booking) -> Result<bool, JobFailure> {
@@ -261,7 +283,14 @@ impl Notifier {
     }
 
     fn meeting<'a>(&'a self, booking: &'a Booking, involved: &'a Involved) -> Meeting<'a> {
-        Meeting { booking, room: &involved.room, organizer: &involved.organizer, uid_domain: &self.channels.uid_domain }
+        Meeting {
+            booking,
+            room: &involved.room,
+            organizer: &involved.organizer,
+            uid_domain: &self.channels.uid_domain,
+            series: None,
+            more: &[],
+        }
     }
 
     #[expect(clippy::too_many_arguments, reason = "one message is made of all of these")]

@@ -1,7 +1,8 @@
 //! The words of every message in Spanish and English, and dates as each language writes them.
 //! Only this module knows a language; the composer asks it for phrases by locale.
 
-use sala_domain::{Locale, Millis, TimeRange, TimeZoneName};
+use sala_domain::recurrence::Frequency;
+use sala_domain::{Locale, Millis, Recurrence, TimeRange, TimeZoneName};
 
 /// The fixed phrases of one language.
 pub struct Phrases {
@@ -21,6 +22,9 @@ pub struct Phrases {
     pub meet_label: &'static str,
     pub added: &'static str,
     pub removed: &'static str,
+    pub repeats: &'static str,
+    pub except: &'static str,
+    pub other_dates: &'static str,
     pub footer: &'static str,
 }
 
@@ -48,6 +52,9 @@ static ES: Phrases = Phrases {
     meet_label: "Google Meet",
     added: "añadidos",
     removed: "quitados",
+    repeats: "Se repite",
+    except: "Excepto",
+    other_dates: "También el",
     footer: "Enviado por Sala. Responde a la invitación desde tu calendario.",
 };
 
@@ -68,6 +75,9 @@ static EN: Phrases = Phrases {
     meet_label: "Google Meet",
     added: "added",
     removed: "removed",
+    repeats: "Repeats",
+    except: "Except",
+    other_dates: "Also on",
     footer: "Sent by Sala. Answer the invitation from your calendar.",
 };
 
@@ -182,6 +192,54 @@ pub fn when(locale: Locale, time: TimeRange, zone: &TimeZoneName) -> String {
     format!("{}, {}–{} ({})", day(locale, &start), start.strftime("%H:%M"), end_text, zone.as_str())
 }
 
+/// How a series repeats, in the reader's language: "cada semana, 10 veces, hasta el martes, 23 de
+/// marzo de 2027" or "every 2 weeks, 10 times, until Tuesday, 23 March 2027".
+pub fn repeats(locale: Locale, rule: &Recurrence, booked: usize, last_start: Millis, zone: &TimeZoneName) -> String {
+    let n = rule.interval;
+    let every = match (locale, rule.frequency, n) {
+        (Locale::Es, Frequency::Weekdays, _) => "de lunes a viernes".to_owned(),
+        (Locale::Es, Frequency::Daily, 1) => "cada día".to_owned(),
+        (Locale::Es, Frequency::Daily, n) => format!("cada {n} días"),
+        (Locale::Es, Frequency::Weekly, 1) => "cada semana".to_owned(),
+        (Locale::Es, Frequency::Weekly, n) => format!("cada {n} semanas"),
+        (Locale::En, Frequency::Weekdays, _) => "every weekday".to_owned(),
+        (Locale::En, Frequency::Daily, 1) => "every day".to_owned(),
+        (Locale::En, Frequency::Daily, n) => format!("every {n} days"),
+        (Locale::En, Frequency::Weekly, 1) => "every week".to_owned(),
+        (Locale::En, Frequency::Weekly, n) => format!("every {n} weeks"),
+    };
+    let last = zoned(last_start, zone).map(|z| day(locale, &z)).unwrap_or_default();
+    match locale {
+        Locale::Es => format!("{every}, {booked} {}, hasta el {last}", if booked == 1 { "vez" } else { "veces" }),
+        Locale::En => format!("{every}, {booked} {}, until {last}", if booked == 1 { "time" } else { "times" }),
+    }
+}
+
+/// A list of dates, short: "12 de enero de 2027, 19 de enero de 2027"; after 12, "y 3 más".
+pub fn dates(locale: Locale, starts: &[Millis], zone: &TimeZoneName) -> String {
+    const SHOWN: usize = 12;
+    let mut list: Vec<String> = starts
+        .iter()
+        .take(SHOWN)
+        .filter_map(|ms| zoned(*ms, zone))
+        .map(|z| {
+            let month = usize::from(z.month().unsigned_abs()).saturating_sub(1) % 12;
+            match locale {
+                Locale::Es => format!("{} de {} de {}", z.day(), ES_MONTHS[month], z.year()),
+                Locale::En => format!("{} {} {}", z.day(), EN_MONTHS[month], z.year()),
+            }
+        })
+        .collect();
+    if starts.len() > SHOWN {
+        let rest = starts.len() - SHOWN;
+        list.push(match locale {
+            Locale::Es => format!("y {rest} más"),
+            Locale::En => format!("and {rest} more"),
+        });
+    }
+    list.join(", ")
+}
+
 fn zoned(ms: Millis, zone: &TimeZoneName) -> Option<jiff::ZonedDateTime> {
     jiff::Timestamp::from_millisecond(ms).ok().map(|t| t.to_zoned_datetime(zone.time_zone()))
 }
@@ -215,5 +273,23 @@ mod tests {
             when(Locale::En, overnight, &madrid()),
             "Tuesday, 5 January 2027, 23:00–Wednesday, 6 January 2027, 01:00 (Europe/Madrid)"
         );
+    }
+
+    #[test]
+    fn series_read_naturally_in_both_languages() {
+        let rule = Recurrence { frequency: Frequency::Weekly, interval: 2, count: Some(3), until: None };
+        let last = 1_799_139_600_000 + 28 * 86_400_000; // Tuesday 2 February 2027
+        assert_eq!(
+            repeats(Locale::Es, &rule, 3, last, &madrid()),
+            "cada 2 semanas, 3 veces, hasta el martes, 2 de febrero de 2027"
+        );
+        assert_eq!(
+            repeats(Locale::En, &rule, 3, last, &madrid()),
+            "every 2 weeks, 3 times, until Tuesday, 2 February 2027"
+        );
+        let days: Vec<Millis> = (0..14).map(|i| 1_799_139_600_000 + i * 86_400_000).collect();
+        let listed = dates(Locale::En, &days, &madrid());
+        assert!(listed.starts_with("5 January 2027, 6 January 2027,"), "{listed}");
+        assert!(listed.ends_with("16 January 2027, and 2 more"), "{listed}");
     }
 }

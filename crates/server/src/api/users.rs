@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use sala_app::users::{self, NewUser, UserChanges};
+use sala_domain::notify::ReminderSettings;
 use sala_domain::{User, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -34,6 +35,10 @@ pub struct UserView {
     /// `es` or `en`; absent: the organization's default.
     locale: Option<String>,
     time_zone: Option<String>,
+    /// The person's own reminders (`minutes_before`, `whatsapp`, `email`); null: the
+    /// organization's.
+    #[schema(value_type = Option<Object>)]
+    reminders: Option<ReminderSettings>,
     active: bool,
     created_at: String,
 }
@@ -49,6 +54,7 @@ impl From<User> for UserView {
             whatsapp_opt_in: u.whatsapp_opt_in,
             locale: u.locale.map(|l| l.as_str().to_owned()),
             time_zone: u.time_zone.map(String::from),
+            reminders: u.reminders,
             active: u.active,
             created_at: rfc3339(u.created_at),
         }
@@ -142,6 +148,11 @@ pub struct UpdateUserBody {
     time_zone: Option<Option<String>>,
     /// Admins only.
     active: Option<bool>,
+    /// Your own reminders, e.g. `{"minutes_before": [60, 10], "whatsapp": true, "email": true}`;
+    /// `null` goes back to the organization's. They apply to meetings booked or moved afterwards.
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<Object>)]
+    reminders: Option<Option<ReminderSettings>>,
 }
 
 /// Change a person: yourself, or anyone if you are an admin.
@@ -163,6 +174,7 @@ async fn update_user(
         locale: body.locale.map(Option::unwrap_or_default),
         time_zone: body.time_zone.map(Option::unwrap_or_default),
         active: body.active,
+        reminders: body.reminders,
     };
     Ok(Json(users::update_user(state.store(), &ctx, id, changes).await?.into()))
 }

@@ -129,12 +129,13 @@ async fn crm_flow_create_read_edit_cancel(app: TestApp) {
     assert_eq!(trail[0]["after"]["cancel_reason"], "El cliente no puede");
     assert_eq!(trail[1]["before"]["title"], "Demo con Globex");
 
-    // Every change wrote its outbox jobs; the move rescheduled the reminder.
+    // Every change wrote its outbox jobs; the move replaced the reminder and the cancellation
+    // dropped it.
     let jobs = app.store().jobs_for_booking(w.tenant.id, id.parse().unwrap()).await.unwrap();
     let kinds: Vec<JobKind> = jobs.iter().map(|j| j.kind).collect();
     assert_eq!(kinds.iter().filter(|k| **k == JobKind::Notify).count(), 3, "{kinds:?}");
     assert_eq!(kinds.iter().filter(|k| **k == JobKind::Webhook).count(), 3);
-    assert_eq!(kinds.iter().filter(|k| **k == JobKind::Reminder).count(), 2, "created and moved");
+    assert_eq!(kinds.iter().filter(|k| **k == JobKind::Reminder).count(), 0, "no reminder for a cancelled meeting");
     let events: Vec<&str> =
         jobs.iter().filter(|j| j.kind == JobKind::Webhook).map(|j| j.payload["event"].as_str().unwrap()).collect();
     assert_eq!(events, ["booking.created", "booking.updated", "booking.cancelled"]);

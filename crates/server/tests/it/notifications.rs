@@ -13,6 +13,8 @@ use sala_domain::{JobStatus, Tenant, now_millis};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
+mod series;
+
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
 

@@ -29,7 +29,7 @@ use uuid::Uuid;
 
 const COLUMNS: &str = "id, tenant_id, room_id, organizer_id, title, description, start_at, end_at, time_zone,
                        google_meet, status, cancel_reason, external_ref, metadata, series_id, version,
-                       created_by_type, created_by_id, created_at, updated_at, cancelled_at";
+                       created_by_type, created_by_id, created_at, updated_at, cancelled_at, recurrence_id";
 
 /// How many times a write that lost a race (without a conflict left to name) is tried again.
 const ATTEMPTS: u32 = 5;
@@ -230,6 +230,7 @@ impl PgStore {
         for entry in write.audit {
             audit::insert(&mut tx, entry).await?;
         }
+        drop_reminders(&mut tx, tenant, write.drop_reminders).await?;
         insert_jobs(&mut tx, write.jobs).await?;
         if let Some(r) = write.idempotency {
             sqlx::query(
@@ -344,16 +345,17 @@ async fn insert_rows(conn: &mut PgConnection, tenant: TenantId, bookings: &[Book
     sqlx::query(
         "INSERT INTO bookings (id, tenant_id, room_id, organizer_id, title, description, start_at, end_at,
                                time_zone, google_meet, status, cancel_reason, external_ref, metadata, series_id,
-                               version, created_by_type, created_by_id, created_at, updated_at, cancelled_at)
+                               version, created_by_type, created_by_id, created_at, updated_at, cancelled_at,
+                               recurrence_id)
          SELECT id, $1, room_id, organizer_id, title, description, start_at, end_at, time_zone, google_meet, status,
                 cancel_reason, external_ref, metadata, series_id, version, created_by_type, created_by_id,
-                created_at, updated_at, cancelled_at
+                created_at, updated_at, cancelled_at, recurrence_id
          FROM UNNEST($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::int8[], $8::int8[],
                      $9::text[], $10::bool[], $11::text[], $12::text[], $13::text[], $14::text[], $15::uuid[],
-                     $16::int8[], $17::text[], $18::uuid[], $19::int8[], $20::int8[], $21::int8[])
+                     $16::int8[], $17::text[], $18::uuid[], $19::int8[], $20::int8[], $21::int8[], $22::int8[])
               AS b (id, room_id, organizer_id, title, description, start_at, end_at, time_zone, google_meet,
                     status, cancel_reason, external_ref, metadata, series_id, version, created_by_type,
-                    created_by_id, created_at, updated_at, cancelled_at)",
+                    created_by_id, created_at, updated_at, cancelled_at, recurrence_id)",
     )
     .bind(tenant.0)
     .bind(ordered.iter().map(|b| b.id.0).collect::<Vec<_>>())
@@ -376,6 +378,7 @@ async fn insert_rows(conn: &mut PgConnection, tenant: TenantId, bookings: &[Book
     .bind(ordered.iter().map(|b| b.created_at).collect::<Vec<_>>())
     .bind(ordered.iter().map(|b| b.updated_at).collect::<Vec<_>>())
     .bind(ordered.iter().map(|b| b.cancelled_at).collect::<Vec<_>>())
+    .bind(ordered.iter().map(|b| b.recurrence_id).collect::<Vec<_>>())
     .execute(conn)
     .await
     .map_err(db)?;
@@ -454,6 +457,21 @@ async fn insert_attendees(conn: &mut PgConnection, tenant: TenantId, bookings: &
     .execute(conn)
     .await
     .map_err(db)?;
+    Ok(())
+}
+
+/// Deletes the pending reminders of `bookings` (see `BookingWrite::drop_reminders`).
+async fn drop_reminders(conn: &mut PgConnection, tenant: TenantId, bookings: &[BookingId]) -> Result<()> {
+    for id in bookings {
+        sqlx::query(
+            "DELETE FROM jobs WHERE tenant_id = $1 AND booking_id = $2 AND kind = 'reminder' AND status = 'pending'",
+        )
+        .bind(tenant.0)
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    }
     Ok(())
 }
 

@@ -1,13 +1,13 @@
 //! People on PostgreSQL.
 
 use super::{PgStore, audit, db, one_row};
-use crate::records::{UserRow, like_contains, like_prefix};
+use crate::records::{UserRow, like_contains, like_prefix, to_json};
 use crate::{Result, UserQuery, UserStore};
 use async_trait::async_trait;
 use sala_domain::{AuditEntry, Email, TenantId, User, UserId};
 
 const COLUMNS: &str = "id, tenant_id, email, name, phone, whatsapp_opt_in, role, locale, time_zone,
-                       google_subject, active, created_at, updated_at";
+                       google_subject, active, created_at, updated_at, reminders";
 
 #[async_trait]
 impl UserStore for PgStore {
@@ -15,8 +15,8 @@ impl UserStore for PgStore {
         let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO users (id, tenant_id, email, email_key, name, search_key, phone, whatsapp_opt_in, role,
-                                locale, time_zone, google_subject, active, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                                locale, time_zone, google_subject, active, created_at, updated_at, reminders)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(u.id.0)
         .bind(u.tenant_id.0)
@@ -33,6 +33,7 @@ impl UserStore for PgStore {
         .bind(u.active)
         .bind(u.created_at)
         .bind(u.updated_at)
+        .bind(u.reminders.as_ref().map(to_json))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -45,7 +46,7 @@ impl UserStore for PgStore {
         let result = sqlx::query(
             "UPDATE users SET email = $3, email_key = $4, name = $5, search_key = $6, phone = $7,
                     whatsapp_opt_in = $8, role = $9, locale = $10, time_zone = $11, google_subject = $12,
-                    active = $13, updated_at = $14
+                    active = $13, updated_at = $14, reminders = $15
              WHERE tenant_id = $1 AND id = $2",
         )
         .bind(u.tenant_id.0)
@@ -62,6 +63,7 @@ impl UserStore for PgStore {
         .bind(&u.google_subject)
         .bind(u.active)
         .bind(u.updated_at)
+        .bind(u.reminders.as_ref().map(to_json))
         .execute(&mut *tx)
         .await
         .map_err(db)?;

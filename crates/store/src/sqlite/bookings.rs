@@ -23,9 +23,9 @@ use uuid::Uuid;
 
 const COLUMNS: &str = "id, tenant_id, room_id, organizer_id, title, description, start_at, end_at, time_zone,
                        google_meet, status, cancel_reason, external_ref, metadata, series_id, version,
-                       created_by_type, created_by_id, created_at, updated_at, cancelled_at";
+                       created_by_type, created_by_id, created_at, updated_at, cancelled_at, recurrence_id";
 
-/// Rows per multi-row INSERT: at most 21 parameters each, well under SQLite's 32766.
+/// Rows per multi-row INSERT: 22 parameters each, well under SQLite's 32766.
 const CHUNK: usize = 1000;
 
 #[async_trait]
@@ -213,6 +213,7 @@ impl SqliteStore {
         for entry in write.audit {
             audit::insert(&mut tx, entry).await?;
         }
+        drop_reminders(&mut tx, tenant, write.drop_reminders).await?;
         insert_jobs(&mut tx, write.jobs).await?;
         if let Some(r) = write.idempotency {
             sqlx::query(
@@ -297,7 +298,8 @@ async fn insert_rows(conn: &mut SqliteConnection, tenant: TenantId, bookings: &[
                 .push_bind(created_by_id)
                 .push_bind(b.created_at)
                 .push_bind(b.updated_at)
-                .push_bind(b.cancelled_at);
+                .push_bind(b.cancelled_at)
+                .push_bind(b.recurrence_id);
         });
         sql.build().execute(&mut *conn).await.map_err(db)?;
     }
@@ -373,6 +375,21 @@ async fn insert_attendees(conn: &mut SqliteConnection, tenant: TenantId, booking
                 .push_bind(user_id);
         });
         sql.build().execute(&mut *conn).await.map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Deletes the pending reminders of `bookings` (see `BookingWrite::drop_reminders`).
+async fn drop_reminders(conn: &mut SqliteConnection, tenant: TenantId, bookings: &[BookingId]) -> Result<()> {
+    for id in bookings {
+        sqlx::query(
+            "DELETE FROM jobs WHERE tenant_id = $1 AND booking_id = $2 AND kind = 'reminder' AND status = 'pending'",
+        )
+        .bind(tenant.0)
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
     }
     Ok(())
 }
