@@ -9,6 +9,7 @@ pub mod error;
 pub mod jobs;
 pub mod notifications;
 pub mod rooms;
+pub mod secrets;
 pub mod sessions;
 pub mod sign_in;
 pub mod tenants;

@@ -1,10 +1,12 @@
 //! Creating tenants: an operator's task (CLI), never an API call.
 
 use crate::context::snapshot;
+use crate::secrets::SecretBox;
 use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, Store};
+use sala_domain::tenant::WhatsAppAccount;
 use sala_domain::values::clean_name;
-use sala_domain::{EmailDomain, Locale, Slug, Tenant, TenantId, TimeZoneName, now_millis};
+use sala_domain::{EmailDomain, Locale, Slug, Tenant, TenantId, TimeZoneName, ValueError, now_millis};
 
 /// What an operator gives to create a tenant.
 #[derive(Clone, Debug, Default)]
@@ -53,6 +55,7 @@ pub async fn create_tenant(store: &dyn Store, input: NewTenant) -> AppResult<Ten
         locale,
         booking_rules: Default::default(),
         reminders: Default::default(),
+        whatsapp: None,
         created_at: now,
         updated_at: now,
     };
@@ -115,4 +118,70 @@ pub async fn update_tenant(store: &dyn Store, ctx: &Context, changes: TenantChan
     let audit = ctx.audit("tenant.updated", "tenant", Some(after.id.0), snapshot(&before), snapshot(&after));
     store.update_tenant(&after, &audit).await?;
     Ok(after)
+}
+
+/// A tenant's own WhatsApp Business number, as an admin enters it.
+#[derive(Clone, Default)]
+pub struct WhatsAppInput {
+    pub phone_number_id: String,
+    pub token: String,
+}
+
+/// What a sealed WhatsApp token belongs to: a copy moved to another tenant does not open.
+pub fn whatsapp_token_owner(tenant: TenantId) -> String {
+    format!("whatsapp_token:{tenant}")
+}
+
+/// Sets (or with `None` removes) the tenant's own WhatsApp number (admins). The token is sealed
+/// before it is stored and never comes back out through the API; the audit log records only
+/// that it changed.
+pub async fn set_whatsapp(
+    store: &dyn Store,
+    ctx: &Context,
+    secrets: &SecretBox,
+    input: Option<WhatsAppInput>,
+) -> AppResult<Tenant> {
+    ctx.require_admin()?;
+    let before = current_tenant(store, ctx).await?;
+    let account = match input {
+        Some(input) => {
+            let mut v = Validator::default();
+            let id = v.check("phone_number_id", phone_number_id(&input.phone_number_id));
+            let token = v.check("token", access_token(&input.token));
+            v.finish()?;
+            let token_sealed = secrets.seal(&whatsapp_token_owner(before.id), token.unwrap_or_default());
+            Some(WhatsAppAccount { phone_number_id: id.unwrap_or_default().to_owned(), token_sealed })
+        }
+        None => None,
+    };
+    let after = Tenant { whatsapp: account, updated_at: now_millis(), ..before.clone() };
+    let number =
+        |t: &Tenant| serde_json::json!({"whatsapp_phone_number_id": t.whatsapp.as_ref().map(|w| &w.phone_number_id)});
+    let action = if after.whatsapp.is_some() { "tenant.whatsapp_set" } else { "tenant.whatsapp_removed" };
+    let audit = ctx.audit(action, "tenant", Some(after.id.0), Some(number(&before)), Some(number(&after)));
+    store.update_tenant(&after, &audit).await?;
+    Ok(after)
+}
+
+/// Meta's phone number ids are numbers of up to 20 digits.
+fn phone_number_id(raw: &str) -> Result<&str, ValueError> {
+    let id = raw.trim();
+    if (5..=20).contains(&id.len()) && id.chars().all(|c| c.is_ascii_digit()) {
+        Ok(id)
+    } else {
+        Err(ValueError::new(
+            "invalid_phone_number_id",
+            "the phone number id is the number's id in Meta's WhatsApp Manager: 5 to 20 digits",
+        ))
+    }
+}
+
+/// An access token is one header value: visible ASCII, no spaces.
+fn access_token(raw: &str) -> Result<&str, ValueError> {
+    let token = raw.trim();
+    if (20..=2048).contains(&token.len()) && token.chars().all(|c| c.is_ascii_graphic()) {
+        Ok(token)
+    } else {
+        Err(ValueError::new("invalid_token", "the access token is 20 to 2048 visible characters, without spaces"))
+    }
 }

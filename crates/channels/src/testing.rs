@@ -226,6 +226,10 @@ struct FakeState {
     script: Arc<Mutex<Script>>,
     /// Well-formed requests with a valid token, and the answer each got.
     seen: Arc<Mutex<Vec<(Value, WhatsAppAnswer)>>>,
+    /// The phone number id each of `seen` was sent from.
+    senders: Arc<Mutex<Vec<String>>>,
+    /// The numbers this fake serves, with the token each accepts.
+    accounts: Arc<Mutex<HashMap<String, String>>>,
     counter: Arc<Mutex<u64>>,
 }
 
@@ -240,6 +244,7 @@ impl FakeWhatsApp {
     /// Starts on a free port, accepting every well-formed request.
     pub async fn start() -> std::io::Result<Self> {
         let state = FakeState::default();
+        lock(&state.accounts).insert(FAKE_WHATSAPP_PHONE_ID.into(), FAKE_WHATSAPP_TOKEN.into());
         let app = axum::Router::new().route("/{version}/{phone_id}/messages", post(messages)).with_state(state.clone());
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr: SocketAddr = listener.local_addr()?;
@@ -256,6 +261,16 @@ impl FakeWhatsApp {
             phone_number_id: FAKE_WHATSAPP_PHONE_ID.into(),
             token: FAKE_WHATSAPP_TOKEN.into(),
         }
+    }
+
+    /// Serves another number too (a tenant's own), reachable with its own token.
+    pub fn add_account(&self, phone_number_id: &str, token: &str) {
+        lock(&self.state.accounts).insert(phone_number_id.into(), token.into());
+    }
+
+    /// The phone number id each of [`Self::seen`] was sent from, oldest first.
+    pub fn senders(&self) -> Vec<String> {
+        lock(&self.state.senders).clone()
     }
 
     /// How every later request is answered unless scripted otherwise.
@@ -369,12 +384,17 @@ async fn messages(
     Json(body): Json<Value>,
 ) -> Response {
     let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if auth != format!("Bearer {FAKE_WHATSAPP_TOKEN}") {
+    let Some(token) = lock(&fake.accounts).get(&phone_id).cloned() else {
+        // Meta's answer for an id that is not a phone number of the caller's business.
+        let message = format!("Unsupported post request. Object with ID '{phone_id}' does not exist");
+        return (StatusCode::BAD_REQUEST, Json(error_body(100, &message, "GraphMethodException"))).into_response();
+    };
+    if auth != format!("Bearer {token}") {
         return (StatusCode::UNAUTHORIZED, Json(error_body(190, "Error validating access token", "OAuthException")))
             .into_response();
     }
     let problems = whatsapp_shape_problems(&body);
-    if version != FAKE_WHATSAPP_VERSION || phone_id != FAKE_WHATSAPP_PHONE_ID || !problems.is_empty() {
+    if version != FAKE_WHATSAPP_VERSION || !problems.is_empty() {
         return (
             StatusCode::BAD_REQUEST,
             Json(error_body(100, &format!("Invalid parameter: {problems:?}"), "OAuthException")),
@@ -384,6 +404,7 @@ async fn messages(
     let to = body["to"].as_str().unwrap_or_default().to_owned();
     let answer = lock(&fake.script).answer(&to);
     lock(&fake.seen).push((body.clone(), answer));
+    lock(&fake.senders).push(phone_id);
     match answer {
         WhatsAppAnswer::Accept => {
             let n = {

@@ -17,6 +17,18 @@ pub struct Tenant {
     /// When and how people are reminded of their meetings.
     #[serde(default)]
     pub reminders: crate::notify::ReminderSettings,
+    /// The tenant's own WhatsApp Business number; `None` uses the installation's.
+    #[serde(default)]
+    pub whatsapp: Option<WhatsAppAccount>,
     pub created_at: Millis,
     pub updated_at: Millis,
+}
+
+/// A tenant's own WhatsApp Business number, used instead of the installation's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhatsAppAccount {
+    /// The sending number's id in the WhatsApp Cloud API (not the number itself).
+    pub phone_number_id: String,
+    /// Its access token, sealed with the server's key (`sala_app::secrets`); never shown.
+    pub token_sealed: String,
 }

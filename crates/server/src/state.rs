@@ -29,6 +29,11 @@ impl AppState {
     pub fn store(&self) -> &dyn Store {
         self.0.store.as_ref()
     }
+
+    /// Seals and opens the secrets kept at rest (tenants' WhatsApp tokens).
+    pub fn secrets(&self) -> sala_app::secrets::SecretBox {
+        sala_app::secrets::SecretBox::new(&self.0.secret_key)
+    }
 }
 
 /// The one client for every outside service: a timeout, and no redirects followed (an endpoint

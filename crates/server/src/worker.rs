@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use sala_app::Store;
 use sala_app::jobs::{Runner, RunnerConfig};
 use sala_app::notifications::{Channels, Notifier, WhatsAppChannel, WhatsAppTemplates};
+use sala_app::secrets::SecretBox;
 use sala_channels::email::{Mailbox, Mailer, SmtpMailer};
 use sala_channels::whatsapp::{CloudApi, WhatsAppConfig};
 use std::sync::Arc;
@@ -29,30 +30,34 @@ pub fn channels(settings: &Settings, http: &reqwest::Client) -> anyhow::Result<C
             Err(_) => Mailbox::new(Some("Sala".into()), sala_channels::email::Address::new("sala", "localhost")?),
         },
     };
-    let whatsapp = match (&settings.whatsapp_phone_number_id, &settings.whatsapp_token) {
-        (Some(id), Some(token)) if settings.whatsapp_enabled() => Some(WhatsAppChannel {
-            api: Arc::new(CloudApi::new(http.clone())),
-            config: WhatsAppConfig {
-                api_base: settings.whatsapp_api_base.trim_end_matches('/').to_owned(),
-                phone_number_id: id.clone(),
-                token: token.expose().to_owned(),
-            },
-            templates: WhatsAppTemplates {
-                created: settings.whatsapp_template_created.clone(),
-                updated: settings.whatsapp_template_updated.clone(),
-                cancelled: settings.whatsapp_template_cancelled.clone(),
-                reminder: settings.whatsapp_template_reminder.clone(),
-                language_es: settings.whatsapp_language_es.clone(),
-                language_en: settings.whatsapp_language_en.clone(),
-            },
+    let default = match (&settings.whatsapp_phone_number_id, &settings.whatsapp_token) {
+        (Some(id), Some(token)) if settings.whatsapp_enabled() => Some(WhatsAppConfig {
+            api_base: settings.whatsapp_api_base.trim_end_matches('/').to_owned(),
+            phone_number_id: id.clone(),
+            token: token.expose().to_owned(),
         }),
         _ => None,
     };
-    Ok(Channels { mailer, mail_from, whatsapp, dev_outbox: settings.dev, uid_domain: settings.host() })
+    let whatsapp = WhatsAppChannel {
+        api: Arc::new(CloudApi::new(http.clone())),
+        api_base: settings.whatsapp_api_base.trim_end_matches('/').to_owned(),
+        default,
+        templates: WhatsAppTemplates {
+            created: settings.whatsapp_template_created.clone(),
+            updated: settings.whatsapp_template_updated.clone(),
+            cancelled: settings.whatsapp_template_cancelled.clone(),
+            reminder: settings.whatsapp_template_reminder.clone(),
+            language_es: settings.whatsapp_language_es.clone(),
+            language_en: settings.whatsapp_language_en.clone(),
+        },
+    };
+    let secrets = SecretBox::new(&settings.load_or_create_secret_key()?);
+    Ok(Channels { mailer, mail_from, whatsapp, secrets, dev_outbox: settings.dev, uid_domain: settings.host() })
 }
 
 /// What an administrator should know about the channels: nothing when every message has a way out.
-pub fn channel_warnings(settings: &Settings) -> Vec<String> {
+/// `own_whatsapp`: the tenant asking has its own WhatsApp number, so the installation's is not needed.
+pub fn channel_warnings(settings: &Settings, own_whatsapp: bool) -> Vec<String> {
     let mut warnings = Vec::new();
     if !settings.smtp_enabled() {
         warnings.push(if settings.dev {
@@ -61,7 +66,7 @@ pub fn channel_warnings(settings: &Settings) -> Vec<String> {
             "email is not configured (SALA_SMTP_URL): invitations are logged as not delivered".to_owned()
         });
     }
-    if !settings.whatsapp_enabled() {
+    if !settings.whatsapp_enabled() && !own_whatsapp {
         warnings.push(if settings.dev {
             "WhatsApp is not configured (SALA_WHATSAPP_PHONE_NUMBER_ID, SALA_WHATSAPP_TOKEN): messages go to the dev outbox only".to_owned()
         } else {
@@ -80,7 +85,7 @@ pub fn runner(store: Arc<dyn Store>, settings: &Settings, http: &reqwest::Client
 
 /// Logs each channel warning once at start, loudly outside dev mode.
 pub fn warn_about_channels(settings: &Settings) {
-    for warning in channel_warnings(settings) {
+    for warning in channel_warnings(settings, false) {
         if settings.dev {
             tracing::info!("{warning}");
         } else {

@@ -40,6 +40,8 @@ pub(crate) struct TenantRow {
     reminders: String,
     created_at: i64,
     updated_at: i64,
+    whatsapp_phone_number_id: Option<String>,
+    whatsapp_token_sealed: Option<String>,
 }
 
 impl TryFrom<TenantRow> for Tenant {
@@ -54,6 +56,12 @@ impl TryFrom<TenantRow> for Tenant {
             locale: values::Locale::parse(&r.locale).map_err(|e| corrupt("tenant locale", e))?,
             booking_rules: json_text("tenant rules", &r.booking_rules)?,
             reminders: json_text("tenant reminders", &r.reminders)?,
+            whatsapp: match (r.whatsapp_phone_number_id, r.whatsapp_token_sealed) {
+                (Some(phone_number_id), Some(token_sealed)) => {
+                    Some(sala_domain::tenant::WhatsAppAccount { phone_number_id, token_sealed })
+                }
+                _ => None,
+            },
             created_at: r.created_at,
             updated_at: r.updated_at,
         })

@@ -52,6 +52,7 @@ fn tenant(name: &str, domains: &[&str]) -> Tenant {
         locale: Locale::Es,
         booking_rules: Default::default(),
         reminders: Default::default(),
+        whatsapp: None,
         created_at: T0,
         updated_at: T0,
     }

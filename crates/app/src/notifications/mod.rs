@@ -12,9 +12,12 @@ mod texts;
 
 use crate::Store;
 use crate::jobs::{JobFailure, JobHandler};
+use crate::secrets::SecretBox;
+use crate::tenants::whatsapp_token_owner;
 use async_trait::async_trait;
 use compose::{ChangeRow, Extras, Meeting};
 use deliver::{Message, Tally};
+use sala_channels::ChannelError;
 use sala_channels::email::{Address, Mailbox, Mailer, OutgoingEmail};
 use sala_channels::ics::Method;
 use sala_channels::whatsapp::{TemplateMessage, WhatsApp, WhatsAppConfig};
@@ -51,21 +54,28 @@ impl Default for WhatsAppTemplates {
     }
 }
 
-/// WhatsApp as configured: the API, the sending number and token, the templates.
+/// WhatsApp as configured: the API, the installation's sending number, the templates.
 #[derive(Clone)]
 pub struct WhatsAppChannel {
     pub api: Arc<dyn WhatsApp>,
-    pub config: WhatsAppConfig,
+    /// The Graph API base including its version, e.g. `https://graph.facebook.com/v21.0`.
+    pub api_base: String,
+    /// The installation's number and token; a tenant with its own number (in its settings) sends
+    /// from that instead. `None` and no number of its own: WhatsApp is not configured.
+    pub default: Option<WhatsAppConfig>,
     pub templates: WhatsAppTemplates,
 }
 
-/// The channels messages go out on. A channel that is `None` is not configured: its messages are
-/// logged as not delivered (and kept in the dev outbox in dev mode), never silently dropped.
+/// The channels messages go out on. A channel that is not configured (no mailer; no WhatsApp
+/// number, the installation's or the tenant's) has its messages logged as not delivered (and kept
+/// in the dev outbox in dev mode), never silently dropped.
 #[derive(Clone)]
 pub struct Channels {
     pub mailer: Option<Arc<dyn Mailer>>,
     pub mail_from: Mailbox,
-    pub whatsapp: Option<WhatsAppChannel>,
+    pub whatsapp: WhatsAppChannel,
+    /// Opens tenants' sealed secrets (their WhatsApp tokens).
+    pub secrets: SecretBox,
     /// Dev mode: keep a copy of every message in the outbox (`/dev/outbox`).
     pub dev_outbox: bool,
     /// The installation's host, for `.ics` UIDs and `Message-ID`s.
@@ -358,7 +368,7 @@ impl Notifier {
         let reader = involved.people().find(|u| u.phone.as_ref() == Some(&w.phone));
         let zone = meeting.zone_for(reader);
         let params = meeting.whatsapp_params(kind, w.locale, &zone, extras);
-        let templates = self.channels.whatsapp.as_ref().map(|c| c.templates.clone()).unwrap_or_default();
+        let templates = self.channels.whatsapp.templates.clone();
         let template = match kind {
             Kind::Reminder => templates.reminder,
             Kind::Updated => templates.updated,
@@ -387,12 +397,32 @@ impl Notifier {
             language_code: language,
             body_parameters: params,
         };
-        let send = self.channels.whatsapp.clone().map(|channel| {
-            let send: deliver::Send<'a> =
-                Box::pin(async move { channel.api.send_template(&channel.config, &msg).await });
+        let api = self.channels.whatsapp.api.clone();
+        let send = self.whatsapp_config(&involved.tenant).transpose().map(|config| {
+            let send: deliver::Send<'a> = Box::pin(async move { api.send_template(&config?, &msg).await });
             send
         });
         Message { scope, channel: Channel::Whatsapp, recipient: w.phone.to_string(), send, copy }
+    }
+}
+
+impl Notifier {
+    /// The number a tenant's WhatsApp messages go from: its own, else the installation's; `None`
+    /// when neither is set. A tenant token that no longer opens (the server's key changed) is a
+    /// misconfiguration: the job ends dead, to be replayed once an admin enters the token again.
+    fn whatsapp_config(&self, tenant: &Tenant) -> Result<Option<WhatsAppConfig>, ChannelError> {
+        let channel = &self.channels.whatsapp;
+        let Some(account) = &tenant.whatsapp else { return Ok(channel.default.clone()) };
+        let token = self
+            .channels
+            .secrets
+            .open(&whatsapp_token_owner(tenant.id), &account.token_sealed)
+            .map_err(|e| ChannelError::misconfigured(format!("the organization's WhatsApp token: {e}")))?;
+        Ok(Some(WhatsAppConfig {
+            api_base: channel.api_base.clone(),
+            phone_number_id: account.phone_number_id.clone(),
+            token,
+        }))
     }
 }
 

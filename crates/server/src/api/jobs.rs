@@ -167,10 +167,11 @@ async fn notification_status(
 ) -> ApiResult<Json<NotificationStatus>> {
     ctx.require_admin()?;
     let s = &state.settings;
+    let own_whatsapp = sala_app::tenants::current_tenant(state.store(), &ctx).await?.whatsapp.is_some();
     Ok(Json(NotificationStatus {
         email_configured: s.smtp_enabled(),
-        whatsapp_configured: s.whatsapp_enabled(),
+        whatsapp_configured: s.whatsapp_enabled() || own_whatsapp,
         dev_outbox: s.dev,
-        warnings: crate::worker::channel_warnings(s),
+        warnings: crate::worker::channel_warnings(s, own_whatsapp),
     }))
 }

@@ -7,7 +7,7 @@ use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use sala_app::tenants::{self, TenantChanges};
+use sala_app::tenants::{self, TenantChanges, WhatsAppInput};
 use sala_domain::notify::ReminderSettings;
 use sala_domain::{BookingRules, Tenant};
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_settings, update_settings))
+    OpenApiRouter::new().routes(routes!(get_settings, update_settings)).routes(routes!(set_whatsapp, remove_whatsapp))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -35,6 +35,16 @@ pub struct SettingsView {
     /// when and how people are reminded of their meetings.
     #[schema(value_type = Object)]
     reminders: ReminderSettings,
+    /// The organization's own WhatsApp Business number (`PUT /settings/whatsapp`); null: the
+    /// installation's. The token is never shown.
+    whatsapp: Option<WhatsAppView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WhatsAppView {
+    phone_number_id: String,
+    /// Always true: a token is kept, sealed; it is never shown again.
+    token_set: bool,
 }
 
 impl From<Tenant> for SettingsView {
@@ -47,6 +57,7 @@ impl From<Tenant> for SettingsView {
             locale: t.locale.to_string(),
             booking_rules: t.booking_rules,
             reminders: t.reminders,
+            whatsapp: t.whatsapp.map(|w| WhatsAppView { phone_number_id: w.phone_number_id, token_set: true }),
         }
     }
 }
@@ -88,4 +99,34 @@ async fn update_settings(
         reminders: body.reminders,
     };
     Ok(Json(tenants::update_tenant(state.store(), &ctx, changes).await?.into()))
+}
+
+/// The organization's own WhatsApp Business number: its id in Meta's WhatsApp Manager and a
+/// system-user access token.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"phone_number_id": "106540352242922", "token": "EAAG..."}))]
+pub struct WhatsAppBody {
+    phone_number_id: String,
+    token: String,
+}
+
+/// Send WhatsApp messages from your organization's own number (admins). The token is stored
+/// encrypted and never shown again; send it anew to rotate it.
+#[utoipa::path(put, path = "/settings/whatsapp", tag = "settings", request_body = WhatsAppBody,
+    responses((status = 200, body = SettingsView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn set_whatsapp(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    ApiJson(body): ApiJson<WhatsAppBody>,
+) -> ApiResult<Json<SettingsView>> {
+    let input = WhatsAppInput { phone_number_id: body.phone_number_id, token: body.token };
+    Ok(Json(tenants::set_whatsapp(state.store(), &ctx, &state.secrets(), Some(input)).await?.into()))
+}
+
+/// Go back to the installation's WhatsApp number (admins).
+#[utoipa::path(delete, path = "/settings/whatsapp", tag = "settings",
+    responses((status = 200, body = SettingsView), (status = 403, body = Problem)))]
+async fn remove_whatsapp(State(state): State<AppState>, Caller(ctx): Caller) -> ApiResult<Json<SettingsView>> {
+    Ok(Json(tenants::set_whatsapp(state.store(), &ctx, &state.secrets(), None).await?.into()))
 }

@@ -51,7 +51,8 @@ pub fn test_settings(database_url: &str) -> Settings {
         database_url: Some(database_url.to_owned()),
         listen: "127.0.0.1:0".parse().unwrap(),
         base_url: String::new(),
-        secret_key: None,
+        // The same key for the server and the runners a test builds (they open each other's secrets).
+        secret_key: Some(sala_server::config::Secret::new("07".repeat(32))),
         dev: false,
         google_client_id: None,
         google_client_secret: None,
@@ -95,7 +96,8 @@ impl TestApp {
         configure(&mut settings);
         let settings = settings.finish().unwrap();
         let url = settings.base_url.clone();
-        let state = sala_server::state::AppState::new(db.store.clone(), settings.clone(), [7; 32]).unwrap();
+        let key = settings.load_or_create_secret_key().unwrap();
+        let state = sala_server::state::AppState::new(db.store.clone(), settings.clone(), key).unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(sala_server::serve(listener, state, async {
             let _ = rx.await;

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 mod series;
+mod tenant_whatsapp;
 
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;

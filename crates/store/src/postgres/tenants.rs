@@ -77,7 +77,7 @@ impl TenantStore for PgStore {
         let mut tx = self.begin().await?;
         let result = sqlx::query(
             "UPDATE tenants SET name = $2, time_zone = $3, locale = $4, booking_rules = $5, updated_at = $6,
-                               reminders = $7
+                               reminders = $7, whatsapp_phone_number_id = $8, whatsapp_token_sealed = $9
              WHERE id = $1",
         )
         .bind(t.id.0)
@@ -87,6 +87,8 @@ impl TenantStore for PgStore {
         .bind(to_json(&t.booking_rules))
         .bind(t.updated_at)
         .bind(to_json(&t.reminders))
+        .bind(t.whatsapp.as_ref().map(|w| w.phone_number_id.as_str()))
+        .bind(t.whatsapp.as_ref().map(|w| w.token_sealed.as_str()))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
