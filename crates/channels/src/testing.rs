@@ -35,6 +35,10 @@ pub enum SmtpMode {
     RejectRecipient,
     /// A `421` greeting, then hang up: "try again later".
     Busy,
+    /// Accept every message, but answer each `MAIL FROM` only after this many milliseconds: a
+    /// slow server, so a test can stop the client in the middle of a batch (before the message
+    /// is handed over, where a real server would keep nothing either).
+    SlowMail(u64),
 }
 
 /// One message as the fake SMTP server received it.
@@ -151,6 +155,9 @@ async fn smtp_session(socket: TcpStream, mode: SmtpMode, sink: Arc<Mutex<Vec<Rec
             auth = Some(format!("\0{user}\0{}", b64(&line)));
             "235 2.7.0 ok\r\n".into()
         } else if upper.starts_with("MAIL FROM:") {
+            if let SmtpMode::SlowMail(ms) = mode {
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            }
             current = Received { auth: auth.clone(), from: cmd[10..].trim().to_owned(), ..Default::default() };
             "250 2.1.0 ok\r\n".into()
         } else if upper.starts_with("RCPT TO:") {

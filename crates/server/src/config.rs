@@ -85,6 +85,9 @@ pub struct Settings {
     pub jobs: bool,
     /// Jobs running at once in one process.
     pub jobs_concurrency: usize,
+    /// How long a claimed job is a runner's before another may take it over (a runner that died
+    /// leaves its jobs to others after this).
+    pub jobs_lease_seconds: u64,
 }
 
 impl Settings {
@@ -107,11 +110,14 @@ impl Settings {
             .set_default("whatsapp_language_es", "es")?
             .set_default("whatsapp_language_en", "en")?
             .set_default("jobs", true)?
-            .set_default("jobs_concurrency", 4)?;
+            .set_default("jobs_concurrency", 4)?
+            .set_default("jobs_lease_seconds", 300)?;
         if let Some(file) = file {
             builder = builder.add_source(config::File::from(file).format(config::FileFormat::Toml).required(true));
         }
-        builder = builder.add_source(config::Environment::with_prefix("SALA").try_parsing(true));
+        // Values stay strings until a field asks for a number or a flag: parsing them up front
+        // would turn an all-digit key or id ("0707...", "0123") into a number and lose its zeros.
+        builder = builder.add_source(config::Environment::with_prefix("SALA"));
         let settings: Settings = builder
             .build()
             .and_then(config::Config::try_deserialize)

@@ -79,7 +79,15 @@ pub fn channel_warnings(settings: &Settings, own_whatsapp: bool) -> Vec<String> 
 /// The runner with the handlers this channels serve (notifications and reminders).
 pub fn runner(store: Arc<dyn Store>, settings: &Settings, http: &reqwest::Client) -> anyhow::Result<Runner> {
     let notifier = Arc::new(Notifier::new(store.clone(), channels(settings, http)?));
-    let config = RunnerConfig { concurrency: settings.jobs_concurrency.max(1), ..RunnerConfig::default() };
+    let defaults = RunnerConfig::default();
+    let lease = std::time::Duration::from_secs(settings.jobs_lease_seconds.max(2));
+    let config = RunnerConfig {
+        concurrency: settings.jobs_concurrency.max(1),
+        lease,
+        // A run is settled well before its lease ends, so no two runners hold one job at once.
+        job_timeout: defaults.job_timeout.min(lease / 2),
+        ..defaults
+    };
     Ok(Runner::new(store, notifier.handlers(), config))
 }
 

@@ -73,6 +73,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         whatsapp_language_en: "en".to_owned(),
         jobs: false,
         jobs_concurrency: 4,
+        jobs_lease_seconds: 300,
     }
 }
 
