@@ -3,9 +3,11 @@
 
 pub mod api_keys;
 pub mod bookings;
+pub mod calendar;
 pub mod context;
 pub mod demo;
 pub mod error;
+pub mod google_connections;
 pub mod jobs;
 pub mod notifications;
 pub mod rooms;

@@ -64,6 +64,8 @@ impl World {
             metadata: json!({}),
             series_id: None,
             recurrence_id: None,
+            google_event_id: None,
+            meet_link: None,
             version: 1,
             created_by: Actor::User(self.organizer.id),
             created_at: T0,

@@ -9,12 +9,14 @@
 //! - [`email`]: multipart email carrying an invitation, sent over SMTP with lettre
 //!   ([`email::SmtpMailer`]) or kept in memory ([`email::InMemoryMailer`]).
 //! - [`whatsapp`]: template messages through the WhatsApp Business Cloud API.
+//! - [`google`]: Google Calendar API v3 events (with Google Meet) and the OAuth token endpoint.
 //!
 //! Every send returns a [`ChannelError`] that tells the caller whether trying again later can help.
 
 use std::time::Duration;
 
 pub mod email;
+pub mod google;
 pub mod ics;
 pub mod testing;
 pub mod whatsapp;

@@ -1,7 +1,8 @@
 //! Protocol-faithful peers on 127.0.0.1 for tests and `sala bench`: an SMTP server that speaks
 //! enough RFC 5321 for lettre (EHLO, AUTH PLAIN/LOGIN, MAIL, RCPT, DATA with dot-unstuffing, RSET,
-//! QUIT) and a WhatsApp Cloud API that checks the documented request shape and bearer token and
-//! answers Meta's documented bodies. Both can be told to fail, to test retries.
+//! QUIT), a WhatsApp Cloud API that checks the documented request shape and bearer token and
+//! answers Meta's documented bodies, and Google's token endpoint and Calendar API ([`google`]).
+//! All can be told to fail, to test retries.
 //!
 //! Nothing here is used by the server itself; it ships in the crate so the server's tests and its
 //! benchmark meet the same fakes as this crate's tests.
@@ -21,6 +22,9 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::whatsapp::WhatsAppConfig;
+
+mod google;
+pub use google::{FAKE_GOOGLE_CLIENT_ID, FAKE_GOOGLE_CLIENT_SECRET, FakeGoogle, GoogleAnswer};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())

@@ -102,6 +102,13 @@ pub struct Booking {
     /// `None` for single bookings and for occurrences made before Sala kept it.
     #[serde(default)]
     pub recurrence_id: Option<Millis>,
+    /// The organizer's Google Calendar event for this booking, once the calendar job made it.
+    /// Written only by that job (never by edits), so an edit cannot lose it.
+    #[serde(default)]
+    pub google_event_id: Option<String>,
+    /// The Google Meet link, kept across edits once Google gave it.
+    #[serde(default)]
+    pub meet_link: Option<String>,
     /// Grows by one on every change; clients send it back in `If-Match`.
     pub version: i64,
     pub created_by: Actor,
@@ -197,6 +204,8 @@ mod tests {
             metadata: json!({}),
             series_id: None,
             recurrence_id: None,
+            google_event_id: None,
+            meet_link: None,
             version: 1,
             created_by: Actor::System,
             created_at: 0,

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod auth;
 pub mod booking;
+pub mod google;
 pub mod ids;
 pub mod jobs;
 pub mod notify;

@@ -307,6 +307,8 @@ mod tests {
             metadata: serde_json::json!({}),
             series_id: None,
             recurrence_id: None,
+            google_event_id: None,
+            meet_link: None,
             version: 1,
             created_by: Actor::System,
             created_at: 0,

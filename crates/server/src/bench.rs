@@ -124,6 +124,8 @@ impl Setup {
             metadata: serde_json::json!({}),
             series_id: None,
             recurrence_id: None,
+            google_event_id: None,
+            meet_link: None,
             version: 1,
             created_by: sala_domain::Actor::System,
             created_at: now,

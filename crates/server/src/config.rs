@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 
 /// Google's OpenID issuer; tests point `SALA_GOOGLE_ISSUER` at their own provider.
 pub const GOOGLE_ISSUER: &str = "https://accounts.google.com";
+/// Google's APIs (the Calendar API lives under `/calendar/v3`).
+pub const GOOGLE_API_BASE: &str = "https://www.googleapis.com";
+/// Google's OAuth token endpoint, for refreshing access tokens.
+pub const GOOGLE_TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
 
 /// The WhatsApp Cloud API, with the Graph API version Sala was tested against.
 pub const WHATSAPP_API_BASE: &str = "https://graph.facebook.com/v21.0";
@@ -58,6 +62,10 @@ pub struct Settings {
     pub google_client_id: Option<String>,
     pub google_client_secret: Option<Secret>,
     pub google_issuer: String,
+    /// The Calendar API's base; tests point it at a fake.
+    pub google_api_base: String,
+    /// The token endpoint the calendar job refreshes access tokens at.
+    pub google_token_url: String,
     pub log_format: LogFormat,
     /// How long a browser stays signed in.
     pub session_hours: u64,
@@ -99,6 +107,8 @@ impl Settings {
             .set_default("base_url", "")?
             .set_default("dev", false)?
             .set_default("google_issuer", GOOGLE_ISSUER)?
+            .set_default("google_api_base", GOOGLE_API_BASE)?
+            .set_default("google_token_url", GOOGLE_TOKEN_URL)?
             .set_default("log_format", "text")?
             .set_default("session_hours", 24 * 14)?
             .set_default("max_body_bytes", 256 * 1024)?

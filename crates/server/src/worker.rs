@@ -5,10 +5,12 @@
 use crate::config::Settings;
 use anyhow::Context as _;
 use sala_app::Store;
+use sala_app::calendar::CalendarSync;
 use sala_app::jobs::{Runner, RunnerConfig};
 use sala_app::notifications::{Channels, Notifier, WhatsAppChannel, WhatsAppTemplates};
 use sala_app::secrets::SecretBox;
 use sala_channels::email::{Mailbox, Mailer, SmtpMailer};
+use sala_channels::google::{GoogleConfig, GoogleHttp};
 use sala_channels::whatsapp::{CloudApi, WhatsAppConfig};
 use std::sync::Arc;
 
@@ -78,7 +80,10 @@ pub fn channel_warnings(settings: &Settings, own_whatsapp: bool) -> Vec<String> 
 
 /// The runner with the handlers this channels serve (notifications and reminders).
 pub fn runner(store: Arc<dyn Store>, settings: &Settings, http: &reqwest::Client) -> anyhow::Result<Runner> {
-    let notifier = Arc::new(Notifier::new(store.clone(), channels(settings, http)?));
+    let channels = channels(settings, http)?;
+    let notifier = Arc::new(Notifier::new(store.clone(), channels.clone()));
+    let mut handlers = notifier.handlers();
+    handlers.push(Arc::new(calendar_sync(store.clone(), settings, http, channels.secrets)));
     let defaults = RunnerConfig::default();
     let lease = std::time::Duration::from_secs(settings.jobs_lease_seconds.max(2));
     let config = RunnerConfig {
@@ -88,7 +93,24 @@ pub fn runner(store: Arc<dyn Store>, settings: &Settings, http: &reqwest::Client
         job_timeout: defaults.job_timeout.min(lease / 2),
         ..defaults
     };
-    Ok(Runner::new(store, notifier.handlers(), config))
+    Ok(Runner::new(store, handlers, config))
+}
+
+/// The calendar job over Google's API as the settings place it. Without Google configured nobody
+/// can connect a calendar, so its jobs find no connection and end at once.
+fn calendar_sync(
+    store: Arc<dyn Store>,
+    settings: &Settings,
+    http: &reqwest::Client,
+    secrets: SecretBox,
+) -> CalendarSync {
+    let config = GoogleConfig {
+        api_base: settings.google_api_base.trim_end_matches('/').to_owned(),
+        token_url: settings.google_token_url.clone(),
+        client_id: settings.google_client_id.clone().unwrap_or_default(),
+        client_secret: settings.google_client_secret.as_ref().map(|s| s.expose().to_owned()).unwrap_or_default(),
+    };
+    CalendarSync::new(store, Arc::new(GoogleHttp::new(http.clone(), config)), secrets)
 }
 
 /// Logs each channel warning once at start, loudly outside dev mode.

@@ -15,6 +15,7 @@ pub mod sqlite;
 pub mod testing;
 
 use async_trait::async_trait;
+use sala_domain::google::GoogleConnection;
 use sala_domain::jobs::{Delivery, OutboxMessage};
 use sala_domain::{
     ApiKey, ApiKeyId, AuditEntry, Booking, BookingId, BookingStatus, Email, Job, JobId, JobKind, JobStatus, LoginFlow,
@@ -27,7 +28,16 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The whole store, as the server holds it: `Arc<dyn Store>`, chosen once at start from the URL.
 pub trait Store:
-    TenantStore + UserStore + RoomStore + ApiKeyStore + SessionStore + AuditStore + BookingStore + JobStore + OutboxStore
+    TenantStore
+    + UserStore
+    + RoomStore
+    + ApiKeyStore
+    + SessionStore
+    + AuditStore
+    + BookingStore
+    + JobStore
+    + OutboxStore
+    + GoogleStore
 {
 }
 impl<T> Store for T where
@@ -40,6 +50,7 @@ impl<T> Store for T where
         + BookingStore
         + JobStore
         + OutboxStore
+        + GoogleStore
 {
 }
 
@@ -276,6 +287,39 @@ pub trait JobStore: Send + Sync {
 
     /// Everything sent, or tried, for a booking: oldest first.
     async fn deliveries_for_booking(&self, tenant: TenantId, booking: BookingId) -> Result<Vec<Delivery>>;
+
+    /// Makes the booking's `pending` jobs of `kind` that are due after `now` due at once (as if
+    /// they had never waited: due when they were written). They were waiting for something that
+    /// has arrived, e.g. a Meet link. Returns how many.
+    async fn release_jobs(&self, tenant: TenantId, booking: BookingId, kind: JobKind, now: Millis) -> Result<u64>;
+
+    /// Writes jobs that follow from another job's outcome (not from a booking change, whose jobs
+    /// go with its write), all or none.
+    async fn enqueue_jobs(&self, jobs: &[Job]) -> Result<()>;
+}
+
+/// People's Google Calendar connections, and what the calendar job learns about a booking.
+#[async_trait]
+pub trait GoogleStore: Send + Sync {
+    /// Creates or replaces the person's connection, with an audit entry when the change is one
+    /// people should see (connected, revoked); token refreshes pass `None`.
+    async fn save_google_connection(&self, connection: &GoogleConnection, entry: Option<&AuditEntry>) -> Result<()>;
+
+    async fn google_connection(&self, tenant: TenantId, user: UserId) -> Result<Option<GoogleConnection>>;
+
+    /// Removes the person's connection; `NotFound` when there is none.
+    async fn delete_google_connection(&self, tenant: TenantId, user: UserId, entry: &AuditEntry) -> Result<()>;
+
+    /// Records the booking's event in the organizer's calendar and its Meet link. Only the
+    /// calendar job writes these, and without changing the booking's version, so an edit in
+    /// flight neither loses them nor fails for them. `NotFound` for an unknown booking.
+    async fn set_booking_calendar(
+        &self,
+        tenant: TenantId,
+        booking: BookingId,
+        event_id: Option<&str>,
+        meet_link: Option<&str>,
+    ) -> Result<()>;
 }
 
 /// The dev outbox: copies of the messages dev mode sent, as they would appear.

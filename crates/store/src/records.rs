@@ -316,6 +316,8 @@ pub(crate) struct BookingRow {
     updated_at: i64,
     cancelled_at: Option<i64>,
     recurrence_id: Option<i64>,
+    google_event_id: Option<String>,
+    meet_link: Option<String>,
 }
 
 impl BookingRow {
@@ -341,6 +343,8 @@ impl BookingRow {
             metadata: json_text("booking metadata", &self.metadata)?,
             series_id: self.series_id.map(SeriesId),
             recurrence_id: self.recurrence_id,
+            google_event_id: self.google_event_id,
+            meet_link: self.meet_link,
             version: self.version,
             created_by: actor_from_columns(&self.created_by_type, self.created_by_id)?,
             created_at: self.created_at,
@@ -593,6 +597,41 @@ impl TryFrom<OutboxRow> for OutboxMessage {
             html: r.html,
             ics: r.ics,
             created_at: r.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct GoogleConnectionRow {
+    tenant_id: Uuid,
+    user_id: Uuid,
+    google_subject: String,
+    refresh_token_sealed: String,
+    access_token_sealed: Option<String>,
+    access_expires_at: Option<i64>,
+    scopes: String,
+    status: String,
+    last_error: Option<String>,
+    connected_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<GoogleConnectionRow> for sala_domain::google::GoogleConnection {
+    type Error = StoreError;
+    fn try_from(r: GoogleConnectionRow) -> Result<Self, StoreError> {
+        use sala_domain::google::ConnectionStatus;
+        Ok(Self {
+            tenant_id: TenantId(r.tenant_id),
+            user_id: UserId(r.user_id),
+            google_subject: r.google_subject,
+            refresh_token_sealed: r.refresh_token_sealed,
+            access_token_sealed: r.access_token_sealed,
+            access_expires_at: r.access_expires_at,
+            scopes: json_text("google scopes", &r.scopes)?,
+            status: ConnectionStatus::parse(&r.status).ok_or_else(|| corrupt("google connection status", &r.status))?,
+            last_error: r.last_error,
+            connected_at: r.connected_at,
+            updated_at: r.updated_at,
         })
     }
 }

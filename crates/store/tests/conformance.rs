@@ -774,6 +774,8 @@ fn booking(room: &Room, organizer: &User, start: Millis, end: Millis) -> Booking
         metadata: json!({}),
         series_id: None,
         recurrence_id: None,
+        google_event_id: None,
+        meet_link: None,
         version: 1,
         created_by: Actor::User(organizer.id),
         created_at: T0,

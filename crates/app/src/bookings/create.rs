@@ -4,6 +4,7 @@ use super::{
     AttendeeInput, attendees, binds_admins, bookable_room, bypasses_rules, load_tenant, organizer, reminder_plan,
     rfc3339,
 };
+use crate::calendar::MEET_WAIT_MS;
 use crate::context::snapshot;
 use crate::error::Conflict;
 use crate::validate::Validator;
@@ -109,7 +110,13 @@ pub async fn create_booking(store: &dyn Store, ctx: &Context, input: NewBooking)
         Some(first) => reminder_plan(store, ctx, &draft.tenant, &draft.organizer, first).await?,
         None => draft.tenant.reminders.clone(),
     };
-    let jobs = series_jobs(&bookings, invite.as_ref(), &reminders, now);
+    let mut jobs = series_jobs(&bookings, invite.as_ref(), &reminders, now);
+    if draft.google_meet && organizer_calendar_connected(store, ctx, &draft.organizer).await? {
+        // The confirmation waits for the Meet link; the calendar job releases it when it has one.
+        for job in jobs.iter_mut().filter(|j| j.kind == JobKind::Notify) {
+            job.run_at = now + MEET_WAIT_MS;
+        }
+    }
     let record = input.idempotency_key.as_ref().map(|key| IdempotencyRecord {
         actor: actor_key(ctx),
         key: key.clone(),
@@ -291,6 +298,8 @@ fn build(ctx: &Context, d: &Draft, time: TimeRange, series_id: Option<SeriesId>,
         metadata: d.metadata.clone(),
         series_id,
         recurrence_id: series_id.map(|_| time.start),
+        google_event_id: None,
+        meet_link: None,
         version: 1,
         created_by: ctx.actor(),
         created_at: now,
@@ -317,6 +326,10 @@ fn series_jobs(
         })
         .filter(|job| job.kind != JobKind::Notify || job.booking_id == first)
         .collect()
+}
+
+async fn organizer_calendar_connected(store: &dyn Store, ctx: &Context, organizer: &User) -> AppResult<bool> {
+    Ok(store.google_connection(ctx.tenant_id(), organizer.id).await?.is_some_and(|c| c.is_connected()))
 }
 
 /// The series as its invitation describes it: the rule from its first planned date, less the

@@ -24,6 +24,8 @@ pub struct Meeting<'a> {
     /// The other occurrences the same change touched ("this and following"): one message, one
     /// `.ics` event each.
     pub more: &'a [Booking],
+    /// The Google Meet link, as the booking holds it now (it may come after the change).
+    pub meet_link: Option<&'a str>,
 }
 
 /// One row of "what changed".
@@ -92,6 +94,9 @@ impl Meeting<'_> {
     fn details(&self, p: &Phrases, locale: Locale, zone: &TimeZoneName) -> Vec<(&'static str, String)> {
         let b = self.booking;
         let mut rows = vec![(p.when, texts::when(locale, b.time, zone)), (p.room, self.place())];
+        if let Some(link) = self.meet_link {
+            rows.push((p.meet_label, link.to_owned()));
+        }
         rows.push((p.organizer, format!("{} <{}>", self.organizer.name, self.organizer.email)));
         if !b.attendees.is_empty() {
             let names: Vec<String> =
@@ -134,7 +139,7 @@ impl Meeting<'_> {
             heading: &heading,
             title: &b.title,
             intro: &intro,
-            meet_link: None,
+            meet_link: self.meet_link,
             join: p.join,
             details: &details,
             changes: &extras.changes,
@@ -209,7 +214,7 @@ impl Meeting<'_> {
             location: Some(self.place()),
             organizer: chair.person.clone(),
             attendees: if only.is_some() { guests } else { std::iter::once(chair).chain(guests).collect() },
-            url: None,
+            url: self.meet_link.map(str::to_owned),
             rrule: None,
             status: if cancelled { EventStatus::Cancelled } else { EventStatus::Confirmed },
             time_zone: recurrence_id.map(|_| b.time_zone.as_str().to_owned()),
@@ -224,7 +229,10 @@ impl Meeting<'_> {
         let b = self.booking;
         let when = texts::when(locale, b.time, zone);
         let params = match kind {
-            Kind::Reminder => vec![b.title.clone(), extras.minutes.to_string(), self.place(), "—".to_owned()],
+            Kind::Reminder => {
+                let link = self.meet_link.unwrap_or("—").to_owned();
+                vec![b.title.clone(), extras.minutes.to_string(), self.place(), link]
+            }
             Kind::Cancelled => vec![
                 b.title.clone(),
                 when,

@@ -150,7 +150,9 @@ impl Notifier {
             Some(series) => Some(self.less_cancelled(booking, series).await?),
             None => None,
         };
-        if payload.event != BookingEvent::Cancelled && series.is_none() && self.cancelled_since(booking).await? {
+        let current = self.store.get_booking(booking.tenant_id, booking.id).await.map_err(store_failure)?;
+        let cancelled_since = current.as_ref().is_some_and(|b| !b.is_confirmed());
+        if payload.event != BookingEvent::Cancelled && series.is_none() && cancelled_since {
             // Its cancellation tells people; an invitation or update now would only confuse.
             tracing::info!(job = %job.id, booking = %booking.id, "booking cancelled since; nothing to send");
             return Ok(());
@@ -170,7 +172,17 @@ impl Notifier {
         };
         let to = recipients(occasion, booking, before.as_ref(), &people);
         let before_room = self.before_room(job, &payload).await?;
-        let meeting = Meeting { series: series.as_ref(), more: &payload.more, ..self.meeting(booking, &involved) };
+        let meet_link = current.as_ref().and_then(|b| b.meet_link.as_deref());
+        let meeting =
+            Meeting { series: series.as_ref(), more: &payload.more, meet_link, ..self.meeting(booking, &involved) };
+        // An organizer whose Google Calendar Sala keeps has the event there already: an .ics in
+        // their confirmation would add it a second time.
+        let organizer_calendar = self
+            .store
+            .google_connection(booking.tenant_id, booking.organizer_id)
+            .await
+            .map_err(store_failure)?
+            .is_some_and(|c| c.is_connected());
         let scope = job.id.to_string();
         let mut tally = Tally::default();
         for r in &to.email {
@@ -187,7 +199,8 @@ impl Notifier {
                 .flatten();
             let invitations = meeting.invitations(r.method, only, jiff::Timestamp::now());
             let method = if r.method == CalendarMethod::Cancel { Method::Cancel } else { Method::Request };
-            let calendar = Some((method, sala_channels::ics::to_ics_all(&invitations)));
+            let calendar = (!(r.is_organizer && organizer_calendar))
+                .then(|| (method, sala_channels::ics::to_ics_all(&invitations)));
             let message = self.email_message(job, &scope, &meeting, &involved, r, kind, &extras, calendar);
             self.deliver(job, message, &mut tally).await;
         }
@@ -266,11 +279,6 @@ impl Notifier {
         Ok(SeriesInvite { skipped, ..series.clone() })
     }
 
-    async fn cancelled_since(&self, booking: &Booking) -> Result<bool, JobFailure> {
-        let current = self.store.get_booking(booking.tenant_id, booking.id).await.map_err(store_failure)?;
-        Ok(current.is_some_and(|b| !b.is_confirmed()))
-    }
-
     async fn involved(&self, booking: &Booking) -> Result<Involved, JobFailure> {
         let (s, t) = (&self.store, booking.tenant_id);
         let missing = |what: &str| JobFailure::final_(format!("the booking's {what} no longer exists"));
@@ -300,6 +308,7 @@ impl Notifier {
             uid_domain: &self.channels.uid_domain,
             series: None,
             more: &[],
+            meet_link: booking.meet_link.as_deref(),
         }
     }
 
@@ -501,6 +510,9 @@ fn change_rows(
             before: format!("{}: {}", p.removed, join(&removed)),
             after: format!("{}: {}", p.added, join(&added)),
         });
+    }
+    if let Some(c) = changed("meet_link") {
+        rows.push(ChangeRow { label: p.meet_label, before: text_of(&c.before), after: text_of(&c.after) });
     }
     if let Some(c) = changed("google_meet") {
         let yes_no = |v: &serde_json::Value| if v.as_bool() == Some(true) { p.yes } else { p.no }.to_owned();

@@ -48,6 +48,8 @@ pub struct BookingView {
     pub google_meet: bool,
     /// The Google Meet link, once Google has created it.
     pub meet_link: Option<String>,
+    /// The event in the organizer's Google Calendar, once Sala has made it.
+    pub google_event_id: Option<String>,
     /// `confirmed` or `cancelled`.
     pub status: String,
     pub cancel_reason: Option<String>,
@@ -129,7 +131,8 @@ impl Names {
             title: b.title,
             description: b.description,
             google_meet: b.google_meet,
-            meet_link: None,
+            meet_link: b.meet_link,
+            google_event_id: b.google_event_id,
             status: b.status.as_str().to_owned(),
             cancel_reason: b.cancel_reason,
             cancelled_at: b.cancelled_at.map(rfc3339),

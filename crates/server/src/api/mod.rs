@@ -4,6 +4,7 @@ mod audit;
 mod availability;
 mod booking_view;
 mod bookings;
+mod google;
 mod jobs;
 mod rooms;
 mod settings;
@@ -68,6 +69,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(users::routes())
         .merge(settings::routes())
         .merge(jobs::routes())
+        .merge(google::routes())
         .split_for_parts();
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
     let router = router.fallback(|| async { Problem::not_found("No such API endpoint. See /api/docs.") });

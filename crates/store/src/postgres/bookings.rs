@@ -29,7 +29,8 @@ use uuid::Uuid;
 
 const COLUMNS: &str = "id, tenant_id, room_id, organizer_id, title, description, start_at, end_at, time_zone,
                        google_meet, status, cancel_reason, external_ref, metadata, series_id, version,
-                       created_by_type, created_by_id, created_at, updated_at, cancelled_at, recurrence_id";
+                       created_by_type, created_by_id, created_at, updated_at, cancelled_at, recurrence_id,
+                       google_event_id, meet_link";
 
 /// How many times a write that lost a race (without a conflict left to name) is tried again.
 const ATTEMPTS: u32 = 5;
@@ -475,7 +476,7 @@ async fn drop_reminders(conn: &mut PgConnection, tenant: TenantId, bookings: &[B
     Ok(())
 }
 
-async fn insert_jobs(conn: &mut PgConnection, jobs: &[Job]) -> Result<()> {
+pub(super) async fn insert_jobs(conn: &mut PgConnection, jobs: &[Job]) -> Result<()> {
     if jobs.is_empty() {
         return Ok(());
     }

@@ -8,6 +8,7 @@
 mod audit;
 mod auth;
 mod bookings;
+mod google;
 mod jobs;
 mod outbox;
 mod rooms;

@@ -23,9 +23,10 @@ use uuid::Uuid;
 
 const COLUMNS: &str = "id, tenant_id, room_id, organizer_id, title, description, start_at, end_at, time_zone,
                        google_meet, status, cancel_reason, external_ref, metadata, series_id, version,
-                       created_by_type, created_by_id, created_at, updated_at, cancelled_at, recurrence_id";
+                       created_by_type, created_by_id, created_at, updated_at, cancelled_at, recurrence_id,
+                       google_event_id, meet_link";
 
-/// Rows per multi-row INSERT: 22 parameters each, well under SQLite's 32766.
+/// Rows per multi-row INSERT: 24 parameters each, well under SQLite's 32766.
 const CHUNK: usize = 1000;
 
 #[async_trait]
@@ -299,7 +300,9 @@ async fn insert_rows(conn: &mut SqliteConnection, tenant: TenantId, bookings: &[
                 .push_bind(b.created_at)
                 .push_bind(b.updated_at)
                 .push_bind(b.cancelled_at)
-                .push_bind(b.recurrence_id);
+                .push_bind(b.recurrence_id)
+                .push_bind(&b.google_event_id)
+                .push_bind(&b.meet_link);
         });
         sql.build().execute(&mut *conn).await.map_err(db)?;
     }
@@ -394,7 +397,7 @@ async fn drop_reminders(conn: &mut SqliteConnection, tenant: TenantId, bookings:
     Ok(())
 }
 
-async fn insert_jobs(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<()> {
+pub(super) async fn insert_jobs(conn: &mut SqliteConnection, jobs: &[Job]) -> Result<()> {
     for chunk in jobs.chunks(CHUNK) {
         let mut sql = QueryBuilder::<Sqlite>::new(
             "INSERT INTO jobs (id, tenant_id, kind, booking_id, payload, run_at, status, attempts, last_error,

@@ -163,4 +163,25 @@ impl JobStore for SqliteStore {
             .map_err(db)?;
         rows.into_iter().map(TryInto::try_into).collect()
     }
+
+    async fn release_jobs(&self, tenant: TenantId, booking: BookingId, kind: JobKind, now: Millis) -> Result<u64> {
+        let result = sqlx::query(
+            "UPDATE jobs SET run_at = created_at
+             WHERE tenant_id = $1 AND booking_id = $2 AND kind = $3 AND status = 'pending' AND run_at > $4",
+        )
+        .bind(tenant.0)
+        .bind(booking.0)
+        .bind(kind.as_str())
+        .bind(now)
+        .execute(&self.writer)
+        .await
+        .map_err(db)?;
+        Ok(result.rows_affected())
+    }
+
+    async fn enqueue_jobs(&self, jobs: &[Job]) -> Result<()> {
+        let mut tx = self.write().await?;
+        super::bookings::insert_jobs(&mut tx, jobs).await?;
+        tx.commit().await.map_err(db)
+    }
 }

@@ -1,0 +1,445 @@
+//! Keeping the organizer's Google Calendar in step with a booking: the `calendar_sync` job.
+//!
+//! The job does not replay the change it was written for; it brings the event in line with the
+//! booking *as it is now*, so jobs that run late or out of order still converge:
+//! - a confirmed booking gets its event (found by its private property before inserting, so a
+//!   retry after a lost answer makes no second event) or has it patched; with Google Meet asked
+//!   for, the insert carries `conferenceData.createRequest`, and a conference Google reports
+//!   `pending` is read again until its link exists;
+//! - a cancelled booking has its event deleted (an event already gone is fine).
+//!
+//! The event id and the Meet link are stored on the booking (`set_booking_calendar`), the Meet
+//! link once and for good: edits keep it. When the link arrives, the booking's confirmation (held
+//! back for it, see `MEET_WAIT`) is released; if the confirmation went out without it, an update
+//! with the link follows.
+//!
+//! Google failing never fails the booking. A 401 refreshes the access token once; a refresh
+//! answered `invalid_grant` marks the connection revoked (the person sees "reconnect Google") and
+//! ends the job; 429, rate-limit 403s and 5xx retry with backoff; other 4xx end the job dead.
+
+use crate::jobs::{JobFailure, JobHandler};
+use crate::secrets::SecretBox;
+use crate::{Context, Store};
+use async_trait::async_trait;
+use sala_channels::google::{CalendarEvent, Conference, EventAttendee, EventBody, EventTime, GoogleApi, GoogleError};
+use sala_domain::google::{ConnectionStatus, GoogleConnection};
+use sala_domain::jobs::{Change, Channel, Delivery, DeliveryStatus, jobs_for};
+use sala_domain::notify::ReminderSettings;
+use sala_domain::{Booking, FieldChange, Job, JobKind, Millis, Room, now_millis};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a new booking's confirmation waits for its Meet link before it goes without.
+pub const MEET_WAIT_MS: Millis = 5 * 60_000;
+
+/// The calendar Sala writes: the organizer's own.
+const CALENDAR: &str = "primary";
+
+/// What a sealed refresh or access token belongs to.
+pub fn token_owner(connection: &GoogleConnection, what: &str) -> String {
+    format!("google_{what}:{}:{}", connection.tenant_id, connection.user_id)
+}
+
+/// The `calendar_sync` job's handler.
+pub struct CalendarSync {
+    store: Arc<dyn Store>,
+    google: Arc<dyn GoogleApi>,
+    secrets: SecretBox,
+    /// Pauses between reads of a conference Google reports `pending`.
+    poll_delays: Vec<Duration>,
+}
+
+type Call<'a, T> = Pin<Box<dyn Future<Output = Result<T, GoogleError>> + Send + 'a>>;
+
+/// Why a sync stopped.
+enum Stop {
+    /// The person's grant is gone: recorded, the job ends.
+    Revoked(String),
+    /// Google's answer, as classified by the channel.
+    Google(GoogleError),
+    Failure(JobFailure),
+}
+
+impl From<sala_store::StoreError> for Stop {
+    fn from(e: sala_store::StoreError) -> Self {
+        Stop::Failure(JobFailure::retry(format!("store: {e}")))
+    }
+}
+
+impl From<GoogleError> for Stop {
+    fn from(e: GoogleError) -> Self {
+        match e {
+            GoogleError::InvalidGrant(reason) => Stop::Revoked(reason),
+            other => Stop::Google(other),
+        }
+    }
+}
+
+impl Stop {
+    fn into_failure(self) -> JobFailure {
+        match self {
+            Stop::Failure(failure) => failure,
+            Stop::Google(GoogleError::Retryable { reason, retry_after }) => {
+                JobFailure::Retry { reason: format!("Google: {reason}"), after: retry_after }
+            }
+            // A 401 right after a refresh, a 404 where the event must exist, a 4xx: no retry mends it.
+            Stop::Google(other) => JobFailure::final_(format!("Google: {other}")),
+            Stop::Revoked(reason) => JobFailure::final_(format!("Google access revoked: {reason}")),
+        }
+    }
+}
+
+#[async_trait]
+impl JobHandler for CalendarSync {
+    fn kind(&self) -> JobKind {
+        JobKind::CalendarSync
+    }
+
+    async fn run(&self, job: &Job) -> Result<(), JobFailure> {
+        let Some(booking_id) = job.booking_id else {
+            return Err(JobFailure::final_("a calendar job without a booking"));
+        };
+        let store_failure = |e: sala_store::StoreError| JobFailure::retry(format!("store: {e}"));
+        let Some(booking) = self.store.get_booking(job.tenant_id, booking_id).await.map_err(store_failure)? else {
+            return Ok(());
+        };
+        let connection =
+            self.store.google_connection(job.tenant_id, booking.organizer_id).await.map_err(store_failure)?;
+        let Some(connection) = connection.filter(GoogleConnection::is_connected) else {
+            return Ok(()); // The organizer has not connected Google Calendar: nothing to keep in step.
+        };
+        let mut session = Session { sync: self, connection, access: None };
+        match session.sync(job, &booking).await {
+            Ok(detail) => {
+                self.log(job, &booking, DeliveryStatus::Sent, &detail).await;
+                Ok(())
+            }
+            Err(Stop::Revoked(reason)) => {
+                session.revoked(&reason).await.map_err(store_failure)?;
+                self.log(
+                    job,
+                    &booking,
+                    DeliveryStatus::Failed,
+                    &format!("Google access revoked ({reason}): reconnect"),
+                )
+                .await;
+                Ok(())
+            }
+            Err(stop) => {
+                let failure = stop.into_failure();
+                let reason = match &failure {
+                    JobFailure::Retry { reason, .. } | JobFailure::Final { reason } => reason.clone(),
+                };
+                self.log(job, &booking, DeliveryStatus::Failed, &reason).await;
+                Err(failure)
+            }
+        }
+    }
+}
+
+impl CalendarSync {
+    pub fn new(store: Arc<dyn Store>, google: Arc<dyn GoogleApi>, secrets: SecretBox) -> Self {
+        let poll_delays = [500, 1000, 2000, 4000].map(Duration::from_millis).to_vec();
+        Self { store, google, secrets, poll_delays }
+    }
+
+    /// One line in the booking's delivery log per attempt (channel `calendar`).
+    async fn log(&self, job: &Job, booking: &Booking, status: DeliveryStatus, detail: &str) {
+        let delivery = Delivery {
+            id: uuid::Uuid::now_v7(),
+            tenant_id: job.tenant_id,
+            job_id: job.id,
+            booking_id: Some(booking.id),
+            channel: Channel::Calendar,
+            recipient: "google:primary".to_owned(),
+            idempotency_key: format!("{}:{}", job.id, uuid::Uuid::now_v7()),
+            status,
+            detail: Some(detail.chars().take(500).collect()),
+            created_at: now_millis(),
+        };
+        if let Err(e) = self.store.record_delivery(&delivery).await {
+            tracing::warn!(job = %job.id, error = %e, "could not log the calendar sync");
+        }
+    }
+}
+
+/// One run against one person's calendar, refreshing the access token as needed.
+struct Session<'a> {
+    sync: &'a CalendarSync,
+    connection: GoogleConnection,
+    access: Option<String>,
+}
+
+impl<'a> Session<'a> {
+    /// Brings the event in line with the booking; says what it did.
+    async fn sync(&mut self, job: &Job, booking: &Booking) -> Result<String, Stop> {
+        if !booking.is_confirmed() {
+            return self.remove(booking).await;
+        }
+        let store = &self.sync.store;
+        let room = store.get_room(booking.tenant_id, booking.room_id).await?;
+        let body = event_body(booking, room.as_ref());
+        let api = self.api();
+        let existing = self.existing(booking).await?;
+        let patched = match existing {
+            Some(current) => {
+                let has_meet = current.meet_link().is_some() || current.conference_pending();
+                let conference = match (booking.google_meet, has_meet) {
+                    (true, false) => meet_request(booking),
+                    (false, true) => Conference::Remove,
+                    _ => Conference::Keep,
+                };
+                let id = current.id.clone();
+                match self.call(|t| Box::pin(api.patch_event_owned(t, &id, &body, &conference))).await {
+                    Ok(event) => Some(event),
+                    // Deleted on Google's side meanwhile: the booking still stands, so a new event.
+                    Err(Stop::Google(GoogleError::NotFound)) => None,
+                    Err(e) => return Err(e),
+                }
+            }
+            None => None,
+        };
+        let (mut event, done) = match patched {
+            Some(event) => (event, "updated"),
+            None => {
+                let conference = meet_request(booking);
+                (self.call(|t| Box::pin(api.insert_event_owned(t, &body, &conference))).await?, "created")
+            }
+        };
+        store
+            .set_booking_calendar(booking.tenant_id, booking.id, Some(&event.id), booking.meet_link.as_deref())
+            .await?;
+        if booking.google_meet {
+            event = self.await_conference(event).await?;
+        }
+        let link = if booking.google_meet { event.meet_link().or_else(|| booking.meet_link.clone()) } else { None };
+        store.set_booking_calendar(booking.tenant_id, booking.id, Some(&event.id), link.as_deref()).await?;
+        if link.is_some() && booking.meet_link.is_none() {
+            self.announce_link(job, booking, link.as_deref().unwrap_or_default()).await?;
+        }
+        Ok(format!("event {} {done}{}", event.id, link.map(|l| format!(", Meet {l}")).unwrap_or_default()))
+    }
+
+    /// The calls, borrowing the handler rather than this session (which `call` borrows mutably).
+    fn api(&self) -> ApiCalls<'a> {
+        let sync: &'a CalendarSync = self.sync;
+        ApiCalls(sync.google.as_ref())
+    }
+
+    /// The booking's event as Google has it now: by the id Sala stored, else by the booking's
+    /// private property (a retry after a lost answer). `None` when there is none (or it was
+    /// deleted on Google's side: the booking still stands, so it gets a new one).
+    async fn existing(&mut self, booking: &Booking) -> Result<Option<CalendarEvent>, Stop> {
+        let api = self.api();
+        if let Some(id) = booking.google_event_id.clone() {
+            match self.call(|t| Box::pin(api.get_event_owned(t, &id))).await {
+                Ok(event) if event.status.as_deref() != Some("cancelled") => return Ok(Some(event)),
+                Ok(_) | Err(Stop::Google(GoogleError::NotFound)) => return Ok(None),
+                Err(e) => return Err(e),
+            }
+        }
+        let booking_id = booking.id.to_string();
+        self.call(|t| Box::pin(api.find_event_owned(t, &booking_id))).await
+    }
+
+    /// Deletes a cancelled booking's event; one already gone is fine.
+    async fn remove(&mut self, booking: &Booking) -> Result<String, Stop> {
+        let Some(event) = self.existing(booking).await? else { return Ok("no event to delete".to_owned()) };
+        let (api, id) = (self.api(), event.id.clone());
+        match self.call(|t| Box::pin(api.delete_event_owned(t, &id))).await {
+            Ok(()) => Ok(format!("event {id} deleted")),
+            Err(Stop::Google(GoogleError::NotFound)) => Ok(format!("event {id} was already deleted")),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Reads a `pending` conference again until Google has made it; still pending after the
+    /// pauses: the job retries later (the event is already stored, so nothing is made twice).
+    async fn await_conference(&mut self, mut event: CalendarEvent) -> Result<CalendarEvent, Stop> {
+        for delay in self.sync.poll_delays.clone() {
+            if !event.conference_pending() {
+                break;
+            }
+            tokio::time::sleep(delay).await;
+            let (api, id) = (self.api(), event.id.clone());
+            event = self.call(|t| Box::pin(api.get_event_owned(t, &id))).await?;
+        }
+        if event.conference_pending() {
+            return Err(Stop::Failure(JobFailure::Retry {
+                reason: "Google is still making the Meet conference".to_owned(),
+                after: Some(Duration::from_secs(15)),
+            }));
+        }
+        if event.conference_failed() {
+            tracing::warn!(event = %event.id, "Google could not make the Meet conference");
+        }
+        Ok(event)
+    }
+
+    /// The Meet link is here: the confirmation held back for it goes now; if it went without
+    /// it already, an update carrying the link follows.
+    async fn announce_link(&self, job: &Job, booking: &Booking, link: &str) -> Result<(), Stop> {
+        let store = &self.sync.store;
+        let now = now_millis();
+        if store.release_jobs(booking.tenant_id, booking.id, JobKind::Notify, now).await? > 0 {
+            return Ok(());
+        }
+        let after = Booking { meet_link: Some(link.to_owned()), ..booking.clone() };
+        let change = [FieldChange {
+            field: "meet_link".into(),
+            before: serde_json::Value::Null,
+            after: serde_json::json!(link),
+        }];
+        let jobs: Vec<Job> = jobs_for(Change::updated(booking, &after, &change), &ReminderSettings::default(), now)
+            .into_iter()
+            .filter(|j| j.kind == JobKind::Notify)
+            .collect();
+        tracing::info!(job = %job.id, booking = %booking.id, "the Meet link came after the confirmation; an update follows");
+        Ok(store.enqueue_jobs(&jobs).await?)
+    }
+
+    /// Makes one call with a valid access token; a 401 refreshes the token and tries once more.
+    async fn call<'c, T>(&mut self, call: impl Fn(String) -> Call<'c, T>) -> Result<T, Stop> {
+        let token = self.token(false).await?;
+        match call(token).await {
+            Err(GoogleError::Unauthorized) => {
+                let token = self.token(true).await?;
+                Ok(call(token).await?)
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// The access token: the one held while fresh, else a new one from the refresh token (kept,
+    /// sealed, for the next job).
+    async fn token(&mut self, refresh: bool) -> Result<String, Stop> {
+        let secrets = &self.sync.secrets;
+        let now = now_millis();
+        if !refresh {
+            if let Some(token) = &self.access {
+                return Ok(token.clone());
+            }
+            if self.connection.access_token_fresh(now)
+                && let Some(sealed) = &self.connection.access_token_sealed
+                && let Ok(token) = secrets.open(&token_owner(&self.connection, "access"), sealed)
+            {
+                self.access = Some(token.clone());
+                return Ok(token);
+            }
+        }
+        let refresh_token = secrets
+            .open(&token_owner(&self.connection, "refresh"), &self.connection.refresh_token_sealed)
+            .map_err(|e| Stop::Revoked(e.to_string()))?;
+        let fresh = self.sync.google.refresh(&refresh_token).await?;
+        let expires_in = i64::try_from(fresh.expires_in).unwrap_or(3600).saturating_mul(1000);
+        self.connection.access_token_sealed =
+            Some(secrets.seal(&token_owner(&self.connection, "access"), &fresh.access_token));
+        self.connection.access_expires_at = Some(now + expires_in);
+        self.connection.updated_at = now;
+        self.sync.store.save_google_connection(&self.connection, None).await?;
+        self.access = Some(fresh.access_token.clone());
+        Ok(fresh.access_token)
+    }
+
+    /// Google refused the grant: the connection is marked revoked, with why, for the person.
+    async fn revoked(&mut self, reason: &str) -> Result<(), sala_store::StoreError> {
+        let before = self.connection.clone();
+        self.connection.status = ConnectionStatus::Revoked;
+        self.connection.last_error = Some(reason.to_owned());
+        self.connection.access_token_sealed = None;
+        self.connection.updated_at = now_millis();
+        let ctx = Context::system(self.connection.tenant_id);
+        let status =
+            |c: &GoogleConnection| serde_json::json!({"status": c.status.as_str(), "last_error": c.last_error});
+        let entry = ctx.audit(
+            "google.revoked",
+            "user",
+            Some(self.connection.user_id.0),
+            Some(status(&before)),
+            Some(status(&self.connection)),
+        );
+        tracing::warn!(user = %self.connection.user_id, %reason, "Google access revoked; the person must reconnect");
+        self.sync.store.save_google_connection(&self.connection, Some(&entry)).await
+    }
+}
+
+/// The API calls with owned tokens, so a call can be made again after a refresh.
+#[derive(Clone, Copy)]
+struct ApiCalls<'a>(&'a dyn GoogleApi);
+
+impl<'a> ApiCalls<'a> {
+    async fn insert_event_owned(
+        self,
+        token: String,
+        body: &EventBody,
+        conference: &Conference,
+    ) -> Result<CalendarEvent, GoogleError> {
+        self.0.insert_event(&token, CALENDAR, body, conference).await
+    }
+    async fn patch_event_owned(
+        self,
+        token: String,
+        id: &str,
+        body: &EventBody,
+        conference: &Conference,
+    ) -> Result<CalendarEvent, GoogleError> {
+        self.0.patch_event(&token, CALENDAR, id, body, conference).await
+    }
+    async fn get_event_owned(self, token: String, id: &str) -> Result<CalendarEvent, GoogleError> {
+        self.0.get_event(&token, CALENDAR, id).await
+    }
+    async fn find_event_owned(self, token: String, booking_id: &str) -> Result<Option<CalendarEvent>, GoogleError> {
+        self.0.find_event(&token, CALENDAR, booking_id).await
+    }
+    async fn delete_event_owned(self, token: String, id: &str) -> Result<(), GoogleError> {
+        self.0.delete_event(&token, CALENDAR, id).await
+    }
+}
+
+/// A Meet request unique to this booking and version: asking again after an edit turned Meet on
+/// is a new request, a retry of the same one is ignored by Google.
+fn meet_request(booking: &Booking) -> Conference {
+    if booking.google_meet {
+        Conference::Create { request_id: format!("sala-{}-{}", booking.id, booking.version) }
+    } else {
+        Conference::Keep
+    }
+}
+
+/// The event as the booking describes it, in the booking's zone.
+fn event_body(booking: &Booking, room: Option<&Room>) -> EventBody {
+    let zone = booking.time_zone.time_zone();
+    let local = |ms: Millis| {
+        jiff::Timestamp::from_millisecond(ms)
+            .map(|t| t.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
+            .unwrap_or_default()
+    };
+    let time = |ms| EventTime { date_time: local(ms), time_zone: booking.time_zone.as_str().to_owned() };
+    let mut attendees: Vec<EventAttendee> = booking
+        .attendees
+        .iter()
+        .map(|a| EventAttendee { email: a.email.to_string(), display_name: a.name.clone(), resource: false })
+        .collect();
+    if let Some(calendar) = room.and_then(|r| r.google_calendar.as_ref()) {
+        attendees.push(EventAttendee {
+            email: calendar.to_string(),
+            display_name: room.map(|r| r.name.clone()),
+            resource: true,
+        });
+    }
+    let location = room.map(|r| match r.location.as_deref().filter(|l| !l.is_empty()) {
+        Some(floor) => format!("{} ({floor})", r.name),
+        None => r.name.clone(),
+    });
+    EventBody {
+        booking_id: booking.id.to_string(),
+        summary: booking.title.clone(),
+        description: booking.description.clone(),
+        location,
+        start: time(booking.time.start),
+        end: time(booking.time.end),
+        attendees,
+    }
+}

@@ -1,0 +1,434 @@
+//! Google Calendar API v3 and Google's OAuth 2.0 token endpoint, as the calendar job uses them:
+//! refresh an access token, and insert, find, read, patch and delete the organizer's event (with
+//! a Google Meet conference when asked for).
+//!
+//! Both base URLs are settings (`SALA_GOOGLE_API_BASE`, `SALA_GOOGLE_TOKEN_URL`) so tests point them
+//! at a local fake. Every event is written with `sendUpdates=none` (Sala sends its own
+//! invitations) and `conferenceDataVersion=1` (without it Google ignores `conferenceData`).
+//!
+//! Answers are classified for the job runner ([`GoogleError`]):
+//!
+//! | answer | result |
+//! | --- | --- |
+//! | 401 | `Unauthorized`: refresh the access token once and try again |
+//! | token endpoint `invalid_grant` | `InvalidGrant`: the grant was revoked or expired; the person must connect again |
+//! | 404, 410 | `NotFound`: the event is gone (fine for a delete) |
+//! | 429, 403 with reason `rateLimitExceeded` / `userRateLimitExceeded`, 5xx, network errors | `Retryable`, honouring `Retry-After` |
+//! | any other 4xx (400 bad request, 403 forbidden, 409 conflict, ...) | `Final` |
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::time::Duration;
+
+/// Where Google is, and who Sala is to it.
+#[derive(Clone)]
+pub struct GoogleConfig {
+    /// e.g. `https://www.googleapis.com` (the Calendar API lives under `/calendar/v3`).
+    pub api_base: String,
+    /// e.g. `https://oauth2.googleapis.com/token`.
+    pub token_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for GoogleConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GoogleConfig")
+            .field("api_base", &self.api_base)
+            .field("token_url", &self.token_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The private extended property that ties an event to its booking.
+pub const BOOKING_PROPERTY: &str = "salaBookingId";
+
+/// A fresh access token from the token endpoint.
+#[derive(Clone, Deserialize)]
+pub struct AccessToken {
+    pub access_token: String,
+    /// Seconds from now.
+    #[serde(default = "an_hour")]
+    pub expires_in: u64,
+}
+
+fn an_hour() -> u64 {
+    3600
+}
+
+/// A start or end: a local RFC 3339 time and the IANA zone it is in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventTime {
+    pub date_time: String,
+    pub time_zone: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventAttendee {
+    pub email: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// A room's resource calendar.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub resource: bool,
+}
+
+/// The event as Sala writes it (insert and patch send all of it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventBody {
+    pub booking_id: String,
+    pub summary: String,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    pub start: EventTime,
+    pub end: EventTime,
+    pub attendees: Vec<EventAttendee>,
+}
+
+/// What to do about the event's Google Meet conference.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Conference {
+    /// Leave it as it is (an edit keeps the Meet link).
+    Keep,
+    /// Ask for one, with a request id unique to this ask (Google ignores a repeated one).
+    Create { request_id: String },
+    /// Take it away.
+    Remove,
+}
+
+impl EventBody {
+    fn to_json(&self, conference: &Conference) -> Value {
+        let mut body = serde_json::json!({
+            "summary": self.summary,
+            "description": self.description,
+            "location": self.location,
+            "start": self.start,
+            "end": self.end,
+            "attendees": self.attendees,
+            "extendedProperties": {"private": {BOOKING_PROPERTY: self.booking_id}},
+            "guestsCanModify": false,
+        });
+        match conference {
+            Conference::Keep => {}
+            Conference::Create { request_id } => {
+                body["conferenceData"] = serde_json::json!({"createRequest": {
+                    "requestId": request_id,
+                    "conferenceSolutionKey": {"type": "hangoutsMeet"},
+                }});
+            }
+            Conference::Remove => body["conferenceData"] = Value::Null,
+        }
+        body
+    }
+}
+
+/// An event as Google returns it (only what Sala reads).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CalendarEvent {
+    pub id: String,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub hangout_link: Option<String>,
+    #[serde(default)]
+    pub conference_data: Option<Value>,
+}
+
+impl CalendarEvent {
+    /// The Meet link: the video entry point, else `hangoutLink`.
+    pub fn meet_link(&self) -> Option<String> {
+        let video = self.conference_data.as_ref().and_then(|c| c["entryPoints"].as_array()).and_then(|points| {
+            points.iter().find(|p| p["entryPointType"] == "video").and_then(|p| p["uri"].as_str().map(str::to_owned))
+        });
+        video.or_else(|| self.hangout_link.clone())
+    }
+
+    /// Google is still making the conference (`createRequest.status.statusCode == "pending"`).
+    pub fn conference_pending(&self) -> bool {
+        self.conference_data.as_ref().is_some_and(|c| c["createRequest"]["status"]["statusCode"] == "pending")
+    }
+
+    /// Google could not make the conference.
+    pub fn conference_failed(&self) -> bool {
+        self.conference_data.as_ref().is_some_and(|c| c["createRequest"]["status"]["statusCode"] == "failure")
+    }
+}
+
+/// Why a call failed, classified (see the module's table).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GoogleError {
+    #[error("Google refused the access token")]
+    Unauthorized,
+    #[error("Google refused the grant (revoked or expired): {0}")]
+    InvalidGrant(String),
+    #[error("not found at Google")]
+    NotFound,
+    #[error("Google is unavailable or throttling: {reason}")]
+    Retryable { reason: String, retry_after: Option<Duration> },
+    #[error("Google refused the request: {0}")]
+    Final(String),
+}
+
+/// The calls the calendar job makes.
+#[async_trait]
+pub trait GoogleApi: Send + Sync {
+    /// A fresh access token for a refresh token.
+    async fn refresh(&self, refresh_token: &str) -> Result<AccessToken, GoogleError>;
+    /// The event of this booking, if one was made already (found by its private property):
+    /// a retry after a lost answer must not make a second event.
+    async fn find_event(
+        &self,
+        token: &str,
+        calendar: &str,
+        booking_id: &str,
+    ) -> Result<Option<CalendarEvent>, GoogleError>;
+    async fn insert_event(
+        &self,
+        token: &str,
+        calendar: &str,
+        event: &EventBody,
+        conference: &Conference,
+    ) -> Result<CalendarEvent, GoogleError>;
+    async fn get_event(&self, token: &str, calendar: &str, event_id: &str) -> Result<CalendarEvent, GoogleError>;
+    async fn patch_event(
+        &self,
+        token: &str,
+        calendar: &str,
+        event_id: &str,
+        event: &EventBody,
+        conference: &Conference,
+    ) -> Result<CalendarEvent, GoogleError>;
+    async fn delete_event(&self, token: &str, calendar: &str, event_id: &str) -> Result<(), GoogleError>;
+}
+
+/// The real API over HTTP.
+pub struct GoogleHttp {
+    http: reqwest::Client,
+    config: GoogleConfig,
+}
+
+impl GoogleHttp {
+    pub fn new(http: reqwest::Client, config: GoogleConfig) -> Self {
+        Self { http, config }
+    }
+
+    fn events_url(&self, calendar: &str) -> Result<url::Url, GoogleError> {
+        let mut url = url::Url::parse(self.config.api_base.trim_end_matches('/'))
+            .map_err(|e| GoogleError::Final(format!("SALA_GOOGLE_API_BASE is not a URL: {e}")))?;
+        url.path_segments_mut()
+            .map_err(|()| GoogleError::Final("SALA_GOOGLE_API_BASE cannot take a path".into()))?
+            .extend(["calendar", "v3", "calendars", calendar, "events"]);
+        Ok(url)
+    }
+
+    fn event_url(&self, calendar: &str, event_id: &str) -> Result<url::Url, GoogleError> {
+        let mut url = self.events_url(calendar)?;
+        url.path_segments_mut().map_err(|()| GoogleError::Final("bad URL".into()))?.push(event_id);
+        Ok(url)
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Option<Value>, GoogleError> {
+        let response = request.send().await.map_err(|e| GoogleError::Retryable {
+            reason: format!("Google could not be reached: {e}"),
+            retry_after: None,
+        })?;
+        let status = response.status();
+        let retry_after = retry_after(response.headers());
+        let text = response.text().await.unwrap_or_default();
+        if status.is_success() {
+            return Ok(serde_json::from_str(&text).ok());
+        }
+        Err(classify(status.as_u16(), &text, retry_after))
+    }
+}
+
+#[async_trait]
+impl GoogleApi for GoogleHttp {
+    async fn refresh(&self, refresh_token: &str) -> Result<AccessToken, GoogleError> {
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", self.config.client_id.as_str()),
+            ("client_secret", self.config.client_secret.as_str()),
+        ];
+        let response =
+            self.http.post(&self.config.token_url).form(&form).send().await.map_err(|e| GoogleError::Retryable {
+                reason: format!("Google's token endpoint could not be reached: {e}"),
+                retry_after: None,
+            })?;
+        let status = response.status();
+        let retry_after = retry_after(response.headers());
+        let body: Value = response.json().await.unwrap_or_default();
+        if status.is_success() {
+            return serde_json::from_value(body).map_err(|e| GoogleError::Retryable {
+                reason: format!("unreadable token answer: {e}"),
+                retry_after: None,
+            });
+        }
+        // RFC 6749 §5.2: `invalid_grant` means this refresh token will never work again.
+        match body["error"].as_str() {
+            Some("invalid_grant") => {
+                Err(GoogleError::InvalidGrant(body["error_description"].as_str().unwrap_or("invalid_grant").to_owned()))
+            }
+            Some(error) if status.is_client_error() => Err(GoogleError::Final(format!("token endpoint: {error}"))),
+            _ => Err(classify(status.as_u16(), &body.to_string(), retry_after)),
+        }
+    }
+
+    async fn find_event(
+        &self,
+        token: &str,
+        calendar: &str,
+        booking_id: &str,
+    ) -> Result<Option<CalendarEvent>, GoogleError> {
+        let property = format!("{BOOKING_PROPERTY}={booking_id}");
+        let request = self.http.get(self.events_url(calendar)?).bearer_auth(token).query(&[
+            ("privateExtendedProperty", property.as_str()),
+            ("showDeleted", "false"),
+            ("maxResults", "5"),
+        ]);
+        let body = self.send(request).await?.unwrap_or_default();
+        let items = body["items"].as_array().cloned().unwrap_or_default();
+        Ok(items
+            .into_iter()
+            .filter_map(|item| serde_json::from_value::<CalendarEvent>(item).ok())
+            .find(|e| e.status.as_deref() != Some("cancelled")))
+    }
+
+    async fn insert_event(
+        &self,
+        token: &str,
+        calendar: &str,
+        event: &EventBody,
+        conference: &Conference,
+    ) -> Result<CalendarEvent, GoogleError> {
+        let request = self
+            .http
+            .post(self.events_url(calendar)?)
+            .bearer_auth(token)
+            .query(&[("conferenceDataVersion", "1"), ("sendUpdates", "none")])
+            .json(&event.to_json(conference));
+        parse_event(self.send(request).await?)
+    }
+
+    async fn get_event(&self, token: &str, calendar: &str, event_id: &str) -> Result<CalendarEvent, GoogleError> {
+        let request = self.http.get(self.event_url(calendar, event_id)?).bearer_auth(token);
+        parse_event(self.send(request).await?)
+    }
+
+    async fn patch_event(
+        &self,
+        token: &str,
+        calendar: &str,
+        event_id: &str,
+        event: &EventBody,
+        conference: &Conference,
+    ) -> Result<CalendarEvent, GoogleError> {
+        let request = self
+            .http
+            .patch(self.event_url(calendar, event_id)?)
+            .bearer_auth(token)
+            .query(&[("conferenceDataVersion", "1"), ("sendUpdates", "none")])
+            .json(&event.to_json(conference));
+        parse_event(self.send(request).await?)
+    }
+
+    async fn delete_event(&self, token: &str, calendar: &str, event_id: &str) -> Result<(), GoogleError> {
+        let request =
+            self.http.delete(self.event_url(calendar, event_id)?).bearer_auth(token).query(&[("sendUpdates", "none")]);
+        self.send(request).await.map(|_| ())
+    }
+}
+
+fn parse_event(body: Option<Value>) -> Result<CalendarEvent, GoogleError> {
+    let body = body.ok_or_else(|| GoogleError::Retryable { reason: "an empty answer".into(), retry_after: None })?;
+    serde_json::from_value(body)
+        .map_err(|e| GoogleError::Retryable { reason: format!("an unreadable event: {e}"), retry_after: None })
+}
+
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim().parse().ok().map(Duration::from_secs)
+}
+
+/// Google's error body is `{"error": {"code", "message", "errors": [{"reason", ...}], "status"}}`.
+fn classify(status: u16, body: &str, retry_after: Option<Duration>) -> GoogleError {
+    let parsed: Value = serde_json::from_str(body).unwrap_or_default();
+    let message = parsed["error"]["message"].as_str().unwrap_or("no message").to_owned();
+    let reason = parsed["error"]["errors"][0]["reason"].as_str().unwrap_or_default().to_owned();
+    let rate_limited = matches!(reason.as_str(), "rateLimitExceeded" | "userRateLimitExceeded");
+    match status {
+        401 => GoogleError::Unauthorized,
+        404 | 410 => GoogleError::NotFound,
+        429 => GoogleError::Retryable { reason: format!("429 {message}"), retry_after },
+        403 if rate_limited => GoogleError::Retryable { reason: format!("403 {reason}: {message}"), retry_after },
+        500..=599 => GoogleError::Retryable { reason: format!("{status} {message}"), retry_after },
+        _ => GoogleError::Final(format!("{status} {reason} {message}").replace("  ", " ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_classified() {
+        let body = |reason: &str| {
+            serde_json::json!({"error": {"code": 403, "message": "m", "errors": [{"reason": reason}]}}).to_string()
+        };
+        assert_eq!(classify(401, "", None), GoogleError::Unauthorized);
+        assert_eq!(classify(410, "", None), GoogleError::NotFound);
+        assert!(matches!(classify(403, &body("rateLimitExceeded"), None), GoogleError::Retryable { .. }));
+        assert!(matches!(classify(403, &body("forbiddenForNonOrganizer"), None), GoogleError::Final(_)));
+        assert!(matches!(classify(409, &body("duplicate"), None), GoogleError::Final(_)));
+        let slow = classify(429, "", Some(Duration::from_secs(7)));
+        assert_eq!(
+            slow,
+            GoogleError::Retryable { reason: "429 no message".into(), retry_after: Some(Duration::from_secs(7)) }
+        );
+        assert!(matches!(classify(503, "not json", None), GoogleError::Retryable { .. }));
+    }
+
+    #[test]
+    fn the_meet_link_is_the_video_entry_point() {
+        let event: CalendarEvent = serde_json::from_value(serde_json::json!({
+            "id": "e1",
+            "hangoutLink": "https://meet.google.com/old-link-xyz",
+            "conferenceData": {"entryPoints": [
+                {"entryPointType": "phone", "uri": "tel:+34-900"},
+                {"entryPointType": "video", "uri": "https://meet.google.com/abc-defg-hij"}
+            ], "createRequest": {"status": {"statusCode": "success"}}}
+        }))
+        .unwrap_or_default();
+        assert_eq!(event.meet_link().as_deref(), Some("https://meet.google.com/abc-defg-hij"));
+        assert!(!event.conference_pending());
+        let pending: CalendarEvent = serde_json::from_value(serde_json::json!({
+            "id": "e2", "conferenceData": {"createRequest": {"status": {"statusCode": "pending"}}}
+        }))
+        .unwrap_or_default();
+        assert!(pending.conference_pending() && pending.meet_link().is_none());
+    }
+
+    #[test]
+    fn the_body_asks_for_meet_only_when_told() {
+        let body = EventBody {
+            booking_id: "b1".into(),
+            summary: "S".into(),
+            description: None,
+            location: None,
+            start: EventTime { date_time: "2027-01-05T10:00:00+01:00".into(), time_zone: "Europe/Madrid".into() },
+            end: EventTime { date_time: "2027-01-05T11:00:00+01:00".into(), time_zone: "Europe/Madrid".into() },
+            attendees: vec![],
+        };
+        let create = body.to_json(&Conference::Create { request_id: "r-1".into() });
+        assert_eq!(create["conferenceData"]["createRequest"]["conferenceSolutionKey"]["type"], "hangoutsMeet");
+        assert_eq!(create["extendedProperties"]["private"][BOOKING_PROPERTY], "b1");
+        assert!(body.to_json(&Conference::Keep).get("conferenceData").is_none());
+        assert!(body.to_json(&Conference::Remove)["conferenceData"].is_null());
+    }
+}

@@ -1,0 +1,377 @@
+//! A Google fake on 127.0.0.1: the OAuth token endpoint (`grant_type=refresh_token`) and the
+//! Calendar API v3 events collection (insert with `conferenceData`, list by private extended
+//! property, get, patch, delete), speaking the documented shapes and checking the bearer token,
+//! the client credentials and the fields Sala must send. Tests script failures (401, 403
+//! rate limit, 404, 409, 5xx) and a Meet conference that stays `pending` for a few reads.
+
+use super::lock;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use tokio::net::TcpListener;
+
+/// The OAuth client the fake knows.
+pub const FAKE_GOOGLE_CLIENT_ID: &str = "sala-test.apps.googleusercontent.com";
+pub const FAKE_GOOGLE_CLIENT_SECRET: &str = "test-secret";
+
+/// A scripted answer for the next Calendar call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GoogleAnswer {
+    /// This HTTP status with Google's error body (`401`, `404`, `409`, `500`, `503`, ...).
+    Status(u16),
+    /// `403` with reason `rateLimitExceeded`.
+    RateLimited,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// Refresh tokens and whether they still work.
+    refresh_tokens: HashMap<String, bool>,
+    /// Access tokens that work now.
+    access_tokens: HashSet<String>,
+    /// Events by id, with the calendar they are in.
+    events: HashMap<String, (String, Value)>,
+    /// Meet request ids seen: Google ignores a repeated one.
+    request_ids: HashSet<String>,
+    /// How many reads a new conference stays `pending` for.
+    pending_reads: u32,
+    /// Reads left before each pending event's conference is ready.
+    pending: HashMap<String, u32>,
+    script: Vec<GoogleAnswer>,
+    /// `METHOD path` of every Calendar call, oldest first.
+    calls: Vec<String>,
+    counter: u64,
+}
+
+#[derive(Clone, Default)]
+struct Fake(Arc<Mutex<Inner>>);
+
+/// The fake Google; `api_base` and `token_url` go into Sala's settings.
+pub struct FakeGoogle {
+    /// `http://127.0.0.1:PORT`.
+    pub api_base: String,
+    /// `http://127.0.0.1:PORT/token`.
+    pub token_url: String,
+    fake: Fake,
+}
+
+impl FakeGoogle {
+    pub async fn start() -> std::io::Result<Self> {
+        let fake = Fake::default();
+        let app = Router::new()
+            .route("/token", post(token))
+            .route("/calendar/v3/calendars/{calendar}/events", post(insert).get(list))
+            .route("/calendar/v3/calendars/{calendar}/events/{id}", get(read).patch(patch).delete(delete))
+            .with_state(fake.clone());
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr: SocketAddr = listener.local_addr()?;
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Self { api_base: format!("http://{addr}"), token_url: format!("http://{addr}/token"), fake })
+    }
+
+    /// A refresh token the token endpoint will honour (as if the person had just consented).
+    pub fn grant(&self, refresh_token: &str) {
+        lock(&self.fake.0).refresh_tokens.insert(refresh_token.into(), true);
+    }
+
+    /// The person revoked Sala's access: the refresh token now answers `invalid_grant`.
+    pub fn revoke(&self, refresh_token: &str) {
+        let mut inner = lock(&self.fake.0);
+        inner.refresh_tokens.insert(refresh_token.into(), false);
+        inner.access_tokens.clear();
+    }
+
+    /// Every access token issued so far stops working (they expired).
+    pub fn expire_access_tokens(&self) {
+        lock(&self.fake.0).access_tokens.clear();
+    }
+
+    /// New conferences stay `pending` for this many reads of their event.
+    pub fn conferences_pending_for(&self, reads: u32) {
+        lock(&self.fake.0).pending_reads = reads;
+    }
+
+    /// The next Calendar calls get these answers, in order.
+    pub fn answer_next(&self, answers: &[GoogleAnswer]) {
+        lock(&self.fake.0).script.extend_from_slice(answers);
+    }
+
+    /// `METHOD path` of every Calendar call so far (token calls are not listed).
+    pub fn calls(&self) -> Vec<String> {
+        lock(&self.fake.0).calls.clone()
+    }
+
+    /// The events in the calendar now (deleted ones are gone), by id.
+    pub fn events(&self) -> HashMap<String, Value> {
+        lock(&self.fake.0)
+            .events
+            .iter()
+            .filter(|(_, (_, e))| e["status"] != "cancelled")
+            .map(|(id, (_, e))| (id.clone(), e.clone()))
+            .collect()
+    }
+}
+
+fn google_error(status: u16, reason: &str, message: &str) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = json!({"error": {"code": status, "message": message, "errors": [{"domain": "global", "reason": reason, "message": message}]}});
+    (code, Json(body)).into_response()
+}
+
+/// Records the call; the refusal to answer instead, when a failure is scripted or the bearer
+/// token does not work.
+fn refusal(fake: &Fake, headers: &HeaderMap, call: String) -> Option<Response> {
+    let mut inner = lock(&fake.0);
+    inner.calls.push(call);
+    if !inner.script.is_empty() {
+        return Some(match inner.script.remove(0) {
+            GoogleAnswer::RateLimited => google_error(403, "rateLimitExceeded", "Rate Limit Exceeded"),
+            GoogleAnswer::Status(401) => google_error(401, "authError", "Invalid Credentials"),
+            GoogleAnswer::Status(status) => google_error(status, "backendError", "scripted failure"),
+        });
+    }
+    let token = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    match token {
+        Some(t) if inner.access_tokens.contains(t) => None,
+        _ => Some(google_error(401, "authError", "Request had invalid authentication credentials.")),
+    }
+}
+
+async fn token(State(fake): State<Fake>, Form(form): Form<HashMap<String, String>>) -> Response {
+    let field = |k: &str| form.get(k).map(String::as_str).unwrap_or_default();
+    if field("client_id") != FAKE_GOOGLE_CLIENT_ID || field("client_secret") != FAKE_GOOGLE_CLIENT_SECRET {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": "invalid_client", "error_description": "Unauthorized"})),
+        )
+            .into_response();
+    }
+    if field("grant_type") != "refresh_token" {
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": "unsupported_grant_type"}))).into_response();
+    }
+    let mut inner = lock(&fake.0);
+    if inner.refresh_tokens.get(field("refresh_token")) != Some(&true) {
+        let body = json!({"error": "invalid_grant", "error_description": "Token has been expired or revoked."});
+        return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+    }
+    inner.counter += 1;
+    let access = format!("ya29.fake-access-{}", inner.counter);
+    inner.access_tokens.insert(access.clone());
+    Json(json!({"access_token": access, "expires_in": 3599, "token_type": "Bearer",
+                "scope": "https://www.googleapis.com/auth/calendar.events"}))
+    .into_response()
+}
+
+/// What Sala must send in every event (the documented required fields, and ours).
+fn shape_problems(body: &Value) -> Vec<&'static str> {
+    let mut problems = Vec::new();
+    if !body["summary"].is_string() {
+        problems.push("summary");
+    }
+    for end in ["start", "end"] {
+        let parsed = body[end]["dateTime"].as_str().and_then(|t| t.parse::<jiff::Timestamp>().ok());
+        if parsed.is_none() || body[end]["timeZone"].as_str().and_then(|z| jiff::tz::TimeZone::get(z).ok()).is_none() {
+            problems.push(if end == "start" { "start" } else { "end" });
+        }
+    }
+    if !body["extendedProperties"]["private"]["salaBookingId"].is_string() {
+        problems.push("extendedProperties.private.salaBookingId");
+    }
+    if let Some(request) = body.get("conferenceData").and_then(|c| c.get("createRequest")) {
+        if request["requestId"].as_str().is_none_or(str::is_empty) {
+            problems.push("conferenceData.createRequest.requestId");
+        }
+        if request["conferenceSolutionKey"]["type"] != "hangoutsMeet" {
+            problems.push("conferenceData.createRequest.conferenceSolutionKey.type");
+        }
+    }
+    problems
+}
+
+/// The refusal of a write without `sendUpdates=none`, or with `conferenceData` but without
+/// `conferenceDataVersion=1` (Google would silently drop it).
+fn query_refusal(query: &HashMap<String, String>, body: &Value) -> Option<Response> {
+    if query.get("sendUpdates").map(String::as_str) != Some("none") {
+        return Some(google_error(400, "invalid", "Sala must send sendUpdates=none (it sends its own invitations)"));
+    }
+    if body.get("conferenceData").is_some() && query.get("conferenceDataVersion").map(String::as_str) != Some("1") {
+        return Some(google_error(400, "invalid", "conferenceData needs conferenceDataVersion=1"));
+    }
+    None
+}
+
+/// Applies a conference create request (or removal) to a stored event.
+fn conference(inner: &mut Inner, id: &str, event: &mut Value, requested: Option<&Value>) {
+    match requested {
+        Some(Value::Null) => {
+            if let Some(map) = event.as_object_mut() {
+                map.remove("conferenceData");
+                map.remove("hangoutLink");
+            }
+        }
+        Some(data) => {
+            let request_id = data["createRequest"]["requestId"].as_str().unwrap_or_default().to_owned();
+            if !inner.request_ids.insert(request_id.clone()) {
+                return; // A repeated requestId: Google ignores the request.
+            }
+            inner.counter += 1;
+            let link = format!("https://meet.google.com/fak-{:04}-xyz", inner.counter);
+            let mut data = json!({"createRequest": {"requestId": request_id, "conferenceSolutionKey": {"type": "hangoutsMeet"},
+                                   "status": {"statusCode": "pending"}},
+                                  "conferenceId": format!("fak-{:04}-xyz", inner.counter)});
+            if inner.pending_reads == 0 {
+                ready(&mut data, &link);
+                event["hangoutLink"] = json!(link);
+            } else {
+                inner.pending.insert(id.to_owned(), inner.pending_reads);
+                data["pendingLink"] = json!(link);
+            }
+            event["conferenceData"] = data;
+        }
+        None => {}
+    }
+}
+
+fn ready(data: &mut Value, link: &str) {
+    data["createRequest"]["status"]["statusCode"] = json!("success");
+    data["entryPoints"] =
+        json!([{"entryPointType": "video", "uri": link, "label": link.trim_start_matches("https://")}]);
+    data["conferenceSolution"] = json!({"key": {"type": "hangoutsMeet"}, "name": "Google Meet"});
+    if let Some(map) = data.as_object_mut() {
+        map.remove("pendingLink");
+    }
+}
+
+async fn insert(
+    State(fake): State<Fake>,
+    Path(calendar): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    if let Some(r) = refusal(&fake, &headers, format!("POST {calendar}/events")) {
+        return r;
+    }
+    if let Some(r) = query_refusal(&query, &body) {
+        return r;
+    }
+    let problems = shape_problems(&body);
+    if !problems.is_empty() {
+        return google_error(400, "required", &format!("Missing or invalid: {problems:?}"));
+    }
+    let mut inner = lock(&fake.0);
+    inner.counter += 1;
+    let id = format!("evt{:06}", inner.counter);
+    let mut event = body.clone();
+    event["id"] = json!(id);
+    event["status"] = json!("confirmed");
+    event["htmlLink"] = json!(format!("https://www.google.com/calendar/event?eid={id}"));
+    if let Some(map) = event.as_object_mut() {
+        map.remove("conferenceData");
+    }
+    conference(&mut inner, &id, &mut event, body.get("conferenceData"));
+    inner.events.insert(id, (calendar, event.clone()));
+    Json(event).into_response()
+}
+
+async fn list(
+    State(fake): State<Fake>,
+    Path(calendar): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = refusal(&fake, &headers, format!("GET {calendar}/events")) {
+        return r;
+    }
+    let wanted = query.get("privateExtendedProperty").and_then(|p| p.split_once('='));
+    let inner = lock(&fake.0);
+    let items: Vec<Value> = inner
+        .events
+        .values()
+        .filter(|(cal, e)| *cal == calendar && e["status"] != "cancelled")
+        .filter(|(_, e)| wanted.is_none_or(|(k, v)| e["extendedProperties"]["private"][k] == v))
+        .map(|(_, e)| e.clone())
+        .collect();
+    Json(json!({"kind": "calendar#events", "items": items})).into_response()
+}
+
+async fn read(State(fake): State<Fake>, Path((calendar, id)): Path<(String, String)>, headers: HeaderMap) -> Response {
+    if let Some(r) = refusal(&fake, &headers, format!("GET {calendar}/events/{id}")) {
+        return r;
+    }
+    let mut inner = lock(&fake.0);
+    let left = inner.pending.get(&id).copied();
+    let Some((_, event)) = inner.events.get_mut(&id) else { return google_error(404, "notFound", "Not Found") };
+    match left {
+        Some(n) if n > 1 => {
+            inner.pending.insert(id.clone(), n - 1);
+        }
+        Some(_) => {
+            let link = event["conferenceData"]["pendingLink"].as_str().unwrap_or_default().to_owned();
+            ready(&mut event["conferenceData"], &link);
+            event["hangoutLink"] = json!(link);
+            inner.pending.remove(&id);
+        }
+        None => {}
+    }
+    let event = inner.events.get(&id).map(|(_, e)| e.clone()).unwrap_or_default();
+    Json(event).into_response()
+}
+
+async fn patch(
+    State(fake): State<Fake>,
+    Path((calendar, id)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    if let Some(r) = refusal(&fake, &headers, format!("PATCH {calendar}/events/{id}")) {
+        return r;
+    }
+    if let Some(r) = query_refusal(&query, &body) {
+        return r;
+    }
+    let mut inner = lock(&fake.0);
+    let Some((_, stored)) = inner.events.get(&id).cloned() else { return google_error(404, "notFound", "Not Found") };
+    if stored["status"] == "cancelled" {
+        return google_error(410, "deleted", "Resource has been deleted");
+    }
+    let mut event = stored;
+    for (key, value) in body.as_object().into_iter().flatten().filter(|(k, _)| *k != "conferenceData") {
+        event[key.as_str()] = value.clone();
+    }
+    let problems = shape_problems(&event);
+    if !problems.is_empty() {
+        return google_error(400, "required", &format!("Missing or invalid: {problems:?}"));
+    }
+    conference(&mut inner, &id, &mut event, body.get("conferenceData"));
+    inner.events.insert(id, (calendar, event.clone()));
+    Json(event).into_response()
+}
+
+async fn delete(
+    State(fake): State<Fake>,
+    Path((calendar, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = refusal(&fake, &headers, format!("DELETE {calendar}/events/{id}")) {
+        return r;
+    }
+    let mut inner = lock(&fake.0);
+    match inner.events.get_mut(&id) {
+        None => google_error(404, "notFound", "Not Found"),
+        Some((_, e)) if e["status"] == "cancelled" => google_error(410, "deleted", "Resource has been deleted"),
+        Some((_, e)) => {
+            e["status"] = json!("cancelled");
+            StatusCode::NO_CONTENT.into_response()
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! Google Calendar and Meet end to end: bookings over the API, the job runner as `sala serve`
+//! builds it, and the Google fake (token endpoint + Calendar API v3) checking tokens and shapes.
+
+use super::*;
+use sala_app::Principal;
+use sala_app::google_connections::{Grant, connect};
+use sala_app::secrets::SecretBox;
+use sala_channels::testing::{FAKE_GOOGLE_CLIENT_ID, FAKE_GOOGLE_CLIENT_SECRET, FakeGoogle, GoogleAnswer};
+use sala_domain::google::CALENDAR_SCOPE;
+
+const REFRESH: &str = "1//fake-refresh-ana";
+
+async fn google_world(app: TestApp) -> Option<(TestApp, World, FakeGoogle)> {
+    let kind = app.db.backend();
+    if kind == "postgres" && sala_store::testing::fresh_postgres().await.is_none() {
+        return None;
+    }
+    drop(app);
+    let google = FakeGoogle::start().await.unwrap();
+    let (api_base, token_url) = (google.api_base.clone(), google.token_url.clone());
+    let (app, w) = world_configured(
+        |smtp, _| (kind.to_owned(), smtp.url(false)),
+        |s| {
+            s.google_client_id = Some(FAKE_GOOGLE_CLIENT_ID.into());
+            s.google_client_secret = Some(sala_server::config::Secret::new(FAKE_GOOGLE_CLIENT_SECRET));
+            s.google_api_base = api_base;
+            s.google_token_url = token_url;
+        },
+    )
+    .await;
+    Some((app, w, google))
+}
+
+async fn person_named(app: &TestApp, w: &World, email: &str) -> sala_domain::User {
+    app.store().user_by_email(w.tenant.id, &sala_domain::Email::parse(email).unwrap()).await.unwrap().unwrap()
+}
+
+/// Ana connects her calendar, as if she had just consented on Google's screen. The access token
+/// she got is already stale, so Sala's first call meets a 401 and refreshes.
+async fn connect_ana(app: &TestApp, w: &World, google: &FakeGoogle) {
+    google.grant(REFRESH);
+    let ana = person_named(app, w, "ana@acme.test").await;
+    let grant = Grant {
+        subject: "google-sub-ana".into(),
+        refresh_token: REFRESH.into(),
+        access_token: "ya29.stale".into(),
+        expires_in_secs: 3600,
+        scopes: vec!["openid".into(), CALENDAR_SCOPE.into()],
+    };
+    let ctx = Context::new(Principal::User(ana));
+    connect(app.store(), &ctx, &SecretBox::new(&[7; 32]), grant).await.unwrap();
+}
+
+async fn book_with_meet(app: &TestApp, w: &World, start: i64, title: &str) -> String {
+    let body = json!({"room_id": w.room, "title": title, "start": iso(start), "end": iso(start + HOUR),
+        "time_zone": "Europe/Madrid", "organizer": "ana@acme.test", "google_meet": true,
+        "attendees": [{"email": "maria@acme.test"}, {"email": "cliente@globex.com", "name": "Cliente"}]});
+    let (status, booking) =
+        json(app.api(Method::POST, "/api/v1/bookings", &w.key).json(&body).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED, "{booking}");
+    booking["id"].as_str().unwrap().to_owned()
+}
+
+async fn booking(app: &TestApp, w: &World, id: &str) -> Value {
+    json(app.api(Method::GET, &format!("/api/v1/bookings/{id}"), &w.key).send().await.unwrap()).await.1
+}
+
+async fn the_organizers_calendar_follows_the_booking_with_one_meet_link(app: TestApp) {
+    let Some((app, w, google)) = google_world(app).await else { return };
+    connect_ana(&app, &w, &google).await;
+    let runner = app.runner();
+    let start = now_millis() + 30 * HOUR;
+    let id = book_with_meet(&app, &w, start, "Demo con Globex").await;
+    app.run_jobs_at(&runner, now_millis()).await;
+
+    // The event: looked for first (a retry must not make a second one), the stale token
+    // refreshed after the 401, then inserted with a Meet request.
+    assert_eq!(google.calls(), ["GET primary/events", "GET primary/events", "POST primary/events"]);
+    let events = google.events();
+    assert_eq!(events.len(), 1);
+    let (event_id, event) = events.iter().next().unwrap();
+    assert_eq!(event["summary"], "Demo con Globex");
+    assert_eq!(event["start"]["timeZone"], "Europe/Madrid");
+    assert_eq!(event["location"], "Sala Atlántico (Planta 1)");
+    assert_eq!(event["extendedProperties"]["private"]["salaBookingId"], id.as_str());
+    let guests: Vec<&str> =
+        event["attendees"].as_array().unwrap().iter().map(|a| a["email"].as_str().unwrap()).collect();
+    assert_eq!(guests, ["maria@acme.test", "cliente@globex.com"]);
+    let link = event["hangoutLink"].as_str().unwrap().to_owned();
+    assert!(link.starts_with("https://meet.google.com/"));
+
+    // The booking shows both; the confirmation waited for the link and carries it.
+    let shown = booking(&app, &w, &id).await;
+    assert_eq!(
+        (shown["google_event_id"].as_str(), shown["meet_link"].as_str()),
+        (Some(event_id.as_str()), Some(link.as_str()))
+    );
+    let mails = mails_since(&w.smtp, 0);
+    assert_eq!(mails.len(), 3);
+    let guest = &mails["cliente@globex.com"];
+    assert!(guest.text.contains(&link) && guest.html.contains(&link), "{}", guest.text);
+    let (_, cal) = guest.calendar.as_ref().unwrap();
+    assert_eq!(event_of(cal).property_value("URL"), Some(link.as_str()));
+    assert!(mails["ana@acme.test"].calendar.is_none(), "the organizer's own calendar has the event already");
+    let log =
+        json(app.api(Method::GET, &format!("/api/v1/bookings/{id}/deliveries"), &w.key).send().await.unwrap()).await.1;
+    let calendar: Vec<&Value> = log.as_array().unwrap().iter().filter(|d| d["channel"] == "calendar").collect();
+    assert_eq!(calendar.len(), 1);
+    assert!(calendar[0]["detail"].as_str().unwrap().contains("created"), "{}", calendar[0]);
+
+    // Moved an hour and renamed: the event is patched, the Meet link stays.
+    let (status, _) = json(
+        app.api(Method::PATCH, &format!("/api/v1/bookings/{id}"), &w.key)
+            .json(&json!({"title": "Demo (nueva hora)", "start": iso(start + HOUR), "end": iso(start + 2 * HOUR)}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    app.run_jobs_at(&runner, now_millis()).await;
+    let event = &google.events()[event_id];
+    assert_eq!(event["summary"], "Demo (nueva hora)");
+    assert_eq!(event["hangoutLink"], link.as_str(), "the same Meet link after the edit");
+    assert!(google.calls().contains(&format!("PATCH primary/events/{event_id}")));
+    assert_eq!(booking(&app, &w, &id).await["meet_link"], link.as_str());
+
+    // Cancelled: the event goes.
+    app.api(Method::DELETE, &format!("/api/v1/bookings/{id}"), &w.key).send().await.unwrap();
+    app.run_jobs_at(&runner, now_millis()).await;
+    assert!(google.events().is_empty());
+    assert_eq!(google.calls().last().unwrap(), &format!("DELETE primary/events/{event_id}"));
+
+    // A booking whose event was deleted on Google's side: its cancellation is fine too.
+    let other = book_with_meet(&app, &w, start + 5 * HOUR, "Otra").await;
+    app.run_jobs_at(&runner, now_millis()).await;
+    app.api(Method::DELETE, &format!("/api/v1/bookings/{other}"), &w.key).send().await.unwrap();
+    google.answer_next(&[GoogleAnswer::Status(404)]);
+    app.run_jobs_at(&runner, now_millis()).await;
+    let (_, dead) = json(app.api(Method::GET, "/api/v1/jobs?status=dead", &w.key).send().await.unwrap()).await;
+    assert_eq!(dead, json!([]));
+}
+both!(the_organizers_calendar_follows_the_booking_with_one_meet_link);
+
+fn event_of(cal: &Calendar) -> &icalendar::Event {
+    cal.components.iter().find_map(|c| c.as_event()).unwrap()
+}
+
+async fn a_pending_conference_is_read_again_until_its_link_exists(app: TestApp) {
+    let Some((app, w, google)) = google_world(app).await else { return };
+    connect_ana(&app, &w, &google).await;
+    google.conferences_pending_for(2);
+    let runner = app.runner();
+    let id = book_with_meet(&app, &w, now_millis() + 30 * HOUR, "Pendiente").await;
+    app.run_jobs_at(&runner, now_millis()).await;
+    let event_id = booking(&app, &w, &id).await["google_event_id"].as_str().unwrap().to_owned();
+    let reads = google.calls().iter().filter(|c| **c == format!("GET primary/events/{event_id}")).count();
+    assert_eq!(reads, 2, "{:?}", google.calls());
+    let link = booking(&app, &w, &id).await["meet_link"].as_str().unwrap().to_owned();
+    assert!(mails_since(&w.smtp, 0)["maria@acme.test"].text.contains(&link));
+}
+both!(a_pending_conference_is_read_again_until_its_link_exists);
+
+async fn google_down_for_a_while_then_back(app: TestApp) {
+    let Some((app, w, google)) = google_world(app).await else { return };
+    connect_ana(&app, &w, &google).await;
+    let runner = app.runner();
+    google.answer_next(&[GoogleAnswer::RateLimited, GoogleAnswer::Status(500), GoogleAnswer::Status(503)]);
+    let id = book_with_meet(&app, &w, now_millis() + 30 * HOUR, "Con Google caído").await;
+    app.run_jobs_at(&runner, now_millis()).await;
+    assert!(w.smtp.received().is_empty(), "the confirmation waits for the Meet link");
+
+    // Five minutes on, Google still failing: the confirmation goes without the link.
+    app.run_jobs_at(&runner, now_millis() + 6 * MINUTE).await;
+    let first = mails_since(&w.smtp, 0);
+    assert_eq!(first.len(), 3);
+    assert!(!first["maria@acme.test"].text.contains("meet.google.com"));
+    assert!(booking(&app, &w, &id).await["meet_link"].is_null());
+
+    // One more failure (each retry waits longer), then Google is back: the event and its link,
+    // and an update carrying the link.
+    app.run_jobs_at(&runner, now_millis() + 30 * MINUTE).await;
+    assert!(booking(&app, &w, &id).await["meet_link"].is_null());
+    app.run_jobs_at(&runner, now_millis() + 60 * MINUTE).await;
+    let link = booking(&app, &w, &id).await["meet_link"].as_str().unwrap().to_owned();
+    let update = mails_since(&w.smtp, 3);
+    assert_eq!(update.len(), 3, "{:?}", update.keys());
+    let maria = &update["maria@acme.test"];
+    assert!(maria.subject.starts_with("Meeting updated: Con Google caído"), "{}", maria.subject);
+    assert!(maria.text.contains(&format!("Google Meet: — -> {link}")), "{}", maria.text);
+    assert_eq!(google.events().len(), 1, "one event however many tries");
+}
+both!(google_down_for_a_while_then_back);
+
+async fn a_revoked_grant_asks_to_reconnect_and_the_booking_stands(app: TestApp) {
+    let Some((app, w, google)) = google_world(app).await else { return };
+    connect_ana(&app, &w, &google).await;
+    google.revoke(REFRESH);
+    let runner = app.runner();
+    let id = book_with_meet(&app, &w, now_millis() + 30 * HOUR, "Sin permiso").await;
+    app.run_jobs_at(&runner, now_millis()).await;
+    let ana = person_named(&app, &w, "ana@acme.test").await;
+    let connection = app.store().google_connection(w.tenant.id, ana.id).await.unwrap().unwrap();
+    assert_eq!(connection.status, sala_domain::google::ConnectionStatus::Revoked);
+    assert!(connection.last_error.as_deref().unwrap().contains("revoked"), "{:?}", connection.last_error);
+    assert_eq!(booking(&app, &w, &id).await["status"], "confirmed");
+    let (_, dead) = json(app.api(Method::GET, "/api/v1/jobs?status=dead", &w.key).send().await.unwrap()).await;
+    assert_eq!(dead, json!([]), "Google's refusal is no failure of Sala's");
+    // The confirmation still goes out when its wait ends, without a link.
+    app.run_jobs_at(&runner, now_millis() + 6 * MINUTE).await;
+    assert_eq!(w.smtp.received().len(), 3);
+
+    // Ana sees that she must reconnect.
+    let session = app.session(&ana).await;
+    let status = app
+        .request(Method::GET, "/api/v1/me/google")
+        .header("cookie", format!("sala_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    let (code, body) = json(status).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "revoked");
+    assert_eq!(body["connect_url"], "/auth/google/calendar");
+}
+both!(a_revoked_grant_asks_to_reconnect_and_the_booking_stands);
+
+async fn without_a_connection_nothing_waits(app: TestApp) {
+    let Some((app, w, google)) = google_world(app).await else { return };
+    let runner = app.runner();
+    let id = book_with_meet(&app, &w, now_millis() + 30 * HOUR, "Sin Google").await;
+    app.run_jobs_at(&runner, now_millis()).await;
+    assert_eq!(w.smtp.received().len(), 3, "no Meet link to wait for");
+    assert!(google.calls().is_empty());
+    assert!(booking(&app, &w, &id).await["meet_link"].is_null());
+    let (_, pending) = json(app.api(Method::GET, "/api/v1/jobs?status=pending", &w.key).send().await.unwrap()).await;
+    assert!(!pending.as_array().unwrap().iter().any(|j| j["kind"] == "calendar_sync"), "{pending}");
+}
+both!(without_a_connection_nothing_waits);
