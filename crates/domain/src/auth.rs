@@ -42,4 +42,9 @@ pub struct LoginFlow {
     /// A local path to land on afterwards (never a full URL: no open redirects).
     pub return_to: String,
     pub expires_at: Millis,
+    /// A signed-in person connecting their Google Calendar, rather than someone signing in:
+    /// the callback keeps the grant for this person (and only if they are still the one
+    /// signed in).
+    #[serde(default)]
+    pub connect_for: Option<UserId>,
 }

@@ -223,6 +223,7 @@ pub(crate) struct LoginFlowRow {
     pkce_verifier: String,
     return_to: String,
     expires_at: i64,
+    connect_user_id: Option<Uuid>,
 }
 
 impl LoginFlowRow {
@@ -239,6 +240,7 @@ impl From<LoginFlowRow> for LoginFlow {
             pkce_verifier: r.pkce_verifier,
             return_to: r.return_to,
             expires_at: r.expires_at,
+            connect_for: r.connect_user_id.map(UserId),
         }
     }
 }

@@ -558,6 +558,7 @@ async fn case_sessions(store: &dyn Store) {
         pkce_verifier: "verifier".into(),
         return_to: "/rooms?day=2026-01-15".into(),
         expires_at,
+        connect_for: None,
     };
     ok(store.insert_login_flow(&hash("flow-old"), &flow(T0 + 10 * 60_000)).await);
     ok(store.insert_login_flow(&hash("flow-new"), &flow(T0 + 5 * HOUR)).await);
@@ -578,9 +579,13 @@ async fn case_login_flows(store: &dyn Store) {
         pkce_verifier: "pkce-1".into(),
         return_to: "/bookings/new?room=1&q='x'".into(),
         expires_at: T0 + 600_000,
+        connect_for: None,
     };
     ok(store.insert_login_flow(&hash("flow"), &flow).await);
     assert_eq!(ok(store.take_login_flow(&hash("flow"), T0).await), Some(flow.clone()));
+    let calendar = LoginFlow { connect_for: Some(UserId::new()), ..flow.clone() };
+    ok(store.insert_login_flow(&hash("calendar"), &calendar).await);
+    assert_eq!(ok(store.take_login_flow(&hash("calendar"), T0).await), Some(calendar), "who connects is kept");
     assert_eq!(ok(store.take_login_flow(&hash("flow"), T0).await), None, "a flow completes once");
     assert_eq!(ok(store.take_login_flow(&hash("never"), T0).await), None);
 

@@ -14,8 +14,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// Where a person goes to connect (or reconnect) their calendar.
-pub const CONNECT_PATH: &str = "/auth/google/calendar";
+use crate::auth::oidc::CONNECT_PATH;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(connection, disconnect))

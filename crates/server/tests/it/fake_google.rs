@@ -68,6 +68,8 @@ pub enum Misbehave {
     DenyAccess,
     /// The discovery document answers 503.
     DiscoveryDown,
+    /// The person unticks the calendar box on the consent screen: it is not granted.
+    DropCalendarScope,
 }
 
 /// What `/authorize` received, for assertions.
@@ -82,6 +84,10 @@ struct Grant {
     redirect_uri: String,
     code_challenge: String,
     nonce: String,
+    /// The scopes asked for, space-separated.
+    scope: String,
+    /// `access_type=offline`: a refresh token comes with the tokens.
+    offline: bool,
 }
 
 struct Inner {
@@ -96,6 +102,8 @@ struct Inner {
     jwks_requests: usize,
     /// Refusals of the token endpoint, with their reason, for assertions.
     token_refusals: Vec<String>,
+    /// Refresh tokens handed out (for offline access), oldest first.
+    refresh_tokens: Vec<String>,
 }
 
 type Shared = Arc<Mutex<Inner>>;
@@ -131,6 +139,7 @@ impl FakeGoogle {
             discovery_requests: 0,
             jwks_requests: 0,
             token_refusals: Vec::new(),
+            refresh_tokens: Vec::new(),
         }));
         let router = Router::new()
             .route("/.well-known/openid-configuration", get(discovery))
@@ -181,6 +190,10 @@ impl FakeGoogle {
     }
 
     /// Why the token endpoint refused requests, oldest first.
+    pub fn refresh_tokens(&self) -> Vec<String> {
+        self.lock().refresh_tokens.clone()
+    }
+
     pub fn token_refusals(&self) -> Vec<String> {
         self.lock().token_refusals.clone()
     }
@@ -245,6 +258,8 @@ async fn authorize(State(inner): State<Shared>, Query(params): Query<HashMap<Str
         redirect_uri: param("redirect_uri"),
         code_challenge: param("code_challenge"),
         nonce: param("nonce"),
+        scope: param("scope"),
+        offline: param("access_type") == "offline",
     };
     inner.grants.insert(code.clone(), grant);
     back.query_pairs_mut().append_pair("code", &code).append_pair("state", &param("state"));
@@ -290,13 +305,29 @@ fn redeem(inner: &mut Inner, headers: &HeaderMap, form: &HashMap<String, String>
     }
     let access_token = format!("ya29.{}", uuid::Uuid::new_v4().simple());
     let id_token = id_token(inner, &grant, &access_token, &field("code"));
-    Ok(json!({
+    // Google answers with the scopes granted, as its own URLs.
+    let mut scopes = vec![
+        "openid",
+        "https://www.googleapis.com/auth/userinfo.email",
+        "https://www.googleapis.com/auth/userinfo.profile",
+    ];
+    let calendar = "https://www.googleapis.com/auth/calendar.events";
+    if grant.scope.split(' ').any(|s| s == calendar) && inner.misbehave != Misbehave::DropCalendarScope {
+        scopes.push(calendar);
+    }
+    let mut body = json!({
         "access_token": access_token,
         "expires_in": 3599,
-        "scope": "openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/userinfo.profile",
+        "scope": scopes.join(" "),
         "token_type": "Bearer",
         "id_token": id_token,
-    }))
+    });
+    if grant.offline {
+        let refresh = format!("1//fake-refresh-{}", uuid::Uuid::new_v4().simple());
+        inner.refresh_tokens.push(refresh.clone());
+        body["refresh_token"] = json!(refresh);
+    }
+    Ok(body)
 }
 
 /// The client's id and secret, from HTTP Basic auth (form-urlencoded parts, RFC 6749 2.3.1) or the form.

@@ -437,3 +437,80 @@ async fn without_configuration_google_sign_in_says_so() {
     let callback = app.request(Method::GET, "/auth/google/callback?code=x&state=y").send().await.unwrap();
     expect_failure(&app, callback, StatusCode::NOT_FOUND).await;
 }
+
+/// A signed-in browser opens `/auth/google/calendar`, consents at Google and comes back.
+async fn connect_calendar(app: &TestApp, session: &str) -> reqwest::Response {
+    let response = app
+        .request(Method::GET, "/auth/google/calendar")
+        .query(&[("return_to", "/?google=connected")])
+        .header("cookie", format!("sala_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (login, _) = set_cookie(&response, "sala_login").unwrap();
+    let started = Started { login, authorize_url: location(&response) };
+    let callback = consent(app, &started).await;
+    app.http
+        .get(&callback)
+        .header("cookie", format!("sala_login={}; sala_session={session}", started.login))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn connecting_google_calendar_keeps_a_sealed_grant(app: TestApp, google: FakeGoogle) {
+    let acme = app.tenant("Acme", "acme.test").await;
+    google.sign_in_as(Person::new("g-ana", "ana@acme.test", "Ana"));
+    let session = expect_signed_in(&sign_in(&app, "/").await, "/");
+
+    // Anonymous visitors sign in first.
+    let anonymous = app.request(Method::GET, "/auth/google/calendar").send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&anonymous), "/auth/google?return_to=/auth/google/calendar");
+
+    let back = connect_calendar(&app, &session).await;
+    assert_eq!(back.status(), StatusCode::SEE_OTHER, "{}", back.text().await.unwrap());
+    assert_eq!(location(&back), "/?google=connected");
+    // Asked for: the calendar on top of sign-in, offline, consent again, this account.
+    let asked = google.authorize_requests().last().unwrap().params.clone();
+    assert!(asked["scope"].split(' ').any(|s| s == "https://www.googleapis.com/auth/calendar.events"), "{asked:?}");
+    assert_eq!((asked["access_type"].as_str(), asked["prompt"].as_str()), ("offline", "consent"));
+    assert_eq!(asked["include_granted_scopes"], "true");
+    assert_eq!(asked["login_hint"], "ana@acme.test");
+
+    // Kept sealed: the refresh token is nowhere in clear, and the API says connected.
+    let ana = app.store().user_by_google_subject("g-ana").await.unwrap().unwrap();
+    let kept = app.store().google_connection(acme.id, ana.id).await.unwrap().unwrap();
+    let refresh = google.refresh_tokens().last().unwrap().clone();
+    assert!(kept.is_connected() && kept.google_subject == "g-ana");
+    assert!(!kept.refresh_token_sealed.contains(&refresh) && kept.refresh_token_sealed.starts_with("v1."));
+    let status = app
+        .request(Method::GET, "/api/v1/me/google")
+        .header("cookie", format!("sala_session={session}"))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(status["status"], "connected");
+    assert!(!status.to_string().contains(&refresh));
+
+    // Unticking the calendar on Google's screen: a clear page, nothing kept.
+    let csrf = "t".repeat(43);
+    let disconnect = app
+        .request(Method::DELETE, "/api/v1/me/google")
+        .header("cookie", format!("sala_session={session}; sala_csrf={csrf}"))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(disconnect.status(), StatusCode::NO_CONTENT);
+    google.misbehave(Misbehave::DropCalendarScope);
+    let refused = connect_calendar(&app, &session).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused.text().await.unwrap().contains("calendar"));
+    assert!(app.store().google_connection(acme.id, ana.id).await.unwrap().is_none());
+}
+both_google!(connecting_google_calendar_keeps_a_sealed_grant);

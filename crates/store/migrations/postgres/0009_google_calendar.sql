@@ -17,3 +17,6 @@ CREATE TABLE google_connections (
 
 ALTER TABLE bookings ADD COLUMN google_event_id text;
 ALTER TABLE bookings ADD COLUMN meet_link text;
+
+-- A sign-in flow may be a signed-in person connecting their calendar: who, to check on return.
+ALTER TABLE login_flows ADD COLUMN connect_user_id uuid;

@@ -136,8 +136,8 @@ impl SessionStore for PgStore {
 
     async fn insert_login_flow(&self, id_hash: &str, f: &LoginFlow) -> Result<()> {
         sqlx::query(
-            "INSERT INTO login_flows (id_hash, csrf_state, nonce, pkce_verifier, return_to, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO login_flows (id_hash, csrf_state, nonce, pkce_verifier, return_to, expires_at, connect_user_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id_hash)
         .bind(&f.csrf_state)
@@ -145,6 +145,7 @@ impl SessionStore for PgStore {
         .bind(&f.pkce_verifier)
         .bind(&f.return_to)
         .bind(f.expires_at)
+        .bind(f.connect_for.map(|u| u.0))
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -154,7 +155,7 @@ impl SessionStore for PgStore {
     async fn take_login_flow(&self, id_hash: &str, now: Millis) -> Result<Option<LoginFlow>> {
         let row: Option<LoginFlowRow> = sqlx::query_as(
             "DELETE FROM login_flows WHERE id_hash = $1
-             RETURNING csrf_state, nonce, pkce_verifier, return_to, expires_at",
+             RETURNING csrf_state, nonce, pkce_verifier, return_to, expires_at, connect_user_id",
         )
         .bind(id_hash)
         .fetch_optional(&self.pool)

@@ -13,10 +13,14 @@ use openidconnect::core::{
 use openidconnect::{
     AdditionalClaims, AuthUrl, AuthorizationCode, ClaimsVerificationError, Client, ClientId, ClientSecret, CsrfToken,
     EmptyExtraTokenFields, EndpointNotSet, EndpointSet, IdToken, IdTokenClaims, IdTokenFields, IdTokenVerifier,
-    IssuerUrl, JsonWebKeySet, JsonWebKeySetUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
-    RequestTokenError, Scope, SignatureVerificationError, StandardErrorResponse, StandardTokenResponse, TokenUrl,
+    IssuerUrl, JsonWebKeySet, JsonWebKeySetUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, RequestTokenError, Scope, SignatureVerificationError, StandardErrorResponse, StandardTokenResponse,
+    TokenUrl,
 };
+use sala_app::google_connections::Grant;
 use sala_app::sign_in::GoogleIdentity;
+use sala_domain::User;
+use sala_domain::google::CALENDAR_SCOPE;
 use sala_domain::{LoginFlow, now_millis};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -131,29 +135,51 @@ impl GoogleSignIn {
             .set_redirect_uri(registration.redirect_uri.clone())
     }
 
-    /// Where to send the browser, and the flow to remember until it comes back.
-    pub(super) async fn authorization(&self, return_to: &str) -> Result<(url::Url, LoginFlow), Failure> {
+    /// Where to send the browser, and the flow to remember until it comes back. With `connect`,
+    /// a signed-in person connects their Google Calendar: the calendar scope on top of sign-in
+    /// (incremental authorization), offline access for a refresh token, and consent asked again
+    /// so Google sends one every time.
+    pub(super) async fn authorization(
+        &self,
+        return_to: &str,
+        connect: Option<&User>,
+    ) -> Result<(url::Url, LoginFlow), Failure> {
         let registration = self.registration()?;
         let provider = self.provider().await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let (url, state, nonce) = Self::client(registration, &provider)
+        let client = Self::client(registration, &provider);
+        let mut request = client
             .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
             .add_scope(Scope::new("email".to_owned()))
             .add_scope(Scope::new("profile".to_owned()))
-            .set_pkce_challenge(challenge)
-            .url();
+            .set_pkce_challenge(challenge);
+        if let Some(user) = connect {
+            request = request
+                .add_scope(Scope::new(CALENDAR_SCOPE.to_owned()))
+                .add_extra_param("access_type", "offline")
+                .add_extra_param("include_granted_scopes", "true")
+                .add_extra_param("prompt", "consent")
+                .add_extra_param("login_hint", user.email.as_str());
+        }
+        let (url, state, nonce) = request.url();
         let flow = LoginFlow {
             csrf_state: state.secret().clone(),
             nonce: nonce.secret().clone(),
             pkce_verifier: verifier.secret().clone(),
             return_to: safe_return_path(return_to).to_owned(),
             expires_at: now_millis() + i64::try_from(FLOW_LIFETIME.as_millis()).unwrap_or(600_000),
+            connect_for: connect.map(|u| u.id),
         };
         Ok((url, flow))
     }
 
     /// Redeems `code` and returns who the verified ID token says the person is.
     pub(super) async fn identify(&self, code: String, flow: &LoginFlow) -> Result<GoogleIdentity, Failure> {
+        Ok(self.exchange(code, flow).await?.0)
+    }
+
+    /// Redeems `code`: who the verified ID token says the person is, and the tokens granted.
+    pub(super) async fn exchange(&self, code: String, flow: &LoginFlow) -> Result<(GoogleIdentity, Grant), Failure> {
         let registration = self.registration()?;
         let provider = self.provider().await?;
         let response = Self::client(registration, &provider)
@@ -168,7 +194,15 @@ impl GoogleSignIn {
             .ok_or_else(|| Failure::Unreachable("the token response has no ID token".to_owned()))?;
         let nonce = Nonce::new(flow.nonce.clone());
         let claims = self.verified_claims(registration, provider, id_token, &nonce).await?;
-        identity(&claims)
+        let identity = identity(&claims)?;
+        let grant = Grant {
+            subject: identity.subject.clone(),
+            refresh_token: response.refresh_token().map(|t| t.secret().clone()).unwrap_or_default(),
+            access_token: response.access_token().secret().clone(),
+            expires_in_secs: response.expires_in().map_or(3600, |d| d.as_secs()),
+            scopes: response.scopes().into_iter().flatten().map(|s| s.to_string()).collect(),
+        };
+        Ok((identity, grant))
     }
 
     /// Verifies the ID token; on an unknown key, once more with freshly fetched keys.

@@ -4,6 +4,7 @@
 use super::FLOW_LIFETIME;
 use super::failure::Failure;
 use crate::auth::cookies;
+use crate::auth::session::MaybeUser;
 use crate::i18n;
 use crate::pages::sign_in_response;
 use crate::state::AppState;
@@ -27,19 +28,43 @@ pub(super) async fn start(
     params: Result<Query<StartParams>, QueryRejection>,
 ) -> Response {
     let return_to = params.ok().and_then(|Query(p)| p.return_to).unwrap_or_else(|| "/".to_owned());
-    match begin(&state, &return_to).await {
+    redirect_to_google(&state, &headers, &return_to, None).await
+}
+
+/// A signed-in person connects their Google Calendar (`GET /auth/google/calendar`): the same
+/// round trip to Google, asking for the calendar too. Anonymous visitors sign in first.
+pub(super) async fn connect_calendar(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+    params: Result<Query<StartParams>, QueryRejection>,
+) -> Response {
+    let Some(user) = user else {
+        return Redirect::to(&format!("/auth/google?return_to={}", super::CONNECT_PATH)).into_response();
+    };
+    let return_to = params.ok().and_then(|Query(p)| p.return_to).unwrap_or_else(|| "/".to_owned());
+    redirect_to_google(&state, &headers, &return_to, Some(&user)).await
+}
+
+async fn redirect_to_google(
+    state: &AppState,
+    headers: &HeaderMap,
+    return_to: &str,
+    connect: Option<&User>,
+) -> Response {
+    match begin(state, return_to, connect).await {
         Ok((url, token)) => {
             let cookie =
                 cookies::set(cookies::LOGIN, &token, Some(FLOW_LIFETIME.as_secs()), state.settings.secure_cookies());
             with_cookie(Redirect::to(url.as_str()).into_response(), &cookie)
         }
-        Err(failure) => failure.respond(locale(&headers)),
+        Err(failure) => failure.respond(locale(headers)),
     }
 }
 
-/// The provider's URL for this sign-in and the token of the stored flow.
-async fn begin(state: &AppState, return_to: &str) -> Result<(url::Url, String), Failure> {
-    let (url, flow) = state.google.authorization(return_to).await?;
+/// The provider's URL for this sign-in (or calendar connection) and the token of the stored flow.
+async fn begin(state: &AppState, return_to: &str, connect: Option<&User>) -> Result<(url::Url, String), Failure> {
+    let (url, flow) = state.google.authorization(return_to, connect).await?;
     let token = sala_app::sessions::begin_login(state.store(), &flow).await.map_err(Failure::from_app)?;
     Ok((url, token))
 }
@@ -56,14 +81,24 @@ pub(super) struct CallbackParams {
 /// `sala_login` cookie is cleared either way: a flow is used once.
 pub(super) async fn callback(
     State(state): State<AppState>,
+    MaybeUser(signed_in): MaybeUser,
     headers: HeaderMap,
     params: Result<Query<CallbackParams>, QueryRejection>,
 ) -> Response {
-    let response = match finish(&state, &headers, params).await {
-        Ok((user, return_to)) => sign_in_response(&state, &user, &return_to).await,
+    let response = match finish(&state, &headers, params, signed_in).await {
+        Ok(Finished::SignedIn(user, return_to)) => sign_in_response(&state, &user, &return_to).await,
+        Ok(Finished::Connected(return_to)) => Redirect::to(&return_to).into_response(),
         Err(failure) => failure.respond(locale(&headers)),
     };
     with_cookie(response, &cookies::clear(cookies::LOGIN, state.settings.secure_cookies()))
+}
+
+/// How a callback ended well.
+enum Finished {
+    /// Signed in: a session, then where the person was going.
+    SignedIn(Box<User>, String),
+    /// A signed-in person connected their calendar: back to where they were.
+    Connected(String),
 }
 
 /// The callback's checks in order; the flow is taken (and so used up) before anything else.
@@ -71,7 +106,8 @@ async fn finish(
     state: &AppState,
     headers: &HeaderMap,
     params: Result<Query<CallbackParams>, QueryRejection>,
-) -> Result<(User, String), Failure> {
+    signed_in: Option<User>,
+) -> Result<Finished, Failure> {
     state.google.registration()?;
     let flow = take_flow(state, headers).await?;
     let Query(params) = params.map_err(|_| Failure::BadCallback("unreadable query string"))?;
@@ -83,11 +119,50 @@ async fn finish(
         return Err(Failure::BadCallback("state does not match the flow"));
     }
     let code = params.code.ok_or(Failure::BadCallback("no code"))?;
+    if let Some(person) = flow.connect_for {
+        return connect(state, &flow, code, person, signed_in).await;
+    }
     let identity = state.google.identify(code, &flow).await?;
     let user = sala_app::sign_in::sign_in_with_google(state.store(), &identity)
         .await
         .map_err(|err| Failure::from_sign_in(err, &identity))?;
-    Ok((user, flow.return_to))
+    Ok(Finished::SignedIn(Box::new(user), flow.return_to))
+}
+
+/// Keeps the calendar grant for the person who started the connection, if they are still the
+/// one signed in and the Google account is theirs.
+async fn connect(
+    state: &AppState,
+    flow: &LoginFlow,
+    code: String,
+    person: sala_domain::UserId,
+    signed_in: Option<User>,
+) -> Result<Finished, Failure> {
+    let user = signed_in.filter(|u| u.id == person).ok_or(Failure::BadCallback("signed in as someone else"))?;
+    let (identity, grant) = state.google.exchange(code, flow).await?;
+    let same_account = match &user.google_subject {
+        Some(subject) => *subject == identity.subject,
+        None => identity.email.eq_ignore_ascii_case(user.email.as_str()),
+    };
+    if !same_account {
+        return Err(Failure::Refused {
+            code: "other_google_account",
+            message: format!("Connect the Google account you sign in with ({}).", user.email),
+            domain: None,
+        });
+    }
+    let ctx = sala_app::Context::new(sala_app::Principal::User(user));
+    sala_app::google_connections::connect(state.store(), &ctx, &state.secrets(), grant).await.map_err(
+        |err| match err {
+            AppError::Invalid(errors) => Failure::Refused {
+                code: errors.first().map_or("calendar_not_granted", |e| e.code),
+                message: errors.first().map(|e| e.message.clone()).unwrap_or_default(),
+                domain: None,
+            },
+            other => Failure::from_app(other),
+        },
+    )?;
+    Ok(Finished::Connected(flow.return_to.clone()))
 }
 
 /// The flow this browser started, by its `sala_login` cookie. Each flow comes back once.

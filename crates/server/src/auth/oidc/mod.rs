@@ -49,6 +49,8 @@ use tokio::sync::RwLock;
 const FLOW_LIFETIME: Duration = Duration::from_secs(600);
 /// Where Google sends the browser back, below the base URL.
 const CALLBACK_PATH: &str = "/auth/google/callback";
+/// Where a signed-in person starts connecting their Google Calendar.
+pub const CONNECT_PATH: &str = "/auth/google/calendar";
 
 /// Google's OpenID Connect client, discovered lazily from the configured issuer.
 pub struct GoogleSignIn {
@@ -83,5 +85,8 @@ impl GoogleSignIn {
 
 /// `/auth/google` and `/auth/google/callback`.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/auth/google", get(handlers::start)).route(CALLBACK_PATH, get(handlers::callback))
+    Router::new()
+        .route("/auth/google", get(handlers::start))
+        .route(CONNECT_PATH, get(handlers::connect_calendar))
+        .route(CALLBACK_PATH, get(handlers::callback))
 }
