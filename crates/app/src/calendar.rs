@@ -25,11 +25,14 @@ use sala_channels::google::{CalendarEvent, Conference, EventAttendee, EventBody,
 use sala_domain::google::{ConnectionStatus, GoogleConnection};
 use sala_domain::jobs::{Change, Channel, Delivery, DeliveryStatus, jobs_for};
 use sala_domain::notify::ReminderSettings;
-use sala_domain::{Booking, FieldChange, Job, JobKind, Millis, Room, now_millis};
+use sala_domain::{Booking, FieldChange, Job, JobKind, Millis, Room, RoomId, TenantId, TimeRange, UserId, now_millis};
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
+use std::time::Instant;
 
 /// How long a new booking's confirmation waits for its Meet link before it goes without.
 pub const MEET_WAIT_MS: Millis = 5 * 60_000;
@@ -42,13 +45,103 @@ pub fn token_owner(connection: &GoogleConnection, what: &str) -> String {
     format!("google_{what}:{}:{}", connection.tenant_id, connection.user_id)
 }
 
-/// The `calendar_sync` job's handler.
+/// The `calendar_sync` job's handler, and the rooms' Google busy times ([`OutsideBusy`]).
 pub struct CalendarSync {
     store: Arc<dyn Store>,
     google: Arc<dyn GoogleApi>,
     secrets: SecretBox,
     /// Pauses between reads of a conference Google reports `pending`.
     poll_delays: Vec<Duration>,
+    /// freeBusy answers by (tenant, window, calendars), for [`BUSY_TTL`].
+    busy_cache: Mutex<HashMap<String, (Instant, RoomBusy)>>,
+}
+
+/// Busy intervals, each with its room.
+pub type RoomBusy = Vec<(RoomId, TimeRange)>;
+
+/// How long a room's Google busy times are reused: a day view reloaded, or a booking made right
+/// after looking, asks Google once.
+pub const BUSY_TTL: Duration = Duration::from_secs(60);
+
+/// Busy times rooms have outside Sala: meetings booked directly in a room's Google resource
+/// calendar, so Sala does not book the room over them.
+#[async_trait]
+pub trait OutsideBusy: Send + Sync {
+    /// For the rooms among `rooms` that have a Google resource calendar, their busy intervals
+    /// in `window`, asked with `person`'s Google connection. With nobody to ask as, or Google
+    /// failing, there are none (logged): Sala's own bookings still never overlap.
+    async fn busy(
+        &self,
+        tenant: TenantId,
+        person: Option<UserId>,
+        rooms: &[Room],
+        window: TimeRange,
+    ) -> Vec<(RoomId, TimeRange)>;
+}
+
+/// No calendars outside Sala (an installation without Google).
+pub struct NoOutsideBusy;
+
+#[async_trait]
+impl OutsideBusy for NoOutsideBusy {
+    async fn busy(&self, _: TenantId, _: Option<UserId>, _: &[Room], _: TimeRange) -> Vec<(RoomId, TimeRange)> {
+        Vec::new()
+    }
+}
+
+#[async_trait]
+impl OutsideBusy for CalendarSync {
+    async fn busy(
+        &self,
+        tenant: TenantId,
+        person: Option<UserId>,
+        rooms: &[Room],
+        window: TimeRange,
+    ) -> Vec<(RoomId, TimeRange)> {
+        let calendars: Vec<(RoomId, String)> = rooms
+            .iter()
+            .filter_map(|r| r.google_calendar.as_ref().map(|c| (r.id, c.as_str().to_lowercase())))
+            .collect();
+        let Some(person) = person.filter(|_| !calendars.is_empty()) else { return Vec::new() };
+        let ids: Vec<String> = calendars.iter().map(|(_, c)| c.clone()).collect();
+        let key = format!("{tenant}:{}:{}:{}", window.start, window.end, ids.join(","));
+        if let Some(hit) = self.cached(&key) {
+            return hit;
+        }
+        let connection = match self.store.google_connection(tenant, person).await {
+            Ok(Some(c)) if c.is_connected() => c,
+            _ => return Vec::new(),
+        };
+        let mut session = Session { sync: self, connection, access: None };
+        let api = session.api();
+        let ts = |ms: Millis| jiff::Timestamp::from_millisecond(ms).unwrap_or_default();
+        let (from, to) = (ts(window.start), ts(window.end));
+        let found = match session.call(|t| Box::pin(api.free_busy_owned(t, &ids, from, to))).await {
+            Ok(found) => found,
+            Err(Stop::Revoked(reason)) => {
+                if let Err(e) = session.revoked(&reason).await {
+                    tracing::warn!(error = %e, "could not record a revoked Google grant");
+                }
+                return Vec::new();
+            }
+            Err(stop) => {
+                let failure = stop.into_failure();
+                tracing::warn!(?failure, "could not read the rooms' Google calendars; going by Sala's bookings");
+                return Vec::new();
+            }
+        };
+        let busy: Vec<(RoomId, TimeRange)> = calendars
+            .iter()
+            .flat_map(|(room, calendar)| {
+                let intervals = found.get(calendar).cloned().unwrap_or_default();
+                intervals.into_iter().filter_map(move |(s, e)| {
+                    TimeRange::new(s.as_millisecond(), e.as_millisecond()).ok().map(|t| (*room, t))
+                })
+            })
+            .collect();
+        self.remember(key, busy.clone());
+        busy
+    }
 }
 
 type Call<'a, T> = Pin<Box<dyn Future<Output = Result<T, GoogleError>> + Send + 'a>>;
@@ -142,7 +235,18 @@ impl JobHandler for CalendarSync {
 impl CalendarSync {
     pub fn new(store: Arc<dyn Store>, google: Arc<dyn GoogleApi>, secrets: SecretBox) -> Self {
         let poll_delays = [500, 1000, 2000, 4000].map(Duration::from_millis).to_vec();
-        Self { store, google, secrets, poll_delays }
+        Self { store, google, secrets, poll_delays, busy_cache: Mutex::default() }
+    }
+
+    fn cached(&self, key: &str) -> Option<Vec<(RoomId, TimeRange)>> {
+        let cache = self.busy_cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.get(key).filter(|(at, _)| at.elapsed() < BUSY_TTL).map(|(_, busy)| busy.clone())
+    }
+
+    fn remember(&self, key: String, busy: Vec<(RoomId, TimeRange)>) {
+        let mut cache = self.busy_cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|_, (at, _)| at.elapsed() < BUSY_TTL);
+        cache.insert(key, (Instant::now(), busy));
     }
 
     /// One line in the booking's delivery log per attempt (channel `calendar`).
@@ -395,6 +499,15 @@ impl<'a> ApiCalls<'a> {
     }
     async fn delete_event_owned(self, token: String, id: &str) -> Result<(), GoogleError> {
         self.0.delete_event(&token, CALENDAR, id).await
+    }
+    async fn free_busy_owned(
+        self,
+        token: String,
+        calendars: &[String],
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+    ) -> Result<sala_channels::google::BusyTimes, GoogleError> {
+        self.0.free_busy(&token, calendars, from, to).await
     }
 }
 

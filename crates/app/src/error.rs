@@ -12,13 +12,17 @@ pub struct FieldError {
     pub message: String,
 }
 
-/// A confirmed booking that stands in the way: its id and time, never its title (the caller may
-/// not be allowed to see it). `requested` is the occurrence that was refused.
+/// What stands in the way: a confirmed booking (its id and time, never its title: the caller may
+/// not be allowed to see it), or a meeting in the room's Google calendar (`source: google`, its
+/// time only). `requested` is the occurrence that was refused.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Conflict {
     pub requested_start: String,
     pub requested_end: String,
-    pub booking_id: sala_domain::BookingId,
+    /// `sala` (a booking) or `google` (the room's Google resource calendar).
+    pub source: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub booking_id: Option<sala_domain::BookingId>,
     pub start: String,
     pub end: String,
 }
@@ -104,9 +108,23 @@ impl Conflict {
         Self {
             requested_start: rfc3339(requested.start),
             requested_end: rfc3339(requested.end),
-            booking_id: existing.booking_id,
+            source: "sala",
+            booking_id: Some(existing.booking_id),
             start: rfc3339(existing.time.start),
             end: rfc3339(existing.time.end),
+        }
+    }
+
+    /// A meeting booked directly in the room's Google calendar.
+    pub fn outside(requested: sala_domain::TimeRange, busy: sala_domain::TimeRange) -> Self {
+        use sala_domain::rfc3339;
+        Self {
+            requested_start: rfc3339(requested.start),
+            requested_end: rfc3339(requested.end),
+            source: "google",
+            booking_id: None,
+            start: rfc3339(busy.start),
+            end: rfc3339(busy.end),
         }
     }
 }

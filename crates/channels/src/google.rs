@@ -17,6 +17,7 @@
 //! | any other 4xx (400 bad request, 403 forbidden, 409 conflict, ...) | `Final` |
 
 use async_trait::async_trait;
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::time::Duration;
@@ -205,7 +206,19 @@ pub trait GoogleApi: Send + Sync {
         conference: &Conference,
     ) -> Result<CalendarEvent, GoogleError>;
     async fn delete_event(&self, token: &str, calendar: &str, event_id: &str) -> Result<(), GoogleError>;
+    /// The busy intervals of `calendars` in `[from, to)` (freeBusy), by calendar. A calendar
+    /// Google could not read (no access, unknown) is left out.
+    async fn free_busy(
+        &self,
+        token: &str,
+        calendars: &[String],
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<BusyTimes, GoogleError>;
 }
+
+/// Busy intervals by calendar id.
+pub type BusyTimes = std::collections::HashMap<String, Vec<(Timestamp, Timestamp)>>;
 
 /// The real API over HTTP.
 pub struct GoogleHttp {
@@ -344,6 +357,36 @@ impl GoogleApi for GoogleHttp {
             self.http.delete(self.event_url(calendar, event_id)?).bearer_auth(token).query(&[("sendUpdates", "none")]);
         self.send(request).await.map(|_| ())
     }
+
+    async fn free_busy(
+        &self,
+        token: &str,
+        calendars: &[String],
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<BusyTimes, GoogleError> {
+        let url = format!("{}/calendar/v3/freeBusy", self.config.api_base.trim_end_matches('/'));
+        let items: Vec<Value> = calendars.iter().map(|id| serde_json::json!({"id": id})).collect();
+        let body = serde_json::json!({"timeMin": from.to_string(), "timeMax": to.to_string(), "items": items});
+        let answer = self.send(self.http.post(url).bearer_auth(token).json(&body)).await?.unwrap_or_default();
+        Ok(parse_busy(&answer))
+    }
+}
+
+/// `{"calendars": {"<id>": {"busy": [{"start", "end"}], "errors": [...]}}}`.
+fn parse_busy(body: &Value) -> BusyTimes {
+    let mut busy = BusyTimes::new();
+    for (id, calendar) in body["calendars"].as_object().into_iter().flatten() {
+        if calendar["errors"].as_array().is_some_and(|e| !e.is_empty()) {
+            tracing::warn!(calendar = %id, errors = %calendar["errors"], "Google could not read a room's calendar");
+            continue;
+        }
+        let intervals = calendar["busy"].as_array().into_iter().flatten().filter_map(|b| {
+            Some((b["start"].as_str()?.parse::<Timestamp>().ok()?, b["end"].as_str()?.parse::<Timestamp>().ok()?))
+        });
+        busy.insert(id.clone(), intervals.collect());
+    }
+    busy
 }
 
 fn parse_event(body: Option<Value>) -> Result<CalendarEvent, GoogleError> {

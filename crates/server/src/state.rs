@@ -16,6 +16,8 @@ pub struct Inner {
     /// One client for every outside service (Google today; WhatsApp and webhooks later).
     pub http: reqwest::Client,
     pub google: crate::auth::oidc::GoogleSignIn,
+    /// Rooms' Google calendars, for their busy times (cached briefly).
+    pub room_calendars: Arc<sala_app::calendar::CalendarSync>,
 }
 
 impl AppState {
@@ -23,11 +25,18 @@ impl AppState {
         // One TLS stack for every outbound connection: rustls with ring. Installing twice is a no-op.
         let http = outbound_client()?;
         let google = crate::auth::oidc::GoogleSignIn::new(&settings, http.clone());
-        Ok(Self(Arc::new(Inner { store, settings, secret_key, http, google })))
+        let secrets = sala_app::secrets::SecretBox::new(&secret_key);
+        let room_calendars = Arc::new(crate::worker::calendar_sync(store.clone(), &settings, &http, secrets));
+        Ok(Self(Arc::new(Inner { store, settings, secret_key, http, google, room_calendars })))
     }
 
     pub fn store(&self) -> &dyn Store {
         self.0.store.as_ref()
+    }
+
+    /// Busy times rooms have in their Google calendars.
+    pub fn outside_busy(&self) -> &dyn sala_app::calendar::OutsideBusy {
+        self.0.room_calendars.as_ref()
     }
 
     /// Seals and opens the secrets kept at rest (tenants' WhatsApp tokens).

@@ -98,7 +98,7 @@ pub fn runner(store: Arc<dyn Store>, settings: &Settings, http: &reqwest::Client
 
 /// The calendar job over Google's API as the settings place it. Without Google configured nobody
 /// can connect a calendar, so its jobs find no connection and end at once.
-fn calendar_sync(
+pub fn calendar_sync(
     store: Arc<dyn Store>,
     settings: &Settings,
     http: &reqwest::Client,

@@ -4,7 +4,7 @@ use super::{
     AttendeeInput, attendees, binds_admins, bookable_room, bypasses_rules, load_tenant, organizer, reminder_plan,
     rfc3339,
 };
-use crate::calendar::MEET_WAIT_MS;
+use crate::calendar::{MEET_WAIT_MS, OutsideBusy};
 use crate::context::snapshot;
 use crate::error::Conflict;
 use crate::validate::Validator;
@@ -81,7 +81,14 @@ struct Draft {
     warnings: Vec<FieldError>,
 }
 
-pub async fn create_booking(store: &dyn Store, ctx: &Context, input: NewBooking) -> AppResult<Created> {
+/// Creates the booking (or series). `outside` tells of meetings booked directly in the room's
+/// Google calendar, which count as conflicts like Sala's own bookings.
+pub async fn create_booking(
+    store: &dyn Store,
+    outside: &dyn OutsideBusy,
+    ctx: &Context,
+    input: NewBooking,
+) -> AppResult<Created> {
     if let Some(key) = &input.idempotency_key {
         check_idempotency_key(key)?;
         if let Some(replayed) = replay(store, ctx, key, &input.request_hash).await? {
@@ -92,7 +99,7 @@ pub async fn create_booking(store: &dyn Store, ctx: &Context, input: NewBooking)
     let ranges = occurrences(&draft, input.recurrence.as_ref())?;
     check_rules(store, ctx, &draft, &ranges).await?;
     let planned = ranges.clone();
-    let (ranges, skipped) = resolve_conflicts(store, ctx, &draft, ranges, input.on_conflict).await?;
+    let (ranges, skipped) = resolve_conflicts(store, outside, ctx, &draft, ranges, input.on_conflict).await?;
     let now = now_millis();
     let series = input.recurrence.as_ref().map(|rule| Series {
         id: SeriesId::new(),
@@ -250,27 +257,33 @@ async fn check_rules(store: &dyn Store, ctx: &Context, draft: &Draft, ranges: &[
 /// caller allows, or refuse naming every conflicting date.
 async fn resolve_conflicts(
     store: &dyn Store,
+    outside: &dyn OutsideBusy,
     ctx: &Context,
     draft: &Draft,
     ranges: Vec<TimeRange>,
     policy: ConflictPolicy,
 ) -> AppResult<(Vec<TimeRange>, Vec<Skipped>)> {
-    // A single booking needs no look-ahead: the store refuses an overlap in the same
-    // transaction as the insert and names the booking in the way.
     let (Some(first), Some(last)) = (ranges.first(), ranges.last()) else {
         return Ok((ranges, Vec::new()));
     };
-    if ranges.len() == 1 {
+    let window = TimeRange { start: first.start, end: last.end };
+    let room = std::slice::from_ref(&draft.room);
+    let elsewhere = outside.busy(ctx.tenant_id(), Some(draft.organizer.id), room, window).await;
+    // A single booking needs no look-ahead in Sala's own bookings: the store refuses an overlap
+    // in the same transaction as the insert and names the booking in the way.
+    let busy = if ranges.len() > 1 { store.busy(ctx.tenant_id(), &[draft.room.id], window).await? } else { Vec::new() };
+    if busy.is_empty() && elsewhere.is_empty() {
         return Ok((ranges, Vec::new()));
     }
-    let window = TimeRange { start: first.start, end: last.end };
-    let busy = store.busy(ctx.tenant_id(), &[draft.room.id], window).await?;
     let mut free = Vec::new();
     let mut conflicts = Vec::new();
     for range in ranges {
-        match busy.iter().find(|b| b.time.overlaps(&range)) {
-            Some(b) => conflicts.push(Conflict::of(range, b)),
-            None => free.push(range),
+        if let Some(b) = busy.iter().find(|b| b.time.overlaps(&range)) {
+            conflicts.push(Conflict::of(range, b));
+        } else if let Some((_, time)) = elsewhere.iter().find(|(_, t)| t.overlaps(&range)) {
+            conflicts.push(Conflict::outside(range, *time));
+        } else {
+            free.push(range);
         }
     }
     if conflicts.is_empty() || (policy == ConflictPolicy::Skip && !free.is_empty()) {

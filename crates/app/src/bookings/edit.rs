@@ -6,6 +6,7 @@ use super::{
     AttendeeInput, Scope, attendees, bookable_room, bypasses_rules, deny, load_tenant, load_visible, may_change,
     reminder_plan,
 };
+use crate::calendar::OutsideBusy;
 use crate::context::snapshot;
 use crate::error::Conflict;
 use crate::validate::Validator;
@@ -53,6 +54,7 @@ pub(super) fn check_metadata(raw: Option<serde_json::Value>) -> Result<serde_jso
 /// named one first; an edit that changes nothing returns the booking as it is.
 pub async fn edit_booking(
     store: &dyn Store,
+    outside: &dyn OutsideBusy,
     ctx: &Context,
     id: sala_domain::BookingId,
     changes: BookingChanges,
@@ -77,6 +79,7 @@ pub async fn edit_booking(
         return Ok(vec![current]);
     }
     check_rules(store, ctx, &tenant, &pairs).await?;
+    check_outside(store, outside, ctx, &organizer, &pairs).await?;
     let reminders = reminder_plan(store, ctx, &tenant, &organizer, &pairs[0].1).await?;
     save(store, ctx, &reminders, pairs).await
 }
@@ -233,6 +236,25 @@ async fn check_rules(store: &dyn Store, ctx: &Context, tenant: &Tenant, pairs: &
         }
     }
     if errors.is_empty() { Ok(()) } else { Err(AppError::Invalid(errors)) }
+}
+
+/// A moved booking must not land on a meeting booked directly in its room's Google calendar.
+async fn check_outside(
+    store: &dyn Store,
+    outside: &dyn OutsideBusy,
+    ctx: &Context,
+    organizer: &User,
+    pairs: &[(Booking, Booking)],
+) -> AppResult<()> {
+    let mut conflicts = Vec::new();
+    for (_, after) in pairs.iter().filter(|(b, a)| b.time != a.time || b.room_id != a.room_id) {
+        let Some(room) = store.get_room(ctx.tenant_id(), after.room_id).await? else { continue };
+        let busy = outside.busy(ctx.tenant_id(), Some(organizer.id), std::slice::from_ref(&room), after.time).await;
+        if let Some((_, time)) = busy.iter().find(|(_, t)| t.overlaps(&after.time)) {
+            conflicts.push(Conflict::outside(after.time, *time));
+        }
+    }
+    if conflicts.is_empty() { Ok(()) } else { Err(AppError::BookingConflict(conflicts)) }
 }
 
 /// Writes the edited bookings with their audit entries and jobs (one notification for the edit).

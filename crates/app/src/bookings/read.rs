@@ -1,6 +1,7 @@
 //! Reading bookings: one, a filtered page, and which rooms are free when.
 
 use super::{load_visible, may_change, rfc3339};
+use crate::calendar::OutsideBusy;
 use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, Principal, Store};
 use sala_domain::jobs::Delivery;
@@ -88,6 +89,8 @@ pub struct RoomAvailability {
     pub room: Room,
     pub free: bool,
     pub busy: Vec<Busy>,
+    /// Meetings booked directly in the room's Google calendar.
+    pub outside: Vec<TimeRange>,
 }
 
 #[derive(Clone, Debug)]
@@ -101,7 +104,12 @@ const MAX_WINDOW_MS: Millis = 31 * 24 * 3600 * 1000;
 
 /// Active rooms with at least `capacity` seats and every piece of `equipment`, each with its busy
 /// intervals in `[start, end)` (no titles: anyone in the tenant may ask), free ones first.
-pub async fn availability(store: &dyn Store, ctx: &Context, q: AvailabilityQuery) -> AppResult<Availability> {
+pub async fn availability(
+    store: &dyn Store,
+    outside: &dyn OutsideBusy,
+    ctx: &Context,
+    q: AvailabilityQuery,
+) -> AppResult<Availability> {
     let mut v = Validator::default();
     let start = v.check("start", parse_instant("start", &q.start));
     let end = v.check("end", parse_instant("end", &q.end));
@@ -126,11 +134,14 @@ pub async fn availability(store: &dyn Store, ctx: &Context, q: AvailabilityQuery
         .collect();
     let ids: Vec<RoomId> = rooms.iter().map(|r| r.id).collect();
     let busy = if ids.is_empty() { Vec::new() } else { store.busy(ctx.tenant_id(), &ids, window).await? };
+    let elsewhere = outside.busy(ctx.tenant_id(), ctx.user().map(|u| u.id), &rooms, window).await;
     let mut result: Vec<RoomAvailability> = rooms
         .into_iter()
         .map(|room| {
             let busy: Vec<Busy> = busy.iter().filter(|b| b.room_id == room.id).copied().collect();
-            RoomAvailability { free: busy.is_empty(), busy, room }
+            let outside: Vec<TimeRange> =
+                elsewhere.iter().filter(|(id, _)| *id == room.id).map(|(_, time)| *time).collect();
+            RoomAvailability { free: busy.is_empty() && outside.is_empty(), busy, outside, room }
         })
         .collect();
     result.sort_by_key(|r| !r.free);

@@ -46,6 +46,8 @@ struct Inner {
     script: Vec<GoogleAnswer>,
     /// `METHOD path` of every Calendar call, oldest first.
     calls: Vec<String>,
+    /// Busy intervals of calendars (rooms' resource calendars), RFC 3339.
+    busy: HashMap<String, Vec<(String, String)>>,
     counter: u64,
 }
 
@@ -68,6 +70,7 @@ impl FakeGoogle {
             .route("/token", post(token))
             .route("/calendar/v3/calendars/{calendar}/events", post(insert).get(list))
             .route("/calendar/v3/calendars/{calendar}/events/{id}", get(read).patch(patch).delete(delete))
+            .route("/calendar/v3/freeBusy", post(free_busy))
             .with_state(fake.clone());
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr: SocketAddr = listener.local_addr()?;
@@ -102,6 +105,13 @@ impl FakeGoogle {
     /// The next Calendar calls get these answers, in order.
     pub fn answer_next(&self, answers: &[GoogleAnswer]) {
         lock(&self.fake.0).script.extend_from_slice(answers);
+    }
+
+    /// The calendar (a room's resource calendar) is busy in `[start, end)` (Unix ms), as if
+    /// someone had booked the room directly in Google Calendar.
+    pub fn add_busy(&self, calendar: &str, start: i64, end: i64) {
+        let text = |ms: i64| jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).unwrap_or_default();
+        lock(&self.fake.0).busy.entry(calendar.into()).or_default().push((text(start), text(end)));
     }
 
     /// `METHOD path` of every Calendar call so far (token calls are not listed).
@@ -374,4 +384,38 @@ async fn delete(
             StatusCode::NO_CONTENT.into_response()
         }
     }
+}
+
+/// `POST /calendar/v3/freeBusy`: the busy intervals of the calendars asked for, clipped to the
+/// window; a calendar the fake does not know answers `notFound` in its `errors`.
+async fn free_busy(State(fake): State<Fake>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+    if let Some(r) = refusal(&fake, &headers, "POST freeBusy".to_owned()) {
+        return r;
+    }
+    let instant = |v: &Value| v.as_str().and_then(|t| t.parse::<jiff::Timestamp>().ok());
+    let (Some(from), Some(to)) = (instant(&body["timeMin"]), instant(&body["timeMax"])) else {
+        return google_error(400, "badRequest", "timeMin and timeMax are required");
+    };
+    let inner = lock(&fake.0);
+    let mut calendars = serde_json::Map::new();
+    for item in body["items"].as_array().into_iter().flatten() {
+        let id = item["id"].as_str().unwrap_or_default();
+        let answer = match inner.busy.get(id) {
+            Some(intervals) => {
+                let busy: Vec<Value> = intervals
+                    .iter()
+                    .filter(|(s, e)| {
+                        let (s, e) = (s.parse::<jiff::Timestamp>(), e.parse::<jiff::Timestamp>());
+                        matches!((s, e), (Ok(s), Ok(e)) if s < to && e > from)
+                    })
+                    .map(|(s, e)| json!({"start": s, "end": e}))
+                    .collect();
+                json!({"busy": busy})
+            }
+            None => json!({"errors": [{"domain": "global", "reason": "notFound"}], "busy": []}),
+        };
+        calendars.insert(id.to_owned(), answer);
+    }
+    Json(json!({"kind": "calendar#freeBusy", "timeMin": body["timeMin"], "timeMax": body["timeMax"], "calendars": calendars}))
+        .into_response()
 }

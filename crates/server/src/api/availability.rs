@@ -32,8 +32,12 @@ pub struct AvailabilityParams {
 
 #[derive(Serialize, ToSchema)]
 pub struct BusyView {
-    #[schema(value_type = String, format = Uuid)]
-    booking_id: BookingId,
+    /// `sala` (a booking) or `google` (booked directly in the room's Google calendar).
+    source: &'static str,
+    /// The booking, for `sala` intervals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    booking_id: Option<BookingId>,
     start: String,
     end: String,
 }
@@ -68,7 +72,7 @@ async fn room_availability(
         .map(|e| e.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect())
         .unwrap_or_default();
     let query = sala_app::bookings::AvailabilityQuery { start: p.start, end: p.end, capacity: p.capacity, equipment };
-    let found = sala_app::bookings::availability(state.store(), &ctx, query).await?;
+    let found = sala_app::bookings::availability(state.store(), state.outside_busy(), &ctx, query).await?;
     let tenant = state.store().get_tenant(ctx.tenant_id()).await.map_err(sala_app::AppError::from)?;
     let zone = tenant.map_or_else(|| TimeZoneName::parse("UTC").expect("UTC exists"), |t| t.time_zone);
     let rooms = found
@@ -79,10 +83,13 @@ async fn room_availability(
             busy: r
                 .busy
                 .iter()
-                .map(|b| BusyView {
-                    booking_id: b.booking_id,
-                    start: in_zone(b.time.start, &zone),
-                    end: in_zone(b.time.end, &zone),
+                .map(|b| (Some(b.booking_id), b.time))
+                .chain(r.outside.iter().map(|t| (None, *t)))
+                .map(|(booking_id, time)| BusyView {
+                    source: if booking_id.is_some() { "sala" } else { "google" },
+                    booking_id,
+                    start: in_zone(time.start, &zone),
+                    end: in_zone(time.end, &zone),
                 })
                 .collect(),
             room: r.room.into(),

@@ -168,7 +168,7 @@ async fn create_booking(
         idempotency_key,
         request_hash: body.sha256,
     };
-    let created = bookings::create_booking(state.store(), &ctx, input).await?;
+    let created = bookings::create_booking(state.store(), state.outside_busy(), &ctx, input).await?;
     let names = Names::load(state.store(), ctx.tenant_id(), &created.bookings).await?;
     let is_series = created.bookings.len() > 1 || created.bookings.first().is_some_and(|b| b.series_id.is_some());
     let occurrences = if is_series {
@@ -304,7 +304,9 @@ async fn update_booking(
         external_ref: b.external_ref.map(Option::unwrap_or_default),
         metadata: b.metadata,
     };
-    let changed = bookings::edit_booking(state.store(), &ctx, id, changes, if_match(&headers)?, scope(&q)?).await?;
+    let changed =
+        bookings::edit_booking(state.store(), state.outside_busy(), &ctx, id, changes, if_match(&headers)?, scope(&q)?)
+            .await?;
     let booking = changed.into_iter().next().ok_or(AppError::NotFound { what: "booking" })?;
     one(&state, &ctx, booking).await
 }

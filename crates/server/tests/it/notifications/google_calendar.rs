@@ -237,3 +237,85 @@ async fn without_a_connection_nothing_waits(app: TestApp) {
     assert!(!pending.as_array().unwrap().iter().any(|j| j["kind"] == "calendar_sync"), "{pending}");
 }
 both!(without_a_connection_nothing_waits);
+
+const ROOM_CALENDAR: &str = "c_atlantico@resource.calendar.google.com";
+
+async fn a_room_booked_directly_in_google_is_busy_in_sala(app: TestApp) {
+    let Some((app, w, google)) = google_world(app).await else { return };
+    connect_ana(&app, &w, &google).await;
+    let (status, _) = json(
+        app.api(Method::PATCH, &format!("/api/v1/rooms/{}", w.room), &w.key)
+            .json(&json!({"google_calendar": ROOM_CALENDAR}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (day, _) = at(50 * HOUR);
+    google.add_busy(ROOM_CALENDAR, day + 2 * HOUR, day + 3 * HOUR);
+
+    // Ana's day view shows the Google meeting (no title, source google); asked again within the
+    // minute, Google is not asked again.
+    let ana = person_named(&app, &w, "ana@acme.test").await;
+    let session = app.session(&ana).await;
+    let day_view = || {
+        app.request(Method::GET, "/api/v1/rooms/availability")
+            .query(&[("start", iso(day)), ("end", iso(day + 8 * HOUR))])
+            .header("cookie", format!("sala_session={session}"))
+            .send()
+    };
+    let (status, view) = json(day_view().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    let room = &view["rooms"][0];
+    assert_eq!(room["free"], false);
+    assert_eq!(room["busy"].as_array().unwrap().len(), 1, "{room}");
+    assert_eq!(room["busy"][0]["source"], "google");
+    assert!(room["busy"][0].get("booking_id").is_none());
+    let asked = |google: &FakeGoogle| google.calls().iter().filter(|c| *c == "POST freeBusy").count();
+    // The first ask met a 401 (Ana's stale token) and went again after a refresh.
+    assert_eq!(asked(&google), 2);
+    json(day_view().await.unwrap()).await;
+    assert_eq!(asked(&google), 2, "the second view comes from the cache");
+
+    // Booking over it is refused like any conflict; next to it is fine.
+    let body = |start: i64| {
+        json!({"room_id": w.room, "title": "Choque", "start": iso(start), "end": iso(start + HOUR),
+                                   "organizer": "ana@acme.test"})
+    };
+    let refused = expect_problem(
+        app.api(Method::POST, "/api/v1/bookings", &w.key)
+            .json(&body(day + 2 * HOUR + 30 * MINUTE))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CONFLICT,
+        "booking_conflict",
+    )
+    .await;
+    assert_eq!(refused["conflicts"][0]["source"], "google", "{refused}");
+    assert_eq!(refused["conflicts"][0]["start"], iso(day + 2 * HOUR));
+    let (status, fine) =
+        json(app.api(Method::POST, "/api/v1/bookings", &w.key).json(&body(day + 3 * HOUR)).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED, "{fine}");
+
+    // Moving it onto the Google meeting is refused too.
+    let moved = app
+        .api(Method::PATCH, &format!("/api/v1/bookings/{}", fine["id"].as_str().unwrap()), &w.key)
+        .json(&json!({"start": iso(day + 2 * HOUR), "end": iso(day + 3 * HOUR)}))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(moved, StatusCode::CONFLICT, "booking_conflict").await;
+
+    // A weekly series skips the week Google has taken.
+    google.add_busy(ROOM_CALENDAR, day + 7 * 24 * HOUR + 5 * HOUR, day + 7 * 24 * HOUR + 6 * HOUR);
+    let series = json!({"room_id": w.room, "title": "Semanal", "start": iso(day + 5 * HOUR), "end": iso(day + 6 * HOUR),
+        "organizer": "ana@acme.test", "recurrence": {"frequency": "weekly", "count": 3, "on_conflict": "skip"}});
+    let (status, created) =
+        json(app.api(Method::POST, "/api/v1/bookings", &w.key).json(&series).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["occurrences"].as_array().unwrap().len(), 2);
+    assert_eq!(created["skipped"][0]["source"], "google");
+}
+both!(a_room_booked_directly_in_google_is_busy_in_sala);
