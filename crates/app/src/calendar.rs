@@ -305,10 +305,15 @@ impl<'a> Session<'a> {
             }
             None => None,
         };
+        // A later occurrence of a series joins the first one's conference: the series' one
+        // invitation already carries that link, so it needs no announcing.
+        let mut shared = false;
         let (mut event, done) = match patched {
             Some(event) => (event, "updated"),
             None => {
-                let conference = meet_request(booking);
+                let series = self.series_conference(booking).await?;
+                shared = series.is_some();
+                let conference = series.unwrap_or_else(|| meet_request(booking));
                 (self.call(|t| Box::pin(api.insert_event_owned(t, &body, &conference))).await?, "created")
             }
         };
@@ -320,7 +325,7 @@ impl<'a> Session<'a> {
         }
         let link = if booking.google_meet { event.meet_link().or_else(|| booking.meet_link.clone()) } else { None };
         store.set_booking_calendar(booking.tenant_id, booking.id, Some(&event.id), link.as_deref()).await?;
-        if link.is_some() && booking.meet_link.is_none() {
+        if link.is_some() && booking.meet_link.is_none() && !shared {
             self.announce_link(job, booking, link.as_deref().unwrap_or_default()).await?;
         }
         Ok(format!("event {} {done}{}", event.id, link.map(|l| format!(", Meet {l}")).unwrap_or_default()))
@@ -330,6 +335,31 @@ impl<'a> Session<'a> {
     fn api(&self) -> ApiCalls<'a> {
         let sync: &'a CalendarSync = self.sync;
         ApiCalls(sync.google.as_ref())
+    }
+
+    /// For a later occurrence of a series with Meet: the first occurrence's conference, so the
+    /// whole series has one Meet link. Until the first has its link, this one waits (retry).
+    /// `None`: this is the first (or no series), it asks Google for a conference of its own.
+    async fn series_conference(&mut self, booking: &Booking) -> Result<Option<Conference>, Stop> {
+        let Some(series_id) = booking.series_id.filter(|_| booking.google_meet) else { return Ok(None) };
+        let query = sala_store::BookingQuery {
+            series_id: Some(series_id),
+            status: Some(sala_domain::BookingStatus::Confirmed),
+            limit: 1,
+            ..Default::default()
+        };
+        let first = self.sync.store.list_bookings(booking.tenant_id, &query).await?.into_iter().next();
+        let Some(first) = first.filter(|f| f.id != booking.id && f.google_meet) else { return Ok(None) };
+        let waiting = || {
+            Stop::Failure(JobFailure::Retry {
+                reason: "waiting for the series' Meet link (its first occurrence's)".into(),
+                after: Some(Duration::from_secs(10)),
+            })
+        };
+        let Some(event_id) = first.google_event_id.filter(|_| first.meet_link.is_some()) else { return Err(waiting()) };
+        let api = self.api();
+        let leader = self.call(|t| Box::pin(api.get_event_owned(t, &event_id))).await?;
+        leader.conference().map(|c| Some(Conference::Copy(c))).ok_or_else(waiting)
     }
 
     /// The booking's event as Google has it now: by the id Sala stored, else by the booking's

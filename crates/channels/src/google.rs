@@ -100,6 +100,9 @@ pub enum Conference {
     Create { request_id: String },
     /// Take it away.
     Remove,
+    /// Join the conference of another event (its `conferenceData`, as Google returned it): the
+    /// occurrences of a series share one Meet link.
+    Copy(Value),
 }
 
 impl EventBody {
@@ -123,6 +126,13 @@ impl EventBody {
                 }});
             }
             Conference::Remove => body["conferenceData"] = Value::Null,
+            Conference::Copy(data) => {
+                let mut data = data.clone();
+                if let Some(map) = data.as_object_mut() {
+                    map.remove("createRequest");
+                }
+                body["conferenceData"] = data;
+            }
         }
         body
     }
@@ -142,6 +152,11 @@ pub struct CalendarEvent {
 }
 
 impl CalendarEvent {
+    /// The conference to copy into another event, once it has a link.
+    pub fn conference(&self) -> Option<Value> {
+        self.meet_link().and(self.conference_data.clone())
+    }
+
     /// The Meet link: the video entry point, else `hangoutLink`.
     pub fn meet_link(&self) -> Option<String> {
         let video = self.conference_data.as_ref().and_then(|c| c["entryPoints"].as_array()).and_then(|points| {

@@ -227,6 +227,12 @@ fn conference(inner: &mut Inner, id: &str, event: &mut Value, requested: Option<
                 map.remove("hangoutLink");
             }
         }
+        // An existing conference copied from another event: joined as it is.
+        Some(data) if data.get("createRequest").is_none() => {
+            let link = data["entryPoints"].as_array().into_iter().flatten().find(|p| p["entryPointType"] == "video");
+            event["hangoutLink"] = link.map(|p| p["uri"].clone()).unwrap_or_default();
+            event["conferenceData"] = data.clone();
+        }
         Some(data) => {
             let request_id = data["createRequest"]["requestId"].as_str().unwrap_or_default().to_owned();
             if !inner.request_ids.insert(request_id.clone()) {

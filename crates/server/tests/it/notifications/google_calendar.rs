@@ -319,3 +319,35 @@ async fn a_room_booked_directly_in_google_is_busy_in_sala(app: TestApp) {
     assert_eq!(created["skipped"][0]["source"], "google");
 }
 both!(a_room_booked_directly_in_google_is_busy_in_sala);
+
+async fn a_series_shares_one_meet_link(app: TestApp) {
+    let Some((app, w, google)) = google_world(app).await else { return };
+    connect_ana(&app, &w, &google).await;
+    let runner = app.runner();
+    let start = now_millis() + 30 * HOUR;
+    let body = json!({"room_id": w.room, "title": "Semanal con Meet", "start": iso(start), "end": iso(start + HOUR),
+        "time_zone": "Europe/Madrid", "organizer": "ana@acme.test", "google_meet": true,
+        "attendees": [{"email": "cliente@globex.com"}], "recurrence": {"frequency": "weekly", "count": 3}});
+    let (status, created) =
+        json(app.api(Method::POST, "/api/v1/bookings", &w.key).json(&body).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    // The later occurrences wait for the first one's conference, then join it.
+    app.run_jobs_at(&runner, now_millis()).await;
+    app.run_jobs_at(&runner, now_millis() + MINUTE).await;
+    let mut links = Vec::new();
+    for occurrence in created["occurrences"].as_array().unwrap() {
+        links.push(
+            booking(&app, &w, occurrence["id"].as_str().unwrap()).await["meet_link"].as_str().unwrap().to_owned(),
+        );
+    }
+    assert!(links.windows(2).all(|pair| pair[0] == pair[1]), "{links:?}");
+    let events = google.events();
+    assert_eq!(events.len(), 3);
+    let conferences: std::collections::BTreeSet<&str> =
+        events.values().map(|e| e["conferenceData"]["conferenceId"].as_str().unwrap()).collect();
+    assert_eq!(conferences.len(), 1, "one conference for the series");
+    // The series' one invitation carries that link.
+    let mails = mails_since(&w.smtp, 0);
+    assert!(mails["cliente@globex.com"].text.contains(&links[0]));
+}
+both!(a_series_shares_one_meet_link);
