@@ -21,7 +21,10 @@ use crate::jobs::{JobFailure, JobHandler};
 use crate::secrets::SecretBox;
 use crate::{Context, Store};
 use async_trait::async_trait;
-use sala_channels::google::{CalendarEvent, Conference, EventAttendee, EventBody, EventTime, GoogleApi, GoogleError};
+use sala_channels::google::{
+    CalendarEvent, Conference, EventAttendee, EventBody, EventTime, GoogleApi, GoogleError, ServiceAccountKey,
+};
+use sala_domain::google::CALENDAR_SCOPE;
 use sala_domain::google::{ConnectionStatus, GoogleConnection};
 use sala_domain::jobs::{Change, Channel, Delivery, DeliveryStatus, jobs_for};
 use sala_domain::notify::ReminderSettings;
@@ -108,17 +111,17 @@ impl OutsideBusy for CalendarSync {
         if let Some(hit) = self.cached(&key) {
             return hit;
         }
-        let connection = match self.store.google_connection(tenant, person).await {
-            Ok(Some(c)) if c.is_connected() => c,
+        let credentials = match self.credentials(tenant, person).await {
+            Ok(Some(c)) => c,
             _ => return Vec::new(),
         };
-        let mut session = Session { sync: self, connection, access: None };
+        let mut session = Session { sync: self, credentials, access: None };
         let api = session.api();
         let ts = |ms: Millis| jiff::Timestamp::from_millisecond(ms).unwrap_or_default();
         let (from, to) = (ts(window.start), ts(window.end));
         let found = match session.call(|t| Box::pin(api.free_busy_owned(t, &ids, from, to))).await {
             Ok(found) => found,
-            Err(Stop::Revoked(reason)) => {
+            Err(Stop::Revoked(reason)) if session.is_personal() => {
                 if let Err(e) = session.revoked(&reason).await {
                     tracing::warn!(error = %e, "could not record a revoked Google grant");
                 }
@@ -198,18 +201,16 @@ impl JobHandler for CalendarSync {
         let Some(booking) = self.store.get_booking(job.tenant_id, booking_id).await.map_err(store_failure)? else {
             return Ok(());
         };
-        let connection =
-            self.store.google_connection(job.tenant_id, booking.organizer_id).await.map_err(store_failure)?;
-        let Some(connection) = connection.filter(GoogleConnection::is_connected) else {
-            return Ok(()); // The organizer has not connected Google Calendar: nothing to keep in step.
+        let Some(credentials) = self.credentials(job.tenant_id, booking.organizer_id).await? else {
+            return Ok(()); // Nobody lets Sala into the organizer's calendar: nothing to keep in step.
         };
-        let mut session = Session { sync: self, connection, access: None };
+        let mut session = Session { sync: self, credentials, access: None };
         match session.sync(job, &booking).await {
             Ok(detail) => {
                 self.log(job, &booking, DeliveryStatus::Sent, &detail).await;
                 Ok(())
             }
-            Err(Stop::Revoked(reason)) => {
+            Err(Stop::Revoked(reason)) if session.is_personal() => {
                 session.revoked(&reason).await.map_err(store_failure)?;
                 self.log(
                     job,
@@ -233,6 +234,29 @@ impl JobHandler for CalendarSync {
 }
 
 impl CalendarSync {
+    /// The organizer's own connection when it works, else the tenant's service account acting
+    /// as them; `None` when neither. A service account key that no longer opens is a failure
+    /// the admin must see (the job ends dead).
+    async fn credentials(&self, tenant: TenantId, user: UserId) -> Result<Option<Credentials>, JobFailure> {
+        let store_failure = |e: sala_store::StoreError| JobFailure::retry(format!("store: {e}"));
+        let connection = self.store.google_connection(tenant, user).await.map_err(store_failure)?;
+        if let Some(connection) = connection.filter(GoogleConnection::is_connected) {
+            return Ok(Some(Credentials::Personal(connection)));
+        }
+        let Some(account) =
+            self.store.get_tenant(tenant).await.map_err(store_failure)?.and_then(|t| t.google_service_account)
+        else {
+            return Ok(None);
+        };
+        let Some(person) = self.store.get_user(tenant, user).await.map_err(store_failure)? else { return Ok(None) };
+        let json = self
+            .secrets
+            .open(&service_account_owner(tenant), &account.key_sealed)
+            .map_err(|e| JobFailure::final_(format!("the Google service account key: {e}")))?;
+        let key = ServiceAccountKey::parse(&json).map_err(JobFailure::final_)?;
+        Ok(Some(Credentials::Delegated { key, subject: person.email.to_string() }))
+    }
+
     pub fn new(store: Arc<dyn Store>, google: Arc<dyn GoogleApi>, secrets: SecretBox) -> Self {
         let poll_delays = [500, 1000, 2000, 4000].map(Duration::from_millis).to_vec();
         Self { store, google, secrets, poll_delays, busy_cache: Mutex::default() }
@@ -269,10 +293,32 @@ impl CalendarSync {
     }
 }
 
+/// Whose authority a call to someone's calendar goes with.
+enum Credentials {
+    /// The person's own grant (they connected their calendar).
+    Personal(GoogleConnection),
+    /// The tenant's service account acting as the person (Workspace domain-wide delegation).
+    Delegated { key: ServiceAccountKey, subject: String },
+}
+
+/// What a sealed service account key belongs to.
+pub fn service_account_owner(tenant: TenantId) -> String {
+    format!("google_service_account:{tenant}")
+}
+
+/// Does Sala keep this person's Google Calendar (their own grant, or the tenant's service
+/// account)? Their confirmations then need no `.ics` and wait for a Meet link.
+pub async fn keeps_calendar(store: &dyn Store, tenant: TenantId, user: UserId) -> Result<bool, sala_store::StoreError> {
+    if store.google_connection(tenant, user).await?.is_some_and(|c| c.is_connected()) {
+        return Ok(true);
+    }
+    Ok(store.get_tenant(tenant).await?.is_some_and(|t| t.google_service_account.is_some()))
+}
+
 /// One run against one person's calendar, refreshing the access token as needed.
 struct Session<'a> {
     sync: &'a CalendarSync,
-    connection: GoogleConnection,
+    credentials: Credentials,
     access: Option<String>,
 }
 
@@ -449,54 +495,77 @@ impl<'a> Session<'a> {
     /// The access token: the one held while fresh, else a new one from the refresh token (kept,
     /// sealed, for the next job).
     async fn token(&mut self, refresh: bool) -> Result<String, Stop> {
-        let secrets = &self.sync.secrets;
-        let now = now_millis();
-        if !refresh {
-            if let Some(token) = &self.access {
-                return Ok(token.clone());
-            }
-            if self.connection.access_token_fresh(now)
-                && let Some(sealed) = &self.connection.access_token_sealed
-                && let Ok(token) = secrets.open(&token_owner(&self.connection, "access"), sealed)
-            {
-                self.access = Some(token.clone());
-                return Ok(token);
-            }
+        if !refresh && let Some(token) = &self.access {
+            return Ok(token.clone());
         }
-        let refresh_token = secrets
-            .open(&token_owner(&self.connection, "refresh"), &self.connection.refresh_token_sealed)
-            .map_err(|e| Stop::Revoked(e.to_string()))?;
-        let fresh = self.sync.google.refresh(&refresh_token).await?;
-        let expires_in = i64::try_from(fresh.expires_in).unwrap_or(3600).saturating_mul(1000);
-        self.connection.access_token_sealed =
-            Some(secrets.seal(&token_owner(&self.connection, "access"), &fresh.access_token));
-        self.connection.access_expires_at = Some(now + expires_in);
-        self.connection.updated_at = now;
-        self.sync.store.save_google_connection(&self.connection, None).await?;
-        self.access = Some(fresh.access_token.clone());
-        Ok(fresh.access_token)
+        let token = match &mut self.credentials {
+            Credentials::Personal(connection) => personal_token(self.sync, connection, refresh).await?,
+            Credentials::Delegated { key, subject } => {
+                // The delegated grant answers `invalid_grant` / `unauthorized_client` when the
+                // Workspace admin has not allowed it: an admin's fix, not the person's.
+                let fresh = self.sync.google.delegated(key, subject, CALENDAR_SCOPE).await.map_err(|e| match e {
+                    GoogleError::InvalidGrant(reason) => Stop::Google(GoogleError::Final(format!(
+                        "the service account may not act as {subject}: {reason}"
+                    ))),
+                    other => Stop::from(other),
+                })?;
+                fresh.access_token
+            }
+        };
+        self.access = Some(token.clone());
+        Ok(token)
     }
 
-    /// Google refused the grant: the connection is marked revoked, with why, for the person.
+    fn is_personal(&self) -> bool {
+        matches!(self.credentials, Credentials::Personal(_))
+    }
+
+    /// Google refused the person's grant: the connection is marked revoked, with why.
     async fn revoked(&mut self, reason: &str) -> Result<(), sala_store::StoreError> {
-        let before = self.connection.clone();
-        self.connection.status = ConnectionStatus::Revoked;
-        self.connection.last_error = Some(reason.to_owned());
-        self.connection.access_token_sealed = None;
-        self.connection.updated_at = now_millis();
-        let ctx = Context::system(self.connection.tenant_id);
+        let Credentials::Personal(connection) = &mut self.credentials else { return Ok(()) };
+        let before = connection.clone();
+        connection.status = ConnectionStatus::Revoked;
+        connection.last_error = Some(reason.to_owned());
+        connection.access_token_sealed = None;
+        connection.updated_at = now_millis();
+        let connection = connection.clone();
+        let ctx = Context::system(connection.tenant_id);
         let status =
             |c: &GoogleConnection| serde_json::json!({"status": c.status.as_str(), "last_error": c.last_error});
         let entry = ctx.audit(
             "google.revoked",
             "user",
-            Some(self.connection.user_id.0),
+            Some(connection.user_id.0),
             Some(status(&before)),
-            Some(status(&self.connection)),
+            Some(status(&connection)),
         );
-        tracing::warn!(user = %self.connection.user_id, %reason, "Google access revoked; the person must reconnect");
-        self.sync.store.save_google_connection(&self.connection, Some(&entry)).await
+        tracing::warn!(user = %connection.user_id, %reason, "Google access revoked; the person must reconnect");
+        self.sync.store.save_google_connection(&connection, Some(&entry)).await
     }
+}
+
+/// The person's access token: the one kept while fresh (unless `refresh`), else a new one from
+/// the refresh token, kept sealed for the next job.
+async fn personal_token(sync: &CalendarSync, connection: &mut GoogleConnection, refresh: bool) -> Result<String, Stop> {
+    let secrets = &sync.secrets;
+    let now = now_millis();
+    if !refresh
+        && connection.access_token_fresh(now)
+        && let Some(sealed) = &connection.access_token_sealed
+        && let Ok(token) = secrets.open(&token_owner(connection, "access"), sealed)
+    {
+        return Ok(token);
+    }
+    let refresh_token = secrets
+        .open(&token_owner(connection, "refresh"), &connection.refresh_token_sealed)
+        .map_err(|e| Stop::Revoked(e.to_string()))?;
+    let fresh = sync.google.refresh(&refresh_token).await?;
+    let expires_in = i64::try_from(fresh.expires_in).unwrap_or(3600).saturating_mul(1000);
+    connection.access_token_sealed = Some(secrets.seal(&token_owner(connection, "access"), &fresh.access_token));
+    connection.access_expires_at = Some(now + expires_in);
+    connection.updated_at = now;
+    sync.store.save_google_connection(connection, None).await?;
+    Ok(fresh.access_token)
 }
 
 /// The API calls with owned tokens, so a call can be made again after a refresh.

@@ -4,7 +4,7 @@ use crate::context::snapshot;
 use crate::secrets::SecretBox;
 use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, Store};
-use sala_domain::tenant::WhatsAppAccount;
+use sala_domain::tenant::{ServiceAccount, WhatsAppAccount};
 use sala_domain::values::clean_name;
 use sala_domain::{EmailDomain, Locale, Slug, Tenant, TenantId, TimeZoneName, ValueError, now_millis};
 
@@ -56,6 +56,7 @@ pub async fn create_tenant(store: &dyn Store, input: NewTenant) -> AppResult<Ten
         booking_rules: Default::default(),
         reminders: Default::default(),
         whatsapp: None,
+        google_service_account: None,
         created_at: now,
         updated_at: now,
     };
@@ -184,4 +185,37 @@ fn access_token(raw: &str) -> Result<&str, ValueError> {
     } else {
         Err(ValueError::new("invalid_token", "the access token is 20 to 2048 visible characters, without spaces"))
     }
+}
+
+/// Sets (or with `None` removes) the tenant's Google service account from its JSON key file
+/// (admins). With domain-wide delegation granted in the Workspace admin console, Sala writes
+/// people's calendars as them without each one connecting. The key is sealed before it is
+/// stored; only its address comes back out.
+pub async fn set_google_service_account(
+    store: &dyn Store,
+    ctx: &Context,
+    secrets: &SecretBox,
+    key_file: Option<&str>,
+) -> AppResult<Tenant> {
+    ctx.require_admin()?;
+    let before = current_tenant(store, ctx).await?;
+    let account = match key_file {
+        Some(json) => {
+            let key = sala_channels::google::ServiceAccountKey::parse(json)
+                .map_err(|message| AppError::invalid("key", "invalid_service_account", message))?;
+            let key_sealed = secrets.seal(&crate::calendar::service_account_owner(before.id), json);
+            Some(ServiceAccount { client_email: key.client_email, key_sealed })
+        }
+        None => None,
+    };
+    let after = Tenant { google_service_account: account, updated_at: now_millis(), ..before.clone() };
+    let email = |t: &Tenant| serde_json::json!({"google_service_account": t.google_service_account.as_ref().map(|a| &a.client_email)});
+    let action = if after.google_service_account.is_some() {
+        "tenant.google_service_account_set"
+    } else {
+        "tenant.google_service_account_removed"
+    };
+    let audit = ctx.audit(action, "tenant", Some(after.id.0), Some(email(&before)), Some(email(&after)));
+    store.update_tenant(&after, &audit).await?;
+    Ok(after)
 }

@@ -191,11 +191,73 @@ pub enum GoogleError {
     Final(String),
 }
 
+/// A service account's key, from the JSON key file Google hands out (what the grant needs of it).
+/// With domain-wide delegation in Google Workspace, it may act as any person of the domain.
+#[derive(Clone, Deserialize)]
+pub struct ServiceAccountKey {
+    pub client_email: String,
+    /// PEM, PKCS#8 (as Google writes it) or PKCS#1.
+    pub private_key: String,
+    #[serde(default)]
+    pub private_key_id: Option<String>,
+}
+
+impl std::fmt::Debug for ServiceAccountKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceAccountKey").field("client_email", &self.client_email).finish_non_exhaustive()
+    }
+}
+
+impl ServiceAccountKey {
+    /// Reads a key file: `type` must be `service_account`, with an email and an RSA key.
+    pub fn parse(json: &str) -> Result<Self, String> {
+        let value: Value = serde_json::from_str(json).map_err(|e| format!("not a JSON key file: {e}"))?;
+        if value["type"] != "service_account" {
+            return Err("the key file's type is not service_account".into());
+        }
+        let key: Self = serde_json::from_value(value).map_err(|e| format!("the key file lacks {e}"))?;
+        if !key.client_email.contains('@') {
+            return Err("the key file's client_email is not an address".into());
+        }
+        key.signing_key()?;
+        Ok(key)
+    }
+
+    fn signing_key(&self) -> Result<rsa::pkcs1v15::SigningKey<sha2::Sha256>, String> {
+        use rsa::pkcs1::DecodeRsaPrivateKey;
+        use rsa::pkcs8::DecodePrivateKey;
+        let key = rsa::RsaPrivateKey::from_pkcs8_pem(&self.private_key)
+            .or_else(|_| rsa::RsaPrivateKey::from_pkcs1_pem(&self.private_key))
+            .map_err(|_| "the private key is not an RSA key in PEM".to_owned())?;
+        Ok(rsa::pkcs1v15::SigningKey::new(key))
+    }
+
+    /// The signed JWT of the JWT bearer grant (RFC 7523), as Google's server-to-server OAuth
+    /// documents it: issued by the account, for `subject`, with `scope`, to the token endpoint.
+    pub fn assertion(&self, subject: &str, scope: &str, token_url: &str, now: Timestamp) -> Result<String, String> {
+        use base64::Engine;
+        use rsa::signature::{SignatureEncoding, Signer};
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let mut header = serde_json::json!({"alg": "RS256", "typ": "JWT"});
+        if let Some(kid) = &self.private_key_id {
+            header["kid"] = serde_json::json!(kid);
+        }
+        let iat = now.as_second();
+        let claims = serde_json::json!({"iss": self.client_email, "sub": subject, "scope": scope,
+                                        "aud": token_url, "iat": iat, "exp": iat + 3600});
+        let signing_input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()));
+        let signature = self.signing_key()?.sign(signing_input.as_bytes()).to_vec();
+        Ok(format!("{signing_input}.{}", b64(&signature)))
+    }
+}
+
 /// The calls the calendar job makes.
 #[async_trait]
 pub trait GoogleApi: Send + Sync {
     /// A fresh access token for a refresh token.
     async fn refresh(&self, refresh_token: &str) -> Result<AccessToken, GoogleError>;
+    /// An access token for the service account acting as `subject` (domain-wide delegation).
+    async fn delegated(&self, key: &ServiceAccountKey, subject: &str, scope: &str) -> Result<AccessToken, GoogleError>;
     /// The event of this booking, if one was made already (found by its private property):
     /// a retry after a lost answer must not make a second event.
     async fn find_event(
@@ -274,19 +336,12 @@ impl GoogleHttp {
         }
         Err(classify(status.as_u16(), &text, retry_after))
     }
-}
 
-#[async_trait]
-impl GoogleApi for GoogleHttp {
-    async fn refresh(&self, refresh_token: &str) -> Result<AccessToken, GoogleError> {
-        let form = [
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token),
-            ("client_id", self.config.client_id.as_str()),
-            ("client_secret", self.config.client_secret.as_str()),
-        ];
+    /// A request to the token endpoint, its answer classified (RFC 6749 §5.2: `invalid_grant`
+    /// means this grant will never work again).
+    async fn token(&self, form: &[(&str, &str)]) -> Result<AccessToken, GoogleError> {
         let response =
-            self.http.post(&self.config.token_url).form(&form).send().await.map_err(|e| GoogleError::Retryable {
+            self.http.post(&self.config.token_url).form(form).send().await.map_err(|e| GoogleError::Retryable {
                 reason: format!("Google's token endpoint could not be reached: {e}"),
                 retry_after: None,
             })?;
@@ -299,7 +354,6 @@ impl GoogleApi for GoogleHttp {
                 retry_after: None,
             });
         }
-        // RFC 6749 §5.2: `invalid_grant` means this refresh token will never work again.
         match body["error"].as_str() {
             Some("invalid_grant") => {
                 Err(GoogleError::InvalidGrant(body["error_description"].as_str().unwrap_or("invalid_grant").to_owned()))
@@ -307,6 +361,26 @@ impl GoogleApi for GoogleHttp {
             Some(error) if status.is_client_error() => Err(GoogleError::Final(format!("token endpoint: {error}"))),
             _ => Err(classify(status.as_u16(), &body.to_string(), retry_after)),
         }
+    }
+}
+
+#[async_trait]
+impl GoogleApi for GoogleHttp {
+    async fn refresh(&self, refresh_token: &str) -> Result<AccessToken, GoogleError> {
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", self.config.client_id.as_str()),
+            ("client_secret", self.config.client_secret.as_str()),
+        ];
+        self.token(&form).await
+    }
+
+    async fn delegated(&self, key: &ServiceAccountKey, subject: &str, scope: &str) -> Result<AccessToken, GoogleError> {
+        let assertion =
+            key.assertion(subject, scope, &self.config.token_url, Timestamp::now()).map_err(GoogleError::Final)?;
+        let form = [("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion.as_str())];
+        self.token(&form).await
     }
 
     async fn find_event(

@@ -20,8 +20,20 @@ pub struct Tenant {
     /// The tenant's own WhatsApp Business number; `None` uses the installation's.
     #[serde(default)]
     pub whatsapp: Option<WhatsAppAccount>,
+    /// A Google Workspace service account with domain-wide delegation: Sala writes calendars
+    /// as the organizer without each person connecting.
+    #[serde(default)]
+    pub google_service_account: Option<ServiceAccount>,
     pub created_at: Millis,
     pub updated_at: Millis,
+}
+
+/// A tenant's Google service account: its address, and its JSON key sealed with the server's
+/// key (never stored or shown in clear).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceAccount {
+    pub client_email: String,
+    pub key_sealed: String,
 }
 
 /// A tenant's own WhatsApp Business number, used instead of the installation's.

@@ -42,6 +42,8 @@ pub(crate) struct TenantRow {
     updated_at: i64,
     whatsapp_phone_number_id: Option<String>,
     whatsapp_token_sealed: Option<String>,
+    google_sa_email: Option<String>,
+    google_sa_key_sealed: Option<String>,
 }
 
 impl TryFrom<TenantRow> for Tenant {
@@ -59,6 +61,12 @@ impl TryFrom<TenantRow> for Tenant {
             whatsapp: match (r.whatsapp_phone_number_id, r.whatsapp_token_sealed) {
                 (Some(phone_number_id), Some(token_sealed)) => {
                     Some(sala_domain::tenant::WhatsAppAccount { phone_number_id, token_sealed })
+                }
+                _ => None,
+            },
+            google_service_account: match (r.google_sa_email, r.google_sa_key_sealed) {
+                (Some(client_email), Some(key_sealed)) => {
+                    Some(sala_domain::tenant::ServiceAccount { client_email, key_sealed })
                 }
                 _ => None,
             },

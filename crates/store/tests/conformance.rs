@@ -53,6 +53,7 @@ fn tenant(name: &str, domains: &[&str]) -> Tenant {
         booking_rules: Default::default(),
         reminders: Default::default(),
         whatsapp: None,
+        google_service_account: None,
         created_at: T0,
         updated_at: T0,
     }

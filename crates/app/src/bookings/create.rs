@@ -342,7 +342,7 @@ fn series_jobs(
 }
 
 async fn organizer_calendar_connected(store: &dyn Store, ctx: &Context, organizer: &User) -> AppResult<bool> {
-    Ok(store.google_connection(ctx.tenant_id(), organizer.id).await?.is_some_and(|c| c.is_connected()))
+    Ok(crate::calendar::keeps_calendar(store, ctx.tenant_id(), organizer.id).await?)
 }
 
 /// The series as its invitation describes it: the rule from its first planned date, less the

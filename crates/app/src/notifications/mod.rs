@@ -177,12 +177,10 @@ impl Notifier {
             Meeting { series: series.as_ref(), more: &payload.more, meet_link, ..self.meeting(booking, &involved) };
         // An organizer whose Google Calendar Sala keeps has the event there already: an .ics in
         // their confirmation would add it a second time.
-        let organizer_calendar = self
-            .store
-            .google_connection(booking.tenant_id, booking.organizer_id)
-            .await
-            .map_err(store_failure)?
-            .is_some_and(|c| c.is_connected());
+        let organizer_calendar =
+            crate::calendar::keeps_calendar(self.store.as_ref(), booking.tenant_id, booking.organizer_id)
+                .await
+                .map_err(store_failure)?;
         let scope = job.id.to_string();
         let mut tally = Tally::default();
         for r in &to.email {

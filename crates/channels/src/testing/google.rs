@@ -46,6 +46,11 @@ struct Inner {
     script: Vec<GoogleAnswer>,
     /// `METHOD path` of every Calendar call, oldest first.
     calls: Vec<String>,
+    /// Service accounts (email -> their RSA public key) allowed domain-wide delegation, and
+    /// the domain they may act in.
+    service_accounts: HashMap<String, (rsa::RsaPublicKey, String)>,
+    /// The subjects service accounts acted as, oldest first.
+    delegated_subjects: Vec<String>,
     /// Busy intervals of calendars (rooms' resource calendars), RFC 3339.
     busy: HashMap<String, Vec<(String, String)>>,
     counter: u64,
@@ -83,6 +88,24 @@ impl FakeGoogle {
     /// A refresh token the token endpoint will honour (as if the person had just consented).
     pub fn grant(&self, refresh_token: &str) {
         lock(&self.fake.0).refresh_tokens.insert(refresh_token.into(), true);
+    }
+
+    /// A service account (its key as PEM) with domain-wide delegation for `domain`, as a
+    /// Workspace admin grants it: its JWT bearer grants for people of that domain are honoured.
+    pub fn trust_service_account(&self, client_email: &str, private_key_pem: &str, domain: &str) {
+        use rsa::pkcs1::DecodeRsaPrivateKey;
+        use rsa::pkcs8::DecodePrivateKey;
+        let key = rsa::RsaPrivateKey::from_pkcs8_pem(private_key_pem)
+            .or_else(|_| rsa::RsaPrivateKey::from_pkcs1_pem(private_key_pem))
+            .map(|k| k.to_public_key());
+        if let Ok(public) = key {
+            lock(&self.fake.0).service_accounts.insert(client_email.into(), (public, domain.into()));
+        }
+    }
+
+    /// Whom service accounts acted as, oldest first.
+    pub fn delegated_subjects(&self) -> Vec<String> {
+        lock(&self.fake.0).delegated_subjects.clone()
     }
 
     /// The person revoked Sala's access: the refresh token now answers `invalid_grant`.
@@ -157,6 +180,10 @@ fn refusal(fake: &Fake, headers: &HeaderMap, call: String) -> Option<Response> {
 
 async fn token(State(fake): State<Fake>, Form(form): Form<HashMap<String, String>>) -> Response {
     let field = |k: &str| form.get(k).map(String::as_str).unwrap_or_default();
+    // A service account's grant carries no client credentials: its signed JWT is the credential.
+    if field("grant_type") == "urn:ietf:params:oauth:grant-type:jwt-bearer" {
+        return jwt_bearer(&fake, field("assertion"));
+    }
     if field("client_id") != FAKE_GOOGLE_CLIENT_ID || field("client_secret") != FAKE_GOOGLE_CLIENT_SECRET {
         return (
             StatusCode::UNAUTHORIZED,
@@ -178,6 +205,65 @@ async fn token(State(fake): State<Fake>, Form(form): Form<HashMap<String, String
     Json(json!({"access_token": access, "expires_in": 3599, "token_type": "Bearer",
                 "scope": "https://www.googleapis.com/auth/calendar.events"}))
     .into_response()
+}
+
+/// The JWT bearer grant (RFC 7523) as Google checks it: RS256 signed by a trusted service
+/// account, for the token endpoint, unexpired, with a subject in the domain it may act in.
+fn jwt_bearer(fake: &Fake, assertion: &str) -> Response {
+    use base64::Engine;
+    use rsa::signature::Verifier;
+    let refuse = |description: &str| {
+        (StatusCode::BAD_REQUEST, Json(json!({"error": "invalid_grant", "error_description": description})))
+            .into_response()
+    };
+    let parts: Vec<&str> = assertion.split('.').collect();
+    let decode = |part: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).ok();
+    let [header, claims, signature] = parts.as_slice() else { return refuse("Invalid JWT") };
+    let (Some(header_json), Some(claims_json), Some(signature)) = (decode(header), decode(claims), decode(signature))
+    else {
+        return refuse("Invalid JWT encoding");
+    };
+    let header: Value = serde_json::from_slice(&header_json).unwrap_or_default();
+    let claims: Value = serde_json::from_slice(&claims_json).unwrap_or_default();
+    if header["alg"] != "RS256" {
+        return refuse("Invalid JWT algorithm");
+    }
+    let mut inner = lock(&fake.0);
+    let issuer = claims["iss"].as_str().unwrap_or_default();
+    let Some((public, domain)) = inner.service_accounts.get(issuer).cloned() else {
+        return refuse("Invalid JWT Signature.");
+    };
+    let verifier = rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(public);
+    let signed = format!("{}.{}", parts[0], parts[1]);
+    let valid = rsa::pkcs1v15::Signature::try_from(signature.as_slice())
+        .is_ok_and(|sig| verifier.verify(signed.as_bytes(), &sig).is_ok());
+    if !valid {
+        return refuse("Invalid JWT Signature.");
+    }
+    let now = jiff::Timestamp::now().as_second();
+    if claims["exp"].as_i64().is_none_or(|exp| exp <= now) || claims["iat"].as_i64().is_none_or(|iat| iat > now + 60) {
+        return refuse("Invalid JWT: Token must be a short-lived token and in a reasonable timeframe");
+    }
+    if !claims["aud"].as_str().is_some_and(|aud| aud.ends_with("/token")) {
+        return refuse("Invalid JWT audience");
+    }
+    if !claims["scope"]
+        .as_str()
+        .is_some_and(|s| s.split(' ').any(|s| s == "https://www.googleapis.com/auth/calendar.events"))
+    {
+        return refuse("Invalid scope");
+    }
+    let subject = claims["sub"].as_str().unwrap_or_default().to_owned();
+    if !subject.to_lowercase().ends_with(&format!("@{domain}")) {
+        // Google's answer when delegation does not cover the subject.
+        let body = json!({"error": "unauthorized_client", "error_description": "Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested."});
+        return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
+    }
+    inner.counter += 1;
+    let access = format!("ya29.fake-delegated-{}", inner.counter);
+    inner.access_tokens.insert(access.clone());
+    inner.delegated_subjects.push(subject);
+    Json(json!({"access_token": access, "expires_in": 3599, "token_type": "Bearer"})).into_response()
 }
 
 /// What Sala must send in every event (the documented required fields, and ours).

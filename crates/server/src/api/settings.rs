@@ -16,7 +16,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_settings, update_settings)).routes(routes!(set_whatsapp, remove_whatsapp))
+    OpenApiRouter::new()
+        .routes(routes!(get_settings, update_settings))
+        .routes(routes!(set_whatsapp, remove_whatsapp))
+        .routes(routes!(set_service_account, remove_service_account))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -38,6 +41,9 @@ pub struct SettingsView {
     /// The organization's own WhatsApp Business number (`PUT /settings/whatsapp`); null: the
     /// installation's. The token is never shown.
     whatsapp: Option<WhatsAppView>,
+    /// The Google service account Sala writes calendars with (`PUT
+    /// /settings/google-service-account`): its address only; null: people connect their own.
+    google_service_account: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -58,6 +64,7 @@ impl From<Tenant> for SettingsView {
             booking_rules: t.booking_rules,
             reminders: t.reminders,
             whatsapp: t.whatsapp.map(|w| WhatsAppView { phone_number_id: w.phone_number_id, token_set: true }),
+            google_service_account: t.google_service_account.map(|a| a.client_email),
         }
     }
 }
@@ -129,4 +136,26 @@ async fn set_whatsapp(
     responses((status = 200, body = SettingsView), (status = 403, body = Problem)))]
 async fn remove_whatsapp(State(state): State<AppState>, Caller(ctx): Caller) -> ApiResult<Json<SettingsView>> {
     Ok(Json(tenants::set_whatsapp(state.store(), &ctx, &state.secrets(), None).await?.into()))
+}
+
+/// Write people's Google Calendars with a Workspace service account (admins): the JSON key file
+/// from Google Cloud, with domain-wide delegation for the calendar scope granted in the
+/// Workspace admin console. The key is stored encrypted and never shown again.
+#[utoipa::path(put, path = "/settings/google-service-account", tag = "settings",
+    request_body(content = Object, description = "The service account's JSON key file, as Google gives it"),
+    responses((status = 200, body = SettingsView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn set_service_account(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    ApiJson(key): ApiJson<serde_json::Value>,
+) -> ApiResult<Json<SettingsView>> {
+    let json = key.to_string();
+    Ok(Json(tenants::set_google_service_account(state.store(), &ctx, &state.secrets(), Some(&json)).await?.into()))
+}
+
+/// Stop using a service account (admins): people's own connections remain.
+#[utoipa::path(delete, path = "/settings/google-service-account", tag = "settings",
+    responses((status = 200, body = SettingsView), (status = 403, body = Problem)))]
+async fn remove_service_account(State(state): State<AppState>, Caller(ctx): Caller) -> ApiResult<Json<SettingsView>> {
+    Ok(Json(tenants::set_google_service_account(state.store(), &ctx, &state.secrets(), None).await?.into()))
 }

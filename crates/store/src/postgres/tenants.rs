@@ -77,7 +77,8 @@ impl TenantStore for PgStore {
         let mut tx = self.begin().await?;
         let result = sqlx::query(
             "UPDATE tenants SET name = $2, time_zone = $3, locale = $4, booking_rules = $5, updated_at = $6,
-                               reminders = $7, whatsapp_phone_number_id = $8, whatsapp_token_sealed = $9
+                               reminders = $7, whatsapp_phone_number_id = $8, whatsapp_token_sealed = $9,
+                               google_sa_email = $10, google_sa_key_sealed = $11
              WHERE id = $1",
         )
         .bind(t.id.0)
@@ -89,6 +90,8 @@ impl TenantStore for PgStore {
         .bind(to_json(&t.reminders))
         .bind(t.whatsapp.as_ref().map(|w| w.phone_number_id.as_str()))
         .bind(t.whatsapp.as_ref().map(|w| w.token_sealed.as_str()))
+        .bind(t.google_service_account.as_ref().map(|a| a.client_email.as_str()))
+        .bind(t.google_service_account.as_ref().map(|a| a.key_sealed.as_str()))
         .execute(&mut *tx)
         .await
         .map_err(db)?;

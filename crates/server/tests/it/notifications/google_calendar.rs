@@ -351,3 +351,62 @@ async fn a_series_shares_one_meet_link(app: TestApp) {
     assert!(mails["cliente@globex.com"].text.contains(&links[0]));
 }
 both!(a_series_shares_one_meet_link);
+
+const SERVICE_ACCOUNT: &str = "sala-calendar@acme-project.iam.gserviceaccount.com";
+const SERVICE_KEY: &str = include_str!("../fixtures/fake_google_key.pem");
+
+async fn a_workspace_service_account_writes_calendars_without_consent(app: TestApp) {
+    let Some((app, w, google)) = google_world(app).await else { return };
+    let runner = app.runner();
+    let put = |body: Value| app.api(Method::PUT, "/api/v1/settings/google-service-account", &w.key).json(&body).send();
+
+    // Bad key files are refused with one code and a reason.
+    for bad in [
+        json!({"type": "authorized_user", "client_email": SERVICE_ACCOUNT, "private_key": SERVICE_KEY}),
+        json!({"type": "service_account", "client_email": SERVICE_ACCOUNT, "private_key": "not a key"}),
+        json!({"type": "service_account", "private_key": SERVICE_KEY}),
+    ] {
+        let problem =
+            expect_problem(put(bad).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["code"], "invalid_service_account", "{problem}");
+    }
+
+    let key = json!({"type": "service_account", "client_email": SERVICE_ACCOUNT, "private_key": SERVICE_KEY,
+                     "private_key_id": "k1", "token_uri": google.token_url});
+    let (status, settings) = json(put(key).await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{settings}");
+    assert_eq!(settings["google_service_account"], SERVICE_ACCOUNT);
+    assert!(!settings.to_string().contains("PRIVATE KEY"));
+    let stored = app.store().get_tenant(w.tenant.id).await.unwrap().unwrap().google_service_account.unwrap();
+    assert!(!stored.key_sealed.contains("PRIVATE KEY"));
+
+    // Ana never connected; the service account acts as her (after Google checks its JWT).
+    google.trust_service_account(SERVICE_ACCOUNT, SERVICE_KEY, "acme.test");
+    let id = book_with_meet(&app, &w, now_millis() + 30 * HOUR, "Con la cuenta de servicio").await;
+    app.run_jobs_at(&runner, now_millis()).await;
+    let log =
+        json(app.api(Method::GET, &format!("/api/v1/bookings/{id}/deliveries"), &w.key).send().await.unwrap()).await.1;
+    assert_eq!(google.delegated_subjects(), ["ana@acme.test"], "{log}");
+    assert_eq!(google.events().len(), 1);
+    assert!(
+        booking(&app, &w, &id).await["meet_link"].as_str().is_some_and(|l| l.starts_with("https://meet.google.com/"))
+    );
+    let mails = mails_since(&w.smtp, 0);
+    assert!(mails["ana@acme.test"].calendar.is_none(), "her calendar has it already");
+
+    // A service account Google does not trust: the job ends dead, saying why.
+    let other = json!({"type": "service_account", "client_email": "untrusted@other.iam.gserviceaccount.com",
+                       "private_key": SERVICE_KEY});
+    assert_eq!(put(other).await.unwrap().status(), StatusCode::OK);
+    book_with_meet(&app, &w, now_millis() + 40 * HOUR, "Sin delegación").await;
+    app.run_jobs_at(&runner, now_millis()).await;
+    let (_, dead) = json(app.api(Method::GET, "/api/v1/jobs?status=dead", &w.key).send().await.unwrap()).await;
+    let dead = dead.as_array().unwrap();
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    assert!(dead[0]["last_error"].as_str().unwrap().contains("may not act as ana@acme.test"), "{}", dead[0]);
+    let (status, settings) =
+        json(app.api(Method::DELETE, "/api/v1/settings/google-service-account", &w.key).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(settings["google_service_account"].is_null());
+}
+both!(a_workspace_service_account_writes_calendars_without_consent);
