@@ -410,3 +410,46 @@ async fn a_workspace_service_account_writes_calendars_without_consent(app: TestA
     assert!(settings["google_service_account"].is_null());
 }
 both!(a_workspace_service_account_writes_calendars_without_consent);
+
+async fn without_meet_the_event_has_no_conference_and_a_refused_call_is_replayable(app: TestApp) {
+    let Some((app, w, google)) = google_world(app).await else { return };
+    connect_ana(&app, &w, &google).await;
+    let runner = app.runner();
+    let (status, created) = json(
+        app.api(Method::POST, "/api/v1/bookings", &w.key)
+            .json(&json!({"room_id": w.room, "title": "Sin Meet", "start": iso(now_millis() + 30 * HOUR),
+                          "end": iso(now_millis() + 31 * HOUR), "organizer": "ana@acme.test"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    // Nothing to wait for: the confirmation goes at once; the event has no conference.
+    google.answer_next(&[GoogleAnswer::Status(409)]);
+    app.run_jobs_at(&runner, now_millis()).await;
+    assert_eq!(w.smtp.received().len(), 1);
+    let id = created["id"].as_str().unwrap();
+    // Google refused the first call with a 409: a 4xx no retry mends, so the job is dead...
+    let (_, dead) = json(app.api(Method::GET, "/api/v1/jobs?status=dead", &w.key).send().await.unwrap()).await;
+    let dead = dead.as_array().unwrap().clone();
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    assert_eq!(dead[0]["kind"], "calendar_sync");
+    assert!(dead[0]["last_error"].as_str().unwrap().contains("409"), "{}", dead[0]);
+    assert!(google.events().is_empty());
+    // ...and replayed by an admin once Google answers again, it makes the event.
+    let replay = app
+        .api(Method::POST, &format!("/api/v1/jobs/{}/replay", dead[0]["id"].as_str().unwrap()), &w.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), StatusCode::ACCEPTED);
+    app.run_jobs_at(&runner, now_millis()).await;
+    let events = google.events();
+    assert_eq!(events.len(), 1);
+    let event = events.values().next().unwrap();
+    assert!(event.get("conferenceData").is_none() && event.get("hangoutLink").is_none(), "{event}");
+    let shown = booking(&app, &w, id).await;
+    assert!(shown["meet_link"].is_null() && shown["google_event_id"].is_string(), "{shown}");
+}
+both!(without_meet_the_event_has_no_conference_and_a_refused_call_is_replayable);
