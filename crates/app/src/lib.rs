@@ -18,6 +18,7 @@ pub mod tenants;
 pub mod tokens;
 pub mod users;
 mod validate;
+pub mod webhooks;
 
 pub use context::{Context, Principal};
 pub use error::{AppError, Conflict, FieldError};

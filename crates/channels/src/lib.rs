@@ -19,6 +19,7 @@ pub mod email;
 pub mod google;
 pub mod ics;
 pub mod testing;
+pub mod webhook;
 pub mod whatsapp;
 
 /// Why a delivery failed, classified for the job runner.

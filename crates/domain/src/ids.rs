@@ -56,6 +56,10 @@ typed_id!(
     RoomId
 );
 typed_id!(
+    /// A webhook endpoint of a tenant.
+    WebhookId
+);
+typed_id!(
     /// An API key of a tenant.
     ApiKeyId
 );

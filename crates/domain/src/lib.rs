@@ -18,11 +18,12 @@ pub mod search;
 pub mod tenant;
 pub mod user;
 pub mod values;
+pub mod webhook;
 
 pub use audit::{Actor, AuditEntry};
 pub use auth::{ApiKey, LoginFlow, Session};
 pub use booking::{Attendee, Booking, BookingStatus, FieldChange, Series, TimeRange};
-pub use ids::{ApiKeyId, AuditId, BookingId, JobId, RoomId, SeriesId, TenantId, UserId};
+pub use ids::{ApiKeyId, AuditId, BookingId, JobId, RoomId, SeriesId, TenantId, UserId, WebhookId};
 pub use jobs::{BookingEvent, Job, JobKind, JobStatus};
 pub use recurrence::{Frequency, Recurrence};
 pub use room::{BookableHours, Equipment, Room, RoomKind};

@@ -96,6 +96,9 @@ pub struct Settings {
     /// How long a claimed job is a runner's before another may take it over (a runner that died
     /// leaves its jobs to others after this).
     pub jobs_lease_seconds: u64,
+    /// Let webhook endpoints be http or on private addresses (a receiver on this machine or the
+    /// LAN); dev mode allows them anyway. Off in production: SSRF.
+    pub webhooks_allow_private: bool,
 }
 
 impl Settings {
@@ -121,7 +124,8 @@ impl Settings {
             .set_default("whatsapp_language_en", "en")?
             .set_default("jobs", true)?
             .set_default("jobs_concurrency", 4)?
-            .set_default("jobs_lease_seconds", 300)?;
+            .set_default("jobs_lease_seconds", 300)?
+            .set_default("webhooks_allow_private", false)?;
         if let Some(file) = file {
             builder = builder.add_source(config::File::from(file).format(config::FileFormat::Toml).required(true));
         }
@@ -174,6 +178,11 @@ impl Settings {
     /// Cookies get `Secure` when people reach us over https.
     pub fn secure_cookies(&self) -> bool {
         self.base_url.starts_with("https://")
+    }
+
+    /// May webhook endpoints be http, or resolve to private addresses?
+    pub fn webhooks_may_reach_private(&self) -> bool {
+        self.dev || self.webhooks_allow_private
     }
 
     /// Google sign-in is offered only when both client id and secret are set.

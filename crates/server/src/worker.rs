@@ -9,6 +9,7 @@ use sala_app::calendar::CalendarSync;
 use sala_app::jobs::{Runner, RunnerConfig};
 use sala_app::notifications::{Channels, Notifier, WhatsAppChannel, WhatsAppTemplates};
 use sala_app::secrets::SecretBox;
+use sala_app::webhooks::WebhookDelivery;
 use sala_channels::email::{Mailbox, Mailer, SmtpMailer};
 use sala_channels::google::{GoogleConfig, GoogleHttp};
 use sala_channels::whatsapp::{CloudApi, WhatsAppConfig};
@@ -83,7 +84,10 @@ pub fn runner(store: Arc<dyn Store>, settings: &Settings, http: &reqwest::Client
     let channels = channels(settings, http)?;
     let notifier = Arc::new(Notifier::new(store.clone(), channels.clone()));
     let mut handlers = notifier.handlers();
-    handlers.push(Arc::new(calendar_sync(store.clone(), settings, http, channels.secrets)));
+    handlers.push(Arc::new(calendar_sync(store.clone(), settings, http, channels.secrets.clone())));
+    let representation = Arc::new(crate::api::booking_view::ApiRepresentation(store.clone()));
+    let allow_private = settings.webhooks_may_reach_private();
+    handlers.push(Arc::new(WebhookDelivery::new(store.clone(), channels.secrets, representation, allow_private)));
     let defaults = RunnerConfig::default();
     let lease = std::time::Duration::from_secs(settings.jobs_lease_seconds.max(2));
     let config = RunnerConfig {

@@ -17,9 +17,10 @@ pub mod testing;
 use async_trait::async_trait;
 use sala_domain::google::GoogleConnection;
 use sala_domain::jobs::{Delivery, OutboxMessage};
+use sala_domain::webhook::WebhookEndpoint;
 use sala_domain::{
     ApiKey, ApiKeyId, AuditEntry, Booking, BookingId, BookingStatus, Email, Job, JobId, JobKind, JobStatus, LoginFlow,
-    Millis, Room, RoomId, Series, SeriesId, Session, Tenant, TenantId, TimeRange, User, UserId,
+    Millis, Room, RoomId, Series, SeriesId, Session, Tenant, TenantId, TimeRange, User, UserId, WebhookId,
 };
 use std::sync::Arc;
 
@@ -38,6 +39,7 @@ pub trait Store:
     + JobStore
     + OutboxStore
     + GoogleStore
+    + WebhookStore
 {
 }
 impl<T> Store for T where
@@ -51,6 +53,7 @@ impl<T> Store for T where
         + JobStore
         + OutboxStore
         + GoogleStore
+        + WebhookStore
 {
 }
 
@@ -320,6 +323,20 @@ pub trait GoogleStore: Send + Sync {
         event_id: Option<&str>,
         meet_link: Option<&str>,
     ) -> Result<()>;
+}
+
+/// A tenant's webhook endpoints. Every change carries its audit entry.
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    async fn insert_webhook(&self, endpoint: &WebhookEndpoint, entry: &AuditEntry) -> Result<()>;
+    /// `NotFound` for another tenant's or an unknown endpoint.
+    async fn update_webhook(&self, endpoint: &WebhookEndpoint, entry: &AuditEntry) -> Result<()>;
+    async fn webhook(&self, tenant: TenantId, id: WebhookId) -> Result<Option<WebhookEndpoint>>;
+    /// Oldest first.
+    async fn webhooks(&self, tenant: TenantId) -> Result<Vec<WebhookEndpoint>>;
+    async fn delete_webhook(&self, tenant: TenantId, id: WebhookId, entry: &AuditEntry) -> Result<()>;
+    /// What was delivered to one endpoint (channel `webhook`), newest first.
+    async fn webhook_deliveries(&self, tenant: TenantId, id: WebhookId, limit: u32) -> Result<Vec<Delivery>>;
 }
 
 /// The dev outbox: copies of the messages dev mode sent, as they would appear.

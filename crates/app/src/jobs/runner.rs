@@ -36,6 +36,11 @@ impl JobFailure {
 pub trait JobHandler: Send + Sync {
     fn kind(&self) -> JobKind;
     async fn run(&self, job: &Job) -> Result<(), JobFailure>;
+    /// How many attempts before a job of this kind is dead, when not the runner's default
+    /// (webhooks keep trying for days, as receivers expect).
+    fn max_attempts(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// How the runner claims and retries.
@@ -168,7 +173,10 @@ impl Runner {
             let permit = Arc::clone(&self.slots).acquire_owned().await.expect("the runner's semaphore is open");
             let handler = self.handler(job.kind);
             let store = Arc::clone(&self.store);
-            let config = self.config.clone();
+            let mut config = self.config.clone();
+            if let Some(max) = handler.as_ref().and_then(|h| h.max_attempts()) {
+                config.max_attempts = max;
+            }
             running.spawn(async move {
                 let outcome = run_one(handler, &job, config.job_timeout).await;
                 let at = now.saturating_add(millis(claimed_at.elapsed()));

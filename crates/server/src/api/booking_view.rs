@@ -145,3 +145,16 @@ impl Names {
         }
     }
 }
+
+/// The booking exactly as the API returns it, for webhooks: one representation for every path.
+pub struct ApiRepresentation(pub std::sync::Arc<dyn Store>);
+
+#[async_trait::async_trait]
+impl sala_app::webhooks::BookingRepresentation for ApiRepresentation {
+    async fn booking_json(&self, booking: &Booking) -> Result<serde_json::Value, String> {
+        let names = Names::load(self.0.as_ref(), booking.tenant_id, std::slice::from_ref(booking))
+            .await
+            .map_err(|_| "could not read the booking's room and organizer".to_owned())?;
+        serde_json::to_value(names.view(booking.clone())).map_err(|e| e.to_string())
+    }
+}

@@ -2,13 +2,14 @@
 
 mod audit;
 mod availability;
-mod booking_view;
+pub(crate) mod booking_view;
 mod bookings;
 mod google;
 mod jobs;
 mod rooms;
 mod settings;
 mod users;
+mod webhooks;
 
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -34,7 +35,8 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "users", description = "People of your organization"),
         (name = "audit", description = "Who changed what (admins)"),
         (name = "settings", description = "Your organization's settings, booking rules and reminders"),
-        (name = "jobs", description = "Background work: notifications, reminders, dead jobs and their replay")
+        (name = "jobs", description = "Background work: notifications, reminders, dead jobs and their replay"),
+        (name = "webhooks", description = "Signed events for other systems (Standard Webhooks)")
     )
 )]
 struct ApiDoc;
@@ -70,6 +72,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(settings::routes())
         .merge(jobs::routes())
         .merge(google::routes())
+        .merge(webhooks::routes())
         .split_for_parts();
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
     let router = router.fallback(|| async { Problem::not_found("No such API endpoint. See /api/docs.") });

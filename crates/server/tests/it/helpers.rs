@@ -76,6 +76,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         jobs: false,
         jobs_concurrency: 4,
         jobs_lease_seconds: 300,
+        webhooks_allow_private: false,
     }
 }
 

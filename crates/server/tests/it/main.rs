@@ -16,3 +16,4 @@ mod fake_google;
 mod notifications;
 mod oidc;
 mod pages;
+mod webhooks;

@@ -14,6 +14,7 @@ mod outbox;
 mod rooms;
 mod tenants;
 mod users;
+mod webhooks;
 
 use crate::{StoreError, Unique};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

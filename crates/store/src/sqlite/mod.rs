@@ -12,6 +12,7 @@ mod outbox;
 mod rooms;
 mod tenants;
 mod users;
+mod webhooks;
 
 use crate::{StoreError, Unique};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

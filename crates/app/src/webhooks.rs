@@ -1,0 +1,312 @@
+//! Webhooks: admins register endpoints; every booking change's `webhook` job tells each endpoint
+//! subscribed to the event, signed per Standard Webhooks, at least once, logged per endpoint.
+//!
+//! The payload is `{"type", "timestamp", "data": {"booking", "changes"}}`, the booking exactly as
+//! the API returns it (the server supplies that representation, so there is one builder for every
+//! path). `webhook-id` is the job's id: the same for every retry and every endpoint, so receivers
+//! can drop duplicates. A receiver answering `410 Gone` has its endpoint disabled.
+
+use crate::context::snapshot;
+use crate::jobs::{JobFailure, JobHandler};
+use crate::secrets::SecretBox;
+use crate::validate::Validator;
+use crate::{AppError, AppResult, Context, Store};
+use async_trait::async_trait;
+use sala_channels::webhook::{DeliveryError, SigningSecret, deliver, url_problem};
+use sala_domain::jobs::{Channel, Delivery, DeliveryStatus, NotifyPayload};
+use sala_domain::values::clean_text;
+use sala_domain::webhook::{WebhookEndpoint, parse_events};
+use sala_domain::{Booking, Job, JobKind, ValueError, WebhookId, now_millis};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The booking as the API shows it: the server's one representation.
+#[async_trait]
+pub trait BookingRepresentation: Send + Sync {
+    async fn booking_json(&self, booking: &Booking) -> Result<serde_json::Value, String>;
+}
+
+/// What sealed secret belongs to which endpoint.
+fn secret_owner(id: WebhookId) -> String {
+    format!("webhook_secret:{id}")
+}
+
+/// A new endpoint, as an admin describes it.
+#[derive(Clone, Debug, Default)]
+pub struct NewWebhook {
+    pub url: String,
+    pub events: Vec<String>,
+    pub description: Option<String>,
+    /// `whsec_...`; generated when absent.
+    pub secret: Option<String>,
+}
+
+/// Changes to an endpoint; `None` leaves a field.
+#[derive(Clone, Debug, Default)]
+pub struct WebhookChanges {
+    pub url: Option<String>,
+    pub events: Option<Vec<String>>,
+    pub description: Option<Option<String>>,
+    pub enabled: Option<bool>,
+}
+
+/// Registers an endpoint (admins). Returns it with its signing secret, shown this once.
+pub async fn create_webhook(
+    store: &dyn Store,
+    ctx: &Context,
+    secrets: &SecretBox,
+    allow_private: bool,
+    input: NewWebhook,
+) -> AppResult<(WebhookEndpoint, String)> {
+    ctx.require_admin()?;
+    let mut v = Validator::default();
+    let url = v.check("url", check_url(&input.url, allow_private));
+    let events = v.check("events", parse_events(&input.events));
+    let description =
+        v.check_opt("description", input.description.as_deref(), |d| clean_text("description", d, 500)).flatten();
+    let secret = match input.secret.as_deref() {
+        Some(text) => v.check("secret", SigningSecret::parse(text).map_err(|m| ValueError::new("invalid_secret", m))),
+        None => Some(SigningSecret::generate()),
+    };
+    v.finish()?;
+    let (Some(url), Some(events), Some(secret)) = (url, events, secret) else {
+        return Err(AppError::invalid("url", "invalid", "invalid webhook"));
+    };
+    let now = now_millis();
+    let id = WebhookId::new();
+    let endpoint = WebhookEndpoint {
+        id,
+        tenant_id: ctx.tenant_id(),
+        url,
+        events,
+        description,
+        secret_sealed: secrets.seal(&secret_owner(id), &secret.to_string()),
+        enabled: true,
+        disabled_reason: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let entry = ctx.audit("webhook.created", "webhook", Some(id.0), None, Some(public(&endpoint)));
+    store.insert_webhook(&endpoint, &entry).await?;
+    Ok((endpoint, secret.to_string()))
+}
+
+pub async fn list_webhooks(store: &dyn Store, ctx: &Context) -> AppResult<Vec<WebhookEndpoint>> {
+    ctx.require_admin()?;
+    Ok(store.webhooks(ctx.tenant_id()).await?)
+}
+
+pub async fn get_webhook(store: &dyn Store, ctx: &Context, id: WebhookId) -> AppResult<WebhookEndpoint> {
+    ctx.require_admin()?;
+    store.webhook(ctx.tenant_id(), id).await?.ok_or(AppError::NotFound { what: "webhook" })
+}
+
+/// Changes an endpoint (admins); enabling it again clears why it was disabled.
+pub async fn update_webhook(
+    store: &dyn Store,
+    ctx: &Context,
+    allow_private: bool,
+    id: WebhookId,
+    changes: WebhookChanges,
+) -> AppResult<WebhookEndpoint> {
+    let before = get_webhook(store, ctx, id).await?;
+    let mut after = before.clone();
+    let mut v = Validator::default();
+    if let Some(url) = &changes.url {
+        after.url = v.check("url", check_url(url, allow_private)).unwrap_or_default();
+    }
+    if let Some(events) = &changes.events {
+        after.events = v.check("events", parse_events(events)).unwrap_or_default();
+    }
+    if let Some(description) = changes.description {
+        after.description =
+            v.check_opt("description", description.as_deref(), |d| clean_text("description", d, 500)).flatten();
+    }
+    if let Some(enabled) = changes.enabled {
+        after.enabled = enabled;
+        if enabled {
+            after.disabled_reason = None;
+        }
+    }
+    v.finish()?;
+    after.updated_at = now_millis();
+    let entry = ctx.audit("webhook.updated", "webhook", Some(id.0), Some(public(&before)), Some(public(&after)));
+    store.update_webhook(&after, &entry).await?;
+    Ok(after)
+}
+
+pub async fn delete_webhook(store: &dyn Store, ctx: &Context, id: WebhookId) -> AppResult<()> {
+    let before = get_webhook(store, ctx, id).await?;
+    let entry = ctx.audit("webhook.deleted", "webhook", Some(id.0), Some(public(&before)), None);
+    Ok(store.delete_webhook(ctx.tenant_id(), id, &entry).await?)
+}
+
+/// What one endpoint was sent, newest first.
+pub async fn webhook_deliveries(store: &dyn Store, ctx: &Context, id: WebhookId) -> AppResult<Vec<Delivery>> {
+    get_webhook(store, ctx, id).await?;
+    Ok(store.webhook_deliveries(ctx.tenant_id(), id, 100).await?)
+}
+
+fn check_url(url: &str, allow_private: bool) -> Result<String, ValueError> {
+    match url_problem(url.trim(), allow_private) {
+        None => Ok(url.trim().to_owned()),
+        Some(problem) => Err(ValueError::new("invalid_webhook_url", problem)),
+    }
+}
+
+/// An endpoint as the audit log keeps it: never its secret, sealed or not.
+fn public(e: &WebhookEndpoint) -> serde_json::Value {
+    let mut value = snapshot(e).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        map.remove("secret_sealed");
+    }
+    value
+}
+
+/// The `webhook` job's handler.
+pub struct WebhookDelivery {
+    store: Arc<dyn Store>,
+    secrets: SecretBox,
+    representation: Arc<dyn BookingRepresentation>,
+    /// Dev mode or `SALA_WEBHOOKS_ALLOW_PRIVATE`: local receivers allowed.
+    allow_private: bool,
+}
+
+/// The Standard Webhooks retry schedule, after the first attempt: about two and a half days in
+/// all, then the job is dead (replayable).
+const SCHEDULE: [u64; 9] = [5, 300, 1800, 7200, 18_000, 36_000, 36_000, 50_400, 50_400];
+
+impl WebhookDelivery {
+    pub fn new(
+        store: Arc<dyn Store>,
+        secrets: SecretBox,
+        representation: Arc<dyn BookingRepresentation>,
+        allow_private: bool,
+    ) -> Self {
+        Self { store, secrets, representation, allow_private }
+    }
+
+    async fn record(&self, job: &Job, endpoint: &WebhookEndpoint, key: &str, status: DeliveryStatus, detail: String) {
+        let delivery = Delivery {
+            id: uuid::Uuid::now_v7(),
+            tenant_id: job.tenant_id,
+            job_id: job.id,
+            booking_id: job.booking_id,
+            channel: Channel::Webhook,
+            recipient: endpoint.id.to_string(),
+            idempotency_key: key.to_owned(),
+            status,
+            detail: Some(detail),
+            created_at: now_millis(),
+        };
+        if let Err(e) = self.store.record_delivery(&delivery).await {
+            tracing::warn!(job = %job.id, error = %e, "could not log a webhook delivery");
+        }
+    }
+
+    /// The receiver answered `410 Gone`: it wants no more; the admin sees why.
+    async fn disable(&self, endpoint: &WebhookEndpoint, reason: &str) {
+        let after = WebhookEndpoint {
+            enabled: false,
+            disabled_reason: Some(reason.to_owned()),
+            updated_at: now_millis(),
+            ..endpoint.clone()
+        };
+        let ctx = Context::system(endpoint.tenant_id);
+        let entry =
+            ctx.audit("webhook.disabled", "webhook", Some(endpoint.id.0), Some(public(endpoint)), Some(public(&after)));
+        if let Err(e) = self.store.update_webhook(&after, &entry).await {
+            tracing::warn!(webhook = %endpoint.id, error = %e, "could not disable a webhook endpoint");
+        }
+    }
+}
+
+#[async_trait]
+impl JobHandler for WebhookDelivery {
+    fn kind(&self) -> JobKind {
+        JobKind::Webhook
+    }
+
+    fn max_attempts(&self) -> Option<u32> {
+        Some(SCHEDULE.len() as u32 + 1)
+    }
+
+    async fn run(&self, job: &Job) -> Result<(), JobFailure> {
+        let payload: NotifyPayload = serde_json::from_value(job.payload.clone())
+            .map_err(|e| JobFailure::final_(format!("unreadable webhook payload: {e}")))?;
+        let event = payload.event.name();
+        let store_failure = |e: sala_store::StoreError| JobFailure::retry(format!("store: {e}"));
+        let endpoints: Vec<WebhookEndpoint> = self
+            .store
+            .webhooks(job.tenant_id)
+            .await
+            .map_err(store_failure)?
+            .into_iter()
+            .filter(|e| e.wants(event))
+            .collect();
+        if endpoints.is_empty() {
+            return Ok(());
+        }
+        let booking = self.representation.booking_json(&payload.booking).await.map_err(JobFailure::retry)?;
+        let mut data = serde_json::json!({"booking": booking});
+        if !payload.changes.is_empty() {
+            data["changes"] = serde_json::to_value(&payload.changes).unwrap_or_default();
+        }
+        let body = serde_json::json!({"type": event, "timestamp": sala_domain::rfc3339(job.created_at), "data": data});
+        let body = serde_json::to_vec(&body).unwrap_or_default();
+        let message_id = format!("msg_{}", job.id.0.simple());
+        let mut retry: Option<(String, Option<Duration>)> = None;
+        for endpoint in &endpoints {
+            let key = Delivery::key(job.id, Channel::Webhook, &endpoint.id.to_string());
+            if self.store.delivered(&key).await.map_err(store_failure)? {
+                continue;
+            }
+            let secret = self
+                .secrets
+                .open(&secret_owner(endpoint.id), &endpoint.secret_sealed)
+                .map_err(|e| e.to_string())
+                .and_then(|text| SigningSecret::parse(&text));
+            let secret = match secret {
+                Ok(secret) => secret,
+                Err(e) => {
+                    self.record(job, endpoint, &key, DeliveryStatus::Failed, format!("signing secret: {e}")).await;
+                    continue;
+                }
+            };
+            let now = jiff::Timestamp::now().as_second();
+            match deliver(&endpoint.url, &secret, &message_id, now, &body, self.allow_private).await {
+                Ok(answer) if (200..300).contains(&answer.status) => {
+                    let detail = format!("{} in {} ms: {}", answer.status, answer.latency.as_millis(), answer.excerpt);
+                    self.record(job, endpoint, &key, DeliveryStatus::Sent, detail).await;
+                }
+                Ok(answer) if answer.status == 410 => {
+                    self.record(job, endpoint, &key, DeliveryStatus::Failed, "410 Gone: endpoint disabled".into())
+                        .await;
+                    self.disable(endpoint, "the receiver answered 410 Gone").await;
+                }
+                Ok(answer) => {
+                    let detail = format!("{} in {} ms: {}", answer.status, answer.latency.as_millis(), answer.excerpt);
+                    self.record(job, endpoint, &key, DeliveryStatus::Failed, detail.clone()).await;
+                    let after = retry.as_ref().and_then(|(_, a)| *a).max(answer.retry_after);
+                    retry = Some((format!("{}: {detail}", endpoint.url), after));
+                }
+                Err(DeliveryError::Refused(reason)) => {
+                    // No retry makes a refused address acceptable; the log says why.
+                    self.record(job, endpoint, &key, DeliveryStatus::Failed, format!("refused: {reason}")).await;
+                }
+                Err(DeliveryError::Unreachable(reason)) => {
+                    self.record(job, endpoint, &key, DeliveryStatus::Failed, reason.clone()).await;
+                    retry = Some((format!("{}: {reason}", endpoint.url), retry.and_then(|(_, a)| a)));
+                }
+            }
+        }
+        match retry {
+            None => Ok(()),
+            Some((reason, asked)) => {
+                let index = usize::try_from(job.attempts.saturating_sub(1)).unwrap_or(0).min(SCHEDULE.len() - 1);
+                let scheduled = Duration::from_secs(SCHEDULE[index]);
+                Err(JobFailure::Retry { reason, after: Some(asked.map_or(scheduled, |a| a.max(scheduled))) })
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! `/webhooks`: the organization's webhook endpoints (admins), and what each was sent.
+
+use super::jobs::DeliveryView;
+use super::rooms::rfc3339;
+use crate::auth::Caller;
+use crate::extract::{ApiJson, PathId};
+use crate::problem::{ApiResult, Problem};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use sala_app::webhooks::{self, NewWebhook, WebhookChanges};
+use sala_domain::WebhookId;
+use sala_domain::webhook::WebhookEndpoint;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_webhook, list_webhooks))
+        .routes(routes!(get_webhook, update_webhook, delete_webhook))
+        .routes(routes!(webhook_deliveries))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WebhookView {
+    #[schema(value_type = String, format = Uuid)]
+    id: WebhookId,
+    url: String,
+    events: Vec<String>,
+    description: Option<String>,
+    enabled: bool,
+    /// Why Sala turned it off (e.g. `410 Gone`).
+    disabled_reason: Option<String>,
+    created_at: String,
+    /// Only in the answer to its creation: `whsec_...`, to verify signatures. Never shown again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<String>,
+}
+
+impl From<WebhookEndpoint> for WebhookView {
+    fn from(e: WebhookEndpoint) -> Self {
+        Self {
+            id: e.id,
+            url: e.url,
+            events: e.events,
+            description: e.description,
+            enabled: e.enabled,
+            disabled_reason: e.disabled_reason,
+            created_at: rfc3339(e.created_at),
+            secret: None,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"url": "https://crm.example.com/sala/webhooks", "events": ["booking.created", "booking.updated", "booking.cancelled"], "description": "CRM"}))]
+pub struct CreateWebhookBody {
+    /// https (http and private addresses only in dev mode or with `SALA_WEBHOOKS_ALLOW_PRIVATE`).
+    url: String,
+    /// Any of `booking.created`, `booking.updated`, `booking.cancelled`, `booking.checked_in`,
+    /// `booking.no_show`, `attendee.responded`.
+    events: Vec<String>,
+    description: Option<String>,
+    /// Your own `whsec_` + base64 secret (24-64 bytes); generated when absent.
+    secret: Option<String>,
+}
+
+/// Register an endpoint (admins). The answer carries its signing secret, this once.
+#[utoipa::path(post, path = "/webhooks", tag = "webhooks", request_body = CreateWebhookBody,
+    responses((status = 201, body = WebhookView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn create_webhook(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    ApiJson(body): ApiJson<CreateWebhookBody>,
+) -> ApiResult<(StatusCode, Json<WebhookView>)> {
+    let input = NewWebhook { url: body.url, events: body.events, description: body.description, secret: body.secret };
+    let allow = state.settings.webhooks_may_reach_private();
+    let (endpoint, secret) = webhooks::create_webhook(state.store(), &ctx, &state.secrets(), allow, input).await?;
+    Ok((StatusCode::CREATED, Json(WebhookView { secret: Some(secret), ..endpoint.into() })))
+}
+
+/// The organization's endpoints (admins), oldest first.
+#[utoipa::path(get, path = "/webhooks", tag = "webhooks",
+    responses((status = 200, body = Vec<WebhookView>), (status = 403, body = Problem)))]
+async fn list_webhooks(State(state): State<AppState>, Caller(ctx): Caller) -> ApiResult<Json<Vec<WebhookView>>> {
+    Ok(Json(webhooks::list_webhooks(state.store(), &ctx).await?.into_iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(get, path = "/webhooks/{id}", tag = "webhooks", params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = WebhookView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_webhook(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    PathId(id): PathId<WebhookId>,
+) -> ApiResult<Json<WebhookView>> {
+    Ok(Json(webhooks::get_webhook(state.store(), &ctx, id).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateWebhookBody {
+    url: Option<String>,
+    events: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    description: Option<Option<String>>,
+    /// `true` turns a disabled endpoint on again.
+    enabled: Option<bool>,
+}
+
+/// Change an endpoint (admins).
+#[utoipa::path(patch, path = "/webhooks/{id}", tag = "webhooks", params(("id" = String, Path, format = Uuid)),
+    request_body = UpdateWebhookBody,
+    responses((status = 200, body = WebhookView), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem)))]
+async fn update_webhook(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    PathId(id): PathId<WebhookId>,
+    ApiJson(body): ApiJson<UpdateWebhookBody>,
+) -> ApiResult<Json<WebhookView>> {
+    let changes =
+        WebhookChanges { url: body.url, events: body.events, description: body.description, enabled: body.enabled };
+    let allow = state.settings.webhooks_may_reach_private();
+    Ok(Json(webhooks::update_webhook(state.store(), &ctx, allow, id, changes).await?.into()))
+}
+
+#[utoipa::path(delete, path = "/webhooks/{id}", tag = "webhooks", params(("id" = String, Path, format = Uuid)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn delete_webhook(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    PathId(id): PathId<WebhookId>,
+) -> ApiResult<StatusCode> {
+    webhooks::delete_webhook(state.store(), &ctx, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// What an endpoint was sent (admins), newest first: status, latency and the start of the answer.
+#[utoipa::path(get, path = "/webhooks/{id}/deliveries", tag = "webhooks", params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Vec<DeliveryView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn webhook_deliveries(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    PathId(id): PathId<WebhookId>,
+) -> ApiResult<Json<Vec<DeliveryView>>> {
+    Ok(Json(webhooks::webhook_deliveries(state.store(), &ctx, id).await?.into_iter().map(Into::into).collect()))
+}
