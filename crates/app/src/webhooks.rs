@@ -12,7 +12,7 @@ use crate::secrets::SecretBox;
 use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, Store};
 use async_trait::async_trait;
-use sala_channels::webhook::{DeliveryError, SigningSecret, deliver, url_problem};
+use sala_channels::webhook::{DeliveryError, Outgoing, SigningSecret, deliver, url_problem};
 use sala_domain::jobs::{Channel, Delivery, DeliveryStatus, NotifyPayload};
 use sala_domain::values::clean_text;
 use sala_domain::webhook::{WebhookEndpoint, parse_events};
@@ -81,6 +81,8 @@ pub async fn create_webhook(
         events,
         description,
         secret_sealed: secrets.seal(&secret_owner(id), &secret.to_string()),
+        previous_secret_sealed: None,
+        previous_until: None,
         enabled: true,
         disabled_reason: None,
         created_at: now,
@@ -135,6 +137,45 @@ pub async fn update_webhook(
     Ok(after)
 }
 
+/// Gives an endpoint a new signing secret (admins; the caller's own `whsec_` one, or a fresh
+/// one). The old secret also signs for `grace` (both signatures in the header), so receivers can
+/// switch without missing an event. Returns the new secret, shown this once.
+pub async fn rotate_secret(
+    store: &dyn Store,
+    ctx: &Context,
+    secrets: &SecretBox,
+    id: WebhookId,
+    grace: Duration,
+    secret: Option<String>,
+) -> AppResult<(WebhookEndpoint, String)> {
+    let before = get_webhook(store, ctx, id).await?;
+    if grace > MAX_GRACE {
+        return Err(AppError::invalid(
+            "grace_hours",
+            "invalid_grace",
+            "the grace period is at most 7 days (168 hours)",
+        ));
+    }
+    let secret = match secret.as_deref() {
+        Some(text) => SigningSecret::parse(text).map_err(|m| AppError::invalid("secret", "invalid_secret", m))?,
+        None => SigningSecret::generate(),
+    };
+    let now = now_millis();
+    let after = WebhookEndpoint {
+        secret_sealed: secrets.seal(&secret_owner(id), &secret.to_string()),
+        previous_secret_sealed: Some(before.secret_sealed.clone()),
+        previous_until: Some(now + i64::try_from(grace.as_millis()).unwrap_or(0)),
+        updated_at: now,
+        ..before.clone()
+    };
+    let entry = ctx.audit("webhook.secret_rotated", "webhook", Some(id.0), Some(public(&before)), Some(public(&after)));
+    store.update_webhook(&after, &entry).await?;
+    Ok((after, secret.to_string()))
+}
+
+/// The longest grace a rotation may give the old secret.
+pub const MAX_GRACE: Duration = Duration::from_secs(7 * 24 * 3600);
+
 pub async fn delete_webhook(store: &dyn Store, ctx: &Context, id: WebhookId) -> AppResult<()> {
     let before = get_webhook(store, ctx, id).await?;
     let entry = ctx.audit("webhook.deleted", "webhook", Some(id.0), Some(public(&before)), None);
@@ -159,6 +200,7 @@ fn public(e: &WebhookEndpoint) -> serde_json::Value {
     let mut value = snapshot(e).unwrap_or_default();
     if let Some(map) = value.as_object_mut() {
         map.remove("secret_sealed");
+        map.remove("previous_secret_sealed");
     }
     value
 }
@@ -170,6 +212,8 @@ pub struct WebhookDelivery {
     representation: Arc<dyn BookingRepresentation>,
     /// Dev mode or `SALA_WEBHOOKS_ALLOW_PRIVATE`: local receivers allowed.
     allow_private: bool,
+    /// How long a receiver has to answer.
+    timeout: Duration,
 }
 
 /// The Standard Webhooks retry schedule, after the first attempt: about two and a half days in
@@ -182,8 +226,26 @@ impl WebhookDelivery {
         secrets: SecretBox,
         representation: Arc<dyn BookingRepresentation>,
         allow_private: bool,
+        timeout: Duration,
     ) -> Self {
-        Self { store, secrets, representation, allow_private }
+        Self { store, secrets, representation, allow_private, timeout }
+    }
+
+    /// The secrets that sign now: the current one, and a rotated-out one during its grace.
+    fn signing_secrets(&self, endpoint: &WebhookEndpoint) -> Result<Vec<SigningSecret>, String> {
+        let open = |sealed: &str| {
+            self.secrets
+                .open(&secret_owner(endpoint.id), sealed)
+                .map_err(|e| e.to_string())
+                .and_then(|t| SigningSecret::parse(&t))
+        };
+        let mut all = vec![open(&endpoint.secret_sealed)?];
+        if let (Some(sealed), Some(until)) = (&endpoint.previous_secret_sealed, endpoint.previous_until)
+            && until > now_millis()
+        {
+            all.extend(open(sealed).ok());
+        }
+        Ok(all)
     }
 
     async fn record(&self, job: &Job, endpoint: &WebhookEndpoint, key: &str, status: DeliveryStatus, detail: String) {
@@ -261,20 +323,24 @@ impl JobHandler for WebhookDelivery {
             if self.store.delivered(&key).await.map_err(store_failure)? {
                 continue;
             }
-            let secret = self
-                .secrets
-                .open(&secret_owner(endpoint.id), &endpoint.secret_sealed)
-                .map_err(|e| e.to_string())
-                .and_then(|text| SigningSecret::parse(&text));
-            let secret = match secret {
-                Ok(secret) => secret,
+            let secrets = match self.signing_secrets(endpoint) {
+                Ok(secrets) => secrets,
                 Err(e) => {
                     self.record(job, endpoint, &key, DeliveryStatus::Failed, format!("signing secret: {e}")).await;
                     continue;
                 }
             };
-            let now = jiff::Timestamp::now().as_second();
-            match deliver(&endpoint.url, &secret, &message_id, now, &body, self.allow_private).await {
+            let out = Outgoing {
+                url: &endpoint.url,
+                secrets: &secrets,
+                message_id: &message_id,
+                timestamp: jiff::Timestamp::now().as_second(),
+                body: &body,
+                allow_private: self.allow_private,
+                timeout: self.timeout,
+            };
+            let last_try = job.attempts >= self.max_attempts().unwrap_or(u32::MAX);
+            match deliver(&out).await {
                 Ok(answer) if (200..300).contains(&answer.status) => {
                     let detail = format!("{} in {} ms: {}", answer.status, answer.latency.as_millis(), answer.excerpt);
                     self.record(job, endpoint, &key, DeliveryStatus::Sent, detail).await;
@@ -289,6 +355,10 @@ impl JobHandler for WebhookDelivery {
                     self.record(job, endpoint, &key, DeliveryStatus::Failed, detail.clone()).await;
                     let after = retry.as_ref().and_then(|(_, a)| *a).max(answer.retry_after);
                     retry = Some((format!("{}: {detail}", endpoint.url), after));
+                    if last_try {
+                        self.disable(endpoint, &format!("no event delivered for {} attempts over days", job.attempts))
+                            .await;
+                    }
                 }
                 Err(DeliveryError::Refused(reason)) => {
                     // No retry makes a refused address acceptable; the log says why.
@@ -297,6 +367,13 @@ impl JobHandler for WebhookDelivery {
                 Err(DeliveryError::Unreachable(reason)) => {
                     self.record(job, endpoint, &key, DeliveryStatus::Failed, reason.clone()).await;
                     retry = Some((format!("{}: {reason}", endpoint.url), retry.and_then(|(_, a)| a)));
+                    if last_try {
+                        self.disable(
+                            endpoint,
+                            &format!("unreachable for {} attempts over days: {reason}", job.attempts),
+                        )
+                        .await;
+                    }
                 }
             }
         }

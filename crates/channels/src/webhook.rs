@@ -14,7 +14,7 @@ use rand::RngCore;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-/// How long a receiver has to answer.
+/// How long a receiver has to answer, unless configured otherwise.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// An endpoint's signing secret: 24 to 64 random bytes, written `whsec_<base64>`.
@@ -150,15 +150,22 @@ pub enum DeliveryError {
     Unreachable(String),
 }
 
-/// POSTs `body` to `url` with the Standard Webhooks headers, to the address checked and pinned.
-pub async fn deliver(
-    url: &str,
-    secret: &SigningSecret,
-    message_id: &str,
-    timestamp: i64,
-    body: &[u8],
-    allow_private: bool,
-) -> Result<Answer, DeliveryError> {
+/// One delivery: where, signed with which secrets, and how long to wait.
+pub struct Outgoing<'a> {
+    pub url: &'a str,
+    /// Every secret that signs: the current one, and during a rotation's grace the previous
+    /// one too (the header then carries both signatures, space-separated).
+    pub secrets: &'a [SigningSecret],
+    pub message_id: &'a str,
+    pub timestamp: i64,
+    pub body: &'a [u8],
+    pub allow_private: bool,
+    pub timeout: Duration,
+}
+
+/// POSTs the body with the Standard Webhooks headers, to the address checked and pinned.
+pub async fn deliver(out: &Outgoing<'_>) -> Result<Answer, DeliveryError> {
+    let Outgoing { url, secrets, message_id, timestamp, body, allow_private, timeout } = *out;
     if let Some(problem) = url_problem(url, allow_private) {
         return Err(DeliveryError::Refused(problem));
     }
@@ -173,7 +180,7 @@ pub async fn deliver(
     let client = reqwest::Client::builder()
         .resolve(&host, addr)
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(TIMEOUT)
+        .timeout(timeout)
         .user_agent(concat!("sala-webhooks/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| DeliveryError::Unreachable(format!("no HTTP client: {e}")))?;
@@ -183,7 +190,10 @@ pub async fn deliver(
         .header("content-type", "application/json")
         .header("webhook-id", message_id)
         .header("webhook-timestamp", timestamp.to_string())
-        .header("webhook-signature", secret.sign(message_id, timestamp, body))
+        .header(
+            "webhook-signature",
+            secrets.iter().map(|s| s.sign(message_id, timestamp, body)).collect::<Vec<_>>().join(" "),
+        )
         .body(body.to_vec())
         .send()
         .await

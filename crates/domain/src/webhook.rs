@@ -24,6 +24,9 @@ pub struct WebhookEndpoint {
     pub description: Option<String>,
     /// The signing secret (`whsec_...`), sealed with the server's key.
     pub secret_sealed: String,
+    /// After a rotation, the previous secret, which also signs until `previous_until`.
+    pub previous_secret_sealed: Option<String>,
+    pub previous_until: Option<Millis>,
     pub enabled: bool,
     /// Why Sala turned it off (e.g. the receiver answered `410 Gone`).
     pub disabled_reason: Option<String>,

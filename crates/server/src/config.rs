@@ -99,6 +99,8 @@ pub struct Settings {
     /// Let webhook endpoints be http or on private addresses (a receiver on this machine or the
     /// LAN); dev mode allows them anyway. Off in production: SSRF.
     pub webhooks_allow_private: bool,
+    /// How long a webhook receiver has to answer.
+    pub webhooks_timeout_seconds: u64,
 }
 
 impl Settings {
@@ -125,7 +127,8 @@ impl Settings {
             .set_default("jobs", true)?
             .set_default("jobs_concurrency", 4)?
             .set_default("jobs_lease_seconds", 300)?
-            .set_default("webhooks_allow_private", false)?;
+            .set_default("webhooks_allow_private", false)?
+            .set_default("webhooks_timeout_seconds", 10)?;
         if let Some(file) = file {
             builder = builder.add_source(config::File::from(file).format(config::FileFormat::Toml).required(true));
         }

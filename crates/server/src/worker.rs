@@ -87,7 +87,14 @@ pub fn runner(store: Arc<dyn Store>, settings: &Settings, http: &reqwest::Client
     handlers.push(Arc::new(calendar_sync(store.clone(), settings, http, channels.secrets.clone())));
     let representation = Arc::new(crate::api::booking_view::ApiRepresentation(store.clone()));
     let allow_private = settings.webhooks_may_reach_private();
-    handlers.push(Arc::new(WebhookDelivery::new(store.clone(), channels.secrets, representation, allow_private)));
+    let timeout = std::time::Duration::from_secs(settings.webhooks_timeout_seconds.clamp(1, 60));
+    handlers.push(Arc::new(WebhookDelivery::new(
+        store.clone(),
+        channels.secrets,
+        representation,
+        allow_private,
+        timeout,
+    )));
     let defaults = RunnerConfig::default();
     let lease = std::time::Duration::from_secs(settings.jobs_lease_seconds.max(2));
     let config = RunnerConfig {

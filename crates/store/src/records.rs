@@ -658,6 +658,8 @@ pub(crate) struct WebhookRow {
     disabled_reason: Option<String>,
     created_at: i64,
     updated_at: i64,
+    previous_secret_sealed: Option<String>,
+    previous_until: Option<i64>,
 }
 
 impl TryFrom<WebhookRow> for sala_domain::webhook::WebhookEndpoint {
@@ -672,6 +674,8 @@ impl TryFrom<WebhookRow> for sala_domain::webhook::WebhookEndpoint {
             secret_sealed: r.secret_sealed,
             enabled: r.enabled,
             disabled_reason: r.disabled_reason,
+            previous_secret_sealed: r.previous_secret_sealed,
+            previous_until: r.previous_until,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })

@@ -22,6 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(create_webhook, list_webhooks))
         .routes(routes!(get_webhook, update_webhook, delete_webhook))
         .routes(routes!(webhook_deliveries))
+        .routes(routes!(rotate_secret))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -34,6 +35,8 @@ pub struct WebhookView {
     enabled: bool,
     /// Why Sala turned it off (e.g. `410 Gone`).
     disabled_reason: Option<String>,
+    /// After a rotation: until when the previous secret also signs.
+    previous_secret_until: Option<String>,
     created_at: String,
     /// Only in the answer to its creation: `whsec_...`, to verify signatures. Never shown again.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -49,6 +52,7 @@ impl From<WebhookEndpoint> for WebhookView {
             description: e.description,
             enabled: e.enabled,
             disabled_reason: e.disabled_reason,
+            previous_secret_until: e.previous_until.filter(|u| *u > sala_domain::now_millis()).map(rfc3339),
             created_at: rfc3339(e.created_at),
             secret: None,
         }
@@ -148,4 +152,30 @@ async fn webhook_deliveries(
     PathId(id): PathId<WebhookId>,
 ) -> ApiResult<Json<Vec<DeliveryView>>> {
     Ok(Json(webhooks::webhook_deliveries(state.store(), &ctx, id).await?.into_iter().map(Into::into).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotateBody {
+    /// How long the old secret keeps signing too (default 24, at most 168).
+    grace_hours: Option<u64>,
+    /// Your own new `whsec_` secret; generated when absent.
+    secret: Option<String>,
+}
+
+/// A new signing secret (admins), shown this once; the old one signs too during the grace.
+#[utoipa::path(post, path = "/webhooks/{id}/rotate-secret", tag = "webhooks",
+    params(("id" = String, Path, format = Uuid)), request_body = RotateBody,
+    responses((status = 200, body = WebhookView), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem)))]
+async fn rotate_secret(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    PathId(id): PathId<WebhookId>,
+    ApiJson(body): ApiJson<RotateBody>,
+) -> ApiResult<Json<WebhookView>> {
+    let grace = std::time::Duration::from_secs(body.grace_hours.unwrap_or(24).saturating_mul(3600));
+    let (endpoint, secret) =
+        webhooks::rotate_secret(state.store(), &ctx, &state.secrets(), id, grace, body.secret).await?;
+    Ok(Json(WebhookView { secret: Some(secret), ..endpoint.into() }))
 }

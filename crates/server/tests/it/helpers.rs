@@ -77,6 +77,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         jobs_concurrency: 4,
         jobs_lease_seconds: 300,
         webhooks_allow_private: false,
+        webhooks_timeout_seconds: 10,
     }
 }
 

@@ -29,7 +29,8 @@ struct Received {
 #[derive(Clone, Default)]
 struct Receiver {
     got: Arc<Mutex<Vec<Received>>>,
-    /// Statuses to answer, in order; 200 once they run out.
+    /// Statuses to answer, in order; 200 once they run out; 0 hangs for 3 s (longer than the
+    /// server's 1 s timeout) before answering 200.
     answers: Arc<Mutex<Vec<u16>>>,
 }
 
@@ -64,6 +65,10 @@ async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: axum::body
         let mut answers = r.answers.lock().unwrap();
         if answers.is_empty() { 200 } else { answers.remove(0) }
     };
+    if status == 0 {
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        return (AxumStatus::OK, "too late");
+    }
     (AxumStatus::from_u16(status).unwrap(), "ok")
 }
 
@@ -118,7 +123,11 @@ async fn local_receivers(app: TestApp) -> TestApp {
         "postgres" => sala_store::testing::fresh_postgres().await.expect("PostgreSQL was there a moment ago"),
         _ => sala_store::testing::fresh_sqlite().await,
     };
-    TestApp::start(db, |s| s.webhooks_allow_private = true).await
+    TestApp::start(db, |s| {
+        s.webhooks_allow_private = true;
+        s.webhooks_timeout_seconds = 1;
+    })
+    .await
 }
 
 async fn signed_events_reach_the_receiver_once(app: TestApp) {
@@ -288,3 +297,57 @@ async fn endpoints_refuse_bad_input_and_private_addresses(app: TestApp) {
     assert_eq!(status, StatusCode::NO_CONTENT);
 }
 both!(endpoints_refuse_bad_input_and_private_addresses);
+
+async fn a_rotated_secret_signs_beside_the_old_one_during_the_grace(app: TestApp) {
+    let app = local_receivers(app).await;
+    let w = world(&app).await;
+    let (receiver, url) = Receiver::start().await;
+    let (_, endpoint) = json(
+        app.api(Method::POST, "/api/v1/webhooks", &w.key)
+            .json(&json!({"url": url, "events": ["booking.created"]}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (id, old) = (endpoint["id"].as_str().unwrap().to_owned(), endpoint["secret"].as_str().unwrap().to_owned());
+    let rotate =
+        |body: Value| app.api(Method::POST, &format!("/api/v1/webhooks/{id}/rotate-secret"), &w.key).json(&body).send();
+    let problem = expect_problem(
+        rotate(json!({"grace_hours": 500})).await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["code"], "invalid_grace");
+
+    let (status, rotated) = json(rotate(json!({})).await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
+    let new = rotated["secret"].as_str().unwrap().to_owned();
+    assert_ne!(new, old);
+    assert!(rotated["previous_secret_until"].is_string());
+
+    // The hanging receiver times out (1 s here), and the retry lands: signed by both secrets.
+    receiver.answer(&[0]);
+    let runner = app.runner();
+    book(&app, &w, now_millis() + 30 * HOUR).await;
+    app.run_jobs_at(&runner, now_millis()).await;
+    let (_, log) =
+        json(app.api(Method::GET, &format!("/api/v1/webhooks/{id}/deliveries"), &w.key).send().await.unwrap()).await;
+    assert!(log[0]["detail"].as_str().unwrap().contains("timed out"), "{log}");
+    app.run_jobs_at(&runner, now_millis() + 60_000).await;
+    let got = receiver.got();
+    assert_eq!(got.len(), 2);
+    assert!(verify(&old, &got[1], &got[1].body) && verify(&new, &got[1], &got[1].body), "{:?}", got[1].signature);
+
+    // With no grace, only the newest secret signs.
+    let (_, again) = json(rotate(json!({"grace_hours": 0})).await.unwrap()).await;
+    let newest = again["secret"].as_str().unwrap().to_owned();
+    book(&app, &w, now_millis() + 40 * HOUR).await;
+    app.run_jobs_at(&runner, now_millis()).await;
+    let got = receiver.got();
+    assert_eq!(got.len(), 3);
+    assert!(verify(&newest, &got[2], &got[2].body));
+    assert!(!verify(&new, &got[2], &got[2].body), "the previous secret no longer signs");
+}
+both!(a_rotated_secret_signs_beside_the_old_one_during_the_grace);

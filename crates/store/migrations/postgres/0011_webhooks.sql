@@ -13,3 +13,7 @@ CREATE TABLE webhook_endpoints (
     updated_at      bigint NOT NULL
 );
 CREATE INDEX webhook_endpoints_tenant ON webhook_endpoints (tenant_id);
+
+-- A rotation's grace: the previous secret also signs until previous_until.
+ALTER TABLE webhook_endpoints ADD COLUMN previous_secret_sealed text;
+ALTER TABLE webhook_endpoints ADD COLUMN previous_until bigint;

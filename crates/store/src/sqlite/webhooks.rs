@@ -8,14 +8,16 @@ use sala_domain::jobs::Delivery;
 use sala_domain::webhook::WebhookEndpoint;
 use sala_domain::{AuditEntry, TenantId, WebhookId};
 
-const COLUMNS: &str =
-    "id, tenant_id, url, events, description, secret_sealed, enabled, disabled_reason, created_at, updated_at";
+const COLUMNS: &str = "id, tenant_id, url, events, description, secret_sealed, enabled, disabled_reason, created_at,
+                       updated_at, previous_secret_sealed, previous_until";
 
 #[async_trait]
 impl WebhookStore for SqliteStore {
     async fn insert_webhook(&self, e: &WebhookEndpoint, entry: &AuditEntry) -> Result<()> {
         let mut tx = self.write().await?;
-        let sql = format!("INSERT INTO webhook_endpoints ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
+        let sql = format!(
+            "INSERT INTO webhook_endpoints ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        );
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(e.id.0)
             .bind(e.tenant_id.0)
@@ -27,6 +29,8 @@ impl WebhookStore for SqliteStore {
             .bind(&e.disabled_reason)
             .bind(e.created_at)
             .bind(e.updated_at)
+            .bind(&e.previous_secret_sealed)
+            .bind(e.previous_until)
             .execute(&mut *tx)
             .await
             .map_err(db)?;
@@ -38,7 +42,7 @@ impl WebhookStore for SqliteStore {
         let mut tx = self.write().await?;
         let result = sqlx::query(
             "UPDATE webhook_endpoints SET url = $3, events = $4, description = $5, secret_sealed = $6, enabled = $7,
-                    disabled_reason = $8, updated_at = $9
+                    disabled_reason = $8, updated_at = $9, previous_secret_sealed = $10, previous_until = $11
              WHERE tenant_id = $1 AND id = $2",
         )
         .bind(e.tenant_id.0)
@@ -50,6 +54,8 @@ impl WebhookStore for SqliteStore {
         .bind(e.enabled)
         .bind(&e.disabled_reason)
         .bind(e.updated_at)
+        .bind(&e.previous_secret_sealed)
+        .bind(e.previous_until)
         .execute(&mut *tx)
         .await
         .map_err(db)?;
