@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 mod crash;
+mod crm_flow;
 mod google_calendar;
 mod series;
 mod tenant_whatsapp;

@@ -19,15 +19,15 @@ const HOUR: i64 = 3_600_000;
 
 /// What the receiver got: headers of interest and the raw body.
 #[derive(Clone, Debug)]
-struct Received {
-    id: String,
+pub(crate) struct Received {
+    pub(crate) id: String,
     timestamp: String,
     signature: String,
-    body: Vec<u8>,
+    pub(crate) body: Vec<u8>,
 }
 
 #[derive(Clone, Default)]
-struct Receiver {
+pub(crate) struct Receiver {
     got: Arc<Mutex<Vec<Received>>>,
     /// Statuses to answer, in order; 200 once they run out; 0 hangs for 3 s (longer than the
     /// server's 1 s timeout) before answering 200.
@@ -35,7 +35,7 @@ struct Receiver {
 }
 
 impl Receiver {
-    async fn start() -> (Self, String) {
+    pub(crate) async fn start() -> (Self, String) {
         let receiver = Self::default();
         let app = axum::Router::new().route("/hooks", axum::routing::post(receive)).with_state(receiver.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -44,7 +44,7 @@ impl Receiver {
         (receiver, url)
     }
 
-    fn got(&self) -> Vec<Received> {
+    pub(crate) fn got(&self) -> Vec<Received> {
         self.got.lock().unwrap().clone()
     }
 
@@ -75,7 +75,7 @@ async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: axum::body
 /// Standard Webhooks verification as a receiver does it: the secret's bytes after `whsec_`,
 /// HMAC-SHA256 over `id.timestamp.body`, any of the space-separated `v1,` signatures, and a
 /// timestamp within five minutes.
-fn verify(secret: &str, got: &Received, body: &[u8]) -> bool {
+pub(crate) fn verify(secret: &str, got: &Received, body: &[u8]) -> bool {
     let key = STANDARD.decode(secret.strip_prefix("whsec_").unwrap()).unwrap();
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
     mac.update(format!("{}.{}.", got.id, got.timestamp).as_bytes());

@@ -8,7 +8,7 @@ use sala_app::secrets::SecretBox;
 use sala_channels::testing::{FAKE_GOOGLE_CLIENT_ID, FAKE_GOOGLE_CLIENT_SECRET, FakeGoogle, GoogleAnswer};
 use sala_domain::google::CALENDAR_SCOPE;
 
-const REFRESH: &str = "1//fake-refresh-ana";
+pub(super) const REFRESH: &str = "1//fake-refresh-ana";
 
 async fn google_world(app: TestApp) -> Option<(TestApp, World, FakeGoogle)> {
     let kind = app.db.backend();
@@ -37,7 +37,7 @@ async fn person_named(app: &TestApp, w: &World, email: &str) -> sala_domain::Use
 
 /// Ana connects her calendar, as if she had just consented on Google's screen. The access token
 /// she got is already stale, so Sala's first call meets a 401 and refreshes.
-async fn connect_ana(app: &TestApp, w: &World, google: &FakeGoogle) {
+pub(super) async fn connect_ana(app: &TestApp, w: &World, google: &FakeGoogle) {
     google.grant(REFRESH);
     let ana = person_named(app, w, "ana@acme.test").await;
     let grant = Grant {
