@@ -182,6 +182,60 @@ pub async fn delete_webhook(store: &dyn Store, ctx: &Context, id: WebhookId) -> 
     Ok(store.delete_webhook(ctx.tenant_id(), id, &entry).await?)
 }
 
+/// What a `webhook` job carries: the booking change, and for a manual replay the one endpoint
+/// it goes to and the event it repeats (whose `webhook-id` it keeps, as a resend should).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct WebhookPayload {
+    #[serde(flatten)]
+    change: NotifyPayload,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    only_endpoint: Option<WebhookId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    replay_of: Option<sala_domain::JobId>,
+}
+
+/// Sends one earlier event to one endpoint again (admins), e.g. after the receiver lost it or
+/// was fixed: a new job, the same event and `webhook-id`. Another tenant's (or a non-webhook)
+/// job is not found.
+pub async fn replay_delivery(
+    store: &dyn Store,
+    ctx: &Context,
+    id: WebhookId,
+    job_id: sala_domain::JobId,
+) -> AppResult<()> {
+    let endpoint = get_webhook(store, ctx, id).await?;
+    let original = store
+        .get_job(ctx.tenant_id(), job_id)
+        .await?
+        .filter(|j| j.kind == JobKind::Webhook)
+        .ok_or(AppError::NotFound { what: "webhook event" })?;
+    let mut payload: WebhookPayload =
+        serde_json::from_value(original.payload.clone()).map_err(|_| AppError::NotFound { what: "webhook event" })?;
+    payload.only_endpoint = Some(endpoint.id);
+    payload.replay_of = Some(payload.replay_of.unwrap_or(original.id));
+    let now = now_millis();
+    let job = Job {
+        id: sala_domain::JobId::new(),
+        payload: serde_json::to_value(&payload).unwrap_or_default(),
+        run_at: now,
+        status: sala_domain::JobStatus::Pending,
+        attempts: 0,
+        last_error: None,
+        created_at: now,
+        ..original
+    };
+    let entry = ctx.audit(
+        "webhook.replayed",
+        "webhook",
+        Some(id.0),
+        None,
+        Some(serde_json::json!({"event": job_id.to_string()})),
+    );
+    store.enqueue_jobs(std::slice::from_ref(&job)).await?;
+    store.insert_audit(&entry).await?;
+    Ok(())
+}
+
 /// What one endpoint was sent, newest first.
 pub async fn webhook_deliveries(store: &dyn Store, ctx: &Context, id: WebhookId) -> AppResult<Vec<Delivery>> {
     get_webhook(store, ctx, id).await?;
@@ -294,7 +348,7 @@ impl JobHandler for WebhookDelivery {
     }
 
     async fn run(&self, job: &Job) -> Result<(), JobFailure> {
-        let payload: NotifyPayload = serde_json::from_value(job.payload.clone())
+        let WebhookPayload { change: payload, only_endpoint, replay_of } = serde_json::from_value(job.payload.clone())
             .map_err(|e| JobFailure::final_(format!("unreadable webhook payload: {e}")))?;
         let event = payload.event.name();
         let store_failure = |e: sala_store::StoreError| JobFailure::retry(format!("store: {e}"));
@@ -304,7 +358,7 @@ impl JobHandler for WebhookDelivery {
             .await
             .map_err(store_failure)?
             .into_iter()
-            .filter(|e| e.wants(event))
+            .filter(|e| e.wants(event) && only_endpoint.is_none_or(|only| only == e.id))
             .collect();
         if endpoints.is_empty() {
             return Ok(());
@@ -314,9 +368,21 @@ impl JobHandler for WebhookDelivery {
         if !payload.changes.is_empty() {
             data["changes"] = serde_json::to_value(&payload.changes).unwrap_or_default();
         }
-        let body = serde_json::json!({"type": event, "timestamp": sala_domain::rfc3339(job.created_at), "data": data});
+        // A replay repeats its event: the same id and timestamp as the first time.
+        let event_id = replay_of.unwrap_or(job.id);
+        let event_at = match replay_of {
+            Some(original) => self
+                .store
+                .get_job(job.tenant_id, original)
+                .await
+                .ok()
+                .flatten()
+                .map_or(job.created_at, |j| j.created_at),
+            None => job.created_at,
+        };
+        let body = serde_json::json!({"type": event, "timestamp": sala_domain::rfc3339(event_at), "data": data});
         let body = serde_json::to_vec(&body).unwrap_or_default();
-        let message_id = format!("msg_{}", job.id.0.simple());
+        let message_id = format!("msg_{}", event_id.0.simple());
         let mut retry: Option<(String, Option<Duration>)> = None;
         for endpoint in &endpoints {
             let key = Delivery::key(job.id, Channel::Webhook, &endpoint.id.to_string());

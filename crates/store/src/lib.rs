@@ -296,6 +296,9 @@ pub trait JobStore: Send + Sync {
     /// has arrived, e.g. a Meet link. Returns how many.
     async fn release_jobs(&self, tenant: TenantId, booking: BookingId, kind: JobKind, now: Millis) -> Result<u64>;
 
+    /// One of the tenant's jobs; another tenant's is `None`.
+    async fn get_job(&self, tenant: TenantId, id: JobId) -> Result<Option<Job>>;
+
     /// Writes jobs that follow from another job's outcome (not from a booking change, whose jobs
     /// go with its write), all or none.
     async fn enqueue_jobs(&self, jobs: &[Job]) -> Result<()>;

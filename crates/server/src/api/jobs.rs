@@ -172,6 +172,18 @@ async fn notification_status(
         email_configured: s.smtp_enabled(),
         whatsapp_configured: s.whatsapp_enabled() || own_whatsapp,
         dev_outbox: s.dev,
-        warnings: crate::worker::channel_warnings(s, own_whatsapp),
+        warnings: crate::worker::channel_warnings(s, own_whatsapp)
+            .into_iter()
+            .chain(disabled_webhooks(&state, &ctx).await?)
+            .collect(),
     }))
+}
+
+/// Webhook endpoints Sala turned off, and why: an admin should know.
+async fn disabled_webhooks(state: &AppState, ctx: &sala_app::Context) -> ApiResult<Vec<String>> {
+    let endpoints = sala_app::webhooks::list_webhooks(state.store(), ctx).await?;
+    Ok(endpoints
+        .into_iter()
+        .filter_map(|e| e.disabled_reason.map(|why| format!("webhook endpoint {} is disabled: {why}", e.url)))
+        .collect())
 }

@@ -23,6 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_webhook, update_webhook, delete_webhook))
         .routes(routes!(webhook_deliveries))
         .routes(routes!(rotate_secret))
+        .routes(routes!(replay))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -178,4 +179,26 @@ async fn rotate_secret(
     let (endpoint, secret) =
         webhooks::rotate_secret(state.store(), &ctx, &state.secrets(), id, grace, body.secret).await?;
     Ok(Json(WebhookView { secret: Some(secret), ..endpoint.into() }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayBody {
+    /// The event to send again: a `job_id` from the endpoint's delivery log.
+    #[schema(value_type = String, format = Uuid)]
+    job_id: sala_domain::JobId,
+}
+
+/// Send an earlier event to this endpoint again (admins): same `webhook-id`, a new attempt.
+#[utoipa::path(post, path = "/webhooks/{id}/replay", tag = "webhooks",
+    params(("id" = String, Path, format = Uuid)), request_body = ReplayBody,
+    responses((status = 202), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn replay(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    PathId(id): PathId<WebhookId>,
+    ApiJson(body): ApiJson<ReplayBody>,
+) -> ApiResult<StatusCode> {
+    webhooks::replay_delivery(state.store(), &ctx, id, body.job_id).await?;
+    Ok(StatusCode::ACCEPTED)
 }

@@ -230,6 +230,9 @@ async fn gone_disables_the_endpoint(app: TestApp) {
     book(&app, &w, now_millis() + 40 * HOUR).await;
     app.run_jobs_at(&runner, now_millis() + HOUR).await;
     assert_eq!(receiver.got().len(), 1, "a disabled endpoint hears nothing");
+    let (_, status) = json(app.api(Method::GET, "/api/v1/notifications/status", &w.key).send().await.unwrap()).await;
+    let warnings = status["warnings"].to_string();
+    assert!(warnings.contains("is disabled") && warnings.contains("410"), "the admin is told: {warnings}");
     let (status, shown) = json(
         app.api(Method::PATCH, &format!("/api/v1/webhooks/{id}"), &w.key)
             .json(&json!({"enabled": true}))
@@ -240,6 +243,21 @@ async fn gone_disables_the_endpoint(app: TestApp) {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert!(shown["disabled_reason"].is_null());
+
+    // The receiver is fixed: the admin replays the event it refused, with its own webhook-id.
+    let (_, log) =
+        json(app.api(Method::GET, &format!("/api/v1/webhooks/{id}/deliveries"), &w.key).send().await.unwrap()).await;
+    let job_id = log[0]["job_id"].as_str().unwrap().to_owned();
+    let replay = |job: String| {
+        app.api(Method::POST, &format!("/api/v1/webhooks/{id}/replay"), &w.key).json(&json!({"job_id": job})).send()
+    };
+    assert_eq!(replay(job_id).await.unwrap().status(), StatusCode::ACCEPTED);
+    app.run_jobs_at(&runner, now_millis() + 2 * HOUR).await;
+    let got = receiver.got();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1].id, got[0].id, "a replay repeats the event");
+    expect_problem(replay(sala_domain::JobId::new().to_string()).await.unwrap(), StatusCode::NOT_FOUND, "not_found")
+        .await;
 }
 both!(gone_disables_the_endpoint);
 

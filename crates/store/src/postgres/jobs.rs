@@ -183,4 +183,15 @@ impl JobStore for PgStore {
         super::bookings::insert_jobs(&mut tx, jobs).await?;
         tx.commit().await.map_err(db)
     }
+
+    async fn get_job(&self, tenant: TenantId, id: JobId) -> Result<Option<Job>> {
+        let sql = format!("SELECT {COLUMNS} FROM jobs WHERE tenant_id = $1 AND id = $2");
+        let row: Option<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(TryInto::try_into).transpose()
+    }
 }
