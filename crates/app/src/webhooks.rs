@@ -192,6 +192,38 @@ struct WebhookPayload {
     only_endpoint: Option<WebhookId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     replay_of: Option<sala_domain::JobId>,
+    /// For `booking.checked_in`: who, when, how.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    check_in: Option<serde_json::Value>,
+}
+
+/// The `webhook` job telling of a check-in (`booking.checked_in`).
+pub fn check_in_job(booking: &Booking, check_in: &sala_domain::attendance::CheckIn, now: sala_domain::Millis) -> Job {
+    let change = NotifyPayload {
+        event: sala_domain::BookingEvent::CheckedIn,
+        booking_version: booking.version,
+        changes: Vec::new(),
+        reason: None,
+        booking: booking.clone(),
+        before_attendees: Vec::new(),
+        series: None,
+        more: Vec::new(),
+    };
+    let check_in = serde_json::json!({"email": check_in.email, "at": sala_domain::rfc3339(check_in.at),
+                                      "source": check_in.source.as_str()});
+    let payload = WebhookPayload { change, only_endpoint: None, replay_of: None, check_in: Some(check_in) };
+    Job {
+        id: sala_domain::JobId::new(),
+        tenant_id: booking.tenant_id,
+        kind: JobKind::Webhook,
+        booking_id: Some(booking.id),
+        payload: serde_json::to_value(&payload).unwrap_or_default(),
+        run_at: now,
+        status: sala_domain::JobStatus::Pending,
+        attempts: 0,
+        last_error: None,
+        created_at: now,
+    }
 }
 
 /// Sends one earlier event to one endpoint again (admins), e.g. after the receiver lost it or
@@ -348,8 +380,9 @@ impl JobHandler for WebhookDelivery {
     }
 
     async fn run(&self, job: &Job) -> Result<(), JobFailure> {
-        let WebhookPayload { change: payload, only_endpoint, replay_of } = serde_json::from_value(job.payload.clone())
-            .map_err(|e| JobFailure::final_(format!("unreadable webhook payload: {e}")))?;
+        let WebhookPayload { change: payload, only_endpoint, replay_of, check_in } =
+            serde_json::from_value(job.payload.clone())
+                .map_err(|e| JobFailure::final_(format!("unreadable webhook payload: {e}")))?;
         let event = payload.event.name();
         let store_failure = |e: sala_store::StoreError| JobFailure::retry(format!("store: {e}"));
         let endpoints: Vec<WebhookEndpoint> = self
@@ -367,6 +400,9 @@ impl JobHandler for WebhookDelivery {
         let mut data = serde_json::json!({"booking": booking});
         if !payload.changes.is_empty() {
             data["changes"] = serde_json::to_value(&payload.changes).unwrap_or_default();
+        }
+        if let Some(check_in) = check_in {
+            data["check_in"] = check_in;
         }
         // A replay repeats its event: the same id and timestamp as the first time.
         let event_id = replay_of.unwrap_or(job.id);

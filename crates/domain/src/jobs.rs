@@ -46,6 +46,9 @@ pub enum BookingEvent {
     Updated,
     #[serde(rename = "booking.cancelled")]
     Cancelled,
+    /// Someone checked in (webhooks only).
+    #[serde(rename = "booking.checked_in")]
+    CheckedIn,
 }
 
 impl BookingEvent {
@@ -55,6 +58,7 @@ impl BookingEvent {
             Self::Created => "booking.created",
             Self::Updated => "booking.updated",
             Self::Cancelled => "booking.cancelled",
+            Self::CheckedIn => "booking.checked_in",
         }
     }
 }
@@ -318,7 +322,7 @@ pub fn jobs_for(change: Change<'_>, reminders: &ReminderSettings, now: Millis) -
     let needs_reminder = match change.event {
         BookingEvent::Created => true,
         BookingEvent::Updated => time_changed,
-        BookingEvent::Cancelled => false,
+        BookingEvent::Cancelled | BookingEvent::CheckedIn => false,
     };
     if needs_reminder && booking.is_confirmed() && reminders.any_channel() {
         for minutes in reminders.offsets() {

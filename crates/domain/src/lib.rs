@@ -4,6 +4,7 @@
 //! number, a time zone, a capacity) are newtypes that can only be built through `parse`, so the
 //! layers above never hold an unchecked one.
 
+pub mod attendance;
 pub mod audit;
 pub mod auth;
 pub mod booking;

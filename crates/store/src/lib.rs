@@ -15,6 +15,7 @@ pub mod sqlite;
 pub mod testing;
 
 use async_trait::async_trait;
+use sala_domain::attendance::CheckIn;
 use sala_domain::google::GoogleConnection;
 use sala_domain::jobs::{Delivery, OutboxMessage};
 use sala_domain::webhook::WebhookEndpoint;
@@ -40,6 +41,7 @@ pub trait Store:
     + OutboxStore
     + GoogleStore
     + WebhookStore
+    + AttendanceStore
 {
 }
 impl<T> Store for T where
@@ -54,6 +56,7 @@ impl<T> Store for T where
         + OutboxStore
         + GoogleStore
         + WebhookStore
+        + AttendanceStore
 {
 }
 
@@ -340,6 +343,16 @@ pub trait WebhookStore: Send + Sync {
     async fn delete_webhook(&self, tenant: TenantId, id: WebhookId, entry: &AuditEntry) -> Result<()>;
     /// What was delivered to one endpoint (channel `webhook`), newest first.
     async fn webhook_deliveries(&self, tenant: TenantId, id: WebhookId, limit: u32) -> Result<Vec<Delivery>>;
+}
+
+/// Who checked in to which booking.
+#[async_trait]
+pub trait AttendanceStore: Send + Sync {
+    /// Records a person's check-in with its jobs and audit entry, all or nothing. A person who
+    /// already checked in to the booking keeps their first check-in: `false`, nothing written.
+    async fn record_check_in(&self, check_in: &CheckIn, jobs: &[Job], entry: &AuditEntry) -> Result<bool>;
+    /// A booking's check-ins, earliest first.
+    async fn check_ins(&self, tenant: TenantId, booking: BookingId) -> Result<Vec<CheckIn>>;
 }
 
 /// The dev outbox: copies of the messages dev mode sent, as they would appear.

@@ -681,3 +681,29 @@ impl TryFrom<WebhookRow> for sala_domain::webhook::WebhookEndpoint {
         })
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CheckInRow {
+    tenant_id: Uuid,
+    booking_id: Uuid,
+    email: String,
+    at: i64,
+    actor_type: String,
+    actor_id: Option<Uuid>,
+    source: String,
+}
+
+impl TryFrom<CheckInRow> for sala_domain::attendance::CheckIn {
+    type Error = StoreError;
+    fn try_from(r: CheckInRow) -> Result<Self, StoreError> {
+        use sala_domain::attendance::CheckInSource;
+        Ok(Self {
+            tenant_id: TenantId(r.tenant_id),
+            booking_id: BookingId(r.booking_id),
+            email: Email::parse(&r.email).map_err(|e| corrupt("check-in email", e))?,
+            at: r.at,
+            by: actor_from_columns(&r.actor_type, r.actor_id)?,
+            source: CheckInSource::parse(&r.source).ok_or_else(|| corrupt("check-in source", &r.source))?,
+        })
+    }
+}

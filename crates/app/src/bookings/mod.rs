@@ -4,12 +4,14 @@
 
 mod attendees;
 mod cancel;
+mod check_in;
 mod create;
 mod edit;
 mod read;
 
 pub use attendees::AttendeeInput;
 pub use cancel::{CancelRequest, cancel_booking};
+pub use check_in::{Attendance, CheckInRequest, attendance, attendance_export, check_in};
 pub use create::{ConflictPolicy, Created, NewBooking, Skipped, create_booking};
 pub use edit::{BookingChanges, edit_booking};
 pub use read::{

@@ -164,6 +164,8 @@ impl Notifier {
             BookingEvent::Created => Occasion::Created,
             BookingEvent::Updated => Occasion::Updated,
             BookingEvent::Cancelled => Occasion::Cancelled,
+            // Check-ins are told to webhooks only; nobody is emailed about them.
+            BookingEvent::CheckedIn => return Ok(()),
         };
         let people = People {
             organizer: &involved.organizer,

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, documented by OpenAPI generated from the handlers themselves.
 
+mod attendance;
 mod audit;
 mod availability;
 pub(crate) mod booking_view;
@@ -36,7 +37,8 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "audit", description = "Who changed what (admins)"),
         (name = "settings", description = "Your organization's settings, booking rules and reminders"),
         (name = "jobs", description = "Background work: notifications, reminders, dead jobs and their replay"),
-        (name = "webhooks", description = "Signed events for other systems (Standard Webhooks)")
+        (name = "webhooks", description = "Signed events for other systems (Standard Webhooks)"),
+        (name = "attendance", description = "Check-in, who came, and attendance exports")
     )
 )]
 struct ApiDoc;
@@ -73,6 +75,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(jobs::routes())
         .merge(google::routes())
         .merge(webhooks::routes())
+        .merge(attendance::routes())
         .split_for_parts();
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
     let router = router.fallback(|| async { Problem::not_found("No such API endpoint. See /api/docs.") });

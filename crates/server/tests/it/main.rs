@@ -11,6 +11,7 @@ mod api_auth;
 mod api_bookings;
 mod api_rooms;
 mod api_users;
+mod attendance;
 mod cli;
 mod fake_google;
 mod notifications;

@@ -116,7 +116,7 @@ async fn book(app: &TestApp, w: &World, start: i64) -> Value {
 }
 
 /// A server that lets webhooks reach this machine (as `SALA_WEBHOOKS_ALLOW_PRIVATE=1` does).
-async fn local_receivers(app: TestApp) -> TestApp {
+pub(crate) async fn local_receivers(app: TestApp) -> TestApp {
     let kind = app.db.backend();
     drop(app);
     let db = match kind {

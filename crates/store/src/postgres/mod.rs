@@ -5,6 +5,7 @@
 //! use `COLLATE "C"` so rows come back in the same (code point) order as on SQLite, whatever the
 //! cluster's default collation.
 
+mod attendance;
 mod audit;
 mod auth;
 mod bookings;

@@ -3,6 +3,7 @@
 //! SQLite allows one writer at a time, so every write transaction starts with `BEGIN IMMEDIATE`: it
 //! takes the write lock up front instead of failing with SQLITE_BUSY halfway through.
 
+mod attendance;
 mod audit;
 mod auth;
 mod bookings;

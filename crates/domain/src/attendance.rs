@@ -1,0 +1,46 @@
+//! Attendance: who checked in to a meeting, when, and through what (the organizer in the web
+//! app, an attendance or access-control system with an API key, a room's kiosk).
+
+use crate::{Actor, BookingId, Email, Millis, TenantId};
+use serde::{Deserialize, Serialize};
+
+/// How early before its start a meeting takes check-ins.
+pub const CHECK_IN_OPENS_MS: Millis = 15 * 60_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckInSource {
+    /// The web app (the organizer, or the person themself).
+    Web,
+    /// Another system through the API (attendance, access control).
+    Api,
+    /// A room's kiosk page.
+    Kiosk,
+}
+
+impl CheckInSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Web => "web",
+            Self::Api => "api",
+            Self::Kiosk => "kiosk",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Web, Self::Api, Self::Kiosk].into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+/// One person's check-in to one booking; a person checks in once (the first time counts).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckIn {
+    pub tenant_id: TenantId,
+    pub booking_id: BookingId,
+    /// The organizer's or an attendee's address.
+    pub email: Email,
+    pub at: Millis,
+    /// Who recorded it.
+    pub by: Actor,
+    pub source: CheckInSource,
+}

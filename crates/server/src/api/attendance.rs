@@ -1,0 +1,218 @@
+//! Check-in and attendance: `POST /bookings/{id}/check-in`, `GET /bookings/{id}/attendance`, and
+//! `GET /attendance?from=&to=&format=csv|json` for HR and attendance systems.
+
+use super::rooms::rfc3339;
+use crate::auth::Caller;
+use crate::extract::{ApiQuery, PathId};
+use crate::problem::{ApiResult, Problem};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sala_app::Principal;
+use sala_app::bookings::{self, Attendance, CheckInRequest};
+use sala_domain::attendance::{CheckIn, CheckInSource};
+use sala_domain::values::parse_instant;
+use sala_domain::{Booking, BookingId};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(check_in))
+        .routes(routes!(booking_attendance))
+        .routes(routes!(attendance_export))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CheckInView {
+    email: String,
+    at: String,
+    /// `web`, `api` or `kiosk`.
+    source: String,
+    /// Whether this call recorded it (`false`: the person had checked in already; the first counts).
+    new: bool,
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInBody {
+    /// Who arrived: the organizer or an attendee. People signed in may leave it out for themselves.
+    email: Option<String>,
+}
+
+/// Check someone in (from 15 minutes before the start to the end): the organizer or an admin
+/// in the web app, an attendance system with an API key, or people for themselves.
+#[utoipa::path(post, path = "/bookings/{id}/check-in", tag = "attendance", params(("id" = String, Path, format = Uuid)),
+    request_body = CheckInBody,
+    responses((status = 201, body = CheckInView), (status = 200, body = CheckInView), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn check_in(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    PathId(id): PathId<BookingId>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<CheckInView>)> {
+    // A person checking themself in may send no body at all.
+    let body: CheckInBody = if body.iter().all(u8::is_ascii_whitespace) {
+        CheckInBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| sala_app::AppError::invalid("body", "invalid_body", format!("the body does not fit: {e}")))?
+    };
+    let source = match ctx.principal {
+        Principal::User(_) => CheckInSource::Web,
+        _ => CheckInSource::Api,
+    };
+    let (check_in, new) =
+        bookings::check_in(state.store(), &ctx, id, CheckInRequest { email: body.email, source }).await?;
+    let status = if new { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(view(&check_in, new))))
+}
+
+fn view(c: &CheckIn, new: bool) -> CheckInView {
+    CheckInView { email: c.email.to_string(), at: rfc3339(c.at), source: c.source.as_str().to_owned(), new }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AttendanceView {
+    email: String,
+    name: Option<String>,
+    organizer: bool,
+    /// When they checked in; null: not (yet).
+    checked_in_at: Option<String>,
+    source: Option<String>,
+}
+
+impl From<Attendance> for AttendanceView {
+    fn from(a: Attendance) -> Self {
+        Self {
+            email: a.email.to_string(),
+            name: a.name,
+            organizer: a.organizer,
+            checked_in_at: a.check_in.as_ref().map(|c| rfc3339(c.at)),
+            source: a.check_in.map(|c| c.source.as_str().to_owned()),
+        }
+    }
+}
+
+/// Who was invited and who came.
+#[utoipa::path(get, path = "/bookings/{id}/attendance", tag = "attendance", params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Vec<AttendanceView>), (status = 404, body = Problem)))]
+async fn booking_attendance(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    PathId(id): PathId<BookingId>,
+) -> ApiResult<Json<Vec<AttendanceView>>> {
+    Ok(Json(bookings::attendance(state.store(), &ctx, id).await?.into_iter().map(Into::into).collect()))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ExportParams {
+    /// RFC 3339: bookings starting from here...
+    from: String,
+    /// ...up to here (at most 93 days).
+    to: String,
+    /// `json` (default) or `csv`.
+    format: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ExportRow {
+    #[schema(value_type = String, format = Uuid)]
+    booking_id: BookingId,
+    title: String,
+    start: String,
+    end: String,
+    status: String,
+    email: String,
+    name: Option<String>,
+    organizer: bool,
+    checked_in_at: Option<String>,
+}
+
+/// Attendance of the bookings in a range, one row per person (admins, API keys), as JSON or CSV.
+#[utoipa::path(get, path = "/attendance", tag = "attendance", params(ExportParams),
+    responses((status = 200, body = Vec<ExportRow>), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn attendance_export(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    ApiQuery(p): ApiQuery<ExportParams>,
+) -> ApiResult<Response> {
+    let from = parse_instant("from", &p.from).map_err(|e| sala_app::AppError::invalid("from", e.code, e.message))?;
+    let to = parse_instant("to", &p.to).map_err(|e| sala_app::AppError::invalid("to", e.code, e.message))?;
+    let csv = match p.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(sala_app::AppError::invalid(
+                "format",
+                "invalid_format",
+                format!("'{other}' is not json or csv"),
+            )
+            .into());
+        }
+    };
+    let rows: Vec<ExportRow> = bookings::attendance_export(state.store(), &ctx, from, to)
+        .await?
+        .into_iter()
+        .flat_map(|(booking, people)| people.into_iter().map(move |a| row(&booking, a)))
+        .collect();
+    if !csv {
+        return Ok(Json(rows).into_response());
+    }
+    let mut text = String::from("booking_id,title,start,end,status,email,name,organizer,checked_in_at\r\n");
+    for r in &rows {
+        let fields = [
+            r.booking_id.to_string(),
+            r.title.clone(),
+            r.start.clone(),
+            r.end.clone(),
+            r.status.clone(),
+            r.email.clone(),
+            r.name.clone().unwrap_or_default(),
+            r.organizer.to_string(),
+            r.checked_in_at.clone().unwrap_or_default(),
+        ];
+        text.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        text.push_str("\r\n");
+    }
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text).into_response())
+}
+
+fn row(booking: &Booking, a: Attendance) -> ExportRow {
+    ExportRow {
+        booking_id: booking.id,
+        title: booking.title.clone(),
+        start: rfc3339(booking.time.start),
+        end: rfc3339(booking.time.end),
+        status: booking.status.as_str().to_owned(),
+        email: a.email.to_string(),
+        name: a.name,
+        organizer: a.organizer,
+        checked_in_at: a.check_in.map(|c| rfc3339(c.at)),
+    }
+}
+
+/// An RFC 4180 field: quoted when it holds a comma, quote or line break. A leading `=`, `+`, `-`
+/// or `@` is prefixed with `'` so a spreadsheet does not run it as a formula (CSV injection).
+fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
+    if value.contains([',', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_defused() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a, \"b\""), "\"a, \"\"b\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("-1"), "'-1");
+    }
+}
