@@ -19,9 +19,21 @@ pub struct CreatedKey {
     pub secret: String,
 }
 
-pub async fn create_api_key(store: &dyn Store, ctx: &Context, name: &str) -> AppResult<CreatedKey> {
+/// Creates a key with `scopes` (all of them when `None`). The secret is in the answer only.
+pub async fn create_api_key(
+    store: &dyn Store,
+    ctx: &Context,
+    name: &str,
+    scopes: Option<&str>,
+) -> AppResult<CreatedKey> {
     ctx.require_admin()?;
     let name = clean_name("name", name, 80).map_err(|e| AppError::invalid("name", e.code, e.message))?;
+    let scopes = match scopes {
+        Some(list) => {
+            sala_domain::auth::Scope::parse_list(list).map_err(|e| AppError::invalid("scopes", e.code, e.message))?
+        }
+        None => sala_domain::auth::Scope::all(),
+    };
     let secret = format!("{KEY_PREFIX}{}", random_token());
     let key = ApiKey {
         id: ApiKeyId::new(),
@@ -32,6 +44,7 @@ pub async fn create_api_key(store: &dyn Store, ctx: &Context, name: &str) -> App
         created_at: now_millis(),
         last_used_at: None,
         revoked_at: None,
+        scopes,
     };
     let audit = ctx.audit("api_key.created", "api_key", Some(key.id.0), None, snapshot(&key));
     store.insert_api_key(&key, &hash_token(&secret), &audit).await?;

@@ -16,11 +16,63 @@ pub struct ApiKey {
     pub created_at: Millis,
     pub last_used_at: Option<Millis>,
     pub revoked_at: Option<Millis>,
+    /// What the key may do; a key made without a choice has them all.
+    #[serde(default = "Scope::all")]
+    pub scopes: Vec<Scope>,
 }
 
 impl ApiKey {
     pub fn is_active(&self) -> bool {
         self.revoked_at.is_none()
+    }
+
+    pub fn may(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope)
+    }
+}
+
+/// What an API key may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Read: `GET` everywhere but `/webhooks`.
+    Read,
+    /// Change: `POST`, `PATCH`, `PUT`, `DELETE` everywhere but `/webhooks`.
+    Write,
+    /// Manage webhook endpoints (`/webhooks`, reading and changing).
+    Webhooks,
+}
+
+impl Scope {
+    pub const ALL: [Self; 3] = [Self::Read, Self::Write, Self::Webhooks];
+
+    pub fn all() -> Vec<Self> {
+        Self::ALL.to_vec()
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Write => "write",
+            Self::Webhooks => "webhooks",
+        }
+    }
+
+    /// A comma-separated list (`read,write`); empty names none, so it is refused.
+    pub fn parse_list(raw: &str) -> Result<Vec<Self>, crate::ValueError> {
+        let mut scopes = Vec::new();
+        for name in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let scope = Self::ALL.into_iter().find(|s| s.as_str() == name).ok_or_else(|| {
+                crate::ValueError::new("invalid_scope", format!("'{name}' is not a scope (read, write, webhooks)"))
+            })?;
+            if !scopes.contains(&scope) {
+                scopes.push(scope);
+            }
+        }
+        if scopes.is_empty() {
+            return Err(crate::ValueError::new("invalid_scope", "name at least one scope (read, write, webhooks)"));
+        }
+        Ok(scopes)
     }
 }
 

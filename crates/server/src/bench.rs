@@ -98,7 +98,7 @@ impl Setup {
             let room = sala_app::rooms::NewRoom { name: format!("Room {i}"), capacity: 10, ..Default::default() };
             ids.push(sala_app::rooms::create_room(store, &ctx, room).await.map_err(anyhow_app)?.id);
         }
-        let key = sala_app::api_keys::create_api_key(store, &ctx, "bench").await.map_err(anyhow_app)?.secret;
+        let key = sala_app::api_keys::create_api_key(store, &ctx, "bench", None).await.map_err(anyhow_app)?.secret;
         let day = 24 * 3600 * 1000;
         let base = (now_millis() / day + 2) * day;
         Ok(Self { tenant, organizer, rooms: ids, key, base })

@@ -214,6 +214,9 @@ enum ApiKeyCommand {
         /// What the key is for, e.g. "CRM".
         #[arg(long)]
         name: String,
+        /// What it may do: any of read, write, webhooks, comma-separated (default: all).
+        #[arg(long)]
+        scopes: Option<String>,
     },
     /// List keys (never the secrets).
     List {
@@ -393,12 +396,16 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::ApiKey(ApiKeyCommand::Create { tenant, name }) => {
+        Command::ApiKey(ApiKeyCommand::Create { tenant, name, scopes }) => {
             let ctx = tenant_context(s, &tenant).await?;
-            let created = sala_app::api_keys::create_api_key(s, &ctx, &name).await.map_err(explain)?;
+            let created =
+                sala_app::api_keys::create_api_key(s, &ctx, &name, scopes.as_deref()).await.map_err(explain)?;
+            let scopes: Vec<&str> = created.key.scopes.iter().map(|s| s.as_str()).collect();
             eprintln!(
-                "created API key {} id={}; copy it now, it is not shown again:",
-                created.key.name, created.key.id
+                "created API key {} id={} scopes={}; copy it now, it is not shown again:",
+                created.key.name,
+                created.key.id,
+                scopes.join(",")
             );
             println!("{}", created.secret);
             Ok(())
@@ -407,7 +414,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let ctx = tenant_context(s, &tenant).await?;
             for k in sala_app::api_keys::list_api_keys(s, &ctx).await.map_err(explain)? {
                 let state = if k.is_active() { "active" } else { "revoked" };
-                println!("{}\t{}…\t{}\t{}", k.id, k.prefix, k.name, state);
+                let scopes: Vec<&str> = k.scopes.iter().map(|s| s.as_str()).collect();
+                let used = k
+                    .last_used_at
+                    .map_or_else(|| "never used".to_owned(), |at| format!("last used {}", sala_domain::rfc3339(at)));
+                println!("{}\t{}…\t{}\t{}\t{}\t{used}", k.id, k.prefix, k.name, state, scopes.join(","));
             }
             Ok(())
         }

@@ -187,6 +187,7 @@ pub(crate) struct ApiKeyRow {
     created_at: i64,
     last_used_at: Option<i64>,
     revoked_at: Option<i64>,
+    scopes: String,
 }
 
 impl TryFrom<ApiKeyRow> for ApiKey {
@@ -201,6 +202,7 @@ impl TryFrom<ApiKeyRow> for ApiKey {
             created_at: r.created_at,
             last_used_at: r.last_used_at,
             revoked_at: r.revoked_at,
+            scopes: json_text("api key scopes", &r.scopes)?,
         })
     }
 }

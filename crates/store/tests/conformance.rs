@@ -106,6 +106,7 @@ fn api_key(tenant: TenantId, name: &str, created_by: Actor, created_at: Millis) 
         created_at,
         last_used_at: None,
         revoked_at: None,
+        scopes: vec![sala_domain::auth::Scope::Read, sala_domain::auth::Scope::Webhooks],
     }
 }
 

@@ -5,9 +5,11 @@ use super::{context_for, cookies, csrf};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
+use axum::extract::OriginalUri;
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use sala_app::{AppError, Context, Principal};
+use sala_domain::auth::Scope;
 
 /// The authenticated caller, as a use-case context.
 pub struct Caller(pub Context);
@@ -25,6 +27,14 @@ impl FromRequestParts<AppState> for Caller {
                 .map(str::trim)
                 .ok_or_else(unauthenticated)?;
             let key = sala_app::api_keys::authenticate(state.store(), secret).await.map_err(ApiError)?;
+            let needed = needed_scope(parts);
+            if !key.may(needed) {
+                return Err(Problem::new(
+                    StatusCode::FORBIDDEN,
+                    "insufficient_scope",
+                    format!("This API key lacks the {} scope.", needed.as_str()),
+                ));
+            }
             return Ok(Self(context_for(parts, Principal::ApiKey(key))));
         }
         let token = cookies::read(&parts.headers, cookies::SESSION).ok_or_else(unauthenticated)?;
@@ -43,5 +53,18 @@ impl FromRequestParts<AppState> for Caller {
             }
         }
         Ok(Self(context_for(parts, Principal::User(user))))
+    }
+}
+
+/// The scope an API key needs for this request: `webhooks` for anything under `/webhooks`,
+/// otherwise `read` for GET/HEAD and `write` for the rest. One rule for every endpoint.
+fn needed_scope(parts: &Parts) -> Scope {
+    let path = parts.extensions.get::<OriginalUri>().map_or_else(|| parts.uri.path(), |u| u.0.path());
+    if path.split('/').any(|segment| segment == "webhooks") {
+        Scope::Webhooks
+    } else if parts.method.is_safe() {
+        Scope::Read
+    } else {
+        Scope::Write
     }
 }

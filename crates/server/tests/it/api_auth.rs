@@ -134,3 +134,55 @@ async fn openapi_document_and_docs_are_served() {
     assert_eq!(docs.status(), StatusCode::OK);
     assert!(docs.text().await.unwrap().contains("swagger"));
 }
+
+async fn api_key_scopes_limit_what_a_key_may_do(app: TestApp) {
+    let tenant = app.tenant("Acme", "acme.test").await;
+    let ctx = Context::system(tenant.id);
+    let key = |scopes: &'static str| {
+        let store = app.store();
+        let ctx = ctx.clone();
+        async move { sala_app::api_keys::create_api_key(store, &ctx, "scoped", Some(scopes)).await.unwrap().secret }
+    };
+    let reader = key("read").await;
+    let hooks = key("webhooks").await;
+    let writer = key("read,write").await;
+
+    let (status, _) = json(app.api(Method::GET, "/api/v1/rooms", &reader).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    let room = serde_json::json!({"name": "Sala Norte", "capacity": 4});
+    let refused = app.api(Method::POST, "/api/v1/rooms", &reader).json(&room).send().await.unwrap();
+    let problem = expect_problem(refused, StatusCode::FORBIDDEN, "insufficient_scope").await;
+    assert!(problem["detail"].as_str().unwrap().contains("write"));
+    expect_problem(
+        app.api(Method::GET, "/api/v1/webhooks", &reader).send().await.unwrap(),
+        StatusCode::FORBIDDEN,
+        "insufficient_scope",
+    )
+    .await;
+    expect_problem(
+        app.api(Method::GET, "/api/v1/webhooks", &writer).send().await.unwrap(),
+        StatusCode::FORBIDDEN,
+        "insufficient_scope",
+    )
+    .await;
+    let (status, _) = json(app.api(Method::GET, "/api/v1/webhooks", &hooks).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    expect_problem(
+        app.api(Method::GET, "/api/v1/rooms", &hooks).send().await.unwrap(),
+        StatusCode::FORBIDDEN,
+        "insufficient_scope",
+    )
+    .await;
+    let (status, _) = json(app.api(Method::POST, "/api/v1/rooms", &writer).json(&room).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // Unknown or empty scopes are refused when the key is made.
+    for bad in ["admin", "", "read,,delete"] {
+        let Err(err) = sala_app::api_keys::create_api_key(app.store(), &ctx, "bad", Some(bad)).await else {
+            panic!("'{bad}' was accepted as scopes");
+        };
+        assert_eq!(err.code(), "validation_failed", "{bad}: {err:?}");
+        assert!(format!("{err:?}").contains("invalid_scope"), "{bad}: {err:?}");
+    }
+}
+both!(api_key_scopes_limit_what_a_key_may_do);

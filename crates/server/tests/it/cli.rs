@@ -206,3 +206,27 @@ fn wait_for_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
     let _ = child.kill();
     panic!("server did not stop within 10 s of SIGTERM");
 }
+
+#[test]
+fn api_keys_are_made_with_scopes() {
+    let dir = temp_dir();
+    stdout(&sala(&dir, &["tenant", "create", "--name", "Acme", "--domain", "acme.test"]));
+    let made = sala(&dir, &["api-key", "create", "--tenant", "acme", "--name", "Attendance", "--scopes", "read,write"]);
+    assert!(
+        String::from_utf8_lossy(&made.stderr).contains("scopes=read,write"),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert!(stdout(&made).starts_with("sala_"));
+    let all = sala(&dir, &["api-key", "create", "--tenant", "acme", "--name", "CRM"]);
+    assert!(String::from_utf8_lossy(&all.stderr).contains("scopes=read,write,webhooks"), "without --scopes: all");
+    let listed = stdout(&sala(&dir, &["api-key", "list", "--tenant", "acme"]));
+    assert!(listed.contains("\tread,write\tnever used"), "{listed}");
+    let bad = sala(&dir, &["api-key", "create", "--tenant", "acme", "--name", "X", "--scopes", "admin"]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("'admin' is not a scope"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}

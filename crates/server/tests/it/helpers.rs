@@ -179,7 +179,7 @@ impl TestApp {
     /// A fresh API key of `tenant`; returns the secret.
     pub async fn api_key(&self, tenant: &Tenant) -> String {
         let created =
-            sala_app::api_keys::create_api_key(self.store(), &Context::system(tenant.id), "test").await.unwrap();
+            sala_app::api_keys::create_api_key(self.store(), &Context::system(tenant.id), "test", None).await.unwrap();
         created.secret
     }
 

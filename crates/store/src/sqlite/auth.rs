@@ -1,13 +1,13 @@
 //! API keys, sessions and sign-in flows on SQLite.
 
 use super::{SqliteStore, audit, db, one_row};
-use crate::records::{ApiKeyRow, LoginFlowRow, SessionRow, actor_columns};
+use crate::records::{ApiKeyRow, LoginFlowRow, SessionRow, actor_columns, to_json};
 use crate::{ApiKeyStore, Result, SessionStore};
 use async_trait::async_trait;
 use sala_domain::{ApiKey, ApiKeyId, AuditEntry, LoginFlow, Millis, Session, TenantId};
 
 const KEY_COLUMNS: &str =
-    "id, tenant_id, name, prefix, created_by_type, created_by_id, created_at, last_used_at, revoked_at";
+    "id, tenant_id, name, prefix, created_by_type, created_by_id, created_at, last_used_at, revoked_at, scopes";
 
 #[async_trait]
 impl ApiKeyStore for SqliteStore {
@@ -16,8 +16,8 @@ impl ApiKeyStore for SqliteStore {
         let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, created_by_type, created_by_id, created_at,
-                                   last_used_at, revoked_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                                   last_used_at, revoked_at, scopes)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(k.id.0)
         .bind(k.tenant_id.0)
@@ -29,6 +29,7 @@ impl ApiKeyStore for SqliteStore {
         .bind(k.created_at)
         .bind(k.last_used_at)
         .bind(k.revoked_at)
+        .bind(to_json(&k.scopes))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
