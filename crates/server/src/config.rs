@@ -101,6 +101,8 @@ pub struct Settings {
     pub webhooks_allow_private: bool,
     /// How long a webhook receiver has to answer.
     pub webhooks_timeout_seconds: u64,
+    /// Requests a minute one API key may make (in bursts of as many); past it, 429.
+    pub api_requests_per_minute: u32,
 }
 
 impl Settings {
@@ -128,7 +130,8 @@ impl Settings {
             .set_default("jobs_concurrency", 4)?
             .set_default("jobs_lease_seconds", 300)?
             .set_default("webhooks_allow_private", false)?
-            .set_default("webhooks_timeout_seconds", 10)?;
+            .set_default("webhooks_timeout_seconds", 10)?
+            .set_default("api_requests_per_minute", 600)?;
         if let Some(file) = file {
             builder = builder.add_source(config::File::from(file).format(config::FileFormat::Toml).required(true));
         }

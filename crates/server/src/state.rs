@@ -18,6 +18,8 @@ pub struct Inner {
     pub google: crate::auth::oidc::GoogleSignIn,
     /// Rooms' Google calendars, for their busy times (cached briefly).
     pub room_calendars: Arc<sala_app::calendar::CalendarSync>,
+    /// Requests per API key.
+    pub api_rate_limit: crate::auth::rate_limit::ApiRateLimit,
 }
 
 impl AppState {
@@ -27,7 +29,8 @@ impl AppState {
         let google = crate::auth::oidc::GoogleSignIn::new(&settings, http.clone());
         let secrets = sala_app::secrets::SecretBox::new(&secret_key);
         let room_calendars = Arc::new(crate::worker::calendar_sync(store.clone(), &settings, &http, secrets));
-        Ok(Self(Arc::new(Inner { store, settings, secret_key, http, google, room_calendars })))
+        let api_rate_limit = crate::auth::rate_limit::ApiRateLimit::per_minute(settings.api_requests_per_minute);
+        Ok(Self(Arc::new(Inner { store, settings, secret_key, http, google, room_calendars, api_rate_limit })))
     }
 
     pub fn store(&self) -> &dyn Store {

@@ -35,6 +35,7 @@ impl FromRequestParts<AppState> for Caller {
                     format!("This API key lacks the {} scope.", needed.as_str()),
                 ));
             }
+            state.api_rate_limit.check(key.id)?;
             return Ok(Self(context_for(parts, Principal::ApiKey(key))));
         }
         let token = cookies::read(&parts.headers, cookies::SESSION).ok_or_else(unauthenticated)?;

@@ -5,6 +5,7 @@ pub mod caller;
 pub mod cookies;
 pub mod csrf;
 pub mod oidc;
+pub mod rate_limit;
 pub mod session;
 
 pub use caller::Caller;

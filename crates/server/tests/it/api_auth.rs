@@ -186,3 +186,19 @@ async fn api_key_scopes_limit_what_a_key_may_do(app: TestApp) {
     }
 }
 both!(api_key_scopes_limit_what_a_key_may_do);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_api_key_is_rate_limited_with_retry_after() {
+    let app = TestApp::start(sala_store::testing::fresh_sqlite().await, |s| s.api_requests_per_minute = 3).await;
+    let tenant = app.tenant("Acme", "acme.test").await;
+    let (busy, other) = (app.api_key(&tenant).await, app.api_key(&tenant).await);
+    for _ in 0..3 {
+        assert_eq!(app.api(Method::GET, "/api/v1/rooms", &busy).send().await.unwrap().status(), StatusCode::OK);
+    }
+    let limited = app.api(Method::GET, "/api/v1/rooms", &busy).send().await.unwrap();
+    let wait: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=20).contains(&wait), "{wait}");
+    let problem = expect_problem(limited, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    assert!(problem["detail"].as_str().unwrap().contains("3 requests a minute"));
+    assert_eq!(app.api(Method::GET, "/api/v1/rooms", &other).send().await.unwrap().status(), StatusCode::OK, "per key");
+}

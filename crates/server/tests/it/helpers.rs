@@ -78,6 +78,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         jobs_lease_seconds: 300,
         webhooks_allow_private: false,
         webhooks_timeout_seconds: 10,
+        api_requests_per_minute: 100_000,
     }
 }
 

@@ -1,0 +1,51 @@
+//! Requests per API key: a GCRA limiter (the `governor` crate) per key, in this process. Past the
+//! limit a key gets 429 `rate_limited` with `Retry-After`. Several instances each count their
+//! own requests, so the tenant-wide ceiling grows with them; a per-key ceiling is what protects
+//! each instance. The table holds one small entry per key that called, bounded by the keys made.
+
+use crate::problem::Problem;
+use axum::http::StatusCode;
+use governor::clock::{Clock, DefaultClock};
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
+use sala_domain::ApiKeyId;
+use std::num::NonZeroU32;
+
+pub struct ApiRateLimit {
+    limiter: RateLimiter<ApiKeyId, DefaultKeyedStateStore<ApiKeyId>, DefaultClock>,
+    per_minute: u32,
+}
+
+impl ApiRateLimit {
+    /// `per_minute` requests per key, in bursts of up to that many.
+    pub fn per_minute(per_minute: u32) -> Self {
+        let n = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        Self { limiter: RateLimiter::keyed(Quota::per_minute(n)), per_minute }
+    }
+
+    /// Counts one request of `key`; past the limit, how long to wait.
+    pub fn check(&self, key: ApiKeyId) -> Result<(), RateLimited> {
+        self.limiter.check_key(&key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            RateLimited { seconds: seconds.max(1), per_minute: self.per_minute }
+        })
+    }
+}
+
+/// A key past its limit: the 429 to answer.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimited {
+    pub seconds: u64,
+    pub per_minute: u32,
+}
+
+impl From<RateLimited> for Problem {
+    fn from(limited: RateLimited) -> Self {
+        let detail =
+            format!("This API key may make {} requests a minute; retry in {} s.", limited.per_minute, limited.seconds);
+        let mut problem = Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail);
+        problem.retry_after = Some(limited.seconds);
+        problem
+    }
+}
