@@ -2,30 +2,12 @@
 //! that verifies signatures, Google Meet through the Google fake, email through the SMTP fake.
 //! (The steps match the guide in `docs/crm.md`.)
 
-use super::google_calendar::connect_ana;
+use super::google_calendar::{connect_ana, google_world_with};
 use super::*;
 use crate::webhooks::{Receiver, verify};
-use sala_channels::testing::{FAKE_GOOGLE_CLIENT_ID, FAKE_GOOGLE_CLIENT_SECRET, FakeGoogle};
 
 async fn the_crm_schedules_reads_hears_and_cancels(app: TestApp) {
-    let kind = app.db.backend();
-    if kind == "postgres" && sala_store::testing::fresh_postgres().await.is_none() {
-        return;
-    }
-    drop(app);
-    let google = FakeGoogle::start().await.unwrap();
-    let (api_base, token_url) = (google.api_base.clone(), google.token_url.clone());
-    let (app, w) = world_configured(
-        |smtp, _| (kind.to_owned(), smtp.url(false)),
-        |s| {
-            s.google_client_id = Some(FAKE_GOOGLE_CLIENT_ID.into());
-            s.google_client_secret = Some(sala_server::config::Secret::new(FAKE_GOOGLE_CLIENT_SECRET));
-            s.google_api_base = api_base;
-            s.google_token_url = token_url;
-            s.webhooks_allow_private = true;
-        },
-    )
-    .await;
+    let Some((app, w, google)) = google_world_with(app, |s| s.webhooks_allow_private = true).await else { return };
     connect_ana(&app, &w, &google).await;
     let runner = app.runner();
     let crm = &w.key;

@@ -11,6 +11,14 @@ use sala_domain::google::CALENDAR_SCOPE;
 pub(super) const REFRESH: &str = "1//fake-refresh-ana";
 
 async fn google_world(app: TestApp) -> Option<(TestApp, World, FakeGoogle)> {
+    google_world_with(app, |_| {}).await
+}
+
+/// The notifications world with Google's fake configured (and `more` settings on top).
+pub(super) async fn google_world_with(
+    app: TestApp,
+    more: impl FnOnce(&mut sala_server::config::Settings),
+) -> Option<(TestApp, World, FakeGoogle)> {
     let kind = app.db.backend();
     if kind == "postgres" && sala_store::testing::fresh_postgres().await.is_none() {
         return None;
@@ -25,6 +33,7 @@ async fn google_world(app: TestApp) -> Option<(TestApp, World, FakeGoogle)> {
             s.google_client_secret = Some(sala_server::config::Secret::new(FAKE_GOOGLE_CLIENT_SECRET));
             s.google_api_base = api_base;
             s.google_token_url = token_url;
+            more(s);
         },
     )
     .await;
