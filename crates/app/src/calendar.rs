@@ -82,16 +82,6 @@ pub trait OutsideBusy: Send + Sync {
     ) -> Vec<(RoomId, TimeRange)>;
 }
 
-/// No calendars outside Sala (an installation without Google).
-pub struct NoOutsideBusy;
-
-#[async_trait]
-impl OutsideBusy for NoOutsideBusy {
-    async fn busy(&self, _: TenantId, _: Option<UserId>, _: &[Room], _: TimeRange) -> Vec<(RoomId, TimeRange)> {
-        Vec::new()
-    }
-}
-
 #[async_trait]
 impl OutsideBusy for CalendarSync {
     async fn busy(

@@ -14,9 +14,6 @@ use rand::RngCore;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-/// How long a receiver has to answer, unless configured otherwise.
-pub const TIMEOUT: Duration = Duration::from_secs(10);
-
 /// An endpoint's signing secret: 24 to 64 random bytes, written `whsec_<base64>`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SigningSecret(Vec<u8>);
