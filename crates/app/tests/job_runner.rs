@@ -94,7 +94,7 @@ impl World {
             audit: &[],
             jobs: &jobs,
             idempotency: None,
-            drop_reminders: &[],
+            drop_timed_jobs: &[],
         };
         ok(self.store.insert_bookings(write).await);
         jobs

@@ -43,6 +43,8 @@ pub enum BookingStatus {
     Confirmed,
     /// Kept for history; frees the room.
     Cancelled,
+    /// Nobody checked in in time (the tenant's no-show release): kept for history; frees the room.
+    Released,
 }
 
 impl BookingStatus {
@@ -50,6 +52,7 @@ impl BookingStatus {
         match self {
             Self::Confirmed => "confirmed",
             Self::Cancelled => "cancelled",
+            Self::Released => "released",
         }
     }
 
@@ -57,7 +60,11 @@ impl BookingStatus {
         match raw.trim().to_ascii_lowercase().as_str() {
             "confirmed" => Ok(Self::Confirmed),
             "cancelled" | "canceled" => Ok(Self::Cancelled),
-            _ => Err(ValueError::new("invalid_status", format!("'{raw}' is not a status (confirmed, cancelled)"))),
+            "released" => Ok(Self::Released),
+            _ => Err(ValueError::new(
+                "invalid_status",
+                format!("'{raw}' is not a status (confirmed, cancelled, released)"),
+            )),
         }
     }
 }

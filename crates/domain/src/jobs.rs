@@ -20,6 +20,8 @@ pub enum JobKind {
     Webhook,
     /// Remind people shortly before the start; rechecks the booking when it fires.
     Reminder,
+    /// Release the room if nobody checked in by then (the no-show release); rechecks too.
+    NoShowCheck,
 }
 
 impl JobKind {
@@ -29,12 +31,19 @@ impl JobKind {
             Self::CalendarSync => "calendar_sync",
             Self::Webhook => "webhook",
             Self::Reminder => "reminder",
+            Self::NoShowCheck => "no_show_check",
         }
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Notify, Self::CalendarSync, Self::Webhook, Self::Reminder].into_iter().find(|k| k.as_str() == raw)
+        [Self::Notify, Self::CalendarSync, Self::Webhook, Self::Reminder, Self::NoShowCheck]
+            .into_iter()
+            .find(|k| k.as_str() == raw)
     }
+
+    /// Kinds that wait for a time of the booking (its start, less or plus some minutes): a
+    /// booking that moves or ends drops the pending ones, and its new time brings new ones.
+    pub const TIMED: [Self; 2] = [Self::Reminder, Self::NoShowCheck];
 }
 
 /// What happened to a booking.
@@ -49,6 +58,9 @@ pub enum BookingEvent {
     /// Someone checked in (webhooks only).
     #[serde(rename = "booking.checked_in")]
     CheckedIn,
+    /// Nobody checked in in time: the booking was released.
+    #[serde(rename = "booking.no_show")]
+    NoShow,
 }
 
 impl BookingEvent {
@@ -59,6 +71,7 @@ impl BookingEvent {
             Self::Updated => "booking.updated",
             Self::Cancelled => "booking.cancelled",
             Self::CheckedIn => "booking.checked_in",
+            Self::NoShow => "booking.no_show",
         }
     }
 }
@@ -241,6 +254,14 @@ pub struct ReminderPayload {
     pub minutes_before: u32,
 }
 
+/// What a no-show check carries: the start and the minutes it was scheduled for, so a check for
+/// a meeting that moved since finds it changed and releases nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoShowPayload {
+    pub start: Millis,
+    pub minutes_after: u32,
+}
+
 impl ReminderPayload {
     /// The idempotency scope of this reminder's deliveries: one reminder per booking, start and
     /// offset, however many jobs were made for it (a meeting moved away and back again).
@@ -274,6 +295,10 @@ impl<'a> Change<'a> {
         Self { event: BookingEvent::Cancelled, booking, before: None, changes: &[], series: None, more: &[] }
     }
 
+    pub fn released(booking: &'a Booking) -> Self {
+        Self { event: BookingEvent::NoShow, booking, before: None, changes: &[], series: None, more: &[] }
+    }
+
     pub fn updated(before: &'a Booking, booking: &'a Booking, changes: &'a [FieldChange]) -> Self {
         Self { event: BookingEvent::Updated, booking, before: Some(before), changes, series: None, more: &[] }
     }
@@ -301,28 +326,19 @@ pub fn jobs_for(change: Change<'_>, reminders: &ReminderSettings, now: Millis) -
     let payload = to_value(&notify);
     let notify_payload =
         to_value(&NotifyPayload { series: change.series.cloned(), more: change.more.to_vec(), ..notify });
-    let job = |kind: JobKind, run_at: Millis, payload: serde_json::Value| Job {
-        id: JobId::new(),
-        tenant_id: booking.tenant_id,
-        kind,
-        booking_id: Some(booking.id),
-        payload,
-        run_at,
-        status: JobStatus::Pending,
-        attempts: 0,
-        last_error: None,
-        created_at: now,
-    };
+    let job =
+        |kind: JobKind, run_at: Millis, payload: serde_json::Value| booking_job(booking, kind, run_at, payload, now);
     let mut jobs = vec![
         job(JobKind::Notify, now, notify_payload),
         job(JobKind::CalendarSync, now, payload.clone()),
         job(JobKind::Webhook, now, payload),
     ];
-    let time_changed = change.changes.iter().any(|c| c.field == "start");
+    // A booking moved to another room gets its timed jobs anew too (the store drops the old).
+    let time_changed = change.changes.iter().any(|c| c.field == "start" || c.field == "room_id");
     let needs_reminder = match change.event {
         BookingEvent::Created => true,
         BookingEvent::Updated => time_changed,
-        BookingEvent::Cancelled | BookingEvent::CheckedIn => false,
+        BookingEvent::Cancelled | BookingEvent::CheckedIn | BookingEvent::NoShow => false,
     };
     if needs_reminder && booking.is_confirmed() && reminders.any_channel() {
         for minutes in reminders.offsets() {
@@ -338,6 +354,31 @@ pub fn jobs_for(change: Change<'_>, reminders: &ReminderSettings, now: Millis) -
         }
     }
     jobs
+}
+
+/// The no-show check of a confirmed booking, `minutes` after its start, or after `now` for one
+/// booked once it had started (whoever booked it is there, and gets the same time to check in);
+/// `None` when the meeting would be over by then.
+pub fn no_show_job(booking: &Booking, minutes: u32, now: Millis) -> Option<Job> {
+    let at = booking.time.start.max(now) + Millis::from(minutes) * 60_000;
+    let payload = NoShowPayload { start: booking.time.start, minutes_after: minutes };
+    (booking.is_confirmed() && at < booking.time.end)
+        .then(|| booking_job(booking, JobKind::NoShowCheck, at, to_value(&payload), now))
+}
+
+fn booking_job(booking: &Booking, kind: JobKind, run_at: Millis, payload: serde_json::Value, now: Millis) -> Job {
+    Job {
+        id: JobId::new(),
+        tenant_id: booking.tenant_id,
+        kind,
+        booking_id: Some(booking.id),
+        payload,
+        run_at,
+        status: JobStatus::Pending,
+        attempts: 0,
+        last_error: None,
+        created_at: now,
+    }
 }
 
 fn to_value<T: Serialize>(value: &T) -> serde_json::Value {

@@ -111,6 +111,8 @@ pub enum Occasion {
     Updated,
     Cancelled,
     Reminder,
+    /// Nobody checked in in time and the room was released: only the organizer is told.
+    Released,
 }
 
 /// What an email's calendar part asks of the recipient's calendar.
@@ -184,7 +186,10 @@ fn whatsapp_of(user: &User, tenant_locale: Locale) -> Option<WhatsAppRecipient> 
 pub fn recipients(occasion: Occasion, booking: &Booking, before: Option<&Booking>, people: &People<'_>) -> Recipients {
     let organizer = people.organizer;
     let mut email = Vec::new();
-    let method = if occasion == Occasion::Cancelled { CalendarMethod::Cancel } else { CalendarMethod::Request };
+    let method = match occasion {
+        Occasion::Cancelled | Occasion::Released => CalendarMethod::Cancel,
+        _ => CalendarMethod::Request,
+    };
     email.push(EmailRecipient {
         email: organizer.email.clone(),
         name: Some(organizer.name.clone()),
@@ -192,7 +197,9 @@ pub fn recipients(occasion: Occasion, booking: &Booking, before: Option<&Booking
         method,
         is_organizer: true,
     });
-    email.extend(booking.attendees.iter().map(|a| EmailRecipient {
+    // Nobody came to a released meeting; the organizer decides whether to tell the guests.
+    let attendees = if occasion == Occasion::Released { &[][..] } else { &booking.attendees[..] };
+    email.extend(attendees.iter().map(|a| EmailRecipient {
         email: a.email.clone(),
         name: a.name.clone(),
         locale: people.locale_of(a),
@@ -385,6 +392,9 @@ mod tests {
         let cancelled = recipients(Occasion::Cancelled, &after, None, &people);
         assert!(cancelled.email.iter().all(|e| e.method == CalendarMethod::Cancel));
         assert_eq!(cancelled.email.len(), 3);
+        let released = recipients(Occasion::Released, &after, None, &people);
+        let emails: Vec<(&str, CalendarMethod)> = released.email.iter().map(|e| (e.email.as_str(), e.method)).collect();
+        assert_eq!(emails, [("ana@acme.test", CalendarMethod::Cancel)], "only the organizer hears of a release");
     }
 
     #[test]

@@ -12,9 +12,11 @@ const DAY_MS: i64 = 24 * 60 * MINUTE_MS;
 const MAX_DURATION_LIMIT: u32 = 24 * 60;
 /// No tenant books more than ten years ahead.
 const MAX_DAYS_AHEAD_LIMIT: u32 = 3650;
+/// A booking is released at most four hours into its start, whatever a tenant sets.
+const MAX_NO_SHOW_MINUTES: u32 = 240;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct BookingRules {
     pub min_duration_minutes: u32,
     pub max_duration_minutes: u32,
@@ -24,6 +26,9 @@ pub struct BookingRules {
     pub max_days_ahead: u32,
     /// How many upcoming confirmed bookings one person may organize; `None`: no limit.
     pub max_active_per_person: Option<u32>,
+    /// No-show release: a booking nobody checked in to this many minutes after its start is
+    /// released and the room is free again. `None` (the default): bookings are never released.
+    pub no_show_release_minutes: Option<u32>,
 }
 
 impl Default for BookingRules {
@@ -34,19 +39,22 @@ impl Default for BookingRules {
             min_notice_minutes: 0,
             max_days_ahead: 365,
             max_active_per_person: None,
+            no_show_release_minutes: None,
         }
     }
 }
 
 /// A room's exceptions to its tenant's rules; `None` fields follow the tenant.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RulesOverride {
     pub min_duration_minutes: Option<u32>,
     pub max_duration_minutes: Option<u32>,
     pub min_notice_minutes: Option<u32>,
     pub max_days_ahead: Option<u32>,
     pub max_active_per_person: Option<u32>,
+    /// The room's own no-show release; `Some(0)` turns it off for the room.
+    pub no_show_release_minutes: Option<u32>,
 }
 
 /// A booking may start this long in the past (a person booking "now" after a slow form).
@@ -70,6 +78,11 @@ impl BookingRules {
             min_notice_minutes: room.min_notice_minutes.unwrap_or(self.min_notice_minutes),
             max_days_ahead: room.max_days_ahead.unwrap_or(self.max_days_ahead),
             max_active_per_person: room.max_active_per_person.or(self.max_active_per_person),
+            no_show_release_minutes: match room.no_show_release_minutes {
+                Some(0) => None,
+                Some(minutes) => Some(minutes),
+                None => self.no_show_release_minutes,
+            },
         }
     }
 
@@ -102,7 +115,8 @@ impl BookingRules {
         check_duration_limit("minimum duration", self.min_duration_minutes)?;
         check_duration_limit("maximum duration", self.max_duration_minutes)?;
         check_min_max(self.min_duration_minutes, self.max_duration_minutes)?;
-        check_days_ahead(self.max_days_ahead)
+        check_days_ahead(self.max_days_ahead)?;
+        self.no_show_release_minutes.map_or(Ok(()), check_no_show_minutes)
     }
 
     fn check_duration(&self, range: TimeRange) -> Vec<RuleViolation> {
@@ -153,7 +167,9 @@ impl RulesOverride {
         if let (Some(min), Some(max)) = (self.min_duration_minutes, self.max_duration_minutes) {
             check_min_max(min, max)?;
         }
-        self.max_days_ahead.map_or(Ok(()), check_days_ahead)
+        self.max_days_ahead.map_or(Ok(()), check_days_ahead)?;
+        // 0 is the room's way to say "never release here".
+        self.no_show_release_minutes.filter(|m| *m != 0).map_or(Ok(()), check_no_show_minutes)
     }
 }
 
@@ -187,6 +203,16 @@ fn check_days_ahead(days: u32) -> Result<(), ValueError> {
     } else {
         Err(invalid_rules(format!(
             "how far ahead bookings may start must be between 1 and {MAX_DAYS_AHEAD_LIMIT} days"
+        )))
+    }
+}
+
+fn check_no_show_minutes(minutes: u32) -> Result<(), ValueError> {
+    if (1..=MAX_NO_SHOW_MINUTES).contains(&minutes) {
+        Ok(())
+    } else {
+        Err(invalid_rules(format!(
+            "the no-show release must be between 1 and {MAX_NO_SHOW_MINUTES} minutes after the start (null turns it off)"
         )))
     }
 }
@@ -392,6 +418,8 @@ mod tests {
             BookingRules { min_duration_minutes: 60, max_duration_minutes: 30, ..BookingRules::default() },
             BookingRules { max_days_ahead: 0, ..BookingRules::default() },
             BookingRules { max_days_ahead: 3651, ..BookingRules::default() },
+            BookingRules { no_show_release_minutes: Some(0), ..BookingRules::default() },
+            BookingRules { no_show_release_minutes: Some(241), ..BookingRules::default() },
         ];
         for rules in bad {
             assert_eq!(rules.validate().map_err(|e| e.code), Err("invalid_rules"), "{rules:?}");
@@ -403,6 +431,18 @@ mod tests {
             ..BookingRules::default()
         };
         assert_eq!(edges.validate(), Ok(()));
+    }
+
+    #[test]
+    fn a_room_may_change_or_turn_off_the_no_show_release() {
+        let tenant = BookingRules { no_show_release_minutes: Some(10), ..BookingRules::default() };
+        let room = |m: Option<u32>| RulesOverride { no_show_release_minutes: m, ..RulesOverride::default() };
+        assert_eq!(tenant.with_override(&room(None)).no_show_release_minutes, Some(10));
+        assert_eq!(tenant.with_override(&room(Some(20))).no_show_release_minutes, Some(20));
+        assert_eq!(tenant.with_override(&room(Some(0))).no_show_release_minutes, None);
+        assert_eq!(BookingRules::default().with_override(&room(Some(5))).no_show_release_minutes, Some(5));
+        assert_eq!(room(Some(0)).validate(), Ok(()));
+        assert_eq!(room(Some(241)).validate().map_err(|e| e.code), Err("invalid_rules"));
     }
 
     #[test]

@@ -170,7 +170,7 @@ async fn direct_inserts(store: Arc<dyn sala_app::Store>, setup: &Setup, plan: &B
                 audit: &audit,
                 jobs: &jobs,
                 idempotency: None,
-                drop_reminders: &[],
+                drop_timed_jobs: &[],
             };
             store.insert_bookings(write).await.is_ok()
         }

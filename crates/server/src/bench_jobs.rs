@@ -117,7 +117,7 @@ async fn write(
             audit: &[],
             jobs: &jobs,
             idempotency: None,
-            drop_reminders: &[],
+            drop_timed_jobs: &[],
         };
         store.insert_bookings(write).await.map_err(|e| anyhow_app(e.into()))?;
     }

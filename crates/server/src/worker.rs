@@ -79,12 +79,14 @@ pub fn channel_warnings(settings: &Settings, own_whatsapp: bool) -> Vec<String> 
     warnings
 }
 
-/// The runner with the handlers this channels serve (notifications and reminders).
+/// The runner with every job handler: notifications and reminders, calendar, no-show release,
+/// webhooks.
 pub fn runner(store: Arc<dyn Store>, settings: &Settings, http: &reqwest::Client) -> anyhow::Result<Runner> {
     let channels = channels(settings, http)?;
     let notifier = Arc::new(Notifier::new(store.clone(), channels.clone()));
     let mut handlers = notifier.handlers();
     handlers.push(Arc::new(calendar_sync(store.clone(), settings, http, channels.secrets.clone())));
+    handlers.push(Arc::new(sala_app::bookings::NoShowRelease::new(store.clone())));
     let representation = Arc::new(crate::api::booking_view::ApiRepresentation(store.clone()));
     let allow_private = settings.webhooks_may_reach_private();
     let timeout = std::time::Duration::from_secs(settings.webhooks_timeout_seconds.clamp(1, 60));

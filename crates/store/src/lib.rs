@@ -208,10 +208,11 @@ pub struct BookingWrite<'a> {
     pub audit: &'a [AuditEntry],
     pub jobs: &'a [Job],
     pub idempotency: Option<&'a IdempotencyRecord>,
-    /// Bookings whose pending reminder jobs are deleted before `jobs` are written: cancelled, or
-    /// moved (the write brings the reminders for the new time). Reminders already running are
-    /// left to finish; they recheck the booking and send nothing for the old time.
-    pub drop_reminders: &'a [BookingId],
+    /// Bookings whose pending timed jobs (reminders, no-show checks: `JobKind::TIMED`) are
+    /// deleted before `jobs` are written: cancelled, released, or moved (the write brings the
+    /// jobs for the new time). Those already running are left to finish; they recheck the
+    /// booking and do nothing for the old time.
+    pub drop_timed_jobs: &'a [BookingId],
 }
 
 #[async_trait]

@@ -849,7 +849,7 @@ async fn save(store: &dyn Store, update: bool, bookings: &[Booking]) -> Result<(
         audit: &audit,
         jobs: &jobs,
         idempotency: None,
-        drop_reminders: &[],
+        drop_timed_jobs: &[],
     };
     if update { store.update_bookings(write).await } else { store.insert_bookings(write).await }
 }
@@ -971,7 +971,7 @@ async fn case_booking_round_trip(store: &dyn Store) {
         audit: &audit,
         jobs: &jobs,
         idempotency: None,
-        drop_reminders: &[],
+        drop_timed_jobs: &[],
     };
     ok(store.insert_bookings(write).await);
 
@@ -1007,7 +1007,7 @@ async fn case_booking_round_trip(store: &dyn Store) {
         audit: &[],
         jobs: &[],
         idempotency: None,
-        drop_reminders: &[],
+        drop_timed_jobs: &[],
     };
     ok(store.insert_bookings(write).await);
     assert_eq!(ok(store.get_series(acme.id, counted.id).await), Some(counted));
@@ -1106,7 +1106,7 @@ async fn case_booking_series_all_or_nothing(store: &dyn Store) {
         audit: &audit,
         jobs: &jobs,
         idempotency: Some(&record),
-        drop_reminders: &[],
+        drop_timed_jobs: &[],
     };
     assert_overlap(store.insert_bookings(write).await, &blocker);
 
@@ -1184,7 +1184,7 @@ async fn case_booking_update_versions(store: &dyn Store) {
         audit: &audit,
         jobs: &[],
         idempotency: None,
-        drop_reminders: &[],
+        drop_timed_jobs: &[],
     };
     assert_not_found(store.update_bookings(write).await);
     assert_eq!(ok(store.get_booking(acme.id, original.id).await), Some(original.clone()));
@@ -1311,7 +1311,7 @@ async fn case_booking_list_and_pagination(store: &dyn Store) {
         audit: &[],
         jobs: &[],
         idempotency: None,
-        drop_reminders: &[],
+        drop_timed_jobs: &[],
     };
     ok(store.insert_bookings(write).await);
     add_room(store, beta.id, "Sala").await;
@@ -1435,7 +1435,7 @@ async fn case_idempotency_records(store: &dyn Store) {
         audit: &audit,
         jobs: &[],
         idempotency: Some(&record),
-        drop_reminders: &[],
+        drop_timed_jobs: &[],
     };
     ok(store.insert_bookings(write).await);
     assert_eq!(ok(store.idempotency_record(acme.id, &record.actor, &record.key).await), Some(record.clone()));
@@ -1450,7 +1450,7 @@ async fn case_idempotency_records(store: &dyn Store) {
         bookings: std::slice::from_ref(&second),
         audit: &audit_second,
         idempotency: Some(&again),
-        drop_reminders: &[],
+        drop_timed_jobs: &[],
         ..write
     };
     assert_duplicate(store.insert_bookings(retry).await, Unique::IdempotencyKey);
@@ -1482,7 +1482,7 @@ async fn case_booking_jobs_outbox(store: &dyn Store) {
         audit: &[],
         jobs: &created,
         idempotency: None,
-        drop_reminders: &[],
+        drop_timed_jobs: &[],
     };
     ok(store.insert_bookings(write).await);
     let mut expected = created.to_vec();
@@ -1543,7 +1543,7 @@ async fn case_booking_tenant_isolation(store: &dyn Store) {
         audit: &[],
         jobs: &jobs,
         idempotency: Some(&record),
-        drop_reminders: &[],
+        drop_timed_jobs: &[],
     };
     ok(store.insert_bookings(write).await);
 
@@ -1606,7 +1606,7 @@ async fn booking_with_jobs(
         audit: &[],
         jobs: &jobs,
         idempotency: None,
-        drop_reminders: &[],
+        drop_timed_jobs: &[],
     };
     ok(store.insert_bookings(write).await);
     (b, jobs)
@@ -1667,7 +1667,7 @@ async fn case_jobs_claim_only_listed_kinds(store: &dyn Store) {
         audit: &[],
         jobs: &jobs,
         idempotency: None,
-        drop_reminders: &[],
+        drop_timed_jobs: &[],
     };
     ok(store.insert_bookings(write).await);
 

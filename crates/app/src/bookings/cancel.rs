@@ -83,7 +83,7 @@ pub async fn cancel_booking(store: &dyn Store, ctx: &Context, id: BookingId, req
         audit: &audit,
         jobs: &jobs,
         idempotency: None,
-        drop_reminders: &cancelled.iter().map(|b| b.id).collect::<Vec<_>>(),
+        drop_timed_jobs: &cancelled.iter().map(|b| b.id).collect::<Vec<_>>(),
     };
     store.update_bookings(write).await?;
     Ok(cancelled.into_iter().find(|b| b.id == id).unwrap_or(current))

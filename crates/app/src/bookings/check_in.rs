@@ -59,9 +59,7 @@ pub async fn check_in(
 
 fn check_open(booking: &Booking) -> AppResult<()> {
     let now = now_millis();
-    if !booking.is_confirmed() {
-        return Err(AppError::Conflict { code: "booking_cancelled", message: "the meeting was cancelled".into() });
-    }
+    super::still_confirmed(booking, "checked in to")?;
     if now < booking.time.start - CHECK_IN_OPENS_MS {
         return Err(AppError::Conflict {
             code: "check_in_not_open",

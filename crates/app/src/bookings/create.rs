@@ -118,6 +118,7 @@ pub async fn create_booking(
         None => draft.tenant.reminders.clone(),
     };
     let mut jobs = series_jobs(&bookings, invite.as_ref(), &reminders, now);
+    jobs.extend(super::no_show::no_show_checks(store, &draft.tenant, &bookings, now).await?);
     if draft.google_meet && organizer_calendar_connected(store, ctx, &draft.organizer).await? {
         // The confirmation waits for the Meet link; the calendar job releases it when it has one.
         for job in jobs.iter_mut().filter(|j| j.kind == JobKind::Notify) {
@@ -138,7 +139,7 @@ pub async fn create_booking(
         audit: &audit,
         jobs: &jobs,
         idempotency: record.as_ref(),
-        drop_reminders: &[],
+        drop_timed_jobs: &[],
     };
     match store.insert_bookings(write).await {
         Ok(()) => Ok(Created { bookings, skipped, warnings: draft.warnings, replayed: false }),

@@ -81,7 +81,7 @@ pub async fn edit_booking(
     check_rules(store, ctx, &tenant, &pairs).await?;
     check_outside(store, outside, ctx, &organizer, &pairs).await?;
     let reminders = reminder_plan(store, ctx, &tenant, &organizer, &pairs[0].1).await?;
-    save(store, ctx, &reminders, pairs).await
+    save(store, ctx, &tenant, &reminders, pairs).await
 }
 
 fn check_editable(current: &Booking, if_match: Option<i64>) -> AppResult<()> {
@@ -90,12 +90,7 @@ fn check_editable(current: &Booking, if_match: Option<i64>) -> AppResult<()> {
             message: format!("the booking is at version {}; fetch it again and retry", current.version),
         });
     }
-    if !current.is_confirmed() {
-        return Err(AppError::Conflict {
-            code: "booking_cancelled",
-            message: "a cancelled booking cannot be edited".into(),
-        });
-    }
+    super::still_confirmed(current, "edited")?;
     if current.time.end <= now_millis() {
         return Err(AppError::Conflict {
             code: "booking_ended",
@@ -261,6 +256,7 @@ async fn check_outside(
 async fn save(
     store: &dyn Store,
     ctx: &Context,
+    tenant: &Tenant,
     reminders: &ReminderSettings,
     pairs: Vec<(Booking, Booking)>,
 ) -> AppResult<Vec<Booking>> {
@@ -272,9 +268,15 @@ async fn save(
             (before, after)
         })
         .unzip();
-    // A moved booking's reminders for the old time go; `jobs_for` brings those for the new one.
-    let moved: Vec<BookingId> =
-        befores.iter().zip(&bookings).filter(|(b, a)| b.time.start != a.time.start).map(|(_, a)| a.id).collect();
+    // A booking moved in time or to another room loses its reminders and no-show check for the
+    // old slot; `jobs_for` and `no_show_checks` bring those for the new one.
+    let rescheduled: Vec<Booking> = befores
+        .iter()
+        .zip(&bookings)
+        .filter(|(b, a)| b.time.start != a.time.start || b.room_id != a.room_id)
+        .map(|(_, a)| a.clone())
+        .collect();
+    let moved: Vec<BookingId> = rescheduled.iter().map(|b| b.id).collect();
     let mut audit = Vec::new();
     let mut jobs = Vec::new();
     for (i, (before, after)) in befores.iter().zip(&bookings).enumerate() {
@@ -285,6 +287,7 @@ async fn save(
         let change = Change { more, ..Change::updated(before, after, &changes) };
         jobs.extend(jobs_for(change, reminders, now).into_iter().filter(|j| j.kind != JobKind::Notify || i == 0));
     }
+    jobs.extend(super::no_show::no_show_checks(store, tenant, &rescheduled, now).await?);
     let write = BookingWrite {
         tenant_id: ctx.tenant_id(),
         series: None,
@@ -292,7 +295,7 @@ async fn save(
         audit: &audit,
         jobs: &jobs,
         idempotency: None,
-        drop_reminders: &moved,
+        drop_timed_jobs: &moved,
     };
     match store.update_bookings(write).await {
         Ok(()) => Ok(bookings),

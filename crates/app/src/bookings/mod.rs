@@ -1,12 +1,14 @@
 //! Bookings: create (one or a weekly/daily series), read, list, edit and cancel, plus room
 //! availability. Every change is one store write carrying the bookings, their audit entries and
-//! the outbox jobs the change causes (notifications, calendar, webhooks, reminders).
+//! the outbox jobs the change causes (notifications, calendar, webhooks, reminders, no-show
+//! checks).
 
 mod attendees;
 mod cancel;
 mod check_in;
 mod create;
 mod edit;
+mod no_show;
 mod read;
 
 pub use attendees::AttendeeInput;
@@ -14,6 +16,7 @@ pub use cancel::{CancelRequest, cancel_booking};
 pub use check_in::{Attendance, CheckInRequest, attendance, attendance_export, check_in};
 pub use create::{ConflictPolicy, Created, NewBooking, Skipped, create_booking};
 pub use edit::{BookingChanges, edit_booking};
+pub use no_show::NoShowRelease;
 pub use read::{
     Availability, AvailabilityQuery, ListRequest, RoomAvailability, availability, deliveries, get_booking,
     list_bookings,
@@ -21,7 +24,7 @@ pub use read::{
 
 use crate::{AppError, AppResult, Context, Principal, Store};
 use sala_domain::notify::ReminderSettings;
-use sala_domain::{Booking, BookingId, Room, RoomId, Tenant, User, rfc3339};
+use sala_domain::{Booking, BookingId, BookingStatus, Room, RoomId, Tenant, User, rfc3339};
 
 /// Which occurrences of a series an edit or cancellation applies to.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -58,6 +61,20 @@ fn bypasses_rules(ctx: &Context) -> bool {
 /// Booking in the past is a validation error, not a rule: it binds admins too.
 fn binds_admins(violation: &sala_domain::RuleViolation) -> bool {
     violation.code == "in_the_past"
+}
+
+/// A cancelled or released booking is history: `booking_cancelled` or `booking_released` (409)
+/// for anything that needs it confirmed (`what` says what, e.g. "edited").
+fn still_confirmed(booking: &Booking, what: &str) -> AppResult<()> {
+    let (code, message) = match booking.status {
+        BookingStatus::Confirmed => return Ok(()),
+        BookingStatus::Cancelled => ("booking_cancelled", format!("the booking was cancelled and cannot be {what}")),
+        BookingStatus::Released => (
+            "booking_released",
+            format!("the room was released because nobody checked in; the booking cannot be {what}"),
+        ),
+    };
+    Err(AppError::Conflict { code, message })
 }
 
 /// A refused attempt leaves an audit entry (who tried what), then answers 403.

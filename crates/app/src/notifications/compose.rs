@@ -129,7 +129,7 @@ impl Meeting<'_> {
         let intro = texts::intro(locale, kind, &self.organizer.name, extras.minutes);
         let details = self.details(p, locale, zone);
         let reason = match kind {
-            Kind::Cancelled => Some(extras.reason.clone().unwrap_or_else(|| p.no_reason.to_owned())),
+            Kind::Cancelled | Kind::Released => Some(extras.reason.clone().unwrap_or_else(|| p.no_reason.to_owned())),
             _ => None,
         };
         let heading = subject.split(':').next().unwrap_or_default().to_owned();
@@ -233,7 +233,7 @@ impl Meeting<'_> {
                 let link = self.meet_link.unwrap_or("—").to_owned();
                 vec![b.title.clone(), extras.minutes.to_string(), self.place(), link]
             }
-            Kind::Cancelled => vec![
+            Kind::Cancelled | Kind::Released => vec![
                 b.title.clone(),
                 when,
                 extras.reason.clone().unwrap_or_else(|| texts::phrases(locale).no_reason.to_owned()),

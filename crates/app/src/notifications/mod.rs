@@ -152,7 +152,8 @@ impl Notifier {
         };
         let current = self.store.get_booking(booking.tenant_id, booking.id).await.map_err(store_failure)?;
         let cancelled_since = current.as_ref().is_some_and(|b| !b.is_confirmed());
-        if payload.event != BookingEvent::Cancelled && series.is_none() && cancelled_since {
+        let ends_it = matches!(payload.event, BookingEvent::Cancelled | BookingEvent::NoShow);
+        if !ends_it && series.is_none() && cancelled_since {
             // Its cancellation tells people; an invitation or update now would only confuse.
             tracing::info!(job = %job.id, booking = %booking.id, "booking cancelled since; nothing to send");
             return Ok(());
@@ -164,6 +165,7 @@ impl Notifier {
             BookingEvent::Created => Occasion::Created,
             BookingEvent::Updated => Occasion::Updated,
             BookingEvent::Cancelled => Occasion::Cancelled,
+            BookingEvent::NoShow => Occasion::Released,
             // Check-ins are told to webhooks only; nobody is emailed about them.
             BookingEvent::CheckedIn => return Ok(()),
         };
@@ -189,8 +191,8 @@ impl Notifier {
             let kind = email_kind(occasion, r, &payload);
             let extras = Extras {
                 changes: change_rows(&payload, r.locale, &meeting, before_room.as_ref()),
-                reason: payload.reason.clone(),
-                minutes: 0,
+                reason: reason(occasion, &payload, r.locale, &involved),
+                minutes: released_after(&involved),
             };
             let only = (r.method == CalendarMethod::Cancel && occasion == Occasion::Updated)
                 .then(|| {
@@ -208,12 +210,13 @@ impl Notifier {
             let kind = match occasion {
                 Occasion::Created => Kind::Confirmed,
                 Occasion::Updated => Kind::Updated,
+                Occasion::Released => Kind::Released,
                 _ => Kind::Cancelled,
             };
             let extras = Extras {
                 changes: change_rows(&payload, w.locale, &meeting, before_room.as_ref()),
-                reason: payload.reason.clone(),
-                minutes: 0,
+                reason: reason(occasion, &payload, w.locale, &involved),
+                minutes: released_after(&involved),
             };
             let message = self.whatsapp_message(job, &scope, &meeting, &involved, w, kind, &extras);
             self.deliver(job, message, &mut tally).await;
@@ -381,7 +384,7 @@ impl Notifier {
         let template = match kind {
             Kind::Reminder => templates.reminder,
             Kind::Updated => templates.updated,
-            Kind::Cancelled | Kind::Uninvited => templates.cancelled,
+            Kind::Cancelled | Kind::Uninvited | Kind::Released => templates.cancelled,
             Kind::Invited | Kind::Confirmed => templates.created,
         };
         let language = match w.locale {
@@ -448,7 +451,23 @@ fn email_kind(occasion: Occasion, r: &EmailRecipient, payload: &NotifyPayload) -
         }
         Occasion::Cancelled => Kind::Cancelled,
         Occasion::Reminder => Kind::Reminder,
+        Occasion::Released => Kind::Released,
     }
+}
+
+/// Why the meeting ended, in the reader's language: a cancellation's reason as given, a
+/// release's in Sala's words.
+fn reason(occasion: Occasion, payload: &NotifyPayload, locale: Locale, involved: &Involved) -> Option<String> {
+    match occasion {
+        Occasion::Released => Some(texts::released_reason(locale, released_after(involved))),
+        _ => payload.reason.clone(),
+    }
+}
+
+/// How long the booking's room waits for a check-in, for the release's message (0: never).
+fn released_after(involved: &Involved) -> u32 {
+    let rules = involved.tenant.booking_rules.with_override(&involved.room.rules);
+    rules.no_show_release_minutes.unwrap_or(0)
 }
 
 /// "What changed" in the reader's language: one row for the time, one per other field people

@@ -93,6 +93,8 @@ pub enum Kind {
     /// You were taken off the guest list.
     Uninvited,
     Reminder,
+    /// Nobody checked in in time and the room was released (the organizer).
+    Released,
 }
 
 /// The subject line (email) and heading.
@@ -104,12 +106,14 @@ pub fn subject(locale: Locale, kind: Kind, title: &str, when: &str, minutes: u32
         (Locale::Es, Kind::Cancelled) => format!("Reunión cancelada: {title} — {when}"),
         (Locale::Es, Kind::Uninvited) => format!("Ya no estás invitado: {title} — {when}"),
         (Locale::Es, Kind::Reminder) => format!("Recordatorio: {title} empieza en {minutes} min"),
+        (Locale::Es, Kind::Released) => format!("Sala liberada: {title} — {when}"),
         (Locale::En, Kind::Invited) => format!("Invitation: {title} — {when}"),
         (Locale::En, Kind::Confirmed) => format!("Booking confirmed: {title} — {when}"),
         (Locale::En, Kind::Updated) => format!("Meeting updated: {title} — {when}"),
         (Locale::En, Kind::Cancelled) => format!("Meeting cancelled: {title} — {when}"),
         (Locale::En, Kind::Uninvited) => format!("You are no longer invited: {title} — {when}"),
         (Locale::En, Kind::Reminder) => format!("Reminder: {title} starts in {minutes} min"),
+        (Locale::En, Kind::Released) => format!("Room released: {title} — {when}"),
     }
 }
 
@@ -122,12 +126,26 @@ pub fn intro(locale: Locale, kind: Kind, organizer: &str, minutes: u32) -> Strin
         (Locale::Es, Kind::Cancelled) => format!("{organizer} ha cancelado la reunión."),
         (Locale::Es, Kind::Uninvited) => format!("{organizer} te ha quitado de la lista de invitados."),
         (Locale::Es, Kind::Reminder) => format!("Tu reunión empieza en {minutes} minutos."),
+        (Locale::Es, Kind::Released) => {
+            format!("Nadie hizo check-in en los primeros {minutes} minutos, así que la sala ha quedado libre.")
+        }
         (Locale::En, Kind::Invited) => format!("{organizer} invites you to a meeting."),
         (Locale::En, Kind::Confirmed) => "Your booking is confirmed.".to_owned(),
         (Locale::En, Kind::Updated) => format!("{organizer} changed the meeting."),
         (Locale::En, Kind::Cancelled) => format!("{organizer} cancelled the meeting."),
         (Locale::En, Kind::Uninvited) => format!("{organizer} took you off the guest list."),
         (Locale::En, Kind::Reminder) => format!("Your meeting starts in {minutes} minutes."),
+        (Locale::En, Kind::Released) => {
+            format!("Nobody checked in within {minutes} minutes of the start, so the room was released.")
+        }
+    }
+}
+
+/// A release's reason, as a cancellation's would read.
+pub fn released_reason(locale: Locale, minutes: u32) -> String {
+    match locale {
+        Locale::Es => format!("nadie hizo check-in en {minutes} min (sala liberada)"),
+        Locale::En => format!("nobody checked in within {minutes} min (room released)"),
     }
 }
 
@@ -137,8 +155,12 @@ pub fn whatsapp_preview(locale: Locale, kind: Kind, params: &[String]) -> String
     match (locale, kind) {
         (Locale::Es, Kind::Reminder) => format!("⏰ {} empieza en {} min en {}. {}", p(0), p(1), p(2), p(3)),
         (Locale::En, Kind::Reminder) => format!("⏰ {} starts in {} min in {}. {}", p(0), p(1), p(2), p(3)),
-        (Locale::Es, Kind::Cancelled) => format!("❌ Cancelada: {} ({}). Motivo: {}", p(0), p(1), p(2)),
-        (Locale::En, Kind::Cancelled) => format!("❌ Cancelled: {} ({}). Reason: {}", p(0), p(1), p(2)),
+        (Locale::Es, Kind::Cancelled | Kind::Released) => {
+            format!("❌ Cancelada: {} ({}). Motivo: {}", p(0), p(1), p(2))
+        }
+        (Locale::En, Kind::Cancelled | Kind::Released) => {
+            format!("❌ Cancelled: {} ({}). Reason: {}", p(0), p(1), p(2))
+        }
         (Locale::Es, Kind::Updated) => format!("✏️ Actualizada: {}, {} en {}. Cambios: {}", p(0), p(1), p(2), p(3)),
         (Locale::En, Kind::Updated) => format!("✏️ Updated: {}, {} in {}. Changes: {}", p(0), p(1), p(2), p(3)),
         (Locale::Es, _) => format!("✅ Reserva confirmada: {}, {} en {}. {}", p(0), p(1), p(2), p(3)),

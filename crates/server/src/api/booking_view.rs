@@ -50,7 +50,7 @@ pub struct BookingView {
     pub meet_link: Option<String>,
     /// The event in the organizer's Google Calendar, once Sala has made it.
     pub google_event_id: Option<String>,
-    /// `confirmed` or `cancelled`.
+    /// `confirmed`, `cancelled` or `released` (nobody checked in in time).
     pub status: String,
     pub cancel_reason: Option<String>,
     pub cancelled_at: Option<String>,

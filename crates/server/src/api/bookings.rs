@@ -349,7 +349,7 @@ pub struct ListQuery {
     room_id: Option<String>,
     /// The organizer's user id.
     organizer: Option<String>,
-    /// `confirmed` or `cancelled`.
+    /// `confirmed`, `cancelled` or `released` (nobody checked in in time).
     status: Option<String>,
     /// From `next_cursor` of the previous page.
     cursor: Option<String>,

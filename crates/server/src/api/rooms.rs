@@ -49,7 +49,8 @@ pub struct RoomView {
     active: bool,
     #[schema(value_type = Option<HoursBody>)]
     bookable_hours: Option<BookableHours>,
-    /// This room's exceptions to the organization's booking rules (absent fields follow it).
+    /// This room's exceptions to the organization's booking rules (absent fields follow it;
+    /// `no_show_release_minutes: 0` never releases bookings of this room).
     #[schema(value_type = Object)]
     rules: RulesOverride,
     /// RFC 3339.

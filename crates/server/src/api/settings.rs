@@ -31,7 +31,8 @@ pub struct SettingsView {
     /// `es` or `en`: the language of people who have not chosen one, and of guests.
     locale: String,
     /// `min_duration_minutes`, `max_duration_minutes`, `min_notice_minutes`, `max_days_ahead`,
-    /// `max_active_per_person` (null: no limit). Rooms may override any of them.
+    /// `max_active_per_person` (null: no limit), `no_show_release_minutes` (1-240: release a
+    /// booking nobody checked in to by then; null, the default: never). Rooms may override any.
     #[schema(value_type = Object)]
     booking_rules: BookingRules,
     /// `minutes_before` (e.g. `[15]`, at most four, 1 minute to a week), `whatsapp`, `email`:
@@ -77,7 +78,7 @@ async fn get_settings(State(state): State<AppState>, Caller(ctx): Caller) -> Api
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"booking_rules": {"max_duration_minutes": 240, "max_days_ahead": 90, "max_active_per_person": 10}, "reminders": {"minutes_before": [60, 10], "whatsapp": true, "email": true}}))]
+#[schema(example = json!({"booking_rules": {"max_duration_minutes": 240, "max_days_ahead": 90, "max_active_per_person": 10, "no_show_release_minutes": 10}, "reminders": {"minutes_before": [60, 10], "whatsapp": true, "email": true}}))]
 pub struct UpdateSettingsBody {
     name: Option<String>,
     time_zone: Option<String>,

@@ -231,7 +231,7 @@ impl PgStore {
         for entry in write.audit {
             audit::insert(&mut tx, entry).await?;
         }
-        drop_reminders(&mut tx, tenant, write.drop_reminders).await?;
+        drop_timed_jobs(&mut tx, tenant, write.drop_timed_jobs).await?;
         insert_jobs(&mut tx, write.jobs).await?;
         if let Some(r) = write.idempotency {
             sqlx::query(
@@ -461,11 +461,12 @@ async fn insert_attendees(conn: &mut PgConnection, tenant: TenantId, bookings: &
     Ok(())
 }
 
-/// Deletes the pending reminders of `bookings` (see `BookingWrite::drop_reminders`).
-async fn drop_reminders(conn: &mut PgConnection, tenant: TenantId, bookings: &[BookingId]) -> Result<()> {
+/// Deletes the pending timed jobs (`JobKind::TIMED`) of `bookings` (see `BookingWrite::drop_timed_jobs`).
+async fn drop_timed_jobs(conn: &mut PgConnection, tenant: TenantId, bookings: &[BookingId]) -> Result<()> {
     for id in bookings {
         sqlx::query(
-            "DELETE FROM jobs WHERE tenant_id = $1 AND booking_id = $2 AND kind = 'reminder' AND status = 'pending'",
+            "DELETE FROM jobs WHERE tenant_id = $1 AND booking_id = $2 AND kind IN ('reminder', 'no_show_check')
+             AND status = 'pending'",
         )
         .bind(tenant.0)
         .bind(id.0)

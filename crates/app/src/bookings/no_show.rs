@@ -1,0 +1,129 @@
+//! No-show release: when a tenant (or a room) sets `no_show_release_minutes`, a booking nobody
+//! checked in to by then is released (status `released`) and its room is free for others. The
+//! organizer is told, webhooks hear `booking.no_show`, and the calendar event goes.
+//!
+//! The check is a timed job written with the booking (`no_show_checks`) and dropped when the
+//! booking is cancelled or rescheduled; when it fires it rechecks everything, so a booking that
+//! moved, was cancelled, got a check-in, or whose tenant turned the release off stays as it is.
+
+use crate::context::snapshot;
+use crate::jobs::{JobFailure, JobHandler};
+use crate::{AppResult, Context, Store};
+use async_trait::async_trait;
+use sala_domain::jobs::{Change, NoShowPayload, jobs_for, no_show_job};
+use sala_domain::notify::ReminderSettings;
+use sala_domain::{Booking, BookingStatus, Job, JobKind, Millis, Room, RoomId, Tenant, now_millis};
+use sala_store::{BookingWrite, StoreError};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The no-show checks of `bookings`, each under its room's rules (none where the release is off).
+pub(super) async fn no_show_checks(
+    store: &dyn Store,
+    tenant: &Tenant,
+    bookings: &[Booking],
+    now: Millis,
+) -> AppResult<Vec<Job>> {
+    let mut minutes_of: HashMap<RoomId, Option<u32>> = HashMap::new();
+    let mut jobs = Vec::new();
+    for booking in bookings {
+        let minutes = match minutes_of.get(&booking.room_id) {
+            Some(minutes) => *minutes,
+            None => {
+                let room = store.get_room(tenant.id, booking.room_id).await?;
+                let minutes = room.as_ref().and_then(|room| release_minutes(tenant, room));
+                *minutes_of.entry(booking.room_id).or_insert(minutes)
+            }
+        };
+        jobs.extend(minutes.and_then(|m| no_show_job(booking, m, now)));
+    }
+    Ok(jobs)
+}
+
+/// The minutes after its start that a booking in `room` waits for a check-in; `None`: forever.
+fn release_minutes(tenant: &Tenant, room: &Room) -> Option<u32> {
+    tenant.booking_rules.with_override(&room.rules).no_show_release_minutes
+}
+
+/// The `no_show_check` job's handler.
+pub struct NoShowRelease {
+    store: Arc<dyn Store>,
+}
+
+impl NoShowRelease {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    async fn check(&self, job: &Job) -> Result<(), JobFailure> {
+        let payload: NoShowPayload = serde_json::from_value(job.payload.clone())
+            .map_err(|e| JobFailure::final_(format!("unreadable no-show payload: {e}")))?;
+        let Some(booking_id) = job.booking_id else {
+            return Err(JobFailure::final_("a no-show check without a booking"));
+        };
+        let store = self.store.as_ref();
+        let current = store.get_booking(job.tenant_id, booking_id).await.map_err(retry)?;
+        let Some(booking) = current.filter(|b| b.is_confirmed() && b.time.start == payload.start) else {
+            tracing::info!(job = %job.id, booking = %booking_id, "cancelled or moved since; nothing to release");
+            return Ok(());
+        };
+        if !store.check_ins(job.tenant_id, booking_id).await.map_err(retry)?.is_empty() {
+            tracing::info!(job = %job.id, booking = %booking_id, "someone checked in; the booking stays");
+            return Ok(());
+        }
+        // The tenant may have turned the release off (or exempted the room) since.
+        let tenant = store.get_tenant(job.tenant_id).await.map_err(retry)?;
+        let room = store.get_room(job.tenant_id, booking.room_id).await.map_err(retry)?;
+        if tenant.zip(room).and_then(|(t, r)| release_minutes(&t, &r)).is_none() {
+            tracing::info!(job = %job.id, booking = %booking_id, "no-show release is off now; the booking stays");
+            return Ok(());
+        }
+        let now = now_millis();
+        if now >= booking.time.end {
+            tracing::info!(job = %job.id, booking = %booking_id, "the meeting is over; nothing to release");
+            return Ok(());
+        }
+        release(store, &booking, now).await?;
+        tracing::info!(job = %job.id, booking = %booking_id, minutes = payload.minutes_after, "no-show: booking released");
+        Ok(())
+    }
+}
+
+/// Marks the booking released, with its audit entry (by the system) and the jobs a release
+/// causes: the organizer's message, the calendar, `booking.no_show` webhooks.
+async fn release(store: &dyn Store, booking: &Booking, now: Millis) -> Result<(), JobFailure> {
+    let released =
+        Booking { status: BookingStatus::Released, updated_at: now, version: booking.version + 1, ..booking.clone() };
+    let ctx = Context::system(booking.tenant_id);
+    let entry = ctx.audit("booking.released", "booking", Some(booking.id.0), snapshot(booking), snapshot(&released));
+    let jobs = jobs_for(Change::released(&released), &ReminderSettings::default(), now);
+    let write = BookingWrite {
+        tenant_id: booking.tenant_id,
+        series: None,
+        bookings: std::slice::from_ref(&released),
+        audit: std::slice::from_ref(&entry),
+        jobs: &jobs,
+        idempotency: None,
+        drop_timed_jobs: &[booking.id],
+    };
+    match store.update_bookings(write).await {
+        Ok(()) => Ok(()),
+        // Changed meanwhile (an edit, a cancellation): look again with the booking as it is now.
+        Err(StoreError::VersionMismatch) => Err(JobFailure::retry("the booking changed while being released")),
+        Err(e) => Err(retry(e)),
+    }
+}
+
+fn retry(e: StoreError) -> JobFailure {
+    JobFailure::retry(format!("store: {e}"))
+}
+
+#[async_trait]
+impl JobHandler for NoShowRelease {
+    fn kind(&self) -> JobKind {
+        JobKind::NoShowCheck
+    }
+    async fn run(&self, job: &Job) -> Result<(), JobFailure> {
+        self.check(job).await
+    }
+}
