@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod google_connections;
 pub mod jobs;
+pub mod kiosks;
 pub mod notifications;
 pub mod rooms;
 pub mod secrets;

@@ -1,7 +1,7 @@
 //! Attendance: who checked in to a meeting, when, and through what (the organizer in the web
 //! app, an attendance or access-control system with an API key, a room's kiosk).
 
-use crate::{Actor, BookingId, Email, Millis, TenantId};
+use crate::{Actor, BookingId, Email, Millis, RoomId, TenantId};
 use serde::{Deserialize, Serialize};
 
 /// How early before its start a meeting takes check-ins.
@@ -43,4 +43,16 @@ pub struct CheckIn {
     /// Who recorded it.
     pub by: Actor,
     pub source: CheckInSource,
+}
+
+/// A room's kiosk link: whoever opens it (a tablet by the door, a phone that scanned the QR code
+/// on it) sees the room's meetings and checks people in to the one under way. The link carries a
+/// secret token; only its SHA-256 is kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Kiosk {
+    pub tenant_id: TenantId,
+    pub room_id: RoomId,
+    pub token_hash: String,
+    pub created_by: Actor,
+    pub created_at: Millis,
 }

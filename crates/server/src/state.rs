@@ -20,6 +20,8 @@ pub struct Inner {
     pub room_calendars: Arc<sala_app::calendar::CalendarSync>,
     /// Requests per API key.
     pub api_rate_limit: crate::auth::rate_limit::ApiRateLimit,
+    /// Check-in attempts per room kiosk.
+    pub kiosk_rate_limit: crate::auth::rate_limit::KioskRateLimit,
 }
 
 impl AppState {
@@ -30,7 +32,17 @@ impl AppState {
         let secrets = sala_app::secrets::SecretBox::new(&secret_key);
         let room_calendars = Arc::new(crate::worker::calendar_sync(store.clone(), &settings, &http, secrets));
         let api_rate_limit = crate::auth::rate_limit::ApiRateLimit::per_minute(settings.api_requests_per_minute);
-        Ok(Self(Arc::new(Inner { store, settings, secret_key, http, google, room_calendars, api_rate_limit })))
+        let kiosk_rate_limit = crate::auth::rate_limit::KioskRateLimit::per_minute(settings.kiosk_check_ins_per_minute);
+        Ok(Self(Arc::new(Inner {
+            store,
+            settings,
+            secret_key,
+            http,
+            google,
+            room_calendars,
+            api_rate_limit,
+            kiosk_rate_limit,
+        })))
     }
 
     pub fn store(&self) -> &dyn Store {

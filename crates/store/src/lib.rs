@@ -15,7 +15,7 @@ pub mod sqlite;
 pub mod testing;
 
 use async_trait::async_trait;
-use sala_domain::attendance::CheckIn;
+use sala_domain::attendance::{CheckIn, Kiosk};
 use sala_domain::google::GoogleConnection;
 use sala_domain::jobs::{Delivery, OutboxMessage};
 use sala_domain::webhook::WebhookEndpoint;
@@ -354,6 +354,14 @@ pub trait AttendanceStore: Send + Sync {
     async fn record_check_in(&self, check_in: &CheckIn, jobs: &[Job], entry: &AuditEntry) -> Result<bool>;
     /// A booking's check-ins, earliest first.
     async fn check_ins(&self, tenant: TenantId, booking: BookingId) -> Result<Vec<CheckIn>>;
+    /// Stores a room's kiosk link, replacing the room's earlier one, with its audit entry.
+    async fn put_kiosk(&self, kiosk: &Kiosk, entry: &AuditEntry) -> Result<()>;
+    /// Removes a room's kiosk link with its audit entry; `false` when it had none.
+    async fn delete_kiosk(&self, tenant: TenantId, room: RoomId, entry: &AuditEntry) -> Result<bool>;
+    /// The kiosk whose token hashes to `token_hash`, in any tenant (the link is all a kiosk has).
+    async fn kiosk_by_token(&self, token_hash: &str) -> Result<Option<Kiosk>>;
+    /// A room's kiosk link, if it has one.
+    async fn kiosk_of(&self, tenant: TenantId, room: RoomId) -> Result<Option<Kiosk>>;
 }
 
 /// The dev outbox: copies of the messages dev mode sent, as they would appear.

@@ -709,3 +709,29 @@ impl TryFrom<CheckInRow> for sala_domain::attendance::CheckIn {
         })
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct KioskRow {
+    tenant_id: Uuid,
+    room_id: Uuid,
+    token_hash: String,
+    created_by_type: String,
+    created_by_id: Option<Uuid>,
+    created_at: i64,
+}
+
+impl TryFrom<KioskRow> for sala_domain::attendance::Kiosk {
+    type Error = StoreError;
+    fn try_from(r: KioskRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            tenant_id: TenantId(r.tenant_id),
+            room_id: RoomId(r.room_id),
+            token_hash: r.token_hash,
+            created_by: actor_from_columns(&r.created_by_type, r.created_by_id)?,
+            created_at: r.created_at,
+        })
+    }
+}
+
+/// The columns every kiosk query reads, in `KioskRow`'s order.
+pub(crate) const KIOSK_COLUMNS: &str = "tenant_id, room_id, token_hash, created_by_type, created_by_id, created_at";

@@ -2069,6 +2069,43 @@ async fn case_concurrent_job_claims(store: Arc<dyn Store>) {
 // ---------------------------------------------------------------------------------------------
 // Every case on every backend.
 
+/// A room's kiosk link: found by its token's hash from any tenant, replaced by a new one (the
+/// old hash stops working), removed; another tenant's room cannot be given one.
+async fn case_room_kiosks(store: &dyn Store) {
+    use sala_domain::attendance::Kiosk;
+    let acme = add_tenant(store, "Acme", &["acme.test"]).await;
+    let globex = add_tenant(store, "Globex", &["globex.test"]).await;
+    let room = add_room(store, acme.id, "Sala Sur").await;
+    let kiosk = |tenant: TenantId, seed: &str| Kiosk {
+        tenant_id: tenant,
+        room_id: room.id,
+        token_hash: hash(seed),
+        created_by: Actor::System,
+        created_at: tick(),
+    };
+    assert_eq!(ok(store.kiosk_of(acme.id, room.id).await), None);
+    let first = kiosk(acme.id, "first");
+    ok(store.put_kiosk(&first, &entry(acme.id, "room.kiosk_created", Some(room.id.0))).await);
+    assert_eq!(ok(store.kiosk_by_token(&hash("first")).await), Some(first.clone()));
+    assert_eq!(ok(store.kiosk_of(acme.id, room.id).await), Some(first));
+    assert_eq!(ok(store.kiosk_of(globex.id, room.id).await), None, "tenant-scoped");
+
+    let second = kiosk(acme.id, "second");
+    ok(store.put_kiosk(&second, &entry(acme.id, "room.kiosk_created", Some(room.id.0))).await);
+    assert_eq!(ok(store.kiosk_by_token(&hash("first")).await), None, "replaced");
+    assert_eq!(ok(store.kiosk_by_token(&hash("second")).await), Some(second));
+
+    let foreign = kiosk(globex.id, "foreign");
+    assert!(store.put_kiosk(&foreign, &entry(globex.id, "room.kiosk_created", None)).await.is_err());
+    assert!(!ok(store.delete_kiosk(globex.id, room.id, &entry(globex.id, "room.kiosk_deleted", None)).await));
+    assert!(ok(store.delete_kiosk(acme.id, room.id, &entry(acme.id, "room.kiosk_deleted", None)).await));
+    assert_eq!(ok(store.kiosk_by_token(&hash("second")).await), None);
+    let audit = ok(store
+        .list_audit(acme.id, &AuditQuery { action_prefix: Some("room.kiosk".into()), limit: 10, ..Default::default() })
+        .await);
+    assert_eq!(audit.len(), 3, "two links and a removal, each audited");
+}
+
 macro_rules! conformance {
     (
         borrowed: [$($case:ident),* $(,)?],
@@ -2146,6 +2183,7 @@ conformance!(
         case_jobs_complete_retry_bury,
         case_jobs_list_and_replay,
         case_deliveries,
+        case_room_kiosks,
     ],
     // Concurrency cases: the `Arc<dyn Store>` shared by many tasks, on a multi-threaded runtime.
     shared: [

@@ -73,7 +73,12 @@ fn check_open(booking: &Booking) -> AppResult<()> {
 }
 
 /// The invited person's address as the meeting has it: the organizer's or an attendee's.
-async fn invited(store: &dyn Store, ctx: &Context, booking: &Booking, email: &Email) -> AppResult<Option<Email>> {
+pub(crate) async fn invited(
+    store: &dyn Store,
+    ctx: &Context,
+    booking: &Booking,
+    email: &Email,
+) -> AppResult<Option<Email>> {
     if let Some(a) = booking.attendees.iter().find(|a| same(&a.email, email)) {
         return Ok(Some(a.email.clone()));
     }

@@ -13,6 +13,7 @@ mod read;
 
 pub use attendees::AttendeeInput;
 pub use cancel::{CancelRequest, cancel_booking};
+pub(crate) use check_in::invited;
 pub use check_in::{Attendance, CheckInRequest, attendance, attendance_export, check_in};
 pub use create::{ConflictPolicy, Created, NewBooking, Skipped, create_booking};
 pub use edit::{BookingChanges, edit_booking};

@@ -7,6 +7,7 @@ pub(crate) mod booking_view;
 mod bookings;
 mod google;
 mod jobs;
+mod kiosks;
 mod rooms;
 mod settings;
 mod users;
@@ -76,6 +77,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(google::routes())
         .merge(webhooks::routes())
         .merge(attendance::routes())
+        .merge(kiosks::routes())
         .split_for_parts();
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
     let router = router.fallback(|| async { Problem::not_found("No such API endpoint. See /api/docs.") });

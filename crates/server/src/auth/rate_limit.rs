@@ -1,22 +1,29 @@
-//! Requests per API key: a GCRA limiter (the `governor` crate) per key, in this process. Past the
-//! limit a key gets 429 `rate_limited` with `Retry-After`. Several instances each count their
-//! own requests, so the tenant-wide ceiling grows with them; a per-key ceiling is what protects
-//! each instance. The table holds one small entry per key that called, bounded by the keys made.
+//! Requests per caller: a GCRA limiter (the `governor` crate) per key, in this process. Past the
+//! limit an API key gets 429 `rate_limited` with `Retry-After`; a room's kiosk gets a page saying
+//! to wait. Several instances each count their own requests, so the tenant-wide ceiling grows with
+//! them; a per-key ceiling is what protects each instance. The table holds one small entry per
+//! key that called, bounded by the keys (or kiosks) made: only known callers are counted.
 
 use crate::problem::Problem;
 use axum::http::StatusCode;
 use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
-use sala_domain::ApiKeyId;
+use sala_domain::{ApiKeyId, RoomId};
+use std::hash::Hash;
 use std::num::NonZeroU32;
 
-pub struct ApiRateLimit {
-    limiter: RateLimiter<ApiKeyId, DefaultKeyedStateStore<ApiKeyId>, DefaultClock>,
+pub struct RateLimit<K: Hash + Eq + Clone> {
+    limiter: RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock>,
     per_minute: u32,
 }
 
-impl ApiRateLimit {
+/// Requests per API key.
+pub type ApiRateLimit = RateLimit<ApiKeyId>;
+/// Check-in attempts per room kiosk (someone trying addresses on a kiosk).
+pub type KioskRateLimit = RateLimit<RoomId>;
+
+impl<K: Hash + Eq + Clone> RateLimit<K> {
     /// `per_minute` requests per key, in bursts of up to that many.
     pub fn per_minute(per_minute: u32) -> Self {
         let n = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
@@ -24,7 +31,7 @@ impl ApiRateLimit {
     }
 
     /// Counts one request of `key`; past the limit, how long to wait.
-    pub fn check(&self, key: ApiKeyId) -> Result<(), RateLimited> {
+    pub fn check(&self, key: K) -> Result<(), RateLimited> {
         self.limiter.check_key(&key).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
@@ -33,7 +40,7 @@ impl ApiRateLimit {
     }
 }
 
-/// A key past its limit: the 429 to answer.
+/// A caller past its limit: how long to wait.
 #[derive(Debug, Clone, Copy)]
 pub struct RateLimited {
     pub seconds: u64,

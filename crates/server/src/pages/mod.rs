@@ -1,6 +1,7 @@
 //! Server-rendered pages. Each page works without JavaScript; forms carry a CSRF token; all text
 //! is escaped by the templates.
 
+mod kiosk;
 mod outbox;
 mod templates;
 
@@ -17,12 +18,14 @@ use serde::Deserialize;
 pub use templates::render;
 use templates::{Dashboard, Landing, Message};
 
-/// The pages router: `/`, sign-out, the dev login (dev mode only), Google sign-in, the stylesheet.
+/// The pages router: `/`, sign-out, the dev login (dev mode only), Google sign-in, rooms' kiosks,
+/// the stylesheet.
 pub fn routes(dev: bool) -> Router<AppState> {
     let mut router = Router::new()
         .route("/", get(home))
         .route("/signout", post(sign_out))
         .route("/static/app.css", get(stylesheet))
+        .merge(kiosk::routes())
         .merge(crate::auth::oidc::routes());
     if dev {
         router = router.route("/dev/login", post(dev_login)).merge(outbox::routes());

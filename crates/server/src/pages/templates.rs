@@ -26,6 +26,24 @@ pub struct Dashboard {
 }
 
 #[derive(Template)]
+#[template(path = "kiosk.html")]
+pub struct Kiosk {
+    pub t: &'static Texts,
+    pub csrf: String,
+    pub token: String,
+    pub room_name: String,
+    pub location: Option<String>,
+    /// "11:00" while a meeting is under way; `None`: the room is free.
+    pub busy_until: Option<String>,
+    /// Meetings open for check-in now.
+    pub open: Vec<super::kiosk::KioskRow>,
+    pub later: Vec<super::kiosk::KioskRow>,
+    pub notice: Option<super::kiosk::Notice>,
+    /// What the person typed, kept after a refusal so they can correct it.
+    pub email: String,
+}
+
+#[derive(Template)]
 #[template(path = "message.html")]
 pub struct Message {
     pub t: &'static Texts,

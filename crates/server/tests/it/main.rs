@@ -14,6 +14,7 @@ mod api_users;
 mod attendance;
 mod cli;
 mod fake_google;
+mod kiosk;
 mod notifications;
 mod oidc;
 mod pages;

@@ -1,11 +1,11 @@
-//! Check-ins.
+//! Check-ins and rooms' kiosk links.
 
 use super::{PgStore, audit, db};
-use crate::records::{CheckInRow, actor_columns};
+use crate::records::{CheckInRow, KIOSK_COLUMNS, KioskRow, actor_columns};
 use crate::{AttendanceStore, Result};
 use async_trait::async_trait;
-use sala_domain::attendance::CheckIn;
-use sala_domain::{AuditEntry, BookingId, Job, TenantId};
+use sala_domain::attendance::{CheckIn, Kiosk};
+use sala_domain::{AuditEntry, BookingId, Job, RoomId, TenantId};
 
 #[async_trait]
 impl AttendanceStore for PgStore {
@@ -47,5 +47,62 @@ impl AttendanceStore for PgStore {
         .await
         .map_err(db)?;
         rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn put_kiosk(&self, k: &Kiosk, entry: &AuditEntry) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let (actor_type, actor_id) = actor_columns(&k.created_by);
+        sqlx::query(
+            "INSERT INTO room_kiosks (tenant_id, room_id, token_hash, created_by_type, created_by_id, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (tenant_id, room_id) DO UPDATE SET token_hash = excluded.token_hash,
+                 created_by_type = excluded.created_by_type, created_by_id = excluded.created_by_id,
+                 created_at = excluded.created_at",
+        )
+        .bind(k.tenant_id.0)
+        .bind(k.room_id.0)
+        .bind(&k.token_hash)
+        .bind(actor_type)
+        .bind(actor_id)
+        .bind(k.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        audit::insert(&mut tx, entry).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn delete_kiosk(&self, tenant: TenantId, room: RoomId, entry: &AuditEntry) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let deleted = sqlx::query("DELETE FROM room_kiosks WHERE tenant_id = $1 AND room_id = $2")
+            .bind(tenant.0)
+            .bind(room.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        if deleted.rows_affected() == 0 {
+            return Ok(false);
+        }
+        audit::insert(&mut tx, entry).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    }
+
+    async fn kiosk_by_token(&self, token_hash: &str) -> Result<Option<Kiosk>> {
+        let sql = format!("SELECT {KIOSK_COLUMNS} FROM room_kiosks WHERE token_hash = $1");
+        let row: Option<KioskRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_hash).fetch_optional(&self.pool).await.map_err(db)?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn kiosk_of(&self, tenant: TenantId, room: RoomId) -> Result<Option<Kiosk>> {
+        let sql = format!("SELECT {KIOSK_COLUMNS} FROM room_kiosks WHERE tenant_id = $1 AND room_id = $2");
+        let row: Option<KioskRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(room.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(TryInto::try_into).transpose()
     }
 }

@@ -1,0 +1,144 @@
+//! A room's kiosk: a link (a QR code on the door, or a tablet beside it) that shows the room's
+//! meetings and checks people in to the one under way, without anyone signing in. The link holds
+//! a random token; only its hash is kept. Admins make one per room (a new one replaces the old,
+//! which stops working at once) and remove it.
+//!
+//! A kiosk acts as the system within its tenant: each check-in is audited as the system's, with
+//! the source `kiosk` and the address it came from.
+
+use crate::bookings::{CheckInRequest, check_in, invited};
+use crate::tokens::{hash_token, random_token};
+use crate::{AppError, AppResult, Context, Store};
+use sala_domain::attendance::{CHECK_IN_OPENS_MS, CheckIn, CheckInSource, Kiosk};
+use sala_domain::{Booking, BookingStatus, Email, Room, RoomId, Tenant, now_millis};
+use sala_store::BookingQuery;
+
+/// How far ahead a kiosk lists the room's meetings.
+const SHOWS_AHEAD_MS: i64 = 12 * 3_600_000;
+
+/// A link just made: the token is here and nowhere else.
+pub struct CreatedKiosk {
+    pub kiosk: Kiosk,
+    pub token: String,
+}
+
+/// Makes the room's kiosk link (admins), replacing any earlier one.
+pub async fn create_kiosk_link(store: &dyn Store, ctx: &Context, room_id: RoomId) -> AppResult<CreatedKiosk> {
+    ctx.require_admin()?;
+    let room = room_of(store, ctx, room_id).await?;
+    let token = random_token();
+    let kiosk = Kiosk {
+        tenant_id: ctx.tenant_id(),
+        room_id,
+        token_hash: hash_token(&token),
+        created_by: ctx.actor(),
+        created_at: now_millis(),
+    };
+    let entry =
+        ctx.audit("room.kiosk_created", "room", Some(room.id.0), None, Some(serde_json::json!({"room": room.name})));
+    store.put_kiosk(&kiosk, &entry).await?;
+    Ok(CreatedKiosk { kiosk, token })
+}
+
+/// The room's kiosk link as kept (its hash, who made it and when), for admins.
+pub async fn kiosk_link(store: &dyn Store, ctx: &Context, room_id: RoomId) -> AppResult<Kiosk> {
+    ctx.require_admin()?;
+    room_of(store, ctx, room_id).await?;
+    store.kiosk_of(ctx.tenant_id(), room_id).await?.ok_or(AppError::NotFound { what: "kiosk link" })
+}
+
+/// Removes the room's kiosk link (admins): whoever has it sees "not found" from now on.
+pub async fn remove_kiosk_link(store: &dyn Store, ctx: &Context, room_id: RoomId) -> AppResult<()> {
+    ctx.require_admin()?;
+    let room = room_of(store, ctx, room_id).await?;
+    let entry =
+        ctx.audit("room.kiosk_deleted", "room", Some(room.id.0), Some(serde_json::json!({"room": room.name})), None);
+    if store.delete_kiosk(ctx.tenant_id(), room_id, &entry).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound { what: "kiosk link" })
+    }
+}
+
+async fn room_of(store: &dyn Store, ctx: &Context, room_id: RoomId) -> AppResult<Room> {
+    store.get_room(ctx.tenant_id(), room_id).await?.ok_or(AppError::NotFound { what: "room" })
+}
+
+/// What a kiosk shows.
+pub struct KioskView {
+    pub tenant: Tenant,
+    pub room: Room,
+    /// The room's confirmed meetings from now to 12 hours ahead, in order.
+    pub meetings: Vec<KioskMeeting>,
+}
+
+pub struct KioskMeeting {
+    pub booking: Booking,
+    pub organizer: String,
+    /// Check-in is open now (from 15 minutes before the start to the end).
+    pub check_in_open: bool,
+    pub checked_in: usize,
+}
+
+impl KioskView {
+    /// The meeting under way now, if any.
+    pub fn current(&self, now: i64) -> Option<&KioskMeeting> {
+        self.meetings.iter().find(|m| m.booking.time.start <= now && now < m.booking.time.end)
+    }
+}
+
+/// The kiosk a link opens, with the room's meetings. An unknown, replaced or removed link is
+/// "not found", like a wrong one: a link is all a kiosk has, so it tells nothing more.
+pub async fn open_kiosk(store: &dyn Store, token: &str) -> AppResult<(Context, KioskView)> {
+    let not_found = AppError::NotFound { what: "kiosk" };
+    let kiosk = store.kiosk_by_token(&hash_token(token)).await?.ok_or(not_found)?;
+    let ctx = Context::system(kiosk.tenant_id);
+    let tenant = store.get_tenant(kiosk.tenant_id).await?.ok_or(AppError::NotFound { what: "kiosk" })?;
+    let room = store.get_room(kiosk.tenant_id, kiosk.room_id).await?.ok_or(AppError::NotFound { what: "kiosk" })?;
+    let now = now_millis();
+    let query = BookingQuery {
+        room_id: Some(room.id),
+        status: Some(BookingStatus::Confirmed),
+        from: Some(now),
+        to: Some(now + SHOWS_AHEAD_MS),
+        limit: 20,
+        ..Default::default()
+    };
+    let mut meetings = Vec::new();
+    for booking in store.list_bookings(kiosk.tenant_id, &query).await? {
+        let organizer =
+            store.get_user(kiosk.tenant_id, booking.organizer_id).await?.map(|u| u.name).unwrap_or_default();
+        let checked_in = store.check_ins(kiosk.tenant_id, booking.id).await?.len();
+        let check_in_open = booking.time.start - CHECK_IN_OPENS_MS <= now && now < booking.time.end;
+        meetings.push(KioskMeeting { booking, organizer, check_in_open, checked_in });
+    }
+    Ok((ctx, KioskView { tenant, room, meetings }))
+}
+
+/// Checks `email` in at the room's kiosk, to the meeting open for check-in that the person is
+/// invited to (the one under way before the next one). `ip` is the kiosk's address, for the audit.
+pub async fn kiosk_check_in(
+    store: &dyn Store,
+    token: &str,
+    email: &str,
+    ip: Option<String>,
+) -> AppResult<(Booking, CheckIn, bool)> {
+    let (ctx, view) = open_kiosk(store, token).await?;
+    let ctx = Context { ip, ..ctx };
+    let email = Email::parse(email.trim()).map_err(|e| AppError::invalid("email", e.code, e.message))?;
+    let open: Vec<&KioskMeeting> = view.meetings.iter().filter(|m| m.check_in_open).collect();
+    if open.is_empty() {
+        return Err(AppError::Conflict {
+            code: "no_meeting_now",
+            message: "there is no meeting in this room to check in to right now".into(),
+        });
+    }
+    for meeting in open {
+        if invited(store, &ctx, &meeting.booking, &email).await?.is_some() {
+            let request = CheckInRequest { email: Some(email.to_string()), source: CheckInSource::Kiosk };
+            let (check_in, new) = check_in(store, &ctx, meeting.booking.id, request).await?;
+            return Ok((meeting.booking.clone(), check_in, new));
+        }
+    }
+    Err(AppError::invalid("email", "not_invited", format!("{email} is not invited to the meeting in this room")))
+}

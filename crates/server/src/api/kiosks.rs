@@ -1,0 +1,99 @@
+//! `/rooms/{id}/kiosk`: a room's kiosk link (admins). The link opens the room's kiosk page,
+//! where people check in to the meeting under way without signing in; print its QR code on the
+//! door or open it on a tablet. The link is shown once, when made; a new one replaces it.
+
+use crate::auth::Caller;
+use crate::extract::PathId;
+use crate::problem::{ApiResult, Problem};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use sala_app::kiosks;
+use sala_domain::attendance::Kiosk;
+use sala_domain::{RoomId, rfc3339};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(create_kiosk_link, get_kiosk_link, delete_kiosk_link))
+}
+
+/// A kiosk link just made: the only time its URL is shown.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"url": "https://sala.example.com/kiosk/3q2-7wM1c8bQ0yqKk9xJ2m5fZrD1uXo4sNeA6vTgLhE",
+    "qr_svg": "<svg xmlns=\"http://www.w3.org/2000/svg\" ...>...</svg>", "created_at": "2026-12-01T09:00:00Z"}))]
+pub struct CreatedKioskView {
+    /// Open it on the room's tablet, or print `qr_svg` by the door.
+    url: String,
+    /// The URL as a QR code (SVG); null only for a URL too long for one (a very long base URL).
+    qr_svg: Option<String>,
+    created_at: String,
+}
+
+/// A room's kiosk link as kept (never its URL).
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"created_at": "2026-12-01T09:00:00Z", "created_by": {"type": "user", "id": "0193a6f0-5c2e-7b1a-9d4e-1f2a3b4c5d6e"}}))]
+pub struct KioskView {
+    created_at: String,
+    #[schema(value_type = Object)]
+    created_by: sala_domain::Actor,
+}
+
+impl From<Kiosk> for KioskView {
+    fn from(k: Kiosk) -> Self {
+        Self { created_at: rfc3339(k.created_at), created_by: k.created_by }
+    }
+}
+
+/// Make the room's kiosk link (admins); an earlier link stops working.
+#[utoipa::path(post, path = "/rooms/{id}/kiosk", tag = "attendance", params(("id" = String, Path, format = Uuid)),
+    responses((status = 201, body = CreatedKioskView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn create_kiosk_link(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    PathId(id): PathId<RoomId>,
+) -> ApiResult<(StatusCode, Json<CreatedKioskView>)> {
+    let created = kiosks::create_kiosk_link(state.store(), &ctx, id).await?;
+    let url = format!("{}/kiosk/{}", state.settings.base_url.trim_end_matches('/'), created.token);
+    let qr_svg = qr_svg(&url);
+    let view = CreatedKioskView { url, qr_svg, created_at: rfc3339(created.kiosk.created_at) };
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Whether the room has a kiosk link, since when and by whom (admins).
+#[utoipa::path(get, path = "/rooms/{id}/kiosk", tag = "attendance", params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = KioskView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_kiosk_link(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    PathId(id): PathId<RoomId>,
+) -> ApiResult<Json<KioskView>> {
+    Ok(Json(kiosks::kiosk_link(state.store(), &ctx, id).await?.into()))
+}
+
+/// Remove the room's kiosk link (admins): it stops working at once.
+#[utoipa::path(delete, path = "/rooms/{id}/kiosk", tag = "attendance", params(("id" = String, Path, format = Uuid)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn delete_kiosk_link(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    PathId(id): PathId<RoomId>,
+) -> ApiResult<StatusCode> {
+    kiosks::remove_kiosk_link(state.store(), &ctx, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `text` as an SVG QR code, medium error correction (survives a scuffed print); `None` when
+/// it is too long for a QR code.
+fn qr_svg(text: &str) -> Option<String> {
+    match qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M) {
+        Ok(code) => Some(code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(240, 240).build()),
+        Err(err) => {
+            tracing::warn!(%err, length = text.len(), "the kiosk link is too long for a QR code");
+            None
+        }
+    }
+}

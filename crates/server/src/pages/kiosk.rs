@@ -1,0 +1,187 @@
+//! `/kiosk/{token}`: a room's kiosk page, for a tablet by the door or a phone that scanned the QR
+//! code on it. It shows whether the room is free, the meeting under way and the next ones, and
+//! checks people in by their email address, with no sign-in: the link is the credential (made by
+//! an admin, `POST /api/v1/rooms/{id}/kiosk`). It works without JavaScript and reloads itself
+//! every minute. The link is kept out of Referer headers and caches.
+
+use super::templates::Kiosk as KioskTemplate;
+use super::{error_page, render, with_cookie};
+use crate::auth::csrf;
+use crate::i18n::{self, Texts};
+use crate::state::AppState;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use sala_app::AppError;
+use sala_app::kiosks::{KioskMeeting, KioskView, kiosk_check_in, open_kiosk};
+use sala_domain::{Locale, TimeZoneName, now_millis};
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/kiosk/{token}", get(kiosk_page)).route("/kiosk/{token}/check-in", post(check_in))
+}
+
+/// A meeting as a kiosk lists it.
+pub struct KioskRow {
+    pub title: String,
+    /// "10:00–11:00" in the organization's time zone.
+    pub time: String,
+    pub organizer: String,
+    pub checked_in: usize,
+}
+
+/// What happened to the last check-in attempt.
+pub struct Notice {
+    pub ok: bool,
+    pub text: String,
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+async fn kiosk_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    match open_kiosk(state.store(), &token).await {
+        Ok((_, view)) => {
+            let t = i18n::texts(chosen(q.lang.as_deref(), view.tenant.locale));
+            page(&state, &headers, t, &token, &view, None, String::new(), StatusCode::OK)
+        }
+        Err(err) => failure(i18n::texts(chosen(q.lang.as_deref(), Locale::Es)), &err),
+    }
+}
+
+#[derive(Deserialize)]
+struct CheckInForm {
+    csrf: String,
+    email: String,
+    lang: Option<String>,
+}
+
+async fn check_in(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<CheckInForm>,
+) -> Response {
+    let (_, view) = match open_kiosk(state.store(), &token).await {
+        Ok(opened) => opened,
+        Err(err) => return failure(i18n::texts(chosen(form.lang.as_deref(), Locale::Es)), &err),
+    };
+    let t = i18n::texts(chosen(form.lang.as_deref(), view.tenant.locale));
+    if !csrf::verify(&headers, &form.csrf, &state.settings.base_url) {
+        return private(error_page(t, StatusCode::FORBIDDEN, t.error_title, t.form_expired));
+    }
+    if state.kiosk_rate_limit.check(view.room.id).is_err() {
+        let notice = Notice { ok: false, text: t.kiosk_slow_down.to_owned() };
+        return page(&state, &headers, t, &token, &view, Some(notice), form.email, StatusCode::TOO_MANY_REQUESTS);
+    }
+    let outcome = kiosk_check_in(state.store(), &token, &form.email, Some(addr.ip().to_string())).await;
+    // The page shows the meetings as they are after the check-in (its count has grown).
+    let view = match open_kiosk(state.store(), &token).await {
+        Ok((_, view)) => view,
+        Err(err) => return failure(t, &err),
+    };
+    let (status, notice, email) = match outcome {
+        Ok((booking, _, new)) => {
+            let said = if new { t.kiosk_done } else { t.kiosk_already };
+            (StatusCode::OK, Notice { ok: true, text: format!("{said} {}", booking.title) }, String::new())
+        }
+        Err(err) => {
+            let Some((status, text)) = refusal(t, &err) else { return failure(t, &err) };
+            (status, Notice { ok: false, text: text.to_owned() }, form.email)
+        }
+    };
+    page(&state, &headers, t, &token, &view, Some(notice), email, status)
+}
+
+/// What a refused check-in tells the person at the kiosk; `None` for a failure of ours.
+fn refusal(t: &'static Texts, err: &AppError) -> Option<(StatusCode, &'static str)> {
+    match err {
+        AppError::Invalid(fields) if fields.iter().any(|f| f.code == "not_invited") => {
+            Some((StatusCode::UNPROCESSABLE_ENTITY, t.kiosk_not_invited))
+        }
+        AppError::Invalid(_) => Some((StatusCode::UNPROCESSABLE_ENTITY, t.kiosk_bad_email)),
+        AppError::Conflict { .. } => Some((StatusCode::CONFLICT, t.kiosk_no_meeting)),
+        _ => None,
+    }
+}
+
+/// The kiosk's language: `?lang=` when given (a visitor's choice), else the organization's.
+fn chosen(lang: Option<&str>, default: Locale) -> Locale {
+    lang.and_then(|l| Locale::parse(l).ok()).unwrap_or(default)
+}
+
+#[expect(clippy::too_many_arguments, reason = "one page is made of all of these")]
+fn page(
+    state: &AppState,
+    headers: &HeaderMap,
+    t: &'static Texts,
+    token: &str,
+    view: &KioskView,
+    notice: Option<Notice>,
+    email: String,
+    status: StatusCode,
+) -> Response {
+    let now = now_millis();
+    let zone = &view.tenant.time_zone;
+    let row = |m: &KioskMeeting| KioskRow {
+        title: m.booking.title.clone(),
+        time: format!("{}–{}", clock(m.booking.time.start, zone), clock(m.booking.time.end, zone)),
+        organizer: m.organizer.clone(),
+        checked_in: m.checked_in,
+    };
+    let (open, later): (Vec<&KioskMeeting>, Vec<&KioskMeeting>) = view.meetings.iter().partition(|m| m.check_in_open);
+    let (csrf, set_cookie) = csrf::ensure(headers, state.settings.secure_cookies());
+    let template = KioskTemplate {
+        t,
+        csrf,
+        token: token.to_owned(),
+        room_name: view.room.name.clone(),
+        location: view.room.location.clone(),
+        busy_until: view.current(now).map(|m| clock(m.booking.time.end, zone)),
+        open: open.into_iter().map(row).collect(),
+        later: later.into_iter().map(row).collect(),
+        notice,
+        email,
+    };
+    let mut response = (status, render(&template)).into_response();
+    response = with_cookie(response, set_cookie);
+    private(response)
+}
+
+/// An unknown link is a readable 404; anything else a readable 500 (logged).
+fn failure(t: &'static Texts, err: &AppError) -> Response {
+    let response = match err {
+        AppError::NotFound { .. } => error_page(t, StatusCode::NOT_FOUND, t.kiosk_not_found_title, t.kiosk_not_found),
+        _ => {
+            tracing::error!(%err, "kiosk failed");
+            error_page(t, StatusCode::INTERNAL_SERVER_ERROR, t.error_title, t.try_again)
+        }
+    };
+    private(response)
+}
+
+/// The link is a credential: never in a Referer, a cache or a search index.
+fn private(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    response
+}
+
+/// `ms` as the wall clock of `zone` writes it: "10:00".
+fn clock(ms: i64, zone: &TimeZoneName) -> String {
+    let time = jiff::Timestamp::from_millisecond(ms).map(|t| t.to_zoned_datetime(zone.time_zone()));
+    time.map(|t| t.strftime("%H:%M").to_string()).unwrap_or_default()
+}
