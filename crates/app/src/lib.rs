@@ -11,6 +11,7 @@ pub mod google_connections;
 pub mod jobs;
 pub mod kiosks;
 pub mod notifications;
+pub mod paging;
 pub mod rooms;
 pub mod secrets;
 pub mod sessions;

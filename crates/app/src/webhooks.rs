@@ -268,10 +268,18 @@ pub async fn replay_delivery(
     Ok(())
 }
 
-/// What one endpoint was sent, newest first.
-pub async fn webhook_deliveries(store: &dyn Store, ctx: &Context, id: WebhookId) -> AppResult<Vec<Delivery>> {
+/// A page of what one endpoint was sent, newest first; at most 200.
+pub async fn webhook_deliveries(
+    store: &dyn Store,
+    ctx: &Context,
+    id: WebhookId,
+    before: Option<crate::paging::Before>,
+    limit: u32,
+) -> AppResult<crate::paging::Page<Delivery>> {
     get_webhook(store, ctx, id).await?;
-    Ok(store.webhook_deliveries(ctx.tenant_id(), id, 100).await?)
+    let limit = limit.clamp(1, 200);
+    let deliveries = store.webhook_deliveries(ctx.tenant_id(), id, before, limit + 1).await?;
+    Ok(crate::paging::page_of(deliveries, limit, |d| crate::paging::Before { at: d.created_at, id: d.id }))
 }
 
 fn check_url(url: &str, allow_private: bool) -> Result<String, ValueError> {

@@ -236,7 +236,7 @@ async fn a_final_failure_is_dead_with_its_reason_and_a_replay_runs_it_again() {
     assert_eq!(stored.status, JobStatus::Dead, "no retry after a final failure");
     assert_eq!(stored.last_error.as_deref(), Some("invalid number"));
     assert_eq!(ok(runner.run_due(T0 + 10 * HOUR).await), 0, "a dead job stays dead");
-    let dead = ok(w.store.list_jobs(w.tenant, Some(JobStatus::Dead), 10).await);
+    let dead = ok(w.store.list_jobs(w.tenant, Some(JobStatus::Dead), None, 10).await);
     assert_eq!(dead.iter().map(|j| j.id).collect::<Vec<_>>(), vec![job.id], "listed for the admin");
 
     ok(w.store.replay_job(w.tenant, job.id, T0 + MINUTE).await);

@@ -300,7 +300,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                         .ok_or_else(|| anyhow::anyhow!("--status: '{raw}' is not one of pending, running, done, dead"))
                 })
                 .transpose()?;
-            for j in sala_app::jobs::admin::list_jobs(s, &ctx, status, limit).await.map_err(explain)? {
+            for j in sala_app::jobs::admin::list_jobs(s, &ctx, status, None, limit).await.map_err(explain)?.items {
                 let booking = j.booking_id.map(|b| b.to_string()).unwrap_or_else(|| "-".to_owned());
                 let error = j.last_error.unwrap_or_default();
                 println!(

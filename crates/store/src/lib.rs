@@ -149,7 +149,18 @@ pub trait SessionStore: Send + Sync {
 pub struct AuditQuery {
     pub subject_id: Option<uuid::Uuid>,
     pub action_prefix: Option<String>,
+    /// The page after the one that ended with this entry.
+    pub before: Option<Before>,
     pub limit: u32,
+}
+
+/// Keyset pagination of a newest-first list (ordered by instant, then id, both descending):
+/// only entries strictly older than this one, the last of the previous page. Unlike an offset,
+/// it neither skips nor repeats entries when new ones arrive between pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Before {
+    pub at: Millis,
+    pub id: uuid::Uuid,
 }
 
 #[async_trait]
@@ -276,8 +287,15 @@ pub trait JobStore: Send + Sync {
     /// (cut to 2,000 characters), until an admin replays it. `NotFound` when it is not running.
     async fn bury_job(&self, id: JobId, error: &str, at: Millis) -> Result<()>;
 
-    /// A tenant's jobs, newest first; only those in `status` when given (the admin's dead jobs).
-    async fn list_jobs(&self, tenant: TenantId, status: Option<JobStatus>, limit: u32) -> Result<Vec<Job>>;
+    /// A tenant's jobs, newest first (by creation); only those in `status` when given (the admin's
+    /// dead jobs); after `before` when given (the next page).
+    async fn list_jobs(
+        &self,
+        tenant: TenantId,
+        status: Option<JobStatus>,
+        before: Option<Before>,
+        limit: u32,
+    ) -> Result<Vec<Job>>;
 
     /// Gives a `dead` job of the tenant another life: `pending`, due at `now`, with no attempts
     /// (its last error stays until the next one). Another tenant's job, or one that is not dead,
@@ -342,8 +360,15 @@ pub trait WebhookStore: Send + Sync {
     /// Oldest first.
     async fn webhooks(&self, tenant: TenantId) -> Result<Vec<WebhookEndpoint>>;
     async fn delete_webhook(&self, tenant: TenantId, id: WebhookId, entry: &AuditEntry) -> Result<()>;
-    /// What was delivered to one endpoint (channel `webhook`), newest first.
-    async fn webhook_deliveries(&self, tenant: TenantId, id: WebhookId, limit: u32) -> Result<Vec<Delivery>>;
+    /// What was delivered to one endpoint (channel `webhook`), newest first; after `before` when
+    /// given (the next page).
+    async fn webhook_deliveries(
+        &self,
+        tenant: TenantId,
+        id: WebhookId,
+        before: Option<Before>,
+        limit: u32,
+    ) -> Result<Vec<Delivery>>;
 }
 
 /// Who checked in to which booking.

@@ -151,7 +151,7 @@ async fn add_room(store: &dyn Store, tenant: TenantId, name: &str) -> Room {
 
 /// The audit entries of one subject, newest first.
 async fn audit_of(store: &dyn Store, tenant: TenantId, subject: uuid::Uuid) -> Vec<AuditEntry> {
-    let query = AuditQuery { subject_id: Some(subject), action_prefix: None, limit: 100 };
+    let query = AuditQuery { subject_id: Some(subject), limit: 100, ..AuditQuery::default() };
     ok(store.list_audit(tenant, &query).await)
 }
 
@@ -622,6 +622,7 @@ async fn case_audit_log(store: &dyn Store) {
     let list = |subject_id, prefix: Option<&str>, limit| AuditQuery {
         subject_id,
         action_prefix: prefix.map(str::to_owned),
+        before: None,
         limit,
     };
     // Everything, newest first, exactly as written.
@@ -637,6 +638,9 @@ async fn case_audit_log(store: &dyn Store) {
         actions(&ok(store.list_audit(acme.id, &list(None, None, 2)).await)),
         ["user%signed_in", "room.deactivated"]
     );
+    let next =
+        AuditQuery { before: Some(sala_store::Before { at: all[1].at, id: all[1].id.0 }), ..list(None, None, 2) };
+    assert_eq!(actions(&ok(store.list_audit(acme.id, &next).await)), ["room.updated", "room.created"]);
 
     // Filters: subject, action prefix, both.
     let of_room = ok(store.list_audit(acme.id, &list(Some(sala.id.0), None, 100)).await);
@@ -701,7 +705,10 @@ async fn case_text_is_stored_verbatim(store: &dyn Store) {
     e.ip = Some(HTML.into());
     ok(store.insert_audit(&e).await);
     let found = ok(store
-        .list_audit(t.id, &AuditQuery { subject_id: Some(r.id.0), action_prefix: Some("room.up".into()), limit: 10 })
+        .list_audit(
+            t.id,
+            &AuditQuery { subject_id: Some(r.id.0), action_prefix: Some("room.up".into()), limit: 10, before: None },
+        )
         .await);
     assert_eq!(found, vec![e]);
     let found = ok(store
@@ -1756,15 +1763,20 @@ async fn case_jobs_list_and_replay(store: &dyn Store) {
     let dead = stored_job(store, &jobs[1]).await;
 
     let listed = |tenant: TenantId, status: Option<JobStatus>, limit: u32| async move {
-        ok(store.list_jobs(tenant, status, limit).await).into_iter().map(|j| j.id).collect::<Vec<_>>()
+        ok(store.list_jobs(tenant, status, None, limit).await).into_iter().map(|j| j.id).collect::<Vec<_>>()
     };
-    assert_eq!(ok(store.list_jobs(acme.id, Some(JobStatus::Dead), 50).await), vec![dead.clone()]);
+    assert_eq!(ok(store.list_jobs(acme.id, Some(JobStatus::Dead), None, 50).await), vec![dead.clone()]);
     assert_eq!(listed(acme.id, Some(JobStatus::Done), 50).await, [jobs[0].id]);
     assert_eq!(listed(acme.id, Some(JobStatus::Pending), 50).await, [jobs[2].id]);
     assert!(listed(acme.id, Some(JobStatus::Running), 50).await.is_empty());
     // Newest first, and the limit holds.
     assert_eq!(listed(acme.id, None, 50).await, [jobs[2].id, jobs[1].id, jobs[0].id]);
     assert_eq!(listed(acme.id, None, 2).await, [jobs[2].id, jobs[1].id]);
+    // The next page starts strictly after the last one seen, ties on the instant broken by id.
+    let first = ok(store.list_jobs(acme.id, None, None, 2).await);
+    let after = first.last().map(|j| sala_store::Before { at: j.created_at, id: j.id.0 });
+    let rest = ok(store.list_jobs(acme.id, None, after, 50).await);
+    assert_eq!(rest.iter().map(|j| j.id).collect::<Vec<_>>(), [jobs[0].id]);
     assert_eq!(listed(beta.id, Some(JobStatus::Dead), 50).await, [beta_jobs[0].id]);
     assert!(listed(TenantId::new(), None, 50).await.is_empty());
 

@@ -3,13 +3,22 @@
 //! log's idempotency keys), so a replay never sends a second copy.
 
 use crate::context::snapshot;
+use crate::paging::{Before, Page, page_of};
 use crate::{AppError, AppResult, Context, Store};
 use sala_domain::{Job, JobId, JobStatus, now_millis};
 
-/// The tenant's jobs, newest first; only those in `status` when given.
-pub async fn list_jobs(store: &dyn Store, ctx: &Context, status: Option<JobStatus>, limit: u32) -> AppResult<Vec<Job>> {
+/// A page of the tenant's jobs, newest first; only those in `status` when given; at most 200.
+pub async fn list_jobs(
+    store: &dyn Store,
+    ctx: &Context,
+    status: Option<JobStatus>,
+    before: Option<Before>,
+    limit: u32,
+) -> AppResult<Page<Job>> {
     ctx.require_admin()?;
-    Ok(store.list_jobs(ctx.tenant_id(), status, limit.clamp(1, 500)).await?)
+    let limit = limit.clamp(1, 200);
+    let jobs = store.list_jobs(ctx.tenant_id(), status, before, limit + 1).await?;
+    Ok(page_of(jobs, limit, |j| Before { at: j.created_at, id: j.id.0 }))
 }
 
 /// Makes a dead job of the tenant due again now. Another tenant's job, or one that is not dead,

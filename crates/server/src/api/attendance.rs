@@ -28,6 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"email": "juan@acme.test", "at": "2027-03-01T08:58:41.207Z", "source": "api", "new": true}))]
 pub struct CheckInView {
     email: String,
     at: String,
@@ -39,6 +40,7 @@ pub struct CheckInView {
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "juan@acme.test"}))]
 pub struct CheckInBody {
     /// Who arrived: the organizer or an attendee. People signed in may leave it out for themselves.
     email: Option<String>,
@@ -48,8 +50,12 @@ pub struct CheckInBody {
 /// in the web app, an attendance system with an API key, or people for themselves.
 #[utoipa::path(post, path = "/bookings/{id}/check-in", tag = "attendance", params(("id" = String, Path, format = Uuid)),
     request_body = CheckInBody,
-    responses((status = 201, body = CheckInView), (status = 200, body = CheckInView), (status = 403, body = Problem),
-              (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = CheckInView),
+              (status = 200, description = "Checked in already: the first check-in", body = CheckInView,
+               example = json!({"email": "juan@acme.test", "at": "2027-03-01T08:58:41.207Z", "source": "api",
+                   "new": false})),
+              (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem),
+              (status = 422, body = Problem)))]
 async fn check_in(
     State(state): State<AppState>,
     Caller(ctx): Caller,
@@ -78,6 +84,8 @@ fn view(c: &CheckIn, new: bool) -> CheckInView {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"email": "juan@acme.test", "name": "Juan García", "organizer": false,
+    "checked_in_at": "2027-03-01T08:58:41.207Z", "source": "api"}))]
 pub struct AttendanceView {
     email: String,
     name: Option<String>,
@@ -120,7 +128,11 @@ pub struct ExportParams {
     format: Option<String>,
 }
 
+/// One person of one booking; times in UTC.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"booking_id": "01a3b81d-1c01-7c7f-973a-dae48201e2bd", "title": "Demo con Globex",
+    "start": "2027-03-01T09:00:00Z", "end": "2027-03-01T10:00:00Z", "status": "confirmed", "email": "juan@acme.test",
+    "name": "Juan García", "organizer": false, "checked_in_at": "2027-03-01T08:58:41.207Z"}))]
 pub struct ExportRow {
     #[schema(value_type = String, format = Uuid)]
     booking_id: BookingId,

@@ -29,9 +29,16 @@ pub struct AuditParams {
     action: Option<String>,
     /// At most this many, newest first (1-500, default 100).
     limit: Option<u32>,
+    /// From `next_cursor` of the previous page.
+    cursor: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6f2-7a1b-7c2d-8e3f-4a5b6c7d8e9f", "at": "2026-12-01T09:15:00Z",
+    "actor": {"type": "user", "id": "0193a6ef-1a2b-7c3d-9e4f-5a6b7c8d9e0f"}, "action": "booking.cancelled",
+    "subject_type": "booking", "subject_id": "0193a6f0-5c2e-7b1a-9d4e-1f2a3b4c5d6e",
+    "before": {"status": "confirmed"}, "after": {"status": "cancelled", "cancel_reason": "El cliente no puede venir"},
+    "request_id": "5f0c6a2e-9b7d-4e1a-8c3f-2d4b6a8c0e1f", "ip": "203.0.113.7"}))]
 pub struct AuditView {
     #[schema(value_type = String, format = Uuid)]
     id: sala_domain::AuditId,
@@ -67,22 +74,36 @@ impl From<AuditEntry> for AuditView {
     }
 }
 
+/// A page of the audit log, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    items: Vec<AuditView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+}
+
 /// The audit log (admins and API keys), newest first.
 #[utoipa::path(get, path = "/audit", tag = "audit", params(AuditParams),
-    responses((status = 200, body = Vec<AuditView>), (status = 403, body = Problem)))]
+    responses((status = 200, body = AuditPage), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn list_audit(
     State(state): State<AppState>,
     Caller(ctx): Caller,
     ApiQuery(p): ApiQuery<AuditParams>,
-) -> ApiResult<Json<Vec<AuditView>>> {
+) -> ApiResult<Json<AuditPage>> {
     ctx.require_admin()?;
     let subject = p.booking_id.or(p.subject_id);
     let subject_id = subject
         .as_deref()
         .map(|s| s.parse().map_err(|_| AppError::invalid("booking_id", "invalid_id", format!("'{s}' is not an id"))))
         .transpose()?;
-    let query =
-        sala_store::AuditQuery { subject_id, action_prefix: p.action, limit: p.limit.unwrap_or(100).clamp(1, 500) };
+    let limit = p.limit.unwrap_or(100).clamp(1, 500);
+    let before = super::cursor::before(p.cursor.as_deref())?;
+    let query = sala_store::AuditQuery { subject_id, action_prefix: p.action, before, limit: limit + 1 };
     let entries = state.store().list_audit(ctx.tenant_id(), &query).await.map_err(AppError::from)?;
-    Ok(Json(entries.into_iter().map(AuditView::from).collect()))
+    let page = sala_app::paging::page_of(entries, limit, |e| sala_app::paging::Before { at: e.at, id: e.id.0 });
+    Ok(Json(AuditPage {
+        items: page.items.into_iter().map(AuditView::from).collect(),
+        next_cursor: super::cursor::next(page.next),
+    }))
 }

@@ -51,6 +51,10 @@ pub struct RoomAvailabilityView {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"start": "2027-03-01T08:00:00+01:00", "end": "2027-03-01T20:00:00+01:00",
+    "rooms": [{"room": super::rooms::room_example(), "free": false,
+        "busy": [{"source": "sala", "booking_id": "01a3b81d-1c01-7c7f-973a-dae48201e2bd",
+            "start": "2027-03-01T10:00:00+01:00", "end": "2027-03-01T11:00:00+01:00"}]}]}))]
 pub struct AvailabilityView {
     start: String,
     end: String,

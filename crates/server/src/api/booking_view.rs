@@ -11,6 +11,8 @@ use utoipa::ToSchema;
 
 /// A person as a booking names them.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6f0-5c2e-7b1a-9d4e-1f2a3b4c5d6e", "name": "María López",
+    "email": "maria@acme.test"}))]
 pub struct PersonRef {
     #[schema(value_type = String, format = Uuid)]
     pub id: UserId,
@@ -30,6 +32,7 @@ pub struct AttendeeView {
 
 /// A booking as the API shows it.
 #[derive(Serialize, ToSchema)]
+#[schema(example = booking_example)]
 pub struct BookingView {
     #[schema(value_type = String, format = Uuid)]
     pub id: BookingId,
@@ -64,6 +67,47 @@ pub struct BookingView {
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// The booking the example of `CreateBookingBody` makes, as `POST /bookings` answers: Google has
+/// not yet made its event nor its Meet link.
+pub(super) fn created_booking_example() -> serde_json::Value {
+    serde_json::json!({
+        "id": "01a3b81d-1c01-7c7f-973a-dae48201e2bd",
+        "room_id": "0190f5a2-7c1e-7b7e-9a40-2f5d3c1e9a10",
+        "room_name": "Sala Atlántico",
+        "organizer": {"id": "0193a6f0-5c2e-7b1a-9d4e-1f2a3b4c5d6e", "name": "María López", "email": "maria@acme.test"},
+        "title": "Demo con Globex",
+        "description": null,
+        "start": "2027-03-01T10:00:00+01:00",
+        "end": "2027-03-01T11:00:00+01:00",
+        "time_zone": "Europe/Madrid",
+        "attendees": [
+            {"email": "juan@acme.test", "name": "Juan García", "user_id": "0193a6f4-318d-773c-b8f4-ec99db5b5fab",
+                "internal": true},
+            {"email": "cliente@globex.com", "name": "Cliente", "user_id": null, "internal": false}
+        ],
+        "google_meet": true,
+        "meet_link": null,
+        "google_event_id": null,
+        "status": "confirmed",
+        "cancel_reason": null,
+        "cancelled_at": null,
+        "external_ref": "crm-4711",
+        "metadata": {"deal": "D-88"},
+        "series_id": null,
+        "version": 1,
+        "created_at": "2027-02-15T08:30:12.481Z",
+        "updated_at": "2027-02-15T08:30:12.481Z"
+    })
+}
+
+/// That booking once Google has made its event and Meet link (which leaves the version as is).
+pub(super) fn booking_example() -> serde_json::Value {
+    let mut booking = created_booking_example();
+    booking["meet_link"] = "https://meet.google.com/abc-defg-hij".into();
+    booking["google_event_id"] = "5q8v2n1k7d3j9h0m4c6b8a2f1e".into();
+    booking
 }
 
 /// An instant as RFC 3339 in `zone` (with its offset then).

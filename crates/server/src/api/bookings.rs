@@ -11,8 +11,6 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sala_app::bookings::{self, AttendeeInput, BookingChanges, CancelRequest, ConflictPolicy, NewBooking, Scope};
 use sala_app::{AppError, Context};
 use sala_domain::{Booking, BookingId, Frequency, Recurrence, RoomId, UserId};
@@ -105,6 +103,7 @@ pub struct CreateBookingBody {
 
 /// A created booking (the first occurrence of a series), with what else happened.
 #[derive(Serialize, ToSchema)]
+#[schema(example = super::booking_view::created_booking_example)]
 pub struct CreatedView {
     #[serde(flatten)]
     booking: BookingView,
@@ -256,6 +255,7 @@ fn scope(q: &ScopeQuery) -> Result<Scope, AppError> {
 /// Fields to change; absent fields stay. `null` clears `description` and `external_ref`.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"start": "2027-03-01T11:00:00+01:00", "end": "2027-03-01T12:00:00+01:00"}))]
 pub struct UpdateBookingBody {
     #[schema(value_type = Option<String>, format = Uuid)]
     room_id: Option<RoomId>,
@@ -279,8 +279,9 @@ pub struct UpdateBookingBody {
 #[utoipa::path(patch, path = "/bookings/{id}", tag = "bookings",
     params(("id" = String, Path, format = Uuid), ScopeQuery, ("If-Match" = Option<String>, Header, description = "The ETag from GET")),
     request_body = UpdateBookingBody,
-    responses((status = 200, body = BookingView), (status = 403, body = Problem), (status = 404, body = Problem),
-              (status = 409, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = BookingView, example = json!(moved_booking_example())),
+              (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem),
+              (status = 412, body = Problem), (status = 422, body = Problem)))]
 async fn update_booking(
     State(state): State<AppState>,
     Caller(ctx): Caller,
@@ -311,8 +312,19 @@ async fn update_booking(
     one(&state, &ctx, booking).await
 }
 
+/// The booking of the examples moved an hour later, as the example of `UpdateBookingBody` does.
+fn moved_booking_example() -> serde_json::Value {
+    let mut booking = super::booking_view::booking_example();
+    booking["start"] = "2027-03-01T11:00:00+01:00".into();
+    booking["end"] = "2027-03-01T12:00:00+01:00".into();
+    booking["version"] = 2.into();
+    booking["updated_at"] = "2027-02-20T16:05:48.239Z".into();
+    booking
+}
+
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "El cliente ha pedido aplazarla"}))]
 pub struct CancelBody {
     /// Why: told to everyone involved and kept in the audit log.
     reason: Option<String>,
@@ -321,8 +333,10 @@ pub struct CancelBody {
 /// Cancel a booking (organizer, admins, API keys). It stays, with status `cancelled` and the
 /// reason; cancelling again changes nothing. An optional JSON body carries the reason.
 #[utoipa::path(delete, path = "/bookings/{id}", tag = "bookings", params(("id" = String, Path, format = Uuid), ScopeQuery),
-    request_body(content = Option<CancelBody>, description = "Optional"),
-    responses((status = 200, body = BookingView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    request_body(content = Option<CancelBody>, description = "Optional",
+        example = json!({"reason": "El cliente ha pedido aplazarla"})),
+    responses((status = 200, body = BookingView, example = json!(cancelled_booking_example())),
+              (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn cancel_booking(
     State(state): State<AppState>,
     Caller(ctx): Caller,
@@ -338,6 +352,17 @@ async fn cancel_booking(
     let request = CancelRequest { reason: body.reason, scope: scope(&q)? };
     let booking = bookings::cancel_booking(state.store(), &ctx, id, request).await?;
     one(&state, &ctx, booking).await
+}
+
+/// The booking of the examples cancelled with the example of `CancelBody`.
+fn cancelled_booking_example() -> serde_json::Value {
+    let mut booking = super::booking_view::booking_example();
+    booking["status"] = "cancelled".into();
+    booking["cancel_reason"] = "El cliente ha pedido aplazarla".into();
+    booking["cancelled_at"] = "2027-02-26T12:14:03.517Z".into();
+    booking["version"] = 2.into();
+    booking["updated_at"] = "2027-02-26T12:14:03.517Z".into();
+    booking
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -358,6 +383,8 @@ pub struct ListQuery {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"items": [super::booking_view::booking_example()],
+    "next_cursor": "MTgwMzg5MTYwMDAwMDowMWEzYjgxZC0xYzAxLTdjN2YtOTczYS1kYWU0ODIwMWUyYmQ"}))]
 pub struct BookingPage {
     items: Vec<BookingView>,
     /// Pass as `cursor` for the next page; absent on the last page.
@@ -383,27 +410,15 @@ async fn list_bookings(
         room_id: parse_id("room_id", q.room_id.as_deref())?.map(RoomId),
         organizer: parse_id("organizer", q.organizer.as_deref())?.map(UserId),
         status: q.status,
-        after: q.cursor.as_deref().map(decode_cursor).transpose()?,
+        after: q.cursor.as_deref().map(super::cursor::decode).transpose()?.map(|(start, id)| (start, BookingId(id))),
         limit: q.limit.unwrap_or(50),
     };
     let (page, next) = bookings::list_bookings(state.store(), &ctx, request).await?;
     let names = Names::load(state.store(), ctx.tenant_id(), &page).await?;
     Ok(Json(BookingPage {
         items: page.into_iter().map(|b| names.view(b)).collect(),
-        next_cursor: next.map(encode_cursor),
+        next_cursor: next.map(|(start, id)| super::cursor::encode(start, id.0)),
     }))
-}
-
-/// Cursors are opaque to clients: base64 of `start_ms:id`.
-fn encode_cursor((start, id): (i64, BookingId)) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{start}:{id}"))
-}
-
-fn decode_cursor(raw: &str) -> Result<(i64, BookingId), AppError> {
-    let invalid = || AppError::invalid("cursor", "invalid_cursor", "use the next_cursor of the previous page");
-    let text = URL_SAFE_NO_PAD.decode(raw).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(invalid)?;
-    let (start, id) = text.split_once(':').ok_or_else(invalid)?;
-    Ok((start.parse().map_err(|_| invalid())?, id.parse().map_err(|_| invalid())?))
 }
 
 /// One booking as a response, with its ETag.

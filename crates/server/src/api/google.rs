@@ -21,6 +21,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"status": "connected",
+    "scopes": ["openid", "https://www.googleapis.com/auth/userinfo.email",
+        "https://www.googleapis.com/auth/userinfo.profile", "https://www.googleapis.com/auth/calendar.events"],
+    "connected_at": "2024-12-09T08:12:55.734Z", "last_error": null, "connect_url": CONNECT_PATH}))]
 pub struct GoogleConnectionView {
     /// `connected`, `revoked` (Google refused the grant: connect again) or `not_connected`.
     status: String,

@@ -29,15 +29,21 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub struct JobParams {
     /// `pending`, `running`, `done` or `dead` (those that failed for good).
     status: Option<String>,
-    /// At most this many, newest first (1-500, default 100).
+    /// At most this many, newest first (1-200, default 100).
     limit: Option<u32>,
+    /// From `next_cursor` of the previous page.
+    cursor: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6f1-2b3c-7d4e-8f5a-6b7c8d9e0f1a", "kind": "notify", "status": "dead",
+    "booking_id": "0193a6f0-5c2e-7b1a-9d4e-1f2a3b4c5d6e", "attempts": 8,
+    "last_error": "email to maria@acme.test: 550 5.1.1 mailbox unavailable",
+    "run_at": "2026-12-01T09:42:00Z", "created_at": "2026-12-01T09:00:00Z"}))]
 pub struct JobView {
     #[schema(value_type = String, format = Uuid)]
     id: JobId,
-    /// `notify`, `reminder`, `calendar_sync` or `webhook`.
+    /// `notify`, `reminder`, `calendar_sync`, `webhook` or `no_show_check`.
     kind: String,
     status: String,
     #[schema(value_type = Option<String>, format = Uuid)]
@@ -65,14 +71,24 @@ impl From<Job> for JobView {
     }
 }
 
+/// A page of jobs, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct JobPage {
+    items: Vec<JobView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+}
+
 /// Your organization's background jobs (admins), e.g. `?status=dead` for those that failed for good.
 #[utoipa::path(get, path = "/jobs", tag = "jobs", params(JobParams),
-    responses((status = 200, body = Vec<JobView>), (status = 400, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = JobPage), (status = 400, body = Problem), (status = 403, body = Problem),
+              (status = 422, body = Problem)))]
 async fn list_jobs(
     State(state): State<AppState>,
     Caller(ctx): Caller,
     ApiQuery(p): ApiQuery<JobParams>,
-) -> ApiResult<Json<Vec<JobView>>> {
+) -> ApiResult<Json<JobPage>> {
     let status = p
         .status
         .as_deref()
@@ -83,11 +99,16 @@ async fn list_jobs(
             })
         })
         .transpose()?;
-    let jobs = sala_app::jobs::admin::list_jobs(state.store(), &ctx, status, p.limit.unwrap_or(100)).await?;
-    Ok(Json(jobs.into_iter().map(JobView::from).collect()))
+    let before = super::cursor::before(p.cursor.as_deref())?;
+    let page = sala_app::jobs::admin::list_jobs(state.store(), &ctx, status, before, p.limit.unwrap_or(100)).await?;
+    Ok(Json(JobPage {
+        items: page.items.into_iter().map(JobView::from).collect(),
+        next_cursor: super::cursor::next(page.next),
+    }))
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6f1-2b3c-7d4e-8f5a-6b7c8d9e0f1a", "status": "pending"}))]
 pub struct ReplayView {
     #[schema(value_type = String, format = Uuid)]
     id: JobId,
@@ -109,6 +130,9 @@ async fn replay_job(
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"channel": "email", "recipient": "maria@acme.test", "status": "sent",
+    "detail": "<0193a6f1-2b3c-7d4e-8f5a-6b7c8d9e0f1a.maria@sala.acme.test>", "at": "2026-12-01T09:00:02Z",
+    "job_id": "0193a6f1-2b3c-7d4e-8f5a-6b7c8d9e0f1a"}))]
 pub struct DeliveryView {
     /// `email` or `whatsapp`.
     channel: String,
@@ -149,6 +173,8 @@ async fn list_deliveries(
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"email_configured": true, "whatsapp_configured": false, "dev_outbox": false,
+    "warnings": ["WhatsApp is not configured (SALA_WHATSAPP_PHONE_NUMBER_ID, SALA_WHATSAPP_TOKEN): WhatsApp messages and reminders are logged as not delivered"]}))]
 pub struct NotificationStatus {
     email_configured: bool,
     whatsapp_configured: bool,

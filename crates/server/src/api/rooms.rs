@@ -35,6 +35,7 @@ pub struct HoursBody {
 
 /// A room as the API shows it.
 #[derive(Serialize, ToSchema)]
+#[schema(example = room_example)]
 pub struct RoomView {
     #[schema(value_type = String, format = Uuid)]
     id: RoomId,
@@ -56,6 +57,42 @@ pub struct RoomView {
     /// RFC 3339.
     created_at: String,
     updated_at: String,
+}
+
+/// The room of the examples: the one `CreateRoomBody`'s example makes.
+pub(super) fn room_example() -> serde_json::Value {
+    serde_json::json!({
+        "id": "0190f5a2-7c1e-7b7e-9a40-2f5d3c1e9a10",
+        "name": "Sala Atlántico",
+        "capacity": 12,
+        "location": "Planta 1",
+        "equipment": ["projector", "video-conference"],
+        "kind": "physical",
+        "google_calendar": null,
+        "active": true,
+        "bookable_hours": {"days": ["mon", "tue", "wed", "thu", "fri"], "opens": "08:00", "closes": "20:00"},
+        "rules": {"min_duration_minutes": null, "max_duration_minutes": null, "min_notice_minutes": null,
+            "max_days_ahead": null, "max_active_per_person": null, "no_show_release_minutes": null},
+        "created_at": "2024-07-27T19:19:44.926Z",
+        "updated_at": "2024-07-27T19:19:44.926Z"
+    })
+}
+
+/// That room changed by the example of `UpdateRoomBody`.
+fn updated_room_example() -> serde_json::Value {
+    let mut room = room_example();
+    room["capacity"] = 14.into();
+    room["equipment"] = serde_json::json!(["projector", "video-conference", "whiteboard"]);
+    room["updated_at"] = "2025-01-13T11:02:37.154Z".into();
+    room
+}
+
+/// That room deactivated.
+fn deactivated_room_example() -> serde_json::Value {
+    let mut room = room_example();
+    room["active"] = false.into();
+    room["updated_at"] = "2027-04-05T09:41:26.308Z".into();
+    room
 }
 
 impl From<Room> for RoomView {
@@ -158,6 +195,7 @@ async fn create_room(
 /// Fields to change; absent fields stay as they are, `null` clears an optional one.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"capacity": 14, "equipment": ["projector", "video-conference", "whiteboard"]}))]
 pub struct UpdateRoomBody {
     name: Option<String>,
     capacity: Option<i64>,
@@ -179,8 +217,8 @@ pub struct UpdateRoomBody {
 /// Change a room (admins). `"active": true` brings a deactivated room back.
 #[utoipa::path(patch, path = "/rooms/{id}", tag = "rooms", params(("id" = String, Path, format = Uuid)),
     request_body = UpdateRoomBody,
-    responses((status = 200, body = RoomView), (status = 403, body = Problem), (status = 404, body = Problem),
-              (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = RoomView, example = json!(updated_room_example())), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn update_room(
     State(state): State<AppState>,
     Caller(ctx): Caller,
@@ -204,7 +242,8 @@ async fn update_room(
 
 /// Deactivate a room (admins): it stays in history but takes no new bookings.
 #[utoipa::path(delete, path = "/rooms/{id}", tag = "rooms", params(("id" = String, Path, format = Uuid)),
-    responses((status = 200, body = RoomView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = RoomView, example = json!(deactivated_room_example())),
+              (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn deactivate_room(
     State(state): State<AppState>,
     Caller(ctx): Caller,

@@ -23,6 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = settings_example)]
 pub struct SettingsView {
     name: String,
     slug: String,
@@ -53,6 +54,39 @@ pub struct WhatsAppView {
     /// Always true: a token is kept, sealed; it is never shown again.
     token_set: bool,
 }
+
+/// The settings of the examples: those the example of `UpdateSettingsBody` leaves, with the
+/// installation's WhatsApp number and no service account.
+fn settings_example() -> serde_json::Value {
+    serde_json::json!({
+        "name": "Acme",
+        "slug": "acme",
+        "email_domains": ["acme.test"],
+        "time_zone": "Europe/Madrid",
+        "locale": "es",
+        "booking_rules": {"min_duration_minutes": 5, "max_duration_minutes": 240, "min_notice_minutes": 0,
+            "max_days_ahead": 90, "max_active_per_person": 10, "no_show_release_minutes": 10},
+        "reminders": {"minutes_before": [60, 10], "whatsapp": true, "email": true},
+        "whatsapp": null,
+        "google_service_account": null
+    })
+}
+
+/// Those settings with the organization's own WhatsApp number (the example of `WhatsAppBody`).
+fn settings_with_whatsapp_example() -> serde_json::Value {
+    let mut settings = settings_example();
+    settings["whatsapp"] = serde_json::json!({"phone_number_id": "106540352242922", "token_set": true});
+    settings
+}
+
+/// Those settings with the service account of the example key file.
+fn settings_with_service_account_example() -> serde_json::Value {
+    let mut settings = settings_example();
+    settings["google_service_account"] = SERVICE_ACCOUNT_EMAIL.into();
+    settings
+}
+
+const SERVICE_ACCOUNT_EMAIL: &str = "sala-calendar@acme-sala.iam.gserviceaccount.com";
 
 impl From<Tenant> for SettingsView {
     fn from(t: Tenant) -> Self {
@@ -122,7 +156,8 @@ pub struct WhatsAppBody {
 /// Send WhatsApp messages from your organization's own number (admins). The token is stored
 /// encrypted and never shown again; send it anew to rotate it.
 #[utoipa::path(put, path = "/settings/whatsapp", tag = "settings", request_body = WhatsAppBody,
-    responses((status = 200, body = SettingsView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = SettingsView, example = json!(settings_with_whatsapp_example())),
+              (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn set_whatsapp(
     State(state): State<AppState>,
     Caller(ctx): Caller,
@@ -143,8 +178,14 @@ async fn remove_whatsapp(State(state): State<AppState>, Caller(ctx): Caller) -> 
 /// from Google Cloud, with domain-wide delegation for the calendar scope granted in the
 /// Workspace admin console. The key is stored encrypted and never shown again.
 #[utoipa::path(put, path = "/settings/google-service-account", tag = "settings",
-    request_body(content = Object, description = "The service account's JSON key file, as Google gives it"),
-    responses((status = 200, body = SettingsView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    request_body(content = Object, description = "The service account's JSON key file, as Google gives it",
+        example = json!({"type": "service_account", "project_id": "acme-sala",
+            "private_key_id": "3f1c0a9e8b7d6c5e4f3a2b1c0d9e8f7a6b5c4d3e",
+            "private_key": "-----BEGIN PRIVATE KEY-----\nMIIEvQ...\n-----END PRIVATE KEY-----\n",
+            "client_email": SERVICE_ACCOUNT_EMAIL, "client_id": "104729384756102938475",
+            "token_uri": "https://oauth2.googleapis.com/token"})),
+    responses((status = 200, body = SettingsView, example = json!(settings_with_service_account_example())),
+              (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn set_service_account(
     State(state): State<AppState>,
     Caller(ctx): Caller,

@@ -22,6 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// A person as the API shows them.
 #[derive(Serialize, ToSchema)]
+#[schema(example = user_example)]
 pub struct UserView {
     #[schema(value_type = String, format = Uuid)]
     id: UserId,
@@ -41,6 +42,31 @@ pub struct UserView {
     reminders: Option<ReminderSettings>,
     active: bool,
     created_at: String,
+}
+
+/// The person the example of `CreateUserBody` adds.
+fn user_example() -> serde_json::Value {
+    serde_json::json!({
+        "id": "0193a6f0-5c2e-7b1a-9d4e-1f2a3b4c5d6e",
+        "email": "maria@acme.test",
+        "name": "María López",
+        "role": "member",
+        "phone": "+34612345602",
+        "whatsapp_opt_in": true,
+        "locale": null,
+        "time_zone": null,
+        "reminders": null,
+        "active": true,
+        "created_at": "2024-12-08T15:43:10.382Z"
+    })
+}
+
+/// That person changed by the example of `UpdateUserBody`.
+fn updated_user_example() -> serde_json::Value {
+    let mut user = user_example();
+    user["locale"] = "en".into();
+    user["reminders"] = serde_json::json!({"minutes_before": [60, 10], "whatsapp": true, "email": true});
+    user
 }
 
 impl From<User> for UserView {
@@ -135,6 +161,7 @@ async fn create_user(
 /// Fields to change; absent fields stay, `null` clears an optional one.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"locale": "en", "reminders": {"minutes_before": [60, 10], "whatsapp": true, "email": true}}))]
 pub struct UpdateUserBody {
     name: Option<String>,
     /// Admins only.
@@ -158,8 +185,8 @@ pub struct UpdateUserBody {
 /// Change a person: yourself, or anyone if you are an admin.
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", params(("id" = String, Path, format = Uuid)),
     request_body = UpdateUserBody,
-    responses((status = 200, body = UserView), (status = 403, body = Problem), (status = 404, body = Problem),
-              (status = 422, body = Problem)))]
+    responses((status = 200, body = UserView, example = json!(updated_user_example())), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn update_user(
     State(state): State<AppState>,
     Caller(ctx): Caller,

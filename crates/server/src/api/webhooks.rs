@@ -3,7 +3,7 @@
 use super::jobs::DeliveryView;
 use super::rooms::rfc3339;
 use crate::auth::Caller;
-use crate::extract::{ApiJson, PathId};
+use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
@@ -13,7 +13,7 @@ use sala_app::webhooks::{self, NewWebhook, WebhookChanges};
 use sala_domain::WebhookId;
 use sala_domain::webhook::WebhookEndpoint;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -27,6 +27,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6f3-4d5e-7f6a-8b7c-9d0e1f2a3b4c", "url": "https://crm.example.com/sala/webhooks",
+    "events": ["booking.created", "booking.updated", "booking.cancelled"], "description": "CRM", "enabled": true,
+    "disabled_reason": null, "previous_secret_until": null, "created_at": "2026-12-01T09:00:00Z"}))]
 pub struct WebhookView {
     #[schema(value_type = String, format = Uuid)]
     id: WebhookId,
@@ -107,6 +110,7 @@ async fn get_webhook(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"events": ["booking.created", "booking.updated", "booking.cancelled", "booking.no_show"], "enabled": true}))]
 pub struct UpdateWebhookBody {
     url: Option<String>,
     events: Option<Vec<String>>,
@@ -144,19 +148,45 @@ async fn delete_webhook(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Deserialize, IntoParams)]
+pub struct DeliveryParams {
+    /// At most this many, newest first (1-200, default 100).
+    limit: Option<u32>,
+    /// From `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// A page of an endpoint's delivery log, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryPage {
+    items: Vec<DeliveryView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+}
+
 /// What an endpoint was sent (admins), newest first: status, latency and the start of the answer.
-#[utoipa::path(get, path = "/webhooks/{id}/deliveries", tag = "webhooks", params(("id" = String, Path, format = Uuid)),
-    responses((status = 200, body = Vec<DeliveryView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/webhooks/{id}/deliveries", tag = "webhooks",
+    params(("id" = String, Path, format = Uuid), DeliveryParams),
+    responses((status = 200, body = DeliveryPage), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem)))]
 async fn webhook_deliveries(
     State(state): State<AppState>,
     Caller(ctx): Caller,
     PathId(id): PathId<WebhookId>,
-) -> ApiResult<Json<Vec<DeliveryView>>> {
-    Ok(Json(webhooks::webhook_deliveries(state.store(), &ctx, id).await?.into_iter().map(Into::into).collect()))
+    ApiQuery(p): ApiQuery<DeliveryParams>,
+) -> ApiResult<Json<DeliveryPage>> {
+    let before = super::cursor::before(p.cursor.as_deref())?;
+    let page = webhooks::webhook_deliveries(state.store(), &ctx, id, before, p.limit.unwrap_or(100)).await?;
+    Ok(Json(DeliveryPage {
+        items: page.items.into_iter().map(Into::into).collect(),
+        next_cursor: super::cursor::next(page.next),
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"grace_hours": 24}))]
 pub struct RotateBody {
     /// How long the old secret keeps signing too (default 24, at most 168).
     grace_hours: Option<u64>,
@@ -183,6 +213,7 @@ async fn rotate_secret(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"job_id": "0193a6f1-2b3c-7d4e-8f5a-6b7c8d9e0f1a"}))]
 pub struct ReplayBody {
     /// The event to send again: a `job_id` from the endpoint's delivery log.
     #[schema(value_type = String, format = Uuid)]

@@ -39,7 +39,7 @@ async fn admins_manage_rooms_and_every_change_is_audited(app: TestApp) {
     assert_eq!(all.as_array().unwrap().len(), 1);
 
     let room_id = id.parse().unwrap();
-    let query = AuditQuery { subject_id: Some(room_id), action_prefix: None, limit: 10 };
+    let query = AuditQuery { subject_id: Some(room_id), limit: 10, ..AuditQuery::default() };
     let trail = app.store().list_audit(tenant.id, &query).await.unwrap();
     let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["room.deactivated", "room.updated", "room.created"]);

@@ -128,6 +128,7 @@ async fn people_check_in_at_the_rooms_kiosk(app: TestApp) {
         app.api(Method::GET, "/api/v1/audit", &key).query(&[("action", "booking.checked_in")]).send().await.unwrap(),
     )
     .await;
+    let audit = audit["items"].clone();
     assert_eq!(audit.as_array().map(Vec::len), Some(1), "{audit}");
     assert_eq!(audit[0]["actor"]["type"], "system");
     assert_eq!(audit[0]["ip"], "127.0.0.1");

@@ -17,5 +17,7 @@ mod fake_google;
 mod kiosk;
 mod notifications;
 mod oidc;
+mod openapi;
 mod pages;
+mod paging;
 mod webhooks;

@@ -554,6 +554,7 @@ async fn an_expired_token_leaves_a_dead_job_to_replay(app: TestApp) {
     assert_eq!(w.smtp.received().len(), 2, "emails go out whatever WhatsApp does");
 
     let (status, dead) = json(app.api(Method::GET, "/api/v1/jobs?status=dead", &w.key).send().await.unwrap()).await;
+    let dead = dead["items"].clone();
     assert_eq!(status, StatusCode::OK);
     let dead = dead.as_array().unwrap();
     assert_eq!(dead.len(), 1, "{dead:?}");
@@ -571,8 +572,11 @@ async fn an_expired_token_leaves_a_dead_job_to_replay(app: TestApp) {
     assert_eq!(w.whatsapp.accepted().len(), 1);
     assert_eq!(w.smtp.received().len(), 2, "no second copy of the emails");
     let (_, dead) = json(app.api(Method::GET, "/api/v1/jobs?status=dead", &w.key).send().await.unwrap()).await;
+    let dead = dead["items"].clone();
     assert_eq!(dead, json!([]));
-    let audit = json(app.api(Method::GET, "/api/v1/audit?action=job.replayed", &w.key).send().await.unwrap()).await.1;
+    let audit =
+        json(app.api(Method::GET, "/api/v1/audit?action=job.replayed", &w.key).send().await.unwrap()).await.1["items"]
+            .clone();
     assert_eq!(audit.as_array().unwrap().len(), 1);
 
     // Bad input on the jobs API.
@@ -615,6 +619,7 @@ async fn an_expired_token_leaves_a_dead_job_to_replay(app: TestApp) {
     let other = app.tenant("Globex", "globex.test").await;
     let other_key = app.api_key(&other).await;
     let (_, theirs) = json(app.api(Method::GET, "/api/v1/jobs", &other_key).send().await.unwrap()).await;
+    let theirs = theirs["items"].clone();
     assert_eq!(theirs, json!([]));
     expect_problem(
         app.api(Method::POST, &format!("/api/v1/jobs/{job_id}/replay"), &other_key).send().await.unwrap(),

@@ -199,6 +199,7 @@ async fn signed_events_reach_the_receiver_once(app: TestApp) {
     // The endpoint's log: each attempt with its status.
     let (_, log) =
         json(app.api(Method::GET, &format!("/api/v1/webhooks/{id}/deliveries"), &w.key).send().await.unwrap()).await;
+    let log = log["items"].clone();
     let statuses: Vec<&str> = log.as_array().unwrap().iter().map(|d| d["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["sent", "failed", "failed", "sent"]);
     assert!(log[1]["detail"].as_str().unwrap().starts_with("503 in "), "{log}");
@@ -247,6 +248,7 @@ async fn gone_disables_the_endpoint(app: TestApp) {
     // The receiver is fixed: the admin replays the event it refused, with its own webhook-id.
     let (_, log) =
         json(app.api(Method::GET, &format!("/api/v1/webhooks/{id}/deliveries"), &w.key).send().await.unwrap()).await;
+    let log = log["items"].clone();
     let job_id = log[0]["job_id"].as_str().unwrap().to_owned();
     let replay = |job: String| {
         app.api(Method::POST, &format!("/api/v1/webhooks/{id}/replay"), &w.key).json(&json!({"job_id": job})).send()
@@ -352,6 +354,7 @@ async fn a_rotated_secret_signs_beside_the_old_one_during_the_grace(app: TestApp
     app.run_jobs_at(&runner, now_millis()).await;
     let (_, log) =
         json(app.api(Method::GET, &format!("/api/v1/webhooks/{id}/deliveries"), &w.key).send().await.unwrap()).await;
+    let log = log["items"].clone();
     assert!(log[0]["detail"].as_str().unwrap().contains("timed out"), "{log}");
     app.run_jobs_at(&runner, now_millis() + 60_000).await;
     let got = receiver.got();

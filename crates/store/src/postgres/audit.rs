@@ -47,6 +47,7 @@ impl AuditStore for PgStore {
              WHERE tenant_id = $1
                AND ($2::uuid IS NULL OR subject_id = $2::uuid)
                AND ($3::text IS NULL OR action LIKE $3::text ESCAPE '\\')
+               AND ($5::bigint IS NULL OR at < $5::bigint OR (at = $5::bigint AND id < $6::uuid))
              ORDER BY at DESC, id DESC
              LIMIT $4",
         )
@@ -54,6 +55,8 @@ impl AuditStore for PgStore {
         .bind(q.subject_id)
         .bind(q.action_prefix.as_deref().map(records::like_prefix))
         .bind(i64::from(q.limit.clamp(1, 1000)))
+        .bind(q.before.map(|b| b.at))
+        .bind(q.before.map(|b| b.id))
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;

@@ -7,7 +7,7 @@
 
 use super::{PgStore, db, one_row};
 use crate::records::{DeliveryRow, JobRow, truncated_error};
-use crate::{JobStore, Result};
+use crate::{Before, JobStore, Result};
 use async_trait::async_trait;
 use sala_domain::jobs::Delivery;
 use sala_domain::{BookingId, Job, JobId, JobKind, JobStatus, Millis, TenantId};
@@ -91,11 +91,21 @@ impl JobStore for PgStore {
         one_row(result)
     }
 
-    async fn list_jobs(&self, tenant: TenantId, status: Option<JobStatus>, limit: u32) -> Result<Vec<Job>> {
+    async fn list_jobs(
+        &self,
+        tenant: TenantId,
+        status: Option<JobStatus>,
+        before: Option<Before>,
+        limit: u32,
+    ) -> Result<Vec<Job>> {
         let mut sql = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM jobs WHERE tenant_id = "));
         sql.push_bind(tenant.0);
         if let Some(status) = status {
             sql.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(b) = before {
+            sql.push(" AND (created_at < ").push_bind(b.at);
+            sql.push(" OR (created_at = ").push_bind(b.at).push(" AND id < ").push_bind(b.id).push("))");
         }
         sql.push(" ORDER BY created_at DESC, id DESC LIMIT ").push_bind(i64::from(limit.clamp(1, 500)));
         let rows: Vec<JobRow> = sql.build_query_as().fetch_all(&self.pool).await.map_err(db)?;

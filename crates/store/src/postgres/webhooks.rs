@@ -2,7 +2,7 @@
 
 use super::{PgStore, audit, db, one_row};
 use crate::records::{DeliveryRow, WebhookRow, to_json};
-use crate::{Result, WebhookStore};
+use crate::{Before, Result, WebhookStore};
 use async_trait::async_trait;
 use sala_domain::jobs::Delivery;
 use sala_domain::webhook::WebhookEndpoint;
@@ -95,15 +95,24 @@ impl WebhookStore for PgStore {
         tx.commit().await.map_err(db)
     }
 
-    async fn webhook_deliveries(&self, tenant: TenantId, id: WebhookId, limit: u32) -> Result<Vec<Delivery>> {
+    async fn webhook_deliveries(
+        &self,
+        tenant: TenantId,
+        id: WebhookId,
+        before: Option<Before>,
+        limit: u32,
+    ) -> Result<Vec<Delivery>> {
         let rows: Vec<DeliveryRow> = sqlx::query_as(
             "SELECT id, tenant_id, job_id, booking_id, channel, recipient, idempotency_key, status, detail, created_at
              FROM deliveries WHERE tenant_id = $1 AND channel = 'webhook' AND recipient = $2
+               AND ($4::bigint IS NULL OR created_at < $4::bigint OR (created_at = $4::bigint AND id < $5::uuid))
              ORDER BY created_at DESC, id DESC LIMIT $3",
         )
         .bind(tenant.0)
         .bind(id.to_string())
         .bind(i64::from(limit.clamp(1, 500)))
+        .bind(before.map(|b| b.at))
+        .bind(before.map(|b| b.id))
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;

@@ -48,6 +48,7 @@ impl AuditStore for SqliteStore {
              WHERE tenant_id = $1
                AND ($2 IS NULL OR subject_id = $2)
                AND ($3 IS NULL OR substr(action, 1, length($3)) = $3)
+               AND ($5 IS NULL OR at < $5 OR (at = $5 AND id < $6))
              ORDER BY at DESC, id DESC
              LIMIT $4",
         )
@@ -55,6 +56,8 @@ impl AuditStore for SqliteStore {
         .bind(q.subject_id)
         .bind(q.action_prefix.as_deref())
         .bind(i64::from(q.limit.clamp(1, 1000)))
+        .bind(q.before.map(|b| b.at))
+        .bind(q.before.map(|b| b.id))
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;

@@ -74,9 +74,11 @@ async fn a_killed_worker_loses_nothing_and_repeats_nothing(app: TestApp) {
     assert_eq!(distinct.len(), BOOKINGS, "{titles:?}");
     assert!(titles.len() <= BOOKINGS + 1, "{titles:?}");
     let (_, pending) = json(app.api(Method::GET, "/api/v1/jobs?status=pending", &w.key).send().await.unwrap()).await;
+    let pending = pending["items"].clone();
     let left: Vec<&Value> = pending.as_array().unwrap().iter().filter(|j| j["kind"] == "notify").collect();
     assert!(left.is_empty(), "notifications left pending: {left:?}");
     let (_, dead) = json(app.api(Method::GET, "/api/v1/jobs?status=dead", &w.key).send().await.unwrap()).await;
+    let dead = dead["items"].clone();
     assert_eq!(dead, json!([]));
     std::fs::remove_dir_all(&data_dir).ok();
 }

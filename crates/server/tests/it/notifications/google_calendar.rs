@@ -147,6 +147,7 @@ async fn the_organizers_calendar_follows_the_booking_with_one_meet_link(app: Tes
     google.answer_next(&[GoogleAnswer::Status(404)]);
     app.run_jobs_at(&runner, now_millis()).await;
     let (_, dead) = json(app.api(Method::GET, "/api/v1/jobs?status=dead", &w.key).send().await.unwrap()).await;
+    let dead = dead["items"].clone();
     assert_eq!(dead, json!([]));
 }
 both!(the_organizers_calendar_follows_the_booking_with_one_meet_link);
@@ -214,6 +215,7 @@ async fn a_revoked_grant_asks_to_reconnect_and_the_booking_stands(app: TestApp) 
     assert!(connection.last_error.as_deref().unwrap().contains("revoked"), "{:?}", connection.last_error);
     assert_eq!(booking(&app, &w, &id).await["status"], "confirmed");
     let (_, dead) = json(app.api(Method::GET, "/api/v1/jobs?status=dead", &w.key).send().await.unwrap()).await;
+    let dead = dead["items"].clone();
     assert_eq!(dead, json!([]), "Google's refusal is no failure of Sala's");
     // The confirmation still goes out when its wait ends, without a link.
     app.run_jobs_at(&runner, now_millis() + 6 * MINUTE).await;
@@ -243,6 +245,7 @@ async fn without_a_connection_nothing_waits(app: TestApp) {
     assert!(google.calls().is_empty());
     assert!(booking(&app, &w, &id).await["meet_link"].is_null());
     let (_, pending) = json(app.api(Method::GET, "/api/v1/jobs?status=pending", &w.key).send().await.unwrap()).await;
+    let pending = pending["items"].clone();
     assert!(!pending.as_array().unwrap().iter().any(|j| j["kind"] == "calendar_sync"), "{pending}");
 }
 both!(without_a_connection_nothing_waits);
@@ -410,6 +413,7 @@ async fn a_workspace_service_account_writes_calendars_without_consent(app: TestA
     book_with_meet(&app, &w, now_millis() + 40 * HOUR, "Sin delegación").await;
     app.run_jobs_at(&runner, now_millis()).await;
     let (_, dead) = json(app.api(Method::GET, "/api/v1/jobs?status=dead", &w.key).send().await.unwrap()).await;
+    let dead = dead["items"].clone();
     let dead = dead.as_array().unwrap();
     assert_eq!(dead.len(), 1, "{dead:?}");
     assert!(dead[0]["last_error"].as_str().unwrap().contains("may not act as ana@acme.test"), "{}", dead[0]);
@@ -441,6 +445,7 @@ async fn without_meet_the_event_has_no_conference_and_a_refused_call_is_replayab
     let id = created["id"].as_str().unwrap();
     // Google refused the first call with a 409: a 4xx no retry mends, so the job is dead...
     let (_, dead) = json(app.api(Method::GET, "/api/v1/jobs?status=dead", &w.key).send().await.unwrap()).await;
+    let dead = dead["items"].clone();
     let dead = dead.as_array().unwrap().clone();
     assert_eq!(dead.len(), 1, "{dead:?}");
     assert_eq!(dead[0]["kind"], "calendar_sync");

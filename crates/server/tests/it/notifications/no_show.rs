@@ -142,6 +142,7 @@ async fn bookings_nobody_checks_in_to_are_released(app: TestApp) {
         app.api(Method::GET, "/api/v1/audit", &w.key).query(&[("action", "booking.released")]).send().await.unwrap(),
     )
     .await;
+    let audit = audit["items"].clone();
     let entries = audit.as_array().unwrap_or_else(|| panic!("{audit}"));
     assert_eq!(entries.len(), 1, "{audit}");
     assert_eq!(entries[0]["actor"]["type"], "system", "{audit}");

@@ -58,6 +58,7 @@ async fn a_tenant_sends_whatsapp_from_its_own_number(app: TestApp) {
     let stored = app.store().get_tenant(w.tenant.id).await.unwrap().unwrap().whatsapp.unwrap();
     assert!(stored.token_sealed.starts_with("v1.") && !stored.token_sealed.contains(OWN_TOKEN));
     let (_, audit) = json(app.api(Method::GET, "/api/v1/audit", &w.key).send().await.unwrap()).await;
+    let audit = audit["items"].clone();
     assert!(audit.to_string().contains("tenant.whatsapp_set") && !audit.to_string().contains(OWN_TOKEN));
     let (_, status) = json(app.api(Method::GET, "/api/v1/notifications/status", &w.key).send().await.unwrap()).await;
     assert_eq!(status["whatsapp_configured"], true);
@@ -90,6 +91,7 @@ async fn a_tenant_sends_whatsapp_from_its_own_number(app: TestApp) {
     assert_eq!(w.smtp.received().len(), mails + 1);
     assert_eq!(w.whatsapp.seen().len(), 2);
     let (_, dead) = json(app.api(Method::GET, "/api/v1/jobs?status=dead", &w.key).send().await.unwrap()).await;
+    let dead = dead["items"].clone();
     let dead = dead.as_array().unwrap();
     assert_eq!(dead.len(), 1, "{dead:?}");
     assert!(dead[0]["last_error"].as_str().unwrap().contains("WhatsApp token"), "{}", dead[0]);
