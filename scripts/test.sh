@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs Sala's whole test suite on a fresh machine: starts PostgreSQL if it is not running (installing
-# it when absent), then runs formatting and lint checks and every test on SQLite and PostgreSQL.
+# it when absent), installs Debian's Chromium and ChromeDriver and the browser tests' npm package
+# when absent, then runs formatting and lint checks, every test on SQLite and PostgreSQL, and the
+# browser tests against the real binary (screenshots in e2e/artifacts/).
 # Usage: scripts/test.sh [extra cargo test arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +29,14 @@ ensure_postgres() {
     psql -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE test" >/dev/null
 }
 
+ensure_browser() {
+  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then return; fi
+  echo "== installing Chromium and ChromeDriver"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+}
+
 ensure_postgres
+ensure_browser
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
@@ -37,3 +46,7 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 echo "== cargo test"
 cargo test --workspace "$@"
+
+echo "== browser tests"
+cargo build --quiet -p sala-server --bin sala
+(cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent && npm test --silent)

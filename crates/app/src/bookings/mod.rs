@@ -19,8 +19,8 @@ pub use create::{ConflictPolicy, Created, NewBooking, Skipped, create_booking};
 pub use edit::{BookingChanges, edit_booking};
 pub use no_show::NoShowRelease;
 pub use read::{
-    Availability, AvailabilityQuery, ListRequest, RoomAvailability, availability, deliveries, get_booking,
-    list_bookings,
+    Availability, AvailabilityQuery, ListRequest, RoomAvailability, Suggestions, availability, deliveries, get_booking,
+    history, list_bookings, my_bookings, suggestions,
 };
 
 use crate::{AppError, AppResult, Context, Principal, Store};

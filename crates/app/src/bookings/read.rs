@@ -148,3 +148,85 @@ pub async fn availability(
     tracing::debug!(window = %rfc3339(window.start), rooms = result.len(), "availability");
     Ok(Availability { window, rooms: result })
 }
+
+/// The confirmed bookings a person organizes or attends that end after `from`, soonest first
+/// (for their own pages: an admin's dashboard shows their own meetings, not everyone's).
+pub async fn my_bookings(
+    store: &dyn Store,
+    ctx: &Context,
+    from: Millis,
+    to: Option<Millis>,
+    limit: u32,
+) -> AppResult<Vec<Booking>> {
+    let Some(me) = ctx.user() else { return Err(AppError::Unauthenticated) };
+    let query = BookingQuery {
+        from: Some(from),
+        to,
+        status: Some(BookingStatus::Confirmed),
+        involving: Some(me.id),
+        limit: limit.clamp(1, 200),
+        ..Default::default()
+    };
+    Ok(store.list_bookings(ctx.tenant_id(), &query).await?)
+}
+
+/// What to offer when a slot is taken.
+#[derive(Clone, Debug, Default)]
+pub struct Suggestions {
+    /// The room's next free slots of the same length, later that day.
+    pub slots: Vec<TimeRange>,
+    /// Other rooms free for the very slot with enough seats.
+    pub rooms: Vec<Room>,
+}
+
+/// The next free slots of `room` after `want` (until the end of that day in `zone`), and up to
+/// three other rooms free for `want` with at least `seats` seats.
+pub async fn suggestions(
+    store: &dyn Store,
+    outside: &dyn OutsideBusy,
+    ctx: &Context,
+    room: RoomId,
+    want: TimeRange,
+    seats: u32,
+    zone: &sala_domain::TimeZoneName,
+) -> AppResult<Suggestions> {
+    const STEP_MS: Millis = 15 * 60_000;
+    let day_end = sala_domain::dates::zoned(want.start, zone)
+        .and_then(|z| z.date().tomorrow().ok())
+        .and_then(|next| sala_domain::dates::day_start(next, zone))
+        .map_or(want.end, |end| end.max(want.end));
+    let day = AvailabilityQuery { start: rfc3339(want.start), end: rfc3339(day_end), ..Default::default() };
+    let busy: Vec<TimeRange> = availability(store, outside, ctx, day)
+        .await?
+        .rooms
+        .into_iter()
+        .filter(|r| r.room.id == room)
+        .flat_map(|r| r.busy.into_iter().map(|b| b.time).chain(r.outside))
+        .collect();
+    let slots = sala_domain::slots::free_slots(&busy, want, day_end, STEP_MS, 3);
+    let same_time = AvailabilityQuery {
+        start: rfc3339(want.start),
+        end: rfc3339(want.end),
+        capacity: Some(seats.max(1)),
+        equipment: Vec::new(),
+    };
+    let rooms = availability(store, outside, ctx, same_time)
+        .await?
+        .rooms
+        .into_iter()
+        .filter(|r| r.free && r.room.id != room)
+        .map(|r| r.room)
+        .take(3)
+        .collect();
+    Ok(Suggestions { slots, rooms })
+}
+
+/// A booking's audit trail, newest first (its organizer, admins, API keys).
+pub async fn history(store: &dyn Store, ctx: &Context, id: BookingId) -> AppResult<Vec<sala_domain::AuditEntry>> {
+    let booking = load_visible(store, ctx, id).await?;
+    if !may_change(ctx, &booking) {
+        return Err(AppError::forbidden("only the organizer and administrators see a booking's history"));
+    }
+    let query = sala_store::AuditQuery { subject_id: Some(id.0), limit: 100, ..Default::default() };
+    Ok(store.list_audit(ctx.tenant_id(), &query).await?)
+}

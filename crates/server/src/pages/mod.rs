@@ -1,22 +1,28 @@
 //! Server-rendered pages. Each page works without JavaScript; forms carry a CSRF token; all text
 //! is escaped by the templates.
 
+mod booking_form;
+mod booking_page;
+mod dashboard;
 mod kiosk;
+mod my_bookings;
 mod outbox;
+mod shell;
 mod templates;
 
-use crate::auth::{MaybeUser, cookies, csrf};
+use crate::auth::{CurrentUser, MaybeUser, cookies, csrf};
 use crate::i18n::{self, Texts};
 use crate::state::AppState;
-use axum::extract::State;
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use sala_domain::{Locale, User};
+use sala_domain::{BookingId, Locale, User};
 use serde::Deserialize;
+use shell::{Nav, Shell};
 pub use templates::render;
-use templates::{Dashboard, Landing, Message};
+use templates::{Landing, Message};
 
 /// The pages router: `/`, sign-out, the dev login (dev mode only), Google sign-in, rooms' kiosks,
 /// the stylesheet.
@@ -24,7 +30,15 @@ pub fn routes(dev: bool) -> Router<AppState> {
     let mut router = Router::new()
         .route("/", get(home))
         .route("/signout", post(sign_out))
+        .route("/language", post(language))
+        .route("/bookings", get(my_bookings_page))
+        .route("/bookings/new", get(new_booking).post(create_booking))
+        .route("/bookings/check", get(check_slot))
+        .route("/bookings/{id}", get(booking))
+        .route("/bookings/{id}/edit", get(edit_booking).post(update_booking))
+        .route("/bookings/{id}/cancel", get(cancel_form).post(cancel_booking))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/app.js", get(script))
         .merge(kiosk::routes())
         .merge(crate::auth::oidc::routes());
     if dev {
@@ -43,17 +57,30 @@ async fn page_locale(state: &AppState, user: Option<&User>, headers: &HeaderMap)
             return tenant.locale;
         }
     }
+    if let Some(chosen) = cookies::read(headers, LANG_COOKIE).and_then(|l| Locale::parse(&l).ok()) {
+        return chosen;
+    }
     i18n::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
 }
 
-async fn home(State(state): State<AppState>, MaybeUser(user): MaybeUser, headers: HeaderMap) -> Response {
-    let t = i18n::texts(page_locale(&state, user.as_ref(), &headers).await);
-    let (csrf, set_cookie) = csrf::ensure(&headers, state.settings.secure_cookies());
-    let page = match user {
-        Some(user) => dashboard(&state, user, t, csrf).await,
-        None => landing(&state, t, csrf).await,
-    };
-    with_cookie(page, set_cookie)
+async fn home(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Query(q): Query<dashboard::DashboardQuery>,
+) -> Response {
+    match user {
+        Some(user) => match Shell::load(&state, user, &headers, path_of(&uri), Some(Nav::Home)).await {
+            Ok(shell) => dashboard::dashboard(&state, shell, q).await,
+            Err(err) => show_error(i18n::texts(Locale::Es), &err),
+        },
+        None => {
+            let t = i18n::texts(page_locale(&state, None, &headers).await);
+            let (csrf, set_cookie) = csrf::ensure(&headers, state.settings.secure_cookies());
+            with_cookie(landing(&state, t, csrf).await, set_cookie)
+        }
+    }
 }
 
 async fn landing(state: &AppState, t: &'static Texts, csrf: String) -> Response {
@@ -61,14 +88,241 @@ async fn landing(state: &AppState, t: &'static Texts, csrf: String) -> Response 
     render(&Landing { t, csrf, google_enabled: state.google.enabled(), dev_people })
 }
 
-async fn dashboard(state: &AppState, user: User, t: &'static Texts, csrf: String) -> Response {
-    let ctx = sala_app::Context::new(sala_app::Principal::User(user.clone()));
-    let rooms = sala_app::rooms::list_rooms(state.store(), &ctx, false).await;
-    let tenant = state.store().get_tenant(user.tenant_id).await;
-    match (rooms, tenant) {
-        (Ok(rooms), Ok(Some(tenant))) => render(&Dashboard { t, csrf, user, tenant_name: tenant.name, rooms }),
-        _ => error_page(t, StatusCode::INTERNAL_SERVER_ERROR, "Error", "The dashboard could not be loaded."),
+/// A signed-in page: the person's shell, or the error page when it cannot be loaded.
+async fn signed_in(
+    state: &AppState,
+    user: User,
+    headers: &HeaderMap,
+    uri: &OriginalUri,
+    nav: Option<Nav>,
+) -> Result<Shell, Response> {
+    Shell::load(state, user, headers, path_of(uri), nav).await.map_err(|err| show_error(i18n::texts(Locale::Es), &err))
+}
+
+/// The request's path and query, for coming back to it.
+fn path_of(uri: &OriginalUri) -> String {
+    uri.0.path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned())
+}
+
+/// A booking id from the path; anything else is a page that does not exist.
+fn booking_id(raw: &str) -> Option<BookingId> {
+    raw.parse::<uuid::Uuid>().ok().map(BookingId)
+}
+
+async fn my_bookings_page(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Query(q): Query<my_bookings::MyBookingsQuery>,
+) -> Response {
+    match signed_in(&state, user, &headers, &uri, Some(Nav::MyBookings)).await {
+        Ok(shell) => my_bookings::page(&state, shell, q).await,
+        Err(response) => response,
     }
+}
+
+async fn new_booking(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Query(prefill): Query<booking_form::Prefill>,
+) -> Response {
+    match signed_in(&state, user, &headers, &uri, Some(Nav::NewBooking)).await {
+        Ok(shell) => booking_form::new_form(&state, shell, prefill).await,
+        Err(response) => response,
+    }
+}
+
+/// For the booking form's script: whether the chosen slot is free, with suggestions if not.
+async fn check_slot(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Query(q): Query<booking_form::CheckQuery>,
+) -> Response {
+    match signed_in(&state, user, &headers, &uri, None).await {
+        Ok(shell) => axum::Json(booking_form::check(&state, &shell, q).await).into_response(),
+        Err(response) => response,
+    }
+}
+
+async fn create_booking(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Form(form): Form<booking_form::BookingForm>,
+) -> Response {
+    let shell = match signed_in(&state, user, &headers, &uri, Some(Nav::NewBooking)).await {
+        Ok(shell) => shell,
+        Err(response) => return response,
+    };
+    if !csrf::verify(&headers, &form.csrf, &state.settings.base_url) {
+        return form_expired(shell.t);
+    }
+    booking_form::create(&state, shell, form).await
+}
+
+async fn booking(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Path(id): Path<String>,
+    Query(done): Query<booking_page::Done>,
+) -> Response {
+    let shell = match signed_in(&state, user, &headers, &uri, None).await {
+        Ok(shell) => shell,
+        Err(response) => return response,
+    };
+    match booking_id(&id) {
+        Some(id) => booking_page::show(&state, shell, id, done).await,
+        None => show_error(shell.t, &sala_app::AppError::NotFound { what: "booking" }),
+    }
+}
+
+async fn edit_booking(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Path(id): Path<String>,
+    Query(prefill): Query<booking_form::Prefill>,
+) -> Response {
+    let shell = match signed_in(&state, user, &headers, &uri, None).await {
+        Ok(shell) => shell,
+        Err(response) => return response,
+    };
+    match booking_id(&id) {
+        Some(id) => booking_form::edit_form(&state, shell, id, prefill).await,
+        None => show_error(shell.t, &sala_app::AppError::NotFound { what: "booking" }),
+    }
+}
+
+async fn update_booking(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Path(id): Path<String>,
+    Form(form): Form<booking_form::BookingForm>,
+) -> Response {
+    let shell = match signed_in(&state, user, &headers, &uri, None).await {
+        Ok(shell) => shell,
+        Err(response) => return response,
+    };
+    if !csrf::verify(&headers, &form.csrf, &state.settings.base_url) {
+        return form_expired(shell.t);
+    }
+    match booking_id(&id) {
+        Some(id) => booking_form::update(&state, shell, id, form).await,
+        None => show_error(shell.t, &sala_app::AppError::NotFound { what: "booking" }),
+    }
+}
+
+async fn cancel_form(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Path(id): Path<String>,
+) -> Response {
+    let shell = match signed_in(&state, user, &headers, &uri, None).await {
+        Ok(shell) => shell,
+        Err(response) => return response,
+    };
+    match booking_id(&id) {
+        Some(id) => booking_page::cancel_form(&state, shell, id).await,
+        None => show_error(shell.t, &sala_app::AppError::NotFound { what: "booking" }),
+    }
+}
+
+async fn cancel_booking(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Path(id): Path<String>,
+    Form(form): Form<booking_page::CancelForm>,
+) -> Response {
+    let shell = match signed_in(&state, user, &headers, &uri, None).await {
+        Ok(shell) => shell,
+        Err(response) => return response,
+    };
+    if !csrf::verify(&headers, &form.csrf, &state.settings.base_url) {
+        return form_expired(shell.t);
+    }
+    match booking_id(&id) {
+        Some(id) => booking_page::cancel(&state, shell, id, form).await,
+        None => show_error(shell.t, &sala_app::AppError::NotFound { what: "booking" }),
+    }
+}
+
+#[derive(Deserialize)]
+struct LanguageForm {
+    csrf: String,
+    lang: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// The language switch in the header: a signed-in person's choice is saved with them; anyone's
+/// is kept in a cookie too (the sign-in page has no person yet).
+async fn language(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+    Form(form): Form<LanguageForm>,
+) -> Response {
+    let Ok(locale) = Locale::parse(&form.lang) else {
+        return error_page(i18n::texts(Locale::Es), StatusCode::BAD_REQUEST, "?", "es | en");
+    };
+    let t = i18n::texts(locale);
+    if !csrf::verify(&headers, &form.csrf, &state.settings.base_url) {
+        return form_expired(t);
+    }
+    if let Some(user) = user {
+        let ctx = sala_app::Context::new(sala_app::Principal::User(user.clone()));
+        let changes = sala_app::users::UserChanges { locale: Some(form.lang.clone()), ..Default::default() };
+        if let Err(err) = sala_app::users::update_user(state.store(), &ctx, user.id, changes).await {
+            return show_error(t, &err);
+        }
+    }
+    let cookie = cookies::set(LANG_COOKIE, locale.as_str(), Some(365 * 24 * 3600), state.settings.secure_cookies());
+    with_cookie(Redirect::to(safe_return_path(&form.back)).into_response(), Some(cookie))
+}
+
+/// The anonymous visitor's language choice.
+const LANG_COOKIE: &str = "sala_lang";
+
+/// An error from a use case as a readable page in the reader's language.
+fn show_error(t: &'static Texts, err: &sala_app::AppError) -> Response {
+    use sala_app::AppError;
+    match err {
+        AppError::NotFound { .. } => error_page(t, StatusCode::NOT_FOUND, t.not_found_title, t.not_found),
+        AppError::Forbidden { .. } => error_page(t, StatusCode::FORBIDDEN, t.forbidden_title, t.forbidden),
+        AppError::Unauthenticated => Redirect::to("/").into_response(),
+        AppError::Invalid(_)
+        | AppError::Conflict { .. }
+        | AppError::BookingConflict(_)
+        | AppError::PreconditionFailed { .. } => error_page(t, StatusCode::CONFLICT, t.error_title, &err.to_string()),
+        AppError::SignInRefused { message, .. } => error_page(t, StatusCode::FORBIDDEN, t.forbidden_title, message),
+        AppError::Internal(cause) => {
+            tracing::error!(error = %cause, "page failed");
+            error_page(t, StatusCode::INTERNAL_SERVER_ERROR, t.error_title, t.try_again)
+        }
+    }
+}
+
+fn forbidden_form(t: &'static Texts) -> Response {
+    error_page(t, StatusCode::FORBIDDEN, t.forbidden_title, t.forbidden)
+}
+
+fn form_expired(t: &'static Texts) -> Response {
+    error_page(t, StatusCode::FORBIDDEN, t.error_title, t.form_expired)
 }
 
 /// The demo tenant's people, for the dev login list.
@@ -154,6 +408,14 @@ async fn stylesheet() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../static/app.css"),
+    )
+}
+
+/// The pages' one script: it only improves what already works without it.
+async fn script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/app.js"),
     )
 }
 

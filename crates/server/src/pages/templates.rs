@@ -4,7 +4,7 @@ use crate::i18n::Texts;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use sala_domain::{Room, RoomKind, User};
+use sala_domain::User;
 
 #[derive(Template)]
 #[template(path = "landing.html")]
@@ -13,16 +13,6 @@ pub struct Landing {
     pub csrf: String,
     pub google_enabled: bool,
     pub dev_people: Vec<User>,
-}
-
-#[derive(Template)]
-#[template(path = "dashboard.html")]
-pub struct Dashboard {
-    pub t: &'static Texts,
-    pub csrf: String,
-    pub user: User,
-    pub tenant_name: String,
-    pub rooms: Vec<Room>,
 }
 
 #[derive(Template)]

@@ -20,4 +20,5 @@ mod oidc;
 mod openapi;
 mod pages;
 mod paging;
+mod web_app;
 mod webhooks;

@@ -1,0 +1,518 @@
+//! `/bookings/new` and `/bookings/{id}/edit`: the booking form. Times are the person's wall clock
+//! in their zone; guests are addresses separated by commas or lines. The form works without
+//! JavaScript: a refused booking comes back with every field as typed, each problem next to its
+//! field, and for a taken slot the room's next free slots and other free rooms with enough seats.
+
+use super::shell::{Nav, Shell};
+use super::{forbidden_form, render, show_error};
+use crate::i18n::Texts;
+use crate::state::AppState;
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use sala_app::bookings::{
+    AttendeeInput, BookingChanges, NewBooking, Scope, Suggestions, create_booking, edit_booking, get_booking,
+    suggestions,
+};
+use sala_app::{AppError, FieldError};
+use sala_domain::dates::{local_instant, zoned};
+use sala_domain::{Booking, BookingId, Frequency, Millis, Recurrence, Room, RoomId, TimeRange, rfc3339};
+use serde::Deserialize;
+
+/// What the form holds, as typed (or prefilled).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct BookingForm {
+    pub csrf: String,
+    pub room_id: String,
+    /// `YYYY-MM-DD`
+    pub date: String,
+    /// `HH:MM`
+    pub start: String,
+    pub end: String,
+    pub title: String,
+    pub description: String,
+    pub guests: String,
+    pub google_meet: Option<String>,
+    pub repeat: Option<String>,
+    pub repeat_count: String,
+    pub repeat_until: String,
+    /// Edit of a series occurrence: `this` or `following`.
+    pub scope: Option<String>,
+    /// Edit: the version the form was made from.
+    pub version: Option<String>,
+}
+
+/// A prefill from a link: the timeline's free slot (`room`, `start` = `YYYY-MM-DDTHH:MM`) or a
+/// suggestion (with `end` and the rest of what was typed).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Prefill {
+    room: Option<String>,
+    start: Option<String>,
+    end: Option<String>,
+    title: Option<String>,
+    description: Option<String>,
+    guests: Option<String>,
+    meet: Option<String>,
+}
+
+/// A suggestion to take instead of a taken slot: a link that fills the form in again.
+pub struct Alternative {
+    pub label: String,
+    pub href: String,
+}
+
+#[derive(Template)]
+#[template(path = "app/booking_form.html")]
+pub struct FormPage {
+    pub t: &'static Texts,
+    pub shell: Shell,
+    /// `Some` when editing this booking.
+    pub editing: Option<BookingId>,
+    /// Editing an occurrence of a series: offer "this and following".
+    pub in_series: bool,
+    pub form: BookingForm,
+    pub rooms: Vec<Room>,
+    pub errors: Vec<(String, String)>,
+    /// Taken: the next free slots, and other free rooms.
+    pub conflict: Option<(Vec<Alternative>, Vec<Alternative>)>,
+}
+
+impl FormPage {
+    /// The problem with `field`, if any.
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    }
+
+    pub fn checked(value: &Option<String>) -> bool {
+        value.as_deref().is_some_and(|v| !v.is_empty())
+    }
+
+    pub fn scope_following(&self) -> bool {
+        self.form.scope.as_deref() == Some("following")
+    }
+}
+
+pub async fn new_form(state: &AppState, shell: Shell, prefill: Prefill) -> Response {
+    let zone = shell.zone();
+    let (date, start) = prefill
+        .start
+        .as_deref()
+        .and_then(|s| s.split_once('T'))
+        .map(|(d, t)| (d.to_owned(), t.chars().take(5).collect::<String>()))
+        .unwrap_or_else(|| next_half_hour(&zone));
+    let end = prefill.end.clone().unwrap_or_else(|| plus_an_hour(&start));
+    let form = BookingForm {
+        room_id: prefill.room.unwrap_or_default(),
+        date,
+        start,
+        end,
+        title: prefill.title.unwrap_or_default(),
+        description: prefill.description.unwrap_or_default(),
+        guests: prefill.guests.unwrap_or_default(),
+        google_meet: prefill.meet,
+        ..BookingForm::default()
+    };
+    page(state, shell, None, false, form, Vec::new(), None, StatusCode::OK).await
+}
+
+pub async fn create(state: &AppState, shell: Shell, form: BookingForm) -> Response {
+    let ctx = shell.ctx();
+    let t = shell.t;
+    let (time, mut errors) = read_time(t, &shell, &form);
+    let room_id = form.room_id.parse::<uuid::Uuid>().ok().map(RoomId);
+    if room_id.is_none() {
+        errors.push(("room_id".into(), t.err_room.into()));
+    }
+    let recurrence = match recurrence(t, &form) {
+        Ok(r) => r,
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let (Some(time), Some(room_id), true) = (time, room_id, errors.is_empty()) else {
+        return page(state, shell, None, false, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let input = NewBooking {
+        room_id,
+        title: form.title.clone(),
+        description: Some(form.description.clone()).filter(|d| !d.trim().is_empty()),
+        start: rfc3339(time.start),
+        end: rfc3339(time.end),
+        time_zone: Some(shell.zone().as_str().to_owned()),
+        attendees: guests(&form.guests),
+        google_meet: FormPage::checked(&form.google_meet),
+        recurrence,
+        ..NewBooking::default()
+    };
+    match create_booking(state.store(), state.outside_busy(), &ctx, input).await {
+        Ok(created) => match created.bookings.first() {
+            Some(b) => Redirect::to(&format!("/bookings/{}?done=created", b.id)).into_response(),
+            None => show_error(t, &AppError::NotFound { what: "booking" }),
+        },
+        Err(err) => refused(state, shell, None, false, form, err, room_id, time).await,
+    }
+}
+
+pub async fn edit_form(state: &AppState, shell: Shell, id: BookingId, prefill: Prefill) -> Response {
+    let ctx = shell.ctx();
+    let booking = match get_booking(state.store(), &ctx, id).await {
+        Ok(b) => b,
+        Err(err) => return show_error(shell.t, &err),
+    };
+    if !may_edit(&shell, &booking) {
+        return forbidden_form(shell.t);
+    }
+    let zone = shell.zone();
+    let at = |ms: Millis| zoned(ms, &zone);
+    let (Some(start), Some(end)) = (at(booking.time.start), at(booking.time.end)) else {
+        return show_error(shell.t, &AppError::NotFound { what: "booking" });
+    };
+    let mut form = BookingForm {
+        room_id: prefill.room.unwrap_or_else(|| booking.room_id.to_string()),
+        date: start.date().to_string(),
+        start: start.strftime("%H:%M").to_string(),
+        end: end.strftime("%H:%M").to_string(),
+        title: booking.title.clone(),
+        description: booking.description.clone().unwrap_or_default(),
+        guests: booking.attendees.iter().map(|a| a.email.to_string()).collect::<Vec<_>>().join(", "),
+        google_meet: booking.google_meet.then(|| "on".to_owned()),
+        version: Some(booking.version.to_string()),
+        ..BookingForm::default()
+    };
+    if let Some((date, time)) = prefill.start.as_deref().and_then(|s| s.split_once('T')) {
+        form.date = date.to_owned();
+        form.start = time.chars().take(5).collect();
+        form.end = prefill.end.unwrap_or_else(|| plus_an_hour(&form.start));
+    }
+    let in_series = booking.series_id.is_some();
+    page(state, shell, Some(id), in_series, form, Vec::new(), None, StatusCode::OK).await
+}
+
+pub async fn update(state: &AppState, shell: Shell, id: BookingId, form: BookingForm) -> Response {
+    let ctx = shell.ctx();
+    let t = shell.t;
+    let booking = match get_booking(state.store(), &ctx, id).await {
+        Ok(b) => b,
+        Err(err) => return show_error(t, &err),
+    };
+    let in_series = booking.series_id.is_some();
+    let (time, mut errors) = read_time(t, &shell, &form);
+    let room_id = form.room_id.parse::<uuid::Uuid>().ok().map(RoomId);
+    if room_id.is_none() {
+        errors.push(("room_id".into(), t.err_room.into()));
+    }
+    let (Some(time), Some(room_id), true) = (time, room_id, errors.is_empty()) else {
+        return page(state, shell, Some(id), in_series, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let changes = BookingChanges {
+        room_id: Some(room_id),
+        title: Some(form.title.clone()),
+        description: Some(form.description.clone()),
+        start: Some(rfc3339(time.start)),
+        end: Some(rfc3339(time.end)),
+        attendees: Some(guests(&form.guests)),
+        google_meet: Some(FormPage::checked(&form.google_meet)),
+        ..BookingChanges::default()
+    };
+    let scope = if form.scope.as_deref() == Some("following") { Scope::ThisAndFollowing } else { Scope::This };
+    let version = form.version.as_deref().and_then(|v| v.trim().parse().ok());
+    match edit_booking(state.store(), state.outside_busy(), &ctx, id, changes, version, scope).await {
+        Ok(_) => Redirect::to(&format!("/bookings/{id}?done=updated")).into_response(),
+        Err(err) => refused(state, shell, Some(id), in_series, form, err, room_id, time).await,
+    }
+}
+
+/// Organizers and admins edit; guests only look.
+fn may_edit(shell: &Shell, booking: &Booking) -> bool {
+    booking.organizer_id == shell.user.id || shell.user.is_admin()
+}
+
+/// The form again after the use case refused it: its field problems in the reader's language, or
+/// for a taken slot, what is free instead.
+#[expect(clippy::too_many_arguments, reason = "the refused form is made of all of these")]
+async fn refused(
+    state: &AppState,
+    shell: Shell,
+    editing: Option<BookingId>,
+    in_series: bool,
+    form: BookingForm,
+    err: AppError,
+    room_id: RoomId,
+    time: TimeRange,
+) -> Response {
+    let t = shell.t;
+    match err {
+        AppError::Invalid(fields) => {
+            let errors = fields.iter().map(|f| (form_field(&f.field).to_owned(), message(t, f))).collect();
+            page(state, shell, editing, in_series, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        AppError::BookingConflict(_) => {
+            let seats = u32::try_from(guests(&form.guests).len() + 1).unwrap_or(u32::MAX);
+            let zone = shell.zone();
+            let found = suggestions(state.store(), state.outside_busy(), &shell.ctx(), room_id, time, seats, &zone)
+                .await
+                .unwrap_or_default();
+            let conflict = alternatives(&shell, editing, &form, &found);
+            page(state, shell, editing, in_series, form, Vec::new(), Some(conflict), StatusCode::CONFLICT).await
+        }
+        AppError::PreconditionFailed { .. } => {
+            let errors = vec![("form".to_owned(), t.err_changed.to_owned())];
+            page(state, shell, editing, in_series, form, errors, None, StatusCode::PRECONDITION_FAILED).await
+        }
+        other => show_error(t, &other),
+    }
+}
+
+/// The suggestions as links that fill the form in again with everything else as typed.
+fn alternatives(
+    shell: &Shell,
+    editing: Option<BookingId>,
+    form: &BookingForm,
+    found: &Suggestions,
+) -> (Vec<Alternative>, Vec<Alternative>) {
+    let zone = shell.zone();
+    let base = match editing {
+        Some(id) => format!("/bookings/{id}/edit"),
+        None => "/bookings/new".to_owned(),
+    };
+    let link = |room: &str, start: &str, end: &str| {
+        let mut query = vec![("room", room.to_owned()), ("start", start.to_owned()), ("end", end.to_owned())];
+        if editing.is_none() {
+            query.extend([
+                ("title", form.title.clone()),
+                ("description", form.description.clone()),
+                ("guests", form.guests.clone()),
+            ]);
+            if FormPage::checked(&form.google_meet) {
+                query.push(("meet", "on".to_owned()));
+            }
+        }
+        let encoded: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(query).finish();
+        format!("{base}?{encoded}")
+    };
+    let hm = |ms: Millis| zoned(ms, &zone).map(|z| z.strftime("%H:%M").to_string()).unwrap_or_default();
+    let slots = found
+        .slots
+        .iter()
+        .map(|s| Alternative {
+            label: format!("{}–{}", hm(s.start), hm(s.end)),
+            href: link(&form.room_id, &format!("{}T{}", form.date, hm(s.start)), &hm(s.end)),
+        })
+        .collect();
+    let rooms = found
+        .rooms
+        .iter()
+        .map(|r| Alternative {
+            label: format!("{} ({} {})", r.name, r.capacity, shell.t.seats),
+            href: link(&r.id.to_string(), &format!("{}T{}", form.date, form.start), &form.end),
+        })
+        .collect();
+    (slots, rooms)
+}
+
+#[expect(clippy::too_many_arguments, reason = "one page is made of all of these")]
+async fn page(
+    state: &AppState,
+    shell: Shell,
+    editing: Option<BookingId>,
+    in_series: bool,
+    form: BookingForm,
+    errors: Vec<(String, String)>,
+    conflict: Option<(Vec<Alternative>, Vec<Alternative>)>,
+    status: StatusCode,
+) -> Response {
+    let rooms = match sala_app::rooms::list_rooms(state.store(), &shell.ctx(), false).await {
+        Ok(rooms) => rooms,
+        Err(err) => return show_error(shell.t, &err),
+    };
+    let mut shell = shell;
+    shell.nav = if editing.is_none() { Some(Nav::NewBooking) } else { None };
+    let page = FormPage { t: shell.t, shell, editing, in_series, form, rooms, errors, conflict };
+    let response = (status, render(&page)).into_response();
+    page.shell.finish(response)
+}
+
+/// The start and end the form names, on the person's wall clock; or what is wrong with them.
+fn read_time(t: &Texts, shell: &Shell, form: &BookingForm) -> (Option<TimeRange>, Vec<(String, String)>) {
+    let mut errors = Vec::new();
+    let date = form.date.trim().parse::<jiff::civil::Date>().ok();
+    if date.is_none() {
+        errors.push(("date".into(), t.err_date.into()));
+    }
+    let clock = |raw: &str, field: &str, errors: &mut Vec<(String, String)>| {
+        let parsed = jiff::civil::Time::strptime("%H:%M", raw.trim()).ok();
+        if parsed.is_none() {
+            errors.push((field.to_owned(), t.err_time.to_owned()));
+        }
+        parsed
+    };
+    let start = clock(&form.start, "start", &mut errors);
+    let end = clock(&form.end, "end", &mut errors);
+    let zone = shell.zone();
+    let (Some(date), Some(start), Some(end)) = (date, start, end) else { return (None, errors) };
+    let (Some(from), Some(to)) = (local_instant(date, start, &zone), local_instant(date, end, &zone)) else {
+        errors.push(("start".into(), t.err_time.into()));
+        return (None, errors);
+    };
+    if to <= from {
+        errors.push(("end".into(), t.err_end_before_start.into()));
+        return (None, errors);
+    }
+    (Some(TimeRange { start: from, end: to }), errors)
+}
+
+/// "Repeat weekly" as a rule: a count, or an end date.
+fn recurrence(t: &Texts, form: &BookingForm) -> Result<Option<Recurrence>, (String, String)> {
+    if !FormPage::checked(&form.repeat) {
+        return Ok(None);
+    }
+    let count = form.repeat_count.trim().parse::<u32>().ok().filter(|c| (2..=156).contains(c));
+    let until = form.repeat_until.trim().parse::<jiff::civil::Date>().ok();
+    if count.is_none() && until.is_none() {
+        return Err(("repeat_count".into(), t.err_count.into()));
+    }
+    let until = if count.is_some() { None } else { until };
+    Ok(Some(Recurrence { frequency: Frequency::Weekly, interval: 1, count, until }))
+}
+
+/// Guests as typed: addresses separated by commas, semicolons, spaces or lines.
+fn guests(raw: &str) -> Vec<AttendeeInput> {
+    raw.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|email| AttendeeInput { email: email.to_owned(), name: None })
+        .collect()
+}
+
+/// The form field a use-case field error belongs to.
+fn form_field(field: &str) -> &str {
+    if field.starts_with("attendees") {
+        "guests"
+    } else {
+        match field {
+            "room_id" | "title" | "description" | "start" | "end" | "date" => field,
+            "recurrence" | "recurrence.count" | "recurrence.until" => "repeat_count",
+            _ => "form",
+        }
+    }
+}
+
+/// A problem in the reader's language: the common ones by their code, others as the use case
+/// words them.
+fn message(t: &Texts, e: &FieldError) -> String {
+    match e.code {
+        "required" | "empty" => t.err_required.to_owned(),
+        "end_before_start" => t.err_end_before_start.to_owned(),
+        "in_the_past" => t.err_in_the_past.to_owned(),
+        "invalid_email" => format!("{} {}", t.err_email, e.message),
+        "duplicate_attendee" => t.err_duplicate_guest.to_owned(),
+        "over_capacity" => t.err_over_capacity.to_owned(),
+        "unknown_room" | "room_inactive" => t.err_room.to_owned(),
+        "too_short"
+        | "too_long"
+        | "too_little_notice"
+        | "too_far_ahead"
+        | "outside_bookable_hours"
+        | "too_many_active_bookings" => format!("{} {}", t.err_rules, e.message),
+        _ => e.message.clone(),
+    }
+}
+
+/// The next half hour on the person's clock, for a new form with nothing chosen.
+fn next_half_hour(zone: &sala_domain::TimeZoneName) -> (String, String) {
+    let half = 30 * 60_000;
+    let next = (sala_domain::now_millis() / half + 1) * half;
+    zoned(next, zone)
+        .map(|z| (z.date().to_string(), z.strftime("%H:%M").to_string()))
+        .unwrap_or_else(|| (String::new(), "09:00".to_owned()))
+}
+
+fn plus_an_hour(start: &str) -> String {
+    jiff::civil::Time::strptime("%H:%M", start)
+        .ok()
+        .and_then(|t| t.checked_add(jiff::SignedDuration::from_hours(1)).ok())
+        .map(|t| t.strftime("%H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// What the form's script asks while the person picks a slot: is it free? The same reading of
+/// the form and the same suggestions as a submitted form gets, before submitting.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CheckQuery {
+    room_id: String,
+    date: String,
+    start: String,
+    end: String,
+    guests: String,
+    /// Editing this booking: its own slot does not count as taken.
+    except: Option<String>,
+}
+
+#[derive(serde::Serialize)]
+pub struct CheckAnswer {
+    /// `free`, `taken` or `invalid`.
+    state: &'static str,
+    message: String,
+    slots: Vec<AlternativeJson>,
+    rooms: Vec<AlternativeJson>,
+}
+
+#[derive(serde::Serialize)]
+pub struct AlternativeJson {
+    label: String,
+    href: String,
+}
+
+pub async fn check(state: &AppState, shell: &Shell, q: CheckQuery) -> CheckAnswer {
+    let t = shell.t;
+    let form = BookingForm {
+        room_id: q.room_id.clone(),
+        date: q.date,
+        start: q.start,
+        end: q.end,
+        guests: q.guests,
+        ..BookingForm::default()
+    };
+    let (time, errors) = read_time(t, shell, &form);
+    let room_id = form.room_id.parse::<uuid::Uuid>().ok().map(RoomId);
+    let (Some(time), Some(room_id)) = (time, room_id) else {
+        let message = errors.first().map(|(_, m)| m.clone()).unwrap_or_else(|| t.err_room.to_owned());
+        return CheckAnswer { state: "invalid", message, slots: Vec::new(), rooms: Vec::new() };
+    };
+    let except = q.except.as_deref().and_then(|e| e.parse::<uuid::Uuid>().ok()).map(BookingId);
+    let ctx = shell.ctx();
+    let window = sala_app::bookings::AvailabilityQuery {
+        start: rfc3339(time.start),
+        end: rfc3339(time.end),
+        ..Default::default()
+    };
+    let taken = match sala_app::bookings::availability(state.store(), state.outside_busy(), &ctx, window).await {
+        Ok(found) => found
+            .rooms
+            .iter()
+            .filter(|r| r.room.id == room_id)
+            .any(|r| !r.outside.is_empty() || r.busy.iter().any(|b| Some(b.booking_id) != except)),
+        Err(err) => {
+            let message = match &err {
+                AppError::Invalid(fields) => fields.first().map(|f| message(t, f)).unwrap_or_default(),
+                other => other.to_string(),
+            };
+            return CheckAnswer { state: "invalid", message, slots: Vec::new(), rooms: Vec::new() };
+        }
+    };
+    if !taken {
+        return CheckAnswer { state: "free", message: t.slot_free.to_owned(), slots: Vec::new(), rooms: Vec::new() };
+    }
+    let seats = u32::try_from(guests(&form.guests).len() + 1).unwrap_or(u32::MAX);
+    let found = suggestions(state.store(), state.outside_busy(), &ctx, room_id, time, seats, &shell.zone())
+        .await
+        .unwrap_or_default();
+    let (slots, rooms) = alternatives(shell, except, &form, &found);
+    let json =
+        |list: Vec<Alternative>| list.into_iter().map(|a| AlternativeJson { label: a.label, href: a.href }).collect();
+    CheckAnswer { state: "taken", message: t.conflict_title.to_owned(), slots: json(slots), rooms: json(rooms) }
+}

@@ -1,0 +1,232 @@
+//! `/bookings/{id}`: one booking as a person reads it (when in their zone, where, who, the Meet
+//! link), with, for its organizer and admins, what was sent to whom and its history; and the
+//! cancellation, which asks first and takes a reason.
+
+use super::shell::{Nav, Shell};
+use super::{forbidden_form, render, show_error};
+use crate::i18n::Texts;
+use crate::state::AppState;
+use askama::Template;
+use axum::response::{IntoResponse, Redirect, Response};
+use sala_app::AppError;
+use sala_app::bookings::{CancelRequest, Scope, cancel_booking, deliveries, get_booking, history};
+use sala_domain::dates::{when, zoned};
+use sala_domain::{Booking, BookingId, BookingStatus, Millis};
+use serde::Deserialize;
+
+pub struct Guest {
+    pub email: String,
+    pub name: Option<String>,
+    pub internal: bool,
+}
+
+pub struct Sent {
+    pub at: String,
+    pub channel: &'static str,
+    pub recipient: String,
+    pub status: &'static str,
+    pub detail: String,
+}
+
+pub struct Change {
+    pub at: String,
+    pub action: String,
+    pub by: String,
+}
+
+#[derive(Template)]
+#[template(path = "app/booking.html")]
+pub struct BookingPage {
+    pub t: &'static Texts,
+    pub shell: Shell,
+    pub booking: Booking,
+    pub when: String,
+    pub room: String,
+    pub organizer: String,
+    pub guests: Vec<Guest>,
+    pub notice: Option<&'static str>,
+    pub may_change: bool,
+    pub sent: Vec<Sent>,
+    pub changes: Vec<Change>,
+    /// Sala keeps the organizer's Google Calendar, so a Meet link is on its way.
+    pub calendar_kept: bool,
+}
+
+impl BookingPage {
+    pub fn status_text(&self) -> &'static str {
+        match self.booking.status {
+            BookingStatus::Confirmed => self.t.status_confirmed,
+            BookingStatus::Cancelled => self.t.status_cancelled,
+            BookingStatus::Released => self.t.status_released,
+        }
+    }
+
+    pub fn is_confirmed(&self) -> bool {
+        self.booking.is_confirmed()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "app/cancel.html")]
+pub struct CancelPage {
+    pub t: &'static Texts,
+    pub shell: Shell,
+    pub booking: Booking,
+    pub when: String,
+    pub in_series: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Done {
+    done: Option<String>,
+}
+
+pub async fn show(state: &AppState, shell: Shell, id: BookingId, done: Done) -> Response {
+    match build(state, shell, id, done).await {
+        Ok(page) => {
+            let response = render(&page);
+            page.shell.finish(response)
+        }
+        Err((t, err)) => show_error(t, &err),
+    }
+}
+
+async fn build(
+    state: &AppState,
+    shell: Shell,
+    id: BookingId,
+    done: Done,
+) -> Result<BookingPage, (&'static Texts, AppError)> {
+    let t = shell.t;
+    let fail = |err| (t, err);
+    let ctx = shell.ctx();
+    let booking = get_booking(state.store(), &ctx, id).await.map_err(fail)?;
+    let zone = shell.zone();
+    let room = state.store().get_room(ctx.tenant_id(), booking.room_id).await.map_err(AppError::from).map_err(fail)?;
+    let organizer =
+        state.store().get_user(ctx.tenant_id(), booking.organizer_id).await.map_err(AppError::from).map_err(fail)?;
+    let may_change = booking.organizer_id == shell.user.id || shell.user.is_admin();
+    let at = |ms: Millis| zoned(ms, &zone).map(|z| z.strftime("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
+    let (sent, changes) = if may_change {
+        let sent = deliveries(state.store(), &ctx, id).await.map_err(fail)?;
+        let trail = history(state.store(), &ctx, id).await.map_err(fail)?;
+        (
+            sent.into_iter()
+                .map(|d| Sent {
+                    at: at(d.created_at),
+                    channel: d.channel.as_str(),
+                    recipient: d.recipient,
+                    status: d.status.as_str(),
+                    detail: d.detail.unwrap_or_default(),
+                })
+                .collect(),
+            changes(state, &ctx, t, trail, &at).await,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let notice = match done.done.as_deref() {
+        Some("created") => Some(t.created_notice),
+        Some("updated") => Some(t.updated_notice),
+        Some("cancelled") => Some(t.cancelled_notice),
+        _ => None,
+    };
+    let calendar_kept = sala_app::calendar::keeps_calendar(state.store(), ctx.tenant_id(), booking.organizer_id)
+        .await
+        .map_err(AppError::from)
+        .map_err(fail)?;
+    let guests = booking
+        .attendees
+        .iter()
+        .map(|a| Guest { email: a.email.to_string(), name: a.name.clone(), internal: a.user_id.is_some() })
+        .collect();
+    Ok(BookingPage {
+        t,
+        when: when(shell.locale, booking.time, &zone),
+        room: room.map(|r| r.name).unwrap_or_default(),
+        organizer: organizer.map(|o| format!("{} <{}>", o.name, o.email)).unwrap_or_default(),
+        guests,
+        notice,
+        may_change,
+        sent,
+        changes,
+        calendar_kept,
+        booking,
+        shell,
+    })
+}
+
+/// The booking's history in the reader's words: what happened, when, and who did it.
+async fn changes(
+    state: &AppState,
+    ctx: &sala_app::Context,
+    t: &'static Texts,
+    trail: Vec<sala_domain::AuditEntry>,
+    at: &impl Fn(Millis) -> String,
+) -> Vec<Change> {
+    let mut names = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for entry in trail {
+        let by = match entry.actor {
+            sala_domain::Actor::User(id) => match names.get(&id) {
+                Some(name) => String::clone(name),
+                None => {
+                    let user = state.store().get_user(ctx.tenant_id(), id).await.ok().flatten();
+                    let name = user.map(|u| u.name).unwrap_or_default();
+                    names.insert(id, name.clone());
+                    name
+                }
+            },
+            sala_domain::Actor::ApiKey(_) => t.by_integration.to_owned(),
+            sala_domain::Actor::System => "Sala".to_owned(),
+        };
+        let action = match entry.action.as_str() {
+            "booking.created" => t.act_created.to_owned(),
+            "booking.updated" => t.act_updated.to_owned(),
+            "booking.cancelled" => t.act_cancelled.to_owned(),
+            "booking.checked_in" => t.act_checked_in.to_owned(),
+            "booking.released" => t.act_released.to_owned(),
+            "booking.edit_denied" | "booking.cancel_denied" | "booking.check_in_denied" => t.act_denied.to_owned(),
+            other => other.to_owned(),
+        };
+        out.push(Change { at: at(entry.at), action, by });
+    }
+    out
+}
+
+pub async fn cancel_form(state: &AppState, shell: Shell, id: BookingId) -> Response {
+    let booking = match get_booking(state.store(), &shell.ctx(), id).await {
+        Ok(b) => b,
+        Err(err) => return show_error(shell.t, &err),
+    };
+    if booking.organizer_id != shell.user.id && !shell.user.is_admin() {
+        return forbidden_form(shell.t);
+    }
+    let page = CancelPage {
+        t: shell.t,
+        when: when(shell.locale, booking.time, &shell.zone()),
+        in_series: booking.series_id.is_some(),
+        booking,
+        shell,
+    };
+    let response = render(&page);
+    page.shell.finish(response)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CancelForm {
+    pub csrf: String,
+    pub reason: String,
+    pub scope: Option<String>,
+}
+
+pub async fn cancel(state: &AppState, shell: Shell, id: BookingId, form: CancelForm) -> Response {
+    let scope = if form.scope.as_deref() == Some("following") { Scope::ThisAndFollowing } else { Scope::This };
+    let request = CancelRequest { reason: Some(form.reason).filter(|r| !r.trim().is_empty()), scope };
+    match cancel_booking(state.store(), &shell.ctx(), id, request).await {
+        Ok(_) => Redirect::to(&format!("/bookings/{id}?done=cancelled")).into_response(),
+        Err(err) => show_error(shell.t, &err),
+    }
+}

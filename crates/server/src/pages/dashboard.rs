@@ -1,0 +1,203 @@
+//! `/` for a signed-in person: their next meetings, and a day of the rooms as a timeline (rooms
+//! as rows, half hours as columns, busy blocks, the current half hour marked) with date
+//! navigation and filters. A free slot links to the booking form filled in with room and time.
+
+use super::shell::{Nav, Shell};
+use super::{render, show_error};
+use crate::state::AppState;
+use askama::Template;
+use axum::response::Response;
+use sala_app::bookings::{AvailabilityQuery, availability, my_bookings};
+use sala_domain::dates::{day, day_start, zoned};
+use sala_domain::{Booking, BookingId, Millis, Room, TimeZoneName, now_millis, rfc3339};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+const SLOT_MS: Millis = 30 * 60_000;
+/// The timeline shows 07:00 to 21:00, where nearly every meeting falls.
+const FIRST_HOUR: i64 = 7;
+const LAST_HOUR: i64 = 21;
+
+#[derive(Deserialize, Default)]
+pub struct DashboardQuery {
+    /// `YYYY-MM-DD`; today when absent or unreadable.
+    date: Option<String>,
+    capacity: Option<String>,
+    equipment: Option<String>,
+    location: Option<String>,
+}
+
+/// One cell of a room's row: free (bookable unless past) or a busy block spanning slots.
+pub enum Cell {
+    Free { time: String, start: String, past: bool, now: bool },
+    Busy { span: usize, label: String, href: Option<String>, mine: bool, now: bool },
+}
+
+pub struct RoomRow {
+    pub room: Room,
+    pub cells: Vec<Cell>,
+}
+
+pub struct Upcoming {
+    pub id: BookingId,
+    pub title: String,
+    pub when: String,
+    pub room: String,
+}
+
+#[derive(Template)]
+#[template(path = "app/dashboard.html")]
+pub struct Dashboard {
+    pub t: &'static crate::i18n::Texts,
+    pub shell: Shell,
+    pub upcoming: Vec<Upcoming>,
+    pub day_title: String,
+    pub date: String,
+    pub previous: String,
+    pub next: String,
+    pub is_today: bool,
+    /// `(label, is the current half hour's hour)` for each hour column.
+    pub hours: Vec<(String, bool)>,
+    pub rows: Vec<RoomRow>,
+    pub capacity: String,
+    pub equipment: String,
+    pub location: String,
+    pub equipment_options: Vec<String>,
+    pub location_options: Vec<String>,
+}
+
+pub async fn dashboard(state: &AppState, shell: Shell, q: DashboardQuery) -> Response {
+    match build(state, shell, q).await {
+        Ok(page) => {
+            let response = render(&page);
+            page.shell.finish(response)
+        }
+        Err((t, err)) => show_error(t, &err),
+    }
+}
+
+type Failure = (&'static crate::i18n::Texts, sala_app::AppError);
+
+async fn build(state: &AppState, shell: Shell, q: DashboardQuery) -> Result<Dashboard, Failure> {
+    let t = shell.t;
+    let fail = |err| (t, err);
+    let ctx = shell.ctx();
+    let zone = shell.zone();
+    let now = now_millis();
+    let today = zoned(now, &zone).map(|z| z.date()).unwrap_or_default();
+    let date = q.date.as_deref().and_then(|d| d.parse::<jiff::civil::Date>().ok()).unwrap_or(today);
+    let start = day_start(date, &zone).unwrap_or(now) + FIRST_HOUR * 3_600_000;
+    let slots = usize::try_from(LAST_HOUR - FIRST_HOUR).unwrap_or(14) * 2;
+    let end = start + SLOT_MS * i64::try_from(slots).unwrap_or(28);
+
+    let all_rooms = sala_app::rooms::list_rooms(state.store(), &ctx, false).await.map_err(fail)?;
+    let capacity: Option<u32> = q.capacity.as_deref().and_then(|c| c.trim().parse().ok());
+    let equipment = q.equipment.clone().filter(|e| !e.is_empty());
+    let location = q.location.clone().filter(|l| !l.is_empty());
+    let window = AvailabilityQuery { start: rfc3339(start), end: rfc3339(end), capacity, equipment: Vec::new() };
+    let day_busy = availability(state.store(), state.outside_busy(), &ctx, window).await.map_err(fail)?;
+    let mine = my_bookings(state.store(), &ctx, start, Some(end), 200).await.map_err(fail)?;
+    let mine: HashMap<BookingId, Booking> = mine.into_iter().map(|b| (b.id, b)).collect();
+
+    let mut rows: Vec<RoomRow> = day_busy
+        .rooms
+        .into_iter()
+        .filter(|r| equipment.as_deref().is_none_or(|e| r.room.equipment.iter().any(|x| x.as_str() == e)))
+        .filter(|r| location.as_deref().is_none_or(|l| r.room.location.as_deref() == Some(l)))
+        .map(|r| {
+            let mut busy: Vec<(Millis, Millis, Option<BookingId>)> =
+                r.busy.iter().map(|b| (b.time.start, b.time.end, Some(b.booking_id))).collect();
+            busy.extend(r.outside.iter().map(|o| (o.start, o.end, None)));
+            busy.sort_unstable();
+            let cells = cells(&shell, &zone, start, slots, now, &busy, &mine, &date);
+            RoomRow { room: r.room, cells }
+        })
+        .collect();
+    rows.sort_by(|a, b| a.room.name.cmp(&b.room.name));
+
+    let soon = my_bookings(state.store(), &ctx, now, None, 5).await.map_err(fail)?;
+    let names: HashMap<_, _> = all_rooms.iter().map(|r| (r.id, r.name.clone())).collect();
+    let upcoming = soon
+        .into_iter()
+        .map(|b| Upcoming {
+            id: b.id,
+            when: sala_domain::dates::when(shell.locale, b.time, &zone),
+            room: names.get(&b.room_id).cloned().unwrap_or_default(),
+            title: b.title,
+        })
+        .collect();
+    let now_slot = (now >= start && now < end).then(|| (now - start) / SLOT_MS);
+    let hours = (FIRST_HOUR..LAST_HOUR)
+        .enumerate()
+        .map(|(i, h)| {
+            let i = i64::try_from(i).unwrap_or_default();
+            (format!("{h:02}:00"), now_slot.is_some_and(|s| s / 2 == i))
+        })
+        .collect();
+    let mut equipment_options: Vec<String> =
+        all_rooms.iter().flat_map(|r| r.equipment.iter().map(|e| e.as_str().to_owned())).collect();
+    equipment_options.sort();
+    equipment_options.dedup();
+    let mut location_options: Vec<String> = all_rooms.iter().filter_map(|r| r.location.clone()).collect();
+    location_options.sort();
+    location_options.dedup();
+    let day_title = zoned(start, &zone).map(|z| day(shell.locale, &z)).unwrap_or_default();
+    Ok(Dashboard {
+        t,
+        upcoming,
+        day_title,
+        date: date.to_string(),
+        previous: date.yesterday().map(|d| d.to_string()).unwrap_or_default(),
+        next: date.tomorrow().map(|d| d.to_string()).unwrap_or_default(),
+        is_today: date == today,
+        hours,
+        rows,
+        capacity: capacity.map(|c| c.to_string()).unwrap_or_default(),
+        equipment: equipment.unwrap_or_default(),
+        location: location.unwrap_or_default(),
+        equipment_options,
+        location_options,
+        shell,
+    })
+}
+
+/// A room's row: each half hour free, or covered by a busy block (one cell spanning the half
+/// hours it touches). The person's own meetings show their title and link to them; admins may
+/// open anyone's; other people's are just busy.
+#[expect(clippy::too_many_arguments, reason = "one row of the timeline is made of all of these")]
+fn cells(
+    shell: &Shell,
+    zone: &TimeZoneName,
+    start: Millis,
+    slots: usize,
+    now: Millis,
+    busy: &[(Millis, Millis, Option<BookingId>)],
+    mine: &HashMap<BookingId, Booking>,
+    date: &jiff::civil::Date,
+) -> Vec<Cell> {
+    let mut cells = Vec::new();
+    let mut i = 0;
+    let slot_start = |i: usize| start + SLOT_MS * i64::try_from(i).unwrap_or_default();
+    let is_now = |from: Millis, to: Millis| now >= from && now < to;
+    while i < slots {
+        let (from, to) = (slot_start(i), slot_start(i + 1));
+        match busy.iter().find(|(s, e, _)| *s < to && *e > from) {
+            Some((_, busy_end, id)) => {
+                let last = (i..slots).take_while(|j| slot_start(*j) < *busy_end).count().max(1);
+                let own = id.and_then(|id| mine.get(&id));
+                let label = own.map_or_else(|| shell.t.busy.to_owned(), |b| b.title.clone());
+                let href = id.filter(|_| own.is_some() || shell.user.is_admin()).map(|id| format!("/bookings/{id}"));
+                let now = is_now(from, slot_start(i + last));
+                cells.push(Cell::Busy { span: last, label, href, mine: own.is_some(), now });
+                i += last;
+            }
+            None => {
+                let time = zoned(from, zone).map(|z| z.strftime("%H:%M").to_string()).unwrap_or_default();
+                let start = format!("{date}T{time}");
+                cells.push(Cell::Free { time, start, past: to <= now, now: is_now(from, to) });
+                i += 1;
+            }
+        }
+    }
+    cells
+}

@@ -1,0 +1,76 @@
+//! `/bookings`: the person's meetings, upcoming (soonest first) or past (latest first), with a
+//! search over titles and rooms.
+
+use super::shell::{Nav, Shell};
+use super::{render, show_error};
+use crate::i18n::Texts;
+use crate::state::AppState;
+use askama::Template;
+use axum::response::Response;
+use sala_app::bookings::my_bookings;
+use sala_domain::dates::when;
+use sala_domain::search::fold;
+use sala_domain::{BookingId, now_millis};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+const DAY_MS: i64 = 24 * 3_600_000;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MyBookingsQuery {
+    q: String,
+    /// `past` for the last 90 days; upcoming otherwise.
+    when: String,
+}
+
+pub struct Row {
+    pub id: BookingId,
+    pub title: String,
+    pub when: String,
+    pub room: String,
+}
+
+#[derive(Template)]
+#[template(path = "app/my_bookings.html")]
+pub struct MyBookingsPage {
+    pub t: &'static Texts,
+    pub shell: Shell,
+    pub q: String,
+    pub past: bool,
+    pub rows: Vec<Row>,
+}
+
+pub async fn page(state: &AppState, shell: Shell, query: MyBookingsQuery) -> Response {
+    let ctx = shell.ctx();
+    let now = now_millis();
+    let past = query.when == "past";
+    let (from, to) = if past { (now - 90 * DAY_MS, Some(now)) } else { (now, Some(now + 365 * DAY_MS)) };
+    let found = match my_bookings(state.store(), &ctx, from, to, 200).await {
+        Ok(found) => found,
+        Err(err) => return show_error(shell.t, &err),
+    };
+    let rooms = match sala_app::rooms::list_rooms(state.store(), &ctx, true).await {
+        Ok(rooms) => rooms.into_iter().map(|r| (r.id, r.name)).collect::<HashMap<_, _>>(),
+        Err(err) => return show_error(shell.t, &err),
+    };
+    let needle = fold(query.q.trim());
+    let zone = shell.zone();
+    let mut rows: Vec<Row> = found
+        .into_iter()
+        .filter(|b| !past || b.time.end <= now)
+        .map(|b| Row {
+            id: b.id,
+            when: when(shell.locale, b.time, &zone),
+            room: rooms.get(&b.room_id).cloned().unwrap_or_default(),
+            title: b.title,
+        })
+        .filter(|r| needle.is_empty() || fold(&r.title).contains(&needle) || fold(&r.room).contains(&needle))
+        .collect();
+    if past {
+        rows.reverse();
+    }
+    let page = MyBookingsPage { t: shell.t, q: query.q, past, rows, shell };
+    let response = render(&page);
+    page.shell.finish(response)
+}

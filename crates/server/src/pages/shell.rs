@@ -1,0 +1,74 @@
+//! What every signed-in page shares: the person, their organization, their language and zone,
+//! the CSRF token for its forms, and which part of the navigation it belongs to.
+
+use super::with_cookie;
+use crate::auth::csrf;
+use crate::i18n::{self, Texts};
+use crate::state::AppState;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use sala_app::{Context, Principal};
+use sala_domain::{Locale, Tenant, TimeZoneName, User};
+
+/// The part of the app a page belongs to, for the navigation's `aria-current`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Nav {
+    Home,
+    NewBooking,
+    MyBookings,
+}
+
+pub struct Shell {
+    pub t: &'static Texts,
+    pub locale: Locale,
+    pub csrf: String,
+    pub user: User,
+    pub tenant: Tenant,
+    /// The page's own path and query, where the language switch comes back to.
+    pub path: String,
+    pub nav: Option<Nav>,
+    /// A new CSRF cookie to set, for a browser that had none.
+    set_cookie: Option<String>,
+}
+
+impl Shell {
+    pub async fn load(
+        state: &AppState,
+        user: User,
+        headers: &HeaderMap,
+        path: String,
+        nav: Option<Nav>,
+    ) -> Result<Self, sala_app::AppError> {
+        let tenant =
+            state.store().get_tenant(user.tenant_id).await?.ok_or(sala_app::AppError::NotFound { what: "tenant" })?;
+        let locale = user.locale.unwrap_or(tenant.locale);
+        let (csrf, set_cookie) = csrf::ensure(headers, state.settings.secure_cookies());
+        Ok(Self { t: i18n::texts(locale), locale, csrf, user, tenant, path, nav, set_cookie })
+    }
+
+    /// The signed-in person as the use cases know them.
+    pub fn ctx(&self) -> Context {
+        Context::new(Principal::User(self.user.clone()))
+    }
+
+    /// The zone the person reads times in: their own, else the organization's.
+    pub fn zone(&self) -> TimeZoneName {
+        self.user.time_zone.clone().unwrap_or_else(|| self.tenant.time_zone.clone())
+    }
+
+    pub fn is(&self, nav: Nav) -> bool {
+        self.nav == Some(nav)
+    }
+
+    pub fn other_locale(&self) -> (&'static str, &'static str) {
+        match self.locale {
+            Locale::Es => ("en", "English"),
+            Locale::En => ("es", "Español"),
+        }
+    }
+
+    /// Sets the CSRF cookie on `response` when this browser had none.
+    pub fn finish(&self, response: Response) -> Response {
+        with_cookie(response, self.set_cookie.clone())
+    }
+}

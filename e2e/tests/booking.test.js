@@ -1,0 +1,104 @@
+// The product's first use case in a real browser: sign in, book a room with two guests and
+// Google Meet through the form, see it on the timeline, be warned of an overlapping slot and
+// take a suggested one, edit, cancel with a reason, and switch the language.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chooseRoom, devLogin, madridDate, start } from './harness.js';
+
+let sala;
+before(async () => { sala = await start(); });
+after(async () => { await sala?.close(); });
+
+test('book, see, be warned, edit, cancel, switch language', async () => {
+  const page = await sala.page();
+  await devLogin(sala, page, 'Ana García');
+  assert.match(await page.title(), /Acme/);
+  await sala.shot(page, '01-dashboard');
+
+  // New booking with two guests and Meet.
+  const day = madridDate(1);
+  await page.getByRole('link', { name: 'Nueva reserva' }).first().click();
+  await chooseRoom(page, 'Sala Atlántico');
+  await page.getByLabel('Fecha').fill(day);
+  await page.getByLabel('Empieza').fill('10:00');
+  await page.getByLabel('Termina').fill('11:00');
+  await page.getByLabel('Título').fill('Demo con Globex');
+  await page.getByText('La sala está libre a esa hora.').waitFor();
+  // Guests from the organization's people, by keyboard.
+  const guests = page.getByRole('combobox', { name: 'Invitados' });
+  await guests.pressSequentially('mar');
+  await page.getByRole('option', { name: /María López/ }).waitFor();
+  await guests.press('Enter');
+  await guests.pressSequentially('juan');
+  await page.getByRole('option', { name: /Juan Pérez/ }).waitFor();
+  await guests.press('Enter');
+  assert.match(await guests.inputValue(), /^maria@acme\.test, juan@acme\.test, $/);
+  await page.getByLabel('Crear Google Meet').check();
+  await sala.shot(page, '02-new-booking-form');
+  await page.getByRole('button', { name: 'Reservar' }).click();
+  await page.getByText('Reserva creada').waitFor();
+  const bookingUrl = page.url().replace(/\?.*$/, '');
+  assert.match(bookingUrl, /\/bookings\/[0-9a-f-]{36}$/);
+  const details = await page.locator('dl.details').innerText();
+  assert.match(details, /Sala Atlántico/);
+  assert.match(details, /María López/);
+  assert.match(details, /Juan Pérez/);
+  assert.match(details, /Google Meet/);
+  await sala.shot(page, '03-booking-created');
+
+  // On the timeline of that day, as the person's own meeting.
+  await page.goto(`${sala.url}/?date=${day}`);
+  const mine = page.locator('td.busy.mine', { hasText: 'Demo con Globex' });
+  await mine.waitFor();
+  const row = await mine.locator('xpath=..').innerText();
+  assert.match(row, /Sala Atlántico/);
+  await sala.shot(page, '04-timeline');
+
+  // An overlapping slot: warned, with the next free slots; take the first.
+  await page.goto(`${sala.url}/bookings/new`);
+  await chooseRoom(page, 'Sala Atlántico');
+  await page.getByLabel('Fecha').fill(day);
+  await page.getByLabel('Empieza').fill('10:30');
+  await page.getByLabel('Termina').fill('11:30');
+  await page.getByLabel('Título').fill('Revisión de precios');
+  // Warned before submitting...
+  const live = page.locator('#availability');
+  await live.getByText('Esa sala ya está ocupada a esa hora').waitFor();
+  assert.match(await live.innerText(), /11:00–12:00/);
+  await sala.shot(page, '05a-live-warning');
+  // ...and, submitting anyway, the refused form says so too.
+  await page.getByRole('button', { name: 'Reservar' }).click();
+  const conflict = page.getByRole('alert').filter({ hasText: 'Esa sala ya está ocupada' });
+  await conflict.waitFor();
+  await sala.shot(page, '05-conflict');
+  await conflict.getByRole('link', { name: '11:00–12:00' }).click();
+  assert.equal(await page.getByLabel('Empieza').inputValue(), '11:00');
+  assert.equal(await page.getByLabel('Título').inputValue(), 'Revisión de precios');
+  await page.getByRole('button', { name: 'Reservar' }).click();
+  await page.getByText('Reserva creada').waitFor();
+
+  // Edit the first booking.
+  await page.goto(bookingUrl);
+  await page.getByRole('link', { name: 'Editar' }).click();
+  await page.getByLabel('Título').fill('Demo con Globex (precios)');
+  await page.getByRole('button', { name: 'Guardar cambios' }).click();
+  await page.getByText('Cambios guardados').waitFor();
+  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Demo con Globex (precios)');
+
+  // Cancel it, with a reason, after being asked.
+  await page.getByRole('link', { name: 'Cancelar la reserva' }).click();
+  await page.getByText('¿Cancelar esta reserva?').waitFor();
+  await page.getByLabel('Motivo').fill('El cliente no puede venir');
+  await sala.shot(page, '06-cancel-confirmation');
+  await page.getByRole('button', { name: 'Sí, cancelar' }).click();
+  await page.getByText('Reserva cancelada').waitFor();
+  assert.match(await page.locator('dl.details').innerText(), /El cliente no puede venir/);
+  assert.equal(await page.locator('.badge').innerText(), 'Cancelada');
+
+  // English, from the header; the choice stays.
+  await page.getByRole('button', { name: 'English' }).click();
+  await page.getByText('Cancelled', { exact: true }).waitFor();
+  await page.goto(sala.url);
+  await page.getByRole('heading', { name: 'Your upcoming meetings' }).waitFor();
+  await sala.shot(page, '07-dashboard-en');
+});
