@@ -2,7 +2,7 @@
 // database, and a headless Debian Chromium driven by playwright-core. Screenshots go to
 // $SALA_E2E_ARTIFACTS (default e2e/artifacts/), to be looked at after a run.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -37,6 +37,9 @@ async function waitUntilUp(url, child, log) {
 
 /** A running Sala and a browser; `close()` stops both and removes the database. */
 export async function start() {
+  if (!existsSync(binary)) {
+    throw new Error(`no sala binary at ${binary}: run \`cargo build -p sala-server --bin sala\` (with the same CARGO_TARGET_DIR) or set SALA_BIN`);
+  }
   const dir = mkdtempSync(join(tmpdir(), 'sala-e2e-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;

@@ -2,6 +2,7 @@
 //! that writes the change together with its audit entry. Nothing here knows about HTTP.
 
 pub mod api_keys;
+pub mod audit;
 pub mod bookings;
 pub mod calendar;
 pub mod context;

@@ -140,6 +140,22 @@ impl BookableHours {
         Ok(self)
     }
 
+    /// The compact form `parse_compact` reads: `mon-fri 08:00-20:00` for a run of three days or
+    /// more, `mon,wed,fri 09:00-13:30` otherwise.
+    pub fn to_compact(&self) -> String {
+        let name = |d: &Weekday| format!("{d:?}").to_ascii_lowercase();
+        let index = |d: &Weekday| Weekday::ALL.iter().position(|w| w == d).unwrap_or_default();
+        let mut days = self.days.clone();
+        days.sort();
+        days.dedup();
+        let one_run = days.windows(2).all(|w| index(&w[1]) == index(&w[0]) + 1);
+        let days_text = match (days.first(), days.last()) {
+            (Some(first), Some(last)) if one_run && days.len() >= 3 => format!("{}-{}", name(first), name(last)),
+            _ => days.iter().map(name).collect::<Vec<_>>().join(","),
+        };
+        format!("{days_text} {}-{}", self.opens.strftime("%H:%M"), self.closes.strftime("%H:%M"))
+    }
+
     /// Parses the compact form operators type: `mon-fri 08:00-20:00`, `mon,wed,fri 09:00-13:30`.
     pub fn parse_compact(text: &str) -> Result<Self, ValueError> {
         let invalid =
@@ -264,6 +280,11 @@ mod tests {
         assert_eq!(h, Ok(BookableHours::office()));
         let h = BookableHours::parse_compact("sat,mon 09:00-13:30").map(|h| h.days);
         assert_eq!(h, Ok(vec![Weekday::Mon, Weekday::Sat]));
+        let office = BookableHours::office();
+        assert_eq!(office.to_compact(), "mon-fri 08:00-20:00");
+        let split = BookableHours::parse_compact("fri,mon,wed 09:00-13:30").map(|h| h.to_compact());
+        assert_eq!(split.as_deref(), Ok("mon,wed,fri 09:00-13:30"));
+        assert_eq!(BookableHours::parse_compact(&office.to_compact()), Ok(office), "round trip");
         for bad in ["", "mon-fri", "fri-mon 08:00-20:00", "mon 20:00-08:00", "xyz 08:00-09:00", "mon 8-9"] {
             assert!(BookableHours::parse_compact(bad).is_err(), "{bad}");
         }

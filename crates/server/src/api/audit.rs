@@ -91,17 +91,18 @@ async fn list_audit(
     Caller(ctx): Caller,
     ApiQuery(p): ApiQuery<AuditParams>,
 ) -> ApiResult<Json<AuditPage>> {
-    ctx.require_admin()?;
     let subject = p.booking_id.or(p.subject_id);
     let subject_id = subject
         .as_deref()
         .map(|s| s.parse().map_err(|_| AppError::invalid("booking_id", "invalid_id", format!("'{s}' is not an id"))))
         .transpose()?;
-    let limit = p.limit.unwrap_or(100).clamp(1, 500);
-    let before = super::cursor::before(p.cursor.as_deref())?;
-    let query = sala_store::AuditQuery { subject_id, action_prefix: p.action, before, limit: limit + 1 };
-    let entries = state.store().list_audit(ctx.tenant_id(), &query).await.map_err(AppError::from)?;
-    let page = sala_app::paging::page_of(entries, limit, |e| sala_app::paging::Before { at: e.at, id: e.id.0 });
+    let filter = sala_app::audit::AuditFilter {
+        action_prefix: p.action,
+        subject_id,
+        before: super::cursor::before(p.cursor.as_deref())?,
+        limit: p.limit.unwrap_or(100),
+    };
+    let page = sala_app::audit::list_audit(state.store(), &ctx, filter).await?;
     Ok(Json(AuditPage {
         items: page.items.into_iter().map(AuditView::from).collect(),
         next_cursor: super::cursor::next(page.next),

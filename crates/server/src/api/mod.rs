@@ -5,7 +5,7 @@ mod audit;
 mod availability;
 pub(crate) mod booking_view;
 mod bookings;
-mod cursor;
+pub(crate) mod cursor;
 mod google;
 mod jobs;
 mod kiosks;

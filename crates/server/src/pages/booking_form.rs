@@ -402,7 +402,7 @@ fn form_field(field: &str) -> &str {
 
 /// A problem in the reader's language: the common ones by their code, others as the use case
 /// words them.
-fn message(t: &Texts, e: &FieldError) -> String {
+pub(super) fn message(t: &Texts, e: &FieldError) -> String {
     match e.code {
         "required" | "empty" => t.err_required.to_owned(),
         "end_before_start" => t.err_end_before_start.to_owned(),

@@ -1,6 +1,7 @@
 //! Server-rendered pages. Each page works without JavaScript; forms carry a CSRF token; all text
 //! is escaped by the templates.
 
+mod admin;
 mod booking_form;
 mod booking_page;
 mod dashboard;
@@ -40,6 +41,7 @@ pub fn routes(dev: bool) -> Router<AppState> {
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
         .merge(kiosk::routes())
+        .merge(admin::routes())
         .merge(crate::auth::oidc::routes());
     if dev {
         router = router.route("/dev/login", post(dev_login)).merge(outbox::routes());
@@ -305,10 +307,16 @@ fn show_error(t: &'static Texts, err: &sala_app::AppError) -> Response {
         AppError::NotFound { .. } => error_page(t, StatusCode::NOT_FOUND, t.not_found_title, t.not_found),
         AppError::Forbidden { .. } => error_page(t, StatusCode::FORBIDDEN, t.forbidden_title, t.forbidden),
         AppError::Unauthenticated => Redirect::to("/").into_response(),
-        AppError::Invalid(_)
-        | AppError::Conflict { .. }
-        | AppError::BookingConflict(_)
-        | AppError::PreconditionFailed { .. } => error_page(t, StatusCode::CONFLICT, t.error_title, &err.to_string()),
+        AppError::Invalid(fields) => {
+            let said: Vec<String> = fields.iter().map(|f| booking_form::message(t, f)).collect();
+            error_page(t, StatusCode::UNPROCESSABLE_ENTITY, t.error_title, &said.join(" "))
+        }
+        AppError::PreconditionFailed { .. } => {
+            error_page(t, StatusCode::PRECONDITION_FAILED, t.error_title, t.err_changed)
+        }
+        AppError::Conflict { .. } | AppError::BookingConflict(_) => {
+            error_page(t, StatusCode::CONFLICT, t.error_title, &err.to_string())
+        }
         AppError::SignInRefused { message, .. } => error_page(t, StatusCode::FORBIDDEN, t.forbidden_title, message),
         AppError::Internal(cause) => {
             tracing::error!(error = %cause, "page failed");
@@ -434,7 +442,7 @@ pub fn safe_return_path(candidate: &str) -> &str {
     if local { candidate } else { "/" }
 }
 
-fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
+pub(crate) fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
     if let Some(cookie) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }

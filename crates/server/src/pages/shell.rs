@@ -16,6 +16,7 @@ pub enum Nav {
     Home,
     NewBooking,
     MyBookings,
+    Admin,
 }
 
 pub struct Shell {

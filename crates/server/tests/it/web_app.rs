@@ -152,3 +152,123 @@ async fn the_booking_form_refuses_bad_input_readably(app: TestApp) {
     assert_eq!(bad_lang.status(), StatusCode::BAD_REQUEST);
 }
 both!(the_booking_form_refuses_bad_input_readably);
+
+/// The admin pages: members are refused, forms need the CSRF token, bad input comes back
+/// readably, a new API key's secret is shown once (and works), webhooks refuse private addresses.
+async fn admin_pages_guard_and_explain(app: TestApp) {
+    let tenant = app.tenant("Acme", "acme.test").await;
+    let ana = app.user(&tenant, "ana@acme.test", "Ana", "admin").await;
+    let juan = app.user(&tenant, "juan@acme.test", "Juan", "member").await;
+    let admin = browser(&app, &ana).await;
+    let member = browser(&app, &juan).await;
+
+    for path in [
+        "/admin/rooms",
+        "/admin/people",
+        "/admin/api-keys",
+        "/admin/webhooks",
+        "/admin/jobs",
+        "/admin/audit",
+        "/admin/settings",
+    ] {
+        assert_eq!(member.get(path).await.0, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(admin.get(path).await.0, StatusCode::OK, "{path}");
+    }
+    let room = [("csrf", CSRF), ("name", "Sala Norte"), ("capacity", "6"), ("kind", "physical")];
+    assert_eq!(member.post("/admin/rooms", &room).await.status(), StatusCode::FORBIDDEN);
+    let forged = [("csrf", "nope"), ("name", "Sala Norte"), ("capacity", "6")];
+    assert_eq!(admin.post("/admin/rooms", &forged).await.status(), StatusCode::FORBIDDEN);
+
+    // Bad hours: said, and the form keeps what was typed.
+    let bad = [("csrf", CSRF), ("name", "Sala <Norte>"), ("capacity", "6"), ("bookable_hours", "mon-fri 20:00-08:00")];
+    let response = admin.post("/admin/rooms", &bad).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("role=\"alert\"") && html.contains("value=\"mon-fri 20:00-08:00\""), "{html}");
+    assert!(html.contains("value=\"Sala &#60;Norte&#62;\""), "escaped: {html}");
+    let made = admin.post("/admin/rooms", &room).await;
+    assert_eq!(made.status(), StatusCode::SEE_OTHER);
+    let again = admin.post("/admin/rooms", &room).await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY, "a second Sala Norte");
+
+    // An API key: its secret rides a one-minute cookie to the list, shown once, then forgotten.
+    let created = admin.post("/admin/api-keys", &[("csrf", CSRF), ("name", "CRM"), ("read", "on")]).await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let once = created
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("sala_once="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .expect("the secret's cookie");
+    let shown = app
+        .request(Method::GET, "/admin/api-keys")
+        .header("cookie", format!("{}; sala_once={once}", admin.cookie))
+        .send()
+        .await
+        .unwrap();
+    let forget = shown
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.starts_with("sala_once=;") && v.contains("Max-Age=0"));
+    assert!(forget, "the cookie is cleared once read");
+    let html = shown.text().await.unwrap();
+    let start = html.find("sala_").unwrap();
+    let secret: String =
+        html[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+    let (status, _) = json(app.api(Method::GET, "/api/v1/rooms", &secret).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "the shown key works: {secret}");
+    let (status, _) = json(
+        app.api(Method::POST, "/api/v1/rooms", &secret)
+            .json(&json!({"name": "X", "capacity": 2}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "read only, as chosen");
+    assert!(!admin.get("/admin/api-keys").await.1.contains(&secret), "never shown again");
+
+    // Settings: a bad zone and a bad number are refused; the audit log pages.
+    let settings = |zone: &'static str, no_show: &'static str| {
+        [
+            ("csrf", CSRF),
+            ("name", "Acme"),
+            ("time_zone", zone),
+            ("locale", "es"),
+            ("reminders", "15"),
+            ("no_show", no_show),
+        ]
+    };
+    assert_eq!(
+        admin.post("/admin/settings", &settings("Mars/Olympus", "")).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        admin.post("/admin/settings", &settings("Europe/Madrid", "diez")).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(admin.post("/admin/settings", &settings("Europe/Madrid", "10")).await.status(), StatusCode::SEE_OTHER);
+    let (status, html) = admin.get("/admin/audit?action=room.").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("room.created") && !html.contains("api_key.created"), "filtered: {html}");
+    assert_eq!(admin.get("/admin/audit?cursor=nonsense").await.0, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Webhooks: a private address is refused outside dev mode.
+    let hook = [("csrf", CSRF), ("url", "https://127.0.0.1/hook"), ("event", "booking.created")];
+    let response = admin.post("/admin/webhooks", &hook).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.text().await.unwrap().contains("role=\"alert\""));
+
+    // People: a bad phone is refused; a role change is saved.
+    let person = format!("/admin/people/{}", juan.id);
+    let bad_phone = admin.post(&person, &[("csrf", CSRF), ("role", "member"), ("phone", "12"), ("active", "on")]).await;
+    assert_eq!(bad_phone.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let promoted = admin.post(&person, &[("csrf", CSRF), ("role", "admin"), ("phone", ""), ("active", "on")]).await;
+    assert_eq!(promoted.status(), StatusCode::SEE_OTHER);
+    assert_eq!(member.get("/admin/rooms").await.0, StatusCode::OK, "Juan is an admin now");
+}
+both!(admin_pages_guard_and_explain);

@@ -1,0 +1,109 @@
+//! `/admin`: the organization's administration, for its admins only: rooms, people, API keys,
+//! webhooks, dead jobs, the audit log and the settings. Each section is a page that lists and a
+//! form that changes; every form carries the CSRF token, and each change goes through the same
+//! use case (and leaves the same audit entry) as the API's.
+
+mod audit;
+mod jobs;
+mod keys;
+mod people;
+mod rooms;
+mod settings;
+mod webhooks;
+
+use super::shell::{Nav, Shell};
+use super::{forbidden_form, form_expired, show_error};
+use crate::auth::csrf;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::OriginalUri;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use sala_domain::User;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(|| async { Redirect::to("/admin/rooms") }))
+        .merge(rooms::routes())
+        .merge(people::routes())
+        .merge(keys::routes())
+        .merge(webhooks::routes())
+        .merge(jobs::routes())
+        .merge(audit::routes())
+        .merge(settings::routes())
+}
+
+/// The admin section a page belongs to, for its tabs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Rooms,
+    People,
+    Keys,
+    Webhooks,
+    Jobs,
+    Audit,
+    Settings,
+}
+
+/// The shell of an admin page, or the refusal for someone who is not an admin.
+async fn admin(state: &AppState, user: User, headers: &HeaderMap, uri: &OriginalUri) -> Result<Shell, Response> {
+    let is_admin = user.is_admin();
+    let shell = Shell::load(state, user, headers, super::path_of(uri), Some(Nav::Admin))
+        .await
+        .map_err(|err| show_error(crate::i18n::texts(sala_domain::Locale::Es), &err))?;
+    if is_admin { Ok(shell) } else { Err(forbidden_form(shell.t)) }
+}
+
+/// An admin page for a form post: refused when the form's CSRF token does not match.
+async fn admin_post(
+    state: &AppState,
+    user: User,
+    headers: &HeaderMap,
+    uri: &OriginalUri,
+    token: &str,
+) -> Result<Shell, Response> {
+    let shell = admin(state, user, headers, uri).await?;
+    if csrf::verify(headers, token, &state.settings.base_url) { Ok(shell) } else { Err(form_expired(shell.t)) }
+}
+
+/// After a change: back to `to` with a notice code the page words.
+fn done(to: &str, code: &str) -> Response {
+    Redirect::to(&format!("{to}?done={code}")).into_response()
+}
+
+/// The use case's refusal as the reader's words, when it is about what was typed (a field
+/// problem, a conflict); `None` for anything else, which gets the error page.
+fn problems(t: &'static crate::i18n::Texts, err: &sala_app::AppError) -> Option<Vec<String>> {
+    match err {
+        sala_app::AppError::Invalid(fields) => {
+            Some(fields.iter().map(|f| super::booking_form::message(t, f)).collect())
+        }
+        sala_app::AppError::Conflict { message, .. } => Some(vec![message.clone()]),
+        _ => None,
+    }
+}
+
+/// A secret shown once (a new API key, a webhook's signing secret) travels from the form's answer
+/// to the page it redirects to in a cookie that lives a minute and is cleared when read: reloading
+/// the page neither shows it again nor makes a second one (which re-posting the form would).
+const ONCE_COOKIE: &str = "sala_once";
+
+/// Redirects to `to`, carrying `label` and `secret` to be shown there once.
+fn redirect_with_secret(state: &AppState, to: &str, label: &str, secret: &str) -> Response {
+    let value = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("label", label)
+        .append_pair("secret", secret)
+        .finish();
+    let cookie = crate::auth::cookies::set(ONCE_COOKIE, &value, Some(60), state.settings.secure_cookies());
+    super::with_cookie(Redirect::to(to).into_response(), Some(cookie))
+}
+
+/// The secret to show once, if one came along, and the cookie that forgets it.
+fn take_secret(state: &AppState, headers: &HeaderMap) -> (Option<(String, String)>, Option<String>) {
+    let Some(raw) = crate::auth::cookies::read(headers, ONCE_COOKIE) else { return (None, None) };
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.as_bytes()).into_owned().collect();
+    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let clear = crate::auth::cookies::clear(ONCE_COOKIE, state.settings.secure_cookies());
+    (get("label").zip(get("secret")), Some(clear))
+}

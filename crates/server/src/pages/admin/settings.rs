@@ -1,0 +1,159 @@
+//! `/admin/settings`: the organization's name, time zone and language, its reminder defaults
+//! (when, by WhatsApp and/or email), and the no-show release.
+
+use super::{Tab, admin, admin_post, done, problems};
+use crate::auth::CurrentUser;
+use crate::i18n::Texts;
+use crate::pages::shell::{Nav, Shell};
+use crate::pages::{render, show_error};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{OriginalUri, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use sala_app::tenants::{TenantChanges, current_tenant, update_tenant};
+use sala_domain::notify::ReminderSettings;
+use sala_domain::{BookingRules, Locale, Tenant};
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/admin/settings", get(show).post(save))
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SettingsForm {
+    pub csrf: String,
+    pub name: String,
+    pub time_zone: String,
+    pub locale: String,
+    /// Minutes before, comma-separated: `60, 15`.
+    pub reminders: String,
+    pub remind_whatsapp: Option<String>,
+    pub remind_email: Option<String>,
+    /// Empty: never release.
+    pub no_show: String,
+}
+
+impl SettingsForm {
+    fn of(tenant: &Tenant) -> Self {
+        let minutes: Vec<String> = tenant.reminders.minutes_before.iter().map(u32::to_string).collect();
+        Self {
+            name: tenant.name.clone(),
+            time_zone: tenant.time_zone.as_str().to_owned(),
+            locale: tenant.locale.as_str().to_owned(),
+            reminders: minutes.join(", "),
+            remind_whatsapp: tenant.reminders.whatsapp.then(|| "on".to_owned()),
+            remind_email: tenant.reminders.email.then(|| "on".to_owned()),
+            no_show: tenant.booking_rules.no_show_release_minutes.map(|m| m.to_string()).unwrap_or_default(),
+            ..Self::default()
+        }
+    }
+
+    pub fn is_es(&self) -> bool {
+        self.locale != Locale::En.as_str()
+    }
+
+    pub fn on(value: &Option<String>) -> bool {
+        value.is_some()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/settings.html")]
+pub struct SettingsPage {
+    pub t: &'static Texts,
+    pub shell: Shell,
+    pub tab: Tab,
+    pub notice: Option<&'static str>,
+    pub problems: Vec<String>,
+    pub form: SettingsForm,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Done {
+    done: Option<String>,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Query(q): Query<Done>,
+) -> Response {
+    let shell = match admin(&state, user, &headers, &uri).await {
+        Ok(shell) => shell,
+        Err(response) => return response,
+    };
+    match current_tenant(state.store(), &shell.ctx()).await {
+        Ok(tenant) => {
+            let notice = q.done.map(|_| shell.t.saved_notice);
+            page(shell, notice, Vec::new(), SettingsForm::of(&tenant), StatusCode::OK)
+        }
+        Err(err) => show_error(shell.t, &err),
+    }
+}
+
+fn page(
+    shell: Shell,
+    notice: Option<&'static str>,
+    problems: Vec<String>,
+    form: SettingsForm,
+    status: StatusCode,
+) -> Response {
+    let page = SettingsPage { t: shell.t, shell, tab: Tab::Settings, notice, problems, form };
+    let response = (status, render(&page)).into_response();
+    page.shell.finish(response)
+}
+
+async fn save(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Form(form): Form<SettingsForm>,
+) -> Response {
+    let shell = match admin_post(&state, user, &headers, &uri, &form.csrf).await {
+        Ok(shell) => shell,
+        Err(response) => return response,
+    };
+    let t = shell.t;
+    let ctx = shell.ctx();
+    let tenant = match current_tenant(state.store(), &ctx).await {
+        Ok(tenant) => tenant,
+        Err(err) => return show_error(t, &err),
+    };
+    let minutes: Result<Vec<u32>, _> =
+        form.reminders.split(',').map(str::trim).filter(|m| !m.is_empty()).map(str::parse::<u32>).collect();
+    let no_show = match form.no_show.trim() {
+        "" => Ok(None),
+        text => text.parse::<u32>().map(Some),
+    };
+    let (Ok(minutes), Ok(no_show)) = (minutes, no_show) else {
+        return page(shell, None, vec![t.err_numbers.to_owned()], form, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let reminders = ReminderSettings {
+        minutes_before: minutes,
+        whatsapp: SettingsForm::on(&form.remind_whatsapp),
+        email: SettingsForm::on(&form.remind_email),
+    };
+    let booking_rules = BookingRules { no_show_release_minutes: no_show, ..tenant.booking_rules.clone() };
+    let changes = TenantChanges {
+        name: Some(form.name.clone()),
+        time_zone: Some(form.time_zone.clone()),
+        locale: Some(form.locale.clone()),
+        booking_rules: Some(booking_rules),
+        reminders: Some(reminders),
+    };
+    match update_tenant(state.store(), &ctx, changes).await {
+        Ok(_) => done("/admin/settings", "saved"),
+        Err(err) => match problems(t, &err) {
+            Some(problems) => page(shell, None, problems, form, StatusCode::UNPROCESSABLE_ENTITY),
+            None => show_error(t, &err),
+        },
+    }
+}

@@ -1,0 +1,87 @@
+// An admin's day: create a room (and find it in the booking form), make an API key whose secret
+// is shown once and works, change the organization's settings. Screenshots of each admin page.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { devLogin, start } from './harness.js';
+
+let sala;
+before(async () => { sala = await start(); });
+after(async () => { await sala?.close(); });
+
+test('an admin creates a room and an API key, and changes the settings', async () => {
+  const page = await sala.page();
+  await devLogin(sala, page, 'Elena Torres');
+  await page.getByRole('link', { name: 'Administración' }).click();
+  await page.getByRole('heading', { name: 'Salas', level: 2 }).waitFor();
+
+  // A room with bookable hours and equipment.
+  const form = page.locator('form[action="/admin/rooms"]');
+  await form.getByLabel('Nombre').fill('Sala Índico');
+  await form.getByLabel('Capacidad').fill('10');
+  await form.getByLabel('Ubicación').fill('Planta 4');
+  await form.getByLabel('Equipamiento').fill('projector, whiteboard');
+  await form.getByLabel('Horario reservable').fill('mon-fri 08:00-19:00');
+  await sala.shot(page, '10-admin-rooms');
+  await form.getByRole('button', { name: 'Crear sala' }).click();
+  await page.getByText('Guardado.').waitFor();
+  const row = page.locator('table.list tr', { hasText: 'Sala Índico' });
+  assert.match(await row.innerText(), /mon-fri 08:00-19:00/);
+
+  // A second room of that name says why and keeps what was typed.
+  await form.getByLabel('Nombre').fill('sala índico');
+  await form.getByLabel('Capacidad').fill('8');
+  await form.getByRole('button', { name: 'Crear sala' }).click();
+  await page.getByRole('alert').waitFor();
+  assert.equal(await form.getByLabel('Nombre').inputValue(), 'sala índico');
+
+  // It is bookable at once.
+  await page.goto(`${sala.url}/bookings/new`);
+  assert.ok(await page.locator('#room_id option', { hasText: 'Sala Índico' }).count() === 1);
+
+  // An API key, shown once, that the API accepts.
+  await page.goto(`${sala.url}/admin/api-keys`);
+  await page.getByLabel('Nombre').fill('CRM');
+  await page.getByRole('button', { name: 'Crear clave' }).click();
+  const secret = await page.locator('code.secret-value').innerText();
+  assert.match(secret, /^sala_/);
+  await sala.shot(page, '11-admin-api-key');
+  const rooms = await fetch(`${sala.url}/api/v1/rooms`, { headers: { authorization: `Bearer ${secret}` } });
+  assert.equal(rooms.status, 200);
+  assert.ok((await rooms.json()).some((r) => r.name === 'Sala Índico'));
+  await page.reload();
+  assert.equal(await page.locator('code.secret-value').count(), 0, 'never shown again');
+
+  // Settings: the no-show release; a bad time zone is refused.
+  await page.goto(`${sala.url}/admin/settings`);
+  await page.getByLabel('Zona horaria').fill('Mars/Olympus');
+  await page.getByRole('button', { name: 'Guardar' }).click();
+  await page.getByRole('alert').waitFor();
+  await page.getByLabel('Zona horaria').fill('Europe/Madrid');
+  await page.getByLabel(/Liberar la sala/).fill('10');
+  await page.getByRole('button', { name: 'Guardar' }).click();
+  await page.getByText('Guardado.').waitFor();
+  assert.equal(await page.getByLabel(/Liberar la sala/).inputValue(), '10');
+  await sala.shot(page, '12-admin-settings');
+
+  // The audit log has it all.
+  await page.goto(`${sala.url}/admin/audit`);
+  const log = await page.locator('table.list').innerText();
+  assert.match(log, /room\.created/);
+  assert.match(log, /api_key\.created/);
+  assert.match(log, /tenant\.updated/);
+  await sala.shot(page, '13-admin-audit');
+
+  // People, failed jobs and webhooks pages open.
+  for (const [path, heading] of [['people', 'Personas'], ['jobs', 'Trabajos fallidos'], ['webhooks', 'Webhooks']]) {
+    await page.goto(`${sala.url}/admin/${path}`);
+    await page.getByRole('heading', { name: heading, level: 2 }).waitFor();
+  }
+  await sala.shot(page, '14-admin-webhooks');
+
+  // A member does not get in.
+  const member = await sala.page();
+  await devLogin(sala, member, 'Juan Pérez');
+  assert.equal(await member.getByRole('link', { name: 'Administración' }).count(), 0);
+  const refused = await member.goto(`${sala.url}/admin/rooms`);
+  assert.equal(refused.status(), 403);
+});
