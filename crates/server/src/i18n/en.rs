@@ -230,4 +230,13 @@ pub static EN: Texts = Texts {
     rotate_secret: "Rotate the secret",
     delete: "Delete",
     send_again: "Send again",
+    my_account: "My account",
+    as_organization: "As the organization says",
+    my_own_reminders: "My own",
+    account_tz_hint: "Empty: the organization's.",
+    calendar_explain: "Connect your Google Calendar: your bookings appear in it, with their Google Meet link when you ask for one.",
+    connect_calendar: "Connect Google Calendar",
+    calendar_connected: "Your Google Calendar is connected.",
+    calendar_revoked: "Google withdrew the permission; connect your calendar again.",
+    disconnect_calendar: "Disconnect",
 };

@@ -230,4 +230,13 @@ pub static ES: Texts = Texts {
     rotate_secret: "Cambiar el secreto",
     delete: "Eliminar",
     send_again: "Enviar de nuevo",
+    my_account: "Mi cuenta",
+    as_organization: "Como diga la organización",
+    my_own_reminders: "Los míos",
+    account_tz_hint: "Vacío: la de la organización.",
+    calendar_explain: "Conecta tu Google Calendar: tus reservas aparecerán en él, con su enlace de Google Meet cuando lo pidas.",
+    connect_calendar: "Conectar Google Calendar",
+    calendar_connected: "Tu Google Calendar está conectado.",
+    calendar_revoked: "Google retiró el permiso; vuelve a conectar tu calendario.",
+    disconnect_calendar: "Desconectar",
 };

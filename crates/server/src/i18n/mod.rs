@@ -257,6 +257,15 @@ pub struct Texts {
     pub rotate_secret: &'static str,
     pub delete: &'static str,
     pub send_again: &'static str,
+    pub my_account: &'static str,
+    pub as_organization: &'static str,
+    pub my_own_reminders: &'static str,
+    pub account_tz_hint: &'static str,
+    pub calendar_explain: &'static str,
+    pub connect_calendar: &'static str,
+    pub calendar_connected: &'static str,
+    pub calendar_revoked: &'static str,
+    pub disconnect_calendar: &'static str,
 }
 
 pub fn texts(locale: Locale) -> &'static Texts {

@@ -18,6 +18,8 @@ pub struct Guest {
     pub email: String,
     pub name: Option<String>,
     pub internal: bool,
+    /// When they checked in (on the reader's clock), if they did.
+    pub checked_in: Option<String>,
 }
 
 pub struct Sent {
@@ -136,10 +138,23 @@ async fn build(
         .await
         .map_err(AppError::from)
         .map_err(fail)?;
+    let came = sala_app::bookings::attendance(state.store(), &ctx, id).await.map_err(fail)?;
+    let checked_in = |email: &str| {
+        came.iter()
+            .find(|a| a.email.as_str().eq_ignore_ascii_case(email))
+            .and_then(|a| a.check_in.as_ref())
+            .and_then(|c| zoned(c.at, &zone))
+            .map(|z| z.strftime("%H:%M").to_string())
+    };
     let guests = booking
         .attendees
         .iter()
-        .map(|a| Guest { email: a.email.to_string(), name: a.name.clone(), internal: a.user_id.is_some() })
+        .map(|a| Guest {
+            email: a.email.to_string(),
+            name: a.name.clone(),
+            internal: a.user_id.is_some(),
+            checked_in: checked_in(a.email.as_str()),
+        })
         .collect();
     Ok(BookingPage {
         t,

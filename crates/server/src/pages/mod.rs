@@ -1,6 +1,7 @@
 //! Server-rendered pages. Each page works without JavaScript; forms carry a CSRF token; all text
 //! is escaped by the templates.
 
+mod account;
 mod admin;
 mod booking_form;
 mod booking_page;
@@ -32,6 +33,8 @@ pub fn routes(dev: bool) -> Router<AppState> {
         .route("/", get(home))
         .route("/signout", post(sign_out))
         .route("/language", post(language))
+        .route("/account", get(account_page).post(save_account))
+        .route("/account/calendar/disconnect", post(disconnect_calendar))
         .route("/bookings", get(my_bookings_page))
         .route("/bookings/new", get(new_booking).post(create_booking))
         .route("/bookings/check", get(check_slot))
@@ -261,6 +264,53 @@ async fn cancel_booking(
         Some(id) => booking_page::cancel(&state, shell, id, form).await,
         None => show_error(shell.t, &sala_app::AppError::NotFound { what: "booking" }),
     }
+}
+
+async fn account_page(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Query(done): Query<account::Done>,
+) -> Response {
+    match signed_in(&state, user, &headers, &uri, None).await {
+        Ok(shell) => account::show(&state, shell, done).await,
+        Err(response) => response,
+    }
+}
+
+async fn save_account(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Form(form): Form<account::AccountForm>,
+) -> Response {
+    let shell = match signed_in(&state, user, &headers, &uri, None).await {
+        Ok(shell) => shell,
+        Err(response) => return response,
+    };
+    if !csrf::verify(&headers, &form.csrf, &state.settings.base_url) {
+        return form_expired(shell.t);
+    }
+    account::save(&state, shell, form).await
+}
+
+async fn disconnect_calendar(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let shell = match signed_in(&state, user, &headers, &uri, None).await {
+        Ok(shell) => shell,
+        Err(response) => return response,
+    };
+    if !csrf::verify(&headers, &form.csrf, &state.settings.base_url) {
+        return form_expired(shell.t);
+    }
+    account::disconnect_calendar(&state, shell).await
 }
 
 #[derive(Deserialize)]

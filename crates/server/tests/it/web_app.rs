@@ -272,3 +272,43 @@ async fn admin_pages_guard_and_explain(app: TestApp) {
     assert_eq!(member.get("/admin/rooms").await.0, StatusCode::OK, "Juan is an admin now");
 }
 both!(admin_pages_guard_and_explain);
+
+/// A person's own settings: their reminders, language and zone are saved; bad ones are said.
+async fn people_keep_their_own_settings(app: TestApp) {
+    let tenant = app.tenant("Acme", "acme.test").await;
+    let maria = app.user(&tenant, "maria@acme.test", "María", "member").await;
+    let me = browser(&app, &maria).await;
+    let (status, html) = me.get("/account").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Como diga la organización"), "{html}");
+    let form = |zone: &'static str, phone: &'static str, minutes: &'static str| {
+        vec![
+            ("csrf", CSRF),
+            ("name", "María López"),
+            ("locale", "en"),
+            ("time_zone", zone),
+            ("phone", phone),
+            ("whatsapp", "on"),
+            ("reminders", "own"),
+            ("minutes", minutes),
+            ("remind_email", "on"),
+        ]
+    };
+    assert_eq!(me.post("/account", &form("Mars/Olympus", "", "30")).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(me.post("/account", &form("", "12", "30")).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(me.post("/account", &form("", "", "treinta")).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let mut forged = form("", "", "30");
+    forged[0] = ("csrf", "nope");
+    assert_eq!(me.post("/account", &forged).await.status(), StatusCode::FORBIDDEN);
+    let saved = me.post("/account", &form("America/Santiago", "+34 612 345 602", "30, 5")).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let stored = app.store().get_user(tenant.id, maria.id).await.unwrap().unwrap();
+    assert_eq!(stored.locale, Some(sala_domain::Locale::En));
+    assert_eq!(stored.time_zone.as_ref().map(|z| z.as_str()), Some("America/Santiago"));
+    let reminders = stored.reminders.expect("her own reminders");
+    assert_eq!((reminders.minutes_before, reminders.email, reminders.whatsapp), (vec![30, 5], true, false));
+    assert!(stored.whatsapp_opt_in && stored.phone.is_some());
+    let (_, html) = me.get("/account").await;
+    assert!(html.contains("As the organization says") && html.contains("value=\"30, 5\""), "in English now: {html}");
+}
+both!(people_keep_their_own_settings);

@@ -1,0 +1,157 @@
+//! `/account`: a person's own settings: name, language, time zone, phone for WhatsApp and the
+//! opt-in, when to be reminded (or as the organization says), and their Google Calendar
+//! (connect, so bookings land there with a Meet link; or disconnect).
+
+use super::shell::{Nav, Shell};
+use super::{render, show_error};
+use crate::i18n::Texts;
+use crate::state::AppState;
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use sala_app::users::{UserChanges, update_user};
+use sala_domain::notify::ReminderSettings;
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AccountForm {
+    pub csrf: String,
+    pub name: String,
+    pub locale: String,
+    pub time_zone: String,
+    pub phone: String,
+    pub whatsapp: Option<String>,
+    /// `organization`, or `own` with the fields below.
+    pub reminders: String,
+    pub minutes: String,
+    pub remind_whatsapp: Option<String>,
+    pub remind_email: Option<String>,
+}
+
+impl AccountForm {
+    pub fn on(value: &Option<String>) -> bool {
+        value.is_some()
+    }
+
+    pub fn own_reminders(&self) -> bool {
+        self.reminders == "own"
+    }
+}
+
+/// The person's Google Calendar as the page shows it.
+pub enum Calendar {
+    /// Sign-in with Google is not configured here.
+    Unavailable,
+    NotConnected,
+    Connected,
+    /// Google refused the grant since: connect again.
+    Revoked,
+}
+
+#[derive(Template)]
+#[template(path = "app/account.html")]
+pub struct AccountPage {
+    pub t: &'static Texts,
+    pub shell: Shell,
+    pub form: AccountForm,
+    pub notice: Option<&'static str>,
+    pub problems: Vec<String>,
+    pub calendar: Calendar,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Done {
+    done: Option<String>,
+}
+
+fn form_of(shell: &Shell) -> AccountForm {
+    let u = &shell.user;
+    let own = u.reminders.clone();
+    let shown = own.clone().unwrap_or_else(|| shell.tenant.reminders.clone());
+    AccountForm {
+        name: u.name.clone(),
+        locale: u.locale.map(|l| l.as_str().to_owned()).unwrap_or_default(),
+        time_zone: u.time_zone.as_ref().map(|z| z.as_str().to_owned()).unwrap_or_default(),
+        phone: u.phone.as_ref().map(ToString::to_string).unwrap_or_default(),
+        whatsapp: u.whatsapp_opt_in.then(|| "on".to_owned()),
+        reminders: if own.is_some() { "own" } else { "organization" }.to_owned(),
+        minutes: shown.minutes_before.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
+        remind_whatsapp: shown.whatsapp.then(|| "on".to_owned()),
+        remind_email: shown.email.then(|| "on".to_owned()),
+        ..AccountForm::default()
+    }
+}
+
+pub async fn show(state: &AppState, shell: Shell, done: Done) -> Response {
+    let notice = done.done.map(|_| shell.t.saved_notice);
+    let form = form_of(&shell);
+    page(state, shell, form, notice, Vec::new(), StatusCode::OK).await
+}
+
+async fn page(
+    state: &AppState,
+    shell: Shell,
+    form: AccountForm,
+    notice: Option<&'static str>,
+    problems: Vec<String>,
+    status: StatusCode,
+) -> Response {
+    let calendar = if !state.google.enabled() {
+        Calendar::Unavailable
+    } else {
+        match sala_app::google_connections::status(state.store(), &shell.ctx()).await {
+            Ok(Some(c)) if c.is_connected() => Calendar::Connected,
+            Ok(Some(_)) => Calendar::Revoked,
+            Ok(None) => Calendar::NotConnected,
+            Err(err) => return show_error(shell.t, &err),
+        }
+    };
+    let page = AccountPage { t: shell.t, shell, form, notice, problems, calendar };
+    let response = (status, render(&page)).into_response();
+    page.shell.finish(response)
+}
+
+pub async fn save(state: &AppState, shell: Shell, form: AccountForm) -> Response {
+    let t = shell.t;
+    let reminders = if form.own_reminders() {
+        let minutes: Result<Vec<u32>, _> =
+            form.minutes.split(',').map(str::trim).filter(|m| !m.is_empty()).map(str::parse::<u32>).collect();
+        let Ok(minutes) = minutes else {
+            return page(state, shell, form, None, vec![t.err_numbers.to_owned()], StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
+        };
+        Some(ReminderSettings {
+            minutes_before: minutes,
+            whatsapp: AccountForm::on(&form.remind_whatsapp),
+            email: AccountForm::on(&form.remind_email),
+        })
+    } else {
+        None
+    };
+    let changes = UserChanges {
+        name: Some(form.name.clone()),
+        locale: Some(form.locale.clone()),
+        time_zone: Some(form.time_zone.clone()),
+        phone: Some(form.phone.clone()),
+        whatsapp_opt_in: Some(AccountForm::on(&form.whatsapp)),
+        reminders: Some(reminders),
+        ..UserChanges::default()
+    };
+    match update_user(state.store(), &shell.ctx(), shell.user.id, changes).await {
+        Ok(_) => Redirect::to("/account?done=saved").into_response(),
+        Err(sala_app::AppError::Invalid(fields)) => {
+            let problems = fields.iter().map(|f| super::booking_form::message(t, f)).collect();
+            page(state, shell, form, None, problems, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(err) => show_error(t, &err),
+    }
+}
+
+pub async fn disconnect_calendar(state: &AppState, shell: Shell) -> Response {
+    match sala_app::google_connections::disconnect(state.store(), &shell.ctx()).await {
+        Ok(()) => Redirect::to("/account?done=disconnected").into_response(),
+        Err(err) => show_error(shell.t, &err),
+    }
+}
