@@ -34,6 +34,7 @@ test('book, see, be warned, edit, cancel, switch language', async () => {
   await guests.press('Enter');
   assert.match(await guests.inputValue(), /^maria@acme\.test, juan@acme\.test, $/);
   await page.getByLabel('Crear Google Meet').check();
+  await page.getByLabel('Recordatorio').selectOption('60');
   await sala.shot(page, '02-new-booking-form');
   await page.getByRole('button', { name: 'Reservar' }).click();
   await page.getByText('Reserva creada').waitFor();
@@ -44,6 +45,7 @@ test('book, see, be warned, edit, cancel, switch language', async () => {
   assert.match(details, /María López/);
   assert.match(details, /Juan Pérez/);
   assert.match(details, /Google Meet/);
+  assert.match(details, /1 hora antes/);
   await sala.shot(page, '03-booking-created');
 
   // On the timeline of that day, as the person's own meeting.

@@ -66,6 +66,7 @@ impl World {
             recurrence_id: None,
             google_event_id: None,
             meet_link: None,
+            reminders: None,
             version: 1,
             created_by: Actor::User(self.organizer.id),
             created_at: T0,

@@ -116,6 +116,10 @@ pub struct Booking {
     /// The Google Meet link, kept across edits once Google gave it.
     #[serde(default)]
     pub meet_link: Option<String>,
+    /// The organizer's reminder choice for this meeting, for everyone; `None`: the organization's
+    /// and each person's own.
+    #[serde(default)]
+    pub reminders: Option<crate::notify::ReminderSettings>,
     /// Grows by one on every change; clients send it back in `If-Match`.
     pub version: i64,
     pub created_by: Actor,
@@ -161,7 +165,7 @@ pub fn diff(before: &Booking, after: &Booking) -> Vec<FieldChange> {
     let instant = |ms: Millis| -> Value {
         jiff::Timestamp::from_millisecond(ms).map(|t| json!(t.to_string())).unwrap_or(Value::Null)
     };
-    let fields: [(&str, Value, Value); 10] = [
+    let fields: [(&str, Value, Value); 11] = [
         ("start", instant(before.time.start), instant(after.time.start)),
         ("end", instant(before.time.end), instant(after.time.end)),
         ("time_zone", json!(before.time_zone), json!(after.time_zone)),
@@ -172,6 +176,7 @@ pub fn diff(before: &Booking, after: &Booking) -> Vec<FieldChange> {
         ("google_meet", json!(before.google_meet), json!(after.google_meet)),
         ("external_ref", json!(before.external_ref), json!(after.external_ref)),
         ("metadata", before.metadata.clone(), after.metadata.clone()),
+        ("reminders", json!(before.reminders), json!(after.reminders)),
     ];
     fields
         .into_iter()
@@ -213,6 +218,7 @@ mod tests {
             recurrence_id: None,
             google_event_id: None,
             meet_link: None,
+            reminders: None,
             version: 1,
             created_by: Actor::System,
             created_at: 0,

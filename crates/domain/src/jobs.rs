@@ -333,8 +333,9 @@ pub fn jobs_for(change: Change<'_>, reminders: &ReminderSettings, now: Millis) -
         job(JobKind::CalendarSync, now, payload.clone()),
         job(JobKind::Webhook, now, payload),
     ];
-    // A booking moved to another room gets its timed jobs anew too (the store drops the old).
-    let time_changed = change.changes.iter().any(|c| c.field == "start" || c.field == "room_id");
+    // A booking moved to another room, or whose reminder choice changed, gets its timed jobs anew
+    // too (the store drops the old).
+    let time_changed = change.changes.iter().any(|c| matches!(c.field.as_str(), "start" | "room_id" | "reminders"));
     let needs_reminder = match change.event {
         BookingEvent::Created => true,
         BookingEvent::Updated => time_changed,

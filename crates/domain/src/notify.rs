@@ -228,8 +228,9 @@ pub fn recipients(occasion: Occasion, booking: &Booking, before: Option<&Booking
     Recipients { email, whatsapp }
 }
 
-/// Who gets the reminder `minutes` before, and how: each person of the tenant by their own
-/// reminder choice (else the tenant's), guests by the tenant's.
+/// Who gets the reminder `minutes` before, and how: everyone by the meeting's own choice when
+/// its organizer made one; else each person of the tenant by their own reminder choice (else the
+/// tenant's), guests by the tenant's.
 pub fn reminder_recipients(
     booking: &Booking,
     people: &People<'_>,
@@ -238,6 +239,9 @@ pub fn reminder_recipients(
 ) -> Recipients {
     let all = recipients(Occasion::Reminder, booking, None, people);
     let choice_of = |found: &dyn Fn(&User) -> bool| -> &ReminderSettings {
+        if let Some(meeting) = &booking.reminders {
+            return meeting;
+        }
         let mut users = people.internal.iter().chain([people.organizer]);
         users.find(|u| found(u)).and_then(|u| u.reminders.as_ref()).unwrap_or(tenant)
     };
@@ -316,6 +320,7 @@ mod tests {
             recurrence_id: None,
             google_event_id: None,
             meet_link: None,
+            reminders: None,
             version: 1,
             created_by: Actor::System,
             created_at: 0,

@@ -126,6 +126,7 @@ impl Setup {
             recurrence_id: None,
             google_event_id: None,
             meet_link: None,
+            reminders: None,
             version: 1,
             created_by: sala_domain::Actor::System,
             created_at: now,

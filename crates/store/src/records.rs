@@ -330,6 +330,7 @@ pub(crate) struct BookingRow {
     recurrence_id: Option<i64>,
     google_event_id: Option<String>,
     meet_link: Option<String>,
+    reminders: Option<String>,
 }
 
 impl BookingRow {
@@ -357,6 +358,7 @@ impl BookingRow {
             recurrence_id: self.recurrence_id,
             google_event_id: self.google_event_id,
             meet_link: self.meet_link,
+            reminders: self.reminders.map(|r| json_text("booking reminders", &r)).transpose()?,
             version: self.version,
             created_by: actor_from_columns(&self.created_by_type, self.created_by_id)?,
             created_at: self.created_at,

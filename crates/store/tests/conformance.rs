@@ -790,6 +790,7 @@ fn booking(room: &Room, organizer: &User, start: Millis, end: Millis) -> Booking
         recurrence_id: None,
         google_event_id: None,
         meet_link: None,
+        reminders: None,
         version: 1,
         created_by: Actor::User(organizer.id),
         created_at: T0,

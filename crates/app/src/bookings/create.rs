@@ -46,6 +46,8 @@ pub struct NewBooking {
     pub on_conflict: ConflictPolicy,
     /// The organizer's email: required with an API key; admins may book for someone else.
     pub organizer: Option<String>,
+    /// The reminders of this meeting, for everyone; `None`: the organization's and each person's.
+    pub reminders: Option<ReminderSettings>,
     /// The client's `Idempotency-Key`, and a hash of the request it came with.
     pub idempotency_key: Option<String>,
     pub request_hash: String,
@@ -78,6 +80,7 @@ struct Draft {
     description: Option<String>,
     external_ref: Option<String>,
     metadata: serde_json::Value,
+    reminders: Option<ReminderSettings>,
     warnings: Vec<FieldError>,
 }
 
@@ -162,6 +165,7 @@ async fn validate(store: &dyn Store, ctx: &Context, input: &NewBooking) -> AppRe
     let external_ref =
         v.check_opt("external_ref", input.external_ref.as_deref(), |r| clean_name("external_ref", r, 200));
     let metadata = v.check("metadata", super::edit::check_metadata(input.metadata.clone()));
+    let reminders = v.check("reminders", super::check_reminders(input.reminders.clone()));
     let start = v.check("start", parse_instant("start", &input.start));
     let end = v.check("end", parse_instant("end", &input.end));
     let time = match (start, end) {
@@ -179,8 +183,8 @@ async fn validate(store: &dyn Store, ctx: &Context, input: &NewBooking) -> AppRe
         }
     };
     v.finish()?;
-    let (Some(title), Some(description), Some(external_ref), Some(metadata), Some(time), Some(zone)) =
-        (title, description, external_ref, metadata, time, zone)
+    let (Some(title), Some(description), Some(external_ref), Some(metadata), Some(time), Some(zone), Some(reminders)) =
+        (title, description, external_ref, metadata, time, zone, reminders)
     else {
         return Err(AppError::invalid("booking", "invalid", "invalid booking"));
     };
@@ -197,6 +201,7 @@ async fn validate(store: &dyn Store, ctx: &Context, input: &NewBooking) -> AppRe
         description,
         external_ref,
         metadata,
+        reminders,
         warnings,
     })
 }
@@ -314,6 +319,7 @@ fn build(ctx: &Context, d: &Draft, time: TimeRange, series_id: Option<SeriesId>,
         recurrence_id: series_id.map(|_| time.start),
         google_event_id: None,
         meet_link: None,
+        reminders: d.reminders.clone(),
         version: 1,
         created_by: ctx.actor(),
         created_at: now,

@@ -35,6 +35,8 @@ pub struct BookingChanges {
     pub google_meet: Option<bool>,
     pub external_ref: Option<String>,
     pub metadata: Option<serde_json::Value>,
+    /// `Some(None)` goes back to the organization's and each person's reminders.
+    pub reminders: Option<Option<ReminderSettings>>,
 }
 
 /// Metadata is a small JSON object the caller keeps with the booking (its own ids).
@@ -132,6 +134,9 @@ async fn apply(
     let end = c.end.as_deref().map(|e| v.check("end", parse_instant("end", e))).unwrap_or(Some(b.time.end));
     if let (Some(start), Some(end)) = (start, end) {
         b.time = v.check("end", TimeRange::new(start, end)).unwrap_or(b.time);
+    }
+    if let Some(reminders) = &c.reminders {
+        b.reminders = v.check("reminders", super::check_reminders(reminders.clone())).flatten();
     }
     if let Some(meet) = c.google_meet {
         b.google_meet = meet;
@@ -273,7 +278,7 @@ async fn save(
     let rescheduled: Vec<Booking> = befores
         .iter()
         .zip(&bookings)
-        .filter(|(b, a)| b.time.start != a.time.start || b.room_id != a.room_id)
+        .filter(|(b, a)| b.time.start != a.time.start || b.room_id != a.room_id || b.reminders != a.reminders)
         .map(|(_, a)| a.clone())
         .collect();
     let moved: Vec<BookingId> = rescheduled.iter().map(|b| b.id).collect();
@@ -285,7 +290,9 @@ async fn save(
         // The named booking's notification tells of the later occurrences changed with it.
         let more = if i == 0 { &bookings[1..] } else { &[] };
         let change = Change { more, ..Change::updated(before, after, &changes) };
-        jobs.extend(jobs_for(change, reminders, now).into_iter().filter(|j| j.kind != JobKind::Notify || i == 0));
+        // A change of reminders alone is nothing to tell people about (its new reminders will).
+        let tell = i == 0 && changes.iter().any(|c| c.field != "reminders");
+        jobs.extend(jobs_for(change, reminders, now).into_iter().filter(|j| j.kind != JobKind::Notify || tell));
     }
     jobs.extend(super::no_show::no_show_checks(store, tenant, &rescheduled, now).await?);
     let write = BookingWrite {

@@ -137,8 +137,14 @@ async fn organizer(store: &dyn Store, ctx: &Context, email: Option<&str>) -> App
     })
 }
 
-/// The reminders a booking needs: the tenant's, plus whatever its organizer and internal
-/// attendees chose for themselves (each reminder then reaches only those who chose its offset).
+/// A meeting's own reminder choice, checked like a tenant's.
+fn check_reminders(reminders: Option<ReminderSettings>) -> Result<Option<ReminderSettings>, sala_domain::ValueError> {
+    reminders.map(|r| r.validate().map(|()| r)).transpose()
+}
+
+/// The reminders a booking needs: its own choice when its organizer made one; else the tenant's,
+/// plus whatever its organizer and internal attendees chose for themselves (each reminder then
+/// reaches only those who chose its offset).
 async fn reminder_plan(
     store: &dyn Store,
     ctx: &Context,
@@ -146,6 +152,9 @@ async fn reminder_plan(
     organizer: &User,
     booking: &Booking,
 ) -> AppResult<ReminderSettings> {
+    if let Some(own) = &booking.reminders {
+        return Ok(own.clone());
+    }
     let mut people = vec![organizer.clone()];
     for id in booking.attendees.iter().filter_map(|a| a.user_id) {
         people.extend(store.get_user(ctx.tenant_id(), id).await?);

@@ -53,6 +53,9 @@ pub struct BookingView {
     pub meet_link: Option<String>,
     /// The event in the organizer's Google Calendar, once Sala has made it.
     pub google_event_id: Option<String>,
+    /// This meeting's own reminders; null: the organization's and each person's.
+    #[schema(value_type = Option<Object>)]
+    pub reminders: Option<sala_domain::notify::ReminderSettings>,
     /// `confirmed`, `cancelled` or `released` (nobody checked in in time).
     pub status: String,
     pub cancel_reason: Option<String>,
@@ -177,6 +180,7 @@ impl Names {
             google_meet: b.google_meet,
             meet_link: b.meet_link,
             google_event_id: b.google_event_id,
+            reminders: b.reminders,
             status: b.status.as_str().to_owned(),
             cancel_reason: b.cancel_reason,
             cancelled_at: b.cancelled_at.map(rfc3339),

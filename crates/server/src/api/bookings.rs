@@ -99,6 +99,10 @@ pub struct CreateBookingBody {
     recurrence: Option<RecurrenceBody>,
     /// The organizer's email. Required with an API key; with a session, admins may book for others.
     organizer: Option<String>,
+    /// This meeting's reminders for everyone (`minutes_before`, `whatsapp`, `email`); absent: the
+    /// organization's and each person's own. `{"minutes_before": []}`: no reminders.
+    #[schema(value_type = Option<Object>)]
+    reminders: Option<sala_domain::notify::ReminderSettings>,
 }
 
 /// A created booking (the first occurrence of a series), with what else happened.
@@ -164,6 +168,7 @@ async fn create_booking(
         recurrence,
         on_conflict,
         organizer: b.organizer,
+        reminders: b.reminders,
         idempotency_key,
         request_hash: body.sha256,
     };
@@ -272,6 +277,10 @@ pub struct UpdateBookingBody {
     external_ref: Option<Option<String>>,
     #[schema(value_type = Option<Object>)]
     metadata: Option<serde_json::Value>,
+    /// This meeting's reminders; `null` goes back to the organization's and each person's.
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<Object>)]
+    reminders: Option<Option<sala_domain::notify::ReminderSettings>>,
 }
 
 /// Change a booking (organizer, admins, API keys). Send the version from `GET` as `If-Match` to
@@ -304,6 +313,7 @@ async fn update_booking(
         google_meet: b.google_meet,
         external_ref: b.external_ref.map(Option::unwrap_or_default),
         metadata: b.metadata,
+        reminders: b.reminders,
     };
     let changed =
         bookings::edit_booking(state.store(), state.outside_busy(), &ctx, id, changes, if_match(&headers)?, scope(&q)?)

@@ -239,4 +239,10 @@ pub static EN: Texts = Texts {
     calendar_connected: "Your Google Calendar is connected.",
     calendar_revoked: "Google withdrew the permission; connect your calendar again.",
     disconnect_calendar: "Disconnect",
+    reminder_label: "Reminder",
+    reminder_default: "As usual (the organization's and each person's)",
+    minutes_before: "minutes before",
+    reminder_hour: "1 hour before",
+    reminder_day: "1 day before",
+    reminder_none: "No reminder",
 };

@@ -239,4 +239,10 @@ pub static ES: Texts = Texts {
     calendar_connected: "Tu Google Calendar está conectado.",
     calendar_revoked: "Google retiró el permiso; vuelve a conectar tu calendario.",
     disconnect_calendar: "Desconectar",
+    reminder_label: "Recordatorio",
+    reminder_default: "Como siempre (los de la organización y los de cada persona)",
+    minutes_before: "minutos antes",
+    reminder_hour: "1 hora antes",
+    reminder_day: "1 día antes",
+    reminder_none: "Sin recordatorio",
 };

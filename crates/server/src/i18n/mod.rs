@@ -266,6 +266,12 @@ pub struct Texts {
     pub calendar_connected: &'static str,
     pub calendar_revoked: &'static str,
     pub disconnect_calendar: &'static str,
+    pub reminder_label: &'static str,
+    pub reminder_default: &'static str,
+    pub minutes_before: &'static str,
+    pub reminder_hour: &'static str,
+    pub reminder_day: &'static str,
+    pub reminder_none: &'static str,
 }
 
 pub fn texts(locale: Locale) -> &'static Texts {

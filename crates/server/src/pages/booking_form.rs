@@ -16,6 +16,7 @@ use sala_app::bookings::{
 };
 use sala_app::{AppError, FieldError};
 use sala_domain::dates::{local_instant, zoned};
+use sala_domain::notify::ReminderSettings;
 use sala_domain::{Booking, BookingId, Frequency, Millis, Recurrence, Room, RoomId, TimeRange, rfc3339};
 use serde::Deserialize;
 
@@ -37,6 +38,8 @@ pub struct BookingForm {
     pub repeat: Option<String>,
     pub repeat_count: String,
     pub repeat_until: String,
+    /// This meeting's reminder: empty (as usual), `none`, or minutes before.
+    pub reminder: String,
     /// Edit of a series occurrence: `this` or `following`.
     pub scope: Option<String>,
     /// Edit: the version the form was made from.
@@ -92,6 +95,47 @@ impl FormPage {
     pub fn scope_following(&self) -> bool {
         self.form.scope.as_deref() == Some("following")
     }
+
+    /// The reminder choices: `(value, label)`, the current one included if it is unusual.
+    pub fn reminder_options(&self) -> Vec<(String, String)> {
+        let mut values = vec!["", "15", "60", "1440", "none"];
+        if !values.contains(&self.form.reminder.as_str()) {
+            values.push(&self.form.reminder);
+        }
+        values.into_iter().map(|v| (v.to_owned(), reminder_label(self.t, v))).collect()
+    }
+}
+
+/// The reminder chosen in the form for this meeting, on the organization's channels; `None`: as
+/// usual (the organization's and each person's).
+fn chosen_reminders(form: &BookingForm, shell: &Shell) -> Result<Option<ReminderSettings>, String> {
+    let channels = &shell.tenant.reminders;
+    let with = |minutes_before: Vec<u32>| ReminderSettings { minutes_before, ..channels.clone() };
+    match form.reminder.trim() {
+        "" => Ok(None),
+        "none" => Ok(Some(with(Vec::new()))),
+        minutes => minutes.parse::<u32>().map(|m| Some(with(vec![m]))).map_err(|_| shell.t.err_numbers.to_owned()),
+    }
+}
+
+/// A reminder choice as the reader says it: "1 hora antes", "Sin recordatorio"...
+pub(super) fn reminder_label(t: &Texts, value: &str) -> String {
+    match value {
+        "" => t.reminder_default.to_owned(),
+        "none" => t.reminder_none.to_owned(),
+        "60" => t.reminder_hour.to_owned(),
+        "1440" => t.reminder_day.to_owned(),
+        minutes => format!("{minutes} {}", t.minutes_before),
+    }
+}
+
+/// The form's value for a booking's own reminders.
+pub(super) fn reminder_value(reminders: Option<&ReminderSettings>) -> String {
+    match reminders {
+        None => String::new(),
+        Some(r) if r.minutes_before.is_empty() => "none".to_owned(),
+        Some(r) => r.minutes_before.iter().map(u32::to_string).collect::<Vec<_>>().join(","),
+    }
 }
 
 pub async fn new_form(state: &AppState, shell: Shell, prefill: Prefill) -> Response {
@@ -132,6 +176,10 @@ pub async fn create(state: &AppState, shell: Shell, form: BookingForm) -> Respon
             None
         }
     };
+    let reminders = chosen_reminders(&form, &shell).unwrap_or_else(|e| {
+        errors.push(("reminder".into(), e));
+        None
+    });
     let (Some(time), Some(room_id), true) = (time, room_id, errors.is_empty()) else {
         return page(state, shell, None, false, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
@@ -145,6 +193,7 @@ pub async fn create(state: &AppState, shell: Shell, form: BookingForm) -> Respon
         attendees: guests(&form.guests),
         google_meet: FormPage::checked(&form.google_meet),
         recurrence,
+        reminders,
         ..NewBooking::default()
     };
     match create_booking(state.store(), state.outside_busy(), &ctx, input).await {
@@ -180,6 +229,7 @@ pub async fn edit_form(state: &AppState, shell: Shell, id: BookingId, prefill: P
         guests: booking.attendees.iter().map(|a| a.email.to_string()).collect::<Vec<_>>().join(", "),
         google_meet: booking.google_meet.then(|| "on".to_owned()),
         version: Some(booking.version.to_string()),
+        reminder: reminder_value(booking.reminders.as_ref()),
         ..BookingForm::default()
     };
     if let Some((date, time)) = prefill.start.as_deref().and_then(|s| s.split_once('T')) {
@@ -204,6 +254,10 @@ pub async fn update(state: &AppState, shell: Shell, id: BookingId, form: Booking
     if room_id.is_none() {
         errors.push(("room_id".into(), t.err_room.into()));
     }
+    let reminders = chosen_reminders(&form, &shell).unwrap_or_else(|e| {
+        errors.push(("reminder".into(), e));
+        None
+    });
     let (Some(time), Some(room_id), true) = (time, room_id, errors.is_empty()) else {
         return page(state, shell, Some(id), in_series, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
@@ -215,6 +269,7 @@ pub async fn update(state: &AppState, shell: Shell, id: BookingId, form: Booking
         end: Some(rfc3339(time.end)),
         attendees: Some(guests(&form.guests)),
         google_meet: Some(FormPage::checked(&form.google_meet)),
+        reminders: Some(reminders),
         ..BookingChanges::default()
     };
     let scope = if form.scope.as_deref() == Some("following") { Scope::ThisAndFollowing } else { Scope::This };
@@ -395,6 +450,7 @@ fn form_field(field: &str) -> &str {
         match field {
             "room_id" | "title" | "description" | "start" | "end" | "date" => field,
             "recurrence" | "recurrence.count" | "recurrence.until" => "repeat_count",
+            "reminders" => "reminder",
             _ => "form",
         }
     }

@@ -52,6 +52,8 @@ pub struct BookingPage {
     pub changes: Vec<Change>,
     /// Sala keeps the organizer's Google Calendar, so a Meet link is on its way.
     pub calendar_kept: bool,
+    /// This meeting's reminders, in words.
+    pub reminder: String,
 }
 
 impl BookingPage {
@@ -167,6 +169,10 @@ async fn build(
         sent,
         changes,
         calendar_kept,
+        reminder: super::booking_form::reminder_label(
+            t,
+            &super::booking_form::reminder_value(booking.reminders.as_ref()),
+        ),
         booking,
         shell,
     })

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 mod crash;
 mod crm_flow;
 mod google_calendar;
+mod meeting_reminders;
 mod no_show;
 mod series;
 mod tenant_whatsapp;

@@ -30,7 +30,7 @@ use uuid::Uuid;
 const COLUMNS: &str = "id, tenant_id, room_id, organizer_id, title, description, start_at, end_at, time_zone,
                        google_meet, status, cancel_reason, external_ref, metadata, series_id, version,
                        created_by_type, created_by_id, created_at, updated_at, cancelled_at, recurrence_id,
-                       google_event_id, meet_link";
+                       google_event_id, meet_link, reminders";
 
 /// How many times a write that lost a race (without a conflict left to name) is tried again.
 const ATTEMPTS: u32 = 5;
@@ -347,16 +347,17 @@ async fn insert_rows(conn: &mut PgConnection, tenant: TenantId, bookings: &[Book
         "INSERT INTO bookings (id, tenant_id, room_id, organizer_id, title, description, start_at, end_at,
                                time_zone, google_meet, status, cancel_reason, external_ref, metadata, series_id,
                                version, created_by_type, created_by_id, created_at, updated_at, cancelled_at,
-                               recurrence_id)
+                               recurrence_id, reminders)
          SELECT id, $1, room_id, organizer_id, title, description, start_at, end_at, time_zone, google_meet, status,
                 cancel_reason, external_ref, metadata, series_id, version, created_by_type, created_by_id,
-                created_at, updated_at, cancelled_at, recurrence_id
+                created_at, updated_at, cancelled_at, recurrence_id, reminders
          FROM UNNEST($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::int8[], $8::int8[],
                      $9::text[], $10::bool[], $11::text[], $12::text[], $13::text[], $14::text[], $15::uuid[],
-                     $16::int8[], $17::text[], $18::uuid[], $19::int8[], $20::int8[], $21::int8[], $22::int8[])
+                     $16::int8[], $17::text[], $18::uuid[], $19::int8[], $20::int8[], $21::int8[], $22::int8[],
+                     $23::text[])
               AS b (id, room_id, organizer_id, title, description, start_at, end_at, time_zone, google_meet,
                     status, cancel_reason, external_ref, metadata, series_id, version, created_by_type,
-                    created_by_id, created_at, updated_at, cancelled_at, recurrence_id)",
+                    created_by_id, created_at, updated_at, cancelled_at, recurrence_id, reminders)",
     )
     .bind(tenant.0)
     .bind(ordered.iter().map(|b| b.id.0).collect::<Vec<_>>())
@@ -380,6 +381,7 @@ async fn insert_rows(conn: &mut PgConnection, tenant: TenantId, bookings: &[Book
     .bind(ordered.iter().map(|b| b.updated_at).collect::<Vec<_>>())
     .bind(ordered.iter().map(|b| b.cancelled_at).collect::<Vec<_>>())
     .bind(ordered.iter().map(|b| b.recurrence_id).collect::<Vec<_>>())
+    .bind(ordered.iter().map(|b| b.reminders.as_ref().map(to_json)).collect::<Vec<_>>())
     .execute(conn)
     .await
     .map_err(db)?;
@@ -393,7 +395,7 @@ async fn update_booking(conn: &mut PgConnection, tenant: TenantId, b: &Booking) 
         "UPDATE bookings SET room_id = $3, organizer_id = $4, title = $5, description = $6, start_at = $7,
                 end_at = $8, time_zone = $9, google_meet = $10, status = $11, cancel_reason = $12,
                 external_ref = $13, metadata = $14, series_id = $15, version = $16, updated_at = $17,
-                cancelled_at = $18
+                cancelled_at = $18, reminders = $19
          WHERE tenant_id = $1 AND id = $2 AND version = $16 - 1",
     )
     .bind(tenant.0)
@@ -414,6 +416,7 @@ async fn update_booking(conn: &mut PgConnection, tenant: TenantId, b: &Booking) 
     .bind(b.version)
     .bind(b.updated_at)
     .bind(b.cancelled_at)
+    .bind(b.reminders.as_ref().map(to_json))
     .execute(&mut *conn)
     .await
     .map_err(db)?;

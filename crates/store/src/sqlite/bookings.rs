@@ -24,9 +24,9 @@ use uuid::Uuid;
 const COLUMNS: &str = "id, tenant_id, room_id, organizer_id, title, description, start_at, end_at, time_zone,
                        google_meet, status, cancel_reason, external_ref, metadata, series_id, version,
                        created_by_type, created_by_id, created_at, updated_at, cancelled_at, recurrence_id,
-                       google_event_id, meet_link";
+                       google_event_id, meet_link, reminders";
 
-/// Rows per multi-row INSERT: 24 parameters each, well under SQLite's 32766.
+/// Rows per multi-row INSERT: 25 parameters each, well under SQLite's 32766.
 const CHUNK: usize = 1000;
 
 #[async_trait]
@@ -302,7 +302,8 @@ async fn insert_rows(conn: &mut SqliteConnection, tenant: TenantId, bookings: &[
                 .push_bind(b.cancelled_at)
                 .push_bind(b.recurrence_id)
                 .push_bind(&b.google_event_id)
-                .push_bind(&b.meet_link);
+                .push_bind(&b.meet_link)
+                .push_bind(b.reminders.as_ref().map(to_json));
         });
         sql.build().execute(&mut *conn).await.map_err(db)?;
     }
@@ -316,7 +317,7 @@ async fn update_booking(conn: &mut SqliteConnection, tenant: TenantId, b: &Booki
         "UPDATE bookings SET room_id = $3, organizer_id = $4, title = $5, description = $6, start_at = $7,
                 end_at = $8, time_zone = $9, google_meet = $10, status = $11, cancel_reason = $12,
                 external_ref = $13, metadata = $14, series_id = $15, version = $16, updated_at = $17,
-                cancelled_at = $18
+                cancelled_at = $18, reminders = $19
          WHERE tenant_id = $1 AND id = $2 AND version = $16 - 1",
     )
     .bind(tenant.0)
@@ -337,6 +338,7 @@ async fn update_booking(conn: &mut SqliteConnection, tenant: TenantId, b: &Booki
     .bind(b.version)
     .bind(b.updated_at)
     .bind(b.cancelled_at)
+    .bind(b.reminders.as_ref().map(to_json))
     .execute(&mut *conn)
     .await
     .map_err(db)?;
