@@ -14,6 +14,7 @@ pub mod kiosks;
 pub mod notifications;
 pub mod paging;
 pub mod rooms;
+pub mod rsvp;
 pub mod secrets;
 pub mod sessions;
 pub mod sign_in;

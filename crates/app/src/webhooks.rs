@@ -16,7 +16,7 @@ use sala_channels::webhook::{DeliveryError, Outgoing, SigningSecret, deliver, ur
 use sala_domain::jobs::{Channel, Delivery, DeliveryStatus, NotifyPayload};
 use sala_domain::values::clean_text;
 use sala_domain::webhook::{WebhookEndpoint, parse_events};
-use sala_domain::{Booking, Job, JobKind, ValueError, WebhookId, now_millis};
+use sala_domain::{Booking, BookingEvent, Job, JobKind, ValueError, WebhookId, now_millis};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -195,12 +195,31 @@ struct WebhookPayload {
     /// For `booking.checked_in`: who, when, how.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     check_in: Option<serde_json::Value>,
+    /// For `attendee.responded`: who answered what, when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reply: Option<serde_json::Value>,
 }
 
 /// The `webhook` job telling of a check-in (`booking.checked_in`).
 pub fn check_in_job(booking: &Booking, check_in: &sala_domain::attendance::CheckIn, now: sala_domain::Millis) -> Job {
+    let check_in = serde_json::json!({"email": check_in.email, "at": sala_domain::rfc3339(check_in.at),
+                                      "source": check_in.source.as_str()});
+    let payload = WebhookPayload { check_in: Some(check_in), ..event_payload(booking, BookingEvent::CheckedIn) };
+    webhook_job(booking, &payload, now)
+}
+
+/// The `webhook` job telling of a guest's answer (`attendee.responded`).
+pub fn reply_job(booking: &Booking, reply: &sala_domain::attendance::Reply) -> Job {
+    let detail = serde_json::json!({"email": reply.email, "answer": reply.answer.as_str(),
+                                    "at": sala_domain::rfc3339(reply.at)});
+    let payload = WebhookPayload { reply: Some(detail), ..event_payload(booking, BookingEvent::Responded) };
+    webhook_job(booking, &payload, reply.at)
+}
+
+/// An event about `booking` that only webhooks hear (nobody is emailed about it).
+fn event_payload(booking: &Booking, event: BookingEvent) -> WebhookPayload {
     let change = NotifyPayload {
-        event: sala_domain::BookingEvent::CheckedIn,
+        event,
         booking_version: booking.version,
         changes: Vec::new(),
         reason: None,
@@ -209,15 +228,16 @@ pub fn check_in_job(booking: &Booking, check_in: &sala_domain::attendance::Check
         series: None,
         more: Vec::new(),
     };
-    let check_in = serde_json::json!({"email": check_in.email, "at": sala_domain::rfc3339(check_in.at),
-                                      "source": check_in.source.as_str()});
-    let payload = WebhookPayload { change, only_endpoint: None, replay_of: None, check_in: Some(check_in) };
+    WebhookPayload { change, only_endpoint: None, replay_of: None, check_in: None, reply: None }
+}
+
+fn webhook_job(booking: &Booking, payload: &WebhookPayload, now: sala_domain::Millis) -> Job {
     Job {
         id: sala_domain::JobId::new(),
         tenant_id: booking.tenant_id,
         kind: JobKind::Webhook,
         booking_id: Some(booking.id),
-        payload: serde_json::to_value(&payload).unwrap_or_default(),
+        payload: serde_json::to_value(payload).unwrap_or_default(),
         run_at: now,
         status: sala_domain::JobStatus::Pending,
         attempts: 0,
@@ -388,7 +408,7 @@ impl JobHandler for WebhookDelivery {
     }
 
     async fn run(&self, job: &Job) -> Result<(), JobFailure> {
-        let WebhookPayload { change: payload, only_endpoint, replay_of, check_in } =
+        let WebhookPayload { change: payload, only_endpoint, replay_of, check_in, reply } =
             serde_json::from_value(job.payload.clone())
                 .map_err(|e| JobFailure::final_(format!("unreadable webhook payload: {e}")))?;
         let event = payload.event.name();
@@ -411,6 +431,9 @@ impl JobHandler for WebhookDelivery {
         }
         if let Some(check_in) = check_in {
             data["check_in"] = check_in;
+        }
+        if let Some(reply) = reply {
+            data["reply"] = reply;
         }
         // A replay repeats its event: the same id and timestamp as the first time.
         let event_id = replay_of.unwrap_or(job.id);

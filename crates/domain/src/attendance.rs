@@ -56,3 +56,38 @@ pub struct Kiosk {
     pub created_by: Actor,
     pub created_at: Millis,
 }
+
+/// A guest's answer to an invitation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Answer {
+    Accepted,
+    Tentative,
+    Declined,
+}
+
+impl Answer {
+    pub const ALL: [Self; 3] = [Self::Accepted, Self::Tentative, Self::Declined];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::Tentative => "tentative",
+            Self::Declined => "declined",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == raw)
+    }
+}
+
+/// Someone invited answered (through the link in their invitation); the latest answer counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    pub tenant_id: TenantId,
+    pub booking_id: BookingId,
+    pub email: Email,
+    pub answer: Answer,
+    pub at: Millis,
+}

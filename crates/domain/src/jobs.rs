@@ -61,6 +61,9 @@ pub enum BookingEvent {
     /// Nobody checked in in time: the booking was released.
     #[serde(rename = "booking.no_show")]
     NoShow,
+    /// A guest answered the invitation (webhooks only).
+    #[serde(rename = "attendee.responded")]
+    Responded,
 }
 
 impl BookingEvent {
@@ -72,6 +75,7 @@ impl BookingEvent {
             Self::Cancelled => "booking.cancelled",
             Self::CheckedIn => "booking.checked_in",
             Self::NoShow => "booking.no_show",
+            Self::Responded => "attendee.responded",
         }
     }
 }
@@ -339,7 +343,7 @@ pub fn jobs_for(change: Change<'_>, reminders: &ReminderSettings, now: Millis) -
     let needs_reminder = match change.event {
         BookingEvent::Created => true,
         BookingEvent::Updated => time_changed,
-        BookingEvent::Cancelled | BookingEvent::CheckedIn | BookingEvent::NoShow => false,
+        BookingEvent::Cancelled | BookingEvent::CheckedIn | BookingEvent::NoShow | BookingEvent::Responded => false,
     };
     if needs_reminder && booking.is_confirmed() && reminders.any_channel() {
         for minutes in reminders.offsets() {

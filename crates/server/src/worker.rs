@@ -54,8 +54,21 @@ pub fn channels(settings: &Settings, http: &reqwest::Client) -> anyhow::Result<C
             language_en: settings.whatsapp_language_en.clone(),
         },
     };
-    let secrets = SecretBox::new(&settings.load_or_create_secret_key()?);
-    Ok(Channels { mailer, mail_from, whatsapp, secrets, dev_outbox: settings.dev, uid_domain: settings.host() })
+    let server_key = settings.load_or_create_secret_key()?;
+    let secrets = SecretBox::new(&server_key);
+    let rsvp = sala_app::notifications::RsvpLinks {
+        key: sala_app::rsvp::RsvpKey::new(&server_key),
+        base_url: settings.base_url.trim_end_matches('/').to_owned(),
+    };
+    Ok(Channels {
+        mailer,
+        mail_from,
+        whatsapp,
+        secrets,
+        dev_outbox: settings.dev,
+        uid_domain: settings.host(),
+        rsvp: Some(rsvp),
+    })
 }
 
 /// What an administrator should know about the channels: nothing when every message has a way out.

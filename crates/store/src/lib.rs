@@ -15,7 +15,7 @@ pub mod sqlite;
 pub mod testing;
 
 use async_trait::async_trait;
-use sala_domain::attendance::{CheckIn, Kiosk};
+use sala_domain::attendance::{CheckIn, Kiosk, Reply};
 use sala_domain::google::GoogleConnection;
 use sala_domain::jobs::{Delivery, OutboxMessage};
 use sala_domain::webhook::WebhookEndpoint;
@@ -387,6 +387,11 @@ pub trait AttendanceStore: Send + Sync {
     async fn kiosk_by_token(&self, token_hash: &str) -> Result<Option<Kiosk>>;
     /// A room's kiosk link, if it has one.
     async fn kiosk_of(&self, tenant: TenantId, room: RoomId) -> Result<Option<Kiosk>>;
+    /// Records a guest's answer (replacing their earlier one) with its jobs and audit entry;
+    /// `false` and nothing written when it is the answer they had given already.
+    async fn record_reply(&self, reply: &Reply, jobs: &[Job], entry: &AuditEntry) -> Result<bool>;
+    /// A booking's answers, earliest first.
+    async fn replies(&self, tenant: TenantId, booking: BookingId) -> Result<Vec<Reply>>;
 }
 
 /// The dev outbox: copies of the messages dev mode sent, as they would appear.

@@ -737,3 +737,26 @@ impl TryFrom<KioskRow> for sala_domain::attendance::Kiosk {
 
 /// The columns every kiosk query reads, in `KioskRow`'s order.
 pub(crate) const KIOSK_COLUMNS: &str = "tenant_id, room_id, token_hash, created_by_type, created_by_id, created_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ReplyRow {
+    tenant_id: Uuid,
+    booking_id: Uuid,
+    email: String,
+    answer: String,
+    at: i64,
+}
+
+impl TryFrom<ReplyRow> for sala_domain::attendance::Reply {
+    type Error = StoreError;
+    fn try_from(r: ReplyRow) -> Result<Self, StoreError> {
+        use sala_domain::attendance::Answer;
+        Ok(Self {
+            tenant_id: TenantId(r.tenant_id),
+            booking_id: BookingId(r.booking_id),
+            email: Email::parse(&r.email).map_err(|e| corrupt("reply email", e))?,
+            answer: Answer::parse(&r.answer).ok_or_else(|| corrupt("reply answer", &r.answer))?,
+            at: r.at,
+        })
+    }
+}

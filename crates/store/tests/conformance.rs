@@ -2119,6 +2119,43 @@ async fn case_room_kiosks(store: &dyn Store) {
     assert_eq!(audit.len(), 3, "two links and a removal, each audited");
 }
 
+/// Guests' answers: the latest per person counts (addresses compare without case), the same
+/// answer again writes nothing, and another tenant sees none of them.
+async fn case_booking_replies(store: &dyn Store) {
+    use sala_domain::attendance::{Answer, Reply};
+    let acme = add_tenant(store, "Acme", &["acme.test"]).await;
+    let globex = add_tenant(store, "Globex", &["globex.test"]).await;
+    let ana = add_user(store, acme.id, "ana@acme.test", "Ana").await;
+    let room = add_room(store, acme.id, "Sala Sur").await;
+    let b = booking(&room, &ana, T0, T0 + HOUR);
+    let write = BookingWrite {
+        tenant_id: acme.id,
+        series: None,
+        bookings: std::slice::from_ref(&b),
+        audit: &[],
+        jobs: &[],
+        idempotency: None,
+        drop_timed_jobs: &[],
+    };
+    ok(store.insert_bookings(write).await);
+    let reply = |email: &str, answer: Answer, at: Millis| Reply {
+        tenant_id: acme.id,
+        booking_id: b.id,
+        email: ok(Email::parse(email)),
+        answer,
+        at,
+    };
+    let audit = || entry(acme.id, "booking.answered", Some(b.id.0));
+    assert!(ok(store.record_reply(&reply("Cliente@globex.com", Answer::Declined, T0), &[], &audit()).await));
+    let same = reply("cliente@globex.com", Answer::Declined, T0 + 1);
+    assert!(!ok(store.record_reply(&same, &[], &audit()).await), "no change, nothing written");
+    assert!(ok(store.record_reply(&reply("cliente@globex.com", Answer::Accepted, T0 + 2), &[], &audit()).await));
+    let replies = ok(store.replies(acme.id, b.id).await);
+    assert_eq!(replies.len(), 1);
+    assert_eq!((replies[0].answer, replies[0].at), (Answer::Accepted, T0 + 2));
+    assert!(ok(store.replies(globex.id, b.id).await).is_empty(), "tenant-scoped");
+}
+
 macro_rules! conformance {
     (
         borrowed: [$($case:ident),* $(,)?],
@@ -2197,6 +2234,7 @@ conformance!(
         case_jobs_list_and_replay,
         case_deliveries,
         case_room_kiosks,
+        case_booking_replies,
     ],
     // Concurrency cases: the `Arc<dyn Store>` shared by many tasks, on a multi-threaded runtime.
     shared: [

@@ -66,7 +66,7 @@ fn binds_admins(violation: &sala_domain::RuleViolation) -> bool {
 
 /// A cancelled or released booking is history: `booking_cancelled` or `booking_released` (409)
 /// for anything that needs it confirmed (`what` says what, e.g. "edited").
-fn still_confirmed(booking: &Booking, what: &str) -> AppResult<()> {
+pub(crate) fn still_confirmed(booking: &Booking, what: &str) -> AppResult<()> {
     let (code, message) = match booking.status {
         BookingStatus::Confirmed => return Ok(()),
         BookingStatus::Cancelled => ("booking_cancelled", format!("the booking was cancelled and cannot be {what}")),

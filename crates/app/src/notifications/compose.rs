@@ -51,6 +51,8 @@ pub struct Extras {
     pub reason: Option<String>,
     /// For reminders: how many minutes before.
     pub minutes: u32,
+    /// A guest's invitation: where they answer whether they come.
+    pub rsvp: Option<String>,
 }
 
 #[derive(Template)]
@@ -68,6 +70,8 @@ struct EmailHtml<'a> {
     what_changed: &'a str,
     reason: Option<&'a str>,
     reason_label: &'a str,
+    rsvp: Option<&'a str>,
+    rsvp_label: &'a str,
     footer: &'a str,
 }
 
@@ -146,6 +150,8 @@ impl Meeting<'_> {
             what_changed: p.what_changed,
             reason: reason.as_deref(),
             reason_label: p.reason,
+            rsvp: extras.rsvp.as_deref(),
+            rsvp_label: p.rsvp,
             footer: p.footer,
         }
         .render()
@@ -154,7 +160,12 @@ impl Meeting<'_> {
             tracing::error!(error = %e, "email template failed");
             String::new()
         });
-        let text = plain_text(&b.title, &intro, &details, p, &extras.changes, reason.as_deref());
+        let mut text = plain_text(&b.title, &intro, &details, p, &extras.changes, reason.as_deref());
+        if let Some(link) = &extras.rsvp {
+            // Before the signature, where people look for what to do.
+            let at = text.rfind("\n-- \n").unwrap_or(text.len());
+            text.insert_str(at, &format!("\n{}: {link}\n", p.rsvp));
+        }
         EmailBody { subject, text, html }
     }
 

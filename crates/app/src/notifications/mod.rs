@@ -80,6 +80,15 @@ pub struct Channels {
     pub dev_outbox: bool,
     /// The installation's host, for `.ics` UIDs and `Message-ID`s.
     pub uid_domain: String,
+    /// Where guests answer their invitations; `None`: invitations carry no answer link.
+    pub rsvp: Option<RsvpLinks>,
+}
+
+/// The answer links put in invitations: `<base_url>/rsvp/<token>`.
+#[derive(Clone)]
+pub struct RsvpLinks {
+    pub key: crate::rsvp::RsvpKey,
+    pub base_url: String,
 }
 
 /// Composes and delivers messages; shared by the notify and reminder handlers.
@@ -166,8 +175,8 @@ impl Notifier {
             BookingEvent::Updated => Occasion::Updated,
             BookingEvent::Cancelled => Occasion::Cancelled,
             BookingEvent::NoShow => Occasion::Released,
-            // Check-ins are told to webhooks only; nobody is emailed about them.
-            BookingEvent::CheckedIn => return Ok(()),
+            // Check-ins and answers are told to webhooks only; nobody is emailed about them.
+            BookingEvent::CheckedIn | BookingEvent::Responded => return Ok(()),
         };
         let people = People {
             organizer: &involved.organizer,
@@ -193,6 +202,7 @@ impl Notifier {
                 changes: change_rows(&payload, r.locale, &meeting, before_room.as_ref()),
                 reason: reason(occasion, &payload, r.locale, &involved),
                 minutes: released_after(&involved),
+                rsvp: self.rsvp_link(booking, r, kind),
             };
             let only = (r.method == CalendarMethod::Cancel && occasion == Occasion::Updated)
                 .then(|| {
@@ -217,12 +227,25 @@ impl Notifier {
                 changes: change_rows(&payload, w.locale, &meeting, before_room.as_ref()),
                 reason: reason(occasion, &payload, w.locale, &involved),
                 minutes: released_after(&involved),
+                rsvp: None,
             };
             let message = self.whatsapp_message(job, &scope, &meeting, &involved, w, kind, &extras);
             self.deliver(job, message, &mut tally).await;
         }
         tracing::info!(job = %job.id, sent = tally.sent, already = tally.already, failed = tally.failed, "notification job ran");
         tally.outcome()
+    }
+
+    /// The answer link for a guest's invitation (or its update); none for the organizer, or for
+    /// a message that is not an invitation.
+    fn rsvp_link(&self, booking: &Booking, r: &EmailRecipient, kind: Kind) -> Option<String> {
+        let links = self.channels.rsvp.as_ref()?;
+        if r.is_organizer || !matches!(kind, Kind::Invited | Kind::Updated) {
+            return None;
+        }
+        let invitee =
+            crate::rsvp::Invitee { tenant_id: booking.tenant_id, booking_id: booking.id, email: r.email.clone() };
+        Some(format!("{}/rsvp/{}", links.base_url, links.key.token(&invitee)))
     }
 
     async fn remind(&self, job: &Job) -> Result<(), JobFailure> {

@@ -24,6 +24,7 @@ pub struct Phrases {
     pub repeats: &'static str,
     pub except: &'static str,
     pub other_dates: &'static str,
+    pub rsvp: &'static str,
     pub footer: &'static str,
 }
 
@@ -54,6 +55,7 @@ static ES: Phrases = Phrases {
     repeats: "Se repite",
     except: "Excepto",
     other_dates: "También el",
+    rsvp: "¿Vienes? Responde aquí",
     footer: "Enviado por Sala. Responde a la invitación desde tu calendario.",
 };
 
@@ -77,6 +79,7 @@ static EN: Phrases = Phrases {
     repeats: "Repeats",
     except: "Except",
     other_dates: "Also on",
+    rsvp: "Coming? Answer here",
     footer: "Sent by Sala. Answer the invitation from your calendar.",
 };
 

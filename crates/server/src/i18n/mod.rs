@@ -272,6 +272,16 @@ pub struct Texts {
     pub reminder_hour: &'static str,
     pub reminder_day: &'static str,
     pub reminder_none: &'static str,
+    pub rsvp_title: &'static str,
+    pub rsvp_accept: &'static str,
+    pub rsvp_tentative: &'static str,
+    pub rsvp_decline: &'static str,
+    pub rsvp_current: &'static str,
+    pub rsvp_saved: &'static str,
+    pub rsvp_closed: &'static str,
+    pub answer_accepted: &'static str,
+    pub answer_tentative: &'static str,
+    pub answer_declined: &'static str,
 }
 
 pub fn texts(locale: Locale) -> &'static Texts {

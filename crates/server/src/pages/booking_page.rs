@@ -20,6 +20,8 @@ pub struct Guest {
     pub internal: bool,
     /// When they checked in (on the reader's clock), if they did.
     pub checked_in: Option<String>,
+    /// Their answer to the invitation, in words.
+    pub answer: Option<&'static str>,
 }
 
 pub struct Sent {
@@ -148,6 +150,13 @@ async fn build(
             .and_then(|c| zoned(c.at, &zone))
             .map(|z| z.strftime("%H:%M").to_string())
     };
+    let replies = sala_app::rsvp::replies(state.store(), &ctx, id).await.map_err(fail)?;
+    let answer_of = |email: &str| {
+        replies
+            .iter()
+            .find(|r| r.email.as_str().eq_ignore_ascii_case(email))
+            .map(|r| super::rsvp::answer_text(t, r.answer))
+    };
     let guests = booking
         .attendees
         .iter()
@@ -156,6 +165,7 @@ async fn build(
             name: a.name.clone(),
             internal: a.user_id.is_some(),
             checked_in: checked_in(a.email.as_str()),
+            answer: answer_of(a.email.as_str()),
         })
         .collect();
     Ok(BookingPage {

@@ -9,6 +9,7 @@ mod dashboard;
 mod kiosk;
 mod my_bookings;
 mod outbox;
+pub(crate) mod rsvp;
 mod shell;
 mod templates;
 
@@ -45,6 +46,7 @@ pub fn routes(dev: bool) -> Router<AppState> {
         .route("/static/app.js", get(script))
         .merge(kiosk::routes())
         .merge(admin::routes())
+        .merge(rsvp::routes())
         .merge(crate::auth::oidc::routes());
     if dev {
         router = router.route("/dev/login", post(dev_login)).merge(outbox::routes());

@@ -18,6 +18,7 @@ mod crm_flow;
 mod google_calendar;
 mod meeting_reminders;
 mod no_show;
+mod rsvp;
 mod series;
 mod tenant_whatsapp;
 
@@ -95,6 +96,17 @@ async fn world(app: TestApp) -> Option<(TestApp, World)> {
     }
     drop(app);
     Some(world_with(|smtp, _| (kind.to_owned(), smtp.url(false))).await)
+}
+
+/// `world`, with webhooks allowed to reach the tests' local receivers.
+async fn webhook_world(app: TestApp) -> Option<(TestApp, World)> {
+    let kind = app.db.backend();
+    if kind == "postgres" && sala_store::testing::fresh_postgres().await.is_none() {
+        return None;
+    }
+    drop(app);
+    let start = |smtp: &FakeSmtp, _: &FakeWhatsApp| (kind.to_owned(), smtp.url(false));
+    Some(world_configured(start, |s| s.webhooks_allow_private = true).await)
 }
 
 async fn person(

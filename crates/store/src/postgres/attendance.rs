@@ -1,10 +1,10 @@
 //! Check-ins and rooms' kiosk links.
 
 use super::{PgStore, audit, db};
-use crate::records::{CheckInRow, KIOSK_COLUMNS, KioskRow, actor_columns};
+use crate::records::{CheckInRow, KIOSK_COLUMNS, KioskRow, ReplyRow, actor_columns};
 use crate::{AttendanceStore, Result};
 use async_trait::async_trait;
-use sala_domain::attendance::{CheckIn, Kiosk};
+use sala_domain::attendance::{CheckIn, Kiosk, Reply};
 use sala_domain::{AuditEntry, BookingId, Job, RoomId, TenantId};
 
 #[async_trait]
@@ -104,5 +104,44 @@ impl AttendanceStore for PgStore {
             .await
             .map_err(db)?;
         row.map(TryInto::try_into).transpose()
+    }
+
+    async fn record_reply(&self, r: &Reply, jobs: &[Job], entry: &AuditEntry) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let result = sqlx::query(
+            "INSERT INTO booking_replies (tenant_id, booking_id, email, email_key, answer, at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (booking_id, email_key) DO UPDATE SET answer = excluded.answer, at = excluded.at
+             WHERE booking_replies.answer <> excluded.answer",
+        )
+        .bind(r.tenant_id.0)
+        .bind(r.booking_id.0)
+        .bind(r.email.as_str())
+        .bind(r.email.as_str().to_lowercase())
+        .bind(r.answer.as_str())
+        .bind(r.at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if result.rows_affected() == 0 {
+            return Ok(false);
+        }
+        super::bookings::insert_jobs(&mut tx, jobs).await?;
+        audit::insert(&mut tx, entry).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    }
+
+    async fn replies(&self, tenant: TenantId, booking: BookingId) -> Result<Vec<Reply>> {
+        let rows: Vec<ReplyRow> = sqlx::query_as(
+            "SELECT tenant_id, booking_id, email, answer, at FROM booking_replies
+             WHERE tenant_id = $1 AND booking_id = $2 ORDER BY at, email_key",
+        )
+        .bind(tenant.0)
+        .bind(booking.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 }

@@ -6,16 +6,6 @@ use super::*;
 use crate::webhooks::Receiver;
 use sala_domain::{Job, JobKind};
 
-async fn no_show_world(app: TestApp) -> Option<(TestApp, World)> {
-    let kind = app.db.backend();
-    if kind == "postgres" && sala_store::testing::fresh_postgres().await.is_none() {
-        return None;
-    }
-    drop(app);
-    let start = |smtp: &FakeSmtp, _: &FakeWhatsApp| (kind.to_owned(), smtp.url(false));
-    Some(world_configured(start, |s| s.webhooks_allow_private = true).await)
-}
-
 async fn pending_checks(app: &TestApp, w: &World, id: &Value) -> Vec<Job> {
     let jobs = app.store().jobs_for_booking(w.tenant.id, id.as_str().unwrap().parse().unwrap()).await.unwrap();
     jobs.into_iter().filter(|j| j.kind == JobKind::NoShowCheck && j.status == JobStatus::Pending).collect()
@@ -31,7 +21,7 @@ async fn get(app: &TestApp, w: &World, id: &Value) -> Value {
 }
 
 async fn bookings_nobody_checks_in_to_are_released(app: TestApp) {
-    let Some((app, w)) = no_show_world(app).await else { return };
+    let Some((app, w)) = webhook_world(app).await else { return };
     let runner = app.runner();
 
     // Bad settings are refused with the reason; off by default, so nothing is scheduled yet.
@@ -179,7 +169,7 @@ async fn bookings_nobody_checks_in_to_are_released(app: TestApp) {
 both!(bookings_nobody_checks_in_to_are_released);
 
 async fn moved_cancelled_and_late_bookings_keep_their_own_check(app: TestApp) {
-    let Some((app, w)) = no_show_world(app).await else { return };
+    let Some((app, w)) = webhook_world(app).await else { return };
     let runner = app.runner();
     let (status, _) = json(settings(&app, &w, json!({"no_show_release_minutes": 15})).await).await;
     assert_eq!(status, StatusCode::OK);
