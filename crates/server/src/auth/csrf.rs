@@ -21,13 +21,30 @@ pub fn ensure(headers: &HeaderMap, secure: bool) -> (String, Option<String>) {
 
 /// Does the submitted token match this browser's, and does the request come from our own origin?
 pub fn verify(headers: &HeaderMap, submitted: &str, base_url: &str) -> bool {
-    // Browsers send Origin on every cross-site POST; a missing one leaves the decision to the token.
-    let from_us = match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
-        None => true,
-        Some(origin) => same_origin(origin, base_url),
-    };
-    let matches = cookies::read(headers, cookies::CSRF).is_some_and(|cookie| same_secret(&cookie, submitted));
-    from_us && matches
+    CsrfCheck::of(headers, base_url).accepts(submitted)
+}
+
+/// What a request's form token is checked against: the browser's cookie, and whether the
+/// request came from our own origin. Read once from the request, asked of each form.
+#[derive(Clone, Debug)]
+pub struct CsrfCheck {
+    cookie: Option<String>,
+    from_us: bool,
+}
+
+impl CsrfCheck {
+    pub fn of(headers: &HeaderMap, base_url: &str) -> Self {
+        // Browsers send Origin on every cross-site POST; a missing one leaves the decision to the token.
+        let from_us = match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+            None => true,
+            Some(origin) => same_origin(origin, base_url),
+        };
+        Self { cookie: cookies::read(headers, cookies::CSRF), from_us }
+    }
+
+    pub fn accepts(&self, submitted: &str) -> bool {
+        self.from_us && self.cookie.as_deref().is_some_and(|cookie| same_secret(cookie, submitted))
+    }
 }
 
 /// `origin` (scheme://host[:port]) is exactly the origin of `base_url`.

@@ -13,7 +13,7 @@ pub(crate) mod rsvp;
 mod shell;
 mod templates;
 
-use crate::auth::{CurrentUser, MaybeUser, cookies, csrf};
+use crate::auth::{MaybeUser, cookies, csrf};
 use crate::i18n::{self, Texts};
 use crate::state::AppState;
 use axum::extract::{OriginalUri, Path, Query, State};
@@ -23,7 +23,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use sala_domain::{BookingId, Locale, User};
 use serde::Deserialize;
-use shell::{Nav, Shell};
+use shell::{Nav, Page, Shell};
 pub use templates::render;
 use templates::{Landing, Message};
 
@@ -95,17 +95,6 @@ async fn landing(state: &AppState, t: &'static Texts, csrf: String) -> Response 
     render(&Landing { t, csrf, google_enabled: state.google.enabled(), dev_people })
 }
 
-/// A signed-in page: the person's shell, or the error page when it cannot be loaded.
-async fn signed_in(
-    state: &AppState,
-    user: User,
-    headers: &HeaderMap,
-    uri: &OriginalUri,
-    nav: Option<Nav>,
-) -> Result<Shell, Response> {
-    Shell::load(state, user, headers, path_of(uri), nav).await.map_err(|err| show_error(i18n::texts(Locale::Es), &err))
-}
-
 /// The request's path and query, for coming back to it.
 fn path_of(uri: &OriginalUri) -> String {
     uri.0.path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned())
@@ -118,73 +107,47 @@ fn booking_id(raw: &str) -> Option<BookingId> {
 
 async fn my_bookings_page(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    Page(shell): Page,
     Query(q): Query<my_bookings::MyBookingsQuery>,
 ) -> Response {
-    match signed_in(&state, user, &headers, &uri, Some(Nav::MyBookings)).await {
-        Ok(shell) => my_bookings::page(&state, shell, q).await,
-        Err(response) => response,
-    }
+    my_bookings::page(&state, shell.at(Nav::MyBookings), q).await
 }
 
 async fn new_booking(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    Page(shell): Page,
     Query(prefill): Query<booking_form::Prefill>,
 ) -> Response {
-    match signed_in(&state, user, &headers, &uri, Some(Nav::NewBooking)).await {
-        Ok(shell) => booking_form::new_form(&state, shell, prefill).await,
-        Err(response) => response,
-    }
+    booking_form::new_form(&state, shell.at(Nav::NewBooking), prefill).await
 }
 
 /// For the booking form's script: whether the chosen slot is free, with suggestions if not.
 async fn check_slot(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    Page(shell): Page,
     Query(q): Query<booking_form::CheckQuery>,
 ) -> Response {
-    match signed_in(&state, user, &headers, &uri, None).await {
-        Ok(shell) => axum::Json(booking_form::check(&state, &shell, q).await).into_response(),
-        Err(response) => response,
-    }
+    axum::Json(booking_form::check(&state, &shell, q).await).into_response()
 }
 
 async fn create_booking(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    Page(shell): Page,
     Form(form): Form<booking_form::BookingForm>,
 ) -> Response {
-    let shell = match signed_in(&state, user, &headers, &uri, Some(Nav::NewBooking)).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
-    if !csrf::verify(&headers, &form.csrf, &state.settings.base_url) {
-        return form_expired(shell.t);
+    let shell = shell.at(Nav::NewBooking);
+    if let Some(refused) = shell.refused(&form.csrf) {
+        return refused;
     }
     booking_form::create(&state, shell, form).await
 }
 
 async fn booking(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    Page(shell): Page,
     Path(id): Path<String>,
     Query(done): Query<booking_page::Done>,
 ) -> Response {
-    let shell = match signed_in(&state, user, &headers, &uri, None).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
     match booking_id(&id) {
         Some(id) => booking_page::show(&state, shell, id, done).await,
         None => show_error(shell.t, &sala_app::AppError::NotFound { what: "booking" }),
@@ -193,16 +156,10 @@ async fn booking(
 
 async fn edit_booking(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    Page(shell): Page,
     Path(id): Path<String>,
     Query(prefill): Query<booking_form::Prefill>,
 ) -> Response {
-    let shell = match signed_in(&state, user, &headers, &uri, None).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
     match booking_id(&id) {
         Some(id) => booking_form::edit_form(&state, shell, id, prefill).await,
         None => show_error(shell.t, &sala_app::AppError::NotFound { what: "booking" }),
@@ -211,18 +168,12 @@ async fn edit_booking(
 
 async fn update_booking(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    Page(shell): Page,
     Path(id): Path<String>,
     Form(form): Form<booking_form::BookingForm>,
 ) -> Response {
-    let shell = match signed_in(&state, user, &headers, &uri, None).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
-    if !csrf::verify(&headers, &form.csrf, &state.settings.base_url) {
-        return form_expired(shell.t);
+    if let Some(refused) = shell.refused(&form.csrf) {
+        return refused;
     }
     match booking_id(&id) {
         Some(id) => booking_form::update(&state, shell, id, form).await,
@@ -230,17 +181,7 @@ async fn update_booking(
     }
 }
 
-async fn cancel_form(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
-    Path(id): Path<String>,
-) -> Response {
-    let shell = match signed_in(&state, user, &headers, &uri, None).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
+async fn cancel_form(State(state): State<AppState>, Page(shell): Page, Path(id): Path<String>) -> Response {
     match booking_id(&id) {
         Some(id) => booking_page::cancel_form(&state, shell, id).await,
         None => show_error(shell.t, &sala_app::AppError::NotFound { what: "booking" }),
@@ -249,18 +190,12 @@ async fn cancel_form(
 
 async fn cancel_booking(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    Page(shell): Page,
     Path(id): Path<String>,
     Form(form): Form<booking_page::CancelForm>,
 ) -> Response {
-    let shell = match signed_in(&state, user, &headers, &uri, None).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
-    if !csrf::verify(&headers, &form.csrf, &state.settings.base_url) {
-        return form_expired(shell.t);
+    if let Some(refused) = shell.refused(&form.csrf) {
+        return refused;
     }
     match booking_id(&id) {
         Some(id) => booking_page::cancel(&state, shell, id, form).await,
@@ -268,49 +203,24 @@ async fn cancel_booking(
     }
 }
 
-async fn account_page(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
-    Query(done): Query<account::Done>,
-) -> Response {
-    match signed_in(&state, user, &headers, &uri, None).await {
-        Ok(shell) => account::show(&state, shell, done).await,
-        Err(response) => response,
-    }
+async fn account_page(State(state): State<AppState>, Page(shell): Page, Query(done): Query<account::Done>) -> Response {
+    account::show(&state, shell, done).await
 }
 
 async fn save_account(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    Page(shell): Page,
     Form(form): Form<account::AccountForm>,
 ) -> Response {
-    let shell = match signed_in(&state, user, &headers, &uri, None).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
-    if !csrf::verify(&headers, &form.csrf, &state.settings.base_url) {
-        return form_expired(shell.t);
+    if let Some(refused) = shell.refused(&form.csrf) {
+        return refused;
     }
     account::save(&state, shell, form).await
 }
 
-async fn disconnect_calendar(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    let shell = match signed_in(&state, user, &headers, &uri, None).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
-    if !csrf::verify(&headers, &form.csrf, &state.settings.base_url) {
-        return form_expired(shell.t);
+async fn disconnect_calendar(State(state): State<AppState>, Page(shell): Page, Form(form): Form<CsrfForm>) -> Response {
+    if let Some(refused) = shell.refused(&form.csrf) {
+        return refused;
     }
     account::disconnect_calendar(&state, shell).await
 }

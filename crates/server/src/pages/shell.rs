@@ -2,10 +2,13 @@
 //! the CSRF token for its forms, and which part of the navigation it belongs to.
 
 use super::with_cookie;
+use crate::auth::CurrentUser;
 use crate::auth::csrf;
 use crate::i18n::{self, Texts};
 use crate::state::AppState;
+use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::HeaderMap;
+use axum::http::request::Parts;
 use axum::response::Response;
 use sala_app::{Context, Principal};
 use sala_domain::{Locale, Tenant, TimeZoneName, User};
@@ -30,6 +33,8 @@ pub struct Shell {
     pub nav: Option<Nav>,
     /// A new CSRF cookie to set, for a browser that had none.
     set_cookie: Option<String>,
+    /// What this request's forms are checked against.
+    check: csrf::CsrfCheck,
 }
 
 impl Shell {
@@ -44,7 +49,20 @@ impl Shell {
             state.store().get_tenant(user.tenant_id).await?.ok_or(sala_app::AppError::NotFound { what: "tenant" })?;
         let locale = user.locale.unwrap_or(tenant.locale);
         let (csrf, set_cookie) = csrf::ensure(headers, state.settings.secure_cookies());
-        Ok(Self { t: i18n::texts(locale), locale, csrf, user, tenant, path, nav, set_cookie })
+        let check = csrf::CsrfCheck::of(headers, &state.settings.base_url);
+        Ok(Self { t: i18n::texts(locale), locale, csrf, user, tenant, path, nav, set_cookie, check })
+    }
+
+    /// The same shell, in another part of the navigation.
+    pub fn at(mut self, nav: Nav) -> Self {
+        self.nav = Some(nav);
+        self
+    }
+
+    /// The "form expired" page when `submitted` is not this browser's CSRF token (a form from
+    /// another site, or an old one); `None` when the form may go on.
+    pub fn refused(&self, submitted: &str) -> Option<Response> {
+        (!self.check.accepts(submitted)).then(|| super::form_expired(self.t))
     }
 
     /// The signed-in person as the use cases know them.
@@ -71,5 +89,34 @@ impl Shell {
     /// Sets the CSRF cookie on `response` when this browser had none.
     pub fn finish(&self, response: Response) -> Response {
         with_cookie(response, self.set_cookie.clone())
+    }
+}
+
+/// A signed-in page's shell, from the request; anonymous visitors are sent to sign in.
+pub struct Page(pub Shell);
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+        let uri = parts.extensions.get::<OriginalUri>().map_or(&parts.uri, |u| &u.0);
+        let path = uri.path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+        match Shell::load(state, user, &parts.headers, path, None).await {
+            Ok(shell) => Ok(Self(shell)),
+            Err(err) => Err(super::show_error(i18n::texts(Locale::Es), &err)),
+        }
+    }
+}
+
+/// An admin page's shell; people who are not admins get "not allowed".
+pub struct AdminPage(pub Shell);
+
+impl FromRequestParts<AppState> for AdminPage {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Page(shell) = Page::from_request_parts(parts, state).await?;
+        if shell.user.is_admin() { Ok(Self(shell.at(Nav::Admin))) } else { Err(super::forbidden_form(shell.t)) }
     }
 }

@@ -1,16 +1,14 @@
 //! `/admin/audit`: who changed what and when, newest first, filtered by action (e.g. `booking.`
 //! or `room.created`), a page at a time.
 
-use super::{Tab, admin};
-use crate::auth::CurrentUser;
+use super::Tab;
 use crate::i18n::Texts;
-use crate::pages::shell::{Nav, Shell};
+use crate::pages::shell::{AdminPage, Nav, Shell};
 use crate::pages::{render, show_error};
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
-use axum::extract::{OriginalUri, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use sala_app::audit::{AuditFilter, list_audit};
@@ -51,17 +49,7 @@ pub struct AuditQuery {
     cursor: Option<String>,
 }
 
-async fn list(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
-    Query(q): Query<AuditQuery>,
-) -> Response {
-    let shell = match admin(&state, user, &headers, &uri).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
+async fn list(State(state): State<AppState>, AdminPage(shell): AdminPage, Query(q): Query<AuditQuery>) -> Response {
     let ctx = shell.ctx();
     let before = match crate::api::cursor::before(q.cursor.as_deref()) {
         Ok(before) => before,

@@ -1,15 +1,13 @@
 //! `/admin/jobs`: background work that failed for good (a message that could not be sent, a
 //! calendar that refused), with why, and a button to try it again once the cause is fixed.
 
-use super::{Tab, admin, admin_post, done};
-use crate::auth::CurrentUser;
+use super::{Tab, done};
 use crate::i18n::Texts;
-use crate::pages::shell::{Nav, Shell};
+use crate::pages::shell::{AdminPage, Nav, Shell};
 use crate::pages::{render, show_error};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -48,17 +46,7 @@ pub struct Done {
     done: Option<String>,
 }
 
-async fn list(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
-    Query(q): Query<Done>,
-) -> Response {
-    let shell = match admin(&state, user, &headers, &uri).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
+async fn list(State(state): State<AppState>, AdminPage(shell): AdminPage, Query(q): Query<Done>) -> Response {
     let page = match list_jobs(state.store(), &shell.ctx(), Some(JobStatus::Dead), None, 100).await {
         Ok(page) => page,
         Err(err) => return show_error(shell.t, &err),
@@ -90,16 +78,13 @@ pub struct ReplayForm {
 
 async fn replay(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    AdminPage(shell): AdminPage,
     Path(id): Path<String>,
     Form(form): Form<ReplayForm>,
 ) -> Response {
-    let shell = match admin_post(&state, user, &headers, &uri, &form.csrf).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
+    if let Some(refused) = shell.refused(&form.csrf) {
+        return refused;
+    }
     let Some(id) = id.parse::<uuid::Uuid>().ok().map(JobId) else {
         return show_error(shell.t, &sala_app::AppError::NotFound { what: "job" });
     };

@@ -1,14 +1,13 @@
 //! `/admin/api-keys`: the organization's API keys (name, scopes, last use), a form to make one,
 //! whose secret the answer shows once, and revocation.
 
-use super::{Tab, admin, admin_post, problems};
-use crate::auth::CurrentUser;
+use super::{Tab, problems};
 use crate::i18n::Texts;
-use crate::pages::shell::{Nav, Shell};
+use crate::pages::shell::{AdminPage, Nav, Shell};
 use crate::pages::{render, show_error};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -53,20 +52,14 @@ pub struct Done {
 
 async fn list(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    AdminPage(shell): AdminPage,
     headers: HeaderMap,
-    uri: OriginalUri,
     Query(q): Query<Done>,
 ) -> Response {
-    match admin(&state, user, &headers, &uri).await {
-        Ok(shell) => {
-            let (secret, forget) = super::take_secret(&state, &headers);
-            let notice = if secret.is_some() { None } else { q.done.map(|_| shell.t.saved_notice) };
-            let response = page(&state, shell, notice, Vec::new(), secret, StatusCode::OK).await;
-            crate::pages::with_cookie(response, forget)
-        }
-        Err(response) => response,
-    }
+    let (secret, forget) = super::take_secret(&state, &headers);
+    let notice = if secret.is_some() { None } else { q.done.map(|_| shell.t.saved_notice) };
+    let response = page(&state, shell, notice, Vec::new(), secret, StatusCode::OK).await;
+    crate::pages::with_cookie(response, forget)
 }
 
 async fn page(
@@ -112,17 +105,10 @@ pub struct KeyForm {
     webhooks: Option<String>,
 }
 
-async fn create(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
-    Form(form): Form<KeyForm>,
-) -> Response {
-    let shell = match admin_post(&state, user, &headers, &uri, &form.csrf).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
+async fn create(State(state): State<AppState>, AdminPage(shell): AdminPage, Form(form): Form<KeyForm>) -> Response {
+    if let Some(refused) = shell.refused(&form.csrf) {
+        return refused;
+    }
     let chosen: Vec<&str> = [("read", &form.read), ("write", &form.write), ("webhooks", &form.webhooks)]
         .into_iter()
         .filter(|(_, on)| on.is_some())
@@ -146,16 +132,13 @@ pub struct RevokeForm {
 
 async fn revoke(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    AdminPage(shell): AdminPage,
     Path(id): Path<String>,
     Form(form): Form<RevokeForm>,
 ) -> Response {
-    let shell = match admin_post(&state, user, &headers, &uri, &form.csrf).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
+    if let Some(refused) = shell.refused(&form.csrf) {
+        return refused;
+    }
     let Some(id) = id.parse::<uuid::Uuid>().ok().map(ApiKeyId) else {
         return show_error(shell.t, &sala_app::AppError::NotFound { what: "api key" });
     };

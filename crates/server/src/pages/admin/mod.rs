@@ -11,16 +11,11 @@ mod rooms;
 mod settings;
 mod webhooks;
 
-use super::shell::{Nav, Shell};
-use super::{forbidden_form, form_expired, show_error};
-use crate::auth::csrf;
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::OriginalUri;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use sala_domain::User;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -44,27 +39,6 @@ pub enum Tab {
     Jobs,
     Audit,
     Settings,
-}
-
-/// The shell of an admin page, or the refusal for someone who is not an admin.
-async fn admin(state: &AppState, user: User, headers: &HeaderMap, uri: &OriginalUri) -> Result<Shell, Response> {
-    let is_admin = user.is_admin();
-    let shell = Shell::load(state, user, headers, super::path_of(uri), Some(Nav::Admin))
-        .await
-        .map_err(|err| show_error(crate::i18n::texts(sala_domain::Locale::Es), &err))?;
-    if is_admin { Ok(shell) } else { Err(forbidden_form(shell.t)) }
-}
-
-/// An admin page for a form post: refused when the form's CSRF token does not match.
-async fn admin_post(
-    state: &AppState,
-    user: User,
-    headers: &HeaderMap,
-    uri: &OriginalUri,
-    token: &str,
-) -> Result<Shell, Response> {
-    let shell = admin(state, user, headers, uri).await?;
-    if csrf::verify(headers, token, &state.settings.base_url) { Ok(shell) } else { Err(form_expired(shell.t)) }
 }
 
 /// After a change: back to `to` with a notice code the page words.

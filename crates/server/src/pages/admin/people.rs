@@ -1,15 +1,14 @@
 //! `/admin/people`: the organization's people (search by name or address), and each person's
 //! role, phone for WhatsApp and whether they may still sign in.
 
-use super::{Tab, admin, admin_post, done, problems};
-use crate::auth::CurrentUser;
+use super::{Tab, done, problems};
 use crate::i18n::Texts;
-use crate::pages::shell::{Nav, Shell};
+use crate::pages::shell::{AdminPage, Nav, Shell};
 use crate::pages::{render, show_error};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
@@ -78,17 +77,7 @@ pub struct PeopleQuery {
     done: Option<String>,
 }
 
-async fn list(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
-    Query(q): Query<PeopleQuery>,
-) -> Response {
-    let shell = match admin(&state, user, &headers, &uri).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
+async fn list(State(state): State<AppState>, AdminPage(shell): AdminPage, Query(q): Query<PeopleQuery>) -> Response {
     let people = match search_users(state.store(), &shell.ctx(), q.q.trim(), 200).await {
         Ok(people) => people,
         Err(err) => return show_error(shell.t, &err),
@@ -103,17 +92,7 @@ fn person_id(raw: &str) -> Option<UserId> {
     raw.parse::<uuid::Uuid>().ok().map(UserId)
 }
 
-async fn edit(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
-    Path(id): Path<String>,
-) -> Response {
-    let shell = match admin(&state, user, &headers, &uri).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
+async fn edit(State(state): State<AppState>, AdminPage(shell): AdminPage, Path(id): Path<String>) -> Response {
     let person = match person_id(&id) {
         Some(id) => get_user(state.store(), &shell.ctx(), id).await,
         None => Err(sala_app::AppError::NotFound { what: "person" }),
@@ -135,16 +114,13 @@ fn page(shell: Shell, person: User, problems: Vec<String>, form: PersonForm, sta
 
 async fn save(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    AdminPage(shell): AdminPage,
     Path(id): Path<String>,
     Form(form): Form<PersonForm>,
 ) -> Response {
-    let shell = match admin_post(&state, user, &headers, &uri, &form.csrf).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
+    if let Some(refused) = shell.refused(&form.csrf) {
+        return refused;
+    }
     let ctx = shell.ctx();
     let person = match person_id(&id) {
         Some(id) => get_user(state.store(), &ctx, id).await,

@@ -2,15 +2,14 @@
 //! equipment, kind, Google resource calendar, bookable hours, no-show release), deactivation
 //! and its return.
 
-use super::{Tab, admin, admin_post, done, problems};
-use crate::auth::CurrentUser;
+use super::{Tab, done, problems};
 use crate::i18n::Texts;
-use crate::pages::shell::{Nav, Shell};
+use crate::pages::shell::{AdminPage, Nav, Shell};
 use crate::pages::{render, show_error};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -111,17 +110,7 @@ fn notice(t: &'static Texts, done: &Done) -> Option<&'static str> {
     done.done.as_ref().map(|_| t.saved_notice)
 }
 
-async fn list(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
-    Query(q): Query<Done>,
-) -> Response {
-    let shell = match admin(&state, user, &headers, &uri).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
+async fn list(State(state): State<AppState>, AdminPage(shell): AdminPage, Query(q): Query<Done>) -> Response {
     let notice = notice(shell.t, &q);
     let form = RoomForm { capacity: "6".into(), kind: "physical".into(), ..RoomForm::default() };
     rooms_page(&state, shell, notice, Vec::new(), form, StatusCode::OK).await
@@ -144,17 +133,10 @@ async fn rooms_page(
     page.shell.finish(response)
 }
 
-async fn create(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
-    Form(form): Form<RoomForm>,
-) -> Response {
-    let shell = match admin_post(&state, user, &headers, &uri, &form.csrf).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
+async fn create(State(state): State<AppState>, AdminPage(shell): AdminPage, Form(form): Form<RoomForm>) -> Response {
+    if let Some(refused) = shell.refused(&form.csrf) {
+        return refused;
+    }
     let t = shell.t;
     let parsed = form.hours().and_then(|hours| Ok((hours, form.no_show(&RulesOverride::default())?)));
     let (bookable_hours, rules) = match parsed {
@@ -188,16 +170,10 @@ fn room_id(raw: &str) -> Option<RoomId> {
 
 async fn edit(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    AdminPage(shell): AdminPage,
     Path(id): Path<String>,
     Query(q): Query<Done>,
 ) -> Response {
-    let shell = match admin(&state, user, &headers, &uri).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
     let room = match room_id(&id) {
         Some(id) => rooms::get_room(state.store(), &shell.ctx(), id).await,
         None => Err(sala_app::AppError::NotFound { what: "room" }),
@@ -227,16 +203,13 @@ fn room_page(
 
 async fn update(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    AdminPage(shell): AdminPage,
     Path(id): Path<String>,
     Form(form): Form<RoomForm>,
 ) -> Response {
-    let shell = match admin_post(&state, user, &headers, &uri, &form.csrf).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
+    if let Some(refused) = shell.refused(&form.csrf) {
+        return refused;
+    }
     let t = shell.t;
     let ctx = shell.ctx();
     let room = match room_id(&id) {
@@ -282,16 +255,13 @@ pub struct ActiveForm {
 
 async fn set_active(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    AdminPage(shell): AdminPage,
     Path(id): Path<String>,
     Form(form): Form<ActiveForm>,
 ) -> Response {
-    let shell = match admin_post(&state, user, &headers, &uri, &form.csrf).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
+    if let Some(refused) = shell.refused(&form.csrf) {
+        return refused;
+    }
     let Some(id) = room_id(&id) else {
         return show_error(shell.t, &sala_app::AppError::NotFound { what: "room" });
     };

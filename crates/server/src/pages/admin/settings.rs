@@ -1,15 +1,14 @@
 //! `/admin/settings`: the organization's name, time zone and language, its reminder defaults
 //! (when, by WhatsApp and/or email), and the no-show release.
 
-use super::{Tab, admin, admin_post, done, problems};
-use crate::auth::CurrentUser;
+use super::{Tab, done, problems};
 use crate::i18n::Texts;
-use crate::pages::shell::{Nav, Shell};
+use crate::pages::shell::{AdminPage, Nav, Shell};
 use crate::pages::{render, show_error};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{OriginalUri, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
@@ -78,17 +77,7 @@ pub struct Done {
     done: Option<String>,
 }
 
-async fn show(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
-    Query(q): Query<Done>,
-) -> Response {
-    let shell = match admin(&state, user, &headers, &uri).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
+async fn show(State(state): State<AppState>, AdminPage(shell): AdminPage, Query(q): Query<Done>) -> Response {
     match current_tenant(state.store(), &shell.ctx()).await {
         Ok(tenant) => {
             let notice = q.done.map(|_| shell.t.saved_notice);
@@ -110,17 +99,10 @@ fn page(
     page.shell.finish(response)
 }
 
-async fn save(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
-    Form(form): Form<SettingsForm>,
-) -> Response {
-    let shell = match admin_post(&state, user, &headers, &uri, &form.csrf).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
+async fn save(State(state): State<AppState>, AdminPage(shell): AdminPage, Form(form): Form<SettingsForm>) -> Response {
+    if let Some(refused) = shell.refused(&form.csrf) {
+        return refused;
+    }
     let t = shell.t;
     let ctx = shell.ctx();
     let tenant = match current_tenant(state.store(), &ctx).await {

@@ -2,14 +2,13 @@
 //! a new one's signing secret shown once, secret rotation with a day's grace, the delivery log,
 //! and sending an event again.
 
-use super::{Tab, admin, admin_post, done, problems};
-use crate::auth::CurrentUser;
+use super::{Tab, done, problems};
 use crate::i18n::Texts;
-use crate::pages::shell::{Nav, Shell};
+use crate::pages::shell::{AdminPage, Nav, Shell};
 use crate::pages::{render, show_error};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -94,20 +93,14 @@ impl Fields {
 
 async fn list(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    AdminPage(shell): AdminPage,
     headers: HeaderMap,
-    uri: OriginalUri,
     Query(q): Query<Done>,
 ) -> Response {
-    match admin(&state, user, &headers, &uri).await {
-        Ok(shell) => {
-            let (secret, forget) = super::take_secret(&state, &headers);
-            let notice = if secret.is_some() { None } else { q.done.map(|_| shell.t.saved_notice) };
-            let response = list_page(&state, shell, notice, Vec::new(), secret.map(|(_, s)| s), StatusCode::OK).await;
-            crate::pages::with_cookie(response, forget)
-        }
-        Err(response) => response,
-    }
+    let (secret, forget) = super::take_secret(&state, &headers);
+    let notice = if secret.is_some() { None } else { q.done.map(|_| shell.t.saved_notice) };
+    let response = list_page(&state, shell, notice, Vec::new(), secret.map(|(_, s)| s), StatusCode::OK).await;
+    crate::pages::with_cookie(response, forget)
 }
 
 async fn list_page(
@@ -138,16 +131,13 @@ async fn list_page(
 
 async fn create(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    AdminPage(shell): AdminPage,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let fields = Fields(fields);
-    let shell = match admin_post(&state, user, &headers, &uri, &fields.one("csrf")).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
+    if let Some(refused) = shell.refused(&fields.one("csrf")) {
+        return refused;
+    }
     let description = Some(fields.one("description")).filter(|d| !d.trim().is_empty());
     let input = NewWebhook { url: fields.one("url"), events: fields.all("event"), description, secret: None };
     let allow = state.settings.webhooks_may_reach_private();
@@ -166,27 +156,21 @@ fn webhook_id(raw: &str) -> Option<WebhookId> {
 
 async fn show(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    AdminPage(shell): AdminPage,
     headers: HeaderMap,
-    uri: OriginalUri,
     Path(id): Path<String>,
     Query(q): Query<Done>,
 ) -> Response {
-    match admin(&state, user, &headers, &uri).await {
-        Ok(shell) => {
-            let (secret, forget) = super::take_secret(&state, &headers);
-            let notice = match q.done.as_deref() {
-                _ if secret.is_some() => None,
-                Some("replayed") => Some(shell.t.replayed_notice),
-                Some(_) => Some(shell.t.saved_notice),
-                None => None,
-            };
-            let secret = secret.map(|(_, s)| s);
-            let response = endpoint_page(&state, shell, &id, notice, Vec::new(), secret, StatusCode::OK).await;
-            crate::pages::with_cookie(response, forget)
-        }
-        Err(response) => response,
-    }
+    let (secret, forget) = super::take_secret(&state, &headers);
+    let notice = match q.done.as_deref() {
+        _ if secret.is_some() => None,
+        Some("replayed") => Some(shell.t.replayed_notice),
+        Some(_) => Some(shell.t.saved_notice),
+        None => None,
+    };
+    let secret = secret.map(|(_, s)| s);
+    let response = endpoint_page(&state, shell, &id, notice, Vec::new(), secret, StatusCode::OK).await;
+    crate::pages::with_cookie(response, forget)
 }
 
 async fn endpoint_page(
@@ -238,17 +222,14 @@ async fn endpoint_page(
 
 async fn update(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    AdminPage(shell): AdminPage,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let fields = Fields(fields);
-    let shell = match admin_post(&state, user, &headers, &uri, &fields.one("csrf")).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
+    if let Some(refused) = shell.refused(&fields.one("csrf")) {
+        return refused;
+    }
     let Some(webhook) = webhook_id(&id) else {
         return show_error(shell.t, &sala_app::AppError::NotFound { what: "webhook" });
     };
@@ -280,16 +261,13 @@ pub struct ActionForm {
 
 async fn rotate(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    AdminPage(shell): AdminPage,
     Path(id): Path<String>,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    let shell = match admin_post(&state, user, &headers, &uri, &form.csrf).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
+    if let Some(refused) = shell.refused(&form.csrf) {
+        return refused;
+    }
     let Some(webhook) = webhook_id(&id) else {
         return show_error(shell.t, &sala_app::AppError::NotFound { what: "webhook" });
     };
@@ -303,16 +281,13 @@ async fn rotate(
 
 async fn replay(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    AdminPage(shell): AdminPage,
     Path(id): Path<String>,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    let shell = match admin_post(&state, user, &headers, &uri, &form.csrf).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
+    if let Some(refused) = shell.refused(&form.csrf) {
+        return refused;
+    }
     let (Some(webhook), Some(job)) = (webhook_id(&id), form.job_id.parse::<uuid::Uuid>().ok().map(JobId)) else {
         return show_error(shell.t, &sala_app::AppError::NotFound { what: "webhook" });
     };
@@ -324,16 +299,13 @@ async fn replay(
 
 async fn delete(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    AdminPage(shell): AdminPage,
     Path(id): Path<String>,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    let shell = match admin_post(&state, user, &headers, &uri, &form.csrf).await {
-        Ok(shell) => shell,
-        Err(response) => return response,
-    };
+    if let Some(refused) = shell.refused(&form.csrf) {
+        return refused;
+    }
     let Some(webhook) = webhook_id(&id) else {
         return show_error(shell.t, &sala_app::AppError::NotFound { what: "webhook" });
     };
