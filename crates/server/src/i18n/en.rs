@@ -255,4 +255,7 @@ pub static EN: Texts = Texts {
     answer_accepted: "Coming",
     answer_tentative: "Maybe",
     answer_declined: "Not coming",
+    my_role: "My part",
+    role_organizer: "I organize",
+    role_guest: "I'm invited",
 };

@@ -255,4 +255,7 @@ pub static ES: Texts = Texts {
     answer_accepted: "Asistirá",
     answer_tentative: "Quizá",
     answer_declined: "No asistirá",
+    my_role: "Mi papel",
+    role_organizer: "Organizo",
+    role_guest: "Estoy invitado",
 };

@@ -282,6 +282,9 @@ pub struct Texts {
     pub answer_accepted: &'static str,
     pub answer_tentative: &'static str,
     pub answer_declined: &'static str,
+    pub my_role: &'static str,
+    pub role_organizer: &'static str,
+    pub role_guest: &'static str,
 }
 
 pub fn texts(locale: Locale) -> &'static Texts {

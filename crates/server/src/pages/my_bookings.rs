@@ -22,6 +22,10 @@ pub struct MyBookingsQuery {
     q: String,
     /// `past` for the last 90 days; upcoming otherwise.
     when: String,
+    /// Only this room's.
+    room: String,
+    /// `organizer`: the ones I organize; `guest`: the ones I am invited to; else both.
+    role: String,
 }
 
 pub struct Row {
@@ -38,6 +42,9 @@ pub struct MyBookingsPage {
     pub shell: Shell,
     pub q: String,
     pub past: bool,
+    pub room: String,
+    pub role: String,
+    pub rooms: Vec<(String, String)>,
     pub rows: Vec<Row>,
 }
 
@@ -50,15 +57,23 @@ pub async fn page(state: &AppState, shell: Shell, query: MyBookingsQuery) -> Res
         Ok(found) => found,
         Err(err) => return show_error(shell.t, &err),
     };
-    let rooms = match sala_app::rooms::list_rooms(state.store(), &ctx, true).await {
-        Ok(rooms) => rooms.into_iter().map(|r| (r.id, r.name)).collect::<HashMap<_, _>>(),
+    let all_rooms = match sala_app::rooms::list_rooms(state.store(), &ctx, true).await {
+        Ok(rooms) => rooms,
         Err(err) => return show_error(shell.t, &err),
     };
+    let rooms: HashMap<_, _> = all_rooms.iter().map(|r| (r.id, r.name.clone())).collect();
+    let me = shell.user.id;
     let needle = fold(query.q.trim());
     let zone = shell.zone();
     let mut rows: Vec<Row> = found
         .into_iter()
         .filter(|b| !past || b.time.end <= now)
+        .filter(|b| query.room.is_empty() || b.room_id.to_string() == query.room)
+        .filter(|b| match query.role.as_str() {
+            "organizer" => b.organizer_id == me,
+            "guest" => b.organizer_id != me,
+            _ => true,
+        })
         .map(|b| Row {
             id: b.id,
             when: when(shell.locale, b.time, &zone),
@@ -70,7 +85,17 @@ pub async fn page(state: &AppState, shell: Shell, query: MyBookingsQuery) -> Res
     if past {
         rows.reverse();
     }
-    let page = MyBookingsPage { t: shell.t, q: query.q, past, rows, shell };
+    let room_options = all_rooms.into_iter().map(|r| (r.id.to_string(), r.name)).collect();
+    let page = MyBookingsPage {
+        t: shell.t,
+        q: query.q,
+        past,
+        room: query.room,
+        role: query.role,
+        rooms: room_options,
+        rows,
+        shell,
+    };
     let response = render(&page);
     page.shell.finish(response)
 }

@@ -312,3 +312,47 @@ async fn people_keep_their_own_settings(app: TestApp) {
     assert!(html.contains("As the organization says") && html.contains("value=\"30, 5\""), "in English now: {html}");
 }
 both!(people_keep_their_own_settings);
+
+/// My bookings: upcoming or past, by text, room and whether one organizes or is invited.
+async fn my_bookings_filter(app: TestApp) {
+    let tenant = app.tenant("Acme", "acme.test").await;
+    let ana = app.user(&tenant, "ana@acme.test", "Ana", "member").await;
+    app.user(&tenant, "maria@acme.test", "María", "member").await;
+    let key = app.api_key(&tenant).await;
+    let room = |name: &'static str| {
+        let key = key.clone();
+        let app = &app;
+        async move {
+            let body = json!({"name": name, "capacity": 6});
+            json(app.api(Method::POST, "/api/v1/rooms", &key).json(&body).send().await.unwrap()).await.1["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let (norte, sur) = (room("Norte").await, room("Sur").await);
+    let at = |hours: i64| {
+        jiff::Timestamp::from_millisecond((now_millis() / 3_600_000 + hours) * 3_600_000).unwrap().to_string()
+    };
+    for (room, title, organizer, guests, hours) in [
+        (&norte, "Planificación trimestral", "ana@acme.test", json!([]), 30),
+        (&sur, "Revisión de precios", "maria@acme.test", json!([{"email": "ana@acme.test"}]), 50),
+    ] {
+        let body = json!({"room_id": room, "title": title, "start": at(hours), "end": at(hours + 1),
+                          "organizer": organizer, "attendees": guests});
+        let (status, _) = json(app.api(Method::POST, "/api/v1/bookings", &key).json(&body).send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let me = browser(&app, &ana).await;
+    let titles = |html: &str| -> Vec<&'static str> {
+        ["Planificación trimestral", "Revisión de precios"].into_iter().filter(|t| html.contains(t)).collect()
+    };
+    let (_, all) = me.get("/bookings").await;
+    assert_eq!(titles(&all), ["Planificación trimestral", "Revisión de precios"]);
+    assert_eq!(titles(&me.get("/bookings?role=organizer").await.1), ["Planificación trimestral"]);
+    assert_eq!(titles(&me.get("/bookings?role=guest").await.1), ["Revisión de precios"]);
+    assert_eq!(titles(&me.get(&format!("/bookings?room={sur}")).await.1), ["Revisión de precios"]);
+    assert_eq!(titles(&me.get("/bookings?q=planificacion").await.1), ["Planificación trimestral"], "accents aside");
+    assert!(titles(&me.get("/bookings?when=past").await.1).is_empty());
+}
+both!(my_bookings_filter);
