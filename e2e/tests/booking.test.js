@@ -33,6 +33,13 @@ test('book, see, be warned, edit, cancel, switch language', async () => {
   await page.getByRole('option', { name: /Juan Pérez/ }).waitFor();
   await guests.press('Enter');
   assert.match(await guests.inputValue(), /^maria@acme\.test, juan@acme\.test, $/);
+  // Each shows as a chip that can be taken out again; an outside address is just typed.
+  await guests.pressSequentially('cliente@globex.com, ');
+  const chips = page.getByRole('list', { name: 'Invitados' });
+  const shown = (await chips.locator('li').allInnerTexts()).map((t) => t.replace(/\s*×$/, ''));
+  assert.deepEqual(shown, ['maria@acme.test', 'juan@acme.test', 'cliente@globex.com']);
+  await page.getByRole('button', { name: 'Quitar cliente@globex.com' }).click();
+  assert.equal(await guests.inputValue(), 'maria@acme.test, juan@acme.test, ');
   await page.getByLabel('Crear Google Meet').check();
   await page.getByLabel('Recordatorio').selectOption('60');
   await sala.shot(page, '02-new-booking-form');

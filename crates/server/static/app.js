@@ -116,6 +116,7 @@
     const caret = (before + lead + person.email + ", ").length;
     guests.setSelectionRange(caret, caret);
     close();
+    drawChips();
     later();
   }
 
@@ -133,6 +134,39 @@
       show();
     } catch { close(); }
   }
+
+  // Chips: each complete address typed so far, with a button that takes it out again. The text
+  // box stays the one source of what is sent; the chips only show and edit it.
+  const chips = document.getElementById("guest-chips");
+  function addresses() {
+    return guests.value.split(/[,;\s]+/).map((a) => a.trim()).filter((a) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(a));
+  }
+  function drawChips() {
+    if (!chips) return;
+    chips.replaceChildren();
+    for (const address of addresses()) {
+      const li = document.createElement("li");
+      li.className = "chip";
+      li.append(document.createTextNode(address));
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "chip-remove";
+      remove.textContent = "×";
+      remove.setAttribute("aria-label", chips.dataset.remove + " " + address);
+      remove.addEventListener("click", () => {
+        const rest = addresses().filter((a) => a !== address);
+        guests.value = rest.length ? rest.join(", ") + ", " : "";
+        drawChips();
+        guests.focus();
+        later();
+      });
+      li.append(remove);
+      chips.append(li);
+    }
+    chips.hidden = chips.childElementCount === 0;
+  }
+  guests.addEventListener("input", drawChips);
+  drawChips();
 
   guests.setAttribute("role", "combobox");
   guests.setAttribute("aria-autocomplete", "list");

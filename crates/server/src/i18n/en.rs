@@ -258,4 +258,5 @@ pub static EN: Texts = Texts {
     my_role: "My part",
     role_organizer: "I organize",
     role_guest: "I'm invited",
+    remove: "Remove",
 };

@@ -258,4 +258,5 @@ pub static ES: Texts = Texts {
     my_role: "Mi papel",
     role_organizer: "Organizo",
     role_guest: "Estoy invitado",
+    remove: "Quitar",
 };

@@ -285,6 +285,7 @@ pub struct Texts {
     pub my_role: &'static str,
     pub role_organizer: &'static str,
     pub role_guest: &'static str,
+    pub remove: &'static str,
 }
 
 pub fn texts(locale: Locale) -> &'static Texts {
