@@ -83,7 +83,6 @@
     active = -1;
     list.hidden = true;
     list.replaceChildren();
-    guests.setAttribute("aria-expanded", "false");
     guests.removeAttribute("aria-activedescendant");
   }
 
@@ -99,7 +98,6 @@
       list.append(li);
     });
     list.hidden = people.length === 0;
-    guests.setAttribute("aria-expanded", people.length ? "true" : "false");
     if (active >= 0) guests.setAttribute("aria-activedescendant", "guest-option-" + active);
     else guests.removeAttribute("aria-activedescendant");
   }
@@ -168,10 +166,9 @@
   guests.addEventListener("input", drawChips);
   drawChips();
 
-  guests.setAttribute("role", "combobox");
+  // A text box with a list of suggestions (ARIA allows no combobox role on a textarea).
   guests.setAttribute("aria-autocomplete", "list");
   guests.setAttribute("aria-controls", "guest-suggestions");
-  guests.setAttribute("aria-expanded", "false");
   guests.addEventListener("input", suggest);
   guests.addEventListener("blur", () => setTimeout(close, 100));
   guests.addEventListener("keydown", (e) => {
