@@ -96,6 +96,13 @@ impl From<StoreError> for AppError {
                 message: "the booking was changed by someone else; fetch it again and retry".to_owned(),
             },
             StoreError::Overlap(busy) => Self::BookingConflict(vec![Conflict::of(busy.time, &busy)]),
+            StoreError::NotConfirmed => Self::Conflict {
+                code: "booking_not_confirmed",
+                message: "the booking was cancelled or released meanwhile".to_owned(),
+            },
+            StoreError::Attended => {
+                Self::Conflict { code: "checked_in", message: "someone has checked in to the booking".to_owned() }
+            }
             other => Self::Internal(other),
         }
     }

@@ -96,6 +96,7 @@ impl World {
             jobs: &jobs,
             idempotency: None,
             drop_timed_jobs: &[],
+            unless_checked_in: false,
         };
         ok(self.store.insert_bookings(write).await);
         jobs

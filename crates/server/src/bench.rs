@@ -172,6 +172,7 @@ async fn direct_inserts(store: Arc<dyn sala_app::Store>, setup: &Setup, plan: &B
                 jobs: &jobs,
                 idempotency: None,
                 drop_timed_jobs: &[],
+                unless_checked_in: false,
             };
             store.insert_bookings(write).await.is_ok()
         }

@@ -118,6 +118,7 @@ async fn write(
             jobs: &jobs,
             idempotency: None,
             drop_timed_jobs: &[],
+            unless_checked_in: false,
         };
         store.insert_bookings(write).await.map_err(|e| anyhow_app(e.into()))?;
     }

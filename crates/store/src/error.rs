@@ -28,6 +28,12 @@ pub enum StoreError {
     /// The booking changed since it was read (optimistic concurrency).
     #[error("the booking was changed by someone else")]
     VersionMismatch,
+    /// A release found someone checked in (see `BookingWrite::unless_checked_in`).
+    #[error("someone has checked in to the booking")]
+    Attended,
+    /// A check-in found the booking no longer confirmed (cancelled or released meanwhile).
+    #[error("the booking is no longer confirmed")]
+    NotConfirmed,
     #[error("unsupported database URL: use sqlite:PATH or postgres://...")]
     UnsupportedUrl,
     #[error("stored data could not be read: {0}")]

@@ -224,6 +224,10 @@ pub struct BookingWrite<'a> {
     /// jobs for the new time). Those already running are left to finish; they recheck the
     /// booking and do nothing for the old time.
     pub drop_timed_jobs: &'a [BookingId],
+    /// An update only if nobody has checked in to its bookings (the no-show release): otherwise
+    /// `StoreError::Attended` and nothing written. Checked inside the write, after the
+    /// bookings' rows are locked, so a check-in and a release cannot both succeed.
+    pub unless_checked_in: bool,
 }
 
 #[async_trait]

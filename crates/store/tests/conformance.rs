@@ -858,6 +858,7 @@ async fn save(store: &dyn Store, update: bool, bookings: &[Booking]) -> Result<(
         jobs: &jobs,
         idempotency: None,
         drop_timed_jobs: &[],
+        unless_checked_in: false,
     };
     if update { store.update_bookings(write).await } else { store.insert_bookings(write).await }
 }
@@ -980,6 +981,7 @@ async fn case_booking_round_trip(store: &dyn Store) {
         jobs: &jobs,
         idempotency: None,
         drop_timed_jobs: &[],
+        unless_checked_in: false,
     };
     ok(store.insert_bookings(write).await);
 
@@ -1016,6 +1018,7 @@ async fn case_booking_round_trip(store: &dyn Store) {
         jobs: &[],
         idempotency: None,
         drop_timed_jobs: &[],
+        unless_checked_in: false,
     };
     ok(store.insert_bookings(write).await);
     assert_eq!(ok(store.get_series(acme.id, counted.id).await), Some(counted));
@@ -1115,6 +1118,7 @@ async fn case_booking_series_all_or_nothing(store: &dyn Store) {
         jobs: &jobs,
         idempotency: Some(&record),
         drop_timed_jobs: &[],
+        unless_checked_in: false,
     };
     assert_overlap(store.insert_bookings(write).await, &blocker);
 
@@ -1193,6 +1197,7 @@ async fn case_booking_update_versions(store: &dyn Store) {
         jobs: &[],
         idempotency: None,
         drop_timed_jobs: &[],
+        unless_checked_in: false,
     };
     assert_not_found(store.update_bookings(write).await);
     assert_eq!(ok(store.get_booking(acme.id, original.id).await), Some(original.clone()));
@@ -1320,6 +1325,7 @@ async fn case_booking_list_and_pagination(store: &dyn Store) {
         jobs: &[],
         idempotency: None,
         drop_timed_jobs: &[],
+        unless_checked_in: false,
     };
     ok(store.insert_bookings(write).await);
     add_room(store, beta.id, "Sala").await;
@@ -1444,6 +1450,7 @@ async fn case_idempotency_records(store: &dyn Store) {
         jobs: &[],
         idempotency: Some(&record),
         drop_timed_jobs: &[],
+        unless_checked_in: false,
     };
     ok(store.insert_bookings(write).await);
     assert_eq!(ok(store.idempotency_record(acme.id, &record.actor, &record.key).await), Some(record.clone()));
@@ -1459,6 +1466,7 @@ async fn case_idempotency_records(store: &dyn Store) {
         audit: &audit_second,
         idempotency: Some(&again),
         drop_timed_jobs: &[],
+        unless_checked_in: false,
         ..write
     };
     assert_duplicate(store.insert_bookings(retry).await, Unique::IdempotencyKey);
@@ -1491,6 +1499,7 @@ async fn case_booking_jobs_outbox(store: &dyn Store) {
         jobs: &created,
         idempotency: None,
         drop_timed_jobs: &[],
+        unless_checked_in: false,
     };
     ok(store.insert_bookings(write).await);
     let mut expected = created.to_vec();
@@ -1552,6 +1561,7 @@ async fn case_booking_tenant_isolation(store: &dyn Store) {
         jobs: &jobs,
         idempotency: Some(&record),
         drop_timed_jobs: &[],
+        unless_checked_in: false,
     };
     ok(store.insert_bookings(write).await);
 
@@ -1615,6 +1625,7 @@ async fn booking_with_jobs(
         jobs: &jobs,
         idempotency: None,
         drop_timed_jobs: &[],
+        unless_checked_in: false,
     };
     ok(store.insert_bookings(write).await);
     (b, jobs)
@@ -1676,6 +1687,7 @@ async fn case_jobs_claim_only_listed_kinds(store: &dyn Store) {
         jobs: &jobs,
         idempotency: None,
         drop_timed_jobs: &[],
+        unless_checked_in: false,
     };
     ok(store.insert_bookings(write).await);
 
@@ -2136,6 +2148,7 @@ async fn case_booking_replies(store: &dyn Store) {
         jobs: &[],
         idempotency: None,
         drop_timed_jobs: &[],
+        unless_checked_in: false,
     };
     ok(store.insert_bookings(write).await);
     let reply = |email: &str, answer: Answer, at: Millis| Reply {
@@ -2154,6 +2167,86 @@ async fn case_booking_replies(store: &dyn Store) {
     assert_eq!(replies.len(), 1);
     assert_eq!((replies[0].answer, replies[0].at), (Answer::Accepted, T0 + 2));
     assert!(ok(store.replies(globex.id, b.id).await).is_empty(), "tenant-scoped");
+}
+
+/// A release (the no-show check) and a check-in of the same booking: whichever comes second
+/// loses, so a booking is never both released and attended.
+async fn release(store: &dyn Store, b: &Booking) -> Result<(), StoreError> {
+    let released = Booking { status: BookingStatus::Released, ..next(b) };
+    let write = BookingWrite {
+        tenant_id: b.tenant_id,
+        series: None,
+        bookings: std::slice::from_ref(&released),
+        audit: &[],
+        jobs: &[],
+        idempotency: None,
+        drop_timed_jobs: &[],
+        unless_checked_in: true,
+    };
+    store.update_bookings(write).await
+}
+
+async fn check_in(store: &dyn Store, b: &Booking, who: &User) -> Result<bool, StoreError> {
+    use sala_domain::attendance::{CheckIn, CheckInSource};
+    let c = CheckIn {
+        tenant_id: b.tenant_id,
+        booking_id: b.id,
+        email: who.email.clone(),
+        at: tick(),
+        by: Actor::System,
+        source: CheckInSource::Api,
+    };
+    store.record_check_in(&c, &[], &entry(b.tenant_id, "booking.checked_in", Some(b.id.0))).await
+}
+
+async fn case_release_and_check_in_exclude_each_other(store: &dyn Store) {
+    let Office { acme, ana, sala, .. } = office(store).await;
+    let attended = booking(&sala, &ana, T0, T0 + HOUR);
+    let empty = booking(&sala, &ana, T0 + 2 * HOUR, T0 + 3 * HOUR);
+    ok(create(store, &[attended.clone(), empty.clone()]).await);
+
+    assert!(ok(check_in(store, &attended, &ana).await));
+    assert!(matches!(release(store, &attended).await, Err(StoreError::Attended)), "someone came");
+    assert_eq!(ok(store.get_booking(acme.id, attended.id).await), Some(attended), "untouched");
+
+    ok(release(store, &empty).await);
+    assert!(matches!(check_in(store, &empty, &ana).await, Err(StoreError::NotConfirmed)), "released");
+    assert!(ok(store.check_ins(acme.id, empty.id).await).is_empty());
+}
+
+/// Many rounds of a release racing a check-in: each round exactly one of them wins.
+async fn case_concurrent_release_and_check_in(store: Arc<dyn Store>) {
+    let Office { acme, ana, sala, .. } = office(&*store).await;
+    for round in 0..20 {
+        let b = booking(&sala, &ana, T0 + round * 2 * HOUR, T0 + round * 2 * HOUR + HOUR);
+        ok(create(&*store, std::slice::from_ref(&b)).await);
+        let barrier = Arc::new(tokio::sync::Barrier::new(2));
+        let (s1, s2, b1, b2, a, bar1, bar2) =
+            (store.clone(), store.clone(), b.clone(), b.clone(), ana.clone(), barrier.clone(), barrier.clone());
+        let releasing = tokio::spawn(async move {
+            bar1.wait().await;
+            release(&*s1, &b1).await
+        });
+        let checking = tokio::spawn(async move {
+            bar2.wait().await;
+            check_in(&*s2, &b2, &a).await
+        });
+        let released = releasing.await.unwrap_or_else(|e| panic!("{e}"));
+        let checked = checking.await.unwrap_or_else(|e| panic!("{e}"));
+        let now = ok(store.get_booking(acme.id, b.id).await).unwrap_or_else(|| panic!("the booking"));
+        let check_ins = ok(store.check_ins(acme.id, b.id).await);
+        match (released, checked) {
+            (Ok(()), Err(StoreError::NotConfirmed)) => {
+                assert_eq!(now.status, BookingStatus::Released);
+                assert!(check_ins.is_empty(), "round {round}");
+            }
+            (Err(StoreError::Attended), Ok(true)) => {
+                assert_eq!(now.status, BookingStatus::Confirmed);
+                assert_eq!(check_ins.len(), 1, "round {round}");
+            }
+            other => panic!("round {round}: both or neither won: {other:?}"),
+        }
+    }
 }
 
 macro_rules! conformance {
@@ -2235,6 +2328,7 @@ conformance!(
         case_deliveries,
         case_room_kiosks,
         case_booking_replies,
+        case_release_and_check_in_exclude_each_other,
     ],
     // Concurrency cases: the `Arc<dyn Store>` shared by many tasks, on a multi-threaded runtime.
     shared: [
@@ -2243,6 +2337,7 @@ conformance!(
         case_concurrent_creates_and_moves,
         case_concurrent_edits_same_version,
         case_concurrent_job_claims,
+        case_concurrent_release_and_check_in,
     ],
 );
 

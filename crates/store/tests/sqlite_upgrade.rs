@@ -122,6 +122,7 @@ async fn bookings_and_their_references_survive_the_0014_rebuild() {
         jobs: &[],
         idempotency: None,
         drop_timed_jobs: &[b],
+        unless_checked_in: false,
     };
     store.update_bookings(write).await.unwrap();
     assert_eq!(store.get_booking(t, b).await.unwrap().unwrap().status, BookingStatus::Released);

@@ -84,6 +84,7 @@ pub async fn cancel_booking(store: &dyn Store, ctx: &Context, id: BookingId, req
         jobs: &jobs,
         idempotency: None,
         drop_timed_jobs: &cancelled.iter().map(|b| b.id).collect::<Vec<_>>(),
+        unless_checked_in: false,
     };
     store.update_bookings(write).await?;
     Ok(cancelled.into_iter().find(|b| b.id == id).unwrap_or(current))

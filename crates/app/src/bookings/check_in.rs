@@ -50,8 +50,16 @@ pub async fn check_in(
     let job = crate::webhooks::check_in_job(&booking, &check_in, check_in.at);
     let after = serde_json::json!({"email": email, "source": req.source.as_str()});
     let entry = ctx.audit("booking.checked_in", "booking", Some(id.0), None, Some(after));
-    if store.record_check_in(&check_in, std::slice::from_ref(&job), &entry).await? {
-        return Ok((check_in, true));
+    match store.record_check_in(&check_in, std::slice::from_ref(&job), &entry).await {
+        Ok(true) => return Ok((check_in, true)),
+        Ok(false) => {}
+        // Cancelled or released since it was read: say which, as for any other late check-in.
+        Err(sala_store::StoreError::NotConfirmed) => {
+            let now = store.get_booking(ctx.tenant_id(), id).await?.ok_or(AppError::NotFound { what: "booking" })?;
+            super::still_confirmed(&now, "checked in to")?;
+            return Err(sala_store::StoreError::NotConfirmed.into());
+        }
+        Err(err) => return Err(err.into()),
     }
     let earlier = store.check_ins(ctx.tenant_id(), id).await?.into_iter().find(|c| same(&c.email, &email));
     Ok((earlier.unwrap_or(check_in), false))

@@ -143,6 +143,7 @@ pub async fn create_booking(
         jobs: &jobs,
         idempotency: record.as_ref(),
         drop_timed_jobs: &[],
+        unless_checked_in: false,
     };
     match store.insert_bookings(write).await {
         Ok(()) => Ok(Created { bookings, skipped, warnings: draft.warnings, replayed: false }),

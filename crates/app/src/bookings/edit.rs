@@ -303,6 +303,7 @@ async fn save(
         jobs: &jobs,
         idempotency: None,
         drop_timed_jobs: &moved,
+        unless_checked_in: false,
     };
     match store.update_bookings(write).await {
         Ok(()) => Ok(bookings),

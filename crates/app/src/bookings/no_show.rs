@@ -83,15 +83,17 @@ impl NoShowRelease {
             tracing::info!(job = %job.id, booking = %booking_id, "the meeting is over; nothing to release");
             return Ok(());
         }
-        release(store, &booking, now).await?;
-        tracing::info!(job = %job.id, booking = %booking_id, minutes = payload.minutes_after, "no-show: booking released");
+        if release(store, &booking, now).await? {
+            tracing::info!(job = %job.id, booking = %booking_id, minutes = payload.minutes_after, "no-show: booking released");
+        }
         Ok(())
     }
 }
 
 /// Marks the booking released, with its audit entry (by the system) and the jobs a release
-/// causes: the organizer's message, the calendar, `booking.no_show` webhooks.
-async fn release(store: &dyn Store, booking: &Booking, now: Millis) -> Result<(), JobFailure> {
+/// causes: the organizer's message, the calendar, `booking.no_show` webhooks. `false` when a
+/// check-in won the race (the store refuses a release of an attended booking).
+async fn release(store: &dyn Store, booking: &Booking, now: Millis) -> Result<bool, JobFailure> {
     let released =
         Booking { status: BookingStatus::Released, updated_at: now, version: booking.version + 1, ..booking.clone() };
     let ctx = Context::system(booking.tenant_id);
@@ -105,9 +107,15 @@ async fn release(store: &dyn Store, booking: &Booking, now: Millis) -> Result<()
         jobs: &jobs,
         idempotency: None,
         drop_timed_jobs: &[booking.id],
+        unless_checked_in: true,
     };
     match store.update_bookings(write).await {
-        Ok(()) => Ok(()),
+        Ok(()) => Ok(true),
+        // Someone checked in while this check ran: the booking stays.
+        Err(StoreError::Attended) => {
+            tracing::info!(booking = %booking.id, "a check-in arrived meanwhile; the booking stays");
+            Ok(false)
+        }
         // Changed meanwhile (an edit, a cancellation): look again with the booking as it is now.
         Err(StoreError::VersionMismatch) => Err(JobFailure::retry("the booking changed while being released")),
         Err(e) => Err(retry(e)),

@@ -2,7 +2,7 @@
 
 use super::{SqliteStore, audit, db};
 use crate::records::{CheckInRow, KIOSK_COLUMNS, KioskRow, ReplyRow, actor_columns};
-use crate::{AttendanceStore, Result};
+use crate::{AttendanceStore, Result, StoreError};
 use async_trait::async_trait;
 use sala_domain::attendance::{CheckIn, Kiosk, Reply};
 use sala_domain::{AuditEntry, BookingId, Job, RoomId, TenantId};
@@ -11,6 +11,19 @@ use sala_domain::{AuditEntry, BookingId, Job, RoomId, TenantId};
 impl AttendanceStore for SqliteStore {
     async fn record_check_in(&self, c: &CheckIn, jobs: &[Job], entry: &AuditEntry) -> Result<bool> {
         let mut tx = self.write().await?;
+        // The booking must still be confirmed, read under a lock a release's update waits for
+        // (or, in SQLite, inside the one write transaction).
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM bookings WHERE tenant_id = $1 AND id = $2")
+            .bind(c.tenant_id.0)
+            .bind(c.booking_id.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        match status.as_deref() {
+            Some("confirmed") => {}
+            Some(_) => return Err(StoreError::NotConfirmed),
+            None => return Err(StoreError::NotFound),
+        }
         let (actor_type, actor_id) = actor_columns(&c.by);
         let result = sqlx::query(
             "INSERT INTO check_ins (tenant_id, booking_id, email, email_key, at, actor_type, actor_id, source)

@@ -204,6 +204,9 @@ impl SqliteStore {
             for b in write.bookings {
                 update_booking(&mut tx, tenant, b).await?;
             }
+            if write.unless_checked_in {
+                refuse_if_attended(&mut tx, tenant, write.bookings).await?;
+            }
             if let Some(busy) = overlap {
                 return Err(StoreError::Overlap(busy));
             }
@@ -420,6 +423,25 @@ pub(super) async fn insert_jobs(conn: &mut SqliteConnection, jobs: &[Job]) -> Re
                 .push_bind(j.created_at);
         });
         sql.build().execute(&mut *conn).await.map_err(db)?;
+    }
+    Ok(())
+}
+
+/// `StoreError::Attended` when someone has checked in to one of `bookings`. Run after their rows
+/// were updated (and so locked): a check-in that came first is visible, one that comes later
+/// waits for this write and then finds the booking no longer confirmed.
+async fn refuse_if_attended(conn: &mut SqliteConnection, tenant: TenantId, bookings: &[Booking]) -> Result<()> {
+    for b in bookings {
+        let found: Option<i32> =
+            sqlx::query_scalar("SELECT 1 FROM check_ins WHERE tenant_id = $1 AND booking_id = $2 LIMIT 1")
+                .bind(tenant.0)
+                .bind(b.id.0)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db)?;
+        if found.is_some() {
+            return Err(StoreError::Attended);
+        }
     }
     Ok(())
 }
