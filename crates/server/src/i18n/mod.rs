@@ -286,6 +286,21 @@ pub struct Texts {
     pub role_organizer: &'static str,
     pub role_guest: &'static str,
     pub remove: &'static str,
+    pub err_capacity: &'static str,
+    pub err_hours: &'static str,
+    pub err_phone: &'static str,
+    pub err_time_zone: &'static str,
+    pub err_equipment: &'static str,
+    pub err_webhook_url: &'static str,
+    pub err_events: &'static str,
+    pub err_reminders: &'static str,
+    pub err_no_show: &'static str,
+    pub err_scopes: &'static str,
+    pub err_too_long: &'static str,
+    pub err_characters: &'static str,
+    pub err_room_name_taken: &'static str,
+    pub err_last_admin: &'static str,
+    pub err_too_many_guests: &'static str,
 }
 
 pub fn texts(locale: Locale) -> &'static Texts {

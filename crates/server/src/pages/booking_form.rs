@@ -463,16 +463,29 @@ pub(super) fn message(t: &Texts, e: &FieldError) -> String {
         "required" | "empty" => t.err_required.to_owned(),
         "end_before_start" => t.err_end_before_start.to_owned(),
         "in_the_past" => t.err_in_the_past.to_owned(),
-        "invalid_email" => format!("{} {}", t.err_email, e.message),
+        "invalid_email" => t.err_email.to_owned(),
         "duplicate_attendee" => t.err_duplicate_guest.to_owned(),
         "over_capacity" => t.err_over_capacity.to_owned(),
         "unknown_room" | "room_inactive" => t.err_room.to_owned(),
-        "too_short"
-        | "too_long"
-        | "too_little_notice"
-        | "too_far_ahead"
-        | "outside_bookable_hours"
-        | "too_many_active_bookings" => format!("{} {}", t.err_rules, e.message),
+        // Booking rules come on `start` (or `organizer`): the rule's own words tell the limits.
+        "too_short" | "too_little_notice" | "too_far_ahead" | "outside_bookable_hours" | "too_many_active_bookings" => {
+            format!("{} {}", t.err_rules, e.message)
+        }
+        "too_long" if e.field == "start" => format!("{} {}", t.err_rules, e.message),
+        "too_long" => t.err_too_long.to_owned(),
+        "invalid_characters" => t.err_characters.to_owned(),
+        "invalid_capacity" => t.err_capacity.to_owned(),
+        "invalid_bookable_hours" => t.err_hours.to_owned(),
+        "invalid_phone" => t.err_phone.to_owned(),
+        "invalid_time_zone" => t.err_time_zone.to_owned(),
+        "invalid_equipment" | "too_many_equipment_tags" => t.err_equipment.to_owned(),
+        "invalid_webhook_url" => t.err_webhook_url.to_owned(),
+        "no_events" | "unknown_event" => t.err_events.to_owned(),
+        "invalid_reminder" | "too_many_reminders" | "duplicate_reminder" => t.err_reminders.to_owned(),
+        "invalid_rules" => t.err_no_show.to_owned(),
+        "invalid_scope" => t.err_scopes.to_owned(),
+        "too_many_attendees" => t.err_too_many_guests.to_owned(),
+        "invalid_datetime" => t.err_time.to_owned(),
         _ => e.message.clone(),
     }
 }

@@ -185,11 +185,13 @@ async fn admin_pages_guard_and_explain(app: TestApp) {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = response.text().await.unwrap();
     assert!(html.contains("role=\"alert\"") && html.contains("value=\"mon-fri 20:00-08:00\""), "{html}");
+    assert!(html.contains("abrir antes de cerrar"), "said in the reader's language: {html}");
     assert!(html.contains("value=\"Sala &#60;Norte&#62;\""), "escaped: {html}");
     let made = admin.post("/admin/rooms", &room).await;
     assert_eq!(made.status(), StatusCode::SEE_OTHER);
     let again = admin.post("/admin/rooms", &room).await;
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY, "a second Sala Norte");
+    assert!(again.text().await.unwrap().contains("Ya hay una sala con ese nombre."));
 
     // An API key: its secret rides a one-minute cookie to the list, shown once, then forgotten.
     let created = admin.post("/admin/api-keys", &[("csrf", CSRF), ("name", "CRM"), ("read", "on")]).await;
@@ -261,12 +263,14 @@ async fn admin_pages_guard_and_explain(app: TestApp) {
     let hook = [("csrf", CSRF), ("url", "https://127.0.0.1/hook"), ("event", "booking.created")];
     let response = admin.post("/admin/webhooks", &hook).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(response.text().await.unwrap().contains("role=\"alert\""));
+    let html = response.text().await.unwrap();
+    assert!(html.contains("role=\"alert\"") && html.contains("no apuntar a una red privada"), "{html}");
 
     // People: a bad phone is refused; a role change is saved.
     let person = format!("/admin/people/{}", juan.id);
     let bad_phone = admin.post(&person, &[("csrf", CSRF), ("role", "member"), ("phone", "12"), ("active", "on")]).await;
     assert_eq!(bad_phone.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad_phone.text().await.unwrap().contains("prefijo internacional"));
     let promoted = admin.post(&person, &[("csrf", CSRF), ("role", "admin"), ("phone", ""), ("active", "on")]).await;
     assert_eq!(promoted.status(), StatusCode::SEE_OTHER);
     assert_eq!(member.get("/admin/rooms").await.0, StatusCode::OK, "Juan is an admin now");

@@ -53,7 +53,11 @@ fn problems(t: &'static crate::i18n::Texts, err: &sala_app::AppError) -> Option<
         sala_app::AppError::Invalid(fields) => {
             Some(fields.iter().map(|f| super::booking_form::message(t, f)).collect())
         }
-        sala_app::AppError::Conflict { message, .. } => Some(vec![message.clone()]),
+        sala_app::AppError::Conflict { code, message } => Some(vec![match *code {
+            "room_name_taken" => t.err_room_name_taken.to_owned(),
+            "last_admin" => t.err_last_admin.to_owned(),
+            _ => message.clone(),
+        }]),
         _ => None,
     }
 }

@@ -59,18 +59,18 @@ impl RoomForm {
     }
 
     /// The hours as typed, or the reader's problem with them.
-    fn hours(&self) -> Result<Option<BookableHours>, String> {
+    fn hours(&self, t: &Texts) -> Result<Option<BookableHours>, String> {
         let text = self.bookable_hours.trim();
         if text.is_empty() {
             return Ok(None);
         }
-        BookableHours::parse_compact(text).map(Some).map_err(|e| e.message)
+        BookableHours::parse_compact(text).map(Some).map_err(|_| t.err_hours.to_owned())
     }
 
-    fn no_show(&self, keep: &RulesOverride) -> Result<RulesOverride, String> {
+    fn no_show(&self, t: &Texts, keep: &RulesOverride) -> Result<RulesOverride, String> {
         let text = self.no_show.trim();
         let minutes =
-            if text.is_empty() { None } else { Some(text.parse::<u32>().map_err(|_| format!("'{text}': 0-240"))?) };
+            if text.is_empty() { None } else { Some(text.parse::<u32>().map_err(|_| t.err_no_show.to_owned())?) };
         Ok(RulesOverride { no_show_release_minutes: minutes, ..keep.clone() })
     }
 }
@@ -138,7 +138,7 @@ async fn create(State(state): State<AppState>, AdminPage(shell): AdminPage, Form
         return refused;
     }
     let t = shell.t;
-    let parsed = form.hours().and_then(|hours| Ok((hours, form.no_show(&RulesOverride::default())?)));
+    let parsed = form.hours(t).and_then(|hours| Ok((hours, form.no_show(t, &RulesOverride::default())?)));
     let (bookable_hours, rules) = match parsed {
         Ok(parsed) => parsed,
         Err(problem) => {
@@ -220,7 +220,7 @@ async fn update(
         Ok(room) => room,
         Err(err) => return show_error(t, &err),
     };
-    let parsed = form.hours().and_then(|hours| Ok((hours, form.no_show(&room.rules)?)));
+    let parsed = form.hours(t).and_then(|hours| Ok((hours, form.no_show(t, &room.rules)?)));
     let (hours, rules) = match parsed {
         Ok(parsed) => parsed,
         Err(problem) => return room_page(shell, room, None, vec![problem], form, StatusCode::UNPROCESSABLE_ENTITY),
