@@ -165,7 +165,7 @@ pub async fn create(state: &AppState, shell: Shell, form: BookingForm) -> Respon
     let ctx = shell.ctx();
     let t = shell.t;
     let (time, mut errors) = read_time(t, &shell, &form);
-    let room_id = form.room_id.parse::<uuid::Uuid>().ok().map(RoomId);
+    let room_id = form.room_id.parse::<RoomId>().ok();
     if room_id.is_none() {
         errors.push(("room_id".into(), t.err_room.into()));
     }
@@ -250,7 +250,7 @@ pub async fn update(state: &AppState, shell: Shell, id: BookingId, form: Booking
     };
     let in_series = booking.series_id.is_some();
     let (time, mut errors) = read_time(t, &shell, &form);
-    let room_id = form.room_id.parse::<uuid::Uuid>().ok().map(RoomId);
+    let room_id = form.room_id.parse::<RoomId>().ok();
     if room_id.is_none() {
         errors.push(("room_id".into(), t.err_room.into()));
     }
@@ -547,12 +547,12 @@ pub async fn check(state: &AppState, shell: &Shell, q: CheckQuery) -> CheckAnswe
         ..BookingForm::default()
     };
     let (time, errors) = read_time(t, shell, &form);
-    let room_id = form.room_id.parse::<uuid::Uuid>().ok().map(RoomId);
+    let room_id = form.room_id.parse::<RoomId>().ok();
     let (Some(time), Some(room_id)) = (time, room_id) else {
         let message = errors.first().map(|(_, m)| m.clone()).unwrap_or_else(|| t.err_room.to_owned());
         return CheckAnswer { state: "invalid", message, slots: Vec::new(), rooms: Vec::new() };
     };
-    let except = q.except.as_deref().and_then(|e| e.parse::<uuid::Uuid>().ok()).map(BookingId);
+    let except = q.except.as_deref().and_then(|e| e.parse::<BookingId>().ok());
     let ctx = shell.ctx();
     let window = sala_app::bookings::AvailabilityQuery {
         start: rfc3339(time.start),

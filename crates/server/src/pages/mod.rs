@@ -102,7 +102,7 @@ fn path_of(uri: &OriginalUri) -> String {
 
 /// A booking id from the path; anything else is a page that does not exist.
 fn booking_id(raw: &str) -> Option<BookingId> {
-    raw.parse::<uuid::Uuid>().ok().map(BookingId)
+    raw.parse::<BookingId>().ok()
 }
 
 async fn my_bookings_page(

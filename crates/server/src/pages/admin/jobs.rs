@@ -85,7 +85,7 @@ async fn replay(
     if let Some(refused) = shell.refused(&form.csrf) {
         return refused;
     }
-    let Some(id) = id.parse::<uuid::Uuid>().ok().map(JobId) else {
+    let Some(id) = id.parse::<JobId>().ok() else {
         return show_error(shell.t, &sala_app::AppError::NotFound { what: "job" });
     };
     match replay_job(state.store(), &shell.ctx(), id).await {

@@ -139,7 +139,7 @@ async fn revoke(
     if let Some(refused) = shell.refused(&form.csrf) {
         return refused;
     }
-    let Some(id) = id.parse::<uuid::Uuid>().ok().map(ApiKeyId) else {
+    let Some(id) = id.parse::<ApiKeyId>().ok() else {
         return show_error(shell.t, &sala_app::AppError::NotFound { what: "api key" });
     };
     match revoke_api_key(state.store(), &shell.ctx(), id).await {

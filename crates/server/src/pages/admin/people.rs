@@ -89,7 +89,7 @@ async fn list(State(state): State<AppState>, AdminPage(shell): AdminPage, Query(
 }
 
 fn person_id(raw: &str) -> Option<UserId> {
-    raw.parse::<uuid::Uuid>().ok().map(UserId)
+    raw.parse::<UserId>().ok()
 }
 
 async fn edit(State(state): State<AppState>, AdminPage(shell): AdminPage, Path(id): Path<String>) -> Response {

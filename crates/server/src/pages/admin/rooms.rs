@@ -165,7 +165,7 @@ async fn create(State(state): State<AppState>, AdminPage(shell): AdminPage, Form
 }
 
 fn room_id(raw: &str) -> Option<RoomId> {
-    raw.parse::<uuid::Uuid>().ok().map(RoomId)
+    raw.parse::<RoomId>().ok()
 }
 
 async fn edit(

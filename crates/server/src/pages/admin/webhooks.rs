@@ -151,7 +151,7 @@ async fn create(
 }
 
 fn webhook_id(raw: &str) -> Option<WebhookId> {
-    raw.parse::<uuid::Uuid>().ok().map(WebhookId)
+    raw.parse::<WebhookId>().ok()
 }
 
 async fn show(
@@ -288,7 +288,7 @@ async fn replay(
     if let Some(refused) = shell.refused(&form.csrf) {
         return refused;
     }
-    let (Some(webhook), Some(job)) = (webhook_id(&id), form.job_id.parse::<uuid::Uuid>().ok().map(JobId)) else {
+    let (Some(webhook), Some(job)) = (webhook_id(&id), form.job_id.parse::<JobId>().ok()) else {
         return show_error(shell.t, &sala_app::AppError::NotFound { what: "webhook" });
     };
     match webhooks::replay_delivery(state.store(), &shell.ctx(), webhook, job).await {
