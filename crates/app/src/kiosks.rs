@@ -22,6 +22,13 @@ pub struct CreatedKiosk {
     pub token: String,
 }
 
+impl CreatedKiosk {
+    /// The link to give out: `<base_url>/kiosk/<token>`.
+    pub fn url(&self, base_url: &str) -> String {
+        format!("{base_url}/kiosk/{}", self.token)
+    }
+}
+
 /// Makes the room's kiosk link (admins), replacing any earlier one.
 pub async fn create_kiosk_link(store: &dyn Store, ctx: &Context, room_id: RoomId) -> AppResult<CreatedKiosk> {
     ctx.require_admin()?;

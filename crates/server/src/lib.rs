@@ -11,6 +11,7 @@ pub mod extract;
 pub mod i18n;
 pub mod pages;
 pub mod problem;
+pub mod qr;
 pub mod router;
 pub mod state;
 pub mod worker;

@@ -57,8 +57,8 @@ async fn create_kiosk_link(
     PathId(id): PathId<RoomId>,
 ) -> ApiResult<(StatusCode, Json<CreatedKioskView>)> {
     let created = kiosks::create_kiosk_link(state.store(), &ctx, id).await?;
-    let url = format!("{}/kiosk/{}", state.settings.base_url.trim_end_matches('/'), created.token);
-    let qr_svg = qr_svg(&url);
+    let url = created.url(&state.settings.base_url);
+    let qr_svg = crate::qr::svg(&url);
     let view = CreatedKioskView { url, qr_svg, created_at: rfc3339(created.kiosk.created_at) };
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -84,16 +84,4 @@ async fn delete_kiosk_link(
 ) -> ApiResult<StatusCode> {
     kiosks::remove_kiosk_link(state.store(), &ctx, id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// `text` as an SVG QR code, medium error correction (survives a scuffed print); `None` when
-/// it is too long for a QR code.
-fn qr_svg(text: &str) -> Option<String> {
-    match qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M) {
-        Ok(code) => Some(code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(240, 240).build()),
-        Err(err) => {
-            tracing::warn!(%err, length = text.len(), "the kiosk link is too long for a QR code");
-            None
-        }
-    }
 }

@@ -1,6 +1,7 @@
 //! `/admin/rooms`: the rooms, a form to add one, and each room's form (name, capacity, location,
 //! equipment, kind, Google resource calendar, bookable hours, no-show release), deactivation
-//! and its return.
+//! and its return, and the room's kiosk link (made, shown once with its QR code, replaced or
+//! removed).
 
 use super::{Tab, done, problems};
 use crate::i18n::Texts;
@@ -9,11 +10,16 @@ use crate::pages::{render, show_error};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use sala_app::kiosks;
 use sala_app::rooms::{self, NewRoom, RoomChanges};
+use sala_domain::dates::zoned;
 use sala_domain::{BookableHours, Room, RoomId, RoomKind, RulesOverride};
 use serde::Deserialize;
 
@@ -22,6 +28,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/rooms", get(list).post(create))
         .route("/admin/rooms/{id}", get(edit).post(update))
         .route("/admin/rooms/{id}/active", post(set_active))
+        .route("/admin/rooms/{id}/kiosk", post(make_kiosk_link))
+        .route("/admin/rooms/{id}/kiosk/delete", post(remove_kiosk_link))
 }
 
 /// A room's fields as the form holds them.
@@ -98,6 +106,23 @@ pub struct RoomPage {
     pub problems: Vec<String>,
     pub room: Room,
     pub form: RoomForm,
+    /// Since when the room has a kiosk link, in the admin's zone; `None` without one.
+    pub kiosk_since: Option<String>,
+    /// A kiosk link just made, shown this once.
+    pub new_kiosk: Option<NewKioskLink>,
+}
+
+/// A kiosk link just made: its URL and the QR code to print (a `data:` URL of an SVG).
+pub struct NewKioskLink {
+    pub url: String,
+    pub qr: Option<String>,
+}
+
+impl NewKioskLink {
+    fn of(url: String) -> Self {
+        let qr = crate::qr::svg(&url).map(|svg| format!("data:image/svg+xml;base64,{}", BASE64.encode(svg)));
+        Self { url, qr }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -171,6 +196,7 @@ fn room_id(raw: &str) -> Option<RoomId> {
 async fn edit(
     State(state): State<AppState>,
     AdminPage(shell): AdminPage,
+    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<Done>,
 ) -> Response {
@@ -180,23 +206,37 @@ async fn edit(
     };
     match room {
         Ok(room) => {
-            let notice = notice(shell.t, &q);
+            // A link just made travels here as a secret shown once, labelled with its room.
+            let (secret, forget) = super::take_secret(&state, &headers);
+            let new_kiosk = secret.filter(|(label, _)| *label == room.id.to_string()).map(|(_, url)| url);
+            let notice = if new_kiosk.is_some() { None } else { notice(shell.t, &q) };
             let form = RoomForm::of(&room);
-            room_page(shell, room, notice, Vec::new(), form, StatusCode::OK)
+            let new_kiosk = new_kiosk.map(NewKioskLink::of);
+            let response = room_page(&state, shell, room, notice, Vec::new(), form, new_kiosk).await;
+            crate::pages::with_cookie(response, forget)
         }
         Err(err) => show_error(shell.t, &err),
     }
 }
 
-fn room_page(
+async fn room_page(
+    state: &AppState,
     shell: Shell,
     room: Room,
     notice: Option<&'static str>,
     problems: Vec<String>,
     form: RoomForm,
-    status: StatusCode,
+    new_kiosk: Option<NewKioskLink>,
 ) -> Response {
-    let page = RoomPage { t: shell.t, shell, tab: Tab::Rooms, notice, problems, room, form };
+    let kiosk = match kiosks::kiosk_link(state.store(), &shell.ctx(), room.id).await {
+        Ok(kiosk) => Some(kiosk),
+        Err(sala_app::AppError::NotFound { .. }) => None,
+        Err(err) => return show_error(shell.t, &err),
+    };
+    let zone = shell.zone();
+    let kiosk_since = kiosk.and_then(|k| zoned(k.created_at, &zone)).map(|z| z.strftime("%Y-%m-%d %H:%M").to_string());
+    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = RoomPage { t: shell.t, shell, tab: Tab::Rooms, notice, problems, room, form, kiosk_since, new_kiosk };
     let response = (status, render(&page)).into_response();
     page.shell.finish(response)
 }
@@ -223,7 +263,7 @@ async fn update(
     let parsed = form.hours(t).and_then(|hours| Ok((hours, form.no_show(t, &room.rules)?)));
     let (hours, rules) = match parsed {
         Ok(parsed) => parsed,
-        Err(problem) => return room_page(shell, room, None, vec![problem], form, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(problem) => return room_page(&state, shell, room, None, vec![problem], form, None).await,
     };
     let changes = RoomChanges {
         name: Some(form.name.clone()),
@@ -240,7 +280,7 @@ async fn update(
     match rooms::update_room(state.store(), &ctx, room.id, changes).await {
         Ok(room) => done(&format!("/admin/rooms/{}", room.id), "saved"),
         Err(err) => match problems(t, &err) {
-            Some(problems) => room_page(shell, room, None, problems, form, StatusCode::UNPROCESSABLE_ENTITY),
+            Some(problems) => room_page(&state, shell, room, None, problems, form, None).await,
             None => show_error(t, &err),
         },
     }
@@ -268,6 +308,55 @@ async fn set_active(
     let changes = RoomChanges { active: Some(form.active == "true"), ..RoomChanges::default() };
     match rooms::update_room(state.store(), &shell.ctx(), id, changes).await {
         Ok(_) => done(&format!("/admin/rooms/{id}"), "saved"),
+        Err(err) => show_error(shell.t, &err),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// Makes the room's kiosk link (replacing any earlier one) and shows it once on the room's page.
+async fn make_kiosk_link(
+    State(state): State<AppState>,
+    AdminPage(shell): AdminPage,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Some(refused) = shell.refused(&form.csrf) {
+        return refused;
+    }
+    let Some(id) = room_id(&id) else {
+        return show_error(shell.t, &sala_app::AppError::NotFound { what: "room" });
+    };
+    match kiosks::create_kiosk_link(state.store(), &shell.ctx(), id).await {
+        Ok(created) => {
+            let url = created.url(&state.settings.base_url);
+            super::redirect_with_secret(&state, &format!("/admin/rooms/{id}"), &id.to_string(), &url)
+        }
+        Err(err) => show_error(shell.t, &err),
+    }
+}
+
+/// Removes the room's kiosk link: it stops working at once.
+async fn remove_kiosk_link(
+    State(state): State<AppState>,
+    AdminPage(shell): AdminPage,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Some(refused) = shell.refused(&form.csrf) {
+        return refused;
+    }
+    let Some(id) = room_id(&id) else {
+        return show_error(shell.t, &sala_app::AppError::NotFound { what: "room" });
+    };
+    match kiosks::remove_kiosk_link(state.store(), &shell.ctx(), id).await {
+        Ok(()) | Err(sala_app::AppError::NotFound { what: "kiosk link" }) => {
+            done(&format!("/admin/rooms/{id}"), "saved")
+        }
         Err(err) => show_error(shell.t, &err),
     }
 }
