@@ -2,7 +2,7 @@
 // database, and a headless Debian Chromium driven by playwright-core. Screenshots go to
 // $SALA_E2E_ARTIFACTS (default e2e/artifacts/), to be looked at after a run.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,6 +10,8 @@ import { chromium } from 'playwright-core';
 
 const here = resolve(import.meta.dirname, '..');
 export const artifacts = process.env.SALA_E2E_ARTIFACTS ?? join(here, 'artifacts');
+/** Where the paths of the forms the tests submit are written, for `tools/forms.js --check`. */
+export const postsLog = process.env.SALA_E2E_POSTS_LOG ?? join(artifacts, 'form-posts.log');
 const binary = process.env.SALA_BIN
   ?? join(process.env.CARGO_TARGET_DIR ?? join(here, '..', 'target'), 'debug', 'sala');
 
@@ -35,8 +37,9 @@ async function waitUntilUp(url, child, log) {
   throw new Error(`sala did not come up:\n${log.join('')}`);
 }
 
-/** A running Sala and a browser; `close()` stops both and removes the database. */
-export async function start() {
+/** A running Sala and a browser; `close()` stops both and removes the database. `env` adds
+ * settings (for example a fake provider's base URL). */
+export async function start({ env = {} } = {}) {
   if (!existsSync(binary)) {
     throw new Error(`no sala binary at ${binary}: run \`cargo build -p sala-server --bin sala\` (with the same CARGO_TARGET_DIR) or set SALA_BIN`);
   }
@@ -52,6 +55,7 @@ export async function start() {
       SALA_LISTEN: `127.0.0.1:${port}`,
       SALA_BASE_URL: url,
       RUST_LOG: 'warn',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -69,6 +73,7 @@ export async function start() {
     log,
     async page(options = {}) {
       const context = await browser.newContext({ locale: 'es-ES', viewport: { width: 1280, height: 900 }, ...options });
+      recordFormPosts(context);
       const page = await context.newPage();
       page.setDefaultTimeout(10_000);
       // Any script error on a page fails the test that made it.
@@ -87,11 +92,39 @@ export async function start() {
   };
 }
 
+/** Notes the path of every form a page of `context` submits: a POST that navigates. */
+function recordFormPosts(context) {
+  context.on('request', (request) => {
+    if (request.method() === 'POST' && request.isNavigationRequest()) {
+      appendFileSync(postsLog, `${new URL(request.url()).pathname}\n`);
+    }
+  });
+}
+
 /** Signs in with the dev login as the demo person called `name`. */
 export async function devLogin(sala, page, name) {
   await page.goto(sala.url);
   await page.getByRole('button', { name: new RegExp(`: ${name}$`) }).click();
   await page.waitForURL(`${sala.url}/`);
+}
+
+/**
+ * Opens, in `page`, the newest email to `recipient` whose subject mentions `about`, as its
+ * reader would see it (the dev outbox's HTML view); waits for the worker to have sent it.
+ */
+export async function openEmail(sala, page, recipient, about) {
+  const to = new RegExp(`· ${recipient.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const email = page.locator('article.outbox-message')
+    .filter({ has: page.locator('p.muted', { hasText: to }) })
+    .filter({ has: page.locator('h2', { hasText: about }) })
+    .filter({ has: page.locator('a[href$="/html"]') })
+    .first();
+  for (let i = 0; i < 50 && (await email.count()) === 0; i++) {
+    await page.goto(`${sala.url}/dev/outbox`);
+    if ((await email.count()) === 0) await new Promise((r) => setTimeout(r, 200));
+  }
+  const href = await email.locator('a[href$="/html"]').getAttribute('href');
+  await page.goto(sala.url + href);
 }
 
 /** `YYYY-MM-DD` of the day `days` after today, in Europe/Madrid (the demo organization's zone). */

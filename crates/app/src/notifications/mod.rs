@@ -237,7 +237,7 @@ impl Notifier {
     }
 
     /// The answer link for a guest's invitation (or its update); none for the organizer, or for
-    /// a message that is not an invitation.
+    /// a message that is not an invitation. The page it opens speaks the email's language.
     fn rsvp_link(&self, booking: &Booking, r: &EmailRecipient, kind: Kind) -> Option<String> {
         let links = self.channels.rsvp.as_ref()?;
         if r.is_organizer || !matches!(kind, Kind::Invited | Kind::Updated) {
@@ -245,7 +245,7 @@ impl Notifier {
         }
         let invitee =
             crate::rsvp::Invitee { tenant_id: booking.tenant_id, booking_id: booking.id, email: r.email.clone() };
-        Some(format!("{}/rsvp/{}", links.base_url, links.key.token(&invitee)))
+        Some(format!("{}/rsvp/{}?lang={}", links.base_url, links.key.token(&invitee), r.locale.as_str()))
     }
 
     async fn remind(&self, job: &Job) -> Result<(), JobFailure> {

@@ -5,12 +5,12 @@
 //! every minute. The link is kept out of Referer headers and caches.
 
 use super::templates::Kiosk as KioskTemplate;
-use super::{error_page, render, with_cookie};
+use super::{error_page, private, render, with_cookie};
 use crate::auth::csrf;
 use crate::i18n::{self, Texts};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -169,15 +169,6 @@ fn failure(t: &'static Texts, err: &AppError) -> Response {
         }
     };
     private(response)
-}
-
-/// The link is a credential: never in a Referer, a cache or a search index.
-fn private(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
-    response
 }
 
 /// `ms` as the wall clock of `zone` writes it: "10:00".

@@ -404,6 +404,20 @@ pub fn safe_return_path(candidate: &str) -> &str {
     if local { candidate } else { "/" }
 }
 
+/// A page whose URL is a credential (a kiosk link, an invitation's answer link): kept out of
+/// caches and search indexes, and out of the Referer of anything on another origin.
+/// `same-origin`, not `no-referrer`: under `no-referrer` a browser posts the page's own form with
+/// `Origin: null`, which the CSRF check rightly refuses (an opaque origin may be a sandboxed
+/// frame of anyone's); `same-origin` keeps the real Origin on our own posts and still sends no
+/// Referer at all to other sites.
+pub(crate) fn private(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    response
+}
+
 pub(crate) fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
     if let Some(cookie) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
         response.headers_mut().append(header::SET_COOKIE, cookie);

@@ -2,13 +2,13 @@
 //! meeting and three buttons (mail scanners open links); the answer is a posted form (with the
 //! CSRF token). The link is a credential: kept out of Referer headers and caches.
 
-use super::{error_page, render, show_error, with_cookie};
+use super::{error_page, private, render, show_error, with_cookie};
 use crate::auth::csrf;
 use crate::i18n::{self, Texts};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
@@ -134,13 +134,4 @@ async fn page(
         saved,
     };
     private(with_cookie((status, render(&page)).into_response(), set_cookie))
-}
-
-/// The link is a credential: never in a Referer, a cache or a search index.
-fn private(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
-    response
 }

@@ -85,7 +85,11 @@ async fn people_check_in_at_the_rooms_kiosk(app: TestApp) {
     assert_eq!(status, StatusCode::CREATED);
     let page = app.request(Method::GET, &path).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
-    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(
+        page.headers()["referrer-policy"],
+        "same-origin",
+        "no Referer to other sites, a real Origin on its form"
+    );
     assert_eq!(page.headers()["cache-control"], "no-store");
     let csrf = csrf_cookie(&page);
     let html = page.text().await.unwrap();

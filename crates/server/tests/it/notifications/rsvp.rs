@@ -38,7 +38,11 @@ async fn guests_answer_their_invitations(app: TestApp) {
     // Opening the link records nothing (mail scanners open links).
     let page = app.request(Method::GET, &path).header("accept-language", "es").send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
-    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(
+        page.headers()["referrer-policy"],
+        "same-origin",
+        "no Referer to other sites, a real Origin on its form"
+    );
     let csrf = page
         .headers()
         .get_all("set-cookie")

@@ -1,0 +1,103 @@
+// A room's kiosk as it is used: an admin makes the link on the room's page (shown once, with its
+// QR code), a tablet by the door opens it, and people check in during a meeting, in Spanish and
+// English; an address not invited is refused; a replaced or removed link stops working.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { devLogin, start } from './harness.js';
+
+let sala;
+before(async () => { sala = await start(); });
+after(async () => { await sala?.close(); });
+
+/** Books `room_id` from five minutes from now for half an hour, as the signed-in person, through
+ * the API the web app itself calls (session cookie plus the page's CSRF token). */
+async function bookSoon(page, roomId, title, guests) {
+  const start = new Date(Math.ceil((Date.now() + 5 * 60_000) / 60_000) * 60_000);
+  const end = new Date(start.getTime() + 30 * 60_000);
+  const csrf = await page.locator('input[name="csrf"]').first().inputValue();
+  return page.evaluate(async ({ body, csrf }) => {
+    const response = await fetch('/api/v1/bookings', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json() };
+  }, { body: { room_id: roomId, title, start: start.toISOString(), end: end.toISOString(), attendees: guests.map((email) => ({ email })) }, csrf });
+}
+
+test('people check in on a room kiosk during a meeting, in Spanish and English', async () => {
+  const admin = await sala.page();
+  await devLogin(sala, admin, 'Elena Torres');
+
+  // A room open at all hours, so the meeting can be now whatever the time of the run.
+  await admin.goto(`${sala.url}/admin/rooms`);
+  const form = admin.locator('form[action="/admin/rooms"]');
+  await form.getByLabel('Nombre').fill('Sala Báltico');
+  await form.getByLabel('Capacidad').fill('6');
+  await form.getByRole('button', { name: 'Crear sala' }).click();
+  await admin.getByText('Guardado.').waitFor();
+  await admin.locator('table.list tr', { hasText: 'Sala Báltico' }).getByRole('link').first().click();
+  const roomUrl = admin.url().replace(/\?.*$/, '');
+  const roomId = roomUrl.split('/').pop();
+
+  // The kiosk link: made here, shown once with its QR code.
+  await admin.getByText('Esta sala aún no tiene enlace de kiosco.').waitFor();
+  await admin.getByRole('button', { name: 'Crear enlace de kiosco' }).click();
+  await admin.getByText('Enlace de kiosco creado').waitFor();
+  const first = await admin.locator('code.secret-value').innerText();
+  assert.match(first, new RegExp(`^${sala.url}/kiosk/[A-Za-z0-9_-]{43}$`));
+  assert.ok(await admin.getByRole('img', { name: 'Código QR del enlace de kiosco' }).isVisible());
+  await sala.shot(admin, '40-admin-kiosk-link');
+  await admin.reload();
+  assert.equal(await admin.locator('code.secret-value').count(), 0, 'never shown again');
+  await admin.getByText('Hay un enlace de kiosco, creado el').waitFor();
+
+  // Replaced: the first link stops working, the new one is the kiosk's.
+  await admin.getByRole('button', { name: 'Sustituir el enlace' }).click();
+  const link = await admin.locator('code.secret-value').innerText();
+  assert.notEqual(link, first);
+
+  const booked = await bookSoon(admin, roomId, 'Reunión de equipo', ['maria@acme.test', 'cliente@globex.com']);
+  assert.equal(booked.status, 201, JSON.stringify(booked.body));
+
+  // The tablet by the door: nobody signed in, the organization's language.
+  const tablet = await sala.page();
+  await tablet.goto(first);
+  await tablet.getByRole('heading', { name: 'Enlace no válido' }).waitFor();
+  await tablet.goto(link);
+  await tablet.getByRole('heading', { name: 'Sala Báltico' }).waitFor();
+  await tablet.getByText('Reunión de equipo').first().waitFor();
+  await sala.shot(tablet, '41-kiosk-es');
+  const email = tablet.getByLabel('Tu correo electrónico');
+  // Someone not invited is told so, and what they typed stays.
+  await email.fill('intruso@globex.com');
+  await tablet.getByRole('button', { name: 'Hacer check-in' }).click();
+  await tablet.getByRole('status').filter({ hasText: 'no está en la lista de invitados' }).waitFor();
+  assert.equal(await email.inputValue(), 'intruso@globex.com');
+  await email.fill('maria@acme.test');
+  await tablet.getByRole('button', { name: 'Hacer check-in' }).click();
+  await tablet.getByRole('status').filter({ hasText: 'Check-in hecho: Reunión de equipo' }).waitFor();
+  assert.match(await tablet.locator('article').first().innerText(), /1 con check-in/);
+
+  // A visitor switches the kiosk to English and checks in.
+  await tablet.getByRole('link', { name: 'English' }).click();
+  await tablet.getByRole('heading', { name: 'Now' }).waitFor();
+  await tablet.getByLabel('Your email address').fill('cliente@globex.com');
+  await tablet.getByRole('button', { name: 'Check in' }).click();
+  await tablet.getByRole('status').filter({ hasText: 'Checked in: Reunión de equipo' }).waitFor();
+  assert.match(await tablet.locator('article').first().innerText(), /2 checked in/);
+  await sala.shot(tablet, '42-kiosk-en');
+
+  // The organizer's booking page shows who came.
+  await admin.goto(`${sala.url}/bookings/${booked.body.id}`);
+  const guests = await admin.locator('dl.details').innerText();
+  assert.match(guests, /María López[^\n]*Check-in/i);
+  assert.match(guests, /cliente@globex\.com[^\n]*Check-in/i);
+
+  // Removed: the tablet's link stops working.
+  await admin.goto(roomUrl);
+  await admin.getByRole('button', { name: 'Quitar el enlace' }).click();
+  await admin.getByText('Esta sala aún no tiene enlace de kiosco.').waitFor();
+  await tablet.reload();
+  await tablet.getByRole('heading', { name: 'Link not valid' }).waitFor();
+});
