@@ -38,6 +38,35 @@ test('an admin creates a room and an API key, and changes the settings', async (
   await page.goto(`${sala.url}/bookings/new`);
   assert.ok(await page.locator('#room_id option', { hasText: 'Sala Índico' }).count() === 1);
 
+  // Its own page: changed, taken out of service (no longer offered), brought back.
+  await page.goto(`${sala.url}/admin/rooms`);
+  await page.getByRole('link', { name: 'Sala Índico' }).click();
+  const roomUrl = page.url();
+  await page.getByLabel('Capacidad').fill('14');
+  await page.getByLabel('Horario reservable').fill('mon-fri 07:30-21:00');
+  await page.getByRole('button', { name: 'Guardar' }).click();
+  await page.getByRole('status').filter({ hasText: 'Guardado.' }).waitFor();
+  assert.equal(await page.getByLabel('Capacidad').inputValue(), '14');
+  await page.getByRole('button', { name: 'Desactivar' }).click();
+  await page.getByRole('heading', { name: /Sala Índico desactivada/ }).waitFor();
+  await page.goto(`${sala.url}/bookings/new`);
+  assert.equal(await page.locator('#room_id option', { hasText: 'Sala Índico' }).count(), 0);
+  await page.goto(roomUrl);
+  await page.getByRole('button', { name: 'Reactivar' }).click();
+  await page.getByRole('button', { name: 'Desactivar' }).waitFor();
+
+  // A person made an admin, and back.
+  await page.goto(`${sala.url}/admin/people`);
+  await page.getByRole('link', { name: 'Carlos Ruiz' }).click();
+  await page.getByLabel('Rol').selectOption('admin');
+  await page.getByRole('button', { name: 'Guardar' }).click();
+  await page.getByRole('status').filter({ hasText: 'Guardado.' }).waitFor();
+  assert.match(await page.locator('tr', { hasText: 'Carlos Ruiz' }).innerText(), /\badmin\b/);
+  await page.getByRole('link', { name: 'Carlos Ruiz' }).click();
+  await page.getByLabel('Rol').selectOption('member');
+  await page.getByRole('button', { name: 'Guardar' }).click();
+  await page.getByRole('status').filter({ hasText: 'Guardado.' }).waitFor();
+
   // An API key, shown once, that the API accepts.
   await page.goto(`${sala.url}/admin/api-keys`);
   await page.getByLabel('Nombre').fill('CRM');

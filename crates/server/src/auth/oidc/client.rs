@@ -268,7 +268,7 @@ fn identity(claims: &GoogleIdTokenClaims) -> Result<GoogleIdentity, Failure> {
     let email = claims.email().ok_or_else(|| Failure::Refused {
         code: "email_missing",
         message: "Google did not share an email address for this account.".to_owned(),
-        domain: None,
+        detail: None,
     })?;
     Ok(GoogleIdentity {
         subject: claims.subject().as_str().to_owned(),

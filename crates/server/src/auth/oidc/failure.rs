@@ -27,7 +27,9 @@ pub(super) enum Failure {
     Refused {
         code: &'static str,
         message: String,
-        domain: Option<String>,
+        /// What the words name: the domain of an `unknown_domain` refusal, the address of an
+        /// `other_google_account` one.
+        detail: Option<String>,
     },
     /// The Google account is already linked to another person.
     Conflict(String),
@@ -37,7 +39,7 @@ pub(super) enum Failure {
 impl Failure {
     pub(super) fn from_app(err: AppError) -> Self {
         match err {
-            AppError::SignInRefused { code, message } => Self::Refused { code, message, domain: None },
+            AppError::SignInRefused { code, message } => Self::Refused { code, message, detail: None },
             AppError::Conflict { message, .. } => Self::Conflict(message),
             other => Self::Internal(error_chain(&other)),
         }
@@ -46,7 +48,7 @@ impl Failure {
     /// Like [`Failure::from_app`], remembering the domain an `unknown_domain` refusal is about.
     pub(super) fn from_sign_in(err: AppError, identity: &GoogleIdentity) -> Self {
         match Self::from_app(err) {
-            Self::Refused { code, message, .. } => Self::Refused { code, message, domain: Some(domain_of(identity)) },
+            Self::Refused { code, message, .. } => Self::Refused { code, message, detail: Some(domain_of(identity)) },
             other => other,
         }
     }
@@ -126,8 +128,8 @@ impl Failure {
                 )
                 .to_owned(),
             ),
-            Self::Refused { code, message, domain } => {
-                (pick("Acceso denegado", "Sign-in refused"), refusal_words(es, code, message, domain.as_deref()))
+            Self::Refused { code, message, detail } => {
+                (pick("Acceso denegado", "Sign-in refused"), refusal_words(es, code, message, detail.as_deref()))
             }
             Self::Conflict(_) => (
                 pick("Cuenta ya vinculada", "Account already linked"),
@@ -143,15 +145,23 @@ impl Failure {
 }
 
 /// The message for a refused sign-in: the app's (English) words, or their Spanish version.
-fn refusal_words(es: bool, code: &str, message: &str, domain: Option<&str>) -> String {
+fn refusal_words(es: bool, code: &str, message: &str, detail: Option<&str>) -> String {
     if !es {
         return message.to_owned();
     }
     match code {
         "unknown_domain" => format!(
             "Ninguna organización usa Sala con el dominio {}. Pide a tu administrador que lo configure.",
-            domain.unwrap_or("?")
+            detail.unwrap_or("?")
         ),
+        "calendar_not_granted" => {
+            "Google no ha dado acceso al calendario: marca la casilla del calendario en la pantalla de Google."
+                .to_owned()
+        }
+        "no_refresh_token" => "Google no ha enviado un permiso duradero; vuelve a intentarlo.".to_owned(),
+        "other_google_account" => {
+            format!("Conecta la cuenta de Google con la que inicias sesión ({}).", detail.unwrap_or("?"))
+        }
         "email_not_verified" => "Google no ha verificado esta dirección de correo.".to_owned(),
         "email_missing" | "invalid_email" => "Google no ha compartido una dirección de correo válida.".to_owned(),
         "account_deactivated" => "Tu cuenta está desactivada. Habla con tu administrador.".to_owned(),

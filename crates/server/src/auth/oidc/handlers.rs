@@ -148,7 +148,7 @@ async fn connect(
         return Err(Failure::Refused {
             code: "other_google_account",
             message: format!("Connect the Google account you sign in with ({}).", user.email),
-            domain: None,
+            detail: Some(user.email.to_string()),
         });
     }
     let ctx = sala_app::Context::new(sala_app::Principal::User(user));
@@ -157,7 +157,7 @@ async fn connect(
             AppError::Invalid(errors) => Failure::Refused {
                 code: errors.first().map_or("calendar_not_granted", |e| e.code),
                 message: errors.first().map(|e| e.message.clone()).unwrap_or_default(),
-                domain: None,
+                detail: None,
             },
             other => Failure::from_app(other),
         },

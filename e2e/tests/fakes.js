@@ -1,0 +1,255 @@
+// Servers on 127.0.0.1 that play the outside world for the browser tests, speaking the shapes
+// the providers document:
+// - Google's OpenID Connect sign-in and OAuth 2.0 for web server apps
+//   (https://developers.google.com/identity/openid-connect/openid-connect,
+//   https://developers.google.com/identity/protocols/oauth2/web-server): discovery, JWKS, an
+//   authorization endpoint with a consent screen the browser clicks through, and a token
+//   endpoint that checks the client, the code, the redirect URI and PKCE (S256), and signs ID
+//   tokens with RS256;
+// - the WhatsApp Cloud API's send endpoint (`POST /{version}/{phone-number-id}/messages`,
+//   https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages), which can be
+//   told to refuse the access token the way Meta does (401, `OAuthException` code 190);
+// - a webhook receiver that keeps what it got.
+import { createHash, createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { createServer } from 'node:http';
+
+/** Starts `handler` on a free 127.0.0.1 port; resolves to `{ url, close }`. */
+function listen(handler) {
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      Promise.resolve(handler(req, res, body)).catch((err) => {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err));
+      });
+    });
+  });
+  return new Promise((ok) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      ok({ url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) });
+    });
+  });
+}
+
+function json(res, status, value, headers = {}) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.end(JSON.stringify(value));
+}
+
+const base64url = (buf) => Buffer.from(buf).toString('base64url');
+const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * Google's sign-in and consent. `people` are the Google accounts that exist (by email); the
+ * consent screen signs in the one the authorization request hints at (`login_hint`), else the
+ * one chosen with `signInAs`.
+ */
+export async function fakeGoogle({ clientId, clientSecret, people }) {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const kid = randomBytes(8).toString('hex');
+  const jwk = { ...publicKey.export({ format: 'jwk' }), alg: 'RS256', use: 'sig', kid };
+  const requests = new Map(); // consent id -> the authorization request
+  const codes = new Map(); // code -> { request, person, scopes }
+  const refreshTokens = new Map(); // refresh token -> { person, scopes }
+  let chosen = people[0];
+  let issuer = '';
+
+  function idToken(person, nonce) {
+    const now = Math.floor(Date.now() / 1000);
+    const header = base64url(JSON.stringify({ alg: 'RS256', kid, typ: 'JWT' }));
+    const claims = {
+      iss: issuer, azp: clientId, aud: clientId, sub: person.sub, email: person.email, email_verified: true,
+      name: person.name, iat: now, exp: now + 3600, ...(nonce ? { nonce } : {}), ...(person.hd ? { hd: person.hd } : {}),
+    };
+    const payload = base64url(JSON.stringify(claims));
+    return `${header}.${payload}.${base64url(sign('sha256', Buffer.from(`${header}.${payload}`), privateKey))}`;
+  }
+
+  function authorize(res, query) {
+    const problem = (() => {
+      if (query.get('client_id') !== clientId) return 'invalid_client';
+      if (query.get('response_type') !== 'code') return 'unsupported_response_type';
+      if (!query.get('redirect_uri')?.startsWith('http')) return 'redirect_uri_mismatch';
+      if (!query.get('scope')?.split(' ').includes('openid')) return 'invalid_scope';
+      if (query.get('code_challenge_method') !== 'S256' || !query.get('code_challenge')) return 'invalid_request';
+      return null;
+    })();
+    if (problem) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end(`Error 400: ${problem}`);
+      return;
+    }
+    const person = people.find((p) => p.email === query.get('login_hint')) ?? chosen;
+    const id = randomBytes(12).toString('hex');
+    requests.set(id, { query, person });
+    const scopes = query.get('scope').split(' ');
+    const asks = scopes.filter((s) => s.startsWith('https://'));
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html lang="en"><head><title>Sign in - Google Accounts</title></head><body>
+<main><h1>Sign in with Google</h1><p>Continue as ${escapeHtml(person.name)} (${escapeHtml(person.email)})</p>
+<form method="get" action="/consent"><input type="hidden" name="id" value="${id}">
+${asks.map((s) => `<label><input type="checkbox" name="grant" value="${escapeHtml(s)}" checked> ${escapeHtml(s)}</label>`).join('\n')}
+<button type="submit" name="answer" value="allow">Allow</button>
+<button type="submit" name="answer" value="deny">Cancel</button></form></main></body></html>`);
+  }
+
+  function consent(res, query) {
+    const request = requests.get(query.get('id'));
+    requests.delete(query.get('id'));
+    if (!request) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('Error 400: the consent expired');
+      return;
+    }
+    const back = new URL(request.query.get('redirect_uri'));
+    back.searchParams.set('state', request.query.get('state') ?? '');
+    if (query.get('answer') !== 'allow') {
+      back.searchParams.set('error', 'access_denied');
+    } else {
+      const code = `4/${randomBytes(24).toString('base64url')}`;
+      const granted = query.getAll('grant');
+      const scopes = ['openid', 'https://www.googleapis.com/auth/userinfo.email', 'https://www.googleapis.com/auth/userinfo.profile', ...granted];
+      codes.set(code, { request: request.query, person: request.person, scopes });
+      back.searchParams.set('code', code);
+      back.searchParams.set('scope', scopes.join(' '));
+    }
+    res.writeHead(302, { location: back.toString() }).end();
+  }
+
+  /** The client's credentials, from HTTP Basic or the form (Google accepts both). */
+  function client(req, form) {
+    const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
+    if (basic) {
+      const [id, secret] = Buffer.from(basic[1], 'base64').toString().split(':').map(decodeURIComponent);
+      return { id, secret };
+    }
+    return { id: form.get('client_id'), secret: form.get('client_secret') };
+  }
+
+  function token(req, res, body) {
+    const form = new URLSearchParams(body);
+    const who = client(req, form);
+    if (who.id !== clientId || who.secret !== clientSecret) {
+      return json(res, 401, { error: 'invalid_client', error_description: 'The OAuth client was not found.' });
+    }
+    if (form.get('grant_type') === 'refresh_token') {
+      const grant = refreshTokens.get(form.get('refresh_token'));
+      if (!grant) return json(res, 400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
+      return json(res, 200, { access_token: `ya29.${randomBytes(24).toString('base64url')}`, expires_in: 3599, token_type: 'Bearer', scope: grant.scopes.join(' ') });
+    }
+    if (form.get('grant_type') !== 'authorization_code') return json(res, 400, { error: 'unsupported_grant_type' });
+    const issued = codes.get(form.get('code'));
+    codes.delete(form.get('code'));
+    if (!issued) return json(res, 400, { error: 'invalid_grant', error_description: 'Malformed auth code.' });
+    if (form.get('redirect_uri') !== issued.request.get('redirect_uri')) return json(res, 400, { error: 'redirect_uri_mismatch' });
+    const challenge = createHash('sha256').update(form.get('code_verifier') ?? '').digest('base64url');
+    if (challenge !== issued.request.get('code_challenge')) {
+      return json(res, 400, { error: 'invalid_grant', error_description: 'Invalid code verifier.' });
+    }
+    const answer = {
+      access_token: `ya29.${randomBytes(24).toString('base64url')}`,
+      expires_in: 3599,
+      token_type: 'Bearer',
+      scope: issued.scopes.join(' '),
+      id_token: idToken(issued.person, issued.request.get('nonce')),
+    };
+    if (issued.request.get('access_type') === 'offline') {
+      answer.refresh_token = `1//${randomBytes(24).toString('base64url')}`;
+      refreshTokens.set(answer.refresh_token, { person: issued.person, scopes: issued.scopes });
+    }
+    return json(res, 200, answer);
+  }
+
+  const server = await listen((req, res, body) => {
+    const url = new URL(req.url, issuer || 'http://127.0.0.1');
+    if (req.method === 'GET' && url.pathname === '/.well-known/openid-configuration') {
+      return json(res, 200, {
+        issuer,
+        authorization_endpoint: `${issuer}/o/oauth2/v2/auth`,
+        token_endpoint: `${issuer}/token`,
+        userinfo_endpoint: `${issuer}/v1/userinfo`,
+        revocation_endpoint: `${issuer}/revoke`,
+        jwks_uri: `${issuer}/oauth2/v3/certs`,
+        response_types_supported: ['code', 'token', 'id_token', 'code token', 'code id_token', 'token id_token', 'code token id_token', 'none'],
+        subject_types_supported: ['public'],
+        id_token_signing_alg_values_supported: ['RS256'],
+        scopes_supported: ['openid', 'email', 'profile'],
+        token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
+        claims_supported: ['aud', 'email', 'email_verified', 'exp', 'family_name', 'given_name', 'iat', 'iss', 'name', 'picture', 'sub'],
+        code_challenge_methods_supported: ['plain', 'S256'],
+        grant_types_supported: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer'],
+      });
+    }
+    if (req.method === 'GET' && url.pathname === '/oauth2/v3/certs') return json(res, 200, { keys: [jwk] });
+    if (req.method === 'GET' && url.pathname === '/o/oauth2/v2/auth') return authorize(res, url.searchParams);
+    if (req.method === 'GET' && url.pathname === '/consent') return consent(res, url.searchParams);
+    if (req.method === 'POST' && url.pathname === '/token') return token(req, res, body);
+    return json(res, 404, { error: { code: 404, message: 'Not Found', status: 'NOT_FOUND' } });
+  });
+  issuer = server.url;
+  return {
+    url: server.url,
+    /** The account the consent screen signs in when the request names none. */
+    signInAs(email) { chosen = people.find((p) => p.email === email); },
+    /** The settings that point Sala at this fake. */
+    env() {
+      return { SALA_GOOGLE_CLIENT_ID: clientId, SALA_GOOGLE_CLIENT_SECRET: clientSecret, SALA_GOOGLE_ISSUER: server.url, SALA_GOOGLE_TOKEN_URL: `${server.url}/token` };
+    },
+    close: server.close,
+  };
+}
+
+/**
+ * The WhatsApp Cloud API's send endpoint for one business number. `refuseToken(true)` makes it
+ * answer as Meta does for an expired access token.
+ */
+export async function fakeWhatsApp({ phoneNumberId, token }) {
+  const sent = [];
+  let refusing = false;
+  const server = await listen((req, res, body) => {
+    const path = new URL(req.url, 'http://x').pathname;
+    if (req.method !== 'POST' || !new RegExp(`^/v[0-9.]+/${phoneNumberId}/messages$`).test(path)) {
+      return json(res, 400, { error: { message: 'Unsupported post request.', type: 'GraphMethodException', code: 100, fbtrace_id: 'A1' } });
+    }
+    if (refusing || req.headers.authorization !== `Bearer ${token}`) {
+      return json(res, 401, { error: { message: 'Error validating access token: Session has expired.', type: 'OAuthException', code: 190, error_subcode: 463, fbtrace_id: 'A2' } });
+    }
+    const message = JSON.parse(body);
+    sent.push(message);
+    return json(res, 200, {
+      messaging_product: 'whatsapp',
+      contacts: [{ input: message.to, wa_id: String(message.to).replace(/\D/g, '') }],
+      messages: [{ id: `wamid.${randomBytes(16).toString('hex')}`, message_status: 'accepted' }],
+    });
+  });
+  return {
+    sent,
+    refuseToken(on) { refusing = on; },
+    env() {
+      return { SALA_WHATSAPP_API_BASE: `${server.url}/v21.0`, SALA_WHATSAPP_PHONE_NUMBER_ID: phoneNumberId, SALA_WHATSAPP_TOKEN: token };
+    },
+    close: server.close,
+  };
+}
+
+/** A webhook receiver that answers 204 and keeps each request's headers, raw body and JSON. */
+export async function webhookReceiver() {
+  const got = [];
+  const server = await listen((req, res, body) => {
+    got.push({ headers: req.headers, raw: body, body: JSON.parse(body) });
+    res.writeHead(204).end();
+  });
+  return { url: `${server.url}/hooks/sala`, got, close: server.close };
+}
+
+/**
+ * Does `request` carry a Standard Webhooks signature made with `secret` (`whsec_` + base64)?
+ * (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md)
+ */
+export function signedWith(request, secret) {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const id = request.headers['webhook-id'];
+  const timestamp = request.headers['webhook-timestamp'];
+  const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${request.raw}`).digest('base64');
+  return (request.headers['webhook-signature'] ?? '').split(' ').includes(`v1,${expected}`);
+}
