@@ -10,14 +10,14 @@
 //!
 //! The event id and the Meet link are stored on the booking (`set_booking_calendar`), the Meet
 //! link once and for good: edits keep it. When the link arrives, the booking's confirmation (held
-//! back for it, see `MEET_WAIT`) is released; if the confirmation went out without it, an update
+//! back for it, see `sala_domain::outbox::MEET_WAIT_MS`) is released; if the confirmation went out without it, an update
 //! with the link follows.
 //!
 //! Google failing never fails the booking. A 401 refreshes the access token once; a refresh
 //! answered `invalid_grant` marks the connection revoked (the person sees "reconnect Google") and
 //! ends the job; 429, rate-limit 403s and 5xx retry with backoff; other 4xx end the job dead.
 
-use crate::jobs::{JobFailure, JobHandler};
+use crate::jobs::JobFailure;
 use crate::secrets::SecretBox;
 use crate::{Context, Store};
 use async_trait::async_trait;
@@ -26,9 +26,9 @@ use sala_channels::google::{
 };
 use sala_domain::google::CALENDAR_SCOPE;
 use sala_domain::google::{ConnectionStatus, GoogleConnection};
-use sala_domain::jobs::{Change, Channel, Delivery, DeliveryStatus, jobs_for};
-use sala_domain::notify::ReminderSettings;
-use sala_domain::{Booking, FieldChange, Job, JobKind, Millis, Room, RoomId, TenantId, TimeRange, UserId, now_millis};
+use sala_domain::jobs::{Channel, Delivery, DeliveryStatus};
+use sala_domain::outbox::{self, Change, Facts};
+use sala_domain::{Booking, Job, JobKind, Millis, Room, RoomId, TenantId, TimeRange, UserId, now_millis};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -36,9 +36,6 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
 use std::time::Instant;
-
-/// How long a new booking's confirmation waits for its Meet link before it goes without.
-pub const MEET_WAIT_MS: Millis = 5 * 60_000;
 
 /// The calendar Sala writes: the organizer's own.
 const CALENDAR: &str = "primary";
@@ -177,13 +174,9 @@ impl Stop {
     }
 }
 
-#[async_trait]
-impl JobHandler for CalendarSync {
-    fn kind(&self) -> JobKind {
-        JobKind::CalendarSync
-    }
-
-    async fn run(&self, job: &Job) -> Result<(), JobFailure> {
+impl CalendarSync {
+    /// The `calendar_sync` job: the organizer's event brought in line with the booking as it is.
+    pub(crate) async fn sync(&self, job: &Job) -> Result<(), JobFailure> {
         let Some(booking_id) = job.booking_id else {
             return Err(JobFailure::final_("a calendar job without a booking"));
         };
@@ -456,18 +449,9 @@ impl<'a> Session<'a> {
         if store.release_jobs(booking.tenant_id, booking.id, JobKind::Notify, now).await? > 0 {
             return Ok(());
         }
-        let after = Booking { meet_link: Some(link.to_owned()), ..booking.clone() };
-        let change = [FieldChange {
-            field: "meet_link".into(),
-            before: serde_json::Value::Null,
-            after: serde_json::json!(link),
-        }];
-        let jobs: Vec<Job> = jobs_for(Change::updated(booking, &after, &change), &ReminderSettings::default(), now)
-            .into_iter()
-            .filter(|j| j.kind == JobKind::Notify)
-            .collect();
+        let plan = outbox::plan(Change::MeetLinkLate { booking, link }, &Facts::at(now));
         tracing::info!(job = %job.id, booking = %booking.id, "the Meet link came after the confirmation; an update follows");
-        Ok(store.enqueue_jobs(&jobs).await?)
+        Ok(store.enqueue_jobs(&plan.jobs).await?)
     }
 
     /// Makes one call with a valid access token; a 401 refreshes the token and tries once more.

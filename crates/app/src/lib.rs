@@ -9,6 +9,7 @@ pub mod context;
 pub mod demo;
 pub mod error;
 pub mod google_connections;
+pub mod handlers;
 pub mod jobs;
 pub mod kiosks;
 pub mod notifications;

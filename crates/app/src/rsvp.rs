@@ -11,6 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sala_domain::attendance::{Answer, Reply};
+use sala_domain::outbox::{self, Change, Facts};
 use sala_domain::{Booking, BookingId, Email, TenantId, now_millis};
 use sha2::{Digest, Sha256};
 
@@ -121,8 +122,8 @@ pub async fn answer(store: &dyn Store, key: &RsvpKey, token: &str, answer: Answe
     let ctx = Context::system(booking.tenant_id);
     let after = serde_json::json!({"email": reply.email, "answer": answer.as_str()});
     let entry = ctx.audit("booking.answered", "booking", Some(booking.id.0), None, Some(after));
-    let job = crate::webhooks::reply_job(booking, &reply);
-    store.record_reply(&reply, std::slice::from_ref(&job), &entry).await?;
+    let jobs = outbox::plan(Change::Responded { booking, reply: &reply }, &Facts::at(reply.at)).jobs;
+    store.record_reply(&reply, &jobs, &entry).await?;
     Ok(Invitation { answer: Some(answer), ..invitation })
 }
 

@@ -7,16 +7,16 @@
 //! can drop duplicates. A receiver answering `410 Gone` has its endpoint disabled.
 
 use crate::context::snapshot;
-use crate::jobs::{JobFailure, JobHandler};
+use crate::jobs::JobFailure;
 use crate::secrets::SecretBox;
 use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, Store};
 use async_trait::async_trait;
 use sala_channels::webhook::{DeliveryError, Outgoing, SigningSecret, deliver, url_problem};
-use sala_domain::jobs::{Channel, Delivery, DeliveryStatus, NotifyPayload};
+use sala_domain::jobs::{Channel, Delivery, DeliveryStatus, WebhookPayload};
 use sala_domain::values::clean_text;
 use sala_domain::webhook::{WebhookEndpoint, parse_events};
-use sala_domain::{Booking, BookingEvent, Job, JobKind, ValueError, WebhookId, now_millis};
+use sala_domain::{Booking, Job, JobKind, ValueError, WebhookId, now_millis};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -182,70 +182,6 @@ pub async fn delete_webhook(store: &dyn Store, ctx: &Context, id: WebhookId) -> 
     Ok(store.delete_webhook(ctx.tenant_id(), id, &entry).await?)
 }
 
-/// What a `webhook` job carries: the booking change, and for a manual replay the one endpoint
-/// it goes to and the event it repeats (whose `webhook-id` it keeps, as a resend should).
-#[derive(serde::Serialize, serde::Deserialize)]
-struct WebhookPayload {
-    #[serde(flatten)]
-    change: NotifyPayload,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    only_endpoint: Option<WebhookId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    replay_of: Option<sala_domain::JobId>,
-    /// For `booking.checked_in`: who, when, how.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    check_in: Option<serde_json::Value>,
-    /// For `attendee.responded`: who answered what, when.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    reply: Option<serde_json::Value>,
-}
-
-/// The `webhook` job telling of a check-in (`booking.checked_in`).
-pub fn check_in_job(booking: &Booking, check_in: &sala_domain::attendance::CheckIn, now: sala_domain::Millis) -> Job {
-    let check_in = serde_json::json!({"email": check_in.email, "at": sala_domain::rfc3339(check_in.at),
-                                      "source": check_in.source.as_str()});
-    let payload = WebhookPayload { check_in: Some(check_in), ..event_payload(booking, BookingEvent::CheckedIn) };
-    webhook_job(booking, &payload, now)
-}
-
-/// The `webhook` job telling of a guest's answer (`attendee.responded`).
-pub fn reply_job(booking: &Booking, reply: &sala_domain::attendance::Reply) -> Job {
-    let detail = serde_json::json!({"email": reply.email, "answer": reply.answer.as_str(),
-                                    "at": sala_domain::rfc3339(reply.at)});
-    let payload = WebhookPayload { reply: Some(detail), ..event_payload(booking, BookingEvent::Responded) };
-    webhook_job(booking, &payload, reply.at)
-}
-
-/// An event about `booking` that only webhooks hear (nobody is emailed about it).
-fn event_payload(booking: &Booking, event: BookingEvent) -> WebhookPayload {
-    let change = NotifyPayload {
-        event,
-        booking_version: booking.version,
-        changes: Vec::new(),
-        reason: None,
-        booking: booking.clone(),
-        before_attendees: Vec::new(),
-        series: None,
-        more: Vec::new(),
-    };
-    WebhookPayload { change, only_endpoint: None, replay_of: None, check_in: None, reply: None }
-}
-
-fn webhook_job(booking: &Booking, payload: &WebhookPayload, now: sala_domain::Millis) -> Job {
-    Job {
-        id: sala_domain::JobId::new(),
-        tenant_id: booking.tenant_id,
-        kind: JobKind::Webhook,
-        booking_id: Some(booking.id),
-        payload: serde_json::to_value(payload).unwrap_or_default(),
-        run_at: now,
-        status: sala_domain::JobStatus::Pending,
-        attempts: 0,
-        last_error: None,
-        created_at: now,
-    }
-}
-
 /// Sends one earlier event to one endpoint again (admins), e.g. after the receiver lost it or
 /// was fixed: a new job, the same event and `webhook-id`. Another tenant's (or a non-webhook)
 /// job is not found.
@@ -397,20 +333,13 @@ impl WebhookDelivery {
     }
 }
 
-#[async_trait]
-impl JobHandler for WebhookDelivery {
-    fn kind(&self) -> JobKind {
-        JobKind::Webhook
-    }
+/// How many attempts a webhook job gets: the first and one per step of the retry schedule.
+pub const MAX_ATTEMPTS: u32 = SCHEDULE.len() as u32 + 1;
 
-    fn max_attempts(&self) -> Option<u32> {
-        Some(SCHEDULE.len() as u32 + 1)
-    }
-
-    async fn run(&self, job: &Job) -> Result<(), JobFailure> {
-        let WebhookPayload { change: payload, only_endpoint, replay_of, check_in, reply } =
-            serde_json::from_value(job.payload.clone())
-                .map_err(|e| JobFailure::final_(format!("unreadable webhook payload: {e}")))?;
+impl WebhookDelivery {
+    /// The `webhook` job: each endpoint that wants the event gets it, signed, once.
+    pub(crate) async fn deliver(&self, job: &Job, event: WebhookPayload) -> Result<(), JobFailure> {
+        let WebhookPayload { change: payload, only_endpoint, replay_of, check_in, reply } = event;
         let event = payload.event.name();
         let store_failure = |e: sala_store::StoreError| JobFailure::retry(format!("store: {e}"));
         let endpoints: Vec<WebhookEndpoint> = self
@@ -472,7 +401,7 @@ impl JobHandler for WebhookDelivery {
                 allow_private: self.allow_private,
                 timeout: self.timeout,
             };
-            let last_try = job.attempts >= self.max_attempts().unwrap_or(u32::MAX);
+            let last_try = job.attempts >= MAX_ATTEMPTS;
             match deliver(&out).await {
                 Ok(answer) if (200..300).contains(&answer.status) => {
                     let detail = format!("{} in {} ms: {}", answer.status, answer.latency.as_millis(), answer.excerpt);

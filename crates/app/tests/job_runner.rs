@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use sala_app::demo::seed_demo;
-use sala_app::jobs::{JobFailure, JobHandler, Runner, RunnerConfig};
+use sala_app::jobs::{Dispatch, JobFailure, Runner, RunnerConfig};
 use sala_domain::{
     Actor, Booking, BookingId, BookingStatus, Email, Job, JobId, JobKind, JobStatus, Millis, Room, TenantId, TimeRange,
     TimeZoneName, User, now_millis,
@@ -113,8 +113,8 @@ impl World {
         jobs.into_iter().find(|j| j.id == job.id).expect("the job is stored")
     }
 
-    fn runner(&self, handlers: Vec<Arc<dyn JobHandler>>, config: RunnerConfig) -> Runner {
-        Runner::new(self.store.clone(), handlers, config)
+    fn runner(&self, fakes: Fakes, config: RunnerConfig) -> Runner {
+        Runner::new(self.store.clone(), Arc::new(fakes), config)
     }
 }
 
@@ -158,12 +158,24 @@ impl Fake {
     }
 }
 
+/// Fakes standing in for the handlers: each runs the jobs of its kind.
+struct Fakes(Vec<Arc<Fake>>);
+
 #[async_trait]
-impl JobHandler for Fake {
-    fn kind(&self) -> JobKind {
-        self.kind
+impl Dispatch for Fakes {
+    fn kinds(&self) -> Vec<JobKind> {
+        self.0.iter().map(|f| f.kind).collect()
     }
 
+    async fn run(&self, job: &Job) -> Result<(), JobFailure> {
+        match self.0.iter().find(|f| f.kind == job.kind) {
+            Some(fake) => fake.run(job).await,
+            None => Err(JobFailure::retry(format!("no fake for {} jobs", job.kind.as_str()))),
+        }
+    }
+}
+
+impl Fake {
     async fn run(&self, _job: &Job) -> Result<(), JobFailure> {
         let run = self.runs.fetch_add(1, Ordering::SeqCst) + 1;
         match &self.behaviour {
@@ -189,8 +201,8 @@ impl JobHandler for Fake {
     }
 }
 
-fn handlers(fakes: &[&Arc<Fake>]) -> Vec<Arc<dyn JobHandler>> {
-    fakes.iter().map(|f| Arc::clone(f) as Arc<dyn JobHandler>).collect()
+fn handlers(fakes: &[&Arc<Fake>]) -> Fakes {
+    Fakes(fakes.iter().map(|f| Arc::clone(f)).collect())
 }
 
 #[tokio::test]
@@ -292,7 +304,7 @@ async fn a_job_of_an_unhandled_kind_stays_pending() {
     assert_eq!(w.stored(&jobs[0]).await.status, JobStatus::Done);
     assert_eq!(w.stored(&jobs[1]).await, jobs[1], "the webhook job is untouched");
 
-    let nothing = w.runner(Vec::new(), RunnerConfig::default());
+    let nothing = w.runner(Fakes(Vec::new()), RunnerConfig::default());
     assert_eq!(ok(nothing.run_due(T0).await), 0, "a runner with no handlers claims nothing");
     assert_eq!(w.stored(&jobs[1]).await, jobs[1]);
 }

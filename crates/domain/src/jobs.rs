@@ -1,10 +1,10 @@
 //! Outbox jobs: the side effects a booking change causes, written in the same transaction as the
 //! change and delivered later by the job runner (email, WhatsApp, calendar, webhooks, reminders).
-//! This module decides *which* jobs a change causes; the channels decide how to deliver them.
+//! This module holds what a job is and carries; [`crate::outbox`] decides *which* jobs a change
+//! causes; the channels decide how to deliver them.
 
-use crate::notify::ReminderSettings;
 use crate::recurrence::Recurrence;
-use crate::{Attendee, Booking, BookingId, FieldChange, JobId, Millis, TenantId, TimeRange};
+use crate::{Attendee, Booking, BookingId, FieldChange, JobId, Millis, TenantId, TimeRange, WebhookId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -25,6 +25,8 @@ pub enum JobKind {
 }
 
 impl JobKind {
+    pub const ALL: [Self; 5] = [Self::Notify, Self::CalendarSync, Self::Webhook, Self::Reminder, Self::NoShowCheck];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Notify => "notify",
@@ -36,9 +38,7 @@ impl JobKind {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Notify, Self::CalendarSync, Self::Webhook, Self::Reminder, Self::NoShowCheck]
-            .into_iter()
-            .find(|k| k.as_str() == raw)
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
     }
 
     /// Kinds that wait for a time of the booking (its start, less or plus some minutes): a
@@ -274,122 +274,95 @@ impl ReminderPayload {
     }
 }
 
-/// A booking event, as the use cases report it to [`jobs_for`].
-#[derive(Clone, Copy, Debug)]
-pub struct Change<'a> {
-    pub event: BookingEvent,
-    /// The booking after the change.
-    pub booking: &'a Booking,
-    /// For an update, the booking before it.
-    pub before: Option<&'a Booking>,
-    /// What an update changed (see `booking::diff`).
-    pub changes: &'a [FieldChange],
-    /// A new series' rule and dates, for its one invitation.
-    pub series: Option<&'a SeriesInvite>,
-    /// The other occurrences changed with this one; the notification tells of them too.
-    pub more: &'a [Booking],
+/// What a `webhook` job carries: the booking change, and for a manual replay the one endpoint
+/// it goes to and the event it repeats (whose `webhook-id` it keeps, as a resend should).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WebhookPayload {
+    #[serde(flatten)]
+    pub change: NotifyPayload,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only_endpoint: Option<WebhookId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay_of: Option<JobId>,
+    /// For `booking.checked_in`: who, when, how.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_in: Option<serde_json::Value>,
+    /// For `attendee.responded`: who answered what, when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<serde_json::Value>,
 }
 
-impl<'a> Change<'a> {
-    pub fn created(booking: &'a Booking) -> Self {
-        Self { event: BookingEvent::Created, booking, before: None, changes: &[], series: None, more: &[] }
-    }
-
-    pub fn cancelled(booking: &'a Booking) -> Self {
-        Self { event: BookingEvent::Cancelled, booking, before: None, changes: &[], series: None, more: &[] }
-    }
-
-    pub fn released(booking: &'a Booking) -> Self {
-        Self { event: BookingEvent::NoShow, booking, before: None, changes: &[], series: None, more: &[] }
-    }
-
-    pub fn updated(before: &'a Booking, booking: &'a Booking, changes: &'a [FieldChange]) -> Self {
-        Self { event: BookingEvent::Updated, booking, before: Some(before), changes, series: None, more: &[] }
+impl WebhookPayload {
+    /// The webhook of a booking change, for every endpoint that wants its event.
+    pub fn of(change: NotifyPayload) -> Self {
+        Self { change, only_endpoint: None, replay_of: None, check_in: None, reply: None }
     }
 }
 
-/// The jobs a booking change causes, to be written with the change.
-///
-/// Every event notifies people, syncs the calendar and tells webhooks. A confirmed booking gets a
-/// reminder job for each of the tenant's reminder offsets whose time is still ahead, when it is
-/// created or its time changes; the reminder rechecks the booking when it fires, so the reminders
-/// of a meeting that was moved or cancelled since send nothing.
-pub fn jobs_for(change: Change<'_>, reminders: &ReminderSettings, now: Millis) -> Vec<Job> {
-    let booking = change.booking;
-    let notify = NotifyPayload {
-        event: change.event,
-        booking_version: booking.version,
-        changes: change.changes.to_vec(),
-        reason: booking.cancel_reason.clone(),
-        booking: booking.clone(),
-        before_attendees: change.before.map(|b| b.attendees.clone()).unwrap_or_default(),
-        series: None,
-        more: Vec::new(),
-    };
-    // Calendar and webhook jobs are per occurrence; only the notification speaks for the others.
-    let payload = to_value(&notify);
-    let notify_payload =
-        to_value(&NotifyPayload { series: change.series.cloned(), more: change.more.to_vec(), ..notify });
-    let job =
-        |kind: JobKind, run_at: Millis, payload: serde_json::Value| booking_job(booking, kind, run_at, payload, now);
-    let mut jobs = vec![
-        job(JobKind::Notify, now, notify_payload),
-        job(JobKind::CalendarSync, now, payload.clone()),
-        job(JobKind::Webhook, now, payload),
-    ];
-    // A booking moved to another room, or whose reminder choice changed, gets its timed jobs anew
-    // too (the store drops the old).
-    let time_changed = change.changes.iter().any(|c| matches!(c.field.as_str(), "start" | "room_id" | "reminders"));
-    let needs_reminder = match change.event {
-        BookingEvent::Created => true,
-        BookingEvent::Updated => time_changed,
-        BookingEvent::Cancelled | BookingEvent::CheckedIn | BookingEvent::NoShow | BookingEvent::Responded => false,
-    };
-    if needs_reminder && booking.is_confirmed() && reminders.any_channel() {
-        for minutes in reminders.offsets() {
-            let remind_at = booking.time.start - Millis::from(minutes) * 60_000;
-            if remind_at > now {
-                let payload = ReminderPayload {
-                    booking_version: booking.version,
-                    start: booking.time.start,
-                    minutes_before: minutes,
-                };
-                jobs.push(job(JobKind::Reminder, remind_at, to_value(&payload)));
-            }
+/// A job's work, typed: one variant per [`JobKind`], so a kind cannot be written with another
+/// kind's payload, and a new kind is a compile error wherever jobs are run until it is handled.
+#[derive(Clone, Debug, PartialEq)]
+pub enum JobPayload {
+    Notify(NotifyPayload),
+    /// The calendar converges on the booking as it is when the job runs; the change is context.
+    CalendarSync(NotifyPayload),
+    Webhook(WebhookPayload),
+    Reminder(ReminderPayload),
+    NoShowCheck(NoShowPayload),
+}
+
+impl JobPayload {
+    pub fn kind(&self) -> JobKind {
+        match self {
+            Self::Notify(_) => JobKind::Notify,
+            Self::CalendarSync(_) => JobKind::CalendarSync,
+            Self::Webhook(_) => JobKind::Webhook,
+            Self::Reminder(_) => JobKind::Reminder,
+            Self::NoShowCheck(_) => JobKind::NoShowCheck,
         }
     }
-    jobs
-}
 
-/// The no-show check of a confirmed booking, `minutes` after its start, or after `now` for one
-/// booked once it had started (whoever booked it is there, and gets the same time to check in);
-/// `None` when the meeting would be over by then.
-pub fn no_show_job(booking: &Booking, minutes: u32, now: Millis) -> Option<Job> {
-    let at = booking.time.start.max(now) + Millis::from(minutes) * 60_000;
-    let payload = NoShowPayload { start: booking.time.start, minutes_after: minutes };
-    (booking.is_confirmed() && at < booking.time.end)
-        .then(|| booking_job(booking, JobKind::NoShowCheck, at, to_value(&payload), now))
-}
-
-fn booking_job(booking: &Booking, kind: JobKind, run_at: Millis, payload: serde_json::Value, now: Millis) -> Job {
-    Job {
-        id: JobId::new(),
-        tenant_id: booking.tenant_id,
-        kind,
-        booking_id: Some(booking.id),
-        payload,
-        run_at,
-        status: JobStatus::Pending,
-        attempts: 0,
-        last_error: None,
-        created_at: now,
+    fn to_json(&self) -> serde_json::Value {
+        // Serializing these plain structs cannot fail; an empty object would only make the job
+        // fail loudly when it runs.
+        let value = match self {
+            Self::Notify(p) | Self::CalendarSync(p) => serde_json::to_value(p),
+            Self::Webhook(p) => serde_json::to_value(p),
+            Self::Reminder(p) => serde_json::to_value(p),
+            Self::NoShowCheck(p) => serde_json::to_value(p),
+        };
+        value.unwrap_or_default()
     }
 }
 
-fn to_value<T: Serialize>(value: &T) -> serde_json::Value {
-    // Serializing these plain structs cannot fail; an empty object would only make the job fail
-    // loudly when it runs.
-    serde_json::to_value(value).unwrap_or_default()
+impl Job {
+    /// A pending job about `booking`, due at `run_at`.
+    pub fn for_booking(booking: &Booking, payload: JobPayload, run_at: Millis, now: Millis) -> Self {
+        Self {
+            id: JobId::new(),
+            tenant_id: booking.tenant_id,
+            kind: payload.kind(),
+            booking_id: Some(booking.id),
+            payload: payload.to_json(),
+            run_at,
+            status: JobStatus::Pending,
+            attempts: 0,
+            last_error: None,
+            created_at: now,
+        }
+    }
+
+    /// The stored payload read as its kind's type: once, when the job runs.
+    pub fn parse_payload(&self) -> Result<JobPayload, serde_json::Error> {
+        let raw = self.payload.clone();
+        Ok(match self.kind {
+            JobKind::Notify => JobPayload::Notify(serde_json::from_value(raw)?),
+            JobKind::CalendarSync => JobPayload::CalendarSync(serde_json::from_value(raw)?),
+            JobKind::Webhook => JobPayload::Webhook(serde_json::from_value(raw)?),
+            JobKind::Reminder => JobPayload::Reminder(serde_json::from_value(raw)?),
+            JobKind::NoShowCheck => JobPayload::NoShowCheck(serde_json::from_value(raw)?),
+        })
+    }
 }
 
 /// A copy of a message as it would appear, kept by dev mode for `/dev/outbox`.

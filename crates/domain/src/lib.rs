@@ -13,6 +13,7 @@ pub mod google;
 pub mod ids;
 pub mod jobs;
 pub mod notify;
+pub mod outbox;
 pub mod recurrence;
 pub mod room;
 pub mod rules;

@@ -6,7 +6,8 @@ use crate::config::Settings;
 use crate::state::AppState;
 use anyhow::Context as _;
 use sala_app::Context;
-use sala_domain::jobs::{Change, jobs_for};
+use sala_domain::notify::ReminderSettings;
+use sala_domain::outbox::{self, Change, Facts};
 use sala_domain::{Attendee, Booking, BookingId, BookingStatus, Millis, RoomId, TimeRange, now_millis};
 use sala_store::BookingWrite;
 use std::sync::Arc;
@@ -163,7 +164,8 @@ async fn direct_inserts(store: Arc<dyn sala_app::Store>, setup: &Setup, plan: &B
         async move {
             let b = &work[i];
             let audit = [ctx.audit("booking.created", "booking", Some(b.id.0), None, serde_json::to_value(b).ok())];
-            let jobs = jobs_for(Change::created(b), &Default::default(), now_millis());
+            let facts = Facts { reminders: ReminderSettings::default(), ..Facts::at(now_millis()) };
+            let jobs = outbox::plan(Change::Created { bookings: std::slice::from_ref(b), series: None }, &facts).jobs;
             let write = BookingWrite {
                 tenant_id: b.tenant_id,
                 series: None,

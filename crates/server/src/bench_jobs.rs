@@ -9,9 +9,8 @@
 use crate::bench::{Setup, anyhow_app};
 use crate::config::{Secret, Settings};
 use sala_app::jobs::{Runner, RunnerConfig};
-use sala_app::notifications::Notifier;
 use sala_channels::testing::{FakeSmtp, FakeWhatsApp, SmtpMode};
-use sala_domain::jobs::{Change, jobs_for};
+use sala_domain::outbox::{self, Change, Facts};
 use sala_domain::{Attendee, Booking, Email, JobKind, Millis, TimeRange, now_millis};
 use sala_store::BookingWrite;
 use std::sync::Arc;
@@ -46,10 +45,10 @@ pub async fn run(mut settings: Settings, store: Arc<dyn sala_app::Store>, plan: 
     let ctx = sala_app::Context::system(setup.tenant.id);
     store.update_user(&organizer, &ctx.audit("user.updated", "user", Some(organizer.id.0), None, None)).await?;
     let http = crate::state::outbound_client()?;
-    let notifier = Arc::new(Notifier::new(store.clone(), crate::worker::channels(&settings, &http)?));
+    let handlers = crate::worker::handlers(store.clone(), &settings, &http)?;
     let config =
         RunnerConfig { concurrency: plan.concurrency.max(1), batch: plan.batch.max(1), ..RunnerConfig::default() };
-    let runner = Runner::new(store.clone(), notifier.handlers(), config);
+    let runner = Runner::new(store.clone(), Arc::new(handlers), config);
     println!(
         "database {}  notifications {}  reminders {}  concurrency {}  batch {}",
         crate::cli::redact_url(&settings.database_url()),
@@ -107,7 +106,10 @@ async fn write(
             .collect();
         let jobs: Vec<_> = bookings
             .iter()
-            .flat_map(|b| jobs_for(Change::created(b), &setup.tenant.reminders, now))
+            .flat_map(|b| {
+                let facts = Facts { reminders: setup.tenant.reminders.clone(), ..Facts::at(now) };
+                outbox::plan(Change::Created { bookings: std::slice::from_ref(b), series: None }, &facts).jobs
+            })
             .filter(|j| j.kind == kind)
             .collect();
         let write = BookingWrite {

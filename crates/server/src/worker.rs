@@ -6,6 +6,7 @@ use crate::config::Settings;
 use anyhow::Context as _;
 use sala_app::Store;
 use sala_app::calendar::CalendarSync;
+use sala_app::handlers::Handlers;
 use sala_app::jobs::{Runner, RunnerConfig};
 use sala_app::notifications::{Channels, Notifier, WhatsAppChannel, WhatsAppTemplates};
 use sala_app::secrets::SecretBox;
@@ -95,21 +96,7 @@ pub fn channel_warnings(settings: &Settings, own_whatsapp: bool) -> Vec<String> 
 /// The runner with every job handler: notifications and reminders, calendar, no-show release,
 /// webhooks.
 pub fn runner(store: Arc<dyn Store>, settings: &Settings, http: &reqwest::Client) -> anyhow::Result<Runner> {
-    let channels = channels(settings, http)?;
-    let notifier = Arc::new(Notifier::new(store.clone(), channels.clone()));
-    let mut handlers = notifier.handlers();
-    handlers.push(Arc::new(calendar_sync(store.clone(), settings, http, channels.secrets.clone())));
-    handlers.push(Arc::new(sala_app::bookings::NoShowRelease::new(store.clone())));
-    let representation = Arc::new(crate::api::booking_view::ApiRepresentation(store.clone()));
-    let allow_private = settings.webhooks_may_reach_private();
-    let timeout = std::time::Duration::from_secs(settings.webhooks_timeout_seconds.clamp(1, 60));
-    handlers.push(Arc::new(WebhookDelivery::new(
-        store.clone(),
-        channels.secrets,
-        representation,
-        allow_private,
-        timeout,
-    )));
+    let handlers = handlers(store.clone(), settings, http)?;
     let defaults = RunnerConfig::default();
     let lease = std::time::Duration::from_secs(settings.jobs_lease_seconds.max(2));
     let config = RunnerConfig {
@@ -119,7 +106,28 @@ pub fn runner(store: Arc<dyn Store>, settings: &Settings, http: &reqwest::Client
         job_timeout: defaults.job_timeout.min(lease / 2),
         ..defaults
     };
-    Ok(Runner::new(store, handlers, config))
+    Ok(Runner::new(store, Arc::new(handlers), config))
+}
+
+/// Every job kind's consumer, over the channels the settings configure.
+pub fn handlers(store: Arc<dyn Store>, settings: &Settings, http: &reqwest::Client) -> anyhow::Result<Handlers> {
+    let channels = channels(settings, http)?;
+    let representation = Arc::new(crate::api::booking_view::ApiRepresentation(store.clone()));
+    let allow_private = settings.webhooks_may_reach_private();
+    let timeout = std::time::Duration::from_secs(settings.webhooks_timeout_seconds.clamp(1, 60));
+    let handlers = Handlers {
+        notifier: Arc::new(Notifier::new(store.clone(), channels.clone())),
+        calendar: Arc::new(calendar_sync(store.clone(), settings, http, channels.secrets.clone())),
+        webhooks: Arc::new(WebhookDelivery::new(
+            store.clone(),
+            channels.secrets,
+            representation,
+            allow_private,
+            timeout,
+        )),
+        no_show: Arc::new(sala_app::bookings::NoShowRelease::new(store)),
+    };
+    Ok(handlers)
 }
 
 /// The calendar job over Google's API as the settings place it. Without Google configured nobody

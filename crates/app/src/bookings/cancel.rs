@@ -1,14 +1,14 @@
 //! Cancelling (DELETE): the booking stays, marked cancelled with a reason; the room is free again.
 //! Cancelling a cancelled booking changes nothing and is not an error.
 
-use super::{Scope, deny, load_visible, may_change};
+use super::Scope;
+use super::policy::{deny, load_visible, may_change};
 use crate::context::snapshot;
 use crate::validate::Validator;
 use crate::{AppResult, Context, Store};
-use sala_domain::jobs::{Change, jobs_for};
-use sala_domain::notify::ReminderSettings;
+use sala_domain::outbox::{self, Change, Facts};
 use sala_domain::values::clean_text;
-use sala_domain::{Booking, BookingId, BookingStatus, JobKind, now_millis};
+use sala_domain::{Booking, BookingId, BookingStatus, now_millis};
 use sala_store::{BookingQuery, BookingWrite};
 
 #[derive(Clone, Debug, Default)]
@@ -66,24 +66,15 @@ pub async fn cancel_booking(store: &dyn Store, ctx: &Context, id: BookingId, req
             ctx.audit("booking.cancelled", "booking", Some(after.id.0), snapshot(before), snapshot(after))
         })
         .collect();
-    // One notification tells of every occurrence cancelled; calendar and webhook jobs go per booking.
-    let jobs: Vec<_> = cancelled
-        .iter()
-        .enumerate()
-        .flat_map(|(i, b)| {
-            let more = if i == 0 { &cancelled[1..] } else { &[] };
-            jobs_for(Change { more, ..Change::cancelled(b) }, &ReminderSettings::default(), now)
-        })
-        .filter(|j| j.kind != JobKind::Notify || j.booking_id == Some(cancelled[0].id))
-        .collect();
+    let plan = outbox::plan(Change::Cancelled { bookings: &cancelled }, &Facts::at(now));
     let write = BookingWrite {
         tenant_id: ctx.tenant_id(),
         series: None,
         bookings: &cancelled,
         audit: &audit,
-        jobs: &jobs,
+        jobs: &plan.jobs,
         idempotency: None,
-        drop_timed_jobs: &cancelled.iter().map(|b| b.id).collect::<Vec<_>>(),
+        drop_timed_jobs: &plan.drop_timed_jobs,
         unless_checked_in: false,
     };
     store.update_bookings(write).await?;

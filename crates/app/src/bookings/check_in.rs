@@ -2,9 +2,10 @@
 //! access-control system (API key) or a room's kiosk records a person's arrival; the first
 //! check-in of each person counts, and each tells webhooks `booking.checked_in`.
 
-use super::{deny, load_visible, may_change, may_see};
+use super::policy::{deny, load_visible, may_change, may_see, still_confirmed};
 use crate::{AppError, AppResult, Context, Store};
 use sala_domain::attendance::{CHECK_IN_OPENS_MS, CheckIn, CheckInSource};
+use sala_domain::outbox::{self, Change, Facts};
 use sala_domain::{Booking, BookingId, Email, now_millis};
 use sala_store::BookingQuery;
 
@@ -47,16 +48,16 @@ pub async fn check_in(
         by: ctx.actor(),
         source: req.source,
     };
-    let job = crate::webhooks::check_in_job(&booking, &check_in, check_in.at);
+    let jobs = outbox::plan(Change::CheckedIn { booking: &booking, check_in: &check_in }, &Facts::at(check_in.at)).jobs;
     let after = serde_json::json!({"email": email, "source": req.source.as_str()});
     let entry = ctx.audit("booking.checked_in", "booking", Some(id.0), None, Some(after));
-    match store.record_check_in(&check_in, std::slice::from_ref(&job), &entry).await {
+    match store.record_check_in(&check_in, &jobs, &entry).await {
         Ok(true) => return Ok((check_in, true)),
         Ok(false) => {}
         // Cancelled or released since it was read: say which, as for any other late check-in.
         Err(sala_store::StoreError::NotConfirmed) => {
             let now = store.get_booking(ctx.tenant_id(), id).await?.ok_or(AppError::NotFound { what: "booking" })?;
-            super::still_confirmed(&now, "checked in to")?;
+            still_confirmed(&now, "checked in to")?;
             return Err(sala_store::StoreError::NotConfirmed.into());
         }
         Err(err) => return Err(err.into()),
@@ -67,7 +68,7 @@ pub async fn check_in(
 
 fn check_open(booking: &Booking) -> AppResult<()> {
     let now = now_millis();
-    super::still_confirmed(booking, "checked in to")?;
+    still_confirmed(booking, "checked in to")?;
     if now < booking.time.start - CHECK_IN_OPENS_MS {
         return Err(AppError::Conflict {
             code: "check_in_not_open",

@@ -1,22 +1,21 @@
 //! Creating a booking, or a series of independent occurrences, with idempotent retries.
 
-use super::{
-    AttendeeInput, attendees, binds_admins, bookable_room, bypasses_rules, load_tenant, organizer, reminder_plan,
-    rfc3339,
-};
-use crate::calendar::{MEET_WAIT_MS, OutsideBusy};
+use super::policy::{self, Slot};
+use super::{AttendeeInput, attendees, facts, load_tenant};
+use crate::calendar::OutsideBusy;
 use crate::context::snapshot;
 use crate::error::Conflict;
 use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, FieldError, Store};
-use sala_domain::jobs::{Change, SeriesInvite, jobs_for};
+use sala_domain::jobs::SeriesInvite;
 use sala_domain::notify::ReminderSettings;
+use sala_domain::outbox::{self, Change, Facts};
 use sala_domain::values::{clean_name, clean_text, parse_instant};
 use sala_domain::{
-    Actor, Attendee, Booking, BookingId, BookingStatus, Job, JobKind, Recurrence, Room, Series, SeriesId, Tenant,
-    TimeRange, TimeZoneName, User, ValueError, now_millis,
+    Actor, Attendee, Booking, BookingId, BookingStatus, Recurrence, Room, Series, SeriesId, Tenant, TimeRange,
+    TimeZoneName, User, now_millis,
 };
-use sala_store::{BookingWrite, Busy, IdempotencyRecord, StoreError, Unique};
+use sala_store::{BookingWrite, IdempotencyRecord, StoreError, Unique};
 
 /// What to do when some occurrences of a series collide with existing bookings.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -116,18 +115,16 @@ pub async fn create_booking(
     let audit: Vec<_> =
         bookings.iter().map(|b| ctx.audit("booking.created", "booking", Some(b.id.0), None, snapshot(b))).collect();
     let invite = input.recurrence.as_ref().map(|rule| series_invite(rule, &planned, &ranges));
-    let reminders = match bookings.first() {
-        Some(first) => reminder_plan(store, ctx, &draft.tenant, &draft.organizer, first).await?,
-        None => draft.tenant.reminders.clone(),
+    let facts = Facts {
+        reminders: match bookings.first() {
+            Some(first) => facts::reminders(store, ctx, &draft.tenant, &draft.organizer, first).await?,
+            None => draft.tenant.reminders.clone(),
+        },
+        no_show_minutes: facts::no_show_minutes(store, &draft.tenant, &bookings).await?,
+        meet_wait: facts::meet_wait(store, ctx, &draft.organizer, draft.google_meet).await?,
+        ..Facts::at(now)
     };
-    let mut jobs = series_jobs(&bookings, invite.as_ref(), &reminders, now);
-    jobs.extend(super::no_show::no_show_checks(store, &draft.tenant, &bookings, now).await?);
-    if draft.google_meet && organizer_calendar_connected(store, ctx, &draft.organizer).await? {
-        // The confirmation waits for the Meet link; the calendar job releases it when it has one.
-        for job in jobs.iter_mut().filter(|j| j.kind == JobKind::Notify) {
-            job.run_at = now + MEET_WAIT_MS;
-        }
-    }
+    let plan = outbox::plan(Change::Created { bookings: &bookings, series: invite.as_ref() }, &facts);
     let record = input.idempotency_key.as_ref().map(|key| IdempotencyRecord {
         actor: actor_key(ctx),
         key: key.clone(),
@@ -140,14 +137,14 @@ pub async fn create_booking(
         series: series.as_ref(),
         bookings: &bookings,
         audit: &audit,
-        jobs: &jobs,
+        jobs: &plan.jobs,
         idempotency: record.as_ref(),
-        drop_timed_jobs: &[],
+        drop_timed_jobs: &plan.drop_timed_jobs,
         unless_checked_in: false,
     };
     match store.insert_bookings(write).await {
         Ok(()) => Ok(Created { bookings, skipped, warnings: draft.warnings, replayed: false }),
-        Err(StoreError::Overlap(busy)) => Err(conflict_with(&ranges, &busy)),
+        Err(StoreError::Overlap(busy)) => Err(policy::overlap_conflict(ranges.iter().copied(), &busy)),
         Err(StoreError::Duplicate(Unique::IdempotencyKey)) => {
             let key = input.idempotency_key.as_deref().unwrap_or_default();
             replay(store, ctx, key, &input.request_hash).await?.ok_or_else(|| StoreError::NotFound.into())
@@ -158,15 +155,15 @@ pub async fn create_booking(
 
 async fn validate(store: &dyn Store, ctx: &Context, input: &NewBooking) -> AppResult<Draft> {
     let tenant = load_tenant(store, ctx).await?;
-    let room = bookable_room(store, ctx, input.room_id).await?;
-    let organizer = organizer(store, ctx, input.organizer.as_deref()).await?;
+    let room = policy::bookable_room(store, ctx, input.room_id).await?;
+    let organizer = policy::organizer(store, ctx, input.organizer.as_deref()).await?;
     let mut v = Validator::default();
     let title = v.check("title", clean_name("title", &input.title, 200));
     let description = v.check_opt("description", input.description.as_deref(), |d| clean_text("description", d, 5000));
     let external_ref =
         v.check_opt("external_ref", input.external_ref.as_deref(), |r| clean_name("external_ref", r, 200));
-    let metadata = v.check("metadata", super::edit::check_metadata(input.metadata.clone()));
-    let reminders = v.check("reminders", super::check_reminders(input.reminders.clone()));
+    let metadata = v.check("metadata", policy::check_metadata(input.metadata.clone()));
+    let reminders = v.check("reminders", policy::check_reminders(input.reminders.clone()));
     let start = v.check("start", parse_instant("start", &input.start));
     let end = v.check("end", parse_instant("end", &input.end));
     let time = match (start, end) {
@@ -176,7 +173,7 @@ async fn validate(store: &dyn Store, ctx: &Context, input: &NewBooking) -> AppRe
     let default_zone = organizer.time_zone.clone().unwrap_or_else(|| tenant.time_zone.clone());
     let zone = v.check("time_zone", input.time_zone.as_deref().map_or(Ok(default_zone), TimeZoneName::parse));
     let attendees = attendees::resolve(store, ctx, &organizer, &input.attendees, &mut v).await?;
-    let warnings = match capacity_check(&room, attendees.len() + 1, input.google_meet) {
+    let warnings = match policy::capacity_check(&room, attendees.len() + 1, input.google_meet) {
         Ok(warning) => warning.into_iter().collect(),
         Err(err) => {
             v.check::<()>("attendees", Err(err));
@@ -207,21 +204,6 @@ async fn validate(store: &dyn Store, ctx: &Context, input: &NewBooking) -> AppRe
     })
 }
 
-/// Physical rooms refuse more people than seats, unless the meeting has Google Meet: then
-/// some can join remotely, and the caller gets a warning instead.
-pub(super) fn capacity_check(room: &Room, people: usize, google_meet: bool) -> Result<Option<FieldError>, ValueError> {
-    let seats = room.capacity as usize;
-    if room.kind == sala_domain::RoomKind::Virtual || people <= seats {
-        return Ok(None);
-    }
-    let message = format!("{} seats {seats}; this meeting has {people} people", room.name);
-    if google_meet {
-        Ok(Some(FieldError { field: "attendees".into(), code: "over_capacity", message }))
-    } else {
-        Err(ValueError::new("over_capacity", message))
-    }
-}
-
 /// The occurrences' ranges: just the one, or the series expanded in the booking's zone.
 fn occurrences(draft: &Draft, rule: Option<&Recurrence>) -> AppResult<Vec<TimeRange>> {
     match rule {
@@ -235,28 +217,10 @@ fn occurrences(draft: &Draft, rule: Option<&Recurrence>) -> AppResult<Vec<TimeRa
 /// Every occurrence must follow the tenant's rules (with the room's exceptions), unless an admin
 /// books; and the organizer must stay within their limit of upcoming bookings.
 async fn check_rules(store: &dyn Store, ctx: &Context, draft: &Draft, ranges: &[TimeRange]) -> AppResult<()> {
-    let bypass = bypasses_rules(ctx);
-    let rules = draft.tenant.booking_rules.with_override(&draft.room.rules);
-    let now = now_millis();
-    let mut errors = Vec::new();
-    for range in ranges {
-        let violations = rules.check(*range, now, draft.room.bookable_hours.as_ref(), &draft.tenant.time_zone);
-        for violation in violations.into_iter().filter(|v| !bypass || binds_admins(v)) {
-            let message = if ranges.len() > 1 {
-                format!("the occurrence on {}: {}", local_date(range.start, &draft.zone), violation.message)
-            } else {
-                violation.message
-            };
-            errors.push(FieldError { field: "start".into(), code: violation.code, message });
-        }
-    }
-    if let Some(limit) = rules.max_active_per_person.filter(|_| !bypass) {
-        let active = store.count_active_bookings(ctx.tenant_id(), draft.organizer.id, now).await?;
-        if active + ranges.len() as u64 > u64::from(limit) {
-            let message = format!("{} may hold at most {limit} upcoming bookings", draft.organizer.name);
-            errors.push(FieldError { field: "organizer".into(), code: "too_many_active_bookings", message });
-        }
-    }
+    let slots: Vec<Slot<'_>> = ranges.iter().map(|&time| Slot { room: &draft.room, time, zone: &draft.zone }).collect();
+    let mut errors = policy::check_rules(ctx, &draft.tenant, &slots);
+    let limit = policy::check_active_limit(store, ctx, &draft.tenant, &draft.room, &draft.organizer, ranges.len());
+    errors.extend(limit.await?);
     if errors.is_empty() { Ok(()) } else { Err(AppError::Invalid(errors)) }
 }
 
@@ -268,14 +232,13 @@ async fn resolve_conflicts(
     ctx: &Context,
     draft: &Draft,
     ranges: Vec<TimeRange>,
-    policy: ConflictPolicy,
+    on_conflict: ConflictPolicy,
 ) -> AppResult<(Vec<TimeRange>, Vec<Skipped>)> {
     let (Some(first), Some(last)) = (ranges.first(), ranges.last()) else {
         return Ok((ranges, Vec::new()));
     };
     let window = TimeRange { start: first.start, end: last.end };
-    let room = std::slice::from_ref(&draft.room);
-    let elsewhere = outside.busy(ctx.tenant_id(), Some(draft.organizer.id), room, window).await;
+    let elsewhere = policy::outside_busy(outside, ctx, &draft.organizer, &draft.room, &ranges).await;
     // A single booking needs no look-ahead in Sala's own bookings: the store refuses an overlap
     // in the same transaction as the insert and names the booking in the way.
     let busy = if ranges.len() > 1 { store.busy(ctx.tenant_id(), &[draft.room.id], window).await? } else { Vec::new() };
@@ -287,13 +250,13 @@ async fn resolve_conflicts(
     for range in ranges {
         if let Some(b) = busy.iter().find(|b| b.time.overlaps(&range)) {
             conflicts.push(Conflict::of(range, b));
-        } else if let Some((_, time)) = elsewhere.iter().find(|(_, t)| t.overlaps(&range)) {
+        } else if let Some((_, time)) = elsewhere.iter().find(|(slot, _)| *slot == range) {
             conflicts.push(Conflict::outside(range, *time));
         } else {
             free.push(range);
         }
     }
-    if conflicts.is_empty() || (policy == ConflictPolicy::Skip && !free.is_empty()) {
+    if conflicts.is_empty() || (on_conflict == ConflictPolicy::Skip && !free.is_empty()) {
         Ok((free, conflicts))
     } else {
         Err(AppError::BookingConflict(conflicts))
@@ -329,30 +292,6 @@ fn build(ctx: &Context, d: &Draft, time: TimeRange, series_id: Option<SeriesId>,
     }
 }
 
-/// The outbox jobs of new bookings: calendar, webhook and reminder per occurrence, but one
-/// notification for a whole series (carrying its rule, so one invitation stands for every
-/// occurrence), so invitees are not flooded.
-fn series_jobs(
-    bookings: &[Booking],
-    invite: Option<&SeriesInvite>,
-    reminders: &ReminderSettings,
-    now: i64,
-) -> Vec<Job> {
-    let first = bookings.first().map(|b| b.id);
-    bookings
-        .iter()
-        .flat_map(|b| {
-            let change = Change { series: invite.filter(|_| Some(b.id) == first), ..Change::created(b) };
-            jobs_for(change, reminders, now)
-        })
-        .filter(|job| job.kind != JobKind::Notify || job.booking_id == first)
-        .collect()
-}
-
-async fn organizer_calendar_connected(store: &dyn Store, ctx: &Context, organizer: &User) -> AppResult<bool> {
-    Ok(crate::calendar::keeps_calendar(store, ctx.tenant_id(), organizer.id).await?)
-}
-
 /// The series as its invitation describes it: the rule from its first planned date, less the
 /// dates skipped for conflicts.
 fn series_invite(rule: &Recurrence, planned: &[TimeRange], booked: &[TimeRange]) -> SeriesInvite {
@@ -364,12 +303,6 @@ fn series_invite(rule: &Recurrence, planned: &[TimeRange], booked: &[TimeRange])
         last_end: booked.last().map_or(first.end, |b| b.end),
         booked: booked.len(),
     }
-}
-
-/// The conflict for a race lost in the store: which of our occurrences hit `busy`.
-fn conflict_with(ranges: &[TimeRange], busy: &Busy) -> AppError {
-    let requested = ranges.iter().find(|r| r.overlaps(&busy.time)).copied().unwrap_or(busy.time);
-    AppError::BookingConflict(vec![Conflict::of(requested, busy)])
 }
 
 /// Idempotency keys are scoped to their sender.
@@ -408,11 +341,4 @@ async fn replay(store: &dyn Store, ctx: &Context, key: &str, request_hash: &str)
         bookings.extend(store.get_booking(ctx.tenant_id(), id).await?);
     }
     Ok(Some(Created { bookings, skipped: Vec::new(), warnings: Vec::new(), replayed: true }))
-}
-
-/// The civil date of an instant in a zone, for messages ("the occurrence on 2027-03-29").
-pub(super) fn local_date(ms: i64, zone: &TimeZoneName) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_zoned_datetime(zone.time_zone()).date().to_string())
-        .unwrap_or_else(|_| rfc3339(ms))
 }

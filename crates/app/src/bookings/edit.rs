@@ -1,24 +1,18 @@
 //! Editing a booking (PATCH): only the fields sent change; optimistic concurrency with the version;
 //! for a series, "this and following" applies the same change to later occurrences.
 
-use super::create::{capacity_check, local_date};
-use super::{
-    AttendeeInput, Scope, attendees, bookable_room, bypasses_rules, deny, load_tenant, load_visible, may_change,
-    reminder_plan,
-};
+use super::policy::{self, Slot};
+use super::{AttendeeInput, Scope, attendees, facts, load_tenant};
 use crate::calendar::OutsideBusy;
 use crate::context::snapshot;
 use crate::error::Conflict;
 use crate::validate::Validator;
-use crate::{AppError, AppResult, Context, FieldError, Store};
+use crate::{AppError, AppResult, Context, Store};
 use sala_domain::booking::diff;
-use sala_domain::jobs::{Change, jobs_for};
 use sala_domain::notify::ReminderSettings;
+use sala_domain::outbox::{self, Change, Facts};
 use sala_domain::values::{clean_name, clean_text, parse_instant};
-use sala_domain::{
-    Booking, BookingId, FieldChange, JobKind, Millis, RoomId, Tenant, TimeRange, TimeZoneName, User, ValueError,
-    now_millis,
-};
+use sala_domain::{Booking, Millis, RoomId, Tenant, TimeRange, TimeZoneName, User, now_millis};
 use sala_store::{BookingQuery, BookingWrite, StoreError};
 
 /// The fields to change; `None` leaves a field as it is. For the optional texts, `Some("")`
@@ -39,18 +33,6 @@ pub struct BookingChanges {
     pub reminders: Option<Option<ReminderSettings>>,
 }
 
-/// Metadata is a small JSON object the caller keeps with the booking (its own ids).
-pub(super) fn check_metadata(raw: Option<serde_json::Value>) -> Result<serde_json::Value, ValueError> {
-    let value = raw.unwrap_or_else(|| serde_json::json!({}));
-    let Some(object) = value.as_object() else {
-        return Err(ValueError::new("invalid_metadata", "metadata must be a JSON object"));
-    };
-    if object.len() > 50 || value.to_string().len() > 4096 {
-        return Err(ValueError::new("metadata_too_large", "metadata holds at most 50 keys and 4 KiB"));
-    }
-    Ok(value)
-}
-
 /// Applies `changes` to the booking (and, with `ThisAndFollowing`, to the later occurrences of its
 /// series). `if_match` is the version the client last saw. Returns the changed bookings, the
 /// named one first; an edit that changes nothing returns the booking as it is.
@@ -63,9 +45,9 @@ pub async fn edit_booking(
     if_match: Option<i64>,
     scope: Scope,
 ) -> AppResult<Vec<Booking>> {
-    let current = load_visible(store, ctx, id).await?;
-    if !may_change(ctx, &current) {
-        return Err(deny(store, ctx, "booking.edit_denied", id).await);
+    let current = policy::load_visible(store, ctx, id).await?;
+    if !policy::may_change(ctx, &current) {
+        return Err(policy::deny(store, ctx, "booking.edit_denied", id).await);
     }
     check_editable(&current, if_match)?;
     let tenant = load_tenant(store, ctx).await?;
@@ -80,10 +62,9 @@ pub async fn edit_booking(
     if pairs.is_empty() {
         return Ok(vec![current]);
     }
-    check_rules(store, ctx, &tenant, &pairs).await?;
-    check_outside(store, outside, ctx, &organizer, &pairs).await?;
-    let reminders = reminder_plan(store, ctx, &tenant, &organizer, &pairs[0].1).await?;
-    save(store, ctx, &tenant, &reminders, pairs).await
+    check_moves(store, outside, ctx, &tenant, &organizer, &pairs).await?;
+    let reminders = facts::reminders(store, ctx, &tenant, &organizer, &pairs[0].1).await?;
+    save(store, ctx, &tenant, reminders, pairs).await
 }
 
 fn check_editable(current: &Booking, if_match: Option<i64>) -> AppResult<()> {
@@ -92,7 +73,7 @@ fn check_editable(current: &Booking, if_match: Option<i64>) -> AppResult<()> {
             message: format!("the booking is at version {}; fetch it again and retry", current.version),
         });
     }
-    super::still_confirmed(current, "edited")?;
+    policy::still_confirmed(current, "edited")?;
     if current.time.end <= now_millis() {
         return Err(AppError::Conflict {
             code: "booking_ended",
@@ -113,7 +94,7 @@ async fn apply(
     let mut b = current.clone();
     let mut v = Validator::default();
     if let Some(room_id) = c.room_id.filter(|r| *r != current.room_id) {
-        b.room_id = bookable_room(store, ctx, room_id).await?.id;
+        b.room_id = policy::bookable_room(store, ctx, room_id).await?.id;
     }
     if let Some(title) = &c.title {
         b.title = v.check("title", clean_name("title", title, 200)).unwrap_or_default();
@@ -125,7 +106,7 @@ async fn apply(
         b.external_ref = v.check_opt("external_ref", Some(r), |r| clean_name("external_ref", r, 200)).flatten();
     }
     if let Some(m) = &c.metadata {
-        b.metadata = v.check("metadata", check_metadata(Some(m.clone()))).unwrap_or_default();
+        b.metadata = v.check("metadata", policy::check_metadata(Some(m.clone()))).unwrap_or_default();
     }
     if let Some(zone) = &c.time_zone {
         b.time_zone = v.check("time_zone", TimeZoneName::parse(zone)).unwrap_or(b.time_zone);
@@ -136,7 +117,7 @@ async fn apply(
         b.time = v.check("end", TimeRange::new(start, end)).unwrap_or(b.time);
     }
     if let Some(reminders) = &c.reminders {
-        b.reminders = v.check("reminders", super::check_reminders(reminders.clone())).flatten();
+        b.reminders = v.check("reminders", policy::check_reminders(reminders.clone())).flatten();
     }
     if let Some(meet) = c.google_meet {
         b.google_meet = meet;
@@ -145,7 +126,7 @@ async fn apply(
         b.attendees = attendees::resolve(store, ctx, organizer, inputs, &mut v).await?;
     }
     let room = store.get_room(ctx.tenant_id(), b.room_id).await?.ok_or(AppError::NotFound { what: "room" })?;
-    if let Err(e) = capacity_check(&room, b.attendees.len() + 1, b.google_meet) {
+    if let Err(e) = policy::capacity_check(&room, b.attendees.len() + 1, b.google_meet) {
         v.check::<()>("attendees", Err(e));
     }
     v.finish()?;
@@ -214,103 +195,73 @@ fn shift_like(before: &Booking, after: &Booking, other: &Booking) -> TimeRange {
     shifted.unwrap_or(other.time)
 }
 
-/// Rules apply to every moved occurrence (unless an admin edits).
-async fn check_rules(store: &dyn Store, ctx: &Context, tenant: &Tenant, pairs: &[(Booking, Booking)]) -> AppResult<()> {
-    let bypass = bypasses_rules(ctx);
-    let now = now_millis();
-    let mut errors = Vec::new();
-    for (before, after) in pairs {
-        if before.time == after.time && before.room_id == after.room_id {
-            continue;
-        }
-        let room = store.get_room(ctx.tenant_id(), after.room_id).await?.ok_or(AppError::NotFound { what: "room" })?;
-        let rules = tenant.booking_rules.with_override(&room.rules);
-        let violations = rules.check(after.time, now, room.bookable_hours.as_ref(), &tenant.time_zone);
-        for violation in violations.into_iter().filter(|v| !bypass || super::binds_admins(v)) {
-            let message = if pairs.len() > 1 {
-                format!("the occurrence on {}: {}", local_date(after.time.start, &after.time_zone), violation.message)
-            } else {
-                violation.message
-            };
-            errors.push(FieldError { field: "start".into(), code: violation.code, message });
-        }
-    }
-    if errors.is_empty() { Ok(()) } else { Err(AppError::Invalid(errors)) }
-}
-
-/// A moved booking must not land on a meeting booked directly in its room's Google calendar.
-async fn check_outside(
+/// Every occurrence moved in time or to another room follows the rules (unless an admin edits)
+/// and must not land on a meeting booked directly in its room's Google calendar.
+async fn check_moves(
     store: &dyn Store,
     outside: &dyn OutsideBusy,
     ctx: &Context,
+    tenant: &Tenant,
     organizer: &User,
     pairs: &[(Booking, Booking)],
 ) -> AppResult<()> {
-    let mut conflicts = Vec::new();
-    for (_, after) in pairs.iter().filter(|(b, a)| b.time != a.time || b.room_id != a.room_id) {
-        let Some(room) = store.get_room(ctx.tenant_id(), after.room_id).await? else { continue };
-        let busy = outside.busy(ctx.tenant_id(), Some(organizer.id), std::slice::from_ref(&room), after.time).await;
-        if let Some((_, time)) = busy.iter().find(|(_, t)| t.overlaps(&after.time)) {
-            conflicts.push(Conflict::outside(after.time, *time));
-        }
+    let moved: Vec<&Booking> =
+        pairs.iter().filter(|(b, a)| b.time != a.time || b.room_id != a.room_id).map(|(_, a)| a).collect();
+    let Some(first) = moved.first() else { return Ok(()) };
+    // "This and following" moves every occurrence to the same room.
+    let room = store.get_room(ctx.tenant_id(), first.room_id).await?.ok_or(AppError::NotFound { what: "room" })?;
+    let slots: Vec<Slot<'_>> = moved.iter().map(|b| Slot { room: &room, time: b.time, zone: &b.time_zone }).collect();
+    let errors = policy::check_rules(ctx, tenant, &slots);
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
     }
-    if conflicts.is_empty() { Ok(()) } else { Err(AppError::BookingConflict(conflicts)) }
+    let times: Vec<TimeRange> = moved.iter().map(|b| b.time).collect();
+    let busy = policy::outside_busy(outside, ctx, organizer, &room, &times).await;
+    if busy.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::BookingConflict(busy.into_iter().map(|(slot, time)| Conflict::outside(slot, time)).collect()))
 }
 
-/// Writes the edited bookings with their audit entries and jobs (one notification for the edit).
+/// Writes the edited bookings with their audit entries and the jobs the outbox plan gives.
 async fn save(
     store: &dyn Store,
     ctx: &Context,
     tenant: &Tenant,
-    reminders: &ReminderSettings,
+    reminders: ReminderSettings,
     pairs: Vec<(Booking, Booking)>,
 ) -> AppResult<Vec<Booking>> {
     let now = now_millis();
-    let (befores, bookings): (Vec<Booking>, Vec<Booking>) = pairs
+    let pairs: Vec<(Booking, Booking)> = pairs
         .into_iter()
         .map(|(before, after)| {
             let after = Booking { version: before.version + 1, updated_at: now, ..after };
             (before, after)
         })
-        .unzip();
-    // A booking moved in time or to another room loses its reminders and no-show check for the
-    // old slot; `jobs_for` and `no_show_checks` bring those for the new one.
-    let rescheduled: Vec<Booking> = befores
-        .iter()
-        .zip(&bookings)
-        .filter(|(b, a)| b.time.start != a.time.start || b.room_id != a.room_id || b.reminders != a.reminders)
-        .map(|(_, a)| a.clone())
         .collect();
-    let moved: Vec<BookingId> = rescheduled.iter().map(|b| b.id).collect();
-    let mut audit = Vec::new();
-    let mut jobs = Vec::new();
-    for (i, (before, after)) in befores.iter().zip(&bookings).enumerate() {
-        let changes: Vec<FieldChange> = diff(before, after);
-        audit.push(ctx.audit("booking.updated", "booking", Some(after.id.0), snapshot(before), snapshot(after)));
-        // The named booking's notification tells of the later occurrences changed with it.
-        let more = if i == 0 { &bookings[1..] } else { &[] };
-        let change = Change { more, ..Change::updated(before, after, &changes) };
-        // A change of reminders alone is nothing to tell people about (its new reminders will).
-        let tell = i == 0 && changes.iter().any(|c| c.field != "reminders");
-        jobs.extend(jobs_for(change, reminders, now).into_iter().filter(|j| j.kind != JobKind::Notify || tell));
-    }
-    jobs.extend(super::no_show::no_show_checks(store, tenant, &rescheduled, now).await?);
+    let audit: Vec<_> = pairs
+        .iter()
+        .map(|(before, after)| {
+            ctx.audit("booking.updated", "booking", Some(after.id.0), snapshot(before), snapshot(after))
+        })
+        .collect();
+    let bookings: Vec<Booking> = pairs.iter().map(|(_, after)| after.clone()).collect();
+    let facts =
+        Facts { reminders, no_show_minutes: facts::no_show_minutes(store, tenant, &bookings).await?, ..Facts::at(now) };
+    let plan = outbox::plan(Change::Updated { pairs: &pairs }, &facts);
     let write = BookingWrite {
         tenant_id: ctx.tenant_id(),
         series: None,
         bookings: &bookings,
         audit: &audit,
-        jobs: &jobs,
+        jobs: &plan.jobs,
         idempotency: None,
-        drop_timed_jobs: &moved,
+        drop_timed_jobs: &plan.drop_timed_jobs,
         unless_checked_in: false,
     };
     match store.update_bookings(write).await {
         Ok(()) => Ok(bookings),
-        Err(StoreError::Overlap(busy)) => {
-            let requested = bookings.iter().map(|b| b.time).find(|t| t.overlaps(&busy.time)).unwrap_or(busy.time);
-            Err(AppError::BookingConflict(vec![Conflict::of(requested, &busy)]))
-        }
+        Err(StoreError::Overlap(busy)) => Err(policy::overlap_conflict(bookings.iter().map(|b| b.time), &busy)),
         Err(err) => Err(err.into()),
     }
 }

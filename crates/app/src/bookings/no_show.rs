@@ -2,48 +2,19 @@
 //! checked in to by then is released (status `released`) and its room is free for others. The
 //! organizer is told, webhooks hear `booking.no_show`, and the calendar event goes.
 //!
-//! The check is a timed job written with the booking (`no_show_checks`) and dropped when the
+//! The check is a timed job written with the booking (see `sala_domain::outbox`) and dropped when the
 //! booking is cancelled or rescheduled; when it fires it rechecks everything, so a booking that
 //! moved, was cancelled, got a check-in, or whose tenant turned the release off stays as it is.
 
+use super::facts::release_minutes;
 use crate::context::snapshot;
-use crate::jobs::{JobFailure, JobHandler};
-use crate::{AppResult, Context, Store};
-use async_trait::async_trait;
-use sala_domain::jobs::{Change, NoShowPayload, jobs_for, no_show_job};
-use sala_domain::notify::ReminderSettings;
-use sala_domain::{Booking, BookingStatus, Job, JobKind, Millis, Room, RoomId, Tenant, now_millis};
+use crate::jobs::JobFailure;
+use crate::{Context, Store};
+use sala_domain::jobs::NoShowPayload;
+use sala_domain::outbox::{self, Change, Facts};
+use sala_domain::{Booking, BookingStatus, Job, Millis, now_millis};
 use sala_store::{BookingWrite, StoreError};
-use std::collections::HashMap;
 use std::sync::Arc;
-
-/// The no-show checks of `bookings`, each under its room's rules (none where the release is off).
-pub(super) async fn no_show_checks(
-    store: &dyn Store,
-    tenant: &Tenant,
-    bookings: &[Booking],
-    now: Millis,
-) -> AppResult<Vec<Job>> {
-    let mut minutes_of: HashMap<RoomId, Option<u32>> = HashMap::new();
-    let mut jobs = Vec::new();
-    for booking in bookings {
-        let minutes = match minutes_of.get(&booking.room_id) {
-            Some(minutes) => *minutes,
-            None => {
-                let room = store.get_room(tenant.id, booking.room_id).await?;
-                let minutes = room.as_ref().and_then(|room| release_minutes(tenant, room));
-                *minutes_of.entry(booking.room_id).or_insert(minutes)
-            }
-        };
-        jobs.extend(minutes.and_then(|m| no_show_job(booking, m, now)));
-    }
-    Ok(jobs)
-}
-
-/// The minutes after its start that a booking in `room` waits for a check-in; `None`: forever.
-fn release_minutes(tenant: &Tenant, room: &Room) -> Option<u32> {
-    tenant.booking_rules.with_override(&room.rules).no_show_release_minutes
-}
 
 /// The `no_show_check` job's handler.
 pub struct NoShowRelease {
@@ -55,9 +26,8 @@ impl NoShowRelease {
         Self { store }
     }
 
-    async fn check(&self, job: &Job) -> Result<(), JobFailure> {
-        let payload: NoShowPayload = serde_json::from_value(job.payload.clone())
-            .map_err(|e| JobFailure::final_(format!("unreadable no-show payload: {e}")))?;
+    /// The `no_show_check` job: the booking rechecked, then released if nobody came.
+    pub(crate) async fn check(&self, job: &Job, payload: NoShowPayload) -> Result<(), JobFailure> {
         let Some(booking_id) = job.booking_id else {
             return Err(JobFailure::final_("a no-show check without a booking"));
         };
@@ -98,15 +68,15 @@ async fn release(store: &dyn Store, booking: &Booking, now: Millis) -> Result<bo
         Booking { status: BookingStatus::Released, updated_at: now, version: booking.version + 1, ..booking.clone() };
     let ctx = Context::system(booking.tenant_id);
     let entry = ctx.audit("booking.released", "booking", Some(booking.id.0), snapshot(booking), snapshot(&released));
-    let jobs = jobs_for(Change::released(&released), &ReminderSettings::default(), now);
+    let plan = outbox::plan(Change::Released { booking: &released }, &Facts::at(now));
     let write = BookingWrite {
         tenant_id: booking.tenant_id,
         series: None,
         bookings: std::slice::from_ref(&released),
         audit: std::slice::from_ref(&entry),
-        jobs: &jobs,
+        jobs: &plan.jobs,
         idempotency: None,
-        drop_timed_jobs: &[booking.id],
+        drop_timed_jobs: &plan.drop_timed_jobs,
         unless_checked_in: true,
     };
     match store.update_bookings(write).await {
@@ -124,14 +94,4 @@ async fn release(store: &dyn Store, booking: &Booking, now: Millis) -> Result<bo
 
 fn retry(e: StoreError) -> JobFailure {
     JobFailure::retry(format!("store: {e}"))
-}
-
-#[async_trait]
-impl JobHandler for NoShowRelease {
-    fn kind(&self) -> JobKind {
-        JobKind::NoShowCheck
-    }
-    async fn run(&self, job: &Job) -> Result<(), JobFailure> {
-        self.check(job).await
-    }
 }

@@ -1,10 +1,11 @@
 //! Reading bookings: one, a filtered page, and which rooms are free when.
 
-use super::{load_visible, may_change, rfc3339};
+use super::policy::{load_visible, may_change};
 use crate::calendar::OutsideBusy;
 use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, Principal, Store};
 use sala_domain::jobs::Delivery;
+use sala_domain::rfc3339;
 use sala_domain::values::parse_instant;
 use sala_domain::{Booking, BookingId, BookingStatus, Equipment, Millis, Room, RoomId, TimeRange, UserId};
 use sala_store::{BookingQuery, Busy};

@@ -30,15 +30,17 @@ impl JobFailure {
     }
 }
 
-/// The consumer of one job kind. `run` may be called more than once for the same job (retries,
-/// a runner that died after the work was done, an admin's replay): it must be idempotent.
+/// What the runner hands jobs to: [`crate::handlers::Handlers`] in production (every kind), fakes in the
+/// runner's own tests. `run` may be called more than once for the same job (retries, a runner
+/// that died after the work was done, an admin's replay): it must be idempotent.
 #[async_trait]
-pub trait JobHandler: Send + Sync {
-    fn kind(&self) -> JobKind;
+pub trait Dispatch: Send + Sync {
+    /// The kinds this runs; the runner claims only these.
+    fn kinds(&self) -> Vec<JobKind>;
     async fn run(&self, job: &Job) -> Result<(), JobFailure>;
-    /// How many attempts before a job of this kind is dead, when not the runner's default
+    /// How many attempts before a job of `kind` is dead, when not the runner's default
     /// (webhooks keep trying for days, as receivers expect).
-    fn max_attempts(&self) -> Option<u32> {
+    fn max_attempts(&self, _kind: JobKind) -> Option<u32> {
         None
     }
 }
@@ -102,11 +104,11 @@ pub fn backoff<R: Rng + ?Sized>(
     Duration::from_secs_f64((plain * factor).clamp(0.0, max_secs))
 }
 
-/// Runs due jobs with the handlers it was given. Cheap to share behind an `Arc`; several runners
+/// Runs due jobs with the dispatch it was given. Cheap to share behind an `Arc`; several runners
 /// (in this process or other instances on the same database) may run at once.
 pub struct Runner {
     store: Arc<dyn Store>,
-    handlers: Vec<Arc<dyn JobHandler>>,
+    dispatch: Arc<dyn Dispatch>,
     config: RunnerConfig,
     /// Bounds the jobs in flight across every `run_due` of this runner.
     slots: Arc<Semaphore>,
@@ -119,8 +121,8 @@ enum Outcome {
 }
 
 impl Runner {
-    /// A runner for the kinds of `handlers` (the first handler of a kind wins).
-    pub fn new(store: Arc<dyn Store>, handlers: Vec<Arc<dyn JobHandler>>, config: RunnerConfig) -> Self {
+    /// A runner for the kinds `dispatch` runs.
+    pub fn new(store: Arc<dyn Store>, dispatch: Arc<dyn Dispatch>, config: RunnerConfig) -> Self {
         if config.job_timeout >= config.lease {
             tracing::warn!(
                 job_timeout = ?config.job_timeout,
@@ -129,7 +131,7 @@ impl Runner {
             );
         }
         let slots = Arc::new(Semaphore::new(config.concurrency.max(1)));
-        Self { store, handlers, config, slots }
+        Self { store, dispatch, config, slots }
     }
 
     pub fn config(&self) -> &RunnerConfig {
@@ -138,18 +140,7 @@ impl Runner {
 
     /// The kinds this runner claims.
     pub fn kinds(&self) -> Vec<JobKind> {
-        let mut kinds: Vec<JobKind> = Vec::new();
-        for h in &self.handlers {
-            let kind = h.kind();
-            if !kinds.contains(&kind) {
-                kinds.push(kind);
-            }
-        }
-        kinds
-    }
-
-    fn handler(&self, kind: JobKind) -> Option<Arc<dyn JobHandler>> {
-        self.handlers.iter().find(|h| h.kind() == kind).cloned()
+        self.dispatch.kinds()
     }
 
     /// Claims the jobs of the handled kinds that are due at `now` (up to a batch), runs them with
@@ -171,14 +162,14 @@ impl Runner {
         for job in jobs {
             // Never fails: the semaphore is never closed.
             let permit = Arc::clone(&self.slots).acquire_owned().await.expect("the runner's semaphore is open");
-            let handler = self.handler(job.kind);
+            let dispatch = Arc::clone(&self.dispatch);
             let store = Arc::clone(&self.store);
             let mut config = self.config.clone();
-            if let Some(max) = handler.as_ref().and_then(|h| h.max_attempts()) {
+            if let Some(max) = dispatch.max_attempts(job.kind) {
                 config.max_attempts = max;
             }
             running.spawn(async move {
-                let outcome = run_one(handler, &job, config.job_timeout).await;
+                let outcome = run_one(dispatch, &job, config.job_timeout).await;
                 let at = now.saturating_add(millis(claimed_at.elapsed()));
                 settle(&*store, &config, &job, outcome, at).await;
                 drop(permit);
@@ -234,13 +225,10 @@ impl Runner {
     }
 }
 
-/// Runs one job on its handler in a task of its own, so a panic is caught, and within the timeout.
-async fn run_one(handler: Option<Arc<dyn JobHandler>>, job: &Job, timeout: Duration) -> Outcome {
-    let Some(handler) = handler else {
-        return Outcome::Failed(JobFailure::retry(format!("no handler for {} jobs", job.kind.as_str())));
-    };
+/// Runs one job in a task of its own, so a panic is caught, and within the timeout.
+async fn run_one(dispatch: Arc<dyn Dispatch>, job: &Job, timeout: Duration) -> Outcome {
     let owned = job.clone();
-    let mut task = tokio::spawn(async move { handler.run(&owned).await });
+    let mut task = tokio::spawn(async move { dispatch.run(&owned).await });
     match tokio::time::timeout(timeout, &mut task).await {
         Ok(Ok(Ok(()))) => Outcome::Done,
         Ok(Ok(Err(failure))) => Outcome::Failed(failure),

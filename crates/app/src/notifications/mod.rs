@@ -11,10 +11,9 @@ mod deliver;
 mod texts;
 
 use crate::Store;
-use crate::jobs::{JobFailure, JobHandler};
+use crate::jobs::JobFailure;
 use crate::secrets::SecretBox;
 use crate::tenants::whatsapp_token_owner;
-use async_trait::async_trait;
 use compose::{ChangeRow, Extras, Meeting};
 use deliver::{Message, Tally};
 use sala_channels::ChannelError;
@@ -25,7 +24,7 @@ use sala_domain::jobs::{BookingEvent, Channel, NotifyPayload, OutboxMessage, Rem
 use sala_domain::notify::{
     CalendarMethod, EmailRecipient, Occasion, People, WhatsAppRecipient, recipients, reminder_recipients,
 };
-use sala_domain::{Booking, BookingStatus, Job, JobKind, Locale, Room, RoomId, Tenant, User, now_millis};
+use sala_domain::{Booking, BookingStatus, Job, Locale, Room, RoomId, Tenant, User, now_millis};
 use sala_store::BookingQuery;
 use std::sync::Arc;
 use texts::Kind;
@@ -97,31 +96,6 @@ pub struct Notifier {
     channels: Channels,
 }
 
-/// The `notify` job's handler.
-pub struct NotifyHandler(pub Arc<Notifier>);
-/// The `reminder` job's handler.
-pub struct ReminderHandler(pub Arc<Notifier>);
-
-#[async_trait]
-impl JobHandler for NotifyHandler {
-    fn kind(&self) -> JobKind {
-        JobKind::Notify
-    }
-    async fn run(&self, job: &Job) -> Result<(), JobFailure> {
-        self.0.notify(job).await
-    }
-}
-
-#[async_trait]
-impl JobHandler for ReminderHandler {
-    fn kind(&self) -> JobKind {
-        JobKind::Reminder
-    }
-    async fn run(&self, job: &Job) -> Result<(), JobFailure> {
-        self.0.remind(job).await
-    }
-}
-
 /// Everything a message about a booking needs from the store.
 struct Involved {
     tenant: Tenant,
@@ -146,14 +120,8 @@ impl Notifier {
         Self { store, channels }
     }
 
-    /// Both handlers, for the runner.
-    pub fn handlers(self: &Arc<Self>) -> Vec<Arc<dyn JobHandler>> {
-        vec![Arc::new(NotifyHandler(self.clone())), Arc::new(ReminderHandler(self.clone()))]
-    }
-
-    async fn notify(&self, job: &Job) -> Result<(), JobFailure> {
-        let payload: NotifyPayload = serde_json::from_value(job.payload.clone())
-            .map_err(|e| JobFailure::final_(format!("unreadable notify payload: {e}")))?;
+    /// The `notify` job: everyone involved told of the change it carries.
+    pub(crate) async fn notify(&self, job: &Job, payload: NotifyPayload) -> Result<(), JobFailure> {
         let booking = &payload.booking;
         let series = match &payload.series {
             Some(series) => Some(self.less_cancelled(booking, series).await?),
@@ -248,9 +216,8 @@ impl Notifier {
         Some(format!("{}/rsvp/{}?lang={}", links.base_url, links.key.token(&invitee), r.locale.as_str()))
     }
 
-    async fn remind(&self, job: &Job) -> Result<(), JobFailure> {
-        let payload: ReminderPayload = serde_json::from_value(job.payload.clone())
-            .map_err(|e| JobFailure::final_(format!("unreadable reminder payload: {e}")))?;
+    /// The `reminder` job: the booking rechecked, then those who chose this offset reminded.
+    pub(crate) async fn remind(&self, job: &Job, payload: ReminderPayload) -> Result<(), JobFailure> {
         let Some(booking_id) = job.booking_id else {
             return Err(JobFailure::final_("a reminder without a booking"));
         };
