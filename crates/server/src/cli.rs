@@ -1,7 +1,8 @@
 //! The command line: `sala serve`, `sala migrate`, and the operator's `tenant`, `user`, `room` and
 //! `api-key` commands. Every command reads the same settings as the server.
 
-use crate::config::{LogFormat, Settings};
+use crate::app::{App, shutdown_signal};
+use crate::config::{LogFormat, Settings, redact_url};
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use sala_app::Context;
@@ -321,11 +322,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench { bookings, clients, rooms } => {
-            crate::bench::run(settings, store.clone(), crate::bench::BenchPlan { bookings, clients, rooms }).await
+            crate::bench::bookings(settings, store.clone(), crate::bench::BenchPlan { bookings, clients, rooms }).await
         }
         Command::BenchJobs { notifications, reminders, rooms, concurrency, batch } => {
-            let plan = crate::bench_jobs::JobsBenchPlan { notifications, reminders, rooms, concurrency, batch };
-            crate::bench_jobs::run(settings, store.clone(), plan).await
+            let plan = crate::bench::JobsBenchPlan { notifications, reminders, rooms, concurrency, batch };
+            crate::bench::jobs(settings, store.clone(), plan).await
         }
         Command::Migrate => {
             println!("database is up to date");
@@ -433,7 +434,6 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn serve(store: std::sync::Arc<dyn sala_app::Store>, settings: Settings) -> anyhow::Result<()> {
-    let secret_key = settings.load_or_create_secret_key()?;
     if settings.dev {
         sala_app::demo::seed_demo(store.as_ref()).await.map_err(explain)?;
         tracing::warn!("dev mode: dev login is on and anyone can sign in as a demo person");
@@ -442,52 +442,12 @@ async fn serve(store: std::sync::Arc<dyn sala_app::Store>, settings: Settings) -
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     tracing::info!(url = %settings.base_url, database = %redact_url(&settings.database_url()), dev = settings.dev, "sala is listening");
-    let run_jobs = settings.jobs;
-    let state = crate::state::AppState::new(store.clone(), settings, secret_key)?;
-    let runner = if run_jobs {
-        crate::worker::warn_about_channels(&state.settings);
-        Some(crate::worker::runner(store, &state.settings, &state.http)?)
-    } else {
-        tracing::info!("the job runner is off here (SALA_JOBS=false): run `sala worker` elsewhere");
-        None
-    };
-    // One signal stops both: the server finishes its requests, the runner its jobs in flight.
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
-        let _ = rx.wait_for(|stop| *stop).await;
-    };
-    let jobs = async {
-        if let Some(runner) = &runner {
-            runner.run_until(until_stopped(stopped.clone())).await;
-        }
-    };
-    let http = crate::serve(listener, state, until_stopped(stopped.clone()));
-    let signal = async {
-        crate::shutdown_signal().await;
-        let _ = stop.send(true);
-    };
-    let (served, (), ()) = tokio::join!(http, jobs, signal_or_done(signal, stopped.clone()));
-    served?;
-    Ok(())
-}
-
-/// Waits for the signal, or for a stop already sent (so `join!` ends once everything stopped).
-async fn signal_or_done(
-    signal: impl std::future::Future<Output = ()>,
-    mut stopped: tokio::sync::watch::Receiver<bool>,
-) {
-    tokio::select! {
-        () = signal => {}
-        _ = stopped.wait_for(|stop| *stop) => {}
-    }
+    App::build(settings, store)?.run(listener, shutdown_signal()).await
 }
 
 async fn worker(store: std::sync::Arc<dyn sala_app::Store>, settings: Settings) -> anyhow::Result<()> {
-    crate::worker::warn_about_channels(&settings);
-    let http = crate::state::outbound_client()?;
-    let runner = crate::worker::runner(store, &settings, &http)?;
     tracing::info!(database = %redact_url(&settings.database_url()), "sala worker started");
-    runner.run_until(crate::shutdown_signal()).await;
+    App::build(settings, store)?.work(shutdown_signal()).await;
     Ok(())
 }
 
@@ -507,16 +467,5 @@ fn explain(err: sala_app::AppError) -> anyhow::Error {
             anyhow::anyhow!("invalid input:\n{}", lines.join("\n"))
         }
         other => anyhow::anyhow!("{other}"),
-    }
-}
-
-/// A database URL without its password, for logs.
-pub(crate) fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_owned(),
     }
 }

@@ -1,7 +1,11 @@
-//! What every handler shares: the store, the settings, the secret key and outbound HTTP.
+//! What every HTTP handler shares: the store, the settings, the secret key, outbound HTTP, the
+//! sign-in client, rooms' calendars and the rate limits. Built once by [`crate::app::App::build`].
 
 use crate::config::Settings;
+use crate::oidc::GoogleSignIn;
+use crate::rate_limit::{ApiRateLimit, KioskRateLimit};
 use sala_app::Store;
+use sala_app::calendar::CalendarSync;
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -13,36 +17,20 @@ pub struct Inner {
     pub settings: Settings,
     /// Signs and encrypts what we hand out or keep at rest.
     pub secret_key: [u8; 32],
-    /// One client for every outside service (Google today; WhatsApp and webhooks later).
+    /// One client for every outside service.
     pub http: reqwest::Client,
-    pub google: crate::auth::oidc::GoogleSignIn,
+    pub google: GoogleSignIn,
     /// Rooms' Google calendars, for their busy times (cached briefly).
-    pub room_calendars: Arc<sala_app::calendar::CalendarSync>,
+    pub room_calendars: Arc<CalendarSync>,
     /// Requests per API key.
-    pub api_rate_limit: crate::auth::rate_limit::ApiRateLimit,
+    pub api_rate_limit: ApiRateLimit,
     /// Check-in attempts per room kiosk.
-    pub kiosk_rate_limit: crate::auth::rate_limit::KioskRateLimit,
+    pub kiosk_rate_limit: KioskRateLimit,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, settings: Settings, secret_key: [u8; 32]) -> anyhow::Result<Self> {
-        // One TLS stack for every outbound connection: rustls with ring. Installing twice is a no-op.
-        let http = outbound_client()?;
-        let google = crate::auth::oidc::GoogleSignIn::new(&settings, http.clone());
-        let secrets = sala_app::secrets::SecretBox::new(&secret_key);
-        let room_calendars = Arc::new(crate::worker::calendar_sync(store.clone(), &settings, &http, secrets));
-        let api_rate_limit = crate::auth::rate_limit::ApiRateLimit::per_minute(settings.api_requests_per_minute);
-        let kiosk_rate_limit = crate::auth::rate_limit::KioskRateLimit::per_minute(settings.kiosk_check_ins_per_minute);
-        Ok(Self(Arc::new(Inner {
-            store,
-            settings,
-            secret_key,
-            http,
-            google,
-            room_calendars,
-            api_rate_limit,
-            kiosk_rate_limit,
-        })))
+    pub fn new(inner: Inner) -> Self {
+        Self(Arc::new(inner))
     }
 
     pub fn store(&self) -> &dyn Store {
@@ -58,18 +46,6 @@ impl AppState {
     pub fn secrets(&self) -> sala_app::secrets::SecretBox {
         sala_app::secrets::SecretBox::new(&self.0.secret_key)
     }
-}
-
-/// The one client for every outside service: a timeout, and no redirects followed (an endpoint
-/// must not bounce us elsewhere: SSRF care).
-pub fn outbound_client() -> anyhow::Result<reqwest::Client> {
-    // One TLS stack for every outbound connection: rustls with ring. Installing twice is a no-op.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    Ok(reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(15))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("sala/", env!("CARGO_PKG_VERSION")))
-        .build()?)
 }
 
 impl Deref for AppState {

@@ -99,12 +99,12 @@ async fn list_audit(
     let filter = sala_app::audit::AuditFilter {
         action_prefix: p.action,
         subject_id,
-        before: super::cursor::before(p.cursor.as_deref())?,
+        before: crate::wire::cursor::before(p.cursor.as_deref())?,
         limit: p.limit.unwrap_or(100),
     };
     let page = sala_app::audit::list_audit(state.store(), &ctx, filter).await?;
     Ok(Json(AuditPage {
         items: page.items.into_iter().map(AuditView::from).collect(),
-        next_cursor: super::cursor::next(page.next),
+        next_cursor: crate::wire::cursor::next(page.next),
     }))
 }

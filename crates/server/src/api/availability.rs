@@ -1,12 +1,12 @@
 //! `/rooms/availability`: which rooms are free for a window, and each room's busy intervals in it
 //! (for a day view). Busy intervals carry no titles: anyone in the organization may ask.
 
-use super::booking_view::in_zone;
 use super::rooms::RoomView;
 use crate::auth::Caller;
 use crate::extract::ApiQuery;
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
+use crate::wire::booking::in_zone;
 use axum::Json;
 use axum::extract::State;
 use sala_domain::{BookingId, TimeZoneName};

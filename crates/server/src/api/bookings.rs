@@ -1,11 +1,11 @@
 //! `/bookings`: the API a CRM or an attendance system drives. Paths are fixed: integrations are
 //! written against them.
 
-use super::booking_view::{BookingView, Names, PersonRef};
 use crate::auth::Caller;
 use crate::extract::{ApiQuery, HashedJson, PathId};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
+use crate::wire::booking::{BookingView, Names, PersonRef};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -107,7 +107,7 @@ pub struct CreateBookingBody {
 
 /// A created booking (the first occurrence of a series), with what else happened.
 #[derive(Serialize, ToSchema)]
-#[schema(example = super::booking_view::created_booking_example)]
+#[schema(example = crate::wire::booking::created_booking_example)]
 pub struct CreatedView {
     #[serde(flatten)]
     booking: BookingView,
@@ -181,8 +181,8 @@ async fn create_booking(
             .iter()
             .map(|b| OccurrenceView {
                 id: b.id,
-                start: super::booking_view::in_zone(b.time.start, &b.time_zone),
-                end: super::booking_view::in_zone(b.time.end, &b.time_zone),
+                start: crate::wire::booking::in_zone(b.time.start, &b.time_zone),
+                end: crate::wire::booking::in_zone(b.time.end, &b.time_zone),
             })
             .collect()
     } else {
@@ -324,7 +324,7 @@ async fn update_booking(
 
 /// The booking of the examples moved an hour later, as the example of `UpdateBookingBody` does.
 fn moved_booking_example() -> serde_json::Value {
-    let mut booking = super::booking_view::booking_example();
+    let mut booking = crate::wire::booking::booking_example();
     booking["start"] = "2027-03-01T11:00:00+01:00".into();
     booking["end"] = "2027-03-01T12:00:00+01:00".into();
     booking["version"] = 2.into();
@@ -366,7 +366,7 @@ async fn cancel_booking(
 
 /// The booking of the examples cancelled with the example of `CancelBody`.
 fn cancelled_booking_example() -> serde_json::Value {
-    let mut booking = super::booking_view::booking_example();
+    let mut booking = crate::wire::booking::booking_example();
     booking["status"] = "cancelled".into();
     booking["cancel_reason"] = "El cliente ha pedido aplazarla".into();
     booking["cancelled_at"] = "2027-02-26T12:14:03.517Z".into();
@@ -393,7 +393,7 @@ pub struct ListQuery {
 }
 
 #[derive(Serialize, ToSchema)]
-#[schema(example = json!({"items": [super::booking_view::booking_example()],
+#[schema(example = json!({"items": [crate::wire::booking::booking_example()],
     "next_cursor": "MTgwMzg5MTYwMDAwMDowMWEzYjgxZC0xYzAxLTdjN2YtOTczYS1kYWU0ODIwMWUyYmQ"}))]
 pub struct BookingPage {
     items: Vec<BookingView>,
@@ -420,14 +420,19 @@ async fn list_bookings(
         room_id: parse_id("room_id", q.room_id.as_deref())?.map(RoomId),
         organizer: parse_id("organizer", q.organizer.as_deref())?.map(UserId),
         status: q.status,
-        after: q.cursor.as_deref().map(super::cursor::decode).transpose()?.map(|(start, id)| (start, BookingId(id))),
+        after: q
+            .cursor
+            .as_deref()
+            .map(crate::wire::cursor::decode)
+            .transpose()?
+            .map(|(start, id)| (start, BookingId(id))),
         limit: q.limit.unwrap_or(50),
     };
     let (page, next) = bookings::list_bookings(state.store(), &ctx, request).await?;
     let names = Names::load(state.store(), ctx.tenant_id(), &page).await?;
     Ok(Json(BookingPage {
         items: page.into_iter().map(|b| names.view(b)).collect(),
-        next_cursor: next.map(|(start, id)| super::cursor::encode(start, id.0)),
+        next_cursor: next.map(|(start, id)| crate::wire::cursor::encode(start, id.0)),
     }))
 }
 

@@ -99,11 +99,11 @@ async fn list_jobs(
             })
         })
         .transpose()?;
-    let before = super::cursor::before(p.cursor.as_deref())?;
+    let before = crate::wire::cursor::before(p.cursor.as_deref())?;
     let page = sala_app::jobs::admin::list_jobs(state.store(), &ctx, status, before, p.limit.unwrap_or(100)).await?;
     Ok(Json(JobPage {
         items: page.items.into_iter().map(JobView::from).collect(),
-        next_cursor: super::cursor::next(page.next),
+        next_cursor: crate::wire::cursor::next(page.next),
     }))
 }
 
@@ -198,10 +198,7 @@ async fn notification_status(
         email_configured: s.smtp_enabled(),
         whatsapp_configured: s.whatsapp_enabled() || own_whatsapp,
         dev_outbox: s.dev,
-        warnings: crate::worker::channel_warnings(s, own_whatsapp)
-            .into_iter()
-            .chain(disabled_webhooks(&state, &ctx).await?)
-            .collect(),
+        warnings: s.channel_warnings(own_whatsapp).into_iter().chain(disabled_webhooks(&state, &ctx).await?).collect(),
     }))
 }
 

@@ -3,9 +3,7 @@
 mod attendance;
 mod audit;
 mod availability;
-pub(crate) mod booking_view;
 mod bookings;
-pub(crate) mod cursor;
 mod google;
 mod jobs;
 mod kiosks;

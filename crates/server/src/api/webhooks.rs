@@ -176,11 +176,11 @@ async fn webhook_deliveries(
     PathId(id): PathId<WebhookId>,
     ApiQuery(p): ApiQuery<DeliveryParams>,
 ) -> ApiResult<Json<DeliveryPage>> {
-    let before = super::cursor::before(p.cursor.as_deref())?;
+    let before = crate::wire::cursor::before(p.cursor.as_deref())?;
     let page = webhooks::webhook_deliveries(state.store(), &ctx, id, before, p.limit.unwrap_or(100)).await?;
     Ok(Json(DeliveryPage {
         items: page.items.into_iter().map(Into::into).collect(),
-        next_cursor: super::cursor::next(page.next),
+        next_cursor: crate::wire::cursor::next(page.next),
     }))
 }
 

@@ -1,15 +1,14 @@
 //! Who is calling: API keys and browser sessions for the API, sessions for pages, CSRF for forms,
-//! Google OpenID Connect and (in dev mode) the dev login for signing in.
+//! Google sign-in's routes and (in dev mode) the dev login for signing in.
 
 pub mod caller;
 pub mod cookies;
 pub mod csrf;
-pub mod oidc;
-pub mod rate_limit;
+pub mod google;
 pub mod session;
 
 pub use caller::Caller;
-pub use session::{CurrentUser, MaybeUser};
+pub use session::{CurrentUser, MaybeUser, sign_in_response};
 
 use axum::extract::ConnectInfo;
 use axum::http::request::Parts;

@@ -1,11 +1,14 @@
-//! The signed-in person of a page request, from the session cookie.
+//! The signed-in person of a page request, from the session cookie; and the start of a session.
 
 use super::cookies;
+use crate::i18n;
 use crate::state::AppState;
+use crate::web::{error_page, safe_return_path, with_cookie};
 use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
-use sala_domain::User;
+use sala_domain::{Locale, User};
 
 /// The signed-in person, or `None`. Never fails: pages decide what an anonymous visitor sees.
 pub struct MaybeUser(pub Option<User>);
@@ -37,6 +40,22 @@ impl FromRequestParts<AppState> for CurrentUser {
         match MaybeUser::from_request_parts(parts, state).await {
             Ok(MaybeUser(Some(user))) => Ok(Self(user)),
             _ => Err(Redirect::to("/").into_response()),
+        }
+    }
+}
+
+/// Starts a session for `user` and sends the browser to `return_to` (a local path).
+pub async fn sign_in_response(state: &AppState, user: &User, return_to: &str) -> Response {
+    let lifetime = std::time::Duration::from_secs(state.settings.session_hours * 3600);
+    match sala_app::sessions::start_session(state.store(), user, lifetime).await {
+        Ok(token) => {
+            let cookie =
+                cookies::set(cookies::SESSION, &token, Some(lifetime.as_secs()), state.settings.secure_cookies());
+            with_cookie(Redirect::to(safe_return_path(return_to)).into_response(), Some(cookie))
+        }
+        Err(err) => {
+            tracing::error!(%err, "could not start session");
+            error_page(i18n::texts(Locale::Es), StatusCode::INTERNAL_SERVER_ERROR, "Error", "Please try again.")
         }
     }
 }

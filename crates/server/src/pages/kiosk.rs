@@ -4,11 +4,11 @@
 //! an admin, `POST /api/v1/rooms/{id}/kiosk`). It works without JavaScript and reloads itself
 //! every minute. The link is kept out of Referer headers and caches.
 
-use super::templates::Kiosk as KioskTemplate;
 use super::{error_page, private, render, with_cookie};
 use crate::auth::csrf;
 use crate::i18n::{self, Texts};
 use crate::state::AppState;
+use askama::Template;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -22,6 +22,24 @@ use std::net::SocketAddr;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/kiosk/{token}", get(kiosk_page)).route("/kiosk/{token}/check-in", post(check_in))
+}
+
+#[derive(Template)]
+#[template(path = "kiosk.html")]
+pub struct KioskTemplate {
+    pub t: &'static Texts,
+    pub csrf: String,
+    pub token: String,
+    pub room_name: String,
+    pub location: Option<String>,
+    /// "11:00" while a meeting is under way; `None`: the room is free.
+    pub busy_until: Option<String>,
+    /// Meetings open for check-in now.
+    pub open: Vec<KioskRow>,
+    pub later: Vec<KioskRow>,
+    pub notice: Option<Notice>,
+    /// What the person typed, kept after a refusal so they can correct it.
+    pub email: String,
 }
 
 /// A meeting as a kiosk lists it.

@@ -11,21 +11,20 @@ mod my_bookings;
 mod outbox;
 pub(crate) mod rsvp;
 mod shell;
-mod templates;
 
-use crate::auth::{MaybeUser, cookies, csrf};
+use crate::auth::{MaybeUser, cookies, csrf, sign_in_response};
 use crate::i18n::{self, Texts};
 use crate::state::AppState;
+pub(crate) use crate::web::{error_page, private, render, safe_return_path, with_cookie};
+use askama::Template;
 use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use sala_domain::{BookingId, Locale, User};
 use serde::Deserialize;
 use shell::{Nav, Page, Shell};
-pub use templates::render;
-use templates::{Landing, Message};
 
 /// The pages router: `/`, sign-out, the dev login (dev mode only), Google sign-in, rooms' kiosks,
 /// the stylesheet.
@@ -47,7 +46,7 @@ pub fn routes(dev: bool) -> Router<AppState> {
         .merge(kiosk::routes())
         .merge(admin::routes())
         .merge(rsvp::routes())
-        .merge(crate::auth::oidc::routes());
+        .merge(crate::auth::google::routes());
     if dev {
         router = router.route("/dev/login", post(dev_login)).merge(outbox::routes());
     }
@@ -88,6 +87,16 @@ async fn home(
             with_cookie(landing(&state, t, csrf).await, set_cookie)
         }
     }
+}
+
+/// The sign-in page: Google, and in dev mode the demo people.
+#[derive(Template)]
+#[template(path = "landing.html")]
+pub struct Landing {
+    pub t: &'static Texts,
+    pub csrf: String,
+    pub google_enabled: bool,
+    pub dev_people: Vec<User>,
 }
 
 async fn landing(state: &AppState, t: &'static Texts, csrf: String) -> Response {
@@ -334,22 +343,6 @@ async fn dev_login(State(state): State<AppState>, headers: HeaderMap, Form(form)
     }
 }
 
-/// Starts a session for `user` and sends the browser to `return_to` (a local path).
-pub async fn sign_in_response(state: &AppState, user: &User, return_to: &str) -> Response {
-    let lifetime = std::time::Duration::from_secs(state.settings.session_hours * 3600);
-    match sala_app::sessions::start_session(state.store(), user, lifetime).await {
-        Ok(token) => {
-            let cookie =
-                cookies::set(cookies::SESSION, &token, Some(lifetime.as_secs()), state.settings.secure_cookies());
-            with_cookie(Redirect::to(safe_return_path(return_to)).into_response(), Some(cookie))
-        }
-        Err(err) => {
-            tracing::error!(%err, "could not start session");
-            error_page(i18n::texts(Locale::Es), StatusCode::INTERNAL_SERVER_ERROR, "Error", "Please try again.")
-        }
-    }
-}
-
 #[derive(Deserialize)]
 struct CsrfForm {
     csrf: String,
@@ -387,53 +380,4 @@ async fn script() -> impl IntoResponse {
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../static/app.js"),
     )
-}
-
-/// A readable error page with the status.
-pub fn error_page(t: &'static Texts, status: StatusCode, title: &str, message: &str) -> Response {
-    let page = Message { t, title: title.to_owned(), message: message.to_owned(), request_id: None };
-    (status, render(&page)).into_response()
-}
-
-/// Only local absolute paths (`/x`), never `//host` or a scheme: no open redirects.
-pub fn safe_return_path(candidate: &str) -> &str {
-    let local = candidate.starts_with('/')
-        && !candidate.starts_with("//")
-        && !candidate.starts_with("/\\")
-        && !candidate.chars().any(|c| c.is_control());
-    if local { candidate } else { "/" }
-}
-
-/// A page whose URL is a credential (a kiosk link, an invitation's answer link): kept out of
-/// caches and search indexes, and out of the Referer of anything on another origin.
-/// `same-origin`, not `no-referrer`: under `no-referrer` a browser posts the page's own form with
-/// `Origin: null`, which the CSRF check rightly refuses (an opaque origin may be a sandboxed
-/// frame of anyone's); `same-origin` keeps the real Origin on our own posts and still sends no
-/// Referer at all to other sites.
-pub(crate) fn private(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
-    response
-}
-
-pub(crate) fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
-    if let Some(cookie) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_return_path;
-
-    #[test]
-    fn return_paths_stay_local() {
-        assert_eq!(safe_return_path("/rooms?x=1"), "/rooms?x=1");
-        for bad in ["https://evil.test", "//evil.test", "/\\evil.test", "javascript:alert(1)", "", "/a\r\nb"] {
-            assert_eq!(safe_return_path(bad), "/", "{bad}");
-        }
-    }
 }

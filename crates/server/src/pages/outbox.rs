@@ -66,7 +66,7 @@ async fn outbox_page(State(state): State<AppState>, MaybeUser(user): MaybeUser, 
     match state.store().list_outbox_messages(200).await {
         Ok(messages) => render(&OutboxPage {
             t,
-            warnings: crate::worker::channel_warnings(&state.settings, false),
+            warnings: state.settings.channel_warnings(false),
             messages: messages.into_iter().map(Row::from).collect(),
         }),
         Err(err) => {

@@ -18,7 +18,7 @@ use openidconnect::{
     AccessToken, AuthorizationCode, IdTokenClaims, JsonWebKeyId, JsonWebKeySet, PkceCodeChallenge, PkceCodeVerifier,
     PrivateSigningKey,
 };
-use sala_server::auth::oidc::{GoogleClaims, GoogleIdToken};
+use sala_server::oidc::{GoogleClaims, GoogleIdToken};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};

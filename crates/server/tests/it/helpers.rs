@@ -4,9 +4,11 @@
 use reqwest::{Method, RequestBuilder, StatusCode};
 use sala_app::Context;
 use sala_domain::{Tenant, User};
+use sala_server::App;
 use sala_server::config::{LogFormat, Settings};
 use sala_store::testing::{TestDb, fresh_postgres, fresh_sqlite};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Runs an `async fn(TestApp)` once on SQLite and once on PostgreSQL, as two tests.
 #[macro_export]
@@ -33,6 +35,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// The settings the server runs with (and its job runner is built from).
     pub settings: Settings,
+    /// The server as `sala serve` wires it.
+    pub app: Arc<App>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -103,14 +107,18 @@ impl TestApp {
         configure(&mut settings);
         let settings = settings.finish().unwrap();
         let url = settings.base_url.clone();
-        let key = settings.load_or_create_secret_key().unwrap();
-        let state = sala_server::state::AppState::new(db.store.clone(), settings.clone(), key).unwrap();
+        let app = Arc::new(App::build(settings.clone(), db.store.clone()).unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(sala_server::serve(listener, state, async {
-            let _ = rx.await;
-        }));
+        let server = app.clone();
+        tokio::spawn(async move {
+            server
+                .serve(listener, async {
+                    let _ = rx.await;
+                })
+                .await
+        });
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Self { url, db, http, settings, shutdown: Some(tx) }
+        Self { url, db, http, settings, app, shutdown: Some(tx) }
     }
 
     /// A second server process's worth of state on the same database (its own pool), as when
@@ -123,24 +131,19 @@ impl TestApp {
         settings.listen = listener.local_addr().unwrap();
         let settings = settings.finish().unwrap();
         let url = settings.base_url.clone();
-        let state = sala_server::state::AppState::new(store, settings, [7; 32]).unwrap();
-        tokio::spawn(sala_server::serve(listener, state, std::future::pending()));
+        let app = App::build(settings, store).unwrap();
+        tokio::spawn(async move { app.serve(listener, std::future::pending()).await });
         url
     }
 
-    /// A job runner as `sala serve` builds it from the server's settings, on the test's store.
+    /// The job runner of the server under test, as `sala serve` builds it.
     pub fn runner(&self) -> sala_app::jobs::Runner {
-        self.runner_with(&self.settings, self.db.store.clone())
+        self.app.runner()
     }
 
-    /// A job runner with other settings or another store (a second process).
-    pub fn runner_with(
-        &self,
-        settings: &Settings,
-        store: std::sync::Arc<dyn sala_app::Store>,
-    ) -> sala_app::jobs::Runner {
-        let http = sala_server::state::outbound_client().unwrap();
-        sala_server::worker::runner(store, settings, &http).unwrap()
+    /// The job runner of another process: other settings or another store, wired the same way.
+    pub fn runner_with(&self, settings: &Settings, store: Arc<dyn sala_app::Store>) -> sala_app::jobs::Runner {
+        App::build(settings.clone(), store).unwrap().runner()
     }
 
     /// Runs every job due at `now` (Unix ms) until none is left; returns how many ran.

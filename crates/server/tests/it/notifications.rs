@@ -659,10 +659,8 @@ async fn a_runner_that_dies_loses_nothing_and_duplicates_nothing(app: TestApp) {
     // A runner claims the notification, sends every message and dies before it can say so.
     let claimed = app.store().claim_jobs(now, now + lease, 10, &[sala_domain::JobKind::Notify]).await.unwrap();
     assert_eq!(claimed.len(), 1);
-    let http = sala_server::state::outbound_client().unwrap();
-    let handlers = sala_server::worker::handlers(app.db.store.clone(), &app.settings, &http).unwrap();
     use sala_app::jobs::Dispatch;
-    handlers.run(&claimed[0]).await.unwrap();
+    app.app.handlers().run(&claimed[0]).await.unwrap();
     assert_eq!(w.smtp.received().len(), 3);
     // Another runner, after the lease: it takes the job again and sends nothing twice.
     let runner = app.runner();

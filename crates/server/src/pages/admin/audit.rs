@@ -51,7 +51,7 @@ pub struct AuditQuery {
 
 async fn list(State(state): State<AppState>, AdminPage(shell): AdminPage, Query(q): Query<AuditQuery>) -> Response {
     let ctx = shell.ctx();
-    let before = match crate::api::cursor::before(q.cursor.as_deref()) {
+    let before = match crate::wire::cursor::before(q.cursor.as_deref()) {
         Ok(before) => before,
         Err(err) => return show_error(shell.t, &err),
     };
@@ -90,7 +90,7 @@ async fn list(State(state): State<AppState>, AdminPage(shell): AdminPage, Query(
             ip: e.ip.unwrap_or_default(),
         });
     }
-    let older = crate::api::cursor::next(page.next).map(|cursor| {
+    let older = crate::wire::cursor::next(page.next).map(|cursor| {
         let query = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("action", q.action.trim())
             .append_pair("cursor", &cursor)

@@ -59,7 +59,7 @@ async fn list(
     let (secret, forget) = super::take_secret(&state, &headers);
     let notice = if secret.is_some() { None } else { q.done.map(|_| shell.t.saved_notice) };
     let response = page(&state, shell, notice, Vec::new(), secret, StatusCode::OK).await;
-    crate::pages::with_cookie(response, forget)
+    crate::web::with_cookie(response, forget)
 }
 
 async fn page(

@@ -213,7 +213,7 @@ async fn edit(
             let form = RoomForm::of(&room);
             let new_kiosk = new_kiosk.map(NewKioskLink::of);
             let response = room_page(&state, shell, room, notice, Vec::new(), form, new_kiosk).await;
-            crate::pages::with_cookie(response, forget)
+            crate::web::with_cookie(response, forget)
         }
         Err(err) => show_error(shell.t, &err),
     }

@@ -100,7 +100,7 @@ async fn list(
     let (secret, forget) = super::take_secret(&state, &headers);
     let notice = if secret.is_some() { None } else { q.done.map(|_| shell.t.saved_notice) };
     let response = list_page(&state, shell, notice, Vec::new(), secret.map(|(_, s)| s), StatusCode::OK).await;
-    crate::pages::with_cookie(response, forget)
+    crate::web::with_cookie(response, forget)
 }
 
 async fn list_page(
@@ -170,7 +170,7 @@ async fn show(
     };
     let secret = secret.map(|(_, s)| s);
     let response = endpoint_page(&state, shell, &id, notice, Vec::new(), secret, StatusCode::OK).await;
-    crate::pages::with_cookie(response, forget)
+    crate::web::with_cookie(response, forget)
 }
 
 async fn endpoint_page(

@@ -1,12 +1,11 @@
 //! The two routes: `GET /auth/google` starts a sign-in and `GET /auth/google/callback` finishes
 //! it, with the `sala_login` cookie that ties the flow to this browser.
 
-use super::FLOW_LIFETIME;
-use super::failure::Failure;
+use super::page::respond;
 use crate::auth::cookies;
-use crate::auth::session::MaybeUser;
+use crate::auth::session::{MaybeUser, sign_in_response};
 use crate::i18n;
-use crate::pages::sign_in_response;
+use crate::oidc::{FLOW_LIFETIME, Failure};
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -40,7 +39,7 @@ pub(super) async fn connect_calendar(
     params: Result<Query<StartParams>, QueryRejection>,
 ) -> Response {
     let Some(user) = user else {
-        return Redirect::to(&format!("/auth/google?return_to={}", super::CONNECT_PATH)).into_response();
+        return Redirect::to(&format!("/auth/google?return_to={}", crate::oidc::CONNECT_PATH)).into_response();
     };
     let return_to = params.ok().and_then(|Query(p)| p.return_to).unwrap_or_else(|| "/".to_owned());
     redirect_to_google(&state, &headers, &return_to, Some(&user)).await
@@ -58,7 +57,7 @@ async fn redirect_to_google(
                 cookies::set(cookies::LOGIN, &token, Some(FLOW_LIFETIME.as_secs()), state.settings.secure_cookies());
             with_cookie(Redirect::to(url.as_str()).into_response(), &cookie)
         }
-        Err(failure) => failure.respond(locale(headers)),
+        Err(failure) => respond(failure, locale(headers)),
     }
 }
 
@@ -88,7 +87,7 @@ pub(super) async fn callback(
     let response = match finish(&state, &headers, params, signed_in).await {
         Ok(Finished::SignedIn(user, return_to)) => sign_in_response(&state, &user, &return_to).await,
         Ok(Finished::Connected(return_to)) => Redirect::to(&return_to).into_response(),
-        Err(failure) => failure.respond(locale(&headers)),
+        Err(failure) => respond(failure, locale(&headers)),
     };
     with_cookie(response, &cookies::clear(cookies::LOGIN, state.settings.secure_cookies()))
 }
@@ -108,7 +107,7 @@ async fn finish(
     params: Result<Query<CallbackParams>, QueryRejection>,
     signed_in: Option<User>,
 ) -> Result<Finished, Failure> {
-    state.google.registration()?;
+    state.google.configured()?;
     let flow = take_flow(state, headers).await?;
     let Query(params) = params.map_err(|_| Failure::BadCallback("unreadable query string"))?;
     if let Some(error) = params.error {

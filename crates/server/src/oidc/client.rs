@@ -4,7 +4,7 @@
 use super::failure::{Failure, error_chain};
 use super::{CALLBACK_PATH, FLOW_LIFETIME, GoogleSignIn};
 use crate::config::Settings;
-use crate::pages::safe_return_path;
+use crate::web::safe_return_path;
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreErrorResponseType, CoreGenderClaim, CoreJsonWebKey,
     CoreJsonWebKeySet, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm, CoreProviderMetadata,
@@ -139,7 +139,7 @@ impl GoogleSignIn {
     /// a signed-in person connects their Google Calendar: the calendar scope on top of sign-in
     /// (incremental authorization), offline access for a refresh token, and consent asked again
     /// so Google sends one every time.
-    pub(super) async fn authorization(
+    pub async fn authorization(
         &self,
         return_to: &str,
         connect: Option<&User>,
@@ -174,12 +174,12 @@ impl GoogleSignIn {
     }
 
     /// Redeems `code` and returns who the verified ID token says the person is.
-    pub(super) async fn identify(&self, code: String, flow: &LoginFlow) -> Result<GoogleIdentity, Failure> {
+    pub async fn identify(&self, code: String, flow: &LoginFlow) -> Result<GoogleIdentity, Failure> {
         Ok(self.exchange(code, flow).await?.0)
     }
 
     /// Redeems `code`: who the verified ID token says the person is, and the tokens granted.
-    pub(super) async fn exchange(&self, code: String, flow: &LoginFlow) -> Result<(GoogleIdentity, Grant), Failure> {
+    pub async fn exchange(&self, code: String, flow: &LoginFlow) -> Result<(GoogleIdentity, Grant), Failure> {
         let registration = self.registration()?;
         let provider = self.provider().await?;
         let response = Self::client(registration, &provider)

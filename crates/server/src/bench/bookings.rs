@@ -2,13 +2,14 @@
 //! alone can write them (the ceiling). Starts its own server in this process on 127.0.0.1, on the
 //! database it is given, in a fresh tenant, and prints throughput and latency percentiles.
 
-use crate::config::Settings;
-use crate::state::AppState;
+use super::setup::Setup;
+use crate::app::App;
+use crate::config::{Settings, redact_url};
 use anyhow::Context as _;
 use sala_app::Context;
 use sala_domain::notify::ReminderSettings;
 use sala_domain::outbox::{self, Change, Facts};
-use sala_domain::{Attendee, Booking, BookingId, BookingStatus, Millis, RoomId, TimeRange, now_millis};
+use sala_domain::{Booking, now_millis};
 use sala_store::BookingWrite;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -54,7 +55,7 @@ pub async fn run(settings: Settings, store: Arc<dyn sala_app::Store>, plan: Benc
     let setup = Setup::create(store.as_ref(), plan.rooms).await?;
     println!(
         "database {}  bookings {}  clients {}  rooms {}",
-        crate::cli::redact_url(&settings.database_url()),
+        redact_url(&settings.database_url()),
         plan.bookings,
         plan.clients,
         plan.rooms
@@ -64,89 +65,6 @@ pub async fn run(settings: Settings, store: Arc<dyn sala_app::Store>, plan: Benc
     let http = http_creates(settings, store, &setup, &plan).await?;
     http.print("HTTP POST /api/v1/bookings");
     Ok(())
-}
-
-/// A fresh tenant with rooms, an organizer and an API key.
-pub(crate) struct Setup {
-    pub(crate) tenant: sala_domain::Tenant,
-    pub(crate) organizer: sala_domain::User,
-    pub(crate) rooms: Vec<RoomId>,
-    key: String,
-    /// Slots start here; each run uses its own day range so runs never collide.
-    pub(crate) base: Millis,
-}
-
-impl Setup {
-    pub(crate) async fn create(store: &dyn sala_app::Store, rooms: usize) -> anyhow::Result<Self> {
-        let tag = uuid::Uuid::now_v7().simple().to_string();
-        let input = sala_app::tenants::NewTenant {
-            name: format!("Bench {}", &tag[20..]),
-            slug: Some(format!("bench-{}", &tag[20..])),
-            domains: vec![format!("b{}.bench.test", &tag[20..])],
-            ..Default::default()
-        };
-        let tenant = sala_app::tenants::create_tenant(store, input).await.map_err(anyhow_app)?;
-        let ctx = Context::system(tenant.id);
-        let person = sala_app::users::NewUser {
-            email: format!("bench@b{}.bench.test", &tag[20..]),
-            name: "Bench".into(),
-            role: Some("member".into()),
-            ..Default::default()
-        };
-        let organizer = sala_app::users::create_user(store, &ctx, person).await.map_err(anyhow_app)?;
-        let mut ids = Vec::new();
-        for i in 0..rooms {
-            let room = sala_app::rooms::NewRoom { name: format!("Room {i}"), capacity: 10, ..Default::default() };
-            ids.push(sala_app::rooms::create_room(store, &ctx, room).await.map_err(anyhow_app)?.id);
-        }
-        let key = sala_app::api_keys::create_api_key(store, &ctx, "bench", None).await.map_err(anyhow_app)?.secret;
-        let day = 24 * 3600 * 1000;
-        let base = (now_millis() / day + 2) * day;
-        Ok(Self { tenant, organizer, rooms: ids, key, base })
-    }
-
-    /// The `i`-th bench booking, confirmed, as the system made it.
-    pub(crate) fn booking(&self, i: usize, room_id: RoomId, time: TimeRange, attendees: Vec<Attendee>) -> Booking {
-        let now = now_millis();
-        Booking {
-            id: BookingId::new(),
-            tenant_id: self.tenant.id,
-            room_id,
-            organizer_id: self.organizer.id,
-            title: format!("bench {i}"),
-            description: None,
-            time,
-            time_zone: self.tenant.time_zone.clone(),
-            attendees,
-            google_meet: false,
-            status: BookingStatus::Confirmed,
-            cancel_reason: None,
-            external_ref: None,
-            metadata: serde_json::json!({}),
-            series_id: None,
-            recurrence_id: None,
-            google_event_id: None,
-            meet_link: None,
-            reminders: None,
-            version: 1,
-            created_by: sala_domain::Actor::System,
-            created_at: now,
-            updated_at: now,
-            cancelled_at: None,
-        }
-    }
-
-    /// The `i`-th slot of a run: rooms round-robin, 30-minute slots back to back in each room.
-    fn slot(&self, run: usize, i: usize) -> (RoomId, TimeRange) {
-        let room = self.rooms[i % self.rooms.len()];
-        let n = (i / self.rooms.len()) as i64;
-        let start = self.base + (run as i64) * 60 * 24 * 3600 * 1000 + n * 30 * 60 * 1000;
-        (room, TimeRange { start, end: start + 30 * 60 * 1000 })
-    }
-}
-
-pub(crate) fn anyhow_app(err: sala_app::AppError) -> anyhow::Error {
-    anyhow::anyhow!("{err}")
 }
 
 /// The ceiling: the same bookings, audit entries and jobs written straight to the store.
@@ -194,11 +112,14 @@ async fn http_creates(
     settings.base_url = String::new();
     let settings = settings.finish()?;
     let url = format!("{}/api/v1/bookings", settings.base_url);
-    let state = AppState::new(store, settings, [0; 32])?;
+    let app = App::build(settings, store)?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(crate::serve(listener, state, async {
-        let _ = stopped.await;
-    }));
+    let server = tokio::spawn(async move {
+        app.serve(listener, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
     let client = reqwest::Client::builder().pool_max_idle_per_host(plan.clients).build().context("http client")?;
     let bodies: Arc<Vec<String>> = Arc::new(
         (0..plan.bookings)

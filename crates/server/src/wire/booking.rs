@@ -1,9 +1,9 @@
 //! How bookings look on the wire: times in the booking's own zone (RFC 3339 with offset), the
 //! organizer and room by id and name, attendees, status and version.
 
-use super::rooms::rfc3339;
 use crate::problem::ApiResult;
 use sala_app::Store;
+use sala_domain::rfc3339;
 use sala_domain::{Booking, BookingId, Millis, Room, RoomId, TenantId, TimeZoneName, User, UserId};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -74,7 +74,7 @@ pub struct BookingView {
 
 /// The booking the example of `CreateBookingBody` makes, as `POST /bookings` answers: Google has
 /// not yet made its event nor its Meet link.
-pub(super) fn created_booking_example() -> serde_json::Value {
+pub fn created_booking_example() -> serde_json::Value {
     serde_json::json!({
         "id": "01a3b81d-1c01-7c7f-973a-dae48201e2bd",
         "room_id": "0190f5a2-7c1e-7b7e-9a40-2f5d3c1e9a10",
@@ -106,7 +106,7 @@ pub(super) fn created_booking_example() -> serde_json::Value {
 }
 
 /// That booking once Google has made its event and Meet link (which leaves the version as is).
-pub(super) fn booking_example() -> serde_json::Value {
+pub fn booking_example() -> serde_json::Value {
     let mut booking = created_booking_example();
     booking["meet_link"] = "https://meet.google.com/abc-defg-hij".into();
     booking["google_event_id"] = "5q8v2n1k7d3j9h0m4c6b8a2f1e".into();

@@ -6,8 +6,9 @@
 //! WhatsApp message), then a burst of reminders all due at once (each sends one WhatsApp message),
 //! the "10,000 reminders due in the same minute" case.
 
-use crate::bench::{Setup, anyhow_app};
-use crate::config::{Secret, Settings};
+use super::setup::{Setup, anyhow_app};
+use crate::app::App;
+use crate::config::{Secret, Settings, redact_url};
 use sala_app::jobs::{Runner, RunnerConfig};
 use sala_channels::testing::{FakeSmtp, FakeWhatsApp, SmtpMode};
 use sala_domain::outbox::{self, Change, Facts};
@@ -44,18 +45,14 @@ pub async fn run(mut settings: Settings, store: Arc<dyn sala_app::Store>, plan: 
     organizer.whatsapp_opt_in = true;
     let ctx = sala_app::Context::system(setup.tenant.id);
     store.update_user(&organizer, &ctx.audit("user.updated", "user", Some(organizer.id.0), None, None)).await?;
-    let http = crate::state::outbound_client()?;
-    let handlers = crate::worker::handlers(store.clone(), &settings, &http)?;
+    let database = redact_url(&settings.database_url());
+    let app = App::build(settings, store.clone())?;
     let config =
         RunnerConfig { concurrency: plan.concurrency.max(1), batch: plan.batch.max(1), ..RunnerConfig::default() };
-    let runner = Runner::new(store.clone(), Arc::new(handlers), config);
+    let runner = app.runner_with(config);
     println!(
-        "database {}  notifications {}  reminders {}  concurrency {}  batch {}",
-        crate::cli::redact_url(&settings.database_url()),
-        plan.notifications,
-        plan.reminders,
-        plan.concurrency,
-        plan.batch
+        "database {database}  notifications {}  reminders {}  concurrency {}  batch {}",
+        plan.notifications, plan.reminders, plan.concurrency, plan.batch
     );
 
     // Notifications: one guest each, so two emails and the organizer's WhatsApp message.

@@ -1,21 +1,27 @@
 //! Typed configuration, built once at start: defaults, then an optional TOML file, then `SALA_*`
 //! environment variables. Secrets are wrapped so `Debug` and logs never print them.
+//!
+//! The settings are one flat struct (every `SALA_*` variable is one field, so the environment maps
+//! onto it with no nesting rules); what each area makes of its fields lives in a module of its
+//! own: `http` (addresses, cookies, the outbound client), `google`, `whatsapp`, `smtp`, `jobs`
+//! (the runner, and what is not configured) and `webhooks`.
+
+mod google;
+mod http;
+mod jobs;
+mod smtp;
+mod webhooks;
+mod whatsapp;
+
+pub use google::{GOOGLE_API_BASE, GOOGLE_ISSUER, GOOGLE_TOKEN_URL};
+pub use http::outbound_client;
+pub use whatsapp::WHATSAPP_API_BASE;
 
 use anyhow::Context as _;
 use serde::Deserialize;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-
-/// Google's OpenID issuer; tests point `SALA_GOOGLE_ISSUER` at their own provider.
-pub const GOOGLE_ISSUER: &str = "https://accounts.google.com";
-/// Google's APIs (the Calendar API lives under `/calendar/v3`).
-pub const GOOGLE_API_BASE: &str = "https://www.googleapis.com";
-/// Google's OAuth token endpoint, for refreshing access tokens.
-pub const GOOGLE_TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
-
-/// The WhatsApp Cloud API, with the Graph API version Sala was tested against.
-pub const WHATSAPP_API_BASE: &str = "https://graph.facebook.com/v21.0";
 
 /// A value that must not appear in logs.
 #[derive(Clone, Deserialize, Default, PartialEq, Eq)]
@@ -165,41 +171,6 @@ impl Settings {
         self.database_url.clone().unwrap_or_else(|| format!("sqlite:{}", self.data_dir.join("sala.db").display()))
     }
 
-    /// The host people reach us at (for `.ics` UIDs, `Message-ID`s and the default sender).
-    pub fn host(&self) -> String {
-        url::Url::parse(&self.base_url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_owned))
-            .unwrap_or_else(|| "localhost".to_owned())
-    }
-
-    /// Is WhatsApp configured (number id and token)?
-    pub fn whatsapp_enabled(&self) -> bool {
-        self.whatsapp_phone_number_id.as_deref().is_some_and(|id| !id.is_empty())
-            && self.whatsapp_token.as_ref().is_some_and(|t| !t.expose().is_empty())
-    }
-
-    /// Is email configured?
-    pub fn smtp_enabled(&self) -> bool {
-        self.smtp_url.as_ref().is_some_and(|u| !u.expose().is_empty())
-    }
-
-    /// Cookies get `Secure` when people reach us over https.
-    pub fn secure_cookies(&self) -> bool {
-        self.base_url.starts_with("https://")
-    }
-
-    /// May webhook endpoints be http, or resolve to private addresses?
-    pub fn webhooks_may_reach_private(&self) -> bool {
-        self.dev || self.webhooks_allow_private
-    }
-
-    /// Google sign-in is offered only when both client id and secret are set.
-    pub fn google_enabled(&self) -> bool {
-        self.google_client_id.as_deref().is_some_and(|id| !id.is_empty())
-            && self.google_client_secret.as_ref().is_some_and(|s| !s.expose().is_empty())
-    }
-
     /// The secret key: from settings, else from `<data_dir>/secret.key`, generated there if absent.
     pub fn load_or_create_secret_key(&self) -> anyhow::Result<[u8; 32]> {
         if let Some(key) = &self.secret_key {
@@ -216,6 +187,17 @@ impl Settings {
         write_private(&path, &hex::encode(key))?;
         tracing::info!(path = %path.display(), "generated a new secret key");
         Ok(key)
+    }
+}
+
+/// A database URL without its password, for logs.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
     }
 }
 

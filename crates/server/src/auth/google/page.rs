@@ -1,0 +1,105 @@
+//! A sign-in that did not complete, as a page in the visitor's language and a line in the log.
+
+use crate::i18n;
+use crate::oidc::Failure;
+use crate::web::error_page;
+use axum::response::Response;
+use sala_domain::Locale;
+
+/// Logs the failure and renders its page.
+pub(super) fn respond(failure: Failure, locale: Locale) -> Response {
+    let status = failure.status();
+    let reason = failure.reason();
+    match &failure {
+        Failure::Internal(_) => tracing::error!(status = status.as_u16(), %reason, "Google sign-in failed"),
+        _ => tracing::warn!(status = status.as_u16(), %reason, "Google sign-in failed"),
+    }
+    let (title, message) = words(&failure, locale);
+    error_page(i18n::texts(locale), status, title, &message)
+}
+
+/// The page's title and message in the visitor's language.
+fn words(failure: &Failure, locale: Locale) -> (&'static str, String) {
+    let es = locale == Locale::Es;
+    let pick = |spanish: &'static str, english: &'static str| if es { spanish } else { english };
+    match failure {
+        Failure::NotConfigured => (
+            pick("No disponible", "Not available"),
+            i18n::texts(locale).google_not_configured.to_owned(),
+        ),
+        Failure::Unreachable(_) => (
+            pick("Google no responde", "Google did not answer"),
+            pick(
+                "No pudimos completar el inicio de sesión con Google. Inténtalo de nuevo en unos minutos.",
+                "We could not complete the sign-in with Google. Please try again in a few minutes.",
+            )
+            .to_owned(),
+        ),
+        Failure::Declined(error) if error != "access_denied" => words(&Failure::Unreachable(String::new()), locale),
+        Failure::Declined(_) => (
+            pick("Inicio de sesión cancelado", "Sign-in cancelled"),
+            pick(
+                "Google no ha autorizado el inicio de sesión. Puedes volver a intentarlo.",
+                "Google did not authorize the sign-in. You can try again.",
+            )
+            .to_owned(),
+        ),
+        Failure::Expired(_) | Failure::BadCallback(_) | Failure::InvalidToken(_) => (
+            pick("Vuelve a iniciar sesión", "Please sign in again"),
+            pick(
+                "Este inicio de sesión ha caducado, ya se usó o no se pudo verificar. Vuelve a la página de inicio e inténtalo otra vez.",
+                "This sign-in has expired, was already used or could not be verified. Go back to the start page and try again.",
+            )
+            .to_owned(),
+        ),
+        Failure::Refused { code, message, detail } => {
+            (pick("Acceso denegado", "Sign-in refused"), refusal_words(es, code, message, detail.as_deref()))
+        }
+        Failure::Conflict(_) => (
+            pick("Cuenta ya vinculada", "Account already linked"),
+            pick(
+                "Esta cuenta de Google ya está vinculada a otra persona. Habla con tu administrador.",
+                "This Google account is already linked to someone else. Ask your administrator.",
+            )
+            .to_owned(),
+        ),
+        Failure::Internal(_) => (pick("Error", "Error"), pick("Inténtalo de nuevo.", "Please try again.").to_owned()),
+    }
+}
+
+/// The message for a refused sign-in: the app's (English) words, or their Spanish version.
+fn refusal_words(es: bool, code: &str, message: &str, detail: Option<&str>) -> String {
+    if !es {
+        return message.to_owned();
+    }
+    match code {
+        "unknown_domain" => format!(
+            "Ninguna organización usa Sala con el dominio {}. Pide a tu administrador que lo configure.",
+            detail.unwrap_or("?")
+        ),
+        "calendar_not_granted" => {
+            "Google no ha dado acceso al calendario: marca la casilla del calendario en la pantalla de Google."
+                .to_owned()
+        }
+        "no_refresh_token" => "Google no ha enviado un permiso duradero; vuelve a intentarlo.".to_owned(),
+        "other_google_account" => {
+            format!("Conecta la cuenta de Google con la que inicias sesión ({}).", detail.unwrap_or("?"))
+        }
+        "email_not_verified" => "Google no ha verificado esta dirección de correo.".to_owned(),
+        "email_missing" | "invalid_email" => "Google no ha compartido una dirección de correo válida.".to_owned(),
+        "account_deactivated" => "Tu cuenta está desactivada. Habla con tu administrador.".to_owned(),
+        _ => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spanish_refusals_name_the_domain() {
+        let text = refusal_words(true, "unknown_domain", "No organization ...", Some("foo.test"));
+        assert!(text.contains("foo.test"));
+        assert_eq!(refusal_words(false, "unknown_domain", "No organization", None), "No organization");
+    }
+}

@@ -1,0 +1,88 @@
+//! What every benchmark starts from: a fresh tenant with rooms, an organizer and an API key, in
+//! the configured database, and the bookings and slots the runs use.
+
+use sala_app::Context;
+use sala_domain::{Attendee, Booking, BookingId, BookingStatus, Millis, RoomId, TimeRange, now_millis};
+
+/// A fresh tenant with rooms, an organizer and an API key.
+pub struct Setup {
+    pub tenant: sala_domain::Tenant,
+    pub organizer: sala_domain::User,
+    pub rooms: Vec<RoomId>,
+    pub key: String,
+    /// Slots start here; each run uses its own day range so runs never collide.
+    pub base: Millis,
+}
+
+impl Setup {
+    pub async fn create(store: &dyn sala_app::Store, rooms: usize) -> anyhow::Result<Self> {
+        let tag = uuid::Uuid::now_v7().simple().to_string();
+        let input = sala_app::tenants::NewTenant {
+            name: format!("Bench {}", &tag[20..]),
+            slug: Some(format!("bench-{}", &tag[20..])),
+            domains: vec![format!("b{}.bench.test", &tag[20..])],
+            ..Default::default()
+        };
+        let tenant = sala_app::tenants::create_tenant(store, input).await.map_err(anyhow_app)?;
+        let ctx = Context::system(tenant.id);
+        let person = sala_app::users::NewUser {
+            email: format!("bench@b{}.bench.test", &tag[20..]),
+            name: "Bench".into(),
+            role: Some("member".into()),
+            ..Default::default()
+        };
+        let organizer = sala_app::users::create_user(store, &ctx, person).await.map_err(anyhow_app)?;
+        let mut ids = Vec::new();
+        for i in 0..rooms {
+            let room = sala_app::rooms::NewRoom { name: format!("Room {i}"), capacity: 10, ..Default::default() };
+            ids.push(sala_app::rooms::create_room(store, &ctx, room).await.map_err(anyhow_app)?.id);
+        }
+        let key = sala_app::api_keys::create_api_key(store, &ctx, "bench", None).await.map_err(anyhow_app)?.secret;
+        let day = 24 * 3600 * 1000;
+        let base = (now_millis() / day + 2) * day;
+        Ok(Self { tenant, organizer, rooms: ids, key, base })
+    }
+
+    /// The `i`-th bench booking, confirmed, as the system made it.
+    pub fn booking(&self, i: usize, room_id: RoomId, time: TimeRange, attendees: Vec<Attendee>) -> Booking {
+        let now = now_millis();
+        Booking {
+            id: BookingId::new(),
+            tenant_id: self.tenant.id,
+            room_id,
+            organizer_id: self.organizer.id,
+            title: format!("bench {i}"),
+            description: None,
+            time,
+            time_zone: self.tenant.time_zone.clone(),
+            attendees,
+            google_meet: false,
+            status: BookingStatus::Confirmed,
+            cancel_reason: None,
+            external_ref: None,
+            metadata: serde_json::json!({}),
+            series_id: None,
+            recurrence_id: None,
+            google_event_id: None,
+            meet_link: None,
+            reminders: None,
+            version: 1,
+            created_by: sala_domain::Actor::System,
+            created_at: now,
+            updated_at: now,
+            cancelled_at: None,
+        }
+    }
+
+    /// The `i`-th slot of a run: rooms round-robin, 30-minute slots back to back in each room.
+    pub fn slot(&self, run: usize, i: usize) -> (RoomId, TimeRange) {
+        let room = self.rooms[i % self.rooms.len()];
+        let n = (i / self.rooms.len()) as i64;
+        let start = self.base + (run as i64) * 60 * 24 * 3600 * 1000 + n * 30 * 60 * 1000;
+        (room, TimeRange { start, end: start + 30 * 60 * 1000 })
+    }
+}
+
+pub fn anyhow_app(err: sala_app::AppError) -> anyhow::Error {
+    anyhow::anyhow!("{err}")
+}

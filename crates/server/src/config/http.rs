@@ -1,0 +1,30 @@
+//! HTTP: where people reach Sala, its cookies, and the one client for every outside service.
+
+use super::Settings;
+
+impl Settings {
+    /// The host people reach us at (for `.ics` UIDs, `Message-ID`s and the default sender).
+    pub fn host(&self) -> String {
+        url::Url::parse(&self.base_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "localhost".to_owned())
+    }
+
+    /// Cookies get `Secure` when people reach us over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
+/// The one client for every outside service: a timeout, and no redirects followed (an endpoint
+/// must not bounce us elsewhere: SSRF care).
+pub fn outbound_client() -> anyhow::Result<reqwest::Client> {
+    // One TLS stack for every outbound connection: rustls with ring. Installing twice is a no-op.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Ok(reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(15))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("sala/", env!("CARGO_PKG_VERSION")))
+        .build()?)
+}
