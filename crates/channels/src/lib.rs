@@ -18,6 +18,7 @@ use std::time::Duration;
 pub mod email;
 pub mod google;
 pub mod ics;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod webhook;
 pub mod whatsapp;

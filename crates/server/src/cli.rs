@@ -58,6 +58,7 @@ enum Command {
     ///
     /// Creates a throw-away tenant in the configured database (SALA_DATABASE_URL) and prints jobs
     /// and messages per second for each run.
+    #[cfg(feature = "bench")]
     #[command(name = "bench-jobs")]
     BenchJobs {
         /// Bookings whose notifications are delivered (2 emails + 1 WhatsApp message each).
@@ -80,6 +81,7 @@ enum Command {
     ///
     /// Creates a throw-away tenant in the configured database (SALA_DATABASE_URL), starts a server
     /// on 127.0.0.1 in this process, and prints throughput and p50/p90/p99 latency.
+    #[cfg(feature = "bench")]
     Bench {
         /// Bookings to create in each of the two runs.
         #[arg(long, default_value_t = 5000)]
@@ -321,9 +323,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             println!("job {id} is due again");
             Ok(())
         }
+        #[cfg(feature = "bench")]
         Command::Bench { bookings, clients, rooms } => {
             crate::bench::bookings(settings, store.clone(), crate::bench::BenchPlan { bookings, clients, rooms }).await
         }
+        #[cfg(feature = "bench")]
         Command::BenchJobs { notifications, reminders, rooms, concurrency, batch } => {
             let plan = crate::bench::JobsBenchPlan { notifications, reminders, rooms, concurrency, batch };
             crate::bench::jobs(settings, store.clone(), plan).await

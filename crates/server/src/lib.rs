@@ -4,6 +4,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+#[cfg(feature = "bench")]
 pub mod bench;
 pub mod cli;
 pub mod config;
