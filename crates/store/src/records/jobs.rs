@@ -1,0 +1,114 @@
+//! The job runner's rows as both backends read them: jobs, the delivery log, and the messages kept
+//! in the outbox instead of being sent.
+
+use super::{corrupt, json_text};
+use crate::StoreError;
+use sala_domain::jobs::{Channel, Delivery, DeliveryStatus, OutboxMessage};
+use sala_domain::{BookingId, Job, JobId, JobKind, JobStatus, TenantId};
+use uuid::Uuid;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct JobRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    kind: String,
+    booking_id: Option<Uuid>,
+    payload: String,
+    run_at: i64,
+    status: String,
+    attempts: i32,
+    last_error: Option<String>,
+    created_at: i64,
+}
+
+impl TryFrom<JobRow> for Job {
+    type Error = StoreError;
+    fn try_from(r: JobRow) -> Result<Self, StoreError> {
+        let status = JobStatus::parse(&r.status).ok_or_else(|| corrupt("job status", &r.status))?;
+        Ok(Job {
+            id: JobId(r.id),
+            tenant_id: TenantId(r.tenant_id),
+            kind: JobKind::parse(&r.kind).ok_or_else(|| corrupt("job kind", &r.kind))?,
+            booking_id: r.booking_id.map(BookingId),
+            payload: json_text("job payload", &r.payload)?,
+            run_at: r.run_at,
+            status,
+            attempts: u32::try_from(r.attempts).map_err(|e| corrupt("job attempts", e))?,
+            last_error: r.last_error,
+            created_at: r.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DeliveryRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    job_id: Uuid,
+    booking_id: Option<Uuid>,
+    channel: String,
+    recipient: String,
+    idempotency_key: String,
+    status: String,
+    detail: Option<String>,
+    created_at: i64,
+}
+
+impl TryFrom<DeliveryRow> for Delivery {
+    type Error = StoreError;
+    fn try_from(r: DeliveryRow) -> Result<Self, StoreError> {
+        Ok(Delivery {
+            id: r.id,
+            tenant_id: TenantId(r.tenant_id),
+            job_id: JobId(r.job_id),
+            booking_id: r.booking_id.map(BookingId),
+            channel: Channel::parse(&r.channel).ok_or_else(|| corrupt("delivery channel", &r.channel))?,
+            recipient: r.recipient,
+            idempotency_key: r.idempotency_key,
+            status: DeliveryStatus::parse(&r.status).ok_or_else(|| corrupt("delivery status", &r.status))?,
+            detail: r.detail,
+            created_at: r.created_at,
+        })
+    }
+}
+
+/// At most this many characters of a job's error are kept: enough to diagnose, never a whole
+/// response body.
+pub(crate) const MAX_ERROR_CHARS: usize = 2000;
+
+/// `error` cut to [`MAX_ERROR_CHARS`] characters (on a character boundary).
+pub(crate) fn truncated_error(error: &str) -> &str {
+    error.char_indices().nth(MAX_ERROR_CHARS).map_or(error, |(end, _)| &error[..end])
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OutboxRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    booking_id: Option<Uuid>,
+    channel: String,
+    recipient: String,
+    subject: Option<String>,
+    text: String,
+    html: Option<String>,
+    ics: Option<String>,
+    created_at: i64,
+}
+
+impl TryFrom<OutboxRow> for OutboxMessage {
+    type Error = StoreError;
+    fn try_from(r: OutboxRow) -> Result<Self, StoreError> {
+        Ok(OutboxMessage {
+            id: r.id,
+            tenant_id: TenantId(r.tenant_id),
+            booking_id: r.booking_id.map(BookingId),
+            channel: Channel::parse(&r.channel).ok_or_else(|| corrupt("outbox channel", &r.channel))?,
+            recipient: r.recipient,
+            subject: r.subject,
+            text: r.text,
+            html: r.html,
+            ics: r.ics,
+            created_at: r.created_at,
+        })
+    }
+}
