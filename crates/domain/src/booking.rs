@@ -1,5 +1,7 @@
 //! Bookings: a room, a half-open time range, an organizer, attendees, and what happened to it.
 
+pub mod overlap;
+
 use crate::{Actor, BookingId, Email, Millis, RoomId, SeriesId, TenantId, TimeZoneName, UserId, ValueError};
 use serde::{Deserialize, Serialize};
 

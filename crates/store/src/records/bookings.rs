@@ -3,6 +3,7 @@
 
 use super::{actor_from_columns, corrupt, json_text};
 use crate::{BookingWrite, Busy, IdempotencyRecord, StoreError};
+use sala_domain::booking::overlap::first_overlap;
 use sala_domain::{
     Attendee, Booking, BookingId, BookingStatus, Email, RoomId, Series, SeriesId, TenantId, TimeRange, UserId, values,
 };
@@ -153,21 +154,11 @@ pub(crate) fn check_write(write: &BookingWrite<'_>) -> Result<(), StoreError> {
     if foreign {
         return Err(StoreError::NotFound);
     }
-    overlap_within(write.bookings)
-}
-
-/// The first pair of confirmed bookings in `bookings` that share a room and overlap: the later one
-/// conflicts with the earlier one, which the error names.
-fn overlap_within(bookings: &[Booking]) -> Result<(), StoreError> {
-    for (i, later) in bookings.iter().enumerate().filter(|(_, b)| b.is_confirmed()) {
-        let earlier = bookings[..i]
-            .iter()
-            .find(|e| e.is_confirmed() && e.room_id == later.room_id && e.time.overlaps(&later.time));
-        if let Some(e) = earlier {
-            return Err(StoreError::Overlap(Busy { booking_id: e.id, room_id: e.room_id, time: e.time }));
-        }
+    // The later booking conflicts with the earlier one, which the error names.
+    match first_overlap(write.bookings) {
+        Some((e, _)) => Err(StoreError::Overlap(Busy { booking_id: e.id, room_id: e.room_id, time: e.time })),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 #[derive(sqlx::FromRow)]
