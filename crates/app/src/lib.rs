@@ -28,6 +28,7 @@ pub mod webhooks;
 pub use context::{Context, Principal};
 pub use error::{AppError, Conflict, FieldError};
 pub use sala_store::Store;
+pub use validate::Validator;
 
 /// Shorthand for a use case's result.
 pub type AppResult<T> = Result<T, AppError>;

@@ -1,10 +1,11 @@
-//! Collects every invalid field of a request, so a person fixes them all in one go.
+//! Collects every invalid field of a request, so a person fixes them all in one go. The edges
+//! (API bodies, forms) use it too, for what they parse before a use case sees it.
 
 use crate::{AppError, FieldError};
 use sala_domain::ValueError;
 
 #[derive(Default)]
-pub(crate) struct Validator {
+pub struct Validator {
     errors: Vec<FieldError>,
 }
 

@@ -10,15 +10,16 @@ use crate::{AppError, AppResult, Context, FieldError, Store};
 use sala_domain::jobs::SeriesInvite;
 use sala_domain::notify::ReminderSettings;
 use sala_domain::outbox::{self, Change, Facts};
-use sala_domain::values::{clean_name, clean_text, parse_instant};
+use sala_domain::values::{clean_name, clean_text};
 use sala_domain::{
-    Actor, Attendee, Booking, BookingId, BookingStatus, Recurrence, Room, Series, SeriesId, Tenant, TimeRange,
+    Actor, Attendee, Booking, BookingId, BookingStatus, Millis, Recurrence, Room, Series, SeriesId, Tenant, TimeRange,
     TimeZoneName, User, now_millis,
 };
 use sala_store::{BookingWrite, IdempotencyRecord, StoreError, Unique};
 
 /// What to do when some occurrences of a series collide with existing bookings.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ConflictPolicy {
     /// Create nothing and list every conflicting date (409).
     #[default]
@@ -27,16 +28,17 @@ pub enum ConflictPolicy {
     Skip,
 }
 
-/// A booking request as a client sends it. Times are RFC 3339 with an offset.
+/// A booking request, its values parsed at the edge (API body, form, CLI); the use case checks
+/// what they mean (the end after the start, the rules, the room, the people).
 #[derive(Clone, Debug, Default)]
 pub struct NewBooking {
     pub room_id: sala_domain::RoomId,
     pub title: String,
     pub description: Option<String>,
-    pub start: String,
-    pub end: String,
-    /// IANA zone for display and recurrence; default: the organizer's, else the tenant's.
-    pub time_zone: Option<String>,
+    pub start: Millis,
+    pub end: Millis,
+    /// The zone for display and recurrence; default: the organizer's, else the tenant's.
+    pub time_zone: Option<TimeZoneName>,
     pub attendees: Vec<AttendeeInput>,
     pub google_meet: bool,
     pub external_ref: Option<String>,
@@ -164,14 +166,9 @@ async fn validate(store: &dyn Store, ctx: &Context, input: &NewBooking) -> AppRe
         v.check_opt("external_ref", input.external_ref.as_deref(), |r| clean_name("external_ref", r, 200));
     let metadata = v.check("metadata", policy::check_metadata(input.metadata.clone()));
     let reminders = v.check("reminders", policy::check_reminders(input.reminders.clone()));
-    let start = v.check("start", parse_instant("start", &input.start));
-    let end = v.check("end", parse_instant("end", &input.end));
-    let time = match (start, end) {
-        (Some(s), Some(e)) => v.check("end", TimeRange::new(s, e)),
-        _ => None,
-    };
-    let default_zone = organizer.time_zone.clone().unwrap_or_else(|| tenant.time_zone.clone());
-    let zone = v.check("time_zone", input.time_zone.as_deref().map_or(Ok(default_zone), TimeZoneName::parse));
+    let time = v.check("end", TimeRange::new(input.start, input.end));
+    let default_zone = || organizer.time_zone.clone().unwrap_or_else(|| tenant.time_zone.clone());
+    let zone = Some(input.time_zone.clone().unwrap_or_else(default_zone));
     let attendees = attendees::resolve(store, ctx, &organizer, &input.attendees, &mut v).await?;
     let warnings = match policy::capacity_check(&room, attendees.len() + 1, input.google_meet) {
         Ok(warning) => warning.into_iter().collect(),

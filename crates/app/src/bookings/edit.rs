@@ -11,20 +11,20 @@ use crate::{AppError, AppResult, Context, Store};
 use sala_domain::booking::diff;
 use sala_domain::notify::ReminderSettings;
 use sala_domain::outbox::{self, Change, Facts};
-use sala_domain::values::{clean_name, clean_text, parse_instant};
+use sala_domain::values::{clean_name, clean_text};
 use sala_domain::{Booking, Millis, RoomId, Tenant, TimeRange, TimeZoneName, User, now_millis};
 use sala_store::{BookingQuery, BookingWrite, StoreError};
 
-/// The fields to change; `None` leaves a field as it is. For the optional texts, `Some("")`
-/// clears them.
+/// The fields to change, parsed at the edge; `None` leaves a field as it is. For the optional
+/// texts, `Some("")` clears them.
 #[derive(Clone, Debug, Default)]
 pub struct BookingChanges {
     pub room_id: Option<RoomId>,
     pub title: Option<String>,
     pub description: Option<String>,
-    pub start: Option<String>,
-    pub end: Option<String>,
-    pub time_zone: Option<String>,
+    pub start: Option<Millis>,
+    pub end: Option<Millis>,
+    pub time_zone: Option<TimeZoneName>,
     pub attendees: Option<Vec<AttendeeInput>>,
     pub google_meet: Option<bool>,
     pub external_ref: Option<String>,
@@ -109,13 +109,10 @@ async fn apply(
         b.metadata = v.check("metadata", policy::check_metadata(Some(m.clone()))).unwrap_or_default();
     }
     if let Some(zone) = &c.time_zone {
-        b.time_zone = v.check("time_zone", TimeZoneName::parse(zone)).unwrap_or(b.time_zone);
+        b.time_zone = zone.clone();
     }
-    let start = c.start.as_deref().map(|s| v.check("start", parse_instant("start", s))).unwrap_or(Some(b.time.start));
-    let end = c.end.as_deref().map(|e| v.check("end", parse_instant("end", e))).unwrap_or(Some(b.time.end));
-    if let (Some(start), Some(end)) = (start, end) {
-        b.time = v.check("end", TimeRange::new(start, end)).unwrap_or(b.time);
-    }
+    let (start, end) = (c.start.unwrap_or(b.time.start), c.end.unwrap_or(b.time.end));
+    b.time = v.check("end", TimeRange::new(start, end)).unwrap_or(b.time);
     if let Some(reminders) = &c.reminders {
         b.reminders = v.check("reminders", policy::check_reminders(reminders.clone())).flatten();
     }

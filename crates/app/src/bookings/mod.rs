@@ -32,13 +32,15 @@ pub use read::{
 use crate::{AppError, AppResult, Context, Store};
 use sala_domain::Tenant;
 
-/// Which occurrences of a series an edit or cancellation applies to.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Which occurrences of a series an edit or cancellation applies to: `this` or `following`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
 pub enum Scope {
     /// Only the booking named.
     #[default]
+    #[serde(rename = "this")]
     This,
     /// The booking named and the later occurrences of its series (never earlier or past ones).
+    #[serde(rename = "following")]
     ThisAndFollowing,
 }
 

@@ -6,7 +6,6 @@ use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, Principal, Store};
 use sala_domain::jobs::Delivery;
 use sala_domain::rfc3339;
-use sala_domain::values::parse_instant;
 use sala_domain::{Booking, BookingId, BookingStatus, Equipment, Millis, Room, RoomId, TimeRange, UserId};
 use sala_store::{BookingQuery, Busy};
 
@@ -28,11 +27,13 @@ pub async fn deliveries(store: &dyn Store, ctx: &Context, id: BookingId) -> AppR
 /// The filters of a booking list, as a client sends them.
 #[derive(Clone, Debug, Default)]
 pub struct ListRequest {
-    pub from: Option<String>,
-    pub to: Option<String>,
+    /// Bookings that end after this instant.
+    pub from: Option<Millis>,
+    /// Bookings that start before this instant.
+    pub to: Option<Millis>,
     pub room_id: Option<RoomId>,
     pub organizer: Option<UserId>,
-    pub status: Option<String>,
+    pub status: Option<BookingStatus>,
     pub after: Option<(Millis, BookingId)>,
     pub limit: u32,
 }
@@ -43,11 +44,7 @@ pub async fn list_bookings(
     ctx: &Context,
     req: ListRequest,
 ) -> AppResult<(Vec<Booking>, Option<(Millis, BookingId)>)> {
-    let mut v = Validator::default();
-    let from = v.check_opt("from", req.from.as_deref(), |f| parse_instant("from", f)).flatten();
-    let to = v.check_opt("to", req.to.as_deref(), |t| parse_instant("to", t)).flatten();
-    let status = v.check_opt("status", req.status.as_deref(), BookingStatus::parse).flatten();
-    v.finish()?;
+    let (from, to, status) = (req.from, req.to, req.status);
     let limit = req.limit.clamp(1, 200);
     // People see the bookings they organize or attend; admins and integrations see all.
     let involving = match &ctx.principal {
@@ -78,8 +75,8 @@ pub async fn list_bookings(
 /// Which rooms to consider, and for when.
 #[derive(Clone, Debug, Default)]
 pub struct AvailabilityQuery {
-    pub start: String,
-    pub end: String,
+    pub start: Millis,
+    pub end: Millis,
     pub capacity: Option<u32>,
     pub equipment: Vec<String>,
 }
@@ -112,13 +109,8 @@ pub async fn availability(
     q: AvailabilityQuery,
 ) -> AppResult<Availability> {
     let mut v = Validator::default();
-    let start = v.check("start", parse_instant("start", &q.start));
-    let end = v.check("end", parse_instant("end", &q.end));
     let equipment = v.check("equipment", Equipment::parse_list(&q.equipment));
-    let window = match (start, end) {
-        (Some(s), Some(e)) => v.check("end", sala_domain::TimeRange::new(s, e)),
-        _ => None,
-    };
+    let window = v.check("end", sala_domain::TimeRange::new(q.start, q.end));
     v.finish()?;
     let (Some(window), Some(equipment)) = (window, equipment) else {
         return Err(AppError::invalid("window", "invalid", "invalid window"));
@@ -196,7 +188,7 @@ pub async fn suggestions(
         .and_then(|z| z.date().tomorrow().ok())
         .and_then(|next| sala_domain::dates::day_start(next, zone))
         .map_or(want.end, |end| end.max(want.end));
-    let day = AvailabilityQuery { start: rfc3339(want.start), end: rfc3339(day_end), ..Default::default() };
+    let day = AvailabilityQuery { start: want.start, end: day_end, ..Default::default() };
     let busy: Vec<TimeRange> = availability(store, outside, ctx, day)
         .await?
         .rooms
@@ -205,12 +197,8 @@ pub async fn suggestions(
         .flat_map(|r| r.busy.into_iter().map(|b| b.time).chain(r.outside))
         .collect();
     let slots = sala_domain::slots::free_slots(&busy, want, day_end, STEP_MS, 3);
-    let same_time = AvailabilityQuery {
-        start: rfc3339(want.start),
-        end: rfc3339(want.end),
-        capacity: Some(seats.max(1)),
-        equipment: Vec::new(),
-    };
+    let same_time =
+        AvailabilityQuery { start: want.start, end: want.end, capacity: Some(seats.max(1)), equipment: Vec::new() };
     let rooms = availability(store, outside, ctx, same_time)
         .await?
         .rooms

@@ -9,6 +9,8 @@ use crate::state::AppState;
 use crate::wire::booking::in_zone;
 use axum::Json;
 use axum::extract::State;
+use sala_app::{AppError, Validator};
+use sala_domain::values::parse_instant;
 use sala_domain::{BookingId, TimeZoneName};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -22,7 +24,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, IntoParams)]
 pub struct AvailabilityParams {
     /// RFC 3339 with an offset.
+    #[param(format = DateTime)]
     start: String,
+    #[param(format = DateTime)]
     end: String,
     /// Only rooms with at least this many seats.
     capacity: Option<u32>,
@@ -75,7 +79,14 @@ async fn room_availability(
         .as_deref()
         .map(|e| e.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect())
         .unwrap_or_default();
-    let query = sala_app::bookings::AvailabilityQuery { start: p.start, end: p.end, capacity: p.capacity, equipment };
+    let mut v = Validator::default();
+    let start = v.check("start", parse_instant("start", &p.start));
+    let end = v.check("end", parse_instant("end", &p.end));
+    v.finish()?;
+    let (Some(start), Some(end)) = (start, end) else {
+        return Err(AppError::invalid("start", "invalid_datetime", "start and end are RFC 3339 date-times").into());
+    };
+    let query = sala_app::bookings::AvailabilityQuery { start, end, capacity: p.capacity, equipment };
     let found = sala_app::bookings::availability(state.store(), state.outside_busy(), &ctx, query).await?;
     let tenant = state.store().get_tenant(ctx.tenant_id()).await.map_err(sala_app::AppError::from)?;
     let zone = tenant.map_or_else(|| TimeZoneName::parse("UTC").expect("UTC exists"), |t| t.time_zone);

@@ -12,8 +12,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sala_app::bookings::{self, AttendeeInput, BookingChanges, CancelRequest, ConflictPolicy, NewBooking, Scope};
-use sala_app::{AppError, Context};
-use sala_domain::{Booking, BookingId, Frequency, Recurrence, RoomId, UserId};
+use sala_app::{AppError, Context, Validator};
+use sala_domain::values::parse_instant;
+use sala_domain::{Booking, BookingId, BookingStatus, Frequency, Recurrence, RoomId, TimeZoneName, UserId, ValueError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -61,14 +62,31 @@ pub struct AttendeeBody {
 #[schema(example = json!({"frequency": "weekly", "count": 10}))]
 pub struct RecurrenceBody {
     /// `weekly`, `weekdays` (Monday to Friday) or `daily`.
-    frequency: String,
+    #[schema(schema_with = super::schemas::frequency)]
+    frequency: Frequency,
     /// Every how many weeks or days (default 1).
     interval: Option<u32>,
     count: Option<u32>,
     /// `YYYY-MM-DD`, inclusive.
+    #[schema(format = Date)]
     until: Option<String>,
     /// `fail` (default: create nothing if any date is taken) or `skip` (create the free dates).
-    on_conflict: Option<String>,
+    #[serde(default)]
+    #[schema(schema_with = super::schemas::conflict_policy)]
+    on_conflict: ConflictPolicy,
+}
+
+impl RecurrenceBody {
+    /// The rule, its `until` read as a civil date.
+    fn rule(self, v: &mut Validator) -> Option<(Recurrence, ConflictPolicy)> {
+        let until = v.check_opt("recurrence.until", self.until.as_deref(), |raw| {
+            raw.parse::<jiff::civil::Date>()
+                .map_err(|_| ValueError::new("invalid_date", format!("'{raw}' is not a date like 2027-06-30")))
+        })?;
+        let rule =
+            Recurrence { frequency: self.frequency, interval: self.interval.unwrap_or(1), count: self.count, until };
+        Some((rule, self.on_conflict))
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -83,7 +101,9 @@ pub struct CreateBookingBody {
     title: String,
     description: Option<String>,
     /// RFC 3339 with an offset.
+    #[schema(format = DateTime)]
     start: String,
+    #[schema(format = DateTime)]
     end: String,
     /// IANA zone; default: the organizer's, else the organization's.
     time_zone: Option<String>,
@@ -146,32 +166,7 @@ async fn create_booking(
     body: HashedJson<CreateBookingBody>,
 ) -> ApiResult<Response> {
     let idempotency_key = headers.get("idempotency-key").map(|v| v.to_str().unwrap_or("\u{0}").to_owned());
-    let b = body.value;
-    let (recurrence, on_conflict) = match b.recurrence {
-        Some(r) => {
-            let (rule, policy) = recurrence(r)?;
-            (Some(rule), policy)
-        }
-        None => (None, ConflictPolicy::Fail),
-    };
-    let input = NewBooking {
-        room_id: b.room_id,
-        title: b.title,
-        description: b.description,
-        start: b.start,
-        end: b.end,
-        time_zone: b.time_zone,
-        attendees: b.attendees.into_iter().map(|a| AttendeeInput { email: a.email, name: a.name }).collect(),
-        google_meet: b.google_meet,
-        external_ref: b.external_ref,
-        metadata: b.metadata,
-        recurrence,
-        on_conflict,
-        organizer: b.organizer,
-        reminders: b.reminders,
-        idempotency_key,
-        request_hash: body.sha256,
-    };
+    let input = NewBooking { idempotency_key, request_hash: body.sha256, ..NewBooking::try_from(body.value)? };
     let created = bookings::create_booking(state.store(), state.outside_busy(), &ctx, input).await?;
     let names = Names::load(state.store(), ctx.tenant_id(), &created.bookings).await?;
     let is_series = created.bookings.len() > 1 || created.bookings.first().is_some_and(|b| b.series_id.is_some());
@@ -200,32 +195,50 @@ async fn create_booking(
     Ok(response)
 }
 
-fn recurrence(body: RecurrenceBody) -> Result<(Recurrence, ConflictPolicy), AppError> {
-    let frequency = match body.frequency.as_str() {
-        "weekly" => Frequency::Weekly,
-        "weekdays" => Frequency::Weekdays,
-        "daily" => Frequency::Daily,
-        other => {
-            let message = format!("'{other}' is not a frequency (weekly, weekdays, daily)");
-            return Err(AppError::invalid("recurrence.frequency", "invalid_frequency", message));
-        }
-    };
-    let until = match body.until.as_deref() {
-        None => None,
-        Some(raw) => Some(raw.parse::<jiff::civil::Date>().map_err(|_| {
-            AppError::invalid("recurrence.until", "invalid_date", format!("'{raw}' is not a date like 2027-06-30"))
-        })?),
-    };
-    let policy = match body.on_conflict.as_deref() {
-        None | Some("fail") => ConflictPolicy::Fail,
-        Some("skip") => ConflictPolicy::Skip,
-        Some(other) => {
-            let message = format!("'{other}' is not a conflict policy (fail, skip)");
-            return Err(AppError::invalid("recurrence.on_conflict", "invalid_conflict_policy", message));
-        }
-    };
-    let rule = Recurrence { frequency, interval: body.interval.unwrap_or(1), count: body.count, until };
-    Ok((rule, policy))
+impl TryFrom<CreateBookingBody> for NewBooking {
+    type Error = AppError;
+
+    /// The body's formats read (instants, zone, the rule's date), each bad one named; what they
+    /// mean is for the use case.
+    fn try_from(b: CreateBookingBody) -> Result<Self, AppError> {
+        let mut v = Validator::default();
+        let start = v.check("start", parse_instant("start", &b.start));
+        let end = v.check("end", parse_instant("end", &b.end));
+        let time_zone = v.check_opt("time_zone", b.time_zone.as_deref(), TimeZoneName::parse);
+        let recurrence = b.recurrence.map(|r| r.rule(&mut v));
+        v.finish()?;
+        let (Some(start), Some(end), Some(time_zone)) = (start, end, time_zone) else {
+            return Err(AppError::invalid("body", "invalid_body", "invalid booking"));
+        };
+        let (recurrence, on_conflict) = match recurrence.flatten() {
+            Some((rule, policy)) => (Some(rule), policy),
+            None => (None, ConflictPolicy::Fail),
+        };
+        Ok(NewBooking {
+            room_id: b.room_id,
+            title: b.title,
+            description: b.description,
+            start,
+            end,
+            time_zone,
+            attendees: b.attendees.into_iter().map(AttendeeInput::from).collect(),
+            google_meet: b.google_meet,
+            external_ref: b.external_ref,
+            metadata: b.metadata,
+            recurrence,
+            on_conflict,
+            organizer: b.organizer,
+            reminders: b.reminders,
+            idempotency_key: None,
+            request_hash: String::new(),
+        })
+    }
+}
+
+impl From<AttendeeBody> for AttendeeInput {
+    fn from(a: AttendeeBody) -> Self {
+        AttendeeInput { email: a.email, name: a.name }
+    }
 }
 
 /// Get a booking: everything about it, including attendees and the Meet link when there is one.
@@ -244,17 +257,9 @@ async fn get_booking(
 #[derive(Deserialize, IntoParams)]
 pub struct ScopeQuery {
     /// `this` (default) or `following`: this occurrence and the later ones of its series.
-    scope: Option<String>,
-}
-
-fn scope(q: &ScopeQuery) -> Result<Scope, AppError> {
-    match q.scope.as_deref() {
-        None | Some("this") => Ok(Scope::This),
-        Some("following") => Ok(Scope::ThisAndFollowing),
-        Some(other) => {
-            Err(AppError::invalid("scope", "invalid_scope", format!("'{other}' is not a scope (this, following)")))
-        }
-    }
+    #[serde(default)]
+    #[param(schema_with = super::schemas::scope)]
+    scope: Scope,
 }
 
 /// Fields to change; absent fields stay. `null` clears `description` and `external_ref`.
@@ -267,7 +272,9 @@ pub struct UpdateBookingBody {
     title: Option<String>,
     #[serde(default, deserialize_with = "super::double_option")]
     description: Option<Option<String>>,
+    #[schema(format = DateTime)]
     start: Option<String>,
+    #[schema(format = DateTime)]
     end: Option<String>,
     time_zone: Option<String>,
     /// Replaces the invitee list.
@@ -299,27 +306,37 @@ async fn update_booking(
     headers: HeaderMap,
     body: HashedJson<UpdateBookingBody>,
 ) -> ApiResult<Response> {
-    let b = body.value;
-    let changes = BookingChanges {
-        room_id: b.room_id,
-        title: b.title,
-        description: b.description.map(Option::unwrap_or_default),
-        start: b.start,
-        end: b.end,
-        time_zone: b.time_zone,
-        attendees: b
-            .attendees
-            .map(|list| list.into_iter().map(|a| AttendeeInput { email: a.email, name: a.name }).collect()),
-        google_meet: b.google_meet,
-        external_ref: b.external_ref.map(Option::unwrap_or_default),
-        metadata: b.metadata,
-        reminders: b.reminders,
-    };
+    let changes = BookingChanges::try_from(body.value)?;
     let changed =
-        bookings::edit_booking(state.store(), state.outside_busy(), &ctx, id, changes, if_match(&headers)?, scope(&q)?)
+        bookings::edit_booking(state.store(), state.outside_busy(), &ctx, id, changes, if_match(&headers)?, q.scope)
             .await?;
     let booking = changed.into_iter().next().ok_or(AppError::NotFound { what: "booking" })?;
     one(&state, &ctx, booking).await
+}
+
+impl TryFrom<UpdateBookingBody> for BookingChanges {
+    type Error = AppError;
+
+    fn try_from(b: UpdateBookingBody) -> Result<Self, AppError> {
+        let mut v = Validator::default();
+        let start = v.check_opt("start", b.start.as_deref(), |s| parse_instant("start", s));
+        let end = v.check_opt("end", b.end.as_deref(), |e| parse_instant("end", e));
+        let time_zone = v.check_opt("time_zone", b.time_zone.as_deref(), TimeZoneName::parse);
+        v.finish()?;
+        Ok(BookingChanges {
+            room_id: b.room_id,
+            title: b.title,
+            description: b.description.map(Option::unwrap_or_default),
+            start: start.flatten(),
+            end: end.flatten(),
+            time_zone: time_zone.flatten(),
+            attendees: b.attendees.map(|list| list.into_iter().map(AttendeeInput::from).collect()),
+            google_meet: b.google_meet,
+            external_ref: b.external_ref.map(Option::unwrap_or_default),
+            metadata: b.metadata,
+            reminders: b.reminders,
+        })
+    }
 }
 
 /// The booking of the examples moved an hour later, as the example of `UpdateBookingBody` does.
@@ -359,7 +376,7 @@ async fn cancel_booking(
     } else {
         serde_json::from_slice(&body).map_err(|e| AppError::invalid("body", "invalid_body", e.to_string()))?
     };
-    let request = CancelRequest { reason: body.reason, scope: scope(&q)? };
+    let request = CancelRequest { reason: body.reason, scope: q.scope };
     let booking = bookings::cancel_booking(state.store(), &ctx, id, request).await?;
     one(&state, &ctx, booking).await
 }
@@ -378,14 +395,17 @@ fn cancelled_booking_example() -> serde_json::Value {
 #[derive(Deserialize, IntoParams)]
 pub struct ListQuery {
     /// Bookings that end after this instant (RFC 3339).
+    #[param(format = DateTime)]
     from: Option<String>,
     /// Bookings that start before this instant.
+    #[param(format = DateTime)]
     to: Option<String>,
     room_id: Option<String>,
     /// The organizer's user id.
     organizer: Option<String>,
     /// `confirmed`, `cancelled` or `released` (nobody checked in in time).
-    status: Option<String>,
+    #[param(schema_with = super::schemas::booking_status)]
+    status: Option<BookingStatus>,
     /// From `next_cursor` of the previous page.
     cursor: Option<String>,
     /// Page size, 1-200 (default 50).
@@ -414,9 +434,13 @@ async fn list_bookings(
         raw.map(|r| r.parse().map_err(|_| AppError::invalid(field, "invalid_id", format!("'{r}' is not an id"))))
             .transpose()
     };
+    let mut v = Validator::default();
+    let from = v.check_opt("from", q.from.as_deref(), |f| parse_instant("from", f));
+    let to = v.check_opt("to", q.to.as_deref(), |t| parse_instant("to", t));
+    v.finish()?;
     let request = bookings::ListRequest {
-        from: q.from,
-        to: q.to,
+        from: from.flatten(),
+        to: to.flatten(),
         room_id: parse_id("room_id", q.room_id.as_deref())?.map(RoomId),
         organizer: parse_id("organizer", q.organizer.as_deref())?.map(UserId),
         status: q.status,

@@ -9,7 +9,6 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use sala_app::AppError;
 use sala_domain::jobs::Delivery;
 use sala_domain::{BookingId, Job, JobId, JobStatus, rfc3339};
 use serde::{Deserialize, Serialize};
@@ -28,7 +27,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, IntoParams)]
 pub struct JobParams {
     /// `pending`, `running`, `done` or `dead` (those that failed for good).
-    status: Option<String>,
+    #[param(schema_with = super::schemas::job_status)]
+    status: Option<JobStatus>,
     /// At most this many, newest first (1-200, default 100).
     limit: Option<u32>,
     /// From `next_cursor` of the previous page.
@@ -89,16 +89,7 @@ async fn list_jobs(
     Caller(ctx): Caller,
     ApiQuery(p): ApiQuery<JobParams>,
 ) -> ApiResult<Json<JobPage>> {
-    let status = p
-        .status
-        .as_deref()
-        .map(|raw| {
-            JobStatus::parse(raw).ok_or_else(|| {
-                let message = format!("'{raw}' is not a job status (pending, running, done, dead)");
-                AppError::invalid("status", "invalid_status", message)
-            })
-        })
-        .transpose()?;
+    let status = p.status;
     let before = crate::wire::cursor::before(p.cursor.as_deref())?;
     let page = sala_app::jobs::admin::list_jobs(state.store(), &ctx, status, before, p.limit.unwrap_or(100)).await?;
     Ok(Json(JobPage {

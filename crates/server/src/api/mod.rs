@@ -8,6 +8,7 @@ mod google;
 mod jobs;
 mod kiosks;
 mod rooms;
+mod schemas;
 mod settings;
 mod users;
 mod webhooks;

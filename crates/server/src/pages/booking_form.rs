@@ -17,7 +17,7 @@ use sala_app::bookings::{
 use sala_app::{AppError, FieldError};
 use sala_domain::dates::{local_instant, zoned};
 use sala_domain::notify::ReminderSettings;
-use sala_domain::{Booking, BookingId, Frequency, Millis, Recurrence, Room, RoomId, TimeRange, rfc3339};
+use sala_domain::{Booking, BookingId, Frequency, Millis, Recurrence, Room, RoomId, TimeRange};
 use serde::Deserialize;
 
 /// What the form holds, as typed (or prefilled).
@@ -187,9 +187,9 @@ pub async fn create(state: &AppState, shell: Shell, form: BookingForm) -> Respon
         room_id,
         title: form.title.clone(),
         description: Some(form.description.clone()).filter(|d| !d.trim().is_empty()),
-        start: rfc3339(time.start),
-        end: rfc3339(time.end),
-        time_zone: Some(shell.zone().as_str().to_owned()),
+        start: time.start,
+        end: time.end,
+        time_zone: Some(shell.zone()),
         attendees: guests(&form.guests),
         google_meet: FormPage::checked(&form.google_meet),
         recurrence,
@@ -265,8 +265,8 @@ pub async fn update(state: &AppState, shell: Shell, id: BookingId, form: Booking
         room_id: Some(room_id),
         title: Some(form.title.clone()),
         description: Some(form.description.clone()),
-        start: Some(rfc3339(time.start)),
-        end: Some(rfc3339(time.end)),
+        start: Some(time.start),
+        end: Some(time.end),
         attendees: Some(guests(&form.guests)),
         google_meet: Some(FormPage::checked(&form.google_meet)),
         reminders: Some(reminders),
@@ -554,11 +554,7 @@ pub async fn check(state: &AppState, shell: &Shell, q: CheckQuery) -> CheckAnswe
     };
     let except = q.except.as_deref().and_then(|e| e.parse::<BookingId>().ok());
     let ctx = shell.ctx();
-    let window = sala_app::bookings::AvailabilityQuery {
-        start: rfc3339(time.start),
-        end: rfc3339(time.end),
-        ..Default::default()
-    };
+    let window = sala_app::bookings::AvailabilityQuery { start: time.start, end: time.end, ..Default::default() };
     let taken = match sala_app::bookings::availability(state.store(), state.outside_busy(), &ctx, window).await {
         Ok(found) => found
             .rooms

@@ -9,7 +9,7 @@ use askama::Template;
 use axum::response::Response;
 use sala_app::bookings::{AvailabilityQuery, availability, my_bookings};
 use sala_domain::dates::{day, day_start, zoned};
-use sala_domain::{Booking, BookingId, Millis, Room, TimeZoneName, now_millis, rfc3339};
+use sala_domain::{Booking, BookingId, Millis, Room, TimeZoneName, now_millis};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -94,7 +94,7 @@ async fn build(state: &AppState, shell: Shell, q: DashboardQuery) -> Result<Dash
     let capacity: Option<u32> = q.capacity.as_deref().and_then(|c| c.trim().parse().ok());
     let equipment = q.equipment.clone().filter(|e| !e.is_empty());
     let location = q.location.clone().filter(|l| !l.is_empty());
-    let window = AvailabilityQuery { start: rfc3339(start), end: rfc3339(end), capacity, equipment: Vec::new() };
+    let window = AvailabilityQuery { start, end, capacity, equipment: Vec::new() };
     let day_busy = availability(state.store(), state.outside_busy(), &ctx, window).await.map_err(fail)?;
     let mine = my_bookings(state.store(), &ctx, start, Some(end), 200).await.map_err(fail)?;
     let mine: HashMap<BookingId, Booking> = mine.into_iter().map(|b| (b.id, b)).collect();

@@ -607,8 +607,8 @@ async fn an_expired_token_leaves_a_dead_job_to_replay(app: TestApp) {
     .await;
     expect_problem(
         app.api(Method::GET, "/api/v1/jobs?status=zombie", &w.key).send().await.unwrap(),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
+        StatusCode::BAD_REQUEST,
+        "invalid_query",
     )
     .await;
     expect_problem(
