@@ -1812,6 +1812,108 @@ async fn case_jobs_list_and_replay(store: &dyn Store) {
     assert_eq!(due[1].attempts, 1);
 }
 
+/// A booking write that drops timed jobs (`BookingWrite::drop_timed_jobs`) deletes the pending
+/// reminders and no-show checks of those bookings before writing its own jobs; jobs of other
+/// kinds, timed jobs no longer pending (running, done, dead) and other bookings' stay.
+async fn case_jobs_dropping_timed_jobs(store: &dyn Store) {
+    let Office { acme, ana, sala, azul, .. } = office(store).await;
+    let start = T0 + 100 * HOUR;
+    let b = booking(&sala, &ana, start, start + HOUR);
+    let other = booking(&azul, &ana, start, start + HOUR);
+    let pending = |b: &Booking, kind| job(b, kind, start - 10 * MINUTE, tick());
+    let (reminder, no_show, notify) =
+        (pending(&b, JobKind::Reminder), pending(&b, JobKind::NoShowCheck), pending(&b, JobKind::Notify));
+    // Due before T0, so claimed below; then one is done, one dead, one still running.
+    let done = job(&b, JobKind::Reminder, T0 - 3 * MINUTE, tick());
+    let dead = job(&b, JobKind::NoShowCheck, T0 - 2 * MINUTE, tick());
+    let running = job(&b, JobKind::Reminder, T0 - MINUTE, tick());
+    let others = [pending(&other, JobKind::Reminder), pending(&other, JobKind::NoShowCheck)];
+    let jobs = [reminder, no_show, notify.clone(), done.clone(), dead.clone(), running.clone()];
+    for (booking, jobs) in [(&b, &jobs[..]), (&other, &others[..])] {
+        let write = BookingWrite {
+            tenant_id: acme.id,
+            series: None,
+            bookings: std::slice::from_ref(booking),
+            audit: &[],
+            jobs,
+            idempotency: None,
+            drop_timed_jobs: &[],
+            unless_checked_in: false,
+        };
+        ok(store.insert_bookings(write).await);
+    }
+    let taken = ok(store.claim_jobs(T0, T0 + HOUR, 10, &JobKind::TIMED).await);
+    assert_eq!(taken, vec![claimed(&done), claimed(&dead), claimed(&running)]);
+    ok(store.complete_job(done.id, T0 + 1).await);
+    ok(store.bury_job(dead.id, "gone", T0 + 1).await);
+
+    // Moved: the timed jobs for the old time go, the write brings one for the new time.
+    let after = moved(&b, start + HOUR, start + 2 * HOUR);
+    let fresh = job(&after, JobKind::Reminder, start + 50 * MINUTE, tick());
+    let write = BookingWrite {
+        tenant_id: acme.id,
+        series: None,
+        bookings: std::slice::from_ref(&after),
+        audit: &[],
+        jobs: std::slice::from_ref(&fresh),
+        idempotency: None,
+        drop_timed_jobs: &[b.id],
+        unless_checked_in: false,
+    };
+    ok(store.update_bookings(write).await);
+    let kept = ok(store.jobs_for_booking(acme.id, b.id).await);
+    assert_eq!(kept.iter().map(|j| j.id).collect::<Vec<_>>(), [notify.id, done.id, dead.id, running.id, fresh.id]);
+    assert_eq!(kept.iter().map(|j| j.status).collect::<Vec<_>>(), {
+        use JobStatus::{Dead, Done, Pending, Running};
+        [Pending, Done, Dead, Running, Pending]
+    });
+    assert_eq!(ok(store.jobs_for_booking(acme.id, other.id).await), others.to_vec());
+}
+
+/// Releasing a booking's jobs of one kind makes the pending ones due after `now` due at once
+/// (their `run_at` becomes their `created_at`); those already due, running, of another kind, of
+/// another booking, or asked for by another tenant stay as they are.
+async fn case_jobs_release_waiting(store: &dyn Store) {
+    let Office { acme, ana, sala, azul, .. } = office(store).await;
+    let start = T0 + 100 * HOUR;
+    let b = booking(&sala, &ana, start, start + HOUR);
+    let other = booking(&azul, &ana, start, start + HOUR);
+    let written = T0 - HOUR;
+    // Claimed before the others are written: running, and due after `now` below.
+    let running = job(&b, JobKind::Notify, T0 + MINUTE, written);
+    let write = BookingWrite {
+        tenant_id: acme.id,
+        series: None,
+        bookings: std::slice::from_ref(&b),
+        audit: &[],
+        jobs: std::slice::from_ref(&running),
+        idempotency: None,
+        drop_timed_jobs: &[],
+        unless_checked_in: false,
+    };
+    ok(store.insert_bookings(write).await);
+    ok(store.insert_bookings(BookingWrite { bookings: std::slice::from_ref(&other), jobs: &[], ..write }).await);
+    let taken = ok(store.claim_jobs(T0 + MINUTE, T0 + HOUR, 10, &[JobKind::Notify]).await);
+    assert_eq!(taken, vec![claimed(&running)]);
+
+    let waiting = job(&b, JobKind::Notify, T0 + 5 * MINUTE, written);
+    let due_now = job(&b, JobKind::Notify, T0, written);
+    let overdue = job(&b, JobKind::Notify, T0 - MINUTE, written);
+    let calendar = job(&b, JobKind::CalendarSync, T0 + 5 * MINUTE, written);
+    let elsewhere = job(&other, JobKind::Notify, T0 + 5 * MINUTE, written);
+    let rest = [waiting.clone(), due_now.clone(), overdue.clone(), calendar.clone(), elsewhere.clone()];
+    ok(store.enqueue_jobs(&rest).await);
+
+    assert_eq!(ok(store.release_jobs(TenantId::new(), b.id, JobKind::Notify, T0).await), 0, "another tenant's");
+    assert_eq!(ok(store.release_jobs(acme.id, b.id, JobKind::Notify, T0).await), 1);
+    assert_eq!(stored_job(store, &waiting).await, Job { run_at: written, ..waiting.clone() });
+    for unchanged in [due_now, overdue, calendar, elsewhere] {
+        assert_eq!(stored_job(store, &unchanged).await, unchanged);
+    }
+    assert_eq!(stored_job(store, &running).await, claimed(&running));
+    assert_eq!(ok(store.release_jobs(acme.id, b.id, JobKind::Notify, T0).await), 0, "released once");
+}
+
 fn delivery(j: &Job, channel: Channel, recipient: &str, status: DeliveryStatus, detail: &str) -> Delivery {
     Delivery {
         id: uuid::Uuid::now_v7(),
@@ -2325,6 +2427,8 @@ conformance!(
         case_jobs_lease_expiry,
         case_jobs_complete_retry_bury,
         case_jobs_list_and_replay,
+        case_jobs_dropping_timed_jobs,
+        case_jobs_release_waiting,
         case_deliveries,
         case_room_kiosks,
         case_booking_replies,

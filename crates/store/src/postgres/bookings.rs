@@ -23,7 +23,9 @@ use crate::records::{
 };
 use crate::{BookingQuery, BookingStore, BookingWrite, Busy, IdempotencyRecord, Result, StoreError};
 use async_trait::async_trait;
-use sala_domain::{Booking, BookingId, Job, Millis, RoomId, Series, SeriesId, TenantId, TimeRange, UserId};
+use sala_domain::{
+    Booking, BookingId, Job, JobKind, JobStatus, Millis, RoomId, Series, SeriesId, TenantId, TimeRange, UserId,
+};
 use sqlx::{PgConnection, PgExecutor, Postgres, QueryBuilder};
 use uuid::Uuid;
 
@@ -469,16 +471,16 @@ async fn insert_attendees(conn: &mut PgConnection, tenant: TenantId, bookings: &
 
 /// Deletes the pending timed jobs (`JobKind::TIMED`) of `bookings` (see `BookingWrite::drop_timed_jobs`).
 async fn drop_timed_jobs(conn: &mut PgConnection, tenant: TenantId, bookings: &[BookingId]) -> Result<()> {
+    let kinds: Vec<&str> = JobKind::TIMED.iter().map(|k| k.as_str()).collect();
     for id in bookings {
-        sqlx::query(
-            "DELETE FROM jobs WHERE tenant_id = $1 AND booking_id = $2 AND kind IN ('reminder', 'no_show_check')
-             AND status = 'pending'",
-        )
-        .bind(tenant.0)
-        .bind(id.0)
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
+        sqlx::query("DELETE FROM jobs WHERE tenant_id = $1 AND booking_id = $2 AND kind = ANY($3) AND status = $4")
+            .bind(tenant.0)
+            .bind(id.0)
+            .bind(&kinds)
+            .bind(JobStatus::Pending.as_str())
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
     }
     Ok(())
 }

@@ -26,10 +26,10 @@ impl JobStore for PgStore {
         }
         let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
         let sql = format!(
-            "UPDATE jobs SET status = 'running', lease_until = $2, attempts = attempts + 1, updated_at = $1
+            "UPDATE jobs SET status = $5, lease_until = $2, attempts = attempts + 1, updated_at = $1
              WHERE id IN (SELECT id FROM jobs
-                          WHERE ((status = 'pending' AND run_at <= $1)
-                                 OR (status = 'running' AND lease_until <= $1))
+                          WHERE ((status = $6 AND run_at <= $1)
+                                 OR (status = $5 AND lease_until <= $1))
                             AND kind = ANY($4)
                           ORDER BY run_at, id LIMIT $3
                           FOR UPDATE SKIP LOCKED)
@@ -40,6 +40,8 @@ impl JobStore for PgStore {
             .bind(lease_until)
             .bind(i64::from(limit))
             .bind(kinds)
+            .bind(JobStatus::Running.as_str())
+            .bind(JobStatus::Pending.as_str())
             .fetch_all(&self.pool)
             .await
             .map_err(db)?;
@@ -51,11 +53,13 @@ impl JobStore for PgStore {
 
     async fn complete_job(&self, id: JobId, at: Millis) -> Result<()> {
         let result = sqlx::query(
-            "UPDATE jobs SET status = 'done', lease_until = NULL, updated_at = $2
-             WHERE id = $1 AND status = 'running'",
+            "UPDATE jobs SET status = $3, lease_until = NULL, updated_at = $2
+             WHERE id = $1 AND status = $4",
         )
         .bind(id.0)
         .bind(at)
+        .bind(JobStatus::Done.as_str())
+        .bind(JobStatus::Running.as_str())
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -64,13 +68,15 @@ impl JobStore for PgStore {
 
     async fn retry_job(&self, id: JobId, error: &str, run_at: Millis, at: Millis) -> Result<()> {
         let result = sqlx::query(
-            "UPDATE jobs SET status = 'pending', run_at = $3, last_error = $2, lease_until = NULL, updated_at = $4
-             WHERE id = $1 AND status = 'running'",
+            "UPDATE jobs SET status = $5, run_at = $3, last_error = $2, lease_until = NULL, updated_at = $4
+             WHERE id = $1 AND status = $6",
         )
         .bind(id.0)
         .bind(truncated_error(error))
         .bind(run_at)
         .bind(at)
+        .bind(JobStatus::Pending.as_str())
+        .bind(JobStatus::Running.as_str())
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -79,12 +85,14 @@ impl JobStore for PgStore {
 
     async fn bury_job(&self, id: JobId, error: &str, at: Millis) -> Result<()> {
         let result = sqlx::query(
-            "UPDATE jobs SET status = 'dead', last_error = $2, lease_until = NULL, updated_at = $3
-             WHERE id = $1 AND status = 'running'",
+            "UPDATE jobs SET status = $4, last_error = $2, lease_until = NULL, updated_at = $3
+             WHERE id = $1 AND status = $5",
         )
         .bind(id.0)
         .bind(truncated_error(error))
         .bind(at)
+        .bind(JobStatus::Dead.as_str())
+        .bind(JobStatus::Running.as_str())
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -114,12 +122,14 @@ impl JobStore for PgStore {
 
     async fn replay_job(&self, tenant: TenantId, id: JobId, now: Millis) -> Result<()> {
         let result = sqlx::query(
-            "UPDATE jobs SET status = 'pending', run_at = $3, attempts = 0, lease_until = NULL, updated_at = $3
-             WHERE tenant_id = $1 AND id = $2 AND status = 'dead'",
+            "UPDATE jobs SET status = $4, run_at = $3, attempts = 0, lease_until = NULL, updated_at = $3
+             WHERE tenant_id = $1 AND id = $2 AND status = $5",
         )
         .bind(tenant.0)
         .bind(id.0)
         .bind(now)
+        .bind(JobStatus::Pending.as_str())
+        .bind(JobStatus::Dead.as_str())
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -176,12 +186,13 @@ impl JobStore for PgStore {
     async fn release_jobs(&self, tenant: TenantId, booking: BookingId, kind: JobKind, now: Millis) -> Result<u64> {
         let result = sqlx::query(
             "UPDATE jobs SET run_at = created_at
-             WHERE tenant_id = $1 AND booking_id = $2 AND kind = $3 AND status = 'pending' AND run_at > $4",
+             WHERE tenant_id = $1 AND booking_id = $2 AND kind = $3 AND status = $5 AND run_at > $4",
         )
         .bind(tenant.0)
         .bind(booking.0)
         .bind(kind.as_str())
         .bind(now)
+        .bind(JobStatus::Pending.as_str())
         .execute(&self.pool)
         .await
         .map_err(db)?;

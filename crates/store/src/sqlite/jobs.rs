@@ -23,14 +23,13 @@ impl JobStore for SqliteStore {
         if kinds.is_empty() {
             return Ok(Vec::new());
         }
-        // The kinds travel as one bound JSON array, read back with `json_each`.
-        let kinds = serde_json::Value::from(kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>()).to_string();
+        let kinds = super::kinds_json(kinds);
         let mut tx = self.write().await?;
         let sql = format!(
-            "UPDATE jobs SET status = 'running', lease_until = $2, attempts = attempts + 1, updated_at = $1
+            "UPDATE jobs SET status = $5, lease_until = $2, attempts = attempts + 1, updated_at = $1
              WHERE id IN (SELECT id FROM jobs
-                          WHERE ((status = 'pending' AND run_at <= $1)
-                                 OR (status = 'running' AND lease_until <= $1))
+                          WHERE ((status = $6 AND run_at <= $1)
+                                 OR (status = $5 AND lease_until <= $1))
                             AND kind IN (SELECT value FROM json_each($4))
                           ORDER BY run_at, id LIMIT $3)
              RETURNING {COLUMNS}"
@@ -40,6 +39,8 @@ impl JobStore for SqliteStore {
             .bind(lease_until)
             .bind(i64::from(limit))
             .bind(kinds)
+            .bind(JobStatus::Running.as_str())
+            .bind(JobStatus::Pending.as_str())
             .fetch_all(&mut *tx)
             .await
             .map_err(db)?;
@@ -52,11 +53,13 @@ impl JobStore for SqliteStore {
 
     async fn complete_job(&self, id: JobId, at: Millis) -> Result<()> {
         let result = sqlx::query(
-            "UPDATE jobs SET status = 'done', lease_until = NULL, updated_at = $2
-             WHERE id = $1 AND status = 'running'",
+            "UPDATE jobs SET status = $3, lease_until = NULL, updated_at = $2
+             WHERE id = $1 AND status = $4",
         )
         .bind(id.0)
         .bind(at)
+        .bind(JobStatus::Done.as_str())
+        .bind(JobStatus::Running.as_str())
         .execute(&self.writer)
         .await
         .map_err(db)?;
@@ -65,13 +68,15 @@ impl JobStore for SqliteStore {
 
     async fn retry_job(&self, id: JobId, error: &str, run_at: Millis, at: Millis) -> Result<()> {
         let result = sqlx::query(
-            "UPDATE jobs SET status = 'pending', run_at = $3, last_error = $2, lease_until = NULL, updated_at = $4
-             WHERE id = $1 AND status = 'running'",
+            "UPDATE jobs SET status = $5, run_at = $3, last_error = $2, lease_until = NULL, updated_at = $4
+             WHERE id = $1 AND status = $6",
         )
         .bind(id.0)
         .bind(truncated_error(error))
         .bind(run_at)
         .bind(at)
+        .bind(JobStatus::Pending.as_str())
+        .bind(JobStatus::Running.as_str())
         .execute(&self.writer)
         .await
         .map_err(db)?;
@@ -80,12 +85,14 @@ impl JobStore for SqliteStore {
 
     async fn bury_job(&self, id: JobId, error: &str, at: Millis) -> Result<()> {
         let result = sqlx::query(
-            "UPDATE jobs SET status = 'dead', last_error = $2, lease_until = NULL, updated_at = $3
-             WHERE id = $1 AND status = 'running'",
+            "UPDATE jobs SET status = $4, last_error = $2, lease_until = NULL, updated_at = $3
+             WHERE id = $1 AND status = $5",
         )
         .bind(id.0)
         .bind(truncated_error(error))
         .bind(at)
+        .bind(JobStatus::Dead.as_str())
+        .bind(JobStatus::Running.as_str())
         .execute(&self.writer)
         .await
         .map_err(db)?;
@@ -115,12 +122,14 @@ impl JobStore for SqliteStore {
 
     async fn replay_job(&self, tenant: TenantId, id: JobId, now: Millis) -> Result<()> {
         let result = sqlx::query(
-            "UPDATE jobs SET status = 'pending', run_at = $3, attempts = 0, lease_until = NULL, updated_at = $3
-             WHERE tenant_id = $1 AND id = $2 AND status = 'dead'",
+            "UPDATE jobs SET status = $4, run_at = $3, attempts = 0, lease_until = NULL, updated_at = $3
+             WHERE tenant_id = $1 AND id = $2 AND status = $5",
         )
         .bind(tenant.0)
         .bind(id.0)
         .bind(now)
+        .bind(JobStatus::Pending.as_str())
+        .bind(JobStatus::Dead.as_str())
         .execute(&self.writer)
         .await
         .map_err(db)?;
@@ -177,12 +186,13 @@ impl JobStore for SqliteStore {
     async fn release_jobs(&self, tenant: TenantId, booking: BookingId, kind: JobKind, now: Millis) -> Result<u64> {
         let result = sqlx::query(
             "UPDATE jobs SET run_at = created_at
-             WHERE tenant_id = $1 AND booking_id = $2 AND kind = $3 AND status = 'pending' AND run_at > $4",
+             WHERE tenant_id = $1 AND booking_id = $2 AND kind = $3 AND status = $5 AND run_at > $4",
         )
         .bind(tenant.0)
         .bind(booking.0)
         .bind(kind.as_str())
         .bind(now)
+        .bind(JobStatus::Pending.as_str())
         .execute(&self.writer)
         .await
         .map_err(db)?;

@@ -16,6 +16,7 @@ mod users;
 mod webhooks;
 
 use crate::{StoreError, Unique};
+use sala_domain::JobKind;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
@@ -87,4 +88,10 @@ fn db(err: sqlx::Error) -> StoreError {
 /// Fails with `NotFound` when an update touched no row (wrong id or another tenant's).
 fn one_row(result: sqlx::sqlite::SqliteQueryResult) -> Result<(), StoreError> {
     if result.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+/// Job kinds as one bound JSON array (SQLite has no array parameters), read back in SQL with
+/// `kind IN (SELECT value FROM json_each($n))`.
+fn kinds_json(kinds: &[JobKind]) -> String {
+    serde_json::Value::from(kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>()).to_string()
 }
