@@ -6,7 +6,7 @@
 //!
 //! Every tenant-owned read and write takes the `TenantId`: a row of another tenant is simply not
 //! found. The backends (`sqlite`, `postgres`) each own their SQL and migrations and pass the same
-//! conformance suite (`tests/conformance.rs`).
+//! conformance suite (`tests/conformance/`).
 
 mod error;
 pub mod postgres;

@@ -1,0 +1,77 @@
+//! The audit log: newest first, pages, and the filters by subject and action prefix.
+
+use super::{actions, add_room, add_tenant, add_user, entry, ok};
+use sala_domain::{Actor, ApiKeyId};
+use sala_store::{AuditQuery, Store};
+use serde_json::json;
+
+async fn case_audit_log(store: &dyn Store) {
+    let acme = add_tenant(store, "Acme", &["acme.test"]).await;
+    let beta = add_tenant(store, "Beta", &["beta.test"]).await;
+    let ana = add_user(store, acme.id, "ana@acme.test", "Ana").await;
+    let sala = add_room(store, acme.id, "Sala").await;
+
+    let mut full = entry(acme.id, "room.updated", Some(sala.id.0));
+    full.actor = Actor::User(ana.id);
+    full.before = Some(json!({"name": "Sala", "capacity": 8, "equipment": []}));
+    full.after = Some(json!({"name": "Sala", "capacity": 10, "note": "<b>'x'</b>", "hours": null}));
+    full.request_id = Some("req-123".into());
+    full.ip = Some("2001:db8::1".into());
+    ok(store.insert_audit(&full).await);
+    let mut by_key = entry(acme.id, "room.deactivated", Some(sala.id.0));
+    by_key.actor = Actor::ApiKey(ApiKeyId::new());
+    ok(store.insert_audit(&by_key).await);
+    let odd = entry(acme.id, "user%signed_in", None);
+    ok(store.insert_audit(&odd).await);
+    ok(store.insert_audit(&entry(beta.id, "room.updated", None)).await);
+
+    let list = |subject_id, prefix: Option<&str>, limit| AuditQuery {
+        subject_id,
+        action_prefix: prefix.map(str::to_owned),
+        before: None,
+        limit,
+    };
+    // Everything, newest first, exactly as written.
+    let all = ok(store.list_audit(acme.id, &list(None, None, 100)).await);
+    assert_eq!(
+        actions(&all),
+        ["user%signed_in", "room.deactivated", "room.updated", "room.created", "user.created", "tenant.created"]
+    );
+    assert_eq!(all[1], by_key);
+    assert_eq!(all[2], full);
+    assert!(all.windows(2).all(|w| w[0].at > w[1].at));
+    assert_eq!(
+        actions(&ok(store.list_audit(acme.id, &list(None, None, 2)).await)),
+        ["user%signed_in", "room.deactivated"]
+    );
+    let next =
+        AuditQuery { before: Some(sala_store::Before { at: all[1].at, id: all[1].id.0 }), ..list(None, None, 2) };
+    assert_eq!(actions(&ok(store.list_audit(acme.id, &next).await)), ["room.updated", "room.created"]);
+
+    // Filters: subject, action prefix, both.
+    let of_room = ok(store.list_audit(acme.id, &list(Some(sala.id.0), None, 100)).await);
+    assert_eq!(actions(&of_room), ["room.deactivated", "room.updated", "room.created"]);
+    let rooms = ok(store.list_audit(acme.id, &list(None, Some("room."), 100)).await);
+    assert_eq!(actions(&rooms), ["room.deactivated", "room.updated", "room.created"]);
+    let both = ok(store.list_audit(acme.id, &list(Some(sala.id.0), Some("room.up"), 100)).await);
+    assert_eq!(actions(&both), ["room.updated"]);
+    // The prefix is literal: `%` and `_` are not wildcards.
+    assert_eq!(actions(&ok(store.list_audit(acme.id, &list(None, Some("%"), 100)).await)), Vec::<&str>::new());
+    assert_eq!(actions(&ok(store.list_audit(acme.id, &list(None, Some("user%"), 100)).await)), ["user%signed_in"]);
+    assert_eq!(actions(&ok(store.list_audit(acme.id, &list(None, Some("_ser"), 100)).await)), Vec::<&str>::new());
+    assert_eq!(actions(&ok(store.list_audit(acme.id, &list(None, Some("room_"), 100)).await)), Vec::<&str>::new());
+    // ... and case-sensitive, as actions are written.
+    assert_eq!(actions(&ok(store.list_audit(acme.id, &list(None, Some("ROOM."), 100)).await)), Vec::<&str>::new());
+
+    // Tenant-scoped.
+    let beta_rooms = ok(store.list_audit(beta.id, &list(None, Some("room."), 100)).await);
+    assert_eq!(beta_rooms.len(), 1);
+    assert!(ok(store.list_audit(beta.id, &list(Some(sala.id.0), None, 100)).await).is_empty());
+}
+
+conformance!(
+    borrowed: [
+        case_audit_log,
+    ],
+    shared: [],
+);
