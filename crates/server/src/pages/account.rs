@@ -2,13 +2,17 @@
 //! opt-in, when to be reminded (or as the organization says), and their Google Calendar
 //! (connect, so bookings land there with a Meet link; or disconnect).
 
-use super::shell::{Nav, Shell};
+use super::form::{Button, PageForm};
+use super::shell::{Nav, Page, Shell};
 use super::{render, show_error};
 use crate::i18n::Texts;
 use crate::state::AppState;
 use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use sala_app::users::{UserChanges, update_user};
 use sala_domain::notify::ReminderSettings;
 use serde::Deserialize;
@@ -84,7 +88,25 @@ fn form_of(shell: &Shell) -> AccountForm {
     }
 }
 
-pub async fn show(state: &AppState, shell: Shell, done: Done) -> Response {
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/account", get(account_page).post(account_post))
+        .route("/account/calendar/disconnect", post(disconnect_post))
+}
+
+async fn account_page(State(state): State<AppState>, Page(shell): Page, Query(done): Query<Done>) -> Response {
+    show(&state, shell, done).await
+}
+
+async fn account_post(State(state): State<AppState>, PageForm(shell, form): PageForm<AccountForm>) -> Response {
+    save(&state, shell, form).await
+}
+
+async fn disconnect_post(State(state): State<AppState>, PageForm(shell, _): PageForm<Button>) -> Response {
+    disconnect_calendar(&state, shell).await
+}
+
+async fn show(state: &AppState, shell: Shell, done: Done) -> Response {
     let notice = done.done.map(|_| shell.t.saved_notice);
     let form = form_of(&shell);
     page(state, shell, form, notice, Vec::new(), StatusCode::OK).await
@@ -113,7 +135,7 @@ async fn page(
     page.shell.finish(response)
 }
 
-pub async fn save(state: &AppState, shell: Shell, form: AccountForm) -> Response {
+async fn save(state: &AppState, shell: Shell, form: AccountForm) -> Response {
     let t = shell.t;
     let reminders = if form.own_reminders() {
         let minutes: Result<Vec<u32>, _> =
@@ -142,14 +164,14 @@ pub async fn save(state: &AppState, shell: Shell, form: AccountForm) -> Response
     match update_user(state.store(), &shell.ctx(), shell.user.id, changes).await {
         Ok(_) => Redirect::to("/account?done=saved").into_response(),
         Err(sala_app::AppError::Invalid(fields)) => {
-            let problems = fields.iter().map(|f| super::booking_form::message(t, f)).collect();
+            let problems = fields.iter().map(|f| super::error::message(t, f)).collect();
             page(state, shell, form, None, problems, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(err) => show_error(t, &err),
     }
 }
 
-pub async fn disconnect_calendar(state: &AppState, shell: Shell) -> Response {
+async fn disconnect_calendar(state: &AppState, shell: Shell) -> Response {
     match sala_app::google_connections::disconnect(state.store(), &shell.ctx()).await {
         Ok(()) => Redirect::to("/account?done=disconnected").into_response(),
         Err(err) => show_error(shell.t, &err),

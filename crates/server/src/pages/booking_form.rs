@@ -3,18 +3,23 @@
 //! JavaScript: a refused booking comes back with every field as typed, each problem next to its
 //! field, and for a taken slot the room's next free slots and other free rooms with enough seats.
 
-use super::shell::{Nav, Shell};
-use super::{forbidden_form, render, show_error};
+use super::error::{PageError, PageResult, id_from, message};
+use super::form::PageForm;
+use super::shell::{Nav, Page, Shell};
+use super::{render, show_error};
 use crate::i18n::Texts;
 use crate::state::AppState;
 use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use sala_app::AppError;
 use sala_app::bookings::{
     AttendeeInput, BookingChanges, NewBooking, Scope, Suggestions, create_booking, edit_booking, get_booking,
     suggestions,
 };
-use sala_app::{AppError, FieldError};
 use sala_domain::dates::{local_instant, zoned};
 use sala_domain::notify::ReminderSettings;
 use sala_domain::{Booking, BookingId, Frequency, Millis, Recurrence, Room, RoomId, TimeRange};
@@ -138,7 +143,46 @@ pub(super) fn reminder_value(reminders: Option<&ReminderSettings>) -> String {
     }
 }
 
-pub async fn new_form(state: &AppState, shell: Shell, prefill: Prefill) -> Response {
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/bookings/new", get(new_page).post(new_post))
+        .route("/bookings/check", get(check_slot))
+        .route("/bookings/{id}/edit", get(edit_page).post(edit_post))
+}
+
+async fn new_page(State(state): State<AppState>, Page(shell): Page, Query(prefill): Query<Prefill>) -> Response {
+    new_form(&state, shell.at(Nav::NewBooking), prefill).await
+}
+
+/// For the booking form's script: whether the chosen slot is free, with suggestions if not.
+async fn check_slot(State(state): State<AppState>, Page(shell): Page, Query(q): Query<CheckQuery>) -> Response {
+    axum::Json(check(&state, &shell, q).await).into_response()
+}
+
+async fn new_post(State(state): State<AppState>, PageForm(shell, form): PageForm<BookingForm>) -> Response {
+    create(&state, shell.at(Nav::NewBooking), form).await
+}
+
+async fn edit_page(
+    State(state): State<AppState>,
+    Page(shell): Page,
+    Path(id): Path<String>,
+    Query(prefill): Query<Prefill>,
+) -> PageResult {
+    let id = id_from(shell.t, &id, "booking")?;
+    Ok(edit_form(&state, shell, id, prefill).await)
+}
+
+async fn edit_post(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    PageForm(shell, form): PageForm<BookingForm>,
+) -> PageResult {
+    let id = id_from(shell.t, &id, "booking")?;
+    Ok(update(&state, shell, id, form).await)
+}
+
+async fn new_form(state: &AppState, shell: Shell, prefill: Prefill) -> Response {
     let zone = shell.zone();
     let (date, start) = prefill
         .start
@@ -161,7 +205,7 @@ pub async fn new_form(state: &AppState, shell: Shell, prefill: Prefill) -> Respo
     page(state, shell, None, false, form, Vec::new(), None, StatusCode::OK).await
 }
 
-pub async fn create(state: &AppState, shell: Shell, form: BookingForm) -> Response {
+async fn create(state: &AppState, shell: Shell, form: BookingForm) -> Response {
     let ctx = shell.ctx();
     let t = shell.t;
     let (time, mut errors) = read_time(t, &shell, &form);
@@ -205,14 +249,14 @@ pub async fn create(state: &AppState, shell: Shell, form: BookingForm) -> Respon
     }
 }
 
-pub async fn edit_form(state: &AppState, shell: Shell, id: BookingId, prefill: Prefill) -> Response {
+async fn edit_form(state: &AppState, shell: Shell, id: BookingId, prefill: Prefill) -> Response {
     let ctx = shell.ctx();
     let booking = match get_booking(state.store(), &ctx, id).await {
         Ok(b) => b,
         Err(err) => return show_error(shell.t, &err),
     };
     if !may_edit(&shell, &booking) {
-        return forbidden_form(shell.t);
+        return PageError::forbidden(shell.t).into_response();
     }
     let zone = shell.zone();
     let at = |ms: Millis| zoned(ms, &zone);
@@ -241,7 +285,7 @@ pub async fn edit_form(state: &AppState, shell: Shell, id: BookingId, prefill: P
     page(state, shell, Some(id), in_series, form, Vec::new(), None, StatusCode::OK).await
 }
 
-pub async fn update(state: &AppState, shell: Shell, id: BookingId, form: BookingForm) -> Response {
+async fn update(state: &AppState, shell: Shell, id: BookingId, form: BookingForm) -> Response {
     let ctx = shell.ctx();
     let t = shell.t;
     let booking = match get_booking(state.store(), &ctx, id).await {
@@ -456,40 +500,6 @@ fn form_field(field: &str) -> &str {
     }
 }
 
-/// A problem in the reader's language: the common ones by their code, others as the use case
-/// words them.
-pub(super) fn message(t: &Texts, e: &FieldError) -> String {
-    match e.code {
-        "required" | "empty" => t.err_required.to_owned(),
-        "end_before_start" => t.err_end_before_start.to_owned(),
-        "in_the_past" => t.err_in_the_past.to_owned(),
-        "invalid_email" => t.err_email.to_owned(),
-        "duplicate_attendee" => t.err_duplicate_guest.to_owned(),
-        "over_capacity" => t.err_over_capacity.to_owned(),
-        "unknown_room" | "room_inactive" => t.err_room.to_owned(),
-        // Booking rules come on `start` (or `organizer`): the rule's own words tell the limits.
-        "too_short" | "too_little_notice" | "too_far_ahead" | "outside_bookable_hours" | "too_many_active_bookings" => {
-            format!("{} {}", t.err_rules, e.message)
-        }
-        "too_long" if e.field == "start" => format!("{} {}", t.err_rules, e.message),
-        "too_long" => t.err_too_long.to_owned(),
-        "invalid_characters" => t.err_characters.to_owned(),
-        "invalid_capacity" => t.err_capacity.to_owned(),
-        "invalid_bookable_hours" => t.err_hours.to_owned(),
-        "invalid_phone" => t.err_phone.to_owned(),
-        "invalid_time_zone" => t.err_time_zone.to_owned(),
-        "invalid_equipment" | "too_many_equipment_tags" => t.err_equipment.to_owned(),
-        "invalid_webhook_url" => t.err_webhook_url.to_owned(),
-        "no_events" | "unknown_event" => t.err_events.to_owned(),
-        "invalid_reminder" | "too_many_reminders" | "duplicate_reminder" => t.err_reminders.to_owned(),
-        "invalid_rules" => t.err_no_show.to_owned(),
-        "invalid_scope" => t.err_scopes.to_owned(),
-        "too_many_attendees" => t.err_too_many_guests.to_owned(),
-        "invalid_datetime" => t.err_time.to_owned(),
-        _ => e.message.clone(),
-    }
-}
-
 /// The next half hour on the person's clock, for a new form with nothing chosen.
 fn next_half_hour(zone: &sala_domain::TimeZoneName) -> (String, String) {
     let half = 30 * 60_000;
@@ -536,7 +546,7 @@ pub struct AlternativeJson {
     href: String,
 }
 
-pub async fn check(state: &AppState, shell: &Shell, q: CheckQuery) -> CheckAnswer {
+async fn check(state: &AppState, shell: &Shell, q: CheckQuery) -> CheckAnswer {
     let t = shell.t;
     let form = BookingForm {
         room_id: q.room_id.clone(),

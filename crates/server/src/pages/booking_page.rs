@@ -2,12 +2,17 @@
 //! link), with, for its organizer and admins, what was sent to whom and its history; and the
 //! cancellation, which asks first and takes a reason.
 
-use super::shell::{Nav, Shell};
-use super::{forbidden_form, render, show_error};
+use super::error::{PageError, PageResult, id_from};
+use super::form::PageForm;
+use super::shell::{Nav, Page, Shell};
+use super::{render, show_error};
 use crate::i18n::Texts;
 use crate::state::AppState;
 use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
 use sala_app::AppError;
 use sala_app::bookings::{CancelRequest, Scope, cancel_booking, deliveries, get_booking, history};
 use sala_domain::dates::{when, zoned};
@@ -88,7 +93,37 @@ pub struct Done {
     done: Option<String>,
 }
 
-pub async fn show(state: &AppState, shell: Shell, id: BookingId, done: Done) -> Response {
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/bookings/{id}", get(booking_page))
+        .route("/bookings/{id}/cancel", get(cancel_page).post(cancel_post))
+}
+
+async fn booking_page(
+    State(state): State<AppState>,
+    Page(shell): Page,
+    Path(id): Path<String>,
+    Query(done): Query<Done>,
+) -> PageResult {
+    let id = id_from(shell.t, &id, "booking")?;
+    Ok(show(&state, shell, id, done).await)
+}
+
+async fn cancel_page(State(state): State<AppState>, Page(shell): Page, Path(id): Path<String>) -> PageResult {
+    let id = id_from(shell.t, &id, "booking")?;
+    Ok(cancel_form(&state, shell, id).await)
+}
+
+async fn cancel_post(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    PageForm(shell, form): PageForm<CancelForm>,
+) -> PageResult {
+    let id = id_from(shell.t, &id, "booking")?;
+    Ok(cancel(&state, shell, id, form).await)
+}
+
+async fn show(state: &AppState, shell: Shell, id: BookingId, done: Done) -> Response {
     match build(state, shell, id, done).await {
         Ok(page) => {
             let response = render(&page);
@@ -226,13 +261,13 @@ async fn changes(
     out
 }
 
-pub async fn cancel_form(state: &AppState, shell: Shell, id: BookingId) -> Response {
+async fn cancel_form(state: &AppState, shell: Shell, id: BookingId) -> Response {
     let booking = match get_booking(state.store(), &shell.ctx(), id).await {
         Ok(b) => b,
         Err(err) => return show_error(shell.t, &err),
     };
     if booking.organizer_id != shell.user.id && !shell.user.is_admin() {
-        return forbidden_form(shell.t);
+        return PageError::forbidden(shell.t).into_response();
     }
     let page = CancelPage {
         t: shell.t,
@@ -253,7 +288,7 @@ pub struct CancelForm {
     pub scope: Option<String>,
 }
 
-pub async fn cancel(state: &AppState, shell: Shell, id: BookingId, form: CancelForm) -> Response {
+async fn cancel(state: &AppState, shell: Shell, id: BookingId, form: CancelForm) -> Response {
     let scope = if form.scope.as_deref() == Some("following") { Scope::ThisAndFollowing } else { Scope::This };
     let request = CancelRequest { reason: Some(form.reason).filter(|r| !r.trim().is_empty()), scope };
     match cancel_booking(state.store(), &shell.ctx(), id, request).await {

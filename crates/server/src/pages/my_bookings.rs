@@ -1,12 +1,15 @@
 //! `/bookings`: the person's meetings, upcoming (soonest first) or past (latest first), with a
 //! search over titles and rooms.
 
-use super::shell::{Nav, Shell};
+use super::shell::{Nav, Page, Shell};
 use super::{render, show_error};
 use crate::i18n::Texts;
 use crate::state::AppState;
 use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
 use axum::response::Response;
+use axum::routing::get;
 use sala_app::bookings::my_bookings;
 use sala_domain::dates::when;
 use sala_domain::search::fold;
@@ -48,7 +51,19 @@ pub struct MyBookingsPage {
     pub rows: Vec<Row>,
 }
 
-pub async fn page(state: &AppState, shell: Shell, query: MyBookingsQuery) -> Response {
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/bookings", get(my_bookings_page))
+}
+
+async fn my_bookings_page(
+    State(state): State<AppState>,
+    Page(shell): Page,
+    Query(q): Query<MyBookingsQuery>,
+) -> Response {
+    page(&state, shell.at(Nav::MyBookings), q).await
+}
+
+async fn page(state: &AppState, shell: Shell, query: MyBookingsQuery) -> Response {
     let ctx = shell.ctx();
     let now = now_millis();
     let past = query.when == "past";

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use sala_app::{Context, Principal};
 use sala_domain::{Locale, Tenant, TimeZoneName, User};
 
@@ -59,10 +59,9 @@ impl Shell {
         self
     }
 
-    /// The "form expired" page when `submitted` is not this browser's CSRF token (a form from
-    /// another site, or an old one); `None` when the form may go on.
-    pub fn refused(&self, submitted: &str) -> Option<Response> {
-        (!self.check.accepts(submitted)).then(|| super::form_expired(self.t))
+    /// Is `submitted` this browser's CSRF token, posted from our own origin?
+    pub fn accepts(&self, submitted: &str) -> bool {
+        self.check.accepts(submitted)
     }
 
     /// The signed-in person as the use cases know them.
@@ -117,6 +116,10 @@ impl FromRequestParts<AppState> for AdminPage {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let Page(shell) = Page::from_request_parts(parts, state).await?;
-        if shell.user.is_admin() { Ok(Self(shell.at(Nav::Admin))) } else { Err(super::forbidden_form(shell.t)) }
+        if shell.user.is_admin() {
+            Ok(Self(shell.at(Nav::Admin)))
+        } else {
+            Err(super::error::PageError::forbidden(shell.t).into_response())
+        }
     }
 }

@@ -3,14 +3,15 @@
 
 use super::{Tab, done};
 use crate::i18n::Texts;
+use crate::pages::form::{AdminForm, Button};
 use crate::pages::shell::{AdminPage, Nav, Shell};
 use crate::pages::{render, show_error};
 use crate::state::AppState;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use sala_app::jobs::admin::{list_jobs, replay_job};
 use sala_domain::dates::zoned;
 use sala_domain::{BookingId, JobId, JobStatus};
@@ -70,21 +71,11 @@ async fn list(State(state): State<AppState>, AdminPage(shell): AdminPage, Query(
     page.shell.finish(response)
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ReplayForm {
-    csrf: String,
-}
-
 async fn replay(
     State(state): State<AppState>,
-    AdminPage(shell): AdminPage,
     Path(id): Path<String>,
-    Form(form): Form<ReplayForm>,
+    AdminForm(shell, _): AdminForm<Button>,
 ) -> Response {
-    if let Some(refused) = shell.refused(&form.csrf) {
-        return refused;
-    }
     let Some(id) = id.parse::<JobId>().ok() else {
         return show_error(shell.t, &sala_app::AppError::NotFound { what: "job" });
     };

@@ -3,15 +3,16 @@
 
 use super::{Tab, problems};
 use crate::i18n::Texts;
+use crate::pages::form::{AdminForm, Button};
 use crate::pages::shell::{AdminPage, Nav, Shell};
 use crate::pages::{render, show_error};
 use crate::state::AppState;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use sala_app::api_keys::{create_api_key, list_api_keys, revoke_api_key};
 use sala_domain::dates::zoned;
 use sala_domain::{ApiKey, ApiKeyId, Millis};
@@ -105,10 +106,7 @@ pub struct KeyForm {
     webhooks: Option<String>,
 }
 
-async fn create(State(state): State<AppState>, AdminPage(shell): AdminPage, Form(form): Form<KeyForm>) -> Response {
-    if let Some(refused) = shell.refused(&form.csrf) {
-        return refused;
-    }
+async fn create(State(state): State<AppState>, AdminForm(shell, form): AdminForm<KeyForm>) -> Response {
     let chosen: Vec<&str> = [("read", &form.read), ("write", &form.write), ("webhooks", &form.webhooks)]
         .into_iter()
         .filter(|(_, on)| on.is_some())
@@ -124,21 +122,11 @@ async fn create(State(state): State<AppState>, AdminPage(shell): AdminPage, Form
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct RevokeForm {
-    csrf: String,
-}
-
 async fn revoke(
     State(state): State<AppState>,
-    AdminPage(shell): AdminPage,
     Path(id): Path<String>,
-    Form(form): Form<RevokeForm>,
+    AdminForm(shell, _): AdminForm<Button>,
 ) -> Response {
-    if let Some(refused) = shell.refused(&form.csrf) {
-        return refused;
-    }
     let Some(id) = id.parse::<ApiKeyId>().ok() else {
         return show_error(shell.t, &sala_app::AppError::NotFound { what: "api key" });
     };

@@ -50,9 +50,7 @@ fn done(to: &str, code: &str) -> Response {
 /// problem, a conflict); `None` for anything else, which gets the error page.
 fn problems(t: &'static crate::i18n::Texts, err: &sala_app::AppError) -> Option<Vec<String>> {
     match err {
-        sala_app::AppError::Invalid(fields) => {
-            Some(fields.iter().map(|f| super::booking_form::message(t, f)).collect())
-        }
+        sala_app::AppError::Invalid(fields) => Some(fields.iter().map(|f| super::error::message(t, f)).collect()),
         sala_app::AppError::Conflict { code, message } => Some(vec![match *code {
             "room_name_taken" => t.err_room_name_taken.to_owned(),
             "last_admin" => t.err_last_admin.to_owned(),

@@ -3,15 +3,17 @@
 
 use super::{Tab, done, problems};
 use crate::i18n::Texts;
+use crate::pages::error::{OrPage, PageError, PageResult, id_from};
+use crate::pages::form::AdminForm;
+use crate::pages::render;
 use crate::pages::shell::{AdminPage, Nav, Shell};
-use crate::pages::{render, show_error};
 use crate::state::AppState;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Form, Router};
 use sala_app::users::{UserChanges, get_user, search_users, update_user};
 use sala_domain::{User, UserId};
 use serde::Deserialize;
@@ -77,33 +79,19 @@ pub struct PeopleQuery {
     done: Option<String>,
 }
 
-async fn list(State(state): State<AppState>, AdminPage(shell): AdminPage, Query(q): Query<PeopleQuery>) -> Response {
-    let people = match search_users(state.store(), &shell.ctx(), q.q.trim(), 200).await {
-        Ok(people) => people,
-        Err(err) => return show_error(shell.t, &err),
-    };
+async fn list(State(state): State<AppState>, AdminPage(shell): AdminPage, Query(q): Query<PeopleQuery>) -> PageResult {
+    let people = search_users(state.store(), &shell.ctx(), q.q.trim(), 200).await.or_page(shell.t)?;
     let notice = q.done.map(|_| shell.t.saved_notice);
     let page = PeoplePage { t: shell.t, shell, tab: Tab::People, notice, problems: Vec::new(), q: q.q, people };
     let response = render(&page);
-    page.shell.finish(response)
+    Ok(page.shell.finish(response))
 }
 
-fn person_id(raw: &str) -> Option<UserId> {
-    raw.parse::<UserId>().ok()
-}
-
-async fn edit(State(state): State<AppState>, AdminPage(shell): AdminPage, Path(id): Path<String>) -> Response {
-    let person = match person_id(&id) {
-        Some(id) => get_user(state.store(), &shell.ctx(), id).await,
-        None => Err(sala_app::AppError::NotFound { what: "person" }),
-    };
-    match person {
-        Ok(person) => {
-            let form = PersonForm::of(&person);
-            page(shell, person, Vec::new(), form, StatusCode::OK)
-        }
-        Err(err) => show_error(shell.t, &err),
-    }
+async fn edit(State(state): State<AppState>, AdminPage(shell): AdminPage, Path(id): Path<String>) -> PageResult {
+    let id: UserId = id_from(shell.t, &id, "person")?;
+    let person = get_user(state.store(), &shell.ctx(), id).await.or_page(shell.t)?;
+    let form = PersonForm::of(&person);
+    Ok(page(shell, person, Vec::new(), form, StatusCode::OK))
 }
 
 fn page(shell: Shell, person: User, problems: Vec<String>, form: PersonForm, status: StatusCode) -> Response {
@@ -114,22 +102,12 @@ fn page(shell: Shell, person: User, problems: Vec<String>, form: PersonForm, sta
 
 async fn save(
     State(state): State<AppState>,
-    AdminPage(shell): AdminPage,
     Path(id): Path<String>,
-    Form(form): Form<PersonForm>,
-) -> Response {
-    if let Some(refused) = shell.refused(&form.csrf) {
-        return refused;
-    }
+    AdminForm(shell, form): AdminForm<PersonForm>,
+) -> PageResult {
     let ctx = shell.ctx();
-    let person = match person_id(&id) {
-        Some(id) => get_user(state.store(), &ctx, id).await,
-        None => Err(sala_app::AppError::NotFound { what: "person" }),
-    };
-    let person = match person {
-        Ok(person) => person,
-        Err(err) => return show_error(shell.t, &err),
-    };
+    let id: UserId = id_from(shell.t, &id, "person")?;
+    let person = get_user(state.store(), &ctx, id).await.or_page(shell.t)?;
     let changes = UserChanges {
         role: Some(form.role.clone()),
         phone: Some(form.phone.clone()),
@@ -138,10 +116,10 @@ async fn save(
         ..UserChanges::default()
     };
     match update_user(state.store(), &ctx, person.id, changes).await {
-        Ok(_) => done("/admin/people", "saved"),
+        Ok(_) => Ok(done("/admin/people", "saved")),
         Err(err) => match problems(shell.t, &err) {
-            Some(problems) => page(shell, person, problems, form, StatusCode::UNPROCESSABLE_ENTITY),
-            None => show_error(shell.t, &err),
+            Some(problems) => Ok(page(shell, person, problems, form, StatusCode::UNPROCESSABLE_ENTITY)),
+            None => Err(PageError::app(shell.t, err)),
         },
     }
 }

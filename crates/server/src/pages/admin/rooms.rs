@@ -5,16 +5,17 @@
 
 use super::{Tab, done, problems};
 use crate::i18n::Texts;
+use crate::pages::form::{AdminForm, Button};
 use crate::pages::shell::{AdminPage, Nav, Shell};
 use crate::pages::{render, show_error};
 use crate::state::AppState;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use sala_app::kiosks;
@@ -158,10 +159,7 @@ async fn rooms_page(
     page.shell.finish(response)
 }
 
-async fn create(State(state): State<AppState>, AdminPage(shell): AdminPage, Form(form): Form<RoomForm>) -> Response {
-    if let Some(refused) = shell.refused(&form.csrf) {
-        return refused;
-    }
+async fn create(State(state): State<AppState>, AdminForm(shell, form): AdminForm<RoomForm>) -> Response {
     let t = shell.t;
     let parsed = form.hours(t).and_then(|hours| Ok((hours, form.no_show(t, &RulesOverride::default())?)));
     let (bookable_hours, rules) = match parsed {
@@ -243,13 +241,9 @@ async fn room_page(
 
 async fn update(
     State(state): State<AppState>,
-    AdminPage(shell): AdminPage,
     Path(id): Path<String>,
-    Form(form): Form<RoomForm>,
+    AdminForm(shell, form): AdminForm<RoomForm>,
 ) -> Response {
-    if let Some(refused) = shell.refused(&form.csrf) {
-        return refused;
-    }
     let t = shell.t;
     let ctx = shell.ctx();
     let room = match room_id(&id) {
@@ -295,13 +289,9 @@ pub struct ActiveForm {
 
 async fn set_active(
     State(state): State<AppState>,
-    AdminPage(shell): AdminPage,
     Path(id): Path<String>,
-    Form(form): Form<ActiveForm>,
+    AdminForm(shell, form): AdminForm<ActiveForm>,
 ) -> Response {
-    if let Some(refused) = shell.refused(&form.csrf) {
-        return refused;
-    }
     let Some(id) = room_id(&id) else {
         return show_error(shell.t, &sala_app::AppError::NotFound { what: "room" });
     };
@@ -312,22 +302,12 @@ async fn set_active(
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 /// Makes the room's kiosk link (replacing any earlier one) and shows it once on the room's page.
 async fn make_kiosk_link(
     State(state): State<AppState>,
-    AdminPage(shell): AdminPage,
     Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    AdminForm(shell, _): AdminForm<Button>,
 ) -> Response {
-    if let Some(refused) = shell.refused(&form.csrf) {
-        return refused;
-    }
     let Some(id) = room_id(&id) else {
         return show_error(shell.t, &sala_app::AppError::NotFound { what: "room" });
     };
@@ -343,13 +323,9 @@ async fn make_kiosk_link(
 /// Removes the room's kiosk link: it stops working at once.
 async fn remove_kiosk_link(
     State(state): State<AppState>,
-    AdminPage(shell): AdminPage,
     Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    AdminForm(shell, _): AdminForm<Button>,
 ) -> Response {
-    if let Some(refused) = shell.refused(&form.csrf) {
-        return refused;
-    }
     let Some(id) = room_id(&id) else {
         return show_error(shell.t, &sala_app::AppError::NotFound { what: "room" });
     };

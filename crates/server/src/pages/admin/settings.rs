@@ -3,15 +3,16 @@
 
 use super::{Tab, done, problems};
 use crate::i18n::Texts;
+use crate::pages::form::AdminForm;
 use crate::pages::shell::{AdminPage, Nav, Shell};
 use crate::pages::{render, show_error};
 use crate::state::AppState;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Form, Router};
 use sala_app::tenants::{TenantChanges, current_tenant, update_tenant};
 use sala_domain::notify::ReminderSettings;
 use sala_domain::{BookingRules, Locale, Tenant};
@@ -99,10 +100,7 @@ fn page(
     page.shell.finish(response)
 }
 
-async fn save(State(state): State<AppState>, AdminPage(shell): AdminPage, Form(form): Form<SettingsForm>) -> Response {
-    if let Some(refused) = shell.refused(&form.csrf) {
-        return refused;
-    }
+async fn save(State(state): State<AppState>, AdminForm(shell, form): AdminForm<SettingsForm>) -> Response {
     let t = shell.t;
     let ctx = shell.ctx();
     let tenant = match current_tenant(state.store(), &ctx).await {

@@ -4,15 +4,16 @@
 
 use super::{Tab, done, problems};
 use crate::i18n::Texts;
+use crate::pages::form::{AdminForm, Button};
 use crate::pages::shell::{AdminPage, Nav, Shell};
 use crate::pages::{render, show_error};
 use crate::state::AppState;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use sala_app::webhooks::{self, NewWebhook, WebhookChanges};
 use sala_domain::dates::zoned;
 use sala_domain::webhook::{EVENT_TYPES, WebhookEndpoint};
@@ -129,15 +130,8 @@ async fn list_page(
     page.shell.finish(response)
 }
 
-async fn create(
-    State(state): State<AppState>,
-    AdminPage(shell): AdminPage,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+async fn create(State(state): State<AppState>, AdminForm(shell, fields): AdminForm<Vec<(String, String)>>) -> Response {
     let fields = Fields(fields);
-    if let Some(refused) = shell.refused(&fields.one("csrf")) {
-        return refused;
-    }
     let description = Some(fields.one("description")).filter(|d| !d.trim().is_empty());
     let input = NewWebhook { url: fields.one("url"), events: fields.all("event"), description, secret: None };
     let allow = state.settings.webhooks_may_reach_private();
@@ -222,14 +216,10 @@ async fn endpoint_page(
 
 async fn update(
     State(state): State<AppState>,
-    AdminPage(shell): AdminPage,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    AdminForm(shell, fields): AdminForm<Vec<(String, String)>>,
 ) -> Response {
     let fields = Fields(fields);
-    if let Some(refused) = shell.refused(&fields.one("csrf")) {
-        return refused;
-    }
     let Some(webhook) = webhook_id(&id) else {
         return show_error(shell.t, &sala_app::AppError::NotFound { what: "webhook" });
     };
@@ -254,20 +244,15 @@ async fn update(
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-pub struct ActionForm {
-    csrf: String,
+pub struct ReplayForm {
     job_id: String,
 }
 
 async fn rotate(
     State(state): State<AppState>,
-    AdminPage(shell): AdminPage,
     Path(id): Path<String>,
-    Form(form): Form<ActionForm>,
+    AdminForm(shell, _): AdminForm<Button>,
 ) -> Response {
-    if let Some(refused) = shell.refused(&form.csrf) {
-        return refused;
-    }
     let Some(webhook) = webhook_id(&id) else {
         return show_error(shell.t, &sala_app::AppError::NotFound { what: "webhook" });
     };
@@ -281,13 +266,9 @@ async fn rotate(
 
 async fn replay(
     State(state): State<AppState>,
-    AdminPage(shell): AdminPage,
     Path(id): Path<String>,
-    Form(form): Form<ActionForm>,
+    AdminForm(shell, form): AdminForm<ReplayForm>,
 ) -> Response {
-    if let Some(refused) = shell.refused(&form.csrf) {
-        return refused;
-    }
     let (Some(webhook), Some(job)) = (webhook_id(&id), form.job_id.parse::<JobId>().ok()) else {
         return show_error(shell.t, &sala_app::AppError::NotFound { what: "webhook" });
     };
@@ -299,13 +280,9 @@ async fn replay(
 
 async fn delete(
     State(state): State<AppState>,
-    AdminPage(shell): AdminPage,
     Path(id): Path<String>,
-    Form(form): Form<ActionForm>,
+    AdminForm(shell, _): AdminForm<Button>,
 ) -> Response {
-    if let Some(refused) = shell.refused(&form.csrf) {
-        return refused;
-    }
     let Some(webhook) = webhook_id(&id) else {
         return show_error(shell.t, &sala_app::AppError::NotFound { what: "webhook" });
     };
