@@ -12,6 +12,7 @@ mod error;
 pub mod postgres;
 mod records;
 pub mod sqlite;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 use async_trait::async_trait;
