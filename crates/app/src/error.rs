@@ -1,6 +1,7 @@
 //! The use cases' one error type. The server maps each variant to an HTTP status and a stable
 //! problem code exactly once; internal causes are logged there, never shown.
 
+use sala_domain::ErrorCode;
 use sala_store::{StoreError, Unique};
 use serde::Serialize;
 
@@ -8,7 +9,7 @@ use serde::Serialize;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     pub field: String,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
@@ -34,7 +35,7 @@ pub enum AppError {
     #[error("{what} not found")]
     NotFound { what: &'static str },
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: ErrorCode, message: String },
     #[error("{message}")]
     Forbidden { message: String },
     #[error("not signed in")]
@@ -44,13 +45,13 @@ pub enum AppError {
     #[error("{message}")]
     PreconditionFailed { message: String },
     #[error("{message}")]
-    SignInRefused { code: &'static str, message: String },
+    SignInRefused { code: ErrorCode, message: String },
     #[error("internal error: {0}")]
     Internal(#[source] StoreError),
 }
 
 impl AppError {
-    pub fn invalid(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn invalid(field: &str, code: ErrorCode, message: impl Into<String>) -> Self {
         Self::Invalid(vec![FieldError { field: field.to_owned(), code, message: message.into() }])
     }
 
@@ -59,16 +60,16 @@ impl AppError {
     }
 
     /// The stable, machine-readable code clients branch on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Invalid(_) => "validation_failed",
-            Self::NotFound { .. } => "not_found",
-            Self::Conflict { code, .. } | Self::SignInRefused { code, .. } => code,
-            Self::Forbidden { .. } => "forbidden",
-            Self::Unauthenticated => "unauthenticated",
-            Self::BookingConflict(_) => "booking_conflict",
-            Self::PreconditionFailed { .. } => "version_mismatch",
-            Self::Internal(_) => "internal_error",
+            Self::Invalid(_) => ErrorCode::ValidationFailed,
+            Self::NotFound { .. } => ErrorCode::NotFound,
+            Self::Conflict { code, .. } | Self::SignInRefused { code, .. } => *code,
+            Self::Forbidden { .. } => ErrorCode::Forbidden,
+            Self::Unauthenticated => ErrorCode::Unauthenticated,
+            Self::BookingConflict(_) => ErrorCode::BookingConflict,
+            Self::PreconditionFailed { .. } => ErrorCode::VersionMismatch,
+            Self::Internal(_) => ErrorCode::InternalError,
         }
     }
 }
@@ -78,16 +79,20 @@ impl From<StoreError> for AppError {
         match err {
             StoreError::Duplicate(rule) => {
                 let (code, message) = match rule {
-                    Unique::TenantSlug => ("tenant_slug_taken", "a tenant with that slug already exists"),
-                    Unique::TenantDomain => ("tenant_domain_taken", "that email domain already belongs to a tenant"),
-                    Unique::UserEmail => ("user_email_taken", "a person with that email already exists"),
-                    Unique::UserGoogleSubject => ("google_account_taken", "that Google account is already linked"),
-                    Unique::RoomName => ("room_name_taken", "a room with that name already exists"),
-                    Unique::ApiKeyHash => ("api_key_collision", "please try again"),
-                    Unique::IdempotencyKey => {
-                        ("idempotency_key_in_use", "a request with this Idempotency-Key is in progress")
+                    Unique::TenantSlug => (ErrorCode::TenantSlugTaken, "a tenant with that slug already exists"),
+                    Unique::TenantDomain => {
+                        (ErrorCode::TenantDomainTaken, "that email domain already belongs to a tenant")
                     }
-                    Unique::DeliveryKey => ("already_delivered", "that message was already delivered"),
+                    Unique::UserEmail => (ErrorCode::UserEmailTaken, "a person with that email already exists"),
+                    Unique::UserGoogleSubject => {
+                        (ErrorCode::GoogleAccountTaken, "that Google account is already linked")
+                    }
+                    Unique::RoomName => (ErrorCode::RoomNameTaken, "a room with that name already exists"),
+                    Unique::ApiKeyHash => (ErrorCode::ApiKeyCollision, "please try again"),
+                    Unique::IdempotencyKey => {
+                        (ErrorCode::IdempotencyKeyInUse, "a request with this Idempotency-Key is in progress")
+                    }
+                    Unique::DeliveryKey => (ErrorCode::AlreadyDelivered, "that message was already delivered"),
                 };
                 Self::Conflict { code, message: message.to_owned() }
             }
@@ -97,12 +102,13 @@ impl From<StoreError> for AppError {
             },
             StoreError::Overlap(busy) => Self::BookingConflict(vec![Conflict::of(busy.time, &busy)]),
             StoreError::NotConfirmed => Self::Conflict {
-                code: "booking_not_confirmed",
+                code: ErrorCode::BookingNotConfirmed,
                 message: "the booking was cancelled or released meanwhile".to_owned(),
             },
-            StoreError::Attended => {
-                Self::Conflict { code: "checked_in", message: "someone has checked in to the booking".to_owned() }
-            }
+            StoreError::Attended => Self::Conflict {
+                code: ErrorCode::CheckedIn,
+                message: "someone has checked in to the booking".to_owned(),
+            },
             other => Self::Internal(other),
         }
     }

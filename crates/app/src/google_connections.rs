@@ -4,6 +4,7 @@
 use crate::calendar::token_owner;
 use crate::secrets::SecretBox;
 use crate::{AppError, AppResult, Context, Store};
+use sala_domain::ErrorCode;
 use sala_domain::google::{CALENDAR_SCOPE, ConnectionStatus, GoogleConnection};
 use sala_domain::{User, now_millis};
 
@@ -30,12 +31,16 @@ pub async fn connect(
     if !grant.scopes.iter().any(|s| s == CALENDAR_SCOPE) {
         return Err(AppError::invalid(
             "scope",
-            "calendar_not_granted",
+            ErrorCode::CalendarNotGranted,
             "Google did not grant access to the calendar: tick the calendar box on Google's screen",
         ));
     }
     if grant.refresh_token.is_empty() {
-        return Err(AppError::invalid("refresh_token", "no_refresh_token", "Google sent no refresh token; try again"));
+        return Err(AppError::invalid(
+            "refresh_token",
+            ErrorCode::NoRefreshToken,
+            "Google sent no refresh token; try again",
+        ));
     }
     let now = now_millis();
     let before = store.google_connection(ctx.tenant_id(), user.id).await?;

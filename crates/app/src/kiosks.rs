@@ -9,6 +9,7 @@
 use crate::bookings::{CheckInRequest, check_in, invited};
 use crate::tokens::{hash_token, random_token};
 use crate::{AppError, AppResult, Context, Store};
+use sala_domain::ErrorCode;
 use sala_domain::attendance::{CHECK_IN_OPENS_MS, CheckIn, CheckInSource, Kiosk};
 use sala_domain::{Booking, BookingStatus, Email, Room, RoomId, Tenant, now_millis};
 use sala_store::BookingQuery;
@@ -136,7 +137,7 @@ pub async fn kiosk_check_in(
     let open: Vec<&KioskMeeting> = view.meetings.iter().filter(|m| m.check_in_open).collect();
     if open.is_empty() {
         return Err(AppError::Conflict {
-            code: "no_meeting_now",
+            code: ErrorCode::NoMeetingNow,
             message: "there is no meeting in this room to check in to right now".into(),
         });
     }
@@ -147,5 +148,9 @@ pub async fn kiosk_check_in(
             return Ok((meeting.booking.clone(), check_in, new));
         }
     }
-    Err(AppError::invalid("email", "not_invited", format!("{email} is not invited to the meeting in this room")))
+    Err(AppError::invalid(
+        "email",
+        ErrorCode::NotInvited,
+        format!("{email} is not invited to the meeting in this room"),
+    ))
 }

@@ -3,6 +3,7 @@
 use crate::context::snapshot;
 use crate::validate::{Validator, optional_text};
 use crate::{AppError, AppResult, Context, Store};
+use sala_domain::ErrorCode;
 use sala_domain::values::clean_name;
 use sala_domain::{BookableHours, Email, Equipment, Room, RoomId, RoomKind, RulesOverride, now_millis};
 
@@ -34,7 +35,7 @@ pub async fn create_room(store: &dyn Store, ctx: &Context, input: NewRoom) -> Ap
     let (Some(name), Some(capacity), Some(location), Some(equipment), Some(kind), Some(google_calendar)) =
         (name, capacity, location, equipment, kind, google_calendar)
     else {
-        return Err(AppError::invalid("room", "invalid", "invalid room"));
+        return Err(AppError::invalid("room", ErrorCode::ValidationFailed, "invalid room"));
     };
     let now = now_millis();
     let room = Room {

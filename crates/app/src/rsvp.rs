@@ -10,6 +10,7 @@ use crate::{AppError, AppResult, Store};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
+use sala_domain::ErrorCode;
 use sala_domain::attendance::{Answer, Reply};
 use sala_domain::outbox::{self, Change, Facts};
 use sala_domain::{Booking, BookingId, Email, TenantId, now_millis};
@@ -110,7 +111,7 @@ pub async fn answer(store: &dyn Store, key: &RsvpKey, token: &str, answer: Answe
     let booking = &invitation.booking;
     crate::bookings::still_confirmed(booking, "answered")?;
     if booking.time.end <= now_millis() {
-        return Err(AppError::Conflict { code: "booking_ended", message: "the meeting has ended".into() });
+        return Err(AppError::Conflict { code: ErrorCode::BookingEnded, message: "the meeting has ended".into() });
     }
     let reply = Reply {
         tenant_id: booking.tenant_id,

@@ -3,6 +3,7 @@
 
 use crate::tokens::{hash_token, random_token};
 use crate::{AppError, AppResult, Store};
+use sala_domain::ErrorCode;
 use sala_domain::{LoginFlow, Session, User, now_millis};
 use std::time::Duration;
 
@@ -46,7 +47,7 @@ pub async fn begin_login(store: &dyn Store, flow: &LoginFlow) -> AppResult<Strin
 /// Takes back the sign-in this browser started. Each flow completes at most once.
 pub async fn finish_login(store: &dyn Store, token: &str) -> AppResult<LoginFlow> {
     let expired = || AppError::SignInRefused {
-        code: "sign_in_expired",
+        code: ErrorCode::SignInExpired,
         message: "This sign-in link has expired or was already used. Please sign in again.".to_owned(),
     };
     if token.len() > 100 {

@@ -3,6 +3,7 @@
 
 use crate::context::snapshot;
 use crate::{AppError, AppResult, Context, Store};
+use sala_domain::ErrorCode;
 use sala_domain::values::clean_name;
 use sala_domain::{Email, Role, User, UserId, now_millis};
 
@@ -22,15 +23,15 @@ pub async fn sign_in_with_google(store: &dyn Store, id: &GoogleIdentity) -> AppR
         return admit(store, user).await;
     }
     if !id.email_verified {
-        return Err(refused("email_not_verified", "Google has not verified this email address."));
+        return Err(refused(ErrorCode::EmailNotVerified, "Google has not verified this email address."));
     }
-    let email =
-        Email::parse(&id.email).map_err(|_| refused("invalid_email", "Google sent an unusable email address."))?;
+    let email = Email::parse(&id.email)
+        .map_err(|_| refused(ErrorCode::InvalidEmail, "Google sent an unusable email address."))?;
     // A Workspace account names its domain in `hd`; otherwise the email's domain decides.
     let domain = id.hosted_domain.as_deref().unwrap_or(email.domain()).to_ascii_lowercase();
     let Some(tenant) = store.tenant_by_domain(&domain).await? else {
         return Err(refused(
-            "unknown_domain",
+            ErrorCode::UnknownDomain,
             &format!("No organization uses Sala with the domain {domain}. Ask your administrator to set it up."),
         ));
     };
@@ -71,7 +72,10 @@ pub async fn sign_in_with_google(store: &dyn Store, id: &GoogleIdentity) -> AppR
 /// Lets an active person in and records the sign-in.
 pub async fn admit(store: &dyn Store, user: User) -> AppResult<User> {
     if !user.active {
-        return Err(refused("account_deactivated", "Your account has been deactivated. Ask your administrator."));
+        return Err(refused(
+            ErrorCode::AccountDeactivated,
+            "Your account has been deactivated. Ask your administrator.",
+        ));
     }
     let ctx = Context::system(user.tenant_id);
     let mut entry = ctx.audit("user.signed_in", "user", Some(user.id.0), None, None);
@@ -80,6 +84,6 @@ pub async fn admit(store: &dyn Store, user: User) -> AppResult<User> {
     Ok(user)
 }
 
-fn refused(code: &'static str, message: &str) -> AppError {
+fn refused(code: ErrorCode, message: &str) -> AppError {
     AppError::SignInRefused { code, message: message.to_owned() }
 }

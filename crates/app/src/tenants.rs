@@ -4,6 +4,7 @@ use crate::context::snapshot;
 use crate::secrets::SecretBox;
 use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, Store};
+use sala_domain::ErrorCode;
 use sala_domain::tenant::{ServiceAccount, WhatsAppAccount};
 use sala_domain::values::clean_name;
 use sala_domain::{EmailDomain, Locale, Slug, Tenant, TenantId, TimeZoneName, ValueError, now_millis};
@@ -36,14 +37,14 @@ pub async fn create_tenant(store: &dyn Store, input: NewTenant) -> AppResult<Ten
     if input.domains.is_empty() {
         v.check::<()>(
             "domains",
-            Err(sala_domain::ValueError::new("required", "a tenant needs at least one email domain")),
+            Err(sala_domain::ValueError::new(ErrorCode::Required, "a tenant needs at least one email domain")),
         );
     }
     let time_zone = v.check("time_zone", TimeZoneName::parse(input.time_zone.as_deref().unwrap_or("Europe/Madrid")));
     let locale = v.check("locale", input.locale.as_deref().map_or(Ok(Locale::Es), Locale::parse));
     v.finish()?;
     let (Some(name), Some(slug), Some(time_zone), Some(locale)) = (name, slug, time_zone, locale) else {
-        return Err(AppError::invalid("tenant", "invalid", "invalid tenant"));
+        return Err(AppError::invalid("tenant", ErrorCode::ValidationFailed, "invalid tenant"));
     };
     let now = now_millis();
     let tenant = Tenant {
@@ -171,7 +172,7 @@ fn phone_number_id(raw: &str) -> Result<&str, ValueError> {
         Ok(id)
     } else {
         Err(ValueError::new(
-            "invalid_phone_number_id",
+            ErrorCode::InvalidPhoneNumberId,
             "the phone number id is the number's id in Meta's WhatsApp Manager: 5 to 20 digits",
         ))
     }
@@ -183,7 +184,10 @@ fn access_token(raw: &str) -> Result<&str, ValueError> {
     if (20..=2048).contains(&token.len()) && token.chars().all(|c| c.is_ascii_graphic()) {
         Ok(token)
     } else {
-        Err(ValueError::new("invalid_token", "the access token is 20 to 2048 visible characters, without spaces"))
+        Err(ValueError::new(
+            ErrorCode::InvalidToken,
+            "the access token is 20 to 2048 visible characters, without spaces",
+        ))
     }
 }
 
@@ -202,7 +206,7 @@ pub async fn set_google_service_account(
     let account = match key_file {
         Some(json) => {
             let key = sala_channels::google::ServiceAccountKey::parse(json)
-                .map_err(|message| AppError::invalid("key", "invalid_service_account", message))?;
+                .map_err(|message| AppError::invalid("key", ErrorCode::InvalidServiceAccount, message))?;
             let key_sealed = secrets.seal(&crate::calendar::service_account_owner(before.id), json);
             Some(ServiceAccount { client_email: key.client_email, key_sealed })
         }

@@ -3,6 +3,7 @@
 use crate::context::snapshot;
 use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, Store};
+use sala_domain::ErrorCode;
 use sala_domain::notify::ReminderSettings;
 use sala_domain::search::fold;
 use sala_domain::values::clean_name;
@@ -40,14 +41,14 @@ fn build_user(ctx: &Context, input: NewUser) -> AppResult<User> {
     if input.whatsapp_opt_in && phone.as_ref().is_some_and(Option::is_none) {
         v.check::<()>(
             "whatsapp_opt_in",
-            Err(sala_domain::ValueError::new("phone_required", "WhatsApp needs a phone number")),
+            Err(sala_domain::ValueError::new(ErrorCode::PhoneRequired, "WhatsApp needs a phone number")),
         );
     }
     v.finish()?;
     let (Some(email), Some(name), Some(role), Some(phone), Some(locale), Some(time_zone)) =
         (email, name, role, phone, locale, time_zone)
     else {
-        return Err(AppError::invalid("user", "invalid", "invalid person"));
+        return Err(AppError::invalid("user", ErrorCode::ValidationFailed, "invalid person"));
     };
     let now = now_millis();
     Ok(User {
@@ -121,7 +122,7 @@ pub async fn update_user(store: &dyn Store, ctx: &Context, id: UserId, changes: 
     v.finish()?;
     if is_self && before.is_admin() && !after.is_admin() {
         return Err(AppError::Conflict {
-            code: "last_admin",
+            code: ErrorCode::LastAdmin,
             message: "you cannot remove your own administrator role".to_owned(),
         });
     }
@@ -138,7 +139,7 @@ pub async fn get_user(store: &dyn Store, ctx: &Context, id: UserId) -> AppResult
 /// People of the tenant whose name or email contains the text, ignoring accents and case.
 pub async fn search_users(store: &dyn Store, ctx: &Context, text: &str, limit: u32) -> AppResult<Vec<User>> {
     if text.chars().count() > 100 {
-        return Err(AppError::invalid("q", "too_long", "the search text must be at most 100 characters"));
+        return Err(AppError::invalid("q", ErrorCode::TooLong, "the search text must be at most 100 characters"));
     }
     let query = UserQuery { text: fold(text), limit: limit.clamp(1, 100), include_inactive: false };
     Ok(store.search_users(ctx.tenant_id(), &query).await?)

@@ -13,6 +13,7 @@ use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, Store};
 use async_trait::async_trait;
 use sala_channels::webhook::{DeliveryError, Outgoing, SigningSecret, deliver, url_problem};
+use sala_domain::ErrorCode;
 use sala_domain::jobs::{Channel, Delivery, DeliveryStatus, WebhookPayload};
 use sala_domain::values::clean_text;
 use sala_domain::webhook::{WebhookEndpoint, parse_events};
@@ -65,12 +66,14 @@ pub async fn create_webhook(
     let description =
         v.check_opt("description", input.description.as_deref(), |d| clean_text("description", d, 500)).flatten();
     let secret = match input.secret.as_deref() {
-        Some(text) => v.check("secret", SigningSecret::parse(text).map_err(|m| ValueError::new("invalid_secret", m))),
+        Some(text) => {
+            v.check("secret", SigningSecret::parse(text).map_err(|m| ValueError::new(ErrorCode::InvalidSecret, m)))
+        }
         None => Some(SigningSecret::generate()),
     };
     v.finish()?;
     let (Some(url), Some(events), Some(secret)) = (url, events, secret) else {
-        return Err(AppError::invalid("url", "invalid", "invalid webhook"));
+        return Err(AppError::invalid("url", ErrorCode::ValidationFailed, "invalid webhook"));
     };
     let now = now_millis();
     let id = WebhookId::new();
@@ -152,12 +155,14 @@ pub async fn rotate_secret(
     if grace > MAX_GRACE {
         return Err(AppError::invalid(
             "grace_hours",
-            "invalid_grace",
+            ErrorCode::InvalidGrace,
             "the grace period is at most 7 days (168 hours)",
         ));
     }
     let secret = match secret.as_deref() {
-        Some(text) => SigningSecret::parse(text).map_err(|m| AppError::invalid("secret", "invalid_secret", m))?,
+        Some(text) => {
+            SigningSecret::parse(text).map_err(|m| AppError::invalid("secret", ErrorCode::InvalidSecret, m))?
+        }
         None => SigningSecret::generate(),
     };
     let now = now_millis();
@@ -241,7 +246,7 @@ pub async fn webhook_deliveries(
 fn check_url(url: &str, allow_private: bool) -> Result<String, ValueError> {
     match url_problem(url.trim(), allow_private) {
         None => Ok(url.trim().to_owned()),
-        Some(problem) => Err(ValueError::new("invalid_webhook_url", problem)),
+        Some(problem) => Err(ValueError::new(ErrorCode::InvalidWebhookUrl, problem)),
     }
 }
 

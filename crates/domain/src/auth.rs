@@ -1,6 +1,7 @@
 //! Credentials as the domain sees them: API keys and sign-in sessions. Secrets never live here,
 //! only what is safe to show or store (a key's prefix, a session's owner and lifetime).
 
+use crate::ErrorCode;
 use crate::{Actor, ApiKeyId, Millis, TenantId, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -63,14 +64,20 @@ impl Scope {
         let mut scopes = Vec::new();
         for name in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let scope = Self::ALL.into_iter().find(|s| s.as_str() == name).ok_or_else(|| {
-                crate::ValueError::new("invalid_scope", format!("'{name}' is not a scope (read, write, webhooks)"))
+                crate::ValueError::new(
+                    ErrorCode::InvalidScope,
+                    format!("'{name}' is not a scope (read, write, webhooks)"),
+                )
             })?;
             if !scopes.contains(&scope) {
                 scopes.push(scope);
             }
         }
         if scopes.is_empty() {
-            return Err(crate::ValueError::new("invalid_scope", "name at least one scope (read, write, webhooks)"));
+            return Err(crate::ValueError::new(
+                ErrorCode::InvalidScope,
+                "name at least one scope (read, write, webhooks)",
+            ));
         }
         Ok(scopes)
     }

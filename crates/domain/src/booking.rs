@@ -2,6 +2,7 @@
 
 pub mod overlap;
 
+use crate::ErrorCode;
 use crate::{Actor, BookingId, Email, Millis, RoomId, SeriesId, TenantId, TimeZoneName, UserId, ValueError};
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +20,7 @@ impl TimeRange {
         if end > start {
             Ok(Self { start, end })
         } else {
-            Err(ValueError::new("end_before_start", "the end must be after the start"))
+            Err(ValueError::new(ErrorCode::EndBeforeStart, "the end must be after the start"))
         }
     }
 
@@ -64,7 +65,7 @@ impl BookingStatus {
             "cancelled" | "canceled" => Ok(Self::Cancelled),
             "released" => Ok(Self::Released),
             _ => Err(ValueError::new(
-                "invalid_status",
+                ErrorCode::InvalidStatus,
                 format!("'{raw}' is not a status (confirmed, cancelled, released)"),
             )),
         }

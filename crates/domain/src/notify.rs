@@ -10,6 +10,7 @@
 //!
 //! WhatsApp goes only to people of the tenant with a phone number who opted in.
 
+use crate::ErrorCode;
 use crate::{Attendee, Booking, Email, FieldChange, Locale, Phone, User};
 use serde::{Deserialize, Serialize};
 
@@ -42,11 +43,11 @@ impl ReminderSettings {
     pub fn validate(&self) -> Result<(), crate::ValueError> {
         use crate::ValueError;
         if self.minutes_before.len() > MAX_REMINDERS {
-            return Err(ValueError::new("too_many_reminders", format!("at most {MAX_REMINDERS} reminders")));
+            return Err(ValueError::new(ErrorCode::TooManyReminders, format!("at most {MAX_REMINDERS} reminders")));
         }
         if let Some(bad) = self.minutes_before.iter().find(|m| !(1..=MAX_REMINDER_MINUTES).contains(*m)) {
             return Err(ValueError::new(
-                "invalid_reminder",
+                ErrorCode::InvalidReminder,
                 format!("{bad} is not between 1 minute and {MAX_REMINDER_MINUTES} minutes (a week)"),
             ));
         }
@@ -54,7 +55,7 @@ impl ReminderSettings {
         seen.sort_unstable();
         seen.dedup();
         if seen.len() != self.minutes_before.len() {
-            return Err(ValueError::new("duplicate_reminder", "each reminder offset may appear once"));
+            return Err(ValueError::new(ErrorCode::DuplicateReminder, "each reminder offset may appear once"));
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Recurring bookings: a rule (weekly, every weekday, daily) expanded into independent occurrences
 //! that keep their local wall-clock time across daylight-saving changes.
 
+use crate::ErrorCode;
 use crate::{Millis, TimeRange, TimeZoneName, ValueError};
 use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::TimeZone;
@@ -48,24 +49,26 @@ impl Recurrence {
     pub fn validate(&self) -> Result<(), ValueError> {
         if self.count.is_some() == self.until.is_some() {
             return Err(ValueError::new(
-                "recurrence_needs_end",
+                ErrorCode::RecurrenceNeedsEnd,
                 "a repeating booking needs exactly one end: a number of occurrences or a last date",
             ));
         }
         if !(1..=Self::MAX_INTERVAL).contains(&self.interval) {
             return Err(ValueError::new(
-                "invalid_interval",
+                ErrorCode::InvalidInterval,
                 format!("the repeat interval must be between 1 and {}", Self::MAX_INTERVAL),
             ));
         }
         if self.frequency == Frequency::Weekdays && self.interval != 1 {
             return Err(ValueError::new(
-                "weekdays_interval",
+                ErrorCode::WeekdaysInterval,
                 "a series on weekdays repeats every weekday (interval 1)",
             ));
         }
         match self.count {
-            Some(0) => Err(ValueError::new("invalid_count", "a repeating booking needs at least one occurrence")),
+            Some(0) => {
+                Err(ValueError::new(ErrorCode::InvalidCount, "a repeating booking needs at least one occurrence"))
+            }
             Some(n) if n as usize > Self::MAX_OCCURRENCES => Err(too_many()),
             _ => Ok(()),
         }
@@ -87,13 +90,13 @@ impl Recurrence {
         let (mut date, time) = (local.date(), local.time());
         if self.frequency == Frequency::Weekdays && is_weekend(date) {
             return Err(ValueError::new(
-                "weekdays_starts_on_weekend",
+                ErrorCode::WeekdaysStartsOnWeekend,
                 "a series on weekdays must start on a Monday to Friday",
             ));
         }
         if self.until.is_some_and(|until| until < date) {
             return Err(ValueError::new(
-                "until_before_start",
+                ErrorCode::UntilBeforeStart,
                 "the last date of the series is before its first booking",
             ));
         }
@@ -169,13 +172,13 @@ fn end_of_date_utc(date: Date, tz: &TimeZone) -> String {
 
 fn too_many() -> ValueError {
     ValueError::new(
-        "too_many_occurrences",
+        ErrorCode::TooManyOccurrences,
         format!("a repeating booking may have at most {} occurrences", Recurrence::MAX_OCCURRENCES),
     )
 }
 
 fn out_of_range() -> ValueError {
-    ValueError::new("out_of_range", "the series reaches beyond the dates Sala can represent")
+    ValueError::new(ErrorCode::OutOfRange, "the series reaches beyond the dates Sala can represent")
 }
 
 #[cfg(test)]
@@ -213,7 +216,7 @@ mod tests {
     }
 
     fn code(result: Result<Vec<TimeRange>, ValueError>) -> &'static str {
-        result.err().map(|e| e.code).unwrap_or("ok")
+        result.err().map_or("ok", |e| e.code.as_str())
     }
 
     /// Local offsets in hours, and local times, of each occurrence's start.

@@ -1,5 +1,6 @@
 //! A bookable room, physical or virtual, with what it holds and when it may be booked.
 
+use crate::ErrorCode;
 use crate::{Email, Millis, RoomId, RulesOverride, TenantId, ValueError};
 use jiff::civil::Time;
 use serde::{Deserialize, Serialize};
@@ -17,7 +18,10 @@ impl RoomKind {
         match raw.trim().to_ascii_lowercase().as_str() {
             "physical" => Ok(Self::Physical),
             "virtual" => Ok(Self::Virtual),
-            _ => Err(ValueError::new("invalid_room_kind", format!("'{raw}' is not a room kind (physical, virtual)"))),
+            _ => Err(ValueError::new(
+                ErrorCode::InvalidRoomKind,
+                format!("'{raw}' is not a room kind (physical, virtual)"),
+            )),
         }
     }
 
@@ -43,7 +47,7 @@ impl Equipment {
             Ok(Self(folded))
         } else {
             Err(ValueError::new(
-                "invalid_equipment",
+                ErrorCode::InvalidEquipment,
                 format!("'{raw}' is not an equipment tag: up to 32 letters, digits and dashes"),
             ))
         }
@@ -59,7 +63,7 @@ impl Equipment {
         tags.sort();
         tags.dedup();
         if tags.len() > 20 {
-            return Err(ValueError::new("too_many_equipment_tags", "a room has at most 20 equipment tags"));
+            return Err(ValueError::new(ErrorCode::TooManyEquipmentTags, "a room has at most 20 equipment tags"));
         }
         Ok(tags)
     }
@@ -132,10 +136,10 @@ impl BookableHours {
         self.days.sort();
         self.days.dedup();
         if self.days.is_empty() {
-            return Err(ValueError::new("invalid_bookable_hours", "bookable hours need at least one weekday"));
+            return Err(ValueError::new(ErrorCode::InvalidBookableHours, "bookable hours need at least one weekday"));
         }
         if self.opens >= self.closes {
-            return Err(ValueError::new("invalid_bookable_hours", "bookable hours must open before they close"));
+            return Err(ValueError::new(ErrorCode::InvalidBookableHours, "bookable hours must open before they close"));
         }
         Ok(self)
     }
@@ -159,7 +163,7 @@ impl BookableHours {
     /// Parses the compact form operators type: `mon-fri 08:00-20:00`, `mon,wed,fri 09:00-13:30`.
     pub fn parse_compact(text: &str) -> Result<Self, ValueError> {
         let invalid =
-            || ValueError::new("invalid_bookable_hours", format!("'{text}' is not like 'mon-fri 08:00-20:00'"));
+            || ValueError::new(ErrorCode::InvalidBookableHours, format!("'{text}' is not like 'mon-fri 08:00-20:00'"));
         let (days_part, times_part) = text.trim().split_once(' ').ok_or_else(invalid)?;
         let (opens, closes) = times_part.trim().split_once('-').ok_or_else(invalid)?;
         let time = |t: &str| Time::strptime("%H:%M", t.trim()).map_err(|_| invalid());
@@ -228,7 +232,10 @@ impl Room {
 
     pub fn check_capacity(capacity: i64) -> Result<u32, ValueError> {
         u32::try_from(capacity).ok().filter(|c| (1..=Self::MAX_CAPACITY).contains(c)).ok_or_else(|| {
-            ValueError::new("invalid_capacity", format!("capacity must be between 1 and {}", Self::MAX_CAPACITY))
+            ValueError::new(
+                ErrorCode::InvalidCapacity,
+                format!("capacity must be between 1 and {}", Self::MAX_CAPACITY),
+            )
         })
     }
 

@@ -1,6 +1,7 @@
 //! Booking rules: how short, how long, how soon, how far ahead, when, and how many a person may
 //! hold. A tenant sets them; a room may override any of them; admins may bypass them.
 
+use crate::ErrorCode;
 use crate::room::Weekday;
 use crate::{BookableHours, Millis, TimeRange, TimeZoneName, ValueError};
 use jiff::{Timestamp, ZonedDateTime};
@@ -65,7 +66,7 @@ pub const PAST_GRACE_MS: Millis = 5 * 60 * 1000;
 pub struct RuleViolation {
     /// `too_short`, `too_long`, `in_the_past`, `too_little_notice`, `too_far_ahead`,
     /// `outside_bookable_hours`.
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
@@ -104,7 +105,7 @@ impl BookingRules {
         let mut violations = self.check_duration(range);
         violations.extend(self.check_timing(range, now));
         if let Some(hours) = hours.filter(|hours| !within_hours(range, hours, zone)) {
-            violations.push(RuleViolation::new("outside_bookable_hours", hours_message(hours, zone)));
+            violations.push(RuleViolation::new(ErrorCode::OutsideBookableHours, hours_message(hours, zone)));
         }
         violations
     }
@@ -123,10 +124,12 @@ impl BookingRules {
         let (min, max) = (self.min_duration_minutes, self.max_duration_minutes);
         let mut violations = Vec::new();
         if range.duration_ms() < i64::from(min) * MINUTE_MS {
-            violations.push(RuleViolation::new("too_short", format!("a booking must last at least {min} minutes")));
+            violations
+                .push(RuleViolation::new(ErrorCode::TooShort, format!("a booking must last at least {min} minutes")));
         }
         if range.duration_ms() > i64::from(max) * MINUTE_MS {
-            violations.push(RuleViolation::new("too_long", format!("a booking may last at most {max} minutes")));
+            violations
+                .push(RuleViolation::new(ErrorCode::TooLong, format!("a booking may last at most {max} minutes")));
         }
         violations
     }
@@ -136,18 +139,20 @@ impl BookingRules {
         let mut violations = Vec::new();
         if range.start < now.saturating_sub(PAST_GRACE_MS) {
             violations.push(RuleViolation::new(
-                "in_the_past",
+                ErrorCode::InThePast,
                 format!("the booking starts in the past (more than {} minutes ago)", PAST_GRACE_MS / MINUTE_MS),
             ));
         } else if notice > 0 && range.start < now.saturating_add(i64::from(notice) * MINUTE_MS) {
             violations.push(RuleViolation::new(
-                "too_little_notice",
+                ErrorCode::TooLittleNotice,
                 format!("bookings must be made at least {notice} minutes before they start"),
             ));
         }
         if range.start > now.saturating_add(i64::from(days) * DAY_MS) {
-            violations
-                .push(RuleViolation::new("too_far_ahead", format!("bookings may start at most {days} days ahead")));
+            violations.push(RuleViolation::new(
+                ErrorCode::TooFarAhead,
+                format!("bookings may start at most {days} days ahead"),
+            ));
         }
         violations
     }
@@ -174,7 +179,7 @@ impl RulesOverride {
 }
 
 impl RuleViolation {
-    fn new(code: &'static str, message: String) -> Self {
+    fn new(code: ErrorCode, message: String) -> Self {
         Self { code, message }
     }
 }
@@ -218,7 +223,7 @@ fn check_no_show_minutes(minutes: u32) -> Result<(), ValueError> {
 }
 
 fn invalid_rules(message: String) -> ValueError {
-    ValueError::new("invalid_rules", message)
+    ValueError::new(ErrorCode::InvalidRules, message)
 }
 
 /// Is `range`, read on the wall clock of `zone`, inside one bookable day? Each end is converted
@@ -279,7 +284,7 @@ mod tests {
     }
 
     fn codes(rules: &BookingRules, range: TimeRange, hours: Option<&BookableHours>) -> Vec<&'static str> {
-        rules.check(range, now(), hours, &madrid()).into_iter().map(|v| v.code).collect()
+        rules.check(range, now(), hours, &madrid()).into_iter().map(|v| v.code.as_str()).collect()
     }
 
     fn messages(rules: &BookingRules, range: TimeRange) -> Vec<String> {
@@ -422,7 +427,7 @@ mod tests {
             BookingRules { no_show_release_minutes: Some(241), ..BookingRules::default() },
         ];
         for rules in bad {
-            assert_eq!(rules.validate().map_err(|e| e.code), Err("invalid_rules"), "{rules:?}");
+            assert_eq!(rules.validate().map_err(|e| e.code.as_str()), Err("invalid_rules"), "{rules:?}");
         }
         let edges = BookingRules {
             min_duration_minutes: 1440,
@@ -442,7 +447,7 @@ mod tests {
         assert_eq!(tenant.with_override(&room(Some(0))).no_show_release_minutes, None);
         assert_eq!(BookingRules::default().with_override(&room(Some(5))).no_show_release_minutes, Some(5));
         assert_eq!(room(Some(0)).validate(), Ok(()));
-        assert_eq!(room(Some(241)).validate().map_err(|e| e.code), Err("invalid_rules"));
+        assert_eq!(room(Some(241)).validate().map_err(|e| e.code.as_str()), Err("invalid_rules"));
     }
 
     #[test]
@@ -461,10 +466,10 @@ mod tests {
             RulesOverride { max_days_ahead: Some(0), ..RulesOverride::default() },
         ];
         for rules in bad {
-            assert_eq!(rules.validate().map_err(|e| e.code), Err("invalid_rules"), "{rules:?}");
+            assert_eq!(rules.validate().map_err(|e| e.code.as_str()), Err("invalid_rules"), "{rules:?}");
         }
         let tenant = BookingRules { max_duration_minutes: 30, ..BookingRules::default() };
-        assert_eq!(tenant.with_override(&only_min).validate().map_err(|e| e.code), Err("invalid_rules"));
+        assert_eq!(tenant.with_override(&only_min).validate().map_err(|e| e.code.as_str()), Err("invalid_rules"));
         assert_eq!(tenant.with_override(&only_min).min_duration_minutes, 60);
     }
 }

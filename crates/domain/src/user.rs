@@ -1,5 +1,6 @@
 //! A person of a tenant.
 
+use crate::ErrorCode;
 use crate::{Email, Locale, Millis, Phone, TenantId, TimeZoneName, UserId, ValueError};
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +17,7 @@ impl Role {
         match raw.trim().to_ascii_lowercase().as_str() {
             "admin" => Ok(Self::Admin),
             "member" => Ok(Self::Member),
-            _ => Err(ValueError::new("invalid_role", format!("'{raw}' is not a role (admin, member)"))),
+            _ => Err(ValueError::new(ErrorCode::InvalidRole, format!("'{raw}' is not a role (admin, member)"))),
         }
     }
 

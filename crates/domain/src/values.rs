@@ -1,5 +1,6 @@
 //! Validated value types. Each has a `parse` that is the only way to build it, and a test beside it.
 
+use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -7,12 +8,12 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct ValueError {
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl ValueError {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self { code, message: message.into() }
     }
 }
@@ -25,7 +26,7 @@ pub struct Email(String);
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
         let raw = raw.trim();
-        let invalid = || ValueError::new("invalid_email", format!("'{raw}' is not a valid email address"));
+        let invalid = || ValueError::new(ErrorCode::InvalidEmail, format!("'{raw}' is not a valid email address"));
         if raw.len() > 254 || !email_address::EmailAddress::is_valid(raw) {
             return Err(invalid());
         }
@@ -64,7 +65,7 @@ impl EmailDomain {
                 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         };
         if domain.len() > 253 || !domain.contains('.') || !domain.split('.').all(label_ok) {
-            return Err(ValueError::new("invalid_domain", format!("'{raw}' is not a valid email domain")));
+            return Err(ValueError::new(ErrorCode::InvalidDomain, format!("'{raw}' is not a valid email domain")));
         }
         Ok(Self(domain))
     }
@@ -84,7 +85,7 @@ impl Phone {
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
         let invalid = || {
             ValueError::new(
-                "invalid_phone",
+                ErrorCode::InvalidPhone,
                 format!("'{raw}' is not a valid phone number in international format, e.g. +34 612 345 678"),
             )
         };
@@ -118,7 +119,9 @@ impl Locale {
         match raw.trim().to_ascii_lowercase().as_str() {
             "es" => Ok(Self::Es),
             "en" => Ok(Self::En),
-            _ => Err(ValueError::new("invalid_locale", format!("'{raw}' is not a supported language (es, en)"))),
+            _ => {
+                Err(ValueError::new(ErrorCode::InvalidLocale, format!("'{raw}' is not a supported language (es, en)")))
+            }
         }
     }
 
@@ -141,7 +144,7 @@ impl TimeZoneName {
         match jiff::tz::TimeZone::get(raw) {
             Ok(tz) if !raw.is_empty() => Ok(Self(tz.iana_name().unwrap_or(raw).to_owned())),
             _ => Err(ValueError::new(
-                "invalid_time_zone",
+                ErrorCode::InvalidTimeZone,
                 format!("'{raw}' is not an IANA time zone such as Europe/Madrid"),
             )),
         }
@@ -172,7 +175,7 @@ impl Slug {
             Ok(Self(raw.to_owned()))
         } else {
             Err(ValueError::new(
-                "invalid_slug",
+                ErrorCode::InvalidSlug,
                 format!("'{raw}' is not a valid slug: 2-40 lower-case letters, digits and dashes"),
             ))
         }
@@ -196,7 +199,7 @@ impl Slug {
 pub fn parse_instant(field: &str, raw: &str) -> Result<crate::Millis, ValueError> {
     raw.trim().parse::<jiff::Timestamp>().map(|t| t.as_millisecond()).map_err(|_| {
         ValueError::new(
-            "invalid_datetime",
+            ErrorCode::InvalidDatetime,
             format!("{field} must be an RFC 3339 date-time with an offset, like 2027-03-01T10:00:00+01:00"),
         )
     })
@@ -207,10 +210,13 @@ pub fn parse_instant(field: &str, raw: &str) -> Result<crate::Millis, ValueError
 pub fn clean_text(field: &str, raw: &str, max: usize) -> Result<String, ValueError> {
     let text = raw.trim();
     if text.chars().count() > max {
-        return Err(ValueError::new("too_long", format!("{field} must be at most {max} characters")));
+        return Err(ValueError::new(ErrorCode::TooLong, format!("{field} must be at most {max} characters")));
     }
     if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        return Err(ValueError::new("invalid_characters", format!("{field} must not contain control characters")));
+        return Err(ValueError::new(
+            ErrorCode::InvalidCharacters,
+            format!("{field} must not contain control characters"),
+        ));
     }
     Ok(text.to_owned())
 }
@@ -220,13 +226,16 @@ pub fn clean_text(field: &str, raw: &str, max: usize) -> Result<String, ValueErr
 pub fn clean_name(field: &str, raw: &str, max: usize) -> Result<String, ValueError> {
     let text = raw.trim();
     if text.is_empty() {
-        return Err(ValueError::new("required", format!("{field} must not be empty")));
+        return Err(ValueError::new(ErrorCode::Required, format!("{field} must not be empty")));
     }
     if text.chars().count() > max {
-        return Err(ValueError::new("too_long", format!("{field} must be at most {max} characters")));
+        return Err(ValueError::new(ErrorCode::TooLong, format!("{field} must be at most {max} characters")));
     }
     if text.chars().any(char::is_control) {
-        return Err(ValueError::new("invalid_characters", format!("{field} must not contain control characters")));
+        return Err(ValueError::new(
+            ErrorCode::InvalidCharacters,
+            format!("{field} must not contain control characters"),
+        ));
     }
     Ok(text.to_owned())
 }
@@ -277,7 +286,7 @@ mod tests {
             "x@[127.0.0.1]",
             "a@b.c\r\nBcc: x@y.z",
         ] {
-            assert_eq!(Email::parse(bad).map_err(|e| e.code), Err("invalid_email"), "{bad:?}");
+            assert_eq!(Email::parse(bad).map_err(|e| e.code.as_str()), Err("invalid_email"), "{bad:?}");
         }
     }
 
@@ -294,7 +303,7 @@ mod tests {
         assert_eq!(Phone::parse("+34 612 34 56 78").map(|p| p.to_string()), Ok("+34612345678".into()));
         assert_eq!(Phone::parse("+56 9 6123 4567").map(|p| p.to_string()), Ok("+56961234567".into()));
         for bad in ["612345678", "+34 12", "+999 123456789", "+34 612 34 56 78 99 99", "phone", "+"] {
-            assert_eq!(Phone::parse(bad).map_err(|e| e.code), Err("invalid_phone"), "{bad}");
+            assert_eq!(Phone::parse(bad).map_err(|e| e.code.as_str()), Err("invalid_phone"), "{bad}");
         }
     }
 
@@ -321,7 +330,7 @@ mod tests {
         assert_eq!(parse_instant("start", "2027-03-01T10:00:00+01:00"), Ok(1_803_891_600_000));
         assert_eq!(parse_instant("start", "2027-03-01T09:00:00Z"), Ok(1_803_891_600_000));
         for bad in ["2027-03-01T10:00:00", "2027-03-01", "tomorrow", "", "2027-02-30T10:00:00Z"] {
-            assert_eq!(parse_instant("start", bad).map_err(|e| e.code), Err("invalid_datetime"), "{bad}");
+            assert_eq!(parse_instant("start", bad).map_err(|e| e.code.as_str()), Err("invalid_datetime"), "{bad}");
         }
     }
 
@@ -335,9 +344,9 @@ mod tests {
     #[test]
     fn names() {
         assert_eq!(clean_name("name", "  Sala Grande ", 20), Ok("Sala Grande".into()));
-        assert_eq!(clean_name("name", "   ", 10).map_err(|e| e.code), Err("required"));
-        assert_eq!(clean_name("name", "x".repeat(11).as_str(), 10).map_err(|e| e.code), Err("too_long"));
-        assert_eq!(clean_name("name", "a\r\nb", 10).map_err(|e| e.code), Err("invalid_characters"));
+        assert_eq!(clean_name("name", "   ", 10).map_err(|e| e.code.as_str()), Err("required"));
+        assert_eq!(clean_name("name", "x".repeat(11).as_str(), 10).map_err(|e| e.code.as_str()), Err("too_long"));
+        assert_eq!(clean_name("name", "a\r\nb", 10).map_err(|e| e.code.as_str()), Err("invalid_characters"));
         // HTML and SQL metacharacters are ordinary text: escaping happens where text is written out.
         assert!(clean_name("name", "<b>'; --", 20).is_ok());
     }

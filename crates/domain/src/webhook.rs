@@ -1,6 +1,7 @@
 //! Webhook endpoints: where a tenant's other systems (a CRM, an attendance system) hear about
 //! bookings, signed per the Standard Webhooks specification.
 
+use crate::ErrorCode;
 use crate::{Millis, TenantId, ValueError, WebhookId};
 use serde::{Deserialize, Serialize};
 
@@ -44,14 +45,17 @@ impl WebhookEndpoint {
 /// The subscribed events, checked: at least one, each known, no repeats (order kept).
 pub fn parse_events(events: &[String]) -> Result<Vec<String>, ValueError> {
     if events.is_empty() {
-        return Err(ValueError::new("no_events", format!("subscribe to at least one of {}", EVENT_TYPES.join(", "))));
+        return Err(ValueError::new(
+            ErrorCode::NoEvents,
+            format!("subscribe to at least one of {}", EVENT_TYPES.join(", ")),
+        ));
     }
     let mut out: Vec<String> = Vec::new();
     for event in events {
         let event = event.trim();
         if !EVENT_TYPES.contains(&event) {
             return Err(ValueError::new(
-                "unknown_event",
+                ErrorCode::UnknownEvent,
                 format!("'{event}' is not an event (one of {})", EVENT_TYPES.join(", ")),
             ));
         }

@@ -5,6 +5,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use sala_domain::ErrorCode;
 use serde::de::DeserializeOwned;
 use std::str::FromStr;
 
@@ -26,15 +27,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 fn json_problem(rejection: &JsonRejection) -> Problem {
     let status = rejection.status();
     let (code, detail) = match rejection {
-        JsonRejection::JsonSyntaxError(_) => ("invalid_json", "The request body is not valid JSON.".to_owned()),
-        JsonRejection::JsonDataError(e) => ("invalid_body", e.body_text()),
+        JsonRejection::JsonSyntaxError(_) => (ErrorCode::InvalidJson, "The request body is not valid JSON.".to_owned()),
+        JsonRejection::JsonDataError(e) => (ErrorCode::InvalidBody, e.body_text()),
         JsonRejection::MissingJsonContentType(_) => {
-            ("unsupported_media_type", "Send the body as JSON with 'Content-Type: application/json'.".to_owned())
+            (ErrorCode::UnsupportedMediaType, "Send the body as JSON with 'Content-Type: application/json'.".to_owned())
         }
         _ if status == StatusCode::PAYLOAD_TOO_LARGE => {
-            ("payload_too_large", "The request body is larger than this server accepts.".to_owned())
+            (ErrorCode::PayloadTooLarge, "The request body is larger than this server accepts.".to_owned())
         }
-        other => ("invalid_body", other.body_text()),
+        other => (ErrorCode::InvalidBody, other.body_text()),
     };
     Problem::new(status, code, detail)
 }
@@ -49,9 +50,13 @@ impl<S: Send + Sync, T: FromStr> FromRequestParts<S> for PathId<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
         let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, state)
             .await
-            .map_err(|_| Problem::new(StatusCode::BAD_REQUEST, "invalid_id", "The path has no id."))?;
+            .map_err(|_| Problem::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidId, "The path has no id."))?;
         raw.parse().map(Self).map_err(|_| {
-            Problem::new(StatusCode::BAD_REQUEST, "invalid_id", format!("'{}' is not a valid id.", truncate(&raw, 64)))
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidId,
+                format!("'{}' is not a valid id.", truncate(&raw, 64)),
+            )
         })
     }
 }
@@ -66,7 +71,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Self(q.0))
-            .map_err(|e: QueryRejection| Problem::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))
+            .map_err(|e: QueryRejection| Problem::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidQuery, e.body_text()))
     }
 }
 
@@ -91,21 +96,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for HashedJson<T> {
             });
         if !is_json {
             let detail = "Send the body as JSON with 'Content-Type: application/json'.";
-            return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", detail));
+            return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType, detail));
         }
         let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|rejection| {
             let status = rejection.status();
             if status == StatusCode::PAYLOAD_TOO_LARGE {
-                Problem::new(status, "payload_too_large", "The request body is larger than this server accepts.")
+                Problem::new(status, ErrorCode::PayloadTooLarge, "The request body is larger than this server accepts.")
             } else {
-                Problem::new(status, "invalid_body", rejection.body_text())
+                Problem::new(status, ErrorCode::InvalidBody, rejection.body_text())
             }
         })?;
         let value = serde_json::from_slice(&bytes).map_err(|e| match e.classify() {
             serde_json::error::Category::Data => {
-                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", e.to_string())
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidBody, e.to_string())
             }
-            _ => Problem::new(StatusCode::BAD_REQUEST, "invalid_json", "The request body is not valid JSON."),
+            _ => Problem::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidJson, "The request body is not valid JSON."),
         })?;
         Ok(Self { value, sha256: sala_app::tokens::hash_token(&String::from_utf8_lossy(&bytes)) })
     }

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sala_app::{AppError, FieldError};
+use sala_domain::ErrorCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -33,13 +34,13 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, detail: impl Into<String>) -> Self {
         Self {
             kind: format!("urn:sala:problem:{code}"),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail: detail.into(),
-            code: code.to_owned(),
+            code: code.as_str().to_owned(),
             errors: Vec::new(),
             conflicts: Vec::new(),
             retry_after: None,
@@ -47,7 +48,7 @@ impl Problem {
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, detail)
     }
 }
 

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
+use sala_domain::ErrorCode;
 use sala_domain::{ApiKeyId, RoomId};
 use std::hash::Hash;
 use std::num::NonZeroU32;
@@ -51,7 +52,7 @@ impl From<RateLimited> for Problem {
     fn from(limited: RateLimited) -> Self {
         let detail =
             format!("This API key may make {} requests a minute; retry in {} s.", limited.per_minute, limited.seconds);
-        let mut problem = Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail);
+        let mut problem = Problem::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, detail);
         problem.retry_after = Some(limited.seconds);
         problem
     }

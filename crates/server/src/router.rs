@@ -8,6 +8,7 @@ use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use sala_domain::ErrorCode;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -67,7 +68,8 @@ async fn readyz(State(state): State<AppState>) -> Response {
         Ok(()) => Json(serde_json::json!({"status": "ready"})).into_response(),
         Err(err) => {
             tracing::warn!(%err, "database not reachable");
-            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "The database is not reachable.").into_response()
+            Problem::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::NotReady, "The database is not reachable.")
+                .into_response()
         }
     }
 }
@@ -77,6 +79,6 @@ async fn not_found() -> Problem {
 }
 
 fn internal_error() -> Response {
-    Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Something went wrong on our side.")
+    Problem::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::InternalError, "Something went wrong on our side.")
         .into_response()
 }

@@ -3,6 +3,7 @@
 
 use crate::validate::Validator;
 use crate::{AppResult, Context, Store};
+use sala_domain::ErrorCode;
 use sala_domain::values::clean_name;
 use sala_domain::{Attendee, Email, User, ValueError};
 use std::collections::HashSet;
@@ -29,7 +30,10 @@ pub(super) async fn resolve(
     if inputs.len() > MAX_ATTENDEES {
         v.check::<()>(
             "attendees",
-            Err(ValueError::new("too_many_attendees", format!("a booking has at most {MAX_ATTENDEES} invitees"))),
+            Err(ValueError::new(
+                ErrorCode::TooManyAttendees,
+                format!("a booking has at most {MAX_ATTENDEES} invitees"),
+            )),
         );
         return Ok(Vec::new());
     }
@@ -48,7 +52,7 @@ pub(super) async fn resolve(
         }
         if !seen.insert(key) {
             let message = format!("{email} is invited twice");
-            v.check::<()>(&field, Err(ValueError::new("duplicate_attendee", message)));
+            v.check::<()>(&field, Err(ValueError::new(ErrorCode::DuplicateAttendee, message)));
             continue;
         }
         attendees.push(link(store, ctx, email, name).await?);

@@ -4,6 +4,7 @@
 
 use super::policy::{deny, load_visible, may_change, may_see, still_confirmed};
 use crate::{AppError, AppResult, Context, Store};
+use sala_domain::ErrorCode;
 use sala_domain::attendance::{CHECK_IN_OPENS_MS, CheckIn, CheckInSource};
 use sala_domain::outbox::{self, Change, Facts};
 use sala_domain::{Booking, BookingId, Email, now_millis};
@@ -28,7 +29,7 @@ pub async fn check_in(
     let email = match (req.email.as_deref().map(str::trim).filter(|e| !e.is_empty()), ctx.user()) {
         (Some(raw), _) => Email::parse(raw).map_err(|e| AppError::invalid("email", e.code, e.message))?,
         (None, Some(me)) => me.email.clone(),
-        (None, None) => return Err(AppError::invalid("email", "required", "name who checks in by email")),
+        (None, None) => return Err(AppError::invalid("email", ErrorCode::Required, "name who checks in by email")),
     };
     // People check themselves in; the organizer, admins and integrations check anyone in.
     let is_self = ctx.user().is_some_and(|u| same(&u.email, &email));
@@ -37,7 +38,11 @@ pub async fn check_in(
     }
     // The address as the meeting has it (addresses compare without case).
     let Some(email) = invited(store, ctx, &booking, &email).await? else {
-        return Err(AppError::invalid("email", "not_invited", format!("{email} is not invited to this meeting")));
+        return Err(AppError::invalid(
+            "email",
+            ErrorCode::NotInvited,
+            format!("{email} is not invited to this meeting"),
+        ));
     };
     check_open(&booking)?;
     let check_in = CheckIn {
@@ -71,12 +76,12 @@ fn check_open(booking: &Booking) -> AppResult<()> {
     still_confirmed(booking, "checked in to")?;
     if now < booking.time.start - CHECK_IN_OPENS_MS {
         return Err(AppError::Conflict {
-            code: "check_in_not_open",
+            code: ErrorCode::CheckInNotOpen,
             message: "check-in opens 15 minutes before the meeting starts".into(),
         });
     }
     if now >= booking.time.end {
-        return Err(AppError::Conflict { code: "booking_ended", message: "the meeting has ended".into() });
+        return Err(AppError::Conflict { code: ErrorCode::BookingEnded, message: "the meeting has ended".into() });
     }
     Ok(())
 }
@@ -148,7 +153,11 @@ pub async fn attendance_export(
 ) -> AppResult<Vec<(Booking, Vec<Attendance>)>> {
     ctx.require_admin()?;
     if to <= from || to - from > 93 * 24 * 3_600_000 {
-        return Err(AppError::invalid("to", "invalid_range", "ask for a range of at most 93 days, `to` after `from`"));
+        return Err(AppError::invalid(
+            "to",
+            ErrorCode::InvalidRange,
+            "ask for a range of at most 93 days, `to` after `from`",
+        ));
     }
     let query = BookingQuery { from: Some(from), to: Some(to), limit: 500, ..Default::default() };
     let mut out = Vec::new();

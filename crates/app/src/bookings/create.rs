@@ -7,6 +7,7 @@ use crate::context::snapshot;
 use crate::error::Conflict;
 use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, FieldError, Store};
+use sala_domain::ErrorCode;
 use sala_domain::jobs::SeriesInvite;
 use sala_domain::notify::ReminderSettings;
 use sala_domain::outbox::{self, Change, Facts};
@@ -181,7 +182,7 @@ async fn validate(store: &dyn Store, ctx: &Context, input: &NewBooking) -> AppRe
     let (Some(title), Some(description), Some(external_ref), Some(metadata), Some(time), Some(zone), Some(reminders)) =
         (title, description, external_ref, metadata, time, zone, reminders)
     else {
-        return Err(AppError::invalid("booking", "invalid", "invalid booking"));
+        return Err(AppError::invalid("booking", ErrorCode::ValidationFailed, "invalid booking"));
     };
     let google_meet = input.google_meet;
     Ok(Draft {
@@ -316,7 +317,11 @@ fn check_idempotency_key(key: &str) -> AppResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(AppError::invalid("Idempotency-Key", "invalid_idempotency_key", "use 1-255 visible ASCII characters"))
+        Err(AppError::invalid(
+            "Idempotency-Key",
+            ErrorCode::InvalidIdempotencyKey,
+            "use 1-255 visible ASCII characters",
+        ))
     }
 }
 
@@ -329,7 +334,7 @@ async fn replay(store: &dyn Store, ctx: &Context, key: &str, request_hash: &str)
     if record.request_hash != request_hash {
         return Err(AppError::invalid(
             "Idempotency-Key",
-            "idempotency_key_reused",
+            ErrorCode::IdempotencyKeyReused,
             "this Idempotency-Key was already used with a different request",
         ));
     }

@@ -8,6 +8,7 @@ use crate::context::snapshot;
 use crate::error::Conflict;
 use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, Store};
+use sala_domain::ErrorCode;
 use sala_domain::booking::diff;
 use sala_domain::notify::ReminderSettings;
 use sala_domain::outbox::{self, Change, Facts};
@@ -76,7 +77,7 @@ fn check_editable(current: &Booking, if_match: Option<i64>) -> AppResult<()> {
     policy::still_confirmed(current, "edited")?;
     if current.time.end <= now_millis() {
         return Err(AppError::Conflict {
-            code: "booking_ended",
+            code: ErrorCode::BookingEnded,
             message: "a booking that has ended cannot be edited".into(),
         });
     }

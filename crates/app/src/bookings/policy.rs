@@ -6,6 +6,7 @@
 use crate::calendar::OutsideBusy;
 use crate::error::Conflict;
 use crate::{AppError, AppResult, Context, FieldError, Principal, Store};
+use sala_domain::ErrorCode;
 use sala_domain::notify::ReminderSettings;
 use sala_domain::{
     Booking, BookingId, BookingStatus, Room, RoomId, RoomKind, RuleViolation, Tenant, TimeRange, TimeZoneName, User,
@@ -37,7 +38,7 @@ fn bypasses_rules(ctx: &Context) -> bool {
 
 /// Booking in the past is a validation error, not a rule: it binds admins too.
 fn binds(ctx: &Context, violation: &RuleViolation) -> bool {
-    !bypasses_rules(ctx) || violation.code == "in_the_past"
+    !bypasses_rules(ctx) || violation.code == ErrorCode::InThePast
 }
 
 /// A refused attempt leaves an audit entry (who tried what), then answers 403.
@@ -63,9 +64,11 @@ pub(super) async fn load_visible(store: &dyn Store, ctx: &Context, id: BookingId
 pub(crate) fn still_confirmed(booking: &Booking, what: &str) -> AppResult<()> {
     let (code, message) = match booking.status {
         BookingStatus::Confirmed => return Ok(()),
-        BookingStatus::Cancelled => ("booking_cancelled", format!("the booking was cancelled and cannot be {what}")),
+        BookingStatus::Cancelled => {
+            (ErrorCode::BookingCancelled, format!("the booking was cancelled and cannot be {what}"))
+        }
         BookingStatus::Released => (
-            "booking_released",
+            ErrorCode::BookingReleased,
             format!("the room was released because nobody checked in; the booking cannot be {what}"),
         ),
     };
@@ -74,12 +77,11 @@ pub(crate) fn still_confirmed(booking: &Booking, what: &str) -> AppResult<()> {
 
 /// A room of the tenant that takes bookings, as a field error otherwise.
 pub(super) async fn bookable_room(store: &dyn Store, ctx: &Context, id: RoomId) -> AppResult<Room> {
-    let room = store
-        .get_room(ctx.tenant_id(), id)
-        .await?
-        .ok_or_else(|| AppError::invalid("room_id", "unknown_room", "there is no such room in your organization"))?;
+    let room = store.get_room(ctx.tenant_id(), id).await?.ok_or_else(|| {
+        AppError::invalid("room_id", ErrorCode::UnknownRoom, "there is no such room in your organization")
+    })?;
     if !room.active {
-        return Err(AppError::invalid("room_id", "room_inactive", format!("{} is out of service", room.name)));
+        return Err(AppError::invalid("room_id", ErrorCode::RoomInactive, format!("{} is out of service", room.name)));
     }
     Ok(room)
 }
@@ -89,7 +91,11 @@ pub(super) async fn bookable_room(store: &dyn Store, ctx: &Context, id: RoomId) 
 pub(super) async fn organizer(store: &dyn Store, ctx: &Context, email: Option<&str>) -> AppResult<User> {
     let named = match email.map(str::trim).filter(|e| !e.is_empty()) {
         Some(email) => Some(crate::users::find_by_email(store, ctx, email).await.map_err(|_| {
-            AppError::invalid("organizer", "unknown_organizer", "the organizer must be a person of your organization")
+            AppError::invalid(
+                "organizer",
+                ErrorCode::UnknownOrganizer,
+                "the organizer must be a person of your organization",
+            )
         })?),
         None => None,
     };
@@ -98,13 +104,13 @@ pub(super) async fn organizer(store: &dyn Store, ctx: &Context, email: Option<&s
         (Principal::User(me), Some(other)) if other.id == me.id || me.is_admin() => Ok(other),
         (Principal::User(_), Some(_)) => Err(AppError::forbidden("only administrators may book for someone else")),
         (_, Some(other)) => Ok(other),
-        (_, None) => Err(AppError::invalid("organizer", "organizer_required", "name the organizer by email")),
+        (_, None) => Err(AppError::invalid("organizer", ErrorCode::OrganizerRequired, "name the organizer by email")),
     }
     .and_then(|user| {
         if user.active {
             Ok(user)
         } else {
-            Err(AppError::invalid("organizer", "organizer_inactive", "the organizer's account is deactivated"))
+            Err(AppError::invalid("organizer", ErrorCode::OrganizerInactive, "the organizer's account is deactivated"))
         }
     })
 }
@@ -118,9 +124,9 @@ pub(super) fn capacity_check(room: &Room, people: usize, google_meet: bool) -> R
     }
     let message = format!("{} seats {seats}; this meeting has {people} people", room.name);
     if google_meet {
-        Ok(Some(FieldError { field: "attendees".into(), code: "over_capacity", message }))
+        Ok(Some(FieldError { field: "attendees".into(), code: ErrorCode::OverCapacity, message }))
     } else {
-        Err(ValueError::new("over_capacity", message))
+        Err(ValueError::new(ErrorCode::OverCapacity, message))
     }
 }
 
@@ -128,10 +134,10 @@ pub(super) fn capacity_check(room: &Room, people: usize, google_meet: bool) -> R
 pub(super) fn check_metadata(raw: Option<serde_json::Value>) -> Result<serde_json::Value, ValueError> {
     let value = raw.unwrap_or_else(|| serde_json::json!({}));
     let Some(object) = value.as_object() else {
-        return Err(ValueError::new("invalid_metadata", "metadata must be a JSON object"));
+        return Err(ValueError::new(ErrorCode::InvalidMetadata, "metadata must be a JSON object"));
     };
     if object.len() > 50 || value.to_string().len() > 4096 {
-        return Err(ValueError::new("metadata_too_large", "metadata holds at most 50 keys and 4 KiB"));
+        return Err(ValueError::new(ErrorCode::MetadataTooLarge, "metadata holds at most 50 keys and 4 KiB"));
     }
     Ok(value)
 }
@@ -183,7 +189,7 @@ pub(super) async fn check_active_limit(
     let active = store.count_active_bookings(ctx.tenant_id(), organizer.id, now_millis()).await?;
     if active + adding as u64 > u64::from(limit) {
         let message = format!("{} may hold at most {limit} upcoming bookings", organizer.name);
-        return Ok(Some(FieldError { field: "organizer".into(), code: "too_many_active_bookings", message }));
+        return Ok(Some(FieldError { field: "organizer".into(), code: ErrorCode::TooManyActiveBookings, message }));
     }
     Ok(None)
 }

@@ -4,6 +4,7 @@ use super::policy::{load_visible, may_change};
 use crate::calendar::OutsideBusy;
 use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, Principal, Store};
+use sala_domain::ErrorCode;
 use sala_domain::jobs::Delivery;
 use sala_domain::rfc3339;
 use sala_domain::{Booking, BookingId, BookingStatus, Equipment, Millis, Room, RoomId, TimeRange, UserId};
@@ -113,10 +114,10 @@ pub async fn availability(
     let window = v.check("end", sala_domain::TimeRange::new(q.start, q.end));
     v.finish()?;
     let (Some(window), Some(equipment)) = (window, equipment) else {
-        return Err(AppError::invalid("window", "invalid", "invalid window"));
+        return Err(AppError::invalid("window", ErrorCode::ValidationFailed, "invalid window"));
     };
     if window.duration_ms() > MAX_WINDOW_MS {
-        return Err(AppError::invalid("end", "window_too_long", "ask for at most 31 days at a time"));
+        return Err(AppError::invalid("end", ErrorCode::WindowTooLong, "ask for at most 31 days at a time"));
     }
     let rooms: Vec<Room> = store
         .list_rooms(ctx.tenant_id(), false)

@@ -1,17 +1,18 @@
 //! Check-in and attendance: `POST /bookings/{id}/check-in`, `GET /bookings/{id}/attendance`, and
 //! `GET /attendance?from=&to=&format=csv|json` for HR and attendance systems.
 
-use super::rooms::rfc3339;
 use crate::auth::Caller;
 use crate::extract::{ApiQuery, PathId};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
+use crate::wire::time::Utc;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sala_app::Principal;
 use sala_app::bookings::{self, Attendance, CheckInRequest};
+use sala_domain::ErrorCode;
 use sala_domain::attendance::{CheckIn, CheckInSource};
 use sala_domain::values::parse_instant;
 use sala_domain::{Booking, BookingId};
@@ -31,7 +32,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[schema(example = json!({"email": "juan@acme.test", "at": "2027-03-01T08:58:41.207Z", "source": "api", "new": true}))]
 pub struct CheckInView {
     email: String,
-    at: String,
+    #[schema(value_type = String, format = DateTime)]
+    at: Utc,
     /// `web`, `api` or `kiosk`.
     source: String,
     /// Whether this call recorded it (`false`: the person had checked in already; the first counts).
@@ -66,8 +68,9 @@ async fn check_in(
     let body: CheckInBody = if body.iter().all(u8::is_ascii_whitespace) {
         CheckInBody::default()
     } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| sala_app::AppError::invalid("body", "invalid_body", format!("the body does not fit: {e}")))?
+        serde_json::from_slice(&body).map_err(|e| {
+            sala_app::AppError::invalid("body", ErrorCode::InvalidBody, format!("the body does not fit: {e}"))
+        })?
     };
     let source = match ctx.principal {
         Principal::User(_) => CheckInSource::Web,
@@ -80,7 +83,7 @@ async fn check_in(
 }
 
 fn view(c: &CheckIn, new: bool) -> CheckInView {
-    CheckInView { email: c.email.to_string(), at: rfc3339(c.at), source: c.source.as_str().to_owned(), new }
+    CheckInView { email: c.email.to_string(), at: Utc(c.at), source: c.source.as_str().to_owned(), new }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -91,7 +94,8 @@ pub struct AttendanceView {
     name: Option<String>,
     organizer: bool,
     /// When they checked in; null: not (yet).
-    checked_in_at: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    checked_in_at: Option<Utc>,
     source: Option<String>,
 }
 
@@ -101,7 +105,7 @@ impl From<Attendance> for AttendanceView {
             email: a.email.to_string(),
             name: a.name,
             organizer: a.organizer,
-            checked_in_at: a.check_in.as_ref().map(|c| rfc3339(c.at)),
+            checked_in_at: a.check_in.as_ref().map(|c| Utc(c.at)),
             source: a.check_in.map(|c| c.source.as_str().to_owned()),
         }
     }
@@ -137,13 +141,16 @@ pub struct ExportRow {
     #[schema(value_type = String, format = Uuid)]
     booking_id: BookingId,
     title: String,
-    start: String,
-    end: String,
+    #[schema(value_type = String, format = DateTime)]
+    start: Utc,
+    #[schema(value_type = String, format = DateTime)]
+    end: Utc,
     status: String,
     email: String,
     name: Option<String>,
     organizer: bool,
-    checked_in_at: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    checked_in_at: Option<Utc>,
 }
 
 /// Attendance of the bookings in a range, one row per person (admins, API keys), as JSON or CSV.
@@ -162,7 +169,7 @@ async fn attendance_export(
         Some(other) => {
             return Err(sala_app::AppError::invalid(
                 "format",
-                "invalid_format",
+                ErrorCode::InvalidFormat,
                 format!("'{other}' is not json or csv"),
             )
             .into());
@@ -181,13 +188,13 @@ async fn attendance_export(
         let fields = [
             r.booking_id.to_string(),
             r.title.clone(),
-            r.start.clone(),
-            r.end.clone(),
+            r.start.to_string(),
+            r.end.to_string(),
             r.status.clone(),
             r.email.clone(),
             r.name.clone().unwrap_or_default(),
             r.organizer.to_string(),
-            r.checked_in_at.clone().unwrap_or_default(),
+            r.checked_in_at.map(|at| at.to_string()).unwrap_or_default(),
         ];
         text.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
         text.push_str("\r\n");
@@ -199,13 +206,13 @@ fn row(booking: &Booking, a: Attendance) -> ExportRow {
     ExportRow {
         booking_id: booking.id,
         title: booking.title.clone(),
-        start: rfc3339(booking.time.start),
-        end: rfc3339(booking.time.end),
+        start: Utc(booking.time.start),
+        end: Utc(booking.time.end),
         status: booking.status.as_str().to_owned(),
         email: a.email.to_string(),
         name: a.name,
         organizer: a.organizer,
-        checked_in_at: a.check_in.map(|c| rfc3339(c.at)),
+        checked_in_at: a.check_in.map(|c| Utc(c.at)),
     }
 }
 

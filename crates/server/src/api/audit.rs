@@ -1,15 +1,16 @@
 //! `/audit`: the audit log for admins: who (person, API key or system) changed what, when, from
 //! where, with the state before and after.
 
-use super::rooms::rfc3339;
 use crate::auth::Caller;
 use crate::extract::ApiQuery;
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
+use crate::wire::time::Utc;
 use axum::Json;
 use axum::extract::State;
 use sala_app::AppError;
 use sala_domain::AuditEntry;
+use sala_domain::ErrorCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -42,7 +43,8 @@ pub struct AuditParams {
 pub struct AuditView {
     #[schema(value_type = String, format = Uuid)]
     id: sala_domain::AuditId,
-    at: String,
+    #[schema(value_type = String, format = DateTime)]
+    at: Utc,
     /// `{"type": "user" | "api_key" | "system", "id": ...}`.
     #[schema(value_type = Object)]
     actor: sala_domain::Actor,
@@ -61,7 +63,7 @@ impl From<AuditEntry> for AuditView {
     fn from(e: AuditEntry) -> Self {
         Self {
             id: e.id,
-            at: rfc3339(e.at),
+            at: Utc(e.at),
             actor: e.actor,
             action: e.action,
             subject_type: e.subject_type,
@@ -94,7 +96,9 @@ async fn list_audit(
     let subject = p.booking_id.or(p.subject_id);
     let subject_id = subject
         .as_deref()
-        .map(|s| s.parse().map_err(|_| AppError::invalid("booking_id", "invalid_id", format!("'{s}' is not an id"))))
+        .map(|s| {
+            s.parse().map_err(|_| AppError::invalid("booking_id", ErrorCode::InvalidId, format!("'{s}' is not an id")))
+        })
         .transpose()?;
     let filter = sala_app::audit::AuditFilter {
         action_prefix: p.action,

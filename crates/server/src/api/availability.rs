@@ -6,10 +6,11 @@ use crate::auth::Caller;
 use crate::extract::ApiQuery;
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
-use crate::wire::booking::in_zone;
+use crate::wire::time::Local;
 use axum::Json;
 use axum::extract::State;
 use sala_app::{AppError, Validator};
+use sala_domain::ErrorCode;
 use sala_domain::values::parse_instant;
 use sala_domain::{BookingId, TimeZoneName};
 use serde::{Deserialize, Serialize};
@@ -42,8 +43,10 @@ pub struct BusyView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = Uuid)]
     booking_id: Option<BookingId>,
-    start: String,
-    end: String,
+    #[schema(value_type = String, format = DateTime)]
+    start: Local,
+    #[schema(value_type = String, format = DateTime)]
+    end: Local,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -60,8 +63,10 @@ pub struct RoomAvailabilityView {
         "busy": [{"source": "sala", "booking_id": "01a3b81d-1c01-7c7f-973a-dae48201e2bd",
             "start": "2027-03-01T10:00:00+01:00", "end": "2027-03-01T11:00:00+01:00"}]}]}))]
 pub struct AvailabilityView {
-    start: String,
-    end: String,
+    #[schema(value_type = String, format = DateTime)]
+    start: Local,
+    #[schema(value_type = String, format = DateTime)]
+    end: Local,
     /// Free rooms first, then by name.
     rooms: Vec<RoomAvailabilityView>,
 }
@@ -84,7 +89,9 @@ async fn room_availability(
     let end = v.check("end", parse_instant("end", &p.end));
     v.finish()?;
     let (Some(start), Some(end)) = (start, end) else {
-        return Err(AppError::invalid("start", "invalid_datetime", "start and end are RFC 3339 date-times").into());
+        return Err(
+            AppError::invalid("start", ErrorCode::InvalidDatetime, "start and end are RFC 3339 date-times").into()
+        );
     };
     let query = sala_app::bookings::AvailabilityQuery { start, end, capacity: p.capacity, equipment };
     let found = sala_app::bookings::availability(state.store(), state.outside_busy(), &ctx, query).await?;
@@ -103,16 +110,16 @@ async fn room_availability(
                 .map(|(booking_id, time)| BusyView {
                     source: if booking_id.is_some() { "sala" } else { "google" },
                     booking_id,
-                    start: in_zone(time.start, &zone),
-                    end: in_zone(time.end, &zone),
+                    start: Local::new(time.start, &zone),
+                    end: Local::new(time.end, &zone),
                 })
                 .collect(),
             room: r.room.into(),
         })
         .collect();
     Ok(Json(AvailabilityView {
-        start: in_zone(found.window.start, &zone),
-        end: in_zone(found.window.end, &zone),
+        start: Local::new(found.window.start, &zone),
+        end: Local::new(found.window.end, &zone),
         rooms,
     }))
 }

@@ -6,6 +6,7 @@ use crate::extract::{ApiQuery, HashedJson, PathId};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use crate::wire::booking::{BookingView, Names, PersonRef};
+use crate::wire::time::Local;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -13,6 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sala_app::bookings::{self, AttendeeInput, BookingChanges, CancelRequest, ConflictPolicy, NewBooking, Scope};
 use sala_app::{AppError, Context, Validator};
+use sala_domain::ErrorCode;
 use sala_domain::values::parse_instant;
 use sala_domain::{Booking, BookingId, BookingStatus, Frequency, Recurrence, RoomId, TimeZoneName, UserId, ValueError};
 use serde::{Deserialize, Serialize};
@@ -81,7 +83,7 @@ impl RecurrenceBody {
     fn rule(self, v: &mut Validator) -> Option<(Recurrence, ConflictPolicy)> {
         let until = v.check_opt("recurrence.until", self.until.as_deref(), |raw| {
             raw.parse::<jiff::civil::Date>()
-                .map_err(|_| ValueError::new("invalid_date", format!("'{raw}' is not a date like 2027-06-30")))
+                .map_err(|_| ValueError::new(ErrorCode::InvalidDate, format!("'{raw}' is not a date like 2027-06-30")))
         })?;
         let rule =
             Recurrence { frequency: self.frequency, interval: self.interval.unwrap_or(1), count: self.count, until };
@@ -148,8 +150,10 @@ pub struct CreatedView {
 pub struct OccurrenceView {
     #[schema(value_type = String, format = Uuid)]
     id: BookingId,
-    start: String,
-    end: String,
+    #[schema(value_type = String, format = DateTime)]
+    start: Local,
+    #[schema(value_type = String, format = DateTime)]
+    end: Local,
 }
 
 /// Book a room. Send `Idempotency-Key` to make retries safe: the same key and body return the
@@ -176,8 +180,8 @@ async fn create_booking(
             .iter()
             .map(|b| OccurrenceView {
                 id: b.id,
-                start: crate::wire::booking::in_zone(b.time.start, &b.time_zone),
-                end: crate::wire::booking::in_zone(b.time.end, &b.time_zone),
+                start: Local::new(b.time.start, &b.time_zone),
+                end: Local::new(b.time.end, &b.time_zone),
             })
             .collect()
     } else {
@@ -208,7 +212,7 @@ impl TryFrom<CreateBookingBody> for NewBooking {
         let recurrence = b.recurrence.map(|r| r.rule(&mut v));
         v.finish()?;
         let (Some(start), Some(end), Some(time_zone)) = (start, end, time_zone) else {
-            return Err(AppError::invalid("body", "invalid_body", "invalid booking"));
+            return Err(AppError::invalid("body", ErrorCode::InvalidBody, "invalid booking"));
         };
         let (recurrence, on_conflict) = match recurrence.flatten() {
             Some((rule, policy)) => (Some(rule), policy),
@@ -374,7 +378,7 @@ async fn cancel_booking(
     let body: CancelBody = if body.iter().all(u8::is_ascii_whitespace) {
         CancelBody::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| AppError::invalid("body", "invalid_body", e.to_string()))?
+        serde_json::from_slice(&body).map_err(|e| AppError::invalid("body", ErrorCode::InvalidBody, e.to_string()))?
     };
     let request = CancelRequest { reason: body.reason, scope: q.scope };
     let booking = bookings::cancel_booking(state.store(), &ctx, id, request).await?;
@@ -431,8 +435,10 @@ async fn list_bookings(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<BookingPage>> {
     let parse_id = |field: &str, raw: Option<&str>| -> Result<Option<uuid::Uuid>, AppError> {
-        raw.map(|r| r.parse().map_err(|_| AppError::invalid(field, "invalid_id", format!("'{r}' is not an id"))))
-            .transpose()
+        raw.map(|r| {
+            r.parse().map_err(|_| AppError::invalid(field, ErrorCode::InvalidId, format!("'{r}' is not an id")))
+        })
+        .transpose()
     };
     let mut v = Validator::default();
     let from = v.check_opt("from", q.from.as_deref(), |f| parse_instant("from", f));
@@ -484,7 +490,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
         .trim_matches('"')
         .parse()
         .map(Some)
-        .map_err(|_| AppError::invalid("If-Match", "invalid_if_match", "send the ETag from GET, like \"3\""))
+        .map_err(|_| AppError::invalid("If-Match", ErrorCode::InvalidIfMatch, "send the ETag from GET, like \"3\""))
 }
 
 fn set_header(response: &mut Response, name: header::HeaderName, value: &str) {

@@ -1,10 +1,10 @@
 //! `/me/google`: the caller's Google Calendar connection, and disconnecting it. Connecting goes
 //! through Google's consent screen (`/auth/google/calendar`), not the API.
 
-use super::rooms::rfc3339;
 use crate::auth::Caller;
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
+use crate::wire::time::Utc;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -29,7 +29,8 @@ pub struct GoogleConnectionView {
     /// `connected`, `revoked` (Google refused the grant: connect again) or `not_connected`.
     status: String,
     scopes: Vec<String>,
-    connected_at: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    connected_at: Option<Utc>,
     /// Why it stopped working.
     last_error: Option<String>,
     /// Open this in the browser to connect or reconnect.
@@ -44,7 +45,7 @@ async fn connection(State(state): State<AppState>, Caller(ctx): Caller) -> ApiRe
     Ok(Json(GoogleConnectionView {
         status: found.as_ref().map_or("not_connected", |c| c.status.as_str()).to_owned(),
         scopes: found.as_ref().map(|c| c.scopes.clone()).unwrap_or_default(),
-        connected_at: found.as_ref().map(|c| rfc3339(c.connected_at)),
+        connected_at: found.as_ref().map(|c| Utc(c.connected_at)),
         last_error: found.and_then(|c| c.last_error),
         connect_url: CONNECT_PATH.to_owned(),
     }))

@@ -6,11 +6,12 @@ use crate::auth::Caller;
 use crate::extract::{ApiQuery, PathId};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
+use crate::wire::time::Utc;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use sala_domain::jobs::Delivery;
-use sala_domain::{BookingId, Job, JobId, JobStatus, rfc3339};
+use sala_domain::{BookingId, Job, JobId, JobStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -52,8 +53,10 @@ pub struct JobView {
     /// Why the last attempt failed.
     last_error: Option<String>,
     /// When it runs (or ran, or will be retried).
-    run_at: String,
-    created_at: String,
+    #[schema(value_type = String, format = DateTime)]
+    run_at: Utc,
+    #[schema(value_type = String, format = DateTime)]
+    created_at: Utc,
 }
 
 impl From<Job> for JobView {
@@ -65,8 +68,8 @@ impl From<Job> for JobView {
             booking_id: j.booking_id,
             attempts: j.attempts,
             last_error: j.last_error,
-            run_at: rfc3339(j.run_at),
-            created_at: rfc3339(j.created_at),
+            run_at: Utc(j.run_at),
+            created_at: Utc(j.created_at),
         }
     }
 }
@@ -133,7 +136,8 @@ pub struct DeliveryView {
     status: String,
     /// The provider's message id when sent; the reason when failed.
     detail: Option<String>,
-    at: String,
+    #[schema(value_type = String, format = DateTime)]
+    at: Utc,
     #[schema(value_type = String, format = Uuid)]
     job_id: JobId,
 }
@@ -145,7 +149,7 @@ impl From<Delivery> for DeliveryView {
             recipient: d.recipient,
             status: d.status.as_str().to_owned(),
             detail: d.detail,
-            at: rfc3339(d.created_at),
+            at: Utc(d.created_at),
             job_id: d.job_id,
         }
     }

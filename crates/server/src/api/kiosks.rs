@@ -6,12 +6,13 @@ use crate::auth::Caller;
 use crate::extract::PathId;
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
+use crate::wire::time::Utc;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use sala_app::kiosks;
+use sala_domain::RoomId;
 use sala_domain::attendance::Kiosk;
-use sala_domain::{RoomId, rfc3339};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -30,21 +31,23 @@ pub struct CreatedKioskView {
     url: String,
     /// The URL as a QR code (SVG); null only for a URL too long for one (a very long base URL).
     qr_svg: Option<String>,
-    created_at: String,
+    #[schema(value_type = String, format = DateTime)]
+    created_at: Utc,
 }
 
 /// A room's kiosk link as kept (never its URL).
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({"created_at": "2026-12-01T09:00:00Z", "created_by": {"type": "user", "id": "0193a6f0-5c2e-7b1a-9d4e-1f2a3b4c5d6e"}}))]
 pub struct KioskView {
-    created_at: String,
+    #[schema(value_type = String, format = DateTime)]
+    created_at: Utc,
     #[schema(value_type = Object)]
     created_by: sala_domain::Actor,
 }
 
 impl From<Kiosk> for KioskView {
     fn from(k: Kiosk) -> Self {
-        Self { created_at: rfc3339(k.created_at), created_by: k.created_by }
+        Self { created_at: Utc(k.created_at), created_by: k.created_by }
     }
 }
 
@@ -59,7 +62,7 @@ async fn create_kiosk_link(
     let created = kiosks::create_kiosk_link(state.store(), &ctx, id).await?;
     let url = created.url(&state.settings.base_url);
     let qr_svg = crate::qr::svg(&url);
-    let view = CreatedKioskView { url, qr_svg, created_at: rfc3339(created.kiosk.created_at) };
+    let view = CreatedKioskView { url, qr_svg, created_at: Utc(created.kiosk.created_at) };
     Ok((StatusCode::CREATED, Json(view)))
 }
 

@@ -4,6 +4,7 @@ use crate::auth::Caller;
 use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
+use crate::wire::time::Utc;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -55,8 +56,10 @@ pub struct RoomView {
     #[schema(value_type = Object)]
     rules: RulesOverride,
     /// RFC 3339.
-    created_at: String,
-    updated_at: String,
+    #[schema(value_type = String, format = DateTime)]
+    created_at: Utc,
+    #[schema(value_type = String, format = DateTime)]
+    updated_at: Utc,
 }
 
 /// The room of the examples: the one `CreateRoomBody`'s example makes.
@@ -108,14 +111,13 @@ impl From<Room> for RoomView {
             active: r.active,
             bookable_hours: r.bookable_hours,
             rules: r.rules,
-            created_at: rfc3339(r.created_at),
-            updated_at: rfc3339(r.updated_at),
+            created_at: Utc(r.created_at),
+            updated_at: Utc(r.updated_at),
         }
     }
 }
 
 /// Unix milliseconds as RFC 3339 UTC.
-pub(crate) use sala_domain::rfc3339;
 
 #[derive(Deserialize, IntoParams)]
 pub struct ListRoomsQuery {

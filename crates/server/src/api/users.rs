@@ -1,10 +1,10 @@
 //! `/users`: search people of the tenant (for invitations); admins add and change people.
 
-use super::rooms::rfc3339;
 use crate::auth::Caller;
 use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
+use crate::wire::time::Utc;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -41,7 +41,8 @@ pub struct UserView {
     #[schema(value_type = Option<Object>)]
     reminders: Option<ReminderSettings>,
     active: bool,
-    created_at: String,
+    #[schema(value_type = String, format = DateTime)]
+    created_at: Utc,
 }
 
 /// The person the example of `CreateUserBody` adds.
@@ -82,7 +83,7 @@ impl From<User> for UserView {
             time_zone: u.time_zone.map(String::from),
             reminders: u.reminders,
             active: u.active,
-            created_at: rfc3339(u.created_at),
+            created_at: Utc(u.created_at),
         }
     }
 }

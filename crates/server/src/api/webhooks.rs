@@ -1,11 +1,11 @@
 //! `/webhooks`: the organization's webhook endpoints (admins), and what each was sent.
 
 use super::jobs::DeliveryView;
-use super::rooms::rfc3339;
 use crate::auth::Caller;
 use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
+use crate::wire::time::Utc;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -40,8 +40,10 @@ pub struct WebhookView {
     /// Why Sala turned it off (e.g. `410 Gone`).
     disabled_reason: Option<String>,
     /// After a rotation: until when the previous secret also signs.
-    previous_secret_until: Option<String>,
-    created_at: String,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    previous_secret_until: Option<Utc>,
+    #[schema(value_type = String, format = DateTime)]
+    created_at: Utc,
     /// Only in the answer to its creation: `whsec_...`, to verify signatures. Never shown again.
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<String>,
@@ -56,8 +58,8 @@ impl From<WebhookEndpoint> for WebhookView {
             description: e.description,
             enabled: e.enabled,
             disabled_reason: e.disabled_reason,
-            previous_secret_until: e.previous_until.filter(|u| *u > sala_domain::now_millis()).map(rfc3339),
-            created_at: rfc3339(e.created_at),
+            previous_secret_until: e.previous_until.filter(|u| *u > sala_domain::now_millis()).map(Utc),
+            created_at: Utc(e.created_at),
             secret: None,
         }
     }

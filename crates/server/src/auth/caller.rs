@@ -9,6 +9,7 @@ use axum::extract::OriginalUri;
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use sala_app::{AppError, Context, Principal};
+use sala_domain::ErrorCode;
 use sala_domain::auth::Scope;
 
 /// The authenticated caller, as a use-case context.
@@ -31,7 +32,7 @@ impl FromRequestParts<AppState> for Caller {
             if !key.may(needed) {
                 return Err(Problem::new(
                     StatusCode::FORBIDDEN,
-                    "insufficient_scope",
+                    ErrorCode::InsufficientScope,
                     format!("This API key lacks the {} scope.", needed.as_str()),
                 ));
             }
@@ -48,7 +49,7 @@ impl FromRequestParts<AppState> for Caller {
             if !csrf::verify(&parts.headers, submitted, &state.settings.base_url) {
                 return Err(Problem::new(
                     StatusCode::FORBIDDEN,
-                    "csrf_failed",
+                    ErrorCode::CsrfFailed,
                     "Send the page's CSRF token in the X-CSRF-Token header.",
                 ));
             }

@@ -285,4 +285,5 @@ pub static EN: Texts = Texts {
     err_room_name_taken: "A room with that name exists already.",
     err_last_admin: "You cannot remove your own admin role.",
     err_too_many_guests: "At most 100 guests.",
+    err_meeting_too_long: "The meeting is longer than the room\u{2019}s rules allow.",
 };

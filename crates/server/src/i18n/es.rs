@@ -285,4 +285,5 @@ pub static ES: Texts = Texts {
     err_room_name_taken: "Ya hay una sala con ese nombre.",
     err_last_admin: "No puedes quitarte a ti mismo el rol de administración.",
     err_too_many_guests: "Como mucho 100 invitados.",
+    err_meeting_too_long: "La reunión dura más de lo que permiten las normas de la sala.",
 };

@@ -4,6 +4,9 @@
 
 mod en;
 mod es;
+mod refusals;
+
+pub use refusals::refusal;
 
 use sala_domain::Locale;
 
@@ -25,6 +28,18 @@ pub fn from_accept_language(header: Option<&str>) -> Locale {
         }
     }
     best.map_or(Locale::Es, |(_, l)| l)
+}
+
+impl Texts {
+    /// The language these texts are in.
+    pub fn locale(&self) -> Locale {
+        if self.lang == "en" { Locale::En } else { Locale::Es }
+    }
+
+    /// What a refusal's code means, in these texts' language.
+    pub fn refusal(&self, code: sala_domain::ErrorCode) -> &'static str {
+        refusal(self.locale(), code)
+    }
 }
 
 /// The page texts for one language. A struct, not a lookup by key: the compiler refuses a
@@ -312,6 +327,7 @@ pub struct Texts {
     pub err_room_name_taken: &'static str,
     pub err_last_admin: &'static str,
     pub err_too_many_guests: &'static str,
+    pub err_meeting_too_long: &'static str,
 }
 
 pub fn texts(locale: Locale) -> &'static Texts {

@@ -19,6 +19,7 @@ use openidconnect::{
 };
 use sala_app::google_connections::Grant;
 use sala_app::sign_in::GoogleIdentity;
+use sala_domain::ErrorCode;
 use sala_domain::User;
 use sala_domain::google::CALENDAR_SCOPE;
 use sala_domain::{LoginFlow, now_millis};
@@ -266,7 +267,7 @@ fn verify(
 /// The person the verified claims describe. An email address is required.
 fn identity(claims: &GoogleIdTokenClaims) -> Result<GoogleIdentity, Failure> {
     let email = claims.email().ok_or_else(|| Failure::Refused {
-        code: "email_missing",
+        code: ErrorCode::EmailMissing,
         message: "Google did not share an email address for this account.".to_owned(),
         detail: None,
     })?;

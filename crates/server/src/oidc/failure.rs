@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 use sala_app::AppError;
 use sala_app::sign_in::GoogleIdentity;
+use sala_domain::ErrorCode;
 
 /// Why a sign-in did not complete: the page the person sees and the line in the log.
 #[derive(Debug)]
@@ -21,7 +22,7 @@ pub enum Failure {
     InvalidToken(String),
     /// The app refused the person (unknown domain, unverified email, deactivated...).
     Refused {
-        code: &'static str,
+        code: ErrorCode,
         message: String,
         /// What the words name: the domain of an `unknown_domain` refusal, the address of an
         /// `other_google_account` one.

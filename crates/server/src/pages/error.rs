@@ -7,6 +7,7 @@ use crate::web::error_page;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sala_app::{AppError, FieldError};
+use sala_domain::ErrorCode;
 
 /// What a page handler answers: the page, or why not.
 pub type PageResult = Result<Response, PageError>;
@@ -103,36 +104,12 @@ pub fn show_error(t: &'static Texts, err: &AppError) -> Response {
     }
 }
 
-/// A problem in the reader's language: the common ones by their code, others as the use case
-/// words them.
+/// A field's problem in the reader's language, from its code alone: every code has words in
+/// each language (`crate::i18n::refusal`), so no page shows the use case's English.
 pub fn message(t: &Texts, e: &FieldError) -> String {
     match e.code {
-        "required" | "empty" => t.err_required.to_owned(),
-        "end_before_start" => t.err_end_before_start.to_owned(),
-        "in_the_past" => t.err_in_the_past.to_owned(),
-        "invalid_email" => t.err_email.to_owned(),
-        "duplicate_attendee" => t.err_duplicate_guest.to_owned(),
-        "over_capacity" => t.err_over_capacity.to_owned(),
-        "unknown_room" | "room_inactive" => t.err_room.to_owned(),
-        // Booking rules come on `start` (or `organizer`): the rule's own words tell the limits.
-        "too_short" | "too_little_notice" | "too_far_ahead" | "outside_bookable_hours" | "too_many_active_bookings" => {
-            format!("{} {}", t.err_rules, e.message)
-        }
-        "too_long" if e.field == "start" => format!("{} {}", t.err_rules, e.message),
-        "too_long" => t.err_too_long.to_owned(),
-        "invalid_characters" => t.err_characters.to_owned(),
-        "invalid_capacity" => t.err_capacity.to_owned(),
-        "invalid_bookable_hours" => t.err_hours.to_owned(),
-        "invalid_phone" => t.err_phone.to_owned(),
-        "invalid_time_zone" => t.err_time_zone.to_owned(),
-        "invalid_equipment" | "too_many_equipment_tags" => t.err_equipment.to_owned(),
-        "invalid_webhook_url" => t.err_webhook_url.to_owned(),
-        "no_events" | "unknown_event" => t.err_events.to_owned(),
-        "invalid_reminder" | "too_many_reminders" | "duplicate_reminder" => t.err_reminders.to_owned(),
-        "invalid_rules" => t.err_no_show.to_owned(),
-        "invalid_scope" => t.err_scopes.to_owned(),
-        "too_many_attendees" => t.err_too_many_guests.to_owned(),
-        "invalid_datetime" => t.err_time.to_owned(),
-        _ => e.message.clone(),
+        // On `start` the code is the booking rule's (the meeting is longer than allowed).
+        ErrorCode::TooLong if e.field == "start" => t.err_meeting_too_long.to_owned(),
+        code => t.refusal(code).to_owned(),
     }
 }

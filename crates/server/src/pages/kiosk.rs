@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use sala_app::AppError;
 use sala_app::kiosks::{KioskMeeting, KioskView, kiosk_check_in, open_kiosk};
+use sala_domain::ErrorCode;
 use sala_domain::{Locale, TimeZoneName, now_millis};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -125,7 +126,7 @@ async fn check_in(
 /// What a refused check-in tells the person at the kiosk; `None` for a failure of ours.
 fn refusal(t: &'static Texts, err: &AppError) -> Option<(StatusCode, &'static str)> {
     match err {
-        AppError::Invalid(fields) if fields.iter().any(|f| f.code == "not_invited") => {
+        AppError::Invalid(fields) if fields.iter().any(|f| f.code == ErrorCode::NotInvited) => {
             Some((StatusCode::UNPROCESSABLE_ENTITY, t.kiosk_not_invited))
         }
         AppError::Invalid(_) => Some((StatusCode::UNPROCESSABLE_ENTITY, t.kiosk_bad_email)),

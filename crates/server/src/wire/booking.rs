@@ -2,9 +2,9 @@
 //! organizer and room by id and name, attendees, status and version.
 
 use crate::problem::ApiResult;
+use crate::wire::time::{Local, Utc};
 use sala_app::Store;
-use sala_domain::rfc3339;
-use sala_domain::{Booking, BookingId, Millis, Room, RoomId, TenantId, TimeZoneName, User, UserId};
+use sala_domain::{Booking, BookingId, Room, RoomId, TenantId, User, UserId};
 use serde::Serialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
@@ -43,8 +43,10 @@ pub struct BookingView {
     pub title: String,
     pub description: Option<String>,
     /// RFC 3339 in the booking's zone, e.g. `2027-03-01T10:00:00+01:00`.
-    pub start: String,
-    pub end: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub start: Local,
+    #[schema(value_type = String, format = DateTime)]
+    pub end: Local,
     /// IANA zone the booking was made in.
     pub time_zone: String,
     pub attendees: Vec<AttendeeView>,
@@ -59,7 +61,8 @@ pub struct BookingView {
     /// `confirmed`, `cancelled` or `released` (nobody checked in in time).
     pub status: String,
     pub cancel_reason: Option<String>,
-    pub cancelled_at: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub cancelled_at: Option<Utc>,
     pub external_ref: Option<String>,
     #[schema(value_type = Object)]
     pub metadata: serde_json::Value,
@@ -68,8 +71,10 @@ pub struct BookingView {
     pub series_id: Option<sala_domain::SeriesId>,
     /// Send it back in `If-Match` when editing.
     pub version: i64,
-    pub created_at: String,
-    pub updated_at: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Utc,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Utc,
 }
 
 /// The booking the example of `CreateBookingBody` makes, as `POST /bookings` answers: Google has
@@ -111,13 +116,6 @@ pub fn booking_example() -> serde_json::Value {
     booking["meet_link"] = "https://meet.google.com/abc-defg-hij".into();
     booking["google_event_id"] = "5q8v2n1k7d3j9h0m4c6b8a2f1e".into();
     booking
-}
-
-/// An instant as RFC 3339 in `zone` (with its offset then).
-pub fn in_zone(ms: Millis, zone: &TimeZoneName) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.display_with_offset(zone.time_zone().to_offset(t)).to_string())
-        .unwrap_or_default()
 }
 
 /// Names for the rooms and organizers of a set of bookings, fetched once per set.
@@ -162,8 +160,8 @@ impl Names {
             room_id: b.room_id,
             room_name: self.rooms.get(&b.room_id).map(|r| r.name.clone()).unwrap_or_default(),
             organizer,
-            start: in_zone(b.time.start, &b.time_zone),
-            end: in_zone(b.time.end, &b.time_zone),
+            start: Local::new(b.time.start, &b.time_zone),
+            end: Local::new(b.time.end, &b.time_zone),
             time_zone: b.time_zone.to_string(),
             attendees: b
                 .attendees
@@ -183,13 +181,13 @@ impl Names {
             reminders: b.reminders,
             status: b.status.as_str().to_owned(),
             cancel_reason: b.cancel_reason,
-            cancelled_at: b.cancelled_at.map(rfc3339),
+            cancelled_at: b.cancelled_at.map(Utc),
             external_ref: b.external_ref,
             metadata: b.metadata,
             series_id: b.series_id,
             version: b.version,
-            created_at: rfc3339(b.created_at),
-            updated_at: rfc3339(b.updated_at),
+            created_at: Utc(b.created_at),
+            updated_at: Utc(b.updated_at),
         }
     }
 }

@@ -6,6 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sala_app::AppError;
 use sala_app::paging::Before;
+use sala_domain::ErrorCode;
 use uuid::Uuid;
 
 pub fn encode(at: i64, id: Uuid) -> String {
@@ -13,7 +14,7 @@ pub fn encode(at: i64, id: Uuid) -> String {
 }
 
 pub fn decode(raw: &str) -> Result<(i64, Uuid), AppError> {
-    let invalid = || AppError::invalid("cursor", "invalid_cursor", "use the next_cursor of the previous page");
+    let invalid = || AppError::invalid("cursor", ErrorCode::InvalidCursor, "use the next_cursor of the previous page");
     let text = URL_SAFE_NO_PAD.decode(raw).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(invalid)?;
     let (at, id) = text.split_once(':').ok_or_else(invalid)?;
     Ok((at.parse().map_err(|_| invalid())?, id.parse().map_err(|_| invalid())?))

@@ -4,3 +4,4 @@
 
 pub mod booking;
 pub mod cursor;
+pub mod time;

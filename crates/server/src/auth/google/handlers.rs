@@ -12,6 +12,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use sala_app::AppError;
+use sala_domain::ErrorCode;
 use sala_domain::{Locale, LoginFlow, User};
 use serde::Deserialize;
 
@@ -145,7 +146,7 @@ async fn connect(
     };
     if !same_account {
         return Err(Failure::Refused {
-            code: "other_google_account",
+            code: ErrorCode::OtherGoogleAccount,
             message: format!("Connect the Google account you sign in with ({}).", user.email),
             detail: Some(user.email.to_string()),
         });
@@ -154,7 +155,7 @@ async fn connect(
     sala_app::google_connections::connect(state.store(), &ctx, &state.secrets(), grant).await.map_err(
         |err| match err {
             AppError::Invalid(errors) => Failure::Refused {
-                code: errors.first().map_or("calendar_not_granted", |e| e.code),
+                code: errors.first().map_or(ErrorCode::CalendarNotGranted, |e| e.code),
                 message: errors.first().map(|e| e.message.clone()).unwrap_or_default(),
                 detail: None,
             },

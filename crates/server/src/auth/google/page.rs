@@ -4,7 +4,7 @@ use crate::i18n;
 use crate::oidc::Failure;
 use crate::web::error_page;
 use axum::response::Response;
-use sala_domain::Locale;
+use sala_domain::{ErrorCode, Locale};
 
 /// Logs the failure and renders its page.
 pub(super) fn respond(failure: Failure, locale: Locale) -> Response {
@@ -52,8 +52,8 @@ fn words(failure: &Failure, locale: Locale) -> (&'static str, String) {
             )
             .to_owned(),
         ),
-        Failure::Refused { code, message, detail } => {
-            (pick("Acceso denegado", "Sign-in refused"), refusal_words(es, code, message, detail.as_deref()))
+        Failure::Refused { code, detail, .. } => {
+            (pick("Acceso denegado", "Sign-in refused"), refusal_words(locale, *code, detail.as_deref()))
         }
         Failure::Conflict(_) => (
             pick("Cuenta ya vinculada", "Account already linked"),
@@ -67,28 +67,13 @@ fn words(failure: &Failure, locale: Locale) -> (&'static str, String) {
     }
 }
 
-/// The message for a refused sign-in: the app's (English) words, or their Spanish version.
-fn refusal_words(es: bool, code: &str, message: &str, detail: Option<&str>) -> String {
-    if !es {
-        return message.to_owned();
-    }
-    match code {
-        "unknown_domain" => format!(
-            "Ninguna organización usa Sala con el dominio {}. Pide a tu administrador que lo configure.",
-            detail.unwrap_or("?")
-        ),
-        "calendar_not_granted" => {
-            "Google no ha dado acceso al calendario: marca la casilla del calendario en la pantalla de Google."
-                .to_owned()
-        }
-        "no_refresh_token" => "Google no ha enviado un permiso duradero; vuelve a intentarlo.".to_owned(),
-        "other_google_account" => {
-            format!("Conecta la cuenta de Google con la que inicias sesión ({}).", detail.unwrap_or("?"))
-        }
-        "email_not_verified" => "Google no ha verificado esta dirección de correo.".to_owned(),
-        "email_missing" | "invalid_email" => "Google no ha compartido una dirección de correo válida.".to_owned(),
-        "account_deactivated" => "Tu cuenta está desactivada. Habla con tu administrador.".to_owned(),
-        _ => message.to_owned(),
+/// The message for a refused sign-in, in the visitor's language, naming what it is about (the
+/// domain no organization uses, the address to connect) when there is one.
+fn refusal_words(locale: Locale, code: ErrorCode, detail: Option<&str>) -> String {
+    let words = i18n::refusal(locale, code);
+    match detail {
+        Some(detail) => format!("{words} ({detail})"),
+        None => words.to_owned(),
     }
 }
 
@@ -97,9 +82,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn spanish_refusals_name_the_domain() {
-        let text = refusal_words(true, "unknown_domain", "No organization ...", Some("foo.test"));
-        assert!(text.contains("foo.test"));
-        assert_eq!(refusal_words(false, "unknown_domain", "No organization", None), "No organization");
+    fn refusals_speak_the_visitors_language_and_name_the_domain() {
+        let es = refusal_words(Locale::Es, ErrorCode::UnknownDomain, Some("foo.test"));
+        assert!(es.contains("foo.test") && es.contains("Ninguna organización"), "{es}");
+        let en = refusal_words(Locale::En, ErrorCode::UnknownDomain, None);
+        assert!(en.starts_with("No organization"), "{en}");
     }
 }

@@ -51,11 +51,7 @@ fn done(to: &str, code: &str) -> Response {
 fn problems(t: &'static crate::i18n::Texts, err: &sala_app::AppError) -> Option<Vec<String>> {
     match err {
         sala_app::AppError::Invalid(fields) => Some(fields.iter().map(|f| super::error::message(t, f)).collect()),
-        sala_app::AppError::Conflict { code, message } => Some(vec![match *code {
-            "room_name_taken" => t.err_room_name_taken.to_owned(),
-            "last_admin" => t.err_last_admin.to_owned(),
-            _ => message.clone(),
-        }]),
+        sala_app::AppError::Conflict { code, .. } => Some(vec![t.refusal(*code).to_owned()]),
         _ => None,
     }
 }
