@@ -146,17 +146,11 @@ pub(super) fn reminder_value(reminders: Option<&ReminderSettings>) -> String {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/bookings/new", get(new_page).post(new_post))
-        .route("/bookings/check", get(check_slot))
         .route("/bookings/{id}/edit", get(edit_page).post(edit_post))
 }
 
 async fn new_page(State(state): State<AppState>, Page(shell): Page, Query(prefill): Query<Prefill>) -> Response {
     new_form(&state, shell.at(Nav::NewBooking), prefill).await
-}
-
-/// For the booking form's script: whether the chosen slot is free, with suggestions if not.
-async fn check_slot(State(state): State<AppState>, Page(shell): Page, Query(q): Query<CheckQuery>) -> Response {
-    axum::Json(check(&state, &shell, q).await).into_response()
 }
 
 async fn new_post(State(state): State<AppState>, PageForm(shell, form): PageForm<BookingForm>) -> Response {
@@ -366,7 +360,7 @@ async fn refused(
 }
 
 /// The suggestions as links that fill the form in again with everything else as typed.
-fn alternatives(
+pub(super) fn alternatives(
     shell: &Shell,
     editing: Option<BookingId>,
     form: &BookingForm,
@@ -435,7 +429,7 @@ async fn page(
 }
 
 /// The start and end the form names, on the person's wall clock; or what is wrong with them.
-fn read_time(t: &Texts, shell: &Shell, form: &BookingForm) -> (Option<TimeRange>, Vec<(String, String)>) {
+pub(super) fn read_time(t: &Texts, shell: &Shell, form: &BookingForm) -> (Option<TimeRange>, Vec<(String, String)>) {
     let mut errors = Vec::new();
     let date = form.date.trim().parse::<jiff::civil::Date>().ok();
     if date.is_none() {
@@ -478,7 +472,7 @@ fn recurrence(t: &Texts, form: &BookingForm) -> Result<Option<Recurrence>, (Stri
 }
 
 /// Guests as typed: addresses separated by commas, semicolons, spaces or lines.
-fn guests(raw: &str) -> Vec<AttendeeInput> {
+pub(super) fn guests(raw: &str) -> Vec<AttendeeInput> {
     raw.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
         .map(str::trim)
         .filter(|e| !e.is_empty())
@@ -515,79 +509,4 @@ fn plus_an_hour(start: &str) -> String {
         .and_then(|t| t.checked_add(jiff::SignedDuration::from_hours(1)).ok())
         .map(|t| t.strftime("%H:%M").to_string())
         .unwrap_or_default()
-}
-
-/// What the form's script asks while the person picks a slot: is it free? The same reading of
-/// the form and the same suggestions as a submitted form gets, before submitting.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct CheckQuery {
-    room_id: String,
-    date: String,
-    start: String,
-    end: String,
-    guests: String,
-    /// Editing this booking: its own slot does not count as taken.
-    except: Option<String>,
-}
-
-#[derive(serde::Serialize)]
-pub struct CheckAnswer {
-    /// `free`, `taken` or `invalid`.
-    state: &'static str,
-    message: String,
-    slots: Vec<AlternativeJson>,
-    rooms: Vec<AlternativeJson>,
-}
-
-#[derive(serde::Serialize)]
-pub struct AlternativeJson {
-    label: String,
-    href: String,
-}
-
-async fn check(state: &AppState, shell: &Shell, q: CheckQuery) -> CheckAnswer {
-    let t = shell.t;
-    let form = BookingForm {
-        room_id: q.room_id.clone(),
-        date: q.date,
-        start: q.start,
-        end: q.end,
-        guests: q.guests,
-        ..BookingForm::default()
-    };
-    let (time, errors) = read_time(t, shell, &form);
-    let room_id = form.room_id.parse::<RoomId>().ok();
-    let (Some(time), Some(room_id)) = (time, room_id) else {
-        let message = errors.first().map(|(_, m)| m.clone()).unwrap_or_else(|| t.err_room.to_owned());
-        return CheckAnswer { state: "invalid", message, slots: Vec::new(), rooms: Vec::new() };
-    };
-    let except = q.except.as_deref().and_then(|e| e.parse::<BookingId>().ok());
-    let ctx = shell.ctx();
-    let window = sala_app::bookings::AvailabilityQuery { start: time.start, end: time.end, ..Default::default() };
-    let taken = match sala_app::bookings::availability(state.store(), state.outside_busy(), &ctx, window).await {
-        Ok(found) => found
-            .rooms
-            .iter()
-            .filter(|r| r.room.id == room_id)
-            .any(|r| !r.outside.is_empty() || r.busy.iter().any(|b| Some(b.booking_id) != except)),
-        Err(err) => {
-            let message = match &err {
-                AppError::Invalid(fields) => fields.first().map(|f| message(t, f)).unwrap_or_default(),
-                other => other.to_string(),
-            };
-            return CheckAnswer { state: "invalid", message, slots: Vec::new(), rooms: Vec::new() };
-        }
-    };
-    if !taken {
-        return CheckAnswer { state: "free", message: t.slot_free.to_owned(), slots: Vec::new(), rooms: Vec::new() };
-    }
-    let seats = u32::try_from(guests(&form.guests).len() + 1).unwrap_or(u32::MAX);
-    let found = suggestions(state.store(), state.outside_busy(), &ctx, room_id, time, seats, &shell.zone())
-        .await
-        .unwrap_or_default();
-    let (slots, rooms) = alternatives(shell, except, &form, &found);
-    let json =
-        |list: Vec<Alternative>| list.into_iter().map(|a| AlternativeJson { label: a.label, href: a.href }).collect();
-    CheckAnswer { state: "taken", message: t.conflict_title.to_owned(), slots: json(slots), rooms: json(rooms) }
 }

@@ -6,6 +6,7 @@
 mod account;
 mod admin;
 mod assets;
+mod booking_check;
 mod booking_form;
 mod booking_page;
 mod dashboard;
@@ -38,6 +39,7 @@ pub fn routes(dev: bool) -> Router<AppState> {
         .merge(account::routes())
         .merge(my_bookings::routes())
         .merge(booking_form::routes())
+        .merge(booking_check::routes())
         .merge(booking_page::routes())
         .merge(assets::routes())
         .merge(kiosk::routes())
