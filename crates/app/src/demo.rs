@@ -5,25 +5,25 @@ use crate::rooms::{NewRoom, create_room};
 use crate::tenants::{NewTenant, create_tenant};
 use crate::users::{NewUser, create_user};
 use crate::{AppResult, Context, Store};
-use sala_domain::{BookableHours, Tenant};
+use sala_domain::{BookableHours, Locale, Role, RoomKind, Tenant};
 
 pub const DEMO_SLUG: &str = "acme";
 pub const DEMO_DOMAIN: &str = "acme.test";
 
 /// A demo person: name, email local part, role, phone, WhatsApp opt-in, language.
-struct DemoPerson(&'static str, &'static str, &'static str, Option<&'static str>, bool, Option<&'static str>);
+struct DemoPerson(&'static str, &'static str, Role, Option<&'static str>, bool, Option<Locale>);
 
 const PEOPLE: &[DemoPerson] = &[
-    DemoPerson("Ana García", "ana", "admin", Some("+34 612 345 601"), true, None),
-    DemoPerson("María López", "maria", "member", Some("+34 612 345 602"), true, None),
-    DemoPerson("Juan Pérez", "juan", "member", Some("+34 612 345 603"), true, None),
-    DemoPerson("Carlos Ruiz", "carlos", "member", Some("+34 612 345 604"), false, None),
-    DemoPerson("Lucía Fernández", "lucia", "member", None, false, None),
-    DemoPerson("Javier Martín", "javier", "member", Some("+56 9 6123 4567"), true, None),
-    DemoPerson("Sofía Romero", "sofia", "member", None, false, None),
-    DemoPerson("Diego Navarro", "diego", "member", None, false, None),
-    DemoPerson("Elena Torres", "elena", "admin", None, false, None),
-    DemoPerson("Emma Wilson", "emma", "member", Some("+44 7911 123456"), true, Some("en")),
+    DemoPerson("Ana García", "ana", Role::Admin, Some("+34 612 345 601"), true, None),
+    DemoPerson("María López", "maria", Role::Member, Some("+34 612 345 602"), true, None),
+    DemoPerson("Juan Pérez", "juan", Role::Member, Some("+34 612 345 603"), true, None),
+    DemoPerson("Carlos Ruiz", "carlos", Role::Member, Some("+34 612 345 604"), false, None),
+    DemoPerson("Lucía Fernández", "lucia", Role::Member, None, false, None),
+    DemoPerson("Javier Martín", "javier", Role::Member, Some("+56 9 6123 4567"), true, None),
+    DemoPerson("Sofía Romero", "sofia", Role::Member, None, false, None),
+    DemoPerson("Diego Navarro", "diego", Role::Member, None, false, None),
+    DemoPerson("Elena Torres", "elena", Role::Admin, None, false, None),
+    DemoPerson("Emma Wilson", "emma", Role::Member, Some("+44 7911 123456"), true, Some(Locale::En)),
 ];
 
 /// (name, capacity, location, equipment, virtual?)
@@ -48,7 +48,7 @@ pub async fn seed_demo(store: &dyn Store) -> AppResult<Tenant> {
             slug: Some(DEMO_SLUG.into()),
             domains: vec![DEMO_DOMAIN.into()],
             time_zone: Some("Europe/Madrid".into()),
-            locale: Some("es".into()),
+            locale: Some(Locale::Es),
         },
     )
     .await?;
@@ -57,10 +57,10 @@ pub async fn seed_demo(store: &dyn Store) -> AppResult<Tenant> {
         let person = NewUser {
             email: format!("{local}@{DEMO_DOMAIN}"),
             name: (*name).into(),
-            role: Some((*role).into()),
+            role: Some(*role),
             phone: phone.map(Into::into),
             whatsapp_opt_in: *opt_in,
-            locale: locale.map(Into::into),
+            locale: *locale,
             time_zone: None,
         };
         create_user(store, &ctx, person).await?;
@@ -71,7 +71,7 @@ pub async fn seed_demo(store: &dyn Store) -> AppResult<Tenant> {
             capacity: *capacity,
             location: Some((*location).into()),
             equipment: equipment.iter().map(|e| (*e).to_owned()).collect(),
-            kind: Some(if *is_virtual { "virtual" } else { "physical" }.into()),
+            kind: Some(if *is_virtual { RoomKind::Virtual } else { RoomKind::Physical }),
             google_calendar: None,
             bookable_hours: (!is_virtual).then(BookableHours::office),
             rules: Default::default(),

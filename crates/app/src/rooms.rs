@@ -14,7 +14,7 @@ pub struct NewRoom {
     pub capacity: i64,
     pub location: Option<String>,
     pub equipment: Vec<String>,
-    pub kind: Option<String>,
+    pub kind: Option<RoomKind>,
     pub google_calendar: Option<String>,
     pub bookable_hours: Option<BookableHours>,
     pub rules: RulesOverride,
@@ -27,7 +27,7 @@ pub async fn create_room(store: &dyn Store, ctx: &Context, input: NewRoom) -> Ap
     let capacity = v.check("capacity", Room::check_capacity(input.capacity));
     let location = v.check("location", optional_text("location", input.location.as_deref(), 120));
     let equipment = v.check("equipment", Equipment::parse_list(&input.equipment));
-    let kind = v.check("kind", input.kind.as_deref().map_or(Ok(RoomKind::Physical), RoomKind::parse));
+    let kind = Some(input.kind.unwrap_or(RoomKind::Physical));
     let google_calendar = v.check_opt("google_calendar", input.google_calendar.as_deref(), Email::parse);
     let bookable_hours = input.bookable_hours.map(|h| v.check("bookable_hours", h.validate()));
     v.check("rules", input.rules.validate());
@@ -66,7 +66,7 @@ pub struct RoomChanges {
     pub capacity: Option<i64>,
     pub location: Option<String>,
     pub equipment: Option<Vec<String>>,
-    pub kind: Option<String>,
+    pub kind: Option<RoomKind>,
     pub google_calendar: Option<String>,
     pub active: Option<bool>,
     pub bookable_hours: Option<BookableHours>,
@@ -91,8 +91,8 @@ pub async fn update_room(store: &dyn Store, ctx: &Context, id: RoomId, changes: 
     if let Some(equipment) = &changes.equipment {
         after.equipment = v.check("equipment", Equipment::parse_list(equipment)).unwrap_or_default();
     }
-    if let Some(kind) = &changes.kind {
-        after.kind = v.check("kind", RoomKind::parse(kind)).unwrap_or(before.kind);
+    if let Some(kind) = changes.kind {
+        after.kind = kind;
     }
     if let Some(calendar) = changes.google_calendar.as_deref() {
         after.google_calendar = v.check_opt("google_calendar", Some(calendar), Email::parse).flatten();

@@ -19,7 +19,7 @@ pub struct NewTenant {
     /// Defaults to Europe/Madrid, the first market's zone.
     pub time_zone: Option<String>,
     /// Defaults to Spanish.
-    pub locale: Option<String>,
+    pub locale: Option<Locale>,
 }
 
 pub async fn create_tenant(store: &dyn Store, input: NewTenant) -> AppResult<Tenant> {
@@ -41,7 +41,7 @@ pub async fn create_tenant(store: &dyn Store, input: NewTenant) -> AppResult<Ten
         );
     }
     let time_zone = v.check("time_zone", TimeZoneName::parse(input.time_zone.as_deref().unwrap_or("Europe/Madrid")));
-    let locale = v.check("locale", input.locale.as_deref().map_or(Ok(Locale::Es), Locale::parse));
+    let locale = Some(input.locale.unwrap_or(Locale::Es));
     v.finish()?;
     let (Some(name), Some(slug), Some(time_zone), Some(locale)) = (name, slug, time_zone, locale) else {
         return Err(AppError::invalid("tenant", ErrorCode::ValidationFailed, "invalid tenant"));
@@ -82,7 +82,7 @@ pub async fn find_tenant(store: &dyn Store, slug_or_id: &str) -> AppResult<Tenan
 pub struct TenantChanges {
     pub name: Option<String>,
     pub time_zone: Option<String>,
-    pub locale: Option<String>,
+    pub locale: Option<Locale>,
     pub booking_rules: Option<sala_domain::BookingRules>,
     pub reminders: Option<sala_domain::notify::ReminderSettings>,
 }
@@ -103,8 +103,8 @@ pub async fn update_tenant(store: &dyn Store, ctx: &Context, changes: TenantChan
     if let Some(zone) = &changes.time_zone {
         after.time_zone = v.check("time_zone", TimeZoneName::parse(zone)).unwrap_or(before.time_zone.clone());
     }
-    if let Some(locale) = &changes.locale {
-        after.locale = v.check("locale", Locale::parse(locale)).unwrap_or(before.locale);
+    if let Some(locale) = changes.locale {
+        after.locale = locale;
     }
     if let Some(rules) = changes.booking_rules {
         after.booking_rules = v.check("booking_rules", rules.validate().map(|()| rules.clone())).unwrap_or_default();

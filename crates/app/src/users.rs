@@ -15,10 +15,10 @@ use sala_store::UserQuery;
 pub struct NewUser {
     pub email: String,
     pub name: String,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub phone: Option<String>,
     pub whatsapp_opt_in: bool,
-    pub locale: Option<String>,
+    pub locale: Option<Locale>,
     pub time_zone: Option<String>,
 }
 
@@ -34,9 +34,9 @@ fn build_user(ctx: &Context, input: NewUser) -> AppResult<User> {
     let mut v = Validator::default();
     let email = v.check("email", Email::parse(&input.email));
     let name = v.check("name", clean_name("name", &input.name, 120));
-    let role = v.check("role", input.role.as_deref().map_or(Ok(Role::Member), Role::parse));
+    let role = Some(input.role.unwrap_or(Role::Member));
     let phone = v.check_opt("phone", input.phone.as_deref(), Phone::parse);
-    let locale = v.check_opt("locale", input.locale.as_deref(), Locale::parse);
+    let locale = Some(input.locale);
     let time_zone = v.check_opt("time_zone", input.time_zone.as_deref(), TimeZoneName::parse);
     if input.whatsapp_opt_in && phone.as_ref().is_some_and(Option::is_none) {
         v.check::<()>(
@@ -73,10 +73,11 @@ fn build_user(ctx: &Context, input: NewUser) -> AppResult<User> {
 #[derive(Clone, Debug, Default)]
 pub struct UserChanges {
     pub name: Option<String>,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub phone: Option<String>,
     pub whatsapp_opt_in: Option<bool>,
-    pub locale: Option<String>,
+    /// `Some(None)` goes back to the organization's language.
+    pub locale: Option<Option<Locale>>,
     pub time_zone: Option<String>,
     pub active: Option<bool>,
     /// `Some(None)` goes back to the tenant's reminders.
@@ -99,14 +100,14 @@ pub async fn update_user(store: &dyn Store, ctx: &Context, id: UserId, changes: 
     if let Some(name) = &changes.name {
         after.name = v.check("name", clean_name("name", name, 120)).unwrap_or_default();
     }
-    if let Some(role) = &changes.role {
-        after.role = v.check("role", Role::parse(role)).unwrap_or(before.role);
+    if let Some(role) = changes.role {
+        after.role = role;
     }
     if let Some(phone) = changes.phone.as_deref() {
         after.phone = v.check_opt("phone", Some(phone), Phone::parse).flatten();
     }
-    if let Some(locale) = changes.locale.as_deref() {
-        after.locale = v.check_opt("locale", Some(locale), Locale::parse).flatten();
+    if let Some(locale) = changes.locale {
+        after.locale = locale;
     }
     if let Some(zone) = changes.time_zone.as_deref() {
         after.time_zone = v.check_opt("time_zone", Some(zone), TimeZoneName::parse).flatten();

@@ -6,7 +6,7 @@ use crate::config::{LogFormat, Settings, redact_url};
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use sala_app::Context;
-use sala_domain::BookableHours;
+use sala_domain::{BookableHours, Locale, Role, RoomKind};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -121,8 +121,8 @@ enum TenantCommand {
         #[arg(long)]
         time_zone: Option<String>,
         /// es or en [default: es].
-        #[arg(long)]
-        locale: Option<String>,
+        #[arg(long, value_parser = locale)]
+        locale: Option<Locale>,
     },
     /// List organizations.
     List,
@@ -140,8 +140,8 @@ enum UserCommand {
         #[arg(long)]
         name: String,
         /// admin or member.
-        #[arg(long, default_value = "member")]
-        role: String,
+        #[arg(long, default_value = "member", value_parser = role)]
+        role: Role,
         /// Phone in international format, for WhatsApp.
         #[arg(long)]
         phone: Option<String>,
@@ -149,8 +149,8 @@ enum UserCommand {
         #[arg(long)]
         whatsapp: bool,
         /// es or en; absent: the organization's language.
-        #[arg(long)]
-        locale: Option<String>,
+        #[arg(long, value_parser = locale)]
+        locale: Option<Locale>,
     },
 }
 
@@ -384,7 +384,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 capacity,
                 location,
                 equipment,
-                kind: Some(if is_virtual { "virtual" } else { "physical" }.to_owned()),
+                kind: Some(if is_virtual { RoomKind::Virtual } else { RoomKind::Physical }),
                 google_calendar,
                 bookable_hours,
                 rules: Default::default(),
@@ -453,6 +453,16 @@ async fn worker(store: std::sync::Arc<dyn sala_app::Store>, settings: Settings) 
     tracing::info!(database = %redact_url(&settings.database_url()), "sala worker started");
     App::build(settings, store)?.work(shutdown_signal()).await;
     Ok(())
+}
+
+/// `--locale`: es or en, refused at once otherwise.
+fn locale(raw: &str) -> Result<Locale, String> {
+    Locale::parse(raw).map_err(|e| e.message)
+}
+
+/// `--role`: admin or member, refused at once otherwise.
+fn role(raw: &str) -> Result<Role, String> {
+    Role::parse(raw).map_err(|e| e.message)
 }
 
 /// The tenant named on the command line, as an operator context.

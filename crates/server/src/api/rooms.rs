@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use sala_app::rooms::{self, NewRoom, RoomChanges};
-use sala_domain::{BookableHours, Room, RoomId, RulesOverride};
+use sala_domain::{BookableHours, Room, RoomId, RoomKind, RulesOverride};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -161,7 +161,8 @@ pub struct CreateRoomBody {
     #[serde(default)]
     equipment: Vec<String>,
     /// `physical` (default) or `virtual`.
-    kind: Option<String>,
+    #[schema(schema_with = super::schemas::room_kind)]
+    kind: Option<RoomKind>,
     google_calendar: Option<String>,
     #[schema(value_type = Option<HoursBody>)]
     bookable_hours: Option<BookableHours>,
@@ -204,7 +205,8 @@ pub struct UpdateRoomBody {
     #[serde(default, deserialize_with = "super::double_option")]
     location: Option<Option<String>>,
     equipment: Option<Vec<String>>,
-    kind: Option<String>,
+    #[schema(schema_with = super::schemas::room_kind)]
+    kind: Option<RoomKind>,
     #[serde(default, deserialize_with = "super::double_option")]
     google_calendar: Option<Option<String>>,
     active: Option<bool>,

@@ -33,3 +33,18 @@ pub fn booking_status() -> Object {
 pub fn job_status() -> Object {
     one_of(&["pending", "running", "done", "dead"])
 }
+
+/// A room's kind (`sala_domain::RoomKind`).
+pub fn room_kind() -> Object {
+    one_of(&["physical", "virtual"])
+}
+
+/// A person's role (`sala_domain::Role`).
+pub fn role() -> Object {
+    one_of(&["admin", "member"])
+}
+
+/// A language Sala speaks (`sala_domain::Locale`).
+pub fn locale() -> Object {
+    one_of(&["es", "en"])
+}

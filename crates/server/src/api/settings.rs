@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use sala_app::tenants::{self, TenantChanges, WhatsAppInput};
 use sala_domain::notify::ReminderSettings;
-use sala_domain::{BookingRules, Tenant};
+use sala_domain::{BookingRules, Locale, Tenant};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -116,7 +116,8 @@ async fn get_settings(State(state): State<AppState>, Caller(ctx): Caller) -> Api
 pub struct UpdateSettingsBody {
     name: Option<String>,
     time_zone: Option<String>,
-    locale: Option<String>,
+    #[schema(schema_with = super::schemas::locale)]
+    locale: Option<Locale>,
     /// Replaces the rules; omitted fields take their defaults.
     #[schema(value_type = Option<Object>)]
     booking_rules: Option<BookingRules>,

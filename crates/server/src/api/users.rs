@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use sala_app::users::{self, NewUser, UserChanges};
 use sala_domain::notify::ReminderSettings;
-use sala_domain::{User, UserId};
+use sala_domain::{Locale, Role, User, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -128,12 +128,14 @@ pub struct CreateUserBody {
     email: String,
     name: String,
     /// `member` (default) or `admin`.
-    role: Option<String>,
+    #[schema(schema_with = super::schemas::role)]
+    role: Option<Role>,
     /// International format; stored as E.164.
     phone: Option<String>,
     #[serde(default)]
     whatsapp_opt_in: bool,
-    locale: Option<String>,
+    #[schema(schema_with = super::schemas::locale)]
+    locale: Option<Locale>,
     time_zone: Option<String>,
 }
 
@@ -166,12 +168,15 @@ async fn create_user(
 pub struct UpdateUserBody {
     name: Option<String>,
     /// Admins only.
-    role: Option<String>,
+    #[schema(schema_with = super::schemas::role)]
+    role: Option<Role>,
     #[serde(default, deserialize_with = "super::double_option")]
     phone: Option<Option<String>>,
     whatsapp_opt_in: Option<bool>,
+    /// `null` goes back to the organization's language.
     #[serde(default, deserialize_with = "super::double_option")]
-    locale: Option<Option<String>>,
+    #[schema(schema_with = super::schemas::locale)]
+    locale: Option<Option<Locale>>,
     #[serde(default, deserialize_with = "super::double_option")]
     time_zone: Option<Option<String>>,
     /// Admins only.
@@ -199,7 +204,7 @@ async fn update_user(
         role: body.role,
         phone: body.phone.map(Option::unwrap_or_default),
         whatsapp_opt_in: body.whatsapp_opt_in,
-        locale: body.locale.map(Option::unwrap_or_default),
+        locale: body.locale,
         time_zone: body.time_zone.map(Option::unwrap_or_default),
         active: body.active,
         reminders: body.reminders,

@@ -28,7 +28,7 @@ impl Setup {
         let person = sala_app::users::NewUser {
             email: format!("bench@b{}.bench.test", &tag[20..]),
             name: "Bench".into(),
-            role: Some("member".into()),
+            role: Some(sala_domain::Role::Member),
             ..Default::default()
         };
         let organizer = sala_app::users::create_user(store, &ctx, person).await.map_err(anyhow_app)?;

@@ -152,9 +152,13 @@ async fn save(state: &AppState, shell: Shell, form: AccountForm) -> Response {
     } else {
         None
     };
+    let locale = match super::error::choice(t, &form.locale, sala_domain::Locale::parse) {
+        Ok(locale) => locale,
+        Err(problem) => return page(state, shell, form, None, vec![problem], StatusCode::UNPROCESSABLE_ENTITY).await,
+    };
     let changes = UserChanges {
         name: Some(form.name.clone()),
-        locale: Some(form.locale.clone()),
+        locale: Some(locale),
         time_zone: Some(form.time_zone.clone()),
         phone: Some(form.phone.clone()),
         whatsapp_opt_in: Some(AccountForm::on(&form.whatsapp)),

@@ -64,6 +64,19 @@ impl IntoResponse for PageError {
     }
 }
 
+/// A choice from a form's `<select>`: empty is no choice; anything but one of its values (a
+/// forged or outdated form) is the reader's words for why.
+pub fn choice<T>(
+    t: &Texts,
+    raw: &str,
+    parse: impl FnOnce(&str) -> Result<T, sala_domain::ValueError>,
+) -> Result<Option<T>, String> {
+    match raw.trim() {
+        "" => Ok(None),
+        text => parse(text).map(Some).map_err(|e| t.refusal(e.code).to_owned()),
+    }
+}
+
 /// An id from the path; anything else is a page that does not exist.
 pub fn id_from<T: std::str::FromStr>(t: &'static Texts, raw: &str, what: &'static str) -> Result<T, PageError> {
     raw.parse().map_err(|_| PageError::not_found(t, what))

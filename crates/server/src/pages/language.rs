@@ -41,7 +41,7 @@ async fn language(
     }
     if let Some(user) = user {
         let ctx = sala_app::Context::new(sala_app::Principal::User(user.clone()));
-        let changes = sala_app::users::UserChanges { locale: Some(form.lang.clone()), ..Default::default() };
+        let changes = sala_app::users::UserChanges { locale: Some(Some(locale)), ..Default::default() };
         if let Err(err) = sala_app::users::update_user(state.store(), &ctx, user.id, changes).await {
             return show_error(t, &err);
         }

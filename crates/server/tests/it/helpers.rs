@@ -175,7 +175,7 @@ impl TestApp {
         let input = sala_app::users::NewUser {
             email: email.into(),
             name: name.into(),
-            role: Some(role.into()),
+            role: Some(sala_domain::Role::parse(role).unwrap()),
             ..Default::default()
         };
         sala_app::users::create_user(self.store(), &Context::system(tenant.id), input).await.unwrap()

@@ -121,10 +121,10 @@ async fn person(
     let input = sala_app::users::NewUser {
         email: email.into(),
         name: name.into(),
-        role: Some(role.into()),
+        role: Some(sala_domain::Role::parse(role).unwrap()),
         phone: phone.map(Into::into),
         whatsapp_opt_in: phone.is_some(),
-        locale: locale.map(Into::into),
+        locale: locale.map(|l| sala_domain::Locale::parse(l).unwrap()),
         time_zone: None,
     };
     sala_app::users::create_user(app.store(), &Context::system(tenant.id), input).await.unwrap();

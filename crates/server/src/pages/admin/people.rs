@@ -108,8 +108,12 @@ async fn save(
     let ctx = shell.ctx();
     let id: UserId = id_from(shell.t, &id, "person")?;
     let person = get_user(state.store(), &ctx, id).await.or_page(shell.t)?;
+    let role = match super::super::error::choice(shell.t, &form.role, sala_domain::Role::parse) {
+        Ok(role) => role,
+        Err(problem) => return Ok(page(shell, person, vec![problem], form, StatusCode::UNPROCESSABLE_ENTITY)),
+    };
     let changes = UserChanges {
-        role: Some(form.role.clone()),
+        role,
         phone: Some(form.phone.clone()),
         whatsapp_opt_in: Some(PersonForm::on(&form.whatsapp)),
         active: Some(PersonForm::on(&form.active)),

@@ -76,6 +76,11 @@ impl RoomForm {
         BookableHours::parse_compact(text).map(Some).map_err(|_| t.err_hours.to_owned())
     }
 
+    /// The kind chosen (`None`: the use case's default, physical).
+    fn kind(&self, t: &Texts) -> Result<Option<RoomKind>, String> {
+        crate::pages::error::choice(t, &self.kind, RoomKind::parse)
+    }
+
     fn no_show(&self, t: &Texts, keep: &RulesOverride) -> Result<RulesOverride, String> {
         let text = self.no_show.trim();
         let minutes =
@@ -161,8 +166,9 @@ async fn rooms_page(
 
 async fn create(State(state): State<AppState>, AdminForm(shell, form): AdminForm<RoomForm>) -> Response {
     let t = shell.t;
-    let parsed = form.hours(t).and_then(|hours| Ok((hours, form.no_show(t, &RulesOverride::default())?)));
-    let (bookable_hours, rules) = match parsed {
+    let parsed =
+        form.hours(t).and_then(|hours| Ok((hours, form.no_show(t, &RulesOverride::default())?, form.kind(t)?)));
+    let (bookable_hours, rules, kind) = match parsed {
         Ok(parsed) => parsed,
         Err(problem) => {
             return rooms_page(&state, shell, None, vec![problem], form, StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -173,7 +179,7 @@ async fn create(State(state): State<AppState>, AdminForm(shell, form): AdminForm
         capacity: form.capacity.trim().parse().unwrap_or(0),
         location: Some(form.location.clone()).filter(|l| !l.trim().is_empty()),
         equipment: form.equipment(),
-        kind: Some(form.kind.clone()).filter(|k| !k.is_empty()),
+        kind,
         google_calendar: Some(form.google_calendar.clone()).filter(|g| !g.trim().is_empty()),
         bookable_hours,
         rules,
@@ -254,8 +260,8 @@ async fn update(
         Ok(room) => room,
         Err(err) => return show_error(t, &err),
     };
-    let parsed = form.hours(t).and_then(|hours| Ok((hours, form.no_show(t, &room.rules)?)));
-    let (hours, rules) = match parsed {
+    let parsed = form.hours(t).and_then(|hours| Ok((hours, form.no_show(t, &room.rules)?, form.kind(t)?)));
+    let (hours, rules, kind) = match parsed {
         Ok(parsed) => parsed,
         Err(problem) => return room_page(&state, shell, room, None, vec![problem], form, None).await,
     };
@@ -264,7 +270,7 @@ async fn update(
         capacity: Some(form.capacity.trim().parse().unwrap_or(0)),
         location: Some(form.location.clone()),
         equipment: Some(form.equipment()),
-        kind: Some(form.kind.clone()).filter(|k| !k.is_empty()),
+        kind,
         google_calendar: Some(form.google_calendar.clone()),
         clear_bookable_hours: hours.is_none(),
         bookable_hours: hours,

@@ -122,10 +122,14 @@ async fn save(State(state): State<AppState>, AdminForm(shell, form): AdminForm<S
         email: SettingsForm::on(&form.remind_email),
     };
     let booking_rules = BookingRules { no_show_release_minutes: no_show, ..tenant.booking_rules.clone() };
+    let locale = match super::super::error::choice(t, &form.locale, Locale::parse) {
+        Ok(locale) => locale,
+        Err(problem) => return page(shell, None, vec![problem], form, StatusCode::UNPROCESSABLE_ENTITY),
+    };
     let changes = TenantChanges {
         name: Some(form.name.clone()),
         time_zone: Some(form.time_zone.clone()),
-        locale: Some(form.locale.clone()),
+        locale,
         booking_rules: Some(booking_rules),
         reminders: Some(reminders),
     };
