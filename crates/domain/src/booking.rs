@@ -1,6 +1,8 @@
 //! Bookings: a room, a half-open time range, an organizer, attendees, and what happened to it.
 
 pub mod overlap;
+#[cfg(test)]
+pub(crate) mod sample;
 
 use crate::ErrorCode;
 use crate::{Actor, BookingId, Email, Millis, RoomId, SeriesId, TenantId, TimeZoneName, UserId, ValueError};
@@ -202,32 +204,8 @@ mod tests {
     fn booking() -> Booking {
         // 2027-01-05T09:00:00Z to 10:00.
         let start = 1_799_139_600_000;
-        Booking {
-            id: BookingId::new(),
-            tenant_id: TenantId::new(),
-            room_id: RoomId::new(),
-            organizer_id: UserId::new(),
-            title: "Weekly sync".to_owned(),
-            description: None,
-            time: TimeRange::new(start, start + HOUR).unwrap(),
-            time_zone: TimeZoneName::parse("Europe/Madrid").unwrap(),
-            attendees: vec![attendee("ana@acme.test"), attendee("luis@acme.test")],
-            google_meet: false,
-            status: BookingStatus::Confirmed,
-            cancel_reason: None,
-            external_ref: None,
-            metadata: json!({}),
-            series_id: None,
-            recurrence_id: None,
-            google_event_id: None,
-            meet_link: None,
-            reminders: None,
-            version: 1,
-            created_by: Actor::System,
-            created_at: 0,
-            updated_at: 0,
-            cancelled_at: None,
-        }
+        let attendees = vec![attendee("ana@acme.test"), attendee("luis@acme.test")];
+        Booking { attendees, ..sample::booking(TimeRange::new(start, start + HOUR).unwrap()) }
     }
 
     fn fields(changes: &[FieldChange]) -> Vec<&str> {

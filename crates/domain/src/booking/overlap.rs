@@ -21,9 +21,8 @@ pub fn first_overlap(bookings: &[Booking]) -> Option<(&Booking, &Booking)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Actor, BookingId, BookingStatus, RoomId, TenantId, TimeRange, TimeZoneName, UserId};
+    use crate::{BookingStatus, RoomId, TimeRange};
     use proptest::prelude::*;
-    use serde_json::json;
 
     const MINUTE: i64 = 60_000;
     /// 2027-01-05T09:00:00Z.
@@ -32,32 +31,7 @@ mod tests {
     /// A confirmed booking of `room` from `start` to `end` minutes after nine.
     fn booking(room: RoomId, start: i64, end: i64) -> Booking {
         let at = |minutes: i64| NINE + minutes * MINUTE;
-        Booking {
-            id: BookingId::new(),
-            tenant_id: TenantId::new(),
-            room_id: room,
-            organizer_id: UserId::new(),
-            title: "Weekly sync".to_owned(),
-            description: None,
-            time: TimeRange::new(at(start), at(end)).unwrap(),
-            time_zone: TimeZoneName::parse("Europe/Madrid").unwrap(),
-            attendees: Vec::new(),
-            google_meet: false,
-            status: BookingStatus::Confirmed,
-            cancel_reason: None,
-            external_ref: None,
-            metadata: json!({}),
-            series_id: None,
-            recurrence_id: None,
-            google_event_id: None,
-            meet_link: None,
-            reminders: None,
-            version: 1,
-            created_by: Actor::System,
-            created_at: 0,
-            updated_at: 0,
-            cancelled_at: None,
-        }
+        Booking { room_id: room, ..super::super::sample::booking(TimeRange::new(at(start), at(end)).unwrap()) }
     }
 
     fn with_status(b: Booking, status: BookingStatus) -> Booking {

@@ -5,8 +5,7 @@
 use super::*;
 use crate::attendance::{Answer, CheckInSource};
 use crate::jobs::JobKind;
-use crate::{Actor, Attendee, BookingStatus, Email, TenantId, TimeRange, TimeZoneName, UserId};
-use serde_json::json;
+use crate::{Actor, Attendee, BookingStatus, Email, TimeRange};
 
 const MIN: Millis = 60_000;
 const NOW: Millis = 1_799_139_600_000; // 2027-01-05T09:00:00Z
@@ -14,31 +13,10 @@ const NOW: Millis = 1_799_139_600_000; // 2027-01-05T09:00:00Z
 /// A confirmed hour-long meeting starting `from_now` minutes after [`NOW`].
 fn booking(from_now: i64) -> Booking {
     let start = NOW + from_now * MIN;
+    let ana = Attendee { email: Email::parse("ana@acme.test").unwrap(), name: None, user_id: None };
     Booking {
-        id: BookingId::new(),
-        tenant_id: TenantId::new(),
-        room_id: RoomId::new(),
-        organizer_id: UserId::new(),
-        title: "Weekly sync".to_owned(),
-        description: None,
-        time: TimeRange::new(start, start + 60 * MIN).unwrap(),
-        time_zone: TimeZoneName::parse("Europe/Madrid").unwrap(),
-        attendees: vec![Attendee { email: Email::parse("ana@acme.test").unwrap(), name: None, user_id: None }],
-        google_meet: false,
-        status: BookingStatus::Confirmed,
-        cancel_reason: None,
-        external_ref: None,
-        metadata: json!({}),
-        series_id: None,
-        recurrence_id: None,
-        google_event_id: None,
-        meet_link: None,
-        reminders: None,
-        version: 1,
-        created_by: Actor::System,
-        created_at: 0,
-        updated_at: 0,
-        cancelled_at: None,
+        attendees: vec![ana],
+        ..crate::booking::sample::booking(TimeRange::new(start, start + 60 * MIN).unwrap())
     }
 }
 

@@ -5,6 +5,7 @@
 
 use super::{Tab, done, problems};
 use crate::i18n::Texts;
+use crate::pages::error::{OrPage, PageError, PageResult, id_from};
 use crate::pages::form::{AdminForm, Button};
 use crate::pages::shell::{AdminPage, Nav, Shell};
 use crate::pages::{render, show_error};
@@ -313,33 +314,25 @@ async fn make_kiosk_link(
     State(state): State<AppState>,
     Path(id): Path<String>,
     AdminForm(shell, _): AdminForm<Button>,
-) -> Response {
-    let Some(id) = room_id(&id) else {
-        return show_error(shell.t, &sala_app::AppError::NotFound { what: "room" });
-    };
-    match kiosks::create_kiosk_link(state.store(), &shell.ctx(), id).await {
-        Ok(created) => {
-            let url = created.url(&state.settings.base_url);
-            super::redirect_with_secret(&state, &format!("/admin/rooms/{id}"), &id.to_string(), &url)
-        }
-        Err(err) => show_error(shell.t, &err),
-    }
+) -> PageResult {
+    let id: RoomId = id_from(shell.t, &id, "room")?;
+    let created = kiosks::create_kiosk_link(state.store(), &shell.ctx(), id).await.or_page(shell.t)?;
+    let url = created.url(&state.settings.base_url);
+    Ok(super::redirect_with_secret(&state, &format!("/admin/rooms/{id}"), &id.to_string(), &url))
 }
 
-/// Removes the room's kiosk link: it stops working at once.
+/// Removes the room's kiosk link: it stops working at once (removing it twice is no error).
 async fn remove_kiosk_link(
     State(state): State<AppState>,
     Path(id): Path<String>,
     AdminForm(shell, _): AdminForm<Button>,
-) -> Response {
-    let Some(id) = room_id(&id) else {
-        return show_error(shell.t, &sala_app::AppError::NotFound { what: "room" });
-    };
+) -> PageResult {
+    let id: RoomId = id_from(shell.t, &id, "room")?;
     match kiosks::remove_kiosk_link(state.store(), &shell.ctx(), id).await {
         Ok(()) | Err(sala_app::AppError::NotFound { what: "kiosk link" }) => {
-            done(&format!("/admin/rooms/{id}"), "saved")
+            Ok(done(&format!("/admin/rooms/{id}"), "saved"))
         }
-        Err(err) => show_error(shell.t, &err),
+        Err(err) => Err(PageError::app(shell.t, err)),
     }
 }
 
