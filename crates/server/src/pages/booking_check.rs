@@ -79,7 +79,7 @@ async fn check(state: &AppState, shell: &Shell, q: CheckQuery) -> CheckAnswer {
         Err(err) => {
             let message = match &err {
                 AppError::Invalid(fields) => fields.first().map(|f| message(t, f)).unwrap_or_default(),
-                other => other.to_string(),
+                other => t.refusal(other.code()).to_owned(),
             };
             return CheckAnswer { state: "invalid", message, slots: Vec::new(), rooms: Vec::new() };
         }

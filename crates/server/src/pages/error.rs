@@ -107,9 +107,11 @@ pub fn show_error(t: &'static Texts, err: &AppError) -> Response {
             error_page(t, StatusCode::PRECONDITION_FAILED, t.error_title, t.err_changed)
         }
         AppError::Conflict { .. } | AppError::BookingConflict(_) => {
-            error_page(t, StatusCode::CONFLICT, t.error_title, &err.to_string())
+            error_page(t, StatusCode::CONFLICT, t.error_title, t.refusal(err.code()))
         }
-        AppError::SignInRefused { message, .. } => error_page(t, StatusCode::FORBIDDEN, t.forbidden_title, message),
+        AppError::SignInRefused { code, .. } => {
+            error_page(t, StatusCode::FORBIDDEN, t.forbidden_title, t.refusal(*code))
+        }
         AppError::Internal(cause) => {
             tracing::error!(error = %cause, "page failed");
             error_page(t, StatusCode::INTERNAL_SERVER_ERROR, t.error_title, t.try_again)

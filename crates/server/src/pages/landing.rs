@@ -95,7 +95,7 @@ async fn dev_login(State(state): State<AppState>, headers: HeaderMap, Form(form)
     };
     match sala_app::sign_in::admit(state.store(), person).await {
         Ok(user) => sign_in_response(&state, &user, "/").await,
-        Err(err) => error_page(t, StatusCode::FORBIDDEN, "Sign-in refused", &err.to_string()),
+        Err(err) => error_page(t, StatusCode::FORBIDDEN, t.forbidden_title, t.refusal(err.code())),
     }
 }
 
