@@ -354,8 +354,8 @@ impl<'a> Session<'a> {
         }
         let link = if booking.google_meet { event.meet_link().or_else(|| booking.meet_link.clone()) } else { None };
         store.set_booking_calendar(booking.tenant_id, booking.id, Some(&event.id), link.as_deref()).await?;
-        if link.is_some() && booking.meet_link.is_none() && !shared {
-            self.announce_link(job, booking, link.as_deref().unwrap_or_default()).await?;
+        if let Some(link) = link.as_deref().filter(|l| booking.meet_link.as_deref() != Some(*l)) {
+            self.announce_link(job, booking, link, shared).await?;
         }
         Ok(format!("event {} {done}{}", event.id, link.map(|l| format!(", Meet {l}")).unwrap_or_default()))
     }
@@ -441,16 +441,19 @@ impl<'a> Session<'a> {
         Ok(event)
     }
 
-    /// The Meet link is here: the confirmation held back for it goes now; if it went without
-    /// it already, an update carrying the link follows.
-    async fn announce_link(&self, job: &Job, booking: &Booking, link: &str) -> Result<(), Stop> {
+    /// The Meet link is new (or changed): webhooks hear `booking.updated` with it. People hear
+    /// of it once: the confirmation held back for it goes now, or, if it went without it, an
+    /// update follows. A series' later occurrence shares the first's link, which the series'
+    /// one invitation already carries.
+    async fn announce_link(&self, job: &Job, booking: &Booking, link: &str, shared: bool) -> Result<(), Stop> {
         let store = &self.sync.store;
         let now = now_millis();
-        if store.release_jobs(booking.tenant_id, booking.id, JobKind::Notify, now).await? > 0 {
-            return Ok(());
+        let released = !shared && store.release_jobs(booking.tenant_id, booking.id, JobKind::Notify, now).await? > 0;
+        let tell_people = !shared && !released && booking.meet_link.is_none();
+        if tell_people {
+            tracing::info!(job = %job.id, booking = %booking.id, "the Meet link came after the confirmation; an update follows");
         }
-        let plan = outbox::plan(Change::MeetLinkLate { booking, link }, &Facts::at(now));
-        tracing::info!(job = %job.id, booking = %booking.id, "the Meet link came after the confirmation; an update follows");
+        let plan = outbox::plan(Change::MeetLink { booking, link, tell_people }, &Facts::at(now));
         Ok(store.enqueue_jobs(&plan.jobs).await?)
     }
 

@@ -338,13 +338,27 @@ impl WebhookDelivery {
     }
 }
 
+impl WebhookDelivery {
+    /// Who made a change, as receivers read it: `{"type", "id", "name"}` (a person's name, an API
+    /// key's name, "Sala" for the system). A person or key deleted since keeps its id, `name` null.
+    async fn actor_json(&self, tenant: sala_domain::TenantId, actor: sala_domain::Actor) -> serde_json::Value {
+        use sala_domain::Actor;
+        let name = match actor {
+            Actor::User(id) => self.store.get_user(tenant, id).await.ok().flatten().map(|u| u.name),
+            Actor::ApiKey(id) => self.store.get_api_key(tenant, id).await.ok().flatten().map(|k| k.name),
+            Actor::System => Some("Sala".to_owned()),
+        };
+        serde_json::json!({"type": actor.kind(), "id": actor.id(), "name": name})
+    }
+}
+
 /// How many attempts a webhook job gets: the first and one per step of the retry schedule.
 pub const MAX_ATTEMPTS: u32 = SCHEDULE.len() as u32 + 1;
 
 impl WebhookDelivery {
     /// The `webhook` job: each endpoint that wants the event gets it, signed, once.
     pub(crate) async fn deliver(&self, job: &Job, event: WebhookPayload) -> Result<(), JobFailure> {
-        let WebhookPayload { change: payload, only_endpoint, replay_of, check_in, reply } = event;
+        let WebhookPayload { change: payload, only_endpoint, replay_of, check_in, reply, actor } = event;
         let event = payload.event.name();
         let store_failure = |e: sala_store::StoreError| JobFailure::retry(format!("store: {e}"));
         let endpoints: Vec<WebhookEndpoint> = self
@@ -368,6 +382,9 @@ impl WebhookDelivery {
         }
         if let Some(reply) = reply {
             data["reply"] = reply;
+        }
+        if let Some(actor) = actor {
+            data["actor"] = self.actor_json(job.tenant_id, actor).await;
         }
         // A replay repeats its event: the same id and timestamp as the first time.
         let event_id = replay_of.unwrap_or(job.id);

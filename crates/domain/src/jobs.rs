@@ -4,7 +4,7 @@
 //! causes; the channels decide how to deliver them.
 
 use crate::recurrence::Recurrence;
-use crate::{Attendee, Booking, BookingId, FieldChange, JobId, Millis, TenantId, TimeRange, WebhookId};
+use crate::{Actor, Attendee, Booking, BookingId, FieldChange, JobId, Millis, TenantId, TimeRange, WebhookId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -290,12 +290,16 @@ pub struct WebhookPayload {
     /// For `attendee.responded`: who answered what, when.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply: Option<serde_json::Value>,
+    /// Who made the change (a person, an API key, the system), so a receiver can tell its own
+    /// calls' echo. Absent in jobs written before Sala said it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<Actor>,
 }
 
 impl WebhookPayload {
-    /// The webhook of a booking change, for every endpoint that wants its event.
-    pub fn of(change: NotifyPayload) -> Self {
-        Self { change, only_endpoint: None, replay_of: None, check_in: None, reply: None }
+    /// The webhook of a booking change made by `actor`, for every endpoint that wants its event.
+    pub fn of(change: NotifyPayload, actor: Actor) -> Self {
+        Self { change, only_endpoint: None, replay_of: None, check_in: None, reply: None, actor: Some(actor) }
     }
 }
 

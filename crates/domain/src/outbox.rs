@@ -10,7 +10,7 @@ use crate::attendance::{CheckIn, Reply};
 use crate::booking::diff;
 use crate::jobs::{JobPayload, NoShowPayload, NotifyPayload, ReminderPayload, SeriesInvite, WebhookPayload};
 use crate::notify::ReminderSettings;
-use crate::{Booking, BookingEvent, BookingId, FieldChange, Job, Millis, RoomId, rfc3339};
+use crate::{Actor, Booking, BookingEvent, BookingId, FieldChange, Job, Millis, RoomId, rfc3339};
 use std::collections::HashMap;
 
 /// How long a new booking's confirmation waits for its Google Meet link when Sala keeps the
@@ -33,8 +33,10 @@ pub enum Change<'a> {
     CheckedIn { booking: &'a Booking, check_in: &'a CheckIn },
     /// A guest answered the invitation (webhooks only).
     Responded { booking: &'a Booking, reply: &'a Reply },
-    /// The Meet link arrived after the confirmation went without it: people are told.
-    MeetLinkLate { booking: &'a Booking, link: &'a str },
+    /// Google made (or changed) the booking's Meet link: webhooks hear it as `booking.updated`;
+    /// people are told with `tell_people` (the confirmation went without it; not when it was
+    /// waiting for the link and goes now, nor for a series' later occurrence sharing the link).
+    MeetLink { booking: &'a Booking, link: &'a str, tell_people: bool },
 }
 
 /// What the plan depends on besides the change.
@@ -48,14 +50,16 @@ pub struct Facts {
     /// Sala keeps the organizer's calendar and the meeting asked for Meet: a new booking's
     /// confirmation waits for the link.
     pub meet_wait: bool,
+    /// Who made the change; webhooks say so.
+    pub actor: Actor,
 }
 
 impl Facts {
     /// The facts of a change that schedules nothing ahead (a cancellation, a check-in, ...): no
-    /// reminders, no no-show checks, no wait.
+    /// reminders, no no-show checks, no wait, made by the system (set `actor` when someone made it).
     pub fn at(now: Millis) -> Self {
         let reminders = ReminderSettings { minutes_before: Vec::new(), ..ReminderSettings::default() };
-        Self { now, reminders, no_show_minutes: HashMap::new(), meet_wait: false }
+        Self { now, reminders, no_show_minutes: HashMap::new(), meet_wait: false, actor: Actor::System }
     }
 }
 
@@ -80,7 +84,7 @@ pub fn plan(change: Change<'_>, facts: &Facts) -> Plan {
                 jobs.push(Job::for_booking(first, JobPayload::Notify(message), at, now));
             }
             for booking in bookings {
-                jobs.extend(sync_and_webhook(notice(BookingEvent::Created, booking, None, &[]), now));
+                jobs.extend(sync_and_webhook(notice(BookingEvent::Created, booking, None, &[]), facts));
                 jobs.extend(timed(booking, facts));
             }
             Plan { jobs, drop_timed_jobs: Vec::new() }
@@ -90,14 +94,14 @@ pub fn plan(change: Change<'_>, facts: &Facts) -> Plan {
             for (i, (before, after)) in pairs.iter().enumerate() {
                 let changes = diff(before, after);
                 let change = notice(BookingEvent::Updated, after, Some(before), &changes);
-                // The named booking's message tells of the others changed with it; a change of
-                // reminders alone is nothing to tell people about (its new reminders will).
-                if i == 0 && changes.iter().any(|c| c.field != "reminders") {
+                // The named booking's message tells of the others changed with it; a change only
+                // of what people do not see tells nobody (new reminders speak for themselves).
+                if i == 0 && people_see(&changes) {
                     let more = pairs[1..].iter().map(|(_, a)| a.clone()).collect();
                     let message = NotifyPayload { more, ..change.clone() };
                     plan.jobs.push(Job::for_booking(after, JobPayload::Notify(message), now, now));
                 }
-                plan.jobs.extend(sync_and_webhook(change, now));
+                plan.jobs.extend(sync_and_webhook(change, facts));
                 if rescheduled(before, after) {
                     plan.drop_timed_jobs.push(after.id);
                     plan.jobs.extend(timed(after, facts));
@@ -113,14 +117,14 @@ pub fn plan(change: Change<'_>, facts: &Facts) -> Plan {
                 jobs.push(Job::for_booking(first, JobPayload::Notify(message), now, now));
             }
             for booking in bookings {
-                jobs.extend(sync_and_webhook(notice(BookingEvent::Cancelled, booking, None, &[]), now));
+                jobs.extend(sync_and_webhook(notice(BookingEvent::Cancelled, booking, None, &[]), facts));
             }
             Plan { jobs, drop_timed_jobs: bookings.iter().map(|b| b.id).collect() }
         }
         Change::Released { booking } => {
             let change = notice(BookingEvent::NoShow, booking, None, &[]);
             let mut jobs = vec![Job::for_booking(booking, JobPayload::Notify(change.clone()), now, now)];
-            jobs.extend(sync_and_webhook(change, now));
+            jobs.extend(sync_and_webhook(change, facts));
             Plan { jobs, drop_timed_jobs: vec![booking.id] }
         }
         Change::CheckedIn { booking, check_in } => {
@@ -128,7 +132,7 @@ pub fn plan(change: Change<'_>, facts: &Facts) -> Plan {
                                             "source": check_in.source.as_str()});
             let payload = WebhookPayload {
                 check_in: Some(detail),
-                ..WebhookPayload::of(notice(BookingEvent::CheckedIn, booking, None, &[]))
+                ..WebhookPayload::of(notice(BookingEvent::CheckedIn, booking, None, &[]), facts.actor)
             };
             Plan { jobs: vec![Job::for_booking(booking, JobPayload::Webhook(payload), now, now)], ..Plan::default() }
         }
@@ -137,17 +141,22 @@ pub fn plan(change: Change<'_>, facts: &Facts) -> Plan {
                                             "at": rfc3339(reply.at)});
             let payload = WebhookPayload {
                 reply: Some(detail),
-                ..WebhookPayload::of(notice(BookingEvent::Responded, booking, None, &[]))
+                ..WebhookPayload::of(notice(BookingEvent::Responded, booking, None, &[]), facts.actor)
             };
             let job = Job::for_booking(booking, JobPayload::Webhook(payload), reply.at, reply.at);
             Plan { jobs: vec![job], ..Plan::default() }
         }
-        Change::MeetLinkLate { booking, link } => {
+        Change::MeetLink { booking, link, tell_people } => {
             let after = Booking { meet_link: Some(link.to_owned()), ..booking.clone() };
-            let changes =
-                [FieldChange { field: "meet_link".into(), before: serde_json::Value::Null, after: link.into() }];
-            let message = notice(BookingEvent::Updated, &after, Some(booking), &changes);
-            Plan { jobs: vec![Job::for_booking(booking, JobPayload::Notify(message), now, now)], ..Plan::default() }
+            let before = booking.meet_link.as_deref().map_or(serde_json::Value::Null, Into::into);
+            let changes = [FieldChange { field: "meet_link".into(), before, after: link.into() }];
+            let change = notice(BookingEvent::Updated, &after, Some(booking), &changes);
+            let webhook = WebhookPayload::of(change.clone(), facts.actor);
+            let mut jobs = vec![Job::for_booking(booking, JobPayload::Webhook(webhook), now, now)];
+            if tell_people {
+                jobs.push(Job::for_booking(booking, JobPayload::Notify(change), now, now));
+            }
+            Plan { jobs, ..Plan::default() }
         }
     }
 }
@@ -167,12 +176,18 @@ fn notice(event: BookingEvent, booking: &Booking, before: Option<&Booking>, chan
 }
 
 /// Every change of a booking goes to its calendar and its webhooks, one job each.
-fn sync_and_webhook(change: NotifyPayload, now: Millis) -> [Job; 2] {
-    let booking = change.booking.clone();
+fn sync_and_webhook(change: NotifyPayload, facts: &Facts) -> [Job; 2] {
+    let (booking, now) = (change.booking.clone(), facts.now);
     [
         Job::for_booking(&booking, JobPayload::CalendarSync(change.clone()), now, now),
-        Job::for_booking(&booking, JobPayload::Webhook(WebhookPayload::of(change)), now, now),
+        Job::for_booking(&booking, JobPayload::Webhook(WebhookPayload::of(change, facts.actor)), now, now),
     ]
+}
+
+/// Changes people see, and so are told of. The meeting's own reminders, the caller's
+/// `external_ref` and `metadata` are not: their webhooks still say so, but nobody is emailed.
+fn people_see(changes: &[FieldChange]) -> bool {
+    changes.iter().any(|c| !matches!(c.field.as_str(), "reminders" | "external_ref" | "metadata"))
 }
 
 /// A booking moved in time or to another room, or whose reminder choice changed, has its timed

@@ -182,6 +182,8 @@ pub struct BookingQuery {
     pub organizer_id: Option<UserId>,
     pub status: Option<BookingStatus>,
     pub series_id: Option<SeriesId>,
+    /// Only the bookings a caller tagged with this `external_ref` (exact).
+    pub external_ref: Option<String>,
     /// Only bookings this person organizes or is invited to.
     pub involving: Option<UserId>,
     /// Keyset pagination: only bookings after this `(start, id)` in the order above.

@@ -66,7 +66,8 @@ pub async fn cancel_booking(store: &dyn Store, ctx: &Context, id: BookingId, req
             ctx.audit("booking.cancelled", "booking", Some(after.id.0), snapshot(before), snapshot(after))
         })
         .collect();
-    let plan = outbox::plan(Change::Cancelled { bookings: &cancelled }, &Facts::at(now));
+    let plan =
+        outbox::plan(Change::Cancelled { bookings: &cancelled }, &Facts { actor: ctx.actor(), ..Facts::at(now) });
     let write = BookingWrite {
         tenant_id: ctx.tenant_id(),
         series: None,

@@ -53,7 +53,8 @@ pub async fn check_in(
         by: ctx.actor(),
         source: req.source,
     };
-    let jobs = outbox::plan(Change::CheckedIn { booking: &booking, check_in: &check_in }, &Facts::at(check_in.at)).jobs;
+    let facts = Facts { actor: ctx.actor(), ..Facts::at(check_in.at) };
+    let jobs = outbox::plan(Change::CheckedIn { booking: &booking, check_in: &check_in }, &facts).jobs;
     let after = serde_json::json!({"email": email, "source": req.source.as_str()});
     let entry = ctx.audit("booking.checked_in", "booking", Some(id.0), None, Some(after));
     match store.record_check_in(&check_in, &jobs, &entry).await {

@@ -125,6 +125,7 @@ pub async fn create_booking(
         },
         no_show_minutes: facts::no_show_minutes(store, &draft.tenant, &bookings).await?,
         meet_wait: facts::meet_wait(store, ctx, &draft.organizer, draft.google_meet).await?,
+        actor: ctx.actor(),
         ..Facts::at(now)
     };
     let plan = outbox::plan(Change::Created { bookings: &bookings, series: invite.as_ref() }, &facts);

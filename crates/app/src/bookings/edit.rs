@@ -244,8 +244,12 @@ async fn save(
         })
         .collect();
     let bookings: Vec<Booking> = pairs.iter().map(|(_, after)| after.clone()).collect();
-    let facts =
-        Facts { reminders, no_show_minutes: facts::no_show_minutes(store, tenant, &bookings).await?, ..Facts::at(now) };
+    let facts = Facts {
+        reminders,
+        no_show_minutes: facts::no_show_minutes(store, tenant, &bookings).await?,
+        actor: ctx.actor(),
+        ..Facts::at(now)
+    };
     let plan = outbox::plan(Change::Updated { pairs: &pairs }, &facts);
     let write = BookingWrite {
         tenant_id: ctx.tenant_id(),

@@ -35,6 +35,8 @@ pub struct ListRequest {
     pub room_id: Option<RoomId>,
     pub organizer: Option<UserId>,
     pub status: Option<BookingStatus>,
+    /// Only the bookings a caller tagged with this `external_ref` (exact).
+    pub external_ref: Option<String>,
     pub after: Option<(Millis, BookingId)>,
     pub limit: u32,
 }
@@ -59,6 +61,7 @@ pub async fn list_bookings(
         organizer_id: req.organizer,
         status,
         series_id: None,
+        external_ref: req.external_ref,
         involving,
         after: req.after,
         limit: limit + 1,

@@ -279,8 +279,8 @@ fn attendee_count(locale: Locale, n: usize) -> String {
     }
 }
 
-/// WhatsApp template parameters may not hold new lines, tabs or more than four spaces in a row
-/// (Meta refuses the message); at most 1,024 characters are kept.
+/// WhatsApp template parameters may not hold new lines, tabs or more than four spaces in a row,
+/// nor be empty (Meta refuses the message): an empty one reads "—". At most 1,024 characters.
 pub fn whatsapp_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut spaces = 0;
@@ -291,6 +291,9 @@ pub fn whatsapp_text(s: &str) -> String {
         }
     }
     let trimmed = out.trim();
+    if trimmed.is_empty() {
+        return "—".to_owned();
+    }
     match trimmed.char_indices().nth(1024) {
         Some((end, _)) => trimmed[..end].to_owned(),
         None => trimmed.to_owned(),
@@ -330,6 +333,8 @@ mod tests {
     fn whatsapp_parameters_lose_what_meta_refuses() {
         assert_eq!(whatsapp_text("a\r\nb\tc      d"), "a b c d");
         assert_eq!(whatsapp_text("  x  "), "x");
+        assert_eq!(whatsapp_text(""), "—", "Meta refuses an empty parameter");
+        assert_eq!(whatsapp_text(" \n\t "), "—");
         assert_eq!(whatsapp_text(&"é".repeat(2000)).chars().count(), 1024);
     }
 }

@@ -6,6 +6,7 @@ use super::*;
 use crate::attendance::{Answer, CheckInSource};
 use crate::jobs::JobKind;
 use crate::{Actor, Attendee, BookingStatus, Email, TimeRange};
+use serde_json::json;
 
 const MIN: Millis = 60_000;
 const NOW: Millis = 1_799_139_600_000; // 2027-01-05T09:00:00Z
@@ -62,6 +63,7 @@ impl World {
             reminders: self.reminders.clone(),
             no_show_minutes: self.no_show.clone(),
             meet_wait: self.meet_wait,
+            actor: Actor::System,
         }
     }
 }
@@ -249,14 +251,20 @@ fn each_change_writes_its_jobs() {
         &[],
     );
 
-    // The Meet link came after the confirmation: an update to tell people, nothing else.
-    check(
-        "late Meet link",
-        plan(Change::MeetLinkLate { booking: &b, link: "https://meet.google.com/abc-defg-hij" }, &world.facts()),
-        &[&b],
-        &["notify@0+0"],
-        &[],
-    );
+    // The Meet link arrived: webhooks hear it; people are told when their confirmation went without
+    // it, not when the confirmation waited for it or a series' occurrence shares the first's link.
+    let link = "https://meet.google.com/abc-defg-hij";
+    let late = plan(Change::MeetLink { booking: &b, link, tell_people: true }, &world.facts());
+    check("late Meet link", late, &[&b], &["webhook@0+0", "notify@0+0"], &[]);
+    let in_time = plan(Change::MeetLink { booking: &b, link, tell_people: false }, &world.facts());
+    check("Meet link in time", in_time, &[&b], &["webhook@0+0"], &[]);
+
+    // Only what people do not see changed (the caller's own id and data): webhooks, no message.
+    let tagged =
+        Booking { external_ref: Some("opp-4711".into()), metadata: json!({"deal": 1}), version: 2, ..b.clone() };
+    let pairs = [(b.clone(), tagged)];
+    let quiet = plan(Change::Updated { pairs: &pairs }, &world.facts());
+    check("external_ref and metadata", quiet, &[&b], &["calendar_sync@0+0", "webhook@0+0"], &[]);
 }
 
 #[test]
@@ -275,10 +283,21 @@ fn payloads_carry_what_their_consumers_read() {
     let JobPayload::Reminder(reminder) = planned.jobs[3].parse_payload().unwrap() else { panic!("a reminder job") };
     assert_eq!((reminder.start, reminder.minutes_before, reminder.booking_version), (w1.time.start + 30 * MIN, 15, 2));
 
-    let late = plan(Change::MeetLinkLate { booking: &w1, link: "https://meet.google.com/x" }, &world.facts());
-    let JobPayload::Notify(message) = late.jobs[0].parse_payload().unwrap() else { panic!("a notify job") };
+    let late =
+        plan(Change::MeetLink { booking: &w1, link: "https://meet.google.com/x", tell_people: true }, &world.facts());
+    let JobPayload::Webhook(hook) = late.jobs[0].parse_payload().unwrap() else { panic!("a webhook job") };
+    assert_eq!(hook.change.event, BookingEvent::Updated);
+    assert_eq!(hook.change.booking.meet_link.as_deref(), Some("https://meet.google.com/x"));
+    assert_eq!((hook.change.changes[0].field.as_str(), &hook.change.changes[0].before), ("meet_link", &json!(null)));
+    let JobPayload::Notify(message) = late.jobs[1].parse_payload().unwrap() else { panic!("a notify job") };
     assert_eq!(message.booking.meet_link.as_deref(), Some("https://meet.google.com/x"));
-    assert_eq!(message.changes[0].field, "meet_link");
+
+    // Webhooks say who made the change.
+    let ana = crate::UserId::new();
+    let by_ana = Facts { actor: Actor::User(ana), ..world.facts() };
+    let created = plan(Change::Created { bookings: std::slice::from_ref(&w1), series: None }, &by_ana);
+    let JobPayload::Webhook(hook) = created.jobs[2].parse_payload().unwrap() else { panic!("a webhook job") };
+    assert_eq!(hook.actor, Some(Actor::User(ana)));
 }
 
 #[test]

@@ -410,6 +410,9 @@ pub struct ListQuery {
     /// `confirmed`, `cancelled` or `released` (nobody checked in in time).
     #[param(schema_with = super::schemas::booking_status)]
     status: Option<BookingStatus>,
+    /// Only the booking(s) you tagged with this `external_ref` (exact match): find your CRM
+    /// record's booking without keeping Sala's id.
+    external_ref: Option<String>,
     /// From `next_cursor` of the previous page.
     cursor: Option<String>,
     /// Page size, 1-200 (default 50).
@@ -450,6 +453,7 @@ async fn list_bookings(
         room_id: parse_id("room_id", q.room_id.as_deref())?.map(RoomId),
         organizer: parse_id("organizer", q.organizer.as_deref())?.map(UserId),
         status: q.status,
+        external_ref: q.external_ref,
         after: q
             .cursor
             .as_deref()

@@ -74,6 +74,9 @@ impl BookingStore for SqliteStore {
         if let Some(series) = q.series_id {
             sql.push(" AND series_id = ").push_bind(series.0);
         }
+        if let Some(external_ref) = &q.external_ref {
+            sql.push(" AND external_ref = ").push_bind(external_ref.clone());
+        }
         if let Some(person) = q.involving {
             sql.push(" AND (organizer_id = ").push_bind(person.0);
             sql.push(" OR id IN (SELECT booking_id FROM booking_attendees WHERE tenant_id = ").push_bind(tenant.0);
