@@ -6,28 +6,35 @@
 //! | created   | organizer and every attendee (REQUEST)               | organizer                      |
 //! | updated   | organizer and attendees (REQUEST, SEQUENCE+1); removed attendees get a CANCEL, added ones a fresh invitation | organizer |
 //! | cancelled | organizer and every attendee (CANCEL, same UID)      | organizer                      |
-//! | reminder  | everyone, when the tenant turns reminder email on    | organizer and attendees with WhatsApp |
+//! | reminder  | everyone WhatsApp does not reach (guests included unless the tenant turns guest email off) | organizer and attendees with WhatsApp |
 //!
-//! WhatsApp goes only to people of the tenant with a phone number who opted in.
+//! WhatsApp goes only to people of the tenant with a phone number who opted in. A reminder
+//! reaches each person once, on the channel they can receive: WhatsApp when they opted in, email
+//! otherwise.
 
 use crate::ErrorCode;
 use crate::{Attendee, Booking, Email, FieldChange, Locale, Phone, User};
 use serde::{Deserialize, Serialize};
 
 /// A tenant's reminders: how long before a meeting, and on which channels. By default one
-/// reminder 15 minutes before, by WhatsApp (the product's contract); email is optional.
+/// reminder 15 minutes before to everyone invited: by WhatsApp to people who opted in (the
+/// product's contract), by email to everyone else, outside guests included.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReminderSettings {
     /// Minutes before the start, one reminder each (e.g. `[60, 10]`); empty: no reminders.
     pub minutes_before: Vec<u32>,
+    /// Remind by WhatsApp the people who opted in.
     pub whatsapp: bool,
+    /// Remind by email the people WhatsApp does not reach.
     pub email: bool,
+    /// Outside guests get the reminder email too (the tenant's choice; `email` must be on).
+    pub guest_email: bool,
 }
 
 impl Default for ReminderSettings {
     fn default() -> Self {
-        Self { minutes_before: vec![DEFAULT_REMINDER_MINUTES], whatsapp: true, email: false }
+        Self { minutes_before: vec![DEFAULT_REMINDER_MINUTES], whatsapp: true, email: true, guest_email: true }
     }
 }
 
@@ -86,6 +93,7 @@ impl ReminderSettings {
             }
             merged.whatsapp |= choice.whatsapp && !choice.minutes_before.is_empty();
             merged.email |= choice.email && !choice.minutes_before.is_empty();
+            // Guests follow the tenant alone.
         }
         merged
     }
@@ -239,20 +247,35 @@ pub fn reminder_recipients(
     minutes: u32,
 ) -> Recipients {
     let all = recipients(Occasion::Reminder, booking, None, people);
-    let choice_of = |found: &dyn Fn(&User) -> bool| -> &ReminderSettings {
-        if let Some(meeting) = &booking.reminders {
-            return meeting;
-        }
-        let mut users = people.internal.iter().chain([people.organizer]);
-        users.find(|u| found(u)).and_then(|u| u.reminders.as_ref()).unwrap_or(tenant)
-    };
-    let email = all.email.into_iter().filter(|r| choice_of(&|u| u.email == r.email).wants_email(minutes)).collect();
-    let whatsapp = all
+    let users: Vec<&User> = people.internal.iter().chain([people.organizer]).collect();
+    let by_phone = |phone: &Phone| users.iter().copied().find(|u| u.phone.as_ref() == Some(phone));
+    let by_email =
+        |email: &Email| users.iter().copied().find(|u| u.email.as_str().eq_ignore_ascii_case(email.as_str()));
+    let whatsapp: Vec<WhatsAppRecipient> = all
         .whatsapp
         .into_iter()
-        .filter(|w| choice_of(&|u| u.phone.as_ref() == Some(&w.phone)).wants_whatsapp(minutes))
+        .filter(|w| reminder_choice(booking, by_phone(&w.phone), tenant).wants_whatsapp(minutes))
+        .collect();
+    // Each person once: email for whoever WhatsApp does not reach; guests as the tenant allows.
+    let reached = |user: &User| whatsapp.iter().any(|w| user.phone.as_ref() == Some(&w.phone));
+    let email = all
+        .email
+        .into_iter()
+        .filter(|r| match by_email(&r.email) {
+            Some(user) => !reached(user) && reminder_choice(booking, Some(user), tenant).wants_email(minutes),
+            None => tenant.guest_email && reminder_choice(booking, None, tenant).wants_email(minutes),
+        })
         .collect();
     Recipients { email, whatsapp }
+}
+
+/// Whose reminder choice counts for a person: the meeting's own, else theirs, else the tenant's.
+fn reminder_choice<'a>(
+    booking: &'a Booking,
+    user: Option<&'a User>,
+    tenant: &'a ReminderSettings,
+) -> &'a ReminderSettings {
+    booking.reminders.as_ref().or_else(|| user.and_then(|u| u.reminders.as_ref())).unwrap_or(tenant)
 }
 
 /// Attendees of `before` no longer invited in `after` (emails compared without case).
@@ -333,7 +356,12 @@ mod tests {
     #[test]
     fn merged_reminders_cover_every_choice_within_the_cap() {
         let tenant = ReminderSettings::default();
-        let own = |minutes: Vec<u32>, whatsapp, email| ReminderSettings { minutes_before: minutes, whatsapp, email };
+        let own = |minutes: Vec<u32>, whatsapp, email| ReminderSettings {
+            minutes_before: minutes,
+            whatsapp,
+            email,
+            ..ReminderSettings::default()
+        };
         let maria = own(vec![30, 15], false, true);
         let silent = own(vec![], true, true);
         let merged = ReminderSettings::merged(&tenant, [&maria, &silent]);
@@ -368,12 +396,32 @@ mod tests {
         assert!(r.email.iter().all(|e| e.method == CalendarMethod::Request));
         assert_eq!(r.whatsapp.iter().map(|w| w.phone.as_str()).collect::<Vec<_>>(), ["+34612345601"]);
 
-        // The reminder goes by WhatsApp to everyone who has it; by email (when the tenant turns
-        // that on) to everyone.
-        let reminder = recipients(Occasion::Reminder, &b, None, &people);
-        assert_eq!(reminder.email.len(), 3);
+        // The reminder reaches each of them once, with the default settings: WhatsApp to Ana and
+        // María (opted in), email to Juan.
+        let reminder = reminder_recipients(&b, &people, &ReminderSettings::default(), 15);
         let phones: Vec<&str> = reminder.whatsapp.iter().map(|w| w.phone.as_str()).collect();
         assert_eq!(phones, ["+34612345601", "+34612345602"]);
+        let emails: Vec<&str> = reminder.email.iter().map(|e| e.email.as_str()).collect();
+        assert_eq!(emails, ["juan@acme.test"]);
+    }
+
+    #[test]
+    fn a_meeting_with_a_client_matches_the_spec_case_2() {
+        // The executive (WhatsApp) books with an outside client: the client is reminded by email.
+        let exec = person("Elena", "elena@acme.test", Some("+34 612 345 609"), true, None);
+        let b = booking(&exec, vec![guest("cliente@globex.com")]);
+        let people = People { organizer: &exec, internal: &[], tenant_locale: Locale::Es };
+        let reminder = reminder_recipients(&b, &people, &ReminderSettings::default(), 15);
+        assert_eq!(reminder.whatsapp.iter().map(|w| w.phone.as_str()).collect::<Vec<_>>(), ["+34612345609"]);
+        assert_eq!(reminder.email.iter().map(|e| e.email.as_str()).collect::<Vec<_>>(), ["cliente@globex.com"]);
+        // An organization may keep its guests out of reminder emails.
+        let no_guests = ReminderSettings { guest_email: false, ..ReminderSettings::default() };
+        assert!(reminder_recipients(&b, &people, &no_guests, 15).email.is_empty());
+        // Without WhatsApp on, everyone is reminded by email.
+        let email_only = ReminderSettings { whatsapp: false, ..ReminderSettings::default() };
+        let by_email = reminder_recipients(&b, &people, &email_only, 15);
+        assert!(by_email.whatsapp.is_empty());
+        assert_eq!(by_email.email.len(), 2);
     }
 
     #[test]

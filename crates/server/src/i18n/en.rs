@@ -197,6 +197,8 @@ pub static EN: Texts = Texts {
     time_zone_label: "Time zone",
     time_zone_hint: "An IANA name, like Europe/Madrid or America/Santiago.",
     reminders_label: "Reminders",
+    remind_by_email: "Email to whoever gets no WhatsApp",
+    remind_guests: "Outside guests too",
     reminders_minutes: "Minutes before",
     reminders_hint: "Comma-separated, up to four: “60, 15”. Empty: no reminders. Each person may choose their own.",
     no_show_label: "Release the room if nobody checks in (minutes after the start)",

@@ -197,6 +197,8 @@ pub static ES: Texts = Texts {
     time_zone_label: "Zona horaria",
     time_zone_hint: "Un nombre IANA, como Europe/Madrid o America/Santiago.",
     reminders_label: "Recordatorios",
+    remind_by_email: "Email a quien no recibe WhatsApp",
+    remind_guests: "También a los invitados externos",
     reminders_minutes: "Minutos antes",
     reminders_hint: "Separados por comas, hasta cuatro: «60, 15». Vacío: sin recordatorios. Cada persona puede elegir los suyos.",
     no_show_label: "Liberar la sala si nadie hace check-in (minutos tras el inicio)",

@@ -239,6 +239,8 @@ pub struct Texts {
     pub time_zone_label: &'static str,
     pub time_zone_hint: &'static str,
     pub reminders_label: &'static str,
+    pub remind_by_email: &'static str,
+    pub remind_guests: &'static str,
     pub reminders_minutes: &'static str,
     pub reminders_hint: &'static str,
     pub no_show_label: &'static str,

@@ -148,6 +148,7 @@ async fn save(state: &AppState, shell: Shell, form: AccountForm) -> Response {
             minutes_before: minutes,
             whatsapp: AccountForm::on(&form.remind_whatsapp),
             email: AccountForm::on(&form.remind_email),
+            ..ReminderSettings::default()
         })
     } else {
         None

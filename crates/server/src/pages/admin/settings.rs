@@ -33,6 +33,7 @@ pub struct SettingsForm {
     pub reminders: String,
     pub remind_whatsapp: Option<String>,
     pub remind_email: Option<String>,
+    pub remind_guests: Option<String>,
     /// Empty: never release.
     pub no_show: String,
 }
@@ -47,6 +48,7 @@ impl SettingsForm {
             reminders: minutes.join(", "),
             remind_whatsapp: tenant.reminders.whatsapp.then(|| "on".to_owned()),
             remind_email: tenant.reminders.email.then(|| "on".to_owned()),
+            remind_guests: tenant.reminders.guest_email.then(|| "on".to_owned()),
             no_show: tenant.booking_rules.no_show_release_minutes.map(|m| m.to_string()).unwrap_or_default(),
             ..Self::default()
         }
@@ -120,6 +122,7 @@ async fn save(State(state): State<AppState>, AdminForm(shell, form): AdminForm<S
         minutes_before: minutes,
         whatsapp: SettingsForm::on(&form.remind_whatsapp),
         email: SettingsForm::on(&form.remind_email),
+        guest_email: SettingsForm::on(&form.remind_guests),
     };
     let booking_rules = BookingRules { no_show_release_minutes: no_show, ..tenant.booking_rules.clone() };
     let locale = match super::super::error::choice(t, &form.locale, Locale::parse) {

@@ -44,7 +44,10 @@ async fn a_meeting_can_have_its_own_reminders(app: TestApp) {
     let (status, booking) =
         json(app.api(Method::POST, "/api/v1/bookings", &w.key).json(&body).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::CREATED, "{booking}");
-    assert_eq!(booking["reminders"], choice);
+    assert_eq!(
+        booking["reminders"],
+        json!({"minutes_before": [60], "whatsapp": false, "email": true, "guest_email": true})
+    );
     let id = booking["id"].as_str().unwrap().to_owned();
     assert_eq!(reminder_offsets(&app, &w, &id).await, [60], "the meeting's choice, not the tenant's 15 nor María's 30");
     app.run_jobs_at(&runner, now_millis()).await;

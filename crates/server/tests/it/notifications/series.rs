@@ -172,7 +172,10 @@ async fn people_choose_their_own_reminders(app: TestApp) {
     let (status, user) =
         json(app.api(Method::PATCH, &path, &w.key).json(&json!({"reminders": choice})).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::OK, "{user}");
-    assert_eq!(user["reminders"], choice);
+    assert_eq!(
+        user["reminders"],
+        json!({"minutes_before": [30], "whatsapp": false, "email": true, "guest_email": true})
+    );
 
     let start = now_millis() + 3 * HOUR;
     let booking = create(&app, &w, start, "Revisión", &["maria@acme.test", "juan@acme.test"]).await;
@@ -195,12 +198,13 @@ async fn people_choose_their_own_reminders(app: TestApp) {
     assert!(mails["maria@acme.test"].subject.starts_with("Reminder: Revisión starts in 30 min"));
     assert_eq!(w.whatsapp.accepted().len(), whatsapp_seen);
 
-    // A quarter before: the tenant's reminder, WhatsApp to Ana only (María chose email, Juan has
-    // no phone), and no email (the tenant's reminders are WhatsApp only).
+    // A quarter before: the tenant's reminder, to whoever chose it on a channel they receive:
+    // WhatsApp to Ana, email to Juan (no phone); María chose half an hour only.
     app.run_jobs_at(&runner, start - 15 * MINUTE + 1000).await;
     let sent = &w.whatsapp.accepted()[whatsapp_seen..];
     assert_eq!(sent.iter().map(|m| m["to"].as_str().unwrap()).collect::<Vec<_>>(), ["34612345601"]);
-    assert_eq!(w.smtp.received().len(), mails_seen + 1);
+    let mails = mails_since(&w.smtp, mails_seen + 1);
+    assert_eq!(mails.keys().collect::<Vec<_>>(), ["juan@acme.test"]);
 
     // `null` goes back to the organization's reminders.
     let (status, user) =
