@@ -517,7 +517,7 @@ impl<'a> Session<'a> {
             Some(status(&connection)),
         );
         tracing::warn!(user = %connection.user_id, %reason, "Google access revoked; the person must reconnect");
-        self.sync.store.save_google_connection(&connection, Some(&entry)).await
+        self.sync.store.save_google_connection(&connection, Some(&entry), &[]).await
     }
 }
 
@@ -541,7 +541,7 @@ async fn personal_token(sync: &CalendarSync, connection: &mut GoogleConnection, 
     connection.access_token_sealed = Some(secrets.seal(&token_owner(connection, "access"), &fresh.access_token));
     connection.access_expires_at = Some(now + expires_in);
     connection.updated_at = now;
-    sync.store.save_google_connection(connection, None).await?;
+    sync.store.save_google_connection(connection, None, &[]).await?;
     Ok(fresh.access_token)
 }
 

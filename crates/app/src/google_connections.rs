@@ -6,7 +6,9 @@ use crate::secrets::SecretBox;
 use crate::{AppError, AppResult, Context, Store};
 use sala_domain::ErrorCode;
 use sala_domain::google::{CALENDAR_SCOPE, ConnectionStatus, GoogleConnection};
-use sala_domain::{User, now_millis};
+use sala_domain::outbox::{self, Change, Facts};
+use sala_domain::{BookingStatus, User, now_millis};
+use sala_store::BookingQuery;
 
 /// What Google's token endpoint handed over after the person consented.
 pub struct Grant {
@@ -17,6 +19,14 @@ pub struct Grant {
     pub expires_in_secs: u64,
     /// The scopes granted (Google may grant fewer than asked for).
     pub scopes: Vec<String>,
+}
+
+impl Grant {
+    /// Does this grant carry the calendar with a refresh token to keep? (A repeated sign-in
+    /// lists the scope but brings no new refresh token.)
+    pub fn grants_calendar(&self) -> bool {
+        !self.refresh_token.is_empty() && self.scopes.iter().any(|s| s == CALENDAR_SCOPE)
+    }
 }
 
 /// Keeps the person's grant. Refused when the calendar scope was not granted (the person
@@ -61,8 +71,18 @@ pub async fn connect(
     connection.access_token_sealed = Some(secrets.seal(&token_owner(&connection, "access"), &grant.access_token));
     let entry =
         ctx.audit("google.connected", "user", Some(user.id.0), before.as_ref().map(view), Some(view(&connection)));
-    store.save_google_connection(&connection, Some(&entry)).await?;
-    tracing::info!(user = %user.id, "Google Calendar connected");
+    // Their upcoming bookings go into the calendar now; those that asked for Meet get the link.
+    let query = BookingQuery {
+        organizer_id: Some(user.id),
+        from: Some(now),
+        status: Some(BookingStatus::Confirmed),
+        limit: 500,
+        ..BookingQuery::default()
+    };
+    let upcoming = store.list_bookings(ctx.tenant_id(), &query).await?;
+    let plan = outbox::plan(Change::CalendarConnected { bookings: &upcoming }, &Facts::at(now));
+    store.save_google_connection(&connection, Some(&entry), &plan.jobs).await?;
+    tracing::info!(user = %user.id, upcoming = upcoming.len(), "Google Calendar connected");
     Ok(connection)
 }
 

@@ -33,6 +33,9 @@ pub enum Change<'a> {
     CheckedIn { booking: &'a Booking, check_in: &'a CheckIn },
     /// A guest answered the invitation (webhooks only).
     Responded { booking: &'a Booking, reply: &'a Reply },
+    /// The organizer connected their Google Calendar: their upcoming bookings go into it, and
+    /// those that asked for Meet get their link (people are told when it arrives).
+    CalendarConnected { bookings: &'a [Booking] },
     /// Google made (or changed) the booking's Meet link: webhooks hear it as `booking.updated`;
     /// people are told with `tell_people` (the confirmation went without it; not when it was
     /// waiting for the link and goes now, nor for a series' later occurrence sharing the link).
@@ -145,6 +148,17 @@ pub fn plan(change: Change<'_>, facts: &Facts) -> Plan {
             };
             let job = Job::for_booking(booking, JobPayload::Webhook(payload), reply.at, reply.at);
             Plan { jobs: vec![job], ..Plan::default() }
+        }
+        Change::CalendarConnected { bookings } => {
+            let jobs = bookings
+                .iter()
+                .filter(|b| b.is_confirmed())
+                .map(|b| {
+                    let change = notice(BookingEvent::Updated, b, None, &[]);
+                    Job::for_booking(b, JobPayload::CalendarSync(change), now, now)
+                })
+                .collect();
+            Plan { jobs, ..Plan::default() }
         }
         Change::MeetLink { booking, link, tell_people } => {
             let after = Booking { meet_link: Some(link.to_owned()), ..booking.clone() };

@@ -336,9 +336,16 @@ pub trait JobStore: Send + Sync {
 /// People's Google Calendar connections, and what the calendar job learns about a booking.
 #[async_trait]
 pub trait GoogleStore: Send + Sync {
-    /// Creates or replaces the person's connection, with an audit entry when the change is one
-    /// people should see (connected, revoked); token refreshes pass `None`.
-    async fn save_google_connection(&self, connection: &GoogleConnection, entry: Option<&AuditEntry>) -> Result<()>;
+    /// Creates or replaces the person's connection in one transaction with an audit entry when
+    /// the change is one people should see (connected, revoked; token refreshes pass `None`) and
+    /// the jobs it causes (a new connection brings the person's upcoming bookings into their
+    /// calendar).
+    async fn save_google_connection(
+        &self,
+        connection: &GoogleConnection,
+        entry: Option<&AuditEntry>,
+        jobs: &[Job],
+    ) -> Result<()>;
 
     async fn google_connection(&self, tenant: TenantId, user: UserId) -> Result<Option<GoogleConnection>>;
 

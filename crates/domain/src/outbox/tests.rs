@@ -259,6 +259,11 @@ fn each_change_writes_its_jobs() {
     let in_time = plan(Change::MeetLink { booking: &b, link, tell_people: false }, &world.facts());
     check("Meet link in time", in_time, &[&b], &["webhook@0+0"], &[]);
 
+    // The organizer connected their calendar: each upcoming booking is synced (no one is told yet).
+    let upcoming = [w1.clone(), cancelled(&w2)];
+    let connected = plan(Change::CalendarConnected { bookings: &upcoming }, &world.facts());
+    check("calendar connected", connected, &[&w1, &w2], &["calendar_sync@0+0"], &[]);
+
     // Only what people do not see changed (the caller's own id and data): webhooks, no message.
     let tagged =
         Booking { external_ref: Some("opp-4711".into()), metadata: json!({"deal": 1}), version: 2, ..b.clone() };

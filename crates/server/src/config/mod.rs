@@ -67,6 +67,10 @@ pub struct Settings {
     pub dev: bool,
     pub google_client_id: Option<String>,
     pub google_client_secret: Option<Secret>,
+    /// Sign-in asks for the person's Google Calendar in the same consent (incremental
+    /// authorization), so Meet links work with nothing else to do. Off: people connect it from
+    /// their account page or the booking form.
+    pub google_calendar_at_sign_in: bool,
     pub google_issuer: String,
     /// The Calendar API's base; tests point it at a fake.
     pub google_api_base: String,
@@ -122,6 +126,7 @@ impl Settings {
             .set_default("base_url", "")?
             .set_default("dev", false)?
             .set_default("google_issuer", GOOGLE_ISSUER)?
+            .set_default("google_calendar_at_sign_in", true)?
             .set_default("google_api_base", GOOGLE_API_BASE)?
             .set_default("google_token_url", GOOGLE_TOKEN_URL)?
             .set_default("log_format", "text")?

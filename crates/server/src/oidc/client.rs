@@ -161,6 +161,13 @@ impl GoogleSignIn {
                 .add_extra_param("include_granted_scopes", "true")
                 .add_extra_param("prompt", "consent")
                 .add_extra_param("login_hint", user.email.as_str());
+        } else if self.calendar_at_sign_in {
+            // The calendar in the same consent as sign-in, with a refresh token to keep; Google
+            // asks again only for what the person has not granted yet.
+            request = request
+                .add_scope(Scope::new(CALENDAR_SCOPE.to_owned()))
+                .add_extra_param("access_type", "offline")
+                .add_extra_param("include_granted_scopes", "true");
         }
         let (url, state, nonce) = request.url();
         let flow = LoginFlow {
@@ -172,11 +179,6 @@ impl GoogleSignIn {
             connect_for: connect.map(|u| u.id),
         };
         Ok((url, flow))
-    }
-
-    /// Redeems `code` and returns who the verified ID token says the person is.
-    pub async fn identify(&self, code: String, flow: &LoginFlow) -> Result<GoogleIdentity, Failure> {
-        Ok(self.exchange(code, flow).await?.0)
     }
 
     /// Redeems `code`: who the verified ID token says the person is, and the tokens granted.

@@ -33,6 +33,8 @@ pub const CONNECT_PATH: &str = "/auth/google/calendar";
 pub struct GoogleSignIn {
     /// `None` when Google sign-in is not configured.
     registration: Option<Registration>,
+    /// Sign-in asks for the calendar too (`SALA_GOOGLE_CALENDAR_AT_SIGN_IN`).
+    calendar_at_sign_in: bool,
     issuer: String,
     http: OidcHttp,
     provider: RwLock<Option<Arc<Provider>>>,
@@ -43,6 +45,7 @@ impl GoogleSignIn {
     pub fn new(settings: &Settings, http: reqwest::Client) -> Self {
         Self {
             registration: Registration::from_settings(settings),
+            calendar_at_sign_in: settings.google_calendar_at_sign_in,
             issuer: settings.google_issuer.clone(),
             http: OidcHttp(http),
             provider: RwLock::new(None),

@@ -20,7 +20,7 @@ use openidconnect::{
 };
 use sala_server::oidc::{GoogleClaims, GoogleIdToken};
 use serde_json::{Value, json};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The client the fake knows; the app under test is configured with it.
@@ -68,7 +68,8 @@ pub enum Misbehave {
     DenyAccess,
     /// The discovery document answers 503.
     DiscoveryDown,
-    /// The person unticks the calendar box on the consent screen: it is not granted.
+    /// The person unticks the calendar box on the consent screen: it is not granted (nor kept
+    /// from an earlier consent).
     DropCalendarScope,
 }
 
@@ -86,8 +87,12 @@ struct Grant {
     nonce: String,
     /// The scopes asked for, space-separated.
     scope: String,
-    /// `access_type=offline`: a refresh token comes with the tokens.
+    /// `access_type=offline`: a refresh token comes with the tokens, when Google showed its
+    /// consent screen (the first consent to these scopes, or `prompt=consent`).
     offline: bool,
+    prompt_consent: bool,
+    /// `include_granted_scopes=true`: the tokens also cover what the person granted before.
+    include_granted: bool,
 }
 
 struct Inner {
@@ -104,6 +109,8 @@ struct Inner {
     token_refusals: Vec<String>,
     /// Refresh tokens handed out (for offline access), oldest first.
     refresh_tokens: Vec<String>,
+    /// What each Google account (by `sub`) has consented to this client so far.
+    consented: HashMap<String, HashSet<String>>,
 }
 
 type Shared = Arc<Mutex<Inner>>;
@@ -140,6 +147,7 @@ impl FakeGoogle {
             jwks_requests: 0,
             token_refusals: Vec::new(),
             refresh_tokens: Vec::new(),
+            consented: HashMap::new(),
         }));
         let router = Router::new()
             .route("/.well-known/openid-configuration", get(discovery))
@@ -260,6 +268,8 @@ async fn authorize(State(inner): State<Shared>, Query(params): Query<HashMap<Str
         nonce: param("nonce"),
         scope: param("scope"),
         offline: param("access_type") == "offline",
+        prompt_consent: param("prompt") == "consent",
+        include_granted: param("include_granted_scopes") == "true",
     };
     inner.grants.insert(code.clone(), grant);
     back.query_pairs_mut().append_pair("code", &code).append_pair("state", &param("state"));
@@ -305,16 +315,25 @@ fn redeem(inner: &mut Inner, headers: &HeaderMap, form: &HashMap<String, String>
     }
     let access_token = format!("ya29.{}", uuid::Uuid::new_v4().simple());
     let id_token = id_token(inner, &grant, &access_token, &field("code"));
-    // Google answers with the scopes granted, as its own URLs.
+    // Google answers with the scopes granted, as its own URLs; with include_granted_scopes, those
+    // granted before too.
     let mut scopes = vec![
         "openid",
         "https://www.googleapis.com/auth/userinfo.email",
         "https://www.googleapis.com/auth/userinfo.profile",
     ];
     let calendar = "https://www.googleapis.com/auth/calendar.events";
-    if grant.scope.split(' ').any(|s| s == calendar) && inner.misbehave != Misbehave::DropCalendarScope {
+    let subject = inner.person.sub.clone();
+    let before = inner.consented.get(&subject).cloned().unwrap_or_default();
+    let asked_calendar = grant.scope.split(' ').any(|s| s == calendar);
+    let calendar_granted = asked_calendar || (grant.include_granted && before.contains(calendar));
+    if calendar_granted && inner.misbehave != Misbehave::DropCalendarScope {
         scopes.push(calendar);
     }
+    // The consent screen shows when asked to, or for anything not consented to yet; only then
+    // does an offline grant bring a refresh token (Google's "refresh token" notes).
+    let shows_consent = grant.prompt_consent || scopes.iter().any(|s| !before.contains(*s));
+    inner.consented.entry(subject).or_default().extend(scopes.iter().map(|s| (*s).to_owned()));
     let mut body = json!({
         "access_token": access_token,
         "expires_in": 3599,
@@ -322,7 +341,7 @@ fn redeem(inner: &mut Inner, headers: &HeaderMap, form: &HashMap<String, String>
         "token_type": "Bearer",
         "id_token": id_token,
     });
-    if grant.offline {
+    if grant.offline && shows_consent {
         let refresh = format!("1//fake-refresh-{}", uuid::Uuid::new_v4().simple());
         inner.refresh_tokens.push(refresh.clone());
         body["refresh_token"] = json!(refresh);

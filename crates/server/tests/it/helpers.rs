@@ -60,6 +60,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         dev: false,
         google_client_id: None,
         google_client_secret: None,
+        google_calendar_at_sign_in: true,
         google_issuer: "http://127.0.0.1:9/unused".to_owned(),
         google_api_base: "http://127.0.0.1:9/unused".to_owned(),
         google_token_url: "http://127.0.0.1:9/unused/token".to_owned(),

@@ -46,12 +46,18 @@ macro_rules! sqlite_google {
 
 /// A fake Google, and the server over `db` configured to use it.
 async fn start(db: TestDb) -> (TestApp, FakeGoogle) {
+    start_with(db, |_| {}).await
+}
+
+/// The same, with `more` settings on top.
+async fn start_with(db: TestDb, more: impl FnOnce(&mut sala_server::config::Settings)) -> (TestApp, FakeGoogle) {
     let google = FakeGoogle::start().await;
     let issuer = google.url.clone();
     let app = TestApp::start(db, |settings| {
         settings.google_client_id = Some(CLIENT_ID.to_owned());
         settings.google_client_secret = Some(Secret::new(CLIENT_SECRET));
         settings.google_issuer = issuer;
+        more(settings);
     })
     .await;
     (app, google)
@@ -515,3 +521,77 @@ async fn connecting_google_calendar_keeps_a_sealed_grant(app: TestApp, google: F
     assert!(app.store().google_connection(acme.id, ana.id).await.unwrap().is_none());
 }
 both_google!(connecting_google_calendar_keeps_a_sealed_grant);
+
+const CALENDAR: &str = "https://www.googleapis.com/auth/calendar.events";
+
+/// What the latest `/authorize` request asked for.
+fn last_asked(google: &FakeGoogle) -> HashMap<String, String> {
+    google.authorize_requests().last().unwrap().params.clone()
+}
+
+async fn signing_in_asks_for_the_calendar_in_the_same_consent(app: TestApp, google: FakeGoogle) {
+    let acme = app.tenant("Acme", "acme.test").await;
+    google.sign_in_as(Person::new("g-ana", "ana@acme.test", "Ana"));
+    expect_signed_in(&sign_in(&app, "/").await, "/");
+
+    // One consent: sign-in and the calendar, offline, adding to what was granted before; no
+    // forced consent screen (Google shows it only for what is new).
+    let asked = last_asked(&google);
+    assert!(asked["scope"].split(' ').any(|s| s == CALENDAR), "{asked:?}");
+    assert_eq!(asked["access_type"], "offline");
+    assert_eq!(asked["include_granted_scopes"], "true");
+    assert!(!asked.contains_key("prompt"), "{asked:?}");
+    let ana = app.store().user_by_google_subject("g-ana").await.unwrap().unwrap();
+    let kept = app.store().google_connection(acme.id, ana.id).await.unwrap().expect("connected at sign-in");
+    assert!(kept.is_connected() && kept.scopes.iter().any(|s| s == CALENDAR));
+    let refresh = google.refresh_tokens();
+    assert_eq!(refresh.len(), 1);
+    assert!(!kept.refresh_token_sealed.contains(&refresh[0]));
+
+    // Signing in again: Google skips the consent screen and sends no new refresh token; the
+    // grant kept stays as it was.
+    expect_signed_in(&sign_in(&app, "/").await, "/");
+    assert_eq!(google.refresh_tokens().len(), 1, "no new refresh token without a consent screen");
+    let again = app.store().google_connection(acme.id, ana.id).await.unwrap().unwrap();
+    assert_eq!(again.refresh_token_sealed, kept.refresh_token_sealed);
+
+    // After disconnecting, signing in does not reconnect behind the person's back.
+    app.store().delete_google_connection(acme.id, ana.id, &audit_of(&ana)).await.unwrap();
+    expect_signed_in(&sign_in(&app, "/").await, "/");
+    assert!(app.store().google_connection(acme.id, ana.id).await.unwrap().is_none());
+}
+both_google!(signing_in_asks_for_the_calendar_in_the_same_consent);
+
+/// An audit entry for a test's own change on `user`'s connection.
+fn audit_of(user: &sala_domain::User) -> sala_domain::AuditEntry {
+    let ctx = sala_app::Context::new(sala_app::Principal::User(user.clone()));
+    ctx.audit("google.disconnected", "user", Some(user.id.0), None, None)
+}
+
+async fn unticking_the_calendar_at_sign_in_still_signs_in(app: TestApp, google: FakeGoogle) {
+    let acme = app.tenant("Acme", "acme.test").await;
+    google.sign_in_as(Person::new("g-ana", "ana@acme.test", "Ana"));
+    google.misbehave(Misbehave::DropCalendarScope);
+    let session = expect_signed_in(&sign_in(&app, "/").await, "/");
+    let ana = app.store().user_by_google_subject("g-ana").await.unwrap().unwrap();
+    assert!(app.store().google_connection(acme.id, ana.id).await.unwrap().is_none());
+    assert!(home_page(&app, &session).await.contains("Ana"));
+}
+sqlite_google!(unticking_the_calendar_at_sign_in_still_signs_in);
+
+/// An organization that chose not to ask at sign-in (`SALA_GOOGLE_CALENDAR_AT_SIGN_IN=false`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organization_may_ask_only_for_sign_in() {
+    let db = sala_store::testing::fresh_sqlite().await;
+    let (app, google) = start_with(db, |s| s.google_calendar_at_sign_in = false).await;
+    let acme = app.tenant("Acme", "acme.test").await;
+    google.sign_in_as(Person::new("g-ana", "ana@acme.test", "Ana"));
+    expect_signed_in(&sign_in(&app, "/").await, "/");
+    let asked = last_asked(&google);
+    let mut scopes: Vec<&str> = asked["scope"].split(' ').collect();
+    scopes.sort_unstable();
+    assert_eq!(scopes, ["email", "openid", "profile"]);
+    assert!(!asked.contains_key("access_type"));
+    let ana = app.store().user_by_google_subject("g-ana").await.unwrap().unwrap();
+    assert!(app.store().google_connection(acme.id, ana.id).await.unwrap().is_none());
+}

@@ -5,7 +5,7 @@ use crate::records::{GoogleConnectionRow, to_json};
 use crate::{GoogleStore, Result};
 use async_trait::async_trait;
 use sala_domain::google::GoogleConnection;
-use sala_domain::{AuditEntry, BookingId, TenantId, UserId};
+use sala_domain::{AuditEntry, BookingId, Job, TenantId, UserId};
 
 const COLUMNS: &str =
     "tenant_id, user_id, google_subject, refresh_token_sealed, access_token_sealed, access_expires_at,
@@ -13,7 +13,12 @@ const COLUMNS: &str =
 
 #[async_trait]
 impl GoogleStore for PgStore {
-    async fn save_google_connection(&self, c: &GoogleConnection, entry: Option<&AuditEntry>) -> Result<()> {
+    async fn save_google_connection(
+        &self,
+        c: &GoogleConnection,
+        entry: Option<&AuditEntry>,
+        jobs: &[Job],
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
         let sql = format!(
             "INSERT INTO google_connections ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
@@ -40,6 +45,7 @@ impl GoogleStore for PgStore {
         if let Some(entry) = entry {
             audit::insert(&mut tx, entry).await?;
         }
+        super::bookings::insert_jobs(&mut tx, jobs).await?;
         tx.commit().await.map_err(db)
     }
 

@@ -122,11 +122,26 @@ async fn finish(
     if let Some(person) = flow.connect_for {
         return connect(state, &flow, code, person, signed_in).await;
     }
-    let identity = state.google.identify(code, &flow).await?;
+    let (identity, grant) = state.google.exchange(code, &flow).await?;
     let user = sala_app::sign_in::sign_in_with_google(state.store(), &identity)
         .await
         .map_err(|err| Failure::from_sign_in(err, &identity))?;
+    keep_calendar_grant(state, &user, grant).await;
     Ok(Finished::SignedIn(Box::new(user), flow.return_to))
+}
+
+/// A sign-in that also granted the calendar (with a refresh token, which Google sends on the
+/// first consent) connects it at once: Meet links then work with nothing else to do. A sign-in
+/// without it changes nothing; the person can still connect from their account page.
+async fn keep_calendar_grant(state: &AppState, user: &User, grant: sala_app::google_connections::Grant) {
+    if !grant.grants_calendar() {
+        return;
+    }
+    let ctx = sala_app::Context::new(sala_app::Principal::User(user.clone()));
+    if let Err(err) = sala_app::google_connections::connect(state.store(), &ctx, &state.secrets(), grant).await {
+        // Signing in still succeeds; the account page offers to connect again.
+        tracing::warn!(user = %user.id, error = %err, "the calendar granted at sign-in could not be kept");
+    }
 }
 
 /// Keeps the calendar grant for the person who started the connection, if they are still the

@@ -250,6 +250,42 @@ async fn without_a_connection_nothing_waits(app: TestApp) {
 }
 both!(without_a_connection_nothing_waits);
 
+async fn connecting_later_brings_the_meet_link_to_upcoming_bookings(app: TestApp) {
+    let Some((app, w, google)) = google_world(app).await else { return };
+    let runner = app.runner();
+    let start = now_millis() + 30 * HOUR;
+    let with_meet = book_with_meet(&app, &w, start, "Demo con Globex").await;
+    let body = json!({"room_id": w.room, "title": "Sin Meet", "start": iso(start + 3 * HOUR),
+        "end": iso(start + 4 * HOUR), "organizer": "ana@acme.test", "attendees": [{"email": "maria@acme.test"}]});
+    let (status, _) = json(app.api(Method::POST, "/api/v1/bookings", &w.key).json(&body).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    app.run_jobs_at(&runner, now_millis()).await;
+    let confirmed = w.smtp.received().len();
+    assert!(google.calls().is_empty() && booking(&app, &w, &with_meet).await["meet_link"].is_null());
+
+    // Ana connects her calendar: both bookings go into it; the one that asked for Meet gets its link.
+    connect_ana(&app, &w, &google).await;
+    app.run_jobs_at(&runner, now_millis()).await;
+    // (The message about the link is written when the link arrives: a later round sends it.)
+    app.run_jobs_at(&runner, now_millis()).await;
+    let events = google.events();
+    assert_eq!(events.len(), 2, "{events:?}");
+    let link = booking(&app, &w, &with_meet).await["meet_link"].as_str().expect("a Meet link").to_owned();
+    let conferenced: Vec<&Value> = events.values().filter(|e| e.get("hangoutLink").is_some()).collect();
+    assert_eq!(conferenced.len(), 1);
+    assert_eq!(conferenced[0]["hangoutLink"], link.as_str());
+
+    // Everyone invited to that meeting is told once, with the link; no one hears of the other.
+    let told = mails_since(&w.smtp, confirmed);
+    assert_eq!(told.keys().collect::<Vec<_>>(), ["ana@acme.test", "cliente@globex.com", "maria@acme.test"]);
+    for mail in told.values() {
+        assert!(mail.text.contains(&link), "{}", mail.text);
+    }
+    app.run_jobs_at(&runner, now_millis()).await;
+    assert_eq!(w.smtp.received().len(), confirmed + 3, "told once");
+}
+both!(connecting_later_brings_the_meet_link_to_upcoming_bookings);
+
 const ROOM_CALENDAR: &str = "c_atlantico@resource.calendar.google.com";
 
 async fn a_room_booked_directly_in_google_is_busy_in_sala(app: TestApp) {
