@@ -1,6 +1,6 @@
 // A person's own things, the way they do them: sign in with Google (a fake of Google's OpenID
-// provider on 127.0.0.1, consent screen clicked through), change their account, connect their
-// Google Calendar and disconnect it, and sign out.
+// provider on 127.0.0.1, consent screen clicked through, the calendar granted in the same
+// consent), change their account, disconnect and reconnect their Google Calendar, and sign out.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fakeGoogle } from './fakes.js';
@@ -25,9 +25,10 @@ test('sign in with Google, change one\'s account, connect and disconnect the cal
   const page = await sala.page();
   await page.goto(sala.url);
   await page.getByRole('link', { name: 'Iniciar sesión con Google' }).click();
-  // Google's consent screen, on Google's origin.
+  // Google's consent screen, on Google's origin: sign-in and the calendar in one consent.
   await page.getByText('Continue as María López (maria@acme.test)').waitFor();
   assert.ok(page.url().startsWith(google.url));
+  assert.ok(await page.getByRole('checkbox', { name: 'https://www.googleapis.com/auth/calendar.events' }).isChecked());
   await page.getByRole('button', { name: 'Allow' }).click();
   await page.waitForURL(`${sala.url}/`);
   await page.getByRole('link', { name: 'María López' }).click();
@@ -46,7 +47,11 @@ test('sign in with Google, change one\'s account, connect and disconnect the cal
   assert.equal(await page.getByLabel('Phone (WhatsApp)').inputValue(), '+34699111222');
   await sala.shot(page, '50-account-en');
 
-  // Google Calendar: connected through Google's consent (the calendar scope asked on top)...
+  // Google Calendar: connected at sign-in, with nothing else to do...
+  await page.getByText('Your Google Calendar is connected.').waitFor();
+  // ...disconnected (the grant goes back to Google)...
+  await page.getByRole('button', { name: 'Disconnect' }).click();
+  // ...and connected again through Google's consent (the calendar scope asked on top)...
   await page.getByRole('link', { name: 'Connect Google Calendar' }).click();
   await page.getByText('https://www.googleapis.com/auth/calendar.events').waitFor();
   await page.getByRole('button', { name: 'Allow' }).click();

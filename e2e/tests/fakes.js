@@ -53,6 +53,7 @@ export async function fakeGoogle({ clientId, clientSecret, people }) {
   const requests = new Map(); // consent id -> the authorization request
   const codes = new Map(); // code -> { request, person, scopes }
   const refreshTokens = new Map(); // refresh token -> { person, scopes }
+  const consented = new Map(); // Google account (sub) -> Set of the scopes it granted this client
   let chosen = people[0];
   let issuer = '';
 
@@ -83,8 +84,10 @@ export async function fakeGoogle({ clientId, clientSecret, people }) {
     const person = people.find((p) => p.email === query.get('login_hint')) ?? chosen;
     const id = randomBytes(12).toString('hex');
     requests.set(id, { query, person });
-    const scopes = query.get('scope').split(' ');
-    const asks = scopes.filter((s) => s.startsWith('https://'));
+    // Google lists only what the person has not granted yet (everything with prompt=consent).
+    const before = consented.get(person.sub) ?? new Set();
+    const forced = query.get('prompt') === 'consent';
+    const asks = query.get('scope').split(' ').filter((s) => s.startsWith('https://') && (forced || !before.has(s)));
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(`<!doctype html><html lang="en"><head><title>Sign in - Google Accounts</title></head><body>
 <main><h1>Sign in with Google</h1><p>Continue as ${escapeHtml(person.name)} (${escapeHtml(person.email)})</p>
@@ -107,9 +110,16 @@ ${asks.map((s) => `<label><input type="checkbox" name="grant" value="${escapeHtm
       back.searchParams.set('error', 'access_denied');
     } else {
       const code = `4/${randomBytes(24).toString('base64url')}`;
-      const granted = query.getAll('grant');
+      // With include_granted_scopes the tokens cover what was granted before too. Google shows
+      // its consent screen (and so hands out a refresh token) only for something new, or when
+      // the request forces it with prompt=consent.
+      const before = consented.get(request.person.sub) ?? new Set();
+      const kept = request.query.get('include_granted_scopes') === 'true' ? [...before] : [];
+      const granted = [...new Set([...query.getAll('grant'), ...kept])].filter((s) => s.startsWith('https://'));
       const scopes = ['openid', 'https://www.googleapis.com/auth/userinfo.email', 'https://www.googleapis.com/auth/userinfo.profile', ...granted];
-      codes.set(code, { request: request.query, person: request.person, scopes });
+      const fresh = request.query.get('prompt') === 'consent' || before.size === 0 || granted.some((s) => !before.has(s));
+      consented.set(request.person.sub, new Set([...before, ...scopes]));
+      codes.set(code, { request: request.query, person: request.person, scopes, fresh });
       back.searchParams.set('code', code);
       back.searchParams.set('scope', scopes.join(' '));
     }
@@ -153,11 +163,20 @@ ${asks.map((s) => `<label><input type="checkbox" name="grant" value="${escapeHtm
       scope: issued.scopes.join(' '),
       id_token: idToken(issued.person, issued.request.get('nonce')),
     };
-    if (issued.request.get('access_type') === 'offline') {
+    if (issued.request.get('access_type') === 'offline' && issued.fresh) {
       answer.refresh_token = `1//${randomBytes(24).toString('base64url')}`;
       refreshTokens.set(answer.refresh_token, { person: issued.person, scopes: issued.scopes });
     }
     return json(res, 200, answer);
+  }
+
+  /** Giving back a refresh token ends the person's whole consent to this client. */
+  function revoke(res, body) {
+    const grant = refreshTokens.get(new URLSearchParams(body).get('token'));
+    if (!grant) return json(res, 400, { error: 'invalid_token', error_description: 'Token expired or revoked' });
+    consented.delete(grant.person.sub);
+    for (const [token, other] of refreshTokens) if (other.person.sub === grant.person.sub) refreshTokens.delete(token);
+    res.writeHead(200).end();
   }
 
   const server = await listen((req, res, body) => {
@@ -184,6 +203,7 @@ ${asks.map((s) => `<label><input type="checkbox" name="grant" value="${escapeHtm
     if (req.method === 'GET' && url.pathname === '/o/oauth2/v2/auth') return authorize(res, url.searchParams);
     if (req.method === 'GET' && url.pathname === '/consent') return consent(res, url.searchParams);
     if (req.method === 'POST' && url.pathname === '/token') return token(req, res, body);
+    if (req.method === 'POST' && url.pathname === '/revoke') return revoke(res, body);
     return json(res, 404, { error: { code: 404, message: 'Not Found', status: 'NOT_FOUND' } });
   });
   issuer = server.url;
@@ -193,7 +213,7 @@ ${asks.map((s) => `<label><input type="checkbox" name="grant" value="${escapeHtm
     signInAs(email) { chosen = people.find((p) => p.email === email); },
     /** The settings that point Sala at this fake. */
     env() {
-      return { SALA_GOOGLE_CLIENT_ID: clientId, SALA_GOOGLE_CLIENT_SECRET: clientSecret, SALA_GOOGLE_ISSUER: server.url, SALA_GOOGLE_TOKEN_URL: `${server.url}/token` };
+      return { SALA_GOOGLE_CLIENT_ID: clientId, SALA_GOOGLE_CLIENT_SECRET: clientSecret, SALA_GOOGLE_ISSUER: server.url, SALA_GOOGLE_TOKEN_URL: `${server.url}/token`, SALA_GOOGLE_REVOKE_URL: `${server.url}/revoke` };
     },
     close: server.close,
   };

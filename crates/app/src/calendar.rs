@@ -298,6 +298,24 @@ pub async fn keeps_calendar(store: &dyn Store, tenant: TenantId, user: UserId) -
     Ok(store.get_tenant(tenant).await?.is_some_and(|t| t.google_service_account.is_some()))
 }
 
+impl CalendarSync {
+    /// Gives a disconnected person's grant back to Google, so it forgets the consent too (a
+    /// later sign-in then asks again rather than finding the calendar still granted). Best
+    /// effort: the connection is already gone from Sala, and a failure is logged.
+    pub async fn give_back(&self, connection: &GoogleConnection) {
+        let token = match self.secrets.open(&token_owner(connection, "refresh"), &connection.refresh_token_sealed) {
+            Ok(token) => token,
+            Err(err) => {
+                return tracing::warn!(user = %connection.user_id, %err, "the grant to give back could not be opened");
+            }
+        };
+        match self.google.revoke(&token).await {
+            Ok(()) => tracing::info!(user = %connection.user_id, "Google grant revoked"),
+            Err(err) => tracing::warn!(user = %connection.user_id, error = %err, "Google did not take the grant back"),
+        }
+    }
+}
+
 /// One run against one person's calendar, refreshing the access token as needed.
 struct Session<'a> {
     sync: &'a CalendarSync,

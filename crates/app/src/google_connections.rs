@@ -1,7 +1,7 @@
 //! A person connects (and disconnects) their Google Calendar: the grant from Google's consent
 //! screen is kept sealed, and its state is what the person sees ("connected", "reconnect Google").
 
-use crate::calendar::token_owner;
+use crate::calendar::{CalendarSync, token_owner};
 use crate::secrets::SecretBox;
 use crate::{AppError, AppResult, Context, Store};
 use sala_domain::ErrorCode;
@@ -92,8 +92,9 @@ pub async fn status(store: &dyn Store, ctx: &Context) -> AppResult<Option<Google
     Ok(store.google_connection(ctx.tenant_id(), user.id).await?)
 }
 
-/// Forgets the caller's grant: Sala stops writing their calendar (events already there stay).
-pub async fn disconnect(store: &dyn Store, ctx: &Context) -> AppResult<()> {
+/// Forgets the caller's grant: Sala stops writing their calendar (events already there stay)
+/// and gives the grant back to Google.
+pub async fn disconnect(store: &dyn Store, ctx: &Context, calendar: &CalendarSync) -> AppResult<()> {
     let user = me(ctx)?;
     let before = store
         .google_connection(ctx.tenant_id(), user.id)
@@ -101,6 +102,7 @@ pub async fn disconnect(store: &dyn Store, ctx: &Context) -> AppResult<()> {
         .ok_or(AppError::NotFound { what: "Google connection" })?;
     let entry = ctx.audit("google.disconnected", "user", Some(user.id.0), Some(view(&before)), None);
     store.delete_google_connection(ctx.tenant_id(), user.id, &entry).await?;
+    calendar.give_back(&before).await;
     Ok(())
 }
 

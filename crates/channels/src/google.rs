@@ -29,6 +29,8 @@ pub struct GoogleConfig {
     pub api_base: String,
     /// e.g. `https://oauth2.googleapis.com/token`.
     pub token_url: String,
+    /// e.g. `https://oauth2.googleapis.com/revoke`: where a grant is given back on disconnect.
+    pub revoke_url: String,
     pub client_id: String,
     pub client_secret: String,
 }
@@ -38,6 +40,7 @@ impl std::fmt::Debug for GoogleConfig {
         f.debug_struct("GoogleConfig")
             .field("api_base", &self.api_base)
             .field("token_url", &self.token_url)
+            .field("revoke_url", &self.revoke_url)
             .field("client_id", &self.client_id)
             .field("client_secret", &"<redacted>")
             .finish()
@@ -256,6 +259,9 @@ impl ServiceAccountKey {
 pub trait GoogleApi: Send + Sync {
     /// A fresh access token for a refresh token.
     async fn refresh(&self, refresh_token: &str) -> Result<AccessToken, GoogleError>;
+    /// Gives a grant back (the person disconnected): Google forgets the consent, every scope of
+    /// it and every token. One Google no longer knows is fine.
+    async fn revoke(&self, token: &str) -> Result<(), GoogleError>;
     /// An access token for the service account acting as `subject` (domain-wide delegation).
     async fn delegated(&self, key: &ServiceAccountKey, subject: &str, scope: &str) -> Result<AccessToken, GoogleError>;
     /// The event of this booking, if one was made already (found by its private property):
@@ -374,6 +380,23 @@ impl GoogleApi for GoogleHttp {
             ("client_secret", self.config.client_secret.as_str()),
         ];
         self.token(&form).await
+    }
+
+    async fn revoke(&self, token: &str) -> Result<(), GoogleError> {
+        // Google answers 200, or 400 `invalid_token` for a token it no longer knows.
+        let response = self.http.post(&self.config.revoke_url).form(&[("token", token)]).send().await.map_err(|e| {
+            GoogleError::Retryable {
+                reason: format!("Google's revoke endpoint could not be reached: {e}"),
+                retry_after: None,
+            }
+        })?;
+        let status = response.status();
+        let retry_after = retry_after(response.headers());
+        let body: Value = response.json().await.unwrap_or_default();
+        if status.is_success() || body["error"] == "invalid_token" {
+            return Ok(());
+        }
+        Err(classify(status.as_u16(), &body.to_string(), retry_after))
     }
 
     async fn delegated(&self, key: &ServiceAccountKey, subject: &str, scope: &str) -> Result<AccessToken, GoogleError> {

@@ -67,7 +67,7 @@ impl App {
             google: GoogleSignIn::new(&settings, http.clone()),
             api_rate_limit: ApiRateLimit::per_minute(settings.api_requests_per_minute),
             kiosk_rate_limit: KioskRateLimit::per_minute(settings.kiosk_check_ins_per_minute),
-            room_calendars: calendar,
+            calendar,
             store,
             settings,
             secret_key,

@@ -1,5 +1,5 @@
 //! What every HTTP handler shares: the store, the settings, the secret key, outbound HTTP, the
-//! sign-in client, rooms' calendars and the rate limits. Built once by [`crate::app::App::build`].
+//! sign-in client, Google Calendar and the rate limits. Built once by [`crate::app::App::build`].
 
 use crate::config::Settings;
 use crate::oidc::GoogleSignIn;
@@ -20,8 +20,8 @@ pub struct Inner {
     /// One client for every outside service.
     pub http: reqwest::Client,
     pub google: GoogleSignIn,
-    /// Rooms' Google calendars, for their busy times (cached briefly).
-    pub room_calendars: Arc<CalendarSync>,
+    /// Google Calendar: rooms' busy times (cached briefly), and grants given back on disconnect.
+    pub calendar: Arc<CalendarSync>,
     /// Requests per API key.
     pub api_rate_limit: ApiRateLimit,
     /// Check-in attempts per room kiosk.
@@ -39,7 +39,7 @@ impl AppState {
 
     /// Busy times rooms have in their Google calendars.
     pub fn outside_busy(&self) -> &dyn sala_app::calendar::OutsideBusy {
-        self.0.room_calendars.as_ref()
+        self.0.calendar.as_ref()
     }
 
     /// Seals and opens the secrets kept at rest (tenants' WhatsApp tokens).

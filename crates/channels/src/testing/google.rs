@@ -53,6 +53,8 @@ struct Inner {
     delegated_subjects: Vec<String>,
     /// Busy intervals of calendars (rooms' resource calendars), RFC 3339.
     busy: HashMap<String, Vec<(String, String)>>,
+    /// Tokens revoked through `/revoke`, oldest first.
+    revoked: Vec<String>,
     counter: u64,
 }
 
@@ -65,6 +67,8 @@ pub struct FakeGoogle {
     pub api_base: String,
     /// `http://127.0.0.1:PORT/token`.
     pub token_url: String,
+    /// `http://127.0.0.1:PORT/revoke`.
+    pub revoke_url: String,
     fake: Fake,
 }
 
@@ -73,6 +77,7 @@ impl FakeGoogle {
         let fake = Fake::default();
         let app = Router::new()
             .route("/token", post(token))
+            .route("/revoke", post(revoke))
             .route("/calendar/v3/calendars/{calendar}/events", post(insert).get(list))
             .route("/calendar/v3/calendars/{calendar}/events/{id}", get(read).patch(patch).delete(delete))
             .route("/calendar/v3/freeBusy", post(free_busy))
@@ -82,7 +87,12 @@ impl FakeGoogle {
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Ok(Self { api_base: format!("http://{addr}"), token_url: format!("http://{addr}/token"), fake })
+        Ok(Self {
+            api_base: format!("http://{addr}"),
+            token_url: format!("http://{addr}/token"),
+            revoke_url: format!("http://{addr}/revoke"),
+            fake,
+        })
     }
 
     /// A refresh token the token endpoint will honour (as if the person had just consented).
@@ -113,6 +123,11 @@ impl FakeGoogle {
         let mut inner = lock(&self.fake.0);
         inner.refresh_tokens.insert(refresh_token.into(), false);
         inner.access_tokens.clear();
+    }
+
+    /// The refresh tokens Sala gave back (revoked), oldest first.
+    pub fn revoked(&self) -> Vec<String> {
+        lock(&self.fake.0).revoked.clone()
     }
 
     /// Every access token issued so far stops working (they expired).
@@ -205,6 +220,24 @@ async fn token(State(fake): State<Fake>, Form(form): Form<HashMap<String, String
     Json(json!({"access_token": access, "expires_in": 3599, "token_type": "Bearer",
                 "scope": "https://www.googleapis.com/auth/calendar.events"}))
     .into_response()
+}
+
+/// Google's revocation endpoint: a form with `token`; 200, or 400 `invalid_token` for a token
+/// it does not know. Revoking a refresh token ends the whole grant, access tokens included.
+async fn revoke(State(fake): State<Fake>, Form(form): Form<HashMap<String, String>>) -> Response {
+    let token = form.get("token").cloned().unwrap_or_default();
+    let mut inner = lock(&fake.0);
+    if inner.refresh_tokens.get(&token) != Some(&true) && !inner.access_tokens.contains(&token) {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "invalid_token", "error_description": "Token expired or revoked"})),
+        )
+            .into_response();
+    }
+    inner.refresh_tokens.insert(token.clone(), false);
+    inner.access_tokens.clear();
+    inner.revoked.push(token);
+    StatusCode::OK.into_response()
 }
 
 /// The JWT bearer grant (RFC 7523) as Google checks it: RS256 signed by a trusted service

@@ -55,6 +55,6 @@ async fn connection(State(state): State<AppState>, Caller(ctx): Caller) -> ApiRe
 #[utoipa::path(delete, path = "/me/google", tag = "users",
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn disconnect(State(state): State<AppState>, Caller(ctx): Caller) -> ApiResult<StatusCode> {
-    google_connections::disconnect(state.store(), &ctx).await?;
+    google_connections::disconnect(state.store(), &ctx, &state.calendar).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,6 +9,8 @@ pub const GOOGLE_ISSUER: &str = "https://accounts.google.com";
 pub const GOOGLE_API_BASE: &str = "https://www.googleapis.com";
 /// Google's OAuth token endpoint, for refreshing access tokens.
 pub const GOOGLE_TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
+/// Google's OAuth revocation endpoint: a disconnected calendar's grant is given back there.
+pub const GOOGLE_REVOKE_URL: &str = "https://oauth2.googleapis.com/revoke";
 
 impl Settings {
     /// Google sign-in is offered only when both client id and secret are set.
@@ -22,6 +24,7 @@ impl Settings {
         GoogleConfig {
             api_base: self.google_api_base.trim_end_matches('/').to_owned(),
             token_url: self.google_token_url.clone(),
+            revoke_url: self.google_revoke_url.clone(),
             client_id: self.google_client_id.clone().unwrap_or_default(),
             client_secret: self.google_client_secret.as_ref().map(|s| s.expose().to_owned()).unwrap_or_default(),
         }

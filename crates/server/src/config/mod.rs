@@ -13,7 +13,7 @@ mod smtp;
 mod webhooks;
 mod whatsapp;
 
-pub use google::{GOOGLE_API_BASE, GOOGLE_ISSUER, GOOGLE_TOKEN_URL};
+pub use google::{GOOGLE_API_BASE, GOOGLE_ISSUER, GOOGLE_REVOKE_URL, GOOGLE_TOKEN_URL};
 pub use http::outbound_client;
 pub use whatsapp::WHATSAPP_API_BASE;
 
@@ -76,6 +76,8 @@ pub struct Settings {
     pub google_api_base: String,
     /// The token endpoint the calendar job refreshes access tokens at.
     pub google_token_url: String,
+    /// Where a disconnected calendar's grant is revoked; tests point it at a fake.
+    pub google_revoke_url: String,
     pub log_format: LogFormat,
     /// How long a browser stays signed in.
     pub session_hours: u64,
@@ -129,6 +131,7 @@ impl Settings {
             .set_default("google_calendar_at_sign_in", true)?
             .set_default("google_api_base", GOOGLE_API_BASE)?
             .set_default("google_token_url", GOOGLE_TOKEN_URL)?
+            .set_default("google_revoke_url", GOOGLE_REVOKE_URL)?
             .set_default("log_format", "text")?
             .set_default("session_hours", 24 * 14)?
             .set_default("max_body_bytes", 256 * 1024)?

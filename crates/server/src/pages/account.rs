@@ -177,7 +177,7 @@ async fn save(state: &AppState, shell: Shell, form: AccountForm) -> Response {
 }
 
 async fn disconnect_calendar(state: &AppState, shell: Shell) -> Response {
-    match sala_app::google_connections::disconnect(state.store(), &shell.ctx()).await {
+    match sala_app::google_connections::disconnect(state.store(), &shell.ctx(), &state.calendar).await {
         Ok(()) => Redirect::to("/account?done=disconnected").into_response(),
         Err(err) => show_error(shell.t, &err),
     }

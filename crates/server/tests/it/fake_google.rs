@@ -111,6 +111,10 @@ struct Inner {
     refresh_tokens: Vec<String>,
     /// What each Google account (by `sub`) has consented to this client so far.
     consented: HashMap<String, HashSet<String>>,
+    /// Whose consent each refresh token carries (`sub`), for revocation.
+    refresh_owners: HashMap<String, String>,
+    /// Tokens given back through `/revoke`, oldest first.
+    revoked: Vec<String>,
 }
 
 type Shared = Arc<Mutex<Inner>>;
@@ -148,12 +152,15 @@ impl FakeGoogle {
             token_refusals: Vec::new(),
             refresh_tokens: Vec::new(),
             consented: HashMap::new(),
+            refresh_owners: HashMap::new(),
+            revoked: Vec::new(),
         }));
         let router = Router::new()
             .route("/.well-known/openid-configuration", get(discovery))
             .route("/oauth2/v3/certs", get(jwks))
             .route("/o/oauth2/v2/auth", get(authorize))
             .route("/token", post(token))
+            .route("/revoke", post(revoke))
             .with_state(inner.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -200,6 +207,11 @@ impl FakeGoogle {
     /// Why the token endpoint refused requests, oldest first.
     pub fn refresh_tokens(&self) -> Vec<String> {
         self.lock().refresh_tokens.clone()
+    }
+
+    /// Refresh tokens Sala gave back, oldest first.
+    pub fn revoked(&self) -> Vec<String> {
+        self.lock().revoked.clone()
     }
 
     pub fn token_refusals(&self) -> Vec<String> {
@@ -333,7 +345,7 @@ fn redeem(inner: &mut Inner, headers: &HeaderMap, form: &HashMap<String, String>
     // The consent screen shows when asked to, or for anything not consented to yet; only then
     // does an offline grant bring a refresh token (Google's "refresh token" notes).
     let shows_consent = grant.prompt_consent || scopes.iter().any(|s| !before.contains(*s));
-    inner.consented.entry(subject).or_default().extend(scopes.iter().map(|s| (*s).to_owned()));
+    inner.consented.entry(subject.clone()).or_default().extend(scopes.iter().map(|s| (*s).to_owned()));
     let mut body = json!({
         "access_token": access_token,
         "expires_in": 3599,
@@ -344,9 +356,23 @@ fn redeem(inner: &mut Inner, headers: &HeaderMap, form: &HashMap<String, String>
     if grant.offline && shows_consent {
         let refresh = format!("1//fake-refresh-{}", uuid::Uuid::new_v4().simple());
         inner.refresh_tokens.push(refresh.clone());
+        inner.refresh_owners.insert(refresh.clone(), subject);
         body["refresh_token"] = json!(refresh);
     }
     Ok(body)
+}
+
+/// Google's revocation endpoint: giving back a refresh token ends the person's whole consent
+/// to this client (200); a token it does not know is 400 `invalid_token`.
+async fn revoke(State(inner): State<Shared>, Form(form): Form<HashMap<String, String>>) -> Response {
+    let mut inner = inner.lock().unwrap();
+    let token = form.get("token").cloned().unwrap_or_default();
+    let Some(subject) = inner.refresh_owners.remove(&token) else {
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": "invalid_token"}))).into_response();
+    };
+    inner.consented.remove(&subject);
+    inner.revoked.push(token);
+    StatusCode::OK.into_response()
 }
 
 /// The client's id and secret, from HTTP Basic auth (form-urlencoded parts, RFC 6749 2.3.1) or the form.

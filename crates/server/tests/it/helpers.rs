@@ -64,6 +64,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         google_issuer: "http://127.0.0.1:9/unused".to_owned(),
         google_api_base: "http://127.0.0.1:9/unused".to_owned(),
         google_token_url: "http://127.0.0.1:9/unused/token".to_owned(),
+        google_revoke_url: "http://127.0.0.1:9/unused/revoke".to_owned(),
         log_format: LogFormat::Text,
         session_hours: 24,
         max_body_bytes: 64 * 1024,

@@ -56,6 +56,7 @@ async fn start_with(db: TestDb, more: impl FnOnce(&mut sala_server::config::Sett
     let app = TestApp::start(db, |settings| {
         settings.google_client_id = Some(CLIENT_ID.to_owned());
         settings.google_client_secret = Some(Secret::new(CLIENT_SECRET));
+        settings.google_revoke_url = format!("{issuer}/revoke");
         settings.google_issuer = issuer;
         more(settings);
     })
@@ -505,15 +506,7 @@ async fn connecting_google_calendar_keeps_a_sealed_grant(app: TestApp, google: F
     assert!(!status.to_string().contains(&refresh));
 
     // Unticking the calendar on Google's screen: a clear page, nothing kept.
-    let csrf = "t".repeat(43);
-    let disconnect = app
-        .request(Method::DELETE, "/api/v1/me/google")
-        .header("cookie", format!("sala_session={session}; sala_csrf={csrf}"))
-        .header("x-csrf-token", &csrf)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(disconnect.status(), StatusCode::NO_CONTENT);
+    disconnect(&app, &session).await;
     google.misbehave(Misbehave::DropCalendarScope);
     let refused = connect_calendar(&app, &session).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
@@ -532,7 +525,7 @@ fn last_asked(google: &FakeGoogle) -> HashMap<String, String> {
 async fn signing_in_asks_for_the_calendar_in_the_same_consent(app: TestApp, google: FakeGoogle) {
     let acme = app.tenant("Acme", "acme.test").await;
     google.sign_in_as(Person::new("g-ana", "ana@acme.test", "Ana"));
-    expect_signed_in(&sign_in(&app, "/").await, "/");
+    let session = expect_signed_in(&sign_in(&app, "/").await, "/");
 
     // One consent: sign-in and the calendar, offline, adding to what was granted before; no
     // forced consent screen (Google shows it only for what is new).
@@ -555,17 +548,31 @@ async fn signing_in_asks_for_the_calendar_in_the_same_consent(app: TestApp, goog
     let again = app.store().google_connection(acme.id, ana.id).await.unwrap().unwrap();
     assert_eq!(again.refresh_token_sealed, kept.refresh_token_sealed);
 
-    // After disconnecting, signing in does not reconnect behind the person's back.
-    app.store().delete_google_connection(acme.id, ana.id, &audit_of(&ana)).await.unwrap();
+    // Disconnecting gives the grant back to Google, so the next sign-in shows the consent
+    // screen again: the calendar is connected only if the person leaves its box ticked.
+    disconnect(&app, &session).await;
+    assert_eq!(google.revoked(), refresh, "the refresh token was revoked at Google");
+    assert!(app.store().google_connection(acme.id, ana.id).await.unwrap().is_none());
+    google.misbehave(Misbehave::DropCalendarScope);
     expect_signed_in(&sign_in(&app, "/").await, "/");
     assert!(app.store().google_connection(acme.id, ana.id).await.unwrap().is_none());
+    google.misbehave(Misbehave::Nothing);
+    expect_signed_in(&sign_in(&app, "/").await, "/");
+    assert!(app.store().google_connection(acme.id, ana.id).await.unwrap().is_some_and(|c| c.is_connected()));
 }
 both_google!(signing_in_asks_for_the_calendar_in_the_same_consent);
 
-/// An audit entry for a test's own change on `user`'s connection.
-fn audit_of(user: &sala_domain::User) -> sala_domain::AuditEntry {
-    let ctx = sala_app::Context::new(sala_app::Principal::User(user.clone()));
-    ctx.audit("google.disconnected", "user", Some(user.id.0), None, None)
+/// `DELETE /api/v1/me/google` from a signed-in browser.
+async fn disconnect(app: &TestApp, session: &str) {
+    let csrf = "t".repeat(43);
+    let response = app
+        .request(Method::DELETE, "/api/v1/me/google")
+        .header("cookie", format!("sala_session={session}; sala_csrf={csrf}"))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
 }
 
 async fn unticking_the_calendar_at_sign_in_still_signs_in(app: TestApp, google: FakeGoogle) {

@@ -25,7 +25,8 @@ pub(super) async fn google_world_with(
     }
     drop(app);
     let google = FakeGoogle::start().await.unwrap();
-    let (api_base, token_url) = (google.api_base.clone(), google.token_url.clone());
+    let (api_base, token_url, revoke_url) =
+        (google.api_base.clone(), google.token_url.clone(), google.revoke_url.clone());
     let (app, w) = world_configured(
         |smtp, _| (kind.to_owned(), smtp.url(false)),
         |s| {
@@ -33,6 +34,7 @@ pub(super) async fn google_world_with(
             s.google_client_secret = Some(sala_server::config::Secret::new(FAKE_GOOGLE_CLIENT_SECRET));
             s.google_api_base = api_base;
             s.google_token_url = token_url;
+            s.google_revoke_url = revoke_url;
             more(s);
         },
     )
@@ -283,6 +285,13 @@ async fn connecting_later_brings_the_meet_link_to_upcoming_bookings(app: TestApp
     }
     app.run_jobs_at(&runner, now_millis()).await;
     assert_eq!(w.smtp.received().len(), confirmed + 3, "told once");
+
+    // Disconnecting gives the grant back to Google; Sala's copy is gone.
+    let ana = person_named(&app, &w, "ana@acme.test").await;
+    let ctx = Context::new(Principal::User(ana.clone()));
+    sala_app::google_connections::disconnect(app.store(), &ctx, &app.app.state().calendar).await.unwrap();
+    assert_eq!(google.revoked(), [REFRESH]);
+    assert!(app.store().google_connection(w.tenant.id, ana.id).await.unwrap().is_none());
 }
 both!(connecting_later_brings_the_meet_link_to_upcoming_bookings);
 
