@@ -7,8 +7,9 @@ use crate::{AppError, AppResult, Context, Store};
 use sala_domain::ErrorCode;
 use sala_domain::google::{CALENDAR_SCOPE, ConnectionStatus, GoogleConnection};
 use sala_domain::outbox::{self, Change, Facts};
-use sala_domain::{BookingStatus, User, now_millis};
+use sala_domain::{BookingStatus, User, UserId, now_millis};
 use sala_store::BookingQuery;
+use std::collections::HashMap;
 
 /// What Google's token endpoint handed over after the person consented.
 pub struct Grant {
@@ -90,6 +91,13 @@ pub async fn connect(
 pub async fn status(store: &dyn Store, ctx: &Context) -> AppResult<Option<GoogleConnection>> {
     let user = me(ctx)?;
     Ok(store.google_connection(ctx.tenant_id(), user.id).await?)
+}
+
+/// Whose calendar Sala keeps in the tenant, by person (people who never connected are absent):
+/// for admins, to see who has not connected.
+pub async fn states(store: &dyn Store, ctx: &Context) -> AppResult<HashMap<UserId, ConnectionStatus>> {
+    ctx.require_admin()?;
+    Ok(store.calendar_states(ctx.tenant_id()).await?.into_iter().collect())
 }
 
 /// Forgets the caller's grant: Sala stops writing their calendar (events already there stay)

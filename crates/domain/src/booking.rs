@@ -1,8 +1,8 @@
 //! Bookings: a room, a half-open time range, an organizer, attendees, and what happened to it.
 
 pub mod overlap;
-#[cfg(test)]
-pub(crate) mod sample;
+#[cfg(any(test, feature = "testing"))]
+pub mod sample;
 
 use crate::ErrorCode;
 use crate::{Actor, BookingId, Email, Millis, RoomId, SeriesId, TenantId, TimeZoneName, UserId, ValueError};

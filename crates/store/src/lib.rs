@@ -17,7 +17,7 @@ pub mod testing;
 
 use async_trait::async_trait;
 use sala_domain::attendance::{CheckIn, Kiosk, Reply};
-use sala_domain::google::GoogleConnection;
+use sala_domain::google::{ConnectionStatus, GoogleConnection};
 use sala_domain::jobs::{Delivery, OutboxMessage};
 use sala_domain::webhook::WebhookEndpoint;
 use sala_domain::{
@@ -348,6 +348,10 @@ pub trait GoogleStore: Send + Sync {
     ) -> Result<()>;
 
     async fn google_connection(&self, tenant: TenantId, user: UserId) -> Result<Option<GoogleConnection>>;
+
+    /// Every connection's state in the tenant, by person (for the admin's list of people); people
+    /// who never connected are absent.
+    async fn calendar_states(&self, tenant: TenantId) -> Result<Vec<(UserId, ConnectionStatus)>>;
 
     /// Removes the person's connection; `NotFound` when there is none.
     async fn delete_google_connection(&self, tenant: TenantId, user: UserId, entry: &AuditEntry) -> Result<()>;

@@ -1,9 +1,9 @@
-//! A booking for the domain's own tests: confirmed, in Europe/Madrid, nobody invited, version 1.
+//! A booking for tests (the domain's own, and others' with the `testing` feature): confirmed, in Europe/Madrid, nobody invited, version 1.
 
 use crate::{Actor, Booking, BookingId, BookingStatus, RoomId, TenantId, TimeRange, TimeZoneName, UserId};
 
 /// A confirmed booking at `time`; tests change what they need with `..booking(time)`.
-pub(crate) fn booking(time: TimeRange) -> Booking {
+pub fn booking(time: TimeRange) -> Booking {
     Booking {
         id: BookingId::new(),
         tenant_id: TenantId::new(),

@@ -5,6 +5,7 @@
 
 use super::error::{PageError, PageResult, id_from, message};
 use super::form::PageForm;
+use super::meet::{self, MeetAccess};
 use super::shell::{Nav, Page, Shell};
 use super::{render, show_error};
 use crate::i18n::Texts;
@@ -85,6 +86,10 @@ pub struct FormPage {
     pub errors: Vec<(String, String)>,
     /// Taken: the next free slots, and other free rooms.
     pub conflict: Option<(Vec<Alternative>, Vec<Alternative>)>,
+    /// Whether a Meet link can come for the organizer.
+    pub meet: MeetAccess,
+    /// The reader is the organizer and has not connected their calendar: where to connect.
+    pub meet_connect_href: Option<String>,
 }
 
 impl FormPage {
@@ -95,6 +100,11 @@ impl FormPage {
 
     pub fn checked(value: &Option<String>) -> bool {
         value.as_deref().is_some_and(|v| !v.is_empty())
+    }
+
+    /// The Meet box shows where a link can come, and stays on a booking that already asked for one.
+    pub fn offers_meet(&self) -> bool {
+        self.meet != MeetAccess::Unavailable || Self::checked(&self.form.google_meet)
     }
 
     pub fn scope_following(&self) -> bool {
@@ -421,11 +431,36 @@ async fn page(
         Ok(rooms) => rooms,
         Err(err) => return show_error(shell.t, &err),
     };
+    let (meet, meet_connect_href) = match meet_offer(state, &shell, editing).await {
+        Ok(offer) => offer,
+        Err(err) => return show_error(shell.t, &err),
+    };
     let mut shell = shell;
     shell.nav = if editing.is_none() { Some(Nav::NewBooking) } else { None };
-    let page = FormPage { t: shell.t, shell, editing, in_series, form, rooms, errors, conflict };
+    let page =
+        FormPage { t: shell.t, shell, editing, in_series, form, rooms, errors, conflict, meet, meet_connect_href };
     let response = (status, render(&page)).into_response();
     page.shell.finish(response)
+}
+
+/// Whether a Meet link can come for the booking's organizer (the reader, for a new booking), and
+/// where the reader connects their calendar when it is theirs to connect.
+async fn meet_offer(
+    state: &AppState,
+    shell: &Shell,
+    editing: Option<BookingId>,
+) -> Result<(MeetAccess, Option<String>), AppError> {
+    let organizer = match editing {
+        Some(id) => get_booking(state.store(), &shell.ctx(), id).await?.organizer_id,
+        None => shell.user.id,
+    };
+    let access = meet::access(state, shell.ctx().tenant_id(), organizer).await?;
+    let back = match editing {
+        Some(id) => format!("/bookings/{id}/edit"),
+        None => "/bookings/new?meet=on".to_owned(),
+    };
+    let href = (access == MeetAccess::NeedsConnect && organizer == shell.user.id).then(|| meet::connect_href(&back));
+    Ok((access, href))
 }
 
 /// The start and end the form names, on the person's wall clock; or what is wrong with them.

@@ -4,6 +4,7 @@
 
 use super::error::{PageError, PageResult, id_from};
 use super::form::PageForm;
+use super::meet::MeetShown;
 use super::shell::{Nav, Page, Shell};
 use super::{render, show_error};
 use crate::i18n::Texts;
@@ -57,8 +58,8 @@ pub struct BookingPage {
     pub may_change: bool,
     pub sent: Vec<Sent>,
     pub changes: Vec<Change>,
-    /// Sala keeps the organizer's Google Calendar, so a Meet link is on its way.
-    pub calendar_kept: bool,
+    /// The Meet line, when there is something to say.
+    pub meet: Option<MeetShown>,
     /// This meeting's reminders, in words.
     pub reminder: String,
 }
@@ -173,10 +174,8 @@ async fn build(
         Some("cancelled") => Some(t.cancelled_notice),
         _ => None,
     };
-    let calendar_kept = sala_app::calendar::keeps_calendar(state.store(), ctx.tenant_id(), booking.organizer_id)
-        .await
-        .map_err(AppError::from)
-        .map_err(fail)?;
+    let meet_access = super::meet::access(state, ctx.tenant_id(), booking.organizer_id).await.map_err(fail)?;
+    let meet = super::meet::shown(&booking, meet_access, shell.user.id);
     let came = sala_app::bookings::attendance(state.store(), &ctx, id).await.map_err(fail)?;
     let checked_in = |email: &str| {
         came.iter()
@@ -213,7 +212,7 @@ async fn build(
         may_change,
         sent,
         changes,
-        calendar_kept,
+        meet,
         reminder: super::booking_form::reminder_label(
             t,
             &super::booking_form::reminder_value(booking.reminders.as_ref()),

@@ -15,6 +15,7 @@ mod form;
 mod kiosk;
 mod landing;
 mod language;
+mod meet;
 mod my_bookings;
 mod outbox;
 pub(crate) mod rsvp;

@@ -53,6 +53,10 @@ async fn the_booking_form_refuses_bad_input_readably(app: TestApp) {
     let room_id = room["id"].as_str().unwrap().to_owned();
     let day = tomorrow();
     let me = browser(&app, &ana).await;
+    // Neither Google sign-in nor a service account here: the form offers no Meet link that could never come.
+    let (status, empty) = me.get("/bookings/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(empty.contains("name=\"title\"") && !empty.contains("name=\"google_meet\""), "{empty}");
     let form = |title: &'static str, start: &'static str, end: &'static str| {
         vec![
             ("csrf", CSRF.to_owned()),

@@ -2,6 +2,7 @@
 
 use super::{corrupt, json_text};
 use crate::StoreError;
+use sala_domain::google::ConnectionStatus;
 use sala_domain::{TenantId, UserId};
 use uuid::Uuid;
 
@@ -23,7 +24,6 @@ pub(crate) struct GoogleConnectionRow {
 impl TryFrom<GoogleConnectionRow> for sala_domain::google::GoogleConnection {
     type Error = StoreError;
     fn try_from(r: GoogleConnectionRow) -> Result<Self, StoreError> {
-        use sala_domain::google::ConnectionStatus;
         Ok(Self {
             tenant_id: TenantId(r.tenant_id),
             user_id: UserId(r.user_id),
@@ -37,5 +37,22 @@ impl TryFrom<GoogleConnectionRow> for sala_domain::google::GoogleConnection {
             connected_at: r.connected_at,
             updated_at: r.updated_at,
         })
+    }
+}
+
+/// One person's connection state, without the tokens.
+#[derive(sqlx::FromRow)]
+pub(crate) struct CalendarStateRow {
+    user_id: Uuid,
+    status: String,
+}
+
+impl TryFrom<CalendarStateRow> for (UserId, ConnectionStatus) {
+    type Error = StoreError;
+
+    fn try_from(r: CalendarStateRow) -> Result<Self, StoreError> {
+        let status =
+            ConnectionStatus::parse(&r.status).ok_or_else(|| corrupt("google connection status", &r.status))?;
+        Ok((UserId(r.user_id), status))
     }
 }

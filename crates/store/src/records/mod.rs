@@ -22,7 +22,7 @@ pub(crate) use auth::{ApiKeyRow, LoginFlowRow, SessionRow};
 pub(crate) use bookings::{
     AttendeeRow, BookingRow, BusyRow, IdempotencyRow, SeriesRow, attendee_columns, bookings_with_attendees, check_write,
 };
-pub(crate) use google::GoogleConnectionRow;
+pub(crate) use google::{CalendarStateRow, GoogleConnectionRow};
 pub(crate) use jobs::{DeliveryRow, JobRow, OutboxRow, truncated_error};
 pub(crate) use rooms::RoomRow;
 pub(crate) use tenants::TenantRow;

@@ -1,10 +1,10 @@
 //! People's Google Calendar connections, and the calendar job's notes on a booking.
 
 use super::{SqliteStore, audit, db, one_row};
-use crate::records::{GoogleConnectionRow, to_json};
+use crate::records::{CalendarStateRow, GoogleConnectionRow, to_json};
 use crate::{GoogleStore, Result};
 use async_trait::async_trait;
-use sala_domain::google::GoogleConnection;
+use sala_domain::google::{ConnectionStatus, GoogleConnection};
 use sala_domain::{AuditEntry, BookingId, Job, TenantId, UserId};
 
 const COLUMNS: &str =
@@ -58,6 +58,16 @@ impl GoogleStore for SqliteStore {
             .await
             .map_err(db)?;
         row.map(TryInto::try_into).transpose()
+    }
+
+    async fn calendar_states(&self, tenant: TenantId) -> Result<Vec<(UserId, ConnectionStatus)>> {
+        let rows: Vec<CalendarStateRow> =
+            sqlx::query_as("SELECT user_id, status FROM google_connections WHERE tenant_id = $1")
+                .bind(tenant.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 
     async fn delete_google_connection(&self, tenant: TenantId, user: UserId, entry: &AuditEntry) -> Result<()> {

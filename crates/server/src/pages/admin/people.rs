@@ -14,7 +14,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use sala_app::AppError;
 use sala_app::users::{UserChanges, get_user, search_users, update_user};
+use sala_domain::google::ConnectionStatus;
 use sala_domain::{User, UserId};
 use serde::Deserialize;
 
@@ -31,7 +33,17 @@ pub struct PeoplePage {
     pub notice: Option<&'static str>,
     pub problems: Vec<String>,
     pub q: String,
-    pub people: Vec<User>,
+    pub people: Vec<Person>,
+    /// Google sign-in is set up here, so people can connect their calendar.
+    pub calendars: bool,
+    /// The organization's service account writes the calendar of whoever has not connected.
+    pub delegated: bool,
+}
+
+/// One row of the list: the person and whether Sala keeps their Google Calendar.
+pub struct Person {
+    pub user: User,
+    pub calendar: Option<ConnectionStatus>,
 }
 
 #[derive(Template)]
@@ -80,9 +92,30 @@ pub struct PeopleQuery {
 }
 
 async fn list(State(state): State<AppState>, AdminPage(shell): AdminPage, Query(q): Query<PeopleQuery>) -> PageResult {
-    let people = search_users(state.store(), &shell.ctx(), q.q.trim(), 200).await.or_page(shell.t)?;
+    let ctx = shell.ctx();
+    let found = search_users(state.store(), &ctx, q.q.trim(), 200).await.or_page(shell.t)?;
+    let mut calendars = sala_app::google_connections::states(state.store(), &ctx).await.or_page(shell.t)?;
+    let people =
+        found.into_iter().map(|user| Person { calendar: calendars.remove(&user.id), user }).collect::<Vec<_>>();
+    let delegated = state
+        .store()
+        .get_tenant(ctx.tenant_id())
+        .await
+        .map_err(AppError::from)
+        .or_page(shell.t)?
+        .is_some_and(|t| t.google_service_account.is_some());
     let notice = q.done.map(|_| shell.t.saved_notice);
-    let page = PeoplePage { t: shell.t, shell, tab: Tab::People, notice, problems: Vec::new(), q: q.q, people };
+    let page = PeoplePage {
+        t: shell.t,
+        shell,
+        tab: Tab::People,
+        notice,
+        problems: Vec::new(),
+        q: q.q,
+        people,
+        calendars: state.google.enabled(),
+        delegated,
+    };
     let response = render(&page);
     Ok(page.shell.finish(response))
 }

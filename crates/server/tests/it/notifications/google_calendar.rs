@@ -42,6 +42,15 @@ pub(super) async fn google_world_with(
     Some((app, w, google))
 }
 
+/// A page as `user` reads it in their browser.
+async fn page_of(app: &TestApp, user: &sala_domain::User, path: &str) -> String {
+    let session = app.session(user).await;
+    let response =
+        app.request(Method::GET, path).header("cookie", format!("sala_session={session}")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response.text().await.unwrap()
+}
+
 async fn person_named(app: &TestApp, w: &World, email: &str) -> sala_domain::User {
     app.store().user_by_email(w.tenant.id, &sala_domain::Email::parse(email).unwrap()).await.unwrap().unwrap()
 }
@@ -265,8 +274,32 @@ async fn connecting_later_brings_the_meet_link_to_upcoming_bookings(app: TestApp
     let confirmed = w.smtp.received().len();
     assert!(google.calls().is_empty() && booking(&app, &w, &with_meet).await["meet_link"].is_null());
 
+    // No page promises the link: Ana is offered to connect, right on the booking and the form;
+    // María, invited, reads that the organizer has not connected.
+    let ana = person_named(&app, &w, "ana@acme.test").await;
+    let maria = person_named(&app, &w, "maria@acme.test").await;
+    let connect_here = format!("/auth/google/calendar?return_to=%2Fbookings%2F{with_meet}");
+    let page = page_of(&app, &ana, &format!("/bookings/{with_meet}")).await;
+    assert!(page.contains(&connect_here) && !page.contains("llegará"), "{page}");
+    let form = page_of(&app, &ana, "/bookings/new").await;
+    assert!(form.contains("id=\"meet-hint\"") && form.contains("return_to=%2Fbookings%2Fnew%3Fmeet%3Don"), "{form}");
+    let calendar_of = |page: &str, who: &str| {
+        let row = page.split("<tr").find(|row| row.contains(who)).expect("a row for the person").to_owned();
+        ["Conectado", "No conectado"].into_iter().find(|state| row.contains(&format!(">{state}<"))).map(str::to_owned)
+    };
+    let people = page_of(&app, &ana, "/admin/people").await;
+    assert_eq!(calendar_of(&people, "ana@acme.test").as_deref(), Some("No conectado"), "{people}");
+    let page = page_of(&app, &maria, &format!("/bookings/{with_meet}")).await;
+    assert!(page.contains("the organizer has not connected") && !page.contains("/auth/google/calendar"), "{page}");
+
     // Ana connects her calendar: both bookings go into it; the one that asked for Meet gets its link.
     connect_ana(&app, &w, &google).await;
+    let page = page_of(&app, &ana, &format!("/bookings/{with_meet}")).await;
+    assert!(page.contains("llegará en unos segundos") && !page.contains(&connect_here), "{page}");
+    assert!(!page_of(&app, &ana, "/bookings/new").await.contains("meet-hint"));
+    let people = page_of(&app, &ana, "/admin/people").await;
+    assert_eq!(calendar_of(&people, "ana@acme.test").as_deref(), Some("Conectado"));
+    assert_eq!(calendar_of(&people, "juan@acme.test").as_deref(), Some("No conectado"));
     app.run_jobs_at(&runner, now_millis()).await;
     // (The message about the link is written when the link arrives: a later round sends it.)
     app.run_jobs_at(&runner, now_millis()).await;
@@ -286,8 +319,10 @@ async fn connecting_later_brings_the_meet_link_to_upcoming_bookings(app: TestApp
     app.run_jobs_at(&runner, now_millis()).await;
     assert_eq!(w.smtp.received().len(), confirmed + 3, "told once");
 
+    let page = page_of(&app, &maria, &format!("/bookings/{with_meet}")).await;
+    assert!(page.contains(&format!("href=\"{link}\"")), "{page}");
+
     // Disconnecting gives the grant back to Google; Sala's copy is gone.
-    let ana = person_named(&app, &w, "ana@acme.test").await;
     let ctx = Context::new(Principal::User(ana.clone()));
     sala_app::google_connections::disconnect(app.store(), &ctx, &app.app.state().calendar).await.unwrap();
     assert_eq!(google.revoked(), [REFRESH]);
@@ -437,7 +472,12 @@ async fn a_workspace_service_account_writes_calendars_without_consent(app: TestA
     let stored = app.store().get_tenant(w.tenant.id).await.unwrap().unwrap().google_service_account.unwrap();
     assert!(!stored.key_sealed.contains("PRIVATE KEY"));
 
-    // Ana never connected; the service account acts as her (after Google checks its JWT).
+    // Ana never connected; the service account acts as her (after Google checks its JWT). Her
+    // form offers Meet with nothing to connect, and the admin's list says why.
+    let ana = person_named(&app, &w, "ana@acme.test").await;
+    let form = page_of(&app, &ana, "/bookings/new").await;
+    assert!(form.contains("name=\"google_meet\"") && !form.contains("meet-hint"), "{form}");
+    assert!(page_of(&app, &ana, "/admin/people").await.contains("Por la cuenta de servicio"));
     google.trust_service_account(SERVICE_ACCOUNT, SERVICE_KEY, "acme.test");
     let id = book_with_meet(&app, &w, now_millis() + 30 * HOUR, "Con la cuenta de servicio").await;
     app.run_jobs_at(&runner, now_millis()).await;
