@@ -3,11 +3,20 @@
 // take a suggested one, edit, cancel with a reason, and switch the language.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { fakeGoogle } from './fakes.js';
 import { chooseRoom, devLogin, madridDate, start } from './harness.js';
 
 let sala;
-before(async () => { sala = await start(); });
-after(async () => { await sala?.close(); });
+let google;
+// Google sign-in is set up (so Meet is offered); Ana, in by dev login, never connected her calendar.
+before(async () => {
+  google = await fakeGoogle({ clientId: 'sala-e2e.apps.googleusercontent.com', clientSecret: 'e2e-secret', people: [] });
+  sala = await start({ env: google.env() });
+});
+after(async () => {
+  await sala?.close();
+  await google?.close();
+});
 
 test('book, see, be warned, edit, cancel, switch language', async () => {
   const page = await sala.page();
@@ -40,6 +49,8 @@ test('book, see, be warned, edit, cancel, switch language', async () => {
   assert.deepEqual(shown, ['maria@acme.test', 'juan@acme.test', 'cliente@globex.com']);
   await page.getByRole('button', { name: 'Quitar cliente@globex.com' }).click();
   assert.equal(await guests.inputValue(), 'maria@acme.test, juan@acme.test, ');
+  // Meet is offered, and the form says up front when its link would come.
+  assert.match(await page.locator('#meet-hint').innerText(), /Tu Google Calendar no está conectado: el enlace de Meet llegará cuando lo conectes/);
   await page.getByLabel('Crear Google Meet').check();
   await page.getByLabel('Recordatorio').selectOption('60');
   await sala.shot(page, '02-new-booking-form');
@@ -51,7 +62,10 @@ test('book, see, be warned, edit, cancel, switch language', async () => {
   assert.match(details, /Sala Atlántico/);
   assert.match(details, /María López/);
   assert.match(details, /Juan Pérez/);
-  assert.match(details, /Google Meet/);
+  // No promise of a link no job would bring: the page says why there is none yet, and where to connect.
+  assert.match(details, /Google Meet\s+Aún sin enlace: tu Google Calendar no está conectado/);
+  const connect = page.locator('dl.details').getByRole('link', { name: 'Conectar Google Calendar' });
+  assert.match(await connect.getAttribute('href'), /^\/auth\/google\/calendar\?return_to=%2Fbookings%2F[0-9a-f-]{36}$/);
   assert.match(details, /1 hora antes/);
   await sala.shot(page, '03-booking-created');
 
