@@ -50,6 +50,7 @@ pub struct CalendarSync {
     store: Arc<dyn Store>,
     google: Arc<dyn GoogleApi>,
     secrets: SecretBox,
+    uid_domain: String,
     /// Pauses between reads of a conference Google reports `pending`.
     poll_delays: Vec<Duration>,
     /// freeBusy answers by (tenant, window, calendars), for [`BUSY_TTL`].
@@ -240,9 +241,10 @@ impl CalendarSync {
         Ok(Some(Credentials::Delegated { key, subject: person.email.to_string() }))
     }
 
-    pub fn new(store: Arc<dyn Store>, google: Arc<dyn GoogleApi>, secrets: SecretBox) -> Self {
+    /// `uid_domain`: the host that names meetings' iCalendar UIDs (the same as the `.ics`).
+    pub fn new(store: Arc<dyn Store>, google: Arc<dyn GoogleApi>, secrets: SecretBox, uid_domain: String) -> Self {
         let poll_delays = [500, 1000, 2000, 4000].map(Duration::from_millis).to_vec();
-        Self { store, google, secrets, poll_delays, busy_cache: Mutex::default() }
+        Self { store, google, secrets, uid_domain, poll_delays, busy_cache: Mutex::default() }
     }
 
     fn cached(&self, key: &str) -> Option<Vec<(RoomId, TimeRange)>> {
@@ -331,7 +333,7 @@ impl<'a> Session<'a> {
         }
         let store = &self.sync.store;
         let room = store.get_room(booking.tenant_id, booking.room_id).await?;
-        let body = event_body(booking, room.as_ref());
+        let body = event_body(booking, room.as_ref(), &self.sync.uid_domain);
         let api = self.api();
         let existing = self.existing(booking).await?;
         let patched = match existing {
@@ -361,7 +363,17 @@ impl<'a> Session<'a> {
                 let series = self.series_conference(booking).await?;
                 shared = series.is_some();
                 let conference = series.unwrap_or_else(|| meet_request(booking));
-                (self.call(|t| Box::pin(api.insert_event_owned(t, &body, &conference))).await?, "created")
+                let inserted = match self.call(|t| Box::pin(api.insert_event_owned(t, &body, &conference))).await {
+                    // The UID is taken by an event deleted on Google's side (Google keeps their
+                    // UIDs): the booking still stands, so a new event under a UID Google picks.
+                    Err(Stop::Google(GoogleError::Duplicate)) => {
+                        tracing::info!(booking = %booking.id, "the meeting's UID is taken at Google; a new one");
+                        let body = EventBody { ical_uid: None, ..body.clone() };
+                        self.call(|t| Box::pin(api.insert_event_owned(t, &body, &conference))).await?
+                    }
+                    other => other?,
+                };
+                (inserted, "created")
             }
         };
         store
@@ -615,8 +627,10 @@ fn meet_request(booking: &Booking) -> Conference {
     }
 }
 
-/// The event as the booking describes it, in the booking's zone.
-fn event_body(booking: &Booking, room: Option<&Room>) -> EventBody {
+/// The event as the booking describes it, in the booking's zone. A single meeting's event
+/// carries the `.ics` UID, so a guest's calendar that gets both holds one event; an occurrence of
+/// a series is one Google event each while the `.ics` is one recurring event, so Google names it.
+fn event_body(booking: &Booking, room: Option<&Room>, uid_domain: &str) -> EventBody {
     let zone = booking.time_zone.time_zone();
     let local = |ms: Millis| {
         jiff::Timestamp::from_millisecond(ms)
@@ -642,6 +656,7 @@ fn event_body(booking: &Booking, room: Option<&Room>) -> EventBody {
     });
     EventBody {
         booking_id: booking.id.to_string(),
+        ical_uid: (!booking.is_occurrence()).then(|| booking.ical_uid(uid_domain)),
         summary: booking.title.clone(),
         description: booking.description.clone(),
         location,

@@ -86,6 +86,10 @@ pub struct EventAttendee {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EventBody {
     pub booking_id: String,
+    /// The iCalendar UID the event is created with (`iCalUID`), so that an `.ics` about the same
+    /// meeting lands on this event rather than beside it; `None`: Google makes one. Sent on
+    /// insert only: an event's UID never changes.
+    pub ical_uid: Option<String>,
     pub summary: String,
     pub description: Option<String>,
     pub location: Option<String>,
@@ -109,6 +113,15 @@ pub enum Conference {
 }
 
 impl EventBody {
+    /// A new event: everything, and its UID when Sala names it.
+    fn to_insert_json(&self, conference: &Conference) -> Value {
+        let mut body = self.to_json(conference);
+        if let Some(uid) = &self.ical_uid {
+            body["iCalUID"] = Value::String(uid.clone());
+        }
+        body
+    }
+
     fn to_json(&self, conference: &Conference) -> Value {
         let mut body = serde_json::json!({
             "summary": self.summary,
@@ -188,6 +201,10 @@ pub enum GoogleError {
     InvalidGrant(String),
     #[error("not found at Google")]
     NotFound,
+    /// 409 `duplicate`: the event's id or `iCalUID` is taken in that calendar (Google keeps the
+    /// UIDs of deleted events).
+    #[error("Google already has an event with that identifier")]
+    Duplicate,
     #[error("Google is unavailable or throttling: {reason}")]
     Retryable { reason: String, retry_after: Option<Duration> },
     #[error("Google refused the request: {0}")]
@@ -438,7 +455,7 @@ impl GoogleApi for GoogleHttp {
             .post(self.events_url(calendar)?)
             .bearer_auth(token)
             .query(&[("conferenceDataVersion", "1"), ("sendUpdates", "none")])
-            .json(&event.to_json(conference));
+            .json(&event.to_insert_json(conference));
         parse_event(self.send(request).await?)
     }
 
@@ -520,6 +537,7 @@ fn classify(status: u16, body: &str, retry_after: Option<Duration>) -> GoogleErr
     match status {
         401 => GoogleError::Unauthorized,
         404 | 410 => GoogleError::NotFound,
+        409 if reason == "duplicate" => GoogleError::Duplicate,
         429 => GoogleError::Retryable { reason: format!("429 {message}"), retry_after },
         403 if rate_limited => GoogleError::Retryable { reason: format!("403 {reason}: {message}"), retry_after },
         500..=599 => GoogleError::Retryable { reason: format!("{status} {message}"), retry_after },
@@ -540,7 +558,8 @@ mod tests {
         assert_eq!(classify(410, "", None), GoogleError::NotFound);
         assert!(matches!(classify(403, &body("rateLimitExceeded"), None), GoogleError::Retryable { .. }));
         assert!(matches!(classify(403, &body("forbiddenForNonOrganizer"), None), GoogleError::Final(_)));
-        assert!(matches!(classify(409, &body("duplicate"), None), GoogleError::Final(_)));
+        assert_eq!(classify(409, &body("duplicate"), None), GoogleError::Duplicate);
+        assert!(matches!(classify(409, &body("conflict"), None), GoogleError::Final(_)));
         let slow = classify(429, "", Some(Duration::from_secs(7)));
         assert_eq!(
             slow,
@@ -573,6 +592,7 @@ mod tests {
     fn the_body_asks_for_meet_only_when_told() {
         let body = EventBody {
             booking_id: "b1".into(),
+            ical_uid: Some("b1@sala.example".into()),
             summary: "S".into(),
             description: None,
             location: None,
@@ -585,5 +605,7 @@ mod tests {
         assert_eq!(create["extendedProperties"]["private"][BOOKING_PROPERTY], "b1");
         assert!(body.to_json(&Conference::Keep).get("conferenceData").is_none());
         assert!(body.to_json(&Conference::Remove)["conferenceData"].is_null());
+        assert!(create.get("iCalUID").is_none(), "a patch never renames the event");
+        assert_eq!(body.to_insert_json(&Conference::Keep)["iCalUID"], "b1@sala.example");
     }
 }

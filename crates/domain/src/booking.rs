@@ -137,6 +137,22 @@ impl Booking {
     pub fn is_confirmed(&self) -> bool {
         self.status == BookingStatus::Confirmed
     }
+
+    /// The meeting's iCalendar `UID` (RFC 5545) under `domain`: the same in every `.ics` about it
+    /// and, for a single meeting, in the organizer's Google event, so calendars hold one event.
+    /// The occurrences of a series share the series' UID and are told apart by `RECURRENCE-ID`
+    /// (occurrences made before Sala kept their series start have their own UID).
+    pub fn ical_uid(&self, domain: &str) -> String {
+        match (self.series_id, self.recurrence_id) {
+            (Some(series), Some(_)) => format!("{series}@{domain}"),
+            _ => format!("{}@{domain}", self.id),
+        }
+    }
+
+    /// Is this one occurrence of a series as calendars see it (sharing the series' UID)?
+    pub fn is_occurrence(&self) -> bool {
+        self.series_id.is_some() && self.recurrence_id.is_some()
+    }
 }
 
 /// One field that an edit changed, with its value before and after (for the audit log, the

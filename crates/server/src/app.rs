@@ -40,7 +40,7 @@ impl App {
         let secrets = SecretBox::new(&secret_key);
         // One calendar client for the jobs and for rooms' busy times (its cache is shared).
         let google_api = Arc::new(GoogleHttp::new(http.clone(), settings.google_api()));
-        let calendar = Arc::new(CalendarSync::new(store.clone(), google_api, secrets.clone()));
+        let calendar = Arc::new(CalendarSync::new(store.clone(), google_api, secrets.clone(), settings.host()));
         let channels = Channels {
             mailer: settings.mailer()?,
             mail_from: settings.mail_from()?,

@@ -5,7 +5,7 @@
 //! which escapes it; the subject loses line breaks in the channel; the `.ics` is escaped by the
 //! channel's writer; WhatsApp parameters lose the new lines and runs of spaces Meta refuses.
 
-use super::texts::{self, Kind, Phrases};
+use super::texts::{self, InCalendar, Kind, Phrases};
 use askama::Template;
 use sala_channels::ics::{Attendee as IcsAttendee, EventStatus, Invitation, Method, PartStat, Person, Role};
 use sala_domain::jobs::SeriesInvite;
@@ -53,6 +53,8 @@ pub struct Extras {
     pub minutes: u32,
     /// A guest's invitation: where they answer whether they come.
     pub rsvp: Option<String>,
+    /// How the meeting reaches the reader's calendar (the footer says it).
+    pub calendar: InCalendar,
 }
 
 #[derive(Template)]
@@ -84,14 +86,9 @@ impl Meeting<'_> {
         }
     }
 
-    /// The `.ics` UID: the same for the invitation, every update and the cancellation. The
-    /// occurrences of a series share the series' UID and are told apart by `RECURRENCE-ID`
-    /// (occurrences made before Sala kept their series start have their own UID).
+    /// The `.ics` UID: the same for the invitation, every update and the cancellation.
     pub fn uid(&self, b: &Booking) -> String {
-        match (b.series_id, b.recurrence_id) {
-            (Some(series), Some(_)) => format!("{series}@{}", self.uid_domain),
-            _ => format!("{}@{}", b.id, self.uid_domain),
-        }
+        b.ical_uid(self.uid_domain)
     }
 
     /// The meeting's details as label/value rows, in the reader's language and zone.
@@ -152,7 +149,7 @@ impl Meeting<'_> {
             reason_label: p.reason,
             rsvp: extras.rsvp.as_deref(),
             rsvp_label: p.rsvp,
-            footer: p.footer,
+            footer: p.footer(extras.calendar),
         }
         .render()
         .unwrap_or_else(|e| {
@@ -160,7 +157,8 @@ impl Meeting<'_> {
             tracing::error!(error = %e, "email template failed");
             String::new()
         });
-        let mut text = plain_text(&b.title, &intro, &details, p, &extras.changes, reason.as_deref());
+        let mut text =
+            plain_text(&b.title, &intro, &details, p, &extras.changes, reason.as_deref(), p.footer(extras.calendar));
         if let Some(link) = &extras.rsvp {
             // Before the signature, where people look for what to do.
             let at = text.rfind("\n-- \n").unwrap_or(text.len());
@@ -307,6 +305,7 @@ fn plain_text(
     p: &Phrases,
     changes: &[ChangeRow],
     reason: Option<&str>,
+    footer: &str,
 ) -> String {
     let mut text = format!("{title}\n\n{intro}\n\n");
     for (label, value) in details {
@@ -321,7 +320,7 @@ fn plain_text(
     if let Some(reason) = reason {
         text.push_str(&format!("\n{}: {reason}\n", p.reason));
     }
-    text.push_str(&format!("\n-- \n{}\n", p.footer));
+    text.push_str(&format!("\n-- \n{footer}\n"));
     text
 }
 

@@ -27,7 +27,7 @@ use sala_domain::notify::{
 use sala_domain::{Booking, BookingStatus, Job, Locale, Room, RoomId, Tenant, User, now_millis};
 use sala_store::BookingQuery;
 use std::sync::Arc;
-use texts::Kind;
+use texts::{InCalendar, Kind};
 
 /// The approved WhatsApp templates (business-initiated messages need them) and their language codes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -156,8 +156,8 @@ impl Notifier {
         let meet_link = current.as_ref().and_then(|b| b.meet_link.as_deref());
         let meeting =
             Meeting { series: series.as_ref(), more: &payload.more, meet_link, ..self.meeting(booking, &involved) };
-        // An organizer whose Google Calendar Sala keeps has the event there already: an .ics in
-        // their confirmation would add it a second time.
+        // When Sala keeps the organizer's Google Calendar, Google writes the event into the
+        // organizer's calendar and those of the colleagues it lists: an .ics would add it twice.
         let organizer_calendar =
             crate::calendar::keeps_calendar(self.store.as_ref(), booking.tenant_id, booking.organizer_id)
                 .await
@@ -166,11 +166,18 @@ impl Notifier {
         let mut tally = Tally::default();
         for r in &to.email {
             let kind = email_kind(occasion, r, &payload);
+            let in_google =
+                organizer_calendar && (r.is_organizer || involved.internal.iter().any(|u| u.email == r.email));
             let extras = Extras {
                 changes: change_rows(&payload, r.locale, &meeting, before_room.as_ref()),
                 reason: reason(occasion, &payload, r.locale, &involved),
                 minutes: released_after(&involved),
                 rsvp: self.rsvp_link(booking, r, kind),
+                calendar: match (in_google, r.method) {
+                    (true, method) => InCalendar::Google { gone: method == CalendarMethod::Cancel },
+                    (false, CalendarMethod::Cancel) => InCalendar::Cancellation,
+                    (false, _) => InCalendar::Invitation,
+                },
             };
             let only = (r.method == CalendarMethod::Cancel && occasion == Occasion::Updated)
                 .then(|| {
@@ -179,8 +186,7 @@ impl Notifier {
                 .flatten();
             let invitations = meeting.invitations(r.method, only, jiff::Timestamp::now());
             let method = if r.method == CalendarMethod::Cancel { Method::Cancel } else { Method::Request };
-            let calendar = (!(r.is_organizer && organizer_calendar))
-                .then(|| (method, sala_channels::ics::to_ics_all(&invitations)));
+            let calendar = (!in_google).then(|| (method, sala_channels::ics::to_ics_all(&invitations)));
             let message = self.email_message(job, &scope, &meeting, &involved, r, kind, &extras, calendar);
             self.deliver(job, message, &mut tally).await;
         }
@@ -195,7 +201,7 @@ impl Notifier {
                 changes: change_rows(&payload, w.locale, &meeting, before_room.as_ref()),
                 reason: reason(occasion, &payload, w.locale, &involved),
                 minutes: released_after(&involved),
-                rsvp: None,
+                ..Extras::default()
             };
             let message = self.whatsapp_message(job, &scope, &meeting, &involved, w, kind, &extras);
             self.deliver(job, message, &mut tally).await;

@@ -26,6 +26,38 @@ pub struct Phrases {
     pub other_dates: &'static str,
     pub rsvp: &'static str,
     pub footer: &'static str,
+    pub footer_invitation: &'static str,
+    pub footer_cancellation: &'static str,
+    pub footer_google: &'static str,
+    pub footer_google_gone: &'static str,
+}
+
+impl Phrases {
+    /// The signature, saying truthfully how the meeting reaches (or leaves) the reader's calendar.
+    pub fn footer(&self, calendar: InCalendar) -> &'static str {
+        match calendar {
+            InCalendar::Nothing => self.footer,
+            InCalendar::Invitation => self.footer_invitation,
+            InCalendar::Cancellation => self.footer_cancellation,
+            InCalendar::Google { gone: false } => self.footer_google,
+            InCalendar::Google { gone: true } => self.footer_google_gone,
+        }
+    }
+}
+
+/// How an email's meeting reaches the reader's calendar.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum InCalendar {
+    /// Nothing to do with calendars (a reminder).
+    #[default]
+    Nothing,
+    /// An attached `.ics` request.
+    Invitation,
+    /// An attached `.ics` cancellation.
+    Cancellation,
+    /// Google writes the reader's calendar (the organizer's event, which lists them): no `.ics`.
+    /// `gone`: the meeting leaves their calendar.
+    Google { gone: bool },
 }
 
 pub fn phrases(locale: Locale) -> &'static Phrases {
@@ -56,7 +88,11 @@ static ES: Phrases = Phrases {
     except: "Excepto",
     other_dates: "También el",
     rsvp: "¿Vienes? Responde aquí",
-    footer: "Enviado por Sala. Responde a la invitación desde tu calendario.",
+    footer: "Enviado por Sala.",
+    footer_invitation: "Enviado por Sala. La invitación adjunta pone la reunión en tu calendario; si respondes desde él, tu respuesta le llega a quien organiza.",
+    footer_cancellation: "Enviado por Sala. El archivo adjunto la quita de tu calendario.",
+    footer_google: "Enviado por Sala. La reunión ya está en tu Google Calendar; puedes responder allí.",
+    footer_google_gone: "Enviado por Sala. Google Calendar la quita de tu calendario.",
 };
 
 static EN: Phrases = Phrases {
@@ -80,7 +116,11 @@ static EN: Phrases = Phrases {
     except: "Except",
     other_dates: "Also on",
     rsvp: "Coming? Answer here",
-    footer: "Sent by Sala. Answer the invitation from your calendar.",
+    footer: "Sent by Sala.",
+    footer_invitation: "Sent by Sala. The attached invitation puts the meeting in your calendar; an answer from your calendar reaches the organizer.",
+    footer_cancellation: "Sent by Sala. The attached file takes it out of your calendar.",
+    footer_google: "Sent by Sala. The meeting is already in your Google Calendar; you can answer there.",
+    footer_google_gone: "Sent by Sala. Google Calendar takes it out of your calendar.",
 };
 
 /// What a message is, from the reader's side.

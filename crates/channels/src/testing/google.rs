@@ -1,7 +1,8 @@
 //! A Google fake on 127.0.0.1: the OAuth token endpoint (`grant_type=refresh_token`) and the
 //! Calendar API v3 events collection (insert with `conferenceData`, list by private extended
 //! property, get, patch, delete), speaking the documented shapes and checking the bearer token,
-//! the client credentials and the fields Sala must send. Tests script failures (401, 403
+//! the client credentials and the fields Sala must send. An `iCalUID` is unique in a calendar,
+//! deleted events included (409 `duplicate`), and never changes. Tests script failures (401, 403
 //! rate limit, 404, 409, 5xx) and a Meet conference that stays `pending` for a few reads.
 
 use super::lock;
@@ -155,6 +156,13 @@ impl FakeGoogle {
     /// `METHOD path` of every Calendar call so far (token calls are not listed).
     pub fn calls(&self) -> Vec<String> {
         lock(&self.fake.0).calls.clone()
+    }
+
+    /// Someone deletes the event in Google Calendar (Google keeps it as `cancelled`, UID and all).
+    pub fn delete_in_google(&self, id: &str) {
+        if let Some((_, event)) = lock(&self.fake.0).events.get_mut(id) {
+            event["status"] = json!("cancelled");
+        }
     }
 
     /// The events in the calendar now (deleted ones are gone), by id.
@@ -403,10 +411,19 @@ async fn insert(
         return google_error(400, "required", &format!("Missing or invalid: {problems:?}"));
     }
     let mut inner = lock(&fake.0);
+    // An iCalUID is one event's in a calendar, deleted ones included (Google keeps them).
+    if let Some(uid) = body["iCalUID"].as_str()
+        && inner.events.values().any(|(cal, e)| *cal == calendar && e["iCalUID"] == uid)
+    {
+        return google_error(409, "duplicate", "The requested identifier already exists.");
+    }
     inner.counter += 1;
     let id = format!("evt{:06}", inner.counter);
     let mut event = body.clone();
     event["id"] = json!(id);
+    if event.get("iCalUID").is_none() {
+        event["iCalUID"] = json!(format!("{id}@google.com"));
+    }
     event["status"] = json!("confirmed");
     event["htmlLink"] = json!(format!("https://www.google.com/calendar/event?eid={id}"));
     if let Some(map) = event.as_object_mut() {
@@ -478,6 +495,9 @@ async fn patch(
     let Some((_, stored)) = inner.events.get(&id).cloned() else { return google_error(404, "notFound", "Not Found") };
     if stored["status"] == "cancelled" {
         return google_error(410, "deleted", "Resource has been deleted");
+    }
+    if body.get("iCalUID").is_some_and(|uid| *uid != stored["iCalUID"]) {
+        return google_error(400, "invalid", "An event's iCalUID cannot change");
     }
     let mut event = stored;
     for (key, value) in body.as_object().into_iter().flatten().filter(|(k, _)| *k != "conferenceData") {

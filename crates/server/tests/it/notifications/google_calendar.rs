@@ -121,7 +121,20 @@ async fn the_organizers_calendar_follows_the_booking_with_one_meet_link(app: Tes
     assert!(guest.text.contains(&link) && guest.html.contains(&link), "{}", guest.text);
     let (_, cal) = guest.calendar.as_ref().unwrap();
     assert_eq!(event_of(cal).property_value("URL"), Some(link.as_str()));
-    assert!(mails["ana@acme.test"].calendar.is_none(), "the organizer's own calendar has the event already");
+    // One meeting, one event: the guest's .ics names the very event Google holds.
+    assert_eq!(event_of(cal).property_value("UID"), event["iCalUID"].as_str());
+    assert!(event["iCalUID"].as_str().unwrap().starts_with(&format!("{id}@")), "{event}");
+    // Google writes the calendars of the organizer and of the colleague it lists: no second event
+    // by .ics, and their footer says where the meeting is.
+    for person in ["ana@acme.test", "maria@acme.test"] {
+        assert!(mails[person].calendar.is_none(), "{person}: Google's event is in their calendar already");
+    }
+    assert!(
+        mails["maria@acme.test"].text.contains("already in your Google Calendar"),
+        "{}",
+        mails["maria@acme.test"].text
+    );
+    assert!(guest.text.contains("si respondes desde él, tu respuesta le llega a quien organiza"), "{}", guest.text);
     let log =
         json(app.api(Method::GET, &format!("/api/v1/bookings/{id}/deliveries"), &w.key).send().await.unwrap()).await.1;
     let calendar: Vec<&Value> = log.as_array().unwrap().iter().filter(|d| d["channel"] == "calendar").collect();
@@ -144,6 +157,27 @@ async fn the_organizers_calendar_follows_the_booking_with_one_meet_link(app: Tes
     assert_eq!(event["hangoutLink"], link.as_str(), "the same Meet link after the edit");
     assert!(google.calls().contains(&format!("PATCH primary/events/{event_id}")));
     assert_eq!(booking(&app, &w, &id).await["meet_link"], link.as_str());
+
+    // Someone deletes the event in Google Calendar; the booking stands, so the next change makes
+    // it anew. Google keeps the deleted event's UID, so the new one gets a UID of Google's.
+    google.delete_in_google(event_id);
+    let (status, _) = json(
+        app.api(Method::PATCH, &format!("/api/v1/bookings/{id}"), &w.key)
+            .json(&json!({"title": "Demo (de nuevo)"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    app.run_jobs_at(&runner, now_millis()).await;
+    let events = google.events();
+    let (event_id, again) = events.iter().next().expect("the event made anew");
+    assert_eq!(again["summary"], "Demo (de nuevo)");
+    assert!(again["iCalUID"].as_str().unwrap().ends_with("@google.com"), "{again}");
+    let log =
+        json(app.api(Method::GET, &format!("/api/v1/bookings/{id}/deliveries"), &w.key).send().await.unwrap()).await.1;
+    assert!(!log.to_string().contains("\"failed\""), "{log}");
 
     // Cancelled: the event goes.
     app.api(Method::DELETE, &format!("/api/v1/bookings/{id}"), &w.key).send().await.unwrap();
@@ -419,7 +453,8 @@ async fn a_series_shares_one_meet_link(app: TestApp) {
     let start = now_millis() + 30 * HOUR;
     let body = json!({"room_id": w.room, "title": "Semanal con Meet", "start": iso(start), "end": iso(start + HOUR),
         "time_zone": "Europe/Madrid", "organizer": "ana@acme.test", "google_meet": true,
-        "attendees": [{"email": "cliente@globex.com"}], "recurrence": {"frequency": "weekly", "count": 3}});
+        "attendees": [{"email": "cliente@globex.com"}, {"email": "maria@acme.test"}],
+        "recurrence": {"frequency": "weekly", "count": 3}});
     let (status, created) =
         json(app.api(Method::POST, "/api/v1/bookings", &w.key).json(&body).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
@@ -438,9 +473,16 @@ async fn a_series_shares_one_meet_link(app: TestApp) {
     let conferences: std::collections::BTreeSet<&str> =
         events.values().map(|e| e["conferenceData"]["conferenceId"].as_str().unwrap()).collect();
     assert_eq!(conferences.len(), 1, "one conference for the series");
-    // The series' one invitation carries that link.
+    // The series' one invitation carries that link. One meeting, one event: the client's calendar
+    // gets the series as one recurring .ics; María's gets Google's events, and no .ics beside them.
     let mails = mails_since(&w.smtp, 0);
-    assert!(mails["cliente@globex.com"].text.contains(&links[0]));
+    let client = &mails["cliente@globex.com"];
+    assert!(client.text.contains(&links[0]));
+    let (_, cal) = client.calendar.as_ref().expect("the client's invitation");
+    assert!(event_of(cal).property_value("RRULE").is_some_and(|r| r.contains("COUNT=3")), "{}", client.ics);
+    let maria = &mails["maria@acme.test"];
+    assert!(maria.calendar.is_none() && maria.text.contains("already in your Google Calendar"), "{}", maria.text);
+    assert!(events.values().all(|e| e["attendees"].to_string().contains("maria@acme.test")));
 }
 both!(a_series_shares_one_meet_link);
 
