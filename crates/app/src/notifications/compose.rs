@@ -233,8 +233,16 @@ impl Meeting<'_> {
         }
     }
 
-    /// The values for the WhatsApp template's `{{1}}`, `{{2}}`, ... (see the README's table).
-    pub fn whatsapp_params(&self, kind: Kind, locale: Locale, zone: &TimeZoneName, extras: &Extras) -> Vec<String> {
+    /// The values for the WhatsApp template's `{{1}}`, `{{2}}`, ... (see the README's table);
+    /// `with_link`: the confirmation's template that also carries the Meet link, as `{{5}}`.
+    pub fn whatsapp_params(
+        &self,
+        kind: Kind,
+        locale: Locale,
+        zone: &TimeZoneName,
+        extras: &Extras,
+        with_link: bool,
+    ) -> Vec<String> {
         let b = self.booking;
         let when = texts::when(locale, b.time, zone);
         let params = match kind {
@@ -252,7 +260,11 @@ impl Meeting<'_> {
                 changed.dedup();
                 vec![b.title.clone(), when, self.place(), changed.join(", ")]
             }
-            _ => vec![b.title.clone(), when, self.place(), attendee_count(locale, b.attendees.len())],
+            _ => {
+                let mut params = vec![b.title.clone(), when, self.place(), attendee_count(locale, b.attendees.len())];
+                params.extend(self.meet_link.filter(|_| with_link).map(str::to_owned));
+                params
+            }
         };
         params.into_iter().map(|p| whatsapp_text(&p)).collect()
     }

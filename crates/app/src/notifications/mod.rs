@@ -33,6 +33,10 @@ use texts::{InCalendar, Kind};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WhatsAppTemplates {
     pub created: String,
+    /// The confirmation with the Meet link as a fifth parameter, sent instead of `created` when
+    /// set and the meeting has a link (Meta fixes a template's parameter count, so it is another
+    /// template).
+    pub created_with_link: Option<String>,
     pub updated: String,
     pub cancelled: String,
     pub reminder: String,
@@ -44,6 +48,7 @@ impl Default for WhatsAppTemplates {
     fn default() -> Self {
         Self {
             created: "sala_booking_created".into(),
+            created_with_link: None,
             updated: "sala_booking_updated".into(),
             cancelled: "sala_booking_cancelled".into(),
             reminder: "sala_booking_reminder".into(),
@@ -375,14 +380,17 @@ impl Notifier {
     ) -> Message<'a> {
         let reader = involved.people().find(|u| u.phone.as_ref() == Some(&w.phone));
         let zone = meeting.zone_for(reader);
-        let params = meeting.whatsapp_params(kind, w.locale, &zone, extras);
         let templates = self.channels.whatsapp.templates.clone();
-        let template = match kind {
-            Kind::Reminder => templates.reminder,
-            Kind::Updated => templates.updated,
-            Kind::Cancelled | Kind::Uninvited | Kind::Released => templates.cancelled,
-            Kind::Invited | Kind::Confirmed => templates.created,
+        let (template, with_link) = match kind {
+            Kind::Reminder => (templates.reminder, false),
+            Kind::Updated => (templates.updated, false),
+            Kind::Cancelled | Kind::Uninvited | Kind::Released => (templates.cancelled, false),
+            Kind::Invited | Kind::Confirmed => match (templates.created_with_link, meeting.meet_link) {
+                (Some(with_link), Some(_)) => (with_link, true),
+                _ => (templates.created, false),
+            },
         };
+        let params = meeting.whatsapp_params(kind, w.locale, &zone, extras, with_link);
         let language = match w.locale {
             Locale::Es => templates.language_es,
             Locale::En => templates.language_en,

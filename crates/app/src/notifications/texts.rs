@@ -194,6 +194,8 @@ pub fn released_reason(locale: Locale, minutes: u32) -> String {
 /// The WhatsApp preview of a template, as the approved template would read (dev outbox only).
 pub fn whatsapp_preview(locale: Locale, kind: Kind, params: &[String]) -> String {
     let p = |i: usize| params.get(i).map(String::as_str).unwrap_or_default();
+    // The confirmation's template with the Meet link has it as a fifth parameter.
+    let meet = |i: usize| params.get(i).map(|link| format!(" Meet: {link}")).unwrap_or_default();
     match (locale, kind) {
         (Locale::Es, Kind::Reminder) => format!("⏰ {} empieza en {} min en {}. {}", p(0), p(1), p(2), p(3)),
         (Locale::En, Kind::Reminder) => format!("⏰ {} starts in {} min in {}. {}", p(0), p(1), p(2), p(3)),
@@ -205,8 +207,8 @@ pub fn whatsapp_preview(locale: Locale, kind: Kind, params: &[String]) -> String
         }
         (Locale::Es, Kind::Updated) => format!("✏️ Actualizada: {}, {} en {}. Cambios: {}", p(0), p(1), p(2), p(3)),
         (Locale::En, Kind::Updated) => format!("✏️ Updated: {}, {} in {}. Changes: {}", p(0), p(1), p(2), p(3)),
-        (Locale::Es, _) => format!("✅ Reserva confirmada: {}, {} en {}. {}", p(0), p(1), p(2), p(3)),
-        (Locale::En, _) => format!("✅ Booking confirmed: {}, {} in {}. {}", p(0), p(1), p(2), p(3)),
+        (Locale::Es, _) => format!("✅ Reserva confirmada: {}, {} en {}. {}", p(0), p(1), p(2), p(3)) + &meet(4),
+        (Locale::En, _) => format!("✅ Booking confirmed: {}, {} in {}. {}", p(0), p(1), p(2), p(3)) + &meet(4),
     }
 }
 

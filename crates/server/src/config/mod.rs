@@ -95,6 +95,8 @@ pub struct Settings {
     pub whatsapp_token: Option<Secret>,
     /// The approved template names per message, and the language codes they were approved in.
     pub whatsapp_template_created: String,
+    /// The confirmation template with the Meet link as `{{5}}`; unset: `whatsapp_template_created` always.
+    pub whatsapp_template_created_with_link: Option<String>,
     pub whatsapp_template_updated: String,
     pub whatsapp_template_cancelled: String,
     pub whatsapp_template_reminder: String,

@@ -33,6 +33,7 @@ impl Settings {
             default,
             templates: WhatsAppTemplates {
                 created: self.whatsapp_template_created.clone(),
+                created_with_link: self.whatsapp_template_created_with_link.clone().filter(|t| !t.trim().is_empty()),
                 updated: self.whatsapp_template_updated.clone(),
                 cancelled: self.whatsapp_template_cancelled.clone(),
                 reminder: self.whatsapp_template_reminder.clone(),

@@ -74,6 +74,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         whatsapp_phone_number_id: None,
         whatsapp_token: None,
         whatsapp_template_created: "sala_booking_created".to_owned(),
+        whatsapp_template_created_with_link: None,
         whatsapp_template_updated: "sala_booking_updated".to_owned(),
         whatsapp_template_cancelled: "sala_booking_cancelled".to_owned(),
         whatsapp_template_reminder: "sala_booking_reminder".to_owned(),

@@ -594,3 +594,45 @@ async fn without_meet_the_event_has_no_conference_and_a_refused_call_is_replayab
     assert!(shown["meet_link"].is_null() && shown["google_event_id"].is_string(), "{shown}");
 }
 both!(without_meet_the_event_has_no_conference_and_a_refused_call_is_replayable);
+
+/// With a template registered with the link as `{{5}}`, the organizer's WhatsApp confirmation of
+/// a Meet booking carries it; a booking without a link keeps the four-parameter template.
+async fn the_whatsapp_confirmation_carries_the_meet_link_when_a_template_takes_it(app: TestApp) {
+    let with_link = "sala_booking_created_meet";
+    let Some((app, w, google)) =
+        google_world_with(app, |s| s.whatsapp_template_created_with_link = Some(with_link.into())).await
+    else {
+        return;
+    };
+    connect_ana(&app, &w, &google).await;
+    let runner = app.runner();
+    let start = now_millis() + 30 * HOUR;
+    let id = book_with_meet(&app, &w, start, "Demo con Globex").await;
+    app.run_jobs_at(&runner, now_millis()).await;
+    let link = booking(&app, &w, &id).await["meet_link"].as_str().expect("a Meet link").to_owned();
+    let sent = w.whatsapp.accepted();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["template"]["name"], with_link);
+    let params: Vec<&str> = sent[0]["template"]["components"][0]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(params.len(), 5, "{params:?}");
+    assert_eq!((params[0], params[4]), ("Demo con Globex", link.as_str()));
+
+    // No Meet, no link: the template Meta knows with four parameters, none of them empty.
+    let body = json!({"room_id": w.room, "title": "Sin Meet", "start": iso(start + 3 * HOUR),
+        "end": iso(start + 4 * HOUR), "organizer": "ana@acme.test"});
+    let (status, _) = json(app.api(Method::POST, "/api/v1/bookings", &w.key).json(&body).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    app.run_jobs_at(&runner, now_millis()).await;
+    let sent = w.whatsapp.accepted();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[1]["template"]["name"], "sala_booking_created");
+    let params = sent[1]["template"]["components"][0]["parameters"].as_array().unwrap();
+    assert_eq!(params.len(), 4);
+    assert!(params.iter().all(|p| !p["text"].as_str().unwrap().is_empty()));
+}
+both!(the_whatsapp_confirmation_carries_the_meet_link_when_a_template_takes_it);
