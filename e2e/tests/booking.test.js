@@ -125,3 +125,41 @@ test('book, see, be warned, edit, cancel, switch language', async () => {
   await page.getByRole('heading', { name: 'Your upcoming meetings' }).waitFor();
   await sala.shot(page, '07-dashboard-en');
 });
+
+test('an office manager books a weekly series for a colleague, skipping the taken week', async () => {
+  const page = await sala.page();
+  // Elena, an admin (Ana chose English in the test above).
+  await devLogin(sala, page, 'Elena Torres');
+  const fill = async (date, title) => {
+    await page.goto(`${sala.url}/bookings/new`);
+    await chooseRoom(page, 'Sala Pacífico');
+    await page.getByLabel('Fecha').fill(date);
+    await page.getByLabel('Empieza').fill('16:00');
+    await page.getByLabel('Termina').fill('17:00');
+    await page.getByLabel('Título').fill(title);
+  };
+  // The second week is taken already.
+  await fill(madridDate(10), 'Auditoría');
+  await page.getByRole('button', { name: 'Reservar' }).click();
+  await page.getByText('Reserva creada').waitFor();
+
+  // Elena books the weekly committee for María, three weeks from the coming one.
+  await fill(madridDate(3), 'Comité semanal');
+  await page.getByLabel('Organiza').fill('maria@acme.test');
+  await page.getByLabel('Repetir cada semana').check();
+  await page.getByLabel('Número de veces').fill('3');
+  await page.getByRole('button', { name: 'Reservar' }).click();
+  // Refused, naming the taken date, with everything as typed.
+  const refusal = page.locator('#repeat-error');
+  await refusal.waitFor();
+  assert.match(await refusal.innerText(), /La sala está ocupada el .+\. Marca «Saltar los días en que la sala esté ocupada»/);
+  assert.equal(await page.getByLabel('Organiza').inputValue(), 'maria@acme.test');
+  await sala.shot(page, '08-series-taken');
+  // Skipping it: two weeks booked, and the page says which date was left out.
+  await page.getByLabel('Saltar los días en que la sala esté ocupada').check();
+  await page.getByRole('button', { name: 'Reservar' }).click();
+  await page.getByText('Reserva creada').waitFor();
+  assert.match(await page.locator('#series-skipped').innerText(), /^Se saltaron estas fechas porque la sala estaba ocupada: /);
+  assert.match(await page.locator('dl.details').innerText(), /María López/);
+  await sala.shot(page, '09-series-skipped');
+});

@@ -18,8 +18,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use sala_app::AppError;
 use sala_app::bookings::{
-    AttendeeInput, BookingChanges, NewBooking, Scope, Suggestions, create_booking, edit_booking, get_booking,
-    suggestions,
+    AttendeeInput, BookingChanges, ConflictPolicy, NewBooking, Scope, Suggestions, create_booking, edit_booking,
+    get_booking, suggestions,
 };
 use sala_domain::dates::{local_instant, zoned};
 use sala_domain::notify::ReminderSettings;
@@ -44,6 +44,10 @@ pub struct BookingForm {
     pub repeat: Option<String>,
     pub repeat_count: String,
     pub repeat_until: String,
+    /// A weekly series leaves out the dates the room is taken instead of refusing them all.
+    pub repeat_skip: Option<String>,
+    /// An admin booking for someone else: their email; empty: the admin themself.
+    pub organizer: String,
     /// This meeting's reminder: empty (as usual), `none`, or minutes before.
     pub reminder: String,
     /// Edit of a series occurrence: `this` or `following`.
@@ -105,6 +109,11 @@ impl FormPage {
     /// The Meet box shows where a link can come, and stays on a booking that already asked for one.
     pub fn offers_meet(&self) -> bool {
         self.meet != MeetAccess::Unavailable || Self::checked(&self.form.google_meet)
+    }
+
+    /// Admins may book a new meeting for someone else (as the API allows).
+    pub fn books_for_others(&self) -> bool {
+        self.editing.is_none() && self.shell.user.is_admin()
     }
 
     pub fn scope_following(&self) -> bool {
@@ -241,15 +250,32 @@ async fn create(state: &AppState, shell: Shell, form: BookingForm) -> Response {
         attendees: guests(&form.guests),
         google_meet: FormPage::checked(&form.google_meet),
         recurrence,
+        on_conflict: if FormPage::checked(&form.repeat_skip) { ConflictPolicy::Skip } else { ConflictPolicy::Fail },
+        organizer: Some(form.organizer.trim().to_owned()).filter(|o| !o.is_empty() && shell.user.is_admin()),
         reminders,
         ..NewBooking::default()
     };
     match create_booking(state.store(), state.outside_busy(), &ctx, input).await {
         Ok(created) => match created.bookings.first() {
-            Some(b) => Redirect::to(&format!("/bookings/{}?done=created", b.id)).into_response(),
+            Some(b) => Redirect::to(&created_href(b.id, &created.skipped)).into_response(),
             None => show_error(t, &AppError::NotFound { what: "booking" }),
         },
         Err(err) => refused(state, shell, None, false, form, err, room_id, time).await,
+    }
+}
+
+/// The new booking's page, naming the dates a series left out (their starts, in milliseconds;
+/// the page only shows them).
+fn created_href(id: BookingId, skipped: &[sala_app::bookings::Skipped]) -> String {
+    let starts: Vec<String> = skipped
+        .iter()
+        .filter_map(|c| c.requested_start.parse::<jiff::Timestamp>().ok())
+        .map(|t| t.as_millisecond().to_string())
+        .collect();
+    if starts.is_empty() {
+        format!("/bookings/{id}?done=created")
+    } else {
+        format!("/bookings/{id}?done=created&skipped={}", starts.join(","))
     }
 }
 
@@ -351,6 +377,17 @@ async fn refused(
         AppError::Invalid(fields) => {
             let errors = fields.iter().map(|f| (form_field(&f.field).to_owned(), message(t, f))).collect();
             page(state, shell, editing, in_series, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        AppError::BookingConflict(conflicts) if editing.is_none() && FormPage::checked(&form.repeat) => {
+            // A series: name the taken dates and offer to leave them out.
+            let starts: Vec<Millis> = conflicts
+                .iter()
+                .filter_map(|c| c.requested_start.parse::<jiff::Timestamp>().ok())
+                .map(|t| t.as_millisecond())
+                .collect();
+            let taken = sala_domain::dates::dates(shell.locale, &starts, &shell.zone());
+            let errors = vec![("repeat_count".to_owned(), t.err_series_taken.replace("{dates}", &taken))];
+            page(state, shell, editing, in_series, form, errors, None, StatusCode::CONFLICT).await
         }
         AppError::BookingConflict(_) => {
             let seats = u32::try_from(guests(&form.guests).len() + 1).unwrap_or(u32::MAX);
@@ -524,6 +561,7 @@ fn form_field(field: &str) -> &str {
             "room_id" | "title" | "description" | "start" | "end" | "date" => field,
             "recurrence" | "recurrence.count" | "recurrence.until" => "repeat_count",
             "reminders" => "reminder",
+            "organizer" => "organizer",
             _ => "form",
         }
     }

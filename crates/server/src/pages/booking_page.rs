@@ -55,6 +55,8 @@ pub struct BookingPage {
     pub organizer: String,
     pub guests: Vec<Guest>,
     pub notice: Option<&'static str>,
+    /// A new series: the dates left out, in words.
+    pub skipped: Option<String>,
     pub may_change: bool,
     pub sent: Vec<Sent>,
     pub changes: Vec<Change>,
@@ -92,6 +94,8 @@ pub struct CancelPage {
 #[serde(default)]
 pub struct Done {
     done: Option<String>,
+    /// A new series' dates left out because the room was taken (their starts, in milliseconds).
+    skipped: Option<String>,
 }
 
 pub fn routes() -> Router<AppState> {
@@ -174,6 +178,8 @@ async fn build(
         Some("cancelled") => Some(t.cancelled_notice),
         _ => None,
     };
+    let skipped =
+        skipped_dates(done.skipped.as_deref(), shell.locale, &zone).map(|d| t.series_skipped.replace("{dates}", &d));
     let meet_access = super::meet::access(state, ctx.tenant_id(), booking.organizer_id).await.map_err(fail)?;
     let meet = super::meet::shown(&booking, meet_access, shell.user.id);
     let came = sala_app::bookings::attendance(state.store(), &ctx, id).await.map_err(fail)?;
@@ -209,6 +215,7 @@ async fn build(
         organizer: organizer.map(|o| format!("{} <{}>", o.name, o.email)).unwrap_or_default(),
         guests,
         notice,
+        skipped,
         may_change,
         sent,
         changes,
@@ -220,6 +227,13 @@ async fn build(
         booking,
         shell,
     })
+}
+
+/// The dates a new series left out, from the link the form redirected to: only shown, so
+/// anything unreadable is dropped (and at most a series' worth).
+fn skipped_dates(raw: Option<&str>, locale: sala_domain::Locale, zone: &sala_domain::TimeZoneName) -> Option<String> {
+    let starts: Vec<Millis> = raw?.split(',').filter_map(|s| s.trim().parse().ok()).take(156).collect();
+    (!starts.is_empty()).then(|| sala_domain::dates::dates(locale, &starts, zone))
 }
 
 /// The booking's history in the reader's words: what happened, when, and who did it.

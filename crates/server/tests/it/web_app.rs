@@ -364,3 +364,119 @@ async fn my_bookings_filter(app: TestApp) {
     assert!(titles(&me.get("/bookings?when=past").await.1).is_empty());
 }
 both!(my_bookings_filter);
+
+/// The booking form sent with these fields.
+async fn post_new(b: &Browser<'_>, fields: Vec<(String, String)>) -> reqwest::Response {
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    b.post("/bookings/new", &fields).await
+}
+
+/// The office manager's form: an admin books for someone else (a member may not), and a weekly
+/// series either names the taken dates or, asked to, leaves them out and says which.
+async fn an_admin_books_for_someone_and_a_series_skips_taken_dates(app: TestApp) {
+    let tenant = app.tenant("Acme", "acme.test").await;
+    let ana = app.user(&tenant, "ana@acme.test", "Ana", "admin").await;
+    let maria = app.user(&tenant, "maria@acme.test", "María", "member").await;
+    let key = app.api_key(&tenant).await;
+    let (_, room) = json(
+        app.api(Method::POST, "/api/v1/rooms", &key)
+            .json(&json!({"name": "Sala Sur", "capacity": 4}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let room_id = room["id"].as_str().unwrap().to_owned();
+    let day = tomorrow();
+    let base = |title: &str, organizer: &str| {
+        vec![
+            ("csrf".to_owned(), CSRF.to_owned()),
+            ("room_id".to_owned(), room_id.clone()),
+            ("date".to_owned(), day.clone()),
+            ("start".to_owned(), "09:00".to_owned()),
+            ("end".to_owned(), "10:00".to_owned()),
+            ("title".to_owned(), title.to_owned()),
+            ("organizer".to_owned(), organizer.to_owned()),
+        ]
+    };
+    let admin = browser(&app, &ana).await;
+    let member = browser(&app, &maria).await;
+
+    // Only admins see the field.
+    assert!(admin.get("/bookings/new").await.1.contains("name=\"organizer\""));
+    assert!(!member.get("/bookings/new").await.1.contains("name=\"organizer\""));
+
+    // Someone not of the organization: the field says so, with what was typed kept.
+    let refused = post_new(&admin, base("Para nadie", "nadie@otra.test")).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("id=\"organizer-error\"") && html.contains("value=\"nadie@otra.test\""), "{html}");
+
+    // Ana books for María: María organizes it.
+    let made = post_new(&admin, base("Para María", "maria@acme.test")).await;
+    assert_eq!(made.status(), StatusCode::SEE_OTHER);
+    let id = made.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/bookings/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (_, got) = json(app.api(Method::GET, &format!("/api/v1/bookings/{id}"), &key).send().await.unwrap()).await;
+    assert_eq!(got["organizer"]["email"], "maria@acme.test", "{got}");
+
+    // A member's form naming someone else still books for the member (the field is not theirs).
+    let mut forged = base("Mío", "ana@acme.test");
+    forged[3].1 = "11:00".to_owned();
+    forged[4].1 = "12:00".to_owned();
+    let made = post_new(&member, forged).await;
+    assert_eq!(made.status(), StatusCode::SEE_OTHER);
+    let id = made.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/bookings/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (_, got) = json(app.api(Method::GET, &format!("/api/v1/bookings/{id}"), &key).send().await.unwrap()).await;
+    assert_eq!(got["organizer"]["email"], "maria@acme.test");
+
+    // A weekly series from tomorrow at 9:00 for three weeks: its first date is María's meeting.
+    // Refused, naming the taken date...
+    let series = |skip: bool| {
+        let mut fields = base("Semanal", "");
+        fields.extend([("repeat".to_owned(), "on".to_owned()), ("repeat_count".to_owned(), "3".to_owned())]);
+        if skip {
+            fields.push(("repeat_skip".to_owned(), "on".to_owned()));
+        }
+        fields
+    };
+    let refused = post_new(&admin, series(false)).await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("La sala está ocupada el") && html.contains("id=\"repeat-error\""), "{html}");
+    assert!(html.contains("id=\"repeat_skip\" name=\"repeat_skip\" type=\"checkbox\">"), "not ticked for them");
+    // ...and, asked to skip, the two free weeks are booked and the page says which date was left out.
+    let made = post_new(&admin, series(true)).await;
+    assert_eq!(made.status(), StatusCode::SEE_OTHER);
+    let location = made.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("&skipped="), "{location}");
+    let (status, page) = admin.get(&location).await;
+    assert_eq!(status, StatusCode::OK);
+    let notice = page.split("id=\"series-skipped\">").nth(1).expect("the skipped dates").split('<').next().unwrap();
+    assert!(notice.starts_with("Se saltaron estas fechas porque la sala estaba ocupada:"), "{notice}");
+    let (_, list) = json(
+        app.api(Method::GET, "/api/v1/bookings", &key).query(&[("room_id", room_id.as_str())]).send().await.unwrap(),
+    )
+    .await;
+    let titles: Vec<&str> = list["items"].as_array().unwrap().iter().map(|b| b["title"].as_str().unwrap()).collect();
+    assert_eq!(titles.iter().filter(|t| **t == "Semanal").count(), 2, "{titles:?}");
+
+    // A made-up list in the link shows nothing odd: unreadable parts are dropped.
+    let (status, page) = admin.get(&format!("{}&skipped=<script>,x", location.split('&').next().unwrap())).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains("<script>,x") && !page.contains("id=\"series-skipped\""));
+}
+both!(an_admin_books_for_someone_and_a_series_skips_taken_dates);
