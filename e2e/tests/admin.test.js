@@ -38,6 +38,24 @@ test('an admin creates a room and an API key, and changes the settings', async (
   await page.goto(`${sala.url}/bookings/new`);
   assert.ok(await page.locator('#room_id option', { hasText: 'Sala Índico' }).count() === 1);
 
+  // A virtual room: three meetings at once on a standing link; a link that is not https is
+  // refused with what was typed kept.
+  await page.goto(`${sala.url}/admin/rooms`);
+  await form.getByLabel('Nombre').fill('Sala Remota');
+  await form.getByLabel('Capacidad').fill('40');
+  await form.getByLabel('Tipo', { exact: true }).selectOption('virtual');
+  await form.getByLabel('Reuniones a la vez').fill('3');
+  await form.getByLabel('Enlace fijo de videollamada').fill('http://meet.example.com/remota');
+  await form.getByRole('button', { name: 'Crear sala' }).click();
+  await page.getByRole('alert').filter({ hasText: 'El enlace de videollamada debe ser una dirección https.' }).waitFor();
+  assert.equal(await form.getByLabel('Reuniones a la vez').inputValue(), '3');
+  await form.getByLabel('Enlace fijo de videollamada').fill('https://meet.google.com/rem-ota-sal');
+  await form.getByRole('button', { name: 'Crear sala' }).click();
+  await page.getByText('Guardado.').waitFor();
+  await page.getByRole('link', { name: 'Sala Remota' }).click();
+  assert.match(await page.locator('body').innerText(), /Virtual \(varias reuniones a la vez\)/);
+  assert.equal(await page.getByLabel('Reuniones a la vez').inputValue(), '3');
+
   // Its own page: changed, taken out of service (no longer offered), brought back.
   await page.goto(`${sala.url}/admin/rooms`);
   await page.getByRole('link', { name: 'Sala Índico' }).click();

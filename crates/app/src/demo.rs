@@ -65,6 +65,7 @@ pub async fn seed_demo(store: &dyn Store) -> AppResult<Tenant> {
         };
         create_user(store, &ctx, person).await?;
     }
+    const DEMO_VIDEO_LINK: &str = "https://meet.google.com/acm-demo-sal";
     for (name, capacity, location, equipment, is_virtual) in ROOMS {
         let room = NewRoom {
             name: (*name).into(),
@@ -72,6 +73,10 @@ pub async fn seed_demo(store: &dyn Store) -> AppResult<Tenant> {
             location: Some((*location).into()),
             equipment: equipment.iter().map(|e| (*e).to_owned()).collect(),
             kind: Some(if *is_virtual { RoomKind::Virtual } else { RoomKind::Physical }),
+            // The virtual room: up to three meetings at once, on the team's standing link (the
+            // demo has no Google to make a Meet link per meeting).
+            max_meetings: is_virtual.then_some(3),
+            video_link: is_virtual.then(|| DEMO_VIDEO_LINK.to_owned()),
             google_calendar: None,
             bookable_hours: (!is_virtual).then(BookableHours::office),
             rules: Default::default(),

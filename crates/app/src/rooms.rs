@@ -5,7 +5,7 @@ use crate::validate::{Validator, optional_text};
 use crate::{AppError, AppResult, Context, Store};
 use sala_domain::ErrorCode;
 use sala_domain::values::clean_name;
-use sala_domain::{BookableHours, Email, Equipment, Room, RoomId, RoomKind, RulesOverride, now_millis};
+use sala_domain::{BookableHours, Email, Equipment, Room, RoomId, RoomKind, RulesOverride, ValueError, now_millis};
 
 /// A new room. Raw values as a client sends them; validated here.
 #[derive(Clone, Debug, Default)]
@@ -15,6 +15,10 @@ pub struct NewRoom {
     pub location: Option<String>,
     pub equipment: Vec<String>,
     pub kind: Option<RoomKind>,
+    /// A virtual room's limit of meetings at once; `None`: no limit.
+    pub max_meetings: Option<i64>,
+    /// A virtual room's standing video link; `None`: each meeting gets its own Meet link.
+    pub video_link: Option<String>,
     pub google_calendar: Option<String>,
     pub bookable_hours: Option<BookableHours>,
     pub rules: RulesOverride,
@@ -27,7 +31,16 @@ pub async fn create_room(store: &dyn Store, ctx: &Context, input: NewRoom) -> Ap
     let capacity = v.check("capacity", Room::check_capacity(input.capacity));
     let location = v.check("location", optional_text("location", input.location.as_deref(), 120));
     let equipment = v.check("equipment", Equipment::parse_list(&input.equipment));
-    let kind = Some(input.kind.unwrap_or(RoomKind::Physical));
+    let kind = input.kind.unwrap_or(RoomKind::Physical);
+    let max_meetings = input
+        .max_meetings
+        .and_then(|m| v.check("max_meetings", virtual_only(kind, "max_meetings", Room::check_max_meetings(m))));
+    let video_link = input
+        .video_link
+        .as_deref()
+        .filter(|l| !l.trim().is_empty())
+        .and_then(|l| v.check("video_link", virtual_only(kind, "video_link", Room::check_video_link(l))));
+    let kind = Some(kind);
     let google_calendar = v.check_opt("google_calendar", input.google_calendar.as_deref(), Email::parse);
     let bookable_hours = input.bookable_hours.map(|h| v.check("bookable_hours", h.validate()));
     v.check("rules", input.rules.validate());
@@ -46,6 +59,8 @@ pub async fn create_room(store: &dyn Store, ctx: &Context, input: NewRoom) -> Ap
         location,
         equipment,
         kind,
+        max_meetings,
+        video_link,
         google_calendar,
         active: true,
         bookable_hours: bookable_hours.flatten(),
@@ -66,7 +81,12 @@ pub struct RoomChanges {
     pub capacity: Option<i64>,
     pub location: Option<String>,
     pub equipment: Option<Vec<String>>,
+    /// Fixed once the room is made: a different kind is refused (`room_kind_fixed`).
     pub kind: Option<RoomKind>,
+    /// `Some(None)` lifts a virtual room's limit.
+    pub max_meetings: Option<Option<i64>>,
+    /// An empty string takes the standing link away (each meeting then gets its own Meet).
+    pub video_link: Option<String>,
     pub google_calendar: Option<String>,
     pub active: Option<bool>,
     pub bookable_hours: Option<BookableHours>,
@@ -91,8 +111,21 @@ pub async fn update_room(store: &dyn Store, ctx: &Context, id: RoomId, changes: 
     if let Some(equipment) = &changes.equipment {
         after.equipment = v.check("equipment", Equipment::parse_list(equipment)).unwrap_or_default();
     }
-    if let Some(kind) = changes.kind {
-        after.kind = kind;
+    if changes.kind.is_some_and(|kind| kind != before.kind) {
+        v.check::<()>(
+            "kind",
+            Err(ValueError::new(ErrorCode::RoomKindFixed, "a room's kind does not change: create another room")),
+        );
+    }
+    if let Some(max) = changes.max_meetings {
+        after.max_meetings = max.and_then(|m| {
+            v.check("max_meetings", virtual_only(before.kind, "max_meetings", Room::check_max_meetings(m)))
+        });
+    }
+    if let Some(link) = changes.video_link.as_deref() {
+        after.video_link = Some(link)
+            .filter(|l| !l.trim().is_empty())
+            .and_then(|l| v.check("video_link", virtual_only(before.kind, "video_link", Room::check_video_link(l))));
     }
     if let Some(calendar) = changes.google_calendar.as_deref() {
         after.google_calendar = v.check_opt("google_calendar", Some(calendar), Email::parse).flatten();
@@ -120,6 +153,15 @@ pub async fn update_room(store: &dyn Store, ctx: &Context, id: RoomId, changes: 
     let audit = ctx.audit(action, "room", Some(id.0), snapshot(&before), snapshot(&after));
     store.update_room(&after, &audit).await?;
     Ok(after)
+}
+
+/// A limit or a standing link is a virtual room's: on a physical room it is refused.
+fn virtual_only<T>(kind: RoomKind, field: &str, checked: Result<T, ValueError>) -> Result<T, ValueError> {
+    if kind == RoomKind::Virtual {
+        return checked;
+    }
+    let code = if field == "video_link" { ErrorCode::InvalidVideoLink } else { ErrorCode::InvalidMaxMeetings };
+    Err(ValueError::new(code, format!("only a virtual room has {field}")))
 }
 
 /// Takes a room out of service: it stays for history but accepts no new bookings.

@@ -149,6 +149,13 @@ impl Booking {
         }
     }
 
+    /// The link people join by: the meeting's own Meet link, else (without Meet) its virtual
+    /// room's standing link. A hybrid meeting is a physical room with its own Meet link.
+    pub fn video_link<'a>(&'a self, room: &'a crate::Room) -> Option<&'a str> {
+        let standing = room.video_link.as_deref().filter(|_| room.id == self.room_id && room.is_shared());
+        self.meet_link.as_deref().or(standing.filter(|_| !self.google_meet))
+    }
+
     /// Is this one occurrence of a series as calendars see it (sharing the series' UID)?
     pub fn is_occurrence(&self) -> bool {
         self.series_id.is_some() && self.recurrence_id.is_some()

@@ -214,7 +214,14 @@ pub struct Room {
     /// Where to find it: building, floor ("Planta 2").
     pub location: Option<String>,
     pub equipment: Vec<Equipment>,
+    /// Fixed once the room is made: a physical room holds one meeting at a time, a virtual room
+    /// several (up to `max_meetings`), each with a video link.
     pub kind: RoomKind,
+    /// A virtual room's limit of meetings at once; `None`: no limit (always `None` when physical).
+    pub max_meetings: Option<u32>,
+    /// A virtual room's standing video link, given to every meeting in it; `None`: each meeting
+    /// gets its own Google Meet link (always `None` when physical).
+    pub video_link: Option<String>,
     /// The room's Google Workspace resource calendar, when it has one.
     pub google_calendar: Option<Email>,
     /// Deactivated rooms stay for history but take no new bookings.
@@ -229,6 +236,34 @@ pub struct Room {
 
 impl Room {
     pub const MAX_CAPACITY: u32 = 1000;
+
+    pub const MAX_MEETINGS: u32 = 1000;
+
+    /// Several meetings may run in it at once (a virtual room).
+    pub fn is_shared(&self) -> bool {
+        self.kind == RoomKind::Virtual
+    }
+
+    pub fn check_max_meetings(max: i64) -> Result<u32, ValueError> {
+        u32::try_from(max).ok().filter(|m| (1..=Self::MAX_MEETINGS).contains(m)).ok_or_else(|| {
+            ValueError::new(
+                ErrorCode::InvalidMaxMeetings,
+                format!("meetings at once must be between 1 and {}", Self::MAX_MEETINGS),
+            )
+        })
+    }
+
+    /// A standing video link: an `https` address people open (Meet, Zoom, Teams, ...).
+    pub fn check_video_link(raw: &str) -> Result<String, ValueError> {
+        let link = raw.trim();
+        let bad = || ValueError::new(ErrorCode::InvalidVideoLink, "the video link must be an https address");
+        let rest = link.strip_prefix("https://").ok_or_else(bad)?;
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let fine = link.len() <= 500
+            && host.contains('.')
+            && !link.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '\\'));
+        if fine { Ok(link.to_owned()) } else { Err(bad()) }
+    }
 
     pub fn check_capacity(capacity: i64) -> Result<u32, ValueError> {
         u32::try_from(capacity).ok().filter(|c| (1..=Self::MAX_CAPACITY).contains(c)).ok_or_else(|| {
@@ -295,6 +330,26 @@ mod tests {
         for bad in ["", "mon-fri", "fri-mon 08:00-20:00", "mon 20:00-08:00", "xyz 08:00-09:00", "mon 8-9"] {
             assert!(BookableHours::parse_compact(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn video_links_are_https_addresses() {
+        assert_eq!(
+            Room::check_video_link(" https://meet.google.com/abc-defg-hij "),
+            Ok("https://meet.google.com/abc-defg-hij".into())
+        );
+        for bad in [
+            "http://meet.google.com/x",
+            "javascript:alert(1)",
+            "https://",
+            "https://x",
+            "https://a.b/\"x",
+            "https://a.b/ c",
+        ] {
+            assert!(Room::check_video_link(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Room::check_max_meetings(3), Ok(3));
+        assert!(Room::check_max_meetings(0).is_err());
     }
 
     #[test]

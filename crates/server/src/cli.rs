@@ -170,9 +170,15 @@ enum RoomCommand {
         /// Comma-separated tags, e.g. projector,whiteboard.
         #[arg(long, value_delimiter = ',')]
         equipment: Vec<String>,
-        /// A virtual room (video call only).
+        /// A virtual room: several meetings at once, each with a video link.
         #[arg(long = "virtual")]
         is_virtual: bool,
+        /// A virtual room's limit of meetings at once (absent: no limit).
+        #[arg(long, requires = "is_virtual")]
+        max_meetings: Option<i64>,
+        /// A virtual room's standing https video link (absent: a Google Meet link per meeting).
+        #[arg(long, requires = "is_virtual")]
+        video_link: Option<String>,
         /// The room's Google resource calendar email.
         #[arg(long)]
         google_calendar: Option<String>,
@@ -371,6 +377,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             location,
             equipment,
             is_virtual,
+            max_meetings,
+            video_link,
             google_calendar,
             hours,
         }) => {
@@ -385,6 +393,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 location,
                 equipment,
                 kind: Some(if is_virtual { RoomKind::Virtual } else { RoomKind::Physical }),
+                max_meetings,
+                video_link,
                 google_calendar,
                 bookable_hours,
                 rules: Default::default(),

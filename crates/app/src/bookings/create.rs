@@ -8,6 +8,7 @@ use crate::error::Conflict;
 use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, FieldError, Store};
 use sala_domain::ErrorCode;
+use sala_domain::booking::overlap::full_stretches;
 use sala_domain::jobs::SeriesInvite;
 use sala_domain::notify::ReminderSettings;
 use sala_domain::outbox::{self, Change, Facts};
@@ -185,7 +186,7 @@ async fn validate(store: &dyn Store, ctx: &Context, input: &NewBooking) -> AppRe
     else {
         return Err(AppError::invalid("booking", ErrorCode::ValidationFailed, "invalid booking"));
     };
-    let google_meet = input.google_meet;
+    let google_meet = policy::meet_in(&room, input.google_meet);
     Ok(Draft {
         tenant,
         room,
@@ -244,10 +245,21 @@ async fn resolve_conflicts(
     if busy.is_empty() && elsewhere.is_empty() {
         return Ok((ranges, Vec::new()));
     }
+    // A virtual room is taken only where it holds its limit of meetings.
+    let full = draft.room.is_shared().then(|| {
+        let meetings: Vec<TimeRange> = busy.iter().map(|b| b.time).collect();
+        draft.room.max_meetings.map(|limit| full_stretches(&meetings, limit as usize)).unwrap_or_default()
+    });
+    let in_the_way = |range: &TimeRange| match &full {
+        Some(full) => {
+            full.iter().any(|f| f.overlaps(range)).then(|| busy.iter().find(|b| b.time.overlaps(range))).flatten()
+        }
+        None => busy.iter().find(|b| b.time.overlaps(range)),
+    };
     let mut free = Vec::new();
     let mut conflicts = Vec::new();
     for range in ranges {
-        if let Some(b) = busy.iter().find(|b| b.time.overlaps(&range)) {
+        if let Some(b) = in_the_way(&range) {
             conflicts.push(Conflict::of(range, b));
         } else if let Some((_, time)) = elsewhere.iter().find(|(slot, _)| *slot == range) {
             conflicts.push(Conflict::outside(range, *time));

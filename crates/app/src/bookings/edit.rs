@@ -124,6 +124,7 @@ async fn apply(
         b.attendees = attendees::resolve(store, ctx, organizer, inputs, &mut v).await?;
     }
     let room = store.get_room(ctx.tenant_id(), b.room_id).await?.ok_or(AppError::NotFound { what: "room" })?;
+    b.google_meet = policy::meet_in(&room, b.google_meet);
     if let Err(e) = policy::capacity_check(&room, b.attendees.len() + 1, b.google_meet) {
         v.check::<()>("attendees", Err(e));
     }

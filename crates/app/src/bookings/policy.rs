@@ -115,6 +115,11 @@ pub(super) async fn organizer(store: &dyn Store, ctx: &Context, email: Option<&s
     })
 }
 
+/// Every meeting in a virtual room has a video link: the room's standing one, else its own Meet.
+pub(super) fn meet_in(room: &Room, asked: bool) -> bool {
+    asked || (room.is_shared() && room.video_link.is_none())
+}
+
 /// Physical rooms refuse more people than seats, unless the meeting has Google Meet: then
 /// some can join remotely, and the caller gets a warning instead.
 pub(super) fn capacity_check(room: &Room, people: usize, google_meet: bool) -> Result<Option<FieldError>, ValueError> {

@@ -5,6 +5,7 @@ use crate::calendar::OutsideBusy;
 use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, Principal, Store};
 use sala_domain::ErrorCode;
+use sala_domain::booking::overlap::full_stretches;
 use sala_domain::jobs::Delivery;
 use sala_domain::rfc3339;
 use sala_domain::{Booking, BookingId, BookingStatus, Equipment, Millis, Room, RoomId, TimeRange, UserId};
@@ -85,14 +86,35 @@ pub struct AvailabilityQuery {
     pub equipment: Vec<String>,
 }
 
-/// A room, whether it is free for the whole window, and its busy intervals in it.
+/// A room, whether it takes another meeting at any time of the window, and its meetings in it.
 #[derive(Clone, Debug)]
 pub struct RoomAvailability {
     pub room: Room,
     pub free: bool,
+    /// Sala's meetings in the room (a virtual room's may overlap).
     pub busy: Vec<Busy>,
     /// Meetings booked directly in the room's Google calendar.
     pub outside: Vec<TimeRange>,
+}
+
+impl RoomAvailability {
+    /// When the room takes no other meeting, leaving out `except` (the booking being edited): a
+    /// physical room whenever it has one, a virtual room when it holds its limit (never, without).
+    pub fn taken(&self, except: Option<BookingId>) -> Vec<TimeRange> {
+        let meetings = self
+            .busy
+            .iter()
+            .filter(|b| Some(b.booking_id) != except)
+            .map(|b| b.time)
+            .chain(self.outside.iter().copied());
+        if !self.room.is_shared() {
+            return meetings.collect();
+        }
+        match self.room.max_meetings {
+            Some(limit) => full_stretches(&meetings.collect::<Vec<_>>(), limit as usize),
+            None => Vec::new(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -138,7 +160,9 @@ pub async fn availability(
             let busy: Vec<Busy> = busy.iter().filter(|b| b.room_id == room.id).copied().collect();
             let outside: Vec<TimeRange> =
                 elsewhere.iter().filter(|(id, _)| *id == room.id).map(|(_, time)| *time).collect();
-            RoomAvailability { free: busy.is_empty() && outside.is_empty(), busy, outside, room }
+            let mut found = RoomAvailability { free: false, busy, outside, room };
+            found.free = found.taken(None).is_empty();
+            found
         })
         .collect();
     result.sort_by_key(|r| !r.free);
@@ -198,7 +222,7 @@ pub async fn suggestions(
         .rooms
         .into_iter()
         .filter(|r| r.room.id == room)
-        .flat_map(|r| r.busy.into_iter().map(|b| b.time).chain(r.outside))
+        .flat_map(|r| r.taken(None))
         .collect();
     let slots = sala_domain::slots::free_slots(&busy, want, day_end, STEP_MS, 3);
     let same_time =

@@ -158,7 +158,7 @@ impl Notifier {
         };
         let to = recipients(occasion, booking, before.as_ref(), &people);
         let before_room = self.before_room(job, &payload).await?;
-        let meet_link = current.as_ref().and_then(|b| b.meet_link.as_deref());
+        let meet_link = current.as_ref().and_then(|b| b.video_link(&involved.room));
         let meeting =
             Meeting { series: series.as_ref(), more: &payload.more, meet_link, ..self.meeting(booking, &involved) };
         // When Sala keeps the organizer's Google Calendar, Google writes the event into the
@@ -312,7 +312,7 @@ impl Notifier {
             uid_domain: &self.channels.uid_domain,
             series: None,
             more: &[],
-            meet_link: booking.meet_link.as_deref(),
+            meet_link: booking.video_link(&involved.room),
         }
     }
 

@@ -2,7 +2,50 @@
 //! that no two confirmed bookings hold one room at once, applied to the batch itself before it is
 //! compared with what is stored.
 
-use crate::Booking;
+use crate::{Booking, TimeRange};
+
+/// The most of `meetings` running at once at any instant of `within` (half-open ranges: one
+/// ending as another starts never runs with it). A virtual room takes another meeting only while
+/// this stays under its limit.
+pub fn most_at_once(meetings: &[TimeRange], within: TimeRange) -> usize {
+    let mut edges: Vec<(i64, i32)> = meetings
+        .iter()
+        .filter(|m| m.overlaps(&within))
+        .flat_map(|m| [(m.start.max(within.start), 1), (m.end.min(within.end), -1)])
+        .collect();
+    // Ends before starts at the same instant.
+    edges.sort_unstable();
+    let (mut now, mut most) = (0i32, 0i32);
+    for (_, step) in edges {
+        now += step;
+        most = most.max(now);
+    }
+    usize::try_from(most).unwrap_or(0)
+}
+
+/// The stretches of time in which `meetings` are `limit` or more at once: when a virtual room
+/// with that limit is full. Touching stretches are joined.
+pub fn full_stretches(meetings: &[TimeRange], limit: usize) -> Vec<TimeRange> {
+    let mut edges: Vec<(i64, i32)> = meetings.iter().flat_map(|m| [(m.start, 1), (m.end, -1)]).collect();
+    edges.sort_unstable();
+    let mut full: Vec<TimeRange> = Vec::new();
+    let (mut now, mut since) = (0usize, None);
+    for (at, step) in edges {
+        now = if step > 0 { now + 1 } else { now.saturating_sub(1) };
+        match (now >= limit, since) {
+            (true, None) => since = Some(at),
+            (false, Some(start)) => {
+                since = None;
+                match full.last_mut() {
+                    Some(last) if last.end == start => last.end = at,
+                    _ => full.extend(TimeRange::new(start, at).ok()),
+                }
+            }
+            _ => {}
+        }
+    }
+    full
+}
 
 /// The first pair of confirmed bookings in `bookings` that share a room and overlap, as
 /// `(earlier, later)` in the slice's order: `later` is the first booking that conflicts with one
@@ -32,6 +75,22 @@ mod tests {
     fn booking(room: RoomId, start: i64, end: i64) -> Booking {
         let at = |minutes: i64| NINE + minutes * MINUTE;
         Booking { room_id: room, ..super::super::sample::booking(TimeRange::new(at(start), at(end)).unwrap()) }
+    }
+
+    fn range(start: i64, end: i64) -> TimeRange {
+        TimeRange::new(NINE + start * MINUTE, NINE + end * MINUTE).unwrap()
+    }
+
+    #[test]
+    fn meetings_at_once_count_half_open_ranges() {
+        let meetings = [range(0, 60), range(30, 90), range(60, 120), range(45, 50)];
+        assert_eq!(most_at_once(&meetings, range(0, 120)), 3, "9:45-9:50 has three");
+        assert_eq!(most_at_once(&meetings, range(60, 120)), 2, "the first ends as the third starts");
+        assert_eq!(most_at_once(&meetings, range(120, 180)), 0);
+        assert_eq!(full_stretches(&meetings, 2), vec![range(30, 90)]);
+        assert_eq!(full_stretches(&meetings, 3), vec![range(45, 50)]);
+        assert_eq!(full_stretches(&meetings, 5), vec![]);
+        assert_eq!(full_stretches(&[range(0, 30), range(30, 60)], 1), vec![range(0, 60)], "joined");
     }
 
     fn with_status(b: Booking, status: BookingStatus) -> Booking {

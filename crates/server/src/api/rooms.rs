@@ -44,8 +44,13 @@ pub struct RoomView {
     capacity: u32,
     location: Option<String>,
     equipment: Vec<String>,
-    /// `physical` or `virtual`.
+    /// `physical` (one meeting at a time) or `virtual` (several at once, each with a video link).
     kind: String,
+    /// A virtual room's limit of meetings at once; `null`: no limit.
+    max_meetings: Option<u32>,
+    /// A virtual room's standing video link, every meeting's `meet_link`; `null`: each meeting gets
+    /// its own Google Meet link.
+    video_link: Option<String>,
     /// The room's Google resource calendar, when it has one.
     google_calendar: Option<String>,
     active: bool,
@@ -71,6 +76,8 @@ pub(super) fn room_example() -> serde_json::Value {
         "location": "Planta 1",
         "equipment": ["projector", "video-conference"],
         "kind": "physical",
+        "max_meetings": null,
+        "video_link": null,
         "google_calendar": null,
         "active": true,
         "bookable_hours": {"days": ["mon", "tue", "wed", "thu", "fri"], "opens": "08:00", "closes": "20:00"},
@@ -107,6 +114,8 @@ impl From<Room> for RoomView {
             location: r.location,
             equipment: r.equipment.into_iter().map(String::from).collect(),
             kind: r.kind.as_str().to_owned(),
+            max_meetings: r.max_meetings,
+            video_link: r.video_link,
             google_calendar: r.google_calendar.map(String::from),
             active: r.active,
             bookable_hours: r.bookable_hours,
@@ -163,6 +172,12 @@ pub struct CreateRoomBody {
     /// `physical` (default) or `virtual`.
     #[schema(schema_with = super::schemas::room_kind)]
     kind: Option<RoomKind>,
+    /// Virtual rooms: at most this many meetings at once (1 to 1000); absent: no limit.
+    #[schema(minimum = 1, maximum = 1000)]
+    max_meetings: Option<i64>,
+    /// Virtual rooms: a standing `https` video link for every meeting; absent: each meeting gets
+    /// its own Google Meet link.
+    video_link: Option<String>,
     google_calendar: Option<String>,
     #[schema(value_type = Option<HoursBody>)]
     bookable_hours: Option<BookableHours>,
@@ -187,6 +202,8 @@ async fn create_room(
         location: body.location,
         equipment: body.equipment,
         kind: body.kind,
+        max_meetings: body.max_meetings,
+        video_link: body.video_link,
         google_calendar: body.google_calendar,
         bookable_hours: body.bookable_hours,
         rules: body.rules,
@@ -205,8 +222,17 @@ pub struct UpdateRoomBody {
     #[serde(default, deserialize_with = "super::double_option")]
     location: Option<Option<String>>,
     equipment: Option<Vec<String>>,
+    /// A room's kind does not change (`room_kind_fixed`); sending the same one is fine.
     #[schema(schema_with = super::schemas::room_kind)]
     kind: Option<RoomKind>,
+    /// Virtual rooms: `null` lifts the limit.
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 1000)]
+    max_meetings: Option<Option<i64>>,
+    /// Virtual rooms: `null` takes the standing link away.
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    video_link: Option<Option<String>>,
     #[serde(default, deserialize_with = "super::double_option")]
     google_calendar: Option<Option<String>>,
     active: Option<bool>,
@@ -235,6 +261,8 @@ async fn update_room(
         location: body.location.map(Option::unwrap_or_default),
         equipment: body.equipment,
         kind: body.kind,
+        max_meetings: body.max_meetings,
+        video_link: body.video_link.map(Option::unwrap_or_default),
         google_calendar: body.google_calendar.map(Option::unwrap_or_default),
         active: body.active,
         clear_bookable_hours: matches!(body.bookable_hours, Some(None)),

@@ -69,6 +69,9 @@ fn es(code: ErrorCode) -> &'static str {
         ErrorCode::InvalidReminder => "Los recordatorios van de 1 minuto a una semana antes.",
         ErrorCode::InvalidRole => "El rol debe ser admin o member.",
         ErrorCode::InvalidRoomKind => "El tipo de sala debe ser física o virtual.",
+        ErrorCode::InvalidMaxMeetings => "Las reuniones a la vez deben ir de 1 a 1000 (vacío: sin límite).",
+        ErrorCode::InvalidVideoLink => "El enlace de videollamada debe ser una dirección https.",
+        ErrorCode::RoomKindFixed => "El tipo de una sala no cambia una vez creada: crea otra sala.",
         ErrorCode::InvalidRules => {
             "Las normas de reserva no son válidas (minutos de liberación entre 1 y 240, 0 en una sala: nunca)."
         }
@@ -190,6 +193,9 @@ fn en(code: ErrorCode) -> &'static str {
         ErrorCode::InvalidReminder => "Reminders go from 1 minute to a week before.",
         ErrorCode::InvalidRole => "The role must be admin or member.",
         ErrorCode::InvalidRoomKind => "The room must be physical or virtual.",
+        ErrorCode::InvalidMaxMeetings => "Meetings at once go from 1 to 1000 (empty: no limit).",
+        ErrorCode::InvalidVideoLink => "The video link must be an https address.",
+        ErrorCode::RoomKindFixed => "A room's kind does not change once made: create another room.",
         ErrorCode::InvalidRules => {
             "The booking rules are not valid (release minutes between 1 and 240, 0 on a room: never)."
         }

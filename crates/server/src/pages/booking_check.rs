@@ -71,11 +71,7 @@ async fn check(state: &AppState, shell: &Shell, q: CheckQuery) -> CheckAnswer {
     let ctx = shell.ctx();
     let window = sala_app::bookings::AvailabilityQuery { start: time.start, end: time.end, ..Default::default() };
     let taken = match sala_app::bookings::availability(state.store(), state.outside_busy(), &ctx, window).await {
-        Ok(found) => found
-            .rooms
-            .iter()
-            .filter(|r| r.room.id == room_id)
-            .any(|r| !r.outside.is_empty() || r.busy.iter().any(|b| Some(b.booking_id) != except)),
+        Ok(found) => found.rooms.iter().filter(|r| r.room.id == room_id).any(|r| !r.taken(except).is_empty()),
         Err(err) => {
             let message = match &err {
                 AppError::Invalid(fields) => fields.first().map(|f| message(t, f)).unwrap_or_default(),

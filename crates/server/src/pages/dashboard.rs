@@ -105,11 +105,16 @@ async fn build(state: &AppState, shell: Shell, q: DashboardQuery) -> Result<Dash
         .filter(|r| equipment.as_deref().is_none_or(|e| r.room.equipment.iter().any(|x| x.as_str() == e)))
         .filter(|r| location.as_deref().is_none_or(|l| r.room.location.as_deref() == Some(l)))
         .map(|r| {
-            let mut busy: Vec<(Millis, Millis, Option<BookingId>)> =
-                r.busy.iter().map(|b| (b.time.start, b.time.end, Some(b.booking_id))).collect();
-            busy.extend(r.outside.iter().map(|o| (o.start, o.end, None)));
+            // A virtual room is bookable until it holds its limit: only those stretches are busy.
+            let (mut busy, taken_label): (Vec<(Millis, Millis, Option<BookingId>)>, _) = if r.room.is_shared() {
+                (r.taken(None).iter().map(|t| (t.start, t.end, None)).collect(), shell.t.room_full)
+            } else {
+                let mut busy: Vec<_> = r.busy.iter().map(|b| (b.time.start, b.time.end, Some(b.booking_id))).collect();
+                busy.extend(r.outside.iter().map(|o| (o.start, o.end, None)));
+                (busy, shell.t.busy)
+            };
             busy.sort_unstable();
-            let cells = cells(&shell, &zone, start, slots, now, &busy, &mine, &date);
+            let cells = cells(&shell, &zone, start, slots, now, &busy, taken_label, &mine, &date);
             RoomRow { room: r.room, cells }
         })
         .collect();
@@ -172,6 +177,7 @@ fn cells(
     slots: usize,
     now: Millis,
     busy: &[(Millis, Millis, Option<BookingId>)],
+    taken_label: &str,
     mine: &HashMap<BookingId, Booking>,
     date: &jiff::civil::Date,
 ) -> Vec<Cell> {
@@ -185,7 +191,7 @@ fn cells(
             Some((_, busy_end, id)) => {
                 let last = (i..slots).take_while(|j| slot_start(*j) < *busy_end).count().max(1);
                 let own = id.and_then(|id| mine.get(&id));
-                let label = own.map_or_else(|| shell.t.busy.to_owned(), |b| b.title.clone());
+                let label = own.map_or_else(|| taken_label.to_owned(), |b| b.title.clone());
                 let href = id.filter(|_| own.is_some() || shell.user.is_admin()).map(|id| format!("/bookings/{id}"));
                 let now = is_now(from, slot_start(i + last));
                 cells.push(Cell::Busy { span: last, label, href, mine: own.is_some(), now });

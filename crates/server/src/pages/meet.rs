@@ -5,7 +5,7 @@
 
 use crate::state::AppState;
 use sala_app::AppError;
-use sala_domain::{Booking, BookingStatus, TenantId, UserId};
+use sala_domain::{Booking, BookingStatus, Room, TenantId, UserId};
 
 /// Where this installation stands on Meet links for one organizer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,12 +50,13 @@ pub enum MeetShown {
 
 /// What the booking page says about the Meet link, for `reader`; `None` when there is nothing to
 /// say (no Meet asked, or a cancelled booking that never got one).
-pub fn shown(booking: &Booking, access: MeetAccess, reader: UserId) -> Option<MeetShown> {
+pub fn shown(booking: &Booking, room: Option<&Room>, access: MeetAccess, reader: UserId) -> Option<MeetShown> {
+    let link = room.and_then(|r| booking.video_link(r)).or(booking.meet_link.as_deref());
+    if let Some(link) = link {
+        return Some(MeetShown::Link(link.to_owned()));
+    }
     if !booking.google_meet {
         return None;
-    }
-    if let Some(link) = &booking.meet_link {
-        return Some(MeetShown::Link(link.clone()));
     }
     if booking.status != BookingStatus::Confirmed {
         return None;
@@ -87,25 +88,25 @@ mod tests {
         booking.google_meet = true;
         let organizer = booking.organizer_id;
         let someone_else = UserId::new();
-        assert_eq!(shown(&booking, MeetAccess::Ready, someone_else), Some(MeetShown::Pending));
+        assert_eq!(shown(&booking, None, MeetAccess::Ready, someone_else), Some(MeetShown::Pending));
         assert_eq!(
-            shown(&booking, MeetAccess::NeedsConnect, organizer),
+            shown(&booking, None, MeetAccess::NeedsConnect, organizer),
             Some(MeetShown::Connect(format!("/auth/google/calendar?return_to=%2Fbookings%2F{}", booking.id)))
         );
-        assert_eq!(shown(&booking, MeetAccess::NeedsConnect, someone_else), Some(MeetShown::WaitingForOrganizer));
-        assert_eq!(shown(&booking, MeetAccess::Unavailable, organizer), Some(MeetShown::Unavailable));
+        assert_eq!(shown(&booking, None, MeetAccess::NeedsConnect, someone_else), Some(MeetShown::WaitingForOrganizer));
+        assert_eq!(shown(&booking, None, MeetAccess::Unavailable, organizer), Some(MeetShown::Unavailable));
 
         booking.meet_link = Some("https://meet.google.com/abc-defg-hij".into());
         assert_eq!(
-            shown(&booking, MeetAccess::Unavailable, organizer),
+            shown(&booking, None, MeetAccess::Unavailable, organizer),
             Some(MeetShown::Link("https://meet.google.com/abc-defg-hij".into()))
         );
 
         booking.meet_link = None;
         booking.status = BookingStatus::Cancelled;
-        assert_eq!(shown(&booking, MeetAccess::Ready, organizer), None, "a cancelled booking waits for nothing");
+        assert_eq!(shown(&booking, None, MeetAccess::Ready, organizer), None, "a cancelled booking waits for nothing");
         booking.google_meet = false;
         booking.status = BookingStatus::Confirmed;
-        assert_eq!(shown(&booking, MeetAccess::Ready, organizer), None);
+        assert_eq!(shown(&booking, None, MeetAccess::Ready, organizer), None);
     }
 }

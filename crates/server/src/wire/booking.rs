@@ -155,6 +155,9 @@ impl Names {
             || PersonRef { id: b.organizer_id, name: String::new(), email: String::new() },
             |u| PersonRef { id: u.id, name: u.name.clone(), email: u.email.to_string() },
         );
+        // A virtual room's standing link is the meeting's link too.
+        let meet_link =
+            self.rooms.get(&b.room_id).and_then(|r| b.video_link(r)).or(b.meet_link.as_deref()).map(str::to_owned);
         BookingView {
             id: b.id,
             room_id: b.room_id,
@@ -176,7 +179,7 @@ impl Names {
             title: b.title,
             description: b.description,
             google_meet: b.google_meet,
-            meet_link: b.meet_link,
+            meet_link,
             google_event_id: b.google_event_id,
             reminders: b.reminders,
             status: b.status.as_str().to_owned(),

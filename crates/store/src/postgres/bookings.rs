@@ -13,6 +13,10 @@
 //! conflict check exact and cheap; the constraint stays as the last line for anything that writes
 //! without it.
 //!
+//! Virtual rooms hold several meetings at once: their bookings are `shared` (set from the room on
+//! every write; the constraint leaves them out) and checked against the room's limit instead
+//! (`crate::crowding`), under the same lock.
+//!
 //! Rows of a batch (a series' occurrences, their attendees, their jobs) go in with one `UNNEST`
 //! statement each, whatever their number.
 
@@ -98,14 +102,20 @@ impl BookingStore for PgStore {
 
     async fn busy(&self, tenant: TenantId, rooms: &[RoomId], range: TimeRange) -> Result<Vec<Busy>> {
         // `&&` on int8range is what the exclusion constraint's GiST index answers.
-        let mut sql = QueryBuilder::<Postgres>::new(
-            "SELECT id, room_id, start_at, end_at FROM bookings WHERE status = 'confirmed' AND tenant_id = ",
-        );
-        sql.push_bind(tenant.0).push(" AND int8range(start_at, end_at) && int8range(");
-        sql.push_bind(range.start).push(", ").push_bind(range.end).push(")");
-        if !rooms.is_empty() {
-            let rooms: Vec<Uuid> = rooms.iter().map(|r| r.0).collect();
-            sql.push(" AND room_id = ANY(").push_bind(rooms).push(")");
+        // Physical and virtual rooms' bookings each have their partial GiST index.
+        let mut sql = QueryBuilder::<Postgres>::new("");
+        for (i, shared) in ["NOT shared", "shared"].into_iter().enumerate() {
+            if i > 0 {
+                sql.push(" UNION ALL ");
+            }
+            sql.push("SELECT id, room_id, start_at, end_at FROM bookings WHERE status = 'confirmed' AND ");
+            sql.push(shared).push(" AND tenant_id = ").push_bind(tenant.0);
+            sql.push(" AND int8range(start_at, end_at) && int8range(");
+            sql.push_bind(range.start).push(", ").push_bind(range.end).push(")");
+            if !rooms.is_empty() {
+                let rooms: Vec<Uuid> = rooms.iter().map(|r| r.0).collect();
+                sql.push(" AND room_id = ANY(").push_bind(rooms).push(")");
+            }
         }
         sql.push(" ORDER BY room_id, start_at");
         let rows: Vec<BusyRow> = sql.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
@@ -235,6 +245,9 @@ impl PgStore {
         } else {
             insert_rows(&mut tx, tenant, write.bookings).await?;
         }
+        if let Some(busy) = crowded(&mut tx, tenant, write.bookings, batch).await? {
+            return Err(StoreError::Overlap(busy));
+        }
         insert_attendees(&mut tx, tenant, write.bookings).await?;
         for entry in write.audit {
             audit::insert(&mut tx, entry).await?;
@@ -327,7 +340,7 @@ async fn conflict<'e>(
          FROM UNNEST($2::uuid[], $3::int8[], $4::int8[]) AS n (room_id, start_at, end_at)
          JOIN bookings b ON b.room_id = n.room_id
                         AND int8range(b.start_at, b.end_at) && int8range(n.start_at, n.end_at)
-         WHERE b.status = 'confirmed' AND b.tenant_id = $1 AND b.id <> ALL($5::uuid[])",
+         WHERE b.status = 'confirmed' AND NOT b.shared AND b.tenant_id = $1 AND b.id <> ALL($5::uuid[])",
     )
     .bind(tenant.0)
     .bind(rooms)
@@ -346,6 +359,44 @@ async fn conflict<'e>(
     Ok(first)
 }
 
+/// The meeting in the way when a written booking would put its virtual room over its limit.
+async fn crowded(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    bookings: &[Booking],
+    batch: &[Uuid],
+) -> Result<Option<Busy>> {
+    for b in bookings.iter().filter(|b| b.is_confirmed()) {
+        let limit: Option<Option<i32>> =
+            sqlx::query_scalar("SELECT max_meetings FROM rooms WHERE tenant_id = $1 AND id = $2 AND kind = 'virtual'")
+                .bind(tenant.0)
+                .bind(b.room_id.0)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db)?;
+        let Some(Some(limit)) = limit else { continue };
+        let rows: Vec<BusyRow> = sqlx::query_as(
+            "SELECT id, room_id, start_at, end_at FROM bookings
+             WHERE status = 'confirmed' AND shared AND tenant_id = $1 AND room_id = $2
+               AND int8range(start_at, end_at) && int8range($3, $4) AND id <> ALL($5::uuid[])",
+        )
+        .bind(tenant.0)
+        .bind(b.room_id.0)
+        .bind(b.time.start)
+        .bind(b.time.end)
+        .bind(batch)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+        let stored = rows.into_iter().map(Busy::try_from).collect::<Result<Vec<_>>>()?;
+        let limit = u32::try_from(limit).unwrap_or(u32::MAX);
+        if let Some(busy) = crate::crowding::over_limit(b, limit, &stored, bookings) {
+            return Ok(Some(busy));
+        }
+    }
+    Ok(None)
+}
+
 async fn insert_rows(conn: &mut PgConnection, tenant: TenantId, bookings: &[Booking]) -> Result<()> {
     // In room and time order, so concurrent batches meet each other's rows in the same order.
     let mut ordered: Vec<&Booking> = bookings.iter().collect();
@@ -355,10 +406,11 @@ async fn insert_rows(conn: &mut PgConnection, tenant: TenantId, bookings: &[Book
         "INSERT INTO bookings (id, tenant_id, room_id, organizer_id, title, description, start_at, end_at,
                                time_zone, google_meet, status, cancel_reason, external_ref, metadata, series_id,
                                version, created_by_type, created_by_id, created_at, updated_at, cancelled_at,
-                               recurrence_id, reminders)
+                               recurrence_id, reminders, shared)
          SELECT id, $1, room_id, organizer_id, title, description, start_at, end_at, time_zone, google_meet, status,
                 cancel_reason, external_ref, metadata, series_id, version, created_by_type, created_by_id,
-                created_at, updated_at, cancelled_at, recurrence_id, reminders
+                created_at, updated_at, cancelled_at, recurrence_id, reminders,
+                EXISTS (SELECT 1 FROM rooms r WHERE r.tenant_id = $1 AND r.id = b.room_id AND r.kind = 'virtual')
          FROM UNNEST($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::int8[], $8::int8[],
                      $9::text[], $10::bool[], $11::text[], $12::text[], $13::text[], $14::text[], $15::uuid[],
                      $16::int8[], $17::text[], $18::uuid[], $19::int8[], $20::int8[], $21::int8[], $22::int8[],
@@ -403,7 +455,8 @@ async fn update_booking(conn: &mut PgConnection, tenant: TenantId, b: &Booking) 
         "UPDATE bookings SET room_id = $3, organizer_id = $4, title = $5, description = $6, start_at = $7,
                 end_at = $8, time_zone = $9, google_meet = $10, status = $11, cancel_reason = $12,
                 external_ref = $13, metadata = $14, series_id = $15, version = $16, updated_at = $17,
-                cancelled_at = $18, reminders = $19
+                cancelled_at = $18, reminders = $19,
+                shared = EXISTS (SELECT 1 FROM rooms r WHERE r.tenant_id = $1 AND r.id = $3 AND r.kind = 'virtual')
          WHERE tenant_id = $1 AND id = $2 AND version = $16 - 1",
     )
     .bind(tenant.0)

@@ -14,6 +14,8 @@ pub(crate) struct RoomRow {
     location: Option<String>,
     equipment: String,
     kind: String,
+    max_meetings: Option<i32>,
+    video_link: Option<String>,
     google_calendar: Option<String>,
     active: bool,
     bookable_hours: Option<String>,
@@ -33,6 +35,8 @@ impl TryFrom<RoomRow> for Room {
             location: r.location,
             equipment: json_text("room equipment", &r.equipment)?,
             kind: room::RoomKind::parse(&r.kind).map_err(|e| corrupt("room kind", e))?,
+            max_meetings: r.max_meetings.map(u32::try_from).transpose().map_err(|e| corrupt("room max_meetings", e))?,
+            video_link: r.video_link,
             google_calendar: r
                 .google_calendar
                 .map(|c| Email::parse(&c))

@@ -9,6 +9,10 @@
 //! each other, so sorted by start they are sorted by end too, and of those starting before `start`
 //! only the last one can reach past it. Those overlapping are therefore the ones starting in
 //! `[start of that last one, end)`: two short index range scans on (tenant, room, start).
+//!
+//! Virtual rooms hold several meetings at once: their bookings are `shared` (set from the room on
+//! every write), left out of the overlap check and of that lower bound, and checked against the
+//! room's limit instead (`crate::crowding`), under the same lock.
 
 use super::{SqliteStore, audit, db};
 use crate::records::{
@@ -100,11 +104,11 @@ impl BookingStore for SqliteStore {
         );
         sql.push_bind(range.start).push(" AND b.start_at < ").push_bind(range.end);
         sql.push(
-            " AND b.start_at >= coalesce((SELECT p.start_at FROM bookings p
+            " AND (r.kind = 'virtual' OR b.start_at >= coalesce((SELECT p.start_at FROM bookings p
                                           WHERE p.tenant_id = r.tenant_id AND p.room_id = r.id
                                             AND p.status = 'confirmed' AND p.start_at <= ",
         );
-        sql.push_bind(range.start).push(" ORDER BY p.start_at DESC LIMIT 1), ").push_bind(range.start).push(")");
+        sql.push_bind(range.start).push(" ORDER BY p.start_at DESC LIMIT 1), ").push_bind(range.start).push("))");
         sql.push(" WHERE r.tenant_id = ").push_bind(tenant.0);
         if !rooms.is_empty() {
             sql.push(" AND r.id IN (");
@@ -218,6 +222,10 @@ impl SqliteStore {
         } else {
             insert_rows(&mut tx, tenant, write.bookings).await?;
         }
+        mark_shared(&mut tx, tenant, &batch).await?;
+        if let Some(busy) = crowded(&mut tx, tenant, write.bookings, &batch).await? {
+            return Err(StoreError::Overlap(busy));
+        }
         insert_attendees(&mut tx, tenant, write.bookings).await?;
         for entry in write.audit {
             audit::insert(&mut tx, entry).await?;
@@ -266,9 +274,10 @@ impl SqliteStore {
 async fn conflict(conn: &mut SqliteConnection, tenant: TenantId, b: &Booking, batch: &[Uuid]) -> Result<Option<Busy>> {
     let rows: Vec<BusyRow> = sqlx::query_as(
         "SELECT id, room_id, start_at, end_at FROM bookings
-         WHERE tenant_id = $1 AND room_id = $2 AND status = 'confirmed' AND end_at > $3 AND start_at < $4
+         WHERE tenant_id = $1 AND room_id = $2 AND status = 'confirmed' AND shared = 0 AND end_at > $3 AND start_at < $4
            AND start_at >= coalesce((SELECT start_at FROM bookings
-                                     WHERE tenant_id = $1 AND room_id = $2 AND status = 'confirmed' AND start_at <= $3
+                                     WHERE tenant_id = $1 AND room_id = $2 AND status = 'confirmed' AND shared = 0
+                                       AND start_at <= $3
                                      ORDER BY start_at DESC LIMIT 1), $3)
          ORDER BY start_at, id",
     )
@@ -280,6 +289,62 @@ async fn conflict(conn: &mut SqliteConnection, tenant: TenantId, b: &Booking, ba
     .await
     .map_err(db)?;
     rows.into_iter().find(|r| !batch.contains(&r.id())).map(TryInto::try_into).transpose()
+}
+
+/// Bookings in a virtual room are `shared`, from the room they are now in.
+async fn mark_shared(conn: &mut SqliteConnection, tenant: TenantId, batch: &[Uuid]) -> Result<()> {
+    for chunk in batch.chunks(CHUNK) {
+        let mut sql = QueryBuilder::<Sqlite>::new(
+            "UPDATE bookings SET shared = EXISTS (SELECT 1 FROM rooms r WHERE r.tenant_id = bookings.tenant_id
+                                                   AND r.id = bookings.room_id AND r.kind = 'virtual')
+             WHERE tenant_id = ",
+        );
+        sql.push_bind(tenant.0).push(" AND id IN (");
+        let mut ids = sql.separated(", ");
+        for id in chunk {
+            ids.push_bind(*id);
+        }
+        sql.push(")");
+        sql.build().execute(&mut *conn).await.map_err(db)?;
+    }
+    Ok(())
+}
+
+/// The meeting in the way when a written booking would put its virtual room over its limit.
+async fn crowded(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    bookings: &[Booking],
+    batch: &[Uuid],
+) -> Result<Option<Busy>> {
+    for b in bookings.iter().filter(|b| b.is_confirmed()) {
+        let limit: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT max_meetings FROM rooms WHERE tenant_id = $1 AND id = $2 AND kind = 'virtual'")
+                .bind(tenant.0)
+                .bind(b.room_id.0)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db)?;
+        let Some(Some(limit)) = limit else { continue };
+        let rows: Vec<BusyRow> = sqlx::query_as(
+            "SELECT id, room_id, start_at, end_at FROM bookings
+             WHERE tenant_id = $1 AND room_id = $2 AND status = 'confirmed' AND end_at > $3 AND start_at < $4",
+        )
+        .bind(tenant.0)
+        .bind(b.room_id.0)
+        .bind(b.time.start)
+        .bind(b.time.end)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+        let stored =
+            rows.into_iter().filter(|r| !batch.contains(&r.id())).map(Busy::try_from).collect::<Result<Vec<_>>>()?;
+        let limit = u32::try_from(limit).unwrap_or(u32::MAX);
+        if let Some(busy) = crate::crowding::over_limit(b, limit, &stored, bookings) {
+            return Ok(Some(busy));
+        }
+    }
+    Ok(None)
 }
 
 async fn insert_rows(conn: &mut SqliteConnection, tenant: TenantId, bookings: &[Booking]) -> Result<()> {

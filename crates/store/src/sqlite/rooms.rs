@@ -6,8 +6,8 @@ use crate::{Result, RoomStore};
 use async_trait::async_trait;
 use sala_domain::{AuditEntry, Room, RoomId, TenantId};
 
-const COLUMNS: &str = "id, tenant_id, name, capacity, location, equipment, kind, google_calendar, active,
-                       bookable_hours, booking_rules, created_at, updated_at";
+const COLUMNS: &str = "id, tenant_id, name, capacity, location, equipment, kind, max_meetings, video_link,
+                       google_calendar, active, bookable_hours, booking_rules, created_at, updated_at";
 
 #[async_trait]
 impl RoomStore for SqliteStore {
@@ -15,8 +15,8 @@ impl RoomStore for SqliteStore {
         let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO rooms (id, tenant_id, name, name_key, capacity, location, equipment, kind, google_calendar,
-                                active, bookable_hours, created_at, updated_at, booking_rules)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                                active, bookable_hours, created_at, updated_at, booking_rules, max_meetings, video_link)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(r.id.0)
         .bind(r.tenant_id.0)
@@ -32,6 +32,8 @@ impl RoomStore for SqliteStore {
         .bind(r.created_at)
         .bind(r.updated_at)
         .bind(to_json(&r.rules))
+        .bind(max_meetings(r))
+        .bind(&r.video_link)
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -44,7 +46,7 @@ impl RoomStore for SqliteStore {
         let result = sqlx::query(
             "UPDATE rooms SET name = $3, name_key = $4, capacity = $5, location = $6, equipment = $7, kind = $8,
                     google_calendar = $9, active = $10, bookable_hours = $11, updated_at = $12,
-                    booking_rules = $13
+                    booking_rules = $13, max_meetings = $14, video_link = $15
              WHERE tenant_id = $1 AND id = $2",
         )
         .bind(r.tenant_id.0)
@@ -60,6 +62,8 @@ impl RoomStore for SqliteStore {
         .bind(r.bookable_hours.as_ref().map(to_json))
         .bind(r.updated_at)
         .bind(to_json(&r.rules))
+        .bind(max_meetings(r))
+        .bind(&r.video_link)
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -89,4 +93,9 @@ impl RoomStore for SqliteStore {
             .map_err(db)?;
         rows.into_iter().map(TryInto::try_into).collect()
     }
+}
+
+/// The limit as the column holds it (`integer`; the domain keeps it within 1..=1000).
+fn max_meetings(r: &Room) -> Option<i32> {
+    r.max_meetings.and_then(|m| i32::try_from(m).ok())
 }

@@ -5,7 +5,7 @@ use super::{
     HOUR, MINUTE, Office, T0, all, assert_absent, assert_overlap, booking, busy_of, create, edit, ids, list, moved,
     next, office, ok, save,
 };
-use sala_domain::{Booking, BookingId, BookingStatus};
+use sala_domain::{Booking, BookingId, BookingStatus, Room, RoomKind};
 use sala_store::{BookingQuery, Store, StoreError};
 use std::sync::Arc;
 
@@ -56,6 +56,52 @@ async fn same_slot_race(stores: &[Arc<dyn Store>]) {
 
 async fn case_concurrent_creates_same_slot(store: Arc<dyn Store>) {
     same_slot_race(&[store]).await;
+}
+
+/// A virtual room for three meetings at once: 50 creates for one slot, three win and the others
+/// are told of one in the way; a later move of a fourth meeting into the slot is refused too,
+/// and one ending as the slot starts fits (half-open ranges).
+async fn case_a_virtual_room_holds_its_limit_under_racing_creates(store: Arc<dyn Store>) {
+    let Office { acme, ana, sala, .. } = office(&*store).await;
+    let room = virtual_room(&*store, &sala, Some(3)).await;
+    let writes: Vec<Booking> = (0..RACERS).map(|_| booking(&room, &ana, T0, T0 + HOUR)).collect();
+    let results = race(std::slice::from_ref(&store), writes.clone()).await;
+    let won: Vec<BookingId> = writes.iter().zip(&results).filter(|(_, r)| r.is_ok()).map(|(b, _)| b.id).collect();
+    assert_eq!(won.len(), 3, "the limit holds: {results:?}");
+    for result in results.into_iter().filter(Result::is_err) {
+        match result {
+            Err(StoreError::Overlap(busy)) => assert!(won.contains(&busy.booking_id), "{busy:?}"),
+            other => panic!("every refusal names a meeting in the way, got {other:?}"),
+        }
+    }
+    let later = booking(&room, &ana, T0 + 2 * HOUR, T0 + 3 * HOUR);
+    ok(create(&*store, std::slice::from_ref(&later)).await);
+    assert!(matches!(
+        edit(&*store, &[moved(&later, T0 + 30 * MINUTE, T0 + 90 * MINUTE)]).await,
+        Err(StoreError::Overlap(_))
+    ));
+    let before = booking(&room, &ana, T0 - HOUR, T0);
+    ok(create(&*store, std::slice::from_ref(&before)).await);
+    // Without a limit, any number fit; the physical room beside it still takes one.
+    let open = virtual_room(&*store, &sala, None).await;
+    let many: Vec<Booking> = (0..10).map(|_| booking(&open, &ana, T0, T0 + HOUR)).collect();
+    assert!(race(std::slice::from_ref(&store), many).await.iter().all(Result::is_ok));
+    let stored = list(&*store, acme.id, BookingQuery { room_id: Some(sala.id), ..all(500) }).await;
+    assert!(stored.is_empty());
+}
+
+/// A virtual room beside `like` (same tenant), with `limit` meetings at once.
+async fn virtual_room(store: &dyn Store, like: &Room, limit: Option<u32>) -> Room {
+    let room = Room {
+        id: sala_domain::RoomId::new(),
+        name: format!("Virtual {}", limit.map_or("open".to_owned(), |l| l.to_string())),
+        kind: RoomKind::Virtual,
+        max_meetings: limit,
+        video_link: Some("https://meet.google.com/abc-defg-hij".into()),
+        ..like.clone()
+    };
+    ok(store.insert_room(&room, &super::entry(room.tenant_id, "room.created", Some(room.id.0))).await);
+    room
 }
 
 /// 50 creates at once, each an hour long, starting every 10 minutes: whichever win, no two
@@ -179,5 +225,6 @@ conformance!(
         case_concurrent_creates_overlapping_slots,
         case_concurrent_creates_and_moves,
         case_concurrent_edits_same_version,
+        case_a_virtual_room_holds_its_limit_under_racing_creates,
     ],
 );

@@ -141,6 +141,8 @@ fn room(tenant: TenantId, name: &str) -> Room {
         location: None,
         equipment: Vec::new(),
         kind: RoomKind::Physical,
+        max_meetings: None,
+        video_link: None,
         google_calendar: None,
         active: true,
         bookable_hours: None,

@@ -44,9 +44,16 @@ pub struct RoomForm {
     pub location: String,
     pub equipment: String,
     pub kind: String,
+    /// A virtual room's limit of meetings at once; empty: no limit.
+    pub max_meetings: String,
+    /// A virtual room's standing video link; empty: a Meet link per meeting.
+    pub video_link: String,
     pub google_calendar: String,
     pub bookable_hours: String,
     pub no_show: String,
+    /// An existing room's kind is shown, not chosen (it never changes).
+    #[serde(skip)]
+    pub kind_fixed: bool,
 }
 
 impl RoomForm {
@@ -57,6 +64,9 @@ impl RoomForm {
             location: room.location.clone().unwrap_or_default(),
             equipment: room.equipment.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", "),
             kind: room.kind.as_str().to_owned(),
+            max_meetings: room.max_meetings.map(|m| m.to_string()).unwrap_or_default(),
+            video_link: room.video_link.clone().unwrap_or_default(),
+            kind_fixed: true,
             google_calendar: room.google_calendar.as_ref().map(ToString::to_string).unwrap_or_default(),
             bookable_hours: room.bookable_hours.as_ref().map(BookableHours::to_compact).unwrap_or_default(),
             no_show: room.rules.no_show_release_minutes.map(|m| m.to_string()).unwrap_or_default(),
@@ -80,6 +90,12 @@ impl RoomForm {
     /// The kind chosen (`None`: the use case's default, physical).
     fn kind(&self, t: &Texts) -> Result<Option<RoomKind>, String> {
         crate::pages::error::choice(t, &self.kind, RoomKind::parse)
+    }
+
+    /// The limit as typed: empty is none; anything else goes to the use case to judge.
+    fn max_meetings(&self) -> Option<i64> {
+        let text = self.max_meetings.trim();
+        (!text.is_empty()).then(|| text.parse().unwrap_or(0))
     }
 
     fn no_show(&self, t: &Texts, keep: &RulesOverride) -> Result<RulesOverride, String> {
@@ -181,6 +197,8 @@ async fn create(State(state): State<AppState>, AdminForm(shell, form): AdminForm
         location: Some(form.location.clone()).filter(|l| !l.trim().is_empty()),
         equipment: form.equipment(),
         kind,
+        max_meetings: form.max_meetings(),
+        video_link: Some(form.video_link.clone()),
         google_calendar: Some(form.google_calendar.clone()).filter(|g| !g.trim().is_empty()),
         bookable_hours,
         rules,
@@ -192,6 +210,11 @@ async fn create(State(state): State<AppState>, AdminForm(shell, form): AdminForm
             None => show_error(t, &err),
         },
     }
+}
+
+/// An existing room's form: its kind is shown, not chosen.
+fn fixed(form: RoomForm) -> RoomForm {
+    RoomForm { kind_fixed: true, ..form }
 }
 
 fn room_id(raw: &str) -> Option<RoomId> {
@@ -264,7 +287,7 @@ async fn update(
     let parsed = form.hours(t).and_then(|hours| Ok((hours, form.no_show(t, &room.rules)?, form.kind(t)?)));
     let (hours, rules, kind) = match parsed {
         Ok(parsed) => parsed,
-        Err(problem) => return room_page(&state, shell, room, None, vec![problem], form, None).await,
+        Err(problem) => return room_page(&state, shell, room, None, vec![problem], fixed(form), None).await,
     };
     let changes = RoomChanges {
         name: Some(form.name.clone()),
@@ -272,6 +295,8 @@ async fn update(
         location: Some(form.location.clone()),
         equipment: Some(form.equipment()),
         kind,
+        max_meetings: (room.kind == RoomKind::Virtual).then(|| form.max_meetings()),
+        video_link: (room.kind == RoomKind::Virtual).then(|| form.video_link.clone()),
         google_calendar: Some(form.google_calendar.clone()),
         clear_bookable_hours: hours.is_none(),
         bookable_hours: hours,
@@ -281,7 +306,7 @@ async fn update(
     match rooms::update_room(state.store(), &ctx, room.id, changes).await {
         Ok(room) => done(&format!("/admin/rooms/{}", room.id), "saved"),
         Err(err) => match problems(t, &err) {
-            Some(problems) => room_page(&state, shell, room, None, problems, form, None).await,
+            Some(problems) => room_page(&state, shell, room, None, problems, fixed(form), None).await,
             None => show_error(t, &err),
         },
     }
