@@ -96,7 +96,8 @@ impl Meeting<'_> {
         let b = self.booking;
         let mut rows = vec![(p.when, texts::when(locale, b.time, zone)), (p.room, self.place())];
         if let Some(link) = self.meet_link {
-            rows.push((p.meet_label, link.to_owned()));
+            // A virtual room's standing link may be any video service.
+            rows.push((if self.booking.google_meet { p.meet_label } else { p.video_label }, link.to_owned()));
         }
         rows.push((p.organizer, format!("{} <{}>", self.organizer.name, self.organizer.email)));
         if !b.attendees.is_empty() {
@@ -141,7 +142,7 @@ impl Meeting<'_> {
             title: &b.title,
             intro: &intro,
             meet_link: self.meet_link,
-            join: p.join,
+            join: if b.google_meet { p.join } else { p.join_video },
             details: &details,
             changes: &extras.changes,
             what_changed: p.what_changed,

@@ -104,6 +104,8 @@ pub static EN: Texts = Texts {
     organizer: "Organizer",
     no_guests: "No guests.",
     join_meet: "Join with Google Meet",
+    video_call: "Video call",
+    join_video: "Join the video call",
     meet_pending: "The Google Meet link is on its way.",
     status: "Status",
     status_confirmed: "Confirmed",

@@ -104,6 +104,8 @@ pub static ES: Texts = Texts {
     organizer: "Organiza",
     no_guests: "Sin invitados.",
     join_meet: "Unirse con Google Meet",
+    video_call: "Videollamada",
+    join_video: "Unirse a la videollamada",
     meet_pending: "El enlace de Google Meet llegará en unos segundos.",
     status: "Estado",
     status_confirmed: "Confirmada",

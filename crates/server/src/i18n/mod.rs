@@ -146,6 +146,8 @@ pub struct Texts {
     pub organizer: &'static str,
     pub no_guests: &'static str,
     pub join_meet: &'static str,
+    pub video_call: &'static str,
+    pub join_video: &'static str,
     pub meet_pending: &'static str,
     pub status: &'static str,
     pub status_confirmed: &'static str,

@@ -848,3 +848,28 @@ async fn without_channels_nothing_is_dropped_silently(app: TestApp) {
     assert_eq!(app.request(Method::GET, "/dev/outbox").send().await.unwrap().status(), StatusCode::NOT_FOUND);
 }
 both!(without_channels_nothing_is_dropped_silently);
+
+/// A meeting in a virtual room with a standing link: everyone's email carries the link as a
+/// video call (not as Google Meet), and the .ics its `URL`.
+async fn a_virtual_rooms_link_reaches_every_invitation(app: TestApp) {
+    let Some((app, mut w)) = world(app).await else { return };
+    let link = "https://zoom.example.com/j/123456";
+    let body = json!({"name": "Sala Remota", "capacity": 40, "kind": "virtual", "max_meetings": 2, "video_link": link});
+    let (status, room) = json(app.api(Method::POST, "/api/v1/rooms", &w.key).json(&body).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED, "{room}");
+    w.room = room["id"].as_str().unwrap().to_owned();
+    let booking =
+        create(&app, &w, now_millis() + 30 * HOUR, "Remota", &["maria@acme.test", "cliente@globex.com"]).await;
+    assert_eq!(booking["meet_link"], link);
+    app.run_jobs_at(&app.runner(), now_millis()).await;
+    let mails = mails_since(&w.smtp, 0);
+    for who in ["maria@acme.test", "cliente@globex.com"] {
+        let mail = &mails[who];
+        assert!(mail.html.contains(link) && mail.text.contains(link), "{}", mail.text);
+        assert!(!mail.text.contains("Google Meet"), "{}", mail.text);
+        let (_, cal) = mail.calendar.as_ref().expect("an invitation");
+        assert_eq!(event(cal).property_value("URL"), Some(link));
+    }
+    assert!(mails["maria@acme.test"].text.contains("Video call: "), "{}", mails["maria@acme.test"].text);
+}
+both!(a_virtual_rooms_link_reaches_every_invitation);
