@@ -175,6 +175,8 @@ pub static EN: Texts = Texts {
     video_link_label: "Standing video link (virtual rooms)",
     video_link_hint: "Empty: each meeting gets its own Google Meet link.",
     room_full: "Full",
+    kind_virtual_short: "Virtual",
+    at_once: "up to {n} at once",
     google_calendar_label: "Google resource calendar",
     bookable_hours_label: "Bookable hours",
     bookable_hours_hint: "For example “mon-fri 08:00-20:00”, in the organization's time zone; empty: any time.",

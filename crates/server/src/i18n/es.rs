@@ -175,6 +175,8 @@ pub static ES: Texts = Texts {
     video_link_label: "Enlace fijo de videollamada (salas virtuales)",
     video_link_hint: "Vacío: cada reunión recibe su propio enlace de Google Meet.",
     room_full: "Completa",
+    kind_virtual_short: "Virtual",
+    at_once: "hasta {n} a la vez",
     google_calendar_label: "Calendario de recursos de Google",
     bookable_hours_label: "Horario reservable",
     bookable_hours_hint: "Por ejemplo «mon-fri 08:00-20:00», en la zona horaria de la organización; vacío: a cualquier hora.",

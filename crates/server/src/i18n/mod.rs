@@ -217,6 +217,8 @@ pub struct Texts {
     pub video_link_label: &'static str,
     pub video_link_hint: &'static str,
     pub room_full: &'static str,
+    pub kind_virtual_short: &'static str,
+    pub at_once: &'static str,
     pub google_calendar_label: &'static str,
     pub bookable_hours_label: &'static str,
     pub bookable_hours_hint: &'static str,
