@@ -28,7 +28,9 @@ use sala_domain::google::CALENDAR_SCOPE;
 use sala_domain::google::{ConnectionStatus, GoogleConnection};
 use sala_domain::jobs::{Channel, Delivery, DeliveryStatus};
 use sala_domain::outbox::{self, Change, Facts};
-use sala_domain::{Booking, Job, JobKind, Millis, Room, RoomId, TenantId, TimeRange, UserId, now_millis};
+use sala_domain::{
+    Booking, BookingId, Job, JobKind, JobStatus, Millis, Room, RoomId, TenantId, TimeRange, UserId, now_millis,
+};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -289,6 +291,14 @@ enum Credentials {
 /// What a sealed service account key belongs to.
 pub fn service_account_owner(tenant: TenantId) -> String {
     format!("google_service_account:{tenant}")
+}
+
+/// Did the calendar job give up on this booking (its latest `calendar_sync` is dead)? Its Meet
+/// link then comes only once an admin replays the job.
+pub async fn gave_up(store: &dyn Store, tenant: TenantId, booking: BookingId) -> Result<bool, sala_store::StoreError> {
+    let jobs = store.jobs_for_booking(tenant, booking).await?;
+    let latest = jobs.iter().filter(|j| j.kind == JobKind::CalendarSync).max_by_key(|j| j.created_at);
+    Ok(latest.is_some_and(|j| j.status == JobStatus::Dead))
 }
 
 /// Does Sala keep this person's Google Calendar (their own grant, or the tenant's service

@@ -107,6 +107,7 @@ pub static EN: Texts = Texts {
     video_call: "Video call",
     join_video: "Join the video call",
     meet_pending: "The Google Meet link is on its way.",
+    meet_failed: "Google did not make the link; it comes once an admin retries the calendar job (Administration, Failed jobs).",
     status: "Status",
     status_confirmed: "Confirmed",
     status_cancelled: "Cancelled",

@@ -107,6 +107,7 @@ pub static ES: Texts = Texts {
     video_call: "Videollamada",
     join_video: "Unirse a la videollamada",
     meet_pending: "El enlace de Google Meet llegará en unos segundos.",
+    meet_failed: "Google no creó el enlace; llegará cuando un administrador reintente el trabajo del calendario (Administración, Trabajos fallidos).",
     status: "Estado",
     status_confirmed: "Confirmada",
     status_cancelled: "Cancelada",

@@ -149,6 +149,7 @@ pub struct Texts {
     pub video_call: &'static str,
     pub join_video: &'static str,
     pub meet_pending: &'static str,
+    pub meet_failed: &'static str,
     pub status: &'static str,
     pub status_confirmed: &'static str,
     pub status_cancelled: &'static str,

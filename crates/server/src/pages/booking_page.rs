@@ -181,7 +181,13 @@ async fn build(
     let skipped =
         skipped_dates(done.skipped.as_deref(), shell.locale, &zone).map(|d| t.series_skipped.replace("{dates}", &d));
     let meet_access = super::meet::access(state, ctx.tenant_id(), booking.organizer_id).await.map_err(fail)?;
-    let meet = super::meet::shown(&booking, room.as_ref(), meet_access, shell.user.id);
+    let gave_up = booking.google_meet
+        && booking.meet_link.is_none()
+        && sala_app::calendar::gave_up(state.store(), ctx.tenant_id(), booking.id)
+            .await
+            .map_err(AppError::from)
+            .map_err(fail)?;
+    let meet = super::meet::shown(&booking, room.as_ref(), meet_access, gave_up, shell.user.id);
     let came = sala_app::bookings::attendance(state.store(), &ctx, id).await.map_err(fail)?;
     let checked_in = |email: &str| {
         came.iter()

@@ -40,6 +40,8 @@ pub enum MeetShown {
     Link(String),
     /// The calendar job is on its way with the link.
     Pending,
+    /// The calendar job gave up (Google refused): the link comes once an admin replays it.
+    Failed,
     /// The reader is the organizer and has not connected: a link to connect, back to this page.
     Connect(String),
     /// Someone else reads it: the organizer has not connected yet.
@@ -50,7 +52,13 @@ pub enum MeetShown {
 
 /// What the booking page says about the Meet link, for `reader`; `None` when there is nothing to
 /// say (no Meet asked, or a cancelled booking that never got one).
-pub fn shown(booking: &Booking, room: Option<&Room>, access: MeetAccess, reader: UserId) -> Option<MeetShown> {
+pub fn shown(
+    booking: &Booking,
+    room: Option<&Room>,
+    access: MeetAccess,
+    gave_up: bool,
+    reader: UserId,
+) -> Option<MeetShown> {
     let link = room.and_then(|r| booking.video_link(r)).or(booking.meet_link.as_deref());
     if let Some(link) = link {
         return Some(MeetShown::Link(link.to_owned()));
@@ -62,6 +70,7 @@ pub fn shown(booking: &Booking, room: Option<&Room>, access: MeetAccess, reader:
         return None;
     }
     Some(match access {
+        MeetAccess::Ready if gave_up => MeetShown::Failed,
         MeetAccess::Ready => MeetShown::Pending,
         MeetAccess::NeedsConnect if reader == booking.organizer_id => {
             MeetShown::Connect(connect_href(&format!("/bookings/{}", booking.id)))
@@ -88,25 +97,33 @@ mod tests {
         booking.google_meet = true;
         let organizer = booking.organizer_id;
         let someone_else = UserId::new();
-        assert_eq!(shown(&booking, None, MeetAccess::Ready, someone_else), Some(MeetShown::Pending));
+        assert_eq!(shown(&booking, None, MeetAccess::Ready, false, someone_else), Some(MeetShown::Pending));
+        assert_eq!(shown(&booking, None, MeetAccess::Ready, true, someone_else), Some(MeetShown::Failed));
         assert_eq!(
-            shown(&booking, None, MeetAccess::NeedsConnect, organizer),
+            shown(&booking, None, MeetAccess::NeedsConnect, false, organizer),
             Some(MeetShown::Connect(format!("/auth/google/calendar?return_to=%2Fbookings%2F{}", booking.id)))
         );
-        assert_eq!(shown(&booking, None, MeetAccess::NeedsConnect, someone_else), Some(MeetShown::WaitingForOrganizer));
-        assert_eq!(shown(&booking, None, MeetAccess::Unavailable, organizer), Some(MeetShown::Unavailable));
+        assert_eq!(
+            shown(&booking, None, MeetAccess::NeedsConnect, false, someone_else),
+            Some(MeetShown::WaitingForOrganizer)
+        );
+        assert_eq!(shown(&booking, None, MeetAccess::Unavailable, false, organizer), Some(MeetShown::Unavailable));
 
         booking.meet_link = Some("https://meet.google.com/abc-defg-hij".into());
         assert_eq!(
-            shown(&booking, None, MeetAccess::Unavailable, organizer),
+            shown(&booking, None, MeetAccess::Unavailable, false, organizer),
             Some(MeetShown::Link("https://meet.google.com/abc-defg-hij".into()))
         );
 
         booking.meet_link = None;
         booking.status = BookingStatus::Cancelled;
-        assert_eq!(shown(&booking, None, MeetAccess::Ready, organizer), None, "a cancelled booking waits for nothing");
+        assert_eq!(
+            shown(&booking, None, MeetAccess::Ready, false, organizer),
+            None,
+            "a cancelled booking waits for nothing"
+        );
         booking.google_meet = false;
         booking.status = BookingStatus::Confirmed;
-        assert_eq!(shown(&booking, None, MeetAccess::Ready, organizer), None);
+        assert_eq!(shown(&booking, None, MeetAccess::Ready, false, organizer), None);
     }
 }

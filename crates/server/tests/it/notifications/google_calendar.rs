@@ -537,8 +537,11 @@ async fn a_workspace_service_account_writes_calendars_without_consent(app: TestA
     let other = json!({"type": "service_account", "client_email": "untrusted@other.iam.gserviceaccount.com",
                        "private_key": SERVICE_KEY});
     assert_eq!(put(other).await.unwrap().status(), StatusCode::OK);
-    book_with_meet(&app, &w, now_millis() + 40 * HOUR, "Sin delegación").await;
+    let refused = book_with_meet(&app, &w, now_millis() + 40 * HOUR, "Sin delegación").await;
     app.run_jobs_at(&runner, now_millis()).await;
+    // The page stops promising: it says Google did not make the link and how it comes.
+    let page = page_of(&app, &ana, &format!("/bookings/{refused}")).await;
+    assert!(page.contains("Google no creó el enlace") && !page.contains("llegará en unos segundos"), "{page}");
     let (_, dead) = json(app.api(Method::GET, "/api/v1/jobs?status=dead", &w.key).send().await.unwrap()).await;
     let dead = dead["items"].clone();
     let dead = dead.as_array().unwrap();
