@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod kiosks;
 pub mod notifications;
 pub mod paging;
+pub mod people_import;
 pub mod rooms;
 pub mod rsvp;
 pub mod secrets;

@@ -20,5 +20,6 @@ mod oidc;
 mod openapi;
 mod pages;
 mod paging;
+mod people_import;
 mod web_app;
 mod webhooks;
