@@ -7,6 +7,7 @@ pub mod bookings;
 pub mod calendar;
 pub mod context;
 pub mod demo;
+pub mod directory;
 pub mod error;
 pub mod google_connections;
 pub mod handlers;

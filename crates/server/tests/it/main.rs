@@ -20,6 +20,7 @@ mod oidc;
 mod openapi;
 mod pages;
 mod paging;
+mod people_directory;
 mod people_import;
 mod web_app;
 mod webhooks;

@@ -8,6 +8,7 @@ mod jobs;
 mod keys;
 mod people;
 mod people_csv;
+mod people_directory;
 mod people_fields;
 mod people_import;
 mod people_new;
@@ -27,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .merge(rooms::routes())
         .merge(people::routes())
         .merge(people_import::routes())
+        .merge(people_directory::routes())
         .merge(keys::routes())
         .merge(webhooks::routes())
         .merge(jobs::routes())

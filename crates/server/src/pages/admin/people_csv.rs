@@ -1,4 +1,5 @@
-//! People as CSV: reading a pasted text or an uploaded file into import rows.
+//! People as CSV: reading a pasted text or an uploaded file into import rows, and writing rows
+//! (the Workspace directory's) as CSV for the confirm step to read back.
 //!
 //! The `csv` crate reads it, not a hand-made `split(',')`: spreadsheets quote cells with commas,
 //! quotes and line breaks in them ("López, María"), and a reader of RFC 4180 that has handled
@@ -151,6 +152,17 @@ fn take<T>(problems: &mut Vec<FieldError>, field: &str, read: Result<Option<T>, 
     })
 }
 
+/// People (name, email, phone) as CSV with its header, as [`read`] reads it back.
+pub fn write(people: &[(String, String, Option<String>)]) -> Result<String, csv::Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(["name", "email", "phone"])?;
+    for (name, email, phone) in people {
+        writer.write_record([name.as_str(), email.as_str(), phone.as_deref().unwrap_or_default()])?;
+    }
+    let bytes = writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,5 +219,12 @@ mod tests {
         let many = format!("name,email\n{}", "A,a@acme.test\n".repeat(MAX_ROWS + 1));
         assert_eq!(code(&many), ErrorCode::TooManyRows);
         assert_eq!(code(&"x".repeat(MAX_BYTES + 1)), ErrorCode::PayloadTooLarge);
+    }
+
+    #[test]
+    fn written_people_read_back() {
+        let people = vec![("López, Ana".to_owned(), "ana@acme.test".to_owned(), Some("+34612345678".to_owned()))];
+        let rows = read(&write(&people).unwrap(), &zone()).unwrap();
+        assert_eq!((rows[0].name.as_str(), rows[0].phone.as_deref()), ("López, Ana", Some("+34612345678")));
     }
 }

@@ -43,6 +43,8 @@ pub struct ImportPage {
     pub problems: Vec<String>,
     /// The text as pasted, for another try after a refusal.
     pub csv: String,
+    /// The organization has a Google service account: the directory can be read.
+    pub directory: bool,
     /// What the import would do, once there is something to show.
     pub preview: Option<Preview>,
 }
@@ -116,7 +118,8 @@ pub(super) fn page(
     preview: Option<Preview>,
     status: StatusCode,
 ) -> axum::response::Response {
-    let page = ImportPage { t: shell.t, shell, tab: Tab::People, notice: None, problems, csv, preview };
+    let directory = shell.tenant.google_service_account.is_some();
+    let page = ImportPage { t: shell.t, shell, tab: Tab::People, notice: None, problems, csv, directory, preview };
     let response = (status, render(&page)).into_response();
     page.shell.finish(response)
 }
