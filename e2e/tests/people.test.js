@@ -81,7 +81,7 @@ test('an admin adds people by the form, by pasted CSV, by a file and from the Wo
   await form.getByLabel('Idioma').selectOption('en');
   await form.getByLabel('Acepta recibir WhatsApp').check();
   await form.getByLabel('Fecha del consentimiento para WhatsApp').fill('2026-11-30');
-  await sala.shot(page, '40-people-add');
+  await sala.shot(page, '70-people-add');
   await form.getByRole('button', { name: 'Añadir una persona' }).click();
   await page.getByRole('status').filter({ hasText: 'Persona añadida.' }).waitFor();
   await page.getByRole('link', { name: 'Paula Vidal' }).click();
@@ -108,7 +108,7 @@ test('an admin adds people by the form, by pasted CSV, by a file and from the Wo
   assert.match(bad, /Error/);
   assert.match(bad, /Correo electrónico: Hay una dirección de correo que no es válida\./);
   assert.match(bad, /Idioma: El idioma debe ser es o en\./);
-  await sala.shot(page, '41-people-import-preview');
+  await sala.shot(page, '71-people-import-preview');
   await page.getByRole('button', { name: 'Importar', exact: true }).click();
   await page.getByRole('status').filter({ hasText: 'Importación hecha: 2 añadidas, 1 actualizadas, 0 sin cambios, 1 con errores.' }).waitFor();
   assert.equal(await page.getByRole('link', { name: 'Marín, Rosa' }).count(), 1);
