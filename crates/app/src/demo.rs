@@ -61,6 +61,7 @@ pub async fn seed_demo(store: &dyn Store) -> AppResult<Tenant> {
             phone: phone.map(Into::into),
             whatsapp_opt_in: *opt_in,
             locale: *locale,
+            whatsapp_consent_at: None,
             time_zone: None,
         };
         create_user(store, &ctx, person).await?;

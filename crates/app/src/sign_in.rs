@@ -55,6 +55,7 @@ pub async fn sign_in_with_google(store: &dyn Store, id: &GoogleIdentity) -> AppR
         name,
         phone: None,
         whatsapp_opt_in: false,
+        whatsapp_consent_at: None,
         role: Role::Member,
         locale: None,
         time_zone: None,

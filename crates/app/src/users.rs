@@ -7,7 +7,7 @@ use sala_domain::ErrorCode;
 use sala_domain::notify::ReminderSettings;
 use sala_domain::search::fold;
 use sala_domain::values::clean_name;
-use sala_domain::{Email, Locale, Phone, Role, TimeZoneName, User, UserId, now_millis};
+use sala_domain::{Email, Locale, Millis, Phone, Role, TimeZoneName, User, UserId, now_millis};
 use sala_store::UserQuery;
 
 /// A new person of the context's tenant.
@@ -18,6 +18,8 @@ pub struct NewUser {
     pub role: Option<Role>,
     pub phone: Option<String>,
     pub whatsapp_opt_in: bool,
+    /// When the person gave their consent to WhatsApp messages; `None`: now (when opted in).
+    pub whatsapp_consent_at: Option<Millis>,
     pub locale: Option<Locale>,
     pub time_zone: Option<String>,
 }
@@ -30,7 +32,8 @@ pub async fn create_user(store: &dyn Store, ctx: &Context, input: NewUser) -> Ap
     Ok(user)
 }
 
-fn build_user(ctx: &Context, input: NewUser) -> AppResult<User> {
+/// The person `input` describes, checked like any other (every field's problem at once).
+pub(crate) fn build_user(ctx: &Context, input: NewUser) -> AppResult<User> {
     let mut v = Validator::default();
     let email = v.check("email", Email::parse(&input.email));
     let name = v.check("name", clean_name("name", &input.name, 120));
@@ -44,20 +47,22 @@ fn build_user(ctx: &Context, input: NewUser) -> AppResult<User> {
             Err(sala_domain::ValueError::new(ErrorCode::PhoneRequired, "WhatsApp needs a phone number")),
         );
     }
+    let now = now_millis();
+    v.check("whatsapp_consent_at", consent_not_ahead(input.whatsapp_consent_at, now));
     v.finish()?;
     let (Some(email), Some(name), Some(role), Some(phone), Some(locale), Some(time_zone)) =
         (email, name, role, phone, locale, time_zone)
     else {
         return Err(AppError::invalid("user", ErrorCode::ValidationFailed, "invalid person"));
     };
-    let now = now_millis();
-    Ok(User {
+    let mut user = User {
         id: UserId::new(),
         tenant_id: ctx.tenant_id(),
         email,
         name,
         phone,
-        whatsapp_opt_in: input.whatsapp_opt_in,
+        whatsapp_opt_in: false,
+        whatsapp_consent_at: None,
         role,
         locale,
         time_zone,
@@ -66,7 +71,20 @@ fn build_user(ctx: &Context, input: NewUser) -> AppResult<User> {
         active: true,
         created_at: now,
         updated_at: now,
-    })
+    };
+    user.set_whatsapp(input.whatsapp_opt_in, input.whatsapp_consent_at, now);
+    Ok(user)
+}
+
+/// A consent is recorded when it was given: a date still to come is a mistake (a day and month
+/// swapped, most often), not a record. A minute of slack allows for clocks.
+pub(crate) fn consent_not_ahead(at: Option<Millis>, now: Millis) -> Result<(), sala_domain::ValueError> {
+    match at {
+        Some(at) if at > now + 60_000 => {
+            Err(sala_domain::ValueError::new(ErrorCode::InTheFuture, "the consent date has not come yet"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A change to a person. `None` leaves a field as it is; `Some("")` clears an optional one.
@@ -118,7 +136,9 @@ pub async fn update_user(store: &dyn Store, ctx: &Context, id: UserId, changes: 
             None => None,
         };
     }
-    after.whatsapp_opt_in = changes.whatsapp_opt_in.unwrap_or(before.whatsapp_opt_in) && after.phone.is_some();
+    let now = now_millis();
+    let whatsapp = changes.whatsapp_opt_in.unwrap_or(before.whatsapp_opt_in) && after.phone.is_some();
+    after.set_whatsapp(whatsapp, None, now);
     after.active = changes.active.unwrap_or(before.active);
     v.finish()?;
     if is_self && before.is_admin() && !after.is_admin() {
@@ -127,7 +147,7 @@ pub async fn update_user(store: &dyn Store, ctx: &Context, id: UserId, changes: 
             message: "you cannot remove your own administrator role".to_owned(),
         });
     }
-    after.updated_at = now_millis();
+    after.updated_at = now;
     let audit = ctx.audit("user.updated", "user", Some(id.0), snapshot(&before), snapshot(&after));
     store.update_user(&after, &audit).await?;
     Ok(after)

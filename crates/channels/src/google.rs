@@ -322,8 +322,8 @@ pub type BusyTimes = std::collections::HashMap<String, Vec<(Timestamp, Timestamp
 
 /// The real API over HTTP.
 pub struct GoogleHttp {
-    http: reqwest::Client,
-    config: GoogleConfig,
+    pub(crate) http: reqwest::Client,
+    pub(crate) config: GoogleConfig,
 }
 
 impl GoogleHttp {
@@ -346,7 +346,7 @@ impl GoogleHttp {
         Ok(url)
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Option<Value>, GoogleError> {
+    pub(crate) async fn send(&self, request: reqwest::RequestBuilder) -> Result<Option<Value>, GoogleError> {
         let response = request.send().await.map_err(|e| GoogleError::Retryable {
             reason: format!("Google could not be reached: {e}"),
             retry_after: None,

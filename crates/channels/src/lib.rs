@@ -10,6 +10,7 @@
 //!   ([`email::SmtpMailer`]) or kept in memory ([`email::InMemoryMailer`]).
 //! - [`whatsapp`]: template messages through the WhatsApp Business Cloud API.
 //! - [`google`]: Google Calendar API v3 events (with Google Meet) and the OAuth token endpoint.
+//! - [`google_directory`]: the Admin SDK Directory API's `users.list` (a Workspace's people).
 //!
 //! Every send returns a [`ChannelError`] that tells the caller whether trying again later can help.
 
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 pub mod email;
 pub mod google;
+pub mod google_directory;
 pub mod ics;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -305,6 +305,7 @@ mod tests {
             name: name.into(),
             phone: phone.map(|p| Phone::parse(p).unwrap_or_else(|e| panic!("{e}"))),
             whatsapp_opt_in: opt_in,
+            whatsapp_consent_at: opt_in.then_some(0),
             role: Role::Member,
             locale,
             time_zone: None,

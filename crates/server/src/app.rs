@@ -40,6 +40,7 @@ impl App {
         let secrets = SecretBox::new(&secret_key);
         // One calendar client for the jobs and for rooms' busy times (its cache is shared).
         let google_api = Arc::new(GoogleHttp::new(http.clone(), settings.google_api()));
+        let directory = google_api.clone();
         let calendar = Arc::new(CalendarSync::new(store.clone(), google_api, secrets.clone(), settings.host()));
         let channels = Channels {
             mailer: settings.mailer()?,
@@ -68,6 +69,7 @@ impl App {
             api_rate_limit: ApiRateLimit::per_minute(settings.api_requests_per_minute),
             kiosk_rate_limit: KioskRateLimit::per_minute(settings.kiosk_check_ins_per_minute),
             calendar,
+            directory,
             store,
             settings,
             secret_key,

@@ -364,6 +364,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 phone,
                 whatsapp_opt_in: whatsapp,
                 locale,
+                whatsapp_consent_at: None,
                 time_zone: None,
             };
             let u = sala_app::users::create_user(s, &ctx, input).await.map_err(explain)?;

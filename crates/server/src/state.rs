@@ -1,5 +1,5 @@
 //! What every HTTP handler shares: the store, the settings, the secret key, outbound HTTP, the
-//! sign-in client, Google Calendar and the rate limits. Built once by [`crate::app::App::build`].
+//! sign-in client, Google Calendar and the Workspace directory, and the rate limits. Built once by [`crate::app::App::build`].
 
 use crate::config::Settings;
 use crate::oidc::GoogleSignIn;
@@ -22,6 +22,8 @@ pub struct Inner {
     pub google: GoogleSignIn,
     /// Google Calendar: rooms' busy times (cached briefly), and grants given back on disconnect.
     pub calendar: Arc<CalendarSync>,
+    /// The Google Workspace directory, read for the people import.
+    pub directory: Arc<dyn sala_channels::google_directory::GoogleDirectory>,
     /// Requests per API key.
     pub api_rate_limit: ApiRateLimit,
     /// Check-in attempts per room kiosk.

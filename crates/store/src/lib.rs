@@ -101,6 +101,10 @@ pub trait UserStore: Send + Sync {
     async fn insert_user(&self, user: &User, audit: &AuditEntry) -> Result<()>;
     /// Replaces the stored user (same tenant and id) and records the audit entry.
     async fn update_user(&self, user: &User, audit: &AuditEntry) -> Result<()>;
+    /// An import: adds `new` people and replaces `changed` ones (same tenant and id), with one
+    /// audit entry each, in one transaction: all of it is written, or nothing (a taken email or
+    /// a person gone meanwhile undoes the whole import).
+    async fn import_users(&self, new: &[User], changed: &[User], audit: &[AuditEntry]) -> Result<()>;
     async fn get_user(&self, tenant: TenantId, id: UserId) -> Result<Option<User>>;
     async fn user_by_email(&self, tenant: TenantId, email: &Email) -> Result<Option<User>>;
     /// Google subjects are global, so this one lookup is not tenant-scoped: it is how sign-in

@@ -4,6 +4,11 @@
 //! the client credentials and the fields Sala must send. An `iCalUID` is unique in a calendar,
 //! deleted events included (409 `duplicate`), and never changes. Tests script failures (401, 403
 //! rate limit, 404, 409, 5xx) and a Meet conference that stays `pending` for a few reads.
+//!
+//! The Admin SDK Directory API's `users.list` too: paged by `maxResults` and `pageToken`, only
+//! for an access token granted the directory scope by domain-wide delegation, and only to a
+//! Workspace admin; a scope the Workspace admin has not delegated is refused at the token
+//! endpoint as Google does (401 `unauthorized_client`).
 
 use super::lock;
 use axum::extract::{Form, Path, Query, State};
@@ -56,6 +61,14 @@ struct Inner {
     busy: HashMap<String, Vec<(String, String)>>,
     /// Tokens revoked through `/revoke`, oldest first.
     revoked: Vec<String>,
+    /// Delegated access tokens: whom they act as and the scopes granted.
+    grants: HashMap<String, (String, Vec<String>)>,
+    /// Scopes the Workspace admin has not delegated to service accounts.
+    withheld: HashSet<String>,
+    /// The Workspace directory's users (Google's `User` resources), in order.
+    directory: Vec<Value>,
+    /// Who is a Workspace admin (the Directory API answers only them).
+    directory_admins: HashSet<String>,
     counter: u64,
 }
 
@@ -82,6 +95,7 @@ impl FakeGoogle {
             .route("/calendar/v3/calendars/{calendar}/events", post(insert).get(list))
             .route("/calendar/v3/calendars/{calendar}/events/{id}", get(read).patch(patch).delete(delete))
             .route("/calendar/v3/freeBusy", post(free_busy))
+            .route("/admin/directory/v1/users", get(list_users))
             .with_state(fake.clone());
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr: SocketAddr = listener.local_addr()?;
@@ -112,6 +126,28 @@ impl FakeGoogle {
         if let Ok(public) = key {
             lock(&self.fake.0).service_accounts.insert(client_email.into(), (public, domain.into()));
         }
+    }
+
+    /// The Workspace admin takes `scope` out of the service accounts' domain-wide delegation.
+    pub fn withhold_scope(&self, scope: &str) {
+        lock(&self.fake.0).withheld.insert(scope.into());
+    }
+
+    /// A user of the Workspace directory, as `users.list` shows one.
+    pub fn add_directory_user(&self, email: &str, full_name: &str, mobile: Option<&str>, suspended: bool) {
+        let mut phones = vec![json!({"value": "+34 910 000 000", "type": "work"})];
+        phones.extend(mobile.map(|m| json!({"value": m, "type": "mobile"})));
+        let (given, family) = full_name.split_once(' ').unwrap_or((full_name, ""));
+        lock(&self.fake.0).directory.push(json!({
+            "kind": "admin#directory#user", "id": format!("10{}", email.len()), "primaryEmail": email,
+            "name": {"givenName": given, "familyName": family, "fullName": full_name},
+            "suspended": suspended, "phones": phones,
+        }));
+    }
+
+    /// `email` is a Workspace admin: the Directory API answers them.
+    pub fn make_directory_admin(&self, email: &str) {
+        lock(&self.fake.0).directory_admins.insert(email.to_lowercase());
     }
 
     /// Whom service accounts acted as, oldest first.
@@ -248,6 +284,12 @@ async fn revoke(State(fake): State<Fake>, Form(form): Form<HashMap<String, Strin
     StatusCode::OK.into_response()
 }
 
+/// The scopes a Workspace admin may delegate to a service account here.
+const DELEGABLE: &[&str] = &[
+    "https://www.googleapis.com/auth/calendar.events",
+    "https://www.googleapis.com/auth/admin.directory.user.readonly",
+];
+
 /// The JWT bearer grant (RFC 7523) as Google checks it: RS256 signed by a trusted service
 /// account, for the token endpoint, unexpired, with a subject in the domain it may act in.
 fn jwt_bearer(fake: &Fake, assertion: &str) -> Response {
@@ -288,14 +330,12 @@ fn jwt_bearer(fake: &Fake, assertion: &str) -> Response {
     if !claims["aud"].as_str().is_some_and(|aud| aud.ends_with("/token")) {
         return refuse("Invalid JWT audience");
     }
-    if !claims["scope"]
-        .as_str()
-        .is_some_and(|s| s.split(' ').any(|s| s == "https://www.googleapis.com/auth/calendar.events"))
-    {
+    let scopes: Vec<String> = claims["scope"].as_str().unwrap_or_default().split(' ').map(str::to_owned).collect();
+    if scopes.is_empty() || !scopes.iter().all(|s| DELEGABLE.contains(&s.as_str())) {
         return refuse("Invalid scope");
     }
     let subject = claims["sub"].as_str().unwrap_or_default().to_owned();
-    if !subject.to_lowercase().ends_with(&format!("@{domain}")) {
+    if !subject.to_lowercase().ends_with(&format!("@{domain}")) || scopes.iter().any(|s| inner.withheld.contains(s)) {
         // Google's answer when delegation does not cover the subject.
         let body = json!({"error": "unauthorized_client", "error_description": "Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested."});
         return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
@@ -303,6 +343,7 @@ fn jwt_bearer(fake: &Fake, assertion: &str) -> Response {
     inner.counter += 1;
     let access = format!("ya29.fake-delegated-{}", inner.counter);
     inner.access_tokens.insert(access.clone());
+    inner.grants.insert(access.clone(), (subject.clone(), scopes));
     inner.delegated_subjects.push(subject);
     Json(json!({"access_token": access, "expires_in": 3599, "token_type": "Bearer"})).into_response()
 }
@@ -563,4 +604,46 @@ async fn free_busy(State(fake): State<Fake>, headers: HeaderMap, Json(body): Jso
     }
     Json(json!({"kind": "calendar#freeBusy", "timeMin": body["timeMin"], "timeMax": body["timeMax"], "calendars": calendars}))
         .into_response()
+}
+
+/// `users.list` as the Directory API answers it: `customer` (or `domain`) required, `maxResults`
+/// 1-500 (default 100), `pageToken` from the previous page; 403 `insufficientPermissions` for a
+/// token without the directory scope, 403 `forbidden` for a subject who is not a Workspace admin.
+async fn list_users(
+    State(fake): State<Fake>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(refused) = refusal(&fake, &headers, "GET /admin/directory/v1/users".into()) {
+        return refused;
+    }
+    let token = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let inner = lock(&fake.0);
+    let grant = token.and_then(|t| inner.grants.get(t));
+    let scoped = grant.is_some_and(|(_, scopes)| scopes.iter().any(|s| s == DELEGABLE[1]));
+    let Some((subject, _)) = grant.filter(|_| scoped) else {
+        return google_error(403, "insufficientPermissions", "Request had insufficient authentication scopes.");
+    };
+    if !inner.directory_admins.contains(&subject.to_lowercase()) {
+        return google_error(403, "forbidden", "Not Authorized to access this resource/api");
+    }
+    if query.get("customer").map(String::as_str) != Some("my_customer") && !query.contains_key("domain") {
+        return google_error(400, "badRequest", "Bad Request");
+    }
+    let size = match query.get("maxResults").map(|m| m.parse::<usize>()) {
+        None => 100,
+        Some(Ok(n)) if (1..=500).contains(&n) => n,
+        Some(_) => return google_error(400, "invalid", "Invalid value for maxResults"),
+    };
+    let start = match query.get("pageToken").map(|t| t.strip_prefix("page-").and_then(|n| n.parse::<usize>().ok())) {
+        None => 0,
+        Some(Some(n)) if n <= inner.directory.len() => n,
+        Some(_) => return google_error(400, "invalid", "Invalid Page Token"),
+    };
+    let users: Vec<Value> = inner.directory.iter().skip(start).take(size).cloned().collect();
+    let mut body = json!({"kind": "admin#directory#users", "etag": "\"fake-etag\"", "users": users});
+    if start + size < inner.directory.len() {
+        body["nextPageToken"] = json!(format!("page-{}", start + size));
+    }
+    Json(body).into_response()
 }

@@ -33,6 +33,11 @@ pub struct UserView {
     /// E.164, e.g. `+34612345678`.
     phone: Option<String>,
     whatsapp_opt_in: bool,
+    /// When the person's consent to WhatsApp messages was recorded: set when `whatsapp_opt_in`
+    /// goes on (now, or the date an import gave), null while it is off (or, for a person who
+    /// opted in before Sala kept it, unknown).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    whatsapp_consent_at: Option<Utc>,
     /// `es` or `en`; absent: the organization's default.
     locale: Option<String>,
     time_zone: Option<String>,
@@ -54,6 +59,7 @@ fn user_example() -> serde_json::Value {
         "role": "member",
         "phone": "+34612345602",
         "whatsapp_opt_in": true,
+        "whatsapp_consent_at": "2024-12-08T15:43:10.382Z",
         "locale": null,
         "time_zone": null,
         "reminders": null,
@@ -79,6 +85,7 @@ impl From<User> for UserView {
             role: u.role.as_str().to_owned(),
             phone: u.phone.map(String::from),
             whatsapp_opt_in: u.whatsapp_opt_in,
+            whatsapp_consent_at: u.whatsapp_consent_at.map(Utc),
             locale: u.locale.map(|l| l.as_str().to_owned()),
             time_zone: u.time_zone.map(String::from),
             reminders: u.reminders,
@@ -154,6 +161,7 @@ async fn create_user(
         role: body.role,
         phone: body.phone,
         whatsapp_opt_in: body.whatsapp_opt_in,
+        whatsapp_consent_at: None,
         locale: body.locale,
         time_zone: body.time_zone,
     };

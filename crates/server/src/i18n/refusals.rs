@@ -14,6 +14,23 @@ pub fn refusal(locale: Locale, code: ErrorCode) -> &'static str {
 
 fn es(code: ErrorCode) -> &'static str {
     match code {
+        ErrorCode::GoogleUnavailable => "Google no ha respondido: vuelve a intentarlo dentro de un momento.",
+        ErrorCode::TooManyRows => "Como mucho 2.000 personas por importación: divide el archivo.",
+        ErrorCode::ServiceAccountMissing => {
+            "Esta organización no tiene cuenta de servicio de Google: súbela en Ajustes."
+        }
+        ErrorCode::MissingColumn => "Falta una columna en la fila de encabezados: hacen falta nombre y correo.",
+        ErrorCode::InvalidYesNo => "Escribe sí o no.",
+        ErrorCode::InvalidEncoding => "El archivo no está en UTF-8: guárdalo como «CSV UTF-8» y vuelve a subirlo.",
+        ErrorCode::InvalidCsv => "La fila tiene más celdas que columnas la fila de encabezados.",
+        ErrorCode::InTheFuture => "Esa fecha todavía no ha llegado.",
+        ErrorCode::EmptyImport => {
+            "No hay nadie que importar: el archivo está vacío o solo tiene la fila de encabezados."
+        }
+        ErrorCode::DuplicateEmail => "Esa dirección ya aparece en otra fila.",
+        ErrorCode::DirectoryNotGranted => {
+            "Google no deja a Sala leer el directorio: la cuenta de servicio necesita el permiso admin.directory.user.readonly en la delegación de todo el dominio, y quien importa ha de ser administrador de Google Workspace."
+        }
         ErrorCode::AccountDeactivated => "Tu cuenta está desactivada. Habla con quien administre Sala.",
         ErrorCode::AlreadyDelivered => "Ese mensaje ya se entregó.",
         ErrorCode::ApiKeyCollision => "No se pudo crear la clave. Vuelve a intentarlo.",
@@ -138,6 +155,19 @@ fn es(code: ErrorCode) -> &'static str {
 
 fn en(code: ErrorCode) -> &'static str {
     match code {
+        ErrorCode::GoogleUnavailable => "Google did not answer: try again in a moment.",
+        ErrorCode::TooManyRows => "At most 2,000 people per import: split the file.",
+        ErrorCode::ServiceAccountMissing => "This organization has no Google service account: upload one in Settings.",
+        ErrorCode::MissingColumn => "The header row lacks a column: name and email are needed.",
+        ErrorCode::InvalidYesNo => "Write yes or no.",
+        ErrorCode::InvalidEncoding => "The file is not UTF-8: save it as “CSV UTF-8” and upload it again.",
+        ErrorCode::InvalidCsv => "The row has more cells than the header row has columns.",
+        ErrorCode::InTheFuture => "That date has not come yet.",
+        ErrorCode::EmptyImport => "There is nobody to import: the file is empty or has only its header row.",
+        ErrorCode::DuplicateEmail => "That address is on another row already.",
+        ErrorCode::DirectoryNotGranted => {
+            "Google does not let Sala read the directory: the service account needs the admin.directory.user.readonly scope in its domain-wide delegation, and whoever imports must be a Google Workspace administrator."
+        }
         ErrorCode::AccountDeactivated => "Your account is deactivated. Ask your Sala administrator.",
         ErrorCode::AlreadyDelivered => "That message was delivered already.",
         ErrorCode::ApiKeyCollision => "The key could not be made. Please try again.",

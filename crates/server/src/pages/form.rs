@@ -1,5 +1,5 @@
 //! Forms posted from a signed-in page, checked before the handler sees them: [`PageForm`] (any
-//! signed-in person) and [`AdminForm`] (admins). Each reads the page's shell, then the body; a
+//! signed-in person), [`AdminForm`] (admins) and [`AdminUpload`] (an admin's form with a file). Each reads the page's shell, then the body; a
 //! body whose CSRF token is not this browser's is refused with the "form expired" page, so no
 //! handler can forget the check.
 
@@ -62,4 +62,68 @@ async fn checked<T: DeserializeOwned>(shell: &Shell, req: Request, state: &AppSt
         tracing::warn!(%err, "a form that does not fit its page");
         PageError::bad_form(shell.t).into_response()
     })
+}
+
+/// An admin page's shell and its posted `multipart/form-data` (a form with a file), the CSRF
+/// token checked like any form's. The parts are read whole, within the route's body limit.
+pub struct AdminUpload(pub Shell, pub Upload);
+
+/// The parts of an uploaded form by name (the last of a repeated name wins).
+#[derive(Default)]
+pub struct Upload {
+    parts: Vec<(String, Vec<u8>)>,
+}
+
+impl Upload {
+    /// The part named `name`, as sent.
+    pub fn bytes(&self, name: &str) -> Option<&[u8]> {
+        self.parts.iter().rev().find(|(n, _)| n == name).map(|(_, b)| b.as_slice())
+    }
+
+    /// The part named `name` as text; not text is empty.
+    pub fn text(&self, name: &str) -> String {
+        self.bytes(name).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default()
+    }
+}
+
+impl FromRequest<AppState> for AdminUpload {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let AdminPage(shell) = AdminPage::from_request_parts(&mut parts, state).await?;
+        let req = Request::from_parts(parts, body);
+        let Ok(mut multipart) = axum::extract::Multipart::from_request(req, state).await else {
+            return Err(PageError::bad_form(shell.t).into_response());
+        };
+        let mut upload = Upload::default();
+        loop {
+            match multipart.next_field().await {
+                Ok(Some(field)) => {
+                    let name = field.name().unwrap_or_default().to_owned();
+                    match field.bytes().await {
+                        Ok(bytes) => upload.parts.push((name, bytes.to_vec())),
+                        Err(e) => return Err(refused(&shell, &e)),
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => return Err(refused(&shell, &e)),
+            }
+        }
+        if !shell.accepts(&upload.text("csrf")) {
+            return Err(PageError::form_expired(shell.t).into_response());
+        }
+        Ok(Self(shell, upload))
+    }
+}
+
+/// Too large says so, in the reader's words; anything else is a form that is not this page's.
+fn refused(shell: &Shell, e: &axum::extract::multipart::MultipartError) -> Response {
+    let t = shell.t;
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        let said = t.refusal(sala_domain::ErrorCode::PayloadTooLarge);
+        return crate::web::error_page(t, axum::http::StatusCode::PAYLOAD_TOO_LARGE, t.error_title, said);
+    }
+    tracing::warn!(%e, "an upload that could not be read");
+    PageError::bad_form(t).into_response()
 }

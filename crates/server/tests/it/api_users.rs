@@ -104,8 +104,12 @@ async fn members_change_themselves_only(app: TestApp) {
         (&me["phone"], &me["whatsapp_opt_in"], &me["locale"]),
         (&json!("+34600111222"), &json!(true), &json!("en"))
     );
+    let consent = me["whatsapp_consent_at"].as_str().expect("opting in records when").to_owned();
+    let (_, me) = json(patch(juan.id.to_string(), json!({"name": "Juan P."})).await.unwrap()).await;
+    assert_eq!(me["whatsapp_consent_at"], json!(consent), "staying opted in keeps the first record");
     let (_, me) = json(patch(juan.id.to_string(), json!({"phone": null})).await.unwrap()).await;
     assert_eq!((&me["phone"], &me["whatsapp_opt_in"]), (&json!(null), &json!(false)), "no phone, no WhatsApp");
+    assert_eq!(me["whatsapp_consent_at"], json!(null), "opting out forgets the consent");
 
     expect_problem(
         patch(juan.id.to_string(), json!({"role": "admin"})).await.unwrap(),

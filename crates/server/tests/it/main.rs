@@ -20,6 +20,8 @@ mod oidc;
 mod openapi;
 mod pages;
 mod paging;
+mod people_directory;
+mod people_import;
 mod virtual_rooms;
 mod web_app;
 mod webhooks;

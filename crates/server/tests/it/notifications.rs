@@ -126,6 +126,7 @@ async fn person(
         phone: phone.map(Into::into),
         whatsapp_opt_in: phone.is_some(),
         locale: locale.map(|l| sala_domain::Locale::parse(l).unwrap()),
+        whatsapp_consent_at: None,
         time_zone: None,
     };
     sala_app::users::create_user(app.store(), &Context::system(tenant.id), input).await.unwrap();

@@ -21,6 +21,7 @@ pub(crate) struct UserRow {
     created_at: i64,
     updated_at: i64,
     reminders: Option<String>,
+    whatsapp_consent_at: Option<i64>,
 }
 
 impl TryFrom<UserRow> for User {
@@ -33,6 +34,7 @@ impl TryFrom<UserRow> for User {
             name: r.name,
             phone: r.phone.map(|p| values::Phone::parse(&p)).transpose().map_err(|e| corrupt("user phone", e))?,
             whatsapp_opt_in: r.whatsapp_opt_in,
+            whatsapp_consent_at: r.whatsapp_consent_at,
             role: user::Role::parse(&r.role).map_err(|e| corrupt("user role", e))?,
             locale: r.locale.map(|l| values::Locale::parse(&l)).transpose().map_err(|e| corrupt("user locale", e))?,
             time_zone: r

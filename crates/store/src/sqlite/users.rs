@@ -5,70 +5,38 @@ use crate::records::{UserRow, like_contains, like_prefix, to_json};
 use crate::{Result, UserQuery, UserStore};
 use async_trait::async_trait;
 use sala_domain::{AuditEntry, Email, TenantId, User, UserId};
+use sqlx::SqliteConnection;
 
 const COLUMNS: &str = "id, tenant_id, email, name, phone, whatsapp_opt_in, role, locale, time_zone,
-                       google_subject, active, created_at, updated_at, reminders";
+                       google_subject, active, created_at, updated_at, reminders, whatsapp_consent_at";
 
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn insert_user(&self, u: &User, entry: &AuditEntry) -> Result<()> {
         let mut tx = self.write().await?;
-        sqlx::query(
-            "INSERT INTO users (id, tenant_id, email, email_key, name, search_key, phone, whatsapp_opt_in, role,
-                                locale, time_zone, google_subject, active, created_at, updated_at, reminders)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-        )
-        .bind(u.id.0)
-        .bind(u.tenant_id.0)
-        .bind(u.email.as_str())
-        .bind(u.email.as_str().to_lowercase())
-        .bind(&u.name)
-        .bind(u.search_key())
-        .bind(u.phone.as_ref().map(|p| p.as_str()))
-        .bind(u.whatsapp_opt_in)
-        .bind(u.role.as_str())
-        .bind(u.locale.map(|l| l.as_str()))
-        .bind(u.time_zone.as_ref().map(|z| z.as_str()))
-        .bind(&u.google_subject)
-        .bind(u.active)
-        .bind(u.created_at)
-        .bind(u.updated_at)
-        .bind(u.reminders.as_ref().map(to_json))
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        insert_row(&mut tx, u).await?;
         audit::insert(&mut tx, entry).await?;
         tx.commit().await.map_err(db)
     }
 
     async fn update_user(&self, u: &User, entry: &AuditEntry) -> Result<()> {
         let mut tx = self.write().await?;
-        let result = sqlx::query(
-            "UPDATE users SET email = $3, email_key = $4, name = $5, search_key = $6, phone = $7,
-                    whatsapp_opt_in = $8, role = $9, locale = $10, time_zone = $11, google_subject = $12,
-                    active = $13, updated_at = $14, reminders = $15
-             WHERE tenant_id = $1 AND id = $2",
-        )
-        .bind(u.tenant_id.0)
-        .bind(u.id.0)
-        .bind(u.email.as_str())
-        .bind(u.email.as_str().to_lowercase())
-        .bind(&u.name)
-        .bind(u.search_key())
-        .bind(u.phone.as_ref().map(|p| p.as_str()))
-        .bind(u.whatsapp_opt_in)
-        .bind(u.role.as_str())
-        .bind(u.locale.map(|l| l.as_str()))
-        .bind(u.time_zone.as_ref().map(|z| z.as_str()))
-        .bind(&u.google_subject)
-        .bind(u.active)
-        .bind(u.updated_at)
-        .bind(u.reminders.as_ref().map(to_json))
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        one_row(result)?;
+        update_row(&mut tx, u).await?;
         audit::insert(&mut tx, entry).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn import_users(&self, new: &[User], changed: &[User], entries: &[AuditEntry]) -> Result<()> {
+        let mut tx = self.write().await?;
+        for u in new {
+            insert_row(&mut tx, u).await?;
+        }
+        for u in changed {
+            update_row(&mut tx, u).await?;
+        }
+        for entry in entries {
+            audit::insert(&mut tx, entry).await?;
+        }
         tx.commit().await.map_err(db)
     }
 
@@ -122,4 +90,63 @@ impl UserStore for SqliteStore {
             .map_err(db)?;
         rows.into_iter().map(TryInto::try_into).collect()
     }
+}
+
+async fn insert_row(conn: &mut SqliteConnection, u: &User) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO users (id, tenant_id, email, email_key, name, search_key, phone, whatsapp_opt_in, role,
+                            locale, time_zone, google_subject, active, created_at, updated_at, reminders,
+                            whatsapp_consent_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+    )
+    .bind(u.id.0)
+    .bind(u.tenant_id.0)
+    .bind(u.email.as_str())
+    .bind(u.email.as_str().to_lowercase())
+    .bind(&u.name)
+    .bind(u.search_key())
+    .bind(u.phone.as_ref().map(|p| p.as_str()))
+    .bind(u.whatsapp_opt_in)
+    .bind(u.role.as_str())
+    .bind(u.locale.map(|l| l.as_str()))
+    .bind(u.time_zone.as_ref().map(|z| z.as_str()))
+    .bind(&u.google_subject)
+    .bind(u.active)
+    .bind(u.created_at)
+    .bind(u.updated_at)
+    .bind(u.reminders.as_ref().map(to_json))
+    .bind(u.whatsapp_consent_at)
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+async fn update_row(conn: &mut SqliteConnection, u: &User) -> Result<()> {
+    let result = sqlx::query(
+        "UPDATE users SET email = $3, email_key = $4, name = $5, search_key = $6, phone = $7,
+                whatsapp_opt_in = $8, role = $9, locale = $10, time_zone = $11, google_subject = $12,
+                active = $13, updated_at = $14, reminders = $15, whatsapp_consent_at = $16
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(u.tenant_id.0)
+    .bind(u.id.0)
+    .bind(u.email.as_str())
+    .bind(u.email.as_str().to_lowercase())
+    .bind(&u.name)
+    .bind(u.search_key())
+    .bind(u.phone.as_ref().map(|p| p.as_str()))
+    .bind(u.whatsapp_opt_in)
+    .bind(u.role.as_str())
+    .bind(u.locale.map(|l| l.as_str()))
+    .bind(u.time_zone.as_ref().map(|z| z.as_str()))
+    .bind(&u.google_subject)
+    .bind(u.active)
+    .bind(u.updated_at)
+    .bind(u.reminders.as_ref().map(to_json))
+    .bind(u.whatsapp_consent_at)
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    one_row(result)
 }

@@ -121,6 +121,7 @@ fn user(tenant: TenantId, address: &str, name: &str) -> User {
         name: name.to_owned(),
         phone: None,
         whatsapp_opt_in: false,
+        whatsapp_consent_at: None,
         role: Role::Member,
         locale: None,
         time_zone: None,

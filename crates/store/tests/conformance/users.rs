@@ -13,6 +13,7 @@ async fn case_user_insert_and_lookups(store: &dyn Store) {
     let mut maria = user(acme.id, "Maria.Lopez@acme.test", "María López");
     maria.phone = Some(ok(Phone::parse("+34 612 34 56 78")));
     maria.whatsapp_opt_in = true;
+    maria.whatsapp_consent_at = Some(T0 - HOUR);
     maria.role = Role::Admin;
     maria.locale = Some(Locale::En);
     maria.time_zone = Some(ok(TimeZoneName::parse("America/Santiago")));
@@ -106,6 +107,45 @@ async fn case_user_update(store: &dyn Store) {
     assert!(audit_of(store, beta.id, before.id.0).await.is_empty());
 }
 
+async fn case_user_import(store: &dyn Store) {
+    let acme = add_tenant(store, "Acme", &["acme.test"]).await;
+    let beta = add_tenant(store, "Beta", &["beta.test"]).await;
+    let mut known = add_user(store, acme.id, "known@acme.test", "Known").await;
+    let taken = add_user(store, acme.id, "taken@acme.test", "Taken").await;
+    let new: Vec<_> = ["ana@acme.test", "luis@acme.test"].map(|a| user(acme.id, a, a)).into();
+    known.name = "Known Again".into();
+    known.phone = Some(ok(Phone::parse("+34 612 345 678")));
+    known.whatsapp_opt_in = true;
+    known.whatsapp_consent_at = Some(T0 - HOUR);
+    let entries = |people: &[&sala_domain::User]| {
+        people.iter().map(|u| entry(acme.id, "user.imported", Some(u.id.0))).collect::<Vec<_>>()
+    };
+
+    // A taken address (case aside) undoes everything: no one is added, changed or audited.
+    let clash = user(acme.id, "TAKEN@acme.test", "Clash");
+    let all = [&new[0], &new[1], &clash, &known];
+    let adding = [new[0].clone(), new[1].clone(), clash.clone()];
+    assert_duplicate(store.import_users(&adding, &[known.clone()], &entries(&all)).await, Unique::UserEmail);
+    assert_eq!(ok(store.get_user(acme.id, new[0].id).await), None);
+    assert_eq!(ok(store.get_user(acme.id, known.id).await).map(|u| u.name), Some("Known".to_owned()));
+    assert!(audit_of(store, acme.id, new[0].id.0).await.is_empty());
+
+    // A changed person of another tenant is not found, and undoes everything too.
+    let mut foreign = taken.clone();
+    foreign.tenant_id = beta.id;
+    assert_not_found(store.import_users(&[new[0].clone()], &[foreign], &entries(&[&new[0]])).await);
+    assert_eq!(ok(store.get_user(acme.id, new[0].id).await), None);
+
+    // Otherwise all of it, with one entry each.
+    ok(store.import_users(&new, &[known.clone()], &entries(&[&new[0], &new[1], &known])).await);
+    assert_eq!(ok(store.get_user(acme.id, new[1].id).await), Some(new[1].clone()));
+    assert_eq!(ok(store.get_user(acme.id, known.id).await), Some(known.clone()));
+    assert_eq!(actions(&audit_of(store, acme.id, known.id.0).await), ["user.imported", "user.created"]);
+    assert_eq!(actions(&audit_of(store, acme.id, new[0].id.0).await), ["user.imported"]);
+    // Nothing to do is fine.
+    ok(store.import_users(&[], &[], &[]).await);
+}
+
 async fn case_user_search(store: &dyn Store) {
     let acme = add_tenant(store, "Acme", &["acme.test"]).await;
     let beta = add_tenant(store, "Beta", &["beta.test"]).await;
@@ -160,6 +200,7 @@ conformance!(
         case_user_insert_and_lookups,
         case_user_duplicates,
         case_user_update,
+        case_user_import,
         case_user_search,
     ],
     shared: [],

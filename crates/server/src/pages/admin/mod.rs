@@ -7,6 +7,11 @@ mod audit;
 mod jobs;
 mod keys;
 mod people;
+mod people_csv;
+mod people_directory;
+mod people_fields;
+mod people_import;
+mod people_new;
 mod rooms;
 mod settings;
 mod webhooks;
@@ -22,6 +27,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin", get(|| async { Redirect::to("/admin/rooms") }))
         .merge(rooms::routes())
         .merge(people::routes())
+        .merge(people_import::routes())
+        .merge(people_directory::routes())
         .merge(keys::routes())
         .merge(webhooks::routes())
         .merge(jobs::routes())
@@ -44,6 +51,16 @@ pub enum Tab {
 /// After a change: back to `to` with a notice code the page words.
 fn done(to: &str, code: &str) -> Response {
     Redirect::to(&format!("{to}?done={code}")).into_response()
+}
+
+/// After a change that has numbers to tell: back to `to` with the notice code and `counts`.
+fn done_with(to: &str, code: &str, counts: &[(&str, usize)]) -> Response {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("done", code);
+    for (name, count) in counts {
+        query.append_pair(name, &count.to_string());
+    }
+    Redirect::to(&format!("{to}?{}", query.finish())).into_response()
 }
 
 /// The use case's refusal as the reader's words, when it is about what was typed (a field
