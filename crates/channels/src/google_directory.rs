@@ -1,6 +1,6 @@
 //! The Admin SDK Directory API's `users.list`, as the people import reads a Google Workspace
 //! directory: `GET {api_base}/admin/directory/v1/users?customer=my_customer&maxResults=500
-//! &projection=basic&viewType=domain_public&pageToken=...`, page by page, with an access token of
+//! &projection=basic&viewType=admin_view&pageToken=...`, page by page, with an access token of
 //! the organization's service account acting as the admin who imports (domain-wide delegation of
 //! [`DIRECTORY_SCOPE`]). Answers are classified like the Calendar API's ([`GoogleError`]); a scope
 //! not delegated, or an importer who is not a Workspace admin, is `Final`.
@@ -107,7 +107,9 @@ impl GoogleDirectory for GoogleHttp {
             ("customer", "my_customer"),
             ("maxResults", PAGE_SIZE),
             ("projection", "basic"),
-            ("viewType", "domain_public"),
+            // The administrator's view: the public one leaves out `suspended`, and suspended
+            // accounts must not be imported.
+            ("viewType", "admin_view"),
         ];
         if let Some(page) = page_token {
             query.push(("pageToken", page));

@@ -607,8 +607,10 @@ async fn free_busy(State(fake): State<Fake>, headers: HeaderMap, Json(body): Jso
 }
 
 /// `users.list` as the Directory API answers it: `customer` (or `domain`) required, `maxResults`
-/// 1-500 (default 100), `pageToken` from the previous page; 403 `insufficientPermissions` for a
-/// token without the directory scope, 403 `forbidden` for a subject who is not a Workspace admin.
+/// 1-500 (default 100), `pageToken` from the previous page; `viewType=domain_public` leaves out
+/// the administrator-only fields (`suspended` among them), `admin_view` (the default) keeps them;
+/// 403 `insufficientPermissions` for a token without the directory scope, 403 `forbidden` for a
+/// subject who is not a Workspace admin.
 async fn list_users(
     State(fake): State<Fake>,
     Query(query): Query<HashMap<String, String>>,
@@ -640,7 +642,20 @@ async fn list_users(
         Some(Some(n)) if n <= inner.directory.len() => n,
         Some(_) => return google_error(400, "invalid", "Invalid Page Token"),
     };
-    let users: Vec<Value> = inner.directory.iter().skip(start).take(size).cloned().collect();
+    let public_only = query.get("viewType").map(String::as_str) == Some("domain_public");
+    let users: Vec<Value> = inner
+        .directory
+        .iter()
+        .skip(start)
+        .take(size)
+        .cloned()
+        .map(|mut user| {
+            if public_only && let Some(fields) = user.as_object_mut() {
+                fields.remove("suspended");
+            }
+            user
+        })
+        .collect();
     let mut body = json!({"kind": "admin#directory#users", "etag": "\"fake-etag\"", "users": users});
     if start + size < inner.directory.len() {
         body["nextPageToken"] = json!(format!("page-{}", start + size));
