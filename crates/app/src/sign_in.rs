@@ -37,6 +37,15 @@ pub async fn sign_in_with_google(store: &dyn Store, id: &GoogleIdentity) -> AppR
     };
     let ctx = Context::system(tenant.id);
     if let Some(before) = store.user_by_email(tenant.id, &email).await? {
+        // Another Google account with the same verified address (a consumer account made with a
+        // work address, say) never takes over a person already linked: only an admin unlinks.
+        if before.google_subject.as_deref().is_some_and(|linked| linked != id.subject) {
+            tracing::warn!(user = %before.id, "sign-in refused: the person is linked to another Google account");
+            return Err(refused(
+                ErrorCode::GoogleAccountMismatch,
+                "This person signs in with another Google account; an administrator may unlink it.",
+            ));
+        }
         let after = User { google_subject: Some(id.subject.clone()), updated_at: now_millis(), ..before.clone() };
         let audit = ctx.audit("user.google_linked", "user", Some(after.id.0), snapshot(&before), snapshot(&after));
         store.update_user(&after, &audit).await?;

@@ -100,17 +100,20 @@ pub struct UserChanges {
     pub active: Option<bool>,
     /// `Some(None)` goes back to the tenant's reminders.
     pub reminders: Option<Option<ReminderSettings>>,
+    /// Admins: forget the Google account the person signs in with (they changed it); their next
+    /// Google sign-in links the account it comes with.
+    pub unlink_google: bool,
 }
 
 /// People may change their own name, phone, WhatsApp choice, language and zone; admins may also
-/// change roles and deactivate.
+/// change roles, deactivate and unlink a Google account.
 pub async fn update_user(store: &dyn Store, ctx: &Context, id: UserId, changes: UserChanges) -> AppResult<User> {
     let before = get_user(store, ctx, id).await?;
     let is_self = ctx.user().is_some_and(|u| u.id == id);
     if !is_self {
         ctx.require_admin()?;
     }
-    if (changes.role.is_some() || changes.active.is_some()) && !ctx.can_administer() {
+    if (changes.role.is_some() || changes.active.is_some() || changes.unlink_google) && !ctx.can_administer() {
         return Err(AppError::forbidden("only an administrator may change roles or deactivate people"));
     }
     let mut after = before.clone();
@@ -140,6 +143,9 @@ pub async fn update_user(store: &dyn Store, ctx: &Context, id: UserId, changes: 
     let whatsapp = changes.whatsapp_opt_in.unwrap_or(before.whatsapp_opt_in) && after.phone.is_some();
     after.set_whatsapp(whatsapp, None, now);
     after.active = changes.active.unwrap_or(before.active);
+    if changes.unlink_google {
+        after.google_subject = None;
+    }
     v.finish()?;
     if is_self && before.is_admin() && !after.is_admin() {
         return Err(AppError::Conflict {

@@ -49,6 +49,7 @@ error_codes! {
     EmptyImport = "empty_import",
     EndBeforeStart = "end_before_start",
     Forbidden = "forbidden",
+    GoogleAccountMismatch = "google_account_mismatch",
     GoogleAccountTaken = "google_account_taken",
     GoogleUnavailable = "google_unavailable",
     IdempotencyKeyInUse = "idempotency_key_in_use",

@@ -46,6 +46,8 @@ pub struct UserView {
     #[schema(value_type = Option<Object>)]
     reminders: Option<ReminderSettings>,
     active: bool,
+    /// The person has signed in with Google: that Google account is theirs until an admin unlinks it.
+    google_linked: bool,
     #[schema(value_type = String, format = DateTime)]
     created_at: Utc,
 }
@@ -64,6 +66,7 @@ fn user_example() -> serde_json::Value {
         "time_zone": null,
         "reminders": null,
         "active": true,
+        "google_linked": false,
         "created_at": "2024-12-08T15:43:10.382Z"
     })
 }
@@ -90,6 +93,7 @@ impl From<User> for UserView {
             time_zone: u.time_zone.map(String::from),
             reminders: u.reminders,
             active: u.active,
+            google_linked: u.google_subject.is_some(),
             created_at: Utc(u.created_at),
         }
     }
@@ -189,6 +193,9 @@ pub struct UpdateUserBody {
     time_zone: Option<Option<String>>,
     /// Admins only.
     active: Option<bool>,
+    /// Admins only: `true` forgets the Google account the person signs in with (they changed
+    /// it); their next Google sign-in links the account it comes with.
+    unlink_google: Option<bool>,
     /// Your own reminders, e.g. `{"minutes_before": [60, 10], "whatsapp": true, "email": true}`;
     /// `null` goes back to the organization's. They apply to meetings booked or moved afterwards.
     #[serde(default, deserialize_with = "super::double_option")]
@@ -216,6 +223,7 @@ async fn update_user(
         time_zone: body.time_zone.map(Option::unwrap_or_default),
         active: body.active,
         reminders: body.reminders,
+        unlink_google: body.unlink_google.unwrap_or(false),
     };
     Ok(Json(users::update_user(state.store(), &ctx, id, changes).await?.into()))
 }

@@ -249,6 +249,8 @@ pub static EN: Texts = Texts {
     phone_hint: "With the international prefix; kept in E.164 form.",
     whatsapp_opt_in: "Agrees to WhatsApp messages",
     may_sign_in: "May sign in",
+    unlink_google: "Unlink their Google account",
+    unlink_google_hint: "If they changed Google accounts: the next time they sign in with Google, Sala links the account they come with.",
     webhook_secret: "The new webhook's signing secret",
     webhook_new_secret: "New signing secret",
     webhook_grace: "The previous one keeps signing for 24 hours.",

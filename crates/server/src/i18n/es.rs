@@ -249,6 +249,8 @@ pub static ES: Texts = Texts {
     phone_hint: "Con prefijo internacional; se guarda en formato E.164.",
     whatsapp_opt_in: "Acepta recibir WhatsApp",
     may_sign_in: "Puede entrar",
+    unlink_google: "Desvincular su cuenta de Google",
+    unlink_google_hint: "Si cambió de cuenta de Google: la próxima vez que entre con Google, Sala vinculará la cuenta con la que llegue.",
     webhook_secret: "Secreto de firma del nuevo webhook",
     webhook_new_secret: "Nuevo secreto de firma",
     webhook_grace: "El anterior sigue firmando durante 24 horas.",

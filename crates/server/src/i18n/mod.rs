@@ -291,6 +291,8 @@ pub struct Texts {
     pub phone_hint: &'static str,
     pub whatsapp_opt_in: &'static str,
     pub may_sign_in: &'static str,
+    pub unlink_google: &'static str,
+    pub unlink_google_hint: &'static str,
     pub webhook_secret: &'static str,
     pub webhook_new_secret: &'static str,
     pub webhook_grace: &'static str,

@@ -49,6 +49,9 @@ fn es(code: ErrorCode) -> &'static str {
         ErrorCode::DuplicateReminder => "Hay un recordatorio repetido.",
         ErrorCode::EmailMissing => "Google no ha compartido una dirección de correo válida.",
         ErrorCode::EmailNotVerified => "Google no ha verificado esta dirección de correo.",
+        ErrorCode::GoogleAccountMismatch => {
+            "Esta persona entra con otra cuenta de Google. Si la cambió, pide a un administrador que la desvincule."
+        }
         ErrorCode::EndBeforeStart => "La hora de fin debe ser posterior a la de inicio.",
         ErrorCode::Forbidden => "No tienes permiso para hacer esto.",
         ErrorCode::GoogleAccountTaken => "Esa cuenta de Google ya está vinculada a otra persona.",
@@ -188,6 +191,9 @@ fn en(code: ErrorCode) -> &'static str {
         ErrorCode::DuplicateReminder => "A reminder is listed twice.",
         ErrorCode::EmailMissing => "Google did not share a valid email address.",
         ErrorCode::EmailNotVerified => "Google has not verified this email address.",
+        ErrorCode::GoogleAccountMismatch => {
+            "This person signs in with another Google account. If they changed it, ask an administrator to unlink it."
+        }
         ErrorCode::EndBeforeStart => "The end must be after the start.",
         ErrorCode::Forbidden => "You are not allowed to do this.",
         ErrorCode::GoogleAccountTaken => "That Google account is linked to someone else already.",

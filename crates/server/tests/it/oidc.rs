@@ -246,6 +246,47 @@ async fn a_known_person_is_linked_by_email(app: TestApp, google: FakeGoogle) {
     let linked = app.store().user_by_google_subject("g-juan").await.unwrap().unwrap();
     assert_eq!(linked.id, juan.id);
     assert_eq!(count(&app, "users").await, 1);
+
+    // Another Google account with the same verified address (a consumer account made with the
+    // work address) does not take over Juan, an admin: refused, nothing re-linked.
+    google.sign_in_as(Person::new("g-impostor", "juan@acme.test", "Juan?"));
+    let sessions = count(&app, "sessions").await;
+    let refused = sign_in(&app, "/").await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(set_cookie(&refused, "sala_session").is_none());
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("Esta persona entra con otra cuenta de Google"), "{page}");
+    assert_eq!(count(&app, "sessions").await, sessions, "no session for the other account");
+    assert_eq!(
+        app.store().get_user(acme.id, juan.id).await.unwrap().unwrap().google_subject.as_deref(),
+        Some("g-juan")
+    );
+
+    // A member may not unlink; an admin may, and then the next sign-in links the account it comes with.
+    let key = app.api_key(&acme).await;
+    let ana = app.user(&acme, "ana@acme.test", "Ana", "member").await;
+    let ana_session = app.session(&ana).await;
+    let unlink = serde_json::json!({"unlink_google": true});
+    let refused = app
+        .request(reqwest::Method::PATCH, &format!("/api/v1/users/{}", juan.id))
+        .header("cookie", format!("sala_session={ana_session}"))
+        .json(&unlink)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let (status, view) = crate::helpers::json(
+        app.api(reqwest::Method::PATCH, &format!("/api/v1/users/{}", juan.id), &key)
+            .json(&unlink)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, &view["google_linked"]), (StatusCode::OK, &serde_json::json!(false)), "{view}");
+    google.sign_in_as(Person::new("g-juan-new", "juan@acme.test", "Juan"));
+    expect_signed_in(&sign_in(&app, "/").await, "/");
+    assert_eq!(app.store().user_by_google_subject("g-juan-new").await.unwrap().unwrap().id, juan.id);
 }
 both_google!(a_known_person_is_linked_by_email);
 

@@ -76,6 +76,8 @@ pub struct PersonForm {
     pub phone: String,
     pub whatsapp: Option<String>,
     pub active: Option<String>,
+    /// Forget the Google account the person signs in with.
+    pub unlink_google: Option<String>,
 }
 
 impl PersonForm {
@@ -201,6 +203,7 @@ async fn save(
         phone: Some(form.phone.clone()),
         whatsapp_opt_in: Some(PersonForm::on(&form.whatsapp)),
         active: Some(PersonForm::on(&form.active)),
+        unlink_google: PersonForm::on(&form.unlink_google),
         ..UserChanges::default()
     };
     match update_user(state.store(), &ctx, person.id, changes).await {
