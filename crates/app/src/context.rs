@@ -95,7 +95,40 @@ impl Context {
     }
 }
 
-/// A value as the audit log stores it.
+/// A value as the audit log stores it: never a secret, sealed or not. Every secret Sala keeps is
+/// a field named `*_sealed` (an organization's WhatsApp token, a service account's key, people's
+/// Google tokens), so those fields are left out wherever they sit.
 pub(crate) fn snapshot<T: serde::Serialize>(value: &T) -> Option<serde_json::Value> {
-    serde_json::to_value(value).ok()
+    let mut value = serde_json::to_value(value).ok()?;
+    drop_sealed(&mut value);
+    Some(value)
+}
+
+fn drop_sealed(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            fields.retain(|name, _| !name.ends_with("_sealed"));
+            fields.values_mut().for_each(drop_sealed);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_sealed),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::snapshot;
+    use serde_json::json;
+
+    #[test]
+    fn the_audit_log_never_keeps_a_sealed_secret() {
+        let tenant = json!({"name": "Acme", "whatsapp": {"phone_number_id": "1065", "token_sealed": "v1.abc"},
+            "google_service_account": {"client_email": "sa@x.iam.gserviceaccount.com", "key_sealed": "v1.def"},
+            "list": [{"refresh_token_sealed": "v1.ghi", "kept": 1}]});
+        assert_eq!(
+            snapshot(&tenant),
+            Some(json!({"name": "Acme", "whatsapp": {"phone_number_id": "1065"},
+                "google_service_account": {"client_email": "sa@x.iam.gserviceaccount.com"}, "list": [{"kept": 1}]}))
+        );
+    }
 }

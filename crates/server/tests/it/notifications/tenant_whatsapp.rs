@@ -60,6 +60,16 @@ async fn a_tenant_sends_whatsapp_from_its_own_number(app: TestApp) {
     let (_, audit) = json(app.api(Method::GET, "/api/v1/audit", &w.key).send().await.unwrap()).await;
     let audit = audit["items"].clone();
     assert!(audit.to_string().contains("tenant.whatsapp_set") && !audit.to_string().contains(OWN_TOKEN));
+    // Nor its sealed form, in any later snapshot of the organization.
+    let (status, _) = json(
+        app.api(Method::PATCH, "/api/v1/settings", &w.key).json(&json!({"name": "Acme SA"})).send().await.unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, audit) = json(app.api(Method::GET, "/api/v1/audit", &w.key).send().await.unwrap()).await;
+    let audit = audit["items"].to_string();
+    assert!(audit.contains("tenant.updated") && audit.contains(OWN_ID), "{audit}");
+    assert!(!audit.contains("_sealed") && !audit.contains(&stored.token_sealed), "{audit}");
     let (_, status) = json(app.api(Method::GET, "/api/v1/notifications/status", &w.key).send().await.unwrap()).await;
     assert_eq!(status["whatsapp_configured"], true);
 
