@@ -20,6 +20,10 @@ pub struct GoogleIdentity {
 
 pub async fn sign_in_with_google(store: &dyn Store, id: &GoogleIdentity) -> AppResult<User> {
     if let Some(user) = store.user_by_google_subject(&id.subject).await? {
+        let workspace_only = store.get_tenant(user.tenant_id).await?.is_some_and(|t| t.workspace_only);
+        if workspace_only && id.hosted_domain.is_none() {
+            return Err(workspace_required());
+        }
         return admit(store, user).await;
     }
     if !id.email_verified {
@@ -35,6 +39,9 @@ pub async fn sign_in_with_google(store: &dyn Store, id: &GoogleIdentity) -> AppR
             &format!("No organization uses Sala with the domain {domain}. Ask your administrator to set it up."),
         ));
     };
+    if tenant.workspace_only && id.hosted_domain.is_none() {
+        return Err(workspace_required());
+    }
     let ctx = Context::system(tenant.id);
     if let Some(before) = store.user_by_email(tenant.id, &email).await? {
         // Another Google account with the same verified address (a consumer account made with a
@@ -92,6 +99,14 @@ pub async fn admit(store: &dyn Store, user: User) -> AppResult<User> {
     entry.actor = sala_domain::Actor::User(user.id);
     store.insert_audit(&entry).await?;
     Ok(user)
+}
+
+/// The organization lets in only its Google Workspace accounts, and this one has no `hd`.
+fn workspace_required() -> AppError {
+    refused(
+        ErrorCode::WorkspaceAccountRequired,
+        "This organization lets in only its Google Workspace accounts; sign in with your work account.",
+    )
 }
 
 fn refused(code: ErrorCode, message: &str) -> AppError {

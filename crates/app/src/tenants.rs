@@ -58,6 +58,7 @@ pub async fn create_tenant(store: &dyn Store, input: NewTenant) -> AppResult<Ten
         reminders: Default::default(),
         whatsapp: None,
         google_service_account: None,
+        workspace_only: false,
         created_at: now,
         updated_at: now,
     };
@@ -85,6 +86,8 @@ pub struct TenantChanges {
     pub locale: Option<Locale>,
     pub booking_rules: Option<sala_domain::BookingRules>,
     pub reminders: Option<sala_domain::notify::ReminderSettings>,
+    /// Only Google Workspace accounts of the organization's domains may sign in.
+    pub workspace_only: Option<bool>,
 }
 
 /// The caller's tenant.
@@ -112,6 +115,7 @@ pub async fn update_tenant(store: &dyn Store, ctx: &Context, changes: TenantChan
     if let Some(reminders) = changes.reminders {
         after.reminders = v.check("reminders", reminders.validate().map(|()| reminders.clone())).unwrap_or_default();
     }
+    after.workspace_only = changes.workspace_only.unwrap_or(before.workspace_only);
     v.finish()?;
     if after == before {
         return Ok(before);

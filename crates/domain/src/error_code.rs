@@ -149,6 +149,7 @@ error_codes! {
     WeekdaysInterval = "weekdays_interval",
     WeekdaysStartsOnWeekend = "weekdays_starts_on_weekend",
     WindowTooLong = "window_too_long",
+    WorkspaceAccountRequired = "workspace_account_required",
 }
 
 impl std::fmt::Display for ErrorCode {

@@ -24,6 +24,10 @@ pub struct Tenant {
     /// as the organizer without each person connecting.
     #[serde(default)]
     pub google_service_account: Option<ServiceAccount>,
+    /// Only Google Workspace accounts of the organization's domains sign in (the ID token's
+    /// `hd`): a consumer Google account made with a work address is refused.
+    #[serde(default)]
+    pub workspace_only: bool,
     pub created_at: Millis,
     pub updated_at: Millis,
 }

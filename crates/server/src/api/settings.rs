@@ -46,6 +46,9 @@ pub struct SettingsView {
     /// The Google service account Sala writes calendars with (`PUT
     /// /settings/google-service-account`): its address only; null: people connect their own.
     google_service_account: Option<String>,
+    /// Only Google Workspace accounts of the organization's domains sign in (a consumer Google
+    /// account made with a work address is refused with `workspace_account_required`).
+    workspace_only: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -68,7 +71,8 @@ fn settings_example() -> serde_json::Value {
             "max_days_ahead": 90, "max_active_per_person": 10, "no_show_release_minutes": 10},
         "reminders": {"minutes_before": [60, 10], "whatsapp": true, "email": true},
         "whatsapp": null,
-        "google_service_account": null
+        "google_service_account": null,
+        "workspace_only": false
     })
 }
 
@@ -100,6 +104,7 @@ impl From<Tenant> for SettingsView {
             reminders: t.reminders,
             whatsapp: t.whatsapp.map(|w| WhatsAppView { phone_number_id: w.phone_number_id, token_set: true }),
             google_service_account: t.google_service_account.map(|a| a.client_email),
+            workspace_only: t.workspace_only,
         }
     }
 }
@@ -124,6 +129,8 @@ pub struct UpdateSettingsBody {
     /// Replaces the reminder settings; omitted fields take their defaults (15 minutes, WhatsApp).
     #[schema(value_type = Option<Object>)]
     reminders: Option<ReminderSettings>,
+    /// Let in only Google Workspace accounts of the organization's domains.
+    workspace_only: Option<bool>,
 }
 
 /// Change your organization's settings (admins).
@@ -140,6 +147,7 @@ async fn update_settings(
         locale: body.locale,
         booking_rules: body.booking_rules,
         reminders: body.reminders,
+        workspace_only: body.workspace_only,
     };
     Ok(Json(tenants::update_tenant(state.store(), &ctx, changes).await?.into()))
 }

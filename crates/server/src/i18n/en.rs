@@ -221,6 +221,8 @@ pub static EN: Texts = Texts {
     reminders_minutes: "Minutes before",
     reminders_hint: "Comma-separated, up to four: “60, 15”. Empty: no reminders. Each person may choose their own.",
     no_show_label: "Release the room if nobody checks in (minutes after the start)",
+    workspace_only_label: "Google Workspace accounts only",
+    workspace_only_hint: "People signing in with Google must use a Workspace account of the organization, not a personal account made with their work address.",
     no_show_hint: "Empty: never. Each room may have its own.",
     err_numbers: "Enter whole numbers where minutes are asked for.",
     jobs_hint: "Work that failed too often. Fix the cause (a setting, a number, a connection) and try again: only what did not arrive is sent.",

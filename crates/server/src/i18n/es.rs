@@ -221,6 +221,8 @@ pub static ES: Texts = Texts {
     reminders_minutes: "Minutos antes",
     reminders_hint: "Separados por comas, hasta cuatro: «60, 15». Vacío: sin recordatorios. Cada persona puede elegir los suyos.",
     no_show_label: "Liberar la sala si nadie hace check-in (minutos tras el inicio)",
+    workspace_only_label: "Solo cuentas de Google Workspace",
+    workspace_only_hint: "Quien entre con Google debe hacerlo con una cuenta de Workspace de la organización, no con una cuenta personal creada con la dirección del trabajo.",
     no_show_hint: "Vacío: nunca. Cada sala puede tener su propio valor.",
     err_numbers: "Escribe números enteros donde se piden minutos.",
     jobs_hint: "Trabajos que fallaron demasiadas veces. Arregla la causa (un ajuste, un número, una conexión) y vuelve a intentarlo: solo se envía lo que no llegó.",

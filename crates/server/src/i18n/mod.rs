@@ -263,6 +263,8 @@ pub struct Texts {
     pub reminders_minutes: &'static str,
     pub reminders_hint: &'static str,
     pub no_show_label: &'static str,
+    pub workspace_only_label: &'static str,
+    pub workspace_only_hint: &'static str,
     pub no_show_hint: &'static str,
     pub err_numbers: &'static str,
     pub jobs_hint: &'static str,

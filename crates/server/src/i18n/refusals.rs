@@ -49,6 +49,9 @@ fn es(code: ErrorCode) -> &'static str {
         ErrorCode::DuplicateReminder => "Hay un recordatorio repetido.",
         ErrorCode::EmailMissing => "Google no ha compartido una dirección de correo válida.",
         ErrorCode::EmailNotVerified => "Google no ha verificado esta dirección de correo.",
+        ErrorCode::WorkspaceAccountRequired => {
+            "Esta organización solo deja entrar con sus cuentas de Google Workspace: entra con tu cuenta del trabajo."
+        }
         ErrorCode::GoogleAccountMismatch => {
             "Esta persona entra con otra cuenta de Google. Si la cambió, pide a un administrador que la desvincule."
         }
@@ -191,6 +194,9 @@ fn en(code: ErrorCode) -> &'static str {
         ErrorCode::DuplicateReminder => "A reminder is listed twice.",
         ErrorCode::EmailMissing => "Google did not share a valid email address.",
         ErrorCode::EmailNotVerified => "Google has not verified this email address.",
+        ErrorCode::WorkspaceAccountRequired => {
+            "This organization lets in only its Google Workspace accounts: sign in with your work account."
+        }
         ErrorCode::GoogleAccountMismatch => {
             "This person signs in with another Google account. If they changed it, ask an administrator to unlink it."
         }

@@ -302,6 +302,43 @@ async fn the_workspace_domain_picks_the_tenant(app: TestApp, google: FakeGoogle)
 }
 both_google!(the_workspace_domain_picks_the_tenant);
 
+/// An organization that lets in only its Workspace accounts refuses a consumer Google account
+/// made with a work address, new or already linked, and lets Workspace accounts in.
+async fn an_organization_may_let_in_workspace_accounts_only(app: TestApp, google: FakeGoogle) {
+    let acme = app.tenant("Acme", "acme.test").await;
+    google.sign_in_as(Person::new("g-personal", "pepa@acme.test", "Pepa"));
+    expect_signed_in(&sign_in(&app, "/").await, "/");
+    let key = app.api_key(&acme).await;
+    let (status, settings) = crate::helpers::json(
+        app.api(reqwest::Method::PATCH, "/api/v1/settings", &key)
+            .json(&serde_json::json!({"workspace_only": true}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, &settings["workspace_only"]), (StatusCode::OK, &serde_json::json!(true)));
+
+    let sessions = count(&app, "sessions").await;
+    for person in
+        [Person::new("g-personal", "pepa@acme.test", "Pepa"), Person::new("g-other", "otro@acme.test", "Otro")]
+    {
+        google.sign_in_as(person);
+        let refused = sign_in(&app, "/").await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        let page = refused.text().await.unwrap();
+        assert!(page.contains("solo deja entrar con sus cuentas de Google Workspace"), "{page}");
+    }
+    assert_eq!(count(&app, "sessions").await, sessions, "nobody got in");
+    assert_eq!(count(&app, "users").await, 1, "no account was made for the other");
+
+    let mut work = Person::new("g-work", "ana@acme.test", "Ana");
+    work.hd = Some("acme.test".to_owned());
+    google.sign_in_as(work);
+    expect_signed_in(&sign_in(&app, "/").await, "/");
+}
+both_google!(an_organization_may_let_in_workspace_accounts_only);
+
 async fn an_unknown_domain_gets_a_clear_page_and_no_account(app: TestApp, google: FakeGoogle) {
     app.tenant("Acme", "acme.test").await;
     google.sign_in_as(Person::new("g-zoe", "zoe@elsewhere.test", "Zoe"));

@@ -78,7 +78,7 @@ impl TenantStore for PgStore {
         let result = sqlx::query(
             "UPDATE tenants SET name = $2, time_zone = $3, locale = $4, booking_rules = $5, updated_at = $6,
                                reminders = $7, whatsapp_phone_number_id = $8, whatsapp_token_sealed = $9,
-                               google_sa_email = $10, google_sa_key_sealed = $11
+                               google_sa_email = $10, google_sa_key_sealed = $11, workspace_only = $12
              WHERE id = $1",
         )
         .bind(t.id.0)
@@ -92,6 +92,7 @@ impl TenantStore for PgStore {
         .bind(t.whatsapp.as_ref().map(|w| w.token_sealed.as_str()))
         .bind(t.google_service_account.as_ref().map(|a| a.client_email.as_str()))
         .bind(t.google_service_account.as_ref().map(|a| a.key_sealed.as_str()))
+        .bind(t.workspace_only)
         .execute(&mut *tx)
         .await
         .map_err(db)?;

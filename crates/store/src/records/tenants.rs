@@ -21,6 +21,7 @@ pub(crate) struct TenantRow {
     whatsapp_token_sealed: Option<String>,
     google_sa_email: Option<String>,
     google_sa_key_sealed: Option<String>,
+    workspace_only: bool,
 }
 
 impl TryFrom<TenantRow> for Tenant {
@@ -47,6 +48,7 @@ impl TryFrom<TenantRow> for Tenant {
                 }
                 _ => None,
             },
+            workspace_only: r.workspace_only,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })

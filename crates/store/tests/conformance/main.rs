@@ -108,6 +108,7 @@ fn tenant(name: &str, domains: &[&str]) -> Tenant {
         reminders: Default::default(),
         whatsapp: None,
         google_service_account: None,
+        workspace_only: false,
         created_at: T0,
         updated_at: T0,
     }

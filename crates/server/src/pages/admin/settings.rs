@@ -36,6 +36,8 @@ pub struct SettingsForm {
     pub remind_guests: Option<String>,
     /// Empty: never release.
     pub no_show: String,
+    /// Only Google Workspace accounts sign in.
+    pub workspace_only: Option<String>,
 }
 
 impl SettingsForm {
@@ -50,6 +52,7 @@ impl SettingsForm {
             remind_email: tenant.reminders.email.then(|| "on".to_owned()),
             remind_guests: tenant.reminders.guest_email.then(|| "on".to_owned()),
             no_show: tenant.booking_rules.no_show_release_minutes.map(|m| m.to_string()).unwrap_or_default(),
+            workspace_only: tenant.workspace_only.then(|| "on".to_owned()),
             ..Self::default()
         }
     }
@@ -135,6 +138,7 @@ async fn save(State(state): State<AppState>, AdminForm(shell, form): AdminForm<S
         locale,
         booking_rules: Some(booking_rules),
         reminders: Some(reminders),
+        workspace_only: Some(SettingsForm::on(&form.workspace_only)),
     };
     match update_tenant(state.store(), &ctx, changes).await {
         Ok(_) => done("/admin/settings", "saved"),
