@@ -353,7 +353,7 @@ impl GoogleHttp {
         })?;
         let status = response.status();
         let retry_after = retry_after(response.headers());
-        let text = response.text().await.unwrap_or_default();
+        let text = crate::bounded::text_bounded(response).await;
         if status.is_success() {
             return Ok(serde_json::from_str(&text).ok());
         }
@@ -370,7 +370,7 @@ impl GoogleHttp {
             })?;
         let status = response.status();
         let retry_after = retry_after(response.headers());
-        let body: Value = response.json().await.unwrap_or_default();
+        let body: Value = crate::bounded::json_bounded(response).await;
         if status.is_success() {
             return serde_json::from_value(body).map_err(|e| GoogleError::Retryable {
                 reason: format!("unreadable token answer: {e}"),
@@ -409,7 +409,7 @@ impl GoogleApi for GoogleHttp {
         })?;
         let status = response.status();
         let retry_after = retry_after(response.headers());
-        let body: Value = response.json().await.unwrap_or_default();
+        let body: Value = crate::bounded::json_bounded(response).await;
         if status.is_success() || body["error"] == "invalid_token" {
             return Ok(());
         }

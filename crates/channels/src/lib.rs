@@ -16,6 +16,7 @@
 
 use std::time::Duration;
 
+pub mod bounded;
 pub mod email;
 pub mod google;
 pub mod google_directory;

@@ -201,7 +201,7 @@ pub async fn deliver(out: &Outgoing<'_>) -> Result<Answer, DeliveryError> {
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok()?.trim().parse().ok())
         .map(Duration::from_secs);
-    let text = response.text().await.unwrap_or_default();
+    let text = crate::bounded::text_bounded(response).await;
     Ok(Answer { status, latency: started.elapsed(), excerpt: text.chars().take(200).collect(), retry_after })
 }
 

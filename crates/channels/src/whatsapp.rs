@@ -202,8 +202,9 @@ impl WhatsApp for CloudApi {
             )?;
         let status = response.status();
         let wait = retry_after(response.headers());
-        let body =
-            response.bytes().await.map_err(|e| ChannelError::retryable(format!("WhatsApp response cut short: {e}")))?;
+        let body = crate::bounded::read_bounded(response, crate::bounded::MAX_ANSWER_BYTES)
+            .await
+            .map_err(|e| ChannelError::retryable(format!("WhatsApp response cut short: {e}")))?;
         if status.is_success() {
             // Accepted: retrying now could send a second copy, so an unreadable answer is final.
             let parsed: SendResponse = serde_json::from_slice(&body).map_err(|e| {
