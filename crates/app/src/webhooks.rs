@@ -438,7 +438,7 @@ impl WebhookDelivery {
                     let detail = format!("{} in {} ms: {}", answer.status, answer.latency.as_millis(), answer.excerpt);
                     self.record(job, endpoint, &key, DeliveryStatus::Failed, detail.clone()).await;
                     let after = retry.as_ref().and_then(|(_, a)| *a).max(answer.retry_after);
-                    retry = Some((format!("{}: {detail}", endpoint.url), after));
+                    retry = Some((format!("{}: {detail}", sala_channels::webhook::shown_url(&endpoint.url)), after));
                     if last_try {
                         self.disable(endpoint, &format!("no event delivered for {} attempts over days", job.attempts))
                             .await;
@@ -450,7 +450,10 @@ impl WebhookDelivery {
                 }
                 Err(DeliveryError::Unreachable(reason)) => {
                     self.record(job, endpoint, &key, DeliveryStatus::Failed, reason.clone()).await;
-                    retry = Some((format!("{}: {reason}", endpoint.url), retry.and_then(|(_, a)| a)));
+                    retry = Some((
+                        format!("{}: {reason}", sala_channels::webhook::shown_url(&endpoint.url)),
+                        retry.and_then(|(_, a)| a),
+                    ));
                     if last_try {
                         self.disable(
                             endpoint,

@@ -202,7 +202,31 @@ pub async fn deliver(out: &Outgoing<'_>) -> Result<Answer, DeliveryError> {
         .and_then(|v| v.to_str().ok()?.trim().parse().ok())
         .map(Duration::from_secs);
     let text = crate::bounded::text_bounded(response).await;
-    Ok(Answer { status, latency: started.elapsed(), excerpt: text.chars().take(200).collect(), retry_after })
+    // Control characters become spaces: a receiver's answer cannot forge lines in logs or pages.
+    let excerpt = text.chars().take(200).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    Ok(Answer { status, latency: started.elapsed(), excerpt, retry_after })
+}
+
+/// A receiver's address as jobs and logs show it: its origin only, since paths and queries often
+/// carry the receiver's own token (`https://hooks.example.com/…`).
+pub fn shown_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(parsed) if parsed.path() == "/" && parsed.query().is_none() => parsed.origin().ascii_serialization(),
+        Ok(parsed) => format!("{}/…", parsed.origin().ascii_serialization()),
+        Err(_) => "(an address that does not parse)".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod shown_url_tests {
+    use super::shown_url;
+
+    #[test]
+    fn tokens_in_receivers_addresses_stay_out_of_jobs_and_logs() {
+        assert_eq!(shown_url("https://hooks.example.com/T0K3N/abc?key=s3cret"), "https://hooks.example.com/…");
+        assert_eq!(shown_url("https://crm.example.com:8443/"), "https://crm.example.com:8443");
+        assert_eq!(shown_url("not a url"), "(an address that does not parse)");
+    }
 }
 
 #[cfg(test)]

@@ -52,9 +52,22 @@ pub fn build(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            let path = loggable_path(req.uri().path());
+            tracing::info_span!("request", method = %req.method(), path = %path, request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// A request's path as logs show it: the secret token of a kiosk or an invitation answer link is
+/// left out (`/rsvp/…`, `/kiosk/…/check-in`).
+fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in ["/rsvp/", "/kiosk/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let after = rest.find('/').map_or("", |i| &rest[i..]);
+            return format!("{prefix}…{after}").into();
+        }
+    }
+    path.into()
 }
 
 /// The process is up.
@@ -81,4 +94,16 @@ async fn not_found() -> Problem {
 fn internal_error() -> Response {
     Problem::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::InternalError, "Something went wrong on our side.")
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn secret_links_stay_out_of_the_logs() {
+        assert_eq!(loggable_path("/rsvp/abc.def.ghi"), "/rsvp/…");
+        assert_eq!(loggable_path("/kiosk/k_0123/check-in"), "/kiosk/…/check-in");
+        assert_eq!(loggable_path("/bookings/new"), "/bookings/new");
+    }
 }
