@@ -52,6 +52,10 @@ pub struct WebhookChanges {
 }
 
 /// Registers an endpoint (admins). Returns it with its signing secret, shown this once.
+/// Endpoints per organization: each event calls them all at once, so the cap bounds what one
+/// organization's receivers can hold of the job runner.
+pub const MAX_WEBHOOKS: usize = 10;
+
 pub async fn create_webhook(
     store: &dyn Store,
     ctx: &Context,
@@ -60,6 +64,13 @@ pub async fn create_webhook(
     input: NewWebhook,
 ) -> AppResult<(WebhookEndpoint, String)> {
     ctx.require_admin()?;
+    if store.webhooks(ctx.tenant_id()).await?.len() >= MAX_WEBHOOKS {
+        return Err(AppError::invalid(
+            "url",
+            ErrorCode::TooManyWebhooks,
+            format!("an organization has at most {MAX_WEBHOOKS} webhook endpoints; remove one first"),
+        ));
+    }
     let mut v = Validator::default();
     let url = v.check("url", check_url(&input.url, allow_private));
     let events = v.check("events", parse_events(&input.events));
@@ -401,68 +412,12 @@ impl WebhookDelivery {
         let body = serde_json::json!({"type": event, "timestamp": sala_domain::rfc3339(event_at), "data": data});
         let body = serde_json::to_vec(&body).unwrap_or_default();
         let message_id = format!("msg_{}", event_id.0.simple());
+        // Every receiver at once: one that hangs delays none of the others (each has its timeout).
+        let calls = endpoints.iter().map(|endpoint| self.call(job, endpoint, &message_id, &body));
         let mut retry: Option<(String, Option<Duration>)> = None;
-        for endpoint in &endpoints {
-            let key = Delivery::key(job.id, Channel::Webhook, &endpoint.id.to_string());
-            if self.store.delivered(&key).await.map_err(store_failure)? {
-                continue;
-            }
-            let secrets = match self.signing_secrets(endpoint) {
-                Ok(secrets) => secrets,
-                Err(e) => {
-                    self.record(job, endpoint, &key, DeliveryStatus::Failed, format!("signing secret: {e}")).await;
-                    continue;
-                }
-            };
-            let out = Outgoing {
-                url: &endpoint.url,
-                secrets: &secrets,
-                message_id: &message_id,
-                timestamp: jiff::Timestamp::now().as_second(),
-                body: &body,
-                allow_private: self.allow_private,
-                timeout: self.timeout,
-            };
-            let last_try = job.attempts >= MAX_ATTEMPTS;
-            match deliver(&out).await {
-                Ok(answer) if (200..300).contains(&answer.status) => {
-                    let detail = format!("{} in {} ms: {}", answer.status, answer.latency.as_millis(), answer.excerpt);
-                    self.record(job, endpoint, &key, DeliveryStatus::Sent, detail).await;
-                }
-                Ok(answer) if answer.status == 410 => {
-                    self.record(job, endpoint, &key, DeliveryStatus::Failed, "410 Gone: endpoint disabled".into())
-                        .await;
-                    self.disable(endpoint, "the receiver answered 410 Gone").await;
-                }
-                Ok(answer) => {
-                    let detail = format!("{} in {} ms: {}", answer.status, answer.latency.as_millis(), answer.excerpt);
-                    self.record(job, endpoint, &key, DeliveryStatus::Failed, detail.clone()).await;
-                    let after = retry.as_ref().and_then(|(_, a)| *a).max(answer.retry_after);
-                    retry = Some((format!("{}: {detail}", sala_channels::webhook::shown_url(&endpoint.url)), after));
-                    if last_try {
-                        self.disable(endpoint, &format!("no event delivered for {} attempts over days", job.attempts))
-                            .await;
-                    }
-                }
-                Err(DeliveryError::Refused(reason)) => {
-                    // No retry makes a refused address acceptable; the log says why.
-                    self.record(job, endpoint, &key, DeliveryStatus::Failed, format!("refused: {reason}")).await;
-                }
-                Err(DeliveryError::Unreachable(reason)) => {
-                    self.record(job, endpoint, &key, DeliveryStatus::Failed, reason.clone()).await;
-                    retry = Some((
-                        format!("{}: {reason}", sala_channels::webhook::shown_url(&endpoint.url)),
-                        retry.and_then(|(_, a)| a),
-                    ));
-                    if last_try {
-                        self.disable(
-                            endpoint,
-                            &format!("unreachable for {} attempts over days: {reason}", job.attempts),
-                        )
-                        .await;
-                    }
-                }
-            }
+        for (reason, after) in futures_util::future::join_all(calls).await.into_iter().flatten() {
+            let after = retry.as_ref().and_then(|(_, a)| *a).max(after);
+            retry = Some((reason, after));
         }
         match retry {
             None => Ok(()),
@@ -470,6 +425,75 @@ impl WebhookDelivery {
                 let index = usize::try_from(job.attempts.saturating_sub(1)).unwrap_or(0).min(SCHEDULE.len() - 1);
                 let scheduled = Duration::from_secs(SCHEDULE[index]);
                 Err(JobFailure::Retry { reason, after: Some(asked.map_or(scheduled, |a| a.max(scheduled))) })
+            }
+        }
+    }
+
+    /// One receiver's delivery of one event, recorded in the delivery log; `Some` (why, and when
+    /// the receiver asked to be called again) when the job should try it again.
+    async fn call(
+        &self,
+        job: &Job,
+        endpoint: &WebhookEndpoint,
+        message_id: &str,
+        body: &[u8],
+    ) -> Option<(String, Option<Duration>)> {
+        let key = Delivery::key(job.id, Channel::Webhook, &endpoint.id.to_string());
+        match self.store.delivered(&key).await {
+            Ok(true) => return None,
+            Ok(false) => {}
+            Err(e) => return Some((format!("store: {e}"), None)),
+        }
+        let secrets = match self.signing_secrets(endpoint) {
+            Ok(secrets) => secrets,
+            Err(e) => {
+                self.record(job, endpoint, &key, DeliveryStatus::Failed, format!("signing secret: {e}")).await;
+                return None;
+            }
+        };
+        let out = Outgoing {
+            url: &endpoint.url,
+            secrets: &secrets,
+            message_id,
+            timestamp: jiff::Timestamp::now().as_second(),
+            body,
+            allow_private: self.allow_private,
+            timeout: self.timeout,
+        };
+        let last_try = job.attempts >= MAX_ATTEMPTS;
+        let shown = sala_channels::webhook::shown_url(&endpoint.url);
+        match deliver(&out).await {
+            Ok(answer) if (200..300).contains(&answer.status) => {
+                let detail = format!("{} in {} ms: {}", answer.status, answer.latency.as_millis(), answer.excerpt);
+                self.record(job, endpoint, &key, DeliveryStatus::Sent, detail).await;
+                None
+            }
+            Ok(answer) if answer.status == 410 => {
+                self.record(job, endpoint, &key, DeliveryStatus::Failed, "410 Gone: endpoint disabled".into()).await;
+                self.disable(endpoint, "the receiver answered 410 Gone").await;
+                None
+            }
+            Ok(answer) => {
+                let detail = format!("{} in {} ms: {}", answer.status, answer.latency.as_millis(), answer.excerpt);
+                self.record(job, endpoint, &key, DeliveryStatus::Failed, detail.clone()).await;
+                if last_try {
+                    self.disable(endpoint, &format!("no event delivered for {} attempts over days", job.attempts))
+                        .await;
+                }
+                Some((format!("{shown}: {detail}"), answer.retry_after))
+            }
+            Err(DeliveryError::Refused(reason)) => {
+                // No retry makes a refused address acceptable; the log says why.
+                self.record(job, endpoint, &key, DeliveryStatus::Failed, format!("refused: {reason}")).await;
+                None
+            }
+            Err(DeliveryError::Unreachable(reason)) => {
+                self.record(job, endpoint, &key, DeliveryStatus::Failed, reason.clone()).await;
+                if last_try {
+                    let why = format!("unreachable for {} attempts over days: {reason}", job.attempts);
+                    self.disable(endpoint, &why).await;
+                }
+                Some((format!("{shown}: {reason}"), None))
             }
         }
     }

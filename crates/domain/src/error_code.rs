@@ -135,6 +135,7 @@ error_codes! {
     TooManyOccurrences = "too_many_occurrences",
     TooManyReminders = "too_many_reminders",
     TooManyRows = "too_many_rows",
+    TooManyWebhooks = "too_many_webhooks",
     TooShort = "too_short",
     Unauthenticated = "unauthenticated",
     UnknownDomain = "unknown_domain",

@@ -16,6 +16,7 @@ fn es(code: ErrorCode) -> &'static str {
     match code {
         ErrorCode::GoogleUnavailable => "Google no ha respondido: vuelve a intentarlo dentro de un momento.",
         ErrorCode::TooManyRows => "Como mucho 2.000 personas por importación: divide el archivo.",
+        ErrorCode::TooManyWebhooks => "Una organización tiene como mucho 10 webhooks: quita uno antes.",
         ErrorCode::ServiceAccountMissing => {
             "Esta organización no tiene cuenta de servicio de Google: súbela en Ajustes."
         }
@@ -163,6 +164,7 @@ fn en(code: ErrorCode) -> &'static str {
     match code {
         ErrorCode::GoogleUnavailable => "Google did not answer: try again in a moment.",
         ErrorCode::TooManyRows => "At most 2,000 people per import: split the file.",
+        ErrorCode::TooManyWebhooks => "An organization has at most 10 webhooks: remove one first.",
         ErrorCode::ServiceAccountMissing => "This organization has no Google service account: upload one in Settings.",
         ErrorCode::MissingColumn => "The header row lacks a column: name and email are needed.",
         ErrorCode::InvalidYesNo => "Write yes or no.",

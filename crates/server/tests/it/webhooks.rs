@@ -372,3 +372,76 @@ async fn a_rotated_secret_signs_beside_the_old_one_during_the_grace(app: TestApp
     assert!(!verify(&new, &got[2], &got[2].body), "the previous secret no longer signs");
 }
 both!(a_rotated_secret_signs_beside_the_old_one_during_the_grace);
+
+/// A receiver that holds every request without answering (until the server gives up): how many
+/// calls it took, and how many of those have ended (the caller hung up).
+async fn hanging_receiver() -> (Arc<[std::sync::atomic::AtomicUsize; 2]>, String) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    struct Held(Arc<[AtomicUsize; 2]>);
+    impl Drop for Held {
+        fn drop(&mut self) {
+            self.0[1].fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    let counts = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
+    let counter = Arc::clone(&counts);
+    let app = axum::Router::new().route(
+        "/hang",
+        axum::routing::post(move || {
+            let counter = Arc::clone(&counter);
+            async move {
+                counter[0].fetch_add(1, Ordering::SeqCst);
+                let _held = Held(counter);
+                tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                "never in time"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hang", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (counts, url)
+}
+
+/// An organization's receivers are called at once: with nine that hang (made first, so a loop
+/// would call them first, each until the server's 1 s timeout), the tenth gets the event before
+/// any of those calls has ended; and an organization has at most ten endpoints.
+async fn hanging_receivers_delay_no_other_receiver(app: TestApp) {
+    use std::sync::atomic::Ordering;
+    let app = local_receivers(app).await;
+    let w = world(&app).await;
+    let (hung, hang_url) = hanging_receiver().await;
+    let (receiver, good_url) = Receiver::start().await;
+    let add = |url: String| {
+        app.api(Method::POST, "/api/v1/webhooks", &w.key)
+            .json(&json!({"url": url, "events": ["booking.created"]}))
+            .send()
+    };
+    for i in 0..9 {
+        assert_eq!(add(format!("{hang_url}?n={i}")).await.unwrap().status(), StatusCode::CREATED);
+    }
+    assert_eq!(add(good_url.clone()).await.unwrap().status(), StatusCode::CREATED);
+    let refused = expect_problem(
+        add(format!("{good_url}?eleventh")).await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(refused["errors"][0]["code"], "too_many_webhooks", "{refused}");
+
+    book(&app, &w, now_millis() + 30 * HOUR).await;
+    let runner = app.runner();
+    let running = tokio::spawn(async move { runner.run_due(now_millis()).await });
+    let mut ended_when_delivered = None;
+    for _ in 0..500 {
+        if !receiver.got().is_empty() {
+            ended_when_delivered = Some(hung[1].load(Ordering::SeqCst));
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(ended_when_delivered, Some(0), "delivered before any hanging call ended");
+    running.await.unwrap().unwrap();
+    assert_eq!(hung[0].load(Ordering::SeqCst), 9, "each hanging receiver was called");
+}
+both!(hanging_receivers_delay_no_other_receiver);
