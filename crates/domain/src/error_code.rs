@@ -46,6 +46,7 @@ error_codes! {
     DuplicateReminder = "duplicate_reminder",
     EmailMissing = "email_missing",
     EmailNotVerified = "email_not_verified",
+    ExportTooLarge = "export_too_large",
     EmptyImport = "empty_import",
     EndBeforeStart = "end_before_start",
     Forbidden = "forbidden",

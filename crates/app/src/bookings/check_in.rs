@@ -146,6 +146,11 @@ async fn people(store: &dyn Store, ctx: &Context, booking: &Booking) -> AppResul
 
 /// Attendance of every booking starting in `[from, to)` (admins and integrations): for HR and
 /// attendance systems. At most 500 bookings per call.
+/// Bookings read per page of an export.
+const PAGE: u32 = 500;
+/// The most bookings one export holds; a larger range is refused, never cut short.
+const MAX_EXPORTED: usize = 20_000;
+
 pub async fn attendance_export(
     store: &dyn Store,
     ctx: &Context,
@@ -160,11 +165,26 @@ pub async fn attendance_export(
             "ask for a range of at most 93 days, `to` after `from`",
         ));
     }
-    let query = BookingQuery { from: Some(from), to: Some(to), limit: 500, ..Default::default() };
+    // Page by page (the store answers at most 500 at a time): an export never stops silently.
+    let mut query = BookingQuery { from: Some(from), to: Some(to), limit: PAGE, ..Default::default() };
     let mut out = Vec::new();
-    for booking in store.list_bookings(ctx.tenant_id(), &query).await? {
-        let rows = people(store, ctx, &booking).await?;
-        out.push((booking, rows));
+    loop {
+        let page = store.list_bookings(ctx.tenant_id(), &query).await?;
+        let full = page.len() >= PAGE as usize;
+        query.after = page.last().map(|b| (b.time.start, b.id));
+        for booking in page {
+            let rows = people(store, ctx, &booking).await?;
+            out.push((booking, rows));
+        }
+        if !full {
+            return Ok(out);
+        }
+        if out.len() >= MAX_EXPORTED {
+            return Err(AppError::invalid(
+                "to",
+                ErrorCode::ExportTooLarge,
+                format!("more than {MAX_EXPORTED} bookings in that range; ask for a shorter one"),
+            ));
+        }
     }
-    Ok(out)
 }

@@ -216,11 +216,14 @@ fn row(booking: &Booking, a: Attendance) -> ExportRow {
     }
 }
 
-/// An RFC 4180 field: quoted when it holds a comma, quote or line break. A leading `=`, `+`, `-`
-/// or `@` is prefixed with `'` so a spreadsheet does not run it as a formula (CSV injection).
+/// An RFC 4180 field: quoted when it holds a comma, a semicolon (the separator spreadsheets use
+/// in Spanish and other locales, which would otherwise start a new cell), a quote or a line break.
+/// A leading `=`, `+`, `-`, `@`, tab or carriage return is prefixed with `'` so a spreadsheet does
+/// not run it as a formula (CSV injection, as OWASP describes it).
 fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
-    if value.contains([',', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
+    let value =
+        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() };
+    if value.contains([',', ';', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
 }
 
 #[cfg(test)]
@@ -233,5 +236,8 @@ mod tests {
         assert_eq!(csv_field("a, \"b\""), "\"a, \"\"b\"\"\"");
         assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(csv_field("-1"), "'-1");
+        // A Spanish spreadsheet splits on `;`: the second cell must not start a formula.
+        assert_eq!(csv_field("Reunión;=cmd|' /C calc'!A0"), "\"Reunión;=cmd|' /C calc'!A0\"");
+        assert_eq!(csv_field("\t=1+1"), "'\t=1+1");
     }
 }

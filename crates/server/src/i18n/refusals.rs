@@ -50,6 +50,7 @@ fn es(code: ErrorCode) -> &'static str {
         ErrorCode::DuplicateReminder => "Hay un recordatorio repetido.",
         ErrorCode::EmailMissing => "Google no ha compartido una dirección de correo válida.",
         ErrorCode::EmailNotVerified => "Google no ha verificado esta dirección de correo.",
+        ErrorCode::ExportTooLarge => "Ese periodo tiene demasiadas reservas para una exportación: pide uno más corto.",
         ErrorCode::WorkspaceAccountRequired => {
             "Esta organización solo deja entrar con sus cuentas de Google Workspace: entra con tu cuenta del trabajo."
         }
@@ -196,6 +197,7 @@ fn en(code: ErrorCode) -> &'static str {
         ErrorCode::DuplicateReminder => "A reminder is listed twice.",
         ErrorCode::EmailMissing => "Google did not share a valid email address.",
         ErrorCode::EmailNotVerified => "Google has not verified this email address.",
+        ErrorCode::ExportTooLarge => "That range has too many bookings for one export: ask for a shorter one.",
         ErrorCode::WorkspaceAccountRequired => {
             "This organization lets in only its Google Workspace accounts: sign in with your work account."
         }

@@ -152,3 +152,42 @@ async fn attendance_is_recorded_told_and_exported(app: TestApp) {
     .await;
 }
 both!(attendance_is_recorded_told_and_exported);
+
+/// An export of more than a page of bookings (540, the store answers 500 at a time) holds them
+/// all: it never stops silently.
+async fn an_export_holds_every_booking_of_its_range(app: TestApp) {
+    let tenant = app.tenant("Acme", "acme.test").await;
+    app.user(&tenant, "ana@acme.test", "Ana", "admin").await;
+    let key = app.api_key(&tenant).await;
+    let (_, room) = json(
+        app.api(Method::POST, "/api/v1/rooms", &key)
+            .json(&json!({"name": "Sala Sur", "capacity": 4}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let start = (now_millis() / (24 * 60 * MINUTE) + 2) * 24 * 60 * MINUTE;
+    for hour in 8..14 {
+        let at = start + hour * 60 * MINUTE;
+        let body = json!({"room_id": room["id"], "title": format!("Diaria {hour}"), "start": iso(at),
+            "end": iso(at + 30 * MINUTE), "organizer": "ana@acme.test", "time_zone": "UTC",
+            "recurrence": {"frequency": "daily", "count": 90}});
+        let (status, made) =
+            json(app.api(Method::POST, "/api/v1/bookings", &key).json(&body).send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+    }
+    let (status, rows) = json(
+        app.api(Method::GET, "/api/v1/attendance", &key)
+            .query(&[("from", iso(start)), ("to", iso(start + 91 * 24 * 60 * MINUTE))])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: std::collections::BTreeSet<&str> =
+        rows.as_array().unwrap().iter().map(|r| r["booking_id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 540, "every booking of the range");
+}
+both!(an_export_holds_every_booking_of_its_range);
