@@ -22,6 +22,9 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/// A year of https only, as browsers expect to be told (RFC 6797).
+const HSTS: &str = "max-age=31536000";
+
 pub fn build(state: AppState) -> Router {
     let (api, openapi) = crate::api::routes();
     let docs = utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi);
@@ -29,6 +32,8 @@ pub fn build(state: AppState) -> Router {
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(PAGE_CSP),
     ));
+    // Reached over https: browsers keep to https for a year (HSTS), so a network cannot strip it.
+    let hsts = state.settings.secure_cookies().then(|| HeaderValue::from_static(HSTS));
     Router::new()
         .merge(pages)
         .nest("/api/v1", api)
@@ -37,6 +42,7 @@ pub fn build(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .layer(SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, move |_: &_| hsts.clone()))
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -117,6 +117,18 @@ async fn health_readiness_request_ids_and_headers() {
     // A request id sent by a proxy is kept, so logs line up across hops.
     let traced = app.request(Method::GET, "/healthz").header("x-request-id", "abc-123").send().await.unwrap();
     assert_eq!(traced.headers().get("x-request-id").unwrap(), "abc-123");
+    assert!(health.headers().get("strict-transport-security").is_none(), "no HSTS over plain http");
+}
+
+#[tokio::test]
+async fn over_https_browsers_are_told_to_keep_to_it() {
+    let app =
+        TestApp::start(sala_store::testing::fresh_sqlite().await, |s| s.base_url = "https://sala.example".into()).await;
+    for path in ["/healthz", "/", "/api/v1/openapi.json"] {
+        // Behind its TLS proxy: straight to the listening address.
+        let response = app.http.get(format!("http://{}{path}", app.settings.listen)).send().await.unwrap();
+        assert_eq!(response.headers().get("strict-transport-security").unwrap(), "max-age=31536000", "{path}");
+    }
 }
 
 #[tokio::test]
