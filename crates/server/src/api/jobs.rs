@@ -202,6 +202,9 @@ async fn disabled_webhooks(state: &AppState, ctx: &sala_app::Context) -> ApiResu
     let endpoints = sala_app::webhooks::list_webhooks(state.store(), ctx).await?;
     Ok(endpoints
         .into_iter()
-        .filter_map(|e| e.disabled_reason.map(|why| format!("webhook endpoint {} is disabled: {why}", e.url)))
+        .filter_map(|e| {
+            e.disabled_reason
+                .map(|why| format!("webhook endpoint {} is disabled: {why}", sala_channels::webhook::shown_url(&e.url)))
+        })
         .collect())
 }

@@ -28,12 +28,11 @@ impl FromRequestParts<AppState> for Caller {
                 .map(str::trim)
                 .ok_or_else(unauthenticated)?;
             let key = sala_app::api_keys::authenticate(state.store(), secret).await.map_err(ApiError)?;
-            let needed = needed_scope(parts);
-            if !key.may(needed) {
+            if let Some(missing) = needed_scopes(parts).iter().find(|needed| !key.may(**needed)) {
                 return Err(Problem::new(
                     StatusCode::FORBIDDEN,
                     ErrorCode::InsufficientScope,
-                    format!("This API key lacks the {} scope.", needed.as_str()),
+                    format!("This API key lacks the {} scope.", missing.as_str()),
                 ));
             }
             state.api_rate_limit.check(key.id)?;
@@ -58,15 +57,16 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// The scope an API key needs for this request: `webhooks` for anything under `/webhooks`,
-/// otherwise `read` for GET/HEAD and `write` for the rest. One rule for every endpoint.
-fn needed_scope(parts: &Parts) -> Scope {
+/// The scopes an API key needs for this request: `read` for GET/HEAD and `write` for the rest;
+/// anything under `/webhooks` needs `webhooks` and `read` (an endpoint receives booking data, and
+/// a replay sends past events, so managing them reads bookings). One rule for every endpoint.
+fn needed_scopes(parts: &Parts) -> &'static [Scope] {
     let path = parts.extensions.get::<OriginalUri>().map_or_else(|| parts.uri.path(), |u| u.0.path());
     if path.split('/').any(|segment| segment == "webhooks") {
-        Scope::Webhooks
+        &[Scope::Webhooks, Scope::Read]
     } else if parts.method.is_safe() {
-        Scope::Read
+        &[Scope::Read]
     } else {
-        Scope::Write
+        &[Scope::Write]
     }
 }

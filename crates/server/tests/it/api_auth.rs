@@ -156,7 +156,8 @@ async fn api_key_scopes_limit_what_a_key_may_do(app: TestApp) {
         async move { sala_app::api_keys::create_api_key(store, &ctx, "scoped", Some(scopes)).await.unwrap().secret }
     };
     let reader = key("read").await;
-    let hooks = key("webhooks").await;
+    let hooks_only = key("webhooks").await;
+    let hooks = key("read,webhooks").await;
     let writer = key("read,write").await;
 
     let (status, _) = json(app.api(Method::GET, "/api/v1/rooms", &reader).send().await.unwrap()).await;
@@ -179,8 +180,16 @@ async fn api_key_scopes_limit_what_a_key_may_do(app: TestApp) {
     .await;
     let (status, _) = json(app.api(Method::GET, "/api/v1/webhooks", &hooks).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::OK);
+    // Endpoints receive booking data and replays send past events: managing them reads bookings.
+    let refused = expect_problem(
+        app.api(Method::GET, "/api/v1/webhooks", &hooks_only).send().await.unwrap(),
+        StatusCode::FORBIDDEN,
+        "insufficient_scope",
+    )
+    .await;
+    assert!(refused["detail"].as_str().unwrap().contains("read"), "{refused}");
     expect_problem(
-        app.api(Method::GET, "/api/v1/rooms", &hooks).send().await.unwrap(),
+        app.api(Method::POST, "/api/v1/rooms", &hooks).json(&room).send().await.unwrap(),
         StatusCode::FORBIDDEN,
         "insufficient_scope",
     )
