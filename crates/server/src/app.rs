@@ -8,7 +8,7 @@
 
 use crate::config::{Settings, outbound_client};
 use crate::oidc::GoogleSignIn;
-use crate::rate_limit::{ApiRateLimit, KioskRateLimit};
+use crate::rate_limit::{ApiRateLimit, KioskRateLimit, SignInRateLimit};
 use crate::state::{AppState, Inner};
 use sala_app::Store;
 use sala_app::bookings::NoShowRelease;
@@ -30,6 +30,10 @@ pub struct App {
     state: AppState,
     handlers: Handlers,
 }
+
+/// Sign-ins one address may start a minute: a person needs a few; an office behind one address, a
+/// few dozen at nine o'clock.
+const SIGN_INS_PER_MINUTE: u32 = 60;
 
 impl App {
     /// Wires every part from `settings` over `store`. Call inside the runtime (the SMTP pool
@@ -68,6 +72,7 @@ impl App {
             google: GoogleSignIn::new(&settings, http.clone()),
             api_rate_limit: ApiRateLimit::per_minute(settings.api_requests_per_minute),
             kiosk_rate_limit: KioskRateLimit::per_minute(settings.kiosk_check_ins_per_minute),
+            sign_in_rate_limit: SignInRateLimit::per_minute(SIGN_INS_PER_MINUTE),
             calendar,
             directory,
             store,

@@ -2,7 +2,8 @@
 //! limit an API key gets 429 `rate_limited` with `Retry-After`; a room's kiosk gets a page saying
 //! to wait. Several instances each count their own requests, so the tenant-wide ceiling grows with
 //! them; a per-key ceiling is what protects each instance. The table holds one small entry per
-//! key that called, bounded by the keys (or kiosks) made: only known callers are counted.
+//! key that called, bounded by the keys (or kiosks) made; for addresses starting a sign-in it is
+//! pruned past 10,000 entries.
 
 use crate::problem::Problem;
 use axum::http::StatusCode;
@@ -23,6 +24,12 @@ pub struct RateLimit<K: Hash + Eq + Clone> {
 pub type ApiRateLimit = RateLimit<ApiKeyId>;
 /// Check-in attempts per room kiosk (someone trying addresses on a kiosk).
 pub type KioskRateLimit = RateLimit<RoomId>;
+/// Sign-ins started per address (each stores a flow until it ends or expires).
+pub type SignInRateLimit = RateLimit<std::net::IpAddr>;
+
+/// Past this many keys, the table forgets those whose limit has fully recovered (anyone can come
+/// from a new address).
+const MAX_KEYS: usize = 10_000;
 
 impl<K: Hash + Eq + Clone> RateLimit<K> {
     /// `per_minute` requests per key, in bursts of up to that many.
@@ -33,6 +40,9 @@ impl<K: Hash + Eq + Clone> RateLimit<K> {
 
     /// Counts one request of `key`; past the limit, how long to wait.
     pub fn check(&self, key: K) -> Result<(), RateLimited> {
+        if self.limiter.len() > MAX_KEYS {
+            self.limiter.retain_recent();
+        }
         self.limiter.check_key(&key).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);

@@ -3,7 +3,7 @@
 
 use crate::config::Settings;
 use crate::oidc::GoogleSignIn;
-use crate::rate_limit::{ApiRateLimit, KioskRateLimit};
+use crate::rate_limit::{ApiRateLimit, KioskRateLimit, SignInRateLimit};
 use sala_app::Store;
 use sala_app::calendar::CalendarSync;
 use std::ops::Deref;
@@ -28,6 +28,8 @@ pub struct Inner {
     pub api_rate_limit: ApiRateLimit,
     /// Check-in attempts per room kiosk.
     pub kiosk_rate_limit: KioskRateLimit,
+    /// Anonymous sign-ins started per address.
+    pub sign_in_rate_limit: SignInRateLimit,
 }
 
 impl AppState {

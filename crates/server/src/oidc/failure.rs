@@ -30,6 +30,8 @@ pub enum Failure {
     },
     /// The Google account is already linked to another person.
     Conflict(String),
+    /// Too many sign-ins started from this address: wait this many seconds.
+    TooMany(u64),
     Internal(String),
 }
 
@@ -59,6 +61,7 @@ impl Failure {
             Self::Expired(_) | Self::BadCallback(_) | Self::InvalidToken(_) => StatusCode::BAD_REQUEST,
             Self::Refused { .. } => StatusCode::FORBIDDEN,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -76,6 +79,7 @@ impl Failure {
             }
             Self::Expired(detail) | Self::BadCallback(detail) => (*detail).to_owned(),
             Self::Refused { code, .. } => format!("sign-in refused: {code}"),
+            Self::TooMany(seconds) => format!("too many sign-ins from this address; wait {seconds} s"),
         }
     }
 }

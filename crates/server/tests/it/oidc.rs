@@ -339,6 +339,22 @@ async fn an_organization_may_let_in_workspace_accounts_only(app: TestApp, google
 }
 both_google!(an_organization_may_let_in_workspace_accounts_only);
 
+/// Each sign-in started stores a flow: one address may start 60 a minute, then gets a readable
+/// page saying how long to wait, and nothing more is stored.
+async fn sign_ins_started_from_one_address_are_rate_limited(app: TestApp, _google: FakeGoogle) {
+    for _ in 0..60 {
+        begin(&app, "/").await;
+    }
+    let flows = count(&app, "login_flows").await;
+    let refused = app.request(Method::GET, "/auth/google").send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(set_cookie(&refused, "sala_login").is_none());
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("Se han iniciado demasiadas sesiones desde esta dirección. Espera"), "{page}");
+    assert_eq!(count(&app, "login_flows").await, flows, "no flow stored past the limit");
+}
+both_google!(sign_ins_started_from_one_address_are_rate_limited);
+
 async fn an_unknown_domain_gets_a_clear_page_and_no_account(app: TestApp, google: FakeGoogle) {
     app.tenant("Acme", "acme.test").await;
     google.sign_in_as(Person::new("g-zoe", "zoe@elsewhere.test", "Zoe"));

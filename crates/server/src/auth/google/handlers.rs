@@ -8,13 +8,14 @@ use crate::i18n;
 use crate::oidc::{FLOW_LIFETIME, Failure};
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use sala_app::AppError;
 use sala_domain::ErrorCode;
 use sala_domain::{Locale, LoginFlow, User};
 use serde::Deserialize;
+use std::net::SocketAddr;
 
 #[derive(Deserialize)]
 pub(super) struct StartParams {
@@ -24,9 +25,14 @@ pub(super) struct StartParams {
 /// Starts a sign-in: remembers the flow for this browser and sends it to Google.
 pub(super) async fn start(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     params: Result<Query<StartParams>, QueryRejection>,
 ) -> Response {
+    // Each start stores a flow: an anonymous address may start only so many a minute.
+    if let Err(limited) = state.sign_in_rate_limit.check(peer.ip()) {
+        return respond(Failure::TooMany(limited.seconds), locale(&headers));
+    }
     let return_to = params.ok().and_then(|Query(p)| p.return_to).unwrap_or_else(|| "/".to_owned());
     redirect_to_google(&state, &headers, &return_to, None).await
 }

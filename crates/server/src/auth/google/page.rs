@@ -63,6 +63,14 @@ fn words(failure: &Failure, locale: Locale) -> (&'static str, String) {
             )
             .to_owned(),
         ),
+        Failure::TooMany(seconds) => (
+            pick("Demasiados intentos", "Too many attempts"),
+            if es {
+                format!("Se han iniciado demasiadas sesiones desde esta dirección. Espera {seconds} s y vuelve a intentarlo.")
+            } else {
+                format!("Too many sign-ins were started from this address. Wait {seconds} s and try again.")
+            },
+        ),
         Failure::Internal(_) => (pick("Error", "Error"), pick("Inténtalo de nuevo.", "Please try again.").to_owned()),
     }
 }
