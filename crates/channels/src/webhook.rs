@@ -101,7 +101,7 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || a >= 240)
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
+            if let Some(v4) = v6.to_ipv4_mapped().or_else(|| embedded_ipv4(v6)) {
                 return is_public(IpAddr::V4(v4));
             }
             let first = v6.segments()[0];
@@ -111,6 +111,20 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || (first & 0xfe00) == 0xfc00 // unique local
                 || (first & 0xffc0) == 0xfe80) // link-local
         }
+    }
+}
+
+/// The IPv4 address an IPv6 one reaches through a translator: NAT64 (`64:ff9b::/96`, RFC 6052;
+/// and the local-use `64:ff9b:1::/48`, RFC 8215) and 6to4 (`2002::/16`, RFC 3056). Judged as
+/// that IPv4 address, so `64:ff9b::7f00:1` is loopback, not a public address.
+fn embedded_ipv4(v6: std::net::Ipv6Addr) -> Option<std::net::Ipv4Addr> {
+    let s = v6.segments();
+    let from = |hi: u16, lo: u16| std::net::Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    match s {
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => Some(from(hi, lo)),
+        [0x64, 0xff9b, 1, ..] => Some(from(s[6], s[7])),
+        [0x2002, hi, lo, ..] => Some(from(hi, lo)),
+        _ => None,
     }
 }
 
@@ -174,7 +188,10 @@ pub async fn deliver(out: &Outgoing<'_>) -> Result<Answer, DeliveryError> {
         .map_err(|e| DeliveryError::Unreachable(format!("{host} does not resolve: {e}")))?
         .collect();
     let addr = pinned_address(&host, &addrs, allow_private)?;
+    // No proxy from the environment: a proxy would resolve the name itself, around the check and
+    // the pinned address above.
     let client = reqwest::Client::builder()
+        .no_proxy()
         .resolve(&host, addr)
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
@@ -278,6 +295,11 @@ mod tests {
             "https://[::1]/x",
             "https://[fd00::1]/x",
             "https://[::ffff:192.168.1.1]/x",
+            // Through NAT64 and 6to4 translators, to loopback, the metadata service, a private net.
+            "https://[64:ff9b::7f00:1]/x",
+            "https://[64:ff9b::a9fe:a9fe]/x",
+            "https://[64:ff9b:1::c0a8:101]/x",
+            "https://[2002:a00:7::1]/x",
             "https://100.64.0.1/x",
             "https://localhost/x",
             "https://user:pass@example.com/x",
@@ -287,6 +309,8 @@ mod tests {
             assert!(url_problem(url, false).is_some(), "{url} should be refused");
         }
         assert_eq!(url_problem("https://crm.example.com/sala/hooks?x=1", false), None);
+        assert_eq!(url_problem("https://[64:ff9b::808:808]/x", false), None, "NAT64 to a public address");
+        assert_eq!(url_problem("https://[2002:808:808::1]/x", false), None, "6to4 of a public address");
         assert_eq!(url_problem("http://127.0.0.1:9999/hook", true), None, "allowed in dev");
     }
 }
