@@ -278,6 +278,20 @@ async fn admin_pages_guard_and_explain(app: TestApp) {
     let promoted = admin.post(&person, &[("csrf", CSRF), ("role", "admin"), ("phone", ""), ("active", "on")]).await;
     assert_eq!(promoted.status(), StatusCode::SEE_OTHER);
     assert_eq!(member.get("/admin/rooms").await.0, StatusCode::OK, "Juan is an admin now");
+
+    // Juan changed Google accounts: his page offers to unlink the old one, and the form does it.
+    let linked = sala_domain::User { google_subject: Some("g-juan-old".into()), ..juan.clone() };
+    let entry = sala_app::Context::system(tenant.id).audit("user.google_linked", "user", Some(juan.id.0), None, None);
+    app.store().update_user(&linked, &entry).await.unwrap();
+    let (_, page) = admin.get(&person).await;
+    assert!(page.contains("name=\"unlink_google\""), "{page}");
+    let unlinked = admin
+        .post(&person, &[("csrf", CSRF), ("role", "admin"), ("phone", ""), ("active", "on"), ("unlink_google", "on")])
+        .await;
+    assert_eq!(unlinked.status(), StatusCode::SEE_OTHER);
+    let after = app.store().get_user(tenant.id, juan.id).await.unwrap().unwrap();
+    assert_eq!(after.google_subject, None);
+    assert!(!admin.get(&person).await.1.contains("name=\"unlink_google\""), "nothing left to unlink");
 }
 both!(admin_pages_guard_and_explain);
 
