@@ -366,14 +366,25 @@ async fn crowded(
     bookings: &[Booking],
     batch: &[Uuid],
 ) -> Result<Option<Busy>> {
+    // Each room looked up once: the limits of the virtual ones among them.
+    let mut limits: Vec<(RoomId, Option<Option<i32>>)> = Vec::new();
     for b in bookings.iter().filter(|b| b.is_confirmed()) {
-        let limit: Option<Option<i32>> =
-            sqlx::query_scalar("SELECT max_meetings FROM rooms WHERE tenant_id = $1 AND id = $2 AND kind = 'virtual'")
+        let known = limits.iter().find(|(room, _)| *room == b.room_id).map(|(_, limit)| *limit);
+        let limit = match known {
+            Some(limit) => limit,
+            None => {
+                let limit: Option<Option<i32>> = sqlx::query_scalar(
+                    "SELECT max_meetings FROM rooms WHERE tenant_id = $1 AND id = $2 AND kind = 'virtual'",
+                )
                 .bind(tenant.0)
                 .bind(b.room_id.0)
                 .fetch_optional(&mut *conn)
                 .await
                 .map_err(db)?;
+                limits.push((b.room_id, limit));
+                limit
+            }
+        };
         let Some(Some(limit)) = limit else { continue };
         let rows: Vec<BusyRow> = sqlx::query_as(
             "SELECT id, room_id, start_at, end_at FROM bookings

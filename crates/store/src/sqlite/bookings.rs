@@ -25,6 +25,7 @@ use sala_domain::{
     Booking, BookingId, Job, JobKind, JobStatus, Millis, RoomId, Series, SeriesId, TenantId, TimeRange, UserId,
 };
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 const COLUMNS: &str = "id, tenant_id, room_id, organizer_id, title, description, start_at, end_at, time_zone,
@@ -222,8 +223,12 @@ impl SqliteStore {
         } else {
             insert_rows(&mut tx, tenant, write.bookings).await?;
         }
-        mark_shared(&mut tx, tenant, &batch).await?;
-        if let Some(busy) = crowded(&mut tx, tenant, write.bookings, &batch).await? {
+        let limits = virtual_rooms(&mut tx, tenant, write.bookings).await?;
+        // A new booking is not shared by default; an edit may have moved it out of a virtual room.
+        if update || !limits.is_empty() {
+            mark_shared(&mut tx, tenant, &batch).await?;
+        }
+        if let Some(busy) = crowded(&mut tx, tenant, write.bookings, &batch, &limits).await? {
             return Err(StoreError::Overlap(busy));
         }
         insert_attendees(&mut tx, tenant, write.bookings).await?;
@@ -310,22 +315,41 @@ async fn mark_shared(conn: &mut SqliteConnection, tenant: TenantId, batch: &[Uui
     Ok(())
 }
 
+/// The virtual rooms among the bookings' rooms (each looked up once), with their limits.
+async fn virtual_rooms(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    bookings: &[Booking],
+) -> Result<HashMap<RoomId, Option<u32>>> {
+    let mut rooms: Vec<RoomId> = bookings.iter().map(|b| b.room_id).collect();
+    rooms.sort();
+    rooms.dedup();
+    let mut found = HashMap::new();
+    for room in rooms {
+        let limit: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT max_meetings FROM rooms WHERE tenant_id = $1 AND id = $2 AND kind = 'virtual'")
+                .bind(tenant.0)
+                .bind(room.0)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db)?;
+        if let Some(limit) = limit {
+            found.insert(room, limit.map(|l| u32::try_from(l).unwrap_or(u32::MAX)));
+        }
+    }
+    Ok(found)
+}
+
 /// The meeting in the way when a written booking would put its virtual room over its limit.
 async fn crowded(
     conn: &mut SqliteConnection,
     tenant: TenantId,
     bookings: &[Booking],
     batch: &[Uuid],
+    limits: &HashMap<RoomId, Option<u32>>,
 ) -> Result<Option<Busy>> {
     for b in bookings.iter().filter(|b| b.is_confirmed()) {
-        let limit: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT max_meetings FROM rooms WHERE tenant_id = $1 AND id = $2 AND kind = 'virtual'")
-                .bind(tenant.0)
-                .bind(b.room_id.0)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(db)?;
-        let Some(Some(limit)) = limit else { continue };
+        let Some(Some(limit)) = limits.get(&b.room_id).copied() else { continue };
         let rows: Vec<BusyRow> = sqlx::query_as(
             "SELECT id, room_id, start_at, end_at FROM bookings
              WHERE tenant_id = $1 AND room_id = $2 AND status = 'confirmed' AND end_at > $3 AND start_at < $4",
@@ -339,7 +363,6 @@ async fn crowded(
         .map_err(db)?;
         let stored =
             rows.into_iter().filter(|r| !batch.contains(&r.id())).map(Busy::try_from).collect::<Result<Vec<_>>>()?;
-        let limit = u32::try_from(limit).unwrap_or(u32::MAX);
         if let Some(busy) = crate::crowding::over_limit(b, limit, &stored, bookings) {
             return Ok(Some(busy));
         }
