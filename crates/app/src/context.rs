@@ -2,6 +2,7 @@
 //! permissions and becomes the actor of the audit entry.
 
 use crate::AppError;
+use sala_domain::auth::Scope;
 use sala_domain::{Actor, ApiKey, AuditEntry, AuditId, TenantId, User, now_millis};
 
 #[derive(Clone, Debug)]
@@ -59,6 +60,16 @@ impl Context {
         match &self.principal {
             Principal::User(u) => u.is_admin(),
             Principal::ApiKey(_) | Principal::System(_) => true,
+        }
+    }
+
+    /// Webhook receivers' addresses (which may carry a token) and their answers are shown to
+    /// admins, the operator and API keys with the `webhooks` scope; a `read` key does not see them.
+    pub fn may_see_webhooks(&self) -> bool {
+        match &self.principal {
+            Principal::User(u) => u.is_admin(),
+            Principal::ApiKey(k) => k.scopes.contains(&Scope::Webhooks),
+            Principal::System(_) => true,
         }
     }
 

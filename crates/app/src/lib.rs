@@ -11,6 +11,7 @@ pub mod directory;
 pub mod error;
 pub mod google_connections;
 pub mod handlers;
+pub mod housekeeping;
 pub mod jobs;
 pub mod kiosks;
 pub mod notifications;

@@ -2,8 +2,12 @@
 //! panics, timeouts and a graceful shutdown.
 
 use async_trait::async_trait;
+use sala_app::Context;
 use sala_app::demo::seed_demo;
 use sala_app::jobs::{Dispatch, JobFailure, Runner, RunnerConfig};
+use sala_app::rooms::{NewRoom, create_room};
+use sala_app::tenants::{NewTenant, create_tenant};
+use sala_app::users::{NewUser, create_user};
 use sala_domain::{
     Actor, Booking, BookingId, BookingStatus, Email, Job, JobId, JobKind, JobStatus, Millis, Room, TenantId, TimeRange,
     TimeZoneName, User, now_millis,
@@ -26,7 +30,7 @@ fn ok<T, E: std::fmt::Debug>(result: Result<T, E>) -> T {
 
 /// A store with the demo tenant, one of its rooms and one of its people.
 struct World {
-    _db: TestDb,
+    _db: Arc<TestDb>,
     store: Arc<dyn Store>,
     tenant: TenantId,
     room: Room,
@@ -40,10 +44,30 @@ async fn world() -> World {
     let tenant = ok(seed_demo(&*store).await);
     let room = ok(store.list_rooms(tenant.id, false).await).into_iter().next().expect("a demo room");
     let organizer = ok(store.user_by_email(tenant.id, &ok(Email::parse("ana@acme.test"))).await).expect("Ana");
-    World { _db: db, store, tenant: tenant.id, room, organizer, next_start: AtomicI64::new(T0 + 100 * HOUR) }
+    World { _db: Arc::new(db), store, tenant: tenant.id, room, organizer, next_start: AtomicI64::new(T0 + 100 * HOUR) }
 }
 
 impl World {
+    /// Another tenant on the same database, with a room and a person of its own.
+    async fn neighbour(&self) -> World {
+        let store = &*self.store;
+        let globex = NewTenant { name: "Globex".into(), domains: vec!["globex.test".into()], ..NewTenant::default() };
+        let tenant = ok(create_tenant(store, globex).await);
+        let ctx = Context::system(tenant.id);
+        let gina = NewUser { email: "gina@globex.test".into(), name: "Gina".into(), ..NewUser::default() };
+        let organizer = ok(create_user(store, &ctx, gina).await);
+        let room =
+            ok(create_room(store, &ctx, NewRoom { name: "Lobby".into(), capacity: 4, ..NewRoom::default() }).await);
+        World {
+            _db: Arc::clone(&self._db),
+            store: self.store.clone(),
+            tenant: tenant.id,
+            room,
+            organizer,
+            next_start: AtomicI64::new(T0 + 100 * HOUR),
+        }
+    }
+
     /// Writes a booking (each in an hour of its own) with one pending job per `(kind, run_at)`.
     async fn jobs(&self, wanted: &[(JobKind, Millis)]) -> Vec<Job> {
         let start = self.next_start.fetch_add(HOUR, Ordering::SeqCst);
@@ -383,4 +407,139 @@ async fn run_until_finishes_the_jobs_in_flight_on_shutdown() {
     ok(tokio::time::timeout(Duration::from_secs(10), task).await).expect("the runner returns");
     assert_eq!(w.stored(&job).await.status, JobStatus::Done, "the job in flight was finished");
     assert_eq!(fake.runs(), 1);
+}
+
+/// Webhook jobs whose receivers hang until released (a careless tenant's endpoints), and notify
+/// jobs that answer at once and note how many webhook calls were open when they ran.
+#[derive(Default)]
+struct HangingReceivers {
+    release: tokio::sync::Notify,
+    released: std::sync::atomic::AtomicBool,
+    hanging: AtomicUsize,
+    most_hanging: AtomicUsize,
+    /// Webhook calls open when each notify job ran, in order.
+    open_at_notify: std::sync::Mutex<Vec<usize>>,
+}
+
+#[async_trait]
+impl Dispatch for HangingReceivers {
+    fn kinds(&self) -> Vec<JobKind> {
+        vec![JobKind::Webhook, JobKind::Notify]
+    }
+
+    async fn run(&self, job: &Job) -> Result<(), JobFailure> {
+        if job.kind == JobKind::Notify {
+            let open = self.hanging.load(Ordering::SeqCst);
+            self.open_at_notify.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(open);
+            return Ok(());
+        }
+        let now = self.hanging.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most_hanging.fetch_max(now, Ordering::SeqCst);
+        while !self.released.load(Ordering::SeqCst) {
+            let released = self.release.notified();
+            if self.released.load(Ordering::SeqCst) {
+                break;
+            }
+            released.await;
+        }
+        self.hanging.fetch_sub(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+impl HangingReceivers {
+    fn open_at_notify(&self) -> Vec<usize> {
+        self.open_at_notify.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    fn release_all(&self) {
+        self.released.store(true, Ordering::SeqCst);
+        self.release.notify_waiters();
+    }
+}
+
+/// Runs `runner` until the returned sender is used (or dropped).
+fn run_in_background(runner: Arc<Runner>) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        runner
+            .run_until(async move {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    (stop, task)
+}
+
+/// Waits (up to ten seconds) until `job` is done.
+async fn until_done(w: &World, job: &Job) {
+    for _ in 0..1000 {
+        if w.stored(job).await.status == JobStatus::Done {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("job {} was not done in time: {:?}", job.id, w.stored(job).await);
+}
+
+fn hanging_config() -> RunnerConfig {
+    RunnerConfig {
+        concurrency: 4,
+        tenant_share: 2,
+        poll_interval: Duration::from_millis(20),
+        job_timeout: Duration::from_secs(60),
+        lease: Duration::from_secs(120),
+        ..RunnerConfig::default()
+    }
+}
+
+/// One tenant's twenty webhook jobs hang (its receivers accept and never answer); another
+/// tenant's confirmation, due after all of them, still runs while they hang: the hanging tenant
+/// holds no more than its share of the slots.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_with_hanging_receivers_leaves_slots_for_the_others() {
+    let acme = world().await;
+    let globex = acme.neighbour().await;
+    let now = now_millis();
+    for _ in 0..20 {
+        acme.job(JobKind::Webhook, now - 2 * MINUTE).await;
+    }
+    let confirmation = globex.job(JobKind::Notify, now - MINUTE).await;
+    let receivers = Arc::new(HangingReceivers::default());
+    let dispatch: Arc<dyn Dispatch> = receivers.clone();
+    let runner = Arc::new(Runner::new(acme.store.clone(), dispatch, hanging_config()));
+    let (stop, task) = run_in_background(runner);
+
+    until_done(&globex, &confirmation).await;
+    assert_eq!(receivers.open_at_notify(), vec![2], "the confirmation ran while Acme's share of calls hung");
+    assert_eq!(receivers.most_hanging.load(Ordering::SeqCst), 2, "Acme never held more than its share");
+
+    receivers.release_all();
+    let _ = stop.send(());
+    ok(tokio::time::timeout(Duration::from_secs(10), task).await).expect("the runner returns");
+}
+
+/// A slow job does not hold the runner back: a job that becomes due while it runs is claimed as
+/// soon as a slot is free, not after the slow one ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_due_later_runs_while_a_slow_one_is_still_running() {
+    let w = world().await;
+    let slow = w.job(JobKind::Webhook, now_millis() - MINUTE).await;
+    let receivers = Arc::new(HangingReceivers::default());
+    let dispatch: Arc<dyn Dispatch> = receivers.clone();
+    let runner = Arc::new(Runner::new(w.store.clone(), dispatch, hanging_config()));
+    let (stop, task) = run_in_background(runner);
+    while receivers.hanging.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+
+    let later = w.job(JobKind::Notify, now_millis()).await;
+    until_done(&w, &later).await;
+    assert_eq!(receivers.open_at_notify(), vec![1], "it ran while the slow job was still running");
+    assert_eq!(w.stored(&slow).await.status, JobStatus::Running);
+
+    receivers.release_all();
+    let _ = stop.send(());
+    ok(tokio::time::timeout(Duration::from_secs(10), task).await).expect("the runner returns");
+    assert_eq!(w.stored(&slow).await.status, JobStatus::Done);
 }

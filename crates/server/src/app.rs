@@ -21,7 +21,6 @@ use sala_app::secrets::SecretBox;
 use sala_app::webhooks::WebhookDelivery;
 use sala_channels::google::GoogleHttp;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
@@ -111,10 +110,9 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let router = crate::router::build(self.state.clone());
-        let purge = tokio::spawn(purge_expired_sessions(self.state.clone()));
-        let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let purge = tokio::spawn(housekeeping(self.state.clone()));
+        let limits = self.state.settings.connection_limits();
+        let served = crate::connections::serve(listener, router, limits, shutdown).await;
         purge.abort();
         served
     }
@@ -168,15 +166,19 @@ async fn signal_or_done(signal: impl Future<Output = ()>, mut stopped: tokio::sy
     }
 }
 
-/// Expired sessions and abandoned sign-ins are deleted hourly.
-async fn purge_expired_sessions(state: AppState) {
+/// Hourly: expired sessions and abandoned sign-ins go, and so does the history older than the
+/// retention (idempotency keys, done jobs and their delivery log).
+async fn housekeeping(state: AppState) {
+    let retention = state.settings.retention();
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         tick.tick().await;
-        match state.store().purge_expired(sala_domain::now_millis()).await {
-            Ok(n) if n > 0 => tracing::info!(removed = n, "purged expired sessions"),
+        match sala_app::housekeeping::purge(state.store(), sala_domain::now_millis(), retention).await {
+            Ok(purged) if purged != sala_app::housekeeping::Purged::default() => {
+                tracing::info!(?purged, "purged expired and old records");
+            }
             Ok(_) => {}
-            Err(err) => tracing::warn!(%err, "could not purge expired sessions"),
+            Err(err) => tracing::warn!(%err, "could not purge expired and old records"),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod extract;
 pub mod i18n;
 pub mod oidc;

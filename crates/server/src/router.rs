@@ -13,7 +13,7 @@ use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -34,6 +34,8 @@ pub fn build(state: AppState) -> Router {
     ));
     // Reached over https: browsers keep to https for a year (HSTS), so a network cannot strip it.
     let hsts = state.settings.secure_cookies().then(|| HeaderValue::from_static(HSTS));
+    let request_timeout = Duration::from_secs(state.settings.http_request_timeout_seconds.max(1));
+    let body_timeout = Duration::from_secs(state.settings.http_body_timeout_seconds.max(1));
     Router::new()
         .merge(pages)
         .nest("/api/v1", api)
@@ -54,7 +56,8 @@ pub fn build(state: AppState) -> Router {
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
         .layer(CatchPanicLayer::custom(|_| internal_error()))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(RequestBodyTimeoutLayer::new(body_timeout))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();

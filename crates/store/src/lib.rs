@@ -266,6 +266,10 @@ pub trait BookingStore: Send + Sync {
 
     async fn idempotency_record(&self, tenant: TenantId, actor: &str, key: &str) -> Result<Option<IdempotencyRecord>>;
 
+    /// Forgets idempotency keys recorded before `before` (a retry after that is a new request);
+    /// returns how many.
+    async fn purge_idempotency_keys(&self, before: Millis) -> Result<u64>;
+
     /// The outbox jobs a booking caused, oldest first.
     async fn jobs_for_booking(&self, tenant: TenantId, booking: BookingId) -> Result<Vec<Job>>;
 }
@@ -284,8 +288,17 @@ pub trait JobStore: Send + Sync {
     /// first. They become `running` until `lease_until`, with `attempts` one more than before, and
     /// are returned so. Concurrent claims, from this process or other instances on the same
     /// database, never take the same job while its lease lasts. Only jobs of `kinds` are taken
-    /// (a runner claims what it has handlers for); an empty `kinds` claims nothing.
-    async fn claim_jobs(&self, now: Millis, lease_until: Millis, limit: u32, kinds: &[JobKind]) -> Result<Vec<Job>>;
+    /// (a runner claims what it has handlers for); an empty `kinds` claims nothing. Jobs of
+    /// `skip_tenants` are left (tenants at their share of the runner's slots) for later or for
+    /// other runners.
+    async fn claim_jobs(
+        &self,
+        now: Millis,
+        lease_until: Millis,
+        limit: u32,
+        kinds: &[JobKind],
+        skip_tenants: &[TenantId],
+    ) -> Result<Vec<Job>>;
 
     /// A claimed (`running`) job succeeded: `done`. `NotFound` when it is not running (another
     /// runner took it over after the lease ended and settled it, or the id is unknown).
@@ -336,6 +349,10 @@ pub trait JobStore: Send + Sync {
     /// Writes jobs that follow from another job's outcome (not from a booking change, whose jobs
     /// go with its write), all or none.
     async fn enqueue_jobs(&self, jobs: &[Job]) -> Result<()>;
+
+    /// Deletes up to `limit` `done` jobs last changed before `before`, with their delivery log;
+    /// returns how many jobs went. Dead jobs stay (they wait for an administrator).
+    async fn purge_done_jobs(&self, before: Millis, limit: u32) -> Result<u64>;
 }
 
 /// People's Google Calendar connections, and what the calendar job learns about a booking.

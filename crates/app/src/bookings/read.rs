@@ -6,7 +6,7 @@ use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, Principal, Store};
 use sala_domain::ErrorCode;
 use sala_domain::booking::overlap::full_stretches;
-use sala_domain::jobs::Delivery;
+use sala_domain::jobs::{Channel, Delivery};
 use sala_domain::rfc3339;
 use sala_domain::{Booking, BookingId, BookingStatus, Equipment, Millis, Room, RoomId, TimeRange, UserId};
 use sala_store::{BookingQuery, Busy};
@@ -23,7 +23,11 @@ pub async fn deliveries(store: &dyn Store, ctx: &Context, id: BookingId) -> AppR
     if !may_change(ctx, &booking) {
         return Err(AppError::forbidden("only the organizer and administrators see the delivery log"));
     }
-    Ok(store.deliveries_for_booking(ctx.tenant_id(), id).await?)
+    let mut log = store.deliveries_for_booking(ctx.tenant_id(), id).await?;
+    if !ctx.may_see_webhooks() {
+        log.retain(|d| d.channel != Channel::Webhook);
+    }
+    Ok(log)
 }
 
 /// The filters of a booking list, as a client sends them.

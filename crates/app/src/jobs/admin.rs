@@ -5,7 +5,11 @@
 use crate::context::snapshot;
 use crate::paging::{Before, Page, page_of};
 use crate::{AppError, AppResult, Context, Store};
-use sala_domain::{Job, JobId, JobStatus, now_millis};
+use sala_domain::{Job, JobId, JobKind, JobStatus, now_millis};
+
+/// A webhook job's error as a caller without the `webhooks` scope sees it: the error names the
+/// receiver and quotes its answer.
+pub const WEBHOOK_ERROR_HIDDEN: &str = "a webhook receiver failed (details for keys with the webhooks scope)";
 
 /// A page of the tenant's jobs, newest first; only those in `status` when given; at most 200.
 pub async fn list_jobs(
@@ -17,7 +21,12 @@ pub async fn list_jobs(
 ) -> AppResult<Page<Job>> {
     ctx.require_admin()?;
     let limit = limit.clamp(1, 200);
-    let jobs = store.list_jobs(ctx.tenant_id(), status, before, limit + 1).await?;
+    let mut jobs = store.list_jobs(ctx.tenant_id(), status, before, limit + 1).await?;
+    if !ctx.may_see_webhooks() {
+        for job in jobs.iter_mut().filter(|j| j.kind == JobKind::Webhook && j.last_error.is_some()) {
+            job.last_error = Some(WEBHOOK_ERROR_HIDDEN.to_owned());
+        }
+    }
     Ok(page_of(jobs, limit, |j| Before { at: j.created_at, id: j.id.0 }))
 }
 

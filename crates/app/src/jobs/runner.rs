@@ -3,11 +3,12 @@
 use crate::Store;
 use async_trait::async_trait;
 use rand::Rng;
-use sala_domain::{Job, JobKind, Millis, now_millis};
+use sala_domain::{Job, JobKind, Millis, TenantId, now_millis};
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
 /// How a job run failed.
@@ -50,11 +51,14 @@ pub trait Dispatch: Send + Sync {
 pub struct RunnerConfig {
     /// Jobs running at once in this process.
     pub concurrency: usize,
-    /// Jobs claimed per round.
+    /// The most jobs of one tenant running at once in this process, so one tenant's slow
+    /// receivers or providers cannot hold every slot while other tenants' messages wait.
+    pub tenant_share: usize,
+    /// The most jobs one claim takes, and the most one [`Runner::run_due`] runs.
     pub batch: u32,
     /// How long a claim holds its jobs; a runner that dies leaves them to others after this.
     pub lease: Duration,
-    /// Pause between rounds when nothing more is due.
+    /// Pause between claims when nothing more is due (a job finishing ends it early).
     pub poll_interval: Duration,
     /// The attempt that fails with this number buries the job.
     pub max_attempts: u32,
@@ -73,7 +77,8 @@ pub struct RunnerConfig {
 impl Default for RunnerConfig {
     fn default() -> Self {
         Self {
-            concurrency: 4,
+            concurrency: 16,
+            tenant_share: 8,
             batch: 16,
             lease: Duration::from_secs(5 * 60),
             poll_interval: Duration::from_secs(1),
@@ -106,18 +111,75 @@ pub fn backoff<R: Rng + ?Sized>(
 
 /// Runs due jobs with the dispatch it was given. Cheap to share behind an `Arc`; several runners
 /// (in this process or other instances on the same database) may run at once.
+///
+/// A runner claims as soon as a slot is free, never waiting for a slow job to claim the next
+/// one, and never lets one tenant run more than its share of the slots: a tenant whose webhook
+/// receivers hang fills its share, and the others' jobs keep running in the slots left.
 pub struct Runner {
     store: Arc<dyn Store>,
     dispatch: Arc<dyn Dispatch>,
     config: RunnerConfig,
     /// Bounds the jobs in flight across every `run_due` of this runner.
     slots: Arc<Semaphore>,
+    in_flight: Arc<InFlight>,
+    /// One claim at a time, so the shares a claim is bounded by are still true when it starts jobs.
+    claiming: tokio::sync::Mutex<()>,
 }
 
 /// How one run ended, before it is written down.
 enum Outcome {
     Done,
     Failed(JobFailure),
+}
+
+/// The jobs running in this process, by tenant, and a signal each time one finishes.
+#[derive(Default)]
+struct InFlight {
+    by_tenant: Mutex<HashMap<TenantId, usize>>,
+    finished: Notify,
+}
+
+/// A job counted in [`InFlight`] until this is dropped (however its task ends).
+struct Counted {
+    in_flight: Arc<InFlight>,
+    tenant: TenantId,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl InFlight {
+    fn counts(&self) -> std::sync::MutexGuard<'_, HashMap<TenantId, usize>> {
+        // The map is only ever left consistent: a panic elsewhere cannot poison its meaning.
+        self.by_tenant.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The tenants at their `share` (left out of the next claim) and how many jobs the next claim
+    /// may take without any other tenant passing its share, even if all were that tenant's.
+    fn claim_bounds(&self, share: usize) -> (Vec<TenantId>, usize) {
+        let counts = self.counts();
+        let full = counts.iter().filter(|(_, n)| **n >= share).map(|(t, _)| *t).collect();
+        let busiest_other = counts.values().copied().filter(|n| *n < share).max().unwrap_or(0);
+        (full, share - busiest_other)
+    }
+
+    fn start(self: &Arc<Self>, tenant: TenantId, slot: OwnedSemaphorePermit) -> Counted {
+        *self.counts().entry(tenant).or_default() += 1;
+        Counted { in_flight: Arc::clone(self), tenant, _slot: slot }
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        {
+            let mut counts = self.in_flight.counts();
+            if let Some(n) = counts.get_mut(&self.tenant) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    counts.remove(&self.tenant);
+                }
+            }
+        }
+        self.in_flight.finished.notify_one();
+    }
 }
 
 impl Runner {
@@ -131,7 +193,7 @@ impl Runner {
             );
         }
         let slots = Arc::new(Semaphore::new(config.concurrency.max(1)));
-        Self { store, dispatch, config, slots }
+        Self { store, dispatch, config, slots, in_flight: Arc::default(), claiming: tokio::sync::Mutex::new(()) }
     }
 
     pub fn config(&self) -> &RunnerConfig {
@@ -143,25 +205,84 @@ impl Runner {
         self.dispatch.kinds()
     }
 
-    /// Claims the jobs of the handled kinds that are due at `now` (up to a batch), runs them with
-    /// bounded concurrency and settles each: done, pending again at a later time, or dead.
-    /// Returns how many ran. `now` is also the time retries are scheduled from, so tests can
-    /// move the clock.
+    /// Runs the jobs of the handled kinds that are due at `now`, up to a batch, and settles each:
+    /// done, pending again at a later time, or dead. Jobs are claimed as slots free up and
+    /// tenant shares allow. Returns how many ran. `now` is also the time retries are scheduled
+    /// from, so tests can move the clock.
     pub async fn run_due(&self, now: Millis) -> sala_store::Result<usize> {
+        let batch = self.config.batch.max(1) as usize;
+        let mut running = JoinSet::new();
+        let mut ran = 0;
+        let result = loop {
+            let started = match self.start_due(now, batch - ran, &mut running).await {
+                Ok(started) => started,
+                Err(e) => break Err(e),
+            };
+            ran += started;
+            if ran >= batch {
+                break Ok(ran);
+            }
+            // Nothing more could start: wait for a job to free its slot or share, then claim again.
+            if started == 0 && !reap_one(&mut running).await {
+                break Ok(ran);
+            }
+        };
+        while reap_one(&mut running).await {}
+        result
+    }
+
+    /// Runs what is due until `shutdown` completes, claiming whenever a slot frees up (else every
+    /// poll interval), then lets the jobs in flight finish and returns.
+    pub async fn run_until(&self, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let kinds: Vec<&str> = self.kinds().iter().map(|k| k.as_str()).collect();
+        let (concurrency, tenant_share) = (self.config.concurrency, self.config.tenant_share);
+        tracing::info!(?kinds, concurrency, tenant_share, "job runner started");
+        let mut running = JoinSet::new();
+        loop {
+            let batch = self.config.batch.max(1) as usize;
+            let started = self.start_due(now_millis(), batch, &mut running).await.unwrap_or_else(|e| {
+                tracing::error!(error = %e, "claiming jobs failed");
+                0
+            });
+            while let Some(joined) = running.try_join_next() {
+                log_panic(joined);
+            }
+            // Started some: more may be due, and slots may be free. Else wait for a job to end.
+            let pause = if started > 0 { Duration::ZERO } else { self.config.poll_interval };
+            tokio::select! {
+                biased;
+                () = &mut shutdown => break,
+                () = self.in_flight.finished.notified(), if started == 0 => {}
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+        tracing::info!(in_flight = running.len(), "job runner stopping: finishing the jobs in flight");
+        while reap_one(&mut running).await {}
+        tracing::info!("job runner stopped");
+    }
+
+    /// Claims up to `wanted` due jobs, as many as free slots and tenant shares allow, and starts
+    /// them in `running`. Returns how many started.
+    async fn start_due(&self, now: Millis, wanted: usize, running: &mut JoinSet<()>) -> sala_store::Result<usize> {
         let kinds = self.kinds();
-        if kinds.is_empty() {
+        let _one_claim_at_a_time = self.claiming.lock().await;
+        let free = self.slots.available_permits().min(wanted);
+        if kinds.is_empty() || free == 0 {
             return Ok(0);
         }
+        let (full, headroom) = self.in_flight.claim_bounds(self.config.tenant_share.max(1));
+        let limit = u32::try_from(free.min(headroom)).unwrap_or(u32::MAX);
         let lease_until = now.saturating_add(millis(self.config.lease));
-        let jobs = self.store.claim_jobs(now, lease_until, self.config.batch.max(1), &kinds).await?;
-        let count = jobs.len();
+        let jobs = self.store.claim_jobs(now, lease_until, limit, &kinds, &full).await?;
+        let started = jobs.len();
         // Jobs are settled at `now` plus the time they took, so a slow job's retry is still
         // scheduled after its failure, on a clock a test may have moved.
         let claimed_at = Instant::now();
-        let mut running = JoinSet::new();
         for job in jobs {
-            // Never fails: the semaphore is never closed.
-            let permit = Arc::clone(&self.slots).acquire_owned().await.expect("the runner's semaphore is open");
+            // Free: `limit` is at most the permits available, and claims take turns.
+            let slot = Arc::clone(&self.slots).acquire_owned().await.expect("the runner's semaphore is open");
+            let counted = self.in_flight.start(job.tenant_id, slot);
             let dispatch = Arc::clone(&self.dispatch);
             let store = Arc::clone(&self.store);
             let mut config = self.config.clone();
@@ -172,56 +293,28 @@ impl Runner {
                 let outcome = run_one(dispatch, &job, config.job_timeout).await;
                 let at = now.saturating_add(millis(claimed_at.elapsed()));
                 settle(&*store, &config, &job, outcome, at).await;
-                drop(permit);
+                drop(counted);
             });
         }
-        while let Some(joined) = running.join_next().await {
-            if let Err(e) = joined {
-                // Only settling could panic here; the job's lease ends and it is claimed again.
-                tracing::error!(error = %e, "a job task failed");
-            }
-        }
-        Ok(count)
+        Ok(started)
     }
+}
 
-    /// Runs what is due every poll interval (at once again after a full batch) until `shutdown`
-    /// completes, then lets the jobs in flight finish and returns.
-    pub async fn run_until(&self, shutdown: impl Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        let kinds: Vec<&str> = self.kinds().iter().map(|k| k.as_str()).collect();
-        tracing::info!(?kinds, concurrency = self.config.concurrency, "job runner started");
-        let mut stopping = false;
-        while !stopping {
-            let round = self.run_due(now_millis());
-            tokio::pin!(round);
-            let result = loop {
-                tokio::select! {
-                    result = &mut round => break result,
-                    () = &mut shutdown, if !stopping => {
-                        stopping = true;
-                        tracing::info!("job runner stopping: finishing the jobs in flight");
-                    }
-                }
-            };
-            let full = match result {
-                Ok(ran) => ran >= self.config.batch.max(1) as usize,
-                Err(e) => {
-                    tracing::error!(error = %e, "claiming jobs failed");
-                    false
-                }
-            };
-            if stopping {
-                break;
-            }
-            // After a full batch more may be due: claim again at once, unless asked to stop.
-            let pause = if full { Duration::ZERO } else { self.config.poll_interval };
-            tokio::select! {
-                biased;
-                () = &mut shutdown => stopping = true,
-                () = tokio::time::sleep(pause) => {}
-            }
+/// Waits for one of `running` to end; false when none is left.
+async fn reap_one(running: &mut JoinSet<()>) -> bool {
+    match running.join_next().await {
+        Some(joined) => {
+            log_panic(joined);
+            true
         }
-        tracing::info!("job runner stopped");
+        None => false,
+    }
+}
+
+fn log_panic(joined: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = joined {
+        // Only settling could panic here; the job's lease ends and it is claimed again.
+        tracing::error!(error = %e, "a job task failed");
     }
 }
 

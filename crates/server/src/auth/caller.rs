@@ -38,7 +38,8 @@ impl FromRequestParts<AppState> for Caller {
             state.api_rate_limit.check(key.id)?;
             return Ok(Self(context_for(parts, Principal::ApiKey(key))));
         }
-        let token = cookies::read(&parts.headers, cookies::SESSION).ok_or_else(unauthenticated)?;
+        let token = cookies::read(&parts.headers, cookies::SESSION, state.settings.secure_cookies())
+            .ok_or_else(unauthenticated)?;
         let user = sala_app::sessions::resolve_session(state.store(), &token)
             .await
             .map_err(ApiError)?

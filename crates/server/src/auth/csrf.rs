@@ -9,7 +9,7 @@ use sala_app::tokens::{random_token, same_secret};
 
 /// The token for this browser, and a `Set-Cookie` when it had none yet.
 pub fn ensure(headers: &HeaderMap, secure: bool) -> (String, Option<String>) {
-    match cookies::read(headers, cookies::CSRF).filter(|t| t.len() == 43) {
+    match cookies::read(headers, cookies::CSRF, secure).filter(|t| t.len() == 43) {
         Some(token) => (token, None),
         None => {
             let token = random_token();
@@ -39,7 +39,8 @@ impl CsrfCheck {
             None => true,
             Some(origin) => same_origin(origin, base_url),
         };
-        Self { cookie: cookies::read(headers, cookies::CSRF), from_us }
+        let secure = base_url.starts_with("https://");
+        Self { cookie: cookies::read(headers, cookies::CSRF, secure), from_us }
     }
 
     pub fn accepts(&self, submitted: &str) -> bool {

@@ -17,7 +17,7 @@ impl FromRequestParts<AppState> for MaybeUser {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Some(token) = cookies::read(&parts.headers, cookies::SESSION) else {
+        let Some(token) = cookies::read(&parts.headers, cookies::SESSION, state.settings.secure_cookies()) else {
             return Ok(Self(None));
         };
         match sala_app::sessions::resolve_session(state.store(), &token).await {

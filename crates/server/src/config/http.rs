@@ -11,6 +11,14 @@ impl Settings {
             .unwrap_or_else(|| "localhost".to_owned())
     }
 
+    /// How many connections the server holds and how long a client may take with its headers.
+    pub fn connection_limits(&self) -> crate::connections::ConnectionLimits {
+        crate::connections::ConnectionLimits {
+            max_connections: self.http_max_connections.max(1),
+            header_timeout: std::time::Duration::from_secs(self.http_header_timeout_seconds.max(1)),
+        }
+    }
+
     /// Cookies get `Secure` when people reach us over https.
     pub fn secure_cookies(&self) -> bool {
         self.base_url.starts_with("https://")

@@ -10,13 +10,20 @@ impl Settings {
     pub fn runner_config(&self) -> RunnerConfig {
         let defaults = RunnerConfig::default();
         let lease = Duration::from_secs(self.jobs_lease_seconds.max(2));
+        let concurrency = self.jobs_concurrency.max(1);
         RunnerConfig {
-            concurrency: self.jobs_concurrency.max(1),
+            concurrency,
+            tenant_share: self.jobs_tenant_share.clamp(1, concurrency),
             lease,
             // A run is settled well before its lease ends, so no two runners hold one job at once.
             job_timeout: defaults.job_timeout.min(lease / 2),
             ..defaults
         }
+    }
+
+    /// How long done jobs, their delivery log and idempotency keys are kept (at least a day).
+    pub fn retention(&self) -> Duration {
+        Duration::from_secs(self.retention_days.max(1) * 24 * 3600)
     }
 
     /// What an administrator should know about the channels: nothing when every message has a

@@ -83,6 +83,15 @@ pub struct Settings {
     pub session_hours: u64,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Connections open at once in one process; past it, new ones wait in the listen queue.
+    pub http_max_connections: usize,
+    /// Time a client has to send a request's headers (from connecting or from the previous
+    /// answer): also how long a kept-alive connection may stay idle.
+    pub http_header_timeout_seconds: u64,
+    /// Longest wait for the next part of a request body.
+    pub http_body_timeout_seconds: u64,
+    /// Longest time from a request's headers to its answer (reading the body included).
+    pub http_request_timeout_seconds: u64,
     /// Where email goes: `smtp://user:pass@host:587` (STARTTLS required), `smtps://...:465`, or
     /// `smtp://host:25?tls=none` (local only). None: email is not configured.
     pub smtp_url: Option<Secret>,
@@ -107,6 +116,11 @@ pub struct Settings {
     pub jobs: bool,
     /// Jobs running at once in one process.
     pub jobs_concurrency: usize,
+    /// Days done jobs (with their delivery log) and idempotency keys are kept.
+    pub retention_days: u64,
+    /// Jobs of one tenant running at once in one process (at most `jobs_concurrency`): what is
+    /// left is for the other tenants, whatever one tenant's receivers do.
+    pub jobs_tenant_share: usize,
     /// How long a claimed job is a runner's before another may take it over (a runner that died
     /// leaves its jobs to others after this).
     pub jobs_lease_seconds: u64,
@@ -137,6 +151,10 @@ impl Settings {
             .set_default("log_format", "text")?
             .set_default("session_hours", 24 * 14)?
             .set_default("max_body_bytes", 256 * 1024)?
+            .set_default("http_max_connections", 1024)?
+            .set_default("http_header_timeout_seconds", 15)?
+            .set_default("http_body_timeout_seconds", 10)?
+            .set_default("http_request_timeout_seconds", 30)?
             .set_default("whatsapp_api_base", WHATSAPP_API_BASE)?
             .set_default("whatsapp_template_created", "sala_booking_created")?
             .set_default("whatsapp_template_updated", "sala_booking_updated")?
@@ -145,7 +163,9 @@ impl Settings {
             .set_default("whatsapp_language_es", "es")?
             .set_default("whatsapp_language_en", "en")?
             .set_default("jobs", true)?
-            .set_default("jobs_concurrency", 4)?
+            .set_default("jobs_concurrency", 16)?
+            .set_default("jobs_tenant_share", 8)?
+            .set_default("retention_days", 30)?
             .set_default("jobs_lease_seconds", 300)?
             .set_default("webhooks_allow_private", false)?
             .set_default("webhooks_timeout_seconds", 10)?

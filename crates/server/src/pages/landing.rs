@@ -114,7 +114,7 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap, Form(form):
             "The form expired. Go back, reload the page and try again.",
         );
     }
-    if let Some(token) = cookies::read(&headers, cookies::SESSION)
+    if let Some(token) = cookies::read(&headers, cookies::SESSION, state.settings.secure_cookies())
         && let Err(err) = sala_app::sessions::end_session(state.store(), &token).await
     {
         tracing::error!(%err, "could not end session");

@@ -60,7 +60,9 @@ async fn page_locale(state: &AppState, user: Option<&User>, headers: &HeaderMap)
             return tenant.locale;
         }
     }
-    if let Some(chosen) = cookies::read(headers, language::LANG_COOKIE).and_then(|l| Locale::parse(&l).ok()) {
+    if let Some(chosen) = cookies::read(headers, language::LANG_COOKIE, state.settings.secure_cookies())
+        .and_then(|l| Locale::parse(&l).ok())
+    {
         return chosen;
     }
     i18n::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))

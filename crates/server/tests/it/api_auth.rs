@@ -129,6 +129,14 @@ async fn over_https_browsers_are_told_to_keep_to_it() {
         let response = app.http.get(format!("http://{}{path}", app.settings.listen)).send().await.unwrap();
         assert_eq!(response.headers().get("strict-transport-security").unwrap(), "max-age=31536000", "{path}");
     }
+    // Its cookies are `__Host-` cookies: Secure, whole-site, no Domain.
+    let page = app.http.get(format!("http://{}/", app.settings.listen)).send().await.unwrap();
+    let cookies: Vec<&str> = page.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap()).collect();
+    assert!(!cookies.is_empty(), "the landing page sets its CSRF cookie");
+    for cookie in cookies {
+        assert!(cookie.starts_with("__Host-") && cookie.contains("; Secure") && cookie.contains("Path=/"), "{cookie}");
+        assert!(!cookie.to_ascii_lowercase().contains("domain="), "{cookie}");
+    }
 }
 
 #[tokio::test]

@@ -22,6 +22,7 @@ mod pages;
 mod paging;
 mod people_directory;
 mod people_import;
+mod slow_clients;
 mod virtual_rooms;
 mod web_app;
 mod webhooks;

@@ -18,6 +18,7 @@ mod crm_flow;
 mod google_calendar;
 mod meeting_reminders;
 mod no_show;
+mod noisy_neighbours;
 mod rsvp;
 mod series;
 mod tenant_whatsapp;
@@ -130,6 +131,26 @@ async fn person(
         time_zone: None,
     };
     sala_app::users::create_user(app.store(), &Context::system(tenant.id), input).await.unwrap();
+}
+
+/// `sala worker` (the real binary) on the test's database, sending through the test's SMTP and
+/// WhatsApp fakes; the caller adds settings and spawns it.
+fn worker(app: &TestApp, w: &World, data_dir: &std::path::Path) -> std::process::Command {
+    let whatsapp = w.whatsapp.config();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_sala"));
+    command
+        .arg("worker")
+        .env_clear()
+        .env("SALA_DATA_DIR", data_dir)
+        .env("SALA_DATABASE_URL", &app.db.url)
+        .env("SALA_SECRET_KEY", "07".repeat(32))
+        .env("SALA_SMTP_URL", w.smtp.url(false))
+        .env("SALA_MAIL_FROM", "Sala Acme <sala@acme.test>")
+        .env("SALA_WHATSAPP_API_BASE", &whatsapp.api_base)
+        .env("SALA_WHATSAPP_PHONE_NUMBER_ID", &whatsapp.phone_number_id)
+        .env("SALA_WHATSAPP_TOKEN", &whatsapp.token)
+        .env("SALA_LOG", "warn");
+    command
 }
 
 /// An instant as RFC 3339, to the minute.
@@ -660,7 +681,7 @@ async fn a_runner_that_dies_loses_nothing_and_duplicates_nothing(app: TestApp) {
     let now = now_millis();
     let lease = 5 * MINUTE;
     // A runner claims the notification, sends every message and dies before it can say so.
-    let claimed = app.store().claim_jobs(now, now + lease, 10, &[sala_domain::JobKind::Notify]).await.unwrap();
+    let claimed = app.store().claim_jobs(now, now + lease, 10, &[sala_domain::JobKind::Notify], &[]).await.unwrap();
     assert_eq!(claimed.len(), 1);
     use sala_app::jobs::Dispatch;
     app.app.handlers().run(&claimed[0]).await.unwrap();
@@ -679,7 +700,10 @@ async fn a_runner_that_dies_loses_nothing_and_duplicates_nothing(app: TestApp) {
     // A runner that died before sending anything: the job comes back and is sent, once.
     let b = create(&app, &w, now_millis() + 28 * HOUR, "Caída antes", &["maria@acme.test"]).await;
     let now = now_millis();
-    assert_eq!(app.store().claim_jobs(now, now + lease, 10, &[sala_domain::JobKind::Notify]).await.unwrap().len(), 1);
+    assert_eq!(
+        app.store().claim_jobs(now, now + lease, 10, &[sala_domain::JobKind::Notify], &[]).await.unwrap().len(),
+        1
+    );
     app.run_jobs_at(&runner, now + lease + 1000).await;
     assert_eq!(w.smtp.received().len(), 5);
     let id = b["id"].as_str().unwrap();

@@ -87,6 +87,8 @@ pub(crate) fn verify(secret: &str, got: &Received, body: &[u8]) -> bool {
 
 struct World {
     key: String,
+    /// A key with the `read` scope only.
+    reader: String,
     room: String,
 }
 
@@ -102,7 +104,9 @@ async fn world(app: &TestApp) -> World {
             .unwrap(),
     )
     .await;
-    World { key, room: room["id"].as_str().unwrap().to_owned() }
+    let ctx = sala_app::Context::system(tenant.id);
+    let reader = sala_app::api_keys::create_api_key(app.store(), &ctx, "reader", Some("read")).await.unwrap().secret;
+    World { key, reader, room: room["id"].as_str().unwrap().to_owned() }
 }
 
 async fn book(app: &TestApp, w: &World, start: i64) -> Value {
@@ -203,6 +207,27 @@ async fn signed_events_reach_the_receiver_once(app: TestApp) {
     let statuses: Vec<&str> = log.as_array().unwrap().iter().map(|d| d["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["sent", "failed", "failed", "sent"]);
     assert!(log[1]["detail"].as_str().unwrap().starts_with("503 in "), "{log}");
+    // A `read` key sees the booking's delivery log without the receiver's address and answers,
+    // and webhook jobs' errors without them; a key with the webhooks scope sees everything.
+    let channels = |log: &Value| -> Vec<String> {
+        log.as_array().unwrap().iter().map(|d| d["channel"].as_str().unwrap().to_owned()).collect()
+    };
+    let deliveries = format!("/api/v1/bookings/{booking_id}/deliveries");
+    let (_, full) = json(app.api(Method::GET, &deliveries, &w.key).send().await.unwrap()).await;
+    assert!(channels(&full).contains(&"webhook".to_owned()), "{full}");
+    let (status, read) = json(app.api(Method::GET, &deliveries, &w.reader).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{read}");
+    assert!(!channels(&read).contains(&"webhook".to_owned()), "{read}");
+    assert!(!read.to_string().contains(&url), "{read}");
+    let failed_webhooks = |jobs: &Value| -> Vec<String> {
+        let items = jobs["items"].as_array().unwrap().iter();
+        items.filter(|j| j["kind"] == "webhook").filter_map(|j| j["last_error"].as_str().map(str::to_owned)).collect()
+    };
+    let (_, jobs) = json(app.api(Method::GET, "/api/v1/jobs", &w.key).send().await.unwrap()).await;
+    assert!(failed_webhooks(&jobs).iter().any(|e| e.contains("503")), "{jobs}");
+    let (_, jobs) = json(app.api(Method::GET, "/api/v1/jobs", &w.reader).send().await.unwrap()).await;
+    let hidden = failed_webhooks(&jobs);
+    assert!(!hidden.is_empty() && hidden.iter().all(|e| e == sala_app::jobs::admin::WEBHOOK_ERROR_HIDDEN), "{jobs}");
     app.run_jobs_at(&runner, now_millis() + 100 * HOUR).await;
     assert_eq!(receiver.got().len(), 4, "nothing twice");
 }
@@ -375,7 +400,8 @@ both!(a_rotated_secret_signs_beside_the_old_one_during_the_grace);
 
 /// A receiver that holds every request without answering (until the server gives up): how many
 /// calls it took, and how many of those have ended (the caller hung up).
-async fn hanging_receiver() -> (Arc<[std::sync::atomic::AtomicUsize; 2]>, String) {
+/// A receiver that holds every call 30 s: counts the calls made (`[0]`) and ended (`[1]`).
+pub(crate) async fn hanging_receiver() -> (Arc<[std::sync::atomic::AtomicUsize; 2]>, String) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     struct Held(Arc<[AtomicUsize; 2]>);
     impl Drop for Held {

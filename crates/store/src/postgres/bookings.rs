@@ -148,6 +148,15 @@ impl BookingStore for PgStore {
         row.map(TryInto::try_into).transpose()
     }
 
+    async fn purge_idempotency_keys(&self, before: Millis) -> Result<u64> {
+        let purged = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(purged.rows_affected())
+    }
+
     async fn idempotency_record(&self, tenant: TenantId, actor: &str, key: &str) -> Result<Option<IdempotencyRecord>> {
         let row: Option<IdempotencyRow> = sqlx::query_as(
             "SELECT actor, key, request_hash, booking_ids, created_at FROM idempotency_keys

@@ -20,35 +20,67 @@ const DELIVERY_COLUMNS: &str =
 
 #[async_trait]
 impl JobStore for PgStore {
-    async fn claim_jobs(&self, now: Millis, lease_until: Millis, limit: u32, kinds: &[JobKind]) -> Result<Vec<Job>> {
+    async fn claim_jobs(
+        &self,
+        now: Millis,
+        lease_until: Millis,
+        limit: u32,
+        kinds: &[JobKind],
+        skip_tenants: &[TenantId],
+    ) -> Result<Vec<Job>> {
         if kinds.is_empty() {
             return Ok(Vec::new());
         }
         let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
-        let sql = format!(
-            "UPDATE jobs SET status = $5, lease_until = $2, attempts = attempts + 1, updated_at = $1
-             WHERE id IN (SELECT id FROM jobs
-                          WHERE ((status = $6 AND run_at <= $1)
-                                 OR (status = $5 AND lease_until <= $1))
-                            AND kind = ANY($4)
-                          ORDER BY run_at, id LIMIT $3
-                          FOR UPDATE SKIP LOCKED)
-             RETURNING {COLUMNS}"
-        );
-        let rows: Vec<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(now)
-            .bind(lease_until)
-            .bind(i64::from(limit))
-            .bind(kinds)
-            .bind(JobStatus::Running.as_str())
-            .bind(JobStatus::Pending.as_str())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
+        let mut sql = QueryBuilder::<Postgres>::new("UPDATE jobs SET status = ");
+        sql.push_bind(JobStatus::Running.as_str()).push(", lease_until = ").push_bind(lease_until);
+        sql.push(", attempts = attempts + 1, updated_at = ").push_bind(now);
+        sql.push(" WHERE id IN (SELECT id FROM jobs WHERE ((status = ").push_bind(JobStatus::Pending.as_str());
+        sql.push(" AND run_at <= ").push_bind(now).push(") OR (status = ").push_bind(JobStatus::Running.as_str());
+        sql.push(" AND lease_until <= ").push_bind(now).push("))");
+        sql.push(" AND kind = ANY(").push_bind(kinds).push(")");
+        if !skip_tenants.is_empty() {
+            sql.push(" AND tenant_id NOT IN (");
+            let mut list = sql.separated(", ");
+            for tenant in skip_tenants {
+                list.push_bind(tenant.0);
+            }
+            sql.push(")");
+        }
+        sql.push(" ORDER BY run_at, id LIMIT ")
+            .push_bind(i64::from(limit))
+            .push(" FOR UPDATE SKIP LOCKED) RETURNING ")
+            .push(COLUMNS);
+        let rows: Vec<JobRow> = sql.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
         let mut jobs = rows.into_iter().map(Job::try_from).collect::<Result<Vec<_>>>()?;
         // RETURNING promises no order.
         jobs.sort_by_key(|j| (j.run_at, j.id));
         Ok(jobs)
+    }
+
+    async fn purge_done_jobs(&self, before: Millis, limit: u32) -> Result<u64> {
+        // The same batch both times: the oldest done jobs, in a stable order.
+        const BATCH: &str =
+            "SELECT id FROM jobs WHERE status = $1 AND updated_at < $2 ORDER BY updated_at, id LIMIT $3";
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let deliveries = format!("DELETE FROM deliveries WHERE job_id IN ({BATCH})");
+        sqlx::query(sqlx::AssertSqlSafe(deliveries))
+            .bind(JobStatus::Done.as_str())
+            .bind(before)
+            .bind(i64::from(limit))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let jobs = format!("DELETE FROM jobs WHERE id IN ({BATCH})");
+        let purged = sqlx::query(sqlx::AssertSqlSafe(jobs))
+            .bind(JobStatus::Done.as_str())
+            .bind(before)
+            .bind(i64::from(limit))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(purged.rows_affected())
     }
 
     async fn complete_job(&self, id: JobId, at: Millis) -> Result<()> {

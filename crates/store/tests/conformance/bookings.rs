@@ -306,8 +306,15 @@ async fn case_idempotency_records(store: &dyn Store) {
     let third = booking(&sala, &ana, T0 + 4 * HOUR, T0 + 5 * HOUR);
     api_key.booking_ids = vec![second.id, third.id];
     let both = [second.clone(), third.clone()];
-    ok(store.insert_bookings(BookingWrite { bookings: &both, audit: &[], idempotency: Some(&api_key), ..write }).await);
-    assert_eq!(ok(store.idempotency_record(acme.id, &api_key.actor, &api_key.key).await), Some(api_key));
+    let later = IdempotencyRecord { created_at: T0 + HOUR, ..api_key };
+    ok(store.insert_bookings(BookingWrite { bookings: &both, audit: &[], idempotency: Some(&later), ..write }).await);
+    assert_eq!(ok(store.idempotency_record(acme.id, &later.actor, &later.key).await), Some(later.clone()));
+
+    // Purged by age: the older record goes, the later one stays until its time.
+    assert_eq!(ok(store.purge_idempotency_keys(T0).await), 0);
+    assert_eq!(ok(store.purge_idempotency_keys(T0 + 1).await), 1);
+    assert_eq!(ok(store.idempotency_record(acme.id, &record.actor, &record.key).await), None);
+    assert_eq!(ok(store.idempotency_record(acme.id, &later.actor, &later.key).await), Some(later));
 }
 
 async fn case_booking_jobs_outbox(store: &dyn Store) {

@@ -2,10 +2,11 @@
 //! isolation.
 
 use super::{
-    Office, T0, add_room, add_tenant, add_user, assert_duplicate, assert_not_found, booking_with_jobs, office, ok, tick,
+    HOUR, Office, T0, add_room, add_tenant, add_user, assert_duplicate, assert_not_found, booking_with_jobs, office,
+    ok, tick,
 };
 use sala_domain::jobs::{Channel, Delivery, DeliveryStatus};
-use sala_domain::{Job, JobId};
+use sala_domain::{Job, JobId, JobKind};
 use sala_store::{Store, Unique};
 
 fn delivery(j: &Job, channel: Channel, recipient: &str, status: DeliveryStatus, detail: &str) -> Delivery {
@@ -85,9 +86,45 @@ async fn case_deliveries(store: &dyn Store) {
     assert_eq!(ok(store.deliveries_for_booking(acme.id, b.id).await).len(), 6);
 }
 
+/// Done jobs last changed before the cut go with their delivery log, oldest first and a batch at
+/// a time; pending, running and dead jobs stay whatever their age.
+async fn case_purging_done_jobs(store: &dyn Store) {
+    let Office { acme, ana, sala, .. } = office(store).await;
+    let (b, jobs) = booking_with_jobs(store, &sala, &ana, &[T0, T0, T0, T0, T0]).await;
+    let claimed = ok(store.claim_jobs(T0, T0 + HOUR, 10, &[JobKind::Notify], &[]).await);
+    assert_eq!(claimed.len(), 5);
+    let (old, older, dead, back, running) = (&jobs[0], &jobs[1], &jobs[2], &jobs[3], &jobs[4]);
+    ok(store.complete_job(older.id, T0 + 1).await);
+    ok(store.complete_job(old.id, T0 + 2).await);
+    ok(store.bury_job(dead.id, "gave up", T0 + 1).await);
+    ok(store.retry_job(back.id, "later", T0 + HOUR, T0 + 1).await);
+    for j in [old, older, dead] {
+        ok(store.record_delivery(&delivery(j, Channel::Email, "ana@acme.test", DeliveryStatus::Failed, "x")).await);
+    }
+    let sent = delivery(old, Channel::Email, "luis@acme.test", DeliveryStatus::Sent, "<m@smtp>");
+    ok(store.record_delivery(&sent).await);
+
+    assert_eq!(ok(store.purge_done_jobs(T0 + 1, 10).await), 0, "changed at the cut: kept");
+    assert_eq!(ok(store.purge_done_jobs(T0 + 3, 1).await), 1, "one batch of one: the oldest");
+    let left: Vec<JobId> = ok(store.jobs_for_booking(acme.id, b.id).await).iter().map(|j| j.id).collect();
+    assert!(!left.contains(&older.id) && left.contains(&old.id), "{left:?}");
+    assert_eq!(ok(store.purge_done_jobs(T0 + 3, 10).await), 1);
+    assert_eq!(ok(store.purge_done_jobs(T0 + 3, 10).await), 0, "nothing more");
+
+    let mut left: Vec<JobId> = ok(store.jobs_for_booking(acme.id, b.id).await).iter().map(|j| j.id).collect();
+    left.sort();
+    let mut kept = vec![dead.id, back.id, running.id];
+    kept.sort();
+    assert_eq!(left, kept, "dead, pending and running jobs stay");
+    let log = ok(store.deliveries_for_booking(acme.id, b.id).await);
+    assert_eq!(log.iter().map(|d| d.job_id).collect::<Vec<_>>(), vec![dead.id], "the dead job's log stays");
+    assert!(!ok(store.delivered(&sent.idempotency_key).await), "the purged job's log is gone");
+}
+
 conformance!(
     borrowed: [
         case_deliveries,
+        case_purging_done_jobs,
     ],
     shared: [],
 );

@@ -18,7 +18,7 @@ fn claimed(j: &Job) -> Job {
 const ALL_KINDS: [JobKind; 4] = [JobKind::Notify, JobKind::CalendarSync, JobKind::Webhook, JobKind::Reminder];
 
 async fn claim(store: &dyn Store, now: Millis, lease_until: Millis, limit: u32) -> Vec<Job> {
-    ok(store.claim_jobs(now, lease_until, limit, &ALL_KINDS).await)
+    ok(store.claim_jobs(now, lease_until, limit, &ALL_KINDS, &[]).await)
 }
 
 /// The stored version of a job (read through its booking).
@@ -69,9 +69,9 @@ async fn case_jobs_claim_only_listed_kinds(store: &dyn Store) {
     };
     ok(store.insert_bookings(write).await);
 
-    assert!(ok(store.claim_jobs(T0, T0 + MINUTE, 10, &[]).await).is_empty(), "no kinds claim nothing");
+    assert!(ok(store.claim_jobs(T0, T0 + MINUTE, 10, &[], &[]).await).is_empty(), "no kinds claim nothing");
     assert_eq!(stored_job(store, &webhook).await, webhook, "still pending after an empty claim");
-    let taken = ok(store.claim_jobs(T0, T0 + MINUTE, 10, &[JobKind::Notify, JobKind::Reminder]).await);
+    let taken = ok(store.claim_jobs(T0, T0 + MINUTE, 10, &[JobKind::Notify, JobKind::Reminder], &[]).await);
     let mut ids: Vec<JobId> = taken.iter().map(|j| j.id).collect();
     ids.sort();
     let mut expected = vec![notify.id, reminder.id];
@@ -79,7 +79,7 @@ async fn case_jobs_claim_only_listed_kinds(store: &dyn Store) {
     assert_eq!(ids, expected, "only the listed kinds");
     assert_eq!(stored_job(store, &webhook).await, webhook, "a kind not listed is left pending");
     // Its lease ended: a claim for other kinds still leaves the webhook, and takes the expired ones.
-    let again = ok(store.claim_jobs(T0 + MINUTE, T0 + 2 * MINUTE, 10, &[JobKind::Reminder]).await);
+    let again = ok(store.claim_jobs(T0 + MINUTE, T0 + 2 * MINUTE, 10, &[JobKind::Reminder], &[]).await);
     assert_eq!(again.iter().map(|j| j.id).collect::<Vec<_>>(), vec![reminder.id]);
     assert_eq!(claim(store, T0, T0 + MINUTE, 10).await, vec![claimed(&webhook)], "all kinds take it");
 }
@@ -220,7 +220,7 @@ async fn case_jobs_dropping_timed_jobs(store: &dyn Store) {
         };
         ok(store.insert_bookings(write).await);
     }
-    let taken = ok(store.claim_jobs(T0, T0 + HOUR, 10, &JobKind::TIMED).await);
+    let taken = ok(store.claim_jobs(T0, T0 + HOUR, 10, &JobKind::TIMED, &[]).await);
     assert_eq!(taken, vec![claimed(&done), claimed(&dead), claimed(&running)]);
     ok(store.complete_job(done.id, T0 + 1).await);
     ok(store.bury_job(dead.id, "gone", T0 + 1).await);
@@ -271,7 +271,7 @@ async fn case_jobs_release_waiting(store: &dyn Store) {
     };
     ok(store.insert_bookings(write).await);
     ok(store.insert_bookings(BookingWrite { bookings: std::slice::from_ref(&other), jobs: &[], ..write }).await);
-    let taken = ok(store.claim_jobs(T0 + MINUTE, T0 + HOUR, 10, &[JobKind::Notify]).await);
+    let taken = ok(store.claim_jobs(T0 + MINUTE, T0 + HOUR, 10, &[JobKind::Notify], &[]).await);
     assert_eq!(taken, vec![claimed(&running)]);
 
     let waiting = job(&b, JobKind::Notify, T0 + 5 * MINUTE, written);
@@ -310,7 +310,7 @@ async fn claim_race(stores: &[Arc<dyn Store>]) {
                 barrier.wait().await;
                 let mut taken = Vec::new();
                 loop {
-                    let batch = ok(store.claim_jobs(T0, T0 + HOUR, 10, &ALL_KINDS).await);
+                    let batch = ok(store.claim_jobs(T0, T0 + HOUR, 10, &ALL_KINDS, &[]).await);
                     assert!(batch.len() <= 10, "the limit holds");
                     if batch.is_empty() {
                         return taken;
@@ -346,10 +346,32 @@ async fn postgres_two_instances_claim_each_job_once() {
     claim_race(&[db.store.clone(), other]).await;
 }
 
+/// A claim passes over the tenants it is told to skip (they hold their share of a runner's slots)
+/// and takes the next tenants' jobs instead; the skipped ones stay pending for a later claim.
+async fn case_jobs_claim_skips_busy_tenants(store: &dyn Store) {
+    let Office { acme, ana, sala, .. } = office(store).await;
+    let globex = add_tenant(store, "Globex", &["globex.test"]).await;
+    let gina = add_user(store, globex.id, "gina@globex.test", "Gina").await;
+    let lobby = add_room(store, globex.id, "Lobby").await;
+    let (_, busy) = booking_with_jobs(store, &sala, &ana, &[T0, T0, T0]).await;
+    let (_, waiting) = booking_with_jobs(store, &lobby, &gina, &[T0 + 1]).await;
+
+    let taken = ok(store.claim_jobs(T0 + 1, T0 + HOUR, 2, &ALL_KINDS, &[acme.id]).await);
+    assert_eq!(taken, vec![claimed(&waiting[0])], "the older jobs of the skipped tenant are passed over");
+    for j in &busy {
+        assert_eq!(stored_job(store, j).await, *j, "a skipped tenant's job stays pending");
+    }
+    let two_tenants = ok(store.claim_jobs(T0 + 1, T0 + HOUR, 10, &ALL_KINDS, &[acme.id, globex.id]).await);
+    assert!(two_tenants.is_empty(), "every tenant skipped: nothing claimed");
+    let later = ok(store.claim_jobs(T0 + 1, T0 + HOUR, 10, &ALL_KINDS, &[globex.id]).await);
+    assert_eq!(later.len(), 3, "once not skipped, the tenant's jobs are claimed");
+}
+
 conformance!(
     borrowed: [
         case_jobs_claim_due_in_order,
         case_jobs_claim_only_listed_kinds,
+        case_jobs_claim_skips_busy_tenants,
         case_jobs_lease_expiry,
         case_jobs_complete_retry_bury,
         case_jobs_list_and_replay,

@@ -188,7 +188,7 @@ async fn connect(
 
 /// The flow this browser started, by its `sala_login` cookie. Each flow comes back once.
 async fn take_flow(state: &AppState, headers: &HeaderMap) -> Result<LoginFlow, Failure> {
-    let token = cookies::read(headers, cookies::LOGIN)
+    let token = cookies::read(headers, cookies::LOGIN, state.settings.secure_cookies())
         .filter(|t| !t.is_empty())
         .ok_or(Failure::Expired("no sala_login cookie"))?;
     sala_app::sessions::finish_login(state.store(), &token).await.map_err(|err| match err {

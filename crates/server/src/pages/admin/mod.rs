@@ -90,7 +90,9 @@ fn redirect_with_secret(state: &AppState, to: &str, label: &str, secret: &str) -
 
 /// The secret to show once, if one came along, and the cookie that forgets it.
 fn take_secret(state: &AppState, headers: &HeaderMap) -> (Option<(String, String)>, Option<String>) {
-    let Some(raw) = crate::auth::cookies::read(headers, ONCE_COOKIE) else { return (None, None) };
+    let Some(raw) = crate::auth::cookies::read(headers, ONCE_COOKIE, state.settings.secure_cookies()) else {
+        return (None, None);
+    };
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.as_bytes()).into_owned().collect();
     let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let clear = crate::auth::cookies::clear(ONCE_COOKIE, state.settings.secure_cookies());

@@ -5,30 +5,14 @@
 
 use super::*;
 use std::collections::BTreeSet;
-use std::process::{Child, Command};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 fn start_worker(app: &TestApp, w: &World, data_dir: &std::path::Path) -> Child {
-    let whatsapp = w.whatsapp.config();
-    Command::new(env!("CARGO_BIN_EXE_sala"))
-        .arg("worker")
-        .env_clear()
-        .env("SALA_DATA_DIR", data_dir)
-        .env("SALA_DATABASE_URL", &app.db.url)
-        .env("SALA_SECRET_KEY", "07".repeat(32))
-        .env("SALA_SMTP_URL", w.smtp.url(false))
-        .env("SALA_MAIL_FROM", "Sala Acme <sala@acme.test>")
-        .env("SALA_WHATSAPP_API_BASE", &whatsapp.api_base)
-        .env("SALA_WHATSAPP_PHONE_NUMBER_ID", &whatsapp.phone_number_id)
-        .env("SALA_WHATSAPP_TOKEN", &whatsapp.token)
-        .env("SALA_JOBS_CONCURRENCY", "1")
-        .env("SALA_JOBS_LEASE_SECONDS", "2")
-        .env("SALA_LOG", "warn")
-        .spawn()
-        .unwrap()
+    worker(app, w, data_dir).env("SALA_JOBS_CONCURRENCY", "1").env("SALA_JOBS_LEASE_SECONDS", "2").spawn().unwrap()
 }
 
-async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+pub(super) async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while !done() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
