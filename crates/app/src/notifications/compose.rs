@@ -17,6 +17,8 @@ pub struct Meeting<'a> {
     pub booking: &'a Booking,
     pub room: &'a Room,
     pub organizer: &'a User,
+    /// The organization's name: every invitation names it beside the organizer.
+    pub organization: &'a str,
     /// The domain part of the `.ics` UID (the installation's host), so UIDs are globally unique.
     pub uid_domain: &'a str,
     /// A new series: its invitation is one event whose `RRULE` stands for every occurrence.
@@ -128,7 +130,9 @@ impl Meeting<'_> {
         let b = self.booking;
         let when = texts::when(locale, b.time, zone);
         let subject = texts::subject(locale, kind, &b.title, &when, extras.minutes);
-        let intro = texts::intro(locale, kind, &self.organizer.name, extras.minutes);
+        let organizer =
+            texts::organizer_line(locale, &self.organizer.name, self.organizer.email.as_str(), self.organization);
+        let intro = texts::intro(locale, kind, &organizer, extras.minutes);
         let details = self.details(p, locale, zone);
         let reason = match kind {
             Kind::Cancelled | Kind::Released => Some(extras.reason.clone().unwrap_or_else(|| p.no_reason.to_owned())),

@@ -309,6 +309,7 @@ impl Notifier {
             booking,
             room: &involved.room,
             organizer: &involved.organizer,
+            organization: &involved.tenant.name,
             uid_domain: &self.channels.uid_domain,
             series: None,
             more: &[],

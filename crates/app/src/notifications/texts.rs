@@ -165,7 +165,16 @@ pub fn subject(locale: Locale, kind: Kind, title: &str, when: &str, minutes: u32
     }
 }
 
-/// The first sentence of the body.
+/// Who sends an invitation, as its first sentence names them: the organizer's name and address
+/// and the organization, so a guest can tell who really invites them whatever the title says.
+pub fn organizer_line(locale: Locale, name: &str, email: &str, organization: &str) -> String {
+    match locale {
+        Locale::Es => format!("{name} ({email}), de {organization},"),
+        Locale::En => format!("{name} ({email}) of {organization}"),
+    }
+}
+
+/// The first sentence of the body. `organizer` is an [`organizer_line`].
 pub fn intro(locale: Locale, kind: Kind, organizer: &str, minutes: u32) -> String {
     match (locale, kind) {
         (Locale::Es, Kind::Invited) => format!("{organizer} te invita a una reunión."),

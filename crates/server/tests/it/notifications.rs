@@ -275,7 +275,10 @@ async fn invitations_updates_and_cancellation_reach_everyone(app: TestApp) {
         mails["cliente@globex.com"].subject.starts_with("Invitación: Demo con Globex"),
         "guests read the tenant's language"
     );
-    assert!(mails["juan@acme.test"].text.contains("Ana García te invita a una reunión."));
+    // The organizer and the organization are named, whatever the title says.
+    let intro = "Ana García (ana@acme.test), de Acme, te invita a una reunión.";
+    assert!(mails["juan@acme.test"].text.contains(intro), "{}", mails["juan@acme.test"].text);
+    assert!(mails["juan@acme.test"].html.contains("Ana García (ana@acme.test), de Acme, te invita"));
     for mail in mails.values() {
         let ev = invitation(mail, "REQUEST", &uid, "0");
         assert_eq!(ev.get_location(), Some("Sala Atlántico (Planta 1)"));
