@@ -8,7 +8,7 @@
 
 use crate::config::{Settings, outbound_client};
 use crate::oidc::GoogleSignIn;
-use crate::rate_limit::{ApiRateLimit, KioskRateLimit, SignInRateLimit};
+use crate::rate_limit::{ApiRateLimit, KioskRateLimit, PersonWriteRateLimit, SignInRateLimit};
 use crate::state::{AppState, Inner};
 use sala_app::Store;
 use sala_app::bookings::NoShowRelease;
@@ -70,6 +70,7 @@ impl App {
         let state = AppState::new(Inner {
             google: GoogleSignIn::new(&settings, http.clone()),
             api_rate_limit: ApiRateLimit::per_minute(settings.api_requests_per_minute),
+            person_write_rate_limit: PersonWriteRateLimit::per_minute(settings.person_writes_per_minute),
             kiosk_rate_limit: KioskRateLimit::per_minute(settings.kiosk_check_ins_per_minute),
             sign_in_rate_limit: SignInRateLimit::per_minute(SIGN_INS_PER_MINUTE),
             calendar,

@@ -11,7 +11,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 use sala_domain::ErrorCode;
-use sala_domain::{ApiKeyId, RoomId};
+use sala_domain::{ApiKeyId, RoomId, UserId};
 use std::hash::Hash;
 use std::num::NonZeroU32;
 
@@ -22,6 +22,8 @@ pub struct RateLimit<K: Hash + Eq + Clone> {
 
 /// Requests per API key.
 pub type ApiRateLimit = RateLimit<ApiKeyId>;
+/// Changes per signed-in person (API calls with a session, and forms), as keys have theirs.
+pub type PersonWriteRateLimit = RateLimit<UserId>;
 /// Check-in attempts per room kiosk (someone trying addresses on a kiosk).
 pub type KioskRateLimit = RateLimit<RoomId>;
 /// Sign-ins started per address (each stores a flow until it ends or expires).
@@ -60,8 +62,7 @@ pub struct RateLimited {
 
 impl From<RateLimited> for Problem {
     fn from(limited: RateLimited) -> Self {
-        let detail =
-            format!("This API key may make {} requests a minute; retry in {} s.", limited.per_minute, limited.seconds);
+        let detail = format!("At most {} requests a minute here; retry in {} s.", limited.per_minute, limited.seconds);
         let mut problem = Problem::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, detail);
         problem.retry_after = Some(limited.seconds);
         problem

@@ -3,7 +3,7 @@
 
 use crate::config::Settings;
 use crate::oidc::GoogleSignIn;
-use crate::rate_limit::{ApiRateLimit, KioskRateLimit, SignInRateLimit};
+use crate::rate_limit::{ApiRateLimit, KioskRateLimit, PersonWriteRateLimit, SignInRateLimit};
 use sala_app::Store;
 use sala_app::calendar::CalendarSync;
 use std::ops::Deref;
@@ -26,6 +26,8 @@ pub struct Inner {
     pub directory: Arc<dyn sala_channels::google_directory::GoogleDirectory>,
     /// Requests per API key.
     pub api_rate_limit: ApiRateLimit,
+    /// Changes a signed-in person makes (API with a session, and forms).
+    pub person_write_rate_limit: PersonWriteRateLimit,
     /// Check-in attempts per room kiosk.
     pub kiosk_rate_limit: KioskRateLimit,
     /// Anonymous sign-ins started per address.

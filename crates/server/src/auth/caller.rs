@@ -53,6 +53,7 @@ impl FromRequestParts<AppState> for Caller {
                     "Send the page's CSRF token in the X-CSRF-Token header.",
                 ));
             }
+            state.person_write_rate_limit.check(user.id)?;
         }
         Ok(Self(context_for(parts, Principal::User(user))))
     }

@@ -131,6 +131,8 @@ pub struct Settings {
     pub webhooks_timeout_seconds: u64,
     /// Requests a minute one API key may make (in bursts of as many); past it, 429.
     pub api_requests_per_minute: u32,
+    /// Changes a minute one signed-in person may make (forms and API calls with a session).
+    pub person_writes_per_minute: u32,
     /// Check-in attempts a minute one room's kiosk may make; past it the kiosk says to wait.
     pub kiosk_check_ins_per_minute: u32,
 }
@@ -170,6 +172,7 @@ impl Settings {
             .set_default("webhooks_allow_private", false)?
             .set_default("webhooks_timeout_seconds", 10)?
             .set_default("api_requests_per_minute", 600)?
+            .set_default("person_writes_per_minute", 60)?
             .set_default("kiosk_check_ins_per_minute", 30)?;
         if let Some(file) = file {
             builder = builder.add_source(config::File::from(file).format(config::FileFormat::Toml).required(true));

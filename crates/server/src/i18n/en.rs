@@ -40,6 +40,7 @@ pub static EN: Texts = Texts {
     kiosk_bad_email: "Enter a valid email address.",
     kiosk_no_meeting: "There is no meeting in this room to check in to right now.",
     kiosk_slow_down: "Too many attempts. Wait a minute and try again.",
+    changes_slow_down: "You made many changes in a short time. Wait a minute and send the form again.",
     kiosk_not_found_title: "Link not valid",
     kiosk_not_found: "This kiosk link does not exist or was replaced. Ask your Sala administrator for a new one.",
     other_language: "Español",

@@ -40,6 +40,7 @@ pub static ES: Texts = Texts {
     kiosk_bad_email: "Escribe una dirección de correo válida.",
     kiosk_no_meeting: "Ahora no hay ninguna reunión en esta sala en la que hacer check-in.",
     kiosk_slow_down: "Demasiados intentos. Espera un minuto y vuelve a probar.",
+    changes_slow_down: "Has hecho muchos cambios en poco tiempo. Espera un minuto y vuelve a enviar el formulario.",
     kiosk_not_found_title: "Enlace no válido",
     kiosk_not_found: "Este enlace de kiosco no existe o ha sido sustituido. Pide uno nuevo a quien administre Sala.",
     other_language: "English",

@@ -82,6 +82,8 @@ pub struct Texts {
     pub kiosk_bad_email: &'static str,
     pub kiosk_no_meeting: &'static str,
     pub kiosk_slow_down: &'static str,
+    /// A person who made more changes a minute than allowed.
+    pub changes_slow_down: &'static str,
     pub kiosk_not_found_title: &'static str,
     pub kiosk_not_found: &'static str,
     pub other_language: &'static str,

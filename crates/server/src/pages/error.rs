@@ -27,6 +27,8 @@ enum Why {
     Forbidden,
     /// A posted form that is not this page's (fields of the wrong shape).
     BadForm,
+    /// More changes than a person may make a minute: wait this many seconds.
+    TooMany(u64),
 }
 
 impl PageError {
@@ -46,6 +48,10 @@ impl PageError {
         Self { t, why: Why::BadForm }
     }
 
+    pub fn too_many(t: &'static Texts, retry_after_seconds: u64) -> Self {
+        Self { t, why: Why::TooMany(retry_after_seconds) }
+    }
+
     /// A page that does not exist (a malformed id in the path, for one).
     pub fn not_found(t: &'static Texts, what: &'static str) -> Self {
         Self::app(t, AppError::NotFound { what })
@@ -60,6 +66,11 @@ impl IntoResponse for PageError {
             Why::FormExpired => error_page(t, StatusCode::FORBIDDEN, t.error_title, t.form_expired),
             Why::Forbidden => error_page(t, StatusCode::FORBIDDEN, t.forbidden_title, t.forbidden),
             Why::BadForm => error_page(t, StatusCode::BAD_REQUEST, t.error_title, t.try_again),
+            Why::TooMany(seconds) => {
+                let mut page = error_page(t, StatusCode::TOO_MANY_REQUESTS, t.error_title, t.changes_slow_down);
+                page.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+                page
+            }
         }
     }
 }

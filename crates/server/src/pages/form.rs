@@ -58,6 +58,9 @@ async fn checked<T: DeserializeOwned>(shell: &Shell, req: Request, state: &AppSt
     if !shell.accepts(&token.csrf) {
         return Err(PageError::form_expired(shell.t).into_response());
     }
+    if let Err(limited) = state.person_write_rate_limit.check(shell.user.id) {
+        return Err(PageError::too_many(shell.t, limited.seconds).into_response());
+    }
     serde_urlencoded::from_bytes(&bytes).map_err(|err| {
         tracing::warn!(%err, "a form that does not fit its page");
         PageError::bad_form(shell.t).into_response()

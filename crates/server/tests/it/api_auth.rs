@@ -229,6 +229,45 @@ async fn each_api_key_is_rate_limited_with_retry_after() {
     let wait: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=20).contains(&wait), "{wait}");
     let problem = expect_problem(limited, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
-    assert!(problem["detail"].as_str().unwrap().contains("3 requests a minute"));
+    assert!(problem["detail"].as_str().unwrap().contains("3 requests a minute"), "{problem}");
     assert_eq!(app.api(Method::GET, "/api/v1/rooms", &other).send().await.unwrap().status(), StatusCode::OK, "per key");
+}
+
+/// A signed-in person's changes are limited as a key's requests are: through the API with their
+/// session, and through the pages' forms; reading is not, and another person is not held back.
+#[tokio::test]
+async fn each_signed_in_person_is_limited_in_changes_a_minute() {
+    let app = TestApp::start(sala_store::testing::fresh_sqlite().await, |s| s.person_writes_per_minute = 3).await;
+    let tenant = app.tenant("Acme", "acme.test").await;
+    let ana = app.user(&tenant, "ana@acme.test", "Ana", "member").await;
+    let luis = app.user(&tenant, "luis@acme.test", "Luis", "member").await;
+    let csrf = "t".repeat(43);
+    // Disconnecting a calendar that is not connected: a change all the same, as far as limits go.
+    let change = |session: String| {
+        app.request(Method::DELETE, "/api/v1/me/google")
+            .header("cookie", format!("sala_session={session}; sala_csrf={csrf}"))
+            .header("x-csrf-token", csrf.clone())
+            .send()
+    };
+    let form = |session: String| {
+        app.request(Method::POST, "/account/calendar/disconnect")
+            .header("cookie", format!("sala_session={session}; sala_csrf={csrf}"))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+    };
+    let session = app.session(&ana).await;
+    for _ in 0..2 {
+        assert_ne!(change(session.clone()).await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+    let third = form(session.clone()).await.unwrap().status();
+    assert_ne!(third, StatusCode::TOO_MANY_REQUESTS, "the third change, by a form, still passes");
+    let page = form(session.clone()).await.unwrap();
+    assert_eq!(page.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.headers().contains_key("retry-after"));
+    assert!(page.text().await.unwrap().contains("Espera un minuto"), "a readable page in her language");
+    expect_problem(change(session.clone()).await.unwrap(), StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    let read = app.request(Method::GET, "/api/v1/rooms").header("cookie", format!("sala_session={session}")).send();
+    assert_eq!(read.await.unwrap().status(), StatusCode::OK, "reading is not limited");
+    let other = change(app.session(&luis).await).await.unwrap().status();
+    assert_ne!(other, StatusCode::TOO_MANY_REQUESTS, "per person");
 }

@@ -92,6 +92,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         webhooks_allow_private: false,
         webhooks_timeout_seconds: 10,
         api_requests_per_minute: 100_000,
+        person_writes_per_minute: 100_000,
         kiosk_check_ins_per_minute: 30,
     }
 }
