@@ -18,13 +18,15 @@ pub enum Principal {
 #[derive(Clone, Debug)]
 pub struct Context {
     pub principal: Principal,
+    /// How many outside guests this caller and its organization may invite a day.
+    pub guest_quotas: crate::bookings::GuestQuotas,
     pub request_id: Option<String>,
     pub ip: Option<String>,
 }
 
 impl Context {
     pub fn new(principal: Principal) -> Self {
-        Self { principal, request_id: None, ip: None }
+        Self { principal, guest_quotas: Default::default(), request_id: None, ip: None }
     }
 
     pub fn system(tenant: TenantId) -> Self {

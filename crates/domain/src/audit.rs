@@ -31,6 +31,10 @@ impl Actor {
     }
 }
 
+/// The entry a booking write adds when it invites people from outside the organization: its
+/// `after` holds `count` and the `guests`. The daily quotas on outside guests add these up.
+pub const GUESTS_INVITED: &str = "booking.guests_invited";
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub id: AuditId,

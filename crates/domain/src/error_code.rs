@@ -53,6 +53,8 @@ error_codes! {
     GoogleAccountMismatch = "google_account_mismatch",
     GoogleAccountTaken = "google_account_taken",
     GoogleUnavailable = "google_unavailable",
+    GuestQuotaOrganization = "guest_quota_organization",
+    GuestQuotaPerson = "guest_quota_person",
     IdempotencyKeyInUse = "idempotency_key_in_use",
     IdempotencyKeyReused = "idempotency_key_reused",
     InTheFuture = "in_the_future",

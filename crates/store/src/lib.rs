@@ -175,6 +175,14 @@ pub trait AuditStore: Send + Sync {
     async fn insert_audit(&self, entry: &AuditEntry) -> Result<()>;
     /// Newest first.
     async fn list_audit(&self, tenant: TenantId, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
+    /// How many outside guests were invited at or after `since`: the `count` of the tenant's
+    /// `booking.guests_invited` entries, those of `actor` only when given.
+    async fn count_invited_guests(
+        &self,
+        tenant: TenantId,
+        actor: Option<&sala_domain::Actor>,
+        since: Millis,
+    ) -> Result<u64>;
 }
 
 /// Which bookings to list: those overlapping `[from, to)` that match every filter given, ordered

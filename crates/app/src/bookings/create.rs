@@ -1,7 +1,7 @@
 //! Creating a booking, or a series of independent occurrences, with idempotent retries.
 
 use super::policy::{self, Slot};
-use super::{AttendeeInput, attendees, facts, load_tenant};
+use super::{AttendeeInput, attendees, facts, guest_quota, load_tenant};
 use crate::calendar::OutsideBusy;
 use crate::context::snapshot;
 use crate::error::Conflict;
@@ -116,8 +116,12 @@ pub async fn create_booking(
     });
     let bookings: Vec<Booking> =
         ranges.iter().map(|range| build(ctx, &draft, *range, series.as_ref().map(|s| s.id), now)).collect();
-    let audit: Vec<_> =
+    let mut audit: Vec<_> =
         bookings.iter().map(|b| ctx.audit("booking.created", "booking", Some(b.id.0), None, snapshot(b))).collect();
+    if let Some(first) = bookings.first() {
+        let guests = guest_quota::new_guests([(&[][..], &first.attendees[..])]);
+        audit.extend(guest_quota::admit(store, ctx, first.id, &guests).await?);
+    }
     let invite = input.recurrence.as_ref().map(|rule| series_invite(rule, &planned, &ranges));
     let facts = Facts {
         reminders: match bookings.first() {

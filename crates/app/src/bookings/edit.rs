@@ -2,7 +2,7 @@
 //! for a series, "this and following" applies the same change to later occurrences.
 
 use super::policy::{self, Slot};
-use super::{AttendeeInput, Scope, attendees, facts, load_tenant};
+use super::{AttendeeInput, Scope, attendees, facts, guest_quota, load_tenant};
 use crate::calendar::OutsideBusy;
 use crate::context::snapshot;
 use crate::error::Conflict;
@@ -244,6 +244,11 @@ async fn save(
             ctx.audit("booking.updated", "booking", Some(after.id.0), snapshot(before), snapshot(after))
         })
         .collect();
+    let mut audit = audit;
+    let guests = guest_quota::new_guests(pairs.iter().map(|(b, a)| (&b.attendees[..], &a.attendees[..])));
+    if let Some((_, named)) = pairs.first() {
+        audit.extend(guest_quota::admit(store, ctx, named.id, &guests).await?);
+    }
     let bookings: Vec<Booking> = pairs.iter().map(|(_, after)| after.clone()).collect();
     let facts = Facts {
         reminders,

@@ -12,6 +12,7 @@ mod check_in;
 mod create;
 mod edit;
 mod facts;
+mod guest_quota;
 mod no_show;
 mod policy;
 mod read;
@@ -22,6 +23,7 @@ pub(crate) use check_in::invited;
 pub use check_in::{Attendance, CheckInRequest, attendance, attendance_export, check_in};
 pub use create::{ConflictPolicy, Created, NewBooking, Skipped, create_booking};
 pub use edit::{BookingChanges, edit_booking};
+pub use guest_quota::GuestQuotas;
 pub use no_show::NoShowRelease;
 pub(crate) use policy::still_confirmed;
 pub use read::{

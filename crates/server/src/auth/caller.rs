@@ -36,7 +36,7 @@ impl FromRequestParts<AppState> for Caller {
                 ));
             }
             state.api_rate_limit.check(key.id)?;
-            return Ok(Self(context_for(parts, Principal::ApiKey(key))));
+            return Ok(Self(context_for(parts, state, Principal::ApiKey(key))));
         }
         let token = cookies::read(&parts.headers, cookies::SESSION, state.settings.secure_cookies())
             .ok_or_else(unauthenticated)?;
@@ -55,7 +55,7 @@ impl FromRequestParts<AppState> for Caller {
             }
             state.person_write_rate_limit.check(user.id)?;
         }
-        Ok(Self(context_for(parts, Principal::User(user))))
+        Ok(Self(context_for(parts, state, Principal::User(user))))
     }
 }
 

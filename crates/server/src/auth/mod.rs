@@ -10,14 +10,15 @@ pub mod session;
 pub use caller::Caller;
 pub use session::{CurrentUser, MaybeUser, sign_in_response};
 
+use crate::state::AppState;
 use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
 use sala_app::{Context, Principal};
 use std::net::SocketAddr;
 
 /// A context for `principal` carrying this request's id and the caller's address, for the audit log.
-pub fn context_for(parts: &Parts, principal: Principal) -> Context {
+pub fn context_for(parts: &Parts, state: &AppState, principal: Principal) -> Context {
     let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string());
-    Context { principal, request_id, ip }
+    Context { principal, guest_quotas: state.settings.guest_quotas(), request_id, ip }
 }

@@ -19,6 +19,14 @@ impl Settings {
         }
     }
 
+    /// How many outside guests a person and an organization may invite a day.
+    pub fn guest_quotas(&self) -> sala_app::bookings::GuestQuotas {
+        sala_app::bookings::GuestQuotas {
+            per_person: self.guests_per_person_per_day,
+            per_organization: self.guests_per_organization_per_day,
+        }
+    }
+
     /// Cookies get `Secure` when people reach us over https.
     pub fn secure_cookies(&self) -> bool {
         self.base_url.starts_with("https://")

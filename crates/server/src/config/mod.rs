@@ -133,6 +133,10 @@ pub struct Settings {
     pub api_requests_per_minute: u32,
     /// Changes a minute one signed-in person may make (forms and API calls with a session).
     pub person_writes_per_minute: u32,
+    /// People from outside the organization one person may invite in any 24 hours.
+    pub guests_per_person_per_day: u32,
+    /// People from outside one organization may invite in any 24 hours (API keys included).
+    pub guests_per_organization_per_day: u32,
     /// Check-in attempts a minute one room's kiosk may make; past it the kiosk says to wait.
     pub kiosk_check_ins_per_minute: u32,
 }
@@ -173,6 +177,8 @@ impl Settings {
             .set_default("webhooks_timeout_seconds", 10)?
             .set_default("api_requests_per_minute", 600)?
             .set_default("person_writes_per_minute", 60)?
+            .set_default("guests_per_person_per_day", 50)?
+            .set_default("guests_per_organization_per_day", 500)?
             .set_default("kiosk_check_ins_per_minute", 30)?;
         if let Some(file) = file {
             builder = builder.add_source(config::File::from(file).format(config::FileFormat::Toml).required(true));

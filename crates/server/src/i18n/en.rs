@@ -154,6 +154,7 @@ pub static EN: Texts = Texts {
     by_integration: "an integration",
     act_created: "Created",
     act_updated: "Changed",
+    act_guests_invited: "Outside guests invited",
     act_cancelled: "Cancelled",
     act_checked_in: "Checked in",
     act_released: "Released: nobody checked in",

@@ -154,6 +154,7 @@ pub static ES: Texts = Texts {
     by_integration: "una integración",
     act_created: "Creada",
     act_updated: "Modificada",
+    act_guests_invited: "Invitados de fuera",
     act_cancelled: "Cancelada",
     act_checked_in: "Check-in",
     act_released: "Liberada: nadie hizo check-in",

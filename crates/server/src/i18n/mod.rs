@@ -197,6 +197,7 @@ pub struct Texts {
     pub by_integration: &'static str,
     pub act_created: &'static str,
     pub act_updated: &'static str,
+    pub act_guests_invited: &'static str,
     pub act_cancelled: &'static str,
     pub act_checked_in: &'static str,
     pub act_released: &'static str,

@@ -15,6 +15,12 @@ pub fn refusal(locale: Locale, code: ErrorCode) -> &'static str {
 fn es(code: ErrorCode) -> &'static str {
     match code {
         ErrorCode::GoogleUnavailable => "Google no ha respondido: vuelve a intentarlo dentro de un momento.",
+        ErrorCode::GuestQuotaPerson => {
+            "Hoy has invitado a tantas personas de fuera de la organización como se permite a una persona: inténtalo mañana."
+        }
+        ErrorCode::GuestQuotaOrganization => {
+            "Hoy tu organización ha invitado a tantas personas de fuera como se permite: inténtalo mañana."
+        }
         ErrorCode::TooManyRows => "Como mucho 2.000 personas por importación: divide el archivo.",
         ErrorCode::TooManyWebhooks => "Una organización tiene como mucho 10 webhooks: quita uno antes.",
         ErrorCode::ServiceAccountMissing => {
@@ -164,6 +170,12 @@ fn es(code: ErrorCode) -> &'static str {
 fn en(code: ErrorCode) -> &'static str {
     match code {
         ErrorCode::GoogleUnavailable => "Google did not answer: try again in a moment.",
+        ErrorCode::GuestQuotaPerson => {
+            "You invited as many people from outside the organization today as one person may: try again tomorrow."
+        }
+        ErrorCode::GuestQuotaOrganization => {
+            "Your organization invited as many people from outside today as it may: try again tomorrow."
+        }
         ErrorCode::TooManyRows => "At most 2,000 people per import: split the file.",
         ErrorCode::TooManyWebhooks => "An organization has at most 10 webhooks: remove one first.",
         ErrorCode::ServiceAccountMissing => "This organization has no Google service account: upload one in Settings.",

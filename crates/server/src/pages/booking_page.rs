@@ -269,6 +269,7 @@ async fn changes(
         let action = match entry.action.as_str() {
             "booking.created" => t.act_created.to_owned(),
             "booking.updated" => t.act_updated.to_owned(),
+            sala_domain::audit::GUESTS_INVITED => t.act_guests_invited.to_owned(),
             "booking.cancelled" => t.act_cancelled.to_owned(),
             "booking.checked_in" => t.act_checked_in.to_owned(),
             "booking.released" => t.act_released.to_owned(),

@@ -35,6 +35,7 @@ pub struct Shell {
     set_cookie: Option<String>,
     /// What this request's forms are checked against.
     check: csrf::CsrfCheck,
+    guest_quotas: sala_app::bookings::GuestQuotas,
 }
 
 impl Shell {
@@ -50,7 +51,8 @@ impl Shell {
         let locale = user.locale.unwrap_or(tenant.locale);
         let (csrf, set_cookie) = csrf::ensure(headers, state.settings.secure_cookies());
         let check = csrf::CsrfCheck::of(headers, &state.settings.base_url);
-        Ok(Self { t: i18n::texts(locale), locale, csrf, user, tenant, path, nav, set_cookie, check })
+        let guest_quotas = state.settings.guest_quotas();
+        Ok(Self { t: i18n::texts(locale), locale, csrf, user, tenant, path, nav, set_cookie, check, guest_quotas })
     }
 
     /// The same shell, in another part of the navigation.
@@ -66,7 +68,7 @@ impl Shell {
 
     /// The signed-in person as the use cases know them.
     pub fn ctx(&self) -> Context {
-        Context::new(Principal::User(self.user.clone()))
+        Context { guest_quotas: self.guest_quotas, ..Context::new(Principal::User(self.user.clone())) }
     }
 
     /// The zone the person reads times in: their own, else the organization's.

@@ -706,3 +706,88 @@ async fn tenant_rules_come_from_settings(app: TestApp) {
     expect_problem(denied, StatusCode::FORBIDDEN, "forbidden").await;
 }
 both!(tenant_rules_come_from_settings);
+
+/// Outside guests are held to daily quotas, per person and per organization: a member cannot
+/// mail a hundred strangers a day. Only addresses new to a booking count; the organization's own
+/// people, edits and guests already invited do not; each invitation is in the audit log.
+async fn outside_guests_are_held_to_daily_quotas(app: TestApp) {
+    let kind = app.db.backend();
+    drop(app);
+    let db = match kind {
+        "postgres" => sala_store::testing::fresh_postgres().await.expect("PostgreSQL was there a moment ago"),
+        _ => sala_store::testing::fresh_sqlite().await,
+    };
+    let app = TestApp::start(db, |s| {
+        s.guests_per_person_per_day = 3;
+        s.guests_per_organization_per_day = 5;
+    })
+    .await;
+    let w = world(&app).await;
+    let email = |e: &str| sala_domain::Email::parse(e).unwrap();
+    let maria = app.store().user_by_email(w.tenant.id, &email("maria@acme.test")).await.unwrap().unwrap();
+    let juan = app.store().user_by_email(w.tenant.id, &email("juan@acme.test")).await.unwrap().unwrap();
+    let csrf = "t".repeat(43);
+    let as_person = |session: String, method: Method, path: String, body: Value| {
+        app.request(method, &path)
+            .header("cookie", format!("sala_session={session}; sala_csrf={csrf}"))
+            .header("x-csrf-token", csrf.clone())
+            .json(&body)
+            .send()
+    };
+    let guests = |list: &[&str]| -> Vec<Value> { list.iter().map(|g| json!({"email": g})).collect() };
+    // Each booking in an hour of its own on the same day.
+    let with_guests = |hour: i8, list: &[&str]| {
+        let mut body = booking(&w, slot(0, hour, 30), "maria@acme.test");
+        body.as_object_mut().unwrap().remove("organizer");
+        body["attendees"] = json!(guests(list));
+        body
+    };
+    let maria_session = app.session(&maria).await;
+    let create = |body: Value| as_person(maria_session.clone(), Method::POST, "/api/v1/bookings".into(), body);
+
+    // Two guests, then a third added by an edit, and a colleague and a title change that cost nothing.
+    let (status, first) =
+        json(create(with_guests(9, &["cliente@globex.test", "cfo@globex.test"])).await.unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let path = format!("/api/v1/bookings/{}", first["id"].as_str().unwrap());
+    let edit = |body: Value| as_person(maria_session.clone(), Method::PATCH, path.clone(), body);
+    let more = json!({"attendees": guests(&["cliente@globex.test", "cfo@globex.test", "legal@globex.test"])});
+    assert_eq!(edit(more).await.unwrap().status(), StatusCode::OK);
+    let colleague = json!({"attendees": guests(&["cliente@globex.test", "cfo@globex.test", "legal@globex.test", "juan@acme.test"])});
+    assert_eq!(edit(colleague).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(edit(json!({"title": "Demo (2)"})).await.unwrap().status(), StatusCode::OK);
+
+    // A fourth outside guest is one too many for María today; nothing is booked.
+    let refused = expect_problem(
+        create(with_guests(10, &["otro@initech.test"])).await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(refused["errors"][0]["code"], "guest_quota_person", "{refused}");
+    assert_eq!(refused["errors"][0]["field"], "attendees", "{refused}");
+    let (_, mine) = json(app.api(Method::GET, "/api/v1/bookings", &w.key).send().await.unwrap()).await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1, "{mine}");
+
+    // Juan has his own quota; the organization's (5) runs out with his second guest, also for keys.
+    let juan_session = app.session(&juan).await;
+    let mut juans = with_guests(11, &["a@initech.test", "b@initech.test"]);
+    juans["organizer"] = json!("juan@acme.test");
+    let answer = as_person(juan_session, Method::POST, "/api/v1/bookings".into(), juans).await.unwrap();
+    assert_eq!(answer.status(), StatusCode::CREATED);
+    let mut by_key = with_guests(12, &["c@initech.test"]);
+    by_key["organizer"] = json!("ana@acme.test");
+    let (status, refused) = post(&app, &w.key, &by_key).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["errors"][0]["code"], "guest_quota_organization", "{refused}");
+    by_key["attendees"] = json!(guests(&["juan@acme.test"]));
+    assert_eq!(post(&app, &w.key, &by_key).await.0, StatusCode::CREATED, "colleagues never count");
+
+    // Who invited whom from outside is in the audit log.
+    let (_, log) =
+        json(app.api(Method::GET, "/api/v1/audit?action=booking.guests_invited", &w.key).send().await.unwrap()).await;
+    let counts: Vec<i64> =
+        log["items"].as_array().unwrap().iter().map(|e| e["after"]["count"].as_i64().unwrap()).collect();
+    assert_eq!(counts, vec![2, 1, 2], "newest first: {log}");
+}
+both!(outside_guests_are_held_to_daily_quotas);

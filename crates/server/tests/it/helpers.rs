@@ -93,6 +93,8 @@ pub fn test_settings(database_url: &str) -> Settings {
         webhooks_timeout_seconds: 10,
         api_requests_per_minute: 100_000,
         person_writes_per_minute: 100_000,
+        guests_per_person_per_day: 50,
+        guests_per_organization_per_day: 500,
         kiosk_check_ins_per_minute: 30,
     }
 }

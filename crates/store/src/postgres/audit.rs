@@ -4,7 +4,8 @@ use super::{PgStore, db};
 use crate::records::{AuditRow, actor_columns, to_json};
 use crate::{AuditQuery, AuditStore, Result, records};
 use async_trait::async_trait;
-use sala_domain::{AuditEntry, TenantId};
+use sala_domain::audit::GUESTS_INVITED;
+use sala_domain::{Actor, AuditEntry, Millis, TenantId};
 use sqlx::PgConnection;
 
 /// Writes an audit entry inside the caller's transaction.
@@ -61,5 +62,23 @@ impl AuditStore for PgStore {
         .await
         .map_err(db)?;
         rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn count_invited_guests(&self, tenant: TenantId, actor: Option<&Actor>, since: Millis) -> Result<u64> {
+        let (actor_type, actor_id) = actor.map(actor_columns).unzip();
+        let sql = format!(
+            "SELECT COALESCE(SUM((after_state::jsonb ->> 'count')::bigint), 0)::bigint FROM audit_log
+             WHERE tenant_id = $1 AND action = '{GUESTS_INVITED}' AND at >= $2
+               AND ($3::text IS NULL OR (actor_type = $3 AND actor_id IS NOT DISTINCT FROM $4))"
+        );
+        let (count,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(since)
+            .bind(actor_type)
+            .bind(actor_id.flatten())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(u64::try_from(count).unwrap_or(0))
     }
 }

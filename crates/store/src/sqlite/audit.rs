@@ -4,7 +4,8 @@ use super::{SqliteStore, db};
 use crate::records::{AuditRow, actor_columns, to_json};
 use crate::{AuditQuery, AuditStore, Result};
 use async_trait::async_trait;
-use sala_domain::{AuditEntry, TenantId};
+use sala_domain::audit::GUESTS_INVITED;
+use sala_domain::{Actor, AuditEntry, Millis, TenantId};
 use sqlx::SqliteConnection;
 
 /// Writes an audit entry inside the caller's transaction.
@@ -62,5 +63,23 @@ impl AuditStore for SqliteStore {
         .await
         .map_err(db)?;
         rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn count_invited_guests(&self, tenant: TenantId, actor: Option<&Actor>, since: Millis) -> Result<u64> {
+        let (actor_type, actor_id) = actor.map(actor_columns).unzip();
+        let sql = format!(
+            "SELECT COALESCE(SUM(json_extract(after_state, '$.count')), 0) FROM audit_log
+             WHERE tenant_id = $1 AND action = '{GUESTS_INVITED}' AND at >= $2
+               AND ($3 IS NULL OR (actor_type = $3 AND actor_id IS $4))"
+        );
+        let (count,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(since)
+            .bind(actor_type)
+            .bind(actor_id.flatten())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(u64::try_from(count).unwrap_or(0))
     }
 }
