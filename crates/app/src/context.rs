@@ -15,11 +15,26 @@ pub enum Principal {
     System(TenantId),
 }
 
+/// How many outside guests may be invited in any 24 hours (`crate::bookings` holds them to it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GuestQuotas {
+    /// By one signed-in person (API keys count toward their organization only).
+    pub per_person: u32,
+    /// By everyone of one organization, keys included.
+    pub per_organization: u32,
+}
+
+impl Default for GuestQuotas {
+    fn default() -> Self {
+        Self { per_person: 50, per_organization: 500 }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Context {
     pub principal: Principal,
     /// How many outside guests this caller and its organization may invite a day.
-    pub guest_quotas: crate::bookings::GuestQuotas,
+    pub guest_quotas: GuestQuotas,
     pub request_id: Option<String>,
     pub ip: Option<String>,
 }

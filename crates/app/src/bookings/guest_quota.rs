@@ -5,6 +5,7 @@
 //! 24 hours, per person and per organization. Updates and reminders to guests already invited,
 //! and the organization's own people, do not count.
 
+pub use crate::context::GuestQuotas;
 use crate::{AppError, AppResult, Context, Store};
 use sala_domain::audit::GUESTS_INVITED;
 use sala_domain::{Actor, Attendee, AuditEntry, BookingId, Email, ErrorCode, Millis, now_millis};
@@ -12,21 +13,6 @@ use serde_json::json;
 use std::collections::BTreeSet;
 
 const DAY: Millis = 24 * 60 * 60 * 1000;
-
-/// How many outside guests may be invited in any 24 hours.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct GuestQuotas {
-    /// By one signed-in person (API keys count toward their organization only).
-    pub per_person: u32,
-    /// By everyone of one organization, keys included.
-    pub per_organization: u32,
-}
-
-impl Default for GuestQuotas {
-    fn default() -> Self {
-        Self { per_person: 50, per_organization: 500 }
-    }
-}
 
 /// Checks that inviting `guests` (outside addresses new to the booking) keeps the caller and
 /// the organization within their quotas; returns the audit entry to write with the booking.

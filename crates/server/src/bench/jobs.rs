@@ -48,7 +48,13 @@ pub async fn run(mut settings: Settings, store: Arc<dyn sala_app::Store>, plan: 
     let database = redact_url(&settings.database_url());
     let app = App::build(settings, store.clone())?;
     let config =
-        RunnerConfig { concurrency: plan.concurrency.max(1), batch: plan.batch.max(1), ..RunnerConfig::default() };
+        // One tenant: its share is every slot (a share below would only hold it back).
+        RunnerConfig {
+            concurrency: plan.concurrency.max(1),
+            tenant_share: plan.concurrency.max(1),
+            batch: plan.batch.max(1),
+            ..RunnerConfig::default()
+        };
     let runner = app.runner_with(config);
     println!(
         "database {database}  notifications {}  reminders {}  concurrency {}  batch {}",
