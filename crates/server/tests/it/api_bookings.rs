@@ -126,9 +126,11 @@ async fn crm_flow_create_read_edit_cancel(app: TestApp) {
     let trail = trail["items"].clone();
     assert_eq!(status, StatusCode::OK);
     let actions: Vec<&str> = trail.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["booking.cancelled", "booking.updated", "booking.created"]);
+    // The booking invited an outside guest: who did is on record, beside the creation.
+    assert_eq!(actions, ["booking.cancelled", "booking.updated", "booking.guests_invited", "booking.created"]);
     assert_eq!(trail[0]["after"]["cancel_reason"], "El cliente no puede");
     assert_eq!(trail[1]["before"]["title"], "Demo con Globex");
+    assert_eq!(trail[2]["after"]["count"], 1, "{}", trail[2]);
 
     // Every change wrote its outbox jobs; the move replaced the reminder and the cancellation
     // dropped it.
