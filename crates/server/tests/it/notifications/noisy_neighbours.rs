@@ -135,7 +135,28 @@ async fn a_200_mb_answer_does_not_grow_the_worker() {
     let (url, written, dropped) = huge_receiver().await;
     subscribe(&app, &acme, &url, 1).await;
 
-    let running = Worker(worker(&app, &acme, &data_dir()).env("SALA_WEBHOOKS_ALLOW_PRIVATE", "true").spawn().unwrap());
+    // A proxy named in the environment is never used for webhooks: it would resolve the
+    // receiver's name itself, around the address check.
+    let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let proxied = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let asked = Arc::clone(&proxied);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = proxy.accept().await {
+            let asked = Arc::clone(&asked);
+            tokio::spawn(async move {
+                let mut head = vec![0u8; 4096];
+                let n = socket.read(&mut head).await.unwrap_or(0);
+                asked.lock().unwrap().push(String::from_utf8_lossy(&head[..n]).into_owned());
+            });
+        }
+    });
+    let mut command = worker(&app, &acme, &data_dir());
+    command.env("SALA_WEBHOOKS_ALLOW_PRIVATE", "true");
+    for variable in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"] {
+        command.env(variable, &proxy_url);
+    }
+    let running = Worker(command.spawn().unwrap());
     let pid = running.0.id();
     // Started and idle: its memory before the answer.
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -146,6 +167,12 @@ async fn a_200_mb_answer_does_not_grow_the_worker() {
     let peak = memory_kb(pid, "VmHWM");
     drop(running);
 
+    let receiver = url.trim_start_matches("http://").trim_end_matches("/hook").to_owned();
+    let through_proxy = proxied.lock().unwrap().clone();
+    assert!(
+        !through_proxy.iter().any(|r| r.contains(&receiver)),
+        "the webhook went through the proxy: {through_proxy:?}"
+    );
     let sent = written.load(Ordering::SeqCst);
     assert!(sent < 16 * 1024 * 1024, "the worker stopped reading early; the receiver wrote {sent} bytes");
     let growth_mb = peak.saturating_sub(before) as f64 / 1024.0;
