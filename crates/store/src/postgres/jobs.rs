@@ -63,24 +63,21 @@ impl JobStore for PgStore {
         const BATCH: &str =
             "SELECT id FROM jobs WHERE status = $1 AND updated_at < $2 ORDER BY updated_at, id LIMIT $3";
         let mut tx = self.pool.begin().await.map_err(db)?;
-        let deliveries = format!("DELETE FROM deliveries WHERE job_id IN ({BATCH})");
-        sqlx::query(sqlx::AssertSqlSafe(deliveries))
-            .bind(JobStatus::Done.as_str())
-            .bind(before)
-            .bind(i64::from(limit))
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        let jobs = format!("DELETE FROM jobs WHERE id IN ({BATCH})");
-        let purged = sqlx::query(sqlx::AssertSqlSafe(jobs))
-            .bind(JobStatus::Done.as_str())
-            .bind(before)
-            .bind(i64::from(limit))
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        // The delivery log first (it refers to the jobs); the last statement counts the jobs.
+        let mut purged = 0;
+        for delete in ["DELETE FROM deliveries WHERE job_id IN", "DELETE FROM jobs WHERE id IN"] {
+            let sql = format!("{delete} ({BATCH})");
+            let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(JobStatus::Done.as_str())
+                .bind(before)
+                .bind(i64::from(limit))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            purged = done.rows_affected();
+        }
         tx.commit().await.map_err(db)?;
-        Ok(purged.rows_affected())
+        Ok(purged)
     }
 
     async fn complete_job(&self, id: JobId, at: Millis) -> Result<()> {
