@@ -2,7 +2,8 @@
 # Runs Sala's whole test suite on a fresh machine: starts PostgreSQL if it is not running (installing
 # it when absent), installs Debian's Chromium and ChromeDriver and the browser tests' npm package
 # when absent, then runs formatting and lint checks, every test on SQLite and PostgreSQL, and the
-# browser tests against the real binary (screenshots in e2e/artifacts/).
+# browser tests against the real binary (screenshots in e2e/artifacts/), and last fuzzes the API
+# against its OpenAPI document (scripts/api-fuzz.sh).
 # Usage: scripts/test.sh [extra cargo test arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,3 +51,6 @@ cargo test --workspace "$@"
 echo "== browser tests"
 cargo build --quiet -p sala-server --bin sala
 (cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent && npm test --silent)
+
+echo "== API fuzzing"
+scripts/api-fuzz.sh

@@ -2,7 +2,7 @@
 //! `GET /attendance?from=&to=&format=csv|json` for HR and attendance systems.
 
 use crate::auth::Caller;
-use crate::extract::{ApiQuery, PathId};
+use crate::extract::{ApiQuery, OptionalJson, PathId};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use crate::wire::time::Utc;
@@ -51,7 +51,8 @@ pub struct CheckInBody {
 /// Check someone in (from 15 minutes before the start to the end): the organizer or an admin
 /// in the web app, an attendance system with an API key, or people for themselves.
 #[utoipa::path(post, path = "/bookings/{id}/check-in", tag = "attendance", params(("id" = String, Path, format = Uuid)),
-    request_body = CheckInBody,
+    request_body(content = Option<CheckInBody>, description = "Optional for people checking themselves in",
+        example = json!({"email": "juan@acme.test"})),
     responses((status = 201, body = CheckInView),
               (status = 200, description = "Checked in already: the first check-in", body = CheckInView,
                example = json!({"email": "juan@acme.test", "at": "2027-03-01T08:58:41.207Z", "source": "api",
@@ -62,16 +63,9 @@ async fn check_in(
     State(state): State<AppState>,
     Caller(ctx): Caller,
     PathId(id): PathId<BookingId>,
-    body: axum::body::Bytes,
-) -> ApiResult<(StatusCode, Json<CheckInView>)> {
     // A person checking themself in may send no body at all.
-    let body: CheckInBody = if body.iter().all(u8::is_ascii_whitespace) {
-        CheckInBody::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            sala_app::AppError::invalid("body", ErrorCode::InvalidBody, format!("the body does not fit: {e}"))
-        })?
-    };
+    OptionalJson(body): OptionalJson<CheckInBody>,
+) -> ApiResult<(StatusCode, Json<CheckInView>)> {
     let source = match ctx.principal {
         Principal::User(_) => CheckInSource::Web,
         _ => CheckInSource::Api,
@@ -123,12 +117,14 @@ async fn booking_attendance(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportParams {
     /// RFC 3339: bookings starting from here...
     from: String,
     /// ...up to here (at most 93 days).
     to: String,
     /// `json` (default) or `csv`.
+    #[param(schema_with = super::schemas::export_format)]
     format: Option<String>,
 }
 
@@ -155,7 +151,9 @@ pub struct ExportRow {
 
 /// Attendance of the bookings in a range, one row per person (admins, API keys), as JSON or CSV.
 #[utoipa::path(get, path = "/attendance", tag = "attendance", params(ExportParams),
-    responses((status = 200, body = Vec<ExportRow>), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "The rows: JSON, or with `format=csv` CSV with a header line",
+               content((Vec<ExportRow> = "application/json"), (String = "text/csv"))),
+              (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn attendance_export(
     State(state): State<AppState>,
     Caller(ctx): Caller,

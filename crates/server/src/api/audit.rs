@@ -21,6 +21,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// Entries about this booking.
     booking_id: Option<String>,
@@ -29,6 +30,7 @@ pub struct AuditParams {
     /// Entries whose action starts with this, e.g. `booking.` or `room.created`.
     action: Option<String>,
     /// At most this many, newest first (1-500, default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
     /// From `next_cursor` of the previous page.
     cursor: Option<String>,
@@ -104,7 +106,7 @@ async fn list_audit(
         action_prefix: p.action,
         subject_id,
         before: crate::wire::cursor::before(p.cursor.as_deref())?,
-        limit: p.limit.unwrap_or(100),
+        limit: crate::wire::cursor::limit(p.limit, 100, 500)?,
     };
     let page = sala_app::audit::list_audit(state.store(), &ctx, filter).await?;
     Ok(Json(AuditPage {

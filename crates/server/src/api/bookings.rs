@@ -2,13 +2,12 @@
 //! written against them.
 
 use crate::auth::Caller;
-use crate::extract::{ApiQuery, HashedJson, PathId};
+use crate::extract::{ApiQuery, HashedJson, OptionalJson, PathId};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use crate::wire::booking::{BookingView, Names, PersonRef};
 use crate::wire::time::Local;
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -31,23 +30,26 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeopleQuery {
     /// Part of a name or email; accents and case do not matter ("maria" finds "María").
     #[serde(default)]
     q: String,
     /// At most this many (1-50, default 10).
+    #[param(minimum = 1, maximum = 50)]
     limit: Option<u32>,
 }
 
 /// Find people of your organization to invite (the invitee picker).
 #[utoipa::path(get, path = "/bookings/search-users", tag = "bookings", params(PeopleQuery),
-    responses((status = 200, body = Vec<PersonRef>), (status = 401, body = Problem)))]
+    responses((status = 200, body = Vec<PersonRef>), (status = 422, body = Problem)))]
 async fn search_people(
     State(state): State<AppState>,
     Caller(ctx): Caller,
     ApiQuery(q): ApiQuery<PeopleQuery>,
 ) -> ApiResult<Json<Vec<PersonRef>>> {
-    let people = sala_app::users::search_users(state.store(), &ctx, &q.q, q.limit.unwrap_or(10).min(50)).await?;
+    let limit = crate::wire::cursor::limit(q.limit, 10, 50)?;
+    let people = sala_app::users::search_users(state.store(), &ctx, &q.q, limit).await?;
     Ok(Json(people.into_iter().map(|u| PersonRef { id: u.id, name: u.name, email: u.email.into() }).collect()))
 }
 
@@ -81,7 +83,7 @@ pub struct RecurrenceBody {
 impl RecurrenceBody {
     /// The rule, its `until` read as a civil date.
     fn rule(self, v: &mut Validator) -> Option<(Recurrence, ConflictPolicy)> {
-        let until = v.check_opt("recurrence.until", self.until.as_deref(), |raw| {
+        let until = given(v, "recurrence.until", self.until.as_deref(), |raw| {
             raw.parse::<jiff::civil::Date>()
                 .map_err(|_| ValueError::new(ErrorCode::InvalidDate, format!("'{raw}' is not a date like 2027-06-30")))
         })?;
@@ -208,7 +210,7 @@ impl TryFrom<CreateBookingBody> for NewBooking {
         let mut v = Validator::default();
         let start = v.check("start", parse_instant("start", &b.start));
         let end = v.check("end", parse_instant("end", &b.end));
-        let time_zone = v.check_opt("time_zone", b.time_zone.as_deref(), TimeZoneName::parse);
+        let time_zone = given(&mut v, "time_zone", b.time_zone.as_deref(), TimeZoneName::parse);
         let recurrence = b.recurrence.map(|r| r.rule(&mut v));
         v.finish()?;
         let (Some(start), Some(end), Some(time_zone)) = (start, end, time_zone) else {
@@ -259,6 +261,7 @@ async fn get_booking(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ScopeQuery {
     /// `this` (default) or `following`: this occurrence and the later ones of its series.
     #[serde(default)]
@@ -323,9 +326,9 @@ impl TryFrom<UpdateBookingBody> for BookingChanges {
 
     fn try_from(b: UpdateBookingBody) -> Result<Self, AppError> {
         let mut v = Validator::default();
-        let start = v.check_opt("start", b.start.as_deref(), |s| parse_instant("start", s));
-        let end = v.check_opt("end", b.end.as_deref(), |e| parse_instant("end", e));
-        let time_zone = v.check_opt("time_zone", b.time_zone.as_deref(), TimeZoneName::parse);
+        let start = given(&mut v, "start", b.start.as_deref(), |s| parse_instant("start", s));
+        let end = given(&mut v, "end", b.end.as_deref(), |e| parse_instant("end", e));
+        let time_zone = given(&mut v, "time_zone", b.time_zone.as_deref(), TimeZoneName::parse);
         v.finish()?;
         Ok(BookingChanges {
             room_id: b.room_id,
@@ -361,8 +364,9 @@ pub struct CancelBody {
     reason: Option<String>,
 }
 
-/// Cancel a booking (organizer, admins, API keys). It stays, with status `cancelled` and the
-/// reason; cancelling again changes nothing. An optional JSON body carries the reason.
+/// Cancel a booking (organizer, admins, API keys). It is not deleted: it stays, and keeps
+/// answering `GET /bookings/{id}`, with status `cancelled` and the reason; cancelling again changes
+/// nothing. An optional JSON body carries the reason.
 #[utoipa::path(delete, path = "/bookings/{id}", tag = "bookings", params(("id" = String, Path, format = Uuid), ScopeQuery),
     request_body(content = Option<CancelBody>, description = "Optional",
         example = json!({"reason": "El cliente ha pedido aplazarla"})),
@@ -373,13 +377,8 @@ async fn cancel_booking(
     Caller(ctx): Caller,
     PathId(id): PathId<BookingId>,
     ApiQuery(q): ApiQuery<ScopeQuery>,
-    body: Bytes,
+    OptionalJson(body): OptionalJson<CancelBody>,
 ) -> ApiResult<Response> {
-    let body: CancelBody = if body.iter().all(u8::is_ascii_whitespace) {
-        CancelBody::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| AppError::invalid("body", ErrorCode::InvalidBody, e.to_string()))?
-    };
     let request = CancelRequest { reason: body.reason, scope: q.scope };
     let booking = bookings::cancel_booking(state.store(), &ctx, id, request).await?;
     one(&state, &ctx, booking).await
@@ -397,6 +396,7 @@ fn cancelled_booking_example() -> serde_json::Value {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Bookings that end after this instant (RFC 3339).
     #[param(format = DateTime)]
@@ -416,6 +416,7 @@ pub struct ListQuery {
     /// From `next_cursor` of the previous page.
     cursor: Option<String>,
     /// Page size, 1-200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
 }
 
@@ -444,8 +445,8 @@ async fn list_bookings(
         .transpose()
     };
     let mut v = Validator::default();
-    let from = v.check_opt("from", q.from.as_deref(), |f| parse_instant("from", f));
-    let to = v.check_opt("to", q.to.as_deref(), |t| parse_instant("to", t));
+    let from = given(&mut v, "from", q.from.as_deref(), |f| parse_instant("from", f));
+    let to = given(&mut v, "to", q.to.as_deref(), |t| parse_instant("to", t));
     v.finish()?;
     let request = bookings::ListRequest {
         from: from.flatten(),
@@ -460,7 +461,7 @@ async fn list_bookings(
             .map(crate::wire::cursor::decode)
             .transpose()?
             .map(|(start, id)| (start, BookingId(id))),
-        limit: q.limit.unwrap_or(50),
+        limit: crate::wire::cursor::limit(q.limit, 50, 200)?,
     };
     let (page, next) = bookings::list_bookings(state.store(), &ctx, request).await?;
     let names = Names::load(state.store(), ctx.tenant_id(), &page).await?;
@@ -484,6 +485,21 @@ fn etag(booking: &Booking) -> String {
 }
 
 /// `If-Match: "3"` (also `W/"3"` or `3`): the version the client last saw.
+/// An optional value of a request: absent is `Some(None)`; given, it must parse (unlike a form's
+/// field, an empty one is not "none": the document says what it is), and a bad one is recorded
+/// in `v` and `None`.
+fn given<T>(
+    v: &mut Validator,
+    field: &str,
+    raw: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, ValueError>,
+) -> Option<Option<T>> {
+    match raw {
+        None => Some(None),
+        Some(raw) => v.check(field, parse(raw)).map(Some),
+    }
+}
+
 fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
     let Some(raw) = headers.get(header::IF_MATCH) else { return Ok(None) };
     let text = raw.to_str().unwrap_or_default().trim();

@@ -26,11 +26,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct JobParams {
     /// `pending`, `running`, `done` or `dead` (those that failed for good).
     #[param(schema_with = super::schemas::job_status)]
     status: Option<JobStatus>,
     /// At most this many, newest first (1-200, default 100).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     /// From `next_cursor` of the previous page.
     cursor: Option<String>,
@@ -94,7 +96,14 @@ async fn list_jobs(
 ) -> ApiResult<Json<JobPage>> {
     let status = p.status;
     let before = crate::wire::cursor::before(p.cursor.as_deref())?;
-    let page = sala_app::jobs::admin::list_jobs(state.store(), &ctx, status, before, p.limit.unwrap_or(100)).await?;
+    let page = sala_app::jobs::admin::list_jobs(
+        state.store(),
+        &ctx,
+        status,
+        before,
+        crate::wire::cursor::limit(p.limit, 100, 200)?,
+    )
+    .await?;
     Ok(Json(JobPage {
         items: page.items.into_iter().map(JobView::from).collect(),
         next_cursor: crate::wire::cursor::next(page.next),

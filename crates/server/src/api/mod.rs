@@ -7,6 +7,7 @@ mod bookings;
 mod google;
 mod jobs;
 mod kiosks;
+mod problems;
 mod rooms;
 mod schemas;
 mod settings;
@@ -79,6 +80,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(attendance::routes())
         .merge(kiosks::routes())
         .split_for_parts();
+    problems::document(&mut doc);
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
     let router = router.fallback(|| async { Problem::not_found("No such API endpoint. See /api/docs.") });
     (router, doc)

@@ -129,6 +129,7 @@ impl From<Room> for RoomView {
 /// Unix milliseconds as RFC 3339 UTC.
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListRoomsQuery {
     /// Admins only: include deactivated rooms.
     #[serde(default)]
@@ -170,7 +171,7 @@ pub struct CreateRoomBody {
     #[serde(default)]
     equipment: Vec<String>,
     /// `physical` (default) or `virtual`.
-    #[schema(schema_with = super::schemas::room_kind)]
+    #[schema(schema_with = super::schemas::room_kind_or_null)]
     kind: Option<RoomKind>,
     /// Virtual rooms: at most this many meetings at once (1 to 1000); absent: no limit.
     #[schema(minimum = 1, maximum = 1000)]
@@ -223,7 +224,7 @@ pub struct UpdateRoomBody {
     location: Option<Option<String>>,
     equipment: Option<Vec<String>>,
     /// A room's kind does not change (`room_kind_fixed`); sending the same one is fine.
-    #[schema(schema_with = super::schemas::room_kind)]
+    #[schema(schema_with = super::schemas::room_kind_or_null)]
     kind: Option<RoomKind>,
     /// Virtual rooms: `null` lifts the limit.
     #[serde(default, deserialize_with = "super::double_option")]
@@ -272,7 +273,10 @@ async fn update_room(
     Ok(Json(rooms::update_room(state.store(), &ctx, id, changes).await?.into()))
 }
 
-/// Deactivate a room (admins): it stays in history but takes no new bookings.
+/// Deactivate a room (admins): it takes no new bookings, but it is not deleted. It stays in its
+/// bookings' history and keeps answering `GET /rooms/{id}` with `active: false` (lists show it only
+/// with `include_inactive`); `PATCH` with `"active": true` brings it back. Deactivating it again
+/// changes nothing.
 #[utoipa::path(delete, path = "/rooms/{id}", tag = "rooms", params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = RoomView, example = json!(deactivated_room_example())),
               (status = 403, body = Problem), (status = 404, body = Problem)))]

@@ -1,12 +1,23 @@
 //! OpenAPI schemas of the enums the API takes whose types live in crates without utoipa: each
 //! names every value the server accepts, so the document refuses exactly what the server does.
+//! A body's optional field also takes `null` (the same as leaving it out, or clearing it): those
+//! are the `*_or_null` ones.
 
 use utoipa::openapi::Object;
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 
 /// A string that is one of `values`.
 fn one_of(values: &[&'static str]) -> Object {
     ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values.iter().copied())).build()
+}
+
+/// A string that is one of `values`, or `null`.
+fn one_of_or_null(values: &[&'static str]) -> Object {
+    let values = values.iter().map(|v| serde_json::Value::from(*v)).chain([serde_json::Value::Null]);
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some(values))
+        .build()
 }
 
 /// A series' frequency (`sala_domain::Frequency`).
@@ -34,17 +45,22 @@ pub fn job_status() -> Object {
     one_of(&["pending", "running", "done", "dead"])
 }
 
-/// A room's kind (`sala_domain::RoomKind`).
-pub fn room_kind() -> Object {
-    one_of(&["physical", "virtual"])
+/// A room's kind (`sala_domain::RoomKind`), or `null`.
+pub fn room_kind_or_null() -> Object {
+    one_of_or_null(&["physical", "virtual"])
 }
 
-/// A person's role (`sala_domain::Role`).
-pub fn role() -> Object {
-    one_of(&["admin", "member"])
+/// A person's role (`sala_domain::Role`), or `null`.
+pub fn role_or_null() -> Object {
+    one_of_or_null(&["admin", "member"])
 }
 
-/// A language Sala speaks (`sala_domain::Locale`).
-pub fn locale() -> Object {
-    one_of(&["es", "en"])
+/// A language Sala speaks (`sala_domain::Locale`), or `null`.
+pub fn locale_or_null() -> Object {
+    one_of_or_null(&["es", "en"])
+}
+
+/// What the attendance export is sent as.
+pub fn export_format() -> Object {
+    one_of(&["json", "csv"])
 }

@@ -121,7 +121,7 @@ async fn get_settings(State(state): State<AppState>, Caller(ctx): Caller) -> Api
 pub struct UpdateSettingsBody {
     name: Option<String>,
     time_zone: Option<String>,
-    #[schema(schema_with = super::schemas::locale)]
+    #[schema(schema_with = super::schemas::locale_or_null)]
     locale: Option<Locale>,
     /// Replaces the rules; omitted fields take their defaults.
     #[schema(value_type = Option<Object>)]

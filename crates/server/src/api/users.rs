@@ -100,11 +100,13 @@ impl From<User> for UserView {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// Part of a name or email; accents and case do not matter ("maria" finds "María").
     #[serde(default)]
     q: String,
     /// At most this many (1-100, default 20).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 
@@ -116,7 +118,8 @@ async fn search_users(
     Caller(ctx): Caller,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> ApiResult<Json<Vec<UserView>>> {
-    let found = users::search_users(state.store(), &ctx, &q.q, q.limit.unwrap_or(20)).await?;
+    let limit = crate::wire::cursor::limit(q.limit, 20, 100)?;
+    let found = users::search_users(state.store(), &ctx, &q.q, limit).await?;
     Ok(Json(found.into_iter().map(UserView::from).collect()))
 }
 
@@ -139,13 +142,13 @@ pub struct CreateUserBody {
     email: String,
     name: String,
     /// `member` (default) or `admin`.
-    #[schema(schema_with = super::schemas::role)]
+    #[schema(schema_with = super::schemas::role_or_null)]
     role: Option<Role>,
     /// International format; stored as E.164.
     phone: Option<String>,
     #[serde(default)]
     whatsapp_opt_in: bool,
-    #[schema(schema_with = super::schemas::locale)]
+    #[schema(schema_with = super::schemas::locale_or_null)]
     locale: Option<Locale>,
     time_zone: Option<String>,
 }
@@ -180,14 +183,14 @@ async fn create_user(
 pub struct UpdateUserBody {
     name: Option<String>,
     /// Admins only.
-    #[schema(schema_with = super::schemas::role)]
+    #[schema(schema_with = super::schemas::role_or_null)]
     role: Option<Role>,
     #[serde(default, deserialize_with = "super::double_option")]
     phone: Option<Option<String>>,
     whatsapp_opt_in: Option<bool>,
     /// `null` goes back to the organization's language.
     #[serde(default, deserialize_with = "super::double_option")]
-    #[schema(schema_with = super::schemas::locale)]
+    #[schema(schema_with = super::schemas::locale_or_null)]
     locale: Option<Option<Locale>>,
     #[serde(default, deserialize_with = "super::double_option")]
     time_zone: Option<Option<String>>,

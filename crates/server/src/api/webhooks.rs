@@ -151,8 +151,10 @@ async fn delete_webhook(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeliveryParams {
     /// At most this many, newest first (1-200, default 100).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     /// From `next_cursor` of the previous page.
     cursor: Option<String>,
@@ -179,7 +181,9 @@ async fn webhook_deliveries(
     ApiQuery(p): ApiQuery<DeliveryParams>,
 ) -> ApiResult<Json<DeliveryPage>> {
     let before = crate::wire::cursor::before(p.cursor.as_deref())?;
-    let page = webhooks::webhook_deliveries(state.store(), &ctx, id, before, p.limit.unwrap_or(100)).await?;
+    let page =
+        webhooks::webhook_deliveries(state.store(), &ctx, id, before, crate::wire::cursor::limit(p.limit, 100, 200)?)
+            .await?;
     Ok(Json(DeliveryPage {
         items: page.items.into_iter().map(Into::into).collect(),
         next_cursor: crate::wire::cursor::next(page.next),

@@ -1,6 +1,8 @@
 //! Page cursors, opaque to clients: URL-safe base64 of `<instant ms>:<uuid>`, the sort key of the
 //! last entry of the previous page. One format for every paged list (bookings by start, the
-//! newest-first lists by time); a cursor that was not ours is `invalid_cursor` (422).
+//! newest-first lists by time); a cursor that was not ours is `invalid_cursor` (422). And page
+//! sizes: a `limit` outside what the document says is refused (`out_of_range`, 422), never
+//! quietly cut to fit.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -18,6 +20,15 @@ pub fn decode(raw: &str) -> Result<(i64, Uuid), AppError> {
     let text = URL_SAFE_NO_PAD.decode(raw).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(invalid)?;
     let (at, id) = text.split_once(':').ok_or_else(invalid)?;
     Ok((at.parse().map_err(|_| invalid())?, id.parse().map_err(|_| invalid())?))
+}
+
+/// The page size a list's `limit` asks for: `default` when absent, refused outside `1..=max`.
+pub fn limit(raw: Option<u32>, default: u32, max: u32) -> Result<u32, AppError> {
+    match raw {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(n) => Err(AppError::invalid("limit", ErrorCode::OutOfRange, format!("{n} is not between 1 and {max}"))),
+    }
 }
 
 /// Where the page a newest-first list's `cursor` asks for starts.
@@ -40,6 +51,18 @@ mod tests {
         assert_eq!(decode(&encode(1_768_471_200_000, id)).ok(), Some((1_768_471_200_000, id)));
         for bad in ["", "abc", "%%%", &URL_SAFE_NO_PAD.encode("12:nope"), &URL_SAFE_NO_PAD.encode("x:y")] {
             assert!(decode(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_limit_outside_its_range_is_refused_not_clamped() {
+        assert_eq!(limit(None, 50, 200).ok(), Some(50));
+        assert_eq!(limit(Some(1), 50, 200).ok(), Some(1));
+        assert_eq!(limit(Some(200), 50, 200).ok(), Some(200));
+        for bad in [0, 201, u32::MAX] {
+            let refused = matches!(limit(Some(bad), 50, 200), Err(AppError::Invalid(errors))
+                if errors.iter().any(|e| e.field == "limit" && e.code == ErrorCode::OutOfRange));
+            assert!(refused, "{bad}");
         }
     }
 }

@@ -155,6 +155,9 @@ async fn people_check_in_at_the_rooms_kiosk(app: TestApp) {
     .await;
     let (status, _) = json(app.api(Method::DELETE, &kiosk_api, &key).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+    // Deleted for real: the API answers 404 for it, as for any deleted resource.
+    expect_problem(app.api(Method::GET, &kiosk_api, &key).send().await.unwrap(), StatusCode::NOT_FOUND, "not_found")
+        .await;
     assert_eq!(app.request(Method::GET, &new_path).send().await.unwrap().status(), StatusCode::NOT_FOUND);
     assert_eq!(app.request(Method::GET, "/kiosk/nonsense").send().await.unwrap().status(), StatusCode::NOT_FOUND);
 }

@@ -2,7 +2,7 @@
 //! an example, and each example names only fields its schema has, with every required one, so a
 //! renamed field cannot leave a stale example behind.
 
-use crate::helpers::{TestApp, json};
+use crate::helpers::{TestApp, expect_problem, json};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -94,4 +94,100 @@ async fn every_operation_has_examples_that_fit_their_schemas() {
     }
     assert!(checked > 50, "only {checked} bodies found: is the document complete?");
     assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+}
+
+/// The refusals an operation's shape implies: what its caller, path id, query and JSON body can
+/// be refused with (the extractors every handler is built of).
+fn implied_refusals(operation: &Value) -> Vec<&'static str> {
+    let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
+    let takes = |place: &str| parameters.iter().any(|p| p["in"] == place);
+    let body = operation["requestBody"]["content"].get("application/json").is_some();
+    // A body that may be left out is read whatever its content type, and never as `invalid_json`.
+    let body_required = body && operation["requestBody"]["required"] == true;
+    let mut statuses = vec!["401", "403", "429"];
+    if takes("path") {
+        statuses.extend(["400", "404"]);
+    }
+    if takes("query") {
+        statuses.push("400");
+    }
+    if body {
+        statuses.extend(["413", "422"]);
+    }
+    if body_required {
+        statuses.extend(["400", "415"]);
+    }
+    statuses.sort_unstable();
+    statuses.dedup();
+    statuses
+}
+
+#[tokio::test]
+async fn every_operation_documents_its_refusals_as_problems() {
+    let app = TestApp::sqlite().await;
+    let (status, doc) = json(app.request(Method::GET, "/api/v1/openapi.json").send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["components"]["schemas"]["Problem"].is_object(), "the Problem schema is a component");
+    let problem = serde_json::json!({"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}});
+    let mut problems = Vec::new();
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            operations += 1;
+            let responses = &operation["responses"];
+            for status in implied_refusals(operation) {
+                if responses.get(status).is_none() {
+                    problems.push(format!("{method} {path}: {status} is not documented"));
+                }
+            }
+            for (status, response) in responses.as_object().into_iter().flatten() {
+                if status.starts_with('4') && response["content"] != problem {
+                    problems.push(format!("{method} {path} {status}: not problem+json with Problem"));
+                }
+                if status.starts_with('4') && response["description"].as_str().unwrap_or_default().is_empty() {
+                    problems.push(format!("{method} {path} {status}: no description"));
+                }
+            }
+            if responses.get("429").is_some_and(|r| r["headers"].get("Retry-After").is_none()) {
+                problems.push(format!("{method} {path} 429: no Retry-After"));
+            }
+        }
+    }
+    assert!(operations > 40, "only {operations} operations found: is the document complete?");
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+}
+
+/// Every `limit` has its range in the document, and the server holds to it: the maximum is
+/// served, one past it and 0 are refused with 422 `out_of_range`, never quietly cut to fit.
+#[tokio::test]
+async fn page_limits_are_documented_and_refused_outside_their_range() {
+    let app = TestApp::sqlite().await;
+    let tenant = app.tenant("Acme", "acme.test").await;
+    let key = app.api_key(&tenant).await;
+    let (_, doc) = json(app.request(Method::GET, "/api/v1/openapi.json").send().await.unwrap()).await;
+    let mut checked = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
+            let Some(limit) = parameters.iter().find(|p| p["name"] == "limit") else { continue };
+            assert_eq!(method, "get", "{path}");
+            let schema = &limit["schema"];
+            assert_eq!(schema["minimum"], 1, "{path}: {schema}");
+            let max = schema["maximum"].as_u64().unwrap_or_else(|| panic!("{path}: no maximum in {schema}"));
+            let url = format!("/api/v1{}", path.replace("{id}", "0190f5a2-7c1e-7b7e-9a40-2f5d3c1e9a10"));
+            let get = |n: u64| app.api(Method::GET, &url, &key).query(&[("limit", n)]).send();
+            let served = get(max).await.unwrap().status();
+            // An unknown id in the path is 404 once the limit passed.
+            assert!(served == StatusCode::OK || served == StatusCode::NOT_FOUND, "{path}?limit={max}: {served}");
+            for refused in [0, max + 1] {
+                let body =
+                    expect_problem(get(refused).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+                        .await;
+                assert_eq!(body["errors"][0]["field"], "limit", "{path}?limit={refused}: {body}");
+                assert_eq!(body["errors"][0]["code"], "out_of_range", "{path}?limit={refused}: {body}");
+            }
+            checked.push(path.clone());
+        }
+    }
+    assert_eq!(checked.len(), 6, "the lists with a limit: {checked:?}");
 }
