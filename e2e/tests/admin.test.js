@@ -26,6 +26,10 @@ test('an admin creates a room and an API key, and changes the settings', async (
   await page.getByText('Guardado.').waitFor();
   const row = page.locator('table.list tr', { hasText: 'Sala Índico' });
   assert.match(await row.innerText(), /mon-fri 08:00-19:00/);
+  // Equipment reads in words, not as the tags it is stored as.
+  assert.match(await row.innerText(), /Proyector/);
+  assert.match(await row.innerText(), /Pizarra/);
+  assert.doesNotMatch(await row.innerText(), /projector/);
 
   // A second room of that name says why and keeps what was typed.
   await form.getByLabel('Nombre').fill('sala índico');
@@ -79,7 +83,7 @@ test('an admin creates a room and an API key, and changes the settings', async (
   await page.getByLabel('Rol').selectOption('admin');
   await page.getByRole('button', { name: 'Guardar' }).click();
   await page.getByRole('status').filter({ hasText: 'Guardado.' }).waitFor();
-  assert.match(await page.locator('tr', { hasText: 'Carlos Ruiz' }).innerText(), /\badmin\b/);
+  assert.match(await page.locator('tr', { hasText: 'Carlos Ruiz' }).innerText(), /\bAdministración\b/);
   await page.getByRole('link', { name: 'Carlos Ruiz' }).click();
   await page.getByLabel('Rol').selectOption('member');
   await page.getByRole('button', { name: 'Guardar' }).click();
@@ -113,9 +117,9 @@ test('an admin creates a room and an API key, and changes the settings', async (
   // The audit log has it all.
   await page.goto(`${sala.url}/admin/audit`);
   const log = await page.locator('table.list').innerText();
-  assert.match(log, /room\.created/);
-  assert.match(log, /api_key\.created/);
-  assert.match(log, /tenant\.updated/);
+  assert.match(log, /Sala creada/);
+  assert.match(log, /Clave de API creada/);
+  assert.match(log, /Ajustes cambiados/);
   await sala.shot(page, '13-admin-audit');
 
   // People, failed jobs and webhooks pages open.

@@ -5,6 +5,7 @@
 mod en;
 mod es;
 mod refusals;
+pub mod words;
 
 pub use refusals::refusal;
 

@@ -161,9 +161,9 @@ async fn build(
             sent.into_iter()
                 .map(|d| Sent {
                     at: at(d.created_at),
-                    channel: d.channel.as_str(),
+                    channel: crate::i18n::words::channel(shell.locale, d.channel),
                     recipient: d.recipient,
-                    status: d.status.as_str(),
+                    status: crate::i18n::words::delivery_status(shell.locale, d.status),
                     detail: d.detail.unwrap_or_default(),
                 })
                 .collect(),
@@ -274,7 +274,10 @@ async fn changes(
             "booking.checked_in" => t.act_checked_in.to_owned(),
             "booking.released" => t.act_released.to_owned(),
             "booking.edit_denied" | "booking.cancel_denied" | "booking.check_in_denied" => t.act_denied.to_owned(),
-            other => other.to_owned(),
+            other => {
+                let locale = sala_domain::Locale::parse(t.lang).unwrap_or(sala_domain::Locale::Es);
+                crate::i18n::words::audit_action(locale, other).into_owned()
+            }
         };
         out.push(Change { at: at(entry.at), action, by });
     }

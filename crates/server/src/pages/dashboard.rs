@@ -62,7 +62,8 @@ pub struct Dashboard {
     pub capacity: String,
     pub equipment: String,
     pub location: String,
-    pub equipment_options: Vec<String>,
+    /// Each tag with its words.
+    pub equipment_options: Vec<(String, String)>,
     pub location_options: Vec<String>,
 }
 
@@ -139,10 +140,11 @@ async fn build(state: &AppState, shell: Shell, q: DashboardQuery) -> Result<Dash
             (format!("{h:02}:00"), now_slot.is_some_and(|s| s / 2 == i))
         })
         .collect();
-    let mut equipment_options: Vec<String> =
-        all_rooms.iter().flat_map(|r| r.equipment.iter().map(|e| e.as_str().to_owned())).collect();
-    equipment_options.sort();
-    equipment_options.dedup();
+    let mut tags: Vec<&str> = all_rooms.iter().flat_map(|r| r.equipment.iter().map(|e| e.as_str())).collect();
+    tags.sort();
+    tags.dedup();
+    let words = |tag: &str| crate::i18n::words::equipment(shell.locale, tag).into_owned();
+    let equipment_options: Vec<(String, String)> = tags.into_iter().map(|tag| (tag.to_owned(), words(tag))).collect();
     let mut location_options: Vec<String> = all_rooms.iter().filter_map(|r| r.location.clone()).collect();
     location_options.sort();
     location_options.dedup();

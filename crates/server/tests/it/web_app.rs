@@ -494,3 +494,35 @@ async fn an_admin_books_for_someone_and_a_series_skips_taken_dates(app: TestApp)
     assert!(!page.contains("<script>,x") && !page.contains("id=\"series-skipped\""));
 }
 both!(an_admin_books_for_someone_and_a_series_skips_taken_dates);
+
+/// No raw codes on the pages: roles, equipment, job kinds, audit actions and delivery statuses
+/// are in the reader's words (Spanish for Elena, English for Emma); a tag an administrator made
+/// up stays as typed.
+async fn pages_show_words_not_codes(app: TestApp) {
+    let acme = app.tenant("Acme", "acme.test").await;
+    let elena = app.user(&acme, "elena@acme.test", "Elena Torres", "admin").await;
+    let emma = app.user(&acme, "emma@acme.test", "Emma Wilson", "admin").await;
+    let en = sala_app::users::UserChanges { locale: Some(Some(sala_domain::Locale::En)), ..Default::default() };
+    let ctx = sala_app::Context::system(acme.id);
+    sala_app::users::update_user(app.store(), &ctx, emma.id, en).await.unwrap();
+    let key = app.api_key(&acme).await;
+    let room = serde_json::json!({"name": "Sala Norte", "capacity": 6, "equipment": ["projector", "tv-screen", "espresso-machine"]});
+    assert!(app.api(Method::POST, "/api/v1/rooms", &key).json(&room).send().await.unwrap().status().is_success());
+
+    let (es, en) = (browser(&app, &elena).await, browser(&app, &emma).await);
+    let (_, people) = es.get("/admin/people").await;
+    assert!(people.contains("<td>Administración</td>") && !people.contains("<td>admin</td>"), "{people}");
+    let (_, rooms) = es.get("/admin/rooms").await;
+    assert!(rooms.contains(">Proyector<") && rooms.contains(">Pantalla<"), "{rooms}");
+    assert!(rooms.contains(">espresso-machine<"), "a made-up tag stays as typed");
+    let (_, rooms) = en.get("/admin/rooms").await;
+    assert!(rooms.contains(">Projector<") && rooms.contains(">TV screen<"), "{rooms}");
+    let (_, dashboard) = en.get("/").await;
+    assert!(dashboard.contains(r#"<option value="tv-screen">TV screen</option>"#), "{dashboard}");
+    let (_, audit) = es.get("/admin/audit").await;
+    assert!(audit.contains(r#"<span title="room.created">Sala creada</span>"#), "{audit}");
+    assert!(!audit.contains("<code>room.created</code>"));
+    let (_, audit) = en.get("/admin/audit").await;
+    assert!(audit.contains(">Room created<"), "{audit}");
+}
+both!(pages_show_words_not_codes);

@@ -23,7 +23,9 @@ pub fn routes() -> Router<AppState> {
 pub struct Entry {
     pub at: String,
     pub actor: String,
+    /// The action in words, and its code (shown on hover, and what the filter takes).
     pub action: String,
+    pub code: String,
     pub subject: String,
     pub ip: String,
 }
@@ -86,7 +88,8 @@ async fn list(State(state): State<AppState>, AdminPage(shell): AdminPage, Query(
                 Some(id) => format!("{} {id}", e.subject_type),
                 None => e.subject_type,
             },
-            action: e.action,
+            action: crate::i18n::words::audit_action(shell.locale, &e.action).into_owned(),
+            code: e.action,
             ip: e.ip.unwrap_or_default(),
         });
     }

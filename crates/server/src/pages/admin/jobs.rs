@@ -58,7 +58,7 @@ async fn list(State(state): State<AppState>, AdminPage(shell): AdminPage, Query(
         .into_iter()
         .map(|j| DeadJob {
             id: j.id,
-            kind: j.kind.as_str(),
+            kind: crate::i18n::words::job_kind(shell.locale, j.kind),
             booking: j.booking_id,
             attempts: j.attempts,
             error: j.last_error.unwrap_or_default(),

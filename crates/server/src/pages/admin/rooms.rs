@@ -119,6 +119,13 @@ pub struct RoomsPage {
     pub form: RoomForm,
 }
 
+impl RoomsPage {
+    /// An equipment tag in the reader's words.
+    pub fn equipment<'a>(&self, tag: &'a str) -> std::borrow::Cow<'a, str> {
+        crate::i18n::words::equipment(self.shell.locale, tag)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "admin/room.html")]
 pub struct RoomPage {

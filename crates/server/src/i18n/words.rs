@@ -1,0 +1,182 @@
+//! Words for the codes Sala keeps (job kinds, delivery channels and statuses, equipment tags,
+//! audit actions), so no page shows a raw code: each table gives Spanish and English. A code
+//! with no words (an equipment tag an administrator made up) is shown as it was typed.
+
+use sala_domain::jobs::{Channel, DeliveryStatus};
+use sala_domain::{JobKind, Locale};
+use std::borrow::Cow;
+
+/// `(code, Spanish, English)`.
+type Words = (&'static str, &'static str, &'static str);
+
+fn lookup<'a>(table: &[Words], locale: Locale, code: &'a str) -> Cow<'a, str> {
+    match table.iter().find(|(c, _, _)| *c == code) {
+        Some((_, es, en)) => Cow::Borrowed(if locale == Locale::Es { es } else { en }),
+        None => Cow::Borrowed(code),
+    }
+}
+
+const JOB_KINDS: &[Words] = &[
+    ("notify", "Avisos de la reserva", "Booking messages"),
+    ("calendar_sync", "Google Calendar", "Google Calendar"),
+    ("webhook", "Webhook", "Webhook"),
+    ("reminder", "Recordatorio", "Reminder"),
+    ("no_show_check", "Liberación sin check-in", "No-show release"),
+];
+
+pub fn job_kind(locale: Locale, kind: JobKind) -> &'static str {
+    word(JOB_KINDS, locale, kind.as_str())
+}
+
+const CHANNELS: &[Words] = &[
+    ("email", "Email", "Email"),
+    ("whatsapp", "WhatsApp", "WhatsApp"),
+    ("calendar", "Calendario", "Calendar"),
+    ("webhook", "Webhook", "Webhook"),
+];
+
+pub fn channel(locale: Locale, channel: Channel) -> &'static str {
+    word(CHANNELS, locale, channel.as_str())
+}
+
+const DELIVERY_STATUSES: &[Words] = &[("sent", "Enviado", "Sent"), ("failed", "Falló", "Failed")];
+
+pub fn delivery_status(locale: Locale, status: DeliveryStatus) -> &'static str {
+    word(DELIVERY_STATUSES, locale, status.as_str())
+}
+
+/// A table's words for a code every variant of which is in it.
+fn word(table: &[Words], locale: Locale, code: &str) -> &'static str {
+    match table.iter().find(|(c, _, _)| *c == code) {
+        Some((_, es, en)) => {
+            if locale == Locale::Es {
+                es
+            } else {
+                en
+            }
+        }
+        None => "?",
+    }
+}
+
+const EQUIPMENT: &[Words] = &[
+    ("projector", "Proyector", "Projector"),
+    ("tv-screen", "Pantalla", "TV screen"),
+    ("whiteboard", "Pizarra", "Whiteboard"),
+    ("video-conference", "Videoconferencia", "Video conference"),
+    ("sound-system", "Sonido", "Sound system"),
+    ("screen", "Pantalla", "Screen"),
+    ("phone", "Teléfono", "Phone"),
+    ("wheelchair-access", "Acceso en silla de ruedas", "Wheelchair access"),
+];
+
+/// An equipment tag in words; a tag the organization made up, as typed.
+pub fn equipment(locale: Locale, tag: &str) -> Cow<'_, str> {
+    lookup(EQUIPMENT, locale, tag)
+}
+
+const ACTIONS: &[Words] = &[
+    ("api_key.created", "Clave de API creada", "API key created"),
+    ("api_key.revoked", "Clave de API revocada", "API key revoked"),
+    ("booking.answered", "Respuesta a una invitación", "Invitation answered"),
+    ("booking.cancel_denied", "Cancelación denegada", "Cancellation denied"),
+    ("booking.cancelled", "Reserva cancelada", "Booking cancelled"),
+    ("booking.check_in_denied", "Check-in denegado", "Check-in denied"),
+    ("booking.checked_in", "Check-in", "Checked in"),
+    ("booking.created", "Reserva creada", "Booking created"),
+    ("booking.edit_denied", "Cambio denegado", "Change denied"),
+    ("booking.guests_invited", "Invitados de fuera", "Outside guests invited"),
+    ("booking.released", "Sala liberada", "Room released"),
+    ("booking.updated", "Reserva modificada", "Booking changed"),
+    ("google.connected", "Google Calendar conectado", "Google Calendar connected"),
+    ("google.disconnected", "Google Calendar desconectado", "Google Calendar disconnected"),
+    ("google.revoked", "Google retiró el acceso", "Google access revoked"),
+    ("job.replayed", "Tarea reintentada", "Job replayed"),
+    ("room.created", "Sala creada", "Room created"),
+    ("room.deactivated", "Sala desactivada", "Room deactivated"),
+    ("room.kiosk_created", "Enlace de pantalla creado", "Kiosk link created"),
+    ("room.kiosk_deleted", "Enlace de pantalla borrado", "Kiosk link deleted"),
+    ("room.reactivated", "Sala reactivada", "Room reactivated"),
+    ("room.updated", "Sala modificada", "Room changed"),
+    ("tenant.created", "Organización creada", "Organization created"),
+    ("tenant.google_service_account_removed", "Cuenta de servicio quitada", "Service account removed"),
+    ("tenant.google_service_account_set", "Cuenta de servicio puesta", "Service account set"),
+    ("tenant.updated", "Ajustes cambiados", "Settings changed"),
+    ("tenant.whatsapp_removed", "WhatsApp propio quitado", "Own WhatsApp removed"),
+    ("tenant.whatsapp_set", "WhatsApp propio puesto", "Own WhatsApp set"),
+    ("user.created", "Persona añadida", "Person added"),
+    ("user.google_linked", "Cuenta de Google vinculada", "Google account linked"),
+    ("user.imported", "Persona importada", "Person imported"),
+    ("user.signed_in", "Inicio de sesión", "Signed in"),
+    ("user.updated", "Persona modificada", "Person changed"),
+    ("webhook.created", "Webhook creado", "Webhook created"),
+    ("webhook.deleted", "Webhook borrado", "Webhook deleted"),
+    ("webhook.disabled", "Webhook desactivado", "Webhook disabled"),
+    ("webhook.replayed", "Evento reenviado", "Event sent again"),
+    ("webhook.secret_rotated", "Secreto del webhook renovado", "Webhook secret rotated"),
+    ("webhook.updated", "Webhook modificado", "Webhook changed"),
+];
+
+/// An audit action in words (`booking.created`: "Reserva creada").
+pub fn audit_action(locale: Locale, action: &str) -> Cow<'_, str> {
+    lookup(ACTIONS, locale, action)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `"subject.verb"` string the app crate writes as an audit action has words.
+    #[test]
+    fn every_audit_action_the_app_writes_has_words() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/src");
+        let mut missing = Vec::new();
+        for action in actions_in(&root) {
+            if ACTIONS.iter().all(|(c, _, _)| *c != action) {
+                missing.push(action);
+            }
+        }
+        assert!(missing.is_empty(), "audit actions without words: {missing:?}");
+        assert_eq!(audit_action(Locale::En, "booking.created"), "Booking created");
+        assert_eq!(audit_action(Locale::Es, "room.created"), "Sala creada");
+    }
+
+    #[test]
+    fn every_job_kind_channel_and_status_has_words_and_made_up_tags_stay() {
+        for kind in JobKind::ALL {
+            assert_ne!(job_kind(Locale::Es, kind), "?", "{kind:?}");
+        }
+        for c in [Channel::Email, Channel::Whatsapp, Channel::Calendar, Channel::Webhook] {
+            assert_ne!(channel(Locale::En, c), "?");
+        }
+        assert_eq!(delivery_status(Locale::Es, DeliveryStatus::Sent), "Enviado");
+        assert_eq!(equipment(Locale::Es, "tv-screen"), "Pantalla");
+        assert_eq!(equipment(Locale::En, "espresso-machine"), "espresso-machine");
+    }
+
+    /// The audit actions named in `ctx.audit("...")` calls and the `*_ACTION`/`GUESTS_INVITED`
+    /// style constants under `dir`: every `"a.b"` literal right after `audit(`.
+    fn actions_in(dir: &std::path::Path) -> Vec<String> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                found.extend(actions_in(&path));
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for piece in text.split("audit(").skip(1) {
+                    let piece = piece.trim_start();
+                    if let Some(rest) = piece.strip_prefix('"')
+                        && let Some(end) = rest.find('"')
+                        && rest[..end].contains('.')
+                    {
+                        found.push(rest[..end].to_owned());
+                    }
+                }
+            }
+        }
+        found.sort();
+        found.dedup();
+        found
+    }
+}
