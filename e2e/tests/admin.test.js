@@ -25,7 +25,7 @@ test('an admin creates a room and an API key, and changes the settings', async (
   await form.getByRole('button', { name: 'Crear sala' }).click();
   await page.getByText('Guardado.').waitFor();
   const row = page.locator('table.list tr', { hasText: 'Sala Índico' });
-  assert.match(await row.innerText(), /mon-fri 08:00-19:00/);
+  assert.match(await row.innerText(), /lun-vie 08:00-19:00/);
   // Equipment reads in words, not as the tags it is stored as.
   assert.match(await row.innerText(), /Proyector/);
   assert.match(await row.innerText(), /Pizarra/);

@@ -2,8 +2,9 @@
 //! audit actions), so no page shows a raw code: each table gives Spanish and English. A code
 //! with no words (an equipment tag an administrator made up) is shown as it was typed.
 
+use sala_domain::auth::Scope;
 use sala_domain::jobs::{Channel, DeliveryStatus};
-use sala_domain::{JobKind, Locale};
+use sala_domain::{BookableHours, JobKind, Locale};
 use std::borrow::Cow;
 
 /// `(code, Spanish, English)`.
@@ -57,6 +58,43 @@ fn word(table: &[Words], locale: Locale, code: &str) -> &'static str {
         }
         None => "?",
     }
+}
+
+const SCOPES: &[Words] =
+    &[("read", "Leer", "Read"), ("write", "Cambiar", "Change"), ("webhooks", "Webhooks", "Webhooks")];
+
+/// What an API key may do, in words.
+pub fn scope(locale: Locale, scope: Scope) -> &'static str {
+    word(SCOPES, locale, scope.as_str())
+}
+
+const DAYS: &[Words] = &[
+    ("mon", "lun", "Mon"),
+    ("tue", "mar", "Tue"),
+    ("wed", "mié", "Wed"),
+    ("thu", "jue", "Thu"),
+    ("fri", "vie", "Fri"),
+    ("sat", "sáb", "Sat"),
+    ("sun", "dom", "Sun"),
+];
+
+/// A room's bookable hours as the reader says them: `lun-vie 08:00-20:00`, `Mon-Fri 08:00-20:00`.
+pub fn bookable_hours(locale: Locale, hours: &BookableHours) -> String {
+    let compact = hours.to_compact();
+    let (days, times) = compact.split_once(' ').unwrap_or((compact.as_str(), ""));
+    let mut said = String::new();
+    let mut day = String::new();
+    for c in days.chars().chain(std::iter::once(',')) {
+        if c.is_ascii_alphabetic() {
+            day.push(c);
+            continue;
+        }
+        said.push_str(&lookup(DAYS, locale, &day));
+        day.clear();
+        said.push(c);
+    }
+    said.pop();
+    format!("{said} {times}")
 }
 
 const EQUIPMENT: &[Words] = &[
@@ -152,6 +190,14 @@ mod tests {
         assert_eq!(delivery_status(Locale::Es, DeliveryStatus::Sent), "Enviado");
         assert_eq!(equipment(Locale::Es, "tv-screen"), "Pantalla");
         assert_eq!(equipment(Locale::En, "espresso-machine"), "espresso-machine");
+        for s in Scope::ALL {
+            assert_ne!(scope(Locale::Es, s), "?");
+        }
+        let hours = BookableHours::parse_compact("mon-fri 08:00-20:00").unwrap();
+        assert_eq!(bookable_hours(Locale::Es, &hours), "lun-vie 08:00-20:00");
+        assert_eq!(bookable_hours(Locale::En, &hours), "Mon-Fri 08:00-20:00");
+        let hours = BookableHours::parse_compact("mon,wed 09:00-13:30").unwrap();
+        assert_eq!(bookable_hours(Locale::Es, &hours), "lun,mié 09:00-13:30");
     }
 
     /// The audit actions named in `ctx.audit("...")` calls and the `*_ACTION`/`GUESTS_INVITED`

@@ -506,7 +506,8 @@ async fn pages_show_words_not_codes(app: TestApp) {
     let ctx = sala_app::Context::system(acme.id);
     sala_app::users::update_user(app.store(), &ctx, emma.id, en).await.unwrap();
     let key = app.api_key(&acme).await;
-    let room = serde_json::json!({"name": "Sala Norte", "capacity": 6, "equipment": ["projector", "tv-screen", "espresso-machine"]});
+    let room = serde_json::json!({"name": "Sala Norte", "capacity": 6, "equipment": ["projector", "tv-screen", "espresso-machine"],
+                                  "bookable_hours": {"days": ["mon", "tue", "wed", "thu", "fri"], "opens": "08:00", "closes": "20:00"}});
     assert!(app.api(Method::POST, "/api/v1/rooms", &key).json(&room).send().await.unwrap().status().is_success());
 
     let (es, en) = (browser(&app, &elena).await, browser(&app, &emma).await);
@@ -515,8 +516,12 @@ async fn pages_show_words_not_codes(app: TestApp) {
     let (_, rooms) = es.get("/admin/rooms").await;
     assert!(rooms.contains(">Proyector<") && rooms.contains(">Pantalla<"), "{rooms}");
     assert!(rooms.contains(">espresso-machine<"), "a made-up tag stays as typed");
+    assert!(rooms.contains("lun-vie 08:00-20:00"), "{rooms}");
     let (_, rooms) = en.get("/admin/rooms").await;
     assert!(rooms.contains(">Projector<") && rooms.contains(">TV screen<"), "{rooms}");
+    assert!(rooms.contains("Mon-Fri 08:00-20:00"), "days in words: {rooms}");
+    let (_, keys) = es.get("/admin/api-keys").await;
+    assert!(keys.contains("Leer, Cambiar, Webhooks"), "{keys}");
     let (_, dashboard) = en.get("/").await;
     assert!(dashboard.contains(r#"<option value="tv-screen">TV screen</option>"#), "{dashboard}");
     let (_, audit) = es.get("/admin/audit").await;

@@ -2,7 +2,7 @@
 //! whose secret the answer shows once, and revocation.
 
 use super::{Tab, problems};
-use crate::i18n::Texts;
+use crate::i18n::{Texts, words};
 use crate::pages::form::{AdminForm, Button};
 use crate::pages::shell::{AdminPage, Nav, Shell};
 use crate::pages::{render, show_error};
@@ -83,7 +83,7 @@ async fn page(
         .into_iter()
         .map(|k: ApiKey| KeyRow {
             id: k.id,
-            scopes: k.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+            scopes: k.scopes.iter().map(|s| words::scope(shell.locale, *s)).collect::<Vec<_>>().join(", "),
             created: at(Some(k.created_at)),
             last_used: at(k.last_used_at),
             revoked: k.revoked_at.is_some(),

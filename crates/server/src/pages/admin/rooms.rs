@@ -124,6 +124,11 @@ impl RoomsPage {
     pub fn equipment<'a>(&self, tag: &'a str) -> std::borrow::Cow<'a, str> {
         crate::i18n::words::equipment(self.shell.locale, tag)
     }
+
+    /// Bookable hours with the reader's day names.
+    pub fn hours(&self, hours: &sala_domain::BookableHours) -> String {
+        crate::i18n::words::bookable_hours(self.shell.locale, hours)
+    }
 }
 
 #[derive(Template)]
