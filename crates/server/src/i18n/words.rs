@@ -10,11 +10,15 @@ use std::borrow::Cow;
 /// `(code, Spanish, English)`.
 type Words = (&'static str, &'static str, &'static str);
 
+/// The table's words for `code`, if it has any.
+fn find(table: &[Words], locale: Locale, code: &str) -> Option<&'static str> {
+    let (_, es, en) = table.iter().find(|(c, _, _)| *c == code)?;
+    Some(if locale == Locale::Es { es } else { en })
+}
+
+/// Words for `code`; a code the table lacks (a made-up tag), as it is.
 fn lookup<'a>(table: &[Words], locale: Locale, code: &'a str) -> Cow<'a, str> {
-    match table.iter().find(|(c, _, _)| *c == code) {
-        Some((_, es, en)) => Cow::Borrowed(if locale == Locale::Es { es } else { en }),
-        None => Cow::Borrowed(code),
-    }
+    Cow::Borrowed(find(table, locale, code).unwrap_or(code))
 }
 
 const JOB_KINDS: &[Words] = &[
@@ -48,16 +52,7 @@ pub fn delivery_status(locale: Locale, status: DeliveryStatus) -> &'static str {
 
 /// A table's words for a code every variant of which is in it.
 fn word(table: &[Words], locale: Locale, code: &str) -> &'static str {
-    match table.iter().find(|(c, _, _)| *c == code) {
-        Some((_, es, en)) => {
-            if locale == Locale::Es {
-                es
-            } else {
-                en
-            }
-        }
-        None => "?",
-    }
+    find(table, locale, code).unwrap_or("?")
 }
 
 const SCOPES: &[Words] =

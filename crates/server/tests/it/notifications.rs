@@ -153,6 +153,15 @@ fn worker(app: &TestApp, w: &World, data_dir: &std::path::Path) -> std::process:
     command
 }
 
+/// Waits (up to a minute) until `done`, failing the test with `what` otherwise.
+async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// An instant as RFC 3339, to the minute.
 fn iso(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms / MINUTE * MINUTE).unwrap().to_string()

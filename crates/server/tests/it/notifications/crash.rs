@@ -6,18 +6,10 @@
 use super::*;
 use std::collections::BTreeSet;
 use std::process::Child;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn start_worker(app: &TestApp, w: &World, data_dir: &std::path::Path) -> Child {
     worker(app, w, data_dir).env("SALA_JOBS_CONCURRENCY", "1").env("SALA_JOBS_LEASE_SECONDS", "2").spawn().unwrap()
-}
-
-pub(super) async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 async fn a_killed_worker_loses_nothing_and_repeats_nothing(app: TestApp) {

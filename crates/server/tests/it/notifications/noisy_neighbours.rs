@@ -3,7 +3,6 @@
 //! another tenant's confirmation goes out while those calls are still open; and a receiver that
 //! answers 200 MB does not grow the worker by more than a few megabytes.
 
-use super::crash::wait_until;
 use super::*;
 use crate::webhooks::hanging_receiver;
 use std::sync::Arc;
