@@ -7,6 +7,18 @@ use crate::{Millis, TimeRange};
 /// on a multiple of `step` from `want.start`, none overlapping `busy` or another suggestion, all
 /// ending by `until`.
 pub fn free_slots(busy: &[TimeRange], want: TimeRange, until: Millis, step: Millis, count: usize) -> Vec<TimeRange> {
+    free_slots_where(busy, want, until, step, count, |_| true)
+}
+
+/// [`free_slots`] that are also `allowed` (the booking rules and the room's hours, say).
+pub fn free_slots_where(
+    busy: &[TimeRange],
+    want: TimeRange,
+    until: Millis,
+    step: Millis,
+    count: usize,
+    allowed: impl Fn(&TimeRange) -> bool,
+) -> Vec<TimeRange> {
     let length = want.duration_ms();
     let mut found = Vec::new();
     let mut start = want.start;
@@ -18,10 +30,11 @@ pub fn free_slots(busy: &[TimeRange], want: TimeRange, until: Millis, step: Mill
                 let gap = busy_end - start;
                 start += ((gap + step - 1) / step).max(1) * step;
             }
-            None => {
+            None if allowed(&candidate) => {
                 found.push(candidate);
                 start = candidate.end;
             }
+            None => start += step,
         }
     }
     found
@@ -49,5 +62,15 @@ mod tests {
         assert!(free_slots(&busy, r(600, 660), 700 * M, 15 * M, 3).is_empty());
         // A free start is its own first suggestion.
         assert_eq!(free_slots(&[], r(600, 660), 24 * 60 * M, 15 * M, 1), [r(600, 660)]);
+    }
+
+    #[test]
+    fn slots_a_rule_forbids_are_passed_over() {
+        // Only starts from 09:00 are allowed; an hour wanted at 07:00, 08:30-09:30 busy.
+        let allowed = |t: &TimeRange| t.start >= 540 * M;
+        let slots = free_slots_where(&[r(510, 570)], r(420, 480), 24 * 60 * M, 15 * M, 2, allowed);
+        assert_eq!(slots, [r(570, 630), r(630, 690)]);
+        // Nothing allowed: nothing, and the search ends.
+        assert!(free_slots_where(&[], r(420, 480), 24 * 60 * M, 15 * M, 2, |_| false).is_empty());
     }
 }

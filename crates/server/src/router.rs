@@ -96,8 +96,15 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn not_found() -> Problem {
-    Problem::not_found("There is nothing at this address.")
+/// Nothing here: a browser asking for a page gets a readable page, anyone else problem+json.
+async fn not_found(State(state): State<AppState>, request: Request<axum::body::Body>) -> Response {
+    let (mut parts, _) = request.into_parts();
+    let wants_page = !parts.uri.path().starts_with("/api/")
+        && parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    if wants_page {
+        return crate::pages::not_found(&state, &mut parts).await;
+    }
+    Problem::not_found("There is nothing at this address.").into_response()
 }
 
 fn internal_error() -> Response {

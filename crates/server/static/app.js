@@ -1,6 +1,7 @@
 // Sala's one script. Every page works without it; it only makes the booking form nicer:
-// it says whether the chosen slot is free while the person picks it (with the next free slots
-// and other rooms when it is not), and suggests people for the guest list as they type.
+// it says whether the form would be accepted while the person fills it in (why not, with the
+// nearest slots and rooms that would do), keeps the meeting's length when the start moves, and
+// suggests people for the guest list as they type.
 "use strict";
 
 (function () {
@@ -9,22 +10,49 @@
   const field = (name) => form.elements.namedItem(name);
   const editing = (form.getAttribute("action").match(/^\/bookings\/([0-9a-f-]{36})\/edit$/) || [])[1];
 
-  // --- Live availability ---------------------------------------------------------------
+  // --- Live check ---------------------------------------------------------------------
+  // The server reads the whole form as a submit would and checks it as a create would, so what
+  // this box says is what submitting would do.
   const status = document.getElementById("availability");
+  const watched = ["room_id", "date", "start", "end", "guests", "google_meet", "repeat", "repeat_count",
+    "repeat_until", "repeat_skip", "organizer", "reminder"];
   let timer = null;
   let asked = 0;
 
+  function paragraph(text, className) {
+    const p = document.createElement("p");
+    p.textContent = text;
+    if (className) p.className = className;
+    return p;
+  }
+
+  // A suggestion opens the form again at its room and time with everything typed since the
+  // check kept: the link is brought up to date with the form as it is clicked.
+  function keepTyped(href) {
+    const url = new URL(href, location.href);
+    for (const name of ["title", "description", "guests", "reminder", "organizer", "repeat_count", "repeat_until"]) {
+      const input = field(name);
+      if (input && input.value.trim()) url.searchParams.set(name, input.value);
+      else url.searchParams.delete(name);
+    }
+    for (const [name, param] of [["google_meet", "meet"], ["repeat", "repeat"], ["repeat_skip", "repeat_skip"]]) {
+      const box = field(name);
+      if (box && box.checked) url.searchParams.set(param, "on");
+      else url.searchParams.delete(param);
+    }
+    return url.pathname + url.search;
+  }
+
   function links(title, list) {
     const box = document.createElement("div");
-    const heading = document.createElement("p");
-    heading.textContent = title;
-    box.append(heading);
+    box.append(paragraph(title));
     const ul = document.createElement("ul");
     for (const item of list) {
       const li = document.createElement("li");
       const a = document.createElement("a");
       a.href = item.href;
       a.textContent = item.label;
+      if (!editing) a.addEventListener("click", () => { a.href = keepTyped(a.href); });
       li.append(a);
       ul.append(li);
     }
@@ -32,9 +60,36 @@
     return box;
   }
 
+  function dates(title, list) {
+    const box = document.createElement("div");
+    box.append(paragraph(title));
+    const ul = document.createElement("ul");
+    ul.className = "series-dates";
+    for (const d of list) {
+      const li = document.createElement("li");
+      li.className = "date-" + d.state;
+      li.textContent = d.label + ": " + d.reason;
+      ul.append(li);
+    }
+    box.append(ul);
+    return box;
+  }
+
+  function showAnswer(answer) {
+    status.hidden = false;
+    status.className = "availability " + (answer.state === "free" ? "ok" : answer.state);
+    status.replaceChildren(paragraph(answer.message, "headline"));
+    for (const p of answer.problems.slice(1)) status.append(paragraph(p.message));
+    for (const w of answer.warnings) status.append(paragraph(w, "warning"));
+    if (answer.dates.length) status.append(dates(status.dataset.dates, answer.dates));
+    const slotsTitle = answer.state === "invalid" ? status.dataset.validSlots : status.dataset.slots;
+    if (answer.slots.length) status.append(links(slotsTitle, answer.slots));
+    if (answer.rooms.length) status.append(links(status.dataset.rooms, answer.rooms));
+  }
+
   async function check() {
-    const params = new URLSearchParams();
-    for (const name of ["room_id", "date", "start", "end", "guests"]) params.set(name, field(name).value);
+    const params = new URLSearchParams(new FormData(form));
+    for (const name of ["csrf", "title", "description", "version", "scope"]) params.delete(name);
     if (editing) params.set("except", editing);
     const mine = ++asked;
     let answer;
@@ -46,11 +101,7 @@
       return; // Offline or the server restarting: the submitted form still tells.
     }
     if (mine !== asked) return; // A newer question is on its way.
-    status.hidden = false;
-    status.className = "availability " + (answer.state === "free" ? "ok" : "taken");
-    status.replaceChildren(document.createTextNode(answer.message));
-    if (answer.slots.length) status.append(links(status.dataset.slots, answer.slots));
-    if (answer.rooms.length) status.append(links(status.dataset.rooms, answer.rooms));
+    showAnswer(answer);
   }
 
   function later() {
@@ -58,9 +109,73 @@
     timer = setTimeout(check, 300);
   }
   if (status) {
-    for (const name of ["room_id", "date", "start", "end"]) {
-      field(name).addEventListener("change", later);
-      field(name).addEventListener("input", later);
+    for (const name of watched) {
+      const input = field(name);
+      if (!input) continue;
+      input.addEventListener("change", later);
+      input.addEventListener("input", later);
+    }
+    check();
+  }
+
+  // --- Durations -------------------------------------------------------------------------
+  // Moving the start keeps the meeting's length; a chip sets the length from the start.
+  const minutes = (hhmm) => {
+    const m = /^(\d{2}):(\d{2})/.exec(hhmm || "");
+    return m ? Number(m[1]) * 60 + Number(m[2]) : null;
+  };
+  const clock = (total) => {
+    const t = ((total % 1440) + 1440) % 1440;
+    return String(Math.floor(t / 60)).padStart(2, "0") + ":" + String(t % 60).padStart(2, "0");
+  };
+  const start = field("start");
+  const end = field("end");
+  const durationChips = document.getElementById("durations");
+  let length = minutes(end.value) - minutes(start.value);
+  if (!(length > 0)) length = 60;
+  function pressChips() {
+    if (!durationChips) return;
+    for (const b of durationChips.querySelectorAll("button")) b.setAttribute("aria-pressed", String(Number(b.dataset.minutes) === length));
+  }
+  start.addEventListener("change", () => {
+    const from = minutes(start.value);
+    if (from === null || from + length >= 1440) return;
+    end.value = clock(from + length);
+    later();
+  });
+  end.addEventListener("change", () => {
+    const span = minutes(end.value) - minutes(start.value);
+    if (span > 0) length = span;
+    pressChips();
+  });
+  if (durationChips) {
+    durationChips.hidden = false;
+    for (const b of durationChips.querySelectorAll("button")) {
+      b.addEventListener("click", () => {
+        const from = minutes(start.value);
+        if (from === null) return;
+        length = Number(b.dataset.minutes);
+        end.value = clock(Math.min(from + length, 1439));
+        pressChips();
+        later();
+      });
+    }
+    pressChips();
+  }
+
+  // A refused form: the summary of its problems takes focus, so the reader hears it first.
+  // Each of its links takes the reader into the field to fix (a link alone only scrolls).
+  const summary = document.getElementById("form-errors");
+  if (summary) {
+    summary.focus();
+    for (const a of summary.querySelectorAll("a[href^='#']")) {
+      a.addEventListener("click", (e) => {
+        const target = document.getElementById(a.getAttribute("href").slice(1));
+        if (!target) return;
+        e.preventDefault();
+        target.focus();
+        target.scrollIntoView({ block: "center" });
+      });
     }
   }
 

@@ -71,20 +71,20 @@ pub struct Created {
 }
 
 /// Everything validated about a request, before occurrences are worked out.
-struct Draft {
-    tenant: Tenant,
-    room: Room,
-    organizer: User,
+pub(super) struct Draft {
+    pub(super) tenant: Tenant,
+    pub(super) room: Room,
+    pub(super) organizer: User,
     time: TimeRange,
-    zone: TimeZoneName,
-    attendees: Vec<Attendee>,
+    pub(super) zone: TimeZoneName,
+    pub(super) attendees: Vec<Attendee>,
     google_meet: bool,
     title: String,
     description: Option<String>,
     external_ref: Option<String>,
     metadata: serde_json::Value,
     reminders: Option<ReminderSettings>,
-    warnings: Vec<FieldError>,
+    pub(super) warnings: Vec<FieldError>,
 }
 
 /// Creates the booking (or series). `outside` tells of meetings booked directly in the room's
@@ -162,7 +162,7 @@ pub async fn create_booking(
     }
 }
 
-async fn validate(store: &dyn Store, ctx: &Context, input: &NewBooking) -> AppResult<Draft> {
+pub(super) async fn validate(store: &dyn Store, ctx: &Context, input: &NewBooking) -> AppResult<Draft> {
     let tenant = load_tenant(store, ctx).await?;
     let room = policy::bookable_room(store, ctx, input.room_id).await?;
     let organizer = policy::organizer(store, ctx, input.organizer.as_deref()).await?;
@@ -209,7 +209,7 @@ async fn validate(store: &dyn Store, ctx: &Context, input: &NewBooking) -> AppRe
 }
 
 /// The occurrences' ranges: just the one, or the series expanded in the booking's zone.
-fn occurrences(draft: &Draft, rule: Option<&Recurrence>) -> AppResult<Vec<TimeRange>> {
+pub(super) fn occurrences(draft: &Draft, rule: Option<&Recurrence>) -> AppResult<Vec<TimeRange>> {
     match rule {
         None => Ok(vec![draft.time]),
         Some(rule) => {
@@ -238,17 +238,44 @@ async fn resolve_conflicts(
     ranges: Vec<TimeRange>,
     on_conflict: ConflictPolicy,
 ) -> AppResult<(Vec<TimeRange>, Vec<Skipped>)> {
-    let (Some(first), Some(last)) = (ranges.first(), ranges.last()) else {
-        return Ok((ranges, Vec::new()));
-    };
-    let window = TimeRange { start: first.start, end: last.end };
-    let elsewhere = policy::outside_busy(outside, ctx, &draft.organizer, &draft.room, &ranges).await;
     // A single booking needs no look-ahead in Sala's own bookings: the store refuses an overlap
     // in the same transaction as the insert and names the booking in the way.
-    let busy = if ranges.len() > 1 { store.busy(ctx.tenant_id(), &[draft.room.id], window).await? } else { Vec::new() };
-    if busy.is_empty() && elsewhere.is_empty() {
-        return Ok((ranges, Vec::new()));
+    let look_ahead = ranges.len() > 1;
+    let in_the_way = conflicts(store, outside, ctx, draft, &ranges, None, look_ahead).await?;
+    let mut free = Vec::new();
+    let mut conflicts = Vec::new();
+    for (range, conflict) in ranges.into_iter().zip(in_the_way) {
+        match conflict {
+            Some(conflict) => conflicts.push(conflict),
+            None => free.push(range),
+        }
     }
+    if conflicts.is_empty() || (on_conflict == ConflictPolicy::Skip && !free.is_empty()) {
+        Ok((free, conflicts))
+    } else {
+        Err(AppError::BookingConflict(conflicts))
+    }
+}
+
+/// For each of `ranges`, the meeting in its way, if any: Sala's own bookings in the room (when
+/// `look_ahead`; leaving out `except`, a booking being moved) and meetings booked directly in the
+/// room's calendar.
+pub(super) async fn conflicts(
+    store: &dyn Store,
+    outside: &dyn OutsideBusy,
+    ctx: &Context,
+    draft: &Draft,
+    ranges: &[TimeRange],
+    except: Option<BookingId>,
+    look_ahead: bool,
+) -> AppResult<Vec<Option<Conflict>>> {
+    let (Some(first), Some(last)) = (ranges.first(), ranges.last()) else {
+        return Ok(Vec::new());
+    };
+    let window = TimeRange { start: first.start, end: last.end };
+    let elsewhere = policy::outside_busy(outside, ctx, &draft.organizer, &draft.room, ranges).await;
+    let mut busy = if look_ahead { store.busy(ctx.tenant_id(), &[draft.room.id], window).await? } else { Vec::new() };
+    busy.retain(|b| Some(b.booking_id) != except);
     // A virtual room is taken only where it holds its limit of meetings.
     let full = draft.room.is_shared().then(|| {
         let meetings: Vec<TimeRange> = busy.iter().map(|b| b.time).collect();
@@ -260,22 +287,13 @@ async fn resolve_conflicts(
         }
         None => busy.iter().find(|b| b.time.overlaps(range)),
     };
-    let mut free = Vec::new();
-    let mut conflicts = Vec::new();
-    for range in ranges {
-        if let Some(b) = in_the_way(&range) {
-            conflicts.push(Conflict::of(range, b));
-        } else if let Some((_, time)) = elsewhere.iter().find(|(slot, _)| *slot == range) {
-            conflicts.push(Conflict::outside(range, *time));
-        } else {
-            free.push(range);
-        }
-    }
-    if conflicts.is_empty() || (on_conflict == ConflictPolicy::Skip && !free.is_empty()) {
-        Ok((free, conflicts))
-    } else {
-        Err(AppError::BookingConflict(conflicts))
-    }
+    Ok(ranges
+        .iter()
+        .map(|range| match in_the_way(range) {
+            Some(b) => Some(Conflict::of(*range, b)),
+            None => elsewhere.iter().find(|(slot, _)| slot == range).map(|(_, time)| Conflict::outside(*range, *time)),
+        })
+        .collect())
 }
 
 fn build(ctx: &Context, d: &Draft, time: TimeRange, series_id: Option<SeriesId>, now: i64) -> Booking {

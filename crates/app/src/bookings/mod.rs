@@ -15,6 +15,7 @@ mod facts;
 mod guest_quota;
 mod no_show;
 mod policy;
+mod preview;
 mod read;
 
 pub use attendees::AttendeeInput;
@@ -26,6 +27,7 @@ pub use edit::{BookingChanges, edit_booking};
 pub use guest_quota::GuestQuotas;
 pub use no_show::NoShowRelease;
 pub(crate) use policy::still_confirmed;
+pub use preview::{PlannedOccurrence, Preview, preview_booking};
 pub use read::{
     Availability, AvailabilityQuery, ListRequest, RoomAvailability, Suggestions, availability, deliveries, get_booking,
     history, list_bookings, my_bookings, suggestions,

@@ -180,6 +180,13 @@ pub(super) fn check_rules(ctx: &Context, tenant: &Tenant, slots: &[Slot<'_>]) ->
     errors
 }
 
+/// Whether `room` may be booked for `time` under the rules that bind the caller (a slot to
+/// suggest instead of one refused).
+pub(super) fn allows(ctx: &Context, tenant: &Tenant, room: &Room, time: TimeRange, now: i64) -> bool {
+    let rules = tenant.booking_rules.with_override(&room.rules);
+    rules.check(time, now, room.bookable_hours.as_ref(), &tenant.time_zone).iter().all(|v| !binds(ctx, v))
+}
+
 /// The organizer's limit of upcoming bookings (unless an admin books), with `adding` more.
 pub(super) async fn check_active_limit(
     store: &dyn Store,

@@ -195,17 +195,24 @@ pub async fn my_bookings(
     Ok(store.list_bookings(ctx.tenant_id(), &query).await?)
 }
 
-/// What to offer when a slot is taken.
+/// What to offer when a slot is taken or breaks a rule.
 #[derive(Clone, Debug, Default)]
 pub struct Suggestions {
-    /// The room's next free slots of the same length, later that day.
+    /// The room's nearest free slots of the same length that its rules allow.
     pub slots: Vec<TimeRange>,
-    /// Other rooms free for the very slot with enough seats.
+    /// Other rooms free for the slot (or the first one suggested, when it is past) with enough
+    /// seats, whose rules allow it.
     pub rooms: Vec<Room>,
+    /// The time the rooms are free for: the wanted one, or from now when it has passed.
+    pub rooms_at: Option<TimeRange>,
 }
 
-/// The next free slots of `room` after `want` (until the end of that day in `zone`), and up to
-/// three other rooms free for `want` with at least `seats` seats.
+/// How far ahead suggestions look for a free slot.
+const SUGGESTION_DAYS: Millis = 14;
+
+/// The nearest free slots of `room` from `want` on (from now, when `want` has passed) that the
+/// caller may book, within two weeks; and up to three other rooms with at least `seats` seats
+/// free and bookable for that time.
 pub async fn suggestions(
     store: &dyn Store,
     outside: &dyn OutsideBusy,
@@ -213,33 +220,37 @@ pub async fn suggestions(
     room: RoomId,
     want: TimeRange,
     seats: u32,
-    zone: &sala_domain::TimeZoneName,
+    except: Option<BookingId>,
 ) -> AppResult<Suggestions> {
     const STEP_MS: Millis = 15 * 60_000;
-    let day_end = sala_domain::dates::zoned(want.start, zone)
-        .and_then(|z| z.date().tomorrow().ok())
-        .and_then(|next| sala_domain::dates::day_start(next, zone))
-        .map_or(want.end, |end| end.max(want.end));
-    let day = AvailabilityQuery { start: want.start, end: day_end, ..Default::default() };
-    let busy: Vec<TimeRange> = availability(store, outside, ctx, day)
-        .await?
-        .rooms
+    let tenant = super::load_tenant(store, ctx).await?;
+    let now = sala_domain::now_millis();
+    let want = if want.start < now {
+        let start = (now / STEP_MS + 1) * STEP_MS;
+        TimeRange { start, end: start + want.duration_ms() }
+    } else {
+        want
+    };
+    let until = want.start + SUGGESTION_DAYS * 24 * 3600 * 1000;
+    let window = AvailabilityQuery { start: want.start, end: until.max(want.end), ..Default::default() };
+    let found = availability(store, outside, ctx, window).await?.rooms;
+    let allowed = |room: &Room, time: &TimeRange| super::policy::allows(ctx, &tenant, room, *time, now);
+    let slots = found
+        .iter()
+        .find(|r| r.room.id == room)
+        .map(|r| {
+            let busy = r.taken(except);
+            sala_domain::slots::free_slots_where(&busy, want, until, STEP_MS, 3, |t| allowed(&r.room, t))
+        })
+        .unwrap_or_default();
+    let rooms = found
         .into_iter()
-        .filter(|r| r.room.id == room)
-        .flat_map(|r| r.taken(None))
-        .collect();
-    let slots = sala_domain::slots::free_slots(&busy, want, day_end, STEP_MS, 3);
-    let same_time =
-        AvailabilityQuery { start: want.start, end: want.end, capacity: Some(seats.max(1)), equipment: Vec::new() };
-    let rooms = availability(store, outside, ctx, same_time)
-        .await?
-        .rooms
-        .into_iter()
-        .filter(|r| r.free && r.room.id != room)
+        .filter(|r| r.room.id != room && r.room.capacity >= seats.max(1))
+        .filter(|r| !r.taken(except).iter().any(|t| t.overlaps(&want)) && allowed(&r.room, &want))
         .map(|r| r.room)
         .take(3)
         .collect();
-    Ok(Suggestions { slots, rooms })
+    Ok(Suggestions { slots, rooms, rooms_at: Some(want) })
 }
 
 /// A booking's audit trail, newest first (its organizer, admins, API keys).

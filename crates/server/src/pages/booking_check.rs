@@ -1,94 +1,188 @@
-//! `GET /bookings/check`: what the booking form's script asks while a person picks a slot: is
-//! it free? The same reading of the form and the same suggestions a submitted form gets, before
-//! submitting.
+//! `GET /bookings/check`: what the booking form's script asks while a person fills it in. The
+//! whole form is read as a submit reads it and checked as a create checks it (rules, seats,
+//! bookable hours, guests, every date of a series), without writing; the answer says why not,
+//! in the reader's words, with the nearest slots and rooms that would do.
 
-use super::booking_form::{Alternative, BookingForm, alternatives, guests, read_time};
-use super::error::message;
+use super::booking_form::{Alternative, BookingForm, alternatives, booking_input, form_field};
+use super::booking_problems::{explain, seats};
 use super::shell::{Page, Shell};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use sala_app::AppError;
-use sala_app::bookings::suggestions;
-use sala_domain::{BookingId, RoomId};
+use sala_app::bookings::{NewBooking, Preview, get_booking, preview_booking, suggestions};
+use sala_app::{AppError, FieldError};
+use sala_domain::{Booking, BookingId, ErrorCode, Room, TimeRange};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/bookings/check", get(check_slot))
+    Router::new().route("/bookings/check", get(check_form))
 }
 
-async fn check_slot(State(state): State<AppState>, Page(shell): Page, Query(q): Query<CheckQuery>) -> Response {
+async fn check_form(State(state): State<AppState>, Page(shell): Page, Query(q): Query<CheckQuery>) -> Response {
     axum::Json(check(&state, &shell, q).await).into_response()
 }
 
-/// The slot the form holds, as the script sends it.
+/// The form as the script sends it (everything but the CSRF token).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct CheckQuery {
-    room_id: String,
-    date: String,
-    start: String,
-    end: String,
-    guests: String,
+    #[serde(flatten)]
+    form: BookingForm,
     /// Editing this booking: its own slot does not count as taken.
     except: Option<String>,
 }
 
-#[derive(serde::Serialize)]
+#[derive(Debug, Default, serde::Serialize)]
 pub struct CheckAnswer {
-    /// `free`, `taken` or `invalid`.
+    /// `free`, `taken` (another meeting is there) or `invalid` (a rule or a field says no).
     state: &'static str,
+    /// The headline: free, taken, or the first problem.
     message: String,
+    /// Every problem, each with the field it belongs to (`when` for the date and times).
+    problems: Vec<ProblemJson>,
+    /// Accepted but worth knowing (more people than seats, with a video call).
+    warnings: Vec<String>,
+    /// A series: each date and whether it can be booked.
+    dates: Vec<DateJson>,
     slots: Vec<AlternativeJson>,
     rooms: Vec<AlternativeJson>,
 }
 
-#[derive(serde::Serialize)]
+#[derive(Debug, serde::Serialize)]
+pub struct ProblemJson {
+    field: String,
+    message: String,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct DateJson {
+    label: String,
+    /// `free`, `taken` or `invalid`.
+    state: &'static str,
+    /// Free, or why not.
+    reason: String,
+}
+
+#[derive(Debug, serde::Serialize)]
 pub struct AlternativeJson {
     label: String,
     href: String,
 }
 
 async fn check(state: &AppState, shell: &Shell, q: CheckQuery) -> CheckAnswer {
-    let t = shell.t;
-    let form = BookingForm {
-        room_id: q.room_id.clone(),
-        date: q.date,
-        start: q.start,
-        end: q.end,
-        guests: q.guests,
-        ..BookingForm::default()
-    };
-    let (time, errors) = read_time(t, shell, &form);
-    let room_id = form.room_id.parse::<RoomId>().ok();
-    let (Some(time), Some(room_id)) = (time, room_id) else {
-        let message = errors.first().map(|(_, m)| m.clone()).unwrap_or_else(|| t.err_room.to_owned());
-        return CheckAnswer { state: "invalid", message, slots: Vec::new(), rooms: Vec::new() };
-    };
+    let mut form = q.form;
     let except = q.except.as_deref().and_then(|e| e.parse::<BookingId>().ok());
-    let ctx = shell.ctx();
-    let window = sala_app::bookings::AvailabilityQuery { start: time.start, end: time.end, ..Default::default() };
-    let taken = match sala_app::bookings::availability(state.store(), state.outside_busy(), &ctx, window).await {
-        Ok(found) => found.rooms.iter().filter(|r| r.room.id == room_id).any(|r| !r.taken(except).is_empty()),
-        Err(err) => {
-            let message = match &err {
-                AppError::Invalid(fields) => fields.first().map(|f| message(t, f)).unwrap_or_default(),
-                other => t.refusal(other.code()).to_owned(),
-            };
-            return CheckAnswer { state: "invalid", message, slots: Vec::new(), rooms: Vec::new() };
-        }
+    let editing = match except {
+        Some(id) => get_booking(state.store(), &shell.ctx(), id).await.ok(),
+        None => None,
     };
-    if !taken {
-        return CheckAnswer { state: "free", message: t.slot_free.to_owned(), slots: Vec::new(), rooms: Vec::new() };
+    if editing.is_some() {
+        // An edit changes one meeting of its organizer's; it is not a new series.
+        form.repeat = None;
+        form.organizer = String::new();
     }
-    let seats = u32::try_from(guests(&form.guests).len() + 1).unwrap_or(u32::MAX);
-    let found = suggestions(state.store(), state.outside_busy(), &ctx, room_id, time, seats, &shell.zone())
-        .await
-        .unwrap_or_default();
-    let (slots, rooms) = alternatives(shell, except, &form, &found);
+    let input = match booking_input(shell, &form) {
+        // A title not typed yet is no reason to say the slot cannot be booked.
+        Ok(input) if input.title.trim().is_empty() => NewBooking { title: shell.t.new_booking.to_owned(), ..input },
+        Ok(input) => input,
+        Err(errors) => return invalid(errors.into_iter().map(|(field, message)| problem(&field, message)).collect()),
+    };
+    let room = sala_app::rooms::get_room(state.store(), &shell.ctx(), input.room_id).await.ok();
+    let people = input.attendees.len() + 1;
+    let checked = preview_booking(state.store(), state.outside_busy(), &shell.ctx(), &input, editing.as_ref()).await;
+    let mut answer = match checked {
+        Ok(preview) => answer_for(shell, room.as_ref(), people, &preview),
+        Err(AppError::Invalid(fields)) => {
+            invalid(fields.iter().map(|f| problem(&f.field, explain(shell, room.as_ref(), people, f))).collect())
+        }
+        Err(other) => invalid(vec![problem("form", shell.t.refusal(other.code()).to_owned())]),
+    };
+    if answer.state != "free" && input.recurrence.is_none() {
+        offer(state, shell, &form, &input, editing.as_ref(), &mut answer).await;
+    }
+    answer
+}
+
+/// The answer for a request that passed the checks of the request as a whole.
+fn answer_for(shell: &Shell, room: Option<&Room>, people: usize, preview: &Preview) -> CheckAnswer {
+    let t = shell.t;
+    let warnings = match room {
+        Some(room) if preview.warnings.iter().any(|w| w.code == ErrorCode::OverCapacity) => {
+            vec![seats(shell, room, people, true)]
+        }
+        _ => Vec::new(),
+    };
+    let reasons = |broken: &[FieldError]| broken.iter().map(|f| explain(shell, room, people, f)).collect::<Vec<_>>();
+    if let [only] = preview.occurrences.as_slice() {
+        return match (only.broken.is_empty(), &only.conflict) {
+            (false, _) => CheckAnswer {
+                warnings,
+                ..invalid(reasons(&only.broken).into_iter().map(|m| problem("start", m)).collect())
+            },
+            (true, Some(_)) => {
+                CheckAnswer { state: "taken", message: t.conflict_title.to_owned(), warnings, ..Default::default() }
+            }
+            (true, None) => {
+                CheckAnswer { state: "free", message: t.slot_free.to_owned(), warnings, ..Default::default() }
+            }
+        };
+    }
+    let zone = shell.zone();
+    let dates: Vec<DateJson> = preview
+        .occurrences
+        .iter()
+        .map(|o| {
+            let label = sala_domain::dates::when(shell.locale, o.time, &zone);
+            match (reasons(&o.broken).into_iter().next(), &o.conflict) {
+                (Some(reason), _) => DateJson { label, state: "invalid", reason },
+                (None, Some(_)) => DateJson { label, state: "taken", reason: t.date_taken.to_owned() },
+                (None, None) => DateJson { label, state: "free", reason: t.date_free.to_owned() },
+            }
+        })
+        .collect();
+    let count = dates.len().to_string();
+    let not_free = dates.iter().filter(|d| d.state != "free").count();
+    let (state, message) = if not_free == 0 {
+        ("free", t.series_all_free.replace("{count}", &count))
+    } else {
+        let state = if dates.iter().any(|d| d.state == "invalid") { "invalid" } else { "taken" };
+        (state, t.series_some_taken.replace("{taken}", &not_free.to_string()).replace("{count}", &count))
+    };
+    CheckAnswer { state, message, warnings, dates, ..Default::default() }
+}
+
+/// The nearest slots in the room that can be booked, and other rooms that fit.
+async fn offer(
+    state: &AppState,
+    shell: &Shell,
+    form: &BookingForm,
+    input: &NewBooking,
+    editing: Option<&Booking>,
+    answer: &mut CheckAnswer,
+) {
+    let time = TimeRange { start: input.start, end: input.end };
+    let seats = u32::try_from(input.attendees.len() + 1).unwrap_or(u32::MAX);
+    let except = editing.map(|b| b.id);
+    let ctx = shell.ctx();
+    let Ok(found) = suggestions(state.store(), state.outside_busy(), &ctx, input.room_id, time, seats, except).await
+    else {
+        return;
+    };
+    let (slots, rooms) = alternatives(shell, except, form, &found);
     let json =
         |list: Vec<Alternative>| list.into_iter().map(|a| AlternativeJson { label: a.label, href: a.href }).collect();
-    CheckAnswer { state: "taken", message: t.conflict_title.to_owned(), slots: json(slots), rooms: json(rooms) }
+    answer.slots = json(slots);
+    answer.rooms = json(rooms);
+}
+
+fn invalid(problems: Vec<ProblemJson>) -> CheckAnswer {
+    let message = problems.first().map(|p| p.message.clone()).unwrap_or_default();
+    CheckAnswer { state: "invalid", message, problems, ..Default::default() }
+}
+
+/// A problem on the form field it belongs to (`when`: the date and times as a whole).
+fn problem(field: &str, message: String) -> ProblemJson {
+    ProblemJson { field: form_field(field).to_owned(), message }
 }

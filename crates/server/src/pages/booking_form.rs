@@ -3,7 +3,8 @@
 //! JavaScript: a refused booking comes back with every field as typed, each problem next to its
 //! field, and for a taken slot the room's next free slots and other free rooms with enough seats.
 
-use super::error::{PageError, PageResult, id_from, message};
+use super::booking_problems::explain;
+use super::error::{PageError, PageResult, id_from};
 use super::form::PageForm;
 use super::meet::{self, MeetAccess};
 use super::shell::{Nav, Page, Shell};
@@ -68,6 +69,12 @@ pub struct Prefill {
     description: Option<String>,
     guests: Option<String>,
     meet: Option<String>,
+    repeat: Option<String>,
+    repeat_count: Option<String>,
+    repeat_until: Option<String>,
+    repeat_skip: Option<String>,
+    reminder: Option<String>,
+    organizer: Option<String>,
 }
 
 /// A suggestion to take instead of a taken slot: a link that fills the form in again.
@@ -100,6 +107,23 @@ impl FormPage {
     /// The problem with `field`, if any.
     pub fn error(&self, field: &str) -> Option<&str> {
         self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    }
+
+    /// The ids of the problems a date or time field is described by: its own, and the one
+    /// under the date and times as a whole (a rule's).
+    pub fn time_problems(&self, field: &str) -> Option<String> {
+        let ids: Vec<String> =
+            [field, "when"].into_iter().filter(|f| self.error(f).is_some()).map(|f| format!("{f}-error")).collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+
+    /// Where the error summary links a problem to: the field to fix (`None`: the form as a whole).
+    pub fn anchor(field: &str) -> Option<&str> {
+        match field {
+            "form" => None,
+            "when" => Some("date"),
+            other => Some(other),
+        }
     }
 
     pub fn checked(value: &Option<String>) -> bool {
@@ -213,34 +237,53 @@ async fn new_form(state: &AppState, shell: Shell, prefill: Prefill) -> Response 
         description: prefill.description.unwrap_or_default(),
         guests: prefill.guests.unwrap_or_default(),
         google_meet: prefill.meet,
+        repeat: prefill.repeat,
+        repeat_count: prefill.repeat_count.unwrap_or_default(),
+        repeat_until: prefill.repeat_until.unwrap_or_default(),
+        repeat_skip: prefill.repeat_skip,
+        reminder: prefill.reminder.unwrap_or_default(),
+        organizer: prefill.organizer.unwrap_or_default(),
         ..BookingForm::default()
     };
     page(state, shell, None, false, form, Vec::new(), None, StatusCode::OK).await
 }
 
 async fn create(state: &AppState, shell: Shell, form: BookingForm) -> Response {
-    let ctx = shell.ctx();
+    let input = match booking_input(&shell, &form) {
+        Ok(input) => input,
+        Err(errors) => {
+            return page(state, shell, None, false, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let (room_id, time) = (input.room_id, TimeRange { start: input.start, end: input.end });
+    match create_booking(state.store(), state.outside_busy(), &shell.ctx(), input).await {
+        Ok(created) => match created.bookings.first() {
+            Some(b) => Redirect::to(&created_href(b.id, &created.skipped)).into_response(),
+            None => show_error(shell.t, &AppError::NotFound { what: "booking" }),
+        },
+        Err(err) => refused(state, shell, None, false, form, err, room_id, time).await,
+    }
+}
+
+/// The form as a new booking, read exactly as a submit reads it (the live check reads it so
+/// too); or each field's problem.
+pub(super) fn booking_input(shell: &Shell, form: &BookingForm) -> Result<NewBooking, Vec<(String, String)>> {
     let t = shell.t;
-    let (time, mut errors) = read_time(t, &shell, &form);
+    let (time, mut errors) = read_time(t, shell, form);
     let room_id = form.room_id.parse::<RoomId>().ok();
     if room_id.is_none() {
         errors.push(("room_id".into(), t.err_room.into()));
     }
-    let recurrence = match recurrence(t, &form) {
-        Ok(r) => r,
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    };
-    let reminders = chosen_reminders(&form, &shell).unwrap_or_else(|e| {
+    let recurrence = recurrence(t, form).unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    });
+    let reminders = chosen_reminders(form, shell).unwrap_or_else(|e| {
         errors.push(("reminder".into(), e));
         None
     });
-    let (Some(time), Some(room_id), true) = (time, room_id, errors.is_empty()) else {
-        return page(state, shell, None, false, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
-    };
-    let input = NewBooking {
+    let (Some(time), Some(room_id), true) = (time, room_id, errors.is_empty()) else { return Err(errors) };
+    Ok(NewBooking {
         room_id,
         title: form.title.clone(),
         description: Some(form.description.clone()).filter(|d| !d.trim().is_empty()),
@@ -254,14 +297,7 @@ async fn create(state: &AppState, shell: Shell, form: BookingForm) -> Response {
         organizer: Some(form.organizer.trim().to_owned()).filter(|o| !o.is_empty() && shell.user.is_admin()),
         reminders,
         ..NewBooking::default()
-    };
-    match create_booking(state.store(), state.outside_busy(), &ctx, input).await {
-        Ok(created) => match created.bookings.first() {
-            Some(b) => Redirect::to(&created_href(b.id, &created.skipped)).into_response(),
-            None => show_error(t, &AppError::NotFound { what: "booking" }),
-        },
-        Err(err) => refused(state, shell, None, false, form, err, room_id, time).await,
-    }
+    })
 }
 
 /// The new booking's page, naming the dates a series left out (their starts, in milliseconds;
@@ -375,7 +411,12 @@ async fn refused(
     let t = shell.t;
     match err {
         AppError::Invalid(fields) => {
-            let errors = fields.iter().map(|f| (form_field(&f.field).to_owned(), message(t, f))).collect();
+            let room = sala_app::rooms::get_room(state.store(), &shell.ctx(), room_id).await.ok();
+            let people = guests(&form.guests).len() + 1;
+            let errors = fields
+                .iter()
+                .map(|f| (form_field(&f.field).to_owned(), explain(&shell, room.as_ref(), people, f)))
+                .collect();
             page(state, shell, editing, in_series, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         AppError::BookingConflict(conflicts) if editing.is_none() && FormPage::checked(&form.repeat) => {
@@ -391,8 +432,7 @@ async fn refused(
         }
         AppError::BookingConflict(_) => {
             let seats = u32::try_from(guests(&form.guests).len() + 1).unwrap_or(u32::MAX);
-            let zone = shell.zone();
-            let found = suggestions(state.store(), state.outside_busy(), &shell.ctx(), room_id, time, seats, &zone)
+            let found = suggestions(state.store(), state.outside_busy(), &shell.ctx(), room_id, time, seats, editing)
                 .await
                 .unwrap_or_default();
             let conflict = alternatives(&shell, editing, &form, &found);
@@ -421,33 +461,52 @@ pub(super) fn alternatives(
     let link = |room: &str, start: &str, end: &str| {
         let mut query = vec![("room", room.to_owned()), ("start", start.to_owned()), ("end", end.to_owned())];
         if editing.is_none() {
-            query.extend([
-                ("title", form.title.clone()),
-                ("description", form.description.clone()),
-                ("guests", form.guests.clone()),
-            ]);
-            if FormPage::checked(&form.google_meet) {
-                query.push(("meet", "on".to_owned()));
-            }
+            query.extend(
+                [
+                    ("title", &form.title),
+                    ("description", &form.description),
+                    ("guests", &form.guests),
+                    ("repeat_count", &form.repeat_count),
+                    ("repeat_until", &form.repeat_until),
+                    ("reminder", &form.reminder),
+                    ("organizer", &form.organizer),
+                ]
+                .into_iter()
+                .filter(|(_, value)| !value.trim().is_empty())
+                .map(|(name, value)| (name, value.clone())),
+            );
+            let boxes = [("meet", &form.google_meet), ("repeat", &form.repeat), ("repeat_skip", &form.repeat_skip)];
+            query
+                .extend(boxes.into_iter().filter(|(_, on)| FormPage::checked(on)).map(|(name, _)| (name, "on".into())));
         }
         let encoded: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(query).finish();
         format!("{base}?{encoded}")
     };
     let hm = |ms: Millis| zoned(ms, &zone).map(|z| z.strftime("%H:%M").to_string()).unwrap_or_default();
+    let date = |ms: Millis| zoned(ms, &zone).map(|z| z.date().to_string()).unwrap_or_default();
     let slots = found
         .slots
         .iter()
-        .map(|s| Alternative {
-            label: format!("{}–{}", hm(s.start), hm(s.end)),
-            href: link(&form.room_id, &format!("{}T{}", form.date, hm(s.start)), &hm(s.end)),
+        .map(|s| {
+            // A slot on another day (the wanted one has passed or is closed) names its day.
+            let day = (date(s.start) != form.date).then(|| zoned(s.start, &zone)).flatten();
+            let on = day.map(|z| format!("{}, ", sala_domain::dates::day(shell.locale, &z))).unwrap_or_default();
+            Alternative {
+                label: format!("{on}{}–{}", hm(s.start), hm(s.end)),
+                href: link(&form.room_id, &format!("{}T{}", date(s.start), hm(s.start)), &hm(s.end)),
+            }
         })
         .collect();
+    let (room_start, room_end) = match found.rooms_at {
+        Some(at) => (format!("{}T{}", date(at.start), hm(at.start)), hm(at.end)),
+        None => (format!("{}T{}", form.date, form.start), form.end.clone()),
+    };
     let rooms = found
         .rooms
         .iter()
         .map(|r| Alternative {
             label: format!("{} ({} {})", r.name, r.capacity, shell.t.seats),
-            href: link(&r.id.to_string(), &format!("{}T{}", form.date, form.start), &form.end),
+            href: link(&r.id.to_string(), &room_start, &room_end),
         })
         .collect();
     (slots, rooms)
@@ -553,12 +612,14 @@ pub(super) fn guests(raw: &str) -> Vec<AttendeeInput> {
 }
 
 /// The form field a use-case field error belongs to.
-fn form_field(field: &str) -> &str {
+pub(super) fn form_field(field: &str) -> &str {
     if field.starts_with("attendees") {
         "guests"
     } else {
         match field {
-            "room_id" | "title" | "description" | "start" | "end" | "date" => field,
+            // A rule's problem is with the time as a whole: it goes under the date and times.
+            "start" => "when",
+            "room_id" | "title" | "description" | "end" | "date" => field,
             "recurrence" | "recurrence.count" | "recurrence.until" => "repeat_count",
             "reminders" => "reminder",
             "organizer" => "organizer",

@@ -9,6 +9,7 @@ mod assets;
 mod booking_check;
 mod booking_form;
 mod booking_page;
+mod booking_problems;
 mod dashboard;
 mod error;
 mod form;
@@ -16,6 +17,7 @@ mod kiosk;
 mod landing;
 mod language;
 mod meet;
+mod missing;
 mod my_bookings;
 mod outbox;
 pub(crate) mod rsvp;
@@ -28,6 +30,7 @@ pub(crate) use crate::web::{error_page, private, render, safe_return_path, with_
 use axum::Router;
 use axum::http::{HeaderMap, header};
 pub(crate) use error::show_error;
+pub(crate) use missing::not_found;
 use sala_domain::{Locale, User};
 
 /// Every page: the dashboard and sign-in, bookings, the account, administration, rooms' kiosks,

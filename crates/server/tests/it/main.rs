@@ -15,6 +15,7 @@ mod attendance;
 mod cli;
 mod fake_google;
 mod kiosk;
+mod live_check;
 mod notifications;
 mod oidc;
 mod openapi;

@@ -8,25 +8,25 @@ use reqwest::{Method, StatusCode};
 use sala_domain::now_millis;
 use serde_json::json;
 
-const CSRF: &str = "csrfcsrfcsrfcsrfcsrfcsrfcsrfcsrfcsrfcsrfcsr";
+pub(crate) const CSRF: &str = "csrfcsrfcsrfcsrfcsrfcsrfcsrfcsrfcsrfcsrfcsr";
 
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
-    cookie: String,
+    pub(crate) cookie: String,
 }
 
 impl Browser<'_> {
-    async fn get(&self, path: &str) -> (StatusCode, String) {
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, String) {
         let response = self.app.request(Method::GET, path).header("cookie", &self.cookie).send().await.unwrap();
         (response.status(), response.text().await.unwrap())
     }
 
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    pub(crate) async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
         self.app.request(Method::POST, path).header("cookie", &self.cookie).form(form).send().await.unwrap()
     }
 }
 
-async fn browser<'a>(app: &'a TestApp, user: &sala_domain::User) -> Browser<'a> {
+pub(crate) async fn browser<'a>(app: &'a TestApp, user: &sala_domain::User) -> Browser<'a> {
     Browser { app, cookie: format!("sala_session={}; sala_csrf={CSRF}", app.session(user).await) }
 }
 
