@@ -52,5 +52,35 @@ test('guests answer from the link in their invitation, in Spanish and English', 
   const guests = await ana.locator('dl.details').innerText();
   assert.match(guests, /cliente@globex\.com[^\n]*Asistirá/);
   assert.match(guests, /Emma Wilson[^\n]*Quizá/);
+  assert.equal(await ana.locator('#answers-summary').innerText(), '1 sí · 1 quizá');
+  assert.equal(await ana.getByRole('button', { name: 'Sí, asistiré' }).count(), 0, 'the organizer is not asked');
   await sala.shot(ana, '32-rsvp-answers');
+});
+
+test('invitees answer from the app: the dashboard and the booking page', async () => {
+  const ana = await sala.page();
+  await devLogin(sala, ana, 'Ana García');
+  await ana.goto(`${sala.url}/bookings/new`);
+  await chooseRoom(ana, 'Sala Cantábrico');
+  await ana.getByLabel('Fecha').fill(madridDate(2));
+  await ana.getByLabel('Empieza').fill('15:00');
+  await ana.getByLabel('Termina').fill('15:30');
+  await ana.getByLabel('Título').fill('Revisión de cuentas');
+  await ana.getByRole('textbox', { name: 'Invitados' }).fill('juan@acme.test');
+  await ana.getByRole('button', { name: 'Reservar' }).click();
+  await ana.getByText('Reserva creada').waitFor();
+
+  // Juan answers "maybe" from his dashboard, then "yes" from the meeting's page.
+  const juan = await sala.page();
+  await devLogin(sala, juan, 'Juan Pérez');
+  const invitation = juan.getByRole('form', { name: '¿Vienes? Revisión de cuentas' });
+  await invitation.getByRole('button', { name: 'Quizá' }).click();
+  await juan.getByRole('status').filter({ hasText: 'Respuesta guardada' }).waitFor();
+  assert.equal(await invitation.getByRole('button', { name: 'Quizá' }).getAttribute('aria-pressed'), 'true');
+  await juan.getByRole('link', { name: 'Revisión de cuentas' }).click();
+  await juan.getByRole('button', { name: 'Sí, asistiré' }).click();
+  await juan.getByRole('status').filter({ hasText: 'Respuesta guardada' }).waitFor();
+  assert.equal(await juan.getByRole('button', { name: 'Sí, asistiré' }).getAttribute('aria-pressed'), 'true');
+  assert.equal(await juan.locator('#answers-summary').innerText(), '1 sí');
+  await sala.shot(juan, '33-answer-in-app');
 });

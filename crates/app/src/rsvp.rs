@@ -108,6 +108,34 @@ pub async fn open_invitation(store: &dyn Store, key: &RsvpKey, token: &str) -> A
 /// over). Returns the invitation as it now stands.
 pub async fn answer(store: &dyn Store, key: &RsvpKey, token: &str, answer: Answer) -> AppResult<Invitation> {
     let invitation = open_invitation(store, key, token).await?;
+    let ctx = Context::system(invitation.booking.tenant_id);
+    record(store, &ctx, invitation, answer).await
+}
+
+/// Records the signed-in person's answer to a meeting they are invited to, from the app (its
+/// page or the dashboard); the same answer as from their invitation's link. The organizer, and
+/// anyone not invited, has nothing to answer (403).
+pub async fn answer_as_invitee(
+    store: &dyn Store,
+    ctx: &Context,
+    booking: BookingId,
+    answer: Answer,
+) -> AppResult<Invitation> {
+    let Some(me) = ctx.user() else { return Err(AppError::Unauthenticated) };
+    let booking = crate::bookings::get_booking(store, ctx, booking).await?;
+    let invited = booking
+        .attendees
+        .iter()
+        .find(|a| a.user_id == Some(me.id) || a.email.as_str().eq_ignore_ascii_case(me.email.as_str()));
+    let Some(attendee) = invited else {
+        return Err(AppError::forbidden("only the people invited to a meeting answer its invitation"));
+    };
+    let invitee = Invitee { tenant_id: booking.tenant_id, booking_id: booking.id, email: attendee.email.clone() };
+    record(store, ctx, Invitation { booking, invitee, answer: None }, answer).await
+}
+
+/// The answer stored for `invitation`, with its audit entry and the webhook it causes.
+async fn record(store: &dyn Store, ctx: &Context, invitation: Invitation, answer: Answer) -> AppResult<Invitation> {
     let booking = &invitation.booking;
     crate::bookings::still_confirmed(booking, "answered")?;
     if booking.time.end <= now_millis() {
@@ -120,7 +148,6 @@ pub async fn answer(store: &dyn Store, key: &RsvpKey, token: &str, answer: Answe
         answer,
         at: now_millis(),
     };
-    let ctx = Context::system(booking.tenant_id);
     let after = serde_json::json!({"email": reply.email, "answer": answer.as_str()});
     let entry = ctx.audit("booking.answered", "booking", Some(booking.id.0), None, Some(after));
     let jobs = outbox::plan(Change::Responded { booking, reply: &reply }, &Facts::at(reply.at)).jobs;

@@ -8,7 +8,8 @@ use super::{guest_quota, policy};
 use crate::calendar::OutsideBusy;
 use crate::error::Conflict;
 use crate::{AppError, AppResult, Context, FieldError, Store};
-use sala_domain::{Booking, BookingId, TimeRange};
+use sala_domain::{Attendee, Booking, BookingId, BookingStatus, TimeRange};
+use sala_store::BookingQuery;
 
 /// What a create of the same request would meet.
 #[derive(Clone, Debug)]
@@ -17,6 +18,9 @@ pub struct Preview {
     pub occurrences: Vec<PlannedOccurrence>,
     /// Accepted but worth knowing, e.g. `over_capacity` when remote attendance is possible.
     pub warnings: Vec<FieldError>,
+    /// Guests of the organization who already have another meeting then (the first date), by
+    /// name: only that they are busy, never what with.
+    pub busy_guests: Vec<String>,
 }
 
 /// One date a booking is to take, and what stands in its way.
@@ -66,6 +70,10 @@ pub async fn preview_booking(
     let guests = guest_quota::new_guests([(before, &draft.attendees[..])]);
     guest_quota::admit(store, ctx, editing.map_or_else(BookingId::new, |b| b.id), &guests).await?;
     let except = editing.map(|b| b.id);
+    let busy_guests = match ranges.first() {
+        Some(first) => busy_guests(store, ctx, &draft.attendees, *first, except).await?,
+        None => Vec::new(),
+    };
     let in_the_way = create::conflicts(store, outside, ctx, &draft, &ranges, except, true).await?;
     let occurrences = ranges
         .into_iter()
@@ -75,5 +83,34 @@ pub async fn preview_booking(
             PlannedOccurrence { time, broken: policy::check_rules(ctx, &draft.tenant, &[slot]), conflict }
         })
         .collect();
-    Ok(Preview { occurrences, warnings: draft.warnings })
+    Ok(Preview { occurrences, warnings: draft.warnings, busy_guests })
+}
+
+/// The most guests of the organization looked up for other meetings (one query each).
+const BUSY_GUESTS_CHECKED: usize = 20;
+
+/// The names of the internal guests with another confirmed meeting overlapping `time`.
+async fn busy_guests(
+    store: &dyn Store,
+    ctx: &Context,
+    attendees: &[Attendee],
+    time: TimeRange,
+    except: Option<BookingId>,
+) -> AppResult<Vec<String>> {
+    let mut busy = Vec::new();
+    for attendee in attendees.iter().filter(|a| a.user_id.is_some()).take(BUSY_GUESTS_CHECKED) {
+        let query = BookingQuery {
+            from: Some(time.start),
+            to: Some(time.end),
+            status: Some(BookingStatus::Confirmed),
+            involving: attendee.user_id,
+            limit: 2,
+            ..Default::default()
+        };
+        let meetings = store.list_bookings(ctx.tenant_id(), &query).await?;
+        if meetings.iter().any(|b| Some(b.id) != except && b.time.overlaps(&time)) {
+            busy.push(attendee.name.clone().unwrap_or_else(|| attendee.email.to_string()));
+        }
+    }
+    Ok(busy)
 }

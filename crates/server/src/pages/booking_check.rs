@@ -108,12 +108,15 @@ async fn check(state: &AppState, shell: &Shell, q: CheckQuery) -> CheckAnswer {
 /// The answer for a request that passed the checks of the request as a whole.
 fn answer_for(shell: &Shell, room: Option<&Room>, people: usize, preview: &Preview) -> CheckAnswer {
     let t = shell.t;
-    let warnings = match room {
+    let mut warnings = match room {
         Some(room) if preview.warnings.iter().any(|w| w.code == ErrorCode::OverCapacity) => {
             vec![seats(shell, room, people, true)]
         }
         _ => Vec::new(),
     };
+    if !preview.busy_guests.is_empty() {
+        warnings.push(t.guests_busy.replace("{names}", &preview.busy_guests.join(", ")));
+    }
     let reasons = |broken: &[FieldError]| broken.iter().map(|f| explain(shell, room, people, f)).collect::<Vec<_>>();
     if let [only] = preview.occurrences.as_slice() {
         return match (only.broken.is_empty(), &only.conflict) {

@@ -2,7 +2,7 @@
 //! link), with, for its organizer and admins, what was sent to whom and its history; and the
 //! cancellation, which asks first and takes a reason.
 
-use super::error::{PageError, PageResult, id_from};
+use super::error::{OrPage, PageError, PageResult, id_from};
 use super::form::PageForm;
 use super::meet::MeetShown;
 use super::shell::{Nav, Page, Shell};
@@ -13,11 +13,12 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use sala_app::AppError;
 use sala_app::bookings::{CancelRequest, Scope, cancel_booking, deliveries, get_booking, history};
+use sala_domain::attendance::{Answer, Reply};
 use sala_domain::dates::{when, zoned};
-use sala_domain::{Booking, BookingId, BookingStatus, Millis};
+use sala_domain::{Booking, BookingId, BookingStatus, Locale, Millis};
 use serde::Deserialize;
 
 pub struct Guest {
@@ -64,6 +65,10 @@ pub struct BookingPage {
     pub meet: Option<MeetShown>,
     /// This meeting's reminders, in words.
     pub reminder: String,
+    /// The guests' answers in a line: "2 sí · 1 no · 1 sin respuesta".
+    pub answers: String,
+    /// The reader is invited (not the organizer): `Some` with their answer so far, if any.
+    pub my_answer: Option<Option<Answer>>,
 }
 
 impl BookingPage {
@@ -77,6 +82,16 @@ impl BookingPage {
 
     pub fn is_confirmed(&self) -> bool {
         self.booking.is_confirmed()
+    }
+
+    /// An invitee may still answer: the meeting is on and not over.
+    pub fn takes_answers(&self) -> bool {
+        self.my_answer.is_some() && self.is_confirmed() && self.booking.time.end > sala_domain::now_millis()
+    }
+
+    /// Whether the reader's answer so far is `value` (for `aria-pressed`).
+    pub fn answered(&self, value: &str) -> bool {
+        self.my_answer.flatten().is_some_and(|a| a.as_str() == value)
     }
 }
 
@@ -102,6 +117,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/bookings/{id}", get(booking_page))
         .route("/bookings/{id}/cancel", get(cancel_page).post(cancel_post))
+        .route("/bookings/{id}/answer", post(answer_post))
 }
 
 async fn booking_page(
@@ -176,6 +192,7 @@ async fn build(
         Some("created") => Some(t.created_notice),
         Some("updated") => Some(t.updated_notice),
         Some("cancelled") => Some(t.cancelled_notice),
+        Some("answered") => Some(t.rsvp_saved_in_app),
         _ => None,
     };
     let skipped =
@@ -203,6 +220,11 @@ async fn build(
             .find(|r| r.email.as_str().eq_ignore_ascii_case(email))
             .map(|r| super::rsvp::answer_text(t, r.answer))
     };
+    let me = booking.attendees.iter().find(|a| a.user_id == Some(shell.user.id));
+    let my_answer = me
+        .filter(|_| booking.organizer_id != shell.user.id)
+        .map(|a| replies.iter().find(|r| r.email.as_str().eq_ignore_ascii_case(a.email.as_str())).map(|r| r.answer));
+    let answers = answers_line(shell.locale, booking.attendees.len(), &replies);
     let guests = booking
         .attendees
         .iter()
@@ -230,9 +252,57 @@ async fn build(
             t,
             &super::booking_form::reminder_value(booking.reminders.as_ref()),
         ),
+        answers,
+        my_answer,
         booking,
         shell,
     })
+}
+
+/// The guests' answers counted: "2 sí · 1 quizá · 1 sin respuesta" (counts of none left out).
+pub(super) fn answers_line(locale: Locale, guests: usize, replies: &[Reply]) -> String {
+    let count = |answer: Answer| replies.iter().filter(|r| r.answer == answer).count();
+    let (yes, maybe, no, none) = match locale {
+        Locale::Es => ("sí", "quizá", "no", "sin respuesta"),
+        Locale::En => ("yes", "maybe", "no", "no answer"),
+    };
+    let unanswered = guests.saturating_sub(replies.len());
+    [
+        (count(Answer::Accepted), yes),
+        (count(Answer::Tentative), maybe),
+        (count(Answer::Declined), no),
+        (unanswered, none),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, words)| format!("{n} {words}"))
+    .collect::<Vec<_>>()
+    .join(" · ")
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AnswerForm {
+    pub csrf: String,
+    pub answer: String,
+    /// Where to come back to: the booking's page (default) or the dashboard.
+    pub back: String,
+}
+
+/// An invitee's answer from the app: the booking's page or the dashboard.
+async fn answer_post(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    PageForm(shell, form): PageForm<AnswerForm>,
+) -> PageResult {
+    let id = id_from(shell.t, &id, "booking")?;
+    let Some(answer) = Answer::parse(&form.answer) else { return Err(PageError::bad_form(shell.t)) };
+    sala_app::rsvp::answer_as_invitee(state.store(), &shell.ctx(), id, answer).await.or_page(shell.t)?;
+    let back = match super::safe_return_path(&form.back) {
+        "/" => "/?done=answered".to_owned(),
+        _ => format!("/bookings/{id}?done=answered"),
+    };
+    Ok(Redirect::to(&back).into_response())
 }
 
 /// The dates a new series left out, from the link the form redirected to: only shown, so

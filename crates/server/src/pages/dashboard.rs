@@ -8,6 +8,7 @@ use crate::state::AppState;
 use askama::Template;
 use axum::response::Response;
 use sala_app::bookings::{AvailabilityQuery, availability, my_bookings};
+use sala_domain::attendance::Answer;
 use sala_domain::dates::{day, day_start, zoned};
 use sala_domain::{Booking, BookingId, Millis, Room, TimeZoneName, now_millis};
 use serde::Deserialize;
@@ -25,6 +26,8 @@ pub struct DashboardQuery {
     capacity: Option<String>,
     equipment: Option<String>,
     location: Option<String>,
+    /// `answered`: an invitation was just answered from here.
+    done: Option<String>,
 }
 
 /// One cell of a room's row: free (bookable unless past) or a busy block spanning slots.
@@ -43,6 +46,15 @@ pub struct Upcoming {
     pub title: String,
     pub when: String,
     pub room: String,
+    /// The reader is invited (not the organizer): `Some` with their answer so far, if any.
+    pub answer: Option<Option<Answer>>,
+}
+
+impl Upcoming {
+    /// Whether the reader's answer so far is `value` (for `aria-pressed`).
+    pub fn answered(&self, value: &str) -> bool {
+        self.answer.flatten().is_some_and(|a| a.as_str() == value)
+    }
 }
 
 #[derive(Template)]
@@ -51,6 +63,8 @@ pub struct Dashboard {
     pub t: &'static crate::i18n::Texts,
     pub shell: Shell,
     pub upcoming: Vec<Upcoming>,
+    /// An invitation was just answered from here.
+    pub answered: bool,
     pub day_title: String,
     pub date: String,
     pub previous: String,
@@ -123,15 +137,27 @@ async fn build(state: &AppState, shell: Shell, q: DashboardQuery) -> Result<Dash
 
     let soon = my_bookings(state.store(), &ctx, now, None, 5).await.map_err(fail)?;
     let names: HashMap<_, _> = all_rooms.iter().map(|r| (r.id, r.name.clone())).collect();
-    let upcoming = soon
-        .into_iter()
-        .map(|b| Upcoming {
+    let mut upcoming = Vec::new();
+    for b in soon {
+        let answer = if b.organizer_id == shell.user.id {
+            None
+        } else {
+            let mine = sala_app::rsvp::replies(state.store(), &ctx, b.id).await.map_err(fail)?;
+            let me = b.attendees.iter().find(|a| a.user_id == Some(shell.user.id)).map(|a| a.email.as_str());
+            Some(
+                mine.into_iter()
+                    .find(|r| me.is_some_and(|e| r.email.as_str().eq_ignore_ascii_case(e)))
+                    .map(|r| r.answer),
+            )
+        };
+        upcoming.push(Upcoming {
             id: b.id,
             when: sala_domain::dates::when(shell.locale, b.time, &zone),
             room: names.get(&b.room_id).cloned().unwrap_or_default(),
             title: b.title,
-        })
-        .collect();
+            answer,
+        });
+    }
     let now_slot = (now >= start && now < end).then(|| (now - start) / SLOT_MS);
     let hours = (FIRST_HOUR..LAST_HOUR)
         .enumerate()
@@ -152,6 +178,7 @@ async fn build(state: &AppState, shell: Shell, q: DashboardQuery) -> Result<Dash
     Ok(Dashboard {
         t,
         upcoming,
+        answered: q.done.as_deref() == Some("answered"),
         day_title,
         date: date.to_string(),
         previous: date.yesterday().map(|d| d.to_string()).unwrap_or_default(),

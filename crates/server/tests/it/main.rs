@@ -11,6 +11,7 @@ mod api_auth;
 mod api_bookings;
 mod api_rooms;
 mod api_users;
+mod app_answers;
 mod attendance;
 mod cli;
 mod fake_google;
