@@ -19,8 +19,12 @@ test('an admin creates a room and an API key, and changes the settings', async (
   await form.getByLabel('Nombre').fill('Sala Índico');
   await form.getByLabel('Capacidad').fill('10');
   await form.getByLabel('Ubicación').fill('Planta 4');
-  await form.getByLabel('Equipamiento').fill('projector, whiteboard');
-  await form.getByLabel('Horario reservable').fill('mon-fri 08:00-19:00');
+  // Equipment ticked from a list in words, hours ticked and picked: no syntax to learn.
+  await form.getByRole('checkbox', { name: 'Proyector' }).check();
+  await form.getByRole('checkbox', { name: 'Pizarra' }).check();
+  for (const day of ['lunes', 'martes', 'miércoles', 'jueves', 'viernes']) await form.getByRole('checkbox', { name: day, exact: true }).check();
+  await form.getByLabel('Abre').fill('08:00');
+  await form.getByLabel('Cierra').fill('19:00');
   await sala.shot(page, '10-admin-rooms');
   await form.getByRole('button', { name: 'Crear sala' }).click();
   await page.getByText('Guardado.').waitFor();
@@ -65,10 +69,16 @@ test('an admin creates a room and an API key, and changes the settings', async (
   await page.getByRole('link', { name: 'Sala Índico' }).click();
   const roomUrl = page.url();
   await page.getByLabel('Capacidad').fill('14');
-  await page.getByLabel('Horario reservable').fill('mon-fri 07:30-21:00');
+  // Its days come ticked and its times picked; Saturday mornings added.
+  assert.ok(await page.getByRole('checkbox', { name: 'viernes', exact: true }).isChecked());
+  assert.ok(await page.getByRole('checkbox', { name: 'Proyector' }).isChecked());
+  await page.getByRole('checkbox', { name: 'sábado', exact: true }).check();
+  await page.getByLabel('Abre').fill('07:30');
   await page.getByRole('button', { name: 'Guardar' }).click();
   await page.getByRole('status').filter({ hasText: 'Guardado.' }).waitFor();
   assert.equal(await page.getByLabel('Capacidad').inputValue(), '14');
+  assert.equal(await page.getByLabel('Abre').inputValue(), '07:30');
+  assert.ok(await page.getByRole('checkbox', { name: 'sábado', exact: true }).isChecked());
   await page.getByRole('button', { name: 'Desactivar' }).click();
   await page.getByRole('heading', { name: /Sala Índico desactivada/ }).waitFor();
   await page.goto(`${sala.url}/bookings/new`);
@@ -102,16 +112,20 @@ test('an admin creates a room and an API key, and changes the settings', async (
   await page.reload();
   assert.equal(await page.locator('code.secret-value').count(), 0, 'never shown again');
 
-  // Settings: the no-show release; a bad time zone is refused.
+  // Settings, picked rather than typed: the zone from a list, reminders ticked in words; and the
+  // no-show release.
   await page.goto(`${sala.url}/admin/settings`);
-  await page.getByLabel('Zona horaria').fill('Mars/Olympus');
-  await page.getByRole('button', { name: 'Guardar' }).click();
-  await page.getByRole('alert').waitFor();
-  await page.getByLabel('Zona horaria').fill('Europe/Madrid');
+  await page.getByLabel('Zona horaria').selectOption('Atlantic/Canary');
+  await page.getByRole('checkbox', { name: '1 hora antes' }).check();
   await page.getByLabel(/Liberar la sala/).fill('10');
   await page.getByRole('button', { name: 'Guardar' }).click();
   await page.getByText('Guardado.').waitFor();
   assert.equal(await page.getByLabel(/Liberar la sala/).inputValue(), '10');
+  assert.equal(await page.getByLabel('Zona horaria').inputValue(), 'Atlantic/Canary');
+  assert.ok(await page.getByRole('checkbox', { name: '1 hora antes' }).isChecked());
+  await page.getByLabel('Zona horaria').selectOption('Europe/Madrid');
+  await page.getByRole('button', { name: 'Guardar' }).click();
+  await page.getByText('Guardado.').waitFor();
   await sala.shot(page, '12-admin-settings');
 
   // The audit log has it all.

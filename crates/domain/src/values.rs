@@ -139,6 +139,35 @@ impl Locale {
 pub struct TimeZoneName(String);
 
 impl TimeZoneName {
+    /// The zones a person picks from: the tz database's `Area/City` names (and `UTC`), sorted;
+    /// the old aliases (`US/Eastern`, `Etc/GMT+3`) still parse but are not offered.
+    pub fn choices() -> &'static [String] {
+        static ZONES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        ZONES.get_or_init(|| {
+            const AREAS: [&str; 10] = [
+                "Africa",
+                "America",
+                "Antarctica",
+                "Arctic",
+                "Asia",
+                "Atlantic",
+                "Australia",
+                "Europe",
+                "Indian",
+                "Pacific",
+            ];
+            let mut zones: Vec<String> = jiff::tz::db()
+                .available()
+                .map(|name| name.as_str().to_owned())
+                .filter(|name| name.split_once('/').is_some_and(|(area, _)| AREAS.contains(&area)))
+                .chain(std::iter::once("UTC".to_owned()))
+                .collect();
+            zones.sort();
+            zones.dedup();
+            zones
+        })
+    }
+
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
         let raw = raw.trim();
         match jiff::tz::TimeZone::get(raw) {

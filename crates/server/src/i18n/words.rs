@@ -98,7 +98,7 @@ const EQUIPMENT: &[Words] = &[
     ("whiteboard", "Pizarra", "Whiteboard"),
     ("video-conference", "Videoconferencia", "Video conference"),
     ("sound-system", "Sonido", "Sound system"),
-    ("screen", "Pantalla", "Screen"),
+    ("screen", "Pantalla de proyección", "Projection screen"),
     ("phone", "Teléfono", "Phone"),
     ("wheelchair-access", "Acceso en silla de ruedas", "Wheelchair access"),
 ];
@@ -106,6 +106,31 @@ const EQUIPMENT: &[Words] = &[
 /// An equipment tag in words; a tag the organization made up, as typed.
 pub fn equipment(locale: Locale, tag: &str) -> Cow<'_, str> {
     lookup(EQUIPMENT, locale, tag)
+}
+
+/// The equipment Sala has words for, `(tag, words)`: what a room's form offers to tick.
+pub fn known_equipment(locale: Locale) -> impl Iterator<Item = (&'static str, &'static str)> {
+    EQUIPMENT.iter().map(move |(tag, es, en)| (*tag, if locale == Locale::Es { *es } else { *en }))
+}
+
+/// Whether Sala has words for `tag` (else an administrator made it up).
+pub fn is_known_equipment(tag: &str) -> bool {
+    EQUIPMENT.iter().any(|(known, _, _)| *known == tag)
+}
+
+const DAY_NAMES: &[Words] = &[
+    ("mon", "lunes", "Monday"),
+    ("tue", "martes", "Tuesday"),
+    ("wed", "miércoles", "Wednesday"),
+    ("thu", "jueves", "Thursday"),
+    ("fri", "viernes", "Friday"),
+    ("sat", "sábado", "Saturday"),
+    ("sun", "domingo", "Sunday"),
+];
+
+/// A day of the week by its code (`mon` … `sun`), in full: "lunes", "Monday".
+pub fn weekday_name(locale: Locale, code: &str) -> &'static str {
+    word(DAY_NAMES, locale, code)
 }
 
 const ACTIONS: &[Words] = &[

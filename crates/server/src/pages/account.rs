@@ -41,6 +41,17 @@ impl AccountForm {
     pub fn own_reminders(&self) -> bool {
         self.reminders == "own"
     }
+
+    /// The zones to pick from (after "the organization's"), the current one included even if
+    /// the list lacks it.
+    pub fn zones(&self) -> Vec<&str> {
+        let mut zones: Vec<&str> = sala_domain::TimeZoneName::choices().iter().map(String::as_str).collect();
+        let current = self.time_zone.trim();
+        if !current.is_empty() && !zones.contains(&current) {
+            zones.insert(0, current);
+        }
+        zones
+    }
 }
 
 /// The person's Google Calendar as the page shows it.

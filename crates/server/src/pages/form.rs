@@ -67,6 +67,22 @@ async fn checked<T: DeserializeOwned>(shell: &Shell, req: Request, state: &AppSt
     })
 }
 
+/// A posted form's fields in order, for a form where a name repeats (ticked boxes that share a
+/// name: events, days, equipment); posted as `AdminForm<Vec<(String, String)>>`.
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    /// The first value of `name` (empty when absent).
+    pub fn one(&self, name: &str) -> String {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+
+    /// Every value of `name`, in order.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    }
+}
+
 /// An admin page's shell and its posted `multipart/form-data` (a form with a file), the CSRF
 /// token checked like any form's. The parts are read whole, within the route's body limit.
 pub struct AdminUpload(pub Shell, pub Upload);

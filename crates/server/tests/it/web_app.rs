@@ -184,18 +184,65 @@ async fn admin_pages_guard_and_explain(app: TestApp) {
     assert_eq!(admin.post("/admin/rooms", &forged).await.status(), StatusCode::FORBIDDEN);
 
     // Bad hours: said, and the form keeps what was typed.
-    let bad = [("csrf", CSRF), ("name", "Sala <Norte>"), ("capacity", "6"), ("bookable_hours", "mon-fri 20:00-08:00")];
+    let bad = [
+        ("csrf", CSRF),
+        ("name", "Sala <Norte>"),
+        ("capacity", "6"),
+        ("day", "mon"),
+        ("day", "fri"),
+        ("opens", "20:00"),
+        ("closes", "08:00"),
+        ("equipment", "projector"),
+        ("equipment_other", "espresso-machine"),
+    ];
     let response = admin.post("/admin/rooms", &bad).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = response.text().await.unwrap();
-    assert!(html.contains("role=\"alert\"") && html.contains("value=\"mon-fri 20:00-08:00\""), "{html}");
-    assert!(html.contains("abrir antes de cerrar"), "said in the reader's language: {html}");
+    assert!(
+        html.contains("role=\"alert\"") && html.contains(r#"name="opens" type="time" step="900" value="20:00""#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"value="mon" checked> lunes"#) && html.contains(r#"value="tue"> martes"#),
+        "ticks kept: {html}"
+    );
+    assert!(
+        html.contains(r#"value="projector" checked> Proyector"#) && html.contains(r#"value="espresso-machine""#),
+        "{html}"
+    );
+    assert!(html.contains("apertura anterior a la de cierre"), "said in the reader's language: {html}");
+    // Times without a day, or a day without times: said, not guessed.
+    for fields in [
+        vec![("opens", "08:00"), ("closes", "18:00")],
+        vec![("day", "mon")],
+        vec![("day", "someday"), ("opens", "08:00"), ("closes", "18:00")],
+    ] {
+        let mut form = vec![("csrf", CSRF), ("name", "Sala Oeste"), ("capacity", "6")];
+        form.extend(fields);
+        assert_eq!(admin.post("/admin/rooms", &form).await.status(), StatusCode::UNPROCESSABLE_ENTITY, "{form:?}");
+    }
     assert!(html.contains("value=\"Sala &#60;Norte&#62;\""), "escaped: {html}");
     let made = admin.post("/admin/rooms", &room).await;
     assert_eq!(made.status(), StatusCode::SEE_OTHER);
     let again = admin.post("/admin/rooms", &room).await;
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY, "a second Sala Norte");
     assert!(again.text().await.unwrap().contains("Ya hay una sala con ese nombre."));
+    // Hours ticked and picked, equipment ticked and typed: in words on the list, ticked again on
+    // the room's page, the made-up tag kept as typed.
+    let mut ticked =
+        vec![("csrf", CSRF), ("name", "Sala Este"), ("capacity", "8"), ("opens", "08:00"), ("closes", "20:00")];
+    ticked.extend(["mon", "tue", "wed", "thu", "fri"].map(|d| ("day", d)));
+    ticked.extend([("equipment", "projector"), ("equipment", "whiteboard"), ("equipment_other", "espresso-machine")]);
+    assert_eq!(admin.post("/admin/rooms", &ticked).await.status(), StatusCode::SEE_OTHER);
+    let (_, list) = admin.get("/admin/rooms").await;
+    assert!(list.contains("lun-vie 08:00-20:00"), "{list}");
+    let at = list.find("Sala Este").unwrap();
+    let href_start = list[..at].rfind("/admin/rooms/").unwrap();
+    let href: String = list[href_start..].chars().take_while(|c| *c != '"').collect();
+    let (_, page) = admin.get(&href).await;
+    assert!(page.contains(r#"value="fri" checked> viernes"#) && page.contains(r#"value="sat"> sábado"#), "{page}");
+    assert!(page.contains(r#"value="whiteboard" checked> Pizarra"#), "{page}");
+    assert!(page.contains(r#"name="equipment_other" maxlength="200" value="espresso-machine""#), "{page}");
 
     // An API key: its secret rides a one-minute cookie to the list, shown once, then forgotten.
     let created = admin.post("/admin/api-keys", &[("csrf", CSRF), ("name", "CRM"), ("read", "on")]).await;
@@ -245,7 +292,8 @@ async fn admin_pages_guard_and_explain(app: TestApp) {
             ("name", "Acme"),
             ("time_zone", zone),
             ("locale", "es"),
-            ("reminders", "15"),
+            ("reminder", "15"),
+            ("reminder", "60"),
             ("no_show", no_show),
         ]
     };
@@ -257,7 +305,18 @@ async fn admin_pages_guard_and_explain(app: TestApp) {
         admin.post("/admin/settings", &settings("Europe/Madrid", "diez")).await.status(),
         StatusCode::UNPROCESSABLE_ENTITY
     );
+    let mut forged = settings("Europe/Madrid", "10").to_vec();
+    forged.push(("reminder", "soon"));
+    assert_eq!(admin.post("/admin/settings", &forged).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(admin.post("/admin/settings", &settings("Europe/Madrid", "10")).await.status(), StatusCode::SEE_OTHER);
+    // Picked, not typed: the zone from a list, reminders ticked in words.
+    let (_, html) = admin.get("/admin/settings").await;
+    assert!(html.contains(r#"<option value="Europe/Madrid" selected>Europe/Madrid</option>"#), "{html}");
+    assert!(html.contains(r#"<option value="America/Santiago">America/Santiago</option>"#), "{html}");
+    assert!(
+        html.contains(r#"value="60" checked> 1 hora antes"#) && html.contains(r#"value="1440"> 1 día antes"#),
+        "{html}"
+    );
     let (status, html) = admin.get("/admin/audit?action=room.").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("room.created") && !html.contains("api_key.created"), "filtered: {html}");

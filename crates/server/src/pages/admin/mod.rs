@@ -12,6 +12,7 @@ mod people_directory;
 mod people_fields;
 mod people_import;
 mod people_new;
+mod room_form;
 mod rooms;
 mod settings;
 mod webhooks;

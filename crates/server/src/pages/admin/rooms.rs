@@ -3,10 +3,11 @@
 //! and its return, and the room's kiosk link (made, shown once with its QR code, replaced or
 //! removed).
 
+use super::room_form::RoomForm;
 use super::{Tab, done, problems};
 use crate::i18n::Texts;
 use crate::pages::error::{OrPage, PageError, PageResult, id_from};
-use crate::pages::form::{AdminForm, Button};
+use crate::pages::form::{AdminForm, Button, Fields};
 use crate::pages::shell::{AdminPage, Nav, Shell};
 use crate::pages::{render, show_error};
 use crate::state::AppState;
@@ -22,7 +23,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use sala_app::kiosks;
 use sala_app::rooms::{self, NewRoom, RoomChanges};
 use sala_domain::dates::zoned;
-use sala_domain::{BookableHours, Room, RoomId, RoomKind, RulesOverride};
+use sala_domain::{Room, RoomId, RoomKind, RulesOverride};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
@@ -32,78 +33,6 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/rooms/{id}/active", post(set_active))
         .route("/admin/rooms/{id}/kiosk", post(make_kiosk_link))
         .route("/admin/rooms/{id}/kiosk/delete", post(remove_kiosk_link))
-}
-
-/// A room's fields as the form holds them.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct RoomForm {
-    pub csrf: String,
-    pub name: String,
-    pub capacity: String,
-    pub location: String,
-    pub equipment: String,
-    pub kind: String,
-    /// A virtual room's limit of meetings at once; empty: no limit.
-    pub max_meetings: String,
-    /// A virtual room's standing video link; empty: a Meet link per meeting.
-    pub video_link: String,
-    pub google_calendar: String,
-    pub bookable_hours: String,
-    pub no_show: String,
-    /// An existing room's kind is shown, not chosen (it never changes).
-    #[serde(skip)]
-    pub kind_fixed: bool,
-}
-
-impl RoomForm {
-    fn of(room: &Room) -> Self {
-        Self {
-            name: room.name.clone(),
-            capacity: room.capacity.to_string(),
-            location: room.location.clone().unwrap_or_default(),
-            equipment: room.equipment.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", "),
-            kind: room.kind.as_str().to_owned(),
-            max_meetings: room.max_meetings.map(|m| m.to_string()).unwrap_or_default(),
-            video_link: room.video_link.clone().unwrap_or_default(),
-            kind_fixed: true,
-            google_calendar: room.google_calendar.as_ref().map(ToString::to_string).unwrap_or_default(),
-            bookable_hours: room.bookable_hours.as_ref().map(BookableHours::to_compact).unwrap_or_default(),
-            no_show: room.rules.no_show_release_minutes.map(|m| m.to_string()).unwrap_or_default(),
-            ..Self::default()
-        }
-    }
-
-    fn equipment(&self) -> Vec<String> {
-        self.equipment.split(',').map(str::trim).filter(|e| !e.is_empty()).map(str::to_owned).collect()
-    }
-
-    /// The hours as typed, or the reader's problem with them.
-    fn hours(&self, t: &Texts) -> Result<Option<BookableHours>, String> {
-        let text = self.bookable_hours.trim();
-        if text.is_empty() {
-            return Ok(None);
-        }
-        BookableHours::parse_compact(text).map(Some).map_err(|_| t.err_hours.to_owned())
-    }
-
-    /// The kind chosen (`None`: the use case's default, physical).
-    fn kind(&self, t: &Texts) -> Result<Option<RoomKind>, String> {
-        crate::pages::error::choice(t, &self.kind, RoomKind::parse)
-    }
-
-    /// The limit as typed: empty is none; anything else goes to the use case to judge.
-    fn max_meetings(&self) -> Option<i64> {
-        let text = self.max_meetings.trim();
-        (!text.is_empty()).then(|| text.parse().unwrap_or(0))
-    }
-
-    fn no_show(&self, t: &Texts, keep: &RulesOverride) -> Result<RulesOverride, String> {
-        let text = self.no_show.trim();
-        let minutes =
-            if text.is_empty() { None } else { Some(text.parse::<u32>().map_err(|_| t.err_no_show.to_owned())?) };
-        Ok(RulesOverride { no_show_release_minutes: minutes, ..keep.clone() })
-    }
 }
 
 #[derive(Template)]
@@ -172,7 +101,7 @@ fn notice(t: &'static Texts, done: &Done) -> Option<&'static str> {
 
 async fn list(State(state): State<AppState>, AdminPage(shell): AdminPage, Query(q): Query<Done>) -> Response {
     let notice = notice(shell.t, &q);
-    let form = RoomForm { capacity: "6".into(), kind: "physical".into(), ..RoomForm::default() };
+    let form = RoomForm::new_room();
     rooms_page(&state, shell, notice, Vec::new(), form, StatusCode::OK).await
 }
 
@@ -193,7 +122,8 @@ async fn rooms_page(
     page.shell.finish(response)
 }
 
-async fn create(State(state): State<AppState>, AdminForm(shell, form): AdminForm<RoomForm>) -> Response {
+async fn create(State(state): State<AppState>, AdminForm(shell, fields): AdminForm<Vec<(String, String)>>) -> Response {
+    let form = RoomForm::read(&Fields(fields));
     let t = shell.t;
     let parsed =
         form.hours(t).and_then(|hours| Ok((hours, form.no_show(t, &RulesOverride::default())?, form.kind(t)?)));
@@ -207,7 +137,7 @@ async fn create(State(state): State<AppState>, AdminForm(shell, form): AdminForm
         name: form.name.clone(),
         capacity: form.capacity.trim().parse().unwrap_or(0),
         location: Some(form.location.clone()).filter(|l| !l.trim().is_empty()),
-        equipment: form.equipment(),
+        equipment: form.equipment_tags(),
         kind,
         max_meetings: form.max_meetings(),
         video_link: Some(form.video_link.clone()),
@@ -284,8 +214,9 @@ async fn room_page(
 async fn update(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    AdminForm(shell, form): AdminForm<RoomForm>,
+    AdminForm(shell, fields): AdminForm<Vec<(String, String)>>,
 ) -> Response {
+    let form = RoomForm::read(&Fields(fields));
     let t = shell.t;
     let ctx = shell.ctx();
     let room = match room_id(&id) {
@@ -305,7 +236,7 @@ async fn update(
         name: Some(form.name.clone()),
         capacity: Some(form.capacity.trim().parse().unwrap_or(0)),
         location: Some(form.location.clone()),
-        equipment: Some(form.equipment()),
+        equipment: Some(form.equipment_tags()),
         kind,
         max_meetings: (room.kind == RoomKind::Virtual).then(|| form.max_meetings()),
         video_link: (room.kind == RoomKind::Virtual).then(|| form.video_link.clone()),

@@ -3,7 +3,7 @@
 
 use super::{Tab, done, problems};
 use crate::i18n::Texts;
-use crate::pages::form::AdminForm;
+use crate::pages::form::{AdminForm, Fields};
 use crate::pages::shell::{AdminPage, Nav, Shell};
 use crate::pages::{render, show_error};
 use crate::state::AppState;
@@ -15,22 +15,23 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sala_app::tenants::{TenantChanges, current_tenant, update_tenant};
 use sala_domain::notify::ReminderSettings;
-use sala_domain::{BookingRules, Locale, Tenant};
+use sala_domain::{BookingRules, Locale, Tenant, TimeZoneName};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/admin/settings", get(show).post(save))
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
+/// The reminder times offered, in minutes before the meeting.
+const REMINDER_CHOICES: [u32; 7] = [5, 10, 15, 30, 60, 120, 1440];
+
+#[derive(Clone, Debug, Default)]
 pub struct SettingsForm {
-    pub csrf: String,
     pub name: String,
     pub time_zone: String,
     pub locale: String,
-    /// Minutes before, comma-separated: `60, 15`.
-    pub reminders: String,
+    /// The reminder times ticked, minutes before.
+    pub reminders: Vec<String>,
     pub remind_whatsapp: Option<String>,
     pub remind_email: Option<String>,
     pub remind_guests: Option<String>,
@@ -47,14 +48,56 @@ impl SettingsForm {
             name: tenant.name.clone(),
             time_zone: tenant.time_zone.as_str().to_owned(),
             locale: tenant.locale.as_str().to_owned(),
-            reminders: minutes.join(", "),
+            reminders: minutes,
             remind_whatsapp: tenant.reminders.whatsapp.then(|| "on".to_owned()),
             remind_email: tenant.reminders.email.then(|| "on".to_owned()),
             remind_guests: tenant.reminders.guest_email.then(|| "on".to_owned()),
             no_show: tenant.booking_rules.no_show_release_minutes.map(|m| m.to_string()).unwrap_or_default(),
             workspace_only: tenant.workspace_only.then(|| "on".to_owned()),
-            ..Self::default()
         }
+    }
+
+    /// The form as posted (ticked reminder times share a name).
+    fn read(fields: &Fields) -> Self {
+        let ticked = |name: &str| Some(fields.one(name)).filter(|v| !v.is_empty());
+        Self {
+            name: fields.one("name"),
+            time_zone: fields.one("time_zone"),
+            locale: fields.one("locale"),
+            reminders: fields.all("reminder"),
+            remind_whatsapp: ticked("remind_whatsapp"),
+            remind_email: ticked("remind_email"),
+            remind_guests: ticked("remind_guests"),
+            no_show: fields.one("no_show"),
+            workspace_only: ticked("workspace_only"),
+        }
+    }
+
+    /// The reminder times to tick from: `(minutes, words, ticked)`, any the organization has
+    /// that the list lacks included.
+    pub fn reminder_choices(&self, t: &Texts) -> Vec<(String, String, bool)> {
+        let mut minutes: Vec<u32> = REMINDER_CHOICES.to_vec();
+        minutes.extend(self.reminders.iter().filter_map(|m| m.trim().parse::<u32>().ok()));
+        minutes.sort_unstable();
+        minutes.dedup();
+        minutes
+            .into_iter()
+            .map(|m| {
+                let value = m.to_string();
+                let ticked = self.reminders.iter().any(|r| r.trim() == value);
+                let words = crate::pages::booking_form::reminder_label(t, &value);
+                (value, words, ticked)
+            })
+            .collect()
+    }
+
+    /// The zones to pick from, the current one included even if the list lacks it.
+    pub fn zones(&self) -> Vec<&str> {
+        let mut zones: Vec<&str> = TimeZoneName::choices().iter().map(String::as_str).collect();
+        if !zones.contains(&self.time_zone.as_str()) {
+            zones.insert(0, &self.time_zone);
+        }
+        zones
     }
 
     pub fn is_es(&self) -> bool {
@@ -105,15 +148,15 @@ fn page(
     page.shell.finish(response)
 }
 
-async fn save(State(state): State<AppState>, AdminForm(shell, form): AdminForm<SettingsForm>) -> Response {
+async fn save(State(state): State<AppState>, AdminForm(shell, fields): AdminForm<Vec<(String, String)>>) -> Response {
+    let form = SettingsForm::read(&Fields(fields));
     let t = shell.t;
     let ctx = shell.ctx();
     let tenant = match current_tenant(state.store(), &ctx).await {
         Ok(tenant) => tenant,
         Err(err) => return show_error(t, &err),
     };
-    let minutes: Result<Vec<u32>, _> =
-        form.reminders.split(',').map(str::trim).filter(|m| !m.is_empty()).map(str::parse::<u32>).collect();
+    let minutes: Result<Vec<u32>, _> = form.reminders.iter().map(|m| m.trim().parse::<u32>()).collect();
     let no_show = match form.no_show.trim() {
         "" => Ok(None),
         text => text.parse::<u32>().map(Some),

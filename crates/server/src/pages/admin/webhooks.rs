@@ -4,7 +4,7 @@
 
 use super::{Tab, done, problems};
 use crate::i18n::Texts;
-use crate::pages::form::{AdminForm, Button};
+use crate::pages::form::{AdminForm, Button, Fields};
 use crate::pages::shell::{AdminPage, Nav, Shell};
 use crate::pages::{render, show_error};
 use crate::state::AppState;
@@ -77,19 +77,6 @@ impl WebhookPage {
 #[serde(default)]
 pub struct Done {
     done: Option<String>,
-}
-
-/// A form's fields; several `event` boxes may be ticked.
-struct Fields(Vec<(String, String)>);
-
-impl Fields {
-    fn one(&self, name: &str) -> String {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
-    }
-
-    fn all(&self, name: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
-    }
 }
 
 async fn list(
