@@ -179,6 +179,20 @@ impl BookableHours {
         Self { days, opens: time(opens)?, closes: time(closes)? }.validate()
     }
 
+    /// Whether `range` lies within these hours, read in `zone` (the organization's): it starts
+    /// and ends on one bookable day, from opening to closing.
+    pub fn allows(&self, range: crate::TimeRange, zone: &crate::TimeZoneName) -> bool {
+        let local = |ms: crate::Millis| {
+            jiff::Timestamp::from_millisecond(ms).ok().map(|t| t.to_zoned_datetime(zone.time_zone()))
+        };
+        let (Some(start), Some(end)) = (local(range.start), local(range.end)) else { return false };
+        // `closes` is at most 23:59, so an end at midnight (the next date) is always outside.
+        start.date() == end.date()
+            && self.days.contains(&Weekday::from(start.weekday()))
+            && self.opens <= start.time()
+            && end.time() <= self.closes
+    }
+
     /// Office hours: Monday to Friday, 08:00 to 20:00.
     pub fn office() -> Self {
         use Weekday::*;

@@ -2,9 +2,7 @@
 //! hold. A tenant sets them; a room may override any of them; admins may bypass them.
 
 use crate::ErrorCode;
-use crate::room::Weekday;
 use crate::{BookableHours, Millis, TimeRange, TimeZoneName, ValueError};
-use jiff::{Timestamp, ZonedDateTime};
 use serde::{Deserialize, Serialize};
 
 const MINUTE_MS: i64 = 60_000;
@@ -104,7 +102,7 @@ impl BookingRules {
     ) -> Vec<RuleViolation> {
         let mut violations = self.check_duration(range);
         violations.extend(self.check_timing(range, now));
-        if let Some(hours) = hours.filter(|hours| !within_hours(range, hours, zone)) {
+        if let Some(hours) = hours.filter(|hours| !hours.allows(range, zone)) {
             violations.push(RuleViolation::new(ErrorCode::OutsideBookableHours, hours_message(hours, zone)));
         }
         violations
@@ -228,21 +226,6 @@ fn invalid_rules(message: String) -> ValueError {
 
 /// Is `range`, read on the wall clock of `zone`, inside one bookable day? Each end is converted
 /// with the offset in force at that instant, so a DST change day is judged by its own clock.
-fn within_hours(range: TimeRange, hours: &BookableHours, zone: &TimeZoneName) -> bool {
-    let (Some(start), Some(end)) = (local(range.start, zone), local(range.end, zone)) else {
-        return false;
-    };
-    // `closes` is at most 23:59, so an end at midnight (the next date) is always outside.
-    start.date() == end.date()
-        && hours.days.contains(&Weekday::from(start.weekday()))
-        && hours.opens <= start.time()
-        && end.time() <= hours.closes
-}
-
-fn local(ms: Millis, zone: &TimeZoneName) -> Option<ZonedDateTime> {
-    Timestamp::from_millisecond(ms).ok().map(|t| t.to_zoned_datetime(zone.time_zone()))
-}
-
 fn hours_message(hours: &BookableHours, zone: &TimeZoneName) -> String {
     let days: Vec<String> = hours.days.iter().map(|d| format!("{d:?}")).collect();
     format!(
@@ -266,7 +249,7 @@ mod tests {
     }
 
     fn utc(text: &str) -> Millis {
-        text.parse::<Timestamp>().unwrap().as_millisecond()
+        text.parse::<jiff::Timestamp>().unwrap().as_millisecond()
     }
 
     /// Monday 4 January 2027, 10:00 in Madrid.

@@ -319,6 +319,7 @@ pub static EN: Texts = Texts {
     opens: "Opens",
     closes: "Closes",
     organization_zone: "The organization's",
+    closed_slot: "Closed at",
     page_not_found: "That address does not exist in Sala.",
     add_person: "Add a person",
     email_label: "Email",

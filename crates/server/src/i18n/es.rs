@@ -319,6 +319,7 @@ pub static ES: Texts = Texts {
     opens: "Abre",
     closes: "Cierra",
     organization_zone: "La de la organización",
+    closed_slot: "Cerrada a las",
     page_not_found: "Esa dirección no existe en Sala.",
     add_person: "Añadir una persona",
     email_label: "Correo electrónico",

@@ -363,6 +363,7 @@ pub struct Texts {
     pub opens: &'static str,
     pub closes: &'static str,
     pub organization_zone: &'static str,
+    pub closed_slot: &'static str,
     pub page_not_found: &'static str,
     pub add_person: &'static str,
     pub email_label: &'static str,

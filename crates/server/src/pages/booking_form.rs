@@ -135,6 +135,16 @@ impl FormPage {
         self.meet != MeetAccess::Unavailable || Self::checked(&self.form.google_meet)
     }
 
+    /// A new booking whose room and time came from a link (the timeline's free slot): the title
+    /// is what is left to type, so it takes focus.
+    pub fn focus_title(&self) -> bool {
+        self.editing.is_none()
+            && self.errors.is_empty()
+            && self.conflict.is_none()
+            && !self.form.room_id.is_empty()
+            && self.form.title.is_empty()
+    }
+
     /// Admins may book a new meeting for someone else (as the API allows).
     pub fn books_for_others(&self) -> bool {
         self.editing.is_none() && self.shell.user.is_admin()

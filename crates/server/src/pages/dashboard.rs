@@ -32,8 +32,21 @@ pub struct DashboardQuery {
 
 /// One cell of a room's row: free (bookable unless past) or a busy block spanning slots.
 pub enum Cell {
-    Free { time: String, start: String, past: bool, now: bool },
-    Busy { span: usize, label: String, href: Option<String>, mine: bool, now: bool },
+    /// `closed`: outside the room's bookable hours, not offered.
+    Free {
+        time: String,
+        start: String,
+        past: bool,
+        closed: bool,
+        now: bool,
+    },
+    Busy {
+        span: usize,
+        label: String,
+        href: Option<String>,
+        mine: bool,
+        now: bool,
+    },
 }
 
 pub struct RoomRow {
@@ -114,6 +127,7 @@ async fn build(state: &AppState, shell: Shell, q: DashboardQuery) -> Result<Dash
     let mine = my_bookings(state.store(), &ctx, start, Some(end), 200).await.map_err(fail)?;
     let mine: HashMap<BookingId, Booking> = mine.into_iter().map(|b| (b.id, b)).collect();
 
+    let timeline = Day { shell: &shell, zone: &zone, start, slots, now, mine: &mine, date: &date };
     let mut rows: Vec<RoomRow> = day_busy
         .rooms
         .into_iter()
@@ -129,7 +143,7 @@ async fn build(state: &AppState, shell: Shell, q: DashboardQuery) -> Result<Dash
                 (busy, shell.t.busy)
             };
             busy.sort_unstable();
-            let cells = cells(&shell, &zone, start, slots, now, &busy, taken_label, &mine, &date);
+            let cells = timeline.cells(&r.room, &busy, taken_label);
             RoomRow { room: r.room, cells }
         })
         .collect();
@@ -195,44 +209,62 @@ async fn build(state: &AppState, shell: Shell, q: DashboardQuery) -> Result<Dash
     })
 }
 
-/// A room's row: each half hour free, or covered by a busy block (one cell spanning the half
-/// hours it touches). The person's own meetings show their title and link to them; admins may
-/// open anyone's; other people's are just busy.
-#[expect(clippy::too_many_arguments, reason = "one row of the timeline is made of all of these")]
-fn cells(
-    shell: &Shell,
-    zone: &TimeZoneName,
+/// What every row of a day's timeline shares.
+struct Day<'a> {
+    shell: &'a Shell,
+    /// The reader's zone, for the columns' times.
+    zone: &'a TimeZoneName,
+    /// The first column's start, and how many half hours there are.
     start: Millis,
     slots: usize,
     now: Millis,
-    busy: &[(Millis, Millis, Option<BookingId>)],
-    taken_label: &str,
-    mine: &HashMap<BookingId, Booking>,
-    date: &jiff::civil::Date,
-) -> Vec<Cell> {
-    let mut cells = Vec::new();
-    let mut i = 0;
-    let slot_start = |i: usize| start + SLOT_MS * i64::try_from(i).unwrap_or_default();
-    let is_now = |from: Millis, to: Millis| now >= from && now < to;
-    while i < slots {
-        let (from, to) = (slot_start(i), slot_start(i + 1));
-        match busy.iter().find(|(s, e, _)| *s < to && *e > from) {
-            Some((_, busy_end, id)) => {
-                let last = (i..slots).take_while(|j| slot_start(*j) < *busy_end).count().max(1);
-                let own = id.and_then(|id| mine.get(&id));
-                let label = own.map_or_else(|| taken_label.to_owned(), |b| b.title.clone());
-                let href = id.filter(|_| own.is_some() || shell.user.is_admin()).map(|id| format!("/bookings/{id}"));
-                let now = is_now(from, slot_start(i + last));
-                cells.push(Cell::Busy { span: last, label, href, mine: own.is_some(), now });
-                i += last;
-            }
-            None => {
-                let time = zoned(from, zone).map(|z| z.strftime("%H:%M").to_string()).unwrap_or_default();
-                let start = format!("{date}T{time}");
-                cells.push(Cell::Free { time, start, past: to <= now, now: is_now(from, to) });
-                i += 1;
+    /// The reader's own meetings that day.
+    mine: &'a HashMap<BookingId, Booking>,
+    date: &'a jiff::civil::Date,
+}
+
+impl Day<'_> {
+    fn slot_start(&self, i: usize) -> Millis {
+        self.start + SLOT_MS * i64::try_from(i).unwrap_or_default()
+    }
+
+    fn hm(&self, ms: Millis) -> String {
+        zoned(ms, self.zone).map(|z| z.strftime("%H:%M").to_string()).unwrap_or_default()
+    }
+
+    /// A room's row: each half hour free, closed (outside the room's bookable hours) or covered
+    /// by a busy block (one cell spanning the half hours it touches), labelled with its time.
+    /// The person's own meetings show their title and link to them; admins may open anyone's;
+    /// other people's are just busy.
+    fn cells(&self, room: &Room, busy: &[(Millis, Millis, Option<BookingId>)], taken_label: &str) -> Vec<Cell> {
+        let mut cells = Vec::new();
+        let mut i = 0;
+        let is_now = |from: Millis, to: Millis| self.now >= from && self.now < to;
+        let org_zone = &self.shell.tenant.time_zone;
+        while i < self.slots {
+            let (from, to) = (self.slot_start(i), self.slot_start(i + 1));
+            match busy.iter().find(|(s, e, _)| *s < to && *e > from) {
+                Some((busy_start, busy_end, id)) => {
+                    let last = (i..self.slots).take_while(|j| self.slot_start(*j) < *busy_end).count().max(1);
+                    let own = id.and_then(|id| self.mine.get(&id));
+                    let what = own.map_or_else(|| taken_label.to_owned(), |b| b.title.clone());
+                    let label = format!("{what} · {}–{}", self.hm(*busy_start), self.hm(*busy_end));
+                    let may_open = own.is_some() || self.shell.user.is_admin();
+                    let href = id.filter(|_| may_open).map(|id| format!("/bookings/{id}"));
+                    let now = is_now(from, self.slot_start(i + last));
+                    cells.push(Cell::Busy { span: last, label, href, mine: own.is_some(), now });
+                    i += last;
+                }
+                None => {
+                    let time = self.hm(from);
+                    let start = format!("{}T{time}", self.date);
+                    let slot = sala_domain::TimeRange { start: from, end: to };
+                    let closed = room.bookable_hours.as_ref().is_some_and(|h| !h.allows(slot, org_zone));
+                    cells.push(Cell::Free { time, start, past: to <= self.now, closed, now: is_now(from, to) });
+                    i += 1;
+                }
             }
         }
+        cells
     }
-    cells
 }
