@@ -146,7 +146,7 @@ test('an office manager books a weekly series for a colleague, skipping the take
   // Elena books the weekly committee for María, three weeks from the coming one.
   await fill(madridDate(3), 'Comité semanal');
   await page.getByLabel('Organiza').fill('maria@acme.test');
-  await page.getByLabel('Repetir cada semana').check();
+  await page.getByLabel('Repetir', { exact: true }).check();
   await page.getByLabel('Número de veces').fill('3');
   await page.getByRole('button', { name: 'Reservar' }).click();
   // Refused, naming the taken date, with everything as typed.

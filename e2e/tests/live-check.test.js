@@ -77,7 +77,7 @@ test('the live check says why not, and offers what would do', async () => {
   await page.getByLabel('Fecha').fill(tuesday);
   await page.getByLabel('Empieza').fill('10:00');
   await page.getByLabel('Termina').fill('11:00');
-  await page.getByLabel('Repetir cada semana').check();
+  await page.getByLabel('Repetir', { exact: true }).check();
   await page.getByLabel('Número de veces').fill('3');
   await live.getByText('1 de 3 fechas no se pueden reservar.').waitFor();
   const dates = await live.locator('.series-dates li').allInnerTexts();
@@ -87,7 +87,7 @@ test('the live check says why not, and offers what would do', async () => {
   await sala.shot(page, '51-live-check-series');
 
   // Submitted anyway before opening: the summary takes focus and links to the date.
-  await page.getByLabel('Repetir cada semana').uncheck();
+  await page.getByLabel('Repetir', { exact: true }).uncheck();
   await page.getByLabel('Empieza').fill('07:00');
   await page.getByLabel('Termina').fill('08:00');
   await page.getByRole('button', { name: 'Reservar' }).click();

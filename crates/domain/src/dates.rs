@@ -53,8 +53,18 @@ pub fn when(locale: Locale, time: TimeRange, zone: &TimeZoneName) -> String {
 /// How a series repeats, in the reader's language: "cada semana, 10 veces, hasta el martes, 23 de
 /// marzo de 2027" or "every 2 weeks, 10 times, until Tuesday, 23 March 2027".
 pub fn repeats(locale: Locale, rule: &Recurrence, booked: usize, last_start: Millis, zone: &TimeZoneName) -> String {
+    let every = every(locale, rule);
+    let last = zoned(last_start, zone).map(|z| day(locale, &z)).unwrap_or_default();
+    match locale {
+        Locale::Es => format!("{every}, {booked} {}, hasta el {last}", if booked == 1 { "vez" } else { "veces" }),
+        Locale::En => format!("{every}, {booked} {}, until {last}", if booked == 1 { "time" } else { "times" }),
+    }
+}
+
+/// How often a rule repeats, in the reader's language: "cada 2 semanas", "every weekday".
+pub fn every(locale: Locale, rule: &Recurrence) -> String {
     let n = rule.interval;
-    let every = match (locale, rule.frequency, n) {
+    match (locale, rule.frequency, n) {
         (Locale::Es, Frequency::Weekdays, _) => "de lunes a viernes".to_owned(),
         (Locale::Es, Frequency::Daily, 1) => "cada día".to_owned(),
         (Locale::Es, Frequency::Daily, n) => format!("cada {n} días"),
@@ -65,11 +75,6 @@ pub fn repeats(locale: Locale, rule: &Recurrence, booked: usize, last_start: Mil
         (Locale::En, Frequency::Daily, n) => format!("every {n} days"),
         (Locale::En, Frequency::Weekly, 1) => "every week".to_owned(),
         (Locale::En, Frequency::Weekly, n) => format!("every {n} weeks"),
-    };
-    let last = zoned(last_start, zone).map(|z| day(locale, &z)).unwrap_or_default();
-    match locale {
-        Locale::Es => format!("{every}, {booked} {}, hasta el {last}", if booked == 1 { "vez" } else { "veces" }),
-        Locale::En => format!("{every}, {booked} {}, until {last}", if booked == 1 { "time" } else { "times" }),
     }
 }
 

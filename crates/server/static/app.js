@@ -14,7 +14,7 @@
   // The server reads the whole form as a submit would and checks it as a create would, so what
   // this box says is what submitting would do.
   const status = document.getElementById("availability");
-  const watched = ["room_id", "date", "start", "end", "guests", "google_meet", "repeat", "repeat_count",
+  const watched = ["room_id", "date", "start", "end", "guests", "google_meet", "repeat", "repeat_every", "repeat_count",
     "repeat_until", "repeat_skip", "organizer", "reminder"];
   let timer = null;
   let asked = 0;
@@ -30,7 +30,7 @@
   // check kept: the link is brought up to date with the form as it is clicked.
   function keepTyped(href) {
     const url = new URL(href, location.href);
-    for (const name of ["title", "description", "guests", "reminder", "organizer", "repeat_count", "repeat_until"]) {
+    for (const name of ["title", "description", "guests", "reminder", "organizer", "repeat_every", "repeat_count", "repeat_until"]) {
       const input = field(name);
       if (input && input.value.trim()) url.searchParams.set(name, input.value);
       else url.searchParams.delete(name);

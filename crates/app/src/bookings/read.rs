@@ -253,6 +253,47 @@ pub async fn suggestions(
     Ok(Suggestions { slots, rooms, rooms_at: Some(want) })
 }
 
+/// Where a new booking goes when the person has chosen nothing yet: the first half hour from
+/// now (within a week) at which some room with at least `seats` seats may be booked for an hour
+/// and is free, in the smallest such room (physical rooms before virtual ones). `None` when
+/// nothing is free all week.
+pub async fn first_free_slot(
+    store: &dyn Store,
+    outside: &dyn OutsideBusy,
+    ctx: &Context,
+    seats: u32,
+) -> AppResult<Option<(Room, TimeRange)>> {
+    const HALF_HOUR: Millis = 30 * 60_000;
+    const WEEK: Millis = 7 * 24 * 3600 * 1000;
+    let tenant = super::load_tenant(store, ctx).await?;
+    let now = sala_domain::now_millis();
+    let from = (now / HALF_HOUR + 1) * HALF_HOUR;
+    let window = AvailabilityQuery { start: from, end: from + WEEK + HALF_HOUR * 2, ..Default::default() };
+    let mut rooms: Vec<(Room, Vec<TimeRange>)> = availability(store, outside, ctx, window)
+        .await?
+        .rooms
+        .into_iter()
+        .filter(|r| r.room.capacity >= seats.max(1))
+        .map(|r| {
+            let taken = r.taken(None);
+            (r.room, taken)
+        })
+        .collect();
+    rooms.sort_by(|(a, _), (b, _)| (a.is_shared(), a.capacity, &a.name).cmp(&(b.is_shared(), b.capacity, &b.name)));
+    let mut start = from;
+    while start < from + WEEK {
+        let slot = TimeRange { start, end: start + 2 * HALF_HOUR };
+        let fits = |(room, taken): &&(Room, Vec<TimeRange>)| {
+            !taken.iter().any(|t| t.overlaps(&slot)) && super::policy::allows(ctx, &tenant, room, slot, now)
+        };
+        if let Some((room, _)) = rooms.iter().find(fits) {
+            return Ok(Some((room.clone(), slot)));
+        }
+        start += HALF_HOUR;
+    }
+    Ok(None)
+}
+
 /// A booking's audit trail, newest first (its organizer, admins, API keys).
 pub async fn history(store: &dyn Store, ctx: &Context, id: BookingId) -> AppResult<Vec<sala_domain::AuditEntry>> {
     let booking = load_visible(store, ctx, id).await?;

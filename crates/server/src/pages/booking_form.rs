@@ -20,7 +20,7 @@ use axum::routing::get;
 use sala_app::AppError;
 use sala_app::bookings::{
     AttendeeInput, BookingChanges, ConflictPolicy, NewBooking, Scope, Suggestions, create_booking, edit_booking,
-    get_booking, suggestions,
+    first_free_slot, get_booking, suggestions,
 };
 use sala_domain::dates::{local_instant, zoned};
 use sala_domain::notify::ReminderSettings;
@@ -43,6 +43,8 @@ pub struct BookingForm {
     pub guests: String,
     pub google_meet: Option<String>,
     pub repeat: Option<String>,
+    /// How often: `weekly` (the default), `biweekly`, `every4weeks`, `daily`, `weekdays`.
+    pub repeat_every: String,
     pub repeat_count: String,
     pub repeat_until: String,
     /// A weekly series leaves out the dates the room is taken instead of refusing them all.
@@ -70,6 +72,7 @@ pub struct Prefill {
     guests: Option<String>,
     meet: Option<String>,
     repeat: Option<String>,
+    repeat_every: Option<String>,
     repeat_count: Option<String>,
     repeat_until: Option<String>,
     repeat_skip: Option<String>,
@@ -148,6 +151,18 @@ impl FormPage {
     /// Admins may book a new meeting for someone else (as the API allows).
     pub fn books_for_others(&self) -> bool {
         self.editing.is_none() && self.shell.user.is_admin()
+    }
+
+    /// The choices of how often to repeat: `(value, words, chosen)`.
+    pub fn repeat_choices(&self) -> Vec<(&'static str, String, bool)> {
+        let chosen = if self.form.repeat_every.trim().is_empty() { "weekly" } else { self.form.repeat_every.trim() };
+        REPEATS
+            .into_iter()
+            .map(|(value, frequency, interval)| {
+                let rule = Recurrence { frequency, interval, count: None, until: None };
+                (value, sala_domain::dates::every(self.shell.locale, &rule), value == chosen)
+            })
+            .collect()
     }
 
     pub fn scope_following(&self) -> bool {
@@ -231,6 +246,18 @@ async fn edit_post(
 
 async fn new_form(state: &AppState, shell: Shell, prefill: Prefill) -> Response {
     let zone = shell.zone();
+    let mut prefill = prefill;
+    // Nothing chosen yet: the first slot some room can take, in the smallest room that fits.
+    if prefill.room.is_none() && prefill.start.is_none() {
+        let first = first_free_slot(state.store(), state.outside_busy(), &shell.ctx(), 1).await.ok().flatten();
+        if let Some((room, slot)) = first {
+            let hm = |ms: Millis| zoned(ms, &zone).map(|z| z.strftime("%H:%M").to_string()).unwrap_or_default();
+            let date = zoned(slot.start, &zone).map(|z| z.date().to_string()).unwrap_or_default();
+            prefill.room = Some(room.id.to_string());
+            prefill.start = Some(format!("{date}T{}", hm(slot.start)));
+            prefill.end = Some(hm(slot.end));
+        }
+    }
     let (date, start) = prefill
         .start
         .as_deref()
@@ -248,6 +275,7 @@ async fn new_form(state: &AppState, shell: Shell, prefill: Prefill) -> Response 
         guests: prefill.guests.unwrap_or_default(),
         google_meet: prefill.meet,
         repeat: prefill.repeat,
+        repeat_every: prefill.repeat_every.unwrap_or_default(),
         repeat_count: prefill.repeat_count.unwrap_or_default(),
         repeat_until: prefill.repeat_until.unwrap_or_default(),
         repeat_skip: prefill.repeat_skip,
@@ -476,6 +504,7 @@ pub(super) fn alternatives(
                     ("title", &form.title),
                     ("description", &form.description),
                     ("guests", &form.guests),
+                    ("repeat_every", &form.repeat_every),
                     ("repeat_count", &form.repeat_count),
                     ("repeat_until", &form.repeat_until),
                     ("reminder", &form.reminder),
@@ -598,18 +627,32 @@ pub(super) fn read_time(t: &Texts, shell: &Shell, form: &BookingForm) -> (Option
     (Some(TimeRange { start: from, end: to }), errors)
 }
 
-/// "Repeat weekly" as a rule: a count, or an end date.
+/// How often a series may repeat, as the form offers it: `(value, frequency, interval)`.
+const REPEATS: [(&str, Frequency, u32); 5] = [
+    ("weekly", Frequency::Weekly, 1),
+    ("biweekly", Frequency::Weekly, 2),
+    ("every4weeks", Frequency::Weekly, 4),
+    ("daily", Frequency::Daily, 1),
+    ("weekdays", Frequency::Weekdays, 1),
+];
+
+/// "Repeat" as a rule: how often (weekly unless chosen), and a count or an end date.
 fn recurrence(t: &Texts, form: &BookingForm) -> Result<Option<Recurrence>, (String, String)> {
     if !FormPage::checked(&form.repeat) {
         return Ok(None);
     }
+    let every = match form.repeat_every.trim() {
+        "" => Some(REPEATS[0]),
+        chosen => REPEATS.into_iter().find(|(value, _, _)| *value == chosen),
+    };
+    let Some((_, frequency, interval)) = every else { return Err(("repeat_count".into(), t.err_count.into())) };
     let count = form.repeat_count.trim().parse::<u32>().ok().filter(|c| (2..=156).contains(c));
     let until = form.repeat_until.trim().parse::<jiff::civil::Date>().ok();
     if count.is_none() && until.is_none() {
         return Err(("repeat_count".into(), t.err_count.into()));
     }
     let until = if count.is_some() { None } else { until };
-    Ok(Some(Recurrence { frequency: Frequency::Weekly, interval: 1, count, until }))
+    Ok(Some(Recurrence { frequency, interval, count, until }))
 }
 
 /// Guests as typed: addresses separated by commas, semicolons, spaces or lines.

@@ -67,6 +67,8 @@ pub struct BookingPage {
     pub reminder: String,
     /// The guests' answers in a line: "2 sí · 1 no · 1 sin respuesta".
     pub answers: String,
+    /// A series' occurrence: how the series repeats, in words.
+    pub repeats: Option<String>,
     /// The reader is invited (not the organizer): `Some` with their answer so far, if any.
     pub my_answer: Option<Option<Answer>>,
 }
@@ -225,6 +227,7 @@ async fn build(
         .filter(|_| booking.organizer_id != shell.user.id)
         .map(|a| replies.iter().find(|r| r.email.as_str().eq_ignore_ascii_case(a.email.as_str())).map(|r| r.answer));
     let answers = answers_line(shell.locale, booking.attendees.len(), &replies);
+    let repeats = series_words(state, &shell, &booking).await.map_err(fail)?;
     let guests = booking
         .attendees
         .iter()
@@ -253,10 +256,28 @@ async fn build(
             &super::booking_form::reminder_value(booking.reminders.as_ref()),
         ),
         answers,
+        repeats,
         my_answer,
         booking,
         shell,
     })
+}
+
+/// How the booking's series repeats ("cada semana, 10 veces, hasta el martes, 23 de marzo de
+/// 2027"), counting the occurrences still confirmed; `None` for a booking on its own.
+async fn series_words(state: &AppState, shell: &Shell, booking: &Booking) -> Result<Option<String>, AppError> {
+    let Some(series_id) = booking.series_id else { return Ok(None) };
+    let tenant = shell.tenant.id;
+    let Some(series) = state.store().get_series(tenant, series_id).await? else { return Ok(None) };
+    let query = sala_store::BookingQuery {
+        series_id: Some(series_id),
+        status: Some(BookingStatus::Confirmed),
+        limit: 1000,
+        ..Default::default()
+    };
+    let occurrences = state.store().list_bookings(tenant, &query).await?;
+    let last = occurrences.iter().map(|b| b.time.start).max().unwrap_or(booking.time.start);
+    Ok(Some(sala_domain::dates::repeats(shell.locale, &series.rule, occurrences.len(), last, &shell.zone())))
 }
 
 /// The guests' answers counted: "2 sí · 1 quizá · 1 sin respuesta" (counts of none left out).

@@ -179,3 +179,104 @@ async fn a_wrong_address_is_a_page_in_a_browser(app: TestApp) {
     }
 }
 both!(a_wrong_address_is_a_page_in_a_browser);
+
+/// A series repeats as chosen in words (every two weeks, every day, weekdays), the live check
+/// lists its dates that way, and its page says how it repeats; a forged choice is refused.
+async fn a_series_repeats_as_chosen(app: TestApp) {
+    let acme = app.tenant("Acme", "acme.test").await;
+    let maria = app.user(&acme, "maria@acme.test", "María", "member").await;
+    let key = app.api_key(&acme).await;
+    let (_, room) = json(
+        app.api(Method::POST, "/api/v1/rooms", &key)
+            .json(&json!({"name": "Sala Sur", "capacity": 4}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let room_id = room["id"].as_str().unwrap().to_owned();
+    let me = browser(&app, &maria).await;
+    let monday = next(Weekday::Monday);
+    let form = |every: &str| {
+        vec![
+            ("csrf", CSRF.to_owned()),
+            ("room_id", room_id.clone()),
+            ("date", monday.to_string()),
+            ("start", "09:00".into()),
+            ("end", "09:30".into()),
+            ("title", "Seguimiento".into()),
+            ("repeat", "on".into()),
+            ("repeat_every", every.to_owned()),
+            ("repeat_count", "3".into()),
+        ]
+    };
+    let pairs = |f: &Vec<(&'static str, String)>| f.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+
+    // The live check lists the dates two weeks apart.
+    let checked = check(&me, &pairs(&form("biweekly")).iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    let labels: Vec<&str> = checked["dates"].as_array().unwrap().iter().map(|d| d["label"].as_str().unwrap()).collect();
+    let third = monday.checked_add(jiff::Span::new().weeks(4)).unwrap();
+    assert_eq!(labels.len(), 3, "{checked}");
+    assert!(labels[2].contains(&format!(" {} de ", third.day())), "{labels:?}");
+
+    // Booked: its page says how it repeats.
+    let posted = pairs(&form("biweekly"));
+    let posted: Vec<(&str, &str)> = posted.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let made = me.post("/bookings/new", &posted).await;
+    assert_eq!(made.status(), StatusCode::SEE_OTHER);
+    let page = made.headers()["location"].to_str().unwrap().to_owned();
+    let (_, html) = me.get(&page).await;
+    assert!(html.contains(r#"<dd id="series-repeats">cada 2 semanas, 3 veces, hasta el lunes, "#), "{html}");
+
+    // Weekdays from a Monday: Monday, Tuesday, Wednesday.
+    let mut weekdays = form("weekdays");
+    weekdays[3].1 = "11:00".into();
+    weekdays[4].1 = "11:30".into();
+    let checked = check(&me, &pairs(&weekdays).iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    let labels: Vec<&str> = checked["dates"].as_array().unwrap().iter().map(|d| d["label"].as_str().unwrap()).collect();
+    assert!(
+        labels[0].starts_with("lunes") && labels[1].starts_with("martes") && labels[2].starts_with("miércoles"),
+        "{labels:?}"
+    );
+
+    // A choice the form never offers.
+    let forged = pairs(&form("hourly"));
+    let forged: Vec<(&str, &str)> = forged.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(me.post("/bookings/new", &forged).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+both!(a_series_repeats_as_chosen);
+
+/// A new form with nothing chosen offers the first free half hour in the smallest room, and the
+/// next smallest when that one is taken then.
+async fn a_new_form_starts_in_the_smallest_free_room(app: TestApp) {
+    let acme = app.tenant("Acme", "acme.test").await;
+    let maria = app.user(&acme, "maria@acme.test", "María", "member").await;
+    let key = app.api_key(&acme).await;
+    let mut ids = Vec::new();
+    for (name, seats) in [("Grande", 10), ("Pequeña", 2), ("Mediana", 6)] {
+        let (_, room) = json(
+            app.api(Method::POST, "/api/v1/rooms", &key)
+                .json(&json!({"name": name, "capacity": seats}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        ids.push(room["id"].as_str().unwrap().to_owned());
+    }
+    let selected = |html: &str, id: &str| html.contains(&format!(r#"<option value="{id}" selected"#));
+    let me = browser(&app, &maria).await;
+    let (_, html) = me.get("/bookings/new").await;
+    assert!(selected(&html, &ids[1]), "the smallest room: {html}");
+    // Pequeña taken for the next three hours: Mediana, at the same first half hour.
+    let now = jiff::Timestamp::now();
+    let body = json!({"room_id": ids[1], "title": "Ocupada", "organizer": "maria@acme.test",
+                      "start": now.to_string(), "end": now.checked_add(jiff::SignedDuration::from_hours(3)).unwrap().to_string()});
+    assert_eq!(
+        app.api(Method::POST, "/api/v1/bookings", &key).json(&body).send().await.unwrap().status(),
+        StatusCode::CREATED
+    );
+    let (_, html) = me.get("/bookings/new").await;
+    assert!(selected(&html, &ids[2]), "the next smallest: {html}");
+}
+both!(a_new_form_starts_in_the_smallest_free_room);
