@@ -60,7 +60,7 @@ test('no page is wider than a phone', async () => {
   await page.getByText('Reserva creada').waitFor();
   const booking = page.url().replace(/\?.*$/, '');
   for (const path of ['/', `/?date=${madridDate(3)}`, '/bookings/new', '/bookings', booking, `${booking}/edit`, `${booking}/cancel`,
-    '/account', '/admin', '/admin/rooms', '/admin/people', '/admin/people/import', '/admin/api-keys', '/admin/webhooks',
+    '/find', `/find?people=3&date=${madridDate(3)}&start=10:00&end=11:00`, '/account', '/admin', '/admin/rooms', '/admin/people', '/admin/people/import', '/admin/api-keys', '/admin/webhooks',
     '/admin/audit', '/admin/jobs', '/admin/settings', '/dev/outbox', '/no-such-page']) {
     await visit(path);
   }

@@ -29,8 +29,8 @@ pub use no_show::NoShowRelease;
 pub(crate) use policy::still_confirmed;
 pub use preview::{PlannedOccurrence, Preview, preview_booking};
 pub use read::{
-    Availability, AvailabilityQuery, ListRequest, RoomAvailability, Suggestions, availability, deliveries,
-    first_free_slot, get_booking, history, list_bookings, my_bookings, suggestions,
+    Availability, AvailabilityQuery, ListRequest, RoomAvailability, RoomNow, Suggestions, availability, deliveries,
+    find_rooms, first_free_slot, get_booking, history, list_bookings, my_bookings, rooms_now, suggestions,
 };
 
 use crate::{AppError, AppResult, Context, Store};

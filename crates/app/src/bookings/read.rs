@@ -294,6 +294,84 @@ pub async fn first_free_slot(
     Ok(None)
 }
 
+/// A room as it is right now: busy until when, or free until when, and whether the caller may
+/// book it from now for the minutes asked.
+#[derive(Clone, Debug)]
+pub struct RoomNow {
+    pub room: Room,
+    /// Taken now: until the end of what holds it (back-to-back meetings count as one).
+    pub busy_until: Option<Millis>,
+    /// Free now: until the next meeting within the look-ahead; `None` with `busy_until` `None`:
+    /// free all that time.
+    pub free_until: Option<Millis>,
+    /// Free for the minutes asked, and the rules allow the caller to book it so.
+    pub bookable: bool,
+}
+
+/// Every active room with at least `seats` seats as it is now, free ones first; `bookable`
+/// says whether the caller may book it from now for `minutes`.
+pub async fn rooms_now(
+    store: &dyn Store,
+    outside: &dyn OutsideBusy,
+    ctx: &Context,
+    seats: u32,
+    minutes: i64,
+) -> AppResult<Vec<RoomNow>> {
+    const LOOK_AHEAD: Millis = 12 * 3600 * 1000;
+    let tenant = super::load_tenant(store, ctx).await?;
+    let now = sala_domain::now_millis();
+    // A booking made now starts on the minute.
+    let from = now / 60_000 * 60_000;
+    let window =
+        AvailabilityQuery { start: from, end: now + LOOK_AHEAD, capacity: Some(seats.max(1)), ..Default::default() };
+    let want = TimeRange { start: from, end: from + minutes.max(1) * 60_000 };
+    let mut found: Vec<RoomNow> = availability(store, outside, ctx, window)
+        .await?
+        .rooms
+        .into_iter()
+        .map(|r| {
+            let mut taken = r.taken(None);
+            taken.sort_by_key(|t| t.start);
+            let busy_until = taken.iter().find(|t| t.start <= now && t.end > now).map(|first| {
+                // Follow back-to-back meetings to the first gap.
+                taken
+                    .iter()
+                    .filter(|t| t.start >= first.start)
+                    .fold(first.end, |end, t| if t.start <= end { end.max(t.end) } else { end })
+            });
+            let free_until =
+                busy_until.is_none().then(|| taken.iter().find(|t| t.start > now).map(|t| t.start)).flatten();
+            let bookable =
+                !taken.iter().any(|t| t.overlaps(&want)) && super::policy::allows(ctx, &tenant, &r.room, want, now);
+            RoomNow { room: r.room, busy_until, free_until, bookable }
+        })
+        .collect();
+    found.sort_by(|a, b| (a.busy_until.is_some(), &a.room.name).cmp(&(b.busy_until.is_some(), &b.room.name)));
+    Ok(found)
+}
+
+/// The rooms that fit the query (seats, equipment), are free for all of it and that the
+/// caller may book then, smallest first: a room finder that starts from the time.
+pub async fn find_rooms(
+    store: &dyn Store,
+    outside: &dyn OutsideBusy,
+    ctx: &Context,
+    query: AvailabilityQuery,
+) -> AppResult<Vec<Room>> {
+    let tenant = super::load_tenant(store, ctx).await?;
+    let now = sala_domain::now_millis();
+    let want = TimeRange { start: query.start, end: query.end };
+    let mut rooms: Vec<Room> = availability(store, outside, ctx, query)
+        .await?
+        .rooms
+        .into_iter()
+        .filter(|r| r.free && super::policy::allows(ctx, &tenant, &r.room, want, now))
+        .map(|r| r.room)
+        .collect();
+    rooms.sort_by(|a, b| (a.is_shared(), a.capacity, &a.name).cmp(&(b.is_shared(), b.capacity, &b.name)));
+    Ok(rooms)
+}
+
 /// A booking's audit trail, newest first (its organizer, admins, API keys).
 pub async fn history(store: &dyn Store, ctx: &Context, id: BookingId) -> AppResult<Vec<sala_domain::AuditEntry>> {
     let booking = load_visible(store, ctx, id).await?;

@@ -57,6 +57,10 @@ pub struct BookingForm {
     pub scope: Option<String>,
     /// Edit: the version the form was made from.
     pub version: Option<String>,
+    /// Opened from a link that chose the room and time (the timeline's free slot, a finder's
+    /// room), so the title is what is left to type.
+    #[serde(skip)]
+    pub from_link: bool,
 }
 
 /// A prefill from a link: the timeline's free slot (`room`, `start` = `YYYY-MM-DDTHH:MM`) or a
@@ -138,13 +142,13 @@ impl FormPage {
         self.meet != MeetAccess::Unavailable || Self::checked(&self.form.google_meet)
     }
 
-    /// A new booking whose room and time came from a link (the timeline's free slot): the title
-    /// is what is left to type, so it takes focus.
+    /// A new booking whose room and time came from a link (the timeline's free slot, the
+    /// finder): the title is what is left to type, so it takes focus.
     pub fn focus_title(&self) -> bool {
         self.editing.is_none()
             && self.errors.is_empty()
             && self.conflict.is_none()
-            && !self.form.room_id.is_empty()
+            && self.form.from_link
             && self.form.title.is_empty()
     }
 
@@ -246,6 +250,7 @@ async fn edit_post(
 
 async fn new_form(state: &AppState, shell: Shell, prefill: Prefill) -> Response {
     let zone = shell.zone();
+    let from_link = prefill.room.is_some() && prefill.start.is_some();
     let mut prefill = prefill;
     // Nothing chosen yet: the first slot some room can take, in the smallest room that fits.
     if prefill.room.is_none() && prefill.start.is_none() {
@@ -281,6 +286,7 @@ async fn new_form(state: &AppState, shell: Shell, prefill: Prefill) -> Response 
         repeat_skip: prefill.repeat_skip,
         reminder: prefill.reminder.unwrap_or_default(),
         organizer: prefill.organizer.unwrap_or_default(),
+        from_link,
         ..BookingForm::default()
     };
     page(state, shell, None, false, form, Vec::new(), None, StatusCode::OK).await

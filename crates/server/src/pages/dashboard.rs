@@ -7,7 +7,7 @@ use super::{render, show_error};
 use crate::state::AppState;
 use askama::Template;
 use axum::response::Response;
-use sala_app::bookings::{AvailabilityQuery, availability, my_bookings};
+use sala_app::bookings::{AvailabilityQuery, availability, my_bookings, rooms_now};
 use sala_domain::attendance::Answer;
 use sala_domain::dates::{day, day_start, zoned};
 use sala_domain::{Booking, BookingId, Millis, Room, TimeZoneName, now_millis};
@@ -54,6 +54,16 @@ pub struct RoomRow {
     pub cells: Vec<Cell>,
 }
 
+/// A room in the "Now" strip: free or busy, until when, and whether one tap books it.
+pub struct NowRow {
+    pub room_id: sala_domain::RoomId,
+    pub name: String,
+    pub busy: bool,
+    /// "Libre hasta las 11:00", "Ocupada hasta las 10:30".
+    pub state: String,
+    pub bookable: bool,
+}
+
 pub struct Upcoming {
     pub id: BookingId,
     pub title: String,
@@ -78,6 +88,8 @@ pub struct Dashboard {
     pub upcoming: Vec<Upcoming>,
     /// An invitation was just answered from here.
     pub answered: bool,
+    /// Today: each room now (the filters applied).
+    pub now_rows: Vec<NowRow>,
     pub day_title: String,
     pub date: String,
     pub previous: String,
@@ -188,11 +200,35 @@ async fn build(state: &AppState, shell: Shell, q: DashboardQuery) -> Result<Dash
     let mut location_options: Vec<String> = all_rooms.iter().filter_map(|r| r.location.clone()).collect();
     location_options.sort();
     location_options.dedup();
+    let now_rows = if date == today {
+        let found =
+            rooms_now(state.store(), state.outside_busy(), &ctx, capacity.unwrap_or(1), 30).await.map_err(fail)?;
+        let hm = |ms: Millis| zoned(ms, &zone).map(|z| z.strftime("%H:%M").to_string()).unwrap_or_default();
+        found
+            .into_iter()
+            .filter(|r| equipment.as_deref().is_none_or(|e| r.room.equipment.iter().any(|x| x.as_str() == e)))
+            .filter(|r| location.as_deref().is_none_or(|l| r.room.location.as_deref() == Some(l)))
+            .map(|r| NowRow {
+                room_id: r.room.id,
+                name: r.room.name,
+                busy: r.busy_until.is_some(),
+                state: match (r.busy_until, r.free_until) {
+                    (Some(until), _) => t.busy_until.replace("{time}", &hm(until)),
+                    (None, Some(until)) => t.free_until.replace("{time}", &hm(until)),
+                    (None, None) => t.free_now.to_owned(),
+                },
+                bookable: r.bookable,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let day_title = zoned(start, &zone).map(|z| day(shell.locale, &z)).unwrap_or_default();
     Ok(Dashboard {
         t,
         upcoming,
         answered: q.done.as_deref() == Some("answered"),
+        now_rows,
         day_title,
         date: date.to_string(),
         previous: date.yesterday().map(|d| d.to_string()).unwrap_or_default(),

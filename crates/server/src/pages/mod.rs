@@ -12,6 +12,7 @@ mod booking_page;
 mod booking_problems;
 mod dashboard;
 mod error;
+mod finder;
 mod form;
 mod kiosk;
 mod landing;
@@ -20,6 +21,7 @@ mod meet;
 mod missing;
 mod my_bookings;
 mod outbox;
+mod quick_booking;
 pub(crate) mod rsvp;
 mod shell;
 
@@ -44,6 +46,8 @@ pub fn routes(dev: bool) -> Router<AppState> {
         .merge(my_bookings::routes())
         .merge(booking_form::routes())
         .merge(booking_check::routes())
+        .merge(quick_booking::routes())
+        .merge(finder::routes())
         .merge(booking_page::routes())
         .merge(assets::routes())
         .merge(kiosk::routes())

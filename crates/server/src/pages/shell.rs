@@ -18,6 +18,7 @@ use sala_domain::{Locale, Tenant, TimeZoneName, User};
 pub enum Nav {
     Home,
     NewBooking,
+    Find,
     MyBookings,
     Admin,
 }

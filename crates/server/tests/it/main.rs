@@ -18,6 +18,7 @@ mod fake_google;
 mod kiosk;
 mod live_check;
 mod notifications;
+mod now_and_finder;
 mod oidc;
 mod openapi;
 mod pages;
