@@ -101,3 +101,36 @@ test('people check in on a room kiosk during a meeting, in Spanish and English',
   await tablet.reload();
   await tablet.getByRole('heading', { name: 'Link not valid' }).waitFor();
 });
+
+test('the door display: free or busy across the corridor, booked at the door', async () => {
+  const admin = await sala.page();
+  await devLogin(sala, admin, 'Elena Torres');
+  await admin.goto(`${sala.url}/admin/rooms`);
+  const form = admin.locator('form[action="/admin/rooms"]');
+  await form.getByLabel('Nombre').fill('Sala Egeo');
+  await form.getByLabel('Capacidad').fill('4');
+  await form.getByRole('button', { name: 'Crear sala' }).click();
+  await admin.getByText('Guardado.').waitFor();
+  await admin.locator('table.list tr', { hasText: 'Sala Egeo' }).getByRole('link').first().click();
+  await admin.getByRole('button', { name: 'Crear enlace de kiosco' }).click();
+  const link = await admin.locator('code.secret-value').innerText();
+
+  const tablet = await sala.page({ viewport: { width: 1024, height: 768 } });
+  await tablet.goto(link);
+  const door = tablet.locator('section.kiosk');
+  assert.match(await door.getAttribute('class'), /free/);
+  assert.match(await tablet.locator('p.clock').innerText(), /^\d{2}:\d{2}$/);
+  assert.equal(await tablet.locator('a[href="/"]').count(), 0, 'no way out of the kiosk');
+  // A stranger cannot book; María can, for 15 minutes, and the door turns busy.
+  const email = tablet.getByLabel('Tu correo de la organización');
+  await email.fill('intruso@globex.com');
+  await tablet.getByRole('button', { name: '15 min' }).click();
+  await tablet.getByRole('status').filter({ hasText: 'no es de una persona de la organización' }).waitFor();
+  assert.equal(await email.inputValue(), 'intruso@globex.com', 'what was typed stays');
+  await email.fill('maria@acme.test');
+  await tablet.getByRole('button', { name: '15 min' }).click();
+  await tablet.getByRole('status').filter({ hasText: 'Reservada hasta las' }).waitFor();
+  assert.match(await door.getAttribute('class'), /busy/);
+  assert.match(await tablet.locator('p.status').innerText(), /Ocupada hasta las \d{2}:\d{2} · Reserva en la puerta/);
+  await sala.shot(tablet, '42-kiosk-door-busy');
+});

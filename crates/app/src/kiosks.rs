@@ -6,9 +6,10 @@
 //! A kiosk acts as the system within its tenant: each check-in is audited as the system's, with
 //! the source `kiosk` and the address it came from.
 
-use crate::bookings::{CheckInRequest, check_in, invited};
+use crate::bookings::{CheckInRequest, NewBooking, check_in, create_booking, invited};
+use crate::calendar::OutsideBusy;
 use crate::tokens::{hash_token, random_token};
-use crate::{AppError, AppResult, Context, Store};
+use crate::{AppError, AppResult, Context, Principal, Store};
 use sala_domain::ErrorCode;
 use sala_domain::attendance::{CHECK_IN_OPENS_MS, CheckIn, CheckInSource, Kiosk};
 use sala_domain::{Booking, BookingStatus, Email, Room, RoomId, Tenant, now_millis};
@@ -153,4 +154,45 @@ pub async fn kiosk_check_in(
         ErrorCode::NotInvited,
         format!("{email} is not invited to the meeting in this room"),
     ))
+}
+
+/// How long a meeting booked at the door may last, in minutes.
+pub const DOOR_MINUTES: [i64; 3] = [15, 30, 60];
+
+/// Books the kiosk's room from now for `minutes` (15, 30 or 60) for the person of the
+/// organization whose address is typed at the door: an ordinary create under their name and
+/// the rules that bind them, from the kiosk's address, the booking's metadata saying
+/// `{"source": "kiosk"}` (and so its audit entry). An address that is not a person of the
+/// organization is refused (`unknown_organizer`): a kiosk is no way in for strangers.
+pub async fn kiosk_book(
+    store: &dyn Store,
+    outside: &dyn OutsideBusy,
+    token: &str,
+    email: &str,
+    minutes: i64,
+    title: &str,
+    ip: Option<String>,
+) -> AppResult<Booking> {
+    let (ctx, view) = open_kiosk(store, token).await?;
+    if !DOOR_MINUTES.contains(&minutes) {
+        return Err(AppError::invalid("minutes", ErrorCode::ValidationFailed, "book 15, 30 or 60 minutes"));
+    }
+    let unknown =
+        || AppError::invalid("email", ErrorCode::UnknownOrganizer, "the address is not a person of this organization");
+    let person = crate::users::find_by_email(store, &ctx, email.trim()).await.map_err(|_| unknown())?;
+    if !person.active {
+        return Err(unknown());
+    }
+    let by_person = Context { ip, ..Context::new(Principal::User(person)) };
+    let start = now_millis() / 60_000 * 60_000;
+    let input = NewBooking {
+        room_id: view.room.id,
+        title: title.to_owned(),
+        start,
+        end: start + minutes * 60_000,
+        metadata: Some(serde_json::json!({"source": "kiosk"})),
+        ..NewBooking::default()
+    };
+    let created = create_booking(store, outside, &by_person, input).await?;
+    created.bookings.into_iter().next().ok_or(AppError::NotFound { what: "booking" })
 }

@@ -4,6 +4,17 @@
 // suggests people for the guest list as they type.
 "use strict";
 
+// A door display reloads every minute to stay current, but never while someone is typing.
+(function () {
+  const kiosk = document.querySelector("[data-kiosk]");
+  if (!kiosk) return;
+  setInterval(() => {
+    const typing = [...document.querySelectorAll("input[type=email]")].some((i) => i.value !== "" || i === document.activeElement);
+    // To the kiosk's own page (after a form, the address is the form's: never post again).
+    if (!typing) location.assign(kiosk.dataset.kiosk);
+  }, 60_000);
+})();
+
 (function () {
   const form = document.querySelector("form.booking-form");
   if (!form) return;

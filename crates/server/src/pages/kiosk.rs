@@ -15,14 +15,17 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use sala_app::AppError;
-use sala_app::kiosks::{KioskMeeting, KioskView, kiosk_check_in, open_kiosk};
+use sala_app::kiosks::{DOOR_MINUTES, KioskMeeting, KioskView, kiosk_book, kiosk_check_in, open_kiosk};
 use sala_domain::ErrorCode;
 use sala_domain::{Locale, TimeZoneName, now_millis};
 use serde::Deserialize;
 use std::net::SocketAddr;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/kiosk/{token}", get(kiosk_page)).route("/kiosk/{token}/check-in", post(check_in))
+    Router::new()
+        .route("/kiosk/{token}", get(kiosk_page))
+        .route("/kiosk/{token}/check-in", post(check_in))
+        .route("/kiosk/{token}/book", post(book_at_door))
 }
 
 #[derive(Template)]
@@ -33,14 +36,31 @@ pub struct KioskTemplate {
     pub token: String,
     pub room_name: String,
     pub location: Option<String>,
+    /// The time now, on the organization's clock: "09:41".
+    pub clock: String,
     /// "11:00" while a meeting is under way; `None`: the room is free.
     pub busy_until: Option<String>,
+    /// The meeting under way's title.
+    pub current_title: Option<String>,
+    /// Free: until the next meeting ("11:00"), if one is coming within the kiosk's view.
+    pub free_until: Option<String>,
+    /// The lengths a meeting booked at the door may have, in minutes.
+    pub door_minutes: &'static [i64],
+    /// The address typed to book at the door, kept after a refusal.
+    pub book_email: String,
     /// Meetings open for check-in now.
     pub open: Vec<KioskRow>,
     pub later: Vec<KioskRow>,
     pub notice: Option<Notice>,
-    /// What the person typed, kept after a refusal so they can correct it.
+    /// What the person typed to check in, kept after a refusal so they can correct it.
     pub email: String,
+}
+
+/// What the person typed into one of the kiosk's forms, kept after a refusal.
+#[derive(Default)]
+pub struct Typed {
+    pub check_in_email: String,
+    pub book_email: String,
 }
 
 /// A meeting as a kiosk lists it.
@@ -72,7 +92,7 @@ async fn kiosk_page(
     match open_kiosk(state.store(), &token).await {
         Ok((_, view)) => {
             let t = i18n::texts(chosen(q.lang.as_deref(), view.tenant.locale));
-            page(&state, &headers, t, &token, &view, None, String::new(), StatusCode::OK)
+            page(&state, &headers, t, &token, &view, None, Typed::default(), StatusCode::OK)
         }
         Err(err) => failure(i18n::texts(chosen(q.lang.as_deref(), Locale::Es)), &err),
     }
@@ -102,7 +122,8 @@ async fn check_in(
     }
     if state.kiosk_rate_limit.check(view.room.id).is_err() {
         let notice = Notice { ok: false, text: t.kiosk_slow_down.to_owned() };
-        return page(&state, &headers, t, &token, &view, Some(notice), form.email, StatusCode::TOO_MANY_REQUESTS);
+        let typed = Typed { check_in_email: form.email, ..Typed::default() };
+        return page(&state, &headers, t, &token, &view, Some(notice), typed, StatusCode::TOO_MANY_REQUESTS);
     }
     let outcome = kiosk_check_in(state.store(), &token, &form.email, Some(addr.ip().to_string())).await;
     // The page shows the meetings as they are after the check-in (its count has grown).
@@ -120,7 +141,68 @@ async fn check_in(
             (status, Notice { ok: false, text: text.to_owned() }, form.email)
         }
     };
-    page(&state, &headers, t, &token, &view, Some(notice), email, status)
+    let typed = Typed { check_in_email: email, ..Typed::default() };
+    page(&state, &headers, t, &token, &view, Some(notice), typed, status)
+}
+
+#[derive(Deserialize)]
+struct BookForm {
+    csrf: String,
+    email: String,
+    minutes: String,
+    lang: Option<String>,
+}
+
+/// Books the room from now at the door, for a person of the organization (`kiosk_book`).
+async fn book_at_door(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<BookForm>,
+) -> Response {
+    let (_, view) = match open_kiosk(state.store(), &token).await {
+        Ok(opened) => opened,
+        Err(err) => return failure(i18n::texts(chosen(form.lang.as_deref(), Locale::Es)), &err),
+    };
+    let t = i18n::texts(chosen(form.lang.as_deref(), view.tenant.locale));
+    if !csrf::verify(&headers, &form.csrf, &state.settings.base_url) {
+        return private(error_page(t, StatusCode::FORBIDDEN, t.error_title, t.form_expired));
+    }
+    let typed = Typed { book_email: form.email.clone(), ..Typed::default() };
+    if state.kiosk_rate_limit.check(view.room.id).is_err() {
+        let notice = Notice { ok: false, text: t.kiosk_slow_down.to_owned() };
+        return page(&state, &headers, t, &token, &view, Some(notice), typed, StatusCode::TOO_MANY_REQUESTS);
+    }
+    let minutes = form.minutes.trim().parse::<i64>().unwrap_or_default();
+    let ip = Some(addr.ip().to_string());
+    let outside = state.outside_busy();
+    let outcome = kiosk_book(state.store(), outside, &token, &form.email, minutes, t.kiosk_booked_title, ip).await;
+    let view = match open_kiosk(state.store(), &token).await {
+        Ok((_, view)) => view,
+        Err(err) => return failure(t, &err),
+    };
+    let (status, notice, typed) = match outcome {
+        Ok(booking) => {
+            let until = clock(booking.time.end, &view.tenant.time_zone);
+            (StatusCode::OK, Notice { ok: true, text: t.kiosk_booked.replace("{time}", &until) }, Typed::default())
+        }
+        Err(err) => {
+            let (status, text) = match &err {
+                AppError::Invalid(f) if f.iter().any(|f| f.code == ErrorCode::UnknownOrganizer) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, t.kiosk_not_person)
+                }
+                AppError::BookingConflict(_) => (StatusCode::CONFLICT, t.kiosk_taken),
+                AppError::Invalid(f) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, f.first().map_or(t.try_again, |f| t.refusal(f.code)))
+                }
+                AppError::Forbidden { .. } | AppError::Conflict { .. } => (StatusCode::CONFLICT, t.refusal(err.code())),
+                _ => return failure(t, &err),
+            };
+            (status, Notice { ok: false, text: text.to_owned() }, typed)
+        }
+    };
+    page(&state, &headers, t, &token, &view, Some(notice), typed, status)
 }
 
 /// What a refused check-in tells the person at the kiosk; `None` for a failure of ours.
@@ -148,7 +230,7 @@ fn page(
     token: &str,
     view: &KioskView,
     notice: Option<Notice>,
-    email: String,
+    typed: Typed,
     status: StatusCode,
 ) -> Response {
     let now = now_millis();
@@ -167,11 +249,20 @@ fn page(
         token: token.to_owned(),
         room_name: view.room.name.clone(),
         location: view.room.location.clone(),
+        clock: clock(now, zone),
         busy_until: view.current(now).map(|m| clock(m.booking.time.end, zone)),
+        current_title: view.current(now).map(|m| m.booking.title.clone()),
+        free_until: view
+            .meetings
+            .iter()
+            .find(|m| m.booking.time.start > now)
+            .map(|m| clock(m.booking.time.start, zone)),
+        door_minutes: &DOOR_MINUTES,
+        book_email: typed.book_email,
         open: open.into_iter().map(row).collect(),
         later: later.into_iter().map(row).collect(),
         notice,
-        email,
+        email: typed.check_in_email,
     };
     let mut response = (status, render(&template)).into_response();
     response = with_cookie(response, set_cookie);

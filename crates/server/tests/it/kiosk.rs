@@ -178,7 +178,7 @@ async fn a_kiosk_without_a_meeting_and_one_tried_too_often(app: TestApp) {
     let page = app.request(Method::GET, &path).send().await.unwrap();
     let csrf = csrf_cookie(&page);
     let html = page.text().await.unwrap();
-    assert!(!html.contains("name=\"email\""), "no meeting, no form: {html}");
+    assert!(!html.contains("/check-in"), "no meeting, no check-in form: {html}");
     let (status, html) = post_check_in(&app, &path, &csrf, "ana@acme.test").await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(html.contains("no hay ninguna reunión"), "{html}");
@@ -189,3 +189,76 @@ async fn a_kiosk_without_a_meeting_and_one_tried_too_often(app: TestApp) {
     assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
 }
 both!(a_kiosk_without_a_meeting_and_one_tried_too_often);
+
+async fn post_book(app: &TestApp, path: &str, csrf: &str, email: &str, minutes: &str) -> (StatusCode, String) {
+    let response = app
+        .request(Method::POST, &format!("{path}/book"))
+        .header("cookie", format!("sala_csrf={csrf}"))
+        .form(&[("csrf", csrf), ("email", email), ("minutes", minutes)])
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+/// The door display: the whole page free or busy, the time, until when; a person of the
+/// organization books the room from now at the door (15, 30 or 60 minutes) under their own name,
+/// the booking saying it came from the kiosk; strangers and taken times are refused; no link
+/// leads out of the kiosk.
+async fn a_room_is_booked_at_the_door(app: TestApp) {
+    let tenant = app.tenant("Acme", "acme.test").await;
+    let maria = app.user(&tenant, "maria@acme.test", "María", "member").await;
+    let key = app.api_key(&tenant).await;
+    let (_, room) = json(
+        app.api(Method::POST, "/api/v1/rooms", &key)
+            .json(&json!({"name": "Puerta", "capacity": 4}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let kiosk_api = format!("/api/v1/rooms/{}/kiosk", room["id"].as_str().unwrap());
+    let (_, made): (StatusCode, Value) = json(app.api(Method::POST, &kiosk_api, &key).send().await.unwrap()).await;
+    let path = path_of(made["url"].as_str().unwrap());
+    let page = app.request(Method::GET, &path).send().await.unwrap();
+    let csrf = csrf_cookie(&page);
+    let html = page.text().await.unwrap();
+    assert!(html.contains(r#"class="kiosk door free""#) && html.contains(r#"<p class="clock""#), "{html}");
+    assert!(!html.contains(r#"href="/""#), "no way out of the kiosk: {html}");
+    assert!(html.contains(&format!(r#"action="{path}/book""#)), "{html}");
+
+    // A stranger, a made-up length, a form from elsewhere: refused, nothing booked.
+    let (status, html) = post_book(&app, &path, &csrf, "intruso@globex.com", "30").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("no es de una persona de la organización") && html.contains("intruso@globex.com"), "{html}");
+    assert_eq!(post_book(&app, &path, &csrf, "maria@acme.test", "45").await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    let forged = app
+        .request(Method::POST, &format!("{path}/book"))
+        .header("cookie", format!("sala_csrf={csrf}"))
+        .form(&[("csrf", "x".repeat(43).as_str()), ("email", "maria@acme.test"), ("minutes", "30")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+
+    // María books 30 minutes: under her name, from the kiosk; the door turns busy.
+    let (status, html) = post_book(&app, &path, &csrf, "maria@acme.test", "30").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Reservada hasta las") && html.contains(r#"class="kiosk door busy""#), "{html}");
+    assert!(html.contains("Ocupada hasta las") && html.contains("· Reserva en la puerta"), "{html}");
+    let (_, list) = json(app.api(Method::GET, "/api/v1/bookings?limit=10", &key).send().await.unwrap()).await;
+    let booked = &list["items"][0];
+    assert_eq!(booked["metadata"]["source"], "kiosk", "{list}");
+    assert_eq!(booked["organizer"]["email"], "maria@acme.test", "{list}");
+    let audit =
+        sala_store::AuditQuery { action_prefix: Some("booking.created".into()), limit: 10, ..Default::default() };
+    let entries = app.store().list_audit(tenant.id, &audit).await.unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].actor, sala_domain::Actor::User(maria.id));
+    assert!(entries[0].ip.is_some(), "the kiosk's address is kept");
+    // Taken now: another try is a conflict, said at the door.
+    let (status, html) = post_book(&app, &path, &csrf, "maria@acme.test", "15").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(html.contains("no está libre todo ese tiempo"), "{html}");
+}
+both!(a_room_is_booked_at_the_door);
