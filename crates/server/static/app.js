@@ -15,6 +15,59 @@
   }, 60_000);
 })();
 
+// The timeline as one ARIA grid: a single tab stop, arrow keys move between half hours and rooms,
+// Home and End to the row's ends, Enter opens what the cell holds. Without the script every
+// free slot stays a link of its own. It also scrolls to the current hour.
+(function () {
+  const grid = document.querySelector("table.timeline");
+  if (!grid || !grid.tBodies[0]) return;
+  grid.setAttribute("role", "grid");
+  grid.setAttribute("aria-label", grid.dataset.label || "");
+  // Each row: its cells with the first column each covers, and what takes focus in it.
+  const rows = [...grid.tBodies[0].rows].map((tr) => {
+    let column = 0;
+    return [...tr.cells].map((cell) => {
+      const target = cell.querySelector("a") || cell;
+      const item = { cell, target, from: column, to: column + cell.colSpan };
+      column += cell.colSpan;
+      target.setAttribute("tabindex", "-1");
+      return item;
+    });
+  });
+  if (!rows.length) return;
+  const nowHeader = grid.querySelector("thead th.now");
+  const nowColumn = nowHeader ? [...nowHeader.parentElement.cells].indexOf(nowHeader) * 2 - 1 : 1;
+  const at = (r, column) => rows[r].find((c) => c.from <= column && column < c.to) || rows[r][rows[r].length - 1];
+  let current = { r: 0, item: at(0, Math.max(nowColumn, 1)) };
+  current.item.target.setAttribute("tabindex", "0");
+  function move(r, item) {
+    current.item.target.setAttribute("tabindex", "-1");
+    current = { r, item };
+    item.target.setAttribute("tabindex", "0");
+    item.target.focus();
+  }
+  grid.addEventListener("keydown", (e) => {
+    const row = rows[current.r];
+    const i = row.indexOf(current.item);
+    let next = null;
+    if (e.key === "ArrowRight" && i < row.length - 1) next = [current.r, row[i + 1]];
+    else if (e.key === "ArrowLeft" && i > 0) next = [current.r, row[i - 1]];
+    else if (e.key === "ArrowDown" && current.r < rows.length - 1) next = [current.r + 1, at(current.r + 1, current.item.from)];
+    else if (e.key === "ArrowUp" && current.r > 0) next = [current.r - 1, at(current.r - 1, current.item.from)];
+    else if (e.key === "Home") next = [current.r, row[0]];
+    else if (e.key === "End") next = [current.r, row[row.length - 1]];
+    if (!next) return;
+    e.preventDefault();
+    move(next[0], next[1]);
+  });
+  grid.addEventListener("focusin", (e) => {
+    rows.forEach((row, r) => row.forEach((item) => { if (item.target === e.target && item !== current.item) move(r, item); }));
+  });
+  // Scroll the box so the current hour is in view, the room names still beside it.
+  const wrap = grid.closest(".timeline-wrap");
+  if (wrap && nowHeader) wrap.scrollLeft = Math.max(0, nowHeader.offsetLeft - grid.rows[0].cells[0].offsetWidth - 40);
+})();
+
 (function () {
   const form = document.querySelector("form.booking-form");
   if (!form) return;
