@@ -118,6 +118,21 @@ pub fn is_known_equipment(tag: &str) -> bool {
     EQUIPMENT.iter().any(|(known, _, _)| *known == tag)
 }
 
+const SUBJECTS: &[Words] = &[
+    ("api_key", "Clave de API", "API key"),
+    ("booking", "Reserva", "Booking"),
+    ("job", "Trabajo", "Job"),
+    ("room", "Sala", "Room"),
+    ("tenant", "La organización", "The organization"),
+    ("user", "Persona", "Person"),
+    ("webhook", "Webhook", "Webhook"),
+];
+
+/// What an audit entry is about (its subject type), in words: "Sala", "Clave de API".
+pub fn subject_type(locale: Locale, code: &str) -> Cow<'_, str> {
+    lookup(SUBJECTS, locale, code)
+}
+
 const DAY_NAMES: &[Words] = &[
     ("mon", "lunes", "Monday"),
     ("tue", "martes", "Tuesday"),

@@ -586,6 +586,10 @@ async fn pages_show_words_not_codes(app: TestApp) {
     let (_, audit) = es.get("/admin/audit").await;
     assert!(audit.contains(r#"<span title="room.created">Sala creada</span>"#), "{audit}");
     assert!(!audit.contains("<code>room.created</code>"));
+    // What each entry is about, by name and linked; the integration by its key's name; no ids.
+    assert!(audit.contains("Sala «Sala Norte»</a>") && audit.contains(r#"href="/admin/rooms/"#), "{audit}");
+    assert!(audit.contains("Clave de API «test»"), "{audit}");
+    assert!(!audit.contains("room 0") && !audit.contains("room 1"), "no raw subject ids: {audit}");
     let (_, audit) = en.get("/admin/audit").await;
     assert!(audit.contains(">Room created<"), "{audit}");
 }

@@ -26,8 +26,58 @@ pub struct Entry {
     /// The action in words, and its code (shown on hover, and what the filter takes).
     pub action: String,
     pub code: String,
+    /// What it is about, by name ("Sala Norte", the booking's title), and where to see it.
     pub subject: String,
+    pub href: Option<String>,
     pub ip: String,
+}
+
+/// An audit entry's subject by name, and its page: the names looked up once per page.
+struct Subjects<'a> {
+    state: &'a AppState,
+    tenant: sala_domain::TenantId,
+    locale: sala_domain::Locale,
+    known: std::collections::HashMap<uuid::Uuid, (String, Option<String>)>,
+}
+
+impl Subjects<'_> {
+    async fn of(&mut self, kind: &str, id: Option<uuid::Uuid>) -> (String, Option<String>) {
+        let kind_words = crate::i18n::words::subject_type(self.locale, kind).into_owned();
+        let Some(id) = id else { return (kind_words, None) };
+        if let Some(found) = self.known.get(&id) {
+            return found.clone();
+        }
+        let store = self.state.store();
+        let (tenant, named) = (self.tenant, |name: String| format!("{kind_words} «{name}»"));
+        let found = match kind {
+            "booking" => {
+                let title = store.get_booking(tenant, sala_domain::BookingId(id)).await.ok().flatten().map(|b| b.title);
+                (title.map_or(kind_words.clone(), named), Some(format!("/bookings/{id}")))
+            }
+            "room" => {
+                let name = store.get_room(tenant, sala_domain::RoomId(id)).await.ok().flatten().map(|r| r.name);
+                (name.map_or(kind_words.clone(), named), Some(format!("/admin/rooms/{id}")))
+            }
+            "user" => {
+                let name = store.get_user(tenant, sala_domain::UserId(id)).await.ok().flatten().map(|u| u.name);
+                (name.map_or(kind_words.clone(), named), Some(format!("/admin/people/{id}")))
+            }
+            "api_key" => {
+                let name = store.get_api_key(tenant, sala_domain::ApiKeyId(id)).await.ok().flatten().map(|k| k.name);
+                (name.map_or(kind_words.clone(), named), Some("/admin/api-keys".to_owned()))
+            }
+            "webhook" => {
+                let hook = store.webhook(tenant, sala_domain::WebhookId(id)).await.ok().flatten();
+                let name = hook.map(|h| h.description.filter(|d| !d.is_empty()).unwrap_or(h.url));
+                (name.map_or(kind_words.clone(), named), Some(format!("/admin/webhooks/{id}")))
+            }
+            "tenant" => (kind_words.clone(), Some("/admin/settings".to_owned())),
+            "job" => (kind_words.clone(), Some("/admin/jobs".to_owned())),
+            _ => (kind_words.clone(), None),
+        };
+        self.known.insert(id, found.clone());
+        found
+    }
 }
 
 #[derive(Template)]
@@ -65,6 +115,8 @@ async fn list(State(state): State<AppState>, AdminPage(shell): AdminPage, Query(
     };
     let zone = shell.zone();
     let mut names = std::collections::HashMap::new();
+    let mut subjects =
+        Subjects { state: &state, tenant: ctx.tenant_id(), locale: shell.locale, known: Default::default() };
     let mut entries = Vec::new();
     for e in page.items {
         let actor = match e.actor {
@@ -77,17 +129,15 @@ async fn list(State(state): State<AppState>, AdminPage(shell): AdminPage, Query(
                     name
                 }
             },
-            Actor::ApiKey(id) => format!("{} {id}", shell.t.by_integration),
+            Actor::ApiKey(id) => subjects.of("api_key", Some(id.0)).await.0,
             Actor::System => "Sala".to_owned(),
         };
+        let (subject, href) = subjects.of(&e.subject_type, e.subject_id).await;
         entries.push(Entry {
             at: zoned(e.at, &zone).map(|z| z.strftime("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default(),
             actor,
-            subject: match e.subject_id {
-                Some(id) if e.subject_type == "booking" => format!("/bookings/{id}"),
-                Some(id) => format!("{} {id}", e.subject_type),
-                None => e.subject_type,
-            },
+            subject,
+            href,
             action: crate::i18n::words::audit_action(shell.locale, &e.action).into_owned(),
             code: e.action,
             ip: e.ip.unwrap_or_default(),
