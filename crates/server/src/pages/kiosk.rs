@@ -112,19 +112,11 @@ async fn check_in(
     headers: HeaderMap,
     Form(form): Form<CheckInForm>,
 ) -> Response {
-    let (_, view) = match open_kiosk(state.store(), &token).await {
-        Ok(opened) => opened,
-        Err(err) => return failure(i18n::texts(chosen(form.lang.as_deref(), Locale::Es)), &err),
+    let typed = Typed { check_in_email: form.email.clone(), ..Typed::default() };
+    let t = match admit(&state, &headers, &token, form.lang.as_deref(), &form.csrf, typed).await {
+        Ok(t) => t,
+        Err(refused) => return refused,
     };
-    let t = i18n::texts(chosen(form.lang.as_deref(), view.tenant.locale));
-    if !csrf::verify(&headers, &form.csrf, &state.settings.base_url) {
-        return private(error_page(t, StatusCode::FORBIDDEN, t.error_title, t.form_expired));
-    }
-    if state.kiosk_rate_limit.check(view.room.id).is_err() {
-        let notice = Notice { ok: false, text: t.kiosk_slow_down.to_owned() };
-        let typed = Typed { check_in_email: form.email, ..Typed::default() };
-        return page(&state, &headers, t, &token, &view, Some(notice), typed, StatusCode::TOO_MANY_REQUESTS);
-    }
     let outcome = kiosk_check_in(state.store(), &token, &form.email, Some(addr.ip().to_string())).await;
     // The page shows the meetings as they are after the check-in (its count has grown).
     let view = match open_kiosk(state.store(), &token).await {
@@ -161,19 +153,11 @@ async fn book_at_door(
     headers: HeaderMap,
     Form(form): Form<BookForm>,
 ) -> Response {
-    let (_, view) = match open_kiosk(state.store(), &token).await {
-        Ok(opened) => opened,
-        Err(err) => return failure(i18n::texts(chosen(form.lang.as_deref(), Locale::Es)), &err),
+    let typed = || Typed { book_email: form.email.clone(), ..Typed::default() };
+    let t = match admit(&state, &headers, &token, form.lang.as_deref(), &form.csrf, typed()).await {
+        Ok(t) => t,
+        Err(refused) => return refused,
     };
-    let t = i18n::texts(chosen(form.lang.as_deref(), view.tenant.locale));
-    if !csrf::verify(&headers, &form.csrf, &state.settings.base_url) {
-        return private(error_page(t, StatusCode::FORBIDDEN, t.error_title, t.form_expired));
-    }
-    let typed = Typed { book_email: form.email.clone(), ..Typed::default() };
-    if state.kiosk_rate_limit.check(view.room.id).is_err() {
-        let notice = Notice { ok: false, text: t.kiosk_slow_down.to_owned() };
-        return page(&state, &headers, t, &token, &view, Some(notice), typed, StatusCode::TOO_MANY_REQUESTS);
-    }
     let minutes = form.minutes.trim().parse::<i64>().unwrap_or_default();
     let ip = Some(addr.ip().to_string());
     let outside = state.outside_busy();
@@ -199,10 +183,36 @@ async fn book_at_door(
                 AppError::Forbidden { .. } | AppError::Conflict { .. } => (StatusCode::CONFLICT, t.refusal(err.code())),
                 _ => return failure(t, &err),
             };
-            (status, Notice { ok: false, text: text.to_owned() }, typed)
+            (status, Notice { ok: false, text: text.to_owned() }, typed())
         }
     };
     page(&state, &headers, t, &token, &view, Some(notice), typed, status)
+}
+
+/// What every form posted at a kiosk passes first: a kiosk the link opens, the form this
+/// browser's (CSRF), and the room's attempts within their limit. Returns the kiosk's words, or
+/// the page that says why not (with what was `typed` kept).
+async fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+    token: &str,
+    lang: Option<&str>,
+    submitted: &str,
+    typed: Typed,
+) -> Result<&'static Texts, Response> {
+    let (_, view) = match open_kiosk(state.store(), token).await {
+        Ok(opened) => opened,
+        Err(err) => return Err(failure(i18n::texts(chosen(lang, Locale::Es)), &err)),
+    };
+    let t = i18n::texts(chosen(lang, view.tenant.locale));
+    if !csrf::verify(headers, submitted, &state.settings.base_url) {
+        return Err(private(error_page(t, StatusCode::FORBIDDEN, t.error_title, t.form_expired)));
+    }
+    if state.kiosk_rate_limit.check(view.room.id).is_err() {
+        let notice = Notice { ok: false, text: t.kiosk_slow_down.to_owned() };
+        return Err(page(state, headers, t, token, &view, Some(notice), typed, StatusCode::TOO_MANY_REQUESTS));
+    }
+    Ok(t)
 }
 
 /// What a refused check-in tells the person at the kiosk; `None` for a failure of ours.
