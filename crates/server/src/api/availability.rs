@@ -12,7 +12,7 @@ use axum::extract::State;
 use sala_app::{AppError, Validator};
 use sala_domain::ErrorCode;
 use sala_domain::values::parse_instant;
-use sala_domain::{BookingId, TimeZoneName};
+use sala_domain::{BookingId, TimeZoneName, ValueError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -30,7 +30,8 @@ pub struct AvailabilityParams {
     start: String,
     #[param(format = DateTime)]
     end: String,
-    /// Only rooms with at least this many seats.
+    /// Only rooms with at least this many seats (a room seats at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     capacity: Option<u32>,
     /// Comma-separated tags every room must have, e.g. `projector,whiteboard`.
     equipment: Option<String>,
@@ -86,6 +87,12 @@ async fn room_availability(
         .map(|e| e.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect())
         .unwrap_or_default();
     let mut v = Validator::default();
+    if let Some(seats) = p.capacity.filter(|c| !(1..=1000).contains(c)) {
+        v.check::<()>(
+            "capacity",
+            Err(ValueError::new(ErrorCode::OutOfRange, format!("{seats} is not between 1 and 1000"))),
+        );
+    }
     let start = v.check("start", parse_instant("start", &p.start));
     let end = v.check("end", parse_instant("end", &p.end));
     v.finish()?;

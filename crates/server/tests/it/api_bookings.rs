@@ -580,6 +580,13 @@ async fn pages_of_bookings_and_availability(app: TestApp) {
         json(app.api(Method::GET, &format!("{url}&capacity=4&equipment=projector"), &w.key).send().await.unwrap())
             .await;
     assert_eq!(big["rooms"].as_array().unwrap().len(), 1);
+    // Seats outside what a room can have (the schema's 1-1000): refused, not read as "any".
+    for seats in ["0", "1001", "2147483648"] {
+        let (status, problem) =
+            json(app.api(Method::GET, &format!("{url}&capacity={seats}"), &w.key).send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{seats}: {problem}");
+        assert_eq!(problem["errors"][0]["code"], "out_of_range", "{problem}");
+    }
     let too_long = format!("/api/v1/rooms/availability?start={}&end=2099-01-01T00:00:00Z", urlencode(&start));
     expect_problem(
         app.api(Method::GET, &too_long, &w.key).send().await.unwrap(),
