@@ -99,6 +99,46 @@ test('the live check says why not, and offers what would do', async () => {
   await sala.shot(page, '52-refused-summary');
 });
 
+/** `YYYY-MM-DD` of the first Tuesday at least two days ahead that `fits` its day of the month. */
+function tuesdayWhere(fits) {
+  for (let days = 2; ; days++) {
+    const date = madridDate(days);
+    const day = new Date(`${date}T12:00:00Z`);
+    if (day.getUTCDay() === 2 && fits(day.getUTCDate(), day)) return date;
+  }
+}
+
+test('a monthly series is chosen in words that follow the date', async () => {
+  const page = await sala.page();
+  await devLogin(sala, page, 'María López');
+  const live = page.locator('#availability');
+  const second = tuesdayWhere((d) => d >= 8 && d <= 14);
+  const last = tuesdayWhere((d, day) => new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth() + 1, 0)).getUTCDate() - d < 7);
+
+  await page.goto(`${sala.url}/bookings/new`);
+  await chooseRoom(page, 'Cabina 1');
+  await page.getByLabel('Título').fill('Comité mensual');
+  await page.getByLabel('Fecha').fill(second);
+  await page.getByLabel('Empieza').fill('16:00');
+  await page.getByLabel('Termina').fill('17:00');
+  await page.getByLabel('Repetir', { exact: true }).check();
+  await page.getByLabel('Número de veces').fill('3');
+  await page.getByLabel('Frecuencia').selectOption('monthly_weekday');
+  await live.getByText('Las 3 fechas están libres.').or(live.getByText(/fechas no se pueden reservar/)).first().waitFor();
+  const repeat = page.getByLabel('Frecuencia');
+  assert.equal(await repeat.locator('option:checked').innerText(), 'cada mes el segundo martes');
+  assert.equal(await repeat.locator('option[value="monthly_last"]').count(), 0, 'not the last Tuesday');
+
+  // Moved to the month's last Tuesday: the choices are reworded, "the last Tuesday" appears.
+  await page.getByLabel('Fecha').fill(last);
+  await repeat.locator('option[value="monthly_last"]').waitFor({ state: 'attached' });
+  assert.equal(await repeat.locator('option[value="monthly_last"]').innerText(), 'cada mes el último martes');
+  await repeat.selectOption('monthly_last');
+  await page.getByRole('button', { name: 'Reservar' }).click();
+  await page.getByText('Reserva creada').waitFor();
+  assert.match(await page.locator('#series-repeats').innerText(), /^cada mes el último martes, 3 veces, hasta el martes, /);
+});
+
 test('a wrong address is a page with the app around it', async () => {
   const page = await sala.page();
   await devLogin(sala, page, 'María López');

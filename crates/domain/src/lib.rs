@@ -31,7 +31,7 @@ pub use booking::{Attendee, Booking, BookingStatus, FieldChange, Series, TimeRan
 pub use error_code::ErrorCode;
 pub use ids::{ApiKeyId, AuditId, BookingId, JobId, RoomId, SeriesId, TenantId, UserId, WebhookId};
 pub use jobs::{BookingEvent, Job, JobKind, JobStatus};
-pub use recurrence::{Frequency, Recurrence};
+pub use recurrence::{Expansion, Frequency, MonthlyBy, Recurrence};
 pub use room::{BookableHours, Equipment, Room, RoomKind};
 pub use rules::{BookingRules, RuleViolation, RulesOverride};
 pub use tenant::Tenant;

@@ -1,5 +1,5 @@
-//! Recurring bookings: a rule (weekly, every weekday, daily) expanded into independent occurrences
-//! that keep their local wall-clock time across daylight-saving changes.
+//! Recurring bookings: a rule (daily, every weekday, weekly, monthly) expanded into independent
+//! occurrences that keep their local wall-clock time across daylight-saving changes.
 
 use crate::ErrorCode;
 use crate::{Millis, TimeRange, TimeZoneName, ValueError};
@@ -17,6 +17,22 @@ pub enum Frequency {
     Weekdays,
     /// Every `interval` weeks on the first occurrence's weekday.
     Weekly,
+    /// Every `interval` months, on the day [`MonthlyBy`] reads from the first occurrence.
+    Monthly,
+}
+
+/// Which day of each month a monthly series falls on, read from its first occurrence; as RFC 5545
+/// does, a month without that day is skipped (and listed by [`Recurrence::expansion`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MonthlyBy {
+    /// The same day of the month (`BYMONTHDAY=31`: no February, April, June...).
+    #[default]
+    DayOfMonth,
+    /// The same nth weekday (`BYDAY=2TU`, the second Tuesday; a month without a fifth is skipped).
+    Weekday,
+    /// The month's last such weekday (`BYDAY=-1TU`); the first occurrence must be its month's last.
+    LastWeekday,
 }
 
 /// How a series repeats: exactly one of `count` and `until` ends it.
@@ -29,6 +45,17 @@ pub struct Recurrence {
     pub count: Option<u32>,
     /// The last civil date (in the booking's zone) an occurrence may fall on, inclusive.
     pub until: Option<Date>,
+    /// Monthly series only: which day of each month (default: the same day of the month).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<MonthlyBy>,
+}
+
+/// A series worked out: its occurrences, and the months a monthly rule skipped for want of its day.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expansion {
+    pub occurrences: Vec<TimeRange>,
+    /// The first day of each month skipped, in order, from the first occurrence to the series' end.
+    pub months_skipped: Vec<Date>,
 }
 
 fn one() -> u32 {
@@ -38,14 +65,17 @@ fn one() -> u32 {
 impl Recurrence {
     /// No series is longer than this: about three years of weekly meetings.
     pub const MAX_OCCURRENCES: usize = 156;
-    /// The longest gap between occurrences, in days (daily) or weeks (weekly).
+    /// The longest gap between occurrences, in days (daily), weeks (weekly) or months (monthly).
     pub const MAX_INTERVAL: u32 = 52;
+    /// A monthly series stops looking for its day after this many months without an occurrence
+    /// (29 February every month: the next is years away, past any booking horizon).
+    const MAX_MONTHS_SKIPPED: usize = 48;
 
     /// Checks the rule on its own: an end (count xor until), 1 <= interval <= 52, count within
-    /// `MAX_OCCURRENCES`, `weekdays` only with interval 1.
+    /// `MAX_OCCURRENCES`, `weekdays` only with interval 1, `by` only with `monthly`.
     ///
     /// Codes: `recurrence_needs_end`, `invalid_interval`, `weekdays_interval`, `invalid_count`
-    /// (a count of 0), `too_many_occurrences`.
+    /// (a count of 0), `too_many_occurrences`, `by_needs_monthly`.
     pub fn validate(&self) -> Result<(), ValueError> {
         if self.count.is_some() == self.until.is_some() {
             return Err(ValueError::new(
@@ -65,6 +95,12 @@ impl Recurrence {
                 "a series on weekdays repeats every weekday (interval 1)",
             ));
         }
+        if self.by.is_some() && self.frequency != Frequency::Monthly {
+            return Err(ValueError::new(
+                ErrorCode::ByNeedsMonthly,
+                "`by` says which day of the month: only a monthly series has one",
+            ));
+        }
         match self.count {
             Some(0) => {
                 Err(ValueError::new(ErrorCode::InvalidCount, "a repeating booking needs at least one occurrence"))
@@ -74,57 +110,99 @@ impl Recurrence {
         }
     }
 
-    /// The occurrences' ranges, `first` included, in order. Each occurrence starts at the same
-    /// local wall-clock time as `first` in `zone` (a time that does not exist on a DST day moves
-    /// forward by the gap; an ambiguous one takes the earlier instant) and lasts as long as `first`.
+    /// The occurrences' ranges, `first` included, in order; see [`Recurrence::expansion`].
+    pub fn expand(&self, first: TimeRange, zone: &TimeZoneName) -> Result<Vec<TimeRange>, ValueError> {
+        self.expansion(first, zone).map(|expansion| expansion.occurrences)
+    }
+
+    /// The occurrences, `first` included, in order, and the months skipped. Each occurrence
+    /// starts at the same local wall-clock time as `first` in `zone` (a time that does not exist on
+    /// a DST day moves forward by the gap; an ambiguous one takes the earlier instant) and lasts as
+    /// long as `first`. As in RFC 5545, `count` counts occurrences, not skipped months.
     /// Fails when the rule is invalid, `until` is before the first date, or the series would be
     /// longer than `MAX_OCCURRENCES`.
     ///
     /// A `weekdays` series must start on a Monday to Friday (`weekdays_starts_on_weekend`): the
     /// exported RRULE (`BYDAY=MO,...,FR`) could not describe a Saturday first occurrence, and
-    /// calendar clients would disagree with Sala about it.
-    pub fn expand(&self, first: TimeRange, zone: &TimeZoneName) -> Result<Vec<TimeRange>, ValueError> {
+    /// calendar clients would disagree with Sala about it. Likewise a `last_weekday` series must
+    /// start on its month's last such weekday (`not_last_weekday`).
+    pub fn expansion(&self, first: TimeRange, zone: &TimeZoneName) -> Result<Expansion, ValueError> {
         self.validate()?;
         let tz = zone.time_zone();
         let local = Timestamp::from_millisecond(first.start).map_err(|_| out_of_range())?.to_zoned_datetime(tz.clone());
-        let (mut date, time) = (local.date(), local.time());
-        if self.frequency == Frequency::Weekdays && is_weekend(date) {
+        let (start, time) = (local.date(), local.time());
+        self.check_start(start)?;
+        let mut expansion = Expansion { occurrences: vec![first], months_skipped: Vec::new() };
+        let mut step: i64 = 0;
+        while self.count.is_none_or(|count| expansion.occurrences.len() < count as usize) {
+            step += 1;
+            let date = match self.nth_date(start, step)? {
+                Next::On(date) => date,
+                Next::Skipped(month) => {
+                    // The missing day would fall after `until` only if the whole month does.
+                    if self.until.is_some_and(|until| month.last_of_month() > until) {
+                        break;
+                    }
+                    if expansion.months_skipped.len() >= Self::MAX_MONTHS_SKIPPED {
+                        return Err(too_many());
+                    }
+                    expansion.months_skipped.push(month);
+                    continue;
+                }
+            };
+            if self.until.is_some_and(|until| date > until) {
+                break;
+            }
+            if expansion.occurrences.len() >= Self::MAX_OCCURRENCES {
+                return Err(too_many());
+            }
+            let start = wall_clock(date, time, &tz)?;
+            expansion.occurrences.push(TimeRange { start, end: start + first.duration_ms() });
+        }
+        Ok(expansion)
+    }
+
+    /// The first date must be one the rule itself would produce.
+    fn check_start(&self, start: Date) -> Result<(), ValueError> {
+        if self.frequency == Frequency::Weekdays && is_weekend(start) {
             return Err(ValueError::new(
                 ErrorCode::WeekdaysStartsOnWeekend,
                 "a series on weekdays must start on a Monday to Friday",
             ));
         }
-        if self.until.is_some_and(|until| until < date) {
+        if self.monthly_by() == Some(MonthlyBy::LastWeekday) && !is_last_of_its_weekday(start) {
+            return Err(ValueError::new(
+                ErrorCode::NotLastWeekday,
+                "a series on the last weekday of each month must start on its month's last such weekday",
+            ));
+        }
+        if self.until.is_some_and(|until| until < start) {
             return Err(ValueError::new(
                 ErrorCode::UntilBeforeStart,
                 "the last date of the series is before its first booking",
             ));
         }
-        let mut occurrences = vec![first];
-        while self.count.is_none_or(|count| occurrences.len() < count as usize) {
-            date = self.next_date(date)?;
-            if self.until.is_some_and(|until| date > until) {
-                break;
-            }
-            if occurrences.len() >= Self::MAX_OCCURRENCES {
-                return Err(too_many());
-            }
-            let start = wall_clock(date, time, &tz)?;
-            occurrences.push(TimeRange { start, end: start + first.duration_ms() });
-        }
-        Ok(occurrences)
+        Ok(())
     }
 
-    /// The RFC 5545 RRULE value (without the `RRULE:` name), e.g. `FREQ=WEEKLY;INTERVAL=1;COUNT=10`
-    /// or `FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR;UNTIL=20270131T225959Z` (UNTIL as the UTC instant of the end
+    /// How a monthly series picks its day; `None` for any other frequency.
+    pub fn monthly_by(&self) -> Option<MonthlyBy> {
+        (self.frequency == Frequency::Monthly).then(|| self.by.unwrap_or_default())
+    }
+
+    /// The RFC 5545 RRULE value (without the `RRULE:` name) of a series whose first occurrence is
+    /// on the civil date `start`, e.g. `FREQ=WEEKLY;INTERVAL=1;COUNT=10`,
+    /// `FREQ=MONTHLY;INTERVAL=1;BYDAY=-1TU;COUNT=6` or
+    /// `FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR;UNTIL=20270131T225959Z` (UNTIL as the UTC instant of the end
     /// of the until date in `zone`).
     ///
     /// Meant for a rule that passed `validate`: should both ends be set, only COUNT is written.
-    pub fn to_rrule(&self, zone: &TimeZoneName) -> String {
+    pub fn to_rrule(&self, start: Date, zone: &TimeZoneName) -> String {
         let mut rule = match self.frequency {
             Frequency::Daily => format!("FREQ=DAILY;INTERVAL={}", self.interval),
             Frequency::Weekly => format!("FREQ=WEEKLY;INTERVAL={}", self.interval),
             Frequency::Weekdays => "FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR".to_owned(),
+            Frequency::Monthly => format!("FREQ=MONTHLY;INTERVAL={};{}", self.interval, self.by_part(start)),
         };
         match (self.count, self.until) {
             (Some(count), _) => rule.push_str(&format!(";COUNT={count}")),
@@ -134,19 +212,64 @@ impl Recurrence {
         rule
     }
 
-    /// The civil date of the occurrence after one on `date`.
-    fn next_date(&self, date: Date) -> Result<Date, ValueError> {
-        let days = match self.frequency {
-            Frequency::Daily => i64::from(self.interval),
-            Frequency::Weekly => 7 * i64::from(self.interval),
-            Frequency::Weekdays => match date.weekday() {
-                Weekday::Friday => 3,
-                Weekday::Saturday => 2,
-                _ => 1,
-            },
-        };
-        date.checked_add(Span::new().days(days)).map_err(|_| out_of_range())
+    /// A monthly rule's BYMONTHDAY or BYDAY part for a series starting on `start`.
+    fn by_part(&self, start: Date) -> String {
+        let day = ICAL_DAYS[start.weekday().to_monday_zero_offset() as usize];
+        match self.by.unwrap_or_default() {
+            MonthlyBy::DayOfMonth => format!("BYMONTHDAY={}", start.day()),
+            MonthlyBy::Weekday => format!("BYDAY={}{day}", nth_of_its_weekday(start)),
+            MonthlyBy::LastWeekday => format!("BYDAY=-1{day}"),
+        }
     }
+
+    /// The civil date of occurrence number `step` (the first is 0) of a series starting on
+    /// `start`, or the month skipped for want of its day.
+    fn nth_date(&self, start: Date, step: i64) -> Result<Next, ValueError> {
+        let interval = i64::from(self.interval);
+        let days = match self.frequency {
+            Frequency::Daily => step * interval,
+            Frequency::Weekly => 7 * step * interval,
+            // Five weekdays to a week: whole weeks, then the rest counted from the first's weekday.
+            Frequency::Weekdays => {
+                let from_monday = i64::from(start.weekday().to_monday_zero_offset()) + step;
+                7 * (from_monday / 5) + from_monday % 5 - i64::from(start.weekday().to_monday_zero_offset())
+            }
+            Frequency::Monthly => return self.monthly_date(start, step * interval),
+        };
+        start.checked_add(Span::new().days(days)).map(Next::On).map_err(|_| out_of_range())
+    }
+
+    /// The day of the month `months` after `start`'s that a monthly rule picks, if that month has it.
+    fn monthly_date(&self, start: Date, months: i64) -> Result<Next, ValueError> {
+        let month = start.first_of_month().checked_add(Span::new().months(months)).map_err(|_| out_of_range())?;
+        let on = match self.by.unwrap_or_default() {
+            MonthlyBy::DayOfMonth => {
+                (start.day() <= month.days_in_month()).then(|| month.with().day(start.day()).build().ok()).flatten()
+            }
+            MonthlyBy::Weekday => month.nth_weekday_of_month(nth_of_its_weekday(start), start.weekday()).ok(),
+            MonthlyBy::LastWeekday => month.nth_weekday_of_month(-1, start.weekday()).ok(),
+        };
+        Ok(on.map_or(Next::Skipped(month), Next::On))
+    }
+}
+
+/// The next date of a series, or the month a monthly series skips (its first day).
+enum Next {
+    On(Date),
+    Skipped(Date),
+}
+
+/// RFC 5545's weekday names, Monday first.
+const ICAL_DAYS: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+
+/// Which of its month's Mondays (Tuesdays...) `date` is: 1 to 5.
+pub fn nth_of_its_weekday(date: Date) -> i8 {
+    (date.day() - 1) / 7 + 1
+}
+
+/// Is `date` its month's last Monday (Tuesday...)?
+pub fn is_last_of_its_weekday(date: Date) -> bool {
+    date.day() + 7 > date.days_in_month()
 }
 
 fn is_weekend(date: Date) -> bool {
@@ -208,7 +331,15 @@ mod tests {
     }
 
     fn rule(frequency: Frequency, interval: u32, count: Option<u32>, until: Option<Date>) -> Recurrence {
-        Recurrence { frequency, interval, count, until }
+        Recurrence { frequency, interval, count, until, by: None }
+    }
+
+    fn monthly(by: MonthlyBy, interval: u32, count: Option<u32>, until: Option<Date>) -> Recurrence {
+        Recurrence { frequency: Frequency::Monthly, interval, count, until, by: Some(by) }
+    }
+
+    fn dates_of(series: &[TimeRange], tz: &str) -> Vec<Date> {
+        series.iter().map(|r| zoned(r.start, tz).date()).collect()
     }
 
     fn hour_from(start: Millis) -> TimeRange {
@@ -384,26 +515,113 @@ mod tests {
     #[test]
     fn rrule_strings() {
         let madrid = zone("Europe/Madrid");
-        assert_eq!(rule(Frequency::Weekly, 1, Some(10), None).to_rrule(&madrid), "FREQ=WEEKLY;INTERVAL=1;COUNT=10");
-        assert_eq!(rule(Frequency::Daily, 2, Some(4), None).to_rrule(&madrid), "FREQ=DAILY;INTERVAL=2;COUNT=4");
+        let start = date(2027, 1, 4);
         assert_eq!(
-            rule(Frequency::Weekdays, 1, None, Some(date(2027, 1, 31))).to_rrule(&madrid),
+            rule(Frequency::Weekly, 1, Some(10), None).to_rrule(start, &madrid),
+            "FREQ=WEEKLY;INTERVAL=1;COUNT=10"
+        );
+        assert_eq!(rule(Frequency::Daily, 2, Some(4), None).to_rrule(start, &madrid), "FREQ=DAILY;INTERVAL=2;COUNT=4");
+        assert_eq!(
+            rule(Frequency::Weekdays, 1, None, Some(date(2027, 1, 31))).to_rrule(start, &madrid),
             "FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR;UNTIL=20270131T225959Z"
         );
         // Summer time: the end of the day is two hours earlier in UTC.
         assert_eq!(
-            rule(Frequency::Weekly, 2, None, Some(date(2027, 7, 31))).to_rrule(&madrid),
+            rule(Frequency::Weekly, 2, None, Some(date(2027, 7, 31))).to_rrule(start, &madrid),
             "FREQ=WEEKLY;INTERVAL=2;UNTIL=20270731T215959Z"
         );
         // The last day of Chilean winter time ends at 23:59:59-04.
         assert_eq!(
-            rule(Frequency::Daily, 1, None, Some(date(2027, 9, 4))).to_rrule(&zone("America/Santiago")),
+            rule(Frequency::Daily, 1, None, Some(date(2027, 9, 4))).to_rrule(start, &zone("America/Santiago")),
             "FREQ=DAILY;INTERVAL=1;UNTIL=20270905T035959Z"
         );
         assert_eq!(
-            rule(Frequency::Daily, 1, None, Some(date(2027, 1, 8))).to_rrule(&zone("UTC")),
+            rule(Frequency::Daily, 1, None, Some(date(2027, 1, 8))).to_rrule(start, &zone("UTC")),
             "FREQ=DAILY;INTERVAL=1;UNTIL=20270108T235959Z"
         );
+    }
+
+    #[test]
+    fn monthly_rrule_strings() {
+        let madrid = zone("Europe/Madrid");
+        // Tuesday 30 March 2027: the fifth Tuesday, and the last.
+        let start = date(2027, 3, 30);
+        assert_eq!(
+            monthly(MonthlyBy::DayOfMonth, 1, Some(6), None).to_rrule(start, &madrid),
+            "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=30;COUNT=6"
+        );
+        assert_eq!(
+            monthly(MonthlyBy::Weekday, 2, Some(3), None).to_rrule(start, &madrid),
+            "FREQ=MONTHLY;INTERVAL=2;BYDAY=5TU;COUNT=3"
+        );
+        assert_eq!(
+            monthly(MonthlyBy::LastWeekday, 1, None, Some(date(2027, 12, 31))).to_rrule(start, &madrid),
+            "FREQ=MONTHLY;INTERVAL=1;BYDAY=-1TU;UNTIL=20271231T225959Z"
+        );
+    }
+
+    #[test]
+    fn monthly_on_the_31st_skips_and_lists_the_short_months() {
+        let tz = "Europe/Madrid";
+        // Sunday 31 January 2027 at 10:00, six times: as RFC 5545, COUNT counts occurrences.
+        let first = hour_from(local(tz, (2027, 1, 31), (10, 0)));
+        let expansion = monthly(MonthlyBy::DayOfMonth, 1, Some(6), None).expansion(first, &zone(tz)).unwrap();
+        assert_eq!(
+            dates_of(&expansion.occurrences, tz),
+            [
+                date(2027, 1, 31),
+                date(2027, 3, 31),
+                date(2027, 5, 31),
+                date(2027, 7, 31),
+                date(2027, 8, 31),
+                date(2027, 10, 31)
+            ]
+        );
+        assert_eq!(expansion.months_skipped, [date(2027, 2, 1), date(2027, 4, 1), date(2027, 6, 1), date(2027, 9, 1)]);
+        // Summer time in between: still 10:00 on the wall clock.
+        let (_, times) = offsets_and_times(&expansion.occurrences, tz);
+        assert!(times.iter().all(|t| *t == Time::constant(10, 0, 0, 0)));
+
+        // Until 30 June: June has no 31st, and it is listed; until 15 June, June is not reached.
+        let to_june = monthly(MonthlyBy::DayOfMonth, 1, None, Some(date(2027, 6, 30))).expansion(first, &zone(tz));
+        assert_eq!(to_june.unwrap().months_skipped.last(), Some(&date(2027, 6, 1)));
+        let mid_june = monthly(MonthlyBy::DayOfMonth, 1, None, Some(date(2027, 6, 15))).expansion(first, &zone(tz));
+        assert_eq!(mid_june.unwrap().months_skipped.last(), Some(&date(2027, 4, 1)));
+    }
+
+    #[test]
+    fn monthly_by_weekday_and_last_weekday() {
+        let tz = "America/Santiago";
+        // Tuesday 12 January 2027: the second Tuesday, every two months.
+        let first = hour_from(local(tz, (2027, 1, 12), (9, 0)));
+        let series = monthly(MonthlyBy::Weekday, 2, Some(4), None).expand(first, &zone(tz)).unwrap();
+        assert_eq!(dates_of(&series, tz), [date(2027, 1, 12), date(2027, 3, 9), date(2027, 5, 11), date(2027, 7, 13)]);
+
+        // Friday 29 January 2027, the fifth Friday: only months with five Fridays.
+        let fifth = hour_from(local(tz, (2027, 1, 29), (9, 0)));
+        let expansion = monthly(MonthlyBy::Weekday, 1, Some(3), None).expansion(fifth, &zone(tz)).unwrap();
+        assert_eq!(dates_of(&expansion.occurrences, tz), [date(2027, 1, 29), date(2027, 4, 30), date(2027, 7, 30)]);
+        assert_eq!(expansion.months_skipped.len(), 4);
+
+        // The same Friday as "the last Friday": every month has one.
+        let last = monthly(MonthlyBy::LastWeekday, 1, Some(3), None).expand(fifth, &zone(tz)).unwrap();
+        assert_eq!(dates_of(&last, tz), [date(2027, 1, 29), date(2027, 2, 26), date(2027, 3, 26)]);
+        // A second Tuesday is not a last Tuesday.
+        let wrong = monthly(MonthlyBy::LastWeekday, 1, Some(3), None).expand(first, &zone(tz));
+        assert_eq!(code(wrong), "not_last_weekday");
+    }
+
+    #[test]
+    fn monthly_refusals() {
+        let tz = zone("Europe/Madrid");
+        let first = hour_from(local("Europe/Madrid", (2028, 2, 29), (9, 0)));
+        // 29 February every year finds its day once in four years: twenty of them are refused.
+        let leap = monthly(MonthlyBy::DayOfMonth, 12, Some(20), None).expand(first, &tz);
+        assert_eq!(code(leap), "too_many_occurrences");
+        let by_on_weekly = Recurrence { by: Some(MonthlyBy::Weekday), ..rule(Frequency::Weekly, 1, Some(3), None) };
+        assert_eq!(code(by_on_weekly.expand(first, &tz)), "by_needs_monthly");
+        let too_long = monthly(MonthlyBy::DayOfMonth, 1, Some(157), None).expand(first, &tz);
+        assert_eq!(code(too_long), "too_many_occurrences");
     }
 
     const ZONES: [&str; 5] = ["Europe/Madrid", "America/Santiago", "America/New_York", "Asia/Kolkata", "UTC"];
@@ -424,6 +642,7 @@ mod tests {
             (Frequency::Weekly, _) => 7,
             (Frequency::Weekdays, Weekday::Friday) => 3,
             (Frequency::Weekdays, _) => 1,
+            (Frequency::Monthly, _) => unreachable!("monthly series have their own property"),
         }
     }
 
@@ -463,6 +682,51 @@ mod tests {
                 // In a gap or a fold, the occurrence is jiff's "compatible" reading of the wall clock.
                 prop_assert_eq!(range.start, wall_clock(local.date(), first_local.time(), &tz).unwrap());
             }
+        }
+
+        #[test]
+        fn monthly_dates_keep_their_day_and_account_for_every_month(
+            zone_index in 0..ZONES.len(),
+            minute in 29_455_200i64..32_069_520,
+            by in prop_oneof![Just(MonthlyBy::DayOfMonth), Just(MonthlyBy::Weekday), Just(MonthlyBy::LastWeekday)],
+            interval in 1u32..=3,
+            count in 1u32..=24,
+        ) {
+            let tz = ZONES[zone_index];
+            let first = TimeRange::new(minute * 60_000, (minute + 60) * 60_000).unwrap();
+            let start = zoned(first.start, tz).date();
+            let result = monthly(by, interval, Some(count), None).expansion(first, &zone(tz));
+            if by == MonthlyBy::LastWeekday && !is_last_of_its_weekday(start) {
+                prop_assert_eq!(result.err().map(|e| e.code.as_str()), Some("not_last_weekday"));
+                return Ok(());
+            }
+            // A day most months lack (a fifth Friday, a 30th) may run out of months to look in.
+            let rare = (by == MonthlyBy::Weekday && nth_of_its_weekday(start) == 5)
+                || (by == MonthlyBy::DayOfMonth && start.day() >= 29);
+            if rare && result.as_ref().is_err_and(|e| e.code == ErrorCode::TooManyOccurrences) {
+                return Ok(());
+            }
+            let expansion = result.unwrap();
+            prop_assert_eq!(expansion.occurrences.len(), count as usize);
+            let dates = dates_of(&expansion.occurrences, tz);
+            for day in &dates {
+                match by {
+                    MonthlyBy::DayOfMonth => prop_assert_eq!(day.day(), start.day()),
+                    MonthlyBy::Weekday => {
+                        prop_assert_eq!(day.weekday(), start.weekday());
+                        prop_assert_eq!(nth_of_its_weekday(*day), nth_of_its_weekday(start));
+                    }
+                    MonthlyBy::LastWeekday => {
+                        prop_assert_eq!(day.weekday(), start.weekday());
+                        prop_assert!(is_last_of_its_weekday(*day));
+                    }
+                }
+            }
+            // Every `interval`-th month from the first to the last is either booked or skipped.
+            let months = |d: Date| i32::from(d.year()) * 12 + i32::from(d.month());
+            let span = months(dates[dates.len() - 1]) - months(start);
+            prop_assert_eq!(span % interval as i32, 0);
+            prop_assert_eq!((span / interval as i32 + 1) as usize, dates.len() + expansion.months_skipped.len());
         }
 
         #[test]

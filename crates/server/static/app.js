@@ -149,6 +149,15 @@
     const slotsTitle = answer.state === "invalid" ? status.dataset.validSlots : status.dataset.slots;
     if (answer.slots.length) status.append(links(slotsTitle, answer.slots));
     if (answer.rooms.length) status.append(links(status.dataset.rooms, answer.rooms));
+    rewordRepeatChoices(answer.repeat_choices);
+  }
+
+  // A monthly choice names its day ("the second Tuesday"): reworded when the date changes.
+  function rewordRepeatChoices(choices) {
+    const select = field("repeat_every");
+    if (!select || !choices || !choices.length) return;
+    const chosen = select.value;
+    select.replaceChildren(...choices.map((c) => new Option(c.label, c.value, false, c.value === chosen)));
   }
 
   async function check() {

@@ -14,8 +14,8 @@ use sala_domain::notify::ReminderSettings;
 use sala_domain::outbox::{self, Change, Facts};
 use sala_domain::values::{clean_name, clean_text};
 use sala_domain::{
-    Actor, Attendee, Booking, BookingId, BookingStatus, Millis, Recurrence, Room, Series, SeriesId, Tenant, TimeRange,
-    TimeZoneName, User, now_millis,
+    Actor, Attendee, Booking, BookingId, BookingStatus, Expansion, Millis, Recurrence, Room, Series, SeriesId, Tenant,
+    TimeRange, TimeZoneName, User, now_millis,
 };
 use sala_store::{BookingWrite, IdempotencyRecord, StoreError, Unique};
 
@@ -64,6 +64,8 @@ pub type Skipped = Conflict;
 pub struct Created {
     pub bookings: Vec<Booking>,
     pub skipped: Vec<Skipped>,
+    /// A monthly series' months without its day (the first of each), as RFC 5545 skips them.
+    pub months_skipped: Vec<jiff::civil::Date>,
     /// Accepted but worth knowing, e.g. `over_capacity` when remote attendance is possible.
     pub warnings: Vec<FieldError>,
     /// True when this answers a retry of an earlier request with the same `Idempotency-Key`.
@@ -102,7 +104,7 @@ pub async fn create_booking(
         }
     }
     let draft = validate(store, ctx, &input).await?;
-    let ranges = occurrences(&draft, input.recurrence.as_ref())?;
+    let Expansion { occurrences: ranges, months_skipped } = occurrences(&draft, input.recurrence.as_ref())?;
     check_rules(store, ctx, &draft, &ranges).await?;
     let planned = ranges.clone();
     let (ranges, skipped) = resolve_conflicts(store, outside, ctx, &draft, ranges, input.on_conflict).await?;
@@ -152,7 +154,7 @@ pub async fn create_booking(
         unless_checked_in: false,
     };
     match store.insert_bookings(write).await {
-        Ok(()) => Ok(Created { bookings, skipped, warnings: draft.warnings, replayed: false }),
+        Ok(()) => Ok(Created { bookings, skipped, months_skipped, warnings: draft.warnings, replayed: false }),
         Err(StoreError::Overlap(busy)) => Err(policy::overlap_conflict(ranges.iter().copied(), &busy)),
         Err(StoreError::Duplicate(Unique::IdempotencyKey)) => {
             let key = input.idempotency_key.as_deref().unwrap_or_default();
@@ -209,11 +211,11 @@ pub(super) async fn validate(store: &dyn Store, ctx: &Context, input: &NewBookin
 }
 
 /// The occurrences' ranges: just the one, or the series expanded in the booking's zone.
-pub(super) fn occurrences(draft: &Draft, rule: Option<&Recurrence>) -> AppResult<Vec<TimeRange>> {
+pub(super) fn occurrences(draft: &Draft, rule: Option<&Recurrence>) -> AppResult<Expansion> {
     match rule {
-        None => Ok(vec![draft.time]),
+        None => Ok(Expansion { occurrences: vec![draft.time], months_skipped: Vec::new() }),
         Some(rule) => {
-            rule.expand(draft.time, &draft.zone).map_err(|e| AppError::invalid("recurrence", e.code, e.message))
+            rule.expansion(draft.time, &draft.zone).map_err(|e| AppError::invalid("recurrence", e.code, e.message))
         }
     }
 }
@@ -377,5 +379,11 @@ async fn replay(store: &dyn Store, ctx: &Context, key: &str, request_hash: &str)
     for id in record.booking_ids {
         bookings.extend(store.get_booking(ctx.tenant_id(), id).await?);
     }
-    Ok(Some(Created { bookings, skipped: Vec::new(), warnings: Vec::new(), replayed: true }))
+    Ok(Some(Created {
+        bookings,
+        skipped: Vec::new(),
+        months_skipped: Vec::new(),
+        warnings: Vec::new(),
+        replayed: true,
+    }))
 }

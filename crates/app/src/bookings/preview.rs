@@ -8,7 +8,7 @@ use super::{guest_quota, policy};
 use crate::calendar::OutsideBusy;
 use crate::error::Conflict;
 use crate::{AppError, AppResult, Context, FieldError, Store};
-use sala_domain::{Attendee, Booking, BookingId, BookingStatus, TimeRange};
+use sala_domain::{Attendee, Booking, BookingId, BookingStatus, Expansion, TimeRange};
 use sala_store::BookingQuery;
 
 /// What a create of the same request would meet.
@@ -16,6 +16,8 @@ use sala_store::BookingQuery;
 pub struct Preview {
     /// The one booking, or each date of a series, soonest first.
     pub occurrences: Vec<PlannedOccurrence>,
+    /// A monthly series' months without its day (the first of each): skipped, as in RFC 5545.
+    pub months_skipped: Vec<jiff::civil::Date>,
     /// Accepted but worth knowing, e.g. `over_capacity` when remote attendance is possible.
     pub warnings: Vec<FieldError>,
     /// Guests of the organization who already have another meeting then (the first date), by
@@ -59,7 +61,7 @@ pub async fn preview_booking(
     editing: Option<&Booking>,
 ) -> AppResult<Preview> {
     let draft = create::validate(store, ctx, input).await?;
-    let ranges = create::occurrences(&draft, input.recurrence.as_ref())?;
+    let Expansion { occurrences: ranges, months_skipped } = create::occurrences(&draft, input.recurrence.as_ref())?;
     if editing.is_none() {
         let limit = policy::check_active_limit(store, ctx, &draft.tenant, &draft.room, &draft.organizer, ranges.len());
         if let Some(error) = limit.await? {
@@ -83,7 +85,7 @@ pub async fn preview_booking(
             PlannedOccurrence { time, broken: policy::check_rules(ctx, &draft.tenant, &[slot]), conflict }
         })
         .collect();
-    Ok(Preview { occurrences, warnings: draft.warnings, busy_guests })
+    Ok(Preview { occurrences, months_skipped, warnings: draft.warnings, busy_guests })
 }
 
 /// The most guests of the organization looked up for other meetings (one query each).

@@ -109,7 +109,10 @@ impl Meeting<'_> {
         }
         if let Some(series) = self.series {
             let last_start = series.last_end - b.time.duration_ms();
-            rows.push((p.repeats, texts::repeats(locale, &series.rule, series.booked, last_start, zone)));
+            rows.push((
+                p.repeats,
+                texts::repeats(locale, &series.rule, series.first.start, series.booked, last_start, zone),
+            ));
             if !series.skipped.is_empty() {
                 rows.push((p.except, texts::dates(locale, &series.skipped, zone)));
             }
@@ -185,10 +188,11 @@ impl Meeting<'_> {
         if let Some(series) = self.series {
             let ts = |ms| jiff::Timestamp::from_millisecond(ms).unwrap_or(now);
             let zone = &self.booking.time_zone;
+            let first_date = sala_domain::dates::zoned(series.first.start, zone).map(|z| z.date()).unwrap_or_default();
             return vec![Invitation {
                 start: ts(series.first.start),
                 end: ts(series.first.end),
-                rrule: Some(series.rule.to_rrule(zone)),
+                rrule: Some(series.rule.to_rrule(first_date, zone)),
                 exdates: series.skipped.iter().map(|ms| ts(*ms)).collect(),
                 series_end: Some(ts(series.last_end)),
                 time_zone: Some(zone.as_str().to_owned()),

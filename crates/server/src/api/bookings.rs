@@ -15,7 +15,9 @@ use sala_app::bookings::{self, AttendeeInput, BookingChanges, CancelRequest, Con
 use sala_app::{AppError, Context, Validator};
 use sala_domain::ErrorCode;
 use sala_domain::values::parse_instant;
-use sala_domain::{Booking, BookingId, BookingStatus, Frequency, Recurrence, RoomId, TimeZoneName, UserId, ValueError};
+use sala_domain::{
+    Booking, BookingId, BookingStatus, Frequency, MonthlyBy, Recurrence, RoomId, TimeZoneName, UserId, ValueError,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -60,16 +62,23 @@ pub struct AttendeeBody {
     name: Option<String>,
 }
 
-/// How a booking repeats. Exactly one of `count` and `until` (a date in the booking's zone).
+/// How a booking repeats. Exactly one of `count` and `until` (a date in the booking's zone). A
+/// monthly series takes its day from `start`: the same day of the month, the same nth weekday, or
+/// the month's last such weekday (`by`); a month without that day is skipped, as RFC 5545 does.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"frequency": "weekly", "count": 10}))]
 pub struct RecurrenceBody {
-    /// `weekly`, `weekdays` (Monday to Friday) or `daily`.
+    /// `weekly`, `weekdays` (Monday to Friday), `daily` or `monthly`.
     #[schema(schema_with = super::schemas::frequency)]
     frequency: Frequency,
-    /// Every how many weeks or days (default 1).
+    /// Every how many days, weeks or months (default 1).
     interval: Option<u32>,
+    /// Monthly only: `day_of_month` (default; the 31st skips short months), `weekday` (the
+    /// second Tuesday; a fifth one skips months without it) or `last_weekday` (`start` must be
+    /// its month's last such weekday).
+    #[schema(schema_with = super::schemas::monthly_by)]
+    by: Option<MonthlyBy>,
     count: Option<u32>,
     /// `YYYY-MM-DD`, inclusive.
     #[schema(format = Date)]
@@ -87,8 +96,13 @@ impl RecurrenceBody {
             raw.parse::<jiff::civil::Date>()
                 .map_err(|_| ValueError::new(ErrorCode::InvalidDate, format!("'{raw}' is not a date like 2027-06-30")))
         })?;
-        let rule =
-            Recurrence { frequency: self.frequency, interval: self.interval.unwrap_or(1), count: self.count, until };
+        let rule = Recurrence {
+            frequency: self.frequency,
+            interval: self.interval.unwrap_or(1),
+            count: self.count,
+            until,
+            by: self.by,
+        };
         Some((rule, self.on_conflict))
     }
 }
@@ -142,6 +156,10 @@ pub struct CreatedView {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(value_type = Vec<Object>)]
     skipped: Vec<sala_app::Conflict>,
+    /// For a monthly series: the months without its day (`YYYY-MM`), skipped as RFC 5545 does
+    /// (the 31st has no February).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    months_skipped: Vec<String>,
     /// Accepted, but worth knowing (e.g. `over_capacity` with Google Meet on).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(value_type = Vec<Object>)]
@@ -193,8 +211,14 @@ async fn create_booking(
     let status = if created.replayed { StatusCode::OK } else { StatusCode::CREATED };
     let location = format!("/api/v1/bookings/{}", first.id);
     let etag = etag(&first);
-    let view =
-        CreatedView { booking: names.view(first), occurrences, skipped: created.skipped, warnings: created.warnings };
+    let months_skipped = created.months_skipped.iter().map(|m| m.strftime("%Y-%m").to_string()).collect();
+    let view = CreatedView {
+        booking: names.view(first),
+        occurrences,
+        skipped: created.skipped,
+        months_skipped,
+        warnings: created.warnings,
+    };
     let mut response = (status, Json(view)).into_response();
     set_header(&mut response, header::LOCATION, &location);
     set_header(&mut response, header::ETAG, &etag);

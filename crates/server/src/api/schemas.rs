@@ -22,7 +22,12 @@ fn one_of_or_null(values: &[&'static str]) -> Object {
 
 /// A series' frequency (`sala_domain::Frequency`).
 pub fn frequency() -> Object {
-    one_of(&["weekly", "weekdays", "daily"])
+    one_of(&["weekly", "weekdays", "daily", "monthly"])
+}
+
+/// Which day of the month a monthly series takes (`sala_domain::MonthlyBy`); null: the default.
+pub fn monthly_by() -> Object {
+    one_of_or_null(&["day_of_month", "weekday", "last_weekday"])
 }
 
 /// What a series does with taken dates (`sala_app::bookings::ConflictPolicy`).

@@ -310,6 +310,7 @@ pub static EN: Texts = Texts {
     try_instead: "Try",
     series_all_free: "All {count} dates are free.",
     series_some_taken: "{taken} of {count} dates cannot be booked.",
+    months_skipped: "These months have no such day and are skipped: {months}.",
     date_free: "free",
     date_taken: "taken",
     series_dates: "Dates of the series",

@@ -310,6 +310,7 @@ pub static ES: Texts = Texts {
     try_instead: "Prueba",
     series_all_free: "Las {count} fechas están libres.",
     series_some_taken: "{taken} de {count} fechas no se pueden reservar.",
+    months_skipped: "Estos meses no tienen ese día y se saltan: {months}.",
     date_free: "libre",
     date_taken: "ocupada",
     series_dates: "Fechas de la serie",

@@ -354,6 +354,8 @@ pub struct Texts {
     pub try_instead: &'static str,
     pub series_all_free: &'static str,
     pub series_some_taken: &'static str,
+    /// A monthly series' months without its day: `{months}`.
+    pub months_skipped: &'static str,
     pub date_free: &'static str,
     pub date_taken: &'static str,
     pub series_dates: &'static str,

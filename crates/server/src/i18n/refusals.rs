@@ -46,6 +46,7 @@ fn es(code: ErrorCode) -> &'static str {
         ErrorCode::BookingEnded => "Esta reunión ya ha terminado.",
         ErrorCode::BookingNotConfirmed => "La reserva se canceló o se liberó mientras tanto.",
         ErrorCode::BookingReleased => "La sala se liberó porque nadie hizo check-in; esta reserva ya no está activa.",
+        ErrorCode::ByNeedsMonthly => "Solo una serie mensual elige qué día del mes («by»).",
         ErrorCode::CalendarNotGranted => {
             "Google no ha dado acceso al calendario: marca la casilla del calendario en la pantalla de Google."
         }
@@ -121,6 +122,9 @@ fn es(code: ErrorCode) -> &'static str {
         ErrorCode::NoRefreshToken => "Google no ha enviado un permiso duradero; vuelve a intentarlo.",
         ErrorCode::NotFound => "No existe o no tienes acceso.",
         ErrorCode::NotInvited => "Esa persona no está invitada a la reunión.",
+        ErrorCode::NotLastWeekday => {
+            "Para repetir el último día de la semana de cada mes, la primera fecha debe ser el último de su mes."
+        }
         ErrorCode::NotReady => "La base de datos no responde.",
         ErrorCode::OrganizerInactive => "La cuenta de quien organiza está desactivada.",
         ErrorCode::OrganizerRequired => "Indica quién organiza la reunión.",
@@ -199,6 +203,7 @@ fn en(code: ErrorCode) -> &'static str {
         ErrorCode::BookingReleased => {
             "The room was released because nobody checked in; this booking is no longer active."
         }
+        ErrorCode::ByNeedsMonthly => "Only a monthly series chooses a day of the month (`by`).",
         ErrorCode::CalendarNotGranted => {
             "Google did not grant access to the calendar: tick the calendar box on Google's screen."
         }
@@ -272,6 +277,9 @@ fn en(code: ErrorCode) -> &'static str {
         ErrorCode::NoRefreshToken => "Google sent no lasting permission; please try again.",
         ErrorCode::NotFound => "It does not exist, or you cannot see it.",
         ErrorCode::NotInvited => "That person is not invited to the meeting.",
+        ErrorCode::NotLastWeekday => {
+            "To repeat on the last weekday of each month, the first date must be the last of its month."
+        }
         ErrorCode::NotReady => "The database does not answer.",
         ErrorCode::OrganizerInactive => "The organizer's account is deactivated.",
         ErrorCode::OrganizerRequired => "Name who organizes the meeting.",

@@ -3,7 +3,7 @@
 //! bookable hours, guests, every date of a series), without writing; the answer says why not,
 //! in the reader's words, with the nearest slots and rooms that would do.
 
-use super::booking_form::{Alternative, BookingForm, alternatives, booking_input, form_field};
+use super::booking_form::{Alternative, BookingForm, alternatives, booking_input, form_field, repeat_choices};
 use super::booking_problems::{explain, seats};
 use super::shell::{Page, Shell};
 use crate::state::AppState;
@@ -48,6 +48,14 @@ pub struct CheckAnswer {
     dates: Vec<DateJson>,
     slots: Vec<AlternativeJson>,
     rooms: Vec<AlternativeJson>,
+    /// How often the series may repeat, worded for the form's date ("cada mes el segundo martes").
+    repeat_choices: Vec<ChoiceJson>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct ChoiceJson {
+    value: &'static str,
+    label: String,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -102,6 +110,8 @@ async fn check(state: &AppState, shell: &Shell, q: CheckQuery) -> CheckAnswer {
     if answer.state != "free" && input.recurrence.is_none() {
         offer(state, shell, &form, &input, editing.as_ref(), &mut answer).await;
     }
+    answer.repeat_choices =
+        repeat_choices(shell.locale, &form).into_iter().map(|(value, label, _)| ChoiceJson { value, label }).collect();
     answer
 }
 
@@ -153,6 +163,11 @@ fn answer_for(shell: &Shell, room: Option<&Room>, people: usize, preview: &Previ
         let state = if dates.iter().any(|d| d.state == "invalid") { "invalid" } else { "taken" };
         (state, t.series_some_taken.replace("{taken}", &not_free.to_string()).replace("{count}", &count))
     };
+    if !preview.months_skipped.is_empty() {
+        warnings.push(
+            t.months_skipped.replace("{months}", &sala_domain::dates::months(shell.locale, &preview.months_skipped)),
+        );
+    }
     CheckAnswer { state, message, warnings, dates, ..Default::default() }
 }
 

@@ -24,7 +24,7 @@ use sala_app::bookings::{
 };
 use sala_domain::dates::{local_instant, zoned};
 use sala_domain::notify::ReminderSettings;
-use sala_domain::{Booking, BookingId, Frequency, Millis, Recurrence, Room, RoomId, TimeRange};
+use sala_domain::{Booking, BookingId, Frequency, Locale, Millis, MonthlyBy, Recurrence, Room, RoomId, TimeRange};
 use serde::Deserialize;
 
 /// What the form holds, as typed (or prefilled).
@@ -159,14 +159,7 @@ impl FormPage {
 
     /// The choices of how often to repeat: `(value, words, chosen)`.
     pub fn repeat_choices(&self) -> Vec<(&'static str, String, bool)> {
-        let chosen = if self.form.repeat_every.trim().is_empty() { "weekly" } else { self.form.repeat_every.trim() };
-        REPEATS
-            .into_iter()
-            .map(|(value, frequency, interval)| {
-                let rule = Recurrence { frequency, interval, count: None, until: None };
-                (value, sala_domain::dates::every(self.shell.locale, &rule), value == chosen)
-            })
-            .collect()
+        repeat_choices(self.shell.locale, &self.form)
     }
 
     pub fn scope_following(&self) -> bool {
@@ -633,14 +626,41 @@ pub(super) fn read_time(t: &Texts, shell: &Shell, form: &BookingForm) -> (Option
     (Some(TimeRange { start: from, end: to }), errors)
 }
 
-/// How often a series may repeat, as the form offers it: `(value, frequency, interval)`.
-const REPEATS: [(&str, Frequency, u32); 5] = [
-    ("weekly", Frequency::Weekly, 1),
-    ("biweekly", Frequency::Weekly, 2),
-    ("every4weeks", Frequency::Weekly, 4),
-    ("daily", Frequency::Daily, 1),
-    ("weekdays", Frequency::Weekdays, 1),
+/// How often a series may repeat, as the form offers it: `(value, frequency, interval, by)`.
+const REPEATS: [(&str, Frequency, u32, Option<MonthlyBy>); 8] = [
+    ("weekly", Frequency::Weekly, 1, None),
+    ("biweekly", Frequency::Weekly, 2, None),
+    ("every4weeks", Frequency::Weekly, 4, None),
+    ("daily", Frequency::Daily, 1, None),
+    ("weekdays", Frequency::Weekdays, 1, None),
+    ("monthly", Frequency::Monthly, 1, Some(MonthlyBy::DayOfMonth)),
+    ("monthly_weekday", Frequency::Monthly, 1, Some(MonthlyBy::Weekday)),
+    ("monthly_last", Frequency::Monthly, 1, Some(MonthlyBy::LastWeekday)),
 ];
+
+/// The choices of how often to repeat for the form's date: `(value, words, chosen)`. A monthly
+/// choice names its day ("cada mes el segundo martes"); "the last Tuesday" is offered only when
+/// the date is its month's last Tuesday (or it is already chosen).
+pub(super) fn repeat_choices(locale: Locale, form: &BookingForm) -> Vec<(&'static str, String, bool)> {
+    let chosen = if form.repeat_every.trim().is_empty() { "weekly" } else { form.repeat_every.trim() };
+    let date = form
+        .date
+        .trim()
+        .parse::<jiff::civil::Date>()
+        .unwrap_or_else(|_| jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date());
+    REPEATS
+        .into_iter()
+        .filter(|(value, _, _, by)| {
+            *by != Some(MonthlyBy::LastWeekday)
+                || *value == chosen
+                || sala_domain::recurrence::is_last_of_its_weekday(date)
+        })
+        .map(|(value, frequency, interval, by)| {
+            let rule = Recurrence { frequency, interval, count: None, until: None, by };
+            (value, sala_domain::dates::every(locale, &rule, date), value == chosen)
+        })
+        .collect()
+}
 
 /// "Repeat" as a rule: how often (weekly unless chosen), and a count or an end date.
 fn recurrence(t: &Texts, form: &BookingForm) -> Result<Option<Recurrence>, (String, String)> {
@@ -649,16 +669,16 @@ fn recurrence(t: &Texts, form: &BookingForm) -> Result<Option<Recurrence>, (Stri
     }
     let every = match form.repeat_every.trim() {
         "" => Some(REPEATS[0]),
-        chosen => REPEATS.into_iter().find(|(value, _, _)| *value == chosen),
+        chosen => REPEATS.into_iter().find(|(value, _, _, _)| *value == chosen),
     };
-    let Some((_, frequency, interval)) = every else { return Err(("repeat_count".into(), t.err_count.into())) };
+    let Some((_, frequency, interval, by)) = every else { return Err(("repeat_count".into(), t.err_count.into())) };
     let count = form.repeat_count.trim().parse::<u32>().ok().filter(|c| (2..=156).contains(c));
     let until = form.repeat_until.trim().parse::<jiff::civil::Date>().ok();
     if count.is_none() && until.is_none() {
         return Err(("repeat_count".into(), t.err_count.into()));
     }
     let until = if count.is_some() { None } else { until };
-    Ok(Some(Recurrence { frequency, interval, count, until }))
+    Ok(Some(Recurrence { frequency, interval, count, until, by }))
 }
 
 /// Guests as typed: addresses separated by commas, semicolons, spaces or lines.

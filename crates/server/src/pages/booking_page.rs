@@ -276,8 +276,9 @@ async fn series_words(state: &AppState, shell: &Shell, booking: &Booking) -> Res
         ..Default::default()
     };
     let occurrences = state.store().list_bookings(tenant, &query).await?;
+    let first = occurrences.iter().map(|b| b.time.start).min().unwrap_or(booking.time.start);
     let last = occurrences.iter().map(|b| b.time.start).max().unwrap_or(booking.time.start);
-    Ok(Some(sala_domain::dates::repeats(shell.locale, &series.rule, occurrences.len(), last, &shell.zone())))
+    Ok(Some(sala_domain::dates::repeats(shell.locale, &series.rule, first, occurrences.len(), last, &shell.zone())))
 }
 
 /// The guests' answers counted: "2 sí · 1 quizá · 1 sin respuesta" (counts of none left out).

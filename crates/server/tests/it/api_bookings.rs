@@ -536,6 +536,70 @@ async fn weekly_series_keep_local_time_and_report_conflicts(app: TestApp) {
 }
 both!(weekly_series_keep_local_time_and_report_conflicts);
 
+/// The next civil date at least a week ahead that `fits`, at `hour`:00 Madrid time, an hour long.
+fn dated(fits: impl Fn(jiff::civil::Date) -> bool, hour: i8) -> (String, String) {
+    let zone = jiff::tz::TimeZone::get("Europe/Madrid").unwrap();
+    let mut date =
+        jiff::Timestamp::now().to_zoned_datetime(zone.clone()).date().checked_add(jiff::Span::new().days(7)).unwrap();
+    while !fits(date) {
+        date = date.tomorrow().unwrap();
+    }
+    let start = date.at(hour, 0, 0, 0).to_zoned_datetime(zone).unwrap();
+    let end = start.checked_add(jiff::Span::new().hours(1)).unwrap();
+    (start.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(), end.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
+}
+
+async fn monthly_series_skip_months_without_their_day(app: TestApp) {
+    let w = world(&app).await;
+    // The 31st: four occurrences always pass a month without one, which is skipped and listed.
+    let mut series = booking(&w, dated(|d| d.day() == 31, 10), "maria@acme.test");
+    series["recurrence"] = json!({"frequency": "monthly", "count": 4});
+    let (status, created) = post(&app, &w.key, &series).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let starts: Vec<&str> =
+        created["occurrences"].as_array().unwrap().iter().map(|o| o["start"].as_str().unwrap()).collect();
+    assert_eq!(starts.len(), 4);
+    assert!(starts.iter().all(|s| &s[8..16] == "31T10:00"), "{starts:?}");
+    let skipped = created["months_skipped"].as_array().unwrap();
+    assert!(!skipped.is_empty(), "{created}");
+    for month in skipped {
+        let month = month.as_str().unwrap();
+        assert_eq!(month.len(), 7, "YYYY-MM: {month}");
+        assert!(starts.first().unwrap()[..7] < *month && *month < starts.last().unwrap()[..7], "{month}");
+    }
+
+    // The second Tuesday, every two months: the same weekday and week of the month each time.
+    let second_tuesday =
+        |d: jiff::civil::Date| d.weekday() == jiff::civil::Weekday::Tuesday && (8..=14).contains(&d.day());
+    let mut series = booking(&w, dated(second_tuesday, 12), "maria@acme.test");
+    series["recurrence"] = json!({"frequency": "monthly", "interval": 2, "by": "weekday", "count": 3});
+    let (status, created) = post(&app, &w.key, &series).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    for o in created["occurrences"].as_array().unwrap() {
+        let date: jiff::civil::Date = o["start"].as_str().unwrap()[..10].parse().unwrap();
+        assert!(second_tuesday(date), "{date}");
+    }
+    assert!(created.get("months_skipped").is_none(), "every month has a second Tuesday: {created}");
+
+    // Bad input: `by` on a weekly series, a last Tuesday that is not, an unknown `by`.
+    let not_last = dated(|d| d.day() <= 14, 16);
+    for (recurrence, code) in [
+        (json!({"frequency": "weekly", "by": "weekday", "count": 3}), "by_needs_monthly"),
+        (json!({"frequency": "monthly", "by": "last_weekday", "count": 3}), "not_last_weekday"),
+    ] {
+        let mut body = booking(&w, not_last.clone(), "maria@acme.test");
+        body["recurrence"] = recurrence;
+        let response = app.api(Method::POST, "/api/v1/bookings", &w.key).json(&body).send().await.unwrap();
+        let problem = expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["code"], code, "{problem}");
+    }
+    let mut body = booking(&w, not_last, "maria@acme.test");
+    body["recurrence"] = json!({"frequency": "monthly", "by": "fortnight", "count": 3});
+    let response = app.api(Method::POST, "/api/v1/bookings", &w.key).json(&body).send().await.unwrap();
+    expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+}
+both!(monthly_series_skip_months_without_their_day);
+
 async fn pages_of_bookings_and_availability(app: TestApp) {
     let w = world(&app).await;
     for hour in 8..15 {

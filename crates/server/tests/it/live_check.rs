@@ -246,6 +246,80 @@ async fn a_series_repeats_as_chosen(app: TestApp) {
 }
 both!(a_series_repeats_as_chosen);
 
+/// Monthly choices name their day from the form's date; the live check lists the months a 31st
+/// skips, and the series' page says it repeats on day 31.
+async fn a_monthly_series_names_its_day_and_the_months_it_skips(app: TestApp) {
+    let acme = app.tenant("Acme", "acme.test").await;
+    let maria = app.user(&acme, "maria@acme.test", "María", "member").await;
+    let key = app.api_key(&acme).await;
+    let (_, room) = json(
+        app.api(Method::POST, "/api/v1/rooms", &key)
+            .json(&json!({"name": "Sala Sur", "capacity": 4}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let room_id = room["id"].as_str().unwrap().to_owned();
+    let me = browser(&app, &maria).await;
+    let mut day = next(Weekday::Monday);
+    while day.day() != 31 {
+        day = day.tomorrow().unwrap();
+    }
+    let date = day.to_string();
+    let form = |every: &'static str| {
+        vec![
+            ("csrf", CSRF),
+            ("room_id", room_id.as_str()),
+            ("date", date.as_str()),
+            ("start", "09:00"),
+            ("end", "09:30"),
+            ("title", "Cierre de mes"),
+            ("repeat", "on"),
+            ("repeat_every", every),
+            ("repeat_count", "4"),
+        ]
+    };
+    let checked = check(&me, &form("monthly")).await;
+    let choices: Vec<(&str, &str)> = checked["repeat_choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["value"].as_str().unwrap(), c["label"].as_str().unwrap()))
+        .collect();
+    assert!(choices.contains(&("monthly", "cada mes el día 31")), "{choices:?}");
+    // The 31st is always its month's last such weekday: "the last" is offered.
+    assert!(choices.iter().any(|(value, label)| *value == "monthly_last" && label.starts_with("cada mes el último ")));
+    assert_eq!(checked["dates"].as_array().unwrap().len(), 4, "{checked}");
+    let warnings = checked["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w.as_str().unwrap().starts_with("Estos meses no tienen ese día y se saltan: ")),
+        "{checked}"
+    );
+
+    // On the 10th, "the last" is not offered.
+    let tenth = day.checked_add(jiff::Span::new().days(10)).unwrap().to_string();
+    let mut early = form("monthly");
+    early[2].1 = tenth.as_str();
+    let checked = check(&me, &early).await;
+    assert!(!checked["repeat_choices"].as_array().unwrap().iter().any(|c| c["value"] == "monthly_last"), "{checked}");
+
+    let made = me.post("/bookings/new", &form("monthly")).await;
+    assert_eq!(made.status(), StatusCode::SEE_OTHER);
+    let page = made.headers()["location"].to_str().unwrap().to_owned();
+    let (_, html) = me.get(&page).await;
+    assert!(html.contains(r#"<dd id="series-repeats">cada mes el día 31, 4 veces, hasta el "#), "{html}");
+
+    // "The last weekday" from a date that is not its month's last is refused, in words.
+    let mut wrong = form("monthly_last");
+    wrong[2].1 = tenth.as_str();
+    let refused = me.post("/bookings/new", &wrong).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("la primera fecha debe ser el último de su mes"), "{html}");
+}
+both!(a_monthly_series_names_its_day_and_the_months_it_skips);
+
 /// A new form with nothing chosen offers the first free half hour in the smallest room, and the
 /// next smallest when that one is taken then.
 async fn a_new_form_starts_in_the_smallest_free_room(app: TestApp) {

@@ -76,7 +76,7 @@ async fn case_booking_series_all_or_nothing(store: &dyn Store) {
     let series = Series {
         id: SeriesId::new(),
         tenant_id: acme.id,
-        rule: Recurrence { frequency: Frequency::Weekly, interval: 1, count: Some(4), until: None },
+        rule: Recurrence { frequency: Frequency::Weekly, interval: 1, count: Some(4), until: None, by: None },
         time_zone: madrid(),
         created_at: T0,
     };

@@ -25,11 +25,13 @@ async fn case_booking_round_trip(store: &dyn Store) {
     let series = Series {
         id: SeriesId::new(),
         tenant_id: acme.id,
+        // A monthly rule keeps its `by` through the store.
         rule: Recurrence {
-            frequency: Frequency::Weekly,
+            frequency: Frequency::Monthly,
             interval: 1,
             count: None,
             until: Some(ok("2026-03-31".parse())),
+            by: Some(sala_domain::MonthlyBy::Weekday),
         },
         time_zone: madrid(),
         created_at: T0,
@@ -96,7 +98,7 @@ async fn case_booking_round_trip(store: &dyn Store) {
     // A series with a count instead of an end date, and a booking without any optional field.
     let counted = Series {
         id: SeriesId::new(),
-        rule: Recurrence { frequency: Frequency::Weekdays, interval: 1, count: Some(10), until: None },
+        rule: Recurrence { frequency: Frequency::Weekdays, interval: 1, count: Some(10), until: None, by: None },
         ..series.clone()
     };
     let mut plain = booking(&sala, &ana, T0 + 2 * HOUR, T0 + 3 * HOUR);
@@ -123,7 +125,7 @@ async fn case_booking_list_and_pagination(store: &dyn Store) {
     let series = Series {
         id: SeriesId::new(),
         tenant_id: acme.id,
-        rule: Recurrence { frequency: Frequency::Weekly, interval: 1, count: Some(2), until: None },
+        rule: Recurrence { frequency: Frequency::Weekly, interval: 1, count: Some(2), until: None, by: None },
         time_zone: madrid(),
         created_at: T0,
     };
@@ -373,7 +375,7 @@ async fn case_booking_tenant_isolation(store: &dyn Store) {
     let series = Series {
         id: SeriesId::new(),
         tenant_id: acme.id,
-        rule: Recurrence { frequency: Frequency::Daily, interval: 1, count: Some(1), until: None },
+        rule: Recurrence { frequency: Frequency::Daily, interval: 1, count: Some(1), until: None, by: None },
         time_zone: madrid(),
         created_at: T0,
     };
