@@ -30,7 +30,7 @@ test('the main pages have no serious accessibility problems', async () => {
   problems.push(...await audit(page, '/'));
   await devLogin(sala, page, 'Ana García');
   for (const path of [`/?date=${madridDate(1)}`, '/bookings/new', '/bookings', '/account', '/admin/rooms', '/admin/api-keys',
-    '/admin/webhooks', '/admin/settings', '/admin/audit', '/admin/people', '/admin/people/import']) {
+    '/admin/webhooks', '/admin/settings', '/admin/settings/connections', '/admin/audit', '/admin/people', '/admin/people/import']) {
     problems.push(...await audit(page, path));
   }
   assert.deepEqual(problems, []);

@@ -2,6 +2,7 @@
 // is shown once and works, change the organization's settings. Screenshots of each admin page.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { devLogin, start } from './harness.js';
 
 let sala;
@@ -148,5 +149,87 @@ test('an admin creates a room and an API key, and changes the settings', async (
   await devLogin(sala, member, 'Juan Pérez');
   assert.equal(await member.getByRole('link', { name: 'Administración' }).count(), 0);
   const refused = await member.goto(`${sala.url}/admin/rooms`);
+  assert.equal(refused.status(), 403);
+});
+
+test('an admin sets the WhatsApp number and the Google service account from the settings', async () => {
+  const page = await sala.page();
+  await devLogin(sala, page, 'Elena Torres');
+  await page.goto(`${sala.url}/admin/settings`);
+  await page.getByRole('link', { name: 'Conexiones' }).click();
+  await page.getByRole('heading', { name: 'Número de WhatsApp Business', level: 2 }).waitFor();
+  const whatsapp = page.locator('#whatsapp');
+
+  // A malformed id and a token too short: each said beside its field; the id kept, the token not.
+  await whatsapp.getByLabel('Identificador del número').fill('12ab5');
+  await whatsapp.getByLabel('Token de acceso').fill('corto');
+  await whatsapp.getByRole('button', { name: 'Usar este número' }).click();
+  await page.locator('#phone_number_id-error', { hasText: 'El identificador del número de WhatsApp no es válido.' }).waitFor();
+  await page.locator('#whatsapp_token-error', { hasText: 'El token de acceso no es válido.' }).waitFor();
+  assert.equal(await whatsapp.getByLabel('Identificador del número').getAttribute('aria-invalid'), 'true');
+  assert.equal(await whatsapp.getByLabel('Identificador del número').inputValue(), '12ab5');
+  assert.equal(await whatsapp.getByLabel('Token de acceso').inputValue(), '');
+  assert.equal(await whatsapp.getByLabel('Token de acceso').getAttribute('type'), 'password');
+
+  // Set: the page shows the number's id, never the token; then back to the installation's.
+  await whatsapp.getByLabel('Identificador del número').fill('209876543210987');
+  await whatsapp.getByLabel('Token de acceso').fill('EAAG-acme-own-token-0123456789');
+  await whatsapp.getByRole('button', { name: 'Usar este número' }).click();
+  await page.getByRole('status').filter({ hasText: 'Guardado.' }).waitFor();
+  assert.match(await page.locator('#whatsapp-state').innerText(), /su propio número, con el identificador 209876543210987/);
+  assert.doesNotMatch(await page.content(), /EAAG-acme-own-token/);
+  await sala.shot(page, '15-admin-connections');
+  await page.getByRole('button', { name: 'Volver al número de la instalación' }).click();
+  await page.getByRole('status').filter({ hasText: 'Quitado.' }).waitFor();
+  assert.doesNotMatch(await page.locator('#whatsapp-state').innerText(), /209876543210987/);
+
+  // The service account: a key file of the wrong type is refused readably; the right one, chosen
+  // as a file, shows the account's address only; removed, people connect their own again.
+  const pem = readFileSync(new URL('../../crates/server/tests/it/fixtures/fake_google_key.pem', import.meta.url), 'utf8');
+  const keyFile = (type) => ({
+    name: 'acme-project-3f1c0a9e8b7d.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify({ type, project_id: 'acme-project', private_key_id: '3f1c0a9e8b7d',
+      private_key: pem, client_email: 'sala-calendar@acme-project.iam.gserviceaccount.com',
+      token_uri: 'https://oauth2.googleapis.com/token' }, null, 2)),
+  });
+  const account = page.locator('#service-account');
+  await account.getByLabel('Archivo de clave JSON').setInputFiles(keyFile('authorized_user'));
+  await account.getByRole('button', { name: 'Guardar la cuenta de servicio' }).click();
+  await page.locator('#key-error', { hasText: 'Eso no es el archivo de clave JSON de una cuenta de servicio de Google.' }).waitFor();
+  // Pasted text that is not JSON at all, likewise.
+  await account.getByLabel('O pega aquí su contenido').fill('{"type": "service_account",');
+  await account.getByRole('button', { name: 'Guardar la cuenta de servicio' }).click();
+  await page.locator('#key-error').waitFor();
+  assert.equal(await account.getByLabel('O pega aquí su contenido').inputValue(), '', 'the key is not sent back');
+  await account.getByLabel('Archivo de clave JSON').setInputFiles(keyFile('service_account'));
+  await account.getByRole('button', { name: 'Guardar la cuenta de servicio' }).click();
+  await page.getByRole('status').filter({ hasText: 'Guardado.' }).waitFor();
+  assert.match(await page.locator('#service-account-state').innerText(),
+    /Sala escribe los calendarios como sala-calendar@acme-project\.iam\.gserviceaccount\.com/);
+  assert.doesNotMatch(await page.content(), /PRIVATE KEY/);
+  await page.getByRole('button', { name: 'Dejar de usar la cuenta de servicio' }).click();
+  await page.getByRole('status').filter({ hasText: 'Quitado.' }).waitFor();
+  assert.match(await page.locator('#service-account-state').innerText(), /Sin cuenta de servicio/);
+
+  // Each change is in the audit log, in words.
+  await page.goto(`${sala.url}/admin/audit`);
+  const log = await page.locator('table.list').innerText();
+  for (const said of ['WhatsApp propio puesto', 'Cuenta de servicio puesta', 'Cuenta de servicio quitada']) assert.match(log, new RegExp(said));
+
+  // In English, the page and its refusals in English.
+  await page.goto(`${sala.url}/admin/settings/connections`);
+  await page.getByRole('button', { name: 'English' }).click();
+  await page.getByRole('heading', { name: 'WhatsApp Business number', level: 2 }).waitFor();
+  await page.getByLabel('Phone number ID').fill('not-an-id');
+  await page.getByLabel('Access token').fill('EAAG-acme-own-token-0123456789');
+  await page.getByRole('button', { name: 'Use this number' }).click();
+  await page.locator('#phone_number_id-error', { hasText: 'The WhatsApp phone number id is not valid.' }).waitFor();
+  await page.getByRole('button', { name: 'Español' }).click();
+
+  // A member gets the refusal the other admin pages give.
+  const member = await sala.page();
+  await devLogin(sala, member, 'Juan Pérez');
+  const refused = await member.goto(`${sala.url}/admin/settings/connections`);
   assert.equal(refused.status(), 403);
 });

@@ -61,7 +61,7 @@ test('no page is wider than a phone', async () => {
   const booking = page.url().replace(/\?.*$/, '');
   for (const path of ['/', `/?date=${madridDate(3)}`, '/bookings/new', '/bookings', booking, `${booking}/edit`, `${booking}/cancel`,
     '/find', `/find?people=3&date=${madridDate(3)}&start=10:00&end=11:00`, '/account', '/admin', '/admin/rooms', '/admin/people', '/admin/people/import', '/admin/api-keys', '/admin/webhooks',
-    '/admin/audit', '/admin/jobs', '/admin/settings', '/dev/outbox', '/no-such-page']) {
+    '/admin/audit', '/admin/jobs', '/admin/settings', '/admin/settings/connections', '/dev/outbox', '/no-such-page']) {
     await visit(path);
   }
   await page.goto(`${sala.url}/admin/rooms`);

@@ -24,7 +24,7 @@ fn es(code: ErrorCode) -> &'static str {
         ErrorCode::TooManyRows => "Como mucho 2.000 personas por importación: divide el archivo.",
         ErrorCode::TooManyWebhooks => "Una organización tiene como mucho 10 webhooks: quita uno antes.",
         ErrorCode::ServiceAccountMissing => {
-            "Esta organización no tiene cuenta de servicio de Google: súbela en Ajustes."
+            "Esta organización no tiene cuenta de servicio de Google: súbela en Ajustes > Conexiones."
         }
         ErrorCode::MissingColumn => "Falta una columna en la fila de encabezados: hacen falta nombre y correo.",
         ErrorCode::InvalidYesNo => "Escribe sí o no.",
@@ -182,7 +182,9 @@ fn en(code: ErrorCode) -> &'static str {
         }
         ErrorCode::TooManyRows => "At most 2,000 people per import: split the file.",
         ErrorCode::TooManyWebhooks => "An organization has at most 10 webhooks: remove one first.",
-        ErrorCode::ServiceAccountMissing => "This organization has no Google service account: upload one in Settings.",
+        ErrorCode::ServiceAccountMissing => {
+            "This organization has no Google service account: upload one in Settings > Connections."
+        }
         ErrorCode::MissingColumn => "The header row lacks a column: name and email are needed.",
         ErrorCode::InvalidYesNo => "Write yes or no.",
         ErrorCode::InvalidEncoding => "The file is not UTF-8: save it as “CSV UTF-8” and upload it again.",

@@ -7,6 +7,7 @@
 
 mod helpers;
 
+mod admin_connections;
 mod api_auth;
 mod api_bookings;
 mod api_rooms;

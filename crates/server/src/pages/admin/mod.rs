@@ -1,9 +1,11 @@
 //! `/admin`: the organization's administration, for its admins only: rooms, people, API keys,
-//! webhooks, dead jobs, the audit log and the settings. Each section is a page that lists and a
-//! form that changes; every form carries the CSRF token, and each change goes through the same
-//! use case (and leaves the same audit entry) as the API's.
+//! webhooks, dead jobs, the audit log, the settings and the connections (its WhatsApp number and
+//! Google service account). Each section is a page that lists and a form that changes; every form
+//! carries the CSRF token, and each change goes through the same use case (and leaves the same
+//! audit entry) as the API's.
 
 mod audit;
+mod connections;
 mod jobs;
 mod keys;
 mod people;
@@ -35,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .merge(jobs::routes())
         .merge(audit::routes())
         .merge(settings::routes())
+        .merge(connections::routes())
 }
 
 /// The admin section a page belongs to, for its tabs.
