@@ -64,6 +64,9 @@ test('no page is wider than a phone', async () => {
     '/admin/audit', '/admin/jobs', '/admin/settings', '/admin/settings/connections', '/dev/outbox', '/no-such-page']) {
     await visit(path);
   }
+  // A room's week, from the timeline.
+  await page.goto(`${sala.url}/?date=${madridDate(3)}`);
+  await visit(await firstLink(page, /^\/rooms\/[0-9a-f-]{36}\/week$/));
   await page.goto(`${sala.url}/admin/rooms`);
   const room = await firstLink(page, /^\/admin\/rooms\/[0-9a-f-]{36}$/);
   await visit(room);

@@ -66,6 +66,75 @@
   // Scroll the box so the current hour is in view, the room names still beside it.
   const wrap = grid.closest(".timeline-wrap");
   if (wrap && nowHeader) wrap.scrollLeft = Math.max(0, nowHeader.offsetLeft - grid.rows[0].cells[0].offsetWidth - 40);
+
+  // Today: a line at the current minute, moved every half minute.
+  const nowLine = wrap && wrap.querySelector(".now-line");
+  function drawNowLine() {
+    const minutes = (Date.now() - Number(nowLine.dataset.start)) / 60000;
+    const hourCells = grid.tHead.rows[0].cells; // the room column, then one per hour
+    const hour = Math.floor(minutes / 60);
+    if (!(minutes >= 0) || hour + 1 >= hourCells.length) {
+      nowLine.hidden = true;
+      return;
+    }
+    const cell = hourCells[hour + 1];
+    nowLine.style.left = cell.offsetLeft + ((minutes % 60) / 60) * cell.offsetWidth + "px";
+    nowLine.hidden = false;
+  }
+  if (nowLine) {
+    drawNowLine();
+    setInterval(drawNowLine, 30000);
+  }
+
+  // Drag across a row's free half hours to pick a longer slot: the form opens with its start
+  // and end. A plain click (or Enter) still opens the half hour it is on.
+  let picking = null;
+  const isOpen = (item) => item.cell.classList.contains("free") && item.target.tagName === "A";
+  const rowOf = (a) => rows.findIndex((row) => row.some((item) => item.target === a));
+  function picked() {
+    const row = rows[picking.r];
+    const [i, j] = [row.indexOf(picking.from), row.indexOf(picking.to)].sort((x, y) => x - y);
+    const span = row.slice(i, j + 1);
+    return span.every(isOpen) ? span : null;
+  }
+  function markPicked() {
+    grid.querySelectorAll("td.picking").forEach((td) => td.classList.remove("picking"));
+    for (const item of picked() || []) item.cell.classList.add("picking");
+  }
+  grid.addEventListener("dragstart", (e) => e.preventDefault());
+  grid.addEventListener("pointerdown", (e) => {
+    const a = e.button === 0 && e.target.closest("td.free a");
+    if (!a) return;
+    const r = rowOf(a);
+    const item = rows[r].find((it) => it.target === a);
+    picking = { r, from: item, to: item };
+  });
+  grid.addEventListener("pointerover", (e) => {
+    if (!picking) return;
+    const a = e.target.closest("td.free a");
+    const item = a && rows[picking.r].find((it) => it.target === a);
+    if (!item) return;
+    picking.to = item;
+    markPicked();
+  });
+  document.addEventListener("pointerup", () => {
+    if (!picking) return;
+    const span = picking.from !== picking.to ? picked() : null;
+    picking = null;
+    if (!span) {
+      markPicked();
+      return;
+    }
+    const first = new URL(span[0].target.href);
+    const last = new URL(span[span.length - 1].target.href).searchParams.get("start") || "";
+    const m = /T(\d{2}):(\d{2})$/.exec(last);
+    if (!m) return;
+    const endMinutes = Number(m[1]) * 60 + Number(m[2]) + 30;
+    first.searchParams.set("end", String(Math.floor(endMinutes / 60) % 24).padStart(2, "0") + ":" + String(endMinutes % 60).padStart(2, "0"));
+    // The click that ends the drag must not open the half hour it ends on.
+    grid.addEventListener("click", (e) => e.preventDefault(), { capture: true, once: true });
+    location.assign(first.pathname + first.search);
+  });
 })();
 
 (function () {

@@ -413,6 +413,15 @@ pub struct Texts {
     pub kiosk_booked: &'static str,
     pub kiosk_not_person: &'static str,
     pub kiosk_taken: &'static str,
+    /// A stretch of free time in a room's agenda: `{from}`, `{to}`.
+    pub agenda_free: &'static str,
+    /// A room's agenda with nothing left to show that day.
+    pub agenda_nothing: &'static str,
+    /// The week view of one room: `{room}`, `{day}` (its Monday).
+    pub week_title: &'static str,
+    pub previous_week: &'static str,
+    pub next_week: &'static str,
+    pub this_week: &'static str,
     pub page_not_found: &'static str,
     pub add_person: &'static str,
     pub email_label: &'static str,

@@ -7,7 +7,7 @@ use super::{render, show_error};
 use crate::state::AppState;
 use askama::Template;
 use axum::response::Response;
-use sala_app::bookings::{AvailabilityQuery, availability, my_bookings, rooms_now};
+use sala_app::bookings::{AvailabilityQuery, RoomAvailability, availability, my_bookings, rooms_now};
 use sala_domain::attendance::Answer;
 use sala_domain::dates::{day, day_start, zoned};
 use sala_domain::{Booking, BookingId, Millis, Room, TimeZoneName, now_millis};
@@ -49,9 +49,21 @@ pub enum Cell {
     },
 }
 
+/// One row of the timeline: a room on a day (the dashboard), or a day of one room (its week,
+/// where `heading` names the day and links to that day's dashboard).
 pub struct RoomRow {
     pub room: Room,
+    pub heading: Option<(String, String)>,
     pub cells: Vec<Cell>,
+    /// The same row as a list, for a phone: free stretches and busy blocks in order.
+    pub agenda: Vec<AgendaItem>,
+}
+
+/// A line of a room's agenda: "Libre 12:00–14:00" (a link to book it) or a busy block's label.
+pub struct AgendaItem {
+    pub label: String,
+    pub href: Option<String>,
+    pub free: bool,
 }
 
 /// A room in the "Now" strip: free or busy, until when, and whether one tap books it.
@@ -98,6 +110,8 @@ pub struct Dashboard {
     /// `(label, is the current half hour's hour)` for each hour column.
     pub hours: Vec<(String, bool)>,
     pub rows: Vec<RoomRow>,
+    /// Today: the first column's start, for the line drawn at the current minute.
+    pub now_line: Option<Millis>,
     pub capacity: String,
     pub equipment: String,
     pub location: String,
@@ -126,8 +140,7 @@ async fn build(state: &AppState, shell: Shell, q: DashboardQuery) -> Result<Dash
     let now = now_millis();
     let today = zoned(now, &zone).map(|z| z.date()).unwrap_or_default();
     let date = q.date.as_deref().and_then(|d| d.parse::<jiff::civil::Date>().ok()).unwrap_or(today);
-    let start = day_start(date, &zone).unwrap_or(now) + FIRST_HOUR * 3_600_000;
-    let slots = usize::try_from(LAST_HOUR - FIRST_HOUR).unwrap_or(14) * 2;
+    let (start, slots) = day_columns(date, &zone);
     let end = start + SLOT_MS * i64::try_from(slots).unwrap_or(28);
 
     let all_rooms = sala_app::rooms::list_rooms(state.store(), &ctx, false).await.map_err(fail)?;
@@ -146,17 +159,8 @@ async fn build(state: &AppState, shell: Shell, q: DashboardQuery) -> Result<Dash
         .filter(|r| equipment.as_deref().is_none_or(|e| r.room.equipment.iter().any(|x| x.as_str() == e)))
         .filter(|r| location.as_deref().is_none_or(|l| r.room.location.as_deref() == Some(l)))
         .map(|r| {
-            // A virtual room is bookable until it holds its limit: only those stretches are busy.
-            let (mut busy, taken_label): (Vec<(Millis, Millis, Option<BookingId>)>, _) = if r.room.is_shared() {
-                (r.taken(None).iter().map(|t| (t.start, t.end, None)).collect(), shell.t.room_full)
-            } else {
-                let mut busy: Vec<_> = r.busy.iter().map(|b| (b.time.start, b.time.end, Some(b.booking_id))).collect();
-                busy.extend(r.outside.iter().map(|o| (o.start, o.end, None)));
-                (busy, shell.t.busy)
-            };
-            busy.sort_unstable();
-            let cells = timeline.cells(&r.room, &busy, taken_label);
-            RoomRow { room: r.room, cells }
+            let (busy, taken_label) = busy_blocks(shell.t, &r);
+            timeline.row(r.room, None, &busy, taken_label)
         })
         .collect();
     rows.sort_by(|a, b| a.room.name.cmp(&b.room.name));
@@ -184,14 +188,7 @@ async fn build(state: &AppState, shell: Shell, q: DashboardQuery) -> Result<Dash
             answer,
         });
     }
-    let now_slot = (now >= start && now < end).then(|| (now - start) / SLOT_MS);
-    let hours = (FIRST_HOUR..LAST_HOUR)
-        .enumerate()
-        .map(|(i, h)| {
-            let i = i64::try_from(i).unwrap_or_default();
-            (format!("{h:02}:00"), now_slot.is_some_and(|s| s / 2 == i))
-        })
-        .collect();
+    let hours = hour_labels(start, now);
     let mut tags: Vec<&str> = all_rooms.iter().flat_map(|r| r.equipment.iter().map(|e| e.as_str())).collect();
     tags.sort();
     tags.dedup();
@@ -236,6 +233,7 @@ async fn build(state: &AppState, shell: Shell, q: DashboardQuery) -> Result<Dash
         is_today: date == today,
         hours,
         rows,
+        now_line: (date == today).then_some(start),
         capacity: capacity.map(|c| c.to_string()).unwrap_or_default(),
         equipment: equipment.unwrap_or_default(),
         location: location.unwrap_or_default(),
@@ -245,21 +243,112 @@ async fn build(state: &AppState, shell: Shell, q: DashboardQuery) -> Result<Dash
     })
 }
 
+/// A busy stretch of a room: from, to, and Sala's booking when it is one.
+pub(super) type Busy = (Millis, Millis, Option<BookingId>);
+
+/// A room's busy stretches, in order, and what they are called: its meetings and those booked
+/// straight in its calendar; a virtual room is bookable until it holds its limit, so only the
+/// stretches where it is full are busy ("Completa").
+pub(super) fn busy_blocks(t: &'static crate::i18n::Texts, r: &RoomAvailability) -> (Vec<Busy>, &'static str) {
+    let (mut busy, label): (Vec<Busy>, _) = if r.room.is_shared() {
+        (r.taken(None).iter().map(|t| (t.start, t.end, None)).collect(), t.room_full)
+    } else {
+        let mut busy: Vec<_> = r.busy.iter().map(|b| (b.time.start, b.time.end, Some(b.booking_id))).collect();
+        busy.extend(r.outside.iter().map(|o| (o.start, o.end, None)));
+        (busy, t.busy)
+    };
+    busy.sort_unstable();
+    (busy, label)
+}
+
 /// What every row of a day's timeline shares.
-struct Day<'a> {
-    shell: &'a Shell,
+pub(super) struct Day<'a> {
+    pub(super) shell: &'a Shell,
     /// The reader's zone, for the columns' times.
-    zone: &'a TimeZoneName,
+    pub(super) zone: &'a TimeZoneName,
     /// The first column's start, and how many half hours there are.
-    start: Millis,
-    slots: usize,
-    now: Millis,
+    pub(super) start: Millis,
+    pub(super) slots: usize,
+    pub(super) now: Millis,
     /// The reader's own meetings that day.
-    mine: &'a HashMap<BookingId, Booking>,
-    date: &'a jiff::civil::Date,
+    pub(super) mine: &'a HashMap<BookingId, Booking>,
+    pub(super) date: &'a jiff::civil::Date,
+}
+
+/// The columns of a day: `FIRST_HOUR` to `LAST_HOUR` of `date` in `zone`, as (start, half hours).
+pub(super) fn day_columns(date: jiff::civil::Date, zone: &TimeZoneName) -> (Millis, usize) {
+    let start = day_start(date, zone).unwrap_or_else(now_millis) + FIRST_HOUR * 3_600_000;
+    (start, usize::try_from(LAST_HOUR - FIRST_HOUR).unwrap_or(14) * 2)
+}
+
+/// The hour columns' labels, the current one marked when `now` falls in the day.
+pub(super) fn hour_labels(start: Millis, now: Millis) -> Vec<(String, bool)> {
+    let end = start + (LAST_HOUR - FIRST_HOUR) * 3_600_000;
+    let now_slot = (now >= start && now < end).then(|| (now - start) / SLOT_MS);
+    (FIRST_HOUR..LAST_HOUR)
+        .enumerate()
+        .map(|(i, h)| {
+            let i = i64::try_from(i).unwrap_or_default();
+            (format!("{h:02}:00"), now_slot.is_some_and(|s| s / 2 == i))
+        })
+        .collect()
 }
 
 impl Day<'_> {
+    /// A room's row of this day: its cells and the same as an agenda.
+    pub(super) fn row(
+        &self,
+        room: Room,
+        heading: Option<(String, String)>,
+        busy: &[Busy],
+        taken_label: &str,
+    ) -> RoomRow {
+        let cells = self.cells(&room, busy, taken_label);
+        let agenda = self.agenda(&room, &cells);
+        RoomRow { room, heading, cells, agenda }
+    }
+
+    /// The row as a list: each stretch of bookable half hours ("Libre 12:00–14:00", a link to
+    /// book its first hour) and each busy block, in order; past and closed half hours left out.
+    fn agenda(&self, room: &Room, cells: &[Cell]) -> Vec<AgendaItem> {
+        let mut items = Vec::new();
+        let mut free_from: Option<usize> = None;
+        let mut slot = 0;
+        let close_free = |from: Option<usize>, to: usize, items: &mut Vec<AgendaItem>| {
+            let Some(from) = from else { return };
+            let (start, end) = (self.slot_start(from), self.slot_start(to));
+            let first_hour_end = end.min(start + 2 * SLOT_MS);
+            let label = self.shell.t.agenda_free.replace("{from}", &self.hm(start)).replace("{to}", &self.hm(end));
+            let href = format!(
+                "/bookings/new?room={}&start={}T{}&end={}",
+                room.id,
+                self.date,
+                self.hm(start),
+                self.hm(first_hour_end)
+            );
+            items.push(AgendaItem { label, href: Some(href), free: true });
+        };
+        for cell in cells {
+            match cell {
+                Cell::Free { past: false, closed: false, .. } => {
+                    free_from.get_or_insert(slot);
+                    slot += 1;
+                }
+                Cell::Free { .. } => {
+                    close_free(free_from.take(), slot, &mut items);
+                    slot += 1;
+                }
+                Cell::Busy { span, label, href, .. } => {
+                    close_free(free_from.take(), slot, &mut items);
+                    items.push(AgendaItem { label: label.clone(), href: href.clone(), free: false });
+                    slot += span;
+                }
+            }
+        }
+        close_free(free_from.take(), slot, &mut items);
+        items
+    }
+
     fn slot_start(&self, i: usize) -> Millis {
         self.start + SLOT_MS * i64::try_from(i).unwrap_or_default()
     }
@@ -272,7 +361,7 @@ impl Day<'_> {
     /// by a busy block (one cell spanning the half hours it touches), labelled with its time.
     /// The person's own meetings show their title and link to them; admins may open anyone's;
     /// other people's are just busy.
-    fn cells(&self, room: &Room, busy: &[(Millis, Millis, Option<BookingId>)], taken_label: &str) -> Vec<Cell> {
+    pub(super) fn cells(&self, room: &Room, busy: &[Busy], taken_label: &str) -> Vec<Cell> {
         let mut cells = Vec::new();
         let mut i = 0;
         let is_now = |from: Millis, to: Millis| self.now >= from && self.now < to;

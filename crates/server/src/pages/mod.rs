@@ -22,6 +22,7 @@ mod missing;
 mod my_bookings;
 mod outbox;
 mod quick_booking;
+mod room_week;
 pub(crate) mod rsvp;
 mod shell;
 
@@ -48,6 +49,7 @@ pub fn routes(dev: bool) -> Router<AppState> {
         .merge(booking_check::routes())
         .merge(quick_booking::routes())
         .merge(finder::routes())
+        .merge(room_week::routes())
         .merge(booking_page::routes())
         .merge(assets::routes())
         .merge(kiosk::routes())

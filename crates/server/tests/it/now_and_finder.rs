@@ -122,3 +122,46 @@ async fn the_room_finder_starts_from_the_time(app: TestApp) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 both!(the_room_finder_starts_from_the_time);
+
+/// A room's week: a row per day, the person's own meeting by its title on its day, other
+/// people's as busy; a room of another organization or a made-up id is a 404 page.
+async fn a_rooms_week(app: TestApp) {
+    let acme = app.tenant("Acme", "acme.test").await;
+    let maria = app.user(&acme, "maria@acme.test", "María", "member").await;
+    app.user(&acme, "juan@acme.test", "Juan", "member").await;
+    let key = app.api_key(&acme).await;
+    let sala = room(&app, &key, json!({"name": "Sala Norte", "capacity": 4})).await;
+    let day = madrid(jiff::Timestamp::now()).date().checked_add(jiff::Span::new().days(8)).unwrap();
+    let at = |h: i8| day.at(h, 0, 0, 0).in_tz("Europe/Madrid").unwrap().timestamp().to_string();
+    for (organizer, title, hour) in [("maria@acme.test", "Mi reunión", 10), ("juan@acme.test", "De Juan", 12)] {
+        let body =
+            json!({"room_id": sala, "title": title, "organizer": organizer, "start": at(hour), "end": at(hour + 1)});
+        assert_eq!(
+            app.api(Method::POST, "/api/v1/bookings", &key).json(&body).send().await.unwrap().status(),
+            StatusCode::CREATED
+        );
+    }
+    let me = browser(&app, &maria).await;
+    let (status, html) = me.get(&format!("/rooms/{sala}/week?date={day}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<h1>Sala Norte: semana del lunes, "), "{html}");
+    assert_eq!(html.matches("<tr>").count(), 1 + 7, "a header row and a row per day");
+    assert!(html.contains(&format!(r#"<a href="/?date={day}">"#)), "each day links to its dashboard");
+    assert!(html.contains("Mi reunión · 10:00–11:00"), "her own meeting by its title");
+    assert!(html.contains("Ocupada · 12:00–13:00") && !html.contains("De Juan"), "another's only as busy");
+    // The agenda under it says the same, with the free stretches between.
+    let free_morning = format!("start={day}T07:00&#38;end=08:00\">Libre 07:00–10:00</a>");
+    assert!(html.contains(&free_morning), "{html}");
+
+    let (status, _) = me.get(&format!("/rooms/{sala}/week?date=nonsense")).await;
+    assert_eq!(status, StatusCode::OK, "an unreadable date is this week");
+    let globex = app.tenant("Globex", "globex.test").await;
+    let other_key = app.api_key(&globex).await;
+    let theirs = room(&app, &other_key, json!({"name": "Sala Globex", "capacity": 4})).await;
+    for path in [format!("/rooms/{theirs}/week"), "/rooms/not-a-room/week".to_owned()] {
+        let (status, html) = me.get(&path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(!html.contains("Sala Globex"));
+    }
+}
+both!(a_rooms_week);
