@@ -1,6 +1,8 @@
 // A room's kiosk as it is used: an admin makes the link on the room's page (shown once, with its
 // QR code), a tablet by the door opens it, and people check in during a meeting, in Spanish and
-// English; an address not invited is refused; a replaced or removed link stops working.
+// English; an address not invited is refused; a replaced or removed link stops working. The door
+// display: free or busy, booked at the door, one tap to check the meeting in, its QR code opened
+// on a phone, and the meeting ended at the door.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { devLogin, start } from './harness.js';
@@ -9,10 +11,11 @@ let sala;
 before(async () => { sala = await start(); });
 after(async () => { await sala?.close(); });
 
-/** Books `room_id` from five minutes from now for half an hour, as the signed-in person, through
- * the API the web app itself calls (session cookie plus the page's CSRF token). */
-async function bookSoon(page, roomId, title, guests) {
-  const start = new Date(Math.ceil((Date.now() + 5 * 60_000) / 60_000) * 60_000);
+/** Books `room_id` from `minutes` from now (five by default; less than 0: under way) for half an
+ * hour, as the signed-in person, through the API the web app itself calls (session cookie plus
+ * the page's CSRF token). */
+async function bookSoon(page, roomId, title, guests, minutes = 5) {
+  const start = new Date(Math.ceil((Date.now() + minutes * 60_000) / 60_000) * 60_000);
   const end = new Date(start.getTime() + 30 * 60_000);
   const csrf = await page.locator('input[name="csrf"]').first().inputValue();
   return page.evaluate(async ({ body, csrf }) => {
@@ -133,4 +136,72 @@ test('the door display: free or busy across the corridor, booked at the door', a
   assert.match(await door.getAttribute('class'), /busy/);
   assert.match(await tablet.locator('p.status').innerText(), /Ocupada hasta las \d{2}:\d{2} · Reserva en la puerta/);
   await sala.shot(tablet, '42-kiosk-door-busy');
+});
+
+test('the door display: one tap checks the meeting in, its QR code on a phone, ended at the door', async () => {
+  const admin = await sala.page();
+  await devLogin(sala, admin, 'Elena Torres');
+  await admin.goto(`${sala.url}/admin/rooms`);
+  const form = admin.locator('form[action="/admin/rooms"]');
+  await form.getByLabel('Nombre').fill('Sala Jónico');
+  await form.getByLabel('Capacidad').fill('6');
+  await form.getByRole('button', { name: 'Crear sala' }).click();
+  await admin.getByText('Guardado.').waitFor();
+  await admin.locator('table.list tr', { hasText: 'Sala Jónico' }).getByRole('link').first().click();
+  const roomId = admin.url().replace(/\?.*$/, '').split('/').pop();
+  await admin.getByRole('button', { name: 'Crear enlace de kiosco' }).click();
+  const link = await admin.locator('code.secret-value').innerText();
+  // A meeting under way: it started a minute ago.
+  const booked = await bookSoon(admin, roomId, 'Planificación', ['maria@acme.test', 'cliente@globex.com'], -1);
+  assert.equal(booked.status, 201, JSON.stringify(booked.body));
+
+  const tablet = await sala.page({ viewport: { width: 1024, height: 768 } });
+  await tablet.goto(link);
+  const door = tablet.locator('section.kiosk');
+  assert.match(await door.getAttribute('class'), /busy/);
+  assert.match(await tablet.locator('p.status').innerText(), /Ocupada hasta las \d{2}:\d{2} · Planificación/);
+
+  // One tap: the meeting is checked in.
+  await tablet.getByRole('button', { name: 'Check-in de la reunión' }).click();
+  await tablet.getByRole('status').filter({ hasText: 'Reunión con check-in: Planificación' }).waitFor();
+  assert.match(await tablet.locator('article').first().innerText(), /1 con check-in/);
+
+  // The QR code holds the meeting's own short-lived link, never the kiosk's.
+  const qr = tablet.locator('figure.check-in-qr');
+  assert.ok(await qr.getByRole('img', { name: 'Código QR para hacer check-in en la reunión' }).isVisible());
+  const checkInLink = await qr.getAttribute('data-check-in-link');
+  assert.match(checkInLink, new RegExp(`^${sala.url}/check-in/`));
+  assert.ok(!checkInLink.includes(link.split('/kiosk/')[1]), 'the kiosk\'s secret is not in the code');
+  assert.equal(await tablet.locator('section.kiosk a').count(), 0, 'no link out of the kiosk');
+  await sala.shot(tablet, '43-kiosk-door-qr');
+
+  // A phone opens it: the meeting, and a guest checks in.
+  const phone = await sala.page({ viewport: { width: 390, height: 844 } });
+  await phone.goto(checkInLink);
+  await phone.getByRole('heading', { name: 'Planificación' }).waitFor();
+  await phone.getByLabel('Tu correo electrónico').fill('intruso@globex.com');
+  await phone.getByRole('button', { name: 'Hacer check-in' }).click();
+  await phone.getByRole('status').filter({ hasText: 'no está en la lista de invitados' }).waitFor();
+  await phone.getByLabel('Tu correo electrónico').fill('cliente@globex.com');
+  await phone.getByRole('button', { name: 'Hacer check-in' }).click();
+  await phone.getByRole('status').filter({ hasText: 'Check-in hecho: Planificación' }).waitFor();
+  assert.match(await phone.locator('p.checked-in').innerText(), /2 con check-in/);
+  await sala.shot(phone, '44-check-in-link-phone');
+  // An altered link is a readable page.
+  await phone.goto(`${checkInLink}x`);
+  await phone.getByRole('heading', { name: 'Enlace no válido' }).waitFor();
+
+  // End now: a colleague not in the meeting cannot; María, invited, can, and the door turns free.
+  await tablet.reload();
+  const email = tablet.getByLabel('Tu correo de la organización');
+  await email.fill('juan@acme.test');
+  await tablet.getByRole('button', { name: 'Terminar ahora' }).click();
+  await tablet.getByRole('status').filter({ hasText: 'Solo quien está en la reunión puede terminarla' }).waitFor();
+  assert.equal(await email.inputValue(), 'juan@acme.test', 'what was typed stays');
+  await email.fill('maria@acme.test');
+  await tablet.getByRole('button', { name: 'Terminar ahora' }).click();
+  await tablet.getByRole('status').filter({ hasText: 'Reunión terminada: la sala queda libre.' }).waitFor();
+  assert.match(await door.getAttribute('class'), /free/);
+  // Free now: the room can be booked at the door again.
+  await tablet.getByRole('button', { name: '15 min' }).waitFor();
 });

@@ -4,15 +4,16 @@
 //! which stops working at once) and remove it.
 //!
 //! A kiosk acts as the system within its tenant: each check-in is audited as the system's, with
-//! the source `kiosk` and the address it came from.
+//! the source `kiosk` and the address it came from. At the door, a person of the organization
+//! (named by their address) books the room from now or ends the meeting they are in.
 
-use crate::bookings::{CheckInRequest, NewBooking, check_in, create_booking, invited};
+use crate::bookings::{CheckInRequest, NewBooking, check_in, create_booking, end_early, invited};
 use crate::calendar::OutsideBusy;
 use crate::tokens::{hash_token, random_token};
 use crate::{AppError, AppResult, Context, Principal, Store};
 use sala_domain::ErrorCode;
 use sala_domain::attendance::{CHECK_IN_OPENS_MS, CheckIn, CheckInSource, Kiosk};
-use sala_domain::{Booking, BookingStatus, Email, Room, RoomId, Tenant, now_millis};
+use sala_domain::{Booking, BookingId, BookingStatus, Email, Room, RoomId, Tenant, User, now_millis, rfc3339};
 use sala_store::BookingQuery;
 
 /// How far ahead a kiosk lists the room's meetings.
@@ -177,12 +178,7 @@ pub async fn kiosk_book(
     if !DOOR_MINUTES.contains(&minutes) {
         return Err(AppError::invalid("minutes", ErrorCode::ValidationFailed, "book 15, 30 or 60 minutes"));
     }
-    let unknown =
-        || AppError::invalid("email", ErrorCode::UnknownOrganizer, "the address is not a person of this organization");
-    let person = crate::users::find_by_email(store, &ctx, email.trim()).await.map_err(|_| unknown())?;
-    if !person.active {
-        return Err(unknown());
-    }
+    let person = person_at_the_door(store, &ctx, email).await?;
     let by_person = Context { ip, ..Context::new(Principal::User(person)) };
     let start = now_millis() / 60_000 * 60_000;
     let input = NewBooking {
@@ -195,4 +191,76 @@ pub async fn kiosk_book(
     };
     let created = create_booking(store, outside, &by_person, input).await?;
     created.bookings.into_iter().next().ok_or(AppError::NotFound { what: "booking" })
+}
+
+/// The active person of the kiosk's organization whose address was typed at the door; anyone
+/// else is `unknown_organizer`: a kiosk is no way in for strangers.
+async fn person_at_the_door(store: &dyn Store, ctx: &Context, email: &str) -> AppResult<User> {
+    let unknown =
+        || AppError::invalid("email", ErrorCode::UnknownOrganizer, "the address is not a person of this organization");
+    let person = crate::users::find_by_email(store, ctx, email.trim()).await.map_err(|_| unknown())?;
+    if person.active { Ok(person) } else { Err(unknown()) }
+}
+
+/// Ends the meeting under way in the kiosk's room now, for a person of the organization who is in
+/// it (its organizer or invited): the meeting's end moves to now (to the minute, so the room is
+/// bookable from the same minute at the door), as an ordinary edit of its end time that tells
+/// everyone as such an edit does. The kiosk acts as the system, as for a check-in; a
+/// `booking.ended_early` entry says who ended it, with the source `kiosk`, beside the edit's.
+/// Nothing under way is `no_meeting_now`; a stranger `unknown_organizer`; a person of the
+/// organization who is not in the meeting `not_invited`.
+pub async fn kiosk_end_now(store: &dyn Store, token: &str, email: &str, ip: Option<String>) -> AppResult<Booking> {
+    let (ctx, view) = open_kiosk(store, token).await?;
+    let ctx = Context { ip, ..ctx };
+    let person = person_at_the_door(store, &ctx, email).await?;
+    let now = now_millis();
+    let Some(current) = view.current(now) else {
+        return Err(AppError::Conflict {
+            code: ErrorCode::NoMeetingNow,
+            message: "there is no meeting under way in this room to end".into(),
+        });
+    };
+    let booking = &current.booking;
+    if invited(store, &ctx, booking, &person.email).await?.is_none() {
+        return Err(AppError::invalid(
+            "email",
+            ErrorCode::NotInvited,
+            "only someone in the meeting under way may end it",
+        ));
+    }
+    // Within its first minute the meeting ends to the millisecond: the range must stay non-empty.
+    let minute = now / 60_000 * 60_000;
+    let end = if minute > booking.time.start { minute } else { now };
+    let after = serde_json::json!({"email": person.email, "source": "kiosk", "end": rfc3339(end)});
+    let note = ctx.audit("booking.ended_early", "booking", Some(booking.id.0), None, Some(after));
+    end_early(store, &ctx, booking.id, end, note).await
+}
+
+/// One tap at the door checks the meeting in: `booking` must be one of the kiosk's room's
+/// meetings open for check-in now (anything else, another room's or another organization's, is
+/// `no_meeting_now`). Nobody says who they are with one tap, so it records the check-in of the
+/// meeting's organizer, the person the meeting is held under: the meeting is on (no no-show
+/// release). The kiosk could always check in anyone invited; people who want their own
+/// attendance kept type their address or scan the meeting's QR code.
+pub async fn kiosk_check_in_meeting(
+    store: &dyn Store,
+    token: &str,
+    booking: BookingId,
+    ip: Option<String>,
+) -> AppResult<(Booking, CheckIn, bool)> {
+    let (ctx, view) = open_kiosk(store, token).await?;
+    let ctx = Context { ip, ..ctx };
+    let Some(meeting) = view.meetings.iter().find(|m| m.booking.id == booking && m.check_in_open) else {
+        return Err(AppError::Conflict {
+            code: ErrorCode::NoMeetingNow,
+            message: "that meeting is not open for check-in in this room now".into(),
+        });
+    };
+    let organizer = store
+        .get_user(ctx.tenant_id(), meeting.booking.organizer_id)
+        .await?
+        .ok_or(AppError::NotFound { what: "organizer" })?;
+    let request = CheckInRequest { email: Some(organizer.email.to_string()), source: CheckInSource::Kiosk };
+    let (check_in, new) = check_in(store, &ctx, meeting.booking.id, request).await?;
+    Ok((meeting.booking.clone(), check_in, new))
 }

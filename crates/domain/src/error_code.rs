@@ -104,6 +104,7 @@ error_codes! {
     InvalidWebhookUrl = "invalid_webhook_url",
     InvalidYesNo = "invalid_yes_no",
     LastAdmin = "last_admin",
+    LinkExpired = "link_expired",
     MetadataTooLarge = "metadata_too_large",
     MissingColumn = "missing_column",
     NoEvents = "no_events",

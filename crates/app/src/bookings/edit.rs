@@ -65,7 +65,40 @@ pub async fn edit_booking(
     }
     check_moves(store, outside, ctx, &tenant, &organizer, &pairs).await?;
     let reminders = facts::reminders(store, ctx, &tenant, &organizer, &pairs[0].1).await?;
-    save(store, ctx, &tenant, reminders, pairs).await
+    save(store, ctx, &tenant, reminders, pairs, Vec::new()).await
+}
+
+/// Ends the meeting under way at `end` (a room kiosk's "end now"): an ordinary edit of its end
+/// time, so the same `booking.updated` entry, messages, calendar update and webhooks follow, with
+/// `note` (who ended it and from where) audited beside it in the same write. Only the end moves,
+/// and only to a time inside the meeting: no new time is taken, so the booking rules and the
+/// conflict checks, which guard new time, have nothing to say (their minimum length and "not in
+/// the past" would refuse every meeting under way).
+pub(crate) async fn end_early(
+    store: &dyn Store,
+    ctx: &Context,
+    id: sala_domain::BookingId,
+    end: Millis,
+    note: sala_domain::AuditEntry,
+) -> AppResult<Booking> {
+    let current = policy::load_visible(store, ctx, id).await?;
+    if !policy::may_change(ctx, &current) {
+        return Err(policy::deny(store, ctx, "booking.edit_denied", id).await);
+    }
+    check_editable(&current, None)?;
+    if !(current.time.start < end && end < current.time.end) {
+        return Err(AppError::Conflict {
+            code: ErrorCode::NoMeetingNow,
+            message: "only a meeting under way can be ended now".into(),
+        });
+    }
+    let tenant = load_tenant(store, ctx).await?;
+    let organizer =
+        store.get_user(ctx.tenant_id(), current.organizer_id).await?.ok_or(AppError::NotFound { what: "organizer" })?;
+    let edited = Booking { time: TimeRange { start: current.time.start, end }, ..current.clone() };
+    let reminders = facts::reminders(store, ctx, &tenant, &organizer, &edited).await?;
+    let saved = save(store, ctx, &tenant, reminders, vec![(current, edited)], vec![note]).await?;
+    saved.into_iter().next().ok_or(AppError::NotFound { what: "booking" })
 }
 
 fn check_editable(current: &Booking, if_match: Option<i64>) -> AppResult<()> {
@@ -222,13 +255,15 @@ async fn check_moves(
     Err(AppError::BookingConflict(busy.into_iter().map(|(slot, time)| Conflict::outside(slot, time)).collect()))
 }
 
-/// Writes the edited bookings with their audit entries and the jobs the outbox plan gives.
+/// Writes the edited bookings with their audit entries (and `notes`, entries the caller adds) and
+/// the jobs the outbox plan gives.
 async fn save(
     store: &dyn Store,
     ctx: &Context,
     tenant: &Tenant,
     reminders: ReminderSettings,
     pairs: Vec<(Booking, Booking)>,
+    notes: Vec<sala_domain::AuditEntry>,
 ) -> AppResult<Vec<Booking>> {
     let now = now_millis();
     let pairs: Vec<(Booking, Booking)> = pairs
@@ -245,6 +280,7 @@ async fn save(
         })
         .collect();
     let mut audit = audit;
+    audit.extend(notes);
     let guests = guest_quota::new_guests(pairs.iter().map(|(b, a)| (&b.attendees[..], &a.attendees[..])));
     if let Some((_, named)) = pairs.first() {
         audit.extend(guest_quota::admit(store, ctx, named.id, &guests).await?);

@@ -158,6 +158,7 @@ const ACTIONS: &[Words] = &[
     ("booking.checked_in", "Check-in", "Checked in"),
     ("booking.created", "Reserva creada", "Booking created"),
     ("booking.edit_denied", "Cambio denegado", "Change denied"),
+    ("booking.ended_early", "Terminada en la puerta", "Ended at the door"),
     ("booking.guests_invited", "Invitados de fuera", "Outside guests invited"),
     ("booking.released", "Sala liberada", "Room released"),
     ("booking.updated", "Reserva modificada", "Booking changed"),

@@ -1,8 +1,11 @@
 //! `/kiosk/{token}`: a room's kiosk page, for a tablet by the door or a phone that scanned the QR
 //! code on it. It shows whether the room is free, the meeting under way and the next ones, and
 //! checks people in by their email address, with no sign-in: the link is the credential (made by
-//! an admin, `POST /api/v1/rooms/{id}/kiosk`). It works without JavaScript and reloads itself
-//! every minute. The link is kept out of Referer headers and caches.
+//! an admin, `POST /api/v1/rooms/{id}/kiosk`). One tap checks a meeting in; a person of the
+//! organization books the room from now or ends the meeting they are in; the meeting open for
+//! check-in has a QR code of its own short-lived check-in link (`/check-in/{token}`), never the
+//! kiosk's. It works without JavaScript and reloads itself every minute. The link is kept out of
+//! Referer headers and caches.
 
 use super::{error_page, private, render, with_cookie};
 use crate::auth::csrf;
@@ -14,10 +17,16 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use sala_app::AppError;
-use sala_app::kiosks::{DOOR_MINUTES, KioskMeeting, KioskView, kiosk_book, kiosk_check_in, open_kiosk};
+use sala_app::check_in_links::{CheckInLink, CheckInLinkKey};
+use sala_app::kiosks::{
+    DOOR_MINUTES, KioskMeeting, KioskView, kiosk_book, kiosk_check_in, kiosk_check_in_meeting, kiosk_end_now,
+    open_kiosk,
+};
 use sala_domain::ErrorCode;
-use sala_domain::{Locale, TimeZoneName, now_millis};
+use sala_domain::{BookingId, Locale, TimeZoneName, now_millis};
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -26,6 +35,8 @@ pub fn routes() -> Router<AppState> {
         .route("/kiosk/{token}", get(kiosk_page))
         .route("/kiosk/{token}/check-in", post(check_in))
         .route("/kiosk/{token}/book", post(book_at_door))
+        .route("/kiosk/{token}/check-in-meeting", post(check_in_meeting))
+        .route("/kiosk/{token}/end", post(end_now))
 }
 
 #[derive(Template)]
@@ -48,6 +59,10 @@ pub struct KioskTemplate {
     pub door_minutes: &'static [i64],
     /// The address typed to book at the door, kept after a refusal.
     pub book_email: String,
+    /// The address typed to end the meeting under way, kept after a refusal.
+    pub end_email: String,
+    /// The QR code of the check-in link of the meeting open for check-in.
+    pub qr: Option<CheckInQr>,
     /// Meetings open for check-in now.
     pub open: Vec<KioskRow>,
     pub later: Vec<KioskRow>,
@@ -61,10 +76,19 @@ pub struct KioskTemplate {
 pub struct Typed {
     pub check_in_email: String,
     pub book_email: String,
+    pub end_email: String,
+}
+
+/// A meeting's check-in link as the kiosk shows it: its QR code (an SVG data URI) and the link
+/// itself, in a data attribute only: a kiosk has no link out of itself.
+pub struct CheckInQr {
+    pub img: String,
+    pub link: String,
 }
 
 /// A meeting as a kiosk lists it.
 pub struct KioskRow {
+    pub id: String,
     pub title: String,
     /// "10:00–11:00" in the organization's time zone.
     pub time: String,
@@ -112,29 +136,19 @@ async fn check_in(
     headers: HeaderMap,
     Form(form): Form<CheckInForm>,
 ) -> Response {
-    let typed = Typed { check_in_email: form.email.clone(), ..Typed::default() };
-    let t = match admit(&state, &headers, &token, form.lang.as_deref(), &form.csrf, typed).await {
-        Ok(t) => t,
+    let typed = || Typed { check_in_email: form.email.clone(), ..Typed::default() };
+    let t = match admit(&state, &headers, &token, form.lang.as_deref(), &form.csrf, typed()).await {
+        Ok((t, _)) => t,
         Err(refused) => return refused,
     };
-    let outcome = kiosk_check_in(state.store(), &token, &form.email, Some(addr.ip().to_string())).await;
-    // The page shows the meetings as they are after the check-in (its count has grown).
-    let view = match open_kiosk(state.store(), &token).await {
-        Ok((_, view)) => view,
-        Err(err) => return failure(t, &err),
-    };
-    let (status, notice, email) = match outcome {
+    let (notice, kept) = match kiosk_check_in(state.store(), &token, &form.email, Some(addr.ip().to_string())).await {
         Ok((booking, _, new)) => {
             let said = if new { t.kiosk_done } else { t.kiosk_already };
-            (StatusCode::OK, Notice { ok: true, text: format!("{said} {}", booking.title) }, String::new())
+            (Ok(Notice { ok: true, text: format!("{said} {}", booking.title) }), Typed::default())
         }
-        Err(err) => {
-            let Some((status, text)) = refusal(t, &err) else { return failure(t, &err) };
-            (status, Notice { ok: false, text: text.to_owned() }, form.email)
-        }
+        Err(err) => (Err(err), typed()),
     };
-    let typed = Typed { check_in_email: email, ..Typed::default() };
-    page(&state, &headers, t, &token, &view, Some(notice), typed, status)
+    after_form(&state, &headers, t, &token, notice, kept, |err| refusal(t, err)).await
 }
 
 #[derive(Deserialize)]
@@ -154,44 +168,144 @@ async fn book_at_door(
     Form(form): Form<BookForm>,
 ) -> Response {
     let typed = || Typed { book_email: form.email.clone(), ..Typed::default() };
-    let t = match admit(&state, &headers, &token, form.lang.as_deref(), &form.csrf, typed()).await {
-        Ok(t) => t,
+    let (t, before) = match admit(&state, &headers, &token, form.lang.as_deref(), &form.csrf, typed()).await {
+        Ok(admitted) => admitted,
         Err(refused) => return refused,
     };
     let minutes = form.minutes.trim().parse::<i64>().unwrap_or_default();
     let ip = Some(addr.ip().to_string());
     let outside = state.outside_busy();
     let outcome = kiosk_book(state.store(), outside, &token, &form.email, minutes, t.kiosk_booked_title, ip).await;
-    let view = match open_kiosk(state.store(), &token).await {
+    let (notice, kept) = match outcome {
+        Ok(booking) => {
+            let until = clock(booking.time.end, &before.tenant.time_zone);
+            (Ok(Notice { ok: true, text: t.kiosk_booked.replace("{time}", &until) }), Typed::default())
+        }
+        Err(err) => (Err(err), typed()),
+    };
+    after_form(&state, &headers, t, &token, notice, kept, |err| book_refusal(t, err)).await
+}
+
+/// What a refused booking at the door tells the person; `None` for a failure of ours.
+fn book_refusal(t: &'static Texts, err: &AppError) -> Option<(StatusCode, &'static str)> {
+    match err {
+        AppError::Invalid(f) if f.iter().any(|f| f.code == ErrorCode::UnknownOrganizer) => {
+            Some((StatusCode::UNPROCESSABLE_ENTITY, t.kiosk_not_person))
+        }
+        AppError::BookingConflict(_) => Some((StatusCode::CONFLICT, t.kiosk_taken)),
+        AppError::Invalid(f) => {
+            Some((StatusCode::UNPROCESSABLE_ENTITY, f.first().map_or(t.try_again, |f| t.refusal(f.code))))
+        }
+        AppError::Forbidden { .. } | AppError::Conflict { .. } => Some((StatusCode::CONFLICT, t.refusal(err.code()))),
+        _ => None,
+    }
+}
+
+#[derive(Deserialize)]
+struct MeetingForm {
+    csrf: String,
+    booking: String,
+    lang: Option<String>,
+}
+
+/// One tap checks a meeting open for check-in in (`kiosk_check_in_meeting`).
+async fn check_in_meeting(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<MeetingForm>,
+) -> Response {
+    let t = match admit(&state, &headers, &token, form.lang.as_deref(), &form.csrf, Typed::default()).await {
+        Ok((t, _)) => t,
+        Err(refused) => return refused,
+    };
+    // An id that is no id names no meeting of this room: the same answer as another room's.
+    let booking = form.booking.trim().parse().map(BookingId).unwrap_or_else(|_| BookingId(uuid::Uuid::nil()));
+    let outcome = kiosk_check_in_meeting(state.store(), &token, booking, Some(addr.ip().to_string())).await;
+    let notice = match outcome {
+        Ok((booking, _, new)) => {
+            let said = if new { t.kiosk_meeting_checked_in } else { t.kiosk_meeting_already };
+            Ok(Notice { ok: true, text: format!("{said} {}", booking.title) })
+        }
+        Err(err) => Err(err),
+    };
+    after_form(&state, &headers, t, &token, notice, Typed::default(), |err| refusal(t, err)).await
+}
+
+#[derive(Deserialize)]
+struct EndForm {
+    csrf: String,
+    email: String,
+    lang: Option<String>,
+}
+
+/// Ends the meeting under way now, for a person of the organization in it (`kiosk_end_now`).
+async fn end_now(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<EndForm>,
+) -> Response {
+    let typed = || Typed { end_email: form.email.clone(), ..Typed::default() };
+    let t = match admit(&state, &headers, &token, form.lang.as_deref(), &form.csrf, typed()).await {
+        Ok((t, _)) => t,
+        Err(refused) => return refused,
+    };
+    let outcome = kiosk_end_now(state.store(), &token, &form.email, Some(addr.ip().to_string())).await;
+    let (notice, kept) = match outcome {
+        Ok(_) => (Ok(Notice { ok: true, text: t.kiosk_ended.to_owned() }), Typed::default()),
+        Err(err) => (Err(err), typed()),
+    };
+    after_form(&state, &headers, t, &token, notice, kept, |err| end_refusal(t, err)).await
+}
+
+/// What a refused "end now" tells the person at the door; `None` for a failure of ours.
+fn end_refusal(t: &'static Texts, err: &AppError) -> Option<(StatusCode, &'static str)> {
+    let has = |code| matches!(err, AppError::Invalid(f) if f.iter().any(|f| f.code == code));
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    match err {
+        _ if has(ErrorCode::UnknownOrganizer) => Some((unprocessable, t.kiosk_not_person)),
+        _ if has(ErrorCode::NotInvited) => Some((unprocessable, t.kiosk_end_not_in_meeting)),
+        AppError::Invalid(_) => Some((unprocessable, t.kiosk_bad_email)),
+        AppError::Conflict { code: ErrorCode::NoMeetingNow, .. } => {
+            Some((StatusCode::CONFLICT, t.kiosk_nothing_to_end))
+        }
+        AppError::Conflict { code, .. } => Some((StatusCode::CONFLICT, t.refusal(*code))),
+        AppError::Forbidden { .. } => Some((StatusCode::FORBIDDEN, t.refusal(err.code()))),
+        _ => None,
+    }
+}
+
+/// The kiosk as it stands after a form: with what happened (`Ok`) or why not (`Err`, worded by
+/// `refused`, with what was `typed` kept); a failure of ours is the error page.
+async fn after_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    t: &'static Texts,
+    token: &str,
+    outcome: Result<Notice, AppError>,
+    typed: Typed,
+    refused: impl Fn(&AppError) -> Option<(StatusCode, &'static str)>,
+) -> Response {
+    let view = match open_kiosk(state.store(), token).await {
         Ok((_, view)) => view,
         Err(err) => return failure(t, &err),
     };
-    let (status, notice, typed) = match outcome {
-        Ok(booking) => {
-            let until = clock(booking.time.end, &view.tenant.time_zone);
-            (StatusCode::OK, Notice { ok: true, text: t.kiosk_booked.replace("{time}", &until) }, Typed::default())
-        }
+    let (status, notice) = match outcome {
+        Ok(notice) => (StatusCode::OK, notice),
         Err(err) => {
-            let (status, text) = match &err {
-                AppError::Invalid(f) if f.iter().any(|f| f.code == ErrorCode::UnknownOrganizer) => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, t.kiosk_not_person)
-                }
-                AppError::BookingConflict(_) => (StatusCode::CONFLICT, t.kiosk_taken),
-                AppError::Invalid(f) => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, f.first().map_or(t.try_again, |f| t.refusal(f.code)))
-                }
-                AppError::Forbidden { .. } | AppError::Conflict { .. } => (StatusCode::CONFLICT, t.refusal(err.code())),
-                _ => return failure(t, &err),
-            };
-            (status, Notice { ok: false, text: text.to_owned() }, typed())
+            let Some((status, text)) = refused(&err) else { return failure(t, &err) };
+            (status, Notice { ok: false, text: text.to_owned() })
         }
     };
-    page(&state, &headers, t, &token, &view, Some(notice), typed, status)
+    page(state, headers, t, token, &view, Some(notice), typed, status)
 }
 
 /// What every form posted at a kiosk passes first: a kiosk the link opens, the form this
-/// browser's (CSRF), and the room's attempts within their limit. Returns the kiosk's words, or
-/// the page that says why not (with what was `typed` kept).
+/// browser's (CSRF), and the room's attempts within their limit. Returns the kiosk's words and
+/// the kiosk as it was, or the page that says why not (with what was `typed` kept).
 async fn admit(
     state: &AppState,
     headers: &HeaderMap,
@@ -199,7 +313,7 @@ async fn admit(
     lang: Option<&str>,
     submitted: &str,
     typed: Typed,
-) -> Result<&'static Texts, Response> {
+) -> Result<(&'static Texts, KioskView), Response> {
     let (_, view) = match open_kiosk(state.store(), token).await {
         Ok(opened) => opened,
         Err(err) => return Err(failure(i18n::texts(chosen(lang, Locale::Es)), &err)),
@@ -212,7 +326,7 @@ async fn admit(
         let notice = Notice { ok: false, text: t.kiosk_slow_down.to_owned() };
         return Err(page(state, headers, t, token, &view, Some(notice), typed, StatusCode::TOO_MANY_REQUESTS));
     }
-    Ok(t)
+    Ok((t, view))
 }
 
 /// What a refused check-in tells the person at the kiosk; `None` for a failure of ours.
@@ -246,6 +360,7 @@ fn page(
     let now = now_millis();
     let zone = &view.tenant.time_zone;
     let row = |m: &KioskMeeting| KioskRow {
+        id: m.booking.id.0.to_string(),
         title: m.booking.title.clone(),
         time: format!("{}–{}", clock(m.booking.time.start, zone), clock(m.booking.time.end, zone)),
         organizer: m.organizer.clone(),
@@ -269,6 +384,8 @@ fn page(
             .map(|m| clock(m.booking.time.start, zone)),
         door_minutes: &DOOR_MINUTES,
         book_email: typed.book_email,
+        end_email: typed.end_email,
+        qr: open.first().and_then(|m| check_in_qr(state, m, now)),
         open: open.into_iter().map(row).collect(),
         later: later.into_iter().map(row).collect(),
         notice,
@@ -277,6 +394,14 @@ fn page(
     let mut response = (status, render(&template)).into_response();
     response = with_cookie(response, set_cookie);
     private(response)
+}
+
+/// The QR code of `meeting`'s check-in link: signed for that meeting alone, for minutes.
+fn check_in_qr(state: &AppState, meeting: &KioskMeeting, now: i64) -> Option<CheckInQr> {
+    let token = CheckInLinkKey::new(&state.secret_key).token(&CheckInLink::for_booking(&meeting.booking, now));
+    let link = format!("{}/check-in/{token}", state.settings.base_url);
+    let svg = crate::qr::svg(&link)?;
+    Some(CheckInQr { img: format!("data:image/svg+xml;base64,{}", BASE64.encode(svg)), link })
 }
 
 /// An unknown link is a readable 404; anything else a readable 500 (logged).
@@ -292,7 +417,7 @@ fn failure(t: &'static Texts, err: &AppError) -> Response {
 }
 
 /// `ms` as the wall clock of `zone` writes it: "10:00".
-fn clock(ms: i64, zone: &TimeZoneName) -> String {
+pub(super) fn clock(ms: i64, zone: &TimeZoneName) -> String {
     let time = jiff::Timestamp::from_millisecond(ms).map(|t| t.to_zoned_datetime(zone.time_zone()));
     time.map(|t| t.strftime("%H:%M").to_string()).unwrap_or_default()
 }

@@ -10,6 +10,7 @@ mod booking_check;
 mod booking_form;
 mod booking_page;
 mod booking_problems;
+mod check_in_link;
 mod dashboard;
 mod error;
 mod finder;
@@ -53,6 +54,7 @@ pub fn routes(dev: bool) -> Router<AppState> {
         .merge(booking_page::routes())
         .merge(assets::routes())
         .merge(kiosk::routes())
+        .merge(check_in_link::routes())
         .merge(admin::routes())
         .merge(rsvp::routes())
         .merge(crate::auth::google::routes());

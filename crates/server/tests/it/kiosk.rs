@@ -8,18 +8,18 @@ use reqwest::{Method, StatusCode};
 use sala_domain::now_millis;
 use serde_json::{Value, json};
 
-const MINUTE: i64 = 60_000;
+pub(crate) const MINUTE: i64 = 60_000;
 
-fn iso(ms: i64) -> String {
+pub(crate) fn iso(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms / MINUTE * MINUTE).unwrap().to_string()
 }
 
 /// The path of a kiosk URL (`/kiosk/<token>`).
-fn path_of(url: &str) -> String {
+pub(crate) fn path_of(url: &str) -> String {
     url[url.find("/kiosk/").unwrap()..].to_owned()
 }
 
-fn csrf_cookie(response: &reqwest::Response) -> String {
+pub(crate) fn csrf_cookie(response: &reqwest::Response) -> String {
     let all = response.headers().get_all("set-cookie");
     let cookie = all.iter().filter_map(|v| v.to_str().ok()).find_map(|v| v.strip_prefix("sala_csrf="));
     cookie.unwrap().split(';').next().unwrap().to_owned()

@@ -17,6 +17,7 @@ mod attendance;
 mod cli;
 mod fake_google;
 mod kiosk;
+mod kiosk_door;
 mod live_check;
 mod notifications;
 mod now_and_finder;
