@@ -139,6 +139,43 @@ test('a monthly series is chosen in words that follow the date', async () => {
   assert.match(await page.locator('#series-repeats').innerText(), /^cada mes el último martes, 3 veces, hasta el martes, /);
 });
 
+test('a series books its taken date in another room', async () => {
+  const page = await sala.page();
+  await devLogin(sala, page, 'María López');
+  const live = page.locator('#availability');
+  const first = tuesdayWhere(() => true);
+  const second = tuesdayWhere((d, day) => day > new Date(`${first}T12:00:00Z`));
+
+  // Someone already has Cabina 1 on the second Tuesday at 12:00.
+  await page.goto(`${sala.url}/bookings/new`);
+  await chooseRoom(page, 'Cabina 1');
+  await page.getByLabel('Fecha').fill(second);
+  await page.getByLabel('Empieza').fill('12:00');
+  await page.getByLabel('Termina').fill('13:00');
+  await page.getByLabel('Título').fill('Ya estaba');
+  await page.getByRole('button', { name: 'Reservar' }).click();
+  await page.getByText('Reserva creada').waitFor();
+
+  await page.goto(`${sala.url}/bookings/new`);
+  await chooseRoom(page, 'Cabina 1');
+  await page.getByLabel('Título').fill('Revisión semanal');
+  await page.getByLabel('Fecha').fill(first);
+  await page.getByLabel('Empieza').fill('12:00');
+  await page.getByLabel('Termina').fill('13:00');
+  await page.getByLabel('Repetir', { exact: true }).check();
+  await page.getByLabel('Número de veces').fill('3');
+  await live.getByText(/está libre \(se ofrece al crear la serie/).waitFor();
+  await page.getByLabel('Saltar los días en que la sala esté ocupada').check();
+  await page.getByRole('button', { name: 'Reservar' }).click();
+  await page.getByText('Reserva creada').waitFor();
+  const offer = page.locator('#elsewhere li').first();
+  const room = /: (.+) está libre\./.exec(await offer.innerText())[1];
+  await offer.getByRole('button', { name: /^Reservarla ese día: / }).click();
+  await page.getByText('Reserva creada').waitFor();
+  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Revisión semanal');
+  assert.match(await page.locator('dl.details').innerText(), new RegExp(room));
+});
+
 test('a wrong address is a page with the app around it', async () => {
   const page = await sala.page();
   await devLogin(sala, page, 'María López');

@@ -11,6 +11,7 @@ mod cancel;
 mod check_in;
 mod create;
 mod edit;
+mod elsewhere;
 mod facts;
 mod guest_quota;
 mod no_show;
@@ -25,6 +26,7 @@ pub use check_in::{Attendance, CheckInRequest, attendance, attendance_export, ch
 pub use create::{ConflictPolicy, Created, NewBooking, Skipped, create_booking};
 pub(crate) use edit::end_early;
 pub use edit::{BookingChanges, edit_booking};
+pub use elsewhere::book_elsewhere;
 pub use guest_quota::GuestQuotas;
 pub use no_show::NoShowRelease;
 pub(crate) use policy::still_confirmed;

@@ -437,6 +437,14 @@ pub struct Texts {
     pub check_in_link_not_found: &'static str,
     pub check_in_link_expired_title: &'static str,
     pub check_in_link_expired: &'static str,
+    pub elsewhere_title: &'static str,
+    /// A date a series skipped and a room free then: `{date}`, `{room}`.
+    pub elsewhere_free: &'static str,
+    pub elsewhere_button: &'static str,
+    /// The button's full name: `{room}`, `{date}`.
+    pub elsewhere_book: &'static str,
+    /// A series' taken date with another room free then: `{room}`.
+    pub date_taken_elsewhere: &'static str,
     pub page_not_found: &'static str,
     pub add_person: &'static str,
     pub email_label: &'static str,

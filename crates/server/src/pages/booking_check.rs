@@ -11,7 +11,9 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use sala_app::bookings::{NewBooking, Preview, get_booking, preview_booking, suggestions};
+use sala_app::bookings::{
+    AvailabilityQuery, NewBooking, Preview, find_rooms, get_booking, preview_booking, suggestions,
+};
 use sala_app::{AppError, FieldError};
 use sala_domain::{Booking, BookingId, ErrorCode, Room, TimeRange};
 use serde::Deserialize;
@@ -101,7 +103,11 @@ async fn check(state: &AppState, shell: &Shell, q: CheckQuery) -> CheckAnswer {
     let people = input.attendees.len() + 1;
     let checked = preview_booking(state.store(), state.outside_busy(), &shell.ctx(), &input, editing.as_ref()).await;
     let mut answer = match checked {
-        Ok(preview) => answer_for(shell, room.as_ref(), people, &preview),
+        Ok(preview) => {
+            let mut answer = answer_for(shell, room.as_ref(), people, &preview);
+            rooms_for_taken_dates(state, shell, &input, &preview, &mut answer).await;
+            answer
+        }
         Err(AppError::Invalid(fields)) => {
             invalid(fields.iter().map(|f| problem(&f.field, explain(shell, room.as_ref(), people, f))).collect())
         }
@@ -169,6 +175,32 @@ fn answer_for(shell: &Shell, room: Option<&Room>, people: usize, preview: &Previ
         );
     }
     CheckAnswer { state, message, warnings, dates, ..Default::default() }
+}
+
+/// A series' taken dates (the first few) each say which room is free then: once the series is
+/// made, skipping them, the booking page offers that room for each.
+async fn rooms_for_taken_dates(
+    state: &AppState,
+    shell: &Shell,
+    input: &NewBooking,
+    preview: &Preview,
+    answer: &mut CheckAnswer,
+) {
+    const LOOKED_UP: usize = 12;
+    let seats = u32::try_from(input.attendees.len() + 1).unwrap_or(u32::MAX);
+    let taken = preview.occurrences.iter().zip(answer.dates.iter_mut()).filter(|(o, _)| o.conflict.is_some());
+    for (occurrence, date) in taken.take(LOOKED_UP) {
+        let query = AvailabilityQuery {
+            start: occurrence.time.start,
+            end: occurrence.time.end,
+            capacity: Some(seats),
+            equipment: Vec::new(),
+        };
+        let Ok(rooms) = find_rooms(state.store(), state.outside_busy(), &shell.ctx(), query).await else { continue };
+        if let Some(room) = rooms.iter().find(|r| r.id != input.room_id) {
+            date.reason = shell.t.date_taken_elsewhere.replace("{room}", &room.name);
+        }
+    }
 }
 
 /// The nearest slots in the room that can be booked, and other rooms that fit.

@@ -58,6 +58,8 @@ pub struct BookingPage {
     pub notice: Option<&'static str>,
     /// A new series: the dates left out, in words.
     pub skipped: Option<String>,
+    /// For each date left out, a room free then, one tap from a meeting of its own there.
+    pub elsewhere: Vec<super::elsewhere::Offer>,
     pub may_change: bool,
     pub sent: Vec<Sent>,
     pub changes: Vec<Change>,
@@ -197,8 +199,14 @@ async fn build(
         Some("answered") => Some(t.rsvp_saved_in_app),
         _ => None,
     };
-    let skipped =
-        skipped_dates(done.skipped.as_deref(), shell.locale, &zone).map(|d| t.series_skipped.replace("{dates}", &d));
+    let skipped_starts = super::elsewhere::skipped_starts(done.skipped.as_deref());
+    let skipped = (!skipped_starts.is_empty())
+        .then(|| t.series_skipped.replace("{dates}", &sala_domain::dates::dates(shell.locale, &skipped_starts, &zone)));
+    let elsewhere = if may_change && booking.is_confirmed() {
+        super::elsewhere::offers(state, &shell, &booking, &skipped_starts).await
+    } else {
+        Vec::new()
+    };
     let meet_access = super::meet::access(state, ctx.tenant_id(), booking.organizer_id).await.map_err(fail)?;
     let gave_up = booking.google_meet
         && booking.meet_link.is_none()
@@ -247,6 +255,7 @@ async fn build(
         guests,
         notice,
         skipped,
+        elsewhere,
         may_change,
         sent,
         changes,
@@ -325,13 +334,6 @@ async fn answer_post(
         _ => format!("/bookings/{id}?done=answered"),
     };
     Ok(Redirect::to(&back).into_response())
-}
-
-/// The dates a new series left out, from the link the form redirected to: only shown, so
-/// anything unreadable is dropped (and at most a series' worth).
-fn skipped_dates(raw: Option<&str>, locale: sala_domain::Locale, zone: &sala_domain::TimeZoneName) -> Option<String> {
-    let starts: Vec<Millis> = raw?.split(',').filter_map(|s| s.trim().parse().ok()).take(156).collect();
-    (!starts.is_empty()).then(|| sala_domain::dates::dates(locale, &starts, zone))
 }
 
 /// The booking's history in the reader's words: what happened, when, and who did it.

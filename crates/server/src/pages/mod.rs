@@ -12,6 +12,7 @@ mod booking_page;
 mod booking_problems;
 mod check_in_link;
 mod dashboard;
+mod elsewhere;
 mod error;
 mod finder;
 mod form;
@@ -52,6 +53,7 @@ pub fn routes(dev: bool) -> Router<AppState> {
         .merge(finder::routes())
         .merge(room_week::routes())
         .merge(booking_page::routes())
+        .merge(elsewhere::routes())
         .merge(assets::routes())
         .merge(kiosk::routes())
         .merge(check_in_link::routes())

@@ -354,3 +354,86 @@ async fn a_new_form_starts_in_the_smallest_free_room(app: TestApp) {
     assert!(selected(&html, &ids[2]), "the next smallest: {html}");
 }
 both!(a_new_form_starts_in_the_smallest_free_room);
+
+/// A series' taken date names a room free then; made skipping it, the booking page offers that
+/// room for the date, one tap from a meeting of its own there, a copy of the series' meeting.
+async fn another_room_for_a_taken_date(app: TestApp) {
+    let acme = app.tenant("Acme", "acme.test").await;
+    let maria = app.user(&acme, "maria@acme.test", "María", "member").await;
+    let juan = app.user(&acme, "juan@acme.test", "Juan", "member").await;
+    let key = app.api_key(&acme).await;
+    let mut rooms = Vec::new();
+    for (name, seats) in [("Sala Sur", 4), ("Sala Norte", 6)] {
+        let (_, room) = json(
+            app.api(Method::POST, "/api/v1/rooms", &key)
+                .json(&json!({"name": name, "capacity": seats}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        rooms.push(room["id"].as_str().unwrap().to_owned());
+    }
+    let (south, north) = (rooms[0].clone(), rooms[1].clone());
+    let monday = next(Weekday::Monday);
+    let second = monday.checked_add(jiff::Span::new().weeks(1)).unwrap();
+    let at = |h: i8| second.at(h, 0, 0, 0).in_tz("Europe/Madrid").unwrap().timestamp().to_string();
+    let blocker =
+        json!({"room_id": south, "title": "Ya estaba", "organizer": "juan@acme.test", "start": at(10), "end": at(11)});
+    assert_eq!(
+        app.api(Method::POST, "/api/v1/bookings", &key).json(&blocker).send().await.unwrap().status(),
+        StatusCode::CREATED
+    );
+
+    let me = browser(&app, &maria).await;
+    let date = monday.to_string();
+    let mut form = vec![
+        ("csrf", CSRF),
+        ("room_id", south.as_str()),
+        ("date", date.as_str()),
+        ("start", "10:00"),
+        ("end", "11:00"),
+        ("title", "Seguimiento semanal"),
+        ("guests", "cliente@globex.test"),
+        ("repeat", "on"),
+        ("repeat_every", "weekly"),
+        ("repeat_count", "3"),
+    ];
+    let checked = check(&me, &form).await;
+    assert_eq!(checked["dates"][1]["state"], "taken", "{checked}");
+    assert!(checked["dates"][1]["reason"].as_str().unwrap().contains("Sala Norte está libre"), "{checked}");
+
+    form.push(("repeat_skip", "on"));
+    let made = me.post("/bookings/new", &form).await;
+    assert_eq!(made.status(), StatusCode::SEE_OTHER);
+    let page = made.headers()["location"].to_str().unwrap().to_owned();
+    let (_, html) = me.get(&page).await;
+    assert!(html.contains("Otra sala para esas fechas"), "{html}");
+    assert!(html.contains("Sala Norte está libre."), "{html}");
+    let start = second.at(10, 0, 0, 0).in_tz("Europe/Madrid").unwrap().timestamp().as_millisecond().to_string();
+    let id = page.trim_start_matches("/bookings/").split('?').next().unwrap().to_owned();
+    let action = format!("/bookings/{id}/elsewhere");
+    assert!(html.contains(&format!(r#"action="{action}""#)) && html.contains(&format!(r#"value="{start}""#)), "{html}");
+
+    // Someone who may not change the series may not copy it.
+    let other = browser(&app, &juan).await;
+    let offer = [("csrf", CSRF), ("start", start.as_str()), ("room_id", north.as_str())];
+    assert_eq!(other.post(&action, &offer).await.status(), StatusCode::NOT_FOUND, "Juan cannot even see it");
+    // Bad input: an unreadable start, the room taken then.
+    let garbage = [("csrf", CSRF), ("start", "soon"), ("room_id", north.as_str())];
+    assert_eq!(me.post(&action, &garbage).await.status(), StatusCode::BAD_REQUEST);
+    let taken = [("csrf", CSRF), ("start", start.as_str()), ("room_id", south.as_str())];
+    assert_eq!(me.post(&action, &taken).await.status(), StatusCode::CONFLICT);
+
+    let booked = me.post(&action, &offer).await;
+    assert_eq!(booked.status(), StatusCode::SEE_OTHER);
+    let new_page = booked.headers()["location"].to_str().unwrap().to_owned();
+    let new_id = new_page.trim_start_matches("/bookings/").split('?').next().unwrap().to_owned();
+    let (_, copy) = json(app.api(Method::GET, &format!("/api/v1/bookings/{new_id}"), &key).send().await.unwrap()).await;
+    assert_eq!(copy["room_id"], json!(north));
+    assert_eq!(copy["title"], "Seguimiento semanal");
+    assert_eq!(copy["attendees"][0]["email"], "cliente@globex.test");
+    assert!(copy["series_id"].is_null(), "a meeting of its own: {copy}");
+    assert_eq!(&copy["start"].as_str().unwrap()[..16], &format!("{second}T10:00"));
+}
+both!(another_room_for_a_taken_date);
