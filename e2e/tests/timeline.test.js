@@ -92,15 +92,20 @@ test('on a phone the rooms are an agenda, and each room has its week', async () 
   assert.equal(await page.locator('table.timeline').isVisible(), false, 'no table to scroll sideways');
   const cabina = page.getByRole('region', { name: 'Cabina 1' });
   await cabina.waitFor();
-  const free = cabina.locator('li.free a').first();
+  const free = cabina.locator('li.free > a').first();
   assert.match(await free.innerText(), /^Libre \d{2}:\d{2}–\d{2}:\d{2}$/);
   await free.click();
   await page.waitForURL(/\/bookings\/new\?/);
   assert.match(await page.locator('#room_id option:checked').innerText(), /Cabina 1/);
+  // Each hour of a free stretch is one tap from the form at that time.
+  await page.goto(`${sala.url}/?date=${day}`);
+  await cabina.getByRole('link', { name: 'Reservar a las 15:00: Cabina 1' }).click();
+  await page.waitForURL(/\/bookings\/new\?/);
+  assert.equal(await page.getByLabel('Empieza').inputValue(), '15:00');
 
   // The room's name leads to its week: seven days, the weekend closed.
   await page.goto(`${sala.url}/?date=${day}`);
-  await cabina.getByRole('link', { name: 'Cabina 1' }).click();
+  await cabina.getByRole('heading').getByRole('link', { name: 'Cabina 1' }).click();
   await page.getByRole('heading', { level: 1, name: /^Cabina 1: semana del lunes, / }).waitFor();
   const days = page.locator('.agenda-room');
   assert.equal(await days.count(), 7);

@@ -99,7 +99,7 @@
   }
   function markPicked() {
     grid.querySelectorAll("td.picking").forEach((td) => td.classList.remove("picking"));
-    for (const item of picked() || []) item.cell.classList.add("picking");
+    for (const item of (picking && picked()) || []) item.cell.classList.add("picking");
   }
   grid.addEventListener("dragstart", (e) => e.preventDefault());
   grid.addEventListener("pointerdown", (e) => {

@@ -64,6 +64,9 @@ pub struct AgendaItem {
     pub label: String,
     pub href: Option<String>,
     pub free: bool,
+    /// A free stretch's start and each hour in it, one tap from the form at that time:
+    /// `(time, href, label for a screen reader)`.
+    pub times: Vec<(String, String, String)>,
 }
 
 /// A room in the "Now" strip: free or busy, until when, and whether one tap books it.
@@ -317,6 +320,16 @@ impl Day<'_> {
         let close_free = |from: Option<usize>, to: usize, items: &mut Vec<AgendaItem>| {
             let Some(from) = from else { return };
             let (start, end) = (self.slot_start(from), self.slot_start(to));
+            // The stretch's first half hour, then every one on the hour.
+            let times = (from..to)
+                .filter(|i| *i == from || (FIRST_HOUR * 2 + i64::try_from(*i).unwrap_or_default()) % 2 == 0)
+                .map(|i| {
+                    let time = self.hm(self.slot_start(i));
+                    let href = format!("/bookings/new?room={}&start={}T{time}", room.id, self.date);
+                    let label = format!("{} {time}: {}", self.shell.t.book_at, room.name);
+                    (time, href, label)
+                })
+                .collect();
             let first_hour_end = end.min(start + 2 * SLOT_MS);
             let label = self.shell.t.agenda_free.replace("{from}", &self.hm(start)).replace("{to}", &self.hm(end));
             let href = format!(
@@ -326,7 +339,7 @@ impl Day<'_> {
                 self.hm(start),
                 self.hm(first_hour_end)
             );
-            items.push(AgendaItem { label, href: Some(href), free: true });
+            items.push(AgendaItem { label, href: Some(href), free: true, times });
         };
         for cell in cells {
             match cell {
@@ -340,7 +353,7 @@ impl Day<'_> {
                 }
                 Cell::Busy { span, label, href, .. } => {
                     close_free(free_from.take(), slot, &mut items);
-                    items.push(AgendaItem { label: label.clone(), href: href.clone(), free: false });
+                    items.push(AgendaItem { label: label.clone(), href: href.clone(), free: false, times: Vec::new() });
                     slot += span;
                 }
             }
