@@ -33,5 +33,11 @@ test('the main pages have no serious accessibility problems', async () => {
     '/admin/webhooks', '/admin/settings', '/admin/settings/connections', '/admin/audit', '/admin/people', '/admin/people/import']) {
     problems.push(...await audit(page, path));
   }
+  // A room's week, reached from the timeline; and the day as a phone shows it (the agenda).
+  await page.goto(`${sala.url}/?date=${madridDate(1)}`);
+  const week = await page.locator('a.room-name').first().getAttribute('href');
+  problems.push(...await audit(page, week));
+  await page.setViewportSize({ width: 390, height: 844 });
+  problems.push(...await audit(page, `/?date=${madridDate(1)}`));
   assert.deepEqual(problems, []);
 });
