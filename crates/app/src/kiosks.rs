@@ -7,7 +7,7 @@
 //! the source `kiosk` and the address it came from. At the door, a person of the organization
 //! (named by their address) books the room from now or ends the meeting they are in.
 
-use crate::bookings::{CheckInRequest, NewBooking, check_in, create_booking, end_early, invited};
+use crate::bookings::{CheckInRequest, NewBooking, ON_THE_SPOT_MINUTES, check_in, create_booking, end_early, invited};
 use crate::calendar::OutsideBusy;
 use crate::tokens::{hash_token, random_token};
 use crate::{AppError, AppResult, Context, Principal, Store};
@@ -157,9 +157,6 @@ pub async fn kiosk_check_in(
     ))
 }
 
-/// How long a meeting booked at the door may last, in minutes.
-pub const DOOR_MINUTES: [i64; 3] = [15, 30, 60];
-
 /// Books the kiosk's room from now for `minutes` (15, 30 or 60) for the person of the
 /// organization whose address is typed at the door: an ordinary create under their name and
 /// the rules that bind them, from the kiosk's address, the booking's metadata saying
@@ -175,7 +172,7 @@ pub async fn kiosk_book(
     ip: Option<String>,
 ) -> AppResult<Booking> {
     let (ctx, view) = open_kiosk(store, token).await?;
-    if !DOOR_MINUTES.contains(&minutes) {
+    if !ON_THE_SPOT_MINUTES.contains(&minutes) {
         return Err(AppError::invalid("minutes", ErrorCode::ValidationFailed, "book 15, 30 or 60 minutes"));
     }
     let person = person_at_the_door(store, &ctx, email).await?;

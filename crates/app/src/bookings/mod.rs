@@ -51,6 +51,10 @@ pub enum Scope {
     ThisAndFollowing,
 }
 
+/// How long a meeting booked on the spot may last, in minutes: at a room's door (its kiosk) or
+/// with one tap from the dashboard's "Now" strip.
+pub const ON_THE_SPOT_MINUTES: [i64; 3] = [15, 30, 60];
+
 async fn load_tenant(store: &dyn Store, ctx: &Context) -> AppResult<Tenant> {
     store.get_tenant(ctx.tenant_id()).await?.ok_or(AppError::NotFound { what: "tenant" })
 }

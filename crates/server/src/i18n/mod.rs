@@ -445,6 +445,11 @@ pub struct Texts {
     pub elsewhere_book: &'static str,
     /// A series' taken date with another room free then: `{room}`.
     pub date_taken_elsewhere: &'static str,
+    /// The guests' answers counted: "2 sí · 1 quizá · 1 no · 1 sin respuesta".
+    pub answers_yes: &'static str,
+    pub answers_maybe: &'static str,
+    pub answers_no: &'static str,
+    pub answers_none: &'static str,
     pub page_not_found: &'static str,
     pub add_person: &'static str,
     pub email_label: &'static str,

@@ -18,7 +18,7 @@ use sala_app::AppError;
 use sala_app::bookings::{CancelRequest, Scope, cancel_booking, deliveries, get_booking, history};
 use sala_domain::attendance::{Answer, Reply};
 use sala_domain::dates::{when, zoned};
-use sala_domain::{Booking, BookingId, BookingStatus, Locale, Millis};
+use sala_domain::{Booking, BookingId, BookingStatus, Millis};
 use serde::Deserialize;
 
 pub struct Guest {
@@ -234,7 +234,7 @@ async fn build(
     let my_answer = me
         .filter(|_| booking.organizer_id != shell.user.id)
         .map(|a| replies.iter().find(|r| r.email.as_str().eq_ignore_ascii_case(a.email.as_str())).map(|r| r.answer));
-    let answers = answers_line(shell.locale, booking.attendees.len(), &replies);
+    let answers = answers_line(t, booking.attendees.len(), &replies);
     let repeats = series_words(state, &shell, &booking).await.map_err(fail)?;
     let guests = booking
         .attendees
@@ -291,18 +291,14 @@ async fn series_words(state: &AppState, shell: &Shell, booking: &Booking) -> Res
 }
 
 /// The guests' answers counted: "2 sí · 1 quizá · 1 sin respuesta" (counts of none left out).
-pub(super) fn answers_line(locale: Locale, guests: usize, replies: &[Reply]) -> String {
+pub(super) fn answers_line(t: &Texts, guests: usize, replies: &[Reply]) -> String {
     let count = |answer: Answer| replies.iter().filter(|r| r.answer == answer).count();
-    let (yes, maybe, no, none) = match locale {
-        Locale::Es => ("sí", "quizá", "no", "sin respuesta"),
-        Locale::En => ("yes", "maybe", "no", "no answer"),
-    };
     let unanswered = guests.saturating_sub(replies.len());
     [
-        (count(Answer::Accepted), yes),
-        (count(Answer::Tentative), maybe),
-        (count(Answer::Declined), no),
-        (unanswered, none),
+        (count(Answer::Accepted), t.answers_yes),
+        (count(Answer::Tentative), t.answers_maybe),
+        (count(Answer::Declined), t.answers_no),
+        (unanswered, t.answers_none),
     ]
     .into_iter()
     .filter(|(n, _)| *n > 0)

@@ -55,16 +55,23 @@ impl<T: DeserializeOwned> FromRequest<AppState> for AdminForm<T> {
 async fn checked<T: DeserializeOwned>(shell: &Shell, req: Request, state: &AppState) -> Result<T, Response> {
     let bytes = Bytes::from_request(req, state).await.map_err(IntoResponse::into_response)?;
     let token: Token = serde_urlencoded::from_bytes(&bytes).unwrap_or(Token { csrf: String::new() });
-    if !shell.accepts(&token.csrf) {
-        return Err(PageError::form_expired(shell.t).into_response());
-    }
-    if let Err(limited) = state.person_write_rate_limit.check(shell.user.id) {
-        return Err(PageError::too_many(shell.t, limited.seconds).into_response());
-    }
+    admit(shell, &token.csrf, state).map_err(IntoResponse::into_response)?;
     serde_urlencoded::from_bytes(&bytes).map_err(|err| {
         tracing::warn!(%err, "a form that does not fit its page");
         PageError::bad_form(shell.t).into_response()
     })
+}
+
+/// A form is taken when its token proves it came from this browser's page and the person is
+/// within their rate of changes (every form and upload alike).
+fn admit(shell: &Shell, csrf: &str, state: &AppState) -> Result<(), PageError> {
+    if !shell.accepts(csrf) {
+        return Err(PageError::form_expired(shell.t));
+    }
+    if let Err(limited) = state.person_write_rate_limit.check(shell.user.id) {
+        return Err(PageError::too_many(shell.t, limited.seconds));
+    }
+    Ok(())
 }
 
 /// A posted form's fields in order, for a form where a name repeats (ticked boxes that share a
@@ -129,9 +136,7 @@ impl FromRequest<AppState> for AdminUpload {
                 Err(e) => return Err(refused(&shell, &e)),
             }
         }
-        if !shell.accepts(&upload.text("csrf")) {
-            return Err(PageError::form_expired(shell.t).into_response());
-        }
+        admit(&shell, &upload.text("csrf"), state).map_err(IntoResponse::into_response)?;
         Ok(Self(shell, upload))
     }
 }

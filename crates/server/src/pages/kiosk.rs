@@ -22,8 +22,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use sala_app::AppError;
 use sala_app::check_in_links::{CheckInLink, CheckInLinkKey};
 use sala_app::kiosks::{
-    DOOR_MINUTES, KioskMeeting, KioskView, kiosk_book, kiosk_check_in, kiosk_check_in_meeting, kiosk_end_now,
-    open_kiosk,
+    KioskMeeting, KioskView, kiosk_book, kiosk_check_in, kiosk_check_in_meeting, kiosk_end_now, open_kiosk,
 };
 use sala_domain::ErrorCode;
 use sala_domain::{BookingId, Locale, TimeZoneName, now_millis};
@@ -382,7 +381,7 @@ fn page(
             .iter()
             .find(|m| m.booking.time.start > now)
             .map(|m| clock(m.booking.time.start, zone)),
-        door_minutes: &DOOR_MINUTES,
+        door_minutes: &sala_app::bookings::ON_THE_SPOT_MINUTES,
         book_email: typed.book_email,
         end_email: typed.end_email,
         qr: open.first().and_then(|m| check_in_qr(state, m, now)),

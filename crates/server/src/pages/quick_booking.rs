@@ -24,13 +24,11 @@ pub struct NowForm {
     pub minutes: String,
 }
 
-/// The lengths offered, in minutes.
-pub const NOW_MINUTES: [i64; 3] = [15, 30, 60];
-
 async fn book_now(State(state): State<AppState>, PageForm(shell, form): PageForm<NowForm>) -> PageResult {
     let t = shell.t;
     let room_id = form.room_id.parse::<RoomId>().map_err(|_| PageError::bad_form(t))?;
-    let minutes = form.minutes.trim().parse::<i64>().ok().filter(|m| NOW_MINUTES.contains(m));
+    let minutes =
+        form.minutes.trim().parse::<i64>().ok().filter(|m| sala_app::bookings::ON_THE_SPOT_MINUTES.contains(m));
     let Some(minutes) = minutes else { return Err(PageError::bad_form(t)) };
     let start = now_millis() / 60_000 * 60_000;
     let input = NewBooking {

@@ -246,3 +246,18 @@ async fn an_admin_uploads_and_removes_the_google_service_account(app: TestApp) {
     assert!(html.contains("That is not a Google service account&#39;s JSON key file."), "{html}");
 }
 both!(an_admin_uploads_and_removes_the_google_service_account);
+
+/// An upload is a change like any form: held to the person's rate of changes a minute.
+#[tokio::test]
+async fn uploads_count_against_the_rate_of_changes() {
+    let app = TestApp::start(sala_store::testing::fresh_sqlite().await, |s| s.person_writes_per_minute = 2).await;
+    let acme = app.tenant("Acme", "acme.test").await;
+    let ana = app.user(&acme, "ana@acme.test", "Ana", "admin").await;
+    let admin = browser(&app, &ana).await;
+    for _ in 0..2 {
+        let (status, _) = upload(&admin, &app, CSRF, "{not json", b"").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let (status, page) = upload(&admin, &app, CSRF, "{not json", b"").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{page}");
+}
