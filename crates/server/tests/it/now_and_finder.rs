@@ -153,6 +153,16 @@ async fn a_rooms_week(app: TestApp) {
     let free_morning = format!("start={day}T07:00&#38;end=08:00\">Libre 07:00–10:00</a>");
     assert!(html.contains(&free_morning), "{html}");
 
+    // In English too.
+    let en = sala_app::users::UserChanges { locale: Some(Some(sala_domain::Locale::En)), ..Default::default() };
+    sala_app::users::update_user(app.store(), &sala_app::Context::system(acme.id), maria.id, en).await.unwrap();
+    let (_, english) = me.get(&format!("/rooms/{sala}/week?date={day}")).await;
+    assert!(
+        english.contains("<h1>Sala Norte: week of Monday, ") && english.contains(">Free 07:00–10:00</a>"),
+        "{english}"
+    );
+    assert!(english.contains("Next week"), "{english}");
+
     let (status, _) = me.get(&format!("/rooms/{sala}/week?date=nonsense")).await;
     assert_eq!(status, StatusCode::OK, "an unreadable date is this week");
     let globex = app.tenant("Globex", "globex.test").await;
