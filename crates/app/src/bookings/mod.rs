@@ -26,7 +26,7 @@ pub use create::{ConflictPolicy, Created, NewBooking, Skipped, create_booking};
 pub use edit::{BookingChanges, edit_booking};
 pub use guest_quota::GuestQuotas;
 pub use no_show::NoShowRelease;
-pub(crate) use policy::still_confirmed;
+pub(crate) use policy::{load_visible, may_see, still_confirmed};
 pub use preview::{PlannedOccurrence, Preview, preview_booking};
 pub use read::{
     Availability, AvailabilityQuery, ListRequest, RoomAvailability, RoomNow, Suggestions, availability, deliveries,

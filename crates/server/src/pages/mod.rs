@@ -12,6 +12,7 @@ mod booking_page;
 mod booking_problems;
 mod dashboard;
 mod error;
+mod feed;
 mod finder;
 mod form;
 mod kiosk;
@@ -51,6 +52,7 @@ pub fn routes(dev: bool) -> Router<AppState> {
         .merge(booking_page::routes())
         .merge(assets::routes())
         .merge(kiosk::routes())
+        .merge(feed::routes())
         .merge(admin::routes())
         .merge(rsvp::routes())
         .merge(crate::auth::google::routes());
