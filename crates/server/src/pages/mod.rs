@@ -4,7 +4,7 @@
 //! cannot show its page answers a [`error::PageError`], which renders itself.
 
 mod account;
-mod admin;
+pub(crate) mod admin;
 mod assets;
 mod booking_check;
 mod booking_form;

@@ -317,3 +317,68 @@ async fn a_feed_holds_what_its_maker_may_see(app: TestApp) {
     assert_eq!(refused.status(), StatusCode::NOT_FOUND, "not hers to see");
 }
 both!(a_feed_holds_what_its_maker_may_see);
+
+/// The pages: a person makes a feed of their meetings on the account page and sees its URL once
+/// (with how to subscribe), then revokes it; an admin makes a room's feed on the room's page; a
+/// form without the CSRF token changes nothing.
+async fn the_pages_offer_feeds(app: TestApp) {
+    use crate::web_app::{CSRF, browser};
+    let acme = app.tenant("Acme", "acme.test").await;
+    let ana = app.user(&acme, "ana@acme.test", "Ana", "admin").await;
+    let maria = app.user(&acme, "maria@acme.test", "María", "member").await;
+    let key = app.api_key(&acme).await;
+    let sala = room(&app, &key, "Sala Norte").await;
+    let me = browser(&app, &maria).await;
+
+    let (status, page) = me.get("/account").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Suscribirse a mis reuniones") && page.contains("No tienes direcciones"), "{page}");
+    assert!(!page.contains("name=\"scope\" value=\"organization\""), "members make no organization feed");
+    let forged = me.post("/account/feeds", &[("csrf", &"x".repeat(43)), ("scope", "me")]).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let made = me.post("/account/feeds", &[("csrf", CSRF), ("scope", "me")]).await;
+    assert_eq!(made.status(), StatusCode::SEE_OTHER);
+    let once = made
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("sala_once="));
+    let once = once.unwrap().split(';').next().unwrap().to_owned();
+    let shown = app
+        .request(Method::GET, "/account")
+        .header("cookie", format!("{}; {once}", me.cookie))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = shown.find("id=\"new-feed-url\">").unwrap() + "id=\"new-feed-url\">".len();
+    let url = &shown[start..start + shown[start..].find('<').unwrap()];
+    assert!(url.starts_with(&app.url) && url.ends_with(".ics"), "{url}");
+    assert!(shown.contains("Google Calendar") && shown.contains("Outlook"), "how to subscribe");
+    let path = &url[app.url.len()..];
+    assert_eq!(fetch(&app, path).await.0, StatusCode::OK);
+    let (_, again) = me.get("/account").await;
+    assert!(!again.contains(url), "shown once");
+    assert!(again.contains("Mis reuniones"), "listed: {again}");
+    let (_, listed) = json(as_person(&app, &maria, Method::GET, "/api/v1/feeds").await.send().await.unwrap()).await;
+    let id = listed[0]["id"].as_str().unwrap();
+    let revoked = me.post(&format!("/account/feeds/{id}/delete"), &[("csrf", CSRF)]).await;
+    assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
+    assert_eq!(fetch(&app, path).await.0, StatusCode::NOT_FOUND);
+
+    // An admin: the room's page makes the room's feed, listed on their account page.
+    let admin = browser(&app, &ana).await;
+    let made = admin.post(&format!("/admin/rooms/{sala}/feed"), &[("csrf", CSRF)]).await;
+    assert_eq!(made.status(), StatusCode::SEE_OTHER);
+    let (_, account) = admin.get("/account").await;
+    assert!(
+        account.contains("Sala: Sala Norte") && account.contains("name=\"scope\" value=\"organization\""),
+        "{account}"
+    );
+    let not_admin = me.post(&format!("/admin/rooms/{sala}/feed"), &[("csrf", CSRF)]).await;
+    assert_eq!(not_admin.status(), StatusCode::FORBIDDEN);
+}
+both!(the_pages_offer_feeds);
