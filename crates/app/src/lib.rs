@@ -10,6 +10,7 @@ pub mod context;
 pub mod demo;
 pub mod directory;
 pub mod error;
+pub mod feeds;
 pub mod google_connections;
 pub mod handlers;
 pub mod housekeeping;

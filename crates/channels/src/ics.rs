@@ -34,6 +34,8 @@ pub enum Method {
     Request,
     /// Cancel an event (or remove attendees from it).
     Cancel,
+    /// Publish events without asking for replies: a subscribed feed, a download.
+    Publish,
 }
 
 impl Method {
@@ -42,6 +44,7 @@ impl Method {
         match self {
             Self::Request => "REQUEST",
             Self::Cancel => "CANCEL",
+            Self::Publish => "PUBLISH",
         }
     }
 }
@@ -173,7 +176,7 @@ pub struct Invitation {
     pub description: Option<String>,
     /// `LOCATION` (the room).
     pub location: Option<String>,
-    /// `ORGANIZER`.
+    /// `ORGANIZER`; an empty `email` leaves it out (a published busy block that names nobody).
     pub organizer: Person,
     /// `ATTENDEE` lines.
     pub attendees: Vec<Attendee>,
@@ -226,6 +229,52 @@ pub fn to_ics_all(invitations: &[Invitation]) -> String {
     }
 }
 
+/// What a published calendar says of itself: its name in calendar apps (`X-WR-CALNAME`) and how
+/// often a subscriber should fetch it again (`REFRESH-INTERVAL`, RFC 7986, and the older
+/// `X-PUBLISHED-TTL` that Outlook reads).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Published {
+    pub name: Option<String>,
+    pub refresh_minutes: Option<u32>,
+}
+
+/// Writes a published calendar (`METHOD:PUBLISH`): a feed or a download, events of many meetings
+/// whose zones may differ. Unlike [`to_ics_all`], each event is written in its own `time_zone`
+/// (UTC without one), and the calendar holds one `VTIMEZONE` per zone used, covering the events
+/// written in it. Each invitation's `method` is ignored.
+pub fn to_published(invitations: &[Invitation], published: &Published) -> String {
+    let mut cal = Calendar::empty();
+    cal.append_property(("PRODID", PRODID));
+    cal.append_property(("VERSION", "2.0"));
+    cal.append_property(("CALSCALE", "GREGORIAN"));
+    cal.append_property(("METHOD", Method::Publish.as_str()));
+    if let Some(name) = &published.name {
+        cal.append_property(("X-WR-CALNAME", clean_text(name).as_str()));
+    }
+    if let Some(minutes) = published.refresh_minutes {
+        let mut refresh = Property::new("REFRESH-INTERVAL", format!("PT{minutes}M"));
+        refresh.add_parameter("VALUE", "DURATION");
+        cal.append_property(refresh);
+        cal.append_property(("X-PUBLISHED-TTL", format!("PT{minutes}M").as_str()));
+    }
+    // Each zone once, in the order first used, with the span of the events written in it.
+    let mut zones: Vec<(&str, TimeZone, Timestamp, Timestamp)> = Vec::new();
+    for inv in invitations {
+        let zone = inv.time_zone.as_deref().and_then(|name| Some((name, TimeZone::get(name).ok()?)));
+        if let Some((name, tz)) = &zone {
+            let from = [inv.start].into_iter().chain(inv.recurrence_id).min().unwrap_or(inv.start);
+            let to = [inv.end].into_iter().chain(inv.series_end).max().unwrap_or(inv.end);
+            match zones.iter_mut().find(|z| z.0 == *name) {
+                Some(z) => (z.2, z.3) = (z.2.min(from), z.3.max(to)),
+                None => zones.push((name, tz.clone(), from, to)),
+            }
+        }
+        cal.push(event(inv, zone.as_ref()));
+    }
+    let blocks: String = zones.iter().map(|(name, tz, from, to)| vtimezone(name, tz, *from, *to)).collect();
+    with_vtimezone(cal.to_string(), &blocks)
+}
+
 fn event(inv: &Invitation, zone: Option<&(&str, TimeZone)>) -> Event {
     // DATE-TIME values: local with TZID when the invitation has a zone, UTC otherwise.
     let times = |key: &str, values: &[Timestamp]| -> Property {
@@ -256,7 +305,9 @@ fn event(inv: &Invitation, zone: Option<&(&str, TimeZone)>) -> Event {
     if let Some(l) = &inv.location {
         ev.add_property("LOCATION", clean_text(l));
     }
-    ev.append_property(cal_address("ORGANIZER", &inv.organizer));
+    if !inv.organizer.email.is_empty() {
+        ev.append_property(cal_address("ORGANIZER", &inv.organizer));
+    }
     for a in &inv.attendees {
         let mut p = cal_address("ATTENDEE", &a.person);
         p.add_parameter("ROLE", a.role.as_str());
@@ -613,6 +664,36 @@ mod tests {
         let cal = parse(&ics);
         let uids: Vec<_> = cal.components.iter().filter_map(|c| c.as_event()).map(|e| e.get_uid()).collect();
         assert_eq!(uids, [Some("booking-0192@sala.example"), Some("booking-0192@sala.example")]);
+    }
+
+    #[test]
+    fn a_published_calendar_writes_each_event_in_its_own_zone() {
+        let madrid = madrid_series();
+        let mexico = Invitation {
+            uid: "single@sala.example".into(),
+            time_zone: Some("America/Mexico_City".into()),
+            rrule: None,
+            exdates: Vec::new(),
+            series_end: None,
+            ..sample()
+        };
+        let utc = Invitation { uid: "utc@sala.example".into(), rrule: None, ..sample() };
+        let published = Published { name: Some("Sala, Goya".into()), refresh_minutes: Some(15) };
+        let ics = to_published(&[madrid, mexico, utc], &published);
+        let lines = lines(&ics);
+        let has = |l: &str| lines.iter().any(|x| x == l);
+        assert!(has("METHOD:PUBLISH"));
+        assert!(has("X-WR-CALNAME:Sala\\, Goya"), "{ics}");
+        assert!(has("REFRESH-INTERVAL;VALUE=DURATION:PT15M"));
+        assert!(has("X-PUBLISHED-TTL:PT15M"));
+        assert!(has("DTSTART;TZID=Europe/Madrid:20270316T100000"));
+        assert!(has("DTSTART;TZID=America/Mexico_City:20261126T033000"));
+        assert!(has("DTSTART:20261126T093000Z"));
+        let zones: Vec<&String> = lines.iter().filter(|l| l.starts_with("TZID:")).collect();
+        assert_eq!(zones, ["TZID:Europe/Madrid", "TZID:America/Mexico_City"]);
+        let cal = parse(&ics);
+        assert_eq!(cal.components.iter().filter_map(|c| c.as_event()).count(), 3);
+        assert!(to_published(&[], &Published::default()).contains("METHOD:PUBLISH"));
     }
 
     #[test]

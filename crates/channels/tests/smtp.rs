@@ -34,6 +34,7 @@ fn invitation(method: Method, sequence: u32) -> Invitation {
         status: match method {
             Method::Request => EventStatus::Confirmed,
             Method::Cancel => EventStatus::Cancelled,
+            Method::Publish => EventStatus::Confirmed,
         },
     }
 }

@@ -80,6 +80,10 @@ typed_id!(
     /// An outbox job.
     JobId
 );
+typed_id!(
+    /// A calendar feed (a secret `.ics` subscription URL).
+    FeedId
+);
 
 #[cfg(test)]
 mod tests {

@@ -67,10 +67,11 @@ pub fn build(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
 
-/// A request's path as logs show it: the secret token of a kiosk, a meeting's check-in link or an
-/// invitation answer link is left out (`/rsvp/…`, `/kiosk/…/check-in`, `/check-in/…`).
+/// A request's path as logs show it: the secret token of a kiosk, a meeting's check-in link, an
+/// invitation answer link or a calendar feed is left out (`/rsvp/…`, `/kiosk/…/check-in`,
+/// `/check-in/…`, `/feeds/…`).
 fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
-    for prefix in ["/rsvp/", "/kiosk/", "/check-in/"] {
+    for prefix in ["/rsvp/", "/kiosk/", "/check-in/", "/feeds/"] {
         if let Some(rest) = path.strip_prefix(prefix) {
             let after = rest.find('/').map_or("", |i| &rest[i..]);
             return format!("{prefix}…{after}").into();
@@ -121,6 +122,7 @@ mod tests {
         assert_eq!(loggable_path("/rsvp/abc.def.ghi"), "/rsvp/…");
         assert_eq!(loggable_path("/kiosk/k_0123/check-in"), "/kiosk/…/check-in");
         assert_eq!(loggable_path("/check-in/a.b.1.sig"), "/check-in/…");
+        assert_eq!(loggable_path("/feeds/3q2-7wM1c8bQ0yqKk9xJ2m5fZrD1uXo4sNeA6vTgLhE.ics"), "/feeds/…");
         assert_eq!(loggable_path("/bookings/new"), "/bookings/new");
     }
 }

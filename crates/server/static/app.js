@@ -436,3 +436,18 @@
     else if (e.key === "Escape") { close(); e.preventDefault(); }
   });
 })();
+
+// A secret shown once (a calendar feed's address) gets a Copy button; without the script the
+// address is still selectable in one click (user-select: all).
+(function () {
+  for (const copyButton of document.querySelectorAll("button[data-copy-from]")) {
+    const source = document.getElementById(copyButton.dataset.copyFrom);
+    if (!source || !navigator.clipboard) continue;
+    copyButton.hidden = false;
+    copyButton.addEventListener("click", () => {
+      navigator.clipboard.writeText(source.textContent.trim()).then(() => {
+        copyButton.textContent = copyButton.dataset.copied || copyButton.textContent;
+      });
+    });
+  }
+})();

@@ -22,8 +22,9 @@ use sala_domain::google::{ConnectionStatus, GoogleConnection};
 use sala_domain::jobs::{Delivery, OutboxMessage};
 use sala_domain::webhook::WebhookEndpoint;
 use sala_domain::{
-    ApiKey, ApiKeyId, AuditEntry, Booking, BookingId, BookingStatus, Email, Job, JobId, JobKind, JobStatus, LoginFlow,
-    Millis, Room, RoomId, Series, SeriesId, Session, Tenant, TenantId, TimeRange, User, UserId, WebhookId,
+    ApiKey, ApiKeyId, AuditEntry, Booking, BookingId, BookingStatus, Email, Feed, FeedId, Job, JobId, JobKind,
+    JobStatus, LoginFlow, Millis, Room, RoomId, Series, SeriesId, Session, Tenant, TenantId, TimeRange, User, UserId,
+    WebhookId,
 };
 use std::sync::Arc;
 
@@ -44,6 +45,7 @@ pub trait Store:
     + GoogleStore
     + WebhookStore
     + AttendanceStore
+    + FeedStore
 {
 }
 impl<T> Store for T where
@@ -59,6 +61,7 @@ impl<T> Store for T where
         + GoogleStore
         + WebhookStore
         + AttendanceStore
+        + FeedStore
 {
 }
 
@@ -440,6 +443,20 @@ pub trait AttendanceStore: Send + Sync {
     async fn record_reply(&self, reply: &Reply, jobs: &[Job], entry: &AuditEntry) -> Result<bool>;
     /// A booking's answers, earliest first.
     async fn replies(&self, tenant: TenantId, booking: BookingId) -> Result<Vec<Reply>>;
+}
+
+/// Calendar feeds (secret `.ics` subscription URLs). Every change carries its audit entry.
+#[async_trait]
+pub trait FeedStore: Send + Sync {
+    async fn insert_feed(&self, feed: &Feed, entry: &AuditEntry) -> Result<()>;
+    /// The feed whose token hashes to `token_hash`, in any tenant (the URL is all a calendar
+    /// app has).
+    async fn feed_by_token(&self, token_hash: &str) -> Result<Option<Feed>>;
+    async fn get_feed(&self, tenant: TenantId, id: FeedId) -> Result<Option<Feed>>;
+    /// The feeds `creator` made, oldest first.
+    async fn feeds_by(&self, tenant: TenantId, creator: &sala_domain::Actor) -> Result<Vec<Feed>>;
+    /// Removes a feed with its audit entry; `false` (nothing written) when there is none.
+    async fn delete_feed(&self, tenant: TenantId, id: FeedId, entry: &AuditEntry) -> Result<bool>;
 }
 
 /// The dev outbox: copies of the messages dev mode sent, as they would appear.

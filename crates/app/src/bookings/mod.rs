@@ -29,7 +29,7 @@ pub use edit::{BookingChanges, edit_booking};
 pub use elsewhere::book_elsewhere;
 pub use guest_quota::GuestQuotas;
 pub use no_show::NoShowRelease;
-pub(crate) use policy::still_confirmed;
+pub(crate) use policy::{load_visible, may_see, still_confirmed};
 pub use preview::{PlannedOccurrence, Preview, preview_booking};
 pub use read::{
     Availability, AvailabilityQuery, ListRequest, RoomAvailability, RoomNow, Suggestions, availability, deliveries,

@@ -23,7 +23,7 @@ pub(super) fn may_change(ctx: &Context, booking: &Booking) -> bool {
 }
 
 /// May the caller see this booking's details? Whoever may change it, and its attendees.
-pub(super) fn may_see(ctx: &Context, booking: &Booking) -> bool {
+pub(crate) fn may_see(ctx: &Context, booking: &Booking) -> bool {
     may_change(ctx, booking) || ctx.user().is_some_and(|u| booking.attendees.iter().any(|a| a.user_id == Some(u.id)))
 }
 
@@ -52,7 +52,7 @@ pub(super) async fn deny(store: &dyn Store, ctx: &Context, action: &str, booking
 
 /// The booking, if it exists in the caller's tenant and the caller may see it; 404 otherwise
 /// (a booking one may not see looks exactly like a missing one).
-pub(super) async fn load_visible(store: &dyn Store, ctx: &Context, id: BookingId) -> AppResult<Booking> {
+pub(crate) async fn load_visible(store: &dyn Store, ctx: &Context, id: BookingId) -> AppResult<Booking> {
     match store.get_booking(ctx.tenant_id(), id).await? {
         Some(b) if may_see(ctx, &b) => Ok(b),
         _ => Err(AppError::NotFound { what: "booking" }),

@@ -6,7 +6,7 @@
 //! A reminder rechecks the booking when it fires: a cancelled meeting, or one that moved since the
 //! reminder was scheduled, gets no reminder.
 
-mod compose;
+pub(crate) mod compose;
 mod deliver;
 mod texts;
 

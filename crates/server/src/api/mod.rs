@@ -4,6 +4,7 @@ mod attendance;
 mod audit;
 mod availability;
 mod bookings;
+mod feeds;
 mod google;
 mod jobs;
 mod kiosks;
@@ -40,7 +41,8 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "settings", description = "Your organization's settings, booking rules and reminders"),
         (name = "jobs", description = "Background work: notifications, reminders, dead jobs and their replay"),
         (name = "webhooks", description = "Signed events for other systems (Standard Webhooks)"),
-        (name = "attendance", description = "Check-in, who came, and attendance exports")
+        (name = "attendance", description = "Check-in, who came, and attendance exports"),
+        (name = "feeds", description = "Calendar feeds: secret .ics URLs that calendar apps subscribe to")
     )
 )]
 struct ApiDoc;
@@ -79,6 +81,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(webhooks::routes())
         .merge(attendance::routes())
         .merge(kiosks::routes())
+        .merge(feeds::routes())
         .split_for_parts();
     problems::document(&mut doc);
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);

@@ -58,6 +58,11 @@ fn es(code: ErrorCode) -> &'static str {
         ErrorCode::EmailMissing => "Google no ha compartido una dirección de correo válida.",
         ErrorCode::EmailNotVerified => "Google no ha verificado esta dirección de correo.",
         ErrorCode::ExportTooLarge => "Ese periodo tiene demasiadas reservas para una exportación: pide uno más corto.",
+        ErrorCode::FeedNeedsPerson => {
+            "Un calendario de «mis reuniones» es de una persona: pídelo con tu sesión iniciada."
+        }
+        ErrorCode::InvalidFeedScope => "Elige qué calendario: mis reuniones, una sala o toda la organización.",
+        ErrorCode::TooManyFeeds => "Tienes ya 20 calendarios suscritos: revoca alguno antes de crear otro.",
         ErrorCode::WorkspaceAccountRequired => {
             "Esta organización solo deja entrar con sus cuentas de Google Workspace: entra con tu cuenta del trabajo."
         }
@@ -218,6 +223,9 @@ fn en(code: ErrorCode) -> &'static str {
         ErrorCode::EmailMissing => "Google did not share a valid email address.",
         ErrorCode::EmailNotVerified => "Google has not verified this email address.",
         ErrorCode::ExportTooLarge => "That range has too many bookings for one export: ask for a shorter one.",
+        ErrorCode::FeedNeedsPerson => "A calendar of “my meetings” belongs to a person: ask for it signed in.",
+        ErrorCode::InvalidFeedScope => "Choose which calendar: my meetings, a room or the whole organization.",
+        ErrorCode::TooManyFeeds => "You already have 20 calendar feeds: revoke one before making another.",
         ErrorCode::WorkspaceAccountRequired => {
             "This organization lets in only its Google Workspace accounts: sign in with your work account."
         }

@@ -121,6 +121,7 @@ pub fn is_known_equipment(tag: &str) -> bool {
 const SUBJECTS: &[Words] = &[
     ("api_key", "Clave de API", "API key"),
     ("booking", "Reserva", "Booking"),
+    ("feed", "Suscripción de calendario", "Calendar feed"),
     ("job", "Trabajo", "Job"),
     ("room", "Sala", "Room"),
     ("tenant", "La organización", "The organization"),
@@ -162,6 +163,8 @@ const ACTIONS: &[Words] = &[
     ("booking.guests_invited", "Invitados de fuera", "Outside guests invited"),
     ("booking.released", "Sala liberada", "Room released"),
     ("booking.updated", "Reserva modificada", "Booking changed"),
+    ("feed.created", "Suscripción de calendario creada", "Calendar feed created"),
+    ("feed.deleted", "Suscripción de calendario revocada", "Calendar feed revoked"),
     ("google.connected", "Google Calendar conectado", "Google Calendar connected"),
     ("google.disconnected", "Google Calendar desconectado", "Google Calendar disconnected"),
     ("google.revoked", "Google retiró el acceso", "Google access revoked"),

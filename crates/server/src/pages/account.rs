@@ -1,6 +1,8 @@
 //! `/account`: a person's own settings: name, language, time zone, phone for WhatsApp and the
 //! opt-in, when to be reminded (or as the organization says), and their Google Calendar
-//! (connect, so bookings land there with a Meet link; or disconnect).
+//! (connect, so bookings land there with a Meet link; or disconnect); and their calendar
+//! subscription addresses (feeds): make one for their meetings (admins also for the whole
+//! organization), shown once, and revoke any of theirs, room feeds made on a room's page included.
 
 use super::form::{Button, PageForm};
 use super::shell::{Nav, Page, Shell};
@@ -73,6 +75,27 @@ pub struct AccountPage {
     pub notice: Option<&'static str>,
     pub problems: Vec<String>,
     pub calendar: Calendar,
+    /// The person's calendar feeds, oldest first.
+    pub feeds: Vec<FeedLine>,
+    /// A feed's URL just made, shown this once.
+    pub new_feed: Option<String>,
+}
+
+/// One of the person's feeds as the page lists it.
+pub struct FeedLine {
+    pub id: String,
+    /// What it shows, in words ("Sala: Norte").
+    pub what: String,
+    /// When it was made, on the person's clock.
+    pub made: String,
+}
+
+/// Which feed the account page makes.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct FeedForm {
+    pub csrf: String,
+    pub scope: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -103,10 +126,53 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/account", get(account_page).post(account_post))
         .route("/account/calendar/disconnect", post(disconnect_post))
+        .route("/account/feeds", post(create_feed_post))
+        .route("/account/feeds/{id}/delete", post(delete_feed_post))
 }
 
-async fn account_page(State(state): State<AppState>, Page(shell): Page, Query(done): Query<Done>) -> Response {
-    show(&state, shell, done).await
+/// The label under which a new feed's URL travels to the page (see `admin::redirect_with_secret`).
+pub(crate) const NEW_FEED: &str = "feed";
+
+async fn account_page(
+    State(state): State<AppState>,
+    Page(shell): Page,
+    Query(done): Query<Done>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let (secret, forget) = super::admin::take_secret(&state, &headers);
+    let new_feed = secret.filter(|(label, _)| label == NEW_FEED).map(|(_, url)| url);
+    let notice = if new_feed.is_some() { None } else { done.done.map(|_| shell.t.saved_notice) };
+    let form = form_of(&shell);
+    let response = page(&state, shell, form, notice, Vec::new(), StatusCode::OK, new_feed).await;
+    crate::web::with_cookie(response, forget)
+}
+
+/// Makes a feed of the person's meetings (or, for admins, the organization's) and shows its URL
+/// once on the account page.
+async fn create_feed_post(State(state): State<AppState>, PageForm(shell, form): PageForm<FeedForm>) -> Response {
+    let input = sala_app::feeds::NewFeed { scope: form.scope, room_id: None };
+    match sala_app::feeds::create_feed(state.store(), &shell.ctx(), input).await {
+        Ok(created) => {
+            let url = created.url(&state.settings.base_url);
+            super::admin::redirect_with_secret(&state, "/account", NEW_FEED, &url)
+        }
+        Err(err) => show_error(shell.t, &err),
+    }
+}
+
+/// Revokes one of the person's feeds: its URL stops working at once.
+async fn delete_feed_post(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    PageForm(shell, _): PageForm<Button>,
+) -> Response {
+    let Ok(id) = id.parse::<sala_domain::FeedId>() else {
+        return show_error(shell.t, &sala_app::AppError::NotFound { what: "feed" });
+    };
+    match sala_app::feeds::delete_feed(state.store(), &shell.ctx(), id).await {
+        Ok(()) | Err(sala_app::AppError::NotFound { .. }) => Redirect::to("/account?done=revoked").into_response(),
+        Err(err) => show_error(shell.t, &err),
+    }
 }
 
 async fn account_post(State(state): State<AppState>, PageForm(shell, form): PageForm<AccountForm>) -> Response {
@@ -117,12 +183,6 @@ async fn disconnect_post(State(state): State<AppState>, PageForm(shell, _): Page
     disconnect_calendar(&state, shell).await
 }
 
-async fn show(state: &AppState, shell: Shell, done: Done) -> Response {
-    let notice = done.done.map(|_| shell.t.saved_notice);
-    let form = form_of(&shell);
-    page(state, shell, form, notice, Vec::new(), StatusCode::OK).await
-}
-
 async fn page(
     state: &AppState,
     shell: Shell,
@@ -130,6 +190,7 @@ async fn page(
     notice: Option<&'static str>,
     problems: Vec<String>,
     status: StatusCode,
+    new_feed: Option<String>,
 ) -> Response {
     let calendar = if !state.google.enabled() {
         Calendar::Unavailable
@@ -141,9 +202,39 @@ async fn page(
             Err(err) => return show_error(shell.t, &err),
         }
     };
-    let page = AccountPage { t: shell.t, shell, form, notice, problems, calendar };
+    let feeds = match feed_lines(state, &shell).await {
+        Ok(feeds) => feeds,
+        Err(err) => return show_error(shell.t, &err),
+    };
+    let page = AccountPage { t: shell.t, shell, form, notice, problems, calendar, feeds, new_feed };
     let response = (status, render(&page)).into_response();
     page.shell.finish(response)
+}
+
+/// The person's feeds in words, with when each was made.
+async fn feed_lines(state: &AppState, shell: &Shell) -> Result<Vec<FeedLine>, sala_app::AppError> {
+    use sala_domain::FeedScope;
+    let t = shell.t;
+    let zone = shell.zone();
+    let mut lines = Vec::new();
+    for feed in sala_app::feeds::list_feeds(state.store(), &shell.ctx()).await? {
+        let what = match (feed.scope, feed.room_id) {
+            (FeedScope::Me, _) => t.feeds_scope_me.to_owned(),
+            (FeedScope::Organization, _) => t.feeds_scope_organization.to_owned(),
+            (FeedScope::Room, room) => {
+                let name = match room {
+                    Some(id) => state.store().get_room(shell.tenant.id, id).await?.map(|r| r.name).unwrap_or_default(),
+                    None => String::new(),
+                };
+                format!("{}: {name}", t.feeds_scope_room)
+            }
+        };
+        let made = sala_domain::dates::zoned(feed.created_at, &zone)
+            .map(|z| z.strftime("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default();
+        lines.push(FeedLine { id: feed.id.to_string(), what, made });
+    }
+    Ok(lines)
 }
 
 async fn save(state: &AppState, shell: Shell, form: AccountForm) -> Response {
@@ -152,8 +243,16 @@ async fn save(state: &AppState, shell: Shell, form: AccountForm) -> Response {
         let minutes: Result<Vec<u32>, _> =
             form.minutes.split(',').map(str::trim).filter(|m| !m.is_empty()).map(str::parse::<u32>).collect();
         let Ok(minutes) = minutes else {
-            return page(state, shell, form, None, vec![t.err_numbers.to_owned()], StatusCode::UNPROCESSABLE_ENTITY)
-                .await;
+            return page(
+                state,
+                shell,
+                form,
+                None,
+                vec![t.err_numbers.to_owned()],
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+            )
+            .await;
         };
         Some(ReminderSettings {
             minutes_before: minutes,
@@ -166,7 +265,9 @@ async fn save(state: &AppState, shell: Shell, form: AccountForm) -> Response {
     };
     let locale = match super::error::choice(t, &form.locale, sala_domain::Locale::parse) {
         Ok(locale) => locale,
-        Err(problem) => return page(state, shell, form, None, vec![problem], StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(problem) => {
+            return page(state, shell, form, None, vec![problem], StatusCode::UNPROCESSABLE_ENTITY, None).await;
+        }
     };
     let changes = UserChanges {
         name: Some(form.name.clone()),
@@ -181,7 +282,7 @@ async fn save(state: &AppState, shell: Shell, form: AccountForm) -> Response {
         Ok(_) => Redirect::to("/account?done=saved").into_response(),
         Err(sala_app::AppError::Invalid(fields)) => {
             let problems = fields.iter().map(|f| super::error::message(t, f)).collect();
-            page(state, shell, form, None, problems, StatusCode::UNPROCESSABLE_ENTITY).await
+            page(state, shell, form, None, problems, StatusCode::UNPROCESSABLE_ENTITY, None).await
         }
         Err(err) => show_error(t, &err),
     }

@@ -122,6 +122,24 @@ pub fn routes() -> Router<AppState> {
         .route("/bookings/{id}", get(booking_page))
         .route("/bookings/{id}/cancel", get(cancel_page).post(cancel_post))
         .route("/bookings/{id}/answer", post(answer_post))
+        .route("/bookings/{id}/calendar.ics", get(calendar_file))
+}
+
+/// The booking as a calendar file to add to one's calendar (`METHOD:PUBLISH`, the invitation's
+/// UID); a series' occurrence gives the whole series as the reader sees it (see
+/// `sala_app::feeds::booking_calendar` for why).
+async fn calendar_file(
+    State(state): State<AppState>,
+    Page(shell): Page,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> PageResult {
+    let id: BookingId = id_from(shell.t, &id, "booking")?;
+    let file = sala_app::feeds::booking_calendar(state.store(), &shell.ctx(), id, &state.settings.host())
+        .await
+        .or_page(shell.t)?;
+    let response = super::feed::calendar_response(&file, &headers, Some(&format!("sala-{id}.ics")));
+    Ok(shell.finish(response))
 }
 
 async fn booking_page(

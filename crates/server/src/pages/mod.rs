@@ -4,7 +4,7 @@
 //! cannot show its page answers a [`error::PageError`], which renders itself.
 
 mod account;
-mod admin;
+pub(crate) mod admin;
 mod assets;
 mod booking_check;
 mod booking_form;
@@ -14,6 +14,7 @@ mod check_in_link;
 mod dashboard;
 mod elsewhere;
 mod error;
+mod feed;
 mod finder;
 mod form;
 mod kiosk;
@@ -57,6 +58,7 @@ pub fn routes(dev: bool) -> Router<AppState> {
         .merge(assets::routes())
         .merge(kiosk::routes())
         .merge(check_in_link::routes())
+        .merge(feed::routes())
         .merge(admin::routes())
         .merge(rsvp::routes())
         .merge(crate::auth::google::routes());

@@ -16,6 +16,7 @@ mod app_answers;
 mod attendance;
 mod cli;
 mod fake_google;
+mod feeds;
 mod kiosk;
 mod kiosk_door;
 mod live_check;

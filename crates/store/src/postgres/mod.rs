@@ -9,6 +9,7 @@ mod attendance;
 mod audit;
 mod auth;
 mod bookings;
+mod feeds;
 mod google;
 mod jobs;
 mod outbox;

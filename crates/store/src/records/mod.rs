@@ -9,6 +9,7 @@ mod attendance;
 mod audit;
 mod auth;
 mod bookings;
+mod feeds;
 mod google;
 mod jobs;
 mod rooms;
@@ -22,6 +23,7 @@ pub(crate) use auth::{ApiKeyRow, LoginFlowRow, SessionRow};
 pub(crate) use bookings::{
     AttendeeRow, BookingRow, BusyRow, IdempotencyRow, SeriesRow, attendee_columns, bookings_with_attendees, check_write,
 };
+pub(crate) use feeds::{FEED_COLUMNS, FeedRow};
 pub(crate) use google::{CalendarStateRow, GoogleConnectionRow};
 pub(crate) use jobs::{DeliveryRow, JobRow, OutboxRow, truncated_error};
 pub(crate) use rooms::RoomRow;

@@ -67,6 +67,7 @@ mod booking_conflicts;
 mod bookings;
 mod concurrency;
 mod deliveries;
+mod feeds;
 mod hostile_text;
 mod jobs;
 mod rooms;

@@ -83,7 +83,7 @@ fn problems(t: &'static crate::i18n::Texts, err: &sala_app::AppError) -> Option<
 const ONCE_COOKIE: &str = "sala_once";
 
 /// Redirects to `to`, carrying `label` and `secret` to be shown there once.
-fn redirect_with_secret(state: &AppState, to: &str, label: &str, secret: &str) -> Response {
+pub(crate) fn redirect_with_secret(state: &AppState, to: &str, label: &str, secret: &str) -> Response {
     let value = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("label", label)
         .append_pair("secret", secret)
@@ -93,7 +93,7 @@ fn redirect_with_secret(state: &AppState, to: &str, label: &str, secret: &str) -
 }
 
 /// The secret to show once, if one came along, and the cookie that forgets it.
-fn take_secret(state: &AppState, headers: &HeaderMap) -> (Option<(String, String)>, Option<String>) {
+pub(crate) fn take_secret(state: &AppState, headers: &HeaderMap) -> (Option<(String, String)>, Option<String>) {
     let Some(raw) = crate::auth::cookies::read(headers, ONCE_COOKIE, state.settings.secure_cookies()) else {
         return (None, None);
     };

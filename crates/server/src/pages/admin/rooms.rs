@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/rooms/{id}/active", post(set_active))
         .route("/admin/rooms/{id}/kiosk", post(make_kiosk_link))
         .route("/admin/rooms/{id}/kiosk/delete", post(remove_kiosk_link))
+        .route("/admin/rooms/{id}/feed", post(make_room_feed))
 }
 
 #[derive(Template)]
@@ -74,6 +75,8 @@ pub struct RoomPage {
     pub kiosk_since: Option<String>,
     /// A kiosk link just made, shown this once.
     pub new_kiosk: Option<NewKioskLink>,
+    /// A calendar feed of the room just made (its URL), shown this once.
+    pub new_feed: Option<String>,
 }
 
 /// A kiosk link just made: its URL and the QR code to print (a `data:` URL of an SVG).
@@ -178,11 +181,13 @@ async fn edit(
         Ok(room) => {
             // A link just made travels here as a secret shown once, labelled with its room.
             let (secret, forget) = super::take_secret(&state, &headers);
-            let new_kiosk = secret.filter(|(label, _)| *label == room.id.to_string()).map(|(_, url)| url);
-            let notice = if new_kiosk.is_some() { None } else { notice(shell.t, &q) };
+            let (kiosk_label, feed_label) = (room.id.to_string(), feed_label(room.id));
+            let new_kiosk = secret.as_ref().filter(|(label, _)| *label == kiosk_label).map(|(_, url)| url.clone());
+            let new_feed = secret.filter(|(label, _)| *label == feed_label).map(|(_, url)| url);
+            let notice = if new_kiosk.is_some() || new_feed.is_some() { None } else { notice(shell.t, &q) };
             let form = RoomForm::of(&room);
             let new_kiosk = new_kiosk.map(NewKioskLink::of);
-            let response = room_page(&state, shell, room, notice, Vec::new(), form, new_kiosk).await;
+            let response = room_page(&state, shell, room, notice, Vec::new(), form, (new_kiosk, new_feed)).await;
             crate::web::with_cookie(response, forget)
         }
         Err(err) => show_error(shell.t, &err),
@@ -196,7 +201,7 @@ async fn room_page(
     notice: Option<&'static str>,
     problems: Vec<String>,
     form: RoomForm,
-    new_kiosk: Option<NewKioskLink>,
+    (new_kiosk, new_feed): (Option<NewKioskLink>, Option<String>),
 ) -> Response {
     let kiosk = match kiosks::kiosk_link(state.store(), &shell.ctx(), room.id).await {
         Ok(kiosk) => Some(kiosk),
@@ -206,7 +211,8 @@ async fn room_page(
     let zone = shell.zone();
     let kiosk_since = kiosk.and_then(|k| zoned(k.created_at, &zone)).map(|z| z.strftime("%Y-%m-%d %H:%M").to_string());
     let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let page = RoomPage { t: shell.t, shell, tab: Tab::Rooms, notice, problems, room, form, kiosk_since, new_kiosk };
+    let page =
+        RoomPage { t: shell.t, shell, tab: Tab::Rooms, notice, problems, room, form, kiosk_since, new_kiosk, new_feed };
     let response = (status, render(&page)).into_response();
     page.shell.finish(response)
 }
@@ -230,7 +236,7 @@ async fn update(
     let parsed = form.hours(t).and_then(|hours| Ok((hours, form.no_show(t, &room.rules)?, form.kind(t)?)));
     let (hours, rules, kind) = match parsed {
         Ok(parsed) => parsed,
-        Err(problem) => return room_page(&state, shell, room, None, vec![problem], fixed(form), None).await,
+        Err(problem) => return room_page(&state, shell, room, None, vec![problem], fixed(form), (None, None)).await,
     };
     let changes = RoomChanges {
         name: Some(form.name.clone()),
@@ -249,7 +255,7 @@ async fn update(
     match rooms::update_room(state.store(), &ctx, room.id, changes).await {
         Ok(room) => done(&format!("/admin/rooms/{}", room.id), "saved"),
         Err(err) => match problems(t, &err) {
-            Some(problems) => room_page(&state, shell, room, None, problems, fixed(form), None).await,
+            Some(problems) => room_page(&state, shell, room, None, problems, fixed(form), (None, None)).await,
             None => show_error(t, &err),
         },
     }
@@ -302,6 +308,25 @@ async fn remove_kiosk_link(
         }
         Err(err) => Err(PageError::app(shell.t, err)),
     }
+}
+
+/// The label under which a room feed's new URL travels to the room's page.
+fn feed_label(room: RoomId) -> String {
+    format!("feed:{room}")
+}
+
+/// Makes a calendar feed of the room (the admin's own, listed and revoked on their account page)
+/// and shows its URL once on the room's page.
+async fn make_room_feed(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    AdminForm(shell, _): AdminForm<Button>,
+) -> PageResult {
+    let id: RoomId = id_from(shell.t, &id, "room")?;
+    let input = sala_app::feeds::NewFeed { scope: "room".to_owned(), room_id: Some(id) };
+    let created = sala_app::feeds::create_feed(state.store(), &shell.ctx(), input).await.or_page(shell.t)?;
+    let url = created.url(&state.settings.base_url);
+    Ok(super::redirect_with_secret(&state, &format!("/admin/rooms/{id}"), &feed_label(id), &url))
 }
 
 impl RoomsPage {
