@@ -333,6 +333,8 @@ async fn the_pages_offer_feeds(app: TestApp) {
     let (status, page) = me.get("/account").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Suscribirse a mis reuniones") && page.contains("No tienes direcciones"), "{page}");
+    assert!(page.contains("<title>Mi cuenta · Sala</title>"), "the section once, in the page, not in its title");
+    assert_eq!(page.matches(r#"id="feeds-title""#).count(), 1);
     assert!(!page.contains("name=\"scope\" value=\"organization\""), "members make no organization feed");
     let forged = me.post("/account/feeds", &[("csrf", &"x".repeat(43)), ("scope", "me")]).await;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
