@@ -77,7 +77,7 @@ test('invitees answer from the app: the dashboard and the booking page', async (
   await invitation.getByRole('button', { name: 'Quizá' }).click();
   await juan.getByRole('status').filter({ hasText: 'Respuesta guardada' }).waitFor();
   assert.equal(await invitation.getByRole('button', { name: 'Quizá' }).getAttribute('aria-pressed'), 'true');
-  await juan.getByRole('link', { name: 'Revisión de cuentas' }).click();
+  await juan.getByRole('link', { name: 'Revisión de cuentas', exact: true }).click();
   await juan.getByRole('button', { name: 'Sí, asistiré' }).click();
   await juan.getByRole('status').filter({ hasText: 'Respuesta guardada' }).waitFor();
   assert.equal(await juan.getByRole('button', { name: 'Sí, asistiré' }).getAttribute('aria-pressed'), 'true');

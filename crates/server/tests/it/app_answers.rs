@@ -39,6 +39,12 @@ async fn invitees_answer_from_the_app(app: TestApp) {
     assert!(html.contains(&format!(r#"action="{answer}""#)) && html.contains("2 sin respuesta"), "{html}");
     let (_, dashboard) = maria_b.get("/").await;
     assert!(dashboard.contains(&format!(r#"action="{answer}""#)), "{dashboard}");
+    // "Add to my calendar" from the dashboard as from the booking's page: the meeting's .ics.
+    let ics = format!("/bookings/{id}/calendar.ics");
+    assert!(dashboard.contains(&format!(r#"href="{ics}" download aria-label="Añadir al calendario (.ics): Plan""#)));
+    let (status, file) = maria_b.get(&ics).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(file.contains("BEGIN:VEVENT") && file.contains("SUMMARY:Plan"), "{file}");
     // From the dashboard: back to it, saying so.
     let posted = maria_b.post(&answer, &[("csrf", CSRF), ("answer", "tentative"), ("back", "/")]).await;
     assert_eq!(posted.status(), StatusCode::SEE_OTHER);
