@@ -77,6 +77,24 @@ enum Command {
         #[arg(long, default_value_t = 64)]
         batch: u32,
     },
+    /// Measure a room's ICS feed with a year of bookings, against reading the same bookings from
+    /// the store alone (the ceiling).
+    ///
+    /// Creates a throw-away tenant with one room in the configured database (SALA_DATABASE_URL)
+    /// and prints the median time of each and their ratio.
+    #[cfg(feature = "bench")]
+    #[command(name = "bench-feeds")]
+    BenchFeeds {
+        /// Days of bookings in the room.
+        #[arg(long, default_value_t = 365)]
+        days: usize,
+        /// One-hour meetings a day.
+        #[arg(long, default_value_t = 8)]
+        per_day: usize,
+        /// Times each measurement is repeated (the median is printed).
+        #[arg(long, default_value_t = 9)]
+        rounds: usize,
+    },
     /// Measure booking creation: through the HTTP API, and straight into the store (the ceiling).
     ///
     /// Creates a throw-away tenant in the configured database (SALA_DATABASE_URL), starts a server
@@ -332,6 +350,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         #[cfg(feature = "bench")]
         Command::Bench { bookings, clients, rooms } => {
             crate::bench::bookings(settings, store.clone(), crate::bench::BenchPlan { bookings, clients, rooms }).await
+        }
+        #[cfg(feature = "bench")]
+        Command::BenchFeeds { days, per_day, rounds } => {
+            crate::bench::feeds(settings, store.clone(), crate::bench::FeedsBenchPlan { days, per_day, rounds }).await
         }
         #[cfg(feature = "bench")]
         Command::BenchJobs { notifications, reminders, rooms, concurrency, batch } => {

@@ -1,9 +1,12 @@
-//! The benchmarks behind `sala bench` (booking creation through HTTP against the store alone) and
-//! `sala bench-jobs` (the job runner delivering notifications and a burst of reminders).
+//! The benchmarks behind `sala bench` (booking creation through HTTP against the store alone),
+//! `sala bench-jobs` (the job runner delivering notifications and a burst of reminders) and
+//! `sala bench-feeds` (a room's ICS feed with a year of bookings against reading them).
 
 mod bookings;
+mod feeds;
 mod jobs;
 mod setup;
 
 pub use bookings::{BenchPlan, run as bookings};
+pub use feeds::{FeedsBenchPlan, run as feeds};
 pub use jobs::{JobsBenchPlan, run as jobs};

@@ -42,6 +42,15 @@ fn the_jobs_benchmark_delivers_what_it_counts() {
 }
 
 #[test]
+fn the_feeds_benchmark_builds_the_feed_it_times() {
+    let dir = temp_dir();
+    let out = stdout(&sala(&dir, &["bench-feeds", "--days", "3", "--per-day", "2", "--rounds", "1"]));
+    // The bench itself fails unless the feed holds every booking the store read.
+    assert!(out.contains("room bookings 6"), "{out}");
+    assert!(out.lines().any(|l| l.trim_start().starts_with("feed / ceiling: ")), "{out}");
+}
+
+#[test]
 fn jobs_commands_refuse_bad_input() {
     let dir = temp_dir();
     stdout(&sala(&dir, &["tenant", "create", "--name", "Acme", "--domain", "acme.test"]));
@@ -65,7 +74,9 @@ fn jobs_commands_refuse_bad_input() {
 fn help_explains_the_commands() {
     let dir = temp_dir();
     let help = stdout(&sala(&dir, &["--help"]));
-    for command in ["serve", "worker", "jobs", "migrate", "tenant", "user", "room", "api-key", "bench-jobs"] {
+    for command in
+        ["serve", "worker", "jobs", "migrate", "tenant", "user", "room", "api-key", "bench-jobs", "bench-feeds"]
+    {
         assert!(help.contains(command), "{help}");
     }
     let room_help = stdout(&sala(&dir, &["room", "create", "--help"]));
