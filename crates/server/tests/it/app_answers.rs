@@ -22,7 +22,12 @@ async fn invitees_answer_from_the_app(app: TestApp) {
             .unwrap(),
     )
     .await;
-    let start = jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_hours(30)).unwrap();
+    // The day after tomorrow at 10:00 in Madrid: a meeting the form can name by date and times
+    // whatever the hour the test runs (now + 30 hours could end past midnight).
+    let madrid = jiff::tz::TimeZone::get("Europe/Madrid").unwrap();
+    let day =
+        jiff::Timestamp::now().to_zoned_datetime(madrid.clone()).date().checked_add(jiff::Span::new().days(2)).unwrap();
+    let start = day.at(10, 0, 0, 0).to_zoned_datetime(madrid).unwrap().timestamp();
     let end = start.checked_add(jiff::SignedDuration::from_hours(1)).unwrap();
     let body = json!({"room_id": room["id"], "title": "Plan", "organizer": "ana@acme.test", "start": start.to_string(),
                       "end": end.to_string(), "attendees": [{"email": "maria@acme.test"}, {"email": "cliente@globex.test"}]});
