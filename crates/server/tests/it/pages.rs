@@ -121,3 +121,28 @@ async fn english_browsers_get_english() {
         .unwrap();
     assert!(html.contains("lang=\"en\"") && html.contains("Development mode"));
 }
+
+/// A page's title is text: no template puts markup inside its `title` block (a section once
+/// landed there and showed as raw text in the browser's tab).
+#[test]
+fn title_blocks_hold_only_text() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let mut stack = vec![root];
+    let mut checked = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (at, _) in text.match_indices("{% block title %}") {
+                let block = &text[at..at + text[at..].find("{% endblock %}").unwrap()];
+                assert!(!block.contains('<') && !block.contains('\n'), "{}: {block}", path.display());
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 10, "the templates were found: {checked}");
+}
