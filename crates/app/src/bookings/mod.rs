@@ -33,7 +33,8 @@ pub(crate) use policy::{load_visible, may_see, still_confirmed};
 pub use preview::{PlannedOccurrence, Preview, preview_booking};
 pub use read::{
     Availability, AvailabilityQuery, ListRequest, RoomAvailability, RoomNow, Suggestions, availability, deliveries,
-    find_rooms, first_free_slot, get_booking, history, list_bookings, my_bookings, rooms_now, suggestions,
+    find_rooms, first_free_slot, get_booking, history, list_bookings, my_bookings, other_free_room, rooms_now,
+    suggestions,
 };
 
 use crate::{AppError, AppResult, Context, Store};

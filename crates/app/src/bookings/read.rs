@@ -372,6 +372,20 @@ pub async fn find_rooms(
     Ok(rooms)
 }
 
+/// The smallest room other than `instead_of` with `seats` seats that is free for all of `time`
+/// and that the caller may book then: where a date a series' room cannot take may go instead.
+pub async fn other_free_room(
+    store: &dyn Store,
+    outside: &dyn OutsideBusy,
+    ctx: &Context,
+    time: TimeRange,
+    seats: u32,
+    instead_of: RoomId,
+) -> AppResult<Option<Room>> {
+    let query = AvailabilityQuery { start: time.start, end: time.end, capacity: Some(seats), equipment: Vec::new() };
+    Ok(find_rooms(store, outside, ctx, query).await?.into_iter().find(|r| r.id != instead_of))
+}
+
 /// A booking's audit trail, newest first (its organizer, admins, API keys).
 pub async fn history(store: &dyn Store, ctx: &Context, id: BookingId) -> AppResult<Vec<sala_domain::AuditEntry>> {
     let booking = load_visible(store, ctx, id).await?;

@@ -11,9 +11,7 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use sala_app::bookings::{
-    AvailabilityQuery, NewBooking, Preview, find_rooms, get_booking, preview_booking, suggestions,
-};
+use sala_app::bookings::{NewBooking, Preview, get_booking, other_free_room, preview_booking, suggestions};
 use sala_app::{AppError, FieldError};
 use sala_domain::{Booking, BookingId, ErrorCode, Room, TimeRange};
 use serde::Deserialize;
@@ -187,17 +185,12 @@ async fn rooms_for_taken_dates(
     answer: &mut CheckAnswer,
 ) {
     const LOOKED_UP: usize = 12;
+    let ctx = shell.ctx();
     let seats = u32::try_from(input.attendees.len() + 1).unwrap_or(u32::MAX);
     let taken = preview.occurrences.iter().zip(answer.dates.iter_mut()).filter(|(o, _)| o.conflict.is_some());
     for (occurrence, date) in taken.take(LOOKED_UP) {
-        let query = AvailabilityQuery {
-            start: occurrence.time.start,
-            end: occurrence.time.end,
-            capacity: Some(seats),
-            equipment: Vec::new(),
-        };
-        let Ok(rooms) = find_rooms(state.store(), state.outside_busy(), &shell.ctx(), query).await else { continue };
-        if let Some(room) = rooms.iter().find(|r| r.id != input.room_id) {
+        let found = other_free_room(state.store(), state.outside_busy(), &ctx, occurrence.time, seats, input.room_id);
+        if let Ok(Some(room)) = found.await {
             date.reason = shell.t.date_taken_elsewhere.replace("{room}", &room.name);
         }
     }

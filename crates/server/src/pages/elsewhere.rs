@@ -10,8 +10,8 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::post;
-use sala_app::bookings::{AvailabilityQuery, book_elsewhere, find_rooms};
-use sala_domain::{Booking, Millis, RoomId};
+use sala_app::bookings::{book_elsewhere, other_free_room};
+use sala_domain::{Booking, Millis, RoomId, TimeRange};
 use serde::Deserialize;
 
 /// At most this many skipped dates get a room looked up for them.
@@ -40,16 +40,12 @@ pub(super) fn skipped_starts(raw: Option<&str>) -> Vec<Millis> {
 pub(super) async fn offers(state: &AppState, shell: &Shell, booking: &Booking, skipped: &[Millis]) -> Vec<Offer> {
     let seats = u32::try_from(booking.attendees.len() + 1).unwrap_or(u32::MAX);
     let now = sala_domain::now_millis();
+    let ctx = shell.ctx();
     let mut offers = Vec::new();
     for &start in skipped.iter().filter(|s| **s > now).take(OFFERED) {
-        let query = AvailabilityQuery {
-            start,
-            end: start + booking.time.duration_ms(),
-            capacity: Some(seats),
-            equipment: Vec::new(),
-        };
-        let Ok(rooms) = find_rooms(state.store(), state.outside_busy(), &shell.ctx(), query).await else { continue };
-        let Some(room) = rooms.into_iter().find(|r| r.id != booking.room_id) else { continue };
+        let time = TimeRange { start, end: start + booking.time.duration_ms() };
+        let found = other_free_room(state.store(), state.outside_busy(), &ctx, time, seats, booking.room_id);
+        let Ok(Some(room)) = found.await else { continue };
         let day = sala_domain::dates::dates(shell.locale, &[start], &shell.zone());
         offers.push(Offer {
             start,
