@@ -21,9 +21,10 @@ use crate::jobs::JobFailure;
 use crate::secrets::SecretBox;
 use crate::{Context, Store};
 use async_trait::async_trait;
-use sala_channels::google::{
-    CalendarEvent, Conference, EventAttendee, EventBody, EventTime, GoogleApi, GoogleError, ServiceAccountKey,
+use sala_channels::calendar::{
+    BusyTimes, CalendarProvider, Conference, Event, EventAttendee, EventBody, EventTime, ProviderError,
 };
+use sala_channels::google::ServiceAccountKey;
 use sala_domain::google::CALENDAR_SCOPE;
 use sala_domain::google::{ConnectionStatus, GoogleConnection};
 use sala_domain::jobs::{Channel, Delivery, DeliveryStatus};
@@ -50,7 +51,7 @@ pub fn token_owner(connection: &GoogleConnection, what: &str) -> String {
 /// The `calendar_sync` job's handler, and the rooms' Google busy times ([`OutsideBusy`]).
 pub struct CalendarSync {
     store: Arc<dyn Store>,
-    google: Arc<dyn GoogleApi>,
+    google: Arc<dyn CalendarProvider>,
     secrets: SecretBox,
     uid_domain: String,
     /// Pauses between reads of a conference Google reports `pending`.
@@ -137,14 +138,14 @@ impl OutsideBusy for CalendarSync {
     }
 }
 
-type Call<'a, T> = Pin<Box<dyn Future<Output = Result<T, GoogleError>> + Send + 'a>>;
+type Call<'a, T> = Pin<Box<dyn Future<Output = Result<T, ProviderError>> + Send + 'a>>;
 
 /// Why a sync stopped.
 enum Stop {
     /// The person's grant is gone: recorded, the job ends.
     Revoked(String),
     /// Google's answer, as classified by the channel.
-    Google(GoogleError),
+    Google(ProviderError),
     Failure(JobFailure),
 }
 
@@ -154,10 +155,10 @@ impl From<sala_store::StoreError> for Stop {
     }
 }
 
-impl From<GoogleError> for Stop {
-    fn from(e: GoogleError) -> Self {
+impl From<ProviderError> for Stop {
+    fn from(e: ProviderError) -> Self {
         match e {
-            GoogleError::InvalidGrant(reason) => Stop::Revoked(reason),
+            ProviderError::InvalidGrant(reason) => Stop::Revoked(reason),
             other => Stop::Google(other),
         }
     }
@@ -167,7 +168,7 @@ impl Stop {
     fn into_failure(self) -> JobFailure {
         match self {
             Stop::Failure(failure) => failure,
-            Stop::Google(GoogleError::Retryable { reason, retry_after }) => {
+            Stop::Google(ProviderError::Retryable { reason, retry_after }) => {
                 JobFailure::Retry { reason: format!("Google: {reason}"), after: retry_after }
             }
             // A 401 right after a refresh, a 404 where the event must exist, a 4xx: no retry mends it.
@@ -244,7 +245,12 @@ impl CalendarSync {
     }
 
     /// `uid_domain`: the host that names meetings' iCalendar UIDs (the same as the `.ics`).
-    pub fn new(store: Arc<dyn Store>, google: Arc<dyn GoogleApi>, secrets: SecretBox, uid_domain: String) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        google: Arc<dyn CalendarProvider>,
+        secrets: SecretBox,
+        uid_domain: String,
+    ) -> Self {
         let poll_delays = [500, 1000, 2000, 4000].map(Duration::from_millis).to_vec();
         Self { store, google, secrets, uid_domain, poll_delays, busy_cache: Mutex::default() }
     }
@@ -348,7 +354,7 @@ impl<'a> Session<'a> {
         let existing = self.existing(booking).await?;
         let patched = match existing {
             Some(current) => {
-                let has_meet = current.meet_link().is_some() || current.conference_pending();
+                let has_meet = current.meet_link.is_some() || current.conference_pending();
                 let conference = match (booking.google_meet, has_meet) {
                     (true, false) => meet_request(booking),
                     (false, true) => Conference::Remove,
@@ -358,7 +364,7 @@ impl<'a> Session<'a> {
                 match self.call(|t| Box::pin(api.patch_event_owned(t, &id, &body, &conference))).await {
                     Ok(event) => Some(event),
                     // Deleted on Google's side meanwhile: the booking still stands, so a new event.
-                    Err(Stop::Google(GoogleError::NotFound)) => None,
+                    Err(Stop::Google(ProviderError::NotFound)) => None,
                     Err(e) => return Err(e),
                 }
             }
@@ -376,7 +382,7 @@ impl<'a> Session<'a> {
                 let inserted = match self.call(|t| Box::pin(api.insert_event_owned(t, &body, &conference))).await {
                     // The UID is taken by an event deleted on Google's side (Google keeps their
                     // UIDs): the booking still stands, so a new event under a UID Google picks.
-                    Err(Stop::Google(GoogleError::Duplicate)) => {
+                    Err(Stop::Google(ProviderError::Duplicate)) => {
                         tracing::info!(booking = %booking.id, "the meeting's UID is taken at Google; a new one");
                         let body = EventBody { ical_uid: None, ..body.clone() };
                         self.call(|t| Box::pin(api.insert_event_owned(t, &body, &conference))).await?
@@ -392,7 +398,8 @@ impl<'a> Session<'a> {
         if booking.google_meet {
             event = self.await_conference(event).await?;
         }
-        let link = if booking.google_meet { event.meet_link().or_else(|| booking.meet_link.clone()) } else { None };
+        let link =
+            if booking.google_meet { event.meet_link.clone().or_else(|| booking.meet_link.clone()) } else { None };
         store.set_booking_calendar(booking.tenant_id, booking.id, Some(&event.id), link.as_deref()).await?;
         if let Some(link) = link.as_deref().filter(|l| booking.meet_link.as_deref() != Some(*l)) {
             self.announce_link(job, booking, link, shared).await?;
@@ -434,12 +441,12 @@ impl<'a> Session<'a> {
     /// The booking's event as Google has it now: by the id Sala stored, else by the booking's
     /// private property (a retry after a lost answer). `None` when there is none (or it was
     /// deleted on Google's side: the booking still stands, so it gets a new one).
-    async fn existing(&mut self, booking: &Booking) -> Result<Option<CalendarEvent>, Stop> {
+    async fn existing(&mut self, booking: &Booking) -> Result<Option<Event>, Stop> {
         let api = self.api();
         if let Some(id) = booking.google_event_id.clone() {
             match self.call(|t| Box::pin(api.get_event_owned(t, &id))).await {
-                Ok(event) if event.status.as_deref() != Some("cancelled") => return Ok(Some(event)),
-                Ok(_) | Err(Stop::Google(GoogleError::NotFound)) => return Ok(None),
+                Ok(event) if !event.cancelled => return Ok(Some(event)),
+                Ok(_) | Err(Stop::Google(ProviderError::NotFound)) => return Ok(None),
                 Err(e) => return Err(e),
             }
         }
@@ -453,14 +460,14 @@ impl<'a> Session<'a> {
         let (api, id) = (self.api(), event.id.clone());
         match self.call(|t| Box::pin(api.delete_event_owned(t, &id))).await {
             Ok(()) => Ok(format!("event {id} deleted")),
-            Err(Stop::Google(GoogleError::NotFound)) => Ok(format!("event {id} was already deleted")),
+            Err(Stop::Google(ProviderError::NotFound)) => Ok(format!("event {id} was already deleted")),
             Err(e) => Err(e),
         }
     }
 
     /// Reads a `pending` conference again until Google has made it; still pending after the
     /// pauses: the job retries later (the event is already stored, so nothing is made twice).
-    async fn await_conference(&mut self, mut event: CalendarEvent) -> Result<CalendarEvent, Stop> {
+    async fn await_conference(&mut self, mut event: Event) -> Result<Event, Stop> {
         for delay in self.sync.poll_delays.clone() {
             if !event.conference_pending() {
                 break;
@@ -501,7 +508,7 @@ impl<'a> Session<'a> {
     async fn call<'c, T>(&mut self, call: impl Fn(String) -> Call<'c, T>) -> Result<T, Stop> {
         let token = self.token(false).await?;
         match call(token).await {
-            Err(GoogleError::Unauthorized) => {
+            Err(ProviderError::Unauthorized) => {
                 let token = self.token(true).await?;
                 Ok(call(token).await?)
             }
@@ -521,7 +528,7 @@ impl<'a> Session<'a> {
                 // The delegated grant answers `invalid_grant` / `unauthorized_client` when the
                 // Workspace admin has not allowed it: an admin's fix, not the person's.
                 let fresh = self.sync.google.delegated(key, subject, CALENDAR_SCOPE).await.map_err(|e| match e {
-                    GoogleError::InvalidGrant(reason) => Stop::Google(GoogleError::Final(format!(
+                    ProviderError::InvalidGrant(reason) => Stop::Google(ProviderError::Final(format!(
                         "the service account may not act as {subject}: {reason}"
                     ))),
                     other => Stop::from(other),
@@ -587,7 +594,7 @@ async fn personal_token(sync: &CalendarSync, connection: &mut GoogleConnection, 
 
 /// The API calls with owned tokens, so a call can be made again after a refresh.
 #[derive(Clone, Copy)]
-struct ApiCalls<'a>(&'a dyn GoogleApi);
+struct ApiCalls<'a>(&'a dyn CalendarProvider);
 
 impl<'a> ApiCalls<'a> {
     async fn insert_event_owned(
@@ -595,7 +602,7 @@ impl<'a> ApiCalls<'a> {
         token: String,
         body: &EventBody,
         conference: &Conference,
-    ) -> Result<CalendarEvent, GoogleError> {
+    ) -> Result<Event, ProviderError> {
         self.0.insert_event(&token, CALENDAR, body, conference).await
     }
     async fn patch_event_owned(
@@ -604,16 +611,16 @@ impl<'a> ApiCalls<'a> {
         id: &str,
         body: &EventBody,
         conference: &Conference,
-    ) -> Result<CalendarEvent, GoogleError> {
+    ) -> Result<Event, ProviderError> {
         self.0.patch_event(&token, CALENDAR, id, body, conference).await
     }
-    async fn get_event_owned(self, token: String, id: &str) -> Result<CalendarEvent, GoogleError> {
+    async fn get_event_owned(self, token: String, id: &str) -> Result<Event, ProviderError> {
         self.0.get_event(&token, CALENDAR, id).await
     }
-    async fn find_event_owned(self, token: String, booking_id: &str) -> Result<Option<CalendarEvent>, GoogleError> {
+    async fn find_event_owned(self, token: String, booking_id: &str) -> Result<Option<Event>, ProviderError> {
         self.0.find_event(&token, CALENDAR, booking_id).await
     }
-    async fn delete_event_owned(self, token: String, id: &str) -> Result<(), GoogleError> {
+    async fn delete_event_owned(self, token: String, id: &str) -> Result<(), ProviderError> {
         self.0.delete_event(&token, CALENDAR, id).await
     }
     async fn free_busy_owned(
@@ -622,7 +629,7 @@ impl<'a> ApiCalls<'a> {
         calendars: &[String],
         from: jiff::Timestamp,
         to: jiff::Timestamp,
-    ) -> Result<sala_channels::google::BusyTimes, GoogleError> {
+    ) -> Result<BusyTimes, ProviderError> {
         self.0.free_busy(&token, calendars, from, to).await
     }
 }

@@ -8,7 +8,8 @@ use crate::calendar::service_account_owner;
 use crate::people_import::{ImportRow, MAX_ROWS};
 use crate::secrets::SecretBox;
 use crate::{AppError, AppResult, Context, Store};
-use sala_channels::google::{GoogleError, ServiceAccountKey};
+use sala_channels::calendar::ProviderError;
+use sala_channels::google::ServiceAccountKey;
 use sala_channels::google_directory::{DirectoryUser, GoogleDirectory};
 use sala_domain::ErrorCode;
 
@@ -60,9 +61,9 @@ fn row(user: DirectoryUser) -> ImportRow {
 }
 
 /// Google's refusal as the admin's to fix (delegation, admin role), or as a moment to wait.
-fn refusal(e: GoogleError) -> AppError {
+fn refusal(e: ProviderError) -> AppError {
     match e {
-        GoogleError::Retryable { reason, .. } => AppError::Conflict {
+        ProviderError::Retryable { reason, .. } => AppError::Conflict {
             code: ErrorCode::GoogleUnavailable,
             message: format!("Google did not answer: {reason}"),
         },

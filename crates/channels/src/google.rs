@@ -1,24 +1,31 @@
-//! Google Calendar API v3 and Google's OAuth 2.0 token endpoint, as the calendar job uses them:
-//! refresh an access token, and insert, find, read, patch and delete the organizer's event (with
-//! a Google Meet conference when asked for).
+//! Google behind the calendar-provider seam ([`CalendarProvider`]): Google Calendar API v3 and
+//! Google's OAuth 2.0 token endpoint. Refresh an access token; insert, find, read, patch and
+//! delete the organizer's event (with a Google Meet conference when asked for); rooms'
+//! free/busy; changes by sync token (`events.list`) and push channels (`events.watch`,
+//! `channels.stop`).
 //!
 //! Both base URLs are settings (`SALA_GOOGLE_API_BASE`, `SALA_GOOGLE_TOKEN_URL`) so tests point them
 //! at a local fake. Every event is written with `sendUpdates=none` (Sala sends its own
 //! invitations) and `conferenceDataVersion=1` (without it Google ignores `conferenceData`).
 //!
-//! Answers are classified for the job runner ([`GoogleError`]):
+//! Answers are classified for the job runner ([`ProviderError`]):
 //!
 //! | answer | result |
 //! | --- | --- |
 //! | 401 | `Unauthorized`: refresh the access token once and try again |
 //! | token endpoint `invalid_grant` | `InvalidGrant`: the grant was revoked or expired; the person must connect again |
 //! | 404, 410 | `NotFound`: the event is gone (fine for a delete) |
+//! | 410 on `events.list` with a `syncToken` | `CursorExpired`: read everything again |
 //! | 429, 403 with reason `rateLimitExceeded` / `userRateLimitExceeded`, 5xx, network errors | `Retryable`, honouring `Retry-After` |
 //! | any other 4xx (400 bad request, 403 forbidden, 409 conflict, ...) | `Final` |
 
+use crate::calendar::{
+    AccessToken, BusyTimes, CalendarProvider, Changes, Conference, ConferenceState, Event, EventBody, Invitee,
+    ProviderError, Response, Watch, WatchRequest,
+};
 use async_trait::async_trait;
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -50,69 +57,13 @@ impl std::fmt::Debug for GoogleConfig {
 /// The private extended property that ties an event to its booking.
 pub const BOOKING_PROPERTY: &str = "salaBookingId";
 
-/// A fresh access token from the token endpoint.
-#[derive(Clone, Deserialize)]
-pub struct AccessToken {
-    pub access_token: String,
-    /// Seconds from now.
-    #[serde(default = "an_hour")]
-    pub expires_in: u64,
+/// The JSON Google takes for an event.
+trait GoogleJson {
+    fn to_insert_json(&self, conference: &Conference) -> Value;
+    fn to_json(&self, conference: &Conference) -> Value;
 }
 
-fn an_hour() -> u64 {
-    3600
-}
-
-/// A start or end: a local RFC 3339 time and the IANA zone it is in.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EventTime {
-    pub date_time: String,
-    pub time_zone: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EventAttendee {
-    pub email: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
-    /// A room's resource calendar.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub resource: bool,
-}
-
-/// The event as Sala writes it (insert and patch send all of it).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EventBody {
-    pub booking_id: String,
-    /// The iCalendar UID the event is created with (`iCalUID`), so that an `.ics` about the same
-    /// meeting lands on this event rather than beside it; `None`: Google makes one. Sent on
-    /// insert only: an event's UID never changes.
-    pub ical_uid: Option<String>,
-    pub summary: String,
-    pub description: Option<String>,
-    pub location: Option<String>,
-    pub start: EventTime,
-    pub end: EventTime,
-    pub attendees: Vec<EventAttendee>,
-}
-
-/// What to do about the event's Google Meet conference.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Conference {
-    /// Leave it as it is (an edit keeps the Meet link).
-    Keep,
-    /// Ask for one, with a request id unique to this ask (Google ignores a repeated one).
-    Create { request_id: String },
-    /// Take it away.
-    Remove,
-    /// Join the conference of another event (its `conferenceData`, as Google returned it): the
-    /// occurrences of a series share one Meet link.
-    Copy(Value),
-}
-
-impl EventBody {
+impl GoogleJson for EventBody {
     /// A new event: everything, and its UID when Sala names it.
     fn to_insert_json(&self, conference: &Conference) -> Value {
         let mut body = self.to_json(conference);
@@ -154,61 +105,96 @@ impl EventBody {
     }
 }
 
-/// An event as Google returns it (only what Sala reads).
+/// An event as Google returns it (only what Sala reads), turned into the seam's [`Event`].
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CalendarEvent {
-    pub id: String,
+struct GoogleEvent {
+    id: String,
     #[serde(default)]
-    pub status: Option<String>,
+    status: Option<String>,
     #[serde(default)]
-    pub hangout_link: Option<String>,
+    summary: Option<String>,
     #[serde(default)]
-    pub conference_data: Option<Value>,
+    hangout_link: Option<String>,
+    #[serde(default)]
+    conference_data: Option<Value>,
+    #[serde(default)]
+    start: Option<GoogleTime>,
+    #[serde(default)]
+    end: Option<GoogleTime>,
+    #[serde(default)]
+    organizer: Option<GooglePerson>,
+    #[serde(default)]
+    attendees: Vec<GooglePerson>,
+    #[serde(default)]
+    extended_properties: Option<Value>,
 }
 
-impl CalendarEvent {
-    /// The conference to copy into another event, once it has a link.
-    pub fn conference(&self) -> Option<Value> {
-        self.meet_link().and(self.conference_data.clone())
-    }
+/// `{"dateTime": RFC 3339, "timeZone"}` or, for all-day events, `{"date"}`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GoogleTime {
+    #[serde(default)]
+    date_time: Option<String>,
+}
 
-    /// The Meet link: the video entry point, else `hangoutLink`.
-    pub fn meet_link(&self) -> Option<String> {
-        let video = self.conference_data.as_ref().and_then(|c| c["entryPoints"].as_array()).and_then(|points| {
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GooglePerson {
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    response_status: Option<String>,
+    #[serde(default)]
+    resource: bool,
+}
+
+impl GoogleEvent {
+    fn into_event(self) -> Event {
+        let data = self.conference_data.as_ref();
+        let video = data.and_then(|c| c["entryPoints"].as_array()).and_then(|points| {
             points.iter().find(|p| p["entryPointType"] == "video").and_then(|p| p["uri"].as_str().map(str::to_owned))
         });
-        video.or_else(|| self.hangout_link.clone())
-    }
-
-    /// Google is still making the conference (`createRequest.status.statusCode == "pending"`).
-    pub fn conference_pending(&self) -> bool {
-        self.conference_data.as_ref().is_some_and(|c| c["createRequest"]["status"]["statusCode"] == "pending")
-    }
-
-    /// Google could not make the conference.
-    pub fn conference_failed(&self) -> bool {
-        self.conference_data.as_ref().is_some_and(|c| c["createRequest"]["status"]["statusCode"] == "failure")
+        let state = match data.map(|c| &c["createRequest"]["status"]["statusCode"]) {
+            Some(code) if code == "pending" => ConferenceState::Pending,
+            Some(code) if code == "failure" => ConferenceState::Failed,
+            _ => ConferenceState::Settled,
+        };
+        let at = |t: &Option<GoogleTime>| t.as_ref()?.date_time.as_deref()?.parse::<Timestamp>().ok();
+        let booking_id =
+            self.extended_properties.as_ref().and_then(|p| p["private"][BOOKING_PROPERTY].as_str()).map(str::to_owned);
+        let invitees = self
+            .attendees
+            .iter()
+            .filter_map(|a| {
+                let response = response(a.response_status.as_deref());
+                Some(Invitee { email: a.email.clone()?, response, resource: a.resource })
+            })
+            .collect();
+        Event {
+            cancelled: self.status.as_deref() == Some("cancelled"),
+            booking_id,
+            summary: self.summary.clone(),
+            start: at(&self.start),
+            end: at(&self.end),
+            organizer: self.organizer.as_ref().and_then(|o| o.email.clone()),
+            invitees,
+            meet_link: video.or_else(|| self.hangout_link.clone()),
+            conference_data: self.conference_data.clone(),
+            conference_state: state,
+            id: self.id,
+        }
     }
 }
 
-/// Why a call failed, classified (see the module's table).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GoogleError {
-    #[error("Google refused the access token")]
-    Unauthorized,
-    #[error("Google refused the grant (revoked or expired): {0}")]
-    InvalidGrant(String),
-    #[error("not found at Google")]
-    NotFound,
-    /// 409 `duplicate`: the event's id or `iCalUID` is taken in that calendar (Google keeps the
-    /// UIDs of deleted events).
-    #[error("Google already has an event with that identifier")]
-    Duplicate,
-    #[error("Google is unavailable or throttling: {reason}")]
-    Retryable { reason: String, retry_after: Option<Duration> },
-    #[error("Google refused the request: {0}")]
-    Final(String),
+/// Google's `responseStatus`: `needsAction`, `declined`, `tentative`, `accepted`.
+fn response(status: Option<&str>) -> Response {
+    match status {
+        Some("accepted") => Response::Accepted,
+        Some("tentative") => Response::Tentative,
+        Some("declined") => Response::Declined,
+        _ => Response::NeedsAction,
+    }
 }
 
 /// A service account's key, from the JSON key file Google hands out (what the grant needs of it).
@@ -271,55 +257,6 @@ impl ServiceAccountKey {
     }
 }
 
-/// The calls the calendar job makes.
-#[async_trait]
-pub trait GoogleApi: Send + Sync {
-    /// A fresh access token for a refresh token.
-    async fn refresh(&self, refresh_token: &str) -> Result<AccessToken, GoogleError>;
-    /// Gives a grant back (the person disconnected): Google forgets the consent, every scope of
-    /// it and every token. One Google no longer knows is fine.
-    async fn revoke(&self, token: &str) -> Result<(), GoogleError>;
-    /// An access token for the service account acting as `subject` (domain-wide delegation).
-    async fn delegated(&self, key: &ServiceAccountKey, subject: &str, scope: &str) -> Result<AccessToken, GoogleError>;
-    /// The event of this booking, if one was made already (found by its private property):
-    /// a retry after a lost answer must not make a second event.
-    async fn find_event(
-        &self,
-        token: &str,
-        calendar: &str,
-        booking_id: &str,
-    ) -> Result<Option<CalendarEvent>, GoogleError>;
-    async fn insert_event(
-        &self,
-        token: &str,
-        calendar: &str,
-        event: &EventBody,
-        conference: &Conference,
-    ) -> Result<CalendarEvent, GoogleError>;
-    async fn get_event(&self, token: &str, calendar: &str, event_id: &str) -> Result<CalendarEvent, GoogleError>;
-    async fn patch_event(
-        &self,
-        token: &str,
-        calendar: &str,
-        event_id: &str,
-        event: &EventBody,
-        conference: &Conference,
-    ) -> Result<CalendarEvent, GoogleError>;
-    async fn delete_event(&self, token: &str, calendar: &str, event_id: &str) -> Result<(), GoogleError>;
-    /// The busy intervals of `calendars` in `[from, to)` (freeBusy), by calendar. A calendar
-    /// Google could not read (no access, unknown) is left out.
-    async fn free_busy(
-        &self,
-        token: &str,
-        calendars: &[String],
-        from: Timestamp,
-        to: Timestamp,
-    ) -> Result<BusyTimes, GoogleError>;
-}
-
-/// Busy intervals by calendar id.
-pub type BusyTimes = std::collections::HashMap<String, Vec<(Timestamp, Timestamp)>>;
-
 /// The real API over HTTP.
 pub struct GoogleHttp {
     pub(crate) http: reqwest::Client,
@@ -331,23 +268,23 @@ impl GoogleHttp {
         Self { http, config }
     }
 
-    fn events_url(&self, calendar: &str) -> Result<url::Url, GoogleError> {
+    fn events_url(&self, calendar: &str) -> Result<url::Url, ProviderError> {
         let mut url = url::Url::parse(self.config.api_base.trim_end_matches('/'))
-            .map_err(|e| GoogleError::Final(format!("SALA_GOOGLE_API_BASE is not a URL: {e}")))?;
+            .map_err(|e| ProviderError::Final(format!("SALA_GOOGLE_API_BASE is not a URL: {e}")))?;
         url.path_segments_mut()
-            .map_err(|()| GoogleError::Final("SALA_GOOGLE_API_BASE cannot take a path".into()))?
+            .map_err(|()| ProviderError::Final("SALA_GOOGLE_API_BASE cannot take a path".into()))?
             .extend(["calendar", "v3", "calendars", calendar, "events"]);
         Ok(url)
     }
 
-    fn event_url(&self, calendar: &str, event_id: &str) -> Result<url::Url, GoogleError> {
+    fn event_url(&self, calendar: &str, event_id: &str) -> Result<url::Url, ProviderError> {
         let mut url = self.events_url(calendar)?;
-        url.path_segments_mut().map_err(|()| GoogleError::Final("bad URL".into()))?.push(event_id);
+        url.path_segments_mut().map_err(|()| ProviderError::Final("bad URL".into()))?.push(event_id);
         Ok(url)
     }
 
-    pub(crate) async fn send(&self, request: reqwest::RequestBuilder) -> Result<Option<Value>, GoogleError> {
-        let response = request.send().await.map_err(|e| GoogleError::Retryable {
+    pub(crate) async fn send(&self, request: reqwest::RequestBuilder) -> Result<Option<Value>, ProviderError> {
+        let response = request.send().await.map_err(|e| ProviderError::Retryable {
             reason: format!("Google could not be reached: {e}"),
             retry_after: None,
         })?;
@@ -362,9 +299,9 @@ impl GoogleHttp {
 
     /// A request to the token endpoint, its answer classified (RFC 6749 §5.2: `invalid_grant`
     /// means this grant will never work again).
-    async fn token(&self, form: &[(&str, &str)]) -> Result<AccessToken, GoogleError> {
+    async fn token(&self, form: &[(&str, &str)]) -> Result<AccessToken, ProviderError> {
         let response =
-            self.http.post(&self.config.token_url).form(form).send().await.map_err(|e| GoogleError::Retryable {
+            self.http.post(&self.config.token_url).form(form).send().await.map_err(|e| ProviderError::Retryable {
                 reason: format!("Google's token endpoint could not be reached: {e}"),
                 retry_after: None,
             })?;
@@ -372,24 +309,24 @@ impl GoogleHttp {
         let retry_after = retry_after(response.headers());
         let body: Value = crate::bounded::json_bounded(response).await;
         if status.is_success() {
-            return serde_json::from_value(body).map_err(|e| GoogleError::Retryable {
+            return serde_json::from_value(body).map_err(|e| ProviderError::Retryable {
                 reason: format!("unreadable token answer: {e}"),
                 retry_after: None,
             });
         }
         match body["error"].as_str() {
-            Some("invalid_grant") => {
-                Err(GoogleError::InvalidGrant(body["error_description"].as_str().unwrap_or("invalid_grant").to_owned()))
-            }
-            Some(error) if status.is_client_error() => Err(GoogleError::Final(format!("token endpoint: {error}"))),
+            Some("invalid_grant") => Err(ProviderError::InvalidGrant(
+                body["error_description"].as_str().unwrap_or("invalid_grant").to_owned(),
+            )),
+            Some(error) if status.is_client_error() => Err(ProviderError::Final(format!("token endpoint: {error}"))),
             _ => Err(classify(status.as_u16(), &body.to_string(), retry_after)),
         }
     }
 }
 
 #[async_trait]
-impl GoogleApi for GoogleHttp {
-    async fn refresh(&self, refresh_token: &str) -> Result<AccessToken, GoogleError> {
+impl CalendarProvider for GoogleHttp {
+    async fn refresh(&self, refresh_token: &str) -> Result<AccessToken, ProviderError> {
         let form = [
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),
@@ -399,10 +336,10 @@ impl GoogleApi for GoogleHttp {
         self.token(&form).await
     }
 
-    async fn revoke(&self, token: &str) -> Result<(), GoogleError> {
+    async fn revoke(&self, token: &str) -> Result<(), ProviderError> {
         // Google answers 200, or 400 `invalid_token` for a token it no longer knows.
         let response = self.http.post(&self.config.revoke_url).form(&[("token", token)]).send().await.map_err(|e| {
-            GoogleError::Retryable {
+            ProviderError::Retryable {
                 reason: format!("Google's revoke endpoint could not be reached: {e}"),
                 retry_after: None,
             }
@@ -416,19 +353,19 @@ impl GoogleApi for GoogleHttp {
         Err(classify(status.as_u16(), &body.to_string(), retry_after))
     }
 
-    async fn delegated(&self, key: &ServiceAccountKey, subject: &str, scope: &str) -> Result<AccessToken, GoogleError> {
+    async fn delegated(
+        &self,
+        key: &ServiceAccountKey,
+        subject: &str,
+        scope: &str,
+    ) -> Result<AccessToken, ProviderError> {
         let assertion =
-            key.assertion(subject, scope, &self.config.token_url, Timestamp::now()).map_err(GoogleError::Final)?;
+            key.assertion(subject, scope, &self.config.token_url, Timestamp::now()).map_err(ProviderError::Final)?;
         let form = [("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion.as_str())];
         self.token(&form).await
     }
 
-    async fn find_event(
-        &self,
-        token: &str,
-        calendar: &str,
-        booking_id: &str,
-    ) -> Result<Option<CalendarEvent>, GoogleError> {
+    async fn find_event(&self, token: &str, calendar: &str, booking_id: &str) -> Result<Option<Event>, ProviderError> {
         let property = format!("{BOOKING_PROPERTY}={booking_id}");
         let request = self.http.get(self.events_url(calendar)?).bearer_auth(token).query(&[
             ("privateExtendedProperty", property.as_str()),
@@ -439,8 +376,9 @@ impl GoogleApi for GoogleHttp {
         let items = body["items"].as_array().cloned().unwrap_or_default();
         Ok(items
             .into_iter()
-            .filter_map(|item| serde_json::from_value::<CalendarEvent>(item).ok())
-            .find(|e| e.status.as_deref() != Some("cancelled")))
+            .filter_map(|item| serde_json::from_value::<GoogleEvent>(item).ok())
+            .map(GoogleEvent::into_event)
+            .find(|e| !e.cancelled))
     }
 
     async fn insert_event(
@@ -449,7 +387,7 @@ impl GoogleApi for GoogleHttp {
         calendar: &str,
         event: &EventBody,
         conference: &Conference,
-    ) -> Result<CalendarEvent, GoogleError> {
+    ) -> Result<Event, ProviderError> {
         let request = self
             .http
             .post(self.events_url(calendar)?)
@@ -459,7 +397,7 @@ impl GoogleApi for GoogleHttp {
         parse_event(self.send(request).await?)
     }
 
-    async fn get_event(&self, token: &str, calendar: &str, event_id: &str) -> Result<CalendarEvent, GoogleError> {
+    async fn get_event(&self, token: &str, calendar: &str, event_id: &str) -> Result<Event, ProviderError> {
         let request = self.http.get(self.event_url(calendar, event_id)?).bearer_auth(token);
         parse_event(self.send(request).await?)
     }
@@ -471,7 +409,7 @@ impl GoogleApi for GoogleHttp {
         event_id: &str,
         event: &EventBody,
         conference: &Conference,
-    ) -> Result<CalendarEvent, GoogleError> {
+    ) -> Result<Event, ProviderError> {
         let request = self
             .http
             .patch(self.event_url(calendar, event_id)?)
@@ -481,7 +419,7 @@ impl GoogleApi for GoogleHttp {
         parse_event(self.send(request).await?)
     }
 
-    async fn delete_event(&self, token: &str, calendar: &str, event_id: &str) -> Result<(), GoogleError> {
+    async fn delete_event(&self, token: &str, calendar: &str, event_id: &str) -> Result<(), ProviderError> {
         let request =
             self.http.delete(self.event_url(calendar, event_id)?).bearer_auth(token).query(&[("sendUpdates", "none")]);
         self.send(request).await.map(|_| ())
@@ -493,14 +431,101 @@ impl GoogleApi for GoogleHttp {
         calendars: &[String],
         from: Timestamp,
         to: Timestamp,
-    ) -> Result<BusyTimes, GoogleError> {
+    ) -> Result<BusyTimes, ProviderError> {
         let url = format!("{}/calendar/v3/freeBusy", self.config.api_base.trim_end_matches('/'));
         let items: Vec<Value> = calendars.iter().map(|id| serde_json::json!({"id": id})).collect();
         let body = serde_json::json!({"timeMin": from.to_string(), "timeMax": to.to_string(), "items": items});
         let answer = self.send(self.http.post(url).bearer_auth(token).json(&body)).await?.unwrap_or_default();
         Ok(parse_busy(&answer))
     }
+
+    /// `events.list` page by page: with `syncToken` (deleted events come as `cancelled`), or a
+    /// full read from `timeMin`; the last page carries `nextSyncToken`. A 410 on a sync token
+    /// (`fullSyncRequired`) is [`ProviderError::CursorExpired`].
+    async fn changes(
+        &self,
+        token: &str,
+        calendar: &str,
+        cursor: Option<&str>,
+        since: Timestamp,
+    ) -> Result<Changes, ProviderError> {
+        let since = since.to_string();
+        let mut events = Vec::new();
+        let mut page: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let mut query = vec![("maxResults", "250")];
+            match cursor {
+                Some(cursor) => query.push(("syncToken", cursor)),
+                None => query.extend([("timeMin", since.as_str()), ("showDeleted", "false")]),
+            }
+            if let Some(page) = &page {
+                query.push(("pageToken", page));
+            }
+            let request = self.http.get(self.events_url(calendar)?).bearer_auth(token).query(&query);
+            let body = match self.send(request).await {
+                Err(ProviderError::NotFound) if cursor.is_some() => return Err(ProviderError::CursorExpired),
+                other => other?.unwrap_or_default(),
+            };
+            let items = body["items"].as_array().cloned().unwrap_or_default();
+            events.extend(
+                items
+                    .into_iter()
+                    .filter_map(|item| serde_json::from_value::<GoogleEvent>(item).ok())
+                    .map(GoogleEvent::into_event),
+            );
+            if let Some(next) = body["nextSyncToken"].as_str() {
+                return Ok(Changes { events, cursor: next.to_owned() });
+            }
+            let Some(next) = body["nextPageToken"].as_str() else {
+                return Err(ProviderError::Retryable {
+                    reason: "events.list ended without nextSyncToken".into(),
+                    retry_after: None,
+                });
+            };
+            page = Some(next.to_owned());
+        }
+        Err(ProviderError::Final(format!("more than {MAX_PAGES} pages of changes")))
+    }
+
+    /// `events.watch`: a `web_hook` channel to `address`, with Sala's `token` echoed back in
+    /// every notification's `X-Goog-Channel-Token`; `expiration` comes back in milliseconds.
+    async fn watch(&self, token: &str, calendar: &str, request: &WatchRequest) -> Result<Watch, ProviderError> {
+        let mut url = self.events_url(calendar)?;
+        url.path_segments_mut().map_err(|()| ProviderError::Final("bad URL".into()))?.push("watch");
+        let body = serde_json::json!({
+            "id": request.channel_id,
+            "type": "web_hook",
+            "address": request.address,
+            "token": request.token,
+            "params": {"ttl": request.ttl.as_secs().to_string()},
+        });
+        let answer = self.send(self.http.post(url).bearer_auth(token).json(&body)).await?.unwrap_or_default();
+        let resource_id = answer["resourceId"].as_str().ok_or_else(|| ProviderError::Retryable {
+            reason: "a channel without resourceId".into(),
+            retry_after: None,
+        })?;
+        let expires_at = match &answer["expiration"] {
+            Value::String(ms) => ms.parse::<i64>().ok(),
+            Value::Number(ms) => ms.as_i64(),
+            _ => None,
+        }
+        .and_then(|ms| Timestamp::from_millisecond(ms).ok());
+        Ok(Watch { channel_id: request.channel_id.clone(), resource_id: resource_id.to_owned(), expires_at })
+    }
+
+    /// `channels.stop` with the channel's id and resource id; one Google no longer knows is fine.
+    async fn stop_watch(&self, token: &str, watch: &Watch) -> Result<(), ProviderError> {
+        let url = format!("{}/calendar/v3/channels/stop", self.config.api_base.trim_end_matches('/'));
+        let body = serde_json::json!({"id": watch.channel_id, "resourceId": watch.resource_id});
+        match self.send(self.http.post(url).bearer_auth(token).json(&body)).await {
+            Ok(_) | Err(ProviderError::NotFound) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
 }
+
+/// A bound on one read of changes (250 events a page): a calendar with more is read wrong.
+const MAX_PAGES: usize = 400;
 
 /// `{"calendars": {"<id>": {"busy": [{"start", "end"}], "errors": [...]}}}`.
 fn parse_busy(body: &Value) -> BusyTimes {
@@ -518,10 +543,11 @@ fn parse_busy(body: &Value) -> BusyTimes {
     busy
 }
 
-fn parse_event(body: Option<Value>) -> Result<CalendarEvent, GoogleError> {
-    let body = body.ok_or_else(|| GoogleError::Retryable { reason: "an empty answer".into(), retry_after: None })?;
-    serde_json::from_value(body)
-        .map_err(|e| GoogleError::Retryable { reason: format!("an unreadable event: {e}"), retry_after: None })
+fn parse_event(body: Option<Value>) -> Result<Event, ProviderError> {
+    let body = body.ok_or_else(|| ProviderError::Retryable { reason: "an empty answer".into(), retry_after: None })?;
+    serde_json::from_value::<GoogleEvent>(body)
+        .map(GoogleEvent::into_event)
+        .map_err(|e| ProviderError::Retryable { reason: format!("an unreadable event: {e}"), retry_after: None })
 }
 
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
@@ -529,63 +555,90 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 }
 
 /// Google's error body is `{"error": {"code", "message", "errors": [{"reason", ...}], "status"}}`.
-fn classify(status: u16, body: &str, retry_after: Option<Duration>) -> GoogleError {
+fn classify(status: u16, body: &str, retry_after: Option<Duration>) -> ProviderError {
     let parsed: Value = serde_json::from_str(body).unwrap_or_default();
     let message = parsed["error"]["message"].as_str().unwrap_or("no message").to_owned();
     let reason = parsed["error"]["errors"][0]["reason"].as_str().unwrap_or_default().to_owned();
     let rate_limited = matches!(reason.as_str(), "rateLimitExceeded" | "userRateLimitExceeded");
     match status {
-        401 => GoogleError::Unauthorized,
-        404 | 410 => GoogleError::NotFound,
-        409 if reason == "duplicate" => GoogleError::Duplicate,
-        429 => GoogleError::Retryable { reason: format!("429 {message}"), retry_after },
-        403 if rate_limited => GoogleError::Retryable { reason: format!("403 {reason}: {message}"), retry_after },
-        500..=599 => GoogleError::Retryable { reason: format!("{status} {message}"), retry_after },
-        _ => GoogleError::Final(format!("{status} {reason} {message}").replace("  ", " ")),
+        401 => ProviderError::Unauthorized,
+        404 | 410 => ProviderError::NotFound,
+        409 if reason == "duplicate" => ProviderError::Duplicate,
+        429 => ProviderError::Retryable { reason: format!("429 {message}"), retry_after },
+        403 if rate_limited => ProviderError::Retryable { reason: format!("403 {reason}: {message}"), retry_after },
+        500..=599 => ProviderError::Retryable { reason: format!("{status} {message}"), retry_after },
+        _ => ProviderError::Final(format!("{status} {reason} {message}").replace("  ", " ")),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calendar::EventTime;
 
     #[test]
     fn answers_are_classified() {
         let body = |reason: &str| {
             serde_json::json!({"error": {"code": 403, "message": "m", "errors": [{"reason": reason}]}}).to_string()
         };
-        assert_eq!(classify(401, "", None), GoogleError::Unauthorized);
-        assert_eq!(classify(410, "", None), GoogleError::NotFound);
-        assert!(matches!(classify(403, &body("rateLimitExceeded"), None), GoogleError::Retryable { .. }));
-        assert!(matches!(classify(403, &body("forbiddenForNonOrganizer"), None), GoogleError::Final(_)));
-        assert_eq!(classify(409, &body("duplicate"), None), GoogleError::Duplicate);
-        assert!(matches!(classify(409, &body("conflict"), None), GoogleError::Final(_)));
+        assert_eq!(classify(401, "", None), ProviderError::Unauthorized);
+        assert_eq!(classify(410, "", None), ProviderError::NotFound);
+        assert!(matches!(classify(403, &body("rateLimitExceeded"), None), ProviderError::Retryable { .. }));
+        assert!(matches!(classify(403, &body("forbiddenForNonOrganizer"), None), ProviderError::Final(_)));
+        assert_eq!(classify(409, &body("duplicate"), None), ProviderError::Duplicate);
+        assert!(matches!(classify(409, &body("conflict"), None), ProviderError::Final(_)));
         let slow = classify(429, "", Some(Duration::from_secs(7)));
         assert_eq!(
             slow,
-            GoogleError::Retryable { reason: "429 no message".into(), retry_after: Some(Duration::from_secs(7)) }
+            ProviderError::Retryable { reason: "429 no message".into(), retry_after: Some(Duration::from_secs(7)) }
         );
-        assert!(matches!(classify(503, "not json", None), GoogleError::Retryable { .. }));
+        assert!(matches!(classify(503, "not json", None), ProviderError::Retryable { .. }));
     }
 
     #[test]
     fn the_meet_link_is_the_video_entry_point() {
-        let event: CalendarEvent = serde_json::from_value(serde_json::json!({
+        let read = |json: Value| parse_event(Some(json)).unwrap_or_default();
+        let event = read(serde_json::json!({
             "id": "e1",
             "hangoutLink": "https://meet.google.com/old-link-xyz",
             "conferenceData": {"entryPoints": [
                 {"entryPointType": "phone", "uri": "tel:+34-900"},
                 {"entryPointType": "video", "uri": "https://meet.google.com/abc-defg-hij"}
             ], "createRequest": {"status": {"statusCode": "success"}}}
-        }))
-        .unwrap_or_default();
-        assert_eq!(event.meet_link().as_deref(), Some("https://meet.google.com/abc-defg-hij"));
+        }));
+        assert_eq!(event.meet_link.as_deref(), Some("https://meet.google.com/abc-defg-hij"));
         assert!(!event.conference_pending());
-        let pending: CalendarEvent = serde_json::from_value(serde_json::json!({
+        let pending = read(serde_json::json!({
             "id": "e2", "conferenceData": {"createRequest": {"status": {"statusCode": "pending"}}}
-        }))
+        }));
+        assert!(pending.conference_pending() && pending.meet_link.is_none());
+    }
+
+    #[test]
+    fn an_event_read_back_carries_its_booking_times_and_answers() {
+        let event = parse_event(Some(serde_json::json!({
+            "id": "e3", "status": "confirmed", "summary": "Plan",
+            "start": {"dateTime": "2027-01-05T10:00:00+01:00", "timeZone": "Europe/Madrid"},
+            "end": {"dateTime": "2027-01-05T11:00:00+01:00", "timeZone": "Europe/Madrid"},
+            "organizer": {"email": "ana@acme.test", "self": true},
+            "attendees": [
+                {"email": "bo@acme.test", "responseStatus": "accepted"},
+                {"email": "room@resource.calendar.google.com", "resource": true, "responseStatus": "accepted"},
+                {"email": "guest@else.test", "responseStatus": "declined"}
+            ],
+            "extendedProperties": {"private": {BOOKING_PROPERTY: "b-9"}}
+        })))
         .unwrap_or_default();
-        assert!(pending.conference_pending() && pending.meet_link().is_none());
+        assert_eq!(event.booking_id.as_deref(), Some("b-9"));
+        assert_eq!(event.start.map(|t| t.to_string()).as_deref(), Some("2027-01-05T09:00:00Z"));
+        assert_eq!(event.organizer.as_deref(), Some("ana@acme.test"));
+        assert_eq!(event.invitees[0].response, Response::Accepted);
+        assert!(event.invitees[1].resource && !event.invitees[0].resource);
+        assert_eq!(event.invitees[2].response, Response::Declined);
+        let all_day = parse_event(Some(serde_json::json!({"id": "e4", "status": "cancelled",
+            "start": {"date": "2027-01-05"}, "end": {"date": "2027-01-06"}})))
+        .unwrap_or_default();
+        assert!(all_day.cancelled && all_day.start.is_none());
     }
 
     #[test]

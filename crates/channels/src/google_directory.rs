@@ -2,10 +2,11 @@
 //! directory: `GET {api_base}/admin/directory/v1/users?customer=my_customer&maxResults=500
 //! &projection=basic&viewType=admin_view&pageToken=...`, page by page, with an access token of
 //! the organization's service account acting as the admin who imports (domain-wide delegation of
-//! [`DIRECTORY_SCOPE`]). Answers are classified like the Calendar API's ([`GoogleError`]); a scope
+//! [`DIRECTORY_SCOPE`]). Answers are classified like the Calendar API's ([`ProviderError`]); a scope
 //! not delegated, or an importer who is not a Workspace admin, is `Final`.
 
-use crate::google::{AccessToken, GoogleApi, GoogleError, GoogleHttp, ServiceAccountKey};
+use crate::calendar::{AccessToken, CalendarProvider, ProviderError};
+use crate::google::{GoogleHttp, ServiceAccountKey};
 use async_trait::async_trait;
 use serde::Deserialize;
 
@@ -36,9 +37,9 @@ pub struct DirectoryPage {
 #[async_trait]
 pub trait GoogleDirectory: Send + Sync {
     /// An access token for the directory, the service account acting as `subject`.
-    async fn directory_token(&self, key: &ServiceAccountKey, subject: &str) -> Result<AccessToken, GoogleError>;
+    async fn directory_token(&self, key: &ServiceAccountKey, subject: &str) -> Result<AccessToken, ProviderError>;
     /// One page of the customer's users; `page_token` from the previous page.
-    async fn list_users(&self, token: &str, page_token: Option<&str>) -> Result<DirectoryPage, GoogleError>;
+    async fn list_users(&self, token: &str, page_token: Option<&str>) -> Result<DirectoryPage, ProviderError>;
 }
 
 /// `users.list`'s body (the fields Sala reads).
@@ -86,11 +87,11 @@ impl From<UserBody> for DirectoryUser {
 }
 
 impl GoogleHttp {
-    fn users_url(&self) -> Result<url::Url, GoogleError> {
+    fn users_url(&self) -> Result<url::Url, ProviderError> {
         let mut url = url::Url::parse(self.config.api_base.trim_end_matches('/'))
-            .map_err(|e| GoogleError::Final(format!("SALA_GOOGLE_API_BASE is not a URL: {e}")))?;
+            .map_err(|e| ProviderError::Final(format!("SALA_GOOGLE_API_BASE is not a URL: {e}")))?;
         url.path_segments_mut()
-            .map_err(|()| GoogleError::Final("SALA_GOOGLE_API_BASE cannot take a path".into()))?
+            .map_err(|()| ProviderError::Final("SALA_GOOGLE_API_BASE cannot take a path".into()))?
             .extend(["admin", "directory", "v1", "users"]);
         Ok(url)
     }
@@ -98,11 +99,11 @@ impl GoogleHttp {
 
 #[async_trait]
 impl GoogleDirectory for GoogleHttp {
-    async fn directory_token(&self, key: &ServiceAccountKey, subject: &str) -> Result<AccessToken, GoogleError> {
+    async fn directory_token(&self, key: &ServiceAccountKey, subject: &str) -> Result<AccessToken, ProviderError> {
         self.delegated(key, subject, DIRECTORY_SCOPE).await
     }
 
-    async fn list_users(&self, token: &str, page_token: Option<&str>) -> Result<DirectoryPage, GoogleError> {
+    async fn list_users(&self, token: &str, page_token: Option<&str>) -> Result<DirectoryPage, ProviderError> {
         let mut query = vec![
             ("customer", "my_customer"),
             ("maxResults", PAGE_SIZE),
@@ -116,7 +117,7 @@ impl GoogleDirectory for GoogleHttp {
         }
         let request = self.http.get(self.users_url()?).query(&query).bearer_auth(token);
         let body = self.send(request).await?.unwrap_or_default();
-        let page: UsersBody = serde_json::from_value(body).map_err(|e| GoogleError::Retryable {
+        let page: UsersBody = serde_json::from_value(body).map_err(|e| ProviderError::Retryable {
             reason: format!("an unreadable user list: {e}"),
             retry_after: None,
         })?;

@@ -9,7 +9,8 @@
 //! - [`email`]: multipart email carrying an invitation, sent over SMTP with lettre
 //!   ([`email::SmtpMailer`]) or kept in memory ([`email::InMemoryMailer`]).
 //! - [`whatsapp`]: template messages through the WhatsApp Business Cloud API.
-//! - [`google`]: Google Calendar API v3 events (with Google Meet) and the OAuth token endpoint.
+//! - [`calendar`]: the calendar-provider seam (events, free/busy, changes, push channels).
+//! - [`google`]: Google behind that seam: Calendar API v3 (with Google Meet) and the OAuth token endpoint.
 //! - [`google_directory`]: the Admin SDK Directory API's `users.list` (a Workspace's people).
 //!
 //! Every send returns a [`ChannelError`] that tells the caller whether trying again later can help.
@@ -17,6 +18,7 @@
 use std::time::Duration;
 
 pub mod bounded;
+pub mod calendar;
 pub mod email;
 pub mod google;
 pub mod google_directory;
