@@ -42,13 +42,18 @@ impl Dispatch for Handlers {
             JobPayload::CalendarSync(_) => self.calendar.sync(job).await,
             JobPayload::Webhook(event) => self.webhooks.deliver(job, event).await,
             JobPayload::NoShowCheck(check) => self.no_show.check(job, check).await,
+            JobPayload::CalendarPull(pull) => self.calendar.pull(job, pull).await,
         }
     }
 
     fn max_attempts(&self, kind: JobKind) -> Option<u32> {
         match kind {
             JobKind::Webhook => Some(crate::webhooks::MAX_ATTEMPTS),
-            JobKind::Notify | JobKind::CalendarSync | JobKind::Reminder | JobKind::NoShowCheck => None,
+            JobKind::Notify
+            | JobKind::CalendarSync
+            | JobKind::Reminder
+            | JobKind::NoShowCheck
+            | JobKind::CalendarPull => None,
         }
     }
 }

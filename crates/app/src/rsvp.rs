@@ -148,11 +148,22 @@ async fn record(store: &dyn Store, ctx: &Context, invitation: Invitation, answer
         answer,
         at: now_millis(),
     };
-    let after = serde_json::json!({"email": reply.email, "answer": answer.as_str()});
-    let entry = ctx.audit("booking.answered", "booking", Some(booking.id.0), None, Some(after));
-    let jobs = outbox::plan(Change::Responded { booking, reply: &reply }, &Facts::at(reply.at)).jobs;
-    store.record_reply(&reply, &jobs, &entry).await?;
+    record_reply(store, ctx, booking, &reply).await?;
     Ok(Invitation { answer: Some(answer), ..invitation })
+}
+
+/// Stores an answer with its audit entry and the webhook it causes (`attendee.responded`),
+/// however it came: a link, the app, or the person's own calendar.
+pub(crate) async fn record_reply(
+    store: &dyn Store,
+    ctx: &Context,
+    booking: &Booking,
+    reply: &Reply,
+) -> sala_store::Result<bool> {
+    let after = serde_json::json!({"email": reply.email, "answer": reply.answer.as_str()});
+    let entry = ctx.audit("booking.answered", "booking", Some(booking.id.0), None, Some(after));
+    let jobs = outbox::plan(Change::Responded { booking, reply }, &Facts::at(reply.at)).jobs;
+    store.record_reply(reply, &jobs, &entry).await
 }
 
 /// A booking's answers so far (for its page).

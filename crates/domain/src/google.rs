@@ -61,3 +61,47 @@ impl GoogleConnection {
         self.access_token_sealed.is_some() && self.access_expires_at.is_some_and(|at| at - 60_000 > now)
     }
 }
+
+/// A push channel Sala keeps open on a person's calendar, and where its reading of that
+/// calendar's changes stands: the two halves of keeping calendars in step both ways. The provider
+/// calls Sala when the calendar changes (authenticated by the channel's token, of which only the
+/// hash is kept); Sala then reads the changes since `cursor`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarWatch {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    /// The open channel's id (a new one each renewal), `None` while none is open.
+    pub channel_id: Option<String>,
+    /// SHA-256 of the token the provider echoes in every notification.
+    pub token_hash: Option<String>,
+    /// The provider's id of the watched resource (needed to close the channel).
+    pub resource_id: Option<String>,
+    /// When the provider closes the channel; it is renewed before.
+    pub expires_at: Option<Millis>,
+    /// Where the next read of changes starts (Google's sync token); `None`: read everything.
+    pub cursor: Option<String>,
+    pub synced_at: Option<Millis>,
+    pub created_at: Millis,
+}
+
+impl CalendarWatch {
+    /// A watch with nothing open yet and nothing read.
+    pub fn new(tenant_id: TenantId, user_id: UserId, now: Millis) -> Self {
+        Self {
+            tenant_id,
+            user_id,
+            channel_id: None,
+            token_hash: None,
+            resource_id: None,
+            expires_at: None,
+            cursor: None,
+            synced_at: None,
+            created_at: now,
+        }
+    }
+
+    /// Must a new channel be opened (none open, or the open one ends within `margin`)?
+    pub fn needs_channel(&self, now: Millis, margin: Millis) -> bool {
+        self.channel_id.is_none() || self.expires_at.is_none_or(|end| end - margin <= now)
+    }
+}

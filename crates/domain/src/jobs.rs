@@ -4,7 +4,7 @@
 //! causes; the channels decide how to deliver them.
 
 use crate::recurrence::Recurrence;
-use crate::{Actor, Attendee, Booking, BookingId, FieldChange, JobId, Millis, TenantId, TimeRange, WebhookId};
+use crate::{Actor, Attendee, Booking, BookingId, FieldChange, JobId, Millis, TenantId, TimeRange, UserId, WebhookId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -22,10 +22,14 @@ pub enum JobKind {
     Reminder,
     /// Release the room if nobody checked in by then (the no-show release); rechecks too.
     NoShowCheck,
+    /// Read what changed in a person's calendar (moved, deleted, answered) and bring Sala's
+    /// bookings in line, or put the calendar back: two-way sync.
+    CalendarPull,
 }
 
 impl JobKind {
-    pub const ALL: [Self; 5] = [Self::Notify, Self::CalendarSync, Self::Webhook, Self::Reminder, Self::NoShowCheck];
+    pub const ALL: [Self; 6] =
+        [Self::Notify, Self::CalendarSync, Self::Webhook, Self::Reminder, Self::NoShowCheck, Self::CalendarPull];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -34,6 +38,7 @@ impl JobKind {
             Self::Webhook => "webhook",
             Self::Reminder => "reminder",
             Self::NoShowCheck => "no_show_check",
+            Self::CalendarPull => "calendar_pull",
         }
     }
 
@@ -231,6 +236,10 @@ pub struct NotifyPayload {
     /// message tells of them all.
     #[serde(default)]
     pub more: Vec<Booking>,
+    /// The organizer's change in their calendar was put back; `reason` holds the error code
+    /// that refused it. Only the organizer is told.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub put_back: bool,
 }
 
 /// What a new series' invitation needs: one `.ics` event with an `RRULE` stands for all its
@@ -264,6 +273,12 @@ pub struct ReminderPayload {
 pub struct NoShowPayload {
     pub start: Millis,
     pub minutes_after: u32,
+}
+
+/// What a `calendar_pull` job carries: whose calendar to read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullPayload {
+    pub user_id: UserId,
 }
 
 impl ReminderPayload {
@@ -313,6 +328,7 @@ pub enum JobPayload {
     Webhook(WebhookPayload),
     Reminder(ReminderPayload),
     NoShowCheck(NoShowPayload),
+    CalendarPull(PullPayload),
 }
 
 impl JobPayload {
@@ -323,6 +339,7 @@ impl JobPayload {
             Self::Webhook(_) => JobKind::Webhook,
             Self::Reminder(_) => JobKind::Reminder,
             Self::NoShowCheck(_) => JobKind::NoShowCheck,
+            Self::CalendarPull(_) => JobKind::CalendarPull,
         }
     }
 
@@ -334,6 +351,7 @@ impl JobPayload {
             Self::Webhook(p) => serde_json::to_value(p),
             Self::Reminder(p) => serde_json::to_value(p),
             Self::NoShowCheck(p) => serde_json::to_value(p),
+            Self::CalendarPull(p) => serde_json::to_value(p),
         };
         value.unwrap_or_default()
     }
@@ -356,6 +374,22 @@ impl Job {
         }
     }
 
+    /// A pending job about the tenant rather than one booking, due at `run_at`.
+    pub fn for_tenant(tenant_id: TenantId, payload: JobPayload, run_at: Millis, now: Millis) -> Self {
+        Self {
+            id: JobId::new(),
+            tenant_id,
+            kind: payload.kind(),
+            booking_id: None,
+            payload: payload.to_json(),
+            run_at,
+            status: JobStatus::Pending,
+            attempts: 0,
+            last_error: None,
+            created_at: now,
+        }
+    }
+
     /// The stored payload read as its kind's type: once, when the job runs.
     pub fn parse_payload(&self) -> Result<JobPayload, serde_json::Error> {
         let raw = self.payload.clone();
@@ -365,6 +399,7 @@ impl Job {
             JobKind::Webhook => JobPayload::Webhook(serde_json::from_value(raw)?),
             JobKind::Reminder => JobPayload::Reminder(serde_json::from_value(raw)?),
             JobKind::NoShowCheck => JobPayload::NoShowCheck(serde_json::from_value(raw)?),
+            JobKind::CalendarPull => JobPayload::CalendarPull(serde_json::from_value(raw)?),
         })
     }
 }

@@ -122,6 +122,9 @@ pub enum Occasion {
     Reminder,
     /// Nobody checked in in time and the room was released: only the organizer is told.
     Released,
+    /// A change the organizer made in their calendar did not hold and was put back: only the
+    /// organizer is told, by email.
+    PutBack,
 }
 
 /// What an email's calendar part asks of the recipient's calendar.
@@ -207,7 +210,8 @@ pub fn recipients(occasion: Occasion, booking: &Booking, before: Option<&Booking
         is_organizer: true,
     });
     // Nobody came to a released meeting; the organizer decides whether to tell the guests.
-    let attendees = if occasion == Occasion::Released { &[][..] } else { &booking.attendees[..] };
+    let attendees =
+        if matches!(occasion, Occasion::Released | Occasion::PutBack) { &[][..] } else { &booking.attendees[..] };
     email.extend(attendees.iter().map(|a| EmailRecipient {
         email: a.email.clone(),
         name: a.name.clone(),
@@ -224,7 +228,8 @@ pub fn recipients(occasion: Occasion, booking: &Booking, before: Option<&Booking
             is_organizer: false,
         }));
     }
-    let mut whatsapp: Vec<WhatsAppRecipient> = whatsapp_of(organizer, people.tenant_locale).into_iter().collect();
+    let mut whatsapp: Vec<WhatsAppRecipient> =
+        whatsapp_of(organizer, people.tenant_locale).into_iter().filter(|_| occasion != Occasion::PutBack).collect();
     if occasion == Occasion::Reminder {
         whatsapp.extend(
             booking

@@ -40,6 +40,10 @@ pub enum Change<'a> {
     /// people are told with `tell_people` (the confirmation went without it; not when it was
     /// waiting for the link and goes now, nor for a series' later occurrence sharing the link).
     MeetLink { booking: &'a Booking, link: &'a str, tell_people: bool },
+    /// A change made in the organizer's calendar that Sala did not take (the time is taken, a
+    /// rule forbids it, the booking is cancelled): the event goes back to the booking as it is
+    /// and, with a `reason` (an error code), the organizer is told why.
+    PutBack { booking: &'a Booking, reason: Option<&'a str> },
 }
 
 /// What the plan depends on besides the change.
@@ -172,6 +176,15 @@ pub fn plan(change: Change<'_>, facts: &Facts) -> Plan {
             }
             Plan { jobs, ..Plan::default() }
         }
+        Change::PutBack { booking, reason } => {
+            let change = notice(BookingEvent::Updated, booking, None, &[]);
+            let mut jobs = vec![Job::for_booking(booking, JobPayload::CalendarSync(change.clone()), now, now)];
+            if let Some(reason) = reason {
+                let told = NotifyPayload { reason: Some(reason.to_owned()), put_back: true, ..change };
+                jobs.push(Job::for_booking(booking, JobPayload::Notify(told), now, now));
+            }
+            Plan { jobs, ..Plan::default() }
+        }
     }
 }
 
@@ -186,6 +199,7 @@ fn notice(event: BookingEvent, booking: &Booking, before: Option<&Booking>, chan
         before_attendees: before.map(|b| b.attendees.clone()).unwrap_or_default(),
         series: None,
         more: Vec::new(),
+        put_back: false,
     }
 }
 

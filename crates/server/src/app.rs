@@ -44,7 +44,10 @@ impl App {
         // One calendar client for the jobs and for rooms' busy times (its cache is shared).
         let google_api = Arc::new(GoogleHttp::new(http.clone(), settings.google_api()));
         let directory = google_api.clone();
-        let calendar = Arc::new(CalendarSync::new(store.clone(), google_api, secrets.clone(), settings.host()));
+        let calendar = Arc::new(
+            CalendarSync::new(store.clone(), google_api, secrets.clone(), settings.host())
+                .with_two_way(settings.two_way()),
+        );
         let channels = Channels {
             mailer: settings.mailer()?,
             mail_from: settings.mail_from()?,
@@ -112,9 +115,11 @@ impl App {
     ) -> std::io::Result<()> {
         let router = crate::router::build(self.state.clone());
         let purge = tokio::spawn(housekeeping(self.state.clone()));
+        let reconcile = tokio::spawn(reconcile_calendars(self.state.clone()));
         let limits = self.state.settings.connection_limits();
         let served = crate::connections::serve(listener, router, limits, shutdown).await;
         purge.abort();
+        reconcile.abort();
         served
     }
 
@@ -180,6 +185,21 @@ async fn housekeeping(state: AppState) {
             }
             Ok(_) => {}
             Err(err) => tracing::warn!(%err, "could not purge expired and old records"),
+        }
+    }
+}
+
+/// Every `SALA_CALENDAR_RECONCILE_MINUTES`: a read of every watched calendar, which also renews
+/// push channels before they expire (Google documents push as not fully reliable).
+async fn reconcile_calendars(state: AppState) {
+    let mut tick = tokio::time::interval(state.settings.calendar_reconcile());
+    tick.tick().await; // The first tick is now; a fresh start has nothing to catch up on.
+    loop {
+        tick.tick().await;
+        match state.calendar.reconcile().await {
+            Ok(0) => {}
+            Ok(reads) => tracing::info!(reads, "calendar reconciliation scheduled"),
+            Err(err) => tracing::warn!(%err, "could not schedule the calendar reconciliation"),
         }
     }
 }

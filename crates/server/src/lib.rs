@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod connections;
 pub mod extract;
+pub mod hooks;
 pub mod i18n;
 pub mod oidc;
 pub mod pages;

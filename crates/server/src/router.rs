@@ -40,6 +40,7 @@ pub fn build(state: AppState) -> Router {
         .merge(pages)
         .nest("/api/v1", api)
         .merge(docs)
+        .route(crate::config::CALENDAR_HOOK_PATH, axum::routing::post(crate::hooks::google_calendar))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(not_found)

@@ -18,7 +18,7 @@ pub mod testing;
 
 use async_trait::async_trait;
 use sala_domain::attendance::{CheckIn, Kiosk, Reply};
-use sala_domain::google::{ConnectionStatus, GoogleConnection};
+use sala_domain::google::{CalendarWatch, ConnectionStatus, GoogleConnection};
 use sala_domain::jobs::{Delivery, OutboxMessage};
 use sala_domain::webhook::WebhookEndpoint;
 use sala_domain::{
@@ -46,6 +46,7 @@ pub trait Store:
     + WebhookStore
     + AttendanceStore
     + FeedStore
+    + WatchStore
 {
 }
 impl<T> Store for T where
@@ -62,6 +63,7 @@ impl<T> Store for T where
         + WebhookStore
         + AttendanceStore
         + FeedStore
+        + WatchStore
 {
 }
 
@@ -443,6 +445,21 @@ pub trait AttendanceStore: Send + Sync {
     async fn record_reply(&self, reply: &Reply, jobs: &[Job], entry: &AuditEntry) -> Result<bool>;
     /// A booking's answers, earliest first.
     async fn replies(&self, tenant: TenantId, booking: BookingId) -> Result<Vec<Reply>>;
+}
+
+/// The push channels and change cursors of two-way calendar sync, one per person.
+#[async_trait]
+pub trait WatchStore: Send + Sync {
+    async fn calendar_watch(&self, tenant: TenantId, user: UserId) -> Result<Option<CalendarWatch>>;
+    /// The watch whose open channel is `channel_id`, in any tenant (a provider's notification
+    /// names only its channel; its token then proves it).
+    async fn calendar_watch_by_channel(&self, channel_id: &str) -> Result<Option<CalendarWatch>>;
+    /// Creates or replaces the person's watch.
+    async fn save_calendar_watch(&self, watch: &CalendarWatch) -> Result<()>;
+    /// Every watch of every tenant, for the periodic reconciliation.
+    async fn all_calendar_watches(&self) -> Result<Vec<CalendarWatch>>;
+    /// Forgets the person's watch (they disconnected); `false` when there was none.
+    async fn delete_calendar_watch(&self, tenant: TenantId, user: UserId) -> Result<bool>;
 }
 
 /// Calendar feeds (secret `.ics` subscription URLs). Every change carries its audit entry.

@@ -138,7 +138,9 @@ impl Meeting<'_> {
         let intro = texts::intro(locale, kind, &organizer, extras.minutes);
         let details = self.details(p, locale, zone);
         let reason = match kind {
-            Kind::Cancelled | Kind::Released => Some(extras.reason.clone().unwrap_or_else(|| p.no_reason.to_owned())),
+            Kind::Cancelled | Kind::Released | Kind::PutBack => {
+                Some(extras.reason.clone().unwrap_or_else(|| p.no_reason.to_owned()))
+            }
             _ => None,
         };
         let heading = subject.split(':').next().unwrap_or_default().to_owned();

@@ -145,6 +145,7 @@ impl Notifier {
             .then(|| Booking { attendees: payload.before_attendees.clone(), ..booking.clone() });
         let occasion = match payload.event {
             BookingEvent::Created => Occasion::Created,
+            BookingEvent::Updated if payload.put_back => Occasion::PutBack,
             BookingEvent::Updated => Occasion::Updated,
             BookingEvent::Cancelled => Occasion::Cancelled,
             BookingEvent::NoShow => Occasion::Released,
@@ -385,7 +386,7 @@ impl Notifier {
         let (template, with_link) = match kind {
             Kind::Reminder => (templates.reminder, false),
             Kind::Updated => (templates.updated, false),
-            Kind::Cancelled | Kind::Uninvited | Kind::Released => (templates.cancelled, false),
+            Kind::Cancelled | Kind::Uninvited | Kind::Released | Kind::PutBack => (templates.cancelled, false),
             Kind::Invited | Kind::Confirmed => match (templates.created_with_link, meeting.meet_link) {
                 (Some(with_link), Some(_)) => (with_link, true),
                 _ => (templates.created, false),
@@ -457,6 +458,7 @@ fn email_kind(occasion: Occasion, r: &EmailRecipient, payload: &NotifyPayload) -
         Occasion::Cancelled => Kind::Cancelled,
         Occasion::Reminder => Kind::Reminder,
         Occasion::Released => Kind::Released,
+        Occasion::PutBack => Kind::PutBack,
     }
 }
 
@@ -465,6 +467,7 @@ fn email_kind(occasion: Occasion, r: &EmailRecipient, payload: &NotifyPayload) -
 fn reason(occasion: Occasion, payload: &NotifyPayload, locale: Locale, involved: &Involved) -> Option<String> {
     match occasion {
         Occasion::Released => Some(texts::released_reason(locale, released_after(involved))),
+        Occasion::PutBack => Some(texts::put_back_reason(locale, payload.reason.as_deref().unwrap_or_default())),
         _ => payload.reason.clone(),
     }
 }

@@ -143,6 +143,8 @@ pub enum Kind {
     Reminder,
     /// Nobody checked in in time and the room was released (the organizer).
     Released,
+    /// The organizer's change in their calendar did not hold: the meeting stays as booked.
+    PutBack,
 }
 
 /// The subject line (email) and heading.
@@ -155,6 +157,7 @@ pub fn subject(locale: Locale, kind: Kind, title: &str, when: &str, minutes: u32
         (Locale::Es, Kind::Uninvited) => format!("Ya no estás invitado: {title} — {when}"),
         (Locale::Es, Kind::Reminder) => format!("Recordatorio: {title} empieza en {minutes} min"),
         (Locale::Es, Kind::Released) => format!("Sala liberada: {title} — {when}"),
+        (Locale::Es, Kind::PutBack) => format!("Tu cambio en el calendario no se aplicó: {title} — {when}"),
         (Locale::En, Kind::Invited) => format!("Invitation: {title} — {when}"),
         (Locale::En, Kind::Confirmed) => format!("Booking confirmed: {title} — {when}"),
         (Locale::En, Kind::Updated) => format!("Meeting updated: {title} — {when}"),
@@ -162,6 +165,7 @@ pub fn subject(locale: Locale, kind: Kind, title: &str, when: &str, minutes: u32
         (Locale::En, Kind::Uninvited) => format!("You are no longer invited: {title} — {when}"),
         (Locale::En, Kind::Reminder) => format!("Reminder: {title} starts in {minutes} min"),
         (Locale::En, Kind::Released) => format!("Room released: {title} — {when}"),
+        (Locale::En, Kind::PutBack) => format!("Your calendar change was not applied: {title} — {when}"),
     }
 }
 
@@ -186,6 +190,9 @@ pub fn intro(locale: Locale, kind: Kind, organizer: &str, minutes: u32) -> Strin
         (Locale::Es, Kind::Released) => {
             format!("Nadie hizo check-in en los primeros {minutes} minutos, así que la sala ha quedado libre.")
         }
+        (Locale::Es, Kind::PutBack) => {
+            "Cambiaste esta reunión en tu calendario, pero Sala no pudo aplicar el cambio, así que la reunión sigue como estaba reservada y tu calendario vuelve a mostrarla así.".to_owned()
+        }
         (Locale::En, Kind::Invited) => format!("{organizer} invites you to a meeting."),
         (Locale::En, Kind::Confirmed) => "Your booking is confirmed.".to_owned(),
         (Locale::En, Kind::Updated) => format!("{organizer} changed the meeting."),
@@ -195,6 +202,33 @@ pub fn intro(locale: Locale, kind: Kind, organizer: &str, minutes: u32) -> Strin
         (Locale::En, Kind::Released) => {
             format!("Nobody checked in within {minutes} minutes of the start, so the room was released.")
         }
+        (Locale::En, Kind::PutBack) => {
+            "You changed this meeting in your calendar, but Sala could not apply the change, so the meeting stays as booked and your calendar shows it that way again.".to_owned()
+        }
+    }
+}
+
+/// Why a calendar change was put back, from the error code that refused it.
+pub fn put_back_reason(locale: Locale, code: &str) -> String {
+    let es = match code {
+        "booking_conflict" => "la sala ya está reservada a esa hora",
+        "booking_ended" | "booking_started" => "la reunión ya ha empezado o terminado",
+        "booking_cancelled" | "not_confirmed" => "la reserva está cancelada en Sala",
+        "forbidden" => "no puedes cambiar esta reserva",
+        "" => "la reserva está cancelada en Sala",
+        _ => "el nuevo horario no cumple las normas de reserva de la sala",
+    };
+    let en = match code {
+        "booking_conflict" => "the room is already booked at that time",
+        "booking_ended" | "booking_started" => "the meeting has already started or ended",
+        "booking_cancelled" | "not_confirmed" => "the booking is cancelled in Sala",
+        "forbidden" => "you may not change this booking",
+        "" => "the booking is cancelled in Sala",
+        _ => "the new time breaks the room's booking rules",
+    };
+    match locale {
+        Locale::Es => es.to_owned(),
+        Locale::En => en.to_owned(),
     }
 }
 

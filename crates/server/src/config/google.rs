@@ -12,11 +12,25 @@ pub const GOOGLE_TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
 /// Google's OAuth revocation endpoint: a disconnected calendar's grant is given back there.
 pub const GOOGLE_REVOKE_URL: &str = "https://oauth2.googleapis.com/revoke";
 
+/// Where Google's push notifications for calendar changes arrive.
+pub const CALENDAR_HOOK_PATH: &str = "/hooks/calendar/google";
+
 impl Settings {
     /// Google sign-in is offered only when both client id and secret are set.
     pub fn google_enabled(&self) -> bool {
         self.google_client_id.as_deref().is_some_and(|id| !id.is_empty())
             && self.google_client_secret.as_ref().is_some_and(|s| !s.expose().is_empty())
+    }
+
+    /// Two-way calendar sync: where Google pushes changes (when `SALA_CALENDAR_PUSH`).
+    pub fn two_way(&self) -> sala_app::calendar::TwoWay {
+        let push_address = self.calendar_push.then(|| format!("{}{}", self.base_url, CALENDAR_HOOK_PATH));
+        sala_app::calendar::TwoWay { push_address, ..sala_app::calendar::TwoWay::default() }
+    }
+
+    /// How often every watched calendar is read again (at least every minute).
+    pub fn calendar_reconcile(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.calendar_reconcile_minutes.max(1) * 60)
     }
 
     /// The Calendar API as the calendar job reaches it (the sign-in client's credentials).

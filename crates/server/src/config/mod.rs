@@ -13,7 +13,7 @@ mod smtp;
 mod webhooks;
 mod whatsapp;
 
-pub use google::{GOOGLE_API_BASE, GOOGLE_ISSUER, GOOGLE_REVOKE_URL, GOOGLE_TOKEN_URL};
+pub use google::{CALENDAR_HOOK_PATH, GOOGLE_API_BASE, GOOGLE_ISSUER, GOOGLE_REVOKE_URL, GOOGLE_TOKEN_URL};
 pub use http::outbound_client;
 pub use whatsapp::WHATSAPP_API_BASE;
 
@@ -118,6 +118,11 @@ pub struct Settings {
     pub jobs_concurrency: usize,
     /// Days done jobs (with their delivery log) and idempotency keys are kept.
     pub retention_days: u64,
+    /// Ask Google to push calendar changes to `{base_url}/hooks/calendar/google` (needs a
+    /// public https base URL in production); off: the periodic reconciliation alone.
+    pub calendar_push: bool,
+    /// Minutes between reads of every watched calendar (push is not fully reliable).
+    pub calendar_reconcile_minutes: u64,
     /// Jobs of one tenant running at once in one process (at most `jobs_concurrency`): what is
     /// left is for the other tenants, whatever one tenant's receivers do.
     pub jobs_tenant_share: usize,
@@ -172,6 +177,8 @@ impl Settings {
             .set_default("jobs_concurrency", 16)?
             .set_default("jobs_tenant_share", 8)?
             .set_default("retention_days", 30)?
+            .set_default("calendar_push", true)?
+            .set_default("calendar_reconcile_minutes", 15)?
             .set_default("jobs_lease_seconds", 300)?
             .set_default("webhooks_allow_private", false)?
             .set_default("webhooks_timeout_seconds", 10)?

@@ -87,6 +87,8 @@ pub fn test_settings(database_url: &str) -> Settings {
         jobs: false,
         jobs_concurrency: 4,
         retention_days: 30,
+        calendar_push: false,
+        calendar_reconcile_minutes: 15,
         jobs_tenant_share: 4,
         jobs_lease_seconds: 300,
         webhooks_allow_private: false,

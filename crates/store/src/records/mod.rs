@@ -15,6 +15,7 @@ mod jobs;
 mod rooms;
 mod tenants;
 mod users;
+mod watches;
 mod webhooks;
 
 pub(crate) use attendance::{CheckInRow, KIOSK_COLUMNS, KioskRow, ReplyRow};
@@ -29,6 +30,7 @@ pub(crate) use jobs::{DeliveryRow, JobRow, OutboxRow, truncated_error};
 pub(crate) use rooms::RoomRow;
 pub(crate) use tenants::TenantRow;
 pub(crate) use users::UserRow;
+pub(crate) use watches::{CalendarWatchRow, UPSERT_WATCH, WATCH_COLUMNS};
 pub(crate) use webhooks::WebhookRow;
 
 use crate::StoreError;

@@ -14,6 +14,7 @@ mod outbox;
 mod rooms;
 mod tenants;
 mod users;
+mod watches;
 mod webhooks;
 
 use crate::{StoreError, Unique};

@@ -17,6 +17,10 @@
 //! answered `invalid_grant` marks the connection revoked (the person sees "reconnect Google") and
 //! ends the job; 429, rate-limit 403s and 5xx retry with backoff; other 4xx end the job dead.
 
+mod pull;
+
+pub use pull::{DELETED_REASON, TwoWay, token_hash};
+
 use crate::jobs::JobFailure;
 use crate::secrets::SecretBox;
 use crate::{Context, Store};
@@ -58,6 +62,8 @@ pub struct CalendarSync {
     poll_delays: Vec<Duration>,
     /// freeBusy answers by (tenant, window, calendars), for [`BUSY_TTL`].
     busy_cache: Mutex<HashMap<String, (Instant, RoomBusy)>>,
+    /// How changes made in people's calendars come back ([`pull`]).
+    two_way: TwoWay,
 }
 
 /// Busy intervals, each with its room.
@@ -195,7 +201,8 @@ impl CalendarSync {
         match session.sync(job, &booking).await {
             Ok(detail) => {
                 self.log(job, &booking, DeliveryStatus::Sent, &detail).await;
-                Ok(())
+                // Sala writes this calendar now: what its person changes there comes back.
+                self.start_watching(job.tenant_id, booking.organizer_id).await.map_err(store_failure)
             }
             Err(Stop::Revoked(reason)) if session.is_personal() => {
                 session.revoked(&reason).await.map_err(store_failure)?;
@@ -252,7 +259,20 @@ impl CalendarSync {
         uid_domain: String,
     ) -> Self {
         let poll_delays = [500, 1000, 2000, 4000].map(Duration::from_millis).to_vec();
-        Self { store, google, secrets, uid_domain, poll_delays, busy_cache: Mutex::default() }
+        Self {
+            store,
+            google,
+            secrets,
+            uid_domain,
+            poll_delays,
+            busy_cache: Mutex::default(),
+            two_way: TwoWay::default(),
+        }
+    }
+
+    /// Two-way sync as the settings say (where push notifications reach Sala).
+    pub fn with_two_way(self, two_way: TwoWay) -> Self {
+        Self { two_way, ..self }
     }
 
     fn cached(&self, key: &str) -> Option<Vec<(RoomId, TimeRange)>> {
@@ -622,6 +642,28 @@ impl<'a> ApiCalls<'a> {
     }
     async fn delete_event_owned(self, token: String, id: &str) -> Result<(), ProviderError> {
         self.0.delete_event(&token, CALENDAR, id).await
+    }
+    async fn changes_owned(
+        self,
+        token: String,
+        cursor: Option<String>,
+        since: jiff::Timestamp,
+    ) -> Result<sala_channels::calendar::Changes, ProviderError> {
+        self.0.changes(&token, CALENDAR, cursor.as_deref(), since).await
+    }
+    async fn watch_owned(
+        self,
+        token: String,
+        request: &sala_channels::calendar::WatchRequest,
+    ) -> Result<sala_channels::calendar::Watch, ProviderError> {
+        self.0.watch(&token, CALENDAR, request).await
+    }
+    async fn stop_watch_owned(
+        self,
+        token: String,
+        watch: &sala_channels::calendar::Watch,
+    ) -> Result<(), ProviderError> {
+        self.0.stop_watch(&token, watch).await
     }
     async fn free_busy_owned(
         self,

@@ -1,0 +1,66 @@
+//! Calendar watches (two-way sync's push channels and change cursors).
+
+use super::{PgStore, db};
+use crate::records::{CalendarWatchRow, UPSERT_WATCH, WATCH_COLUMNS};
+use crate::{Result, WatchStore};
+use async_trait::async_trait;
+use sala_domain::google::CalendarWatch;
+use sala_domain::{TenantId, UserId};
+
+#[async_trait]
+impl WatchStore for PgStore {
+    async fn calendar_watch(&self, tenant: TenantId, user: UserId) -> Result<Option<CalendarWatch>> {
+        let sql = format!("SELECT {WATCH_COLUMNS} FROM calendar_watches WHERE tenant_id = $1 AND user_id = $2");
+        let row: Option<CalendarWatchRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(user.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn calendar_watch_by_channel(&self, channel_id: &str) -> Result<Option<CalendarWatch>> {
+        let sql = format!("SELECT {WATCH_COLUMNS} FROM calendar_watches WHERE channel_id = $1");
+        let row: Option<CalendarWatchRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(channel_id).fetch_optional(&self.pool).await.map_err(db)?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn save_calendar_watch(&self, w: &CalendarWatch) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(UPSERT_WATCH)
+            .bind(w.tenant_id.0)
+            .bind(w.user_id.0)
+            .bind(&w.channel_id)
+            .bind(&w.token_hash)
+            .bind(&w.resource_id)
+            .bind(w.expires_at)
+            .bind(&w.cursor)
+            .bind(w.synced_at)
+            .bind(w.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn all_calendar_watches(&self) -> Result<Vec<CalendarWatch>> {
+        let sql = format!("SELECT {WATCH_COLUMNS} FROM calendar_watches ORDER BY tenant_id, user_id");
+        let rows: Vec<CalendarWatchRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await.map_err(db)?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn delete_calendar_watch(&self, tenant: TenantId, user: UserId) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let deleted = sqlx::query("DELETE FROM calendar_watches WHERE tenant_id = $1 AND user_id = $2")
+            .bind(tenant.0)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(deleted.rows_affected() > 0)
+    }
+}
