@@ -31,6 +31,26 @@ impl TimeRange {
         self.start < other.end && other.start < self.end
     }
 
+    /// What is left of this range once `others` are taken out of it, in order (a range split
+    /// in two by one inside it; nothing when they cover it).
+    pub fn minus(&self, others: &[TimeRange]) -> Vec<TimeRange> {
+        let mut left = vec![*self];
+        for other in others {
+            left = left
+                .into_iter()
+                .flat_map(|piece| {
+                    if !piece.overlaps(other) {
+                        return vec![piece];
+                    }
+                    let before = TimeRange::new(piece.start, other.start.min(piece.end)).ok();
+                    let after = TimeRange::new(other.end.max(piece.start), piece.end).ok();
+                    before.into_iter().chain(after).collect()
+                })
+                .collect();
+        }
+        left
+    }
+
     pub fn duration_ms(&self) -> i64 {
         self.end - self.start
     }
@@ -222,6 +242,16 @@ mod tests {
 
     fn attendee(email: &str) -> Attendee {
         Attendee { email: Email::parse(email).unwrap(), name: None, user_id: None }
+    }
+
+    #[test]
+    fn a_range_minus_others_keeps_what_they_leave() {
+        let r = |s: i64, e: i64| TimeRange { start: s * HOUR, end: e * HOUR };
+        assert_eq!(r(10, 14).minus(&[]), [r(10, 14)]);
+        assert_eq!(r(10, 14).minus(&[r(11, 12)]), [r(10, 11), r(12, 14)], "split in two");
+        assert_eq!(r(10, 14).minus(&[r(9, 11), r(13, 15)]), [r(11, 13)], "both ends cut");
+        assert!(r(10, 14).minus(&[r(10, 12), r(12, 14)]).is_empty(), "covered back to back");
+        assert_eq!(r(10, 14).minus(&[r(14, 15), r(8, 10)]), [r(10, 14)], "touching is not overlapping");
     }
 
     fn booking() -> Booking {

@@ -460,6 +460,9 @@ pub trait WatchStore: Send + Sync {
     async fn all_calendar_watches(&self) -> Result<Vec<CalendarWatch>>;
     /// Forgets the person's watch (they disconnected); `false` when there was none.
     async fn delete_calendar_watch(&self, tenant: TenantId, user: UserId) -> Result<bool>;
+    /// The booking whose calendar event is `event_id` (a deleted event comes back with its id
+    /// alone).
+    async fn booking_with_event(&self, tenant: TenantId, event_id: &str) -> Result<Option<BookingId>>;
 }
 
 /// Calendar feeds (secret `.ics` subscription URLs). Every change carries its audit entry.

@@ -91,7 +91,41 @@ pub trait OutsideBusy: Send + Sync {
 
 #[async_trait]
 impl OutsideBusy for CalendarSync {
+    /// The rooms' Google busy times less Sala's own bookings there: Google lists the events Sala
+    /// wrote (they invite the room's calendar) as busy too, and Sala checks its own bookings
+    /// itself (a booking being moved must not conflict with its own event).
     async fn busy(
+        &self,
+        tenant: TenantId,
+        person: Option<UserId>,
+        rooms: &[Room],
+        window: TimeRange,
+    ) -> Vec<(RoomId, TimeRange)> {
+        let google = self.google_busy(tenant, person, rooms, window).await;
+        if google.is_empty() {
+            return google;
+        }
+        let room_ids: Vec<RoomId> = rooms.iter().map(|r| r.id).collect();
+        let own = match self.store.busy(tenant, &room_ids, window).await {
+            Ok(own) => own,
+            Err(err) => {
+                tracing::warn!(%err, "could not read Sala's own bookings to set against Google's busy times");
+                return google;
+            }
+        };
+        google
+            .into_iter()
+            .flat_map(|(room, time)| {
+                let sala: Vec<TimeRange> = own.iter().filter(|b| b.room_id == room).map(|b| b.time).collect();
+                time.minus(&sala).into_iter().map(move |left| (room, left))
+            })
+            .collect()
+    }
+}
+
+impl CalendarSync {
+    /// The busy intervals Google has for the rooms' resource calendars (see [`OutsideBusy`]).
+    async fn google_busy(
         &self,
         tenant: TenantId,
         person: Option<UserId>,

@@ -18,7 +18,7 @@
 //! so the next change arrives as a notification ([`CalendarSync::notified`]) rather than at the
 //! next reconciliation.
 
-use super::{CalendarSync, Session, Stop};
+use super::{CalendarSync, OutsideBusy, Session, Stop};
 use crate::bookings::{BookingChanges, CancelRequest, Scope, cancel_booking, edit_booking};
 use crate::context::Principal;
 use crate::jobs::JobFailure;
@@ -28,7 +28,7 @@ use sala_domain::attendance::{Answer, Reply};
 use sala_domain::google::CalendarWatch;
 use sala_domain::jobs::{JobPayload, PullPayload};
 use sala_domain::outbox::{self, Change, Facts};
-use sala_domain::{Booking, BookingId, Job, Millis, TenantId, UserId, now_millis};
+use sala_domain::{Booking, BookingId, Job, Millis, Room, RoomId, TenantId, TimeRange, UserId, now_millis};
 use std::time::Duration;
 
 /// How two-way sync reaches Sala and keeps its channels.
@@ -166,8 +166,15 @@ impl CalendarSync {
 
     /// What a booking change in the calendar becomes in Sala.
     async fn apply(&self, user: UserId, tenant: TenantId, event: &Event, pulled: &mut Pulled) -> Result<(), Stop> {
-        let Some(id) = event.booking_id.as_deref().and_then(|id| id.parse::<uuid::Uuid>().ok()).map(BookingId) else {
-            return Ok(()); // Not Sala's event.
+        let tagged = event.booking_id.as_deref().and_then(|id| id.parse::<uuid::Uuid>().ok()).map(BookingId);
+        let id = match tagged {
+            Some(id) => id,
+            // A deleted event is listed with its id alone (Google guarantees nothing else).
+            None if event.cancelled => match self.store.booking_with_event(tenant, &event.id).await? {
+                Some(id) => id,
+                None => return Ok(()),
+            },
+            None => return Ok(()), // Not Sala's event.
         };
         let Some(booking) = self.store.get_booking(tenant, id).await? else { return Ok(()) };
         if booking.organizer_id != user || booking.google_event_id.as_deref() != Some(event.id.as_str()) {
@@ -198,9 +205,11 @@ impl CalendarSync {
             let (start, end) = (start.as_millisecond(), end.as_millisecond());
             if (start, end) != (booking.time.start, booking.time.end) {
                 let changes = BookingChanges { start: Some(start), end: Some(end), ..BookingChanges::default() };
+                // The room's calendar already shows the event at its new time: not a conflict.
+                let itself = ItsOwnEvent { sync: self, time: TimeRange { start, end } };
                 let moved = edit_booking(
                     self.store.as_ref(),
-                    self,
+                    &itself,
                     &ctx,
                     booking.id,
                     changes,
@@ -267,6 +276,27 @@ impl CalendarSync {
             recorded += 1;
         }
         Ok(recorded)
+    }
+}
+
+/// The rooms' outside busy times less the moved event's own new time, which Google already
+/// shows on the room's calendar.
+struct ItsOwnEvent<'a> {
+    sync: &'a CalendarSync,
+    time: TimeRange,
+}
+
+#[async_trait::async_trait]
+impl OutsideBusy for ItsOwnEvent<'_> {
+    async fn busy(
+        &self,
+        tenant: TenantId,
+        person: Option<UserId>,
+        rooms: &[Room],
+        window: TimeRange,
+    ) -> Vec<(RoomId, TimeRange)> {
+        let busy = self.sync.busy(tenant, person, rooms, window).await;
+        busy.into_iter().flat_map(|(room, t)| t.minus(&[self.time]).into_iter().map(move |left| (room, left))).collect()
     }
 }
 

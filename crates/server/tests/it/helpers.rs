@@ -112,8 +112,9 @@ impl TestApp {
 
     /// Starts a server over `db` with settings adjusted by `configure`.
     pub async fn start(db: TestDb, configure: impl FnOnce(&mut Settings)) -> Self {
-        // Server logs (warnings and errors) show with a failing test's output.
-        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
+        // Server logs (warnings and errors, or what RUST_LOG asks for) show with a failing test's output.
+        let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_owned());
+        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter(filter).try_init();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let mut settings = test_settings(&db.url);

@@ -22,6 +22,7 @@ mod noisy_neighbours;
 mod rsvp;
 mod series;
 mod tenant_whatsapp;
+mod two_way;
 mod use_cases;
 
 const MINUTE: i64 = 60_000;

@@ -13,3 +13,5 @@ CREATE TABLE calendar_watches (
     CONSTRAINT calendar_watches_pkey PRIMARY KEY (tenant_id, user_id),
     CONSTRAINT calendar_watches_user_fkey FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id)
 );
+-- A calendar's change feed names deleted events by their id alone: find their booking by it.
+CREATE INDEX bookings_google_event ON bookings (tenant_id, google_event_id);

@@ -5,7 +5,7 @@ use crate::records::{CalendarWatchRow, UPSERT_WATCH, WATCH_COLUMNS};
 use crate::{Result, WatchStore};
 use async_trait::async_trait;
 use sala_domain::google::CalendarWatch;
-use sala_domain::{TenantId, UserId};
+use sala_domain::{BookingId, TenantId, UserId};
 
 #[async_trait]
 impl WatchStore for SqliteStore {
@@ -62,5 +62,16 @@ impl WatchStore for SqliteStore {
             .map_err(db)?;
         tx.commit().await.map_err(db)?;
         Ok(deleted.rows_affected() > 0)
+    }
+
+    async fn booking_with_event(&self, tenant: TenantId, event_id: &str) -> Result<Option<BookingId>> {
+        let id: Option<uuid::Uuid> =
+            sqlx::query_scalar("SELECT id FROM bookings WHERE tenant_id = $1 AND google_event_id = $2 LIMIT 1")
+                .bind(tenant.0)
+                .bind(event_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        Ok(id.map(BookingId))
     }
 }

@@ -73,6 +73,7 @@ mod jobs;
 mod rooms;
 mod tenants;
 mod users;
+mod watches;
 
 // ---------------------------------------------------------------------------------------------
 // Building domain values through their real constructors.
