@@ -173,14 +173,8 @@ pub(super) fn read(c: &Component<'_>, lines: &EventLines) -> Result<ForeignEvent
     {
         return Err(Unreadable::at(Some(lines.line_of("DTEND")), "DTEND is before DTSTART"));
     }
-    let rrule = match c.find_prop("RRULE") {
-        Some(rule) => {
-            let raw = rule.val.as_str().trim().to_owned();
-            super::expand::check_rule(&start, &raw).map_err(|why| Unreadable::at(Some(lines.line_of("RRULE")), why))?;
-            Some(raw)
-        }
-        None => None,
-    };
+    // Checked by the caller, which knows how it will be expanded.
+    let rrule = c.find_prop("RRULE").map(|rule| rule.val.as_str().trim().to_owned());
     let stamps = |name: &str| -> Result<Vec<Stamp>, Unreadable> {
         let mut out = Vec::new();
         let mut lines_of = lines.props.iter().filter(|(n, _)| n == name).map(|(_, l)| *l);

@@ -65,7 +65,11 @@ pub fn read(bytes: &[u8]) -> Result<Vec<ForeignEvent>, Unreadable> {
     let mut events = Vec::new();
     for (i, component) in components.enumerate() {
         let lines = checked.events.get(i).cloned().unwrap_or_default();
-        events.push(event::read(component, &lines)?);
+        let event = event::read(component, &lines)?;
+        if let Some(rule) = &event.rrule {
+            expand::check_rule(&event.start, rule).map_err(|why| Unreadable::at(Some(lines.line_of("RRULE")), why))?;
+        }
+        events.push(event);
     }
     Ok(events)
 }

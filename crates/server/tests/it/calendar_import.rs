@@ -95,25 +95,19 @@ async fn dry_run_fail_skip_and_reimport(app: TestApp) {
     let (status, existing) =
         json(app.api(Method::POST, "/api/v1/bookings", &w.key).json(&body).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::CREATED, "{existing}");
-    let ics = calendar(&format!(
-        "{}{}{}{}{}",
+    let d = day.strftime("%Y%m%d").to_string();
+    let events = [
         // Free at 07:00 Madrid (before the room's bookable hours: an import is not refused for it).
         event("free", "Desayuno", day, 7, ""),
-        // 13:00-14:00 Madrid is 12:00-13:00 UTC in winter, 11:00-12:00 in summer: use UTC to be sure.
-        "BEGIN:VEVENT\r\nUID:taken\r\nSUMMARY:Choca\r\nDTSTART:".to_owned()
-            + &format!(
-                "{}T123000Z\r\nDTEND:{}T133000Z\r\nEND:VEVENT\r\n",
-                day.strftime("%Y%m%d"),
-                day.strftime("%Y%m%d")
-            ),
+        // 12:30-13:30 UTC: in the way of the booking above, whatever Madrid's offset.
+        format!("BEGIN:VEVENT\r\nUID:taken\r\nSUMMARY:Choca\r\nDTSTART:{d}T123000Z\r\nDTEND:{d}T133000Z\r\nEND:VEVENT\r\n"),
         // Overlaps "free" within the file itself.
         event("twin", "Solapada", day, 7, ""),
-        "BEGIN:VEVENT\r\nUID:old\r\nSUMMARY:Antigua\r\nDTSTART:20200301T100000Z\r\nDTEND:20200301T110000Z\r\nEND:VEVENT\r\n",
-        format!(
-            "BEGIN:VEVENT\r\nUID:holiday\r\nSUMMARY:Festivo\r\nDTSTART;VALUE=DATE:{}\r\nEND:VEVENT\r\n",
-            day.strftime("%Y%m%d")
-        ),
-    ));
+        "BEGIN:VEVENT\r\nUID:old\r\nSUMMARY:Antigua\r\nDTSTART:20200301T100000Z\r\nDTEND:20200301T110000Z\r\nEND:VEVENT\r\n"
+            .to_owned(),
+        format!("BEGIN:VEVENT\r\nUID:holiday\r\nSUMMARY:Festivo\r\nDTSTART;VALUE=DATE:{d}\r\nEND:VEVENT\r\n"),
+    ];
+    let ics = calendar(&events.concat());
 
     let (status, dry) = import(&app, &w, "?dry_run=true", &ics).await;
     assert_eq!(status, StatusCode::OK, "{dry}");
