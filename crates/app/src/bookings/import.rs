@@ -118,6 +118,8 @@ pub async fn import_calendar(
     let existing = room_bookings(store, ctx, room.id, span).await?;
     let mut directory = Directory::new(store, ctx, &room);
     let mut created: Vec<Imported> = Vec::new();
+    // The times of `created`, by start (the occurrences come by start).
+    let mut accepted: Vec<TimeRange> = Vec::new();
     let mut conflicts = Vec::new();
     for occurrence in &expansion.occurrences {
         let event = &events[occurrence.event];
@@ -134,7 +136,6 @@ pub async fn import_calendar(
             skipped.push(skip("already_present", None));
             continue;
         }
-        let accepted: Vec<TimeRange> = created.iter().map(|c| c.booking.time).collect();
         if let Some(conflict) = in_the_way(&room, &existing, &accepted, time) {
             conflicts.push(conflict.clone());
             skipped.push(skip("conflict", Some(conflict)));
@@ -168,6 +169,7 @@ pub async fn import_calendar(
             updated_at: now,
             cancelled_at: None,
         };
+        accepted.push(time);
         created.push(Imported { uid: event.uid.clone(), booking, organizer, organizer_matched });
     }
     if !conflicts.is_empty() && request.on_conflict == ConflictPolicy::Fail && !request.dry_run {
@@ -243,12 +245,13 @@ async fn room_bookings(store: &dyn Store, ctx: &Context, room: RoomId, span: Tim
 /// What stands in the way of `time`: a booking of the room, or an earlier event of the file. A
 /// virtual room is taken only where it holds its limit of meetings (no limit: never).
 fn in_the_way(room: &Room, existing: &[Booking], accepted: &[TimeRange], time: TimeRange) -> Option<Conflict> {
-    let booked = existing.iter().filter(|b| b.time.overlaps(&time));
-    let from_file = accepted.iter().filter(|a| a.overlaps(&time));
+    let mut booked = existing.iter().filter(|b| b.time.overlaps(&time));
+    let mut from_file = accepted.iter().filter(|a| a.overlaps(&time));
     if room.is_shared() {
         let limit = room.max_meetings? as usize;
-        let mut meetings: Vec<TimeRange> = existing.iter().map(|b| b.time).collect();
-        meetings.extend(accepted);
+        // Only the meetings at that time tell whether the room is full then.
+        let mut meetings: Vec<TimeRange> = booked.clone().map(|b| b.time).collect();
+        meetings.extend(from_file.clone());
         if !full_stretches(&meetings, limit).iter().any(|f| f.overlaps(&time)) {
             return None;
         }
@@ -261,8 +264,6 @@ fn in_the_way(room: &Room, existing: &[Booking], accepted: &[TimeRange], time: T
         start: rfc3339(other.start),
         end: rfc3339(other.end),
     };
-    let mut booked = booked;
-    let mut from_file = from_file;
     match (booked.next(), from_file.next()) {
         (Some(b), _) => Some(conflict("sala", Some(b.id), b.time)),
         (None, Some(a)) => Some(conflict("import", None, *a)),

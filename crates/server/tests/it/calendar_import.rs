@@ -348,3 +348,39 @@ async fn bad_files_and_calls_are_refused(app: TestApp) {
     assert!(bookings_of_room(&app, &w).await.is_empty());
 }
 both!(bad_files_and_calls_are_refused);
+
+async fn webhooks_hear_imported_bookings_and_nobody_is_messaged(app: TestApp) {
+    let app = crate::webhooks::local_receivers(app).await;
+    let w = world(&app).await;
+    let (receiver, url) = crate::webhooks::Receiver::start().await;
+    let body = json!({"url": url, "events": ["booking.created"]});
+    let (status, endpoint) =
+        json(app.api(Method::POST, "/api/v1/webhooks", &w.key).json(&body).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED, "{endpoint}");
+    let day = today() + jiff::Span::new().days(4);
+    let people = "ORGANIZER:mailto:ana@acme.test\r\nATTENDEE;CN=Cliente:mailto:cliente@globex.com\r\n";
+    let ics = calendar(&[event("a", "Uno", day, 9, people), event("b", "Dos", day, 11, people)].concat());
+    let (status, done) = import(&app, &w, "", &ics).await;
+    assert_eq!(status, StatusCode::CREATED, "{done}");
+    app.run_jobs_at(&app.runner(), sala_domain::now_millis()).await;
+    let got = receiver.got();
+    let mut heard: Vec<(String, String)> = got
+        .iter()
+        .map(|r| {
+            let event: Value = serde_json::from_slice(&r.body).unwrap();
+            (event["type"].as_str().unwrap().to_owned(), event["data"]["booking"]["title"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    heard.sort();
+    assert_eq!(
+        heard,
+        [("booking.created".to_owned(), "Dos".to_owned()), ("booking.created".to_owned(), "Uno".to_owned())]
+    );
+    for created in done["created"].as_array().unwrap() {
+        let id = created["id"].as_str().unwrap().parse().unwrap();
+        let deliveries = app.store().deliveries_for_booking(w.tenant.id, id).await.unwrap();
+        let channels: Vec<String> = deliveries.iter().map(|d| format!("{:?}", d.channel).to_lowercase()).collect();
+        assert_eq!(channels, ["webhook"], "no email or WhatsApp for an imported meeting");
+    }
+}
+both!(webhooks_hear_imported_bookings_and_nobody_is_messaged);
