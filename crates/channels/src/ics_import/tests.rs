@@ -143,3 +143,53 @@ fn a_series_half_past_keeps_its_future_occurrences() {
     assert_eq!(x.occurrences.len(), 3);
     assert!(x.skipped.is_empty());
 }
+
+#[test]
+fn exports_as_google_and_outlook_write_them() {
+    let google = "BEGIN:VCALENDAR\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\nVERSION:2.0\r\nCALSCALE:GREGORIAN\r\n\
+        METHOD:PUBLISH\r\nX-WR-CALNAME:Sala Atlántico\r\nX-WR-TIMEZONE:Europe/Madrid\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/Madrid\r\n\
+        X-LIC-LOCATION:Europe/Madrid\r\nBEGIN:DAYLIGHT\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST\r\n\
+        DTSTART:19700329T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\nBEGIN:STANDARD\r\n\
+        TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nTZNAME:CET\r\nDTSTART:19701025T030000\r\n\
+        RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\n\
+        DTSTART;TZID=Europe/Madrid:20270302T093000\r\nDTEND;TZID=Europe/Madrid:20270302T103000\r\n\
+        RRULE:FREQ=WEEKLY;WKST=MO;UNTIL=20270330T072959Z;BYDAY=TU\r\nDTSTAMP:20261201T101010Z\r\n\
+        ORGANIZER;CN=maria@acme.test:mailto:maria@acme.test\r\nUID:4kq9s2b1o7@google.com\r\n\
+        ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;CN=\"Pérez, Juan\";X-NUM-GUESTS=0:mailto:juan@acme.test\r\n\
+        ATTENDEE;CUTYPE=RESOURCE;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;CN=Sala Atlántico;X-NUM-GUESTS=0:mailto:c_1883@resource.calendar.google.com\r\n\
+        CREATED:20261120T090000Z\r\nDESCRIPTION:Orden del día: 1\\; revisión\\, 2\\; varios.\\nEnlace: https://m\r\n eet.google.com/abc-defg-hij\r\n\
+        LAST-MODIFIED:20261201T101010Z\r\nLOCATION:Sala Atlántico\r\nSEQUENCE:0\r\nSTATUS:CONFIRMED\r\nSUMMARY:Comité\r\n\
+        TRANSP:OPAQUE\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:This is an event reminder\r\nTRIGGER:-P0DT0H10M0S\r\n\
+        END:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let events = read(google.as_bytes()).unwrap();
+    assert_eq!(events.len(), 1);
+    let e = &events[0];
+    assert_eq!(
+        e.description.as_deref(),
+        Some("Orden del día: 1; revisión, 2; varios.\nEnlace: https://meet.google.com/abc-defg-hij")
+    );
+    assert_eq!(e.organizer.as_ref().unwrap().name, None, "a CN that is the address is no name");
+    assert_eq!(e.attendees[0].name.as_deref(), Some("Pérez, Juan"));
+    assert!(e.attendees[1].resource);
+    let x = expand(&events, &madrid(), window("2027-01-01T00:00:00Z", "2028-01-01T00:00:00Z")).unwrap();
+    // UNTIL is 08:29:59 Madrid on the 30th, after the CEST change: the 30th's 09:30 is out.
+    assert_eq!(starts(&x), ["2027-03-02 09:30", "2027-03-09 09:30", "2027-03-16 09:30", "2027-03-23 09:30"]);
+
+    let outlook = "BEGIN:VCALENDAR\nMETHOD:PUBLISH\nPRODID:Microsoft Exchange Server 2010\nVERSION:2.0\n\
+        X-WR-CALNAME:Calendario\nBEGIN:VTIMEZONE\nTZID:W. Europe Standard Time\nBEGIN:STANDARD\nDTSTART:16010101T030000\n\
+        TZOFFSETFROM:+0200\nTZOFFSETTO:+0100\nRRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10\nEND:STANDARD\n\
+        BEGIN:DAYLIGHT\nDTSTART:16010101T020000\nTZOFFSETFROM:+0100\nTZOFFSETTO:+0200\n\
+        RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3\nEND:DAYLIGHT\nEND:VTIMEZONE\nBEGIN:VEVENT\n\
+        ORGANIZER;CN=Juan Pérez:mailto:juan@acme.test\n\
+        DESCRIPTION;LANGUAGE=es-ES:Hola\\n\nUID:040000008200E00074C5B7101A82E00800000000\n\
+        SUMMARY;LANGUAGE=es-ES:Revisión mensual\nDTSTART;TZID=W. Europe Standard Time:20270104T160000\n\
+        DTEND;TZID=W. Europe Standard Time:20270104T170000\nRRULE:FREQ=MONTHLY;COUNT=3;BYDAY=1MO\n\
+        CLASS:PUBLIC\nPRIORITY:5\nDTSTAMP:20261202T120000Z\nTRANSP:OPAQUE\nSTATUS:CONFIRMED\nSEQUENCE:0\n\
+        LOCATION;LANGUAGE=es-ES:Sala Atlántico\nX-MICROSOFT-CDO-APPT-SEQUENCE:0\nX-MICROSOFT-CDO-BUSYSTATUS:BUSY\n\
+        X-ALT-DESC;FMTTYPE=text/html:<html><body style=\"a:b\"><p>Hola</p></body></html>\nEND:VEVENT\nEND:VCALENDAR\n";
+    let events = read(outlook.as_bytes()).unwrap();
+    assert_eq!(events[0].zone_name(), Some("Europe/Berlin"));
+    assert_eq!(events[0].summary.as_deref(), Some("Revisión mensual"));
+    let x = expand(&events, &madrid(), window("2027-01-01T00:00:00Z", "2028-01-01T00:00:00Z")).unwrap();
+    assert_eq!(starts(&x), ["2027-01-04 16:00", "2027-02-01 16:00", "2027-03-01 16:00"]);
+}
