@@ -44,6 +44,9 @@ pub enum AppError {
     BookingConflict(Vec<Conflict>),
     #[error("{message}")]
     PreconditionFailed { message: String },
+    /// A body that could not be read at all (a calendar file with a broken line): 400.
+    #[error("{message}")]
+    BadInput { code: ErrorCode, message: String },
     #[error("{message}")]
     SignInRefused { code: ErrorCode, message: String },
     #[error("internal error: {0}")]
@@ -64,7 +67,7 @@ impl AppError {
         match self {
             Self::Invalid(_) => ErrorCode::ValidationFailed,
             Self::NotFound { .. } => ErrorCode::NotFound,
-            Self::Conflict { code, .. } | Self::SignInRefused { code, .. } => *code,
+            Self::Conflict { code, .. } | Self::SignInRefused { code, .. } | Self::BadInput { code, .. } => *code,
             Self::Forbidden { .. } => ErrorCode::Forbidden,
             Self::Unauthenticated => ErrorCode::Unauthenticated,
             Self::BookingConflict(_) => ErrorCode::BookingConflict,

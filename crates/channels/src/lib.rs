@@ -6,6 +6,7 @@
 //! development can point it at local servers.
 //!
 //! - [`ics`]: RFC 5545 / RFC 5546 (iTIP) calendar invitations (`METHOD:REQUEST` / `CANCEL`).
+//! - [`ics_import`]: reading another system's calendar file (events, repetitions, zones) for an import.
 //! - [`email`]: multipart email carrying an invitation, sent over SMTP with lettre
 //!   ([`email::SmtpMailer`]) or kept in memory ([`email::InMemoryMailer`]).
 //! - [`whatsapp`]: template messages through the WhatsApp Business Cloud API.
@@ -23,6 +24,7 @@ pub mod email;
 pub mod google;
 pub mod google_directory;
 pub mod ics;
+pub mod ics_import;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod webhook;

@@ -37,6 +37,7 @@ error_codes! {
     BookingNotConfirmed = "booking_not_confirmed",
     BookingReleased = "booking_released",
     ByNeedsMonthly = "by_needs_monthly",
+    CalendarInvalid = "calendar_invalid",
     CalendarNotGranted = "calendar_not_granted",
     CheckInNotOpen = "check_in_not_open",
     CheckedIn = "checked_in",

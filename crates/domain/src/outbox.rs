@@ -22,6 +22,11 @@ pub const MEET_WAIT_MS: Millis = 5 * 60_000;
 pub enum Change<'a> {
     /// New bookings: one, or the occurrences of a series (with its invitation), in order.
     Created { bookings: &'a [Booking], series: Option<&'a SeriesInvite> },
+    /// Bookings imported from another system's calendar (`POST /rooms/{id}/import`): their
+    /// people have these meetings in their calendars already, so nobody is told and no calendar
+    /// is written (no `notify`, `calendar_sync` or reminders); webhooks hear `booking.created`,
+    /// and a room that releases unattended bookings checks these too.
+    Imported { bookings: &'a [Booking] },
     /// Edited bookings, as (before, after) pairs with something changed; the first is the one
     /// named, the rest the later occurrences changed with it ("this and following").
     Updated { pairs: &'a [(Booking, Booking)] },
@@ -93,6 +98,24 @@ pub fn plan(change: Change<'_>, facts: &Facts) -> Plan {
             for booking in bookings {
                 jobs.extend(sync_and_webhook(notice(BookingEvent::Created, booking, None, &[]), facts));
                 jobs.extend(timed(booking, facts));
+            }
+            Plan { jobs, drop_timed_jobs: Vec::new() }
+        }
+        Change::Imported { bookings } => {
+            let mut jobs = Vec::new();
+            for booking in bookings {
+                let change = notice(BookingEvent::Created, booking, None, &[]);
+                jobs.push(Job::for_booking(
+                    booking,
+                    JobPayload::Webhook(WebhookPayload::of(change, facts.actor)),
+                    now,
+                    now,
+                ));
+                let quiet = Facts {
+                    reminders: ReminderSettings { minutes_before: Vec::new(), ..facts.reminders.clone() },
+                    ..facts.clone()
+                };
+                jobs.extend(timed(booking, &quiet));
             }
             Plan { jobs, drop_timed_jobs: Vec::new() }
         }

@@ -142,3 +142,21 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
         })
     }
 }
+
+/// A calendar file sent as `text/calendar` (an import). Rejections: 413 `payload_too_large`
+/// (the route sets its own limit), 415 `unsupported_media_type` for any other content type.
+pub struct CalendarBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for CalendarBody {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        let mime =
+            req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|ct| ct.split(';').next());
+        if !mime.is_some_and(|m| m.trim().eq_ignore_ascii_case("text/calendar")) {
+            let detail = "Send the calendar file with 'Content-Type: text/calendar'.";
+            return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType, detail));
+        }
+        Bytes::from_request(req, state).await.map(Self).map_err(bytes_problem)
+    }
+}

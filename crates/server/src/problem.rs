@@ -89,6 +89,7 @@ impl From<ApiError> for Problem {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::BookingConflict(_) => StatusCode::CONFLICT,
             AppError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            AppError::BadInput { .. } => StatusCode::BAD_REQUEST,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let detail = match &err {

@@ -127,6 +127,19 @@ fn each_change_writes_its_jobs() {
         &[],
     );
 
+    // Imported: webhooks and the room's no-show check only; nobody told, no calendar, no reminder.
+    let first = booking(120);
+    let imported = [first.clone(), Booking { room_id: first.room_id, ..booking(180) }];
+    let releasing = World { no_show: HashMap::from([(imported[0].room_id, 15)]), ..World::new() };
+    let plan_ = plan(Change::Imported { bookings: &imported }, &releasing.facts());
+    check(
+        "imported",
+        plan_,
+        &[&imported[0], &imported[1]],
+        &["webhook@0+0", "no_show_check@0+135", "webhook@1+0", "no_show_check@1+195"],
+        &[],
+    );
+
     // A series: one message for all, the rest per occurrence.
     let (w1, w2) = (booking(120), booking(120 + 7 * 24 * 60));
     let series = [w1.clone(), w2.clone()];

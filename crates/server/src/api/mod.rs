@@ -9,6 +9,7 @@ mod google;
 mod jobs;
 mod kiosks;
 mod problems;
+mod room_import;
 mod rooms;
 mod schemas;
 mod settings;
@@ -74,6 +75,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(availability::routes())
         .merge(audit::routes())
         .merge(rooms::routes())
+        .merge(room_import::routes())
         .merge(users::routes())
         .merge(settings::routes())
         .merge(jobs::routes())

@@ -7,7 +7,7 @@ use utoipa::openapi::Object;
 use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 
 /// A string that is one of `values`.
-fn one_of(values: &[&'static str]) -> Object {
+pub(super) fn one_of(values: &[&'static str]) -> Object {
     ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values.iter().copied())).build()
 }
 

@@ -47,6 +47,9 @@ fn es(code: ErrorCode) -> &'static str {
         ErrorCode::BookingNotConfirmed => "La reserva se canceló o se liberó mientras tanto.",
         ErrorCode::BookingReleased => "La sala se liberó porque nadie hizo check-in; esta reserva ya no está activa.",
         ErrorCode::ByNeedsMonthly => "Solo una serie mensual elige qué día del mes («by»).",
+        ErrorCode::CalendarInvalid => {
+            "El archivo no es un calendario que se pueda leer (.ics): revisa la línea indicada."
+        }
         ErrorCode::CalendarNotGranted => {
             "Google no ha dado acceso al calendario: marca la casilla del calendario en la pantalla de Google."
         }
@@ -212,6 +215,7 @@ fn en(code: ErrorCode) -> &'static str {
             "The room was released because nobody checked in; this booking is no longer active."
         }
         ErrorCode::ByNeedsMonthly => "Only a monthly series chooses a day of the month (`by`).",
+        ErrorCode::CalendarInvalid => "The file is not a calendar that can be read (.ics): check the line named.",
         ErrorCode::CalendarNotGranted => {
             "Google did not grant access to the calendar: tick the calendar box on Google's screen."
         }

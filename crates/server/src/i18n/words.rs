@@ -161,6 +161,7 @@ const ACTIONS: &[Words] = &[
     ("booking.edit_denied", "Cambio denegado", "Change denied"),
     ("booking.ended_early", "Terminada en la puerta", "Ended at the door"),
     ("booking.guests_invited", "Invitados de fuera", "Outside guests invited"),
+    ("booking.imported", "Reserva importada", "Booking imported"),
     ("booking.released", "Sala liberada", "Room released"),
     ("booking.updated", "Reserva modificada", "Booking changed"),
     ("feed.created", "Suscripción de calendario creada", "Calendar feed created"),

@@ -123,6 +123,7 @@ pub fn show_error(t: &'static Texts, err: &AppError) -> Response {
         AppError::SignInRefused { code, .. } => {
             error_page(t, StatusCode::FORBIDDEN, t.forbidden_title, t.refusal(*code))
         }
+        AppError::BadInput { code, .. } => error_page(t, StatusCode::BAD_REQUEST, t.error_title, t.refusal(*code)),
         AppError::Internal(cause) => {
             tracing::error!(error = %cause, "page failed");
             error_page(t, StatusCode::INTERNAL_SERVER_ERROR, t.error_title, t.try_again)

@@ -15,6 +15,7 @@ mod people_fields;
 mod people_import;
 mod people_new;
 mod room_form;
+mod room_import;
 mod rooms;
 mod settings;
 mod webhooks;
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin", get(|| async { Redirect::to("/admin/rooms") }))
         .merge(rooms::routes())
+        .merge(room_import::routes())
         .merge(people::routes())
         .merge(people_import::routes())
         .merge(people_directory::routes())

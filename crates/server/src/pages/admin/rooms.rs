@@ -99,7 +99,7 @@ pub struct Done {
 }
 
 fn notice(t: &'static Texts, done: &Done) -> Option<&'static str> {
-    done.done.as_ref().map(|_| t.saved_notice)
+    done.done.as_deref().map(|code| if code == "imported" { t.ics_done } else { t.saved_notice })
 }
 
 async fn list(State(state): State<AppState>, AdminPage(shell): AdminPage, Query(q): Query<Done>) -> Response {
