@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod bookings;
 pub mod calendar;
+pub mod calendar_facts;
 pub mod check_in_links;
 pub mod context;
 pub mod demo;

@@ -55,6 +55,9 @@ pub struct EventAttendee {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EventBody {
     pub booking_id: String,
+    /// The booking's version this event was written from: a change read back from an event
+    /// older than the booking is Sala's own write still on its way, not the person's.
+    pub booking_version: i64,
     /// The iCalendar UID the event is created with, so that an `.ics` about the same meeting
     /// lands on this event rather than beside it; `None`: the provider makes one. Sent on insert
     /// only: an event's UID never changes.
@@ -119,6 +122,8 @@ pub struct Event {
     pub cancelled: bool,
     /// The booking this event is for, when Sala wrote it (its private property).
     pub booking_id: Option<String>,
+    /// The booking's version Sala last wrote the event from (its private property).
+    pub booking_version: Option<i64>,
     pub summary: Option<String>,
     /// `None` for all-day events (a date, no time), which are never Sala's.
     pub start: Option<Timestamp>,
@@ -204,7 +209,7 @@ pub enum ProviderError {
 }
 
 /// The organization's own credentials, acting as one of its people.
-pub use crate::google::ServiceAccountKey;
+pub use crate::service_account::ServiceAccountKey;
 
 /// What Sala asks of a calendar provider. `token` is a bearer access token from one of the
 /// grant calls; `calendar` the provider's calendar id (`primary`: the person's own).

@@ -23,6 +23,7 @@ use crate::calendar::{
     AccessToken, BusyTimes, CalendarProvider, Changes, Conference, ConferenceState, Event, EventBody, Invitee,
     ProviderError, Response, Watch, WatchRequest,
 };
+pub use crate::service_account::ServiceAccountKey;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -56,6 +57,8 @@ impl std::fmt::Debug for GoogleConfig {
 
 /// The private extended property that ties an event to its booking.
 pub const BOOKING_PROPERTY: &str = "salaBookingId";
+/// The private extended property with the booking's version the event was written from.
+pub const VERSION_PROPERTY: &str = "salaVersion";
 
 /// The JSON Google takes for an event.
 trait GoogleJson {
@@ -81,7 +84,10 @@ impl GoogleJson for EventBody {
             "start": self.start,
             "end": self.end,
             "attendees": self.attendees,
-            "extendedProperties": {"private": {BOOKING_PROPERTY: self.booking_id}},
+            "extendedProperties": {"private": {
+                BOOKING_PROPERTY: self.booking_id,
+                VERSION_PROPERTY: self.booking_version.to_string(),
+            }},
             "guestsCanModify": false,
         });
         match conference {
@@ -161,8 +167,9 @@ impl GoogleEvent {
             _ => ConferenceState::Settled,
         };
         let at = |t: &Option<GoogleTime>| t.as_ref()?.date_time.as_deref()?.parse::<Timestamp>().ok();
-        let booking_id =
-            self.extended_properties.as_ref().and_then(|p| p["private"][BOOKING_PROPERTY].as_str()).map(str::to_owned);
+        let private = |key: &str| self.extended_properties.as_ref().and_then(|p| p["private"][key].as_str());
+        let booking_id = private(BOOKING_PROPERTY).map(str::to_owned);
+        let booking_version = private(VERSION_PROPERTY).and_then(|v| v.parse().ok());
         let invitees = self
             .attendees
             .iter()
@@ -174,6 +181,7 @@ impl GoogleEvent {
         Event {
             cancelled: self.status.as_deref() == Some("cancelled"),
             booking_id,
+            booking_version,
             summary: self.summary.clone(),
             start: at(&self.start),
             end: at(&self.end),
@@ -194,66 +202,6 @@ fn response(status: Option<&str>) -> Response {
         Some("tentative") => Response::Tentative,
         Some("declined") => Response::Declined,
         _ => Response::NeedsAction,
-    }
-}
-
-/// A service account's key, from the JSON key file Google hands out (what the grant needs of it).
-/// With domain-wide delegation in Google Workspace, it may act as any person of the domain.
-#[derive(Clone, Deserialize)]
-pub struct ServiceAccountKey {
-    pub client_email: String,
-    /// PEM, PKCS#8 (as Google writes it) or PKCS#1.
-    pub private_key: String,
-    #[serde(default)]
-    pub private_key_id: Option<String>,
-}
-
-impl std::fmt::Debug for ServiceAccountKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServiceAccountKey").field("client_email", &self.client_email).finish_non_exhaustive()
-    }
-}
-
-impl ServiceAccountKey {
-    /// Reads a key file: `type` must be `service_account`, with an email and an RSA key.
-    pub fn parse(json: &str) -> Result<Self, String> {
-        let value: Value = serde_json::from_str(json).map_err(|e| format!("not a JSON key file: {e}"))?;
-        if value["type"] != "service_account" {
-            return Err("the key file's type is not service_account".into());
-        }
-        let key: Self = serde_json::from_value(value).map_err(|e| format!("the key file lacks {e}"))?;
-        if !key.client_email.contains('@') {
-            return Err("the key file's client_email is not an address".into());
-        }
-        key.signing_key()?;
-        Ok(key)
-    }
-
-    fn signing_key(&self) -> Result<rsa::pkcs1v15::SigningKey<sha2::Sha256>, String> {
-        use rsa::pkcs1::DecodeRsaPrivateKey;
-        use rsa::pkcs8::DecodePrivateKey;
-        let key = rsa::RsaPrivateKey::from_pkcs8_pem(&self.private_key)
-            .or_else(|_| rsa::RsaPrivateKey::from_pkcs1_pem(&self.private_key))
-            .map_err(|_| "the private key is not an RSA key in PEM".to_owned())?;
-        Ok(rsa::pkcs1v15::SigningKey::new(key))
-    }
-
-    /// The signed JWT of the JWT bearer grant (RFC 7523), as Google's server-to-server OAuth
-    /// documents it: issued by the account, for `subject`, with `scope`, to the token endpoint.
-    pub fn assertion(&self, subject: &str, scope: &str, token_url: &str, now: Timestamp) -> Result<String, String> {
-        use base64::Engine;
-        use rsa::signature::{SignatureEncoding, Signer};
-        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-        let mut header = serde_json::json!({"alg": "RS256", "typ": "JWT"});
-        if let Some(kid) = &self.private_key_id {
-            header["kid"] = serde_json::json!(kid);
-        }
-        let iat = now.as_second();
-        let claims = serde_json::json!({"iss": self.client_email, "sub": subject, "scope": scope,
-                                        "aud": token_url, "iat": iat, "exp": iat + 3600});
-        let signing_input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()));
-        let signature = self.signing_key()?.sign(signing_input.as_bytes()).to_vec();
-        Ok(format!("{signing_input}.{}", b64(&signature)))
     }
 }
 
@@ -626,10 +574,10 @@ mod tests {
                 {"email": "room@resource.calendar.google.com", "resource": true, "responseStatus": "accepted"},
                 {"email": "guest@else.test", "responseStatus": "declined"}
             ],
-            "extendedProperties": {"private": {BOOKING_PROPERTY: "b-9"}}
+            "extendedProperties": {"private": {BOOKING_PROPERTY: "b-9", VERSION_PROPERTY: "4"}}
         })))
         .unwrap_or_default();
-        assert_eq!(event.booking_id.as_deref(), Some("b-9"));
+        assert_eq!((event.booking_id.as_deref(), event.booking_version), (Some("b-9"), Some(4)));
         assert_eq!(event.start.map(|t| t.to_string()).as_deref(), Some("2027-01-05T09:00:00Z"));
         assert_eq!(event.organizer.as_deref(), Some("ana@acme.test"));
         assert_eq!(event.invitees[0].response, Response::Accepted);
@@ -645,6 +593,7 @@ mod tests {
     fn the_body_asks_for_meet_only_when_told() {
         let body = EventBody {
             booking_id: "b1".into(),
+            booking_version: 3,
             ical_uid: Some("b1@sala.example".into()),
             summary: "S".into(),
             description: None,
@@ -656,6 +605,7 @@ mod tests {
         let create = body.to_json(&Conference::Create { request_id: "r-1".into() });
         assert_eq!(create["conferenceData"]["createRequest"]["conferenceSolutionKey"]["type"], "hangoutsMeet");
         assert_eq!(create["extendedProperties"]["private"][BOOKING_PROPERTY], "b1");
+        assert_eq!(create["extendedProperties"]["private"][VERSION_PROPERTY], "3", "private properties are strings");
         assert!(body.to_json(&Conference::Keep).get("conferenceData").is_none());
         assert!(body.to_json(&Conference::Remove)["conferenceData"].is_null());
         assert!(create.get("iCalUID").is_none(), "a patch never renames the event");

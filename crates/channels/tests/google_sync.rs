@@ -67,6 +67,7 @@ fn body(booking: &str, start: i64, room: Option<&str>) -> EventBody {
     }));
     EventBody {
         booking_id: booking.into(),
+        booking_version: 1,
         ical_uid: None,
         summary: format!("Booking {booking}"),
         description: None,

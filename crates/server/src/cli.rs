@@ -95,6 +95,23 @@ enum Command {
         #[arg(long, default_value_t = 9)]
         rounds: usize,
     },
+    /// Measure two-way calendar sync: the work per change pushed from Google Calendar, against a
+    /// full read of the calendar.
+    ///
+    /// Starts a fake Google Calendar on 127.0.0.1, creates a throw-away tenant whose organizer has
+    /// `events` meetings in their calendar (in the configured database, SALA_DATABASE_URL), and
+    /// prints the median time and API calls of a full read, of one pushed change (read and the
+    /// booking moved), and of Sala's write back with its echo.
+    #[cfg(feature = "bench")]
+    #[command(name = "bench-sync")]
+    BenchSync {
+        /// Meetings in the organizer's calendar.
+        #[arg(long, default_value_t = 500)]
+        events: usize,
+        /// Times each measurement is repeated (the median is printed).
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
     /// Measure booking creation: through the HTTP API, and straight into the store (the ceiling).
     ///
     /// Creates a throw-away tenant in the configured database (SALA_DATABASE_URL), starts a server
@@ -354,6 +371,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         #[cfg(feature = "bench")]
         Command::BenchFeeds { days, per_day, rounds } => {
             crate::bench::feeds(settings, store.clone(), crate::bench::FeedsBenchPlan { days, per_day, rounds }).await
+        }
+        #[cfg(feature = "bench")]
+        Command::BenchSync { events, rounds } => {
+            crate::bench::sync(settings, store.clone(), crate::bench::SyncBenchPlan { events, rounds }).await
         }
         #[cfg(feature = "bench")]
         Command::BenchJobs { notifications, reminders, rooms, concurrency, batch } => {

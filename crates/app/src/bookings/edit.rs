@@ -3,7 +3,7 @@
 
 use super::policy::{self, Slot};
 use super::{AttendeeInput, Scope, attendees, facts, guest_quota, load_tenant};
-use crate::calendar::OutsideBusy;
+use crate::calendar_facts::OutsideBusy;
 use crate::context::snapshot;
 use crate::error::Conflict;
 use crate::validate::Validator;

@@ -4,7 +4,7 @@
 
 use super::create::{NewBooking, create_booking};
 use super::{AttendeeInput, Created, get_booking, policy};
-use crate::calendar::OutsideBusy;
+use crate::calendar_facts::OutsideBusy;
 use crate::{AppError, AppResult, Context, Store};
 use sala_domain::{BookingId, Millis, RoomId};
 

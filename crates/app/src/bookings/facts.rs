@@ -62,5 +62,5 @@ pub(super) async fn meet_wait(
     organizer: &User,
     google_meet: bool,
 ) -> AppResult<bool> {
-    Ok(google_meet && crate::calendar::keeps_calendar(store, ctx.tenant_id(), organizer.id).await?)
+    Ok(google_meet && crate::calendar_facts::keeps_calendar(store, ctx.tenant_id(), organizer.id).await?)
 }

@@ -3,7 +3,7 @@
 //! room's exceptions, seats, metadata, reminders), and how a taken slot becomes a conflict.
 //! Create, edit, cancel and check-in ask here; none of them asks another.
 
-use crate::calendar::OutsideBusy;
+use crate::calendar_facts::OutsideBusy;
 use crate::error::Conflict;
 use crate::{AppError, AppResult, Context, FieldError, Principal, Store};
 use sala_domain::ErrorCode;

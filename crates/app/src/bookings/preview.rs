@@ -5,7 +5,7 @@
 
 use super::create::{self, NewBooking};
 use super::{guest_quota, policy};
-use crate::calendar::OutsideBusy;
+use crate::calendar_facts::OutsideBusy;
 use crate::error::Conflict;
 use crate::{AppError, AppResult, Context, FieldError, Store};
 use sala_domain::{Attendee, Booking, BookingId, BookingStatus, Expansion, TimeRange};

@@ -1,7 +1,7 @@
 //! Reading bookings: one, a filtered page, and which rooms are free when.
 
 use super::policy::{load_visible, may_change};
-use crate::calendar::OutsideBusy;
+use crate::calendar_facts::OutsideBusy;
 use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, Principal, Store};
 use sala_domain::ErrorCode;

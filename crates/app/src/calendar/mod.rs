@@ -19,6 +19,7 @@
 
 mod pull;
 
+pub use crate::calendar_facts::{OutsideBusy, keeps_calendar};
 pub use pull::{DELETED_REASON, TwoWay, token_hash};
 
 use crate::jobs::JobFailure;
@@ -72,22 +73,6 @@ pub type RoomBusy = Vec<(RoomId, TimeRange)>;
 /// How long a room's Google busy times are reused: a day view reloaded, or a booking made right
 /// after looking, asks Google once.
 pub const BUSY_TTL: Duration = Duration::from_secs(60);
-
-/// Busy times rooms have outside Sala: meetings booked directly in a room's Google resource
-/// calendar, so Sala does not book the room over them.
-#[async_trait]
-pub trait OutsideBusy: Send + Sync {
-    /// For the rooms among `rooms` that have a Google resource calendar, their busy intervals
-    /// in `window`, asked with `person`'s Google connection. With nobody to ask as, or Google
-    /// failing, there are none (logged): Sala's own bookings still never overlap.
-    async fn busy(
-        &self,
-        tenant: TenantId,
-        person: Option<UserId>,
-        rooms: &[Room],
-        window: TimeRange,
-    ) -> Vec<(RoomId, TimeRange)>;
-}
 
 #[async_trait]
 impl OutsideBusy for CalendarSync {
@@ -359,15 +344,6 @@ pub async fn gave_up(store: &dyn Store, tenant: TenantId, booking: BookingId) ->
     let jobs = store.jobs_for_booking(tenant, booking).await?;
     let latest = jobs.iter().filter(|j| j.kind == JobKind::CalendarSync).max_by_key(|j| j.created_at);
     Ok(latest.is_some_and(|j| j.status == JobStatus::Dead))
-}
-
-/// Does Sala keep this person's Google Calendar (their own grant, or the tenant's service
-/// account)? Their confirmations then need no `.ics` and wait for a Meet link.
-pub async fn keeps_calendar(store: &dyn Store, tenant: TenantId, user: UserId) -> Result<bool, sala_store::StoreError> {
-    if store.google_connection(tenant, user).await?.is_some_and(|c| c.is_connected()) {
-        return Ok(true);
-    }
-    Ok(store.get_tenant(tenant).await?.is_some_and(|t| t.google_service_account.is_some()))
 }
 
 impl CalendarSync {
@@ -749,6 +725,7 @@ fn event_body(booking: &Booking, room: Option<&Room>, uid_domain: &str) -> Event
     });
     EventBody {
         booking_id: booking.id.to_string(),
+        booking_version: booking.version,
         ical_uid: (!booking.is_occurrence()).then(|| booking.ical_uid(uid_domain)),
         summary: booking.title.clone(),
         description: booking.description.clone(),

@@ -191,6 +191,11 @@ impl CalendarSync {
         if booking.time.end <= now {
             return Ok(()); // History stays as it was.
         }
+        if event.booking_version.is_some_and(|written| written < booking.version) {
+            // Sala changed the booking since it last wrote the event: its own write is on the
+            // way and brings the event in line; what the event says now is not the person's.
+            return Ok(());
+        }
         let Some(organizer) = self.store.get_user(tenant, user).await? else { return Ok(()) };
         let ctx = Context::new(Principal::User(organizer));
         if event.cancelled {

@@ -763,6 +763,11 @@ fn shape_problems(body: &Value) -> Vec<&'static str> {
             problems.push(if end == "start" { "start" } else { "end" });
         }
     }
+    // Google's extended properties map names to strings only.
+    let private = body["extendedProperties"]["private"].as_object();
+    if private.is_some_and(|p| p.values().any(|v| !v.is_string())) {
+        problems.push("extendedProperties.private (values must be strings)");
+    }
     if !body["extendedProperties"]["private"]["salaBookingId"].is_string() {
         problems.push("extendedProperties.private.salaBookingId");
     }

@@ -2,14 +2,14 @@
 //! measured beside the database's own ceiling: reading the same bookings in the same pages the
 //! feed reads them. The difference is Sala's work (visibility, series, writing RFC 5545 text).
 
-use super::setup::{Setup, anyhow_app};
+use super::setup::{Setup, anyhow_app, median, ms};
 use crate::config::{Settings, redact_url};
 use sala_app::Context;
 use sala_app::feeds::{NewFeed, create_feed, feed_calendar, open_feed};
 use sala_domain::{BookingStatus, TimeRange};
 use sala_store::{BookingQuery, BookingWrite};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -103,13 +103,4 @@ async fn read_pages(store: &dyn sala_app::Store, setup: &Setup, room: sala_domai
             return Ok(count);
         }
     }
-}
-
-fn median(times: &mut [Duration]) -> Duration {
-    times.sort_unstable();
-    times.get(times.len() / 2).copied().unwrap_or_default()
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }

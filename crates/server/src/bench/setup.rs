@@ -86,3 +86,13 @@ impl Setup {
 pub fn anyhow_app(err: sala_app::AppError) -> anyhow::Error {
     anyhow::anyhow!("{err}")
 }
+
+/// The middle of the measured times (the one printed).
+pub fn median(times: &mut [std::time::Duration]) -> std::time::Duration {
+    times.sort_unstable();
+    times.get(times.len() / 2).copied().unwrap_or_default()
+}
+
+pub fn ms(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}

@@ -24,6 +24,7 @@ fn lookup<'a>(table: &[Words], locale: Locale, code: &'a str) -> Cow<'a, str> {
 const JOB_KINDS: &[Words] = &[
     ("notify", "Avisos de la reserva", "Booking messages"),
     ("calendar_sync", "Google Calendar", "Google Calendar"),
+    ("calendar_pull", "Cambios desde Google Calendar", "Changes from Google Calendar"),
     ("webhook", "Webhook", "Webhook"),
     ("reminder", "Recordatorio", "Reminder"),
     ("no_show_check", "Liberación sin check-in", "No-show release"),
