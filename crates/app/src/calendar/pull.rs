@@ -196,6 +196,15 @@ impl CalendarSync {
             // way and brings the event in line; what the event says now is not the person's.
             return Ok(());
         }
+        let moved_to = event
+            .start
+            .zip(event.end)
+            .map(|(start, end)| TimeRange { start: start.as_millisecond(), end: end.as_millisecond() })
+            .filter(|time| *time != booking.time);
+        let answered = event.invitees.iter().any(|i| !i.resource && i.response != Response::NeedsAction);
+        if !event.cancelled && moved_to.is_none() && !answered {
+            return Ok(()); // As Sala wrote it (most of a full read, and every echo).
+        }
         let Some(organizer) = self.store.get_user(tenant, user).await? else { return Ok(()) };
         let ctx = Context::new(Principal::User(organizer));
         if event.cancelled {
@@ -206,26 +215,23 @@ impl CalendarSync {
             }
             return Ok(());
         }
-        if let (Some(start), Some(end)) = (event.start, event.end) {
-            let (start, end) = (start.as_millisecond(), end.as_millisecond());
-            if (start, end) != (booking.time.start, booking.time.end) {
-                let changes = BookingChanges { start: Some(start), end: Some(end), ..BookingChanges::default() };
-                // The room's calendar already shows the event at its new time: not a conflict.
-                let itself = ItsOwnEvent { sync: self, time: TimeRange { start, end } };
-                let moved = edit_booking(
-                    self.store.as_ref(),
-                    &itself,
-                    &ctx,
-                    booking.id,
-                    changes,
-                    Some(booking.version),
-                    Scope::This,
-                )
-                .await;
-                match moved {
-                    Ok(_) => pulled.moved += 1,
-                    Err(refused) => return self.refused(&booking, refused, pulled).await,
-                }
+        if let Some(time) = moved_to {
+            let changes = BookingChanges { start: Some(time.start), end: Some(time.end), ..BookingChanges::default() };
+            // The room's calendar already shows the event at its new time: not a conflict.
+            let itself = ItsOwnEvent { sync: self, time };
+            let moved = edit_booking(
+                self.store.as_ref(),
+                &itself,
+                &ctx,
+                booking.id,
+                changes,
+                Some(booking.version),
+                Scope::This,
+            )
+            .await;
+            match moved {
+                Ok(_) => pulled.moved += 1,
+                Err(refused) => return self.refused(&booking, refused, pulled).await,
             }
         }
         pulled.answers += self.answers(&ctx, &booking, event).await?;
