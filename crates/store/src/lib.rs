@@ -251,6 +251,23 @@ pub struct BookingWrite<'a> {
     pub unless_checked_in: bool,
 }
 
+impl<'a> BookingWrite<'a> {
+    /// The plain write: these bookings with their audit entries and jobs, no series, no
+    /// idempotency record, no timed jobs dropped, no check-in condition (set those on the result).
+    pub fn new(tenant_id: TenantId, bookings: &'a [Booking], audit: &'a [AuditEntry], jobs: &'a [Job]) -> Self {
+        Self {
+            tenant_id,
+            series: None,
+            bookings,
+            audit,
+            jobs,
+            idempotency: None,
+            drop_timed_jobs: &[],
+            unless_checked_in: false,
+        }
+    }
+}
+
 #[async_trait]
 pub trait BookingStore: Send + Sync {
     /// Inserts new bookings (one, or a series' occurrences) with everything in `write`, all or

@@ -69,14 +69,8 @@ pub async fn cancel_booking(store: &dyn Store, ctx: &Context, id: BookingId, req
     let plan =
         outbox::plan(Change::Cancelled { bookings: &cancelled }, &Facts { actor: ctx.actor(), ..Facts::at(now) });
     let write = BookingWrite {
-        tenant_id: ctx.tenant_id(),
-        series: None,
-        bookings: &cancelled,
-        audit: &audit,
-        jobs: &plan.jobs,
-        idempotency: None,
         drop_timed_jobs: &plan.drop_timed_jobs,
-        unless_checked_in: false,
+        ..BookingWrite::new(ctx.tenant_id(), &cancelled, &audit, &plan.jobs)
     };
     store.update_bookings(write).await?;
     Ok(cancelled.into_iter().find(|b| b.id == id).unwrap_or(current))

@@ -294,14 +294,8 @@ async fn save(
     };
     let plan = outbox::plan(Change::Updated { pairs: &pairs }, &facts);
     let write = BookingWrite {
-        tenant_id: ctx.tenant_id(),
-        series: None,
-        bookings: &bookings,
-        audit: &audit,
-        jobs: &plan.jobs,
-        idempotency: None,
         drop_timed_jobs: &plan.drop_timed_jobs,
-        unless_checked_in: false,
+        ..BookingWrite::new(ctx.tenant_id(), &bookings, &audit, &plan.jobs)
     };
     match store.update_bookings(write).await {
         Ok(()) => Ok(bookings),

@@ -84,16 +84,7 @@ async fn direct_inserts(store: Arc<dyn sala_app::Store>, setup: &Setup, plan: &B
             let audit = [ctx.audit("booking.created", "booking", Some(b.id.0), None, serde_json::to_value(b).ok())];
             let facts = Facts { reminders: ReminderSettings::default(), ..Facts::at(now_millis()) };
             let jobs = outbox::plan(Change::Created { bookings: std::slice::from_ref(b), series: None }, &facts).jobs;
-            let write = BookingWrite {
-                tenant_id: b.tenant_id,
-                series: None,
-                bookings: std::slice::from_ref(b),
-                audit: &audit,
-                jobs: &jobs,
-                idempotency: None,
-                drop_timed_jobs: &[],
-                unless_checked_in: false,
-            };
+            let write = BookingWrite::new(b.tenant_id, std::slice::from_ref(b), &audit, &jobs);
             store.insert_bookings(write).await.is_ok()
         }
     })

@@ -68,16 +68,7 @@ async fn write_year(store: &Arc<dyn sala_app::Store>, setup: &Setup, plan: &Feed
     for (n, chunk) in times.chunks(500).enumerate() {
         let bookings: Vec<_> =
             chunk.iter().enumerate().map(|(i, t)| setup.booking(n * 500 + i, setup.rooms[0], *t, Vec::new())).collect();
-        let write = BookingWrite {
-            tenant_id: setup.tenant.id,
-            series: None,
-            bookings: &bookings,
-            audit: &[],
-            jobs: &[],
-            idempotency: None,
-            drop_timed_jobs: &[],
-            unless_checked_in: false,
-        };
+        let write = BookingWrite::new(setup.tenant.id, &bookings, &[], &[]);
         store.insert_bookings(write).await.map_err(|e| anyhow_app(e.into()))?;
     }
     println!("  wrote {} bookings in {:.1} s", times.len(), started.elapsed().as_secs_f64());

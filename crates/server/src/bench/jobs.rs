@@ -115,16 +115,7 @@ async fn write(
             })
             .filter(|j| j.kind == kind)
             .collect();
-        let write = BookingWrite {
-            tenant_id: setup.tenant.id,
-            series: None,
-            bookings: &bookings,
-            audit: &[],
-            jobs: &jobs,
-            idempotency: None,
-            drop_timed_jobs: &[],
-            unless_checked_in: false,
-        };
+        let write = BookingWrite::new(setup.tenant.id, &bookings, &[], &jobs);
         store.insert_bookings(write).await.map_err(|e| anyhow_app(e.into()))?;
     }
     println!(

@@ -135,16 +135,7 @@ async fn write_meetings(
             })
             .filter(|j| matches!(j.parse_payload(), Ok(JobPayload::CalendarSync(_))))
             .collect();
-        let write = BookingWrite {
-            tenant_id: setup.tenant.id,
-            series: None,
-            bookings: &bookings,
-            audit: &[],
-            jobs: &jobs,
-            idempotency: None,
-            drop_timed_jobs: &[],
-            unless_checked_in: false,
-        };
+        let write = BookingWrite::new(setup.tenant.id, &bookings, &[], &jobs);
         store.insert_bookings(write).await?;
         ids.extend(bookings.iter().map(|b| b.id));
     }
