@@ -70,6 +70,13 @@ pub struct CalendarSync {
 /// Busy intervals, each with its room.
 pub type RoomBusy = Vec<(RoomId, TimeRange)>;
 
+/// What is left of `busy` once each room's `taken` times are taken out of it.
+fn less(busy: RoomBusy, taken: impl Fn(RoomId) -> Vec<TimeRange>) -> RoomBusy {
+    busy.into_iter()
+        .flat_map(|(room, time)| time.minus(&taken(room)).into_iter().map(move |left| (room, left)))
+        .collect()
+}
+
 /// How long a room's Google busy times are reused: a day view reloaded, or a booking made right
 /// after looking, asks Google once.
 pub const BUSY_TTL: Duration = Duration::from_secs(60);
@@ -98,13 +105,7 @@ impl OutsideBusy for CalendarSync {
                 return google;
             }
         };
-        google
-            .into_iter()
-            .flat_map(|(room, time)| {
-                let sala: Vec<TimeRange> = own.iter().filter(|b| b.room_id == room).map(|b| b.time).collect();
-                time.minus(&sala).into_iter().map(move |left| (room, left))
-            })
-            .collect()
+        less(google, |room| own.iter().filter(|b| b.room_id == room).map(|b| b.time).collect())
     }
 }
 

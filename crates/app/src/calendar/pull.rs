@@ -306,8 +306,7 @@ impl OutsideBusy for ItsOwnEvent<'_> {
         rooms: &[Room],
         window: TimeRange,
     ) -> Vec<(RoomId, TimeRange)> {
-        let busy = self.sync.busy(tenant, person, rooms, window).await;
-        busy.into_iter().flat_map(|(room, t)| t.minus(&[self.time]).into_iter().map(move |left| (room, left))).collect()
+        super::less(self.sync.busy(tenant, person, rooms, window).await, |_| vec![self.time])
     }
 }
 
