@@ -6,7 +6,8 @@
 //!   organization's own credentials (a Google service account with domain-wide delegation).
 //! - Events: insert, patch, read, find (by the booking they belong to), delete; an online-meeting
 //!   link (Google Meet) asked for with the event.
-//! - Free/busy of rooms' calendars.
+//! - Free/busy of rooms' calendars, and the events on a calendar in a window (a room's, for an
+//!   admin to adopt one as a booking).
 //! - Changes both ways: the events changed since a cursor (`changes`, a full read when the cursor
 //!   is gone), and push channels (`watch` / `stop_watch`) that tell Sala when to read them.
 //!
@@ -265,6 +266,15 @@ pub trait CalendarProvider: Send + Sync {
         cursor: Option<&str>,
         since: Timestamp,
     ) -> Result<Changes, ProviderError>;
+    /// The calendar's events overlapping `[from, to)`, recurring ones as their occurrences, by
+    /// start; deleted ones left out.
+    async fn list_events(
+        &self,
+        token: &str,
+        calendar: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<Event>, ProviderError>;
     /// Opens a push channel on the calendar's events.
     async fn watch(&self, token: &str, calendar: &str, request: &WatchRequest) -> Result<Watch, ProviderError>;
     /// Closes a push channel; one already closed is fine.

@@ -435,6 +435,47 @@ impl CalendarProvider for GoogleHttp {
         Err(ProviderError::Final(format!("more than {MAX_PAGES} pages of changes")))
     }
 
+    /// `events.list` of a window: `timeMin`/`timeMax`, `singleEvents=true` (a series as its
+    /// occurrences) and `orderBy=startTime` (allowed only with single events), paged.
+    async fn list_events(
+        &self,
+        token: &str,
+        calendar: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<Event>, ProviderError> {
+        let (from, to) = (from.to_string(), to.to_string());
+        let mut events = Vec::new();
+        let mut page: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let mut query = vec![
+                ("maxResults", "250"),
+                ("timeMin", from.as_str()),
+                ("timeMax", to.as_str()),
+                ("singleEvents", "true"),
+                ("orderBy", "startTime"),
+                ("showDeleted", "false"),
+            ];
+            if let Some(page) = &page {
+                query.push(("pageToken", page));
+            }
+            let request = self.http.get(self.events_url(calendar)?).bearer_auth(token).query(&query);
+            let body = self.send(request).await?.unwrap_or_default();
+            let items = body["items"].as_array().cloned().unwrap_or_default();
+            events.extend(
+                items
+                    .into_iter()
+                    .filter_map(|item| serde_json::from_value::<GoogleEvent>(item).ok())
+                    .map(GoogleEvent::into_event),
+            );
+            match body["nextPageToken"].as_str() {
+                Some(next) => page = Some(next.to_owned()),
+                None => return Ok(events),
+            }
+        }
+        Err(ProviderError::Final(format!("more than {MAX_PAGES} pages of events")))
+    }
+
     /// `events.watch`: a `web_hook` channel to `address`, with Sala's `token` echoed back in
     /// every notification's `X-Goog-Channel-Token`; `expiration` comes back in milliseconds.
     async fn watch(&self, token: &str, calendar: &str, request: &WatchRequest) -> Result<Watch, ProviderError> {

@@ -29,6 +29,7 @@ macro_rules! error_codes {
 
 error_codes! {
     AccountDeactivated = "account_deactivated",
+    AlreadyAdopted = "already_adopted",
     AlreadyDelivered = "already_delivered",
     ApiKeyCollision = "api_key_collision",
     BookingCancelled = "booking_cancelled",
@@ -39,6 +40,7 @@ error_codes! {
     ByNeedsMonthly = "by_needs_monthly",
     CalendarInvalid = "calendar_invalid",
     CalendarNotGranted = "calendar_not_granted",
+    CalendarUnreadable = "calendar_unreadable",
     CheckInNotOpen = "check_in_not_open",
     CheckedIn = "checked_in",
     CsrfFailed = "csrf_failed",
@@ -131,6 +133,7 @@ error_codes! {
     RoomInactive = "room_inactive",
     RoomKindFixed = "room_kind_fixed",
     RoomNameTaken = "room_name_taken",
+    RoomWithoutCalendar = "room_without_calendar",
     ServiceAccountMissing = "service_account_missing",
     SignInExpired = "sign_in_expired",
     TenantDomainTaken = "tenant_domain_taken",

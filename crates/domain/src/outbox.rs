@@ -22,7 +22,8 @@ pub const MEET_WAIT_MS: Millis = 5 * 60_000;
 pub enum Change<'a> {
     /// New bookings: one, or the occurrences of a series (with its invitation), in order.
     Created { bookings: &'a [Booking], series: Option<&'a SeriesInvite> },
-    /// Bookings imported from another system's calendar (`POST /rooms/{id}/import`): their
+    /// Bookings imported from another system's calendar (`POST /rooms/{id}/import`), or an event
+    /// put straight on a room's Google calendar adopted by an admin: their
     /// people have these meetings in their calendars already, so nobody is told and no calendar
     /// is written (no `notify`, `calendar_sync` or reminders); webhooks hear `booking.created`,
     /// and a room that releases unattended bookings checks these too.

@@ -97,6 +97,37 @@ pub async fn create_booking(
     ctx: &Context,
     input: NewBooking,
 ) -> AppResult<Created> {
+    create(store, outside, ctx, input, None).await
+}
+
+/// A meeting someone put straight on a room's calendar, made a booking by an admin.
+#[derive(Clone, Debug)]
+pub struct Adoption {
+    /// The calendar event's id (in the audit entry).
+    pub event_id: String,
+}
+
+/// Creates the booking of an adopted calendar event as [`create_booking`] does (the same
+/// checks, audit and webhooks), but its people are not told (they have the meeting in their
+/// calendars already) and no calendar is written: the jobs are an import's
+/// ([`Change::Imported`]), and the audit entry is `booking.adopted`, naming the event.
+pub async fn create_adopted(
+    store: &dyn Store,
+    outside: &dyn OutsideBusy,
+    ctx: &Context,
+    input: NewBooking,
+    adoption: &Adoption,
+) -> AppResult<Created> {
+    create(store, outside, ctx, NewBooking { recurrence: None, idempotency_key: None, ..input }, Some(adoption)).await
+}
+
+async fn create(
+    store: &dyn Store,
+    outside: &dyn OutsideBusy,
+    ctx: &Context,
+    input: NewBooking,
+    adoption: Option<&Adoption>,
+) -> AppResult<Created> {
     if let Some(key) = &input.idempotency_key {
         check_idempotency_key(key)?;
         if let Some(replayed) = replay(store, ctx, key, &input.request_hash).await? {
@@ -118,8 +149,19 @@ pub async fn create_booking(
     });
     let bookings: Vec<Booking> =
         ranges.iter().map(|range| build(ctx, &draft, *range, series.as_ref().map(|s| s.id), now)).collect();
-    let mut audit: Vec<_> =
-        bookings.iter().map(|b| ctx.audit("booking.created", "booking", Some(b.id.0), None, snapshot(b))).collect();
+    let mut audit: Vec<_> = bookings
+        .iter()
+        .map(|b| match adoption {
+            None => ctx.audit("booking.created", "booking", Some(b.id.0), None, snapshot(b)),
+            Some(adoption) => {
+                let mut after = snapshot(b);
+                if let Some(fields) = after.as_mut().and_then(serde_json::Value::as_object_mut) {
+                    fields.insert("adopted_event_id".into(), adoption.event_id.clone().into());
+                }
+                ctx.audit("booking.adopted", "booking", Some(b.id.0), None, after)
+            }
+        })
+        .collect();
     if let Some(first) = bookings.first() {
         let guests = guest_quota::new_guests([(&[][..], &first.attendees[..])]);
         audit.extend(guest_quota::admit(store, ctx, first.id, &guests).await?);
@@ -135,7 +177,11 @@ pub async fn create_booking(
         actor: ctx.actor(),
         ..Facts::at(now)
     };
-    let plan = outbox::plan(Change::Created { bookings: &bookings, series: invite.as_ref() }, &facts);
+    let change = match adoption {
+        None => Change::Created { bookings: &bookings, series: invite.as_ref() },
+        Some(_) => Change::Imported { bookings: &bookings },
+    };
+    let plan = outbox::plan(change, &facts);
     let record = input.idempotency_key.as_ref().map(|key| IdempotencyRecord {
         actor: actor_key(ctx),
         key: key.clone(),

@@ -25,7 +25,7 @@ pub use attendees::AttendeeInput;
 pub use cancel::{CancelRequest, cancel_booking};
 pub(crate) use check_in::invited;
 pub use check_in::{Attendance, CheckInRequest, attendance, attendance_export, check_in};
-pub use create::{ConflictPolicy, Created, NewBooking, Skipped, create_booking};
+pub use create::{Adoption, ConflictPolicy, Created, NewBooking, Skipped, create_adopted, create_booking};
 pub(crate) use edit::end_early;
 pub use edit::{BookingChanges, edit_booking};
 pub use elsewhere::book_elsewhere;

@@ -17,9 +17,11 @@
 //! answered `invalid_grant` marks the connection revoked (the person sees "reconnect Google") and
 //! ends the job; 429, rate-limit 403s and 5xx retry with backoff; other 4xx end the job dead.
 
+mod adopt;
 mod pull;
 
 pub use crate::calendar_facts::{OutsideBusy, keeps_calendar};
+pub use adopt::{RoomEvent, default_title};
 pub use pull::{DELETED_REASON, TwoWay, token_hash};
 
 use crate::jobs::JobFailure;
@@ -675,6 +677,20 @@ impl<'a> ApiCalls<'a> {
         watch: &sala_channels::calendar::Watch,
     ) -> Result<(), ProviderError> {
         self.0.stop_watch(&token, watch).await
+    }
+    /// Reads an event of another calendar than the person's own (a room's).
+    async fn get_event_in_owned(self, token: String, calendar: &str, id: &str) -> Result<Event, ProviderError> {
+        self.0.get_event(&token, calendar, id).await
+    }
+    /// Lists another calendar than the person's own (a room's).
+    async fn list_events_owned(
+        self,
+        token: String,
+        calendar: &str,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+    ) -> Result<Vec<Event>, ProviderError> {
+        self.0.list_events(&token, calendar, from, to).await
     }
     async fn free_busy_owned(
         self,

@@ -931,7 +931,8 @@ const NOT_WITH_SYNC_TOKEN: &[&str] = &[
 /// `events.list`: a calendar's events, by id, `maxResults` a page (250 by default, at most
 /// 2500) with `nextPageToken`; the last page carries `nextSyncToken`. Without `syncToken`: the
 /// events now (`showDeleted` to include cancelled ones; `timeMin`/`timeMax`, `iCalUID` and
-/// `privateExtendedProperty` filter). With it: every event changed since the token, deleted
+/// `privateExtendedProperty` filter; `orderBy=startTime` only with `singleEvents=true`, as
+/// Google; the fake holds no recurring events and lists by id, its ids growing with time). With it: every event changed since the token, deleted
 /// ones always included, and none of the filters allowed. Deleted events carry only their id,
 /// status and `updated` ("only guaranteed to have the id field populated").
 async fn list(
@@ -955,6 +956,10 @@ async fn list(
         (_, Some(Err(_))) => return google_error(400, "invalid", "Invalid value for: timeMax"),
         (min, max) => (min.and_then(Result::ok), max.and_then(Result::ok)),
     };
+    if param("orderBy") == Some("startTime") && param("singleEvents") != Some("true") {
+        // Google: "startTime ... is only available when querying single events".
+        return google_error(400, "badRequest", "The requested ordering is not available for the particular query.");
+    }
     let mut inner = lock(&fake.0);
     let calendar = inner.resolve(&headers, &path_calendar);
     let since = match param("syncToken") {

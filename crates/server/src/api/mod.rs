@@ -9,6 +9,7 @@ mod google;
 mod jobs;
 mod kiosks;
 mod problems;
+mod room_calendar;
 mod room_import;
 mod rooms;
 mod schemas;
@@ -76,6 +77,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(audit::routes())
         .merge(rooms::routes())
         .merge(room_import::routes())
+        .merge(room_calendar::routes())
         .merge(users::routes())
         .merge(settings::routes())
         .merge(jobs::routes())

@@ -39,6 +39,7 @@ fn es(code: ErrorCode) -> &'static str {
             "Google no deja a Sala leer el directorio: la cuenta de servicio necesita el permiso admin.directory.user.readonly en la delegación de todo el dominio, y quien importa ha de ser administrador de Google Workspace."
         }
         ErrorCode::AccountDeactivated => "Tu cuenta está desactivada. Habla con quien administre Sala.",
+        ErrorCode::AlreadyAdopted => "Ese evento ya es una reserva de Sala.",
         ErrorCode::AlreadyDelivered => "Ese mensaje ya se entregó.",
         ErrorCode::ApiKeyCollision => "No se pudo crear la clave. Vuelve a intentarlo.",
         ErrorCode::BookingCancelled => "Esta reserva está cancelada.",
@@ -49,6 +50,9 @@ fn es(code: ErrorCode) -> &'static str {
         ErrorCode::ByNeedsMonthly => "Solo una serie mensual elige qué día del mes («by»).",
         ErrorCode::CalendarInvalid => {
             "El archivo no es un calendario que se pueda leer (.ics): revisa la línea indicada."
+        }
+        ErrorCode::CalendarUnreadable => {
+            "Sala no pudo leer el calendario de Google de la sala: conecta tu Google Calendar o da acceso a la cuenta de servicio, y comparte el calendario de la sala."
         }
         ErrorCode::CalendarNotGranted => {
             "Google no ha dado acceso al calendario: marca la casilla del calendario en la pantalla de Google."
@@ -148,6 +152,7 @@ fn es(code: ErrorCode) -> &'static str {
         ErrorCode::Required => "Este campo es obligatorio.",
         ErrorCode::RoomInactive => "Esa sala está fuera de servicio; elige otra.",
         ErrorCode::RoomNameTaken => "Ya hay una sala con ese nombre.",
+        ErrorCode::RoomWithoutCalendar => "Esa sala no tiene calendario de Google: añádelo en la ficha de la sala.",
         ErrorCode::SignInExpired => "Tu sesión caducó. Vuelve a iniciar sesión.",
         ErrorCode::TenantDomainTaken => "Ese dominio de correo ya pertenece a otra organización.",
         ErrorCode::TenantSlugTaken => "Ya hay una organización con ese nombre corto.",
@@ -205,6 +210,7 @@ fn en(code: ErrorCode) -> &'static str {
             "Google does not let Sala read the directory: the service account needs the admin.directory.user.readonly scope in its domain-wide delegation, and whoever imports must be a Google Workspace administrator."
         }
         ErrorCode::AccountDeactivated => "Your account is deactivated. Ask your Sala administrator.",
+        ErrorCode::AlreadyAdopted => "That event is a Sala booking already.",
         ErrorCode::AlreadyDelivered => "That message was delivered already.",
         ErrorCode::ApiKeyCollision => "The key could not be made. Please try again.",
         ErrorCode::BookingCancelled => "This booking is cancelled.",
@@ -216,6 +222,9 @@ fn en(code: ErrorCode) -> &'static str {
         }
         ErrorCode::ByNeedsMonthly => "Only a monthly series chooses a day of the month (`by`).",
         ErrorCode::CalendarInvalid => "The file is not a calendar that can be read (.ics): check the line named.",
+        ErrorCode::CalendarUnreadable => {
+            "Sala could not read the room's Google calendar: connect your Google Calendar or give the service account access, and share the room's calendar."
+        }
         ErrorCode::CalendarNotGranted => {
             "Google did not grant access to the calendar: tick the calendar box on Google's screen."
         }
@@ -310,6 +319,7 @@ fn en(code: ErrorCode) -> &'static str {
         ErrorCode::Required => "This field is required.",
         ErrorCode::RoomInactive => "That room is out of service; choose another.",
         ErrorCode::RoomNameTaken => "A room with that name exists already.",
+        ErrorCode::RoomWithoutCalendar => "That room has no Google calendar: add it on the room's page.",
         ErrorCode::SignInExpired => "Your sign-in expired. Please sign in again.",
         ErrorCode::TenantDomainTaken => "That email domain belongs to another organization already.",
         ErrorCode::TenantSlugTaken => "An organization with that short name exists already.",

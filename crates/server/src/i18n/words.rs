@@ -162,6 +162,7 @@ const ACTIONS: &[Words] = &[
     ("booking.edit_denied", "Cambio denegado", "Change denied"),
     ("booking.ended_early", "Terminada en la puerta", "Ended at the door"),
     ("booking.guests_invited", "Invitados de fuera", "Outside guests invited"),
+    ("booking.adopted", "Evento del calendario adoptado", "Calendar event adopted"),
     ("booking.imported", "Reserva importada", "Booking imported"),
     ("booking.released", "Sala liberada", "Room released"),
     ("booking.updated", "Reserva modificada", "Booking changed"),

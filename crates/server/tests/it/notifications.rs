@@ -13,6 +13,7 @@ use sala_domain::{JobStatus, Tenant, now_millis};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
+mod adopt;
 mod crash;
 mod crm_flow;
 mod google_calendar;
