@@ -426,18 +426,19 @@ async fn insert_rows(conn: &mut PgConnection, tenant: TenantId, bookings: &[Book
         "INSERT INTO bookings (id, tenant_id, room_id, organizer_id, title, description, start_at, end_at,
                                time_zone, google_meet, status, cancel_reason, external_ref, metadata, series_id,
                                version, created_by_type, created_by_id, created_at, updated_at, cancelled_at,
-                               recurrence_id, reminders, shared)
+                               recurrence_id, reminders, google_event_id, meet_link, shared)
          SELECT id, $1, room_id, organizer_id, title, description, start_at, end_at, time_zone, google_meet, status,
                 cancel_reason, external_ref, metadata, series_id, version, created_by_type, created_by_id,
-                created_at, updated_at, cancelled_at, recurrence_id, reminders,
+                created_at, updated_at, cancelled_at, recurrence_id, reminders, google_event_id, meet_link,
                 EXISTS (SELECT 1 FROM rooms r WHERE r.tenant_id = $1 AND r.id = b.room_id AND r.kind = 'virtual')
          FROM UNNEST($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::int8[], $8::int8[],
                      $9::text[], $10::bool[], $11::text[], $12::text[], $13::text[], $14::text[], $15::uuid[],
                      $16::int8[], $17::text[], $18::uuid[], $19::int8[], $20::int8[], $21::int8[], $22::int8[],
-                     $23::text[])
+                     $23::text[], $24::text[], $25::text[])
               AS b (id, room_id, organizer_id, title, description, start_at, end_at, time_zone, google_meet,
                     status, cancel_reason, external_ref, metadata, series_id, version, created_by_type,
-                    created_by_id, created_at, updated_at, cancelled_at, recurrence_id, reminders)",
+                    created_by_id, created_at, updated_at, cancelled_at, recurrence_id, reminders, google_event_id,
+                    meet_link)",
     )
     .bind(tenant.0)
     .bind(ordered.iter().map(|b| b.id.0).collect::<Vec<_>>())
@@ -462,6 +463,8 @@ async fn insert_rows(conn: &mut PgConnection, tenant: TenantId, bookings: &[Book
     .bind(ordered.iter().map(|b| b.cancelled_at).collect::<Vec<_>>())
     .bind(ordered.iter().map(|b| b.recurrence_id).collect::<Vec<_>>())
     .bind(ordered.iter().map(|b| b.reminders.as_ref().map(to_json)).collect::<Vec<_>>())
+    .bind(ordered.iter().map(|b| b.google_event_id.as_deref()).collect::<Vec<_>>())
+    .bind(ordered.iter().map(|b| b.meet_link.as_deref()).collect::<Vec<_>>())
     .execute(conn)
     .await
     .map_err(db)?;

@@ -56,6 +56,9 @@ async fn case_booking_round_trip(store: &dyn Store) {
     second.id = BookingId::new();
     second.time = first.time.shifted(WEEK);
     second.attendees.truncate(1);
+    // What the calendar job learned is kept as written (a copy of a meeting may carry it).
+    second.google_event_id = Some("evt-123".into());
+    second.meet_link = Some("https://meet.google.com/abc-defg-hij".into());
 
     let audit =
         [entry(acme.id, "booking.created", Some(first.id.0)), entry(acme.id, "booking.created", Some(second.id.0))];
