@@ -177,3 +177,15 @@ pub async fn find_by_email(store: &dyn Store, ctx: &Context, email: &str) -> App
     let email = Email::parse(email).map_err(|e| AppError::invalid("email", e.code, e.message))?;
     store.user_by_email(ctx.tenant_id(), &email).await?.ok_or(AppError::NotFound { what: "user" })
 }
+
+/// Who acts for the organization in work done for it: the signed-in person asking, or, for an
+/// API key or the operator, the organization's first admin (by when they were added). `None`:
+/// no person asks and the organization has no admin.
+pub async fn acting_person(store: &dyn Store, ctx: &Context) -> AppResult<Option<User>> {
+    if let Some(me) = ctx.user() {
+        return Ok(Some(me.clone()));
+    }
+    let query = UserQuery { text: String::new(), limit: 500, include_inactive: false };
+    let people = store.search_users(ctx.tenant_id(), &query).await?;
+    Ok(people.into_iter().filter(User::is_admin).min_by_key(|u| (u.created_at, u.id.0)))
+}

@@ -8,7 +8,6 @@ use crate::{AppError, AppResult, Context, Store};
 use sala_channels::ics_import::{ForeignEvent, Party};
 use sala_domain::values::clean_name;
 use sala_domain::{Attendee, Email, ErrorCode, Room, User};
-use sala_store::UserQuery;
 use std::collections::HashMap;
 
 /// The people of one event as a booking holds them.
@@ -91,20 +90,13 @@ impl<'a> Directory<'a> {
         if let Some(user) = &self.fallback {
             return Ok(user.clone());
         }
-        let user = match self.ctx.user() {
-            Some(me) => me.clone(),
-            None => {
-                let query = UserQuery { text: String::new(), limit: 500, include_inactive: false };
-                let people = self.store.search_users(self.ctx.tenant_id(), &query).await?;
-                people.into_iter().filter(User::is_admin).min_by_key(|u| (u.created_at, u.id.0)).ok_or_else(|| {
-                    AppError::invalid(
-                        "organizer",
-                        ErrorCode::OrganizerRequired,
-                        "the organization has no administrator to organize meetings whose organizer is not a person here",
-                    )
-                })?
-            }
-        };
+        let user = crate::users::acting_person(self.store, self.ctx).await?.ok_or_else(|| {
+            AppError::invalid(
+                "organizer",
+                ErrorCode::OrganizerRequired,
+                "the organization has no administrator to organize meetings whose organizer is not a person here",
+            )
+        })?;
         self.fallback = Some(user.clone());
         Ok(user)
     }

@@ -11,14 +11,13 @@
 //! (two-way sync follows it); otherwise the admin organizes it and the original organizer is a
 //! guest.
 
-use super::{CalendarSync, OutsideBusy, Session, Stop};
+use super::{CalendarSync, EventItself, Session, Stop};
 use crate::bookings::{Adoption, AttendeeInput, Created, NewBooking, create_adopted};
 use crate::jobs::JobFailure;
 use crate::{AppError, AppResult, Context};
 use sala_channels::calendar::{Event, ProviderError};
 use sala_domain::values::clean_name;
 use sala_domain::{BookingId, Email, ErrorCode, Locale, Millis, Room, RoomId, TenantId, TimeRange, User, UserId};
-use sala_store::UserQuery;
 
 /// An event on a room's calendar that Sala did not write.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -152,7 +151,7 @@ impl CalendarSync {
             ..NewBooking::default()
         };
         let adoption = Adoption { event_id: event.id.clone() };
-        let itself = ItsOwnTime { sync: self, time };
+        let itself = EventItself { sync: self, time };
         let mut created = create_adopted(self.store.as_ref(), &itself, ctx, input, &adoption).await?;
         if matched.is_some() {
             // The organizer's own event: the booking holds it, so two-way sync follows it.
@@ -180,15 +179,8 @@ impl CalendarSync {
     /// Whom the room's calendar is read as: the admin asking, or for an API key the
     /// organization's first admin (by when they were added).
     async fn reader(&self, ctx: &Context) -> AppResult<User> {
-        if let Some(me) = ctx.user() {
-            return Ok(me.clone());
-        }
-        let query = UserQuery { text: String::new(), limit: 500, include_inactive: false };
-        let people = self.store.search_users(ctx.tenant_id(), &query).await?;
-        people
-            .into_iter()
-            .filter(User::is_admin)
-            .min_by_key(|u| (u.created_at, u.id.0))
+        crate::users::acting_person(self.store.as_ref(), ctx)
+            .await?
             .ok_or_else(|| unreadable("the organization has no administrator to read it as".into()))
     }
 
@@ -260,24 +252,4 @@ fn title_of(summary: Option<&str>, locale: Locale) -> String {
 
 fn timestamp(ms: Millis) -> jiff::Timestamp {
     jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
-}
-
-/// The rooms' outside busy times less the adopted event's own time: Google shows the event
-/// itself as busy on the room's calendar.
-struct ItsOwnTime<'a> {
-    sync: &'a CalendarSync,
-    time: TimeRange,
-}
-
-#[async_trait::async_trait]
-impl OutsideBusy for ItsOwnTime<'_> {
-    async fn busy(
-        &self,
-        tenant: TenantId,
-        person: Option<UserId>,
-        rooms: &[Room],
-        window: TimeRange,
-    ) -> Vec<(RoomId, TimeRange)> {
-        super::less(self.sync.busy(tenant, person, rooms, window).await, |_| vec![self.time])
-    }
 }

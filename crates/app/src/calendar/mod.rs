@@ -72,6 +72,27 @@ pub struct CalendarSync {
 /// Busy intervals, each with its room.
 pub type RoomBusy = Vec<(RoomId, TimeRange)>;
 
+/// The rooms' outside busy times less one event's own time: Google shows the event itself as
+/// busy on the room's calendar (a move read from Google, an event being adopted), and a booking
+/// must not conflict with its own event.
+struct EventItself<'a> {
+    sync: &'a CalendarSync,
+    time: TimeRange,
+}
+
+#[async_trait]
+impl OutsideBusy for EventItself<'_> {
+    async fn busy(
+        &self,
+        tenant: TenantId,
+        person: Option<UserId>,
+        rooms: &[Room],
+        window: TimeRange,
+    ) -> Vec<(RoomId, TimeRange)> {
+        less(self.sync.busy(tenant, person, rooms, window).await, |_| vec![self.time])
+    }
+}
+
 /// What is left of `busy` once each room's `taken` times are taken out of it.
 fn less(busy: RoomBusy, taken: impl Fn(RoomId) -> Vec<TimeRange>) -> RoomBusy {
     busy.into_iter()

@@ -18,7 +18,7 @@
 //! so the next change arrives as a notification ([`CalendarSync::notified`]) rather than at the
 //! next reconciliation.
 
-use super::{CalendarSync, OutsideBusy, Session, Stop};
+use super::{CalendarSync, EventItself, Session, Stop};
 use crate::bookings::{BookingChanges, CancelRequest, Scope, cancel_booking, edit_booking};
 use crate::context::Principal;
 use crate::jobs::JobFailure;
@@ -28,7 +28,7 @@ use sala_domain::attendance::{Answer, Reply};
 use sala_domain::google::CalendarWatch;
 use sala_domain::jobs::{JobPayload, PullPayload};
 use sala_domain::outbox::{self, Change, Facts};
-use sala_domain::{Booking, BookingId, Job, Millis, Room, RoomId, TenantId, TimeRange, UserId, now_millis};
+use sala_domain::{Booking, BookingId, Job, Millis, TenantId, TimeRange, UserId, now_millis};
 use std::time::Duration;
 
 /// How two-way sync reaches Sala and keeps its channels.
@@ -218,7 +218,7 @@ impl CalendarSync {
         if let Some(time) = moved_to {
             let changes = BookingChanges { start: Some(time.start), end: Some(time.end), ..BookingChanges::default() };
             // The room's calendar already shows the event at its new time: not a conflict.
-            let itself = ItsOwnEvent { sync: self, time };
+            let itself = EventItself { sync: self, time };
             let moved = edit_booking(
                 self.store.as_ref(),
                 &itself,
@@ -287,26 +287,6 @@ impl CalendarSync {
             recorded += 1;
         }
         Ok(recorded)
-    }
-}
-
-/// The rooms' outside busy times less the moved event's own new time, which Google already
-/// shows on the room's calendar.
-struct ItsOwnEvent<'a> {
-    sync: &'a CalendarSync,
-    time: TimeRange,
-}
-
-#[async_trait::async_trait]
-impl OutsideBusy for ItsOwnEvent<'_> {
-    async fn busy(
-        &self,
-        tenant: TenantId,
-        person: Option<UserId>,
-        rooms: &[Room],
-        window: TimeRange,
-    ) -> Vec<(RoomId, TimeRange)> {
-        super::less(self.sync.busy(tenant, person, rooms, window).await, |_| vec![self.time])
     }
 }
 
