@@ -3,13 +3,15 @@
 //! trait; each provider maps it onto its own API and answers ([`crate::google`]).
 //!
 //! - Grants: refresh a person's access token, give a grant back, act as a person with the
-//!   organization's own credentials (a Google service account with domain-wide delegation).
+//!   organization's own credentials (a Google service account with domain-wide delegation), or
+//!   as Sala itself in the organization's directory (Microsoft's admin-consented application).
 //! - Events: insert, patch, read, find (by the booking they belong to), delete; an online-meeting
 //!   link (Google Meet) asked for with the event.
 //! - Free/busy of rooms' calendars, and the events on a calendar in a window (a room's, for an
 //!   admin to adopt one as a booking).
 //! - Changes both ways: the events changed since a cursor (`changes`, a full read when the cursor
-//!   is gone), and push channels (`watch` / `stop_watch`) that tell Sala when to read them.
+//!   is gone), and push channels (`watch` / `renew_watch` / `stop_watch`) that tell Sala when to
+//!   read them.
 //!
 //! Answers are classified once, as [`ProviderError`], for the job runner.
 
@@ -279,4 +281,26 @@ pub trait CalendarProvider: Send + Sync {
     async fn watch(&self, token: &str, calendar: &str, request: &WatchRequest) -> Result<Watch, ProviderError>;
     /// Closes a push channel; one already closed is fine.
     async fn stop_watch(&self, token: &str, watch: &Watch) -> Result<(), ProviderError>;
+    /// Keeps a push channel open past its expiry. Providers that extend a channel in place
+    /// (Microsoft Graph's subscriptions) override this; by default a new channel is opened
+    /// first and the old one closed after, so no change falls between the two.
+    async fn renew_watch(
+        &self,
+        token: &str,
+        calendar: &str,
+        old: &Watch,
+        request: &WatchRequest,
+    ) -> Result<Watch, ProviderError> {
+        let opened = self.watch(token, calendar, request).await?;
+        if let Err(err) = self.stop_watch(token, old).await {
+            tracing::info!(%err, "the old push channel could not be closed; it expires by itself");
+        }
+        Ok(opened)
+    }
+    /// An access token for Sala itself in an organization's directory, granted once by the
+    /// organization's administrator (Microsoft's client credentials grant after admin consent).
+    /// Providers without such a grant refuse.
+    async fn application_token(&self, directory: &str) -> Result<AccessToken, ProviderError> {
+        Err(ProviderError::Final(format!("this provider has no application grant (directory {directory})")))
+    }
 }
