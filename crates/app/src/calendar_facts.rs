@@ -5,6 +5,7 @@
 
 use crate::Store;
 use async_trait::async_trait;
+use sala_domain::tenant::CalendarService;
 use sala_domain::{Room, RoomId, TenantId, TimeRange, UserId};
 
 /// Busy times rooms have outside Sala: meetings booked directly in a room's Google resource
@@ -23,11 +24,27 @@ pub trait OutsideBusy: Send + Sync {
     ) -> Vec<(RoomId, TimeRange)>;
 }
 
-/// Does Sala keep this person's Google Calendar (their own grant, or the tenant's service
-/// account)? Their confirmations then need no `.ics` and wait for a Meet link.
+/// Does Sala keep this person's calendar? Their confirmations then need no `.ics` and wait for
+/// the online meeting's link.
 pub async fn keeps_calendar(store: &dyn Store, tenant: TenantId, user: UserId) -> Result<bool, sala_store::StoreError> {
+    Ok(kept_calendar(store, tenant, user).await?.is_some())
+}
+
+/// Which calendar service Sala keeps this person's calendar in: their own Google grant wins,
+/// then the organization's Microsoft 365 directory when it lives there, then its Google service
+/// account; `None` when Sala keeps none.
+pub async fn kept_calendar(
+    store: &dyn Store,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<Option<CalendarService>, sala_store::StoreError> {
     if store.google_connection(tenant, user).await?.is_some_and(|c| c.is_connected()) {
-        return Ok(true);
+        return Ok(Some(CalendarService::Google));
     }
-    Ok(store.get_tenant(tenant).await?.is_some_and(|t| t.google_service_account.is_some()))
+    let Some(t) = store.get_tenant(tenant).await? else { return Ok(None) };
+    Ok(if t.calendar_service == CalendarService::Microsoft && t.entra_tenant_id.is_some() {
+        Some(CalendarService::Microsoft)
+    } else {
+        t.google_service_account.is_some().then_some(CalendarService::Google)
+    })
 }

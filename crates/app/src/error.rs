@@ -90,6 +90,12 @@ impl From<StoreError> for AppError {
                     Unique::UserGoogleSubject => {
                         (ErrorCode::GoogleAccountTaken, "that Google account is already linked")
                     }
+                    Unique::TenantEntra => {
+                        (ErrorCode::TenantEntraTaken, "that Microsoft Entra tenant already belongs to an organization")
+                    }
+                    Unique::UserMicrosoft => {
+                        (ErrorCode::MicrosoftAccountTaken, "that Microsoft account is already linked")
+                    }
                     Unique::RoomName => (ErrorCode::RoomNameTaken, "a room with that name already exists"),
                     Unique::ApiKeyHash => (ErrorCode::ApiKeyCollision, "please try again"),
                     Unique::IdempotencyKey => {

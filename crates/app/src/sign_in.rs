@@ -76,6 +76,7 @@ pub async fn sign_in_with_google(store: &dyn Store, id: &GoogleIdentity) -> AppR
         locale: None,
         time_zone: None,
         google_subject: Some(id.subject.clone()),
+        microsoft_oid: None,
         reminders: None,
         active: true,
         created_at: now,

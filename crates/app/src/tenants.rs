@@ -59,6 +59,8 @@ pub async fn create_tenant(store: &dyn Store, input: NewTenant) -> AppResult<Ten
         whatsapp: None,
         google_service_account: None,
         workspace_only: false,
+        entra_tenant_id: None,
+        calendar_service: Default::default(),
         created_at: now,
         updated_at: now,
     };

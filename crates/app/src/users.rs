@@ -67,6 +67,7 @@ pub(crate) fn build_user(ctx: &Context, input: NewUser) -> AppResult<User> {
         locale,
         time_zone,
         google_subject: None,
+        microsoft_oid: None,
         reminders: None,
         active: true,
         created_at: now,

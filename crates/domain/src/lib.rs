@@ -24,6 +24,7 @@ pub mod slots;
 pub mod tenant;
 pub mod user;
 pub mod values;
+pub mod video;
 pub mod webhook;
 
 pub use audit::{Actor, AuditEntry};

@@ -315,6 +315,7 @@ mod tests {
             locale,
             time_zone: None,
             google_subject: None,
+            microsoft_oid: None,
             reminders: None,
             active: true,
             created_at: 0,

@@ -52,6 +52,10 @@ pub struct User {
     pub reminders: Option<crate::notify::ReminderSettings>,
     /// The stable Google account id (`sub`), set on first Google sign-in.
     pub google_subject: Option<String>,
+    /// The person's Microsoft Entra object id (`oid`), set on first Microsoft sign-in; with the
+    /// tenant's Entra id it names the person for good (an address may change hands).
+    #[serde(default)]
+    pub microsoft_oid: Option<String>,
     pub active: bool,
     pub created_at: Millis,
     pub updated_at: Millis,
@@ -101,6 +105,7 @@ mod tests {
             time_zone: None,
             reminders: None,
             google_subject: None,
+            microsoft_oid: None,
             active: true,
             created_at: 0,
             updated_at: 0,

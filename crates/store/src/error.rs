@@ -8,6 +8,8 @@ pub enum Unique {
     TenantDomain,
     UserEmail,
     UserGoogleSubject,
+    TenantEntra,
+    UserMicrosoft,
     RoomName,
     ApiKeyHash,
     /// The same `Idempotency-Key` from the same sender, written concurrently.

@@ -87,6 +87,8 @@ pub trait TenantStore: Send + Sync {
     async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>>;
     /// The tenant that owns an email domain (lower-case), if any.
     async fn tenant_by_domain(&self, domain: &str) -> Result<Option<Tenant>>;
+    /// The organization tied to this Microsoft Entra tenant id.
+    async fn tenant_by_entra(&self, entra_tenant_id: &str) -> Result<Option<Tenant>>;
     async fn list_tenants(&self) -> Result<Vec<Tenant>>;
     /// Replaces the tenant's name, time zone, locale and booking rules (not its slug or domains).
     async fn update_tenant(&self, tenant: &Tenant, audit: &AuditEntry) -> Result<()>;
@@ -115,6 +117,8 @@ pub trait UserStore: Send + Sync {
     /// Google subjects are global, so this one lookup is not tenant-scoped: it is how sign-in
     /// finds the tenant of a returning person.
     async fn user_by_google_subject(&self, subject: &str) -> Result<Option<User>>;
+    /// The person of `tenant` with this Microsoft Entra object id.
+    async fn user_by_microsoft_oid(&self, tenant: TenantId, oid: &str) -> Result<Option<User>>;
     /// Prefix matches on the name first, then other matches, each by name.
     async fn search_users(&self, tenant: TenantId, query: &UserQuery) -> Result<Vec<User>>;
 }

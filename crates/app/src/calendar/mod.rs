@@ -20,7 +20,7 @@
 mod adopt;
 mod pull;
 
-pub use crate::calendar_facts::{OutsideBusy, keeps_calendar};
+pub use crate::calendar_facts::{OutsideBusy, keeps_calendar, kept_calendar};
 pub use adopt::{RoomEvent, default_title};
 pub use pull::{DELETED_REASON, TwoWay, token_hash};
 

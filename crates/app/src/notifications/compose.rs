@@ -98,8 +98,7 @@ impl Meeting<'_> {
         let b = self.booking;
         let mut rows = vec![(p.when, texts::when(locale, b.time, zone)), (p.room, self.place())];
         if let Some(link) = self.meet_link {
-            // A virtual room's standing link may be any video service.
-            rows.push((if self.booking.google_meet { p.meet_label } else { p.video_label }, link.to_owned()));
+            rows.push((p.video(link).0, link.to_owned()));
         }
         rows.push((p.organizer, format!("{} <{}>", self.organizer.name, self.organizer.email)));
         if !b.attendees.is_empty() {
@@ -151,7 +150,7 @@ impl Meeting<'_> {
             title: &b.title,
             intro: &intro,
             meet_link: self.meet_link,
-            join: if b.google_meet { p.join } else { p.join_video },
+            join: self.meet_link.map_or(p.join_video, |link| p.video(link).1),
             details: &details,
             changes: &extras.changes,
             what_changed: p.what_changed,

@@ -162,27 +162,27 @@ impl Notifier {
         let meet_link = current.as_ref().and_then(|b| b.video_link(&involved.room));
         let meeting =
             Meeting { series: series.as_ref(), more: &payload.more, meet_link, ..self.meeting(booking, &involved) };
-        // When Sala keeps the organizer's Google Calendar, Google writes the event into the
+        // When Sala keeps the organizer's calendar, Google or Outlook writes the event into the
         // organizer's calendar and those of the colleagues it lists: an .ics would add it twice.
         let organizer_calendar =
-            crate::calendar::keeps_calendar(self.store.as_ref(), booking.tenant_id, booking.organizer_id)
+            crate::calendar::kept_calendar(self.store.as_ref(), booking.tenant_id, booking.organizer_id)
                 .await
                 .map_err(store_failure)?;
         let scope = job.id.to_string();
         let mut tally = Tally::default();
         for r in &to.email {
             let kind = email_kind(occasion, r, &payload);
-            let in_google =
-                organizer_calendar && (r.is_organizer || involved.internal.iter().any(|u| u.email == r.email));
+            let colleague = r.is_organizer || involved.internal.iter().any(|u| u.email == r.email);
+            let in_their_calendar = organizer_calendar.filter(|_| colleague);
             let extras = Extras {
                 changes: change_rows(&payload, r.locale, &meeting, before_room.as_ref()),
                 reason: reason(occasion, &payload, r.locale, &involved),
                 minutes: released_after(&involved),
                 rsvp: self.rsvp_link(booking, r, kind),
-                calendar: match (in_google, r.method) {
-                    (true, method) => InCalendar::Google { gone: method == CalendarMethod::Cancel },
-                    (false, CalendarMethod::Cancel) => InCalendar::Cancellation,
-                    (false, _) => InCalendar::Invitation,
+                calendar: match (in_their_calendar, r.method) {
+                    (Some(service), method) => InCalendar::Kept { service, gone: method == CalendarMethod::Cancel },
+                    (None, CalendarMethod::Cancel) => InCalendar::Cancellation,
+                    (None, _) => InCalendar::Invitation,
                 },
             };
             let only = (r.method == CalendarMethod::Cancel && occasion == Occasion::Updated)
@@ -192,7 +192,7 @@ impl Notifier {
                 .flatten();
             let invitations = meeting.invitations(r.method, only, jiff::Timestamp::now());
             let method = if r.method == CalendarMethod::Cancel { Method::Cancel } else { Method::Request };
-            let calendar = (!in_google).then(|| (method, sala_channels::ics::to_ics_all(&invitations)));
+            let calendar = in_their_calendar.is_none().then(|| (method, sala_channels::ics::to_ics_all(&invitations)));
             let message = self.email_message(job, &scope, &meeting, &involved, r, kind, &extras, calendar);
             self.deliver(job, message, &mut tally).await;
         }

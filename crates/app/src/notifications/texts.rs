@@ -2,6 +2,8 @@
 //! Only this module knows a language; the composer asks it for phrases by locale.
 
 use sala_domain::Locale;
+use sala_domain::tenant::CalendarService;
+use sala_domain::video::VideoService;
 
 /// The fixed phrases of one language.
 pub struct Phrases {
@@ -21,6 +23,8 @@ pub struct Phrases {
     pub meet_label: &'static str,
     pub video_label: &'static str,
     pub join_video: &'static str,
+    pub teams_label: &'static str,
+    pub join_teams: &'static str,
     pub added: &'static str,
     pub removed: &'static str,
     pub repeats: &'static str,
@@ -32,17 +36,30 @@ pub struct Phrases {
     pub footer_cancellation: &'static str,
     pub footer_google: &'static str,
     pub footer_google_gone: &'static str,
+    pub footer_outlook: &'static str,
+    pub footer_outlook_gone: &'static str,
 }
 
 impl Phrases {
+    /// How a meeting link is labelled, and its join button, by the service it belongs to.
+    pub fn video(&self, link: &str) -> (&'static str, &'static str) {
+        match VideoService::of(link) {
+            VideoService::GoogleMeet => (self.meet_label, self.join),
+            VideoService::MicrosoftTeams => (self.teams_label, self.join_teams),
+            VideoService::Other => (self.video_label, self.join_video),
+        }
+    }
+
     /// The signature, saying truthfully how the meeting reaches (or leaves) the reader's calendar.
     pub fn footer(&self, calendar: InCalendar) -> &'static str {
         match calendar {
             InCalendar::Nothing => self.footer,
             InCalendar::Invitation => self.footer_invitation,
             InCalendar::Cancellation => self.footer_cancellation,
-            InCalendar::Google { gone: false } => self.footer_google,
-            InCalendar::Google { gone: true } => self.footer_google_gone,
+            InCalendar::Kept { service: CalendarService::Google, gone: false } => self.footer_google,
+            InCalendar::Kept { service: CalendarService::Google, gone: true } => self.footer_google_gone,
+            InCalendar::Kept { service: CalendarService::Microsoft, gone: false } => self.footer_outlook,
+            InCalendar::Kept { service: CalendarService::Microsoft, gone: true } => self.footer_outlook_gone,
         }
     }
 }
@@ -57,9 +74,9 @@ pub enum InCalendar {
     Invitation,
     /// An attached `.ics` cancellation.
     Cancellation,
-    /// Google writes the reader's calendar (the organizer's event, which lists them): no `.ics`.
-    /// `gone`: the meeting leaves their calendar.
-    Google { gone: bool },
+    /// The organizer's calendar service writes the reader's calendar (the organizer's event,
+    /// which lists them): no `.ics`. `gone`: the meeting leaves their calendar.
+    Kept { service: CalendarService, gone: bool },
 }
 
 pub fn phrases(locale: Locale) -> &'static Phrases {
@@ -86,6 +103,8 @@ static ES: Phrases = Phrases {
     meet_label: "Google Meet",
     video_label: "Videollamada",
     join_video: "Unirse a la videollamada",
+    teams_label: "Microsoft Teams",
+    join_teams: "Unirse con Microsoft Teams",
     added: "añadidos",
     removed: "quitados",
     repeats: "Se repite",
@@ -97,6 +116,8 @@ static ES: Phrases = Phrases {
     footer_cancellation: "Enviado por Sala. El archivo adjunto la quita de tu calendario.",
     footer_google: "Enviado por Sala. La reunión ya está en tu Google Calendar; puedes responder allí.",
     footer_google_gone: "Enviado por Sala. Google Calendar la quita de tu calendario.",
+    footer_outlook: "Enviado por Sala. La reunión ya está en tu calendario de Outlook; puedes responder allí.",
+    footer_outlook_gone: "Enviado por Sala. Outlook la quita de tu calendario.",
 };
 
 static EN: Phrases = Phrases {
@@ -116,6 +137,8 @@ static EN: Phrases = Phrases {
     meet_label: "Google Meet",
     video_label: "Video call",
     join_video: "Join the video call",
+    teams_label: "Microsoft Teams",
+    join_teams: "Join with Microsoft Teams",
     added: "added",
     removed: "removed",
     repeats: "Repeats",
@@ -127,6 +150,8 @@ static EN: Phrases = Phrases {
     footer_cancellation: "Sent by Sala. The attached file takes it out of your calendar.",
     footer_google: "Sent by Sala. The meeting is already in your Google Calendar; you can answer there.",
     footer_google_gone: "Sent by Sala. Google Calendar takes it out of your calendar.",
+    footer_outlook: "Sent by Sala. The meeting is already in your Outlook calendar; you can answer there.",
+    footer_outlook_gone: "Sent by Sala. Outlook takes it out of your calendar.",
 };
 
 /// What a message is, from the reader's side.
@@ -243,8 +268,9 @@ pub fn released_reason(locale: Locale, minutes: u32) -> String {
 /// The WhatsApp preview of a template, as the approved template would read (dev outbox only).
 pub fn whatsapp_preview(locale: Locale, kind: Kind, params: &[String]) -> String {
     let p = |i: usize| params.get(i).map(String::as_str).unwrap_or_default();
-    // The confirmation's template with the Meet link has it as a fifth parameter.
-    let meet = |i: usize| params.get(i).map(|link| format!(" Meet: {link}")).unwrap_or_default();
+    // The confirmation's template with the meeting link (Meet, Teams) has it as a fifth parameter.
+    let meet =
+        |i: usize| params.get(i).map(|link| format!(" {}: {link}", phrases(locale).video(link).0)).unwrap_or_default();
     match (locale, kind) {
         (Locale::Es, Kind::Reminder) => format!("⏰ {} empieza en {} min en {}. {}", p(0), p(1), p(2), p(3)),
         (Locale::En, Kind::Reminder) => format!("⏰ {} starts in {} min in {}. {}", p(0), p(1), p(2), p(3)),

@@ -86,6 +86,7 @@ fn es(code: ErrorCode) -> &'static str {
         ErrorCode::InternalError => "Algo ha fallado por nuestra parte. Inténtalo de nuevo.",
         ErrorCode::InvalidBody => "Los datos enviados no tienen la forma esperada.",
         ErrorCode::InvalidBookableHours => "El horario debe ser como «mon-fri 08:00-20:00», y abrir antes de cerrar.",
+        ErrorCode::InvalidCalendarService => "Elige el servicio de calendario: Google o Microsoft.",
         ErrorCode::InvalidCapacity => "La capacidad debe estar entre 1 y 1000 personas.",
         ErrorCode::InvalidCharacters => "El texto lleva caracteres que no se admiten.",
         ErrorCode::InvalidCount => "Escribe un número de veces entre 2 y 156, o una fecha final.",
@@ -94,6 +95,9 @@ fn es(code: ErrorCode) -> &'static str {
         ErrorCode::InvalidDatetime => "Escribe una fecha y hora válidas.",
         ErrorCode::InvalidDomain => "Ese dominio de correo no es válido.",
         ErrorCode::InvalidEmail => "Hay una dirección de correo que no es válida.",
+        ErrorCode::InvalidEntraTenant => {
+            "El id de inquilino de Microsoft Entra es un GUID, como 72f988bf-86f1-41af-91ab-2d7cd011db47."
+        }
         ErrorCode::InvalidEquipment => {
             "El equipamiento son etiquetas cortas en minúsculas separadas por comas (como mucho 20)."
         }
@@ -130,6 +134,7 @@ fn es(code: ErrorCode) -> &'static str {
         ErrorCode::LastAdmin => "No puedes quitarte a ti mismo el rol de administración.",
         ErrorCode::LinkExpired => "Este enlace ha caducado: vuelve a escanear el código de la puerta.",
         ErrorCode::MetadataTooLarge => "Los metadatos admiten como mucho 50 claves y 4 KiB.",
+        ErrorCode::MicrosoftAccountTaken => "Esa cuenta de Microsoft ya está vinculada a otra persona.",
         ErrorCode::NoEvents => "Elige al menos un evento.",
         ErrorCode::NoMeetingNow => "Ahora no hay ninguna reunión en esta sala en la que hacer check-in.",
         ErrorCode::NoRefreshToken => "Google no ha enviado un permiso duradero; vuelve a intentarlo.",
@@ -155,6 +160,7 @@ fn es(code: ErrorCode) -> &'static str {
         ErrorCode::RoomWithoutCalendar => "Esa sala no tiene calendario de Google: añádelo en la ficha de la sala.",
         ErrorCode::SignInExpired => "Tu sesión caducó. Vuelve a iniciar sesión.",
         ErrorCode::TenantDomainTaken => "Ese dominio de correo ya pertenece a otra organización.",
+        ErrorCode::TenantEntraTaken => "Ese inquilino de Microsoft Entra ya pertenece a otra organización.",
         ErrorCode::TenantSlugTaken => "Ya hay una organización con ese nombre corto.",
         ErrorCode::TooFarAhead => "No se puede reservar con tanta antelación.",
         ErrorCode::TooLittleNotice => "Hace falta reservar con más antelación.",
@@ -255,6 +261,7 @@ fn en(code: ErrorCode) -> &'static str {
         ErrorCode::InternalError => "Something went wrong on our side. Please try again.",
         ErrorCode::InvalidBody => "The data sent does not have the expected shape.",
         ErrorCode::InvalidBookableHours => "Hours must read like “mon-fri 08:00-20:00”, opening before closing.",
+        ErrorCode::InvalidCalendarService => "Choose the calendar service: Google or Microsoft.",
         ErrorCode::InvalidCapacity => "The capacity must be between 1 and 1000 people.",
         ErrorCode::InvalidCharacters => "The text has characters that are not accepted.",
         ErrorCode::InvalidCount => "Enter a number of times from 2 to 156, or an end date.",
@@ -263,6 +270,9 @@ fn en(code: ErrorCode) -> &'static str {
         ErrorCode::InvalidDatetime => "Enter a valid date and time.",
         ErrorCode::InvalidDomain => "That email domain is not valid.",
         ErrorCode::InvalidEmail => "One of the addresses is not valid.",
+        ErrorCode::InvalidEntraTenant => {
+            "A Microsoft Entra tenant id is a GUID, such as 72f988bf-86f1-41af-91ab-2d7cd011db47."
+        }
         ErrorCode::InvalidEquipment => "Equipment is short lower-case tags separated by commas (at most 20).",
         ErrorCode::InvalidFormat => "That format does not exist.",
         ErrorCode::InvalidGrace => "The grace period is not valid.",
@@ -297,6 +307,7 @@ fn en(code: ErrorCode) -> &'static str {
         ErrorCode::LastAdmin => "You cannot remove your own admin role.",
         ErrorCode::LinkExpired => "This link has expired: scan the code on the door again.",
         ErrorCode::MetadataTooLarge => "Metadata holds at most 50 keys and 4 KiB.",
+        ErrorCode::MicrosoftAccountTaken => "That Microsoft account is linked to another person already.",
         ErrorCode::NoEvents => "Choose at least one event.",
         ErrorCode::NoMeetingNow => "There is no meeting in this room to check in to right now.",
         ErrorCode::NoRefreshToken => "Google sent no lasting permission; please try again.",
@@ -322,6 +333,7 @@ fn en(code: ErrorCode) -> &'static str {
         ErrorCode::RoomWithoutCalendar => "That room has no Google calendar: add it on the room's page.",
         ErrorCode::SignInExpired => "Your sign-in expired. Please sign in again.",
         ErrorCode::TenantDomainTaken => "That email domain belongs to another organization already.",
+        ErrorCode::TenantEntraTaken => "That Microsoft Entra tenant belongs to another organization already.",
         ErrorCode::TenantSlugTaken => "An organization with that short name exists already.",
         ErrorCode::TooFarAhead => "It cannot be booked that far ahead.",
         ErrorCode::TooLittleNotice => "It must be booked with more notice.",

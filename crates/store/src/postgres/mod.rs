@@ -64,6 +64,8 @@ fn db(err: sqlx::Error) -> StoreError {
             Some("tenant_domains_pkey") => Some(Unique::TenantDomain),
             Some("users_tenant_email_key") => Some(Unique::UserEmail),
             Some("users_google_subject_key") => Some(Unique::UserGoogleSubject),
+            Some("tenants_entra_key") => Some(Unique::TenantEntra),
+            Some("users_microsoft_key") => Some(Unique::UserMicrosoft),
             Some("rooms_tenant_name_key") => Some(Unique::RoomName),
             Some("api_keys_key_hash_key") => Some(Unique::ApiKeyHash),
             Some("idempotency_keys_pkey") => Some(Unique::IdempotencyKey),

@@ -8,7 +8,7 @@ use sala_domain::{AuditEntry, Email, TenantId, User, UserId};
 use sqlx::PgConnection;
 
 const COLUMNS: &str = "id, tenant_id, email, name, phone, whatsapp_opt_in, role, locale, time_zone,
-                       google_subject, active, created_at, updated_at, reminders, whatsapp_consent_at";
+                       google_subject, active, created_at, updated_at, reminders, whatsapp_consent_at, microsoft_oid";
 
 #[async_trait]
 impl UserStore for PgStore {
@@ -62,6 +62,17 @@ impl UserStore for PgStore {
         row.map(TryInto::try_into).transpose()
     }
 
+    async fn user_by_microsoft_oid(&self, tenant: TenantId, oid: &str) -> Result<Option<User>> {
+        let sql = format!("SELECT {COLUMNS} FROM users WHERE tenant_id = $1 AND microsoft_oid = $2");
+        let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(oid)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(TryInto::try_into).transpose()
+    }
+
     async fn user_by_google_subject(&self, subject: &str) -> Result<Option<User>> {
         let sql = format!("SELECT {COLUMNS} FROM users WHERE google_subject = $1");
         let row: Option<UserRow> =
@@ -96,8 +107,8 @@ async fn insert_row(conn: &mut PgConnection, u: &User) -> Result<()> {
     sqlx::query(
         "INSERT INTO users (id, tenant_id, email, email_key, name, search_key, phone, whatsapp_opt_in, role,
                             locale, time_zone, google_subject, active, created_at, updated_at, reminders,
-                            whatsapp_consent_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                            whatsapp_consent_at, microsoft_oid)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(u.id.0)
     .bind(u.tenant_id.0)
@@ -116,6 +127,7 @@ async fn insert_row(conn: &mut PgConnection, u: &User) -> Result<()> {
     .bind(u.updated_at)
     .bind(u.reminders.as_ref().map(to_json))
     .bind(u.whatsapp_consent_at)
+    .bind(&u.microsoft_oid)
     .execute(conn)
     .await
     .map_err(db)?;
@@ -126,7 +138,8 @@ async fn update_row(conn: &mut PgConnection, u: &User) -> Result<()> {
     let result = sqlx::query(
         "UPDATE users SET email = $3, email_key = $4, name = $5, search_key = $6, phone = $7,
                 whatsapp_opt_in = $8, role = $9, locale = $10, time_zone = $11, google_subject = $12,
-                active = $13, updated_at = $14, reminders = $15, whatsapp_consent_at = $16
+                active = $13, updated_at = $14, reminders = $15, whatsapp_consent_at = $16,
+                microsoft_oid = $17
          WHERE tenant_id = $1 AND id = $2",
     )
     .bind(u.tenant_id.0)
@@ -145,6 +158,7 @@ async fn update_row(conn: &mut PgConnection, u: &User) -> Result<()> {
     .bind(u.updated_at)
     .bind(u.reminders.as_ref().map(to_json))
     .bind(u.whatsapp_consent_at)
+    .bind(&u.microsoft_oid)
     .execute(conn)
     .await
     .map_err(db)?;

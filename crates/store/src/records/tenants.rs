@@ -22,6 +22,8 @@ pub(crate) struct TenantRow {
     google_sa_email: Option<String>,
     google_sa_key_sealed: Option<String>,
     workspace_only: bool,
+    entra_tenant_id: Option<String>,
+    calendar_service: String,
 }
 
 impl TryFrom<TenantRow> for Tenant {
@@ -49,6 +51,9 @@ impl TryFrom<TenantRow> for Tenant {
                 _ => None,
             },
             workspace_only: r.workspace_only,
+            entra_tenant_id: r.entra_tenant_id,
+            calendar_service: sala_domain::tenant::CalendarService::parse(&r.calendar_service)
+                .map_err(|e| corrupt("tenant calendar service", e))?,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })

@@ -22,6 +22,7 @@ pub(crate) struct UserRow {
     updated_at: i64,
     reminders: Option<String>,
     whatsapp_consent_at: Option<i64>,
+    microsoft_oid: Option<String>,
 }
 
 impl TryFrom<UserRow> for User {
@@ -43,6 +44,7 @@ impl TryFrom<UserRow> for User {
                 .transpose()
                 .map_err(|e| corrupt("user zone", e))?,
             google_subject: r.google_subject,
+            microsoft_oid: r.microsoft_oid,
             reminders: r.reminders.map(|j| json_text("user reminders", &j)).transpose()?,
             active: r.active,
             created_at: r.created_at,

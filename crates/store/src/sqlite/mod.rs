@@ -73,6 +73,8 @@ fn db(err: sqlx::Error) -> StoreError {
             ("tenant_domains.domain", Unique::TenantDomain),
             ("users.tenant_id, users.email_key", Unique::UserEmail),
             ("users.google_subject", Unique::UserGoogleSubject),
+            ("tenants.entra_tenant_id", Unique::TenantEntra),
+            ("users.tenant_id, users.microsoft_oid", Unique::UserMicrosoft),
             ("rooms.tenant_id, rooms.name_key", Unique::RoomName),
             ("api_keys.key_hash", Unique::ApiKeyHash),
             ("idempotency_keys.tenant_id, idempotency_keys.actor, idempotency_keys.key", Unique::IdempotencyKey),

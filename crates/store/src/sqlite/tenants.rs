@@ -78,7 +78,8 @@ impl TenantStore for SqliteStore {
         let result = sqlx::query(
             "UPDATE tenants SET name = $2, time_zone = $3, locale = $4, booking_rules = $5, updated_at = $6,
                                reminders = $7, whatsapp_phone_number_id = $8, whatsapp_token_sealed = $9,
-                               google_sa_email = $10, google_sa_key_sealed = $11, workspace_only = $12
+                               google_sa_email = $10, google_sa_key_sealed = $11, workspace_only = $12,
+                               entra_tenant_id = $13, calendar_service = $14
              WHERE id = $1",
         )
         .bind(t.id.0)
@@ -93,12 +94,23 @@ impl TenantStore for SqliteStore {
         .bind(t.google_service_account.as_ref().map(|a| a.client_email.as_str()))
         .bind(t.google_service_account.as_ref().map(|a| a.key_sealed.as_str()))
         .bind(t.workspace_only)
+        .bind(&t.entra_tenant_id)
+        .bind(t.calendar_service.as_str())
         .execute(&mut *tx)
         .await
         .map_err(db)?;
         one_row(result)?;
         audit::insert(&mut tx, entry).await?;
         tx.commit().await.map_err(db)
+    }
+
+    async fn tenant_by_entra(&self, entra_tenant_id: &str) -> Result<Option<Tenant>> {
+        let row: Option<TenantRow> = sqlx::query_as("SELECT * FROM tenants WHERE entra_tenant_id = $1")
+            .bind(entra_tenant_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(TryInto::try_into).transpose()
     }
 
     async fn list_tenants(&self) -> Result<Vec<Tenant>> {

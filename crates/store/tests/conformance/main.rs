@@ -111,6 +111,8 @@ fn tenant(name: &str, domains: &[&str]) -> Tenant {
         whatsapp: None,
         google_service_account: None,
         workspace_only: false,
+        entra_tenant_id: None,
+        calendar_service: Default::default(),
         created_at: T0,
         updated_at: T0,
     }
@@ -129,6 +131,7 @@ fn user(tenant: TenantId, address: &str, name: &str) -> User {
         locale: None,
         time_zone: None,
         google_subject: None,
+        microsoft_oid: None,
         reminders: None,
         active: true,
         created_at: T0,

@@ -5,6 +5,7 @@ use super::{
     HOUR, T0, actions, add_room, add_tenant, add_user, api_key, assert_duplicate, assert_not_found, audit_of, entry,
     hash, ok, search, tenant,
 };
+use sala_domain::tenant::CalendarService;
 use sala_domain::{Actor, BookingRules, EmailDomain, Locale, Slug, TenantId, TimeZoneName};
 use sala_store::{AuditQuery, Store, Unique};
 use serde_json::json;
@@ -121,8 +122,46 @@ async fn case_tenant_update(store: &dyn Store) {
     assert!(audit_of(store, ghost.id, ghost.id.0).await.is_empty());
 }
 
+/// An organization tied to its Microsoft Entra tenant: found by it, one organization per Entra
+/// tenant; a person's Entra object id names one person of the organization.
+async fn case_tenant_microsoft(store: &dyn Store) {
+    let acme = add_tenant(store, "Acme", &["acme.test"]).await;
+    let beta = add_tenant(store, "Beta", &["beta.test"]).await;
+    let entra = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    let mut tied = acme.clone();
+    tied.entra_tenant_id = Some(entra.to_owned());
+    tied.calendar_service = CalendarService::Microsoft;
+    ok(store.update_tenant(&tied, &entry(acme.id, "tenant.updated", Some(acme.id.0))).await);
+    assert_eq!(ok(store.tenant_by_entra(entra).await), Some(tied.clone()));
+    assert_eq!(ok(store.get_tenant(acme.id).await), Some(tied));
+    assert_eq!(ok(store.tenant_by_entra("00000000-0000-0000-0000-000000000000").await), None);
+
+    let mut rival = beta.clone();
+    rival.entra_tenant_id = Some(entra.to_owned());
+    assert_duplicate(
+        store.update_tenant(&rival, &entry(beta.id, "tenant.updated", Some(beta.id.0))).await,
+        Unique::TenantEntra,
+    );
+    assert_eq!(ok(store.get_tenant(beta.id).await), Some(beta.clone()));
+
+    let mut ana = add_user(store, acme.id, "ana@acme.test", "Ana").await;
+    ana.microsoft_oid = Some("oid-ana".into());
+    ok(store.update_user(&ana, &entry(acme.id, "user.updated", Some(ana.id.0))).await);
+    assert_eq!(ok(store.user_by_microsoft_oid(acme.id, "oid-ana").await), Some(ana.clone()));
+    assert_eq!(ok(store.user_by_microsoft_oid(beta.id, "oid-ana").await), None);
+    let mut twin = add_user(store, acme.id, "ana.twin@acme.test", "Ana Twin").await;
+    twin.microsoft_oid = Some("oid-ana".into());
+    assert_duplicate(
+        store.update_user(&twin, &entry(acme.id, "user.updated", Some(twin.id.0))).await,
+        Unique::UserMicrosoft,
+    );
+    // Many people have none.
+    add_user(store, acme.id, "luis@acme.test", "Luis").await;
+}
+
 conformance!(
     borrowed: [
+        case_tenant_microsoft,
         case_ping,
         case_tenant_insert_and_lookups,
         case_tenant_duplicate_slug,

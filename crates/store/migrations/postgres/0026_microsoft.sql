@@ -1,0 +1,9 @@
+-- Microsoft 365 organizations: the Entra tenant an organization is tied to (its people sign in
+-- with Microsoft and Sala's application acts in it), the calendar service it lives in, and each
+-- person's Entra object id (with the tenant id, the only stable name of a Microsoft account).
+ALTER TABLE tenants ADD COLUMN entra_tenant_id text;
+ALTER TABLE tenants ADD COLUMN calendar_service text NOT NULL DEFAULT 'google'
+    CHECK (calendar_service IN ('google', 'microsoft'));
+ALTER TABLE tenants ADD CONSTRAINT tenants_entra_key UNIQUE (entra_tenant_id);
+ALTER TABLE users ADD COLUMN microsoft_oid text;
+ALTER TABLE users ADD CONSTRAINT users_microsoft_key UNIQUE (tenant_id, microsoft_oid);
