@@ -6,6 +6,10 @@
 //   authorization endpoint with a consent screen the browser clicks through, and a token
 //   endpoint that checks the client, the code, the redirect URI and PKCE (S256), and signs ID
 //   tokens with RS256;
+// - with `calendarApi`, the part of the Google Calendar API v3 Sala uses
+//   (https://developers.google.com/calendar/api/v3/reference): events list/get/insert/patch/delete
+//   and watch on a calendar, `channels.stop`, and `freeBusy`, for bearer tokens the token endpoint
+//   issued; a room's resource calendar is filled with `putOnCalendar`;
 // - the WhatsApp Cloud API's send endpoint (`POST /{version}/{phone-number-id}/messages`,
 //   https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages), which can be
 //   told to refuse the access token the way Meta does (401, `OAuthException` code 190);
@@ -46,7 +50,7 @@ const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
  * consent screen signs in the one the authorization request hints at (`login_hint`), else the
  * one chosen with `signInAs`.
  */
-export async function fakeGoogle({ clientId, clientSecret, people }) {
+export async function fakeGoogle({ clientId, clientSecret, people, calendarApi = false }) {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const kid = randomBytes(8).toString('hex');
   const jwk = { ...publicKey.export({ format: 'jwk' }), alg: 'RS256', use: 'sig', kid };
@@ -56,6 +60,8 @@ export async function fakeGoogle({ clientId, clientSecret, people }) {
   const consented = new Map(); // Google account (sub) -> Set of the scopes it granted this client
   let chosen = people[0];
   let issuer = '';
+  const accessTokens = new Map(); // access token -> the person it acts for
+  const calendars = new Map(); // calendar id -> Map of event id -> event
 
   function idToken(person, nonce) {
     const now = Math.floor(Date.now() / 1000);
@@ -145,7 +151,9 @@ ${asks.map((s) => `<label><input type="checkbox" name="grant" value="${escapeHtm
     if (form.get('grant_type') === 'refresh_token') {
       const grant = refreshTokens.get(form.get('refresh_token'));
       if (!grant) return json(res, 400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
-      return json(res, 200, { access_token: `ya29.${randomBytes(24).toString('base64url')}`, expires_in: 3599, token_type: 'Bearer', scope: grant.scopes.join(' ') });
+      const access = `ya29.${randomBytes(24).toString('base64url')}`;
+      accessTokens.set(access, grant.person);
+      return json(res, 200, { access_token: access, expires_in: 3599, token_type: 'Bearer', scope: grant.scopes.join(' ') });
     }
     if (form.get('grant_type') !== 'authorization_code') return json(res, 400, { error: 'unsupported_grant_type' });
     const issued = codes.get(form.get('code'));
@@ -163,6 +171,7 @@ ${asks.map((s) => `<label><input type="checkbox" name="grant" value="${escapeHtm
       scope: issued.scopes.join(' '),
       id_token: idToken(issued.person, issued.request.get('nonce')),
     };
+    accessTokens.set(answer.access_token, issued.person);
     if (issued.request.get('access_type') === 'offline' && issued.fresh) {
       answer.refresh_token = `1//${randomBytes(24).toString('base64url')}`;
       refreshTokens.set(answer.refresh_token, { person: issued.person, scopes: issued.scopes });
@@ -179,8 +188,82 @@ ${asks.map((s) => `<label><input type="checkbox" name="grant" value="${escapeHtm
     res.writeHead(200).end();
   }
 
+  /** A calendar's events; `primary` is the token owner's own (named by their address). */
+  function calendarOf(id, person) {
+    const key = id === 'primary' ? person.email : id;
+    if (!calendars.has(key)) calendars.set(key, new Map());
+    return calendars.get(key);
+  }
+
+  const overlaps = (e, from, to) => (!to || e.start.dateTime < to) && (!from || e.end.dateTime > from);
+  const notFound = (res) => json(res, 404, { error: { code: 404, message: 'Not Found', errors: [{ domain: 'global', reason: 'notFound', message: 'Not Found' }] } });
+
+  function calendarApiCall(req, res, url, body) {
+    const person = accessTokens.get((/^Bearer (.+)$/.exec(req.headers.authorization ?? '') ?? [])[1]);
+    if (!person) {
+      return json(res, 401, { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } });
+    }
+    const q = url.searchParams;
+    if (req.method === 'POST' && url.pathname === '/calendar/v3/freeBusy') {
+      const asked = JSON.parse(body);
+      const answer = {};
+      for (const { id } of asked.items) {
+        const events = calendars.get(id);
+        answer[id] = events
+          ? { busy: [...events.values()].filter((e) => e.status !== 'cancelled' && overlaps(e, asked.timeMin, asked.timeMax)).map((e) => ({ start: e.start.dateTime, end: e.end.dateTime })) }
+          : { errors: [{ domain: 'global', reason: 'notFound' }], busy: [] };
+      }
+      return json(res, 200, { kind: 'calendar#freeBusy', timeMin: asked.timeMin, timeMax: asked.timeMax, calendars: answer });
+    }
+    if (req.method === 'POST' && url.pathname === '/calendar/v3/channels/stop') return res.writeHead(204).end();
+    const m = /^\/calendar\/v3\/calendars\/([^/]+)\/events(?:\/([^/]+))?$/.exec(url.pathname);
+    if (!m) return notFound(res);
+    const events = calendarOf(decodeURIComponent(m[1]), person);
+    const id = m[2] && decodeURIComponent(m[2]);
+    if (req.method === 'POST' && id === 'watch') {
+      const channel = JSON.parse(body);
+      return json(res, 200, { kind: 'api#channel', id: channel.id, resourceId: randomBytes(8).toString('hex'), resourceUri: url.href, expiration: String(Date.now() + 7 * 24 * 3600 * 1000) });
+    }
+    if (req.method === 'GET' && !id) {
+      const property = q.get('privateExtendedProperty');
+      let items = [...events.values()];
+      if (property) {
+        const [key, value] = property.split('=');
+        items = items.filter((e) => e.extendedProperties?.private?.[key] === value);
+      } else if (!q.get('syncToken')) {
+        items = items.filter((e) => overlaps(e, q.get('timeMin'), q.get('timeMax')));
+      } else {
+        items = [];
+      }
+      if (q.get('showDeleted') !== 'true') items = items.filter((e) => e.status !== 'cancelled');
+      items.sort((a, b) => a.start.dateTime.localeCompare(b.start.dateTime));
+      return json(res, 200, { kind: 'calendar#events', items, nextSyncToken: `sync-${randomBytes(6).toString('hex')}` });
+    }
+    if (req.method === 'POST' && !id) {
+      const event = { ...JSON.parse(body), id: randomBytes(13).toString('hex'), status: 'confirmed', organizer: { email: person.email, self: true } };
+      delete event.conferenceData;
+      events.set(event.id, event);
+      return json(res, 200, event);
+    }
+    const event = id && events.get(id);
+    if (!event) return notFound(res);
+    if (req.method === 'GET') return json(res, 200, event);
+    if (req.method === 'PATCH') {
+      const changed = { ...event, ...JSON.parse(body), id: event.id };
+      delete changed.conferenceData;
+      events.set(id, changed);
+      return json(res, 200, changed);
+    }
+    if (req.method === 'DELETE') {
+      event.status = 'cancelled';
+      return res.writeHead(204).end();
+    }
+    return notFound(res);
+  }
+
   const server = await listen((req, res, body) => {
     const url = new URL(req.url, issuer || 'http://127.0.0.1');
+    if (calendarApi && url.pathname.startsWith('/calendar/v3/')) return calendarApiCall(req, res, url, body);
     if (req.method === 'GET' && url.pathname === '/.well-known/openid-configuration') {
       return json(res, 200, {
         issuer,
@@ -213,7 +296,20 @@ ${asks.map((s) => `<label><input type="checkbox" name="grant" value="${escapeHtm
     signInAs(email) { chosen = people.find((p) => p.email === email); },
     /** The settings that point Sala at this fake. */
     env() {
-      return { SALA_GOOGLE_CLIENT_ID: clientId, SALA_GOOGLE_CLIENT_SECRET: clientSecret, SALA_GOOGLE_ISSUER: server.url, SALA_GOOGLE_TOKEN_URL: `${server.url}/token`, SALA_GOOGLE_REVOKE_URL: `${server.url}/revoke` };
+      return {
+        SALA_GOOGLE_CLIENT_ID: clientId, SALA_GOOGLE_CLIENT_SECRET: clientSecret, SALA_GOOGLE_ISSUER: server.url, SALA_GOOGLE_TOKEN_URL: `${server.url}/token`, SALA_GOOGLE_REVOKE_URL: `${server.url}/revoke`,
+        ...(calendarApi ? { SALA_GOOGLE_API_BASE: server.url } : {}),
+      };
+    },
+    /** Someone books `calendar` (a room's resource calendar) straight in Google Calendar. */
+    putOnCalendar(calendar, { summary, start, end, organizer }) {
+      const event = {
+        kind: 'calendar#event', id: randomBytes(13).toString('hex'), status: 'confirmed', summary,
+        start: { dateTime: start }, end: { dateTime: end }, organizer: { email: organizer },
+        attendees: [{ email: organizer, organizer: true, responseStatus: 'accepted' }, { email: calendar, resource: true, responseStatus: 'accepted' }],
+      };
+      calendarOf(calendar, null).set(event.id, event);
+      return event;
     },
     close: server.close,
   };

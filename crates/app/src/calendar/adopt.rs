@@ -19,6 +19,9 @@ use sala_channels::calendar::{Event, ProviderError};
 use sala_domain::values::clean_name;
 use sala_domain::{BookingId, Email, ErrorCode, Locale, Millis, Room, RoomId, TenantId, TimeRange, User, UserId};
 
+/// Days of a room's calendar listed for adoption when no window is asked for: four weeks.
+pub const LISTED_DAYS: Millis = 28;
+
 /// An event on a room's calendar that Sala did not write.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoomEvent {
@@ -216,8 +219,8 @@ fn unreadable(why: String) -> AppError {
 /// Google's failure worded for the caller (a revoked personal grant is recorded as such).
 async fn refused(session: &mut Session<'_>, stop: Stop) -> AppError {
     match stop {
-        Stop::Google(ProviderError::NotFound) => AppError::NotFound { what: "event" },
-        Stop::Google(ProviderError::Retryable { reason, .. }) => AppError::Conflict {
+        Stop::Provider(ProviderError::NotFound) => AppError::NotFound { what: "event" },
+        Stop::Provider(ProviderError::Retryable { reason, .. }) => AppError::Conflict {
             code: ErrorCode::GoogleUnavailable,
             message: format!("Google did not answer: {reason}"),
         },
@@ -228,7 +231,7 @@ async fn refused(session: &mut Session<'_>, stop: Stop) -> AppError {
             unreadable(format!("Google access revoked ({reason}): reconnect"))
         }
         Stop::Revoked(reason) => unreadable(reason),
-        Stop::Google(other) => unreadable(other.to_string()),
+        Stop::Provider(other) => unreadable(other.to_string()),
         Stop::Failure(JobFailure::Retry { reason, .. } | JobFailure::Final { reason }) => unreadable(reason),
     }
 }

@@ -21,8 +21,8 @@ mod adopt;
 mod pull;
 
 pub use crate::calendar_facts::{OutsideBusy, keeps_calendar, kept_calendar};
-pub use adopt::{RoomEvent, default_title};
-pub use pull::{DELETED_REASON, TwoWay, token_hash};
+pub use adopt::{LISTED_DAYS, RoomEvent, default_title};
+pub use pull::{DELETED_IN_OUTLOOK, DELETED_REASON, TwoWay, token_hash};
 
 use crate::jobs::JobFailure;
 use crate::secrets::SecretBox;
@@ -36,6 +36,7 @@ use sala_domain::google::CALENDAR_SCOPE;
 use sala_domain::google::{ConnectionStatus, GoogleConnection};
 use sala_domain::jobs::{Channel, Delivery, DeliveryStatus};
 use sala_domain::outbox::{self, Change, Facts};
+use sala_domain::tenant::CalendarService;
 use sala_domain::{
     Booking, BookingId, Job, JobKind, JobStatus, Millis, Room, RoomId, TenantId, TimeRange, UserId, now_millis,
 };
@@ -47,9 +48,6 @@ use std::sync::Mutex;
 use std::time::Duration;
 use std::time::Instant;
 
-/// The calendar Sala writes: the organizer's own.
-const CALENDAR: &str = "primary";
-
 /// What a sealed refresh or access token belongs to.
 pub fn token_owner(connection: &GoogleConnection, what: &str) -> String {
     format!("google_{what}:{}:{}", connection.tenant_id, connection.user_id)
@@ -59,6 +57,8 @@ pub fn token_owner(connection: &GoogleConnection, what: &str) -> String {
 pub struct CalendarSync {
     store: Arc<dyn Store>,
     google: Arc<dyn CalendarProvider>,
+    /// Microsoft Graph, when this installation is registered with Microsoft.
+    microsoft: Option<Arc<dyn CalendarProvider>>,
     secrets: SecretBox,
     uid_domain: String,
     /// Pauses between reads of a conference Google reports `pending`.
@@ -193,8 +193,8 @@ type Call<'a, T> = Pin<Box<dyn Future<Output = Result<T, ProviderError>> + Send 
 enum Stop {
     /// The person's grant is gone: recorded, the job ends.
     Revoked(String),
-    /// Google's answer, as classified by the channel.
-    Google(ProviderError),
+    /// The calendar provider's answer, as classified by the channel.
+    Provider(ProviderError),
     Failure(JobFailure),
 }
 
@@ -208,7 +208,7 @@ impl From<ProviderError> for Stop {
     fn from(e: ProviderError) -> Self {
         match e {
             ProviderError::InvalidGrant(reason) => Stop::Revoked(reason),
-            other => Stop::Google(other),
+            other => Stop::Provider(other),
         }
     }
 }
@@ -217,11 +217,11 @@ impl Stop {
     fn into_failure(self) -> JobFailure {
         match self {
             Stop::Failure(failure) => failure,
-            Stop::Google(ProviderError::Retryable { reason, retry_after }) => {
-                JobFailure::Retry { reason: format!("Google: {reason}"), after: retry_after }
+            Stop::Provider(ProviderError::Retryable { reason, retry_after }) => {
+                JobFailure::Retry { reason: format!("calendar provider: {reason}"), after: retry_after }
             }
             // A 401 right after a refresh, a 404 where the event must exist, a 4xx: no retry mends it.
-            Stop::Google(other) => JobFailure::final_(format!("Google: {other}")),
+            Stop::Provider(other) => JobFailure::final_(format!("calendar provider: {other}")),
             Stop::Revoked(reason) => JobFailure::final_(format!("Google access revoked: {reason}")),
         }
     }
@@ -240,10 +240,11 @@ impl CalendarSync {
         let Some(credentials) = self.credentials(job.tenant_id, booking.organizer_id).await? else {
             return Ok(()); // Nobody lets Sala into the organizer's calendar: nothing to keep in step.
         };
+        let calendar = credentials.recipient();
         let mut session = Session { sync: self, credentials, access: None };
         match session.sync(job, &booking).await {
             Ok(detail) => {
-                self.log(job, &booking, DeliveryStatus::Sent, &detail).await;
+                self.log(job, &booking, &calendar, DeliveryStatus::Sent, &detail).await;
                 // Sala writes this calendar now: what its person changes there comes back.
                 self.start_watching(job.tenant_id, booking.organizer_id).await.map_err(store_failure)
             }
@@ -252,6 +253,7 @@ impl CalendarSync {
                 self.log(
                     job,
                     &booking,
+                    &calendar,
                     DeliveryStatus::Failed,
                     &format!("Google access revoked ({reason}): reconnect"),
                 )
@@ -263,7 +265,7 @@ impl CalendarSync {
                 let reason = match &failure {
                     JobFailure::Retry { reason, .. } | JobFailure::Final { reason } => reason.clone(),
                 };
-                self.log(job, &booking, DeliveryStatus::Failed, &reason).await;
+                self.log(job, &booking, &calendar, DeliveryStatus::Failed, &reason).await;
                 Err(failure)
             }
         }
@@ -271,21 +273,26 @@ impl CalendarSync {
 }
 
 impl CalendarSync {
-    /// The organizer's own connection when it works, else the tenant's service account acting
-    /// as them; `None` when neither. A service account key that no longer opens is a failure
-    /// the admin must see (the job ends dead).
+    /// The organizer's own Google connection when it works, else Sala's application in the
+    /// organization's Microsoft 365 directory when it lives there (and this installation is
+    /// registered with Microsoft), else the tenant's Google service account acting as them;
+    /// `None` when none. A service account key that no longer opens is a failure the admin must
+    /// see (the job ends dead).
     async fn credentials(&self, tenant: TenantId, user: UserId) -> Result<Option<Credentials>, JobFailure> {
         let store_failure = |e: sala_store::StoreError| JobFailure::retry(format!("store: {e}"));
         let connection = self.store.google_connection(tenant, user).await.map_err(store_failure)?;
         if let Some(connection) = connection.filter(GoogleConnection::is_connected) {
             return Ok(Some(Credentials::Personal(connection)));
         }
-        let Some(account) =
-            self.store.get_tenant(tenant).await.map_err(store_failure)?.and_then(|t| t.google_service_account)
-        else {
-            return Ok(None);
-        };
+        let Some(organization) = self.store.get_tenant(tenant).await.map_err(store_failure)? else { return Ok(None) };
         let Some(person) = self.store.get_user(tenant, user).await.map_err(store_failure)? else { return Ok(None) };
+        if organization.calendar_service == CalendarService::Microsoft
+            && self.microsoft.is_some()
+            && let Some(directory) = organization.entra_tenant_id
+        {
+            return Ok(Some(Credentials::Application { directory, mailbox: person.email.to_string() }));
+        }
+        let Some(account) = organization.google_service_account else { return Ok(None) };
         let json = self
             .secrets
             .open(&service_account_owner(tenant), &account.key_sealed)
@@ -308,9 +315,21 @@ impl CalendarSync {
             secrets,
             uid_domain,
             poll_delays,
+            microsoft: None,
             busy_cache: Mutex::default(),
             two_way: TwoWay::default(),
         }
+    }
+
+    /// Microsoft 365 organizations' calendars too, through `graph`.
+    pub fn with_microsoft(self, graph: Arc<dyn CalendarProvider>) -> Self {
+        Self { microsoft: Some(graph), ..self }
+    }
+
+    fn microsoft_provider(&self) -> Result<&dyn CalendarProvider, Stop> {
+        self.microsoft.as_deref().ok_or_else(|| {
+            Stop::Provider(ProviderError::Final("this installation is not registered with Microsoft".to_owned()))
+        })
     }
 
     /// Two-way sync as the settings say (where push notifications reach Sala).
@@ -330,14 +349,14 @@ impl CalendarSync {
     }
 
     /// One line in the booking's delivery log per attempt (channel `calendar`).
-    async fn log(&self, job: &Job, booking: &Booking, status: DeliveryStatus, detail: &str) {
+    async fn log(&self, job: &Job, booking: &Booking, calendar: &str, status: DeliveryStatus, detail: &str) {
         let delivery = Delivery {
             id: uuid::Uuid::now_v7(),
             tenant_id: job.tenant_id,
             job_id: job.id,
             booking_id: Some(booking.id),
             channel: Channel::Calendar,
-            recipient: "google:primary".to_owned(),
+            recipient: calendar.to_owned(),
             idempotency_key: format!("{}:{}", job.id, uuid::Uuid::now_v7()),
             status,
             detail: Some(detail.chars().take(500).collect()),
@@ -351,10 +370,36 @@ impl CalendarSync {
 
 /// Whose authority a call to someone's calendar goes with.
 enum Credentials {
-    /// The person's own grant (they connected their calendar).
+    /// The person's own Google grant (they connected their calendar).
     Personal(GoogleConnection),
     /// The tenant's service account acting as the person (Workspace domain-wide delegation).
     Delegated { key: ServiceAccountKey, subject: String },
+    /// Sala's own application in the organization's Microsoft 365 directory (its admin
+    /// consented), writing the person's mailbox.
+    Application { directory: String, mailbox: String },
+}
+
+impl Credentials {
+    /// The person's own calendar as the provider names it.
+    fn calendar(&self) -> &str {
+        match self {
+            Credentials::Personal(_) | Credentials::Delegated { .. } => "primary",
+            Credentials::Application { mailbox, .. } => mailbox,
+        }
+    }
+
+    /// The calendar as the delivery log names it: `google:primary`, `microsoft:ana@acme.example`.
+    fn recipient(&self) -> String {
+        format!("{}:{}", self.service().as_str(), self.calendar())
+    }
+
+    /// The calendar service these credentials open.
+    fn service(&self) -> CalendarService {
+        match self {
+            Credentials::Personal(_) | Credentials::Delegated { .. } => CalendarService::Google,
+            Credentials::Application { .. } => CalendarService::Microsoft,
+        }
+    }
 }
 
 /// What a sealed service account key belongs to.
@@ -418,7 +463,7 @@ impl<'a> Session<'a> {
                 match self.call(|t| Box::pin(api.patch_event_owned(t, &id, &body, &conference))).await {
                     Ok(event) => Some(event),
                     // Deleted on Google's side meanwhile: the booking still stands, so a new event.
-                    Err(Stop::Google(ProviderError::NotFound)) => None,
+                    Err(Stop::Provider(ProviderError::NotFound)) => None,
                     Err(e) => return Err(e),
                 }
             }
@@ -436,7 +481,7 @@ impl<'a> Session<'a> {
                 let inserted = match self.call(|t| Box::pin(api.insert_event_owned(t, &body, &conference))).await {
                     // The UID is taken by an event deleted on Google's side (Google keeps their
                     // UIDs): the booking still stands, so a new event under a UID Google picks.
-                    Err(Stop::Google(ProviderError::Duplicate)) => {
+                    Err(Stop::Provider(ProviderError::Duplicate)) => {
                         tracing::info!(booking = %booking.id, "the meeting's UID is taken at Google; a new one");
                         let body = EventBody { ical_uid: None, ..body.clone() };
                         self.call(|t| Box::pin(api.insert_event_owned(t, &body, &conference))).await?
@@ -464,7 +509,11 @@ impl<'a> Session<'a> {
     /// The calls, borrowing the handler rather than this session (which `call` borrows mutably).
     fn api(&self) -> ApiCalls<'a> {
         let sync: &'a CalendarSync = self.sync;
-        ApiCalls(sync.google.as_ref())
+        let provider = match (&self.credentials, &sync.microsoft) {
+            (Credentials::Application { .. }, Some(microsoft)) => microsoft.as_ref(),
+            _ => sync.google.as_ref(),
+        };
+        ApiCalls { provider, calendar: self.credentials.calendar().into() }
     }
 
     /// For a later occurrence of a series with Meet: the first occurrence's conference, so the
@@ -500,7 +549,7 @@ impl<'a> Session<'a> {
         if let Some(id) = booking.google_event_id.clone() {
             match self.call(|t| Box::pin(api.get_event_owned(t, &id))).await {
                 Ok(event) if !event.cancelled => return Ok(Some(event)),
-                Ok(_) | Err(Stop::Google(ProviderError::NotFound)) => return Ok(None),
+                Ok(_) | Err(Stop::Provider(ProviderError::NotFound)) => return Ok(None),
                 Err(e) => return Err(e),
             }
         }
@@ -514,7 +563,7 @@ impl<'a> Session<'a> {
         let (api, id) = (self.api(), event.id.clone());
         match self.call(|t| Box::pin(api.delete_event_owned(t, &id))).await {
             Ok(()) => Ok(format!("event {id} deleted")),
-            Err(Stop::Google(ProviderError::NotFound)) => Ok(format!("event {id} was already deleted")),
+            Err(Stop::Provider(ProviderError::NotFound)) => Ok(format!("event {id} was already deleted")),
             Err(e) => Err(e),
         }
     }
@@ -578,11 +627,16 @@ impl<'a> Session<'a> {
         }
         let token = match &mut self.credentials {
             Credentials::Personal(connection) => personal_token(self.sync, connection, refresh).await?,
+            Credentials::Application { directory, .. } => {
+                // Refused when the organization's admin has not consented (or took it back): an
+                // admin's fix, not the person's.
+                self.sync.microsoft_provider()?.application_token(directory).await?.access_token
+            }
             Credentials::Delegated { key, subject } => {
                 // The delegated grant answers `invalid_grant` / `unauthorized_client` when the
                 // Workspace admin has not allowed it: an admin's fix, not the person's.
                 let fresh = self.sync.google.delegated(key, subject, CALENDAR_SCOPE).await.map_err(|e| match e {
-                    ProviderError::InvalidGrant(reason) => Stop::Google(ProviderError::Final(format!(
+                    ProviderError::InvalidGrant(reason) => Stop::Provider(ProviderError::Final(format!(
                         "the service account may not act as {subject}: {reason}"
                     ))),
                     other => Stop::from(other),
@@ -646,81 +700,87 @@ async fn personal_token(sync: &CalendarSync, connection: &mut GoogleConnection, 
     Ok(fresh.access_token)
 }
 
-/// The API calls with owned tokens, so a call can be made again after a refresh.
-#[derive(Clone, Copy)]
-struct ApiCalls<'a>(&'a dyn CalendarProvider);
+/// The API calls with owned tokens, so a call can be made again after a refresh, against one
+/// provider and the person's own calendar there.
+#[derive(Clone)]
+struct ApiCalls<'a> {
+    provider: &'a dyn CalendarProvider,
+    /// The person's calendar as the provider names it (`primary`, a mailbox).
+    calendar: Arc<str>,
+}
 
 impl<'a> ApiCalls<'a> {
     async fn insert_event_owned(
-        self,
+        &self,
         token: String,
         body: &EventBody,
         conference: &Conference,
     ) -> Result<Event, ProviderError> {
-        self.0.insert_event(&token, CALENDAR, body, conference).await
+        self.provider.insert_event(&token, &self.calendar, body, conference).await
     }
     async fn patch_event_owned(
-        self,
+        &self,
         token: String,
         id: &str,
         body: &EventBody,
         conference: &Conference,
     ) -> Result<Event, ProviderError> {
-        self.0.patch_event(&token, CALENDAR, id, body, conference).await
+        self.provider.patch_event(&token, &self.calendar, id, body, conference).await
     }
-    async fn get_event_owned(self, token: String, id: &str) -> Result<Event, ProviderError> {
-        self.0.get_event(&token, CALENDAR, id).await
+    async fn get_event_owned(&self, token: String, id: &str) -> Result<Event, ProviderError> {
+        self.provider.get_event(&token, &self.calendar, id).await
     }
-    async fn find_event_owned(self, token: String, booking_id: &str) -> Result<Option<Event>, ProviderError> {
-        self.0.find_event(&token, CALENDAR, booking_id).await
+    async fn find_event_owned(&self, token: String, booking_id: &str) -> Result<Option<Event>, ProviderError> {
+        self.provider.find_event(&token, &self.calendar, booking_id).await
     }
-    async fn delete_event_owned(self, token: String, id: &str) -> Result<(), ProviderError> {
-        self.0.delete_event(&token, CALENDAR, id).await
+    async fn delete_event_owned(&self, token: String, id: &str) -> Result<(), ProviderError> {
+        self.provider.delete_event(&token, &self.calendar, id).await
     }
     async fn changes_owned(
-        self,
+        &self,
         token: String,
         cursor: Option<String>,
         since: jiff::Timestamp,
     ) -> Result<sala_channels::calendar::Changes, ProviderError> {
-        self.0.changes(&token, CALENDAR, cursor.as_deref(), since).await
+        self.provider.changes(&token, &self.calendar, cursor.as_deref(), since).await
     }
     async fn watch_owned(
-        self,
+        &self,
         token: String,
         request: &sala_channels::calendar::WatchRequest,
     ) -> Result<sala_channels::calendar::Watch, ProviderError> {
-        self.0.watch(&token, CALENDAR, request).await
+        self.provider.watch(&token, &self.calendar, request).await
     }
-    async fn stop_watch_owned(
-        self,
+    async fn renew_watch_owned(
+        &self,
         token: String,
-        watch: &sala_channels::calendar::Watch,
-    ) -> Result<(), ProviderError> {
-        self.0.stop_watch(&token, watch).await
+        old: &sala_channels::calendar::Watch,
+        request: &sala_channels::calendar::WatchRequest,
+    ) -> Result<sala_channels::calendar::Watch, ProviderError> {
+        self.provider.renew_watch(&token, &self.calendar, old, request).await
     }
     /// Reads an event of another calendar than the person's own (a room's).
-    async fn get_event_in_owned(self, token: String, calendar: &str, id: &str) -> Result<Event, ProviderError> {
-        self.0.get_event(&token, calendar, id).await
+    async fn get_event_in_owned(&self, token: String, calendar: &str, id: &str) -> Result<Event, ProviderError> {
+        self.provider.get_event(&token, calendar, id).await
     }
     /// Lists another calendar than the person's own (a room's).
     async fn list_events_owned(
-        self,
+        &self,
         token: String,
         calendar: &str,
         from: jiff::Timestamp,
         to: jiff::Timestamp,
     ) -> Result<Vec<Event>, ProviderError> {
-        self.0.list_events(&token, calendar, from, to).await
+        self.provider.list_events(&token, calendar, from, to).await
     }
     async fn free_busy_owned(
-        self,
+        &self,
         token: String,
         calendars: &[String],
         from: jiff::Timestamp,
         to: jiff::Timestamp,
     ) -> Result<BusyTimes, ProviderError> {
-        self.0.free_busy(&token, calendars, from, to).await
+        self.provider.free_busy(&token, calendars, from, to).await
     }
 }
 

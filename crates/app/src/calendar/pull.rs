@@ -28,15 +28,18 @@ use sala_domain::attendance::{Answer, Reply};
 use sala_domain::google::CalendarWatch;
 use sala_domain::jobs::{JobPayload, PullPayload};
 use sala_domain::outbox::{self, Change, Facts};
+use sala_domain::tenant::CalendarService;
 use sala_domain::{Booking, BookingId, Job, Millis, TenantId, TimeRange, UserId, now_millis};
 use std::time::Duration;
 
 /// How two-way sync reaches Sala and keeps its channels.
 #[derive(Clone, Debug)]
 pub struct TwoWay {
-    /// Where providers post change notifications (`https://sala.example/hooks/calendar/google`);
+    /// Where Google posts change notifications (`https://sala.example/hooks/calendar/google`);
     /// `None`: no push channels, the periodic reconciliation alone brings changes back.
     pub push_address: Option<String>,
+    /// Where Microsoft Graph posts them (`https://sala.example/hooks/calendar/microsoft`).
+    pub microsoft_push_address: Option<String>,
     /// How long Sala asks a channel to live (Google allows up to weeks; it may shorten it).
     pub channel_ttl: Duration,
     /// A channel ending sooner than this is renewed.
@@ -47,8 +50,19 @@ impl Default for TwoWay {
     fn default() -> Self {
         Self {
             push_address: None,
+            microsoft_push_address: None,
             channel_ttl: Duration::from_secs(7 * 24 * 3600),
             renew_before: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+impl TwoWay {
+    /// Where `service` posts its change notifications, if anywhere.
+    fn address(&self, service: CalendarService) -> Option<String> {
+        match service {
+            CalendarService::Google => self.push_address.clone(),
+            CalendarService::Microsoft => self.microsoft_push_address.clone(),
         }
     }
 }
@@ -165,7 +179,14 @@ impl CalendarSync {
     }
 
     /// What a booking change in the calendar becomes in Sala.
-    async fn apply(&self, user: UserId, tenant: TenantId, event: &Event, pulled: &mut Pulled) -> Result<(), Stop> {
+    async fn apply(
+        &self,
+        watch: &CalendarWatch,
+        service: CalendarService,
+        event: &Event,
+        pulled: &mut Pulled,
+    ) -> Result<(), Stop> {
+        let (user, tenant) = (watch.user_id, watch.tenant_id);
         let tagged = event.booking_id.as_deref().and_then(|id| id.parse::<uuid::Uuid>().ok()).map(BookingId);
         let id = match tagged {
             Some(id) => id,
@@ -208,7 +229,7 @@ impl CalendarSync {
         let Some(organizer) = self.store.get_user(tenant, user).await? else { return Ok(()) };
         let ctx = Context::new(Principal::User(organizer));
         if event.cancelled {
-            let request = CancelRequest { reason: Some(DELETED_REASON.to_owned()), scope: Scope::This };
+            let request = CancelRequest { reason: Some(deleted_reason(service).to_owned()), scope: Scope::This };
             match cancel_booking(self.store.as_ref(), &ctx, booking.id, request).await {
                 Ok(_) => pulled.cancelled += 1,
                 Err(refused) => self.refused(&booking, refused, pulled).await?,
@@ -292,6 +313,15 @@ impl CalendarSync {
 
 /// The reason a booking deleted in the calendar is cancelled with.
 pub const DELETED_REASON: &str = "Deleted in Google Calendar";
+/// The same, for a booking deleted in Outlook.
+pub const DELETED_IN_OUTLOOK: &str = "Deleted in Outlook";
+
+fn deleted_reason(service: CalendarService) -> &'static str {
+    match service {
+        CalendarService::Google => DELETED_REASON,
+        CalendarService::Microsoft => DELETED_IN_OUTLOOK,
+    }
+}
 
 /// A read of the person's calendar, due `now`.
 fn pull_job(tenant: TenantId, user: UserId, now: Millis) -> Job {
@@ -307,7 +337,7 @@ impl Session<'_> {
         let cursor = watch.cursor.clone();
         let mut pulled = Pulled { full: cursor.is_none(), ..Pulled::default() };
         let changes = match self.call(|t| Box::pin(api.changes_owned(t, cursor.clone(), since))).await {
-            Err(Stop::Google(ProviderError::CursorExpired)) => {
+            Err(Stop::Provider(ProviderError::CursorExpired)) => {
                 tracing::info!(user = %watch.user_id, "the calendar's sync token expired; reading it all again");
                 pulled.full = true;
                 self.call(|t| Box::pin(api.changes_owned(t, None, since))).await?
@@ -316,7 +346,7 @@ impl Session<'_> {
         };
         pulled.read = changes.events.len();
         for event in &changes.events {
-            self.sync.apply(watch.user_id, watch.tenant_id, event, &mut pulled).await?;
+            self.sync.apply(watch, self.credentials.service(), event, &mut pulled).await?;
         }
         watch.cursor = Some(changes.cursor);
         watch.synced_at = Some(now);
@@ -328,11 +358,12 @@ impl Session<'_> {
         Ok(pulled)
     }
 
-    /// Opens a new push channel when none is open or the open one ends soon, then closes the
-    /// old one (so no notification is missed in between).
+    /// Opens a push channel when none is open, or renews the open one when it ends soon (the
+    /// provider extends it in place, or opens a new one before closing the old, so no
+    /// notification is missed in between).
     async fn keep_channel(&mut self, watch: &mut CalendarWatch, now: Millis) -> Result<(), Stop> {
         let two_way = self.sync.two_way.clone();
-        let Some(address) = two_way.push_address else { return Ok(()) };
+        let Some(address) = two_way.address(self.credentials.service()) else { return Ok(()) };
         if !watch.needs_channel(now, ms(two_way.renew_before)) {
             return Ok(());
         }
@@ -344,19 +375,24 @@ impl Session<'_> {
             ttl: two_way.channel_ttl,
         };
         let api = self.api();
-        let opened = self.call(|t| Box::pin(api.watch_owned(t, &request))).await?;
         let old = watch.channel_id.clone().zip(watch.resource_id.clone());
+        let opened = match &old {
+            Some((channel_id, resource_id)) => {
+                let old = Watch { channel_id: channel_id.clone(), resource_id: resource_id.clone(), expires_at: None };
+                self.call(|t| Box::pin(api.renew_watch_owned(t, &old, &request))).await?
+            }
+            None => self.call(|t| Box::pin(api.watch_owned(t, &request))).await?,
+        };
+        // A channel extended in place keeps the token it was opened with.
+        let extended = old.as_ref().is_some_and(|(channel_id, _)| *channel_id == opened.channel_id);
+        if !extended {
+            watch.token_hash = Some(token_hash(&token));
+        }
         watch.channel_id = Some(opened.channel_id);
-        watch.token_hash = Some(token_hash(&token));
         watch.resource_id = Some(opened.resource_id);
         watch.expires_at = opened.expires_at.map(|t| t.as_millisecond());
-        tracing::info!(user = %watch.user_id, expires_at = ?watch.expires_at, "calendar push channel opened");
-        if let Some((channel_id, resource_id)) = old {
-            let old = Watch { channel_id, resource_id, expires_at: None };
-            if let Err(stop) = self.call(|t| Box::pin(api.stop_watch_owned(t, &old))).await {
-                tracing::info!(failure = ?stop.into_failure(), "the old push channel could not be closed; it expires");
-            }
-        }
+        let how = if extended { "extended" } else { "opened" };
+        tracing::info!(user = %watch.user_id, expires_at = ?watch.expires_at, how, "calendar push channel kept");
         Ok(())
     }
 }

@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sala_app::AppError;
-use sala_app::calendar::RoomEvent;
+use sala_app::calendar::{LISTED_DAYS as DEFAULT_DAYS, RoomEvent};
 use sala_domain::values::parse_instant;
 use sala_domain::{BookingId, ErrorCode, Millis, RoomId, now_millis, rfc3339};
 use serde::{Deserialize, Serialize};
@@ -24,8 +24,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 const DAY_MS: Millis = 24 * 3600 * 1000;
-/// The window listed when none is asked for: the next four weeks.
-pub const DEFAULT_DAYS: Millis = 28;
 /// The longest window listed at once.
 const MAX_DAYS: Millis = 90;
 

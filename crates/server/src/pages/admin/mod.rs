@@ -14,6 +14,7 @@ mod people_directory;
 mod people_fields;
 mod people_import;
 mod people_new;
+mod room_calendar;
 mod room_form;
 mod room_import;
 mod rooms;
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin", get(|| async { Redirect::to("/admin/rooms") }))
         .merge(rooms::routes())
         .merge(room_import::routes())
+        .merge(room_calendar::routes())
         .merge(people::routes())
         .merge(people_import::routes())
         .merge(people_directory::routes())
