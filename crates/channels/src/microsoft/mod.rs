@@ -28,6 +28,8 @@
 
 mod http;
 pub mod notifications;
+mod schedule;
+mod sync;
 mod wire;
 
 pub use wire::{BOOKING_PROPERTY, CONFERENCE_PROPERTY, SALA_PROPERTY_SET, VERSION_PROPERTY, property_id};
@@ -89,15 +91,6 @@ const TOKEN_MARGIN: Duration = Duration::from_secs(300);
 /// Graph's longest subscription on Outlook events is 10,080 minutes (under 7 days); Sala asks a
 /// little less so clock skew never makes Graph refuse it.
 pub const MAX_SUBSCRIPTION: Duration = Duration::from_secs(10_070 * 60);
-/// `getSchedule` looks up at most 20 schedules per call, over less than 62 days.
-const SCHEDULES_PER_CALL: usize = 20;
-const SCHEDULE_SPAN: SignedDuration = SignedDuration::from_hours(61 * 24);
-/// Events per page of a delta read (`Prefer: odata.maxpagesize`).
-const DELTA_PAGE_SIZE: usize = 100;
-/// Events read back (for their extended properties) at once after a delta read.
-const HYDRATE_CONCURRENCY: usize = 4;
-/// A bound on one paged read: a calendar with more is read wrong.
-const MAX_PAGES: usize = 400;
 const UTC_PREFER: &str = "outlook.timezone=\"UTC\"";
 
 /// The real Graph over HTTP.
@@ -170,123 +163,10 @@ impl MicrosoftGraph {
         let ttl = SignedDuration::try_from(ttl.min(MAX_SUBSCRIPTION)).unwrap_or(SignedDuration::from_hours(24));
         Timestamp::now().saturating_add(ttl).unwrap_or_else(|_| Timestamp::now())
     }
-
-    /// A paged `calendarView` or `calendarView/delta` read from `first` to its last page; the
-    /// items and the `@odata.deltaLink` when there is one.
-    async fn paged(
-        &self,
-        token: &str,
-        first: String,
-        prefer: &[&str],
-    ) -> Result<(Vec<Value>, Option<String>), Failure> {
-        let mut items = Vec::new();
-        let mut url = first;
-        for _ in 0..MAX_PAGES {
-            let page = self.graph.page(&url, token, prefer).await?;
-            items.extend(page["value"].as_array().cloned().unwrap_or_default());
-            if let Some(delta) = page["@odata.deltaLink"].as_str() {
-                return Ok((items, Some(delta.to_owned())));
-            }
-            match page["@odata.nextLink"].as_str() {
-                // Only ever follow links back to Graph.
-                Some(next) if self.inside_graph(next) => url = next.to_owned(),
-                Some(_) => return Err(refused("Graph gave a next page outside graph_base")),
-                None => return Ok((items, None)),
-            }
-        }
-        Err(refused(&format!("more than {MAX_PAGES} pages")))
-    }
-
-    /// Whether `link` is under `graph_base` (a stored cursor must never send the token elsewhere).
-    fn inside_graph(&self, link: &str) -> bool {
-        link.strip_prefix(&self.graph.base).is_some_and(|rest| rest.starts_with('/'))
-    }
-
-    /// Reads each changed event again with `$expand` (delta answers carry no extended
-    /// properties), a few at once; one deleted meanwhile comes back cancelled.
-    async fn hydrate(&self, token: &str, calendar: &str, ids: Vec<String>) -> Result<Vec<Event>, ProviderError> {
-        let mut running = tokio::task::JoinSet::new();
-        let mut read = Vec::with_capacity(ids.len());
-        for (index, id) in ids.into_iter().enumerate() {
-            if running.len() >= HYDRATE_CONCURRENCY
-                && let Some(done) = running.join_next().await
-            {
-                read.push(joined(done)?);
-            }
-            let (graph, url, token) =
-                (self.graph.clone(), self.mailbox_url(calendar, &["events", &id])?, token.to_owned());
-            running.spawn(async move {
-                match read_event(&graph, url, token).await {
-                    Err(ProviderError::NotFound) => Ok((index, Event { id, cancelled: true, ..Event::default() })),
-                    other => other.map(|event| (index, event)),
-                }
-            });
-        }
-        while let Some(done) = running.join_next().await {
-            read.push(joined(done)?);
-        }
-        read.sort_by_key(|(index, _)| *index);
-        Ok(read.into_iter().map(|(_, event)| event).collect())
-    }
-
-    /// One `getSchedule` call (at most 20 schedules, less than 62 days). The action lives under
-    /// a mailbox: it is asked from `caller` (one that answered before) or else from the first of
-    /// the schedules' mailboxes that exists; when none does, none is busy. The mailbox that
-    /// answered is kept in `caller`.
-    async fn schedule(
-        &self,
-        token: &str,
-        caller: &mut Option<String>,
-        schedules: &[String],
-        from: Timestamp,
-        to: Timestamp,
-    ) -> Result<BusyTimes, ProviderError> {
-        let candidates: Vec<String> = caller.iter().chain(schedules).cloned().collect();
-        for candidate in candidates {
-            match self.schedule_from(token, &candidate, schedules, from, to).await {
-                Err(ProviderError::NotFound) => continue,
-                other => {
-                    *caller = Some(candidate);
-                    return other;
-                }
-            }
-        }
-        Ok(BusyTimes::new())
-    }
-
-    async fn schedule_from(
-        &self,
-        token: &str,
-        first: &str,
-        schedules: &[String],
-        from: Timestamp,
-        to: Timestamp,
-    ) -> Result<BusyTimes, ProviderError> {
-        let utc = |t: Timestamp| json!({"dateTime": t.strftime("%Y-%m-%dT%H:%M:%S").to_string(), "timeZone": "UTC"});
-        let body = json!({
-            "schedules": schedules,
-            "startTime": utc(from),
-            "endTime": utc(to),
-            "availabilityViewInterval": 15,
-        });
-        let url = self.mailbox_url(first, &["calendar", "getSchedule"])?;
-        let request = self.graph.http.post(url).header("Prefer", UTC_PREFER).json(&body);
-        Ok(parse_schedules(&self.call(request, token).await?.unwrap_or_default()))
-    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn refused(reason: &str) -> Failure {
-    Failure { status: 400, code: "SalaRefused".into(), message: reason.into(), retry_after: None }
-}
-
-fn joined(
-    done: Result<Result<(usize, Event), ProviderError>, tokio::task::JoinError>,
-) -> Result<(usize, Event), ProviderError> {
-    done.map_err(|e| ProviderError::Retryable { reason: format!("a read was lost: {e}"), retry_after: None })?
 }
 
 async fn read_event(graph: &Graph, url: url::Url, token: String) -> Result<Event, ProviderError> {
@@ -297,31 +177,6 @@ async fn read_event(graph: &Graph, url: url::Url, token: String) -> Result<Event
         .as_ref()
         .and_then(wire::parse_event)
         .ok_or_else(|| ProviderError::Retryable { reason: "an unreadable event".into(), retry_after: None })
-}
-
-/// `{"value": [{"scheduleId", "scheduleItems": [{"status", "start", "end"}], "error"?}]}`: busy,
-/// tentative and out-of-office items are busy; a schedule with an `error` is left out.
-fn parse_schedules(body: &Value) -> BusyTimes {
-    let mut busy = BusyTimes::new();
-    for schedule in body["value"].as_array().into_iter().flatten() {
-        let Some(id) = schedule["scheduleId"].as_str() else { continue };
-        if !schedule["error"].is_null() {
-            tracing::warn!(schedule = %id, error = %schedule["error"], "Graph could not read a schedule");
-            continue;
-        }
-        let at = |time: &Value| {
-            let civil: jiff::civil::DateTime = time["dateTime"].as_str()?.parse().ok()?;
-            civil.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
-        };
-        let intervals = schedule["scheduleItems"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|item| matches!(item["status"].as_str(), Some("busy" | "tentative" | "oof")))
-            .filter_map(|item| Some((at(&item["start"])?, at(&item["end"])?)));
-        busy.entry(id.to_lowercase()).or_default().extend(intervals);
-    }
-    busy
 }
 
 /// A directory is a tenant id (GUID) or a domain: nothing else goes into the token URL's path.
@@ -445,8 +300,6 @@ impl CalendarProvider for MicrosoftGraph {
         self.call(request, token).await.map(|_| ())
     }
 
-    /// `getSchedule`, 20 schedules and under 62 days a call, asked from the first calendar's
-    /// mailbox (or the next one that exists).
     async fn free_busy(
         &self,
         token: &str,
@@ -454,25 +307,9 @@ impl CalendarProvider for MicrosoftGraph {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<BusyTimes, ProviderError> {
-        let mut busy = BusyTimes::new();
-        let mut caller = None;
-        for chunk in calendars.chunks(SCHEDULES_PER_CALL) {
-            let mut start = from;
-            while start < to {
-                let end = start.saturating_add(SCHEDULE_SPAN).unwrap_or(to).min(to);
-                for (id, intervals) in self.schedule(token, &mut caller, chunk, start, end).await? {
-                    busy.entry(id).or_default().extend(intervals);
-                }
-                start = end;
-            }
-        }
-        Ok(busy)
+        self.busy(token, calendars, from, to).await
     }
 
-    /// `calendarView/delta`: without a cursor, the window from `since` to `since + delta_window`;
-    /// with one, the stored `@odata.deltaLink` (only if it points into `graph_base`). The last
-    /// page's `@odata.deltaLink` is the next cursor. Removed events come as cancelled; changed
-    /// ones are read again for Sala's extended properties.
     async fn changes(
         &self,
         token: &str,
@@ -480,49 +317,9 @@ impl CalendarProvider for MicrosoftGraph {
         cursor: Option<&str>,
         since: Timestamp,
     ) -> Result<Changes, ProviderError> {
-        let first = match cursor {
-            Some(link) if self.inside_graph(link) => link.to_owned(),
-            Some(_) => return Err(ProviderError::Final("a change cursor outside graph_base was refused".into())),
-            None => {
-                let window = SignedDuration::try_from(self.config.delta_window)
-                    .map_err(|e| ProviderError::Final(e.to_string()))?;
-                let end = since.saturating_add(window).map_err(|e| ProviderError::Final(e.to_string()))?;
-                let mut url = self.mailbox_url(calendar, &["calendarView", "delta"])?;
-                url.query_pairs_mut()
-                    .append_pair("startDateTime", &since.to_string())
-                    .append_pair("endDateTime", &end.to_string());
-                url.to_string()
-            }
-        };
-        let page_size = format!("odata.maxpagesize={DELTA_PAGE_SIZE}");
-        let (items, delta) = match self.paged(token, first, &[&page_size, UTC_PREFER]).await {
-            Err(failure) if failure.cursor_expired() => return Err(ProviderError::CursorExpired),
-            other => other.map_err(Failure::classify)?,
-        };
-        let cursor = delta.ok_or_else(|| ProviderError::Retryable {
-            reason: "calendarView/delta ended without @odata.deltaLink".into(),
-            retry_after: None,
-        })?;
-        // The last word on an event wins (a delta may list one twice).
-        let mut order = Vec::new();
-        let mut last: HashMap<String, Event> = HashMap::new();
-        for event in items.iter().filter_map(wire::parse_event) {
-            if !last.contains_key(&event.id) {
-                order.push(event.id.clone());
-            }
-            last.insert(event.id.clone(), event);
-        }
-        let changed: Vec<String> =
-            order.iter().filter(|id| last.get(*id).is_some_and(|e| !e.cancelled)).cloned().collect();
-        for event in self.hydrate(token, calendar, changed).await? {
-            last.insert(event.id.clone(), event);
-        }
-        let events = order.iter().filter_map(|id| last.remove(id)).collect();
-        Ok(Changes { events, cursor })
+        self.delta(token, calendar, cursor, since).await
     }
 
-    /// `calendarView` of the window (series as occurrences) by start, paged, with Sala's
-    /// properties; cancelled events left out.
     async fn list_events(
         &self,
         token: &str,
@@ -530,15 +327,7 @@ impl CalendarProvider for MicrosoftGraph {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<Vec<Event>, ProviderError> {
-        let mut url = self.mailbox_url(calendar, &["calendarView"])?;
-        url.query_pairs_mut()
-            .append_pair("startDateTime", &from.to_string())
-            .append_pair("endDateTime", &to.to_string())
-            .append_pair("$orderby", "start/dateTime")
-            .append_pair("$top", "100")
-            .append_pair("$expand", &wire::expand_properties());
-        let (items, _) = self.paged(token, url.to_string(), &[UTC_PREFER]).await.map_err(Failure::classify)?;
-        Ok(items.iter().filter_map(wire::parse_event).filter(|e| !e.cancelled).collect())
+        self.view(token, calendar, from, to).await
     }
 
     /// `POST /subscriptions` on the mailbox's events, with Sala's token as `clientState` and the
@@ -609,20 +398,5 @@ mod tests {
         assert!(!format!("{config:?}").contains("s3cr3t"));
         assert!(valid_directory("contoso.onmicrosoft.com") && valid_directory("72f988bf-86f1-41af-91ab-2d7cd011db47"));
         assert!(!valid_directory("a/../b") && !valid_directory("") && !valid_directory("x?y"));
-    }
-
-    #[test]
-    fn schedules_with_errors_are_left_out_and_free_time_is_not_busy() {
-        let busy = parse_schedules(&json!({"value": [
-            {"scheduleId": "Room@Acme.test", "scheduleItems": [
-                {"status": "busy", "start": {"dateTime": "2027-01-05T09:00:00.0000000", "timeZone": "UTC"},
-                 "end": {"dateTime": "2027-01-05T10:00:00.0000000", "timeZone": "UTC"}},
-                {"status": "free", "start": {"dateTime": "2027-01-05T11:00:00.0000000", "timeZone": "UTC"},
-                 "end": {"dateTime": "2027-01-05T12:00:00.0000000", "timeZone": "UTC"}}
-            ]},
-            {"scheduleId": "ghost@acme.test", "error": {"message": "not found", "responseCode": "ErrorMailRecipientNotFound"}}
-        ]}));
-        assert_eq!(busy.len(), 1);
-        assert_eq!(busy["room@acme.test"].len(), 1);
     }
 }
