@@ -290,9 +290,16 @@ async fn a_full_delta_read_in_pages_then_only_what_changed() {
     let new = changed.events.iter().find(|e| e.id == added).unwrap();
     assert_eq!((new.summary.as_deref(), new.booking_id.as_deref()), (Some("Dentist"), None));
 
+    // Deleted between the delta read and the read of its properties: cancelled.
+    w.fake.move_in_outlook(&ids[2], at(50), at(51));
+    w.fake.script(&[MicrosoftAnswer::Pass, MicrosoftAnswer::Status(404)]);
+    let vanished = w.graph.changes(&w.token, ANA, Some(&changed.cursor), since).await.unwrap();
+    assert_eq!(vanished.events.len(), 1);
+    assert!(vanished.events[0].id == ids[2] && vanished.events[0].cancelled);
+
     w.fake.expire_delta_tokens();
     assert_eq!(
-        w.graph.changes(&w.token, ANA, Some(&changed.cursor), since).await.unwrap_err(),
+        w.graph.changes(&w.token, ANA, Some(&vanished.cursor), since).await.unwrap_err(),
         ProviderError::CursorExpired
     );
     let again = w.graph.changes(&w.token, ANA, None, since).await.unwrap();

@@ -8,22 +8,26 @@
 //!   is 401 `invalid_client` (`AADSTS7000215`). Tokens are tied to their directory: Graph answers
 //!   401 `InvalidAuthenticationToken` without a valid one, and 404 `ErrorInvalidUser` for a mailbox
 //!   that is not in the token's directory.
-//! - **Events** per mailbox ([`events`]): `transactionId` dedupes a retried create, Sala's
+//! - **Events** per mailbox (`events.rs`): `transactionId` dedupes a retried create, Sala's
 //!   single-value extended properties come back only with `$expand`, `iCalUId` is read-only,
 //!   Teams meetings get a join URL unique per meeting, rooms invited as `resource` accept and
 //!   hold a copy, `getSchedule` (at most 20 schedules, under 62 days) reads them.
+//! - **Windows** (`views.rs`): `calendarView`, `calendarView/delta` and `getSchedule`.
 //! - **Delta** per mailbox: every change (Sala's calls and the test's "done in Outlook" helpers)
 //!   gets a sequence number; `calendarView/delta` pages by `Prefer: odata.maxpagesize` with opaque
 //!   `$skiptoken`s and ends with a `$deltatoken`; expired tokens answer 410 `SyncStateNotFound`.
-//! - **Subscriptions** ([`push`]): the validation handshake before creating one, the 10,080-minute
+//! - **Subscriptions** (`push.rs`): the validation handshake before creating one, the 10,080-minute
 //!   maximum for Outlook events, change notifications with `clientState` for every change of the
 //!   watched mailbox, `PATCH` renewals, `DELETE`. One deviation: Graph requires `https`
 //!   notification URLs; the fake also takes plain `http` so tests can receive on 127.0.0.1.
 //! - **Scripts**: [`FakeMicrosoft::throttle_next`] (429 `TooManyRequests` with `Retry-After`) and
-//!   [`FakeMicrosoft::fail_next`] for the next Graph calls.
+//!   [`FakeMicrosoft::fail_next`] for the next Graph calls; the tests' hands in Outlook are in
+//!   `outlook.rs`.
 
 mod events;
+mod outlook;
 mod push;
+mod views;
 
 use super::lock;
 use axum::extract::{Form, Path, State};
@@ -330,13 +334,13 @@ impl FakeMicrosoft {
             .route("/login/{directory}/oauth2/v2.0/token", post(token))
             .route("/v1.0/users/{mailbox}/events", post(events::insert).get(events::list))
             .route("/v1.0/users/{mailbox}/events/{id}", get(events::read).patch(events::update).delete(events::delete))
-            .route("/v1.0/users/{mailbox}/calendarView", get(events::view))
-            .route("/v1.0/users/{mailbox}/calendarView/delta", get(events::delta))
-            .route("/v1.0/users/{mailbox}/calendar/getSchedule", post(events::schedule))
+            .route("/v1.0/users/{mailbox}/calendarView", get(views::view))
+            .route("/v1.0/users/{mailbox}/calendarView/delta", get(views::delta))
+            .route("/v1.0/users/{mailbox}/calendar/getSchedule", post(views::schedule))
             .route("/v1.0/me/events", post(events::insert).get(events::list))
             .route("/v1.0/me/events/{id}", get(events::read).patch(events::update).delete(events::delete))
-            .route("/v1.0/me/calendarView", get(events::view))
-            .route("/v1.0/me/calendarView/delta", get(events::delta))
+            .route("/v1.0/me/calendarView", get(views::view))
+            .route("/v1.0/me/calendarView/delta", get(views::delta))
             .route("/v1.0/subscriptions", post(push::create))
             .route("/v1.0/subscriptions/{id}", patch(push::renew).delete(push::remove))
             .with_state(fake.clone());
