@@ -25,6 +25,7 @@ pub mod google;
 pub mod google_directory;
 pub mod ics;
 pub mod ics_import;
+pub mod microsoft;
 pub mod service_account;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -24,6 +24,7 @@ use tokio::net::{TcpListener, TcpStream};
 use crate::whatsapp::WhatsAppConfig;
 
 mod google;
+pub mod microsoft;
 pub use google::{FAKE_GOOGLE_CLIENT_ID, FAKE_GOOGLE_CLIENT_SECRET, FakeChannel, FakeGoogle, GoogleAnswer};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
