@@ -85,6 +85,15 @@ fn ms(d: Duration) -> Millis {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
+/// Does `token` open `watch` (compared by hash, in constant time)?
+fn genuine(watch: &CalendarWatch, token: Option<&str>) -> bool {
+    use subtle::ConstantTimeEq;
+    match (token, watch.token_hash.as_deref()) {
+        (Some(token), Some(hash)) => bool::from(token_hash(token).as_bytes().ct_eq(hash.as_bytes())),
+        _ => false,
+    }
+}
+
 /// The channel token's hash, as kept (the token itself only travels to the provider and back).
 pub fn token_hash(token: &str) -> String {
     use sha2::Digest;
@@ -142,16 +151,24 @@ impl CalendarSync {
         change: bool,
     ) -> Result<bool, sala_store::StoreError> {
         let Some(watch) = self.store.calendar_watch_by_channel(channel_id).await? else { return Ok(false) };
-        let genuine = match (token, watch.token_hash.as_deref()) {
-            (Some(token), Some(hash)) => {
-                use subtle::ConstantTimeEq;
-                bool::from(token_hash(token).as_bytes().ct_eq(hash.as_bytes()))
-            }
-            _ => false,
-        };
+        let genuine = genuine(&watch, token);
         if !genuine || !change {
             return Ok(genuine);
         }
+        self.store.enqueue_jobs(&[pull_job(watch.tenant_id, watch.user_id, now_millis())]).await?;
+        Ok(true)
+    }
+
+    /// The provider says channel `channel_id` ends before its time (Microsoft Graph's
+    /// `reauthorizationRequired` or `subscriptionRemoved`): when it is genuine, the channel is
+    /// renewed (or opened again) by a read due now, which also catches what may have been missed.
+    pub async fn channel_ending(&self, channel_id: &str, token: Option<&str>) -> Result<bool, sala_store::StoreError> {
+        let Some(mut watch) = self.store.calendar_watch_by_channel(channel_id).await? else { return Ok(false) };
+        if !genuine(&watch, token) {
+            return Ok(false);
+        }
+        watch.expires_at = Some(0);
+        self.store.save_calendar_watch(&watch).await?;
         self.store.enqueue_jobs(&[pull_job(watch.tenant_id, watch.user_id, now_millis())]).await?;
         Ok(true)
     }

@@ -24,6 +24,7 @@ use sala_domain::jobs::{BookingEvent, Channel, NotifyPayload, OutboxMessage, Rem
 use sala_domain::notify::{
     CalendarMethod, EmailRecipient, Occasion, People, WhatsAppRecipient, recipients, reminder_recipients,
 };
+use sala_domain::tenant::CalendarService;
 use sala_domain::{Booking, BookingStatus, Job, Locale, Room, RoomId, Tenant, User, now_millis};
 use sala_store::BookingQuery;
 use std::sync::Arc;
@@ -162,8 +163,10 @@ impl Notifier {
         let meet_link = current.as_ref().and_then(|b| b.video_link(&involved.room));
         let meeting =
             Meeting { series: series.as_ref(), more: &payload.more, meet_link, ..self.meeting(booking, &involved) };
-        // When Sala keeps the organizer's calendar, Google or Outlook writes the event into the
-        // organizer's calendar and those of the colleagues it lists: an .ics would add it twice.
+        // When Sala keeps the organizer's calendar, Google writes the event into the organizer's
+        // calendar and those of the colleagues it lists, and Exchange (which has no way to stay
+        // silent) sends its own invitation to everyone the Outlook event lists: an .ics from Sala
+        // would add the meeting twice.
         let organizer_calendar =
             crate::calendar::kept_calendar(self.store.as_ref(), booking.tenant_id, booking.organizer_id)
                 .await
@@ -173,7 +176,8 @@ impl Notifier {
         for r in &to.email {
             let kind = email_kind(occasion, r, &payload);
             let colleague = r.is_organizer || involved.internal.iter().any(|u| u.email == r.email);
-            let in_their_calendar = organizer_calendar.filter(|_| colleague);
+            let in_their_calendar =
+                organizer_calendar.filter(|service| colleague || *service == CalendarService::Microsoft);
             let extras = Extras {
                 changes: change_rows(&payload, r.locale, &meeting, before_room.as_ref()),
                 reason: reason(occasion, &payload, r.locale, &involved),

@@ -74,8 +74,9 @@ pub enum InCalendar {
     Invitation,
     /// An attached `.ics` cancellation.
     Cancellation,
-    /// The organizer's calendar service writes the reader's calendar (the organizer's event,
-    /// which lists them): no `.ics`. `gone`: the meeting leaves their calendar.
+    /// The organizer's calendar service puts the meeting in the reader's calendar (Google writes
+    /// the calendars of the colleagues it lists; Exchange invites everyone the event lists): no
+    /// `.ics`. `gone`: the meeting leaves their calendar.
     Kept { service: CalendarService, gone: bool },
 }
 
@@ -116,8 +117,8 @@ static ES: Phrases = Phrases {
     footer_cancellation: "Enviado por Sala. El archivo adjunto la quita de tu calendario.",
     footer_google: "Enviado por Sala. La reunión ya está en tu Google Calendar; puedes responder allí.",
     footer_google_gone: "Enviado por Sala. Google Calendar la quita de tu calendario.",
-    footer_outlook: "Enviado por Sala. La reunión ya está en tu calendario de Outlook; puedes responder allí.",
-    footer_outlook_gone: "Enviado por Sala. Outlook la quita de tu calendario.",
+    footer_outlook: "Enviado por Sala. Outlook te envía la invitación a la reunión; responde allí.",
+    footer_outlook_gone: "Enviado por Sala. Outlook te envía la cancelación.",
 };
 
 static EN: Phrases = Phrases {
@@ -150,8 +151,8 @@ static EN: Phrases = Phrases {
     footer_cancellation: "Sent by Sala. The attached file takes it out of your calendar.",
     footer_google: "Sent by Sala. The meeting is already in your Google Calendar; you can answer there.",
     footer_google_gone: "Sent by Sala. Google Calendar takes it out of your calendar.",
-    footer_outlook: "Sent by Sala. The meeting is already in your Outlook calendar; you can answer there.",
-    footer_outlook_gone: "Sent by Sala. Outlook takes it out of your calendar.",
+    footer_outlook: "Sent by Sala. Outlook sends you the meeting's invitation; answer it there.",
+    footer_outlook_gone: "Sent by Sala. Outlook sends you the cancellation.",
 };
 
 /// What a message is, from the reader's side.

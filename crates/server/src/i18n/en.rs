@@ -453,6 +453,8 @@ pub static EN: Texts = Texts {
     room_calendar_adopted: "Event adopted: it is a booking of the room now.",
     room_calendar_outsider: "not of the organization: you will organize it",
     room_calendar_untitled: "(untitled)",
+    teams_meeting: "Create a Microsoft Teams meeting",
+    join_teams: "Join with Microsoft Teams",
     ics_room_week: "See the room's week",
     page_not_found: "That address does not exist in Sala.",
     add_person: "Add a person",

@@ -453,6 +453,8 @@ pub static ES: Texts = Texts {
     room_calendar_adopted: "Evento adoptado: ahora es una reserva de la sala.",
     room_calendar_outsider: "no es de la organización: la organizarás tú",
     room_calendar_untitled: "(sin título)",
+    teams_meeting: "Crear reunión de Microsoft Teams",
+    join_teams: "Unirse con Microsoft Teams",
     ics_room_week: "Ver la semana de la sala",
     page_not_found: "Esa dirección no existe en Sala.",
     add_person: "Añadir una persona",

@@ -505,6 +505,8 @@ pub struct Texts {
     pub room_calendar_adopted: &'static str,
     pub room_calendar_outsider: &'static str,
     pub room_calendar_untitled: &'static str,
+    pub teams_meeting: &'static str,
+    pub join_teams: &'static str,
     pub ics_room_week: &'static str,
     pub page_not_found: &'static str,
     pub add_person: &'static str,

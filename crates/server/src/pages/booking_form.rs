@@ -24,6 +24,7 @@ use sala_app::bookings::{
 };
 use sala_domain::dates::{local_instant, zoned};
 use sala_domain::notify::ReminderSettings;
+use sala_domain::tenant::CalendarService;
 use sala_domain::{Booking, BookingId, Frequency, Locale, Millis, MonthlyBy, Recurrence, Room, RoomId, TimeRange};
 use serde::Deserialize;
 
@@ -135,6 +136,14 @@ impl FormPage {
 
     pub fn checked(value: &Option<String>) -> bool {
         value.as_deref().is_some_and(|v| !v.is_empty())
+    }
+
+    /// The online-meeting box's label: Teams where the organization lives in Microsoft 365.
+    pub fn meeting_label(&self) -> &'static str {
+        match self.shell.tenant.calendar_service {
+            CalendarService::Microsoft => self.t.teams_meeting,
+            CalendarService::Google => self.t.google_meet,
+        }
     }
 
     /// The Meet box shows where a link can come, and stays on a booking that already asked for one.

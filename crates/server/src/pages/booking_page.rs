@@ -18,6 +18,7 @@ use sala_app::AppError;
 use sala_app::bookings::{CancelRequest, Scope, cancel_booking, deliveries, get_booking, history};
 use sala_domain::attendance::{Answer, Reply};
 use sala_domain::dates::{when, zoned};
+use sala_domain::video::VideoService;
 use sala_domain::{Booking, BookingId, BookingStatus, Millis};
 use serde::Deserialize;
 
@@ -76,6 +77,15 @@ pub struct BookingPage {
 }
 
 impl BookingPage {
+    /// The join link's words, by the service the link belongs to.
+    pub fn join_text(&self, link: &str) -> &'static str {
+        match VideoService::of(link) {
+            VideoService::GoogleMeet => self.t.join_meet,
+            VideoService::MicrosoftTeams => self.t.join_teams,
+            VideoService::Other => self.t.join_video,
+        }
+    }
+
     pub fn status_text(&self) -> &'static str {
         match self.booking.status {
             BookingStatus::Confirmed => self.t.status_confirmed,
