@@ -25,6 +25,7 @@ pub mod rsvp;
 pub mod secrets;
 pub mod sessions;
 pub mod sign_in;
+pub mod sign_in_microsoft;
 pub mod tenants;
 pub mod tokens;
 pub mod users;

@@ -7,7 +7,7 @@
 //! [`App::runner`] runs jobs; [`App::run`] does both until shutdown, as `sala serve` does.
 
 use crate::config::{Settings, outbound_client};
-use crate::oidc::GoogleSignIn;
+use crate::oidc::{GoogleSignIn, MicrosoftSignIn};
 use crate::rate_limit::{ApiRateLimit, KioskRateLimit, PersonWriteRateLimit, SignInRateLimit};
 use crate::state::{AppState, Inner};
 use sala_app::Store;
@@ -72,6 +72,7 @@ impl App {
         };
         let state = AppState::new(Inner {
             google: GoogleSignIn::new(&settings, http.clone()),
+            microsoft: MicrosoftSignIn::new(&settings, http.clone()),
             api_rate_limit: ApiRateLimit::per_minute(settings.api_requests_per_minute),
             person_write_rate_limit: PersonWriteRateLimit::per_minute(settings.person_writes_per_minute),
             kiosk_rate_limit: KioskRateLimit::per_minute(settings.kiosk_check_ins_per_minute),

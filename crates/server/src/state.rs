@@ -2,7 +2,7 @@
 //! sign-in client, Google Calendar and the Workspace directory, and the rate limits. Built once by [`crate::app::App::build`].
 
 use crate::config::Settings;
-use crate::oidc::GoogleSignIn;
+use crate::oidc::{GoogleSignIn, MicrosoftSignIn};
 use crate::rate_limit::{ApiRateLimit, KioskRateLimit, PersonWriteRateLimit, SignInRateLimit};
 use sala_app::Store;
 use sala_app::calendar::CalendarSync;
@@ -20,6 +20,8 @@ pub struct Inner {
     /// One client for every outside service.
     pub http: reqwest::Client,
     pub google: GoogleSignIn,
+    /// Sign-in with Microsoft Entra ID.
+    pub microsoft: MicrosoftSignIn,
     /// Google Calendar: rooms' busy times (cached briefly), and grants given back on disconnect.
     pub calendar: Arc<CalendarSync>,
     /// The Google Workspace directory, read for the people import.

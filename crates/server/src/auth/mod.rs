@@ -1,11 +1,15 @@
 //! Who is calling: API keys and browser sessions for the API, sessions for pages, CSRF for forms,
-//! Google sign-in's routes and (in dev mode) the dev login for signing in.
+//! Google's and Microsoft's sign-in routes (with what they share: `login_flow`, `sign_in_page`)
+//! and (in dev mode) the dev login for signing in.
 
 pub mod caller;
 pub mod cookies;
 pub mod csrf;
 pub mod google;
+pub mod login_flow;
+pub mod microsoft;
 pub mod session;
+pub mod sign_in_page;
 
 pub use caller::Caller;
 pub use session::{CurrentUser, MaybeUser, sign_in_response};

@@ -3,18 +3,20 @@
 //!
 //! The settings are one flat struct (every `SALA_*` variable is one field, so the environment maps
 //! onto it with no nesting rules); what each area makes of its fields lives in a module of its
-//! own: `http` (addresses, cookies, the outbound client), `google`, `whatsapp`, `smtp`, `jobs`
+//! own: `http` (addresses, cookies, the outbound client), `google`, `microsoft`, `whatsapp`, `smtp`, `jobs`
 //! (the runner, and what is not configured) and `webhooks`.
 
 mod google;
 mod http;
 mod jobs;
+mod microsoft;
 mod smtp;
 mod webhooks;
 mod whatsapp;
 
 pub use google::{CALENDAR_HOOK_PATH, GOOGLE_API_BASE, GOOGLE_ISSUER, GOOGLE_REVOKE_URL, GOOGLE_TOKEN_URL};
 pub use http::outbound_client;
+pub use microsoft::{MICROSOFT_GRAPH_BASE, MICROSOFT_ISSUER, MICROSOFT_LOGIN_BASE};
 pub use whatsapp::WHATSAPP_API_BASE;
 
 use anyhow::Context as _;
@@ -78,6 +80,16 @@ pub struct Settings {
     pub google_token_url: String,
     /// Where a disconnected calendar's grant is revoked; tests point it at a fake.
     pub google_revoke_url: String,
+    /// The Microsoft Entra app registration; Microsoft sign-in is offered when both are set.
+    pub microsoft_client_id: Option<String>,
+    pub microsoft_client_secret: Option<Secret>,
+    /// The OpenID issuer: `.../organizations/v2.0` (any work or school directory, the `{tenantid}`
+    /// issuer template), or one tenant's `.../{tenant id}/v2.0`.
+    pub microsoft_issuer: String,
+    /// Where tokens and the admin consent are asked for (`{base}/{tenant}/...`); tests point it at a fake.
+    pub microsoft_login_base: String,
+    /// Microsoft Graph with its version; tests point it at a fake.
+    pub microsoft_graph_base: String,
     pub log_format: LogFormat,
     /// How long a browser stays signed in.
     pub session_hours: u64,
@@ -159,6 +171,9 @@ impl Settings {
             .set_default("google_api_base", GOOGLE_API_BASE)?
             .set_default("google_token_url", GOOGLE_TOKEN_URL)?
             .set_default("google_revoke_url", GOOGLE_REVOKE_URL)?
+            .set_default("microsoft_issuer", MICROSOFT_ISSUER)?
+            .set_default("microsoft_login_base", MICROSOFT_LOGIN_BASE)?
+            .set_default("microsoft_graph_base", MICROSOFT_GRAPH_BASE)?
             .set_default("log_format", "text")?
             .set_default("session_hours", 24 * 14)?
             .set_default("max_body_bytes", 256 * 1024)?

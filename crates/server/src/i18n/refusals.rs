@@ -86,7 +86,9 @@ fn es(code: ErrorCode) -> &'static str {
         ErrorCode::InternalError => "Algo ha fallado por nuestra parte. Inténtalo de nuevo.",
         ErrorCode::InvalidBody => "Los datos enviados no tienen la forma esperada.",
         ErrorCode::InvalidBookableHours => "El horario debe ser como «mon-fri 08:00-20:00», y abrir antes de cerrar.",
-        ErrorCode::InvalidCalendarService => "Elige el servicio de calendario: Google o Microsoft.",
+        ErrorCode::InvalidCalendarService => {
+            "Elige el servicio de calendario: Google, o Microsoft una vez puesto el id de inquilino de Microsoft Entra."
+        }
         ErrorCode::InvalidCapacity => "La capacidad debe estar entre 1 y 1000 personas.",
         ErrorCode::InvalidCharacters => "El texto lleva caracteres que no se admiten.",
         ErrorCode::InvalidCount => "Escribe un número de veces entre 2 y 156, o una fecha final.",
@@ -134,6 +136,9 @@ fn es(code: ErrorCode) -> &'static str {
         ErrorCode::LastAdmin => "No puedes quitarte a ti mismo el rol de administración.",
         ErrorCode::LinkExpired => "Este enlace ha caducado: vuelve a escanear el código de la puerta.",
         ErrorCode::MetadataTooLarge => "Los metadatos admiten como mucho 50 claves y 4 KiB.",
+        ErrorCode::MicrosoftAccountMismatch => {
+            "Esta persona entra con otra cuenta de Microsoft. Si la cambió, pide a un administrador que la desvincule."
+        }
         ErrorCode::MicrosoftAccountTaken => "Esa cuenta de Microsoft ya está vinculada a otra persona.",
         ErrorCode::NoEvents => "Elige al menos un evento.",
         ErrorCode::NoMeetingNow => "Ahora no hay ninguna reunión en esta sala en la que hacer check-in.",
@@ -175,10 +180,16 @@ fn es(code: ErrorCode) -> &'static str {
         ErrorCode::UnknownDomain => {
             "Ninguna organización usa Sala con ese dominio. Pide a quien administre que lo configure."
         }
+        ErrorCode::UnknownEntraTenant => {
+            "Tu organización de Microsoft todavía no usa Sala: pide a quien administre que la vincule en Administración > Ajustes."
+        }
         ErrorCode::UnknownEvent => "Ese evento de webhook no existe.",
         ErrorCode::UnknownOrganizer => "Quien organiza debe ser una persona de tu organización.",
         ErrorCode::UnknownRoom => "Elige una sala de tu organización.",
         ErrorCode::UnsupportedMediaType => "Envía los datos como JSON.",
+        ErrorCode::UnlistedDomain => {
+            "El dominio de tu cuenta no es uno de los dominios de correo de tu organización en Sala: pide a quien administre que lo añada."
+        }
         ErrorCode::UntilBeforeStart => "La fecha final de la serie es anterior a su inicio.",
         ErrorCode::UserEmailTaken => "Ya hay una persona con ese correo.",
         ErrorCode::ValidationFailed => "Hay datos que corregir.",
@@ -261,7 +272,9 @@ fn en(code: ErrorCode) -> &'static str {
         ErrorCode::InternalError => "Something went wrong on our side. Please try again.",
         ErrorCode::InvalidBody => "The data sent does not have the expected shape.",
         ErrorCode::InvalidBookableHours => "Hours must read like “mon-fri 08:00-20:00”, opening before closing.",
-        ErrorCode::InvalidCalendarService => "Choose the calendar service: Google or Microsoft.",
+        ErrorCode::InvalidCalendarService => {
+            "Choose the calendar service: Google, or Microsoft once the Microsoft Entra tenant id is set."
+        }
         ErrorCode::InvalidCapacity => "The capacity must be between 1 and 1000 people.",
         ErrorCode::InvalidCharacters => "The text has characters that are not accepted.",
         ErrorCode::InvalidCount => "Enter a number of times from 2 to 156, or an end date.",
@@ -307,6 +320,9 @@ fn en(code: ErrorCode) -> &'static str {
         ErrorCode::LastAdmin => "You cannot remove your own admin role.",
         ErrorCode::LinkExpired => "This link has expired: scan the code on the door again.",
         ErrorCode::MetadataTooLarge => "Metadata holds at most 50 keys and 4 KiB.",
+        ErrorCode::MicrosoftAccountMismatch => {
+            "This person signs in with another Microsoft account. If they changed it, ask an administrator to unlink it."
+        }
         ErrorCode::MicrosoftAccountTaken => "That Microsoft account is linked to another person already.",
         ErrorCode::NoEvents => "Choose at least one event.",
         ErrorCode::NoMeetingNow => "There is no meeting in this room to check in to right now.",
@@ -346,10 +362,16 @@ fn en(code: ErrorCode) -> &'static str {
         ErrorCode::TooShort => "The meeting is shorter than the rules allow.",
         ErrorCode::Unauthenticated => "Sign in, or send a valid API key.",
         ErrorCode::UnknownDomain => "No organization uses Sala with that domain. Ask your administrator to set it up.",
+        ErrorCode::UnknownEntraTenant => {
+            "Your Microsoft organization does not use Sala yet; ask your administrator to link it in Admin > Settings."
+        }
         ErrorCode::UnknownEvent => "That webhook event does not exist.",
         ErrorCode::UnknownOrganizer => "The organizer must be a person of your organization.",
         ErrorCode::UnknownRoom => "Choose a room of your organization.",
         ErrorCode::UnsupportedMediaType => "Send the data as JSON.",
+        ErrorCode::UnlistedDomain => {
+            "Your account's domain is not one of your organization's email domains in Sala; ask your administrator to add it."
+        }
         ErrorCode::UntilBeforeStart => "The series' end date is before its start.",
         ErrorCode::UserEmailTaken => "A person with that email exists already.",
         ErrorCode::ValidationFailed => "Some data needs correcting.",

@@ -187,6 +187,7 @@ const ACTIONS: &[Words] = &[
     ("user.created", "Persona añadida", "Person added"),
     ("user.google_linked", "Cuenta de Google vinculada", "Google account linked"),
     ("user.imported", "Persona importada", "Person imported"),
+    ("user.microsoft_linked", "Cuenta de Microsoft vinculada", "Microsoft account linked"),
     ("user.signed_in", "Inicio de sesión", "Signed in"),
     ("user.updated", "Persona modificada", "Person changed"),
     ("webhook.created", "Webhook creado", "Webhook created"),

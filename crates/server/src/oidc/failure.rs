@@ -1,9 +1,8 @@
 //! Why a sign-in did not complete, and how each reason becomes a status and a log line (never a
-//! token). `crate::auth::google` words it as a page in the visitor's language.
+//! token). `crate::auth::sign_in_page` words it as a page in the visitor's language.
 
 use axum::http::StatusCode;
 use sala_app::AppError;
-use sala_app::sign_in::GoogleIdentity;
 use sala_domain::ErrorCode;
 
 /// Why a sign-in did not complete: the page the person sees and the line in the log.
@@ -28,7 +27,7 @@ pub enum Failure {
         /// `other_google_account` one.
         detail: Option<String>,
     },
-    /// The Google account is already linked to another person.
+    /// The provider's account is already linked to another person.
     Conflict(String),
     /// Too many sign-ins started from this address: wait this many seconds.
     TooMany(u64),
@@ -44,10 +43,11 @@ impl Failure {
         }
     }
 
-    /// Like [`Failure::from_app`], remembering the domain an `unknown_domain` refusal is about.
-    pub fn from_sign_in(err: AppError, identity: &GoogleIdentity) -> Self {
+    /// Like [`Failure::from_app`], remembering what a refusal is about (the domain no
+    /// organization uses, say) for its page.
+    pub fn about(err: AppError, detail: String) -> Self {
         match Self::from_app(err) {
-            Self::Refused { code, message, .. } => Self::Refused { code, message, detail: Some(domain_of(identity)) },
+            Self::Refused { code, message, .. } => Self::Refused { code, message, detail: Some(detail) },
             other => other,
         }
     }
@@ -69,7 +69,7 @@ impl Failure {
     /// What the log says (never a token).
     pub fn reason(&self) -> String {
         match self {
-            Self::NotConfigured => "Google sign-in is not configured".to_owned(),
+            Self::NotConfigured => "sign-in with this provider is not configured".to_owned(),
             Self::Unreachable(detail)
             | Self::InvalidToken(detail)
             | Self::Conflict(detail)
@@ -82,12 +82,6 @@ impl Failure {
             Self::TooMany(seconds) => format!("too many sign-ins from this address; wait {seconds} s"),
         }
     }
-}
-
-/// The domain that picks the tenant, as `sign_in_with_google` sees it: `hd`, else the email's.
-fn domain_of(identity: &GoogleIdentity) -> String {
-    let email_domain = identity.email.rsplit_once('@').map_or("", |(_, d)| d);
-    identity.hosted_domain.as_deref().unwrap_or(email_domain).to_ascii_lowercase()
 }
 
 /// An error and its causes on one line.
@@ -105,22 +99,6 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn identity(email: &str, hd: Option<&str>) -> GoogleIdentity {
-        GoogleIdentity {
-            subject: "1".into(),
-            email: email.into(),
-            email_verified: true,
-            name: None,
-            hosted_domain: hd.map(str::to_owned),
-        }
-    }
-
-    #[test]
-    fn the_hosted_domain_wins_over_the_email_domain() {
-        assert_eq!(domain_of(&identity("ana@Acme.Test", None)), "acme.test");
-        assert_eq!(domain_of(&identity("ana@acme.test", Some("Corp.Test"))), "corp.test");
-    }
 
     #[test]
     fn failures_map_to_fitting_statuses() {

@@ -61,7 +61,8 @@ pub fn routes(dev: bool) -> Router<AppState> {
         .merge(feed::routes())
         .merge(admin::routes())
         .merge(rsvp::routes())
-        .merge(crate::auth::google::routes());
+        .merge(crate::auth::google::routes())
+        .merge(crate::auth::microsoft::routes());
     if dev { router.merge(outbox::routes()) } else { router }
 }
 

@@ -18,7 +18,7 @@ use openidconnect::{
     AccessToken, AuthorizationCode, IdTokenClaims, JsonWebKeyId, JsonWebKeySet, PkceCodeChallenge, PkceCodeVerifier,
     PrivateSigningKey,
 };
-use sala_server::oidc::{GoogleClaims, GoogleIdToken};
+use sala_server::oidc::{ExtraClaims, OidcIdToken};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -409,7 +409,7 @@ fn id_token(inner: &Inner, grant: &Grant, access_token: &str, code: &str) -> Str
             claims[name] = json!(value);
         }
     }
-    let claims: IdTokenClaims<GoogleClaims, CoreGenderClaim> = serde_json::from_value(claims).unwrap();
+    let claims: IdTokenClaims<ExtraClaims, CoreGenderClaim> = serde_json::from_value(claims).unwrap();
     let key = match (how, inner.rotated) {
         (Misbehave::OtherKey, _) => signing_key(OTHER_KEY_PEM, KEY_ID),
         (_, true) => signing_key(OTHER_KEY_PEM, ROTATED_KEY_ID),
@@ -417,7 +417,7 @@ fn id_token(inner: &Inner, grant: &Grant, access_token: &str, code: &str) -> Str
     };
     let access_token = AccessToken::new(access_token.to_owned());
     let code = AuthorizationCode::new(code.to_owned());
-    GoogleIdToken::new(claims, &key, CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256, Some(&access_token), Some(&code))
+    OidcIdToken::new(claims, &key, CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256, Some(&access_token), Some(&code))
         .unwrap()
         .to_string()
 }

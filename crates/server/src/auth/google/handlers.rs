@@ -1,26 +1,19 @@
 //! The two routes: `GET /auth/google` starts a sign-in and `GET /auth/google/callback` finishes
-//! it, with the `sala_login` cookie that ties the flow to this browser.
+//! it, with the `sala_login` cookie that ties the flow to this browser (`crate::auth::login_flow`).
 
-use super::page::respond;
-use crate::auth::cookies;
+use crate::auth::login_flow::{CallbackParams, StartParams, callback_code, clear_flow, locale, redirect_to_provider};
 use crate::auth::session::{MaybeUser, sign_in_response};
-use crate::i18n;
-use crate::oidc::{FLOW_LIFETIME, Failure};
+use crate::auth::sign_in_page::{Provider, respond};
+use crate::oidc::{Failure, google_domain};
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use sala_app::AppError;
 use sala_domain::ErrorCode;
-use sala_domain::{Locale, LoginFlow, User};
-use serde::Deserialize;
+use sala_domain::{LoginFlow, User};
 use std::net::SocketAddr;
-
-#[derive(Deserialize)]
-pub(super) struct StartParams {
-    return_to: Option<String>,
-}
 
 /// Starts a sign-in: remembers the flow for this browser and sends it to Google.
 pub(super) async fn start(
@@ -31,10 +24,9 @@ pub(super) async fn start(
 ) -> Response {
     // Each start stores a flow: an anonymous address may start only so many a minute.
     if let Err(limited) = state.sign_in_rate_limit.check(peer.ip()) {
-        return respond(Failure::TooMany(limited.seconds), locale(&headers));
+        return respond(Provider::Google, Failure::TooMany(limited.seconds), locale(&headers));
     }
-    let return_to = params.ok().and_then(|Query(p)| p.return_to).unwrap_or_else(|| "/".to_owned());
-    redirect_to_google(&state, &headers, &return_to, None).await
+    redirect_to_google(&state, &headers, &StartParams::return_to(params), None).await
 }
 
 /// A signed-in person connects their Google Calendar (`GET /auth/google/calendar`): the same
@@ -48,8 +40,7 @@ pub(super) async fn connect_calendar(
     let Some(user) = user else {
         return Redirect::to(&format!("/auth/google?return_to={}", crate::oidc::CONNECT_PATH)).into_response();
     };
-    let return_to = params.ok().and_then(|Query(p)| p.return_to).unwrap_or_else(|| "/".to_owned());
-    redirect_to_google(&state, &headers, &return_to, Some(&user)).await
+    redirect_to_google(&state, &headers, &StartParams::return_to(params), Some(&user)).await
 }
 
 async fn redirect_to_google(
@@ -58,29 +49,11 @@ async fn redirect_to_google(
     return_to: &str,
     connect: Option<&User>,
 ) -> Response {
-    match begin(state, return_to, connect).await {
-        Ok((url, token)) => {
-            let cookie =
-                cookies::set(cookies::LOGIN, &token, Some(FLOW_LIFETIME.as_secs()), state.settings.secure_cookies());
-            with_cookie(Redirect::to(url.as_str()).into_response(), &cookie)
-        }
-        Err(failure) => respond(failure, locale(headers)),
-    }
-}
-
-/// The provider's URL for this sign-in (or calendar connection) and the token of the stored flow.
-async fn begin(state: &AppState, return_to: &str, connect: Option<&User>) -> Result<(url::Url, String), Failure> {
-    let (url, flow) = state.google.authorization(return_to, connect).await?;
-    let token = sala_app::sessions::begin_login(state.store(), &flow).await.map_err(Failure::from_app)?;
-    Ok((url, token))
-}
-
-/// What the provider appends to the redirect URI.
-#[derive(Deserialize)]
-pub(super) struct CallbackParams {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
+    let started = match state.google.authorization(return_to, connect).await {
+        Ok((url, flow)) => redirect_to_provider(state, &url, &flow).await,
+        Err(failure) => Err(failure),
+    };
+    started.unwrap_or_else(|failure| respond(Provider::Google, failure, locale(headers)))
 }
 
 /// Finishes a sign-in: on success a session and a redirect to where the person was going. The
@@ -94,9 +67,9 @@ pub(super) async fn callback(
     let response = match finish(&state, &headers, params, signed_in).await {
         Ok(Finished::SignedIn(user, return_to)) => sign_in_response(&state, &user, &return_to).await,
         Ok(Finished::Connected(return_to)) => Redirect::to(&return_to).into_response(),
-        Err(failure) => respond(failure, locale(&headers)),
+        Err(failure) => respond(Provider::Google, failure, locale(&headers)),
     };
-    with_cookie(response, &cookies::clear(cookies::LOGIN, state.settings.secure_cookies()))
+    clear_flow(&state, response)
 }
 
 /// How a callback ended well.
@@ -115,23 +88,14 @@ async fn finish(
     signed_in: Option<User>,
 ) -> Result<Finished, Failure> {
     state.google.configured()?;
-    let flow = take_flow(state, headers).await?;
-    let Query(params) = params.map_err(|_| Failure::BadCallback("unreadable query string"))?;
-    if let Some(error) = params.error {
-        return Err(Failure::Declined(error));
-    }
-    let returned_state = params.state.ok_or(Failure::BadCallback("no state"))?;
-    if !sala_app::tokens::same_secret(&returned_state, &flow.csrf_state) {
-        return Err(Failure::BadCallback("state does not match the flow"));
-    }
-    let code = params.code.ok_or(Failure::BadCallback("no code"))?;
+    let (flow, code) = callback_code(state, headers, params).await?;
     if let Some(person) = flow.connect_for {
         return connect(state, &flow, code, person, signed_in).await;
     }
     let (identity, grant) = state.google.exchange(code, &flow).await?;
     let user = sala_app::sign_in::sign_in_with_google(state.store(), &identity)
         .await
-        .map_err(|err| Failure::from_sign_in(err, &identity))?;
+        .map_err(|err| Failure::about(err, google_domain(&identity)))?;
     keep_calendar_grant(state, &user, grant).await;
     Ok(Finished::SignedIn(Box::new(user), flow.return_to))
 }
@@ -184,26 +148,4 @@ async fn connect(
         },
     )?;
     Ok(Finished::Connected(flow.return_to.clone()))
-}
-
-/// The flow this browser started, by its `sala_login` cookie. Each flow comes back once.
-async fn take_flow(state: &AppState, headers: &HeaderMap) -> Result<LoginFlow, Failure> {
-    let token = cookies::read(headers, cookies::LOGIN, state.settings.secure_cookies())
-        .filter(|t| !t.is_empty())
-        .ok_or(Failure::Expired("no sala_login cookie"))?;
-    sala_app::sessions::finish_login(state.store(), &token).await.map_err(|err| match err {
-        AppError::SignInRefused { .. } => Failure::Expired("unknown, expired or used flow"),
-        other => Failure::from_app(other),
-    })
-}
-
-fn locale(headers: &HeaderMap) -> Locale {
-    i18n::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
-}
-
-fn with_cookie(mut response: Response, cookie: &str) -> Response {
-    if let Ok(value) = HeaderValue::from_str(cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
 }

@@ -19,11 +19,10 @@
 //! | the Google account is linked to someone else | 409 |
 //! | the provider cannot be reached, answers badly or reports another error | 502 |
 //!
-//! `handlers` are the two routes (and the calendar connection); `page` turns a [`crate::oidc::Failure`] into
-//! a page and a log line.
+//! `handlers` are the two routes (and the calendar connection); `crate::auth::sign_in_page` turns
+//! a [`crate::oidc::Failure`] into a page and a log line.
 
 mod handlers;
-mod page;
 
 use crate::oidc::{CALLBACK_PATH, CONNECT_PATH};
 use crate::state::AppState;
