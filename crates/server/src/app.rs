@@ -20,6 +20,7 @@ use sala_app::rsvp::RsvpKey;
 use sala_app::secrets::SecretBox;
 use sala_app::webhooks::WebhookDelivery;
 use sala_channels::google::GoogleHttp;
+use sala_channels::microsoft::MicrosoftGraph;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -44,10 +45,12 @@ impl App {
         // One calendar client for the jobs and for rooms' busy times (its cache is shared).
         let google_api = Arc::new(GoogleHttp::new(http.clone(), settings.google_api()));
         let directory = google_api.clone();
-        let calendar = Arc::new(
-            CalendarSync::new(store.clone(), google_api, secrets.clone(), settings.host())
-                .with_two_way(settings.two_way()),
-        );
+        let mut calendar = CalendarSync::new(store.clone(), google_api, secrets.clone(), settings.host())
+            .with_two_way(settings.two_way());
+        if let Some(graph) = settings.microsoft_graph() {
+            calendar = calendar.with_microsoft(Arc::new(MicrosoftGraph::new(http.clone(), graph)));
+        }
+        let calendar = Arc::new(calendar);
         let channels = Channels {
             mailer: settings.mailer()?,
             mail_from: settings.mail_from()?,

@@ -46,9 +46,6 @@ fn unknown() -> Response {
     Problem::not_found("no such channel").into_response()
 }
 
-/// Where Microsoft Graph posts change notifications, below the base URL.
-pub const MICROSOFT_HOOK_PATH: &str = "/hooks/calendar/microsoft";
-
 /// The longest validation token echoed: Graph's are opaque strings of a few hundred characters.
 const MAX_VALIDATION_TOKEN: usize = 4096;
 

@@ -41,7 +41,7 @@ pub fn build(state: AppState) -> Router {
         .nest("/api/v1", api)
         .merge(docs)
         .route(crate::config::CALENDAR_HOOK_PATH, axum::routing::post(crate::hooks::google_calendar))
-        .route(crate::hooks::MICROSOFT_HOOK_PATH, axum::routing::post(crate::hooks::microsoft_calendar))
+        .route(crate::config::MICROSOFT_HOOK_PATH, axum::routing::post(crate::hooks::microsoft_calendar))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(not_found)

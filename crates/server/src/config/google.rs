@@ -22,10 +22,15 @@ impl Settings {
             && self.google_client_secret.as_ref().is_some_and(|s| !s.expose().is_empty())
     }
 
-    /// Two-way calendar sync: where Google pushes changes (when `SALA_CALENDAR_PUSH`).
+    /// Two-way calendar sync: where Google and Microsoft Graph push changes (when
+    /// `SALA_CALENDAR_PUSH`).
     pub fn two_way(&self) -> sala_app::calendar::TwoWay {
-        let push_address = self.calendar_push.then(|| format!("{}{}", self.base_url, CALENDAR_HOOK_PATH));
-        sala_app::calendar::TwoWay { push_address, ..sala_app::calendar::TwoWay::default() }
+        let at = |path: &str| self.calendar_push.then(|| format!("{}{path}", self.base_url));
+        sala_app::calendar::TwoWay {
+            push_address: at(CALENDAR_HOOK_PATH),
+            microsoft_push_address: at(super::MICROSOFT_HOOK_PATH),
+            ..sala_app::calendar::TwoWay::default()
+        }
     }
 
     /// How often every watched calendar is read again (at least every minute).

@@ -10,7 +10,24 @@ pub const MICROSOFT_LOGIN_BASE: &str = "https://login.microsoftonline.com";
 /// Microsoft Graph with its version.
 pub const MICROSOFT_GRAPH_BASE: &str = "https://graph.microsoft.com/v1.0";
 
+/// Where Microsoft Graph posts change notifications, below the base URL.
+pub const MICROSOFT_HOOK_PATH: &str = "/hooks/calendar/microsoft";
+
 impl Settings {
+    /// Microsoft Graph for Microsoft 365 organizations' calendars, with this installation's app
+    /// registration; `None` when Microsoft is not configured.
+    pub fn microsoft_graph(&self) -> Option<sala_channels::microsoft::MicrosoftConfig> {
+        let secret = self.microsoft_client_secret.as_ref().filter(|_| self.microsoft_enabled())?;
+        Some(sala_channels::microsoft::MicrosoftConfig {
+            graph_base: self.microsoft_graph_base.trim_end_matches('/').to_owned(),
+            login_base: self.microsoft_login_base().to_owned(),
+            ..sala_channels::microsoft::MicrosoftConfig::new(
+                self.microsoft_client_id.clone().unwrap_or_default(),
+                secret.expose(),
+            )
+        })
+    }
+
     /// Microsoft sign-in is offered only when both client id and secret are set.
     pub fn microsoft_enabled(&self) -> bool {
         self.microsoft_client_id.as_deref().is_some_and(|id| !id.is_empty())

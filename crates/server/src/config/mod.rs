@@ -16,7 +16,7 @@ mod whatsapp;
 
 pub use google::{CALENDAR_HOOK_PATH, GOOGLE_API_BASE, GOOGLE_ISSUER, GOOGLE_REVOKE_URL, GOOGLE_TOKEN_URL};
 pub use http::outbound_client;
-pub use microsoft::{MICROSOFT_GRAPH_BASE, MICROSOFT_ISSUER, MICROSOFT_LOGIN_BASE};
+pub use microsoft::{MICROSOFT_GRAPH_BASE, MICROSOFT_HOOK_PATH, MICROSOFT_ISSUER, MICROSOFT_LOGIN_BASE};
 pub use whatsapp::WHATSAPP_API_BASE;
 
 use anyhow::Context as _;

@@ -18,6 +18,7 @@ mod crash;
 mod crm_flow;
 mod google_calendar;
 mod meeting_reminders;
+mod microsoft_calendar;
 mod no_show;
 mod noisy_neighbours;
 mod rsvp;
