@@ -51,7 +51,8 @@ pub struct RoomView {
     /// A virtual room's standing video link, every meeting's `meet_link`; `null`: each meeting gets
     /// its own Google Meet link.
     video_link: Option<String>,
-    /// The room's Google resource calendar, when it has one.
+    /// The room's calendar, when it has one: a Google resource calendar id, or (in a Microsoft
+    /// 365 organization) the room mailbox's address in Exchange.
     google_calendar: Option<String>,
     active: bool,
     #[schema(value_type = Option<HoursBody>)]
@@ -179,6 +180,7 @@ pub struct CreateRoomBody {
     /// Virtual rooms: a standing `https` video link for every meeting; absent: each meeting gets
     /// its own Google Meet link.
     video_link: Option<String>,
+    /// A Google resource calendar id, or an Exchange room mailbox's address.
     google_calendar: Option<String>,
     #[schema(value_type = Option<HoursBody>)]
     bookable_hours: Option<BookableHours>,
@@ -234,6 +236,7 @@ pub struct UpdateRoomBody {
     #[serde(default, deserialize_with = "super::double_option")]
     #[schema(value_type = Option<String>)]
     video_link: Option<Option<String>>,
+    /// A Google resource calendar id, or an Exchange room mailbox's address; `null` removes it.
     #[serde(default, deserialize_with = "super::double_option")]
     google_calendar: Option<Option<String>>,
     active: Option<bool>,

@@ -159,6 +159,15 @@ async fn the_teams_link_reaches_every_message_as_meet_does(app: TestApp) {
     let guest = &mails["cliente@globex.com"];
     assert!(guest.html.contains("Unirse con Microsoft Teams"), "{}", guest.html);
 
+    // The reminder, 15 minutes before, carries it too.
+    let seen = w.smtp.received().len();
+    app.run_jobs_at(&app.runner(), start - 14 * MINUTE).await;
+    let reminders = mails_since(&w.smtp, seen);
+    assert!(!reminders.is_empty(), "reminders went out");
+    for (who, reminder) in &reminders {
+        assert!(reminder.text.contains(&format!("Microsoft Teams: {link}")), "{who}: {}", reminder.text);
+    }
+
     // The booking's own calendar file carries the Teams link as its URL, as it would a Meet link.
     let ana = app
         .store()
