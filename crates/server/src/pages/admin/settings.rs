@@ -41,10 +41,10 @@ pub struct SettingsForm {
     pub no_show: String,
     /// Only Google Workspace accounts sign in.
     pub workspace_only: Option<String>,
-    /// Empty: not tied to a Microsoft Entra tenant.
-    pub entra_tenant_id: String,
-    /// `google` or `microsoft`.
-    pub calendar_service: String,
+    /// Empty: not tied to a Microsoft Entra tenant. `None`: not posted (left as it is).
+    pub entra_tenant_id: Option<String>,
+    /// `google` or `microsoft`. `None`: not posted (left as it is).
+    pub calendar_service: Option<String>,
 }
 
 impl SettingsForm {
@@ -60,8 +60,8 @@ impl SettingsForm {
             remind_guests: tenant.reminders.guest_email.then(|| "on".to_owned()),
             no_show: tenant.booking_rules.no_show_release_minutes.map(|m| m.to_string()).unwrap_or_default(),
             workspace_only: tenant.workspace_only.then(|| "on".to_owned()),
-            entra_tenant_id: tenant.entra_tenant_id.clone().unwrap_or_default(),
-            calendar_service: tenant.calendar_service.as_str().to_owned(),
+            entra_tenant_id: Some(tenant.entra_tenant_id.clone().unwrap_or_default()),
+            calendar_service: Some(tenant.calendar_service.as_str().to_owned()),
         }
     }
 
@@ -78,8 +78,8 @@ impl SettingsForm {
             remind_guests: ticked("remind_guests"),
             no_show: fields.one("no_show"),
             workspace_only: ticked("workspace_only"),
-            entra_tenant_id: fields.one("entra_tenant_id"),
-            calendar_service: fields.one("calendar_service"),
+            entra_tenant_id: fields.all("entra_tenant_id").into_iter().next(),
+            calendar_service: fields.all("calendar_service").into_iter().next(),
         }
     }
 
@@ -115,7 +115,12 @@ impl SettingsForm {
     }
 
     pub fn is_microsoft(&self) -> bool {
-        self.calendar_service == CalendarService::Microsoft.as_str()
+        self.calendar_service.as_deref() == Some(CalendarService::Microsoft.as_str())
+    }
+
+    /// The Entra tenant id as typed.
+    pub fn entra(&self) -> &str {
+        self.entra_tenant_id.as_deref().unwrap_or_default()
     }
 
     pub fn on(value: &Option<String>) -> bool {
@@ -210,8 +215,8 @@ async fn save(State(state): State<AppState>, AdminForm(shell, fields): AdminForm
         booking_rules: Some(booking_rules),
         reminders: Some(reminders),
         workspace_only: Some(SettingsForm::on(&form.workspace_only)),
-        entra_tenant_id: Some(form.entra_tenant_id.clone()),
-        calendar_service: Some(form.calendar_service.clone()),
+        entra_tenant_id: form.entra_tenant_id.clone(),
+        calendar_service: form.calendar_service.clone(),
     };
     match update_tenant(state.store(), &ctx, changes).await {
         Ok(_) => done("/admin/settings", "saved"),
