@@ -10,6 +10,12 @@
 //   (https://developers.google.com/calendar/api/v3/reference): events list/get/insert/patch/delete
 //   and watch on a calendar, `channels.stop`, and `freeBusy`, for bearer tokens the token endpoint
 //   issued; a room's resource calendar is filled with `putOnCalendar`;
+// - Microsoft Entra ID's v2.0 OpenID Connect sign-in
+//   (https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc): the multi-tenant
+//   `organizations` authority, whose discovery document names the issuer template
+//   `{base}/{tenantid}/v2.0` while each ID token's `iss` is its account's own tenant; a sign-in
+//   page the browser clicks through; a token endpoint that checks the client, the code, the
+//   redirect URI and PKCE (S256);
 // - the WhatsApp Cloud API's send endpoint (`POST /{version}/{phone-number-id}/messages`,
 //   https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages), which can be
 //   told to refuse the access token the way Meta does (401, `OAuthException` code 190);
@@ -310,6 +316,138 @@ ${asks.map((s) => `<label><input type="checkbox" name="grant" value="${escapeHtm
       };
       calendarOf(calendar, null).set(event.id, event);
       return event;
+    },
+    close: server.close,
+  };
+}
+
+/**
+ * Microsoft's sign-in for work and school accounts (`organizations`). `accounts` are the
+ * directory's accounts ({ tid, oid, upn, name }); the sign-in page signs in the first, or the
+ * one chosen with `signInAs`.
+ */
+export async function fakeEntra({ clientId, clientSecret, accounts }) {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const kid = randomBytes(8).toString('hex');
+  const jwk = { ...publicKey.export({ format: 'jwk' }), alg: 'RS256', use: 'sig', kid };
+  const requests = new Map(); // sign-in id -> the authorization request
+  const codes = new Map(); // code -> { request, account }
+  let chosen = accounts[0];
+  let base = '';
+  const authority = () => `${base}/organizations`;
+
+  function idToken(account, nonce) {
+    const now = Math.floor(Date.now() / 1000);
+    const header = base64url(JSON.stringify({ alg: 'RS256', kid, typ: 'JWT' }));
+    const claims = {
+      ver: '2.0', iss: `${base}/${account.tid}/v2.0`, sub: `pairwise-${account.oid}`, aud: clientId,
+      exp: now + 3600, iat: now, nbf: now, name: account.name, preferred_username: account.upn,
+      oid: account.oid, tid: account.tid, ...(nonce ? { nonce } : {}),
+    };
+    const payload = base64url(JSON.stringify(claims));
+    return `${header}.${payload}.${base64url(sign('sha256', Buffer.from(`${header}.${payload}`), privateKey))}`;
+  }
+
+  function authorize(res, query) {
+    const problem = (() => {
+      if (query.get('client_id') !== clientId) return 'AADSTS700016: Application not found in the directory';
+      if (query.get('response_type') !== 'code') return 'AADSTS700054: response_type is not enabled';
+      if (!query.get('scope')?.split(' ').includes('openid')) return 'AADSTS900144: scope openid is required';
+      if (query.get('code_challenge_method') !== 'S256' || !query.get('code_challenge')) return 'AADSTS501491: PKCE required';
+      return null;
+    })();
+    if (problem) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end(problem);
+      return;
+    }
+    const id = randomBytes(12).toString('hex');
+    requests.set(id, { query, account: chosen });
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html lang="en"><head><title>Sign in to your account</title></head><body>
+<main><h1>Microsoft</h1><p>Signed in as ${escapeHtml(chosen.upn)}</p>
+<form method="get" action="/organizations/login"><input type="hidden" name="id" value="${id}">
+<button type="submit">Continue</button></form></main></body></html>`);
+  }
+
+  function login(res, query) {
+    const request = requests.get(query.get('id'));
+    requests.delete(query.get('id'));
+    if (!request) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('AADSTS50058: the sign-in expired');
+      return;
+    }
+    const code = `0.A${randomBytes(24).toString('base64url')}`;
+    codes.set(code, request);
+    const back = new URL(request.query.get('redirect_uri'));
+    back.searchParams.set('code', code);
+    back.searchParams.set('state', request.query.get('state') ?? '');
+    res.writeHead(302, { location: back.toString() }).end();
+  }
+
+  function token(req, res, body) {
+    const form = new URLSearchParams(body);
+    const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
+    const [id, secret] = basic
+      ? Buffer.from(basic[1], 'base64').toString().split(':').map(decodeURIComponent)
+      : [form.get('client_id'), form.get('client_secret')];
+    if (id !== clientId || secret !== clientSecret) {
+      return json(res, 401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
+    }
+    if (form.get('grant_type') !== 'authorization_code') return json(res, 400, { error: 'unsupported_grant_type' });
+    const issued = codes.get(form.get('code'));
+    codes.delete(form.get('code'));
+    if (!issued) return json(res, 400, { error: 'invalid_grant', error_description: 'AADSTS70000: the code is invalid or expired.' });
+    if (form.get('redirect_uri') !== issued.query.get('redirect_uri')) return json(res, 400, { error: 'invalid_grant', error_description: 'AADSTS50148: redirect_uri mismatch.' });
+    const challenge = createHash('sha256').update(form.get('code_verifier') ?? '').digest('base64url');
+    if (challenge !== issued.query.get('code_challenge')) {
+      return json(res, 400, { error: 'invalid_grant', error_description: 'AADSTS501481: The Code_Verifier does not match.' });
+    }
+    return json(res, 200, {
+      token_type: 'Bearer', scope: 'openid profile email', expires_in: 3599,
+      access_token: `eyJ0eXAiOiJKV1Qi.${randomBytes(24).toString('base64url')}`,
+      id_token: idToken(issued.account, issued.query.get('nonce')),
+    });
+  }
+
+  const server = await listen((req, res, body) => {
+    const url = new URL(req.url, base || 'http://127.0.0.1');
+    if (req.method === 'GET' && url.pathname === '/organizations/v2.0/.well-known/openid-configuration') {
+      return json(res, 200, {
+        token_endpoint: `${authority()}/oauth2/v2.0/token`,
+        token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+        jwks_uri: `${authority()}/discovery/v2.0/keys`,
+        response_modes_supported: ['query', 'fragment', 'form_post'],
+        subject_types_supported: ['pairwise'],
+        id_token_signing_alg_values_supported: ['RS256'],
+        response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
+        scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+        issuer: `${base}/{tenantid}/v2.0`,
+        request_uri_parameter_supported: false,
+        userinfo_endpoint: 'https://graph.microsoft.com/oidc/userinfo',
+        authorization_endpoint: `${authority()}/oauth2/v2.0/authorize`,
+        end_session_endpoint: `${authority()}/oauth2/v2.0/logout`,
+        claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
+        cloud_instance_name: 'microsoftonline.com',
+        msgraph_host: 'graph.microsoft.com',
+      });
+    }
+    if (req.method === 'GET' && url.pathname === '/organizations/discovery/v2.0/keys') return json(res, 200, { keys: [jwk] });
+    if (req.method === 'GET' && url.pathname === '/organizations/oauth2/v2.0/authorize') return authorize(res, url.searchParams);
+    if (req.method === 'GET' && url.pathname === '/organizations/login') return login(res, url.searchParams);
+    if (req.method === 'POST' && url.pathname === '/organizations/oauth2/v2.0/token') return token(req, res, body);
+    return json(res, 404, { error: 'not_found' });
+  });
+  base = server.url;
+  return {
+    url: server.url,
+    /** The account the sign-in page signs in. */
+    signInAs(upn) { chosen = accounts.find((a) => a.upn === upn); },
+    /** The settings that point Sala at this fake. */
+    env() {
+      return {
+        SALA_MICROSOFT_CLIENT_ID: clientId, SALA_MICROSOFT_CLIENT_SECRET: clientSecret,
+        SALA_MICROSOFT_ISSUER: `${server.url}/organizations/v2.0`, SALA_MICROSOFT_LOGIN_BASE: server.url,
+      };
     },
     close: server.close,
   };

@@ -5,7 +5,7 @@ use crate::secrets::SecretBox;
 use crate::validate::Validator;
 use crate::{AppError, AppResult, Context, Store};
 use sala_domain::ErrorCode;
-use sala_domain::tenant::{ServiceAccount, WhatsAppAccount};
+use sala_domain::tenant::{CalendarService, ServiceAccount, WhatsAppAccount};
 use sala_domain::values::clean_name;
 use sala_domain::{EmailDomain, Locale, Slug, Tenant, TenantId, TimeZoneName, ValueError, now_millis};
 
@@ -90,6 +90,36 @@ pub struct TenantChanges {
     pub reminders: Option<sala_domain::notify::ReminderSettings>,
     /// Only Google Workspace accounts of the organization's domains may sign in.
     pub workspace_only: Option<bool>,
+    /// The organization's Microsoft Entra tenant id (a GUID); `Some("")` unties it.
+    pub entra_tenant_id: Option<String>,
+    /// `google` or `microsoft` (which needs an Entra tenant id, set before or in the same change).
+    pub calendar_service: Option<String>,
+}
+
+/// The Microsoft 365 part of a change: the Entra tenant id and the calendar service, which may
+/// be Microsoft only for an organization tied to its Entra tenant.
+fn microsoft_365(v: &mut Validator, after: &mut Tenant, changes: &TenantChanges) {
+    if let Some(raw) = &changes.entra_tenant_id {
+        after.entra_tenant_id = match raw.trim() {
+            "" => None,
+            raw => {
+                v.check("entra_tenant_id", sala_domain::tenant::entra_tenant_id(raw)).or(after.entra_tenant_id.clone())
+            }
+        };
+    }
+    if let Some(raw) = &changes.calendar_service {
+        after.calendar_service =
+            v.check("calendar_service", CalendarService::parse(raw)).unwrap_or(after.calendar_service);
+    }
+    if after.calendar_service == CalendarService::Microsoft && after.entra_tenant_id.is_none() {
+        v.check::<()>(
+            "calendar_service",
+            Err(ValueError::new(
+                ErrorCode::InvalidCalendarService,
+                "Microsoft 365 as the calendar service needs the organization's Microsoft Entra tenant id: set entra_tenant_id first",
+            )),
+        );
+    }
 }
 
 /// The caller's tenant.
@@ -102,6 +132,7 @@ pub async fn update_tenant(store: &dyn Store, ctx: &Context, changes: TenantChan
     let before = current_tenant(store, ctx).await?;
     let mut after = before.clone();
     let mut v = Validator::default();
+    microsoft_365(&mut v, &mut after, &changes);
     if let Some(name) = &changes.name {
         after.name = v.check("name", clean_name("name", name, 120)).unwrap_or_default();
     }

@@ -1,5 +1,6 @@
-//! `/settings`: the organization's name, time zone, language, booking rules and reminders. Everyone reads
-//! them (the booking form shows the rules); admins change them.
+//! `/settings`: the organization's name, time zone, language, booking rules and reminders, and its
+//! Microsoft 365 tie (Entra tenant id, calendar service). Everyone reads them (the booking form
+//! shows the rules); admins change them.
 
 use crate::auth::Caller;
 use crate::extract::ApiJson;
@@ -49,6 +50,22 @@ pub struct SettingsView {
     /// Only Google Workspace accounts of the organization's domains sign in (a consumer Google
     /// account made with a work address is refused with `workspace_account_required`).
     workspace_only: bool,
+    /// The organization's Microsoft Entra tenant (directory) id, a lowercase GUID: its work
+    /// accounts sign in with Microsoft. Null: not tied to Microsoft 365.
+    #[schema(format = Uuid)]
+    entra_tenant_id: Option<String>,
+    /// Where organizers' events are written and rooms' availability read: `google` (Google
+    /// Calendar, Meet) or `microsoft` (Microsoft 365, Teams; needs `entra_tenant_id`).
+    #[schema(schema_with = calendar_service_schema)]
+    calendar_service: String,
+}
+
+/// `google` or `microsoft`.
+fn calendar_service_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["google", "microsoft"]))
+        .build()
 }
 
 #[derive(Serialize, ToSchema)]
@@ -72,7 +89,9 @@ fn settings_example() -> serde_json::Value {
         "reminders": {"minutes_before": [60, 10], "whatsapp": true, "email": true},
         "whatsapp": null,
         "google_service_account": null,
-        "workspace_only": false
+        "workspace_only": false,
+        "entra_tenant_id": null,
+        "calendar_service": "google"
     })
 }
 
@@ -105,6 +124,8 @@ impl From<Tenant> for SettingsView {
             whatsapp: t.whatsapp.map(|w| WhatsAppView { phone_number_id: w.phone_number_id, token_set: true }),
             google_service_account: t.google_service_account.map(|a| a.client_email),
             workspace_only: t.workspace_only,
+            entra_tenant_id: t.entra_tenant_id,
+            calendar_service: t.calendar_service.as_str().to_owned(),
         }
     }
 }
@@ -131,11 +152,21 @@ pub struct UpdateSettingsBody {
     reminders: Option<ReminderSettings>,
     /// Let in only Google Workspace accounts of the organization's domains.
     workspace_only: Option<bool>,
+    /// The Microsoft Entra tenant id (a GUID; `invalid_entra_tenant` otherwise, 409
+    /// `tenant_entra_taken` when another organization has it); `null` unties the organization.
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    entra_tenant_id: Option<Option<String>>,
+    /// `google` or `microsoft` (`invalid_calendar_service` otherwise, and for `microsoft`
+    /// without an Entra tenant id, stored or in the same request).
+    #[schema(schema_with = calendar_service_schema)]
+    calendar_service: Option<String>,
 }
 
 /// Change your organization's settings (admins).
 #[utoipa::path(patch, path = "/settings", tag = "settings", request_body = UpdateSettingsBody,
-    responses((status = 200, body = SettingsView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = SettingsView), (status = 403, body = Problem), (status = 409, body = Problem),
+              (status = 422, body = Problem)))]
 async fn update_settings(
     State(state): State<AppState>,
     Caller(ctx): Caller,
@@ -148,6 +179,9 @@ async fn update_settings(
         booking_rules: body.booking_rules,
         reminders: body.reminders,
         workspace_only: body.workspace_only,
+        // `null` unties: the use case reads an empty id as "none".
+        entra_tenant_id: body.entra_tenant_id.map(Option::unwrap_or_default),
+        calendar_service: body.calendar_service,
     };
     Ok(Json(tenants::update_tenant(state.store(), &ctx, changes).await?.into()))
 }

@@ -40,19 +40,21 @@ async fn home(
     }
 }
 
-/// The sign-in page: Google, and in dev mode the demo people.
+/// The sign-in page: Google and Microsoft (those configured), and in dev mode the demo people.
 #[derive(Template)]
 #[template(path = "landing.html")]
 pub struct Landing {
     pub t: &'static Texts,
     pub csrf: String,
     pub google_enabled: bool,
+    pub microsoft_enabled: bool,
     pub dev_people: Vec<User>,
 }
 
 async fn landing(state: &AppState, t: &'static Texts, csrf: String) -> Response {
     let dev_people = if state.settings.dev { demo_people(state).await } else { Vec::new() };
-    render(&Landing { t, csrf, google_enabled: state.google.enabled(), dev_people })
+    let google_enabled = state.google.enabled();
+    render(&Landing { t, csrf, google_enabled, microsoft_enabled: state.microsoft.enabled(), dev_people })
 }
 
 /// The request's path and query, for coming back to it.

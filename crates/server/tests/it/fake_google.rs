@@ -27,8 +27,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub const CLIENT_ID: &str = "sala-test.apps.googleusercontent.com";
 pub const CLIENT_SECRET: &str = "test-secret";
 
-const KEY_PEM: &str = include_str!("fixtures/fake_google_key.pem");
-const OTHER_KEY_PEM: &str = include_str!("fixtures/other_key.pem");
+pub(crate) const KEY_PEM: &str = include_str!("fixtures/fake_google_key.pem");
+pub(crate) const OTHER_KEY_PEM: &str = include_str!("fixtures/other_key.pem");
 const KEY_ID: &str = "fake-key-1";
 const ROTATED_KEY_ID: &str = "fake-key-2";
 
@@ -219,7 +219,7 @@ impl FakeGoogle {
     }
 }
 
-fn signing_key(pem: &str, kid: &str) -> CoreRsaPrivateSigningKey {
+pub(crate) fn signing_key(pem: &str, kid: &str) -> CoreRsaPrivateSigningKey {
     CoreRsaPrivateSigningKey::from_pem(pem, Some(JsonWebKeyId::new(kid.to_owned()))).unwrap()
 }
 
@@ -376,7 +376,7 @@ async fn revoke(State(inner): State<Shared>, Form(form): Form<HashMap<String, St
 }
 
 /// The client's id and secret, from HTTP Basic auth (form-urlencoded parts, RFC 6749 2.3.1) or the form.
-fn client_credentials(headers: &HeaderMap, form: &HashMap<String, String>) -> Option<(String, String)> {
+pub(crate) fn client_credentials(headers: &HeaderMap, form: &HashMap<String, String>) -> Option<(String, String)> {
     if let Some(basic) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()?.strip_prefix("Basic ")) {
         let decoded = String::from_utf8(STANDARD.decode(basic).ok()?).ok()?;
         let (id, secret) = decoded.split_once(':')?;

@@ -65,18 +65,18 @@ async fn start_with(db: TestDb, more: impl FnOnce(&mut sala_server::config::Sett
 }
 
 /// The value of cookie `name` among a response's Set-Cookie headers, and the whole header.
-fn set_cookie(response: &reqwest::Response, name: &str) -> Option<(String, String)> {
+pub(crate) fn set_cookie(response: &reqwest::Response, name: &str) -> Option<(String, String)> {
     response.headers().get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|header| {
         let value = header.strip_prefix(&format!("{name}="))?.split(';').next()?;
         Some((value.to_owned(), header.to_owned()))
     })
 }
 
-fn location(response: &reqwest::Response) -> String {
+pub(crate) fn location(response: &reqwest::Response) -> String {
     response.headers().get(LOCATION).expect("a Location header").to_str().unwrap().to_owned()
 }
 
-fn query(url: &str) -> HashMap<String, String> {
+pub(crate) fn query(url: &str) -> HashMap<String, String> {
     url::Url::parse(url).unwrap().query_pairs().into_owned().collect()
 }
 
@@ -102,7 +102,7 @@ async fn consent(app: &TestApp, started: &Started) -> String {
 }
 
 /// The browser follows the provider's redirect back to Sala, with or without its cookie.
-async fn back(app: &TestApp, callback_url: &str, login: Option<&str>) -> reqwest::Response {
+pub(crate) async fn back(app: &TestApp, callback_url: &str, login: Option<&str>) -> reqwest::Response {
     let mut request = app.http.get(callback_url);
     if let Some(login) = login {
         request = request.header("cookie", format!("sala_login={login}"));
@@ -118,7 +118,7 @@ async fn sign_in(app: &TestApp, return_to: &str) -> reqwest::Response {
 }
 
 /// Asserts a signed-in landing on `path`; returns the session cookie.
-fn expect_signed_in(response: &reqwest::Response, path: &str) -> String {
+pub(crate) fn expect_signed_in(response: &reqwest::Response, path: &str) -> String {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(response), path);
     let (session, header) = set_cookie(response, "sala_session").expect("a session cookie");
@@ -129,7 +129,7 @@ fn expect_signed_in(response: &reqwest::Response, path: &str) -> String {
 }
 
 /// Asserts a readable error page with `status` and no session; returns the page.
-async fn expect_failure(app: &TestApp, response: reqwest::Response, status: StatusCode) -> String {
+pub(crate) async fn expect_failure(app: &TestApp, response: reqwest::Response, status: StatusCode) -> String {
     assert_eq!(response.status(), status);
     assert!(set_cookie(&response, "sala_session").is_none(), "no session cookie on failure");
     let content_type = response.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
@@ -141,7 +141,7 @@ async fn expect_failure(app: &TestApp, response: reqwest::Response, status: Stat
 }
 
 /// Rows in `table` (sessions, login_flows or users), straight from the database.
-async fn count(app: &TestApp, table: &str) -> i64 {
+pub(crate) async fn count(app: &TestApp, table: &str) -> i64 {
     let sql = match table {
         "sessions" => "SELECT COUNT(*) FROM sessions",
         "login_flows" => "SELECT COUNT(*) FROM login_flows",
@@ -157,7 +157,7 @@ async fn count(app: &TestApp, table: &str) -> i64 {
     }
 }
 
-async fn home_page(app: &TestApp, session: &str) -> String {
+pub(crate) async fn home_page(app: &TestApp, session: &str) -> String {
     let response =
         app.request(Method::GET, "/").header("cookie", format!("sala_session={session}")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);

@@ -1,5 +1,6 @@
 //! `/admin/settings`: the organization's name, time zone and language, its reminder defaults
-//! (when, by WhatsApp and/or email), and the no-show release.
+//! (when, by WhatsApp and/or email), the no-show release, and Microsoft 365 (the Entra tenant id,
+//! the calendar service, and the link to Microsoft's admin consent once both sides are set).
 
 use super::{Tab, done, problems};
 use crate::i18n::Texts;
@@ -15,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sala_app::tenants::{TenantChanges, current_tenant, update_tenant};
 use sala_domain::notify::ReminderSettings;
+use sala_domain::tenant::CalendarService;
 use sala_domain::{BookingRules, Locale, Tenant, TimeZoneName};
 use serde::Deserialize;
 
@@ -39,6 +41,10 @@ pub struct SettingsForm {
     pub no_show: String,
     /// Only Google Workspace accounts sign in.
     pub workspace_only: Option<String>,
+    /// Empty: not tied to a Microsoft Entra tenant. `None`: not posted (left as it is).
+    pub entra_tenant_id: Option<String>,
+    /// `google` or `microsoft`. `None`: not posted (left as it is).
+    pub calendar_service: Option<String>,
 }
 
 impl SettingsForm {
@@ -54,6 +60,8 @@ impl SettingsForm {
             remind_guests: tenant.reminders.guest_email.then(|| "on".to_owned()),
             no_show: tenant.booking_rules.no_show_release_minutes.map(|m| m.to_string()).unwrap_or_default(),
             workspace_only: tenant.workspace_only.then(|| "on".to_owned()),
+            entra_tenant_id: Some(tenant.entra_tenant_id.clone().unwrap_or_default()),
+            calendar_service: Some(tenant.calendar_service.as_str().to_owned()),
         }
     }
 
@@ -70,6 +78,8 @@ impl SettingsForm {
             remind_guests: ticked("remind_guests"),
             no_show: fields.one("no_show"),
             workspace_only: ticked("workspace_only"),
+            entra_tenant_id: fields.all("entra_tenant_id").into_iter().next(),
+            calendar_service: fields.all("calendar_service").into_iter().next(),
         }
     }
 
@@ -104,6 +114,15 @@ impl SettingsForm {
         self.locale != Locale::En.as_str()
     }
 
+    pub fn is_microsoft(&self) -> bool {
+        self.calendar_service.as_deref() == Some(CalendarService::Microsoft.as_str())
+    }
+
+    /// The Entra tenant id as typed.
+    pub fn entra(&self) -> &str {
+        self.entra_tenant_id.as_deref().unwrap_or_default()
+    }
+
     pub fn on(value: &Option<String>) -> bool {
         value.is_some()
     }
@@ -118,6 +137,9 @@ pub struct SettingsPage {
     pub notice: Option<&'static str>,
     pub problems: Vec<String>,
     pub form: SettingsForm,
+    /// Microsoft's admin consent for the organization's Entra tenant, when Microsoft is configured
+    /// and the tenant id saved.
+    pub consent_url: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -130,10 +152,16 @@ async fn show(State(state): State<AppState>, AdminPage(shell): AdminPage, Query(
     match current_tenant(state.store(), &shell.ctx()).await {
         Ok(tenant) => {
             let notice = q.done.map(|_| shell.t.saved_notice);
-            page(shell, notice, Vec::new(), SettingsForm::of(&tenant), StatusCode::OK)
+            let consent = consent_url(&state, &tenant);
+            page(shell, notice, Vec::new(), SettingsForm::of(&tenant), consent, StatusCode::OK)
         }
         Err(err) => show_error(shell.t, &err),
     }
+}
+
+/// Where an administrator grants Sala its Microsoft Graph permissions in the organization's tenant.
+fn consent_url(state: &AppState, tenant: &Tenant) -> Option<String> {
+    tenant.entra_tenant_id.as_deref().and_then(|tid| state.settings.microsoft_admin_consent_url(tid))
 }
 
 fn page(
@@ -141,9 +169,10 @@ fn page(
     notice: Option<&'static str>,
     problems: Vec<String>,
     form: SettingsForm,
+    consent_url: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let page = SettingsPage { t: shell.t, shell, tab: Tab::Settings, notice, problems, form };
+    let page = SettingsPage { t: shell.t, shell, tab: Tab::Settings, notice, problems, form, consent_url };
     let response = (status, render(&page)).into_response();
     page.shell.finish(response)
 }
@@ -162,7 +191,8 @@ async fn save(State(state): State<AppState>, AdminForm(shell, fields): AdminForm
         text => text.parse::<u32>().map(Some),
     };
     let (Ok(minutes), Ok(no_show)) = (minutes, no_show) else {
-        return page(shell, None, vec![t.err_numbers.to_owned()], form, StatusCode::UNPROCESSABLE_ENTITY);
+        let consent = consent_url(&state, &tenant);
+        return page(shell, None, vec![t.err_numbers.to_owned()], form, consent, StatusCode::UNPROCESSABLE_ENTITY);
     };
     let reminders = ReminderSettings {
         minutes_before: minutes,
@@ -173,7 +203,10 @@ async fn save(State(state): State<AppState>, AdminForm(shell, fields): AdminForm
     let booking_rules = BookingRules { no_show_release_minutes: no_show, ..tenant.booking_rules.clone() };
     let locale = match super::super::error::choice(t, &form.locale, Locale::parse) {
         Ok(locale) => locale,
-        Err(problem) => return page(shell, None, vec![problem], form, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(problem) => {
+            let consent = consent_url(&state, &tenant);
+            return page(shell, None, vec![problem], form, consent, StatusCode::UNPROCESSABLE_ENTITY);
+        }
     };
     let changes = TenantChanges {
         name: Some(form.name.clone()),
@@ -182,11 +215,16 @@ async fn save(State(state): State<AppState>, AdminForm(shell, fields): AdminForm
         booking_rules: Some(booking_rules),
         reminders: Some(reminders),
         workspace_only: Some(SettingsForm::on(&form.workspace_only)),
+        entra_tenant_id: form.entra_tenant_id.clone(),
+        calendar_service: form.calendar_service.clone(),
     };
     match update_tenant(state.store(), &ctx, changes).await {
         Ok(_) => done("/admin/settings", "saved"),
         Err(err) => match problems(t, &err) {
-            Some(problems) => page(shell, None, problems, form, StatusCode::UNPROCESSABLE_ENTITY),
+            Some(problems) => {
+                let consent = consent_url(&state, &tenant);
+                page(shell, None, problems, form, consent, StatusCode::UNPROCESSABLE_ENTITY)
+            }
             None => show_error(t, &err),
         },
     }
