@@ -18,6 +18,7 @@ use sala_app::AppError;
 use sala_app::bookings::{CancelRequest, Scope, cancel_booking, deliveries, get_booking, history};
 use sala_domain::attendance::{Answer, Reply};
 use sala_domain::dates::{when, zoned};
+use sala_domain::tenant::CalendarService;
 use sala_domain::video::VideoService;
 use sala_domain::{Booking, BookingId, BookingStatus, Millis};
 use serde::Deserialize;
@@ -77,6 +78,22 @@ pub struct BookingPage {
 }
 
 impl BookingPage {
+    /// The name of the meeting's video service: its link's, else (the link still to come) the
+    /// organization's calendar service's, else a video call (a virtual room's standing link).
+    pub fn video_name(&self) -> &'static str {
+        let by_link = self.booking.meet_link.as_deref().map(VideoService::of);
+        match by_link {
+            Some(VideoService::GoogleMeet) => "Google Meet",
+            Some(VideoService::MicrosoftTeams) => "Microsoft Teams",
+            Some(VideoService::Other) => self.t.video_call,
+            None if !self.booking.google_meet => self.t.video_call,
+            None => match self.shell.tenant.calendar_service {
+                CalendarService::Microsoft => "Microsoft Teams",
+                CalendarService::Google => "Google Meet",
+            },
+        }
+    }
+
     /// The join link's words, by the service the link belongs to.
     pub fn join_text(&self, link: &str) -> &'static str {
         match VideoService::of(link) {

@@ -185,6 +185,18 @@ async fn the_teams_link_reaches_every_message_as_meet_does(app: TestApp) {
     assert_eq!(file.status(), StatusCode::OK);
     let cal: Calendar = file.text().await.unwrap().parse().unwrap();
     assert_eq!(event(&cal).property_value("URL"), Some(link.as_str()));
+    // And its page names Teams and joins it.
+    let page = app
+        .request(Method::GET, &format!("/bookings/{id}"))
+        .header("cookie", format!("sala_session={session}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<dt>Microsoft Teams</dt>"), "{page}");
+    assert!(page.contains(">Unirse con Microsoft Teams</a>"), "{page}");
 }
 both!(the_teams_link_reaches_every_message_as_meet_does);
 
