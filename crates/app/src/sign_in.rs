@@ -5,7 +5,7 @@ use crate::context::snapshot;
 use crate::{AppError, AppResult, Context, Store};
 use sala_domain::ErrorCode;
 use sala_domain::values::clean_name;
-use sala_domain::{Email, Role, User, UserId, now_millis};
+use sala_domain::{Email, Role, TenantId, User, UserId, now_millis};
 
 /// What a verified ID token says about the person.
 #[derive(Clone, Debug)]
@@ -58,15 +58,26 @@ pub async fn sign_in_with_google(store: &dyn Store, id: &GoogleIdentity) -> AppR
         store.update_user(&after, &audit).await?;
         return admit(store, after).await;
     }
+    admit_newcomer(store, tenant.id, email, id.name.as_deref(), |user| user.google_subject = Some(id.subject.clone()))
+        .await
+}
+
+/// A person signing in for the first time: a new member of `tenant`, named as their provider
+/// names them (else by their address), tied to their account by `link`, created and let in.
+pub(crate) async fn admit_newcomer(
+    store: &dyn Store,
+    tenant: TenantId,
+    email: Email,
+    name: Option<&str>,
+    link: impl FnOnce(&mut User),
+) -> AppResult<User> {
     let now = now_millis();
-    let name = id
-        .name
-        .as_deref()
+    let name = name
         .and_then(|n| clean_name("name", n, 120).ok())
         .unwrap_or_else(|| email.as_str().split('@').next().unwrap_or_default().to_owned());
-    let user = User {
+    let mut user = User {
         id: UserId::new(),
-        tenant_id: tenant.id,
+        tenant_id: tenant,
         email,
         name,
         phone: None,
@@ -75,14 +86,15 @@ pub async fn sign_in_with_google(store: &dyn Store, id: &GoogleIdentity) -> AppR
         role: Role::Member,
         locale: None,
         time_zone: None,
-        google_subject: Some(id.subject.clone()),
+        google_subject: None,
         microsoft_oid: None,
         reminders: None,
         active: true,
         created_at: now,
         updated_at: now,
     };
-    let audit = ctx.audit("user.created", "user", Some(user.id.0), None, snapshot(&user));
+    link(&mut user);
+    let audit = Context::system(tenant).audit("user.created", "user", Some(user.id.0), None, snapshot(&user));
     store.insert_user(&user, &audit).await?;
     admit(store, user).await
 }
@@ -110,6 +122,6 @@ fn workspace_required() -> AppError {
     )
 }
 
-fn refused(code: ErrorCode, message: &str) -> AppError {
+pub(crate) fn refused(code: ErrorCode, message: &str) -> AppError {
     AppError::SignInRefused { code, message: message.to_owned() }
 }

@@ -6,10 +6,9 @@
 //! Microsoft's `email` claim is not verified by Microsoft: it never reaches this module.
 
 use crate::context::snapshot;
-use crate::sign_in::admit;
-use crate::{AppError, AppResult, Context, Store};
-use sala_domain::values::clean_name;
-use sala_domain::{Email, ErrorCode, Role, Tenant, User, UserId, now_millis};
+use crate::sign_in::{admit, admit_newcomer, refused};
+use crate::{AppResult, Context, Store};
+use sala_domain::{Email, ErrorCode, Tenant, User, now_millis};
 
 /// What a verified Microsoft ID token says about the person.
 #[derive(Clone, Debug)]
@@ -76,35 +75,5 @@ async fn link(store: &dyn Store, tenant: &Tenant, before: User, id: &MicrosoftId
 
 /// A new member of the organization, linked to this Microsoft account.
 async fn create(store: &dyn Store, tenant: &Tenant, email: Email, id: &MicrosoftIdentity) -> AppResult<User> {
-    let now = now_millis();
-    let name = id
-        .name
-        .as_deref()
-        .and_then(|n| clean_name("name", n, 120).ok())
-        .unwrap_or_else(|| email.as_str().split('@').next().unwrap_or_default().to_owned());
-    let user = User {
-        id: UserId::new(),
-        tenant_id: tenant.id,
-        email,
-        name,
-        phone: None,
-        whatsapp_opt_in: false,
-        whatsapp_consent_at: None,
-        role: Role::Member,
-        locale: None,
-        time_zone: None,
-        google_subject: None,
-        microsoft_oid: Some(id.oid.clone()),
-        reminders: None,
-        active: true,
-        created_at: now,
-        updated_at: now,
-    };
-    let audit = Context::system(tenant.id).audit("user.created", "user", Some(user.id.0), None, snapshot(&user));
-    store.insert_user(&user, &audit).await?;
-    admit(store, user).await
-}
-
-fn refused(code: ErrorCode, message: &str) -> AppError {
-    AppError::SignInRefused { code, message: message.to_owned() }
+    admit_newcomer(store, tenant.id, email, id.name.as_deref(), |user| user.microsoft_oid = Some(id.oid.clone())).await
 }
