@@ -95,10 +95,10 @@ enum Command {
         #[arg(long, default_value_t = 9)]
         rounds: usize,
     },
-    /// Measure two-way calendar sync: the work per change pushed from Google Calendar, against a
-    /// full read of the calendar.
+    /// Measure two-way calendar sync: the work per change pushed from Google Calendar (or
+    /// Outlook, with `--provider microsoft`), against a full read of the calendar.
     ///
-    /// Starts a fake Google Calendar on 127.0.0.1, creates a throw-away tenant whose organizer has
+    /// Starts a fake Google Calendar (or Microsoft Graph) on 127.0.0.1, creates a throw-away tenant whose organizer has
     /// `events` meetings in their calendar (in the configured database, SALA_DATABASE_URL), and
     /// prints the median time and API calls of a full read, of one pushed change (read and the
     /// booking moved), and of Sala's write back with its echo.
@@ -111,6 +111,9 @@ enum Command {
         /// Times each measurement is repeated (the median is printed).
         #[arg(long, default_value_t = 5)]
         rounds: usize,
+        /// Whose calendar: `google` or `microsoft`.
+        #[arg(long, default_value = "google", value_parser = ["google", "microsoft"])]
+        provider: String,
     },
     /// Measure booking creation: through the HTTP API, and straight into the store (the ceiling).
     ///
@@ -373,8 +376,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             crate::bench::feeds(settings, store.clone(), crate::bench::FeedsBenchPlan { days, per_day, rounds }).await
         }
         #[cfg(feature = "bench")]
-        Command::BenchSync { events, rounds } => {
-            crate::bench::sync(settings, store.clone(), crate::bench::SyncBenchPlan { events, rounds }).await
+        Command::BenchSync { events, rounds, provider } => {
+            let microsoft = provider == "microsoft";
+            crate::bench::sync(settings, store.clone(), crate::bench::SyncBenchPlan { events, rounds, microsoft }).await
         }
         #[cfg(feature = "bench")]
         Command::BenchJobs { notifications, reminders, rooms, concurrency, batch } => {
