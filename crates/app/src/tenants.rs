@@ -90,8 +90,8 @@ pub struct TenantChanges {
     pub reminders: Option<sala_domain::notify::ReminderSettings>,
     /// Only Google Workspace accounts of the organization's domains may sign in.
     pub workspace_only: Option<bool>,
-    /// The organization's Microsoft Entra tenant id (a GUID); `Some("")` unties it.
-    pub entra_tenant_id: Option<String>,
+    /// The organization's Microsoft Entra tenant id (a GUID); `Some(None)` unties it.
+    pub entra_tenant_id: Option<Option<String>>,
     /// `google` or `microsoft` (which needs an Entra tenant id, set before or in the same change).
     pub calendar_service: Option<String>,
 }
@@ -99,10 +99,10 @@ pub struct TenantChanges {
 /// The Microsoft 365 part of a change: the Entra tenant id and the calendar service, which may
 /// be Microsoft only for an organization tied to its Entra tenant.
 fn microsoft_365(v: &mut Validator, after: &mut Tenant, changes: &TenantChanges) {
-    if let Some(raw) = &changes.entra_tenant_id {
-        after.entra_tenant_id = match raw.trim() {
-            "" => None,
-            raw => {
+    if let Some(change) = &changes.entra_tenant_id {
+        after.entra_tenant_id = match change {
+            None => None,
+            Some(raw) => {
                 v.check("entra_tenant_id", sala_domain::tenant::entra_tenant_id(raw)).or(after.entra_tenant_id.clone())
             }
         };

@@ -179,8 +179,8 @@ async fn update_settings(
         booking_rules: body.booking_rules,
         reminders: body.reminders,
         workspace_only: body.workspace_only,
-        // `null` unties: the use case reads an empty id as "none".
-        entra_tenant_id: body.entra_tenant_id.map(Option::unwrap_or_default),
+        // `null` unties; any string, even an empty one, must be a GUID.
+        entra_tenant_id: body.entra_tenant_id,
         calendar_service: body.calendar_service,
     };
     Ok(Json(tenants::update_tenant(state.store(), &ctx, changes).await?.into()))

@@ -68,7 +68,7 @@ async fn start(db: TestDb, single_tenant: bool) -> (TestApp, FakeEntra) {
 /// Acme (acme.test), tied to its Entra tenant.
 async fn acme(app: &TestApp) -> Tenant {
     let acme = app.tenant("Acme", "acme.test").await;
-    let tie = TenantChanges { entra_tenant_id: Some(ACME_TID.to_owned()), ..Default::default() };
+    let tie = TenantChanges { entra_tenant_id: Some(Some(ACME_TID.to_owned())), ..Default::default() };
     update_tenant(app.store(), &Context::system(acme.id), tie).await.unwrap()
 }
 
@@ -245,16 +245,20 @@ async fn the_settings_api_ties_the_organization_to_its_entra_tenant(app: TestApp
         app.api(Method::GET, "/api/v1/settings", &key).send().await.unwrap().json().await.unwrap();
     assert_eq!((&settings["entra_tenant_id"], &settings["calendar_service"]), (&json!(null), &json!("google")));
 
-    let bad = expect_problem(
-        patch(json!({"entra_tenant_id": "acme"})).await.unwrap(),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
-    )
-    .await;
-    assert_eq!(
-        (&bad["errors"][0]["field"], &bad["errors"][0]["code"]),
-        (&json!("entra_tenant_id"), &json!("invalid_entra_tenant"))
-    );
+    // Not a GUID, an empty string included (only `null` unties, as the API document says).
+    for raw in ["acme", "", "  "] {
+        let bad = expect_problem(
+            patch(json!({"entra_tenant_id": raw})).await.unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(
+            (&bad["errors"][0]["field"], &bad["errors"][0]["code"]),
+            (&json!("entra_tenant_id"), &json!("invalid_entra_tenant")),
+            "{raw:?}"
+        );
+    }
     let early = expect_problem(
         patch(json!({"calendar_service": "microsoft"})).await.unwrap(),
         StatusCode::UNPROCESSABLE_ENTITY,

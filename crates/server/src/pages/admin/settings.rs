@@ -215,7 +215,8 @@ async fn save(State(state): State<AppState>, AdminForm(shell, fields): AdminForm
         booking_rules: Some(booking_rules),
         reminders: Some(reminders),
         workspace_only: Some(SettingsForm::on(&form.workspace_only)),
-        entra_tenant_id: form.entra_tenant_id.clone(),
+        // An emptied field unties the organization; a field not posted leaves it as it was.
+        entra_tenant_id: form.entra_tenant_id.clone().map(|raw| Some(raw).filter(|r| !r.trim().is_empty())),
         calendar_service: form.calendar_service.clone(),
     };
     match update_tenant(state.store(), &ctx, changes).await {
