@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod notify;
 pub mod outbox;
 pub mod recurrence;
+pub mod reports;
 pub mod room;
 pub mod rules;
 pub mod search;
