@@ -20,6 +20,7 @@ pub mod kiosks;
 pub mod notifications;
 pub mod paging;
 pub mod people_import;
+pub mod reports;
 pub mod rooms;
 pub mod rsvp;
 pub mod secrets;

@@ -9,6 +9,7 @@ mod google;
 mod jobs;
 mod kiosks;
 mod problems;
+mod reports;
 mod room_calendar;
 mod room_import;
 mod rooms;
@@ -44,7 +45,8 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "jobs", description = "Background work: notifications, reminders, dead jobs and their replay"),
         (name = "webhooks", description = "Signed events for other systems (Standard Webhooks)"),
         (name = "attendance", description = "Check-in, who came, and attendance exports"),
-        (name = "feeds", description = "Calendar feeds: secret .ics URLs that calendar apps subscribe to")
+        (name = "feeds", description = "Calendar feeds: secret .ics URLs that calendar apps subscribe to"),
+        (name = "reports", description = "How the rooms are used: utilization by room, day and hour (admins)")
     )
 )]
 struct ApiDoc;
@@ -86,6 +88,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(attendance::routes())
         .merge(kiosks::routes())
         .merge(feeds::routes())
+        .merge(reports::routes())
         .split_for_parts();
     problems::document(&mut doc);
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);

@@ -1,0 +1,177 @@
+//! Reports on how the rooms are used (admins, API keys with `read`):
+//! `GET /reports/utilization?from=&to=&room_id=&group_by=room|day|weekday_hour&format=json|csv`.
+
+use crate::auth::Caller;
+use crate::extract::ApiQuery;
+use crate::problem::{ApiResult, Problem};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use sala_app::AppError;
+use sala_app::reports::{UtilizationQuery, utilization_report};
+use sala_domain::reports::{Figures, Utilization};
+use sala_domain::{ErrorCode, RoomId};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(utilization))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UtilizationParams {
+    /// The first day, a civil date in the organization's zone (`2027-03-01`).
+    #[param(format = Date)]
+    from: String,
+    /// The last day, included (at most 731 days after `from`).
+    #[param(format = Date)]
+    to: String,
+    /// Only this room.
+    #[param(value_type = Option<String>, format = Uuid)]
+    room_id: Option<String>,
+    /// `room` (default), `day` or `weekday_hour`.
+    #[param(schema_with = group_by_schema)]
+    group_by: Option<String>,
+    /// `json` (default) or `csv`.
+    #[param(schema_with = super::schemas::export_format)]
+    format: Option<String>,
+}
+
+fn group_by_schema() -> utoipa::openapi::schema::Object {
+    super::schemas::one_of(&["room", "day", "weekday_hour"])
+}
+
+/// One row of a utilization report: what it is about (`room_id`, `date`, or `weekday` (0 =
+/// Monday) with `hour`), and the arithmetic.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"room_id": "01a3b81d-1c01-7c7f-973a-dae48201e2bd", "booked_minutes": 315,
+    "bookable_minutes": 16560, "utilization": 0.019}))]
+pub struct UtilizationRow {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    room_id: Option<RoomId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Date)]
+    date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    weekday: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hour: Option<u8>,
+    /// Minutes of confirmed bookings inside the bookable hours (a released booking until its release).
+    booked_minutes: i64,
+    /// Minutes the room(s) could be booked (rooms without bookable hours: Monday-Friday 08:00-20:00).
+    bookable_minutes: i64,
+    /// `booked_minutes / bookable_minutes`, 0-1, rounded to 4 decimals.
+    utilization: f64,
+}
+
+impl UtilizationRow {
+    fn of(figures: &Figures) -> Self {
+        Self {
+            room_id: None,
+            date: None,
+            weekday: None,
+            hour: None,
+            booked_minutes: figures.booked_minutes,
+            bookable_minutes: figures.bookable_minutes,
+            utilization: figures.utilization,
+        }
+    }
+}
+
+/// How the rooms were used over a range of days: utilization per room, per day, or as a
+/// weekday x hour heatmap, in the organization's time zone.
+///
+/// Computed from the bookings of the range: confirmed bookings count inside their room's
+/// bookable hours (the hours in force now apply to the whole range), released ones until their
+/// release, cancelled ones not at all; overlapping bookings of a room count once.
+#[utoipa::path(get, path = "/reports/utilization", tag = "reports", params(UtilizationParams),
+    responses((status = 200, description = "The rows: JSON, or with `format=csv` CSV with a header line",
+               content((Vec<UtilizationRow> = "application/json"), (String = "text/csv"))),
+              (status = 403, body = Problem), (status = 404, description = "`not_found`: no such room", body = Problem),
+              (status = 422, description = "`validation_failed`: a date that is not one (`invalid_date`), `to` before `from` or more than 731 days after it (`invalid_range`), an unknown `group_by` or `format`",
+               body = Problem)))]
+async fn utilization(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    ApiQuery(p): ApiQuery<UtilizationParams>,
+) -> ApiResult<Response> {
+    let date = |field: &str, raw: &str| {
+        raw.parse::<jiff::civil::Date>().map_err(|_| {
+            AppError::invalid(field, ErrorCode::InvalidDate, format!("'{raw}' is not a date like 2027-03-01"))
+        })
+    };
+    let (from, to) = (date("from", &p.from)?, date("to", &p.to)?);
+    let room_id =
+        match p.room_id.as_deref() {
+            None => None,
+            Some(raw) => Some(raw.parse::<RoomId>().map_err(|_| {
+                AppError::invalid("room_id", ErrorCode::InvalidId, format!("'{raw}' is not a valid id."))
+            })?),
+        };
+    let group_by = p.group_by.unwrap_or_else(|| "room".to_owned());
+    if !["room", "day", "weekday_hour"].contains(&group_by.as_str()) {
+        let message = format!("'{group_by}' is not room, day or weekday_hour");
+        return Err(AppError::invalid("group_by", ErrorCode::InvalidFormat, message).into());
+    }
+    let csv = match p.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            let message = format!("'{other}' is not json or csv");
+            return Err(AppError::invalid("format", ErrorCode::InvalidFormat, message).into());
+        }
+    };
+    let report =
+        utilization_report(state.store(), &ctx, UtilizationQuery { from, to, room_id }).await.map_err(|e| match e {
+            AppError::BadInput { code, message } => AppError::invalid("to", code, message),
+            other => other,
+        })?;
+    let rows = rows(&report, &group_by);
+    if csv { Ok(csv_of(&rows, &group_by).into_response()) } else { Ok(Json(rows).into_response()) }
+}
+
+fn rows(report: &Utilization, group_by: &str) -> Vec<UtilizationRow> {
+    match group_by {
+        "day" => report
+            .by_day
+            .iter()
+            .map(|r| UtilizationRow { date: Some(r.date.to_string()), ..UtilizationRow::of(&r.figures) })
+            .collect(),
+        "weekday_hour" => report
+            .by_weekday_hour
+            .iter()
+            .map(|r| UtilizationRow { weekday: Some(r.weekday), hour: Some(r.hour), ..UtilizationRow::of(&r.figures) })
+            .collect(),
+        _ => report
+            .by_room
+            .iter()
+            .map(|r| UtilizationRow { room_id: Some(r.room_id), ..UtilizationRow::of(&r.figures) })
+            .collect(),
+    }
+}
+
+/// The rows as CSV (RFC 4180, CRLF), with a header line naming the grouping's columns.
+fn csv_of(rows: &[UtilizationRow], group_by: &str) -> impl IntoResponse {
+    let key = match group_by {
+        "day" => "date",
+        "weekday_hour" => "weekday,hour",
+        _ => "room_id",
+    };
+    let mut text = format!("{key},booked_minutes,bookable_minutes,utilization\r\n");
+    for r in rows {
+        let key = match (r.room_id, &r.date, r.weekday, r.hour) {
+            (Some(room), _, _, _) => room.to_string(),
+            (_, Some(date), _, _) => date.clone(),
+            (_, _, Some(weekday), Some(hour)) => format!("{weekday},{hour}"),
+            _ => String::new(),
+        };
+        text.push_str(&format!("{key},{},{},{}\r\n", r.booked_minutes, r.bookable_minutes, r.utilization));
+    }
+    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text)
+}
