@@ -69,3 +69,13 @@ pub fn locale_or_null() -> Object {
 pub fn export_format() -> Object {
     one_of(&["json", "csv"])
 }
+
+/// An organization's calendar service.
+pub fn calendar_service() -> Object {
+    one_of(&["google", "microsoft"])
+}
+
+/// An organization's calendar service, or `null` (a change that leaves it as it is).
+pub fn calendar_service_or_null() -> Object {
+    one_of_or_null(&["google", "microsoft"])
+}

@@ -56,17 +56,11 @@ pub struct SettingsView {
     entra_tenant_id: Option<String>,
     /// Where organizers' events are written and rooms' availability read: `google` (Google
     /// Calendar, Meet) or `microsoft` (Microsoft 365, Teams; needs `entra_tenant_id`).
-    #[schema(schema_with = calendar_service_schema)]
+    #[schema(schema_with = super::schemas::calendar_service)]
     calendar_service: String,
 }
 
 /// `google` or `microsoft`.
-fn calendar_service_schema() -> utoipa::openapi::schema::Object {
-    utoipa::openapi::schema::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some(["google", "microsoft"]))
-        .build()
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct WhatsAppView {
@@ -159,7 +153,7 @@ pub struct UpdateSettingsBody {
     entra_tenant_id: Option<Option<String>>,
     /// `google` or `microsoft` (`invalid_calendar_service` otherwise, and for `microsoft`
     /// without an Entra tenant id, stored or in the same request).
-    #[schema(schema_with = calendar_service_schema)]
+    #[schema(schema_with = super::schemas::calendar_service_or_null)]
     calendar_service: Option<String>,
 }
 
