@@ -12,7 +12,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sala_app::Principal;
 use sala_app::bookings::{self, Attendance, CheckInRequest};
-use sala_domain::ErrorCode;
 use sala_domain::attendance::{CheckIn, CheckInSource};
 use sala_domain::values::parse_instant;
 use sala_domain::{Booking, BookingId};
@@ -161,18 +160,7 @@ async fn attendance_export(
 ) -> ApiResult<Response> {
     let from = parse_instant("from", &p.from).map_err(|e| sala_app::AppError::invalid("from", e.code, e.message))?;
     let to = parse_instant("to", &p.to).map_err(|e| sala_app::AppError::invalid("to", e.code, e.message))?;
-    let csv = match p.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(other) => {
-            return Err(sala_app::AppError::invalid(
-                "format",
-                ErrorCode::InvalidFormat,
-                format!("'{other}' is not json or csv"),
-            )
-            .into());
-        }
-    };
+    let csv = super::wants_csv(p.format.as_deref())?;
     let rows: Vec<ExportRow> = bookings::attendance_export(state.store(), &ctx, from, to)
         .await?
         .into_iter()

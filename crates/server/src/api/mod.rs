@@ -104,3 +104,17 @@ where
 {
     serde::Deserialize::deserialize(d).map(Some)
 }
+
+/// `format=json` (the default) or `format=csv` of an export: whether CSV was asked for, or the
+/// field error for anything else.
+fn wants_csv(format: Option<&str>) -> Result<bool, sala_app::AppError> {
+    match format {
+        None | Some("json") => Ok(false),
+        Some("csv") => Ok(true),
+        Some(other) => Err(sala_app::AppError::invalid(
+            "format",
+            sala_domain::ErrorCode::InvalidFormat,
+            format!("'{other}' is not json or csv"),
+        )),
+    }
+}

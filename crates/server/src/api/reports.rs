@@ -119,14 +119,7 @@ async fn utilization(
         let message = format!("'{group_by}' is not room, day or weekday_hour");
         return Err(AppError::invalid("group_by", ErrorCode::InvalidFormat, message).into());
     }
-    let csv = match p.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(other) => {
-            let message = format!("'{other}' is not json or csv");
-            return Err(AppError::invalid("format", ErrorCode::InvalidFormat, message).into());
-        }
-    };
+    let csv = super::wants_csv(p.format.as_deref())?;
     let report =
         utilization_report(state.store(), &ctx, UtilizationQuery { from, to, room_id }).await.map_err(|e| match e {
             AppError::BadInput { code, message } => AppError::invalid("to", code, message),
