@@ -7,9 +7,10 @@
 
 use crate::{AppError, AppResult, Context, Store};
 use sala_domain::dates::day_start;
-use sala_domain::reports::{DateRange, ReportBooking, ReportRoom, Utilization, utilization};
-use sala_domain::{ErrorCode, Millis, RoomId};
+use sala_domain::reports::{DateRange, Figures, ReportBooking, ReportRoom, Utilization, utilization};
+use sala_domain::{ErrorCode, Millis, Room, RoomId};
 use sala_store::BookingQuery;
+use std::collections::BTreeMap;
 
 /// The longest range one report covers, in days (two years and a day of leap).
 pub const MAX_DAYS: i32 = 731;
@@ -23,8 +24,23 @@ pub struct UtilizationQuery {
     pub room_id: Option<RoomId>,
 }
 
+/// A utilization report: its figures, and the rooms' figures summed by location.
+#[derive(Clone, Debug)]
+pub struct UtilizationReport {
+    pub figures: Utilization,
+    /// By the rooms' location (`""` for rooms without one), in the locations' order.
+    pub by_location: Vec<LocationRow>,
+}
+
+/// The rooms of one location, together.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LocationRow {
+    pub location: String,
+    pub figures: Figures,
+}
+
 /// Utilization of the organization's rooms (or one of them) over the range.
-pub async fn utilization_report(store: &dyn Store, ctx: &Context, q: UtilizationQuery) -> AppResult<Utilization> {
+pub async fn utilization_report(store: &dyn Store, ctx: &Context, q: UtilizationQuery) -> AppResult<UtilizationReport> {
     ctx.require_admin()?;
     let bad_range = |message: String| AppError::BadInput { code: ErrorCode::InvalidRange, message };
     let range = DateRange::new(q.from, q.to).map_err(|e| bad_range(e.to_string()))?;
@@ -34,8 +50,7 @@ pub async fn utilization_report(store: &dyn Store, ctx: &Context, q: Utilization
     }
     let tenant = store.get_tenant(ctx.tenant_id()).await?.ok_or(AppError::NotFound { what: "organization" })?;
     let zone = tenant.time_zone;
-    let mut rooms: Vec<ReportRoom> =
-        store.list_rooms(ctx.tenant_id(), true).await?.iter().map(ReportRoom::from).collect();
+    let mut rooms = store.list_rooms(ctx.tenant_id(), true).await?;
     if let Some(id) = q.room_id {
         rooms.retain(|r| r.id == id);
         if rooms.is_empty() {
@@ -44,7 +59,25 @@ pub async fn utilization_report(store: &dyn Store, ctx: &Context, q: Utilization
     }
     let window = local_window(&zone, q.from, q.to).map_err(bad_range)?;
     let bookings = bookings_in(store, ctx, window, q.room_id).await?;
-    utilization(&zone, range, &rooms, &bookings).map_err(|e| bad_range(e.to_string()))
+    let report_rooms: Vec<ReportRoom> = rooms.iter().map(ReportRoom::from).collect();
+    let figures = utilization(&zone, range, &report_rooms, &bookings).map_err(|e| bad_range(e.to_string()))?;
+    let by_location = by_location(&figures, &rooms);
+    Ok(UtilizationReport { figures, by_location })
+}
+
+/// The rooms' figures summed by their location: booked and bookable minutes add up, and the
+/// location's utilization is their ratio (not an average of the rooms').
+fn by_location(figures: &Utilization, rooms: &[Room]) -> Vec<LocationRow> {
+    let mut sums: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for row in &figures.by_room {
+        let location = rooms.iter().find(|r| r.id == row.room_id).and_then(|r| r.location.clone()).unwrap_or_default();
+        let sum = sums.entry(location).or_default();
+        sum.0 += row.figures.booked_minutes;
+        sum.1 += row.figures.bookable_minutes;
+    }
+    sums.into_iter()
+        .map(|(location, (booked, bookable))| LocationRow { location, figures: Figures::new(booked, bookable) })
+        .collect()
 }
 
 /// The instants from the start of `from` to the end of `to`, in `zone`.

@@ -1,6 +1,7 @@
 //! Check-in and attendance: `POST /bookings/{id}/check-in`, `GET /bookings/{id}/attendance`, and
 //! `GET /attendance?from=&to=&format=csv|json` for HR and attendance systems.
 
+use super::csv_field;
 use crate::auth::Caller;
 use crate::extract::{ApiQuery, OptionalJson, PathId};
 use crate::problem::{ApiResult, Problem};
@@ -200,16 +201,6 @@ fn row(booking: &Booking, a: Attendance) -> ExportRow {
         organizer: a.organizer,
         checked_in_at: a.check_in.map(|c| Utc(c.at)),
     }
-}
-
-/// An RFC 4180 field: quoted when it holds a comma, a semicolon (the separator spreadsheets use
-/// in Spanish and other locales, which would otherwise start a new cell), a quote or a line break.
-/// A leading `=`, `+`, `-`, `@`, tab or carriage return is prefixed with `'` so a spreadsheet does
-/// not run it as a formula (CSV injection, as OWASP describes it).
-fn csv_field(value: &str) -> String {
-    let value =
-        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() };
-    if value.contains([',', ';', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
 }
 
 #[cfg(test)]

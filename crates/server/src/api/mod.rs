@@ -118,3 +118,13 @@ fn wants_csv(format: Option<&str>) -> Result<bool, sala_app::AppError> {
         )),
     }
 }
+
+/// An RFC 4180 field: quoted when it holds a comma, a semicolon (the separator spreadsheets use
+/// in Spanish and other locales, which would otherwise start a new cell), a quote or a line break.
+/// A leading `=`, `+`, `-`, `@`, tab or carriage return is prefixed with `'` so a spreadsheet does
+/// not run it as a formula (CSV injection, as OWASP describes it).
+fn csv_field(value: &str) -> String {
+    let value =
+        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() };
+    if value.contains([',', ';', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
+}

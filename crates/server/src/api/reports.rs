@@ -10,8 +10,8 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use sala_app::AppError;
-use sala_app::reports::{UtilizationQuery, utilization_report};
-use sala_domain::reports::{Figures, Utilization};
+use sala_app::reports::{UtilizationQuery, UtilizationReport, utilization_report};
+use sala_domain::reports::Figures;
 use sala_domain::{ErrorCode, RoomId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -34,7 +34,7 @@ pub struct UtilizationParams {
     /// Only this room.
     #[param(value_type = Option<String>, format = Uuid)]
     room_id: Option<String>,
-    /// `room` (default), `day` or `weekday_hour`.
+    /// `room` (default), `location`, `day` or `weekday_hour`.
     #[param(schema_with = group_by_schema)]
     group_by: Option<String>,
     /// `json` (default) or `csv`.
@@ -43,11 +43,11 @@ pub struct UtilizationParams {
 }
 
 fn group_by_schema() -> utoipa::openapi::schema::Object {
-    super::schemas::one_of(&["room", "day", "weekday_hour"])
+    super::schemas::one_of(&["room", "location", "day", "weekday_hour"])
 }
 
-/// One row of a utilization report: what it is about (`room_id`, `date`, or `weekday` (0 =
-/// Monday) with `hour`), and the arithmetic.
+/// One row of a utilization report: what it is about (`room_id`, `location` (`""` for rooms
+/// without one), `date`, or `weekday` (0 = Monday) with `hour`), and the arithmetic.
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({"room_id": "01a3b81d-1c01-7c7f-973a-dae48201e2bd", "booked_minutes": 315,
     "bookable_minutes": 16560, "utilization": 0.019}))]
@@ -55,6 +55,8 @@ pub struct UtilizationRow {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = Uuid)]
     room_id: Option<RoomId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(format = Date)]
     date: Option<String>,
@@ -74,6 +76,7 @@ impl UtilizationRow {
     fn of(figures: &Figures) -> Self {
         Self {
             room_id: None,
+            location: None,
             date: None,
             weekday: None,
             hour: None,
@@ -115,8 +118,8 @@ async fn utilization(
             })?),
         };
     let group_by = p.group_by.unwrap_or_else(|| "room".to_owned());
-    if !["room", "day", "weekday_hour"].contains(&group_by.as_str()) {
-        let message = format!("'{group_by}' is not room, day or weekday_hour");
+    if !["room", "location", "day", "weekday_hour"].contains(&group_by.as_str()) {
+        let message = format!("'{group_by}' is not room, location, day or weekday_hour");
         return Err(AppError::invalid("group_by", ErrorCode::InvalidFormat, message).into());
     }
     let csv = super::wants_csv(p.format.as_deref())?;
@@ -129,8 +132,14 @@ async fn utilization(
     if csv { Ok(csv_of(&rows, &group_by).into_response()) } else { Ok(Json(rows).into_response()) }
 }
 
-fn rows(report: &Utilization, group_by: &str) -> Vec<UtilizationRow> {
+fn rows(full: &UtilizationReport, group_by: &str) -> Vec<UtilizationRow> {
+    let report = &full.figures;
     match group_by {
+        "location" => full
+            .by_location
+            .iter()
+            .map(|r| UtilizationRow { location: Some(r.location.clone()), ..UtilizationRow::of(&r.figures) })
+            .collect(),
         "day" => report
             .by_day
             .iter()
@@ -152,16 +161,18 @@ fn rows(report: &Utilization, group_by: &str) -> Vec<UtilizationRow> {
 /// The rows as CSV (RFC 4180, CRLF), with a header line naming the grouping's columns.
 fn csv_of(rows: &[UtilizationRow], group_by: &str) -> impl IntoResponse {
     let key = match group_by {
+        "location" => "location",
         "day" => "date",
         "weekday_hour" => "weekday,hour",
         _ => "room_id",
     };
     let mut text = format!("{key},booked_minutes,bookable_minutes,utilization\r\n");
     for r in rows {
-        let key = match (r.room_id, &r.date, r.weekday, r.hour) {
-            (Some(room), _, _, _) => room.to_string(),
-            (_, Some(date), _, _) => date.clone(),
-            (_, _, Some(weekday), Some(hour)) => format!("{weekday},{hour}"),
+        let key = match (r.room_id, &r.location, &r.date, r.weekday.zip(r.hour)) {
+            (Some(room), ..) => room.to_string(),
+            (_, Some(location), ..) => super::csv_field(location),
+            (_, _, Some(date), _) => date.clone(),
+            (.., Some((weekday, hour))) => format!("{weekday},{hour}"),
             _ => String::new(),
         };
         text.push_str(&format!("{key},{},{},{}\r\n", r.booked_minutes, r.bookable_minutes, r.utilization));

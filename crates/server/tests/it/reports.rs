@@ -42,6 +42,12 @@ async fn utilization_is_reported_by_room_day_and_hour(app: TestApp) {
     )
     .await;
     let room = room["id"].as_str().unwrap().to_owned();
+    // Two more rooms on the first floor, office hours too, never booked.
+    for name in ["Sala Norte", "Sala Este"] {
+        let body = json!({"name": name, "capacity": 6, "location": "Planta 1, ala \"A\""});
+        let (status, _) = json(app.api(Method::POST, "/api/v1/rooms", &key).json(&body).send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
     let monday = next_monday();
     let tuesday = monday.tomorrow().unwrap();
     let book = async |start: String, end: String| {
@@ -74,10 +80,30 @@ async fn utilization_is_reported_by_room_day_and_hour(app: TestApp) {
     };
     let range = format!("from={monday}&to={tuesday}");
     // By room: 90 booked of 2 x 720 bookable minutes = 0.0625.
-    let rows = report(range.clone()).await;
+    let rows = report(format!("{range}&room_id={room}")).await;
     assert_eq!(rows, json!([{"room_id": room, "booked_minutes": 90, "bookable_minutes": 1440, "utilization": 0.0625}]));
+    let rows = report(range.clone()).await;
+    assert_eq!(rows.as_array().unwrap().len(), 3);
+    // By location: the first floor's two rooms sum up (0 of 2 x 1440), Sala Sur has none.
+    let rows = report(format!("{range}&group_by=location")).await;
+    assert_eq!(
+        rows,
+        json!([
+            {"location": "", "booked_minutes": 90, "bookable_minutes": 1440, "utilization": 0.0625},
+            {"location": "Planta 1, ala \"A\"", "booked_minutes": 0, "bookable_minutes": 2880, "utilization": 0.0},
+        ])
+    );
+    let csv = app
+        .api(Method::GET, &format!("/api/v1/reports/utilization?{range}&group_by=location&format=csv"), &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        csv.text().await.unwrap(),
+        "location,booked_minutes,bookable_minutes,utilization\r\n,90,1440,0.0625\r\n\"Planta 1, ala \"\"A\"\"\",0,2880,0\r\n"
+    );
     // By day: Monday 90/720 = 0.125, Tuesday nothing.
-    let rows = report(format!("{range}&group_by=day")).await;
+    let rows = report(format!("{range}&group_by=day&room_id={room}")).await;
     assert_eq!(
         rows,
         json!([
@@ -98,7 +124,7 @@ async fn utilization_is_reported_by_room_day_and_hour(app: TestApp) {
 
     // CSV: a header line and one line per day.
     let csv = app
-        .api(Method::GET, &format!("/api/v1/reports/utilization?{range}&group_by=day&format=csv"), &key)
+        .api(Method::GET, &format!("/api/v1/reports/utilization?{range}&group_by=day&format=csv&room_id={room}"), &key)
         .send()
         .await
         .unwrap();
