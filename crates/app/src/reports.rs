@@ -7,8 +7,9 @@
 
 use crate::{AppError, AppResult, Context, Store};
 use sala_domain::dates::day_start;
+use sala_domain::reports::cancellations::{BookingFacts, Cancellations, cancellations};
 use sala_domain::reports::{DateRange, Figures, ReportBooking, ReportRoom, Utilization, utilization};
-use sala_domain::{ErrorCode, Millis, Room, RoomId};
+use sala_domain::{Booking, ErrorCode, Millis, Room, RoomId};
 use sala_store::BookingQuery;
 use std::collections::BTreeMap;
 
@@ -41,15 +42,7 @@ pub struct LocationRow {
 
 /// Utilization of the organization's rooms (or one of them) over the range.
 pub async fn utilization_report(store: &dyn Store, ctx: &Context, q: UtilizationQuery) -> AppResult<UtilizationReport> {
-    ctx.require_admin()?;
-    let bad_range = |message: String| AppError::BadInput { code: ErrorCode::InvalidRange, message };
-    let range = DateRange::new(q.from, q.to).map_err(|e| bad_range(e.to_string()))?;
-    let days = q.from.until(q.to).map(|span| span.get_days()).unwrap_or(i32::MAX);
-    if days >= MAX_DAYS {
-        return Err(bad_range(format!("a report covers at most {MAX_DAYS} days")));
-    }
-    let tenant = store.get_tenant(ctx.tenant_id()).await?.ok_or(AppError::NotFound { what: "organization" })?;
-    let zone = tenant.time_zone;
+    let (range, zone, window) = checked_range(store, ctx, &q).await?;
     let mut rooms = store.list_rooms(ctx.tenant_id(), true).await?;
     if let Some(id) = q.room_id {
         rooms.retain(|r| r.id == id);
@@ -57,12 +50,51 @@ pub async fn utilization_report(store: &dyn Store, ctx: &Context, q: Utilization
             return Err(AppError::NotFound { what: "room" });
         }
     }
-    let window = local_window(&zone, q.from, q.to).map_err(bad_range)?;
-    let bookings = bookings_in(store, ctx, window, q.room_id).await?;
+    let bookings: Vec<ReportBooking> =
+        bookings_in(store, ctx, window, q.room_id).await?.iter().map(ReportBooking::from).collect();
     let report_rooms: Vec<ReportRoom> = rooms.iter().map(ReportRoom::from).collect();
     let figures = utilization(&zone, range, &report_rooms, &bookings).map_err(|e| bad_range(e.to_string()))?;
     let by_location = by_location(&figures, &rooms);
     Ok(UtilizationReport { figures, by_location })
+}
+
+/// Cancellations (why, how long before), lead time and length of the bookings starting in the
+/// range, of the organization's rooms or one of them.
+pub async fn cancellations_report(store: &dyn Store, ctx: &Context, q: UtilizationQuery) -> AppResult<Cancellations> {
+    let (_, _, window) = checked_range(store, ctx, &q).await?;
+    if let Some(id) = q.room_id
+        && store.get_room(ctx.tenant_id(), id).await?.is_none()
+    {
+        return Err(AppError::NotFound { what: "room" });
+    }
+    let starting: Vec<BookingFacts> = bookings_in(store, ctx, window, q.room_id)
+        .await?
+        .iter()
+        .filter(|b| b.time.start >= window.0 && b.time.start < window.1)
+        .map(BookingFacts::from)
+        .collect();
+    Ok(cancellations(&starting))
+}
+
+fn bad_range(message: String) -> AppError {
+    AppError::BadInput { code: ErrorCode::InvalidRange, message }
+}
+
+/// An admin's range, checked: its dates, its zone (the organization's) and its instants.
+async fn checked_range(
+    store: &dyn Store,
+    ctx: &Context,
+    q: &UtilizationQuery,
+) -> AppResult<(DateRange, sala_domain::TimeZoneName, (Millis, Millis))> {
+    ctx.require_admin()?;
+    let range = DateRange::new(q.from, q.to).map_err(|e| bad_range(e.to_string()))?;
+    let days = q.from.until(q.to).map(|span| span.get_days()).unwrap_or(i32::MAX);
+    if days >= MAX_DAYS {
+        return Err(bad_range(format!("a report covers at most {MAX_DAYS} days")));
+    }
+    let tenant = store.get_tenant(ctx.tenant_id()).await?.ok_or(AppError::NotFound { what: "organization" })?;
+    let window = local_window(&tenant.time_zone, q.from, q.to).map_err(bad_range)?;
+    Ok((range, tenant.time_zone, window))
 }
 
 /// The rooms' figures summed by their location: booked and bookable minutes add up, and the
@@ -91,18 +123,18 @@ fn local_window(
     Ok((day_start(from, zone).ok_or_else(out)?, day_start(after, zone).ok_or_else(out)?))
 }
 
-/// Every booking overlapping the window, page by page, as the report reads them.
+/// Every booking overlapping the window, page by page.
 async fn bookings_in(
     store: &dyn Store,
     ctx: &Context,
     (from, to): (Millis, Millis),
     room_id: Option<RoomId>,
-) -> AppResult<Vec<ReportBooking>> {
+) -> AppResult<Vec<Booking>> {
     let mut query = BookingQuery { from: Some(from), to: Some(to), room_id, limit: 500, ..Default::default() };
     let mut found = Vec::new();
     loop {
         let page = store.list_bookings(ctx.tenant_id(), &query).await?;
-        found.extend(page.iter().map(ReportBooking::from));
+        found.extend(page.iter().cloned());
         match page.last() {
             Some(last) if page.len() == 500 => query.after = Some((last.time.start, last.id)),
             _ => return Ok(found),

@@ -17,6 +17,7 @@
 //! Instants are floored to the whole minute before anything else, so every row's
 //! `booked_minutes / bookable_minutes` is its `utilization` exactly (rounded to 4 decimals).
 
+pub mod cancellations;
 mod clock;
 #[cfg(test)]
 mod tests;

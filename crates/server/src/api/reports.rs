@@ -1,5 +1,6 @@
 //! Reports on how the rooms are used (admins, API keys with `read`):
-//! `GET /reports/utilization?from=&to=&room_id=&group_by=room|day|weekday_hour&format=json|csv`.
+//! `GET /reports/utilization?from=&to=&room_id=&group_by=room|location|day|weekday_hour&format=json|csv`
+//! and `GET /reports/cancellations?from=&to=&room_id=`.
 
 use crate::auth::Caller;
 use crate::extract::ApiQuery;
@@ -10,7 +11,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use sala_app::AppError;
-use sala_app::reports::{UtilizationQuery, UtilizationReport, utilization_report};
+use sala_app::reports::{UtilizationQuery, UtilizationReport, cancellations_report, utilization_report};
 use sala_domain::reports::Figures;
 use sala_domain::{ErrorCode, RoomId};
 use serde::{Deserialize, Serialize};
@@ -19,7 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(utilization))
+    OpenApiRouter::new().routes(routes!(utilization)).routes(routes!(cancellation_report))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -104,30 +105,14 @@ async fn utilization(
     Caller(ctx): Caller,
     ApiQuery(p): ApiQuery<UtilizationParams>,
 ) -> ApiResult<Response> {
-    let date = |field: &str, raw: &str| {
-        raw.parse::<jiff::civil::Date>().map_err(|_| {
-            AppError::invalid(field, ErrorCode::InvalidDate, format!("'{raw}' is not a date like 2027-03-01"))
-        })
-    };
-    let (from, to) = (date("from", &p.from)?, date("to", &p.to)?);
-    let room_id =
-        match p.room_id.as_deref() {
-            None => None,
-            Some(raw) => Some(raw.parse::<RoomId>().map_err(|_| {
-                AppError::invalid("room_id", ErrorCode::InvalidId, format!("'{raw}' is not a valid id."))
-            })?),
-        };
+    let query = range_query(&p.from, &p.to, p.room_id.as_deref())?;
     let group_by = p.group_by.unwrap_or_else(|| "room".to_owned());
     if !["room", "location", "day", "weekday_hour"].contains(&group_by.as_str()) {
         let message = format!("'{group_by}' is not room, location, day or weekday_hour");
         return Err(AppError::invalid("group_by", ErrorCode::InvalidFormat, message).into());
     }
     let csv = super::wants_csv(p.format.as_deref())?;
-    let report =
-        utilization_report(state.store(), &ctx, UtilizationQuery { from, to, room_id }).await.map_err(|e| match e {
-            AppError::BadInput { code, message } => AppError::invalid("to", code, message),
-            other => other,
-        })?;
+    let report = utilization_report(state.store(), &ctx, query).await.map_err(range_refusal)?;
     let rows = rows(&report, &group_by);
     if csv { Ok(csv_of(&rows, &group_by).into_response()) } else { Ok(Json(rows).into_response()) }
 }
@@ -178,4 +163,93 @@ fn csv_of(rows: &[UtilizationRow], group_by: &str) -> impl IntoResponse {
         text.push_str(&format!("{key},{},{},{}\r\n", r.booked_minutes, r.bookable_minutes, r.utilization));
     }
     ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text)
+}
+
+/// The range and room of a report, read from the query; a field error for what is not a date or an id.
+fn range_query(from: &str, to: &str, room_id: Option<&str>) -> Result<UtilizationQuery, AppError> {
+    let date = |field: &str, raw: &str| {
+        raw.parse::<jiff::civil::Date>().map_err(|_| {
+            AppError::invalid(field, ErrorCode::InvalidDate, format!("'{raw}' is not a date like 2027-03-01"))
+        })
+    };
+    let room_id =
+        match room_id {
+            None => None,
+            Some(raw) => Some(raw.parse::<RoomId>().map_err(|_| {
+                AppError::invalid("room_id", ErrorCode::InvalidId, format!("'{raw}' is not a valid id."))
+            })?),
+        };
+    Ok(UtilizationQuery { from: date("from", from)?, to: date("to", to)?, room_id })
+}
+
+/// A range the use case refused (`to` before `from`, too long) is about `to`.
+fn range_refusal(e: AppError) -> AppError {
+    match e {
+        AppError::BadInput { code, message } => AppError::invalid("to", code, message),
+        other => other,
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RangeParams {
+    /// The first day, a civil date in the organization's zone (`2027-03-01`).
+    #[param(format = Date)]
+    from: String,
+    /// The last day, included (at most 731 days after `from`).
+    #[param(format = Date)]
+    to: String,
+    /// Only this room.
+    #[param(value_type = Option<String>, format = Uuid)]
+    room_id: Option<String>,
+}
+
+/// Cancellations and booking habits over the bookings that start in the range.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"bookings": 4, "cancelled": 3, "cancellation_rate": 0.75,
+    "by_reason": [{"reason": "Cliente canceló", "count": 2}, {"reason": "", "count": 1}],
+    "by_notice": [{"notice": "after_start", "count": 0}, {"notice": "under_an_hour", "count": 1},
+        {"notice": "under_a_day", "count": 1}, {"notice": "under_a_week", "count": 0},
+        {"notice": "a_week_or_more", "count": 1}],
+    "average_lead_minutes": 5760, "average_duration_minutes": 60}))]
+pub struct CancellationsView {
+    /// Bookings starting in the range, whatever became of them.
+    bookings: u64,
+    cancelled: u64,
+    /// `cancelled / bookings`, 4 decimals.
+    cancellation_rate: f64,
+    /// The reasons people gave (`""`: none), most given first.
+    #[schema(value_type = Vec<Object>)]
+    by_reason: Vec<sala_domain::reports::cancellations::ReasonRow>,
+    /// How long before the start: `after_start`, `under_an_hour`, `under_a_day`, `under_a_week`,
+    /// `a_week_or_more`.
+    #[schema(value_type = Vec<Object>)]
+    by_notice: Vec<sala_domain::reports::cancellations::NoticeRow>,
+    /// From making a booking to its start, on average.
+    average_lead_minutes: i64,
+    average_duration_minutes: i64,
+}
+
+/// Cancellations by reason and by notice, and how far ahead and how long people book (admins,
+/// API keys with `read`), over the bookings that start in the range.
+#[utoipa::path(get, path = "/reports/cancellations", tag = "reports", params(RangeParams),
+    responses((status = 200, body = CancellationsView),
+              (status = 403, body = Problem), (status = 404, description = "`not_found`: no such room", body = Problem),
+              (status = 422, description = "`validation_failed`: `invalid_date`, `invalid_range`, `invalid_id`", body = Problem)))]
+async fn cancellation_report(
+    State(state): State<AppState>,
+    Caller(ctx): Caller,
+    ApiQuery(p): ApiQuery<RangeParams>,
+) -> ApiResult<Json<CancellationsView>> {
+    let query = range_query(&p.from, &p.to, p.room_id.as_deref())?;
+    let c = cancellations_report(state.store(), &ctx, query).await.map_err(range_refusal)?;
+    Ok(Json(CancellationsView {
+        bookings: c.bookings,
+        cancelled: c.cancelled,
+        cancellation_rate: c.cancellation_rate,
+        by_reason: c.by_reason,
+        by_notice: c.by_notice,
+        average_lead_minutes: c.average_lead_minutes,
+        average_duration_minutes: c.average_duration_minutes,
+    }))
 }

@@ -134,6 +134,36 @@ async fn utilization_is_reported_by_room_day_and_hour(app: TestApp) {
         format!("date,booked_minutes,bookable_minutes,utilization\r\n{monday},90,720,0.125\r\n{tuesday},0,720,0\r\n")
     );
 
+    // Cancellations over the bookings starting in the range: one of three, a week or more ahead.
+    let (status, c) =
+        json(app.api(Method::GET, &format!("/api/v1/reports/cancellations?{range}"), &key).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    assert_eq!(
+        (c["bookings"].clone(), c["cancelled"].clone(), c["cancellation_rate"].clone()),
+        (json!(3), json!(1), json!(0.3333))
+    );
+    assert_eq!(c["by_reason"], json!([{"reason": "ya no hace falta", "count": 1}]));
+    let notices: Vec<(&str, u64)> = c["by_notice"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["notice"].as_str().unwrap(), n["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        notices,
+        [("after_start", 0), ("under_an_hour", 0), ("under_a_day", 0), ("under_a_week", 0), ("a_week_or_more", 1)]
+    );
+    assert_eq!(c["average_duration_minutes"], 60);
+    assert!(c["average_lead_minutes"].as_i64().unwrap() >= 7 * 24 * 60, "{c}");
+    let (status, _) = json(
+        app.api(Method::GET, &format!("/api/v1/reports/cancellations?from={tuesday}&to={monday}"), &key)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
     // Refusals, each with its field and code.
     for (query, status, field, code) in [
         (format!("from=2027-02-30&to={tuesday}"), StatusCode::UNPROCESSABLE_ENTITY, "from", "invalid_date"),
