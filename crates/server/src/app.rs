@@ -120,10 +120,12 @@ impl App {
         let router = crate::router::build(self.state.clone());
         let purge = tokio::spawn(housekeeping(self.state.clone()));
         let reconcile = tokio::spawn(reconcile_calendars(self.state.clone()));
+        let rollups = tokio::spawn(refresh_report_rollups(self.state.clone()));
         let limits = self.state.settings.connection_limits();
         let served = crate::connections::serve(listener, router, limits, shutdown).await;
         purge.abort();
         reconcile.abort();
+        rollups.abort();
         served
     }
 
@@ -189,6 +191,20 @@ async fn housekeeping(state: AppState) {
             }
             Ok(_) => {}
             Err(err) => tracing::warn!(%err, "could not purge expired and old records"),
+        }
+    }
+}
+
+/// Every minute: the report rollups take in the bookings changed since, so a report after a
+/// burst of changes (an import, a busy morning) has little left to do before it answers.
+async fn refresh_report_rollups(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        match sala_app::reports::rollups::refresh_all(state.store()).await {
+            Ok(0) => {}
+            Ok(marks) => tracing::debug!(marks, "report rollups refreshed"),
+            Err(err) => tracing::warn!(%err, "could not refresh the report rollups"),
         }
     }
 }

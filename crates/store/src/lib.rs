@@ -47,6 +47,7 @@ pub trait Store:
     + AttendanceStore
     + FeedStore
     + WatchStore
+    + ReportStore
 {
 }
 impl<T> Store for T where
@@ -64,6 +65,7 @@ impl<T> Store for T where
         + AttendanceStore
         + FeedStore
         + WatchStore
+        + ReportStore
 {
 }
 
@@ -498,6 +500,68 @@ pub trait FeedStore: Send + Sync {
     async fn feeds_by(&self, tenant: TenantId, creator: &sala_domain::Actor) -> Result<Vec<Feed>>;
     /// Removes a feed with its audit entry; `false` (nothing written) when there is none.
     async fn delete_feed(&self, tenant: TenantId, id: FeedId, entry: &AuditEntry) -> Result<bool>;
+}
+
+/// A change the report rollups have not taken in yet (see migration 0028): left by triggers in
+/// the writing transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StaleMark {
+    pub id: i64,
+    /// `None`: every room of the tenant.
+    pub room_id: Option<RoomId>,
+    /// `None`: the room's whole history.
+    pub time: Option<TimeRange>,
+}
+
+/// A refresh of the rollups: the marks it took in, the dates of each room it recomputed
+/// (`from..=to`; rows there that are not in `days` held nothing and go), and the new rows.
+#[derive(Clone, Copy, Debug)]
+pub struct RollupRefresh<'a> {
+    pub marks: &'a [i64],
+    pub spans: &'a [(RoomId, jiff::civil::Date, jiff::civil::Date)],
+    pub days: &'a [sala_domain::reports::rollup::RoomDay],
+}
+
+/// Dates `from..=to` of one tenant's rollups, optionally of one room.
+#[derive(Clone, Copy, Debug)]
+pub struct RollupDates {
+    pub from: jiff::civil::Date,
+    pub to: jiff::civil::Date,
+    pub room_id: Option<RoomId>,
+}
+
+/// Report rollups: per room and local date, the minutes held (by hour), kept in step with the
+/// bookings through marks (migration 0028), and their sums.
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    /// The tenants with marks waiting, at most `limit`.
+    async fn tenants_with_report_marks(&self, limit: u32) -> Result<Vec<TenantId>>;
+    /// The tenant's oldest marks, at most `limit`.
+    async fn report_marks(&self, tenant: TenantId, limit: u32) -> Result<Vec<StaleMark>>;
+    /// From the first start to the last end of the room's bookings, any status.
+    async fn room_booking_span(&self, tenant: TenantId, room: RoomId) -> Result<Option<TimeRange>>;
+    /// The room's bookings that held it (confirmed or released) overlapping `window`.
+    async fn held_bookings(
+        &self,
+        tenant: TenantId,
+        room: RoomId,
+        window: TimeRange,
+    ) -> Result<Vec<sala_domain::reports::ReportBooking>>;
+    /// Writes a refresh in one transaction, deleting its marks first: `false` (nothing written)
+    /// when another refresh took one of them meanwhile, whose rows are as fresh as these.
+    async fn apply_rollup_refresh(&self, tenant: TenantId, refresh: RollupRefresh<'_>) -> Result<bool>;
+    /// Minutes held per room over the dates.
+    async fn booked_by_room(&self, tenant: TenantId, dates: RollupDates) -> Result<Vec<(RoomId, i64)>>;
+    /// Minutes held per date (dates with none are left out).
+    async fn booked_by_day(&self, tenant: TenantId, dates: RollupDates) -> Result<Vec<(jiff::civil::Date, i64)>>;
+    /// Minutes held per weekday (Monday = 0) and local hour.
+    async fn booked_by_weekday_hour(&self, tenant: TenantId, dates: RollupDates) -> Result<[[i64; 24]; 7]>;
+    /// Minutes held per room and date, by date then room (pairs with none are left out).
+    async fn booked_by_room_day(
+        &self,
+        tenant: TenantId,
+        dates: RollupDates,
+    ) -> Result<Vec<(RoomId, jiff::civil::Date, i64)>>;
 }
 
 /// The dev outbox: copies of the messages dev mode sent, as they would appear.

@@ -1,16 +1,19 @@
 //! Reports on how the rooms are used, for admins and API keys: the figures of
 //! [`sala_domain::reports`] over the organization's bookings, in its time zone.
 //!
-//! The bookings of the range are read from the store page by page and the figures computed from
-//! them: the reference the rollups that make long ranges fast will be checked against. Until
-//! then a range is at most [`MAX_DAYS`] days.
+//! Utilization is summed from the rollups ([`rollups`]), refreshed first so it is live; the
+//! other reports read the bookings of the range page by page. A range is at most [`MAX_DAYS`]
+//! days.
+
+pub mod rollups;
 
 use crate::{AppError, AppResult, Context, Store};
 use sala_domain::dates::day_start;
 use sala_domain::reports::cancellations::{BookingFacts, Cancellations, cancellations};
-use sala_domain::reports::{DateRange, Figures, ReportBooking, ReportRoom, Utilization, utilization};
+use sala_domain::reports::rollup::{BookedSums, RoomDayRow, room_day_rows, utilization_from};
+use sala_domain::reports::{DateRange, Figures, ReportRoom, Utilization};
 use sala_domain::{Booking, ErrorCode, Millis, Room, RoomId};
-use sala_store::BookingQuery;
+use sala_store::{BookingQuery, RollupDates};
 use std::collections::BTreeMap;
 
 /// The longest range one report covers, in days (two years and a day of leap).
@@ -23,6 +26,20 @@ pub struct UtilizationQuery {
     pub from: jiff::civil::Date,
     pub to: jiff::civil::Date,
     pub room_id: Option<RoomId>,
+}
+
+/// The rows a utilization report carries; each costs one pass over the rollups of the range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grouping {
+    Room,
+    /// The rooms' rows summed by location (computed from the rooms' rows).
+    Location,
+    Day,
+    WeekdayHour,
+}
+
+impl Grouping {
+    pub const ALL: [Grouping; 4] = [Grouping::Room, Grouping::Location, Grouping::Day, Grouping::WeekdayHour];
 }
 
 /// A utilization report: its figures, and the rooms' figures summed by location.
@@ -40,22 +57,66 @@ pub struct LocationRow {
     pub figures: Figures,
 }
 
-/// Utilization of the organization's rooms (or one of them) over the range.
+/// Utilization of the organization's rooms (or one of them) over the range, every grouping.
 pub async fn utilization_report(store: &dyn Store, ctx: &Context, q: UtilizationQuery) -> AppResult<UtilizationReport> {
-    let (range, zone, window) = checked_range(store, ctx, &q).await?;
+    utilization_grouped(store, ctx, q, &Grouping::ALL).await
+}
+
+/// Utilization with only the rows of `groupings` (the others empty; the total always).
+pub async fn utilization_grouped(
+    store: &dyn Store,
+    ctx: &Context,
+    q: UtilizationQuery,
+    groupings: &[Grouping],
+) -> AppResult<UtilizationReport> {
+    let (range, zone, _) = checked_range(store, ctx, &q).await?;
+    let rooms = report_rooms(store, ctx, q.room_id).await?;
+    rollups::refresh(store, ctx.tenant_id(), &zone).await?;
+    let dates = RollupDates { from: q.from, to: q.to, room_id: q.room_id };
+    let tenant = ctx.tenant_id();
+    let wants = |g: Grouping| groupings.contains(&g);
+    let mut sums = BookedSums::default();
+    if wants(Grouping::Room) || wants(Grouping::Location) || groupings.is_empty() {
+        sums.by_room = Some(store.booked_by_room(tenant, dates).await?.into_iter().collect());
+    }
+    if wants(Grouping::Day) {
+        sums.by_day = Some(store.booked_by_day(tenant, dates).await?.into_iter().collect());
+    }
+    if wants(Grouping::WeekdayHour) {
+        sums.by_weekday_hour = Some(store.booked_by_weekday_hour(tenant, dates).await?);
+    }
+    let report_rooms: Vec<ReportRoom> = rooms.iter().map(ReportRoom::from).collect();
+    let figures = utilization_from(&zone, range, &report_rooms, &sums).map_err(|e| bad_range(e.to_string()))?;
+    let by_location = if wants(Grouping::Location) { by_location(&figures, &rooms) } else { Vec::new() };
+    Ok(UtilizationReport { figures, by_location })
+}
+
+/// Utilization of each room on each date of the range (a closed room's idle days left out), by
+/// date then room: the finest grain, for exports.
+pub async fn utilization_by_room_day(
+    store: &dyn Store,
+    ctx: &Context,
+    q: UtilizationQuery,
+) -> AppResult<Vec<RoomDayRow>> {
+    let (range, zone, _) = checked_range(store, ctx, &q).await?;
+    let rooms = report_rooms(store, ctx, q.room_id).await?;
+    rollups::refresh(store, ctx.tenant_id(), &zone).await?;
+    let dates = RollupDates { from: q.from, to: q.to, room_id: q.room_id };
+    let booked = store.booked_by_room_day(ctx.tenant_id(), dates).await?;
+    let report_rooms: Vec<ReportRoom> = rooms.iter().map(ReportRoom::from).collect();
+    room_day_rows(&zone, range, &report_rooms, &booked).map_err(|e| bad_range(e.to_string()))
+}
+
+/// The organization's rooms, or the one asked for (not found: 404).
+async fn report_rooms(store: &dyn Store, ctx: &Context, room_id: Option<RoomId>) -> AppResult<Vec<Room>> {
     let mut rooms = store.list_rooms(ctx.tenant_id(), true).await?;
-    if let Some(id) = q.room_id {
+    if let Some(id) = room_id {
         rooms.retain(|r| r.id == id);
         if rooms.is_empty() {
             return Err(AppError::NotFound { what: "room" });
         }
     }
-    let bookings: Vec<ReportBooking> =
-        bookings_in(store, ctx, window, q.room_id).await?.iter().map(ReportBooking::from).collect();
-    let report_rooms: Vec<ReportRoom> = rooms.iter().map(ReportRoom::from).collect();
-    let figures = utilization(&zone, range, &report_rooms, &bookings).map_err(|e| bad_range(e.to_string()))?;
-    let by_location = by_location(&figures, &rooms);
-    Ok(UtilizationReport { figures, by_location })
+    Ok(rooms)
 }
 
 /// Cancellations (why, how long before), lead time and length of the bookings starting in the

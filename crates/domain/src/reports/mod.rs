@@ -19,6 +19,7 @@
 
 pub mod cancellations;
 mod clock;
+pub mod rollup;
 #[cfg(test)]
 mod tests;
 

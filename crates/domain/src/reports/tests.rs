@@ -221,3 +221,74 @@ fn rows_serialize_with_their_arithmetic() {
         r#"{"date":"2027-03-01","booked_minutes":60,"bookable_minutes":720,"utilization":0.0833}"#
     );
 }
+
+/// The rows of every room, made one date at a time (as a refresh after a change does) or over
+/// the whole range, summed into all three groupings.
+fn rolled_up(range: DateRange, rooms: &[ReportRoom], day_by_day: bool) -> rollup::BookedSums {
+    let mut by_room = HashMap::new();
+    let mut by_day = HashMap::new();
+    let mut by_weekday_hour = [[0; 24]; 7];
+    let ranges: Vec<DateRange> =
+        if day_by_day { range.dates().map(|d| DateRange::new(d, d).unwrap()).collect() } else { vec![range] };
+    for room in rooms {
+        for part in &ranges {
+            for day in rollup::room_days(&zone(), *part, room, &march()).unwrap() {
+                *by_room.entry(day.room_id).or_default() += day.booked();
+                *by_day.entry(day.date).or_default() += day.booked();
+                for (hour, minutes) in day.booked_by_hour.iter().enumerate() {
+                    by_weekday_hour[usize::from(day.weekday())][hour] += minutes;
+                }
+            }
+        }
+    }
+    rollup::BookedSums { by_room: Some(by_room), by_day: Some(by_day), by_weekday_hour: Some(by_weekday_hour) }
+}
+
+#[test]
+fn rollups_give_the_reference_figures() {
+    let range = DateRange::new(date(2027, 3, 1), date(2027, 3, 31)).unwrap();
+    let rooms = [room_a(), room_b()];
+    for day_by_day in [false, true] {
+        let sums = rolled_up(range, &rooms, day_by_day);
+        assert_eq!(rollup::utilization_from(&zone(), range, &rooms, &sums).unwrap(), march_report());
+    }
+}
+
+#[test]
+fn rollup_rows_hold_the_hours_of_their_date() {
+    let range = DateRange::new(date(2027, 3, 5), date(2027, 3, 6)).unwrap();
+    let days = rollup::room_days(&zone(), range, &room_b(), &march()).unwrap();
+    // Fri 5 22:00-23:59 (119), Sat 6 00:00-03:00 once despite the overlap (180).
+    assert_eq!(
+        days.iter().map(|d| (d.date, d.booked())).collect::<Vec<_>>(),
+        vec![(date(2027, 3, 5), 119), (date(2027, 3, 6), 180)]
+    );
+    assert_eq!((days[0].booked_by_hour[22], days[0].booked_by_hour[23]), (60, 59));
+    assert_eq!(days[1].booked_by_hour[..4], [60, 60, 60, 0]);
+    assert_eq!((days[0].weekday(), days[1].weekday()), (4, 5));
+    // Only the groupings asked for: the others stay empty, the total is still whole.
+    let sums = rollup::BookedSums { by_room: Some(HashMap::from([(room_b().id, 299)])), ..Default::default() };
+    let report = rollup::utilization_from(&zone(), range, &[room_b()], &sums).unwrap();
+    assert!(report.by_day.is_empty() && report.by_weekday_hour.is_empty());
+    // 2 x 1439 bookable; 299 / 2878 = 0.103891 -> 0.1039
+    assert_eq!(report.total, figures(299, 2878, 0.1039));
+}
+
+#[test]
+fn room_day_rows_carry_each_rooms_day() {
+    let range = DateRange::new(date(2027, 3, 5), date(2027, 3, 6)).unwrap();
+    let rooms = [room_a(), room_b()];
+    let booked = [(room_b().id, date(2027, 3, 5), 119), (room_b().id, date(2027, 3, 6), 180)];
+    let rows = rollup::room_day_rows(&zone(), range, &rooms, &booked).unwrap();
+    let got: Vec<_> = rows.iter().map(|r| (r.room_id, r.date, r.figures)).collect();
+    assert_eq!(
+        got,
+        vec![
+            // Fri 5: A open and idle, B 119 of 1439 (0.082696 -> 0.0827).
+            (room_a().id, date(2027, 3, 5), figures(0, 720, 0.0)),
+            (room_b().id, date(2027, 3, 5), figures(119, 1439, 0.0827)),
+            // Sat 6: A closed and idle (left out), B 180 of 1439 (0.125086 -> 0.1251).
+            (room_b().id, date(2027, 3, 6), figures(180, 1439, 0.1251)),
+        ]
+    );
+}

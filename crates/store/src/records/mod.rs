@@ -12,6 +12,7 @@ mod bookings;
 mod feeds;
 mod google;
 mod jobs;
+mod reports;
 mod rooms;
 mod tenants;
 mod users;
@@ -27,6 +28,7 @@ pub(crate) use bookings::{
 pub(crate) use feeds::{FEED_COLUMNS, FeedRow};
 pub(crate) use google::{CalendarStateRow, GoogleConnectionRow};
 pub(crate) use jobs::{DeliveryRow, JobRow, OutboxRow, truncated_error};
+pub(crate) use reports::{HELD_BOOKINGS, HOUR_COLUMNS, HeldRow, StaleMarkRow, hours_of, parse_date, summed_hours};
 pub(crate) use rooms::RoomRow;
 pub(crate) use tenants::TenantRow;
 pub(crate) use users::UserRow;

@@ -11,6 +11,7 @@ mod feeds;
 mod google;
 mod jobs;
 mod outbox;
+mod reports;
 mod rooms;
 mod tenants;
 mod users;

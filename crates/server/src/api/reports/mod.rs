@@ -7,11 +7,14 @@ use crate::extract::ApiQuery;
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use sala_app::AppError;
-use sala_app::reports::{UtilizationQuery, UtilizationReport, cancellations_report, utilization_report};
+use sala_app::reports::{
+    Grouping, UtilizationQuery, UtilizationReport, cancellations_report, utilization_by_room_day, utilization_grouped,
+};
 use sala_domain::reports::Figures;
 use sala_domain::{ErrorCode, RoomId};
 use serde::{Deserialize, Serialize};
@@ -35,7 +38,8 @@ pub struct UtilizationParams {
     /// Only this room.
     #[param(value_type = Option<String>, format = Uuid)]
     room_id: Option<String>,
-    /// `room` (default), `location`, `day` or `weekday_hour`.
+    /// `room` (default), `location`, `day`, `weekday_hour`, or `room_day` (each room on each
+    /// date, for exports: a closed room's idle days are left out).
     #[param(schema_with = group_by_schema)]
     group_by: Option<String>,
     /// `json` (default) or `csv`.
@@ -44,7 +48,7 @@ pub struct UtilizationParams {
 }
 
 fn group_by_schema() -> utoipa::openapi::schema::Object {
-    super::schemas::one_of(&["room", "location", "day", "weekday_hour"])
+    super::schemas::one_of(&["room", "location", "day", "weekday_hour", "room_day"])
 }
 
 /// One row of a utilization report: what it is about (`room_id`, `location` (`""` for rooms
@@ -107,35 +111,56 @@ async fn utilization(
 ) -> ApiResult<Response> {
     let query = range_query(&p.from, &p.to, p.room_id.as_deref())?;
     let group_by = p.group_by.unwrap_or_else(|| "room".to_owned());
-    if !["room", "location", "day", "weekday_hour"].contains(&group_by.as_str()) {
-        let message = format!("'{group_by}' is not room, location, day or weekday_hour");
-        return Err(AppError::invalid("group_by", ErrorCode::InvalidFormat, message).into());
-    }
+    let grouping = match group_by.as_str() {
+        "room" => Some(Grouping::Room),
+        "location" => Some(Grouping::Location),
+        "day" => Some(Grouping::Day),
+        "weekday_hour" => Some(Grouping::WeekdayHour),
+        "room_day" => None,
+        _ => {
+            let message = format!("'{group_by}' is not room, location, day, weekday_hour or room_day");
+            return Err(AppError::invalid("group_by", ErrorCode::InvalidFormat, message).into());
+        }
+    };
     let csv = super::wants_csv(p.format.as_deref())?;
-    let report = utilization_report(state.store(), &ctx, query).await.map_err(range_refusal)?;
-    let rows = rows(&report, &group_by);
-    if csv { Ok(csv_of(&rows, &group_by).into_response()) } else { Ok(Json(rows).into_response()) }
+    let rows = match grouping {
+        Some(grouping) => {
+            let report = utilization_grouped(state.store(), &ctx, query, &[grouping]).await.map_err(range_refusal)?;
+            rows(&report, grouping)
+        }
+        None => utilization_by_room_day(state.store(), &ctx, query)
+            .await
+            .map_err(range_refusal)?
+            .into_iter()
+            .map(|r| UtilizationRow {
+                room_id: Some(r.room_id),
+                date: Some(r.date.to_string()),
+                ..UtilizationRow::of(&r.figures)
+            })
+            .collect(),
+    };
+    if csv { Ok(csv_of(rows, &group_by).into_response()) } else { Ok(Json(rows).into_response()) }
 }
 
-fn rows(full: &UtilizationReport, group_by: &str) -> Vec<UtilizationRow> {
+fn rows(full: &UtilizationReport, grouping: Grouping) -> Vec<UtilizationRow> {
     let report = &full.figures;
-    match group_by {
-        "location" => full
+    match grouping {
+        Grouping::Location => full
             .by_location
             .iter()
             .map(|r| UtilizationRow { location: Some(r.location.clone()), ..UtilizationRow::of(&r.figures) })
             .collect(),
-        "day" => report
+        Grouping::Day => report
             .by_day
             .iter()
             .map(|r| UtilizationRow { date: Some(r.date.to_string()), ..UtilizationRow::of(&r.figures) })
             .collect(),
-        "weekday_hour" => report
+        Grouping::WeekdayHour => report
             .by_weekday_hour
             .iter()
             .map(|r| UtilizationRow { weekday: Some(r.weekday), hour: Some(r.hour), ..UtilizationRow::of(&r.figures) })
             .collect(),
-        _ => report
+        Grouping::Room => report
             .by_room
             .iter()
             .map(|r| UtilizationRow { room_id: Some(r.room_id), ..UtilizationRow::of(&r.figures) })
@@ -143,26 +168,40 @@ fn rows(full: &UtilizationReport, group_by: &str) -> Vec<UtilizationRow> {
     }
 }
 
-/// The rows as CSV (RFC 4180, CRLF), with a header line naming the grouping's columns.
-fn csv_of(rows: &[UtilizationRow], group_by: &str) -> impl IntoResponse {
-    let key = match group_by {
+/// CSV rows per chunk of the streamed body.
+const CSV_ROWS_PER_CHUNK: usize = 2000;
+
+/// The rows as CSV (RFC 4180, CRLF), with a header line naming the grouping's columns; streamed
+/// in chunks, so a per-room-per-day export of two years starts arriving at once.
+fn csv_of(rows: Vec<UtilizationRow>, group_by: &str) -> impl IntoResponse {
+    let header_line = match group_by {
         "location" => "location",
         "day" => "date",
         "weekday_hour" => "weekday,hour",
+        "room_day" => "room_id,date",
         _ => "room_id",
     };
-    let mut text = format!("{key},booked_minutes,bookable_minutes,utilization\r\n");
-    for r in rows {
-        let key = match (r.room_id, &r.location, &r.date, r.weekday.zip(r.hour)) {
-            (Some(room), ..) => room.to_string(),
-            (_, Some(location), ..) => super::csv_field(location),
-            (_, _, Some(date), _) => date.clone(),
-            (.., Some((weekday, hour))) => format!("{weekday},{hour}"),
-            _ => String::new(),
-        };
-        text.push_str(&format!("{key},{},{},{}\r\n", r.booked_minutes, r.bookable_minutes, r.utilization));
-    }
-    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text)
+    let header_line = format!("{header_line},booked_minutes,bookable_minutes,utilization\r\n");
+    let rows = std::sync::Arc::new(rows);
+    let chunks = (0..rows.len().div_ceil(CSV_ROWS_PER_CHUNK)).map(move |n| {
+        let from = n * CSV_ROWS_PER_CHUNK;
+        let text: String = rows[from..rows.len().min(from + CSV_ROWS_PER_CHUNK)].iter().map(csv_line).collect();
+        Ok::<_, std::convert::Infallible>(text)
+    });
+    let body = std::iter::once(Ok(header_line)).chain(chunks);
+    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], Body::from_stream(futures_util::stream::iter(body)))
+}
+
+fn csv_line(r: &UtilizationRow) -> String {
+    let key = match (r.room_id, &r.location, &r.date, r.weekday.zip(r.hour)) {
+        (Some(room), _, Some(date), _) => format!("{room},{date}"),
+        (Some(room), ..) => room.to_string(),
+        (_, Some(location), ..) => super::csv_field(location),
+        (_, _, Some(date), _) => date.clone(),
+        (.., Some((weekday, hour))) => format!("{weekday},{hour}"),
+        _ => String::new(),
+    };
+    format!("{key},{},{},{}\r\n", r.booked_minutes, r.bookable_minutes, r.utilization)
 }
 
 /// The range and room of a report, read from the query; a field error for what is not a date or an id.

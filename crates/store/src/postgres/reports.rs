@@ -1,0 +1,202 @@
+//! Report rollups on PostgreSQL: dates are `date`, bound and read as `YYYY-MM-DD` text.
+
+use super::{PgStore, db};
+use crate::records::{HELD_BOOKINGS, HOUR_COLUMNS, HeldRow, StaleMarkRow, hours_of, parse_date, summed_hours};
+use crate::{ReportStore, Result, RollupDates, RollupRefresh, StaleMark};
+use async_trait::async_trait;
+use jiff::civil::Date;
+use sala_domain::reports::ReportBooking;
+use sala_domain::reports::rollup::RoomDay;
+use sala_domain::{RoomId, TenantId, TimeRange};
+use sqlx::postgres::PgArguments;
+use sqlx::{Postgres, QueryBuilder, Row};
+
+/// Rows per INSERT: 29 values each, well under PostgreSQL's 65535 parameters.
+const ROWS_PER_INSERT: usize = 1000;
+
+/// `WHERE` of a range of rollup rows, binding `$1..$3` (and `$4`, the room, when there is one).
+fn range_filter(dates: &RollupDates) -> &'static str {
+    if dates.room_id.is_some() {
+        "tenant_id = $1 AND day BETWEEN $2::date AND $3::date AND room_id = $4"
+    } else {
+        "tenant_id = $1 AND day BETWEEN $2::date AND $3::date"
+    }
+}
+
+fn bind_range<'q, O>(
+    query: sqlx::query::QueryAs<'q, Postgres, O, PgArguments>,
+    tenant: TenantId,
+    dates: &RollupDates,
+) -> sqlx::query::QueryAs<'q, Postgres, O, PgArguments> {
+    let query = query.bind(tenant.0).bind(dates.from.to_string()).bind(dates.to.to_string());
+    match dates.room_id {
+        Some(room) => query.bind(room.0),
+        None => query,
+    }
+}
+
+fn bind_rows<'q>(
+    query: sqlx::query::Query<'q, Postgres, PgArguments>,
+    tenant: TenantId,
+    dates: &RollupDates,
+) -> sqlx::query::Query<'q, Postgres, PgArguments> {
+    let query = query.bind(tenant.0).bind(dates.from.to_string()).bind(dates.to.to_string());
+    match dates.room_id {
+        Some(room) => query.bind(room.0),
+        None => query,
+    }
+}
+
+#[async_trait]
+impl ReportStore for PgStore {
+    async fn tenants_with_report_marks(&self, limit: u32) -> Result<Vec<TenantId>> {
+        let rows: Vec<(uuid::Uuid,)> = sqlx::query_as("SELECT DISTINCT tenant_id FROM report_stale LIMIT $1")
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(rows.into_iter().map(|(id,)| TenantId(id)).collect())
+    }
+
+    async fn report_marks(&self, tenant: TenantId, limit: u32) -> Result<Vec<StaleMark>> {
+        let rows: Vec<StaleMarkRow> = sqlx::query_as(
+            "SELECT id, room_id, start_at, end_at FROM report_stale WHERE tenant_id = $1 ORDER BY id LIMIT $2",
+        )
+        .bind(tenant.0)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn room_booking_span(&self, tenant: TenantId, room: RoomId) -> Result<Option<TimeRange>> {
+        let (start, end): (Option<i64>, Option<i64>) =
+            sqlx::query_as("SELECT MIN(start_at), MAX(end_at) FROM bookings WHERE tenant_id = $1 AND room_id = $2")
+                .bind(tenant.0)
+                .bind(room.0)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db)?;
+        Ok(start.zip(end).map(|(start, end)| TimeRange { start, end }))
+    }
+
+    async fn held_bookings(&self, tenant: TenantId, room: RoomId, window: TimeRange) -> Result<Vec<ReportBooking>> {
+        let rows: Vec<HeldRow> = sqlx::query_as(HELD_BOOKINGS)
+            .bind(tenant.0)
+            .bind(room.0)
+            .bind(window.start)
+            .bind(window.end)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.into_iter().map(|r| r.into_booking(room)).collect()
+    }
+
+    async fn apply_rollup_refresh(&self, tenant: TenantId, refresh: RollupRefresh<'_>) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        // Deleting the marks first locks them: a concurrent refresh of the same marks waits
+        // here, then finds them gone and writes nothing.
+        let taken = sqlx::query("DELETE FROM report_stale WHERE tenant_id = $1 AND id = ANY($2)")
+            .bind(tenant.0)
+            .bind(refresh.marks)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        if taken != refresh.marks.len() as u64 {
+            return Ok(false);
+        }
+        for (room, from, to) in refresh.spans {
+            sqlx::query(
+                "DELETE FROM report_room_days WHERE tenant_id = $1 AND room_id = $2 \
+                 AND day BETWEEN $3::date AND $4::date",
+            )
+            .bind(tenant.0)
+            .bind(room.0)
+            .bind(from.to_string())
+            .bind(to.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        for chunk in refresh.days.chunks(ROWS_PER_INSERT) {
+            insert_days(tenant, chunk).build().execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    }
+
+    async fn booked_by_room(&self, tenant: TenantId, dates: RollupDates) -> Result<Vec<(RoomId, i64)>> {
+        let sql = format!(
+            "SELECT room_id, SUM(booked)::bigint FROM report_room_days WHERE {} GROUP BY room_id",
+            range_filter(&dates)
+        );
+        let rows: Vec<(uuid::Uuid, i64)> = bind_range(sqlx::query_as(sqlx::AssertSqlSafe(sql)), tenant, &dates)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(rows.into_iter().map(|(room, booked)| (RoomId(room), booked)).collect())
+    }
+
+    async fn booked_by_day(&self, tenant: TenantId, dates: RollupDates) -> Result<Vec<(Date, i64)>> {
+        let sql = format!(
+            "SELECT day::text, SUM(booked)::bigint FROM report_room_days WHERE {} GROUP BY day",
+            range_filter(&dates)
+        );
+        let rows: Vec<(String, i64)> = bind_range(sqlx::query_as(sqlx::AssertSqlSafe(sql)), tenant, &dates)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.into_iter().map(|(day, booked)| Ok((parse_date(&day)?, booked))).collect()
+    }
+
+    async fn booked_by_weekday_hour(&self, tenant: TenantId, dates: RollupDates) -> Result<[[i64; 24]; 7]> {
+        let sql = format!(
+            "SELECT weekday::bigint, {} FROM report_room_days WHERE {} GROUP BY weekday",
+            summed_hours(),
+            range_filter(&dates)
+        );
+        let rows =
+            bind_rows(sqlx::query(sqlx::AssertSqlSafe(sql)), tenant, &dates).fetch_all(&self.pool).await.map_err(db)?;
+        let mut sums = [[0; 24]; 7];
+        for row in rows {
+            let weekday: i64 = row.try_get(0).map_err(db)?;
+            if let Some(day) = usize::try_from(weekday).ok().and_then(|d| sums.get_mut(d)) {
+                *day = hours_of(&row, 1)?;
+            }
+        }
+        Ok(sums)
+    }
+
+    async fn booked_by_room_day(&self, tenant: TenantId, dates: RollupDates) -> Result<Vec<(RoomId, Date, i64)>> {
+        let sql = format!(
+            "SELECT room_id, day::text, booked::bigint FROM report_room_days WHERE {} ORDER BY day, room_id",
+            range_filter(&dates)
+        );
+        let rows: Vec<(uuid::Uuid, String, i64)> = bind_range(sqlx::query_as(sqlx::AssertSqlSafe(sql)), tenant, &dates)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.into_iter().map(|(room, day, booked)| Ok((RoomId(room), parse_date(&day)?, booked))).collect()
+    }
+}
+
+fn insert_days(tenant: TenantId, days: &[RoomDay]) -> QueryBuilder<Postgres> {
+    let mut insert = QueryBuilder::new(format!(
+        "INSERT INTO report_room_days (tenant_id, room_id, day, weekday, booked, {}) ",
+        HOUR_COLUMNS.join(", ")
+    ));
+    insert.push_values(days, |mut row, day| {
+        row.push_bind(tenant.0)
+            .push_bind(day.room_id.0)
+            .push_bind(day.date.to_string())
+            .push_unseparated("::date")
+            .push_bind(i16::from(day.weekday()))
+            .push_bind(i32::try_from(day.booked()).unwrap_or(i32::MAX));
+        for minutes in day.booked_by_hour {
+            row.push_bind(i32::try_from(minutes).unwrap_or(i32::MAX));
+        }
+    });
+    insert
+}

@@ -1,0 +1,77 @@
+//! Report rollups as both backends read and write them (migration 0028).
+
+use super::corrupt;
+use crate::{Result, StaleMark};
+use jiff::civil::Date;
+use sala_domain::reports::ReportBooking;
+use sala_domain::{BookingStatus, RoomId, TimeRange};
+use uuid::Uuid;
+
+/// The hour columns of `report_room_days`, in order.
+pub(crate) const HOUR_COLUMNS: [&str; 24] = [
+    "h00", "h01", "h02", "h03", "h04", "h05", "h06", "h07", "h08", "h09", "h10", "h11", "h12", "h13", "h14", "h15",
+    "h16", "h17", "h18", "h19", "h20", "h21", "h22", "h23",
+];
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct StaleMarkRow {
+    id: i64,
+    room_id: Option<Uuid>,
+    start_at: Option<i64>,
+    end_at: Option<i64>,
+}
+
+impl From<StaleMarkRow> for StaleMark {
+    fn from(r: StaleMarkRow) -> Self {
+        let time = r.start_at.zip(r.end_at).map(|(start, end)| TimeRange { start, end });
+        Self { id: r.id, room_id: r.room_id.map(RoomId), time }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct HeldRow {
+    status: String,
+    start_at: i64,
+    end_at: i64,
+    updated_at: i64,
+}
+
+impl HeldRow {
+    pub(crate) fn into_booking(self, room_id: RoomId) -> Result<ReportBooking> {
+        let status = BookingStatus::parse(&self.status).map_err(|e| corrupt("booking status", e))?;
+        let ended_holding_at = (status == BookingStatus::Released).then_some(self.updated_at);
+        Ok(ReportBooking {
+            room_id,
+            status,
+            time: TimeRange { start: self.start_at, end: self.end_at },
+            ended_holding_at,
+        })
+    }
+}
+
+/// The room's bookings that held it (not cancelled) overlapping `[$3, $4)`.
+pub(crate) const HELD_BOOKINGS: &str = "SELECT status, start_at, end_at, updated_at FROM bookings \
+     WHERE tenant_id = $1 AND room_id = $2 AND status <> 'cancelled' AND start_at < $4 AND end_at > $3";
+
+/// A date column as text, whatever the backend stores.
+pub(crate) fn parse_date(text: &str) -> Result<Date> {
+    text.parse().map_err(|e| corrupt("report date", e))
+}
+
+/// A row's hours from the 24 summed columns starting at `first`.
+pub(crate) fn hours_of<R: sqlx::Row>(row: &R, first: usize) -> Result<[i64; 24]>
+where
+    usize: sqlx::ColumnIndex<R>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let mut hours = [0; 24];
+    for (h, minutes) in hours.iter_mut().enumerate() {
+        *minutes = row.try_get::<Option<i64>, _>(first + h).map_err(|e| corrupt("report hours", e))?.unwrap_or(0);
+    }
+    Ok(hours)
+}
+
+/// `SUM(h00), ..., SUM(h23)`.
+pub(crate) fn summed_hours() -> String {
+    HOUR_COLUMNS.iter().map(|h| format!("SUM({h})")).collect::<Vec<_>>().join(", ")
+}
