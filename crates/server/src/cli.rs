@@ -115,6 +115,28 @@ enum Command {
         #[arg(long, default_value = "google", value_parser = ["google", "microsoft"])]
         provider: String,
     },
+    /// Measure reports over years of history: utilization by room, location, weekday x hour and
+    /// day, and the per-room-per-day CSV, through the HTTP API.
+    ///
+    /// Creates a throw-away tenant with `rooms` rooms in the configured database
+    /// (SALA_DATABASE_URL), writes `days` days of bookings up to yesterday (about 1.5 million with
+    /// the defaults: it takes minutes, with progress), builds the report rollups, and prints p50
+    /// and p95 of each report beside the database's ceiling and the time before rollups.
+    #[cfg(feature = "bench")]
+    #[command(name = "bench-reports")]
+    BenchReports {
+        #[arg(long, default_value_t = 200)]
+        rooms: usize,
+        /// Days of history, ending yesterday.
+        #[arg(long, default_value_t = 730)]
+        days: usize,
+        /// Meetings a room has on a working day, at most.
+        #[arg(long, default_value_t = 14)]
+        per_room_day: usize,
+        /// Requests per measurement.
+        #[arg(long, default_value_t = 40)]
+        rounds: usize,
+    },
     /// Measure booking creation: through the HTTP API, and straight into the store (the ceiling).
     ///
     /// Creates a throw-away tenant in the configured database (SALA_DATABASE_URL), starts a server
@@ -370,6 +392,12 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         #[cfg(feature = "bench")]
         Command::Bench { bookings, clients, rooms } => {
             crate::bench::bookings(settings, store.clone(), crate::bench::BenchPlan { bookings, clients, rooms }).await
+        }
+        #[cfg(feature = "bench")]
+        Command::BenchReports { rooms, days, per_room_day, rounds } => {
+            let history = crate::bench::history::HistoryPlan { days, per_room_day };
+            crate::bench::reports(settings, store.clone(), crate::bench::ReportsBenchPlan { rooms, history, rounds })
+                .await
         }
         #[cfg(feature = "bench")]
         Command::BenchFeeds { days, per_day, rounds } => {

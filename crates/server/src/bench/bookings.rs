@@ -2,8 +2,7 @@
 //! alone can write them (the ceiling). Starts its own server in this process on 127.0.0.1, on the
 //! database it is given, in a fresh tenant, and prints throughput and latency percentiles.
 
-use super::setup::Setup;
-use crate::app::App;
+use super::setup::{InProcess, Setup};
 use crate::config::{Settings, redact_url};
 use anyhow::Context as _;
 use sala_app::Context;
@@ -93,24 +92,13 @@ async fn direct_inserts(store: Arc<dyn sala_app::Store>, setup: &Setup, plan: &B
 
 /// Bookings created through a real server on 127.0.0.1, by `clients` concurrent HTTP clients.
 async fn http_creates(
-    mut settings: Settings,
+    settings: Settings,
     store: Arc<dyn sala_app::Store>,
     setup: &Setup,
     plan: &BenchPlan,
 ) -> anyhow::Result<Figures> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    settings.listen = listener.local_addr()?;
-    settings.base_url = String::new();
-    let settings = settings.finish()?;
-    let url = format!("{}/api/v1/bookings", settings.base_url);
-    let app = App::build(settings, store)?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        app.serve(listener, async {
-            let _ = stopped.await;
-        })
-        .await
-    });
+    let server = InProcess::start(settings, store).await?;
+    let url = format!("{}/api/v1/bookings", server.base_url);
     let client = reqwest::Client::builder().pool_max_idle_per_host(plan.clients).build().context("http client")?;
     let bodies: Arc<Vec<String>> = Arc::new(
         (0..plan.bookings)
@@ -138,8 +126,7 @@ async fn http_creates(
         }
     })
     .await;
-    let _ = stop.send(());
-    let _ = server.await;
+    server.stop().await;
     Ok(figures)
 }
 

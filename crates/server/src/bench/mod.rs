@@ -1,15 +1,19 @@
 //! The benchmarks behind `sala bench` (booking creation through HTTP against the store alone),
 //! `sala bench-jobs` (the job runner delivering notifications and a burst of reminders) and
 //! `sala bench-feeds` (a room's ICS feed with a year of bookings against reading them) and
-//! `sala bench-sync` (two-way calendar sync's work per pushed change against a full read).
+//! `sala bench-sync` (two-way calendar sync's work per pushed change against a full read) and
+//! `sala bench-reports` (reports over years of history against the rollups' own ceiling).
 
 mod bookings;
 mod feeds;
+pub mod history;
 mod jobs;
+mod reports;
 mod setup;
 mod sync;
 
 pub use bookings::{BenchPlan, run as bookings};
 pub use feeds::{FeedsBenchPlan, run as feeds};
 pub use jobs::{JobsBenchPlan, run as jobs};
+pub use reports::{ReportsBenchPlan, run as reports};
 pub use sync::{SyncBenchPlan, run as sync};

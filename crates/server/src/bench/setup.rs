@@ -3,6 +3,7 @@
 
 use sala_app::Context;
 use sala_domain::{Attendee, Booking, BookingId, BookingStatus, Millis, RoomId, TimeRange, now_millis};
+use std::sync::Arc;
 
 /// A fresh tenant with rooms, an organizer and an API key.
 pub struct Setup {
@@ -34,7 +35,10 @@ impl Setup {
         let organizer = sala_app::users::create_user(store, &ctx, person).await.map_err(anyhow_app)?;
         let mut ids = Vec::new();
         for i in 0..rooms {
-            let room = sala_app::rooms::NewRoom { name: format!("Room {i}"), capacity: 10, ..Default::default() };
+            // Floors of twenty rooms, so reports by location have something to group.
+            let location = Some(format!("Floor {}", i / 20));
+            let room =
+                sala_app::rooms::NewRoom { name: format!("Room {i}"), capacity: 10, location, ..Default::default() };
             ids.push(sala_app::rooms::create_room(store, &ctx, room).await.map_err(anyhow_app)?.id);
         }
         let key = sala_app::api_keys::create_api_key(store, &ctx, "bench", None).await.map_err(anyhow_app)?.secret;
@@ -80,6 +84,39 @@ impl Setup {
         let n = (i / self.rooms.len()) as i64;
         let start = self.base + (run as i64) * 60 * 24 * 3600 * 1000 + n * 30 * 60 * 1000;
         (room, TimeRange { start, end: start + 30 * 60 * 1000 })
+    }
+}
+
+/// A Sala server on 127.0.0.1 in this process, over the benchmark's store.
+pub struct InProcess {
+    /// `http://127.0.0.1:port`.
+    pub base_url: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl InProcess {
+    pub async fn start(mut settings: crate::config::Settings, store: Arc<dyn sala_app::Store>) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        settings.listen = listener.local_addr()?;
+        settings.base_url = String::new();
+        let settings = settings.finish()?;
+        let base_url = settings.base_url.clone();
+        let app = crate::app::App::build(settings, store)?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            app.serve(listener, async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        Ok(Self { base_url, stop, server })
+    }
+
+    /// Stops the server once its requests are answered.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.server.await;
     }
 }
 
