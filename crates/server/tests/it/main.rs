@@ -31,6 +31,7 @@ mod pages;
 mod paging;
 mod people_directory;
 mod people_import;
+mod report_ghosts;
 mod reports;
 mod slow_clients;
 mod virtual_rooms;
