@@ -59,6 +59,7 @@ pub async fn create_tenant(store: &dyn Store, input: NewTenant) -> AppResult<Ten
         whatsapp: None,
         google_service_account: None,
         workspace_only: false,
+        report_per_person: true,
         entra_tenant_id: None,
         calendar_service: Default::default(),
         created_at: now,
@@ -90,6 +91,8 @@ pub struct TenantChanges {
     pub reminders: Option<sala_domain::notify::ReminderSettings>,
     /// Only Google Workspace accounts of the organization's domains may sign in.
     pub workspace_only: Option<bool>,
+    /// Reports may show per-person figures (the top organizers); off: only aggregates.
+    pub report_per_person: Option<bool>,
     /// The organization's Microsoft Entra tenant id (a GUID); `Some(None)` unties it.
     pub entra_tenant_id: Option<Option<String>>,
     /// `google` or `microsoft` (which needs an Entra tenant id, set before or in the same change).
@@ -149,6 +152,7 @@ pub async fn update_tenant(store: &dyn Store, ctx: &Context, changes: TenantChan
         after.reminders = v.check("reminders", reminders.validate().map(|()| reminders.clone())).unwrap_or_default();
     }
     after.workspace_only = changes.workspace_only.unwrap_or(before.workspace_only);
+    after.report_per_person = changes.report_per_person.unwrap_or(before.report_per_person);
     v.finish()?;
     if after == before {
         return Ok(before);

@@ -130,6 +130,7 @@ error_codes! {
     OutsideBookableHours = "outside_bookable_hours",
     OverCapacity = "over_capacity",
     PayloadTooLarge = "payload_too_large",
+    PerPersonReportsOff = "per_person_reports_off",
     PhoneRequired = "phone_required",
     RateLimited = "rate_limited",
     RecurrenceNeedsEnd = "recurrence_needs_end",

@@ -28,6 +28,10 @@ pub struct Tenant {
     /// `hd`): a consumer Google account made with a work address is refused.
     #[serde(default)]
     pub workspace_only: bool,
+    /// Reports may show figures per person (the top organizers). Off, for a works council: only
+    /// aggregates exist, and the per-person report answers `per_person_reports_off`.
+    #[serde(default = "yes")]
+    pub report_per_person: bool,
     /// The organization's Microsoft Entra tenant (directory) id: its people sign in with
     /// Microsoft, matched by this id and their object id, and Sala's application acts in it
     /// once the organization's administrator has consented.
@@ -38,6 +42,10 @@ pub struct Tenant {
     pub calendar_service: CalendarService,
     pub created_at: Millis,
     pub updated_at: Millis,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A tenant's Google service account: its address, and its JSON key sealed with the server's

@@ -455,6 +455,9 @@ pub trait AttendanceStore: Send + Sync {
     async fn record_check_in(&self, check_in: &CheckIn, jobs: &[Job], entry: &AuditEntry) -> Result<bool>;
     /// A booking's check-ins, earliest first.
     async fn check_ins(&self, tenant: TenantId, booking: BookingId) -> Result<Vec<CheckIn>>;
+    /// The bookings starting in `[from, to)` that at least one person checked in to, in no
+    /// particular order (the ghost-meetings report).
+    async fn checked_in_bookings(&self, tenant: TenantId, from: Millis, to: Millis) -> Result<Vec<BookingId>>;
     /// Stores a room's kiosk link, replacing the room's earlier one, with its audit entry.
     async fn put_kiosk(&self, kiosk: &Kiosk, entry: &AuditEntry) -> Result<()>;
     /// Removes a room's kiosk link with its audit entry; `false` when it had none.

@@ -7,6 +7,10 @@
 
 pub mod rollups;
 
+pub mod ghosts;
+pub mod people;
+pub mod sizing;
+
 use crate::{AppError, AppResult, Context, Store};
 use sala_domain::dates::day_start;
 use sala_domain::reports::cancellations::{BookingFacts, Cancellations, cancellations};

@@ -19,9 +19,14 @@
 
 pub mod cancellations;
 mod clock;
+pub mod ghosts;
+pub mod people;
 pub mod rollup;
+pub mod sizing;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_usage;
 
 use crate::{BookableHours, Booking, BookingStatus, Millis, RoomId, TimeRange, TimeZoneName};
 use jiff::civil::Date;

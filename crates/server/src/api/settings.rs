@@ -50,6 +50,9 @@ pub struct SettingsView {
     /// Only Google Workspace accounts of the organization's domains sign in (a consumer Google
     /// account made with a work address is refused with `workspace_account_required`).
     workspace_only: bool,
+    /// Reports may show figures per person (the top organizers); false (for a works council):
+    /// only aggregates, and `/reports/organizers` answers 409 `per_person_reports_off`.
+    report_per_person: bool,
     /// The organization's Microsoft Entra tenant (directory) id, a lowercase GUID: its work
     /// accounts sign in with Microsoft. Null: not tied to Microsoft 365.
     #[schema(format = Uuid)]
@@ -84,6 +87,7 @@ fn settings_example() -> serde_json::Value {
         "whatsapp": null,
         "google_service_account": null,
         "workspace_only": false,
+        "report_per_person": true,
         "entra_tenant_id": null,
         "calendar_service": "google"
     })
@@ -118,6 +122,7 @@ impl From<Tenant> for SettingsView {
             whatsapp: t.whatsapp.map(|w| WhatsAppView { phone_number_id: w.phone_number_id, token_set: true }),
             google_service_account: t.google_service_account.map(|a| a.client_email),
             workspace_only: t.workspace_only,
+            report_per_person: t.report_per_person,
             entra_tenant_id: t.entra_tenant_id,
             calendar_service: t.calendar_service.as_str().to_owned(),
         }
@@ -146,6 +151,8 @@ pub struct UpdateSettingsBody {
     reminders: Option<ReminderSettings>,
     /// Let in only Google Workspace accounts of the organization's domains.
     workspace_only: Option<bool>,
+    /// Let reports show per-person figures (the top organizers); false: only aggregates.
+    report_per_person: Option<bool>,
     /// The Microsoft Entra tenant id (a GUID; `invalid_entra_tenant` otherwise, 409
     /// `tenant_entra_taken` when another organization has it); `null` unties the organization.
     #[serde(default, deserialize_with = "super::double_option")]
@@ -173,6 +180,7 @@ async fn update_settings(
         booking_rules: body.booking_rules,
         reminders: body.reminders,
         workspace_only: body.workspace_only,
+        report_per_person: body.report_per_person,
         // `null` unties; any string, even an empty one, must be a GUID.
         entra_tenant_id: body.entra_tenant_id,
         calendar_service: body.calendar_service,

@@ -498,6 +498,8 @@ pub static EN: Texts = Texts {
     import_done: "Import done:",
     import_google: "Import from Google Workspace",
     import_google_hint: "Reads the Google Workspace directory with the organization's service account, acting as you (you must be a Workspace administrator). Suspended accounts are left out.",
+    report_per_person_label: "Per-person figures in reports",
+    report_per_person_hint: "Reports may name who books the most. Switch this off (for instance, as agreed with a works council) and only aggregates exist.",
     whatsapp_column: "WhatsApp",
     yes: "yes",
     no: "no",

@@ -498,6 +498,8 @@ pub static ES: Texts = Texts {
     import_done: "Importación hecha:",
     import_google: "Importar de Google Workspace",
     import_google_hint: "Lee el directorio de Google Workspace con la cuenta de servicio de la organización, actuando como tú (has de ser administrador de Workspace). Las cuentas suspendidas no se traen.",
+    report_per_person_label: "Cifras por persona en los informes",
+    report_per_person_hint: "Los informes pueden nombrar a quien más reserva. Desactívalo (por ejemplo, por acuerdo con el comité de empresa) y solo habrá cifras de conjunto.",
     whatsapp_column: "WhatsApp",
     yes: "sí",
     no: "no",

@@ -550,6 +550,8 @@ pub struct Texts {
     pub import_done: &'static str,
     pub import_google: &'static str,
     pub import_google_hint: &'static str,
+    pub report_per_person_label: &'static str,
+    pub report_per_person_hint: &'static str,
     pub whatsapp_column: &'static str,
     pub yes: &'static str,
     pub no: &'static str,

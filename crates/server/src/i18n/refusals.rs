@@ -156,6 +156,9 @@ fn es(code: ErrorCode) -> &'static str {
         ErrorCode::OutsideBookableHours => "La sala no se puede reservar a esa hora.",
         ErrorCode::OverCapacity => "Sois más personas de las que caben en la sala.",
         ErrorCode::PayloadTooLarge => "Los datos enviados son demasiado grandes.",
+        ErrorCode::PerPersonReportsOff => {
+            "Tu organización ha desactivado las cifras por persona en los informes: solo hay cifras de conjunto."
+        }
         ErrorCode::PhoneRequired => "Para recibir WhatsApp hace falta un teléfono.",
         ErrorCode::RateLimited => "Demasiadas peticiones. Espera un poco y vuelve a probar.",
         ErrorCode::RecurrenceNeedsEnd => "Indica cuántas veces se repite o hasta qué fecha.",
@@ -340,6 +343,9 @@ fn en(code: ErrorCode) -> &'static str {
         ErrorCode::OutsideBookableHours => "The room cannot be booked at that time.",
         ErrorCode::OverCapacity => "There are more people than the room seats.",
         ErrorCode::PayloadTooLarge => "The data sent is too large.",
+        ErrorCode::PerPersonReportsOff => {
+            "Your organization has switched off per-person figures in reports: only aggregates exist."
+        }
         ErrorCode::PhoneRequired => "WhatsApp needs a phone number.",
         ErrorCode::RateLimited => "Too many requests. Wait a little and try again.",
         ErrorCode::RecurrenceNeedsEnd => "Say how many times it repeats or until when.",

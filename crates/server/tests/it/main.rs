@@ -31,6 +31,7 @@ mod pages;
 mod paging;
 mod people_directory;
 mod people_import;
+mod report_ghosts;
 mod report_rollups;
 mod reports;
 mod slow_clients;

@@ -22,6 +22,7 @@ pub(crate) struct TenantRow {
     google_sa_email: Option<String>,
     google_sa_key_sealed: Option<String>,
     workspace_only: bool,
+    report_per_person: bool,
     entra_tenant_id: Option<String>,
     calendar_service: String,
 }
@@ -51,6 +52,7 @@ impl TryFrom<TenantRow> for Tenant {
                 _ => None,
             },
             workspace_only: r.workspace_only,
+            report_per_person: r.report_per_person,
             entra_tenant_id: r.entra_tenant_id,
             calendar_service: sala_domain::tenant::CalendarService::parse(&r.calendar_service)
                 .map_err(|e| corrupt("tenant calendar service", e))?,

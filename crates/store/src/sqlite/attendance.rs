@@ -5,7 +5,8 @@ use crate::records::{CheckInRow, KIOSK_COLUMNS, KioskRow, ReplyRow, actor_column
 use crate::{AttendanceStore, Result, StoreError};
 use async_trait::async_trait;
 use sala_domain::attendance::{CheckIn, Kiosk, Reply};
-use sala_domain::{AuditEntry, BookingId, Job, RoomId, TenantId};
+use sala_domain::{AuditEntry, BookingId, Job, Millis, RoomId, TenantId};
+use uuid::Uuid;
 
 #[async_trait]
 impl AttendanceStore for SqliteStore {
@@ -60,6 +61,21 @@ impl AttendanceStore for SqliteStore {
         .await
         .map_err(db)?;
         rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn checked_in_bookings(&self, tenant: TenantId, from: Millis, to: Millis) -> Result<Vec<BookingId>> {
+        let ids: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT DISTINCT c.booking_id FROM check_ins c
+             JOIN bookings b ON b.tenant_id = c.tenant_id AND b.id = c.booking_id
+             WHERE c.tenant_id = $1 AND b.start_at >= $2 AND b.start_at < $3",
+        )
+        .bind(tenant.0)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(ids.into_iter().map(BookingId).collect())
     }
 
     async fn put_kiosk(&self, k: &Kiosk, entry: &AuditEntry) -> Result<()> {

@@ -79,7 +79,7 @@ impl TenantStore for SqliteStore {
             "UPDATE tenants SET name = $2, time_zone = $3, locale = $4, booking_rules = $5, updated_at = $6,
                                reminders = $7, whatsapp_phone_number_id = $8, whatsapp_token_sealed = $9,
                                google_sa_email = $10, google_sa_key_sealed = $11, workspace_only = $12,
-                               entra_tenant_id = $13, calendar_service = $14
+                               entra_tenant_id = $13, calendar_service = $14, report_per_person = $15
              WHERE id = $1",
         )
         .bind(t.id.0)
@@ -96,6 +96,7 @@ impl TenantStore for SqliteStore {
         .bind(t.workspace_only)
         .bind(&t.entra_tenant_id)
         .bind(t.calendar_service.as_str())
+        .bind(t.report_per_person)
         .execute(&mut *tx)
         .await
         .map_err(db)?;

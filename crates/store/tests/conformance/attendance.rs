@@ -125,6 +125,28 @@ async fn case_release_and_check_in_exclude_each_other(store: &dyn Store) {
     assert!(ok(store.check_ins(acme.id, empty.id).await).is_empty());
 }
 
+/// The bookings of a range someone checked in to: once each however many came, only those
+/// starting in `[from, to)`, only the tenant's.
+async fn case_checked_in_bookings(store: &dyn Store) {
+    let Office { acme, ana, luis, sala, .. } = office(store).await;
+    let globex = add_tenant(store, "Globex", &["globex.test"]).await;
+    let attended = booking(&sala, &ana, T0, T0 + HOUR);
+    let empty = booking(&sala, &ana, T0 + HOUR, T0 + 2 * HOUR);
+    let later = booking(&sala, &ana, T0 + 3 * HOUR, T0 + 4 * HOUR);
+    ok(create(store, &[attended.clone(), empty.clone(), later.clone()]).await);
+    assert!(ok(check_in(store, &attended, &ana).await));
+    assert!(ok(check_in(store, &attended, &luis).await));
+    assert!(ok(check_in(store, &later, &ana).await));
+    assert_eq!(ok(store.checked_in_bookings(acme.id, T0, T0 + 3 * HOUR).await), vec![attended.id], "once each");
+    let mut both = ok(store.checked_in_bookings(acme.id, T0, T0 + 4 * HOUR).await);
+    both.sort();
+    let mut expected = vec![attended.id, later.id];
+    expected.sort();
+    assert_eq!(both, expected);
+    assert!(ok(store.checked_in_bookings(acme.id, T0 + 1, T0 + 3 * HOUR).await).is_empty(), "by start");
+    assert!(ok(store.checked_in_bookings(globex.id, T0, T0 + 4 * HOUR).await).is_empty(), "tenant-scoped");
+}
+
 /// Many rounds of a release racing a check-in: each round exactly one of them wins.
 async fn case_concurrent_release_and_check_in(store: Arc<dyn Store>) {
     let Office { acme, ana, sala, .. } = office(&*store).await;
@@ -165,6 +187,7 @@ conformance!(
         case_room_kiosks,
         case_booking_replies,
         case_release_and_check_in_exclude_each_other,
+        case_checked_in_bookings,
     ],
     shared: [
         case_concurrent_release_and_check_in,

@@ -111,6 +111,7 @@ fn tenant(name: &str, domains: &[&str]) -> Tenant {
         whatsapp: None,
         google_service_account: None,
         workspace_only: false,
+        report_per_person: true,
         entra_tenant_id: None,
         calendar_service: Default::default(),
         created_at: T0,

@@ -1,6 +1,7 @@
 //! Reports on how the rooms are used (admins, API keys with `read`):
 //! `GET /reports/utilization?from=&to=&room_id=&group_by=room|location|day|weekday_hour&format=json|csv`
-//! and `GET /reports/cancellations?from=&to=&room_id=`.
+//! and `GET /reports/cancellations?from=&to=&room_id=`; beside them, each in its file, ghost
+//! meetings, right-sizing, the top organizers and the share of meetings with external guests.
 
 use crate::auth::Caller;
 use crate::extract::ApiQuery;
@@ -22,8 +23,18 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+mod ghosts;
+mod people;
+mod sizing;
+
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(utilization)).routes(routes!(cancellation_report))
+    OpenApiRouter::new()
+        .routes(routes!(utilization))
+        .routes(routes!(cancellation_report))
+        .routes(routes!(ghosts::ghost_report))
+        .routes(routes!(sizing::sizing))
+        .routes(routes!(people::organizers))
+        .routes(routes!(people::external_guests))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -1,5 +1,6 @@
 //! `/admin/settings`: the organization's name, time zone and language, its reminder defaults
-//! (when, by WhatsApp and/or email), the no-show release, and Microsoft 365 (the Entra tenant id,
+//! (when, by WhatsApp and/or email), the no-show release, whether reports show per-person
+//! figures, and Microsoft 365 (the Entra tenant id,
 //! the calendar service, and the link to Microsoft's admin consent once both sides are set).
 
 use super::{Tab, done, problems};
@@ -41,6 +42,8 @@ pub struct SettingsForm {
     pub no_show: String,
     /// Only Google Workspace accounts sign in.
     pub workspace_only: Option<String>,
+    /// Reports may show per-person figures.
+    pub report_per_person: Option<String>,
     /// Empty: not tied to a Microsoft Entra tenant. `None`: not posted (left as it is).
     pub entra_tenant_id: Option<String>,
     /// `google` or `microsoft`. `None`: not posted (left as it is).
@@ -60,6 +63,7 @@ impl SettingsForm {
             remind_guests: tenant.reminders.guest_email.then(|| "on".to_owned()),
             no_show: tenant.booking_rules.no_show_release_minutes.map(|m| m.to_string()).unwrap_or_default(),
             workspace_only: tenant.workspace_only.then(|| "on".to_owned()),
+            report_per_person: tenant.report_per_person.then(|| "on".to_owned()),
             entra_tenant_id: Some(tenant.entra_tenant_id.clone().unwrap_or_default()),
             calendar_service: Some(tenant.calendar_service.as_str().to_owned()),
         }
@@ -78,6 +82,7 @@ impl SettingsForm {
             remind_guests: ticked("remind_guests"),
             no_show: fields.one("no_show"),
             workspace_only: ticked("workspace_only"),
+            report_per_person: ticked("report_per_person"),
             entra_tenant_id: fields.all("entra_tenant_id").into_iter().next(),
             calendar_service: fields.all("calendar_service").into_iter().next(),
         }
@@ -215,6 +220,7 @@ async fn save(State(state): State<AppState>, AdminForm(shell, fields): AdminForm
         booking_rules: Some(booking_rules),
         reminders: Some(reminders),
         workspace_only: Some(SettingsForm::on(&form.workspace_only)),
+        report_per_person: Some(SettingsForm::on(&form.report_per_person)),
         // An emptied field unties the organization; a field not posted leaves it as it was.
         entra_tenant_id: form.entra_tenant_id.clone().map(|raw| Some(raw).filter(|r| !r.trim().is_empty())),
         calendar_service: form.calendar_service.clone(),
