@@ -47,6 +47,7 @@ pub trait Store:
     + AttendanceStore
     + FeedStore
     + WatchStore
+    + WeeklyReportStore
 {
 }
 impl<T> Store for T where
@@ -64,6 +65,7 @@ impl<T> Store for T where
         + AttendanceStore
         + FeedStore
         + WatchStore
+        + WeeklyReportStore
 {
 }
 
@@ -498,6 +500,19 @@ pub trait FeedStore: Send + Sync {
     async fn feeds_by(&self, tenant: TenantId, creator: &sala_domain::Actor) -> Result<Vec<Feed>>;
     /// Removes a feed with its audit entry; `false` (nothing written) when there is none.
     async fn delete_feed(&self, tenant: TenantId, id: FeedId, entry: &AuditEntry) -> Result<bool>;
+}
+
+/// The weekly summary emails of admins who asked for them: each person's week written once.
+#[async_trait]
+pub trait WeeklyReportStore: Send + Sync {
+    /// The tenant's active admins who asked for the weekly summary, by when they were added.
+    async fn weekly_report_admins(&self, tenant: TenantId) -> Result<Vec<User>>;
+
+    /// Marks `week` (its Monday, `YYYY-MM-DD`) as scheduled for the person and writes `job` with
+    /// the mark, in one transaction. `false`, and nothing written, when that week or a later one
+    /// was scheduled for them already (by this or another instance), or they are no longer an
+    /// active admin who asked for it.
+    async fn schedule_weekly_report(&self, tenant: TenantId, user: UserId, week: &str, job: &Job) -> Result<bool>;
 }
 
 /// The dev outbox: copies of the messages dev mode sent, as they would appear.

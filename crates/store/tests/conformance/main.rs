@@ -132,6 +132,7 @@ fn user(tenant: TenantId, address: &str, name: &str) -> User {
         time_zone: None,
         google_subject: None,
         microsoft_oid: None,
+        weekly_report: false,
         reminders: None,
         active: true,
         created_at: T0,
