@@ -5,6 +5,8 @@
 //! them: the reference the rollups that make long ranges fast will be checked against. Until
 //! then a range is at most [`MAX_DAYS`] days.
 
+pub mod weekly;
+
 use crate::{AppError, AppResult, Context, Store};
 use sala_domain::dates::day_start;
 use sala_domain::reports::cancellations::{BookingFacts, Cancellations, cancellations};
