@@ -74,6 +74,7 @@ mod rooms;
 mod tenants;
 mod users;
 mod watches;
+mod weekly_reports;
 
 // ---------------------------------------------------------------------------------------------
 // Building domain values through their real constructors.
