@@ -15,7 +15,7 @@ use std::sync::Arc;
 /// Every kind's consumer, built once by the composition root.
 #[derive(Clone)]
 pub struct Handlers {
-    /// `notify` and `reminder`: messages by email and WhatsApp.
+    /// `notify`, `reminder` and `weekly_report`: messages by email and WhatsApp.
     pub notifier: Arc<Notifier>,
     /// `calendar_sync`: the organizer's calendar in step with the booking.
     pub calendar: Arc<CalendarSync>,
@@ -43,6 +43,7 @@ impl Dispatch for Handlers {
             JobPayload::Webhook(event) => self.webhooks.deliver(job, event).await,
             JobPayload::NoShowCheck(check) => self.no_show.check(job, check).await,
             JobPayload::CalendarPull(pull) => self.calendar.pull(job, pull).await,
+            JobPayload::WeeklyReport(week) => self.notifier.weekly_report(job, week).await,
         }
     }
 
@@ -53,7 +54,8 @@ impl Dispatch for Handlers {
             | JobKind::CalendarSync
             | JobKind::Reminder
             | JobKind::NoShowCheck
-            | JobKind::CalendarPull => None,
+            | JobKind::CalendarPull
+            | JobKind::WeeklyReport => None,
         }
     }
 }

@@ -88,6 +88,7 @@ pub(crate) async fn admit_newcomer(
         time_zone: None,
         google_subject: None,
         microsoft_oid: None,
+        weekly_report: false,
         reminders: None,
         active: true,
         created_at: now,

@@ -68,6 +68,7 @@ pub(crate) fn build_user(ctx: &Context, input: NewUser) -> AppResult<User> {
         time_zone,
         google_subject: None,
         microsoft_oid: None,
+        weekly_report: false,
         reminders: None,
         active: true,
         created_at: now,
@@ -101,13 +102,15 @@ pub struct UserChanges {
     pub active: Option<bool>,
     /// `Some(None)` goes back to the tenant's reminders.
     pub reminders: Option<Option<ReminderSettings>>,
+    /// An admin's choice to get the weekly summary email (only admins may turn it on).
+    pub weekly_report: Option<bool>,
     /// Admins: forget the Google account the person signs in with (they changed it); their next
     /// Google sign-in links the account it comes with.
     pub unlink_google: bool,
 }
 
-/// People may change their own name, phone, WhatsApp choice, language and zone; admins may also
-/// change roles, deactivate and unlink a Google account.
+/// People may change their own name, phone, WhatsApp choice, language and zone (admins also their
+/// weekly summary); admins may also change roles, deactivate and unlink a Google account.
 pub async fn update_user(store: &dyn Store, ctx: &Context, id: UserId, changes: UserChanges) -> AppResult<User> {
     let before = get_user(store, ctx, id).await?;
     let is_self = ctx.user().is_some_and(|u| u.id == id);
@@ -140,6 +143,14 @@ pub async fn update_user(store: &dyn Store, ctx: &Context, id: UserId, changes: 
             None => None,
         };
     }
+    if let Some(on) = changes.weekly_report {
+        if on && !after.is_admin() {
+            return Err(AppError::forbidden("only administrators get the weekly summary"));
+        }
+        after.weekly_report = on;
+    }
+    // The summary is for admins: one who is no longer one stops getting it.
+    after.weekly_report &= after.is_admin();
     let now = now_millis();
     let whatsapp = changes.whatsapp_opt_in.unwrap_or(before.whatsapp_opt_in) && after.phone.is_some();
     after.set_whatsapp(whatsapp, None, now);

@@ -25,11 +25,20 @@ pub enum JobKind {
     /// Read what changed in a person's calendar (moved, deleted, answered) and bring Sala's
     /// bookings in line, or put the calendar back: two-way sync.
     CalendarPull,
+    /// Email an admin who asked for it the summary of last week's use of the rooms.
+    WeeklyReport,
 }
 
 impl JobKind {
-    pub const ALL: [Self; 6] =
-        [Self::Notify, Self::CalendarSync, Self::Webhook, Self::Reminder, Self::NoShowCheck, Self::CalendarPull];
+    pub const ALL: [Self; 7] = [
+        Self::Notify,
+        Self::CalendarSync,
+        Self::Webhook,
+        Self::Reminder,
+        Self::NoShowCheck,
+        Self::CalendarPull,
+        Self::WeeklyReport,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -39,6 +48,7 @@ impl JobKind {
             Self::Reminder => "reminder",
             Self::NoShowCheck => "no_show_check",
             Self::CalendarPull => "calendar_pull",
+            Self::WeeklyReport => "weekly_report",
         }
     }
 
@@ -289,6 +299,22 @@ impl ReminderPayload {
     }
 }
 
+/// What a `weekly_report` job carries: whose summary, and the Monday of the week it covers
+/// (Monday to Sunday, civil dates in the organization's zone).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeeklyReportPayload {
+    pub user_id: UserId,
+    pub week: jiff::civil::Date,
+}
+
+impl WeeklyReportPayload {
+    /// The idempotency scope of the summary's delivery: one per organization, person and week,
+    /// however many jobs were made for it.
+    pub fn delivery_scope(&self, tenant: TenantId) -> String {
+        format!("weekly_report:{tenant}:{}:{}", self.user_id, self.week)
+    }
+}
+
 /// What a `webhook` job carries: the booking change, and for a manual replay the one endpoint
 /// it goes to and the event it repeats (whose `webhook-id` it keeps, as a resend should).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -329,6 +355,7 @@ pub enum JobPayload {
     Reminder(ReminderPayload),
     NoShowCheck(NoShowPayload),
     CalendarPull(PullPayload),
+    WeeklyReport(WeeklyReportPayload),
 }
 
 impl JobPayload {
@@ -340,6 +367,7 @@ impl JobPayload {
             Self::Reminder(_) => JobKind::Reminder,
             Self::NoShowCheck(_) => JobKind::NoShowCheck,
             Self::CalendarPull(_) => JobKind::CalendarPull,
+            Self::WeeklyReport(_) => JobKind::WeeklyReport,
         }
     }
 
@@ -352,6 +380,7 @@ impl JobPayload {
             Self::Reminder(p) => serde_json::to_value(p),
             Self::NoShowCheck(p) => serde_json::to_value(p),
             Self::CalendarPull(p) => serde_json::to_value(p),
+            Self::WeeklyReport(p) => serde_json::to_value(p),
         };
         value.unwrap_or_default()
     }
@@ -400,6 +429,7 @@ impl Job {
             JobKind::Reminder => JobPayload::Reminder(serde_json::from_value(raw)?),
             JobKind::NoShowCheck => JobPayload::NoShowCheck(serde_json::from_value(raw)?),
             JobKind::CalendarPull => JobPayload::CalendarPull(serde_json::from_value(raw)?),
+            JobKind::WeeklyReport => JobPayload::WeeklyReport(serde_json::from_value(raw)?),
         })
     }
 }

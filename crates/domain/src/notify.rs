@@ -316,6 +316,7 @@ mod tests {
             time_zone: None,
             google_subject: None,
             microsoft_oid: None,
+            weekly_report: false,
             reminders: None,
             active: true,
             created_at: 0,

@@ -50,6 +50,10 @@ pub struct User {
     /// The person's own reminders; `None` follows the tenant's.
     #[serde(default)]
     pub reminders: Option<crate::notify::ReminderSettings>,
+    /// An admin's choice to get the weekly summary email of how the rooms were used (off by
+    /// default; only admins get it).
+    #[serde(default)]
+    pub weekly_report: bool,
     /// The stable Google account id (`sub`), set on first Google sign-in.
     pub google_subject: Option<String>,
     /// The person's Microsoft Entra object id (`oid`), set on first Microsoft sign-in; with the
@@ -106,6 +110,7 @@ mod tests {
             reminders: None,
             google_subject: None,
             microsoft_oid: None,
+            weekly_report: false,
             active: true,
             created_at: 0,
             updated_at: 0,

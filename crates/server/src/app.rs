@@ -59,6 +59,7 @@ impl App {
             dev_outbox: settings.dev,
             uid_domain: settings.host(),
             rsvp: Some(RsvpLinks { key: RsvpKey::new(&secret_key), base_url: settings.base_url.clone() }),
+            base_url: settings.base_url.clone(),
         };
         let representation = Arc::new(crate::wire::booking::ApiRepresentation(store.clone()));
         let handlers = Handlers {
@@ -121,11 +122,13 @@ impl App {
         let purge = tokio::spawn(housekeeping(self.state.clone()));
         let reconcile = tokio::spawn(reconcile_calendars(self.state.clone()));
         let rollups = tokio::spawn(refresh_report_rollups(self.state.clone()));
+        let weekly = tokio::spawn(weekly_reports(self.state.clone()));
         let limits = self.state.settings.connection_limits();
         let served = crate::connections::serve(listener, router, limits, shutdown).await;
         purge.abort();
         reconcile.abort();
         rollups.abort();
+        weekly.abort();
         served
     }
 
@@ -220,6 +223,21 @@ async fn reconcile_calendars(state: AppState) {
             Ok(0) => {}
             Ok(reads) => tracing::info!(reads, "calendar reconciliation scheduled"),
             Err(err) => tracing::warn!(%err, "could not schedule the calendar reconciliation"),
+        }
+    }
+}
+
+/// Every five minutes, and at start (a server that was down on Monday catches up): the weekly
+/// summaries that are due are written as jobs, once per admin and week however many instances
+/// run this.
+async fn weekly_reports(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5 * 60));
+    loop {
+        tick.tick().await;
+        match sala_app::reports::weekly::schedule(state.store(), sala_domain::now_millis()).await {
+            Ok(0) => {}
+            Ok(written) => tracing::info!(written, "weekly summaries scheduled"),
+            Err(err) => tracing::warn!(%err, "could not schedule the weekly summaries"),
         }
     }
 }

@@ -48,6 +48,7 @@ pub trait Store:
     + FeedStore
     + WatchStore
     + ReportStore
+    + WeeklyReportStore
 {
 }
 impl<T> Store for T where
@@ -66,6 +67,7 @@ impl<T> Store for T where
         + FeedStore
         + WatchStore
         + ReportStore
+        + WeeklyReportStore
 {
 }
 
@@ -565,6 +567,17 @@ pub trait ReportStore: Send + Sync {
         tenant: TenantId,
         dates: RollupDates,
     ) -> Result<Vec<(RoomId, jiff::civil::Date, i64)>>;
+/// The weekly summary emails of admins who asked for them: each person's week written once.
+#[async_trait]
+pub trait WeeklyReportStore: Send + Sync {
+    /// The tenant's active admins who asked for the weekly summary, by when they were added.
+    async fn weekly_report_admins(&self, tenant: TenantId) -> Result<Vec<User>>;
+
+    /// Marks `week` (its Monday, `YYYY-MM-DD`) as scheduled for the person and writes `job` with
+    /// the mark, in one transaction. `false`, and nothing written, when that week or a later one
+    /// was scheduled for them already (by this or another instance), or they are no longer an
+    /// active admin who asked for it.
+    async fn schedule_weekly_report(&self, tenant: TenantId, user: UserId, week: &str, job: &Job) -> Result<bool>;
 }
 
 /// The dev outbox: copies of the messages dev mode sent, as they would appear.

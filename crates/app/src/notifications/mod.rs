@@ -9,6 +9,7 @@
 pub(crate) mod compose;
 mod deliver;
 mod texts;
+pub mod weekly;
 
 use crate::Store;
 use crate::jobs::JobFailure;
@@ -87,6 +88,8 @@ pub struct Channels {
     pub uid_domain: String,
     /// Where guests answer their invitations; `None`: invitations carry no answer link.
     pub rsvp: Option<RsvpLinks>,
+    /// The installation's public URL, for links to its pages (the weekly summary's report).
+    pub base_url: String,
 }
 
 /// The answer links put in invitations: `<base_url>/rsvp/<token>`.

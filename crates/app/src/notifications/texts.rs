@@ -289,3 +289,133 @@ pub fn whatsapp_preview(locale: Locale, kind: Kind, params: &[String]) -> String
 }
 
 pub use sala_domain::dates::{dates, repeats, when};
+
+/// The words of the weekly summary email for admins.
+pub struct WeeklyWords {
+    pub lang: &'static str,
+    pub heading: &'static str,
+    pub utilization: &'static str,
+    pub compared: &'static str,
+    pub busiest: &'static str,
+    pub least_used: &'static str,
+    pub peak: &'static str,
+    pub no_bookings: &'static str,
+    pub cancellations: &'static str,
+    pub open_report: &'static str,
+    pub footer: &'static str,
+    /// Monday first.
+    pub weekdays: [&'static str; 7],
+}
+
+pub fn weekly_words(locale: Locale) -> &'static WeeklyWords {
+    match locale {
+        Locale::Es => &WEEKLY_ES,
+        Locale::En => &WEEKLY_EN,
+    }
+}
+
+static WEEKLY_ES: WeeklyWords = WeeklyWords {
+    lang: "es",
+    heading: "Resumen semanal de las salas",
+    utilization: "Ocupación",
+    compared: "Frente a la semana anterior",
+    busiest: "Las salas más usadas",
+    least_used: "Las salas menos usadas",
+    peak: "Hora punta",
+    no_bookings: "sin reservas",
+    cancellations: "Cancelaciones",
+    open_report: "Ver el informe completo",
+    footer: "Enviado por Sala. Recibes este resumen porque lo pediste en Mi cuenta; puedes dejar de recibirlo allí.",
+    weekdays: ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"],
+};
+
+static WEEKLY_EN: WeeklyWords = WeeklyWords {
+    lang: "en",
+    heading: "Weekly room summary",
+    utilization: "Utilization",
+    compared: "Compared with the week before",
+    busiest: "Busiest rooms",
+    least_used: "Least used rooms",
+    peak: "Busiest hour",
+    no_bookings: "no bookings",
+    cancellations: "Cancellations",
+    open_report: "Open the full report",
+    footer: "Sent by Sala. You get this summary because you asked for it in My account; you can turn it off there.",
+    weekdays: ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+};
+
+/// A number with `places` decimals as the language writes it: `6,3` in Spanish, `6.3` in English.
+pub fn decimal(locale: Locale, value: f64, places: usize) -> String {
+    let text = format!("{value:.places$}");
+    match locale {
+        Locale::Es => text.replace('.', ","),
+        Locale::En => text,
+    }
+}
+
+/// A ratio (0-1) as a percentage with one decimal: `6,3 %` / `6.3%`.
+pub fn percent(locale: Locale, ratio: f64) -> String {
+    let number = decimal(locale, ratio * 100.0, 1);
+    match locale {
+        Locale::Es => format!("{number} %"),
+        Locale::En => format!("{number}%"),
+    }
+}
+
+/// Minutes as hours with one decimal: `1,5 h`.
+pub fn hours(locale: Locale, minutes: i64) -> String {
+    // Minutes of a week stay far below 2^52: the conversion is exact.
+    format!("{} h", decimal(locale, minutes as f64 / 60.0, 1))
+}
+
+/// The week as the subject names it.
+pub fn week_range(locale: Locale, from: jiff::civil::Date, to: jiff::civil::Date) -> String {
+    match locale {
+        Locale::Es => format!("del {} al {}", from.strftime("%d/%m/%Y"), to.strftime("%d/%m/%Y")),
+        Locale::En => format!("{} to {}", from.strftime("%b %-d, %Y"), to.strftime("%b %-d, %Y")),
+    }
+}
+
+/// The summary's subject: the organization and the week.
+pub fn weekly_subject(locale: Locale, organization: &str, range: &str) -> String {
+    match locale {
+        Locale::Es => format!("Resumen semanal de {organization}: {range}"),
+        Locale::En => format!("{organization} weekly summary: {range}"),
+    }
+}
+
+/// Booked of bookable hours: "36,5 h reservadas de 120,0 h disponibles".
+pub fn booked_of_bookable(locale: Locale, booked: i64, bookable: i64) -> String {
+    match locale {
+        Locale::Es => format!("{} reservadas de {} disponibles", hours(locale, booked), hours(locale, bookable)),
+        Locale::En => format!("{} booked of {} bookable", hours(locale, booked), hours(locale, bookable)),
+    }
+}
+
+/// The change from the week before, in percentage points, with the week before's figure.
+pub fn change(locale: Locale, points: f64, before: f64) -> String {
+    let size = decimal(locale, points.abs(), 1);
+    let before = percent(locale, before);
+    match (locale, points) {
+        (Locale::Es, p) if p > 0.0 => format!("▲ sube {size} puntos (la semana anterior: {before})"),
+        (Locale::Es, p) if p < 0.0 => format!("▼ baja {size} puntos (la semana anterior: {before})"),
+        (Locale::Es, _) => format!("= igual que la semana anterior ({before})"),
+        (Locale::En, p) if p > 0.0 => format!("▲ up {size} points (the week before: {before})"),
+        (Locale::En, p) if p < 0.0 => format!("▼ down {size} points (the week before: {before})"),
+        (Locale::En, _) => format!("= the same as the week before ({before})"),
+    }
+}
+
+/// Cancelled of the bookings starting in the week, and the rate.
+pub fn cancelled_of(locale: Locale, cancelled: u64, bookings: u64, rate: f64) -> String {
+    match locale {
+        Locale::Es => format!("{cancelled} de {bookings} reservas ({})", percent(locale, rate)),
+        Locale::En => format!("{cancelled} of {bookings} bookings ({})", percent(locale, rate)),
+    }
+}
+
+/// A weekday and hour: "martes, 10:00-11:00".
+pub fn weekday_hour(locale: Locale, weekday: u8, hour: u8) -> String {
+    let day = weekly_words(locale).weekdays[usize::from(weekday % 7)];
+    format!("{day}, {hour:02}:00-{:02}:00", (hour + 1) % 24)
+}

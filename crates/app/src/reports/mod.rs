@@ -11,6 +11,8 @@ pub mod ghosts;
 pub mod people;
 pub mod sizing;
 
+pub mod weekly;
+
 use crate::{AppError, AppResult, Context, Store};
 use sala_domain::dates::day_start;
 use sala_domain::reports::cancellations::{BookingFacts, Cancellations, cancellations};

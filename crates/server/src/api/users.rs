@@ -45,6 +45,9 @@ pub struct UserView {
     /// organization's.
     #[schema(value_type = Option<Object>)]
     reminders: Option<ReminderSettings>,
+    /// Admins: they get the weekly summary email of how the rooms were used (Mondays 08:00 in
+    /// the organization's zone).
+    weekly_report: bool,
     active: bool,
     /// The person has signed in with Google: that Google account is theirs until an admin unlinks it.
     google_linked: bool,
@@ -65,6 +68,7 @@ fn user_example() -> serde_json::Value {
         "locale": null,
         "time_zone": null,
         "reminders": null,
+        "weekly_report": false,
         "active": true,
         "google_linked": false,
         "created_at": "2024-12-08T15:43:10.382Z"
@@ -92,6 +96,7 @@ impl From<User> for UserView {
             locale: u.locale.map(|l| l.as_str().to_owned()),
             time_zone: u.time_zone.map(String::from),
             reminders: u.reminders,
+            weekly_report: u.weekly_report,
             active: u.active,
             google_linked: u.google_subject.is_some(),
             created_at: Utc(u.created_at),
@@ -204,6 +209,9 @@ pub struct UpdateUserBody {
     #[serde(default, deserialize_with = "super::double_option")]
     #[schema(value_type = Option<Object>)]
     reminders: Option<Option<ReminderSettings>>,
+    /// Admins: `true` to get the weekly summary email of how the rooms were used, every Monday
+    /// at 08:00 in the organization's zone, in their language. Anyone else's `true` is refused (403).
+    weekly_report: Option<bool>,
 }
 
 /// Change a person: yourself, or anyone if you are an admin.
@@ -226,6 +234,7 @@ async fn update_user(
         time_zone: body.time_zone.map(Option::unwrap_or_default),
         active: body.active,
         reminders: body.reminders,
+        weekly_report: body.weekly_report,
         unlink_google: body.unlink_google.unwrap_or(false),
     };
     Ok(Json(users::update_user(state.store(), &ctx, id, changes).await?.into()))

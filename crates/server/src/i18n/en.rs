@@ -467,6 +467,8 @@ pub static EN: Texts = Texts {
     calendar_service_hint: "Where Sala writes organizers' events and reads rooms' availability. Microsoft 365 needs the tenant id.",
     admin_consent_link: "Grant admin consent in Microsoft",
     admin_consent_hint: "Once, a Microsoft 365 global administrator allows Sala to read and write the organization's calendars.",
+    weekly_report_opt_in: "Email me the weekly room summary every Monday",
+    weekly_report_hint: "One email at 08:00 with last week's utilization, the busiest and least used rooms, the busiest hour and the cancellations.",
     page_not_found: "That address does not exist in Sala.",
     add_person: "Add a person",
     email_label: "Email",

@@ -467,6 +467,8 @@ pub static ES: Texts = Texts {
     calendar_service_hint: "Dónde escribe Sala los eventos de quien organiza y lee la disponibilidad de las salas. Microsoft 365 necesita el id de inquilino.",
     admin_consent_link: "Dar el consentimiento de administrador en Microsoft",
     admin_consent_hint: "Una vez, un administrador global de Microsoft 365 permite que Sala lea y escriba los calendarios de la organización.",
+    weekly_report_opt_in: "Enviarme cada lunes el resumen semanal de las salas",
+    weekly_report_hint: "Un email a las 08:00 con la ocupación de la semana anterior, las salas más y menos usadas, la hora punta y las cancelaciones.",
     page_not_found: "Esa dirección no existe en Sala.",
     add_person: "Añadir una persona",
     email_label: "Correo electrónico",

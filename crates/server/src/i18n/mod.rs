@@ -519,6 +519,8 @@ pub struct Texts {
     pub calendar_service_hint: &'static str,
     pub admin_consent_link: &'static str,
     pub admin_consent_hint: &'static str,
+    pub weekly_report_opt_in: &'static str,
+    pub weekly_report_hint: &'static str,
     pub page_not_found: &'static str,
     pub add_person: &'static str,
     pub email_label: &'static str,

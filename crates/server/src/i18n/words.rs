@@ -28,6 +28,7 @@ const JOB_KINDS: &[Words] = &[
     ("webhook", "Webhook", "Webhook"),
     ("reminder", "Recordatorio", "Reminder"),
     ("no_show_check", "Liberación sin check-in", "No-show release"),
+    ("weekly_report", "Resumen semanal", "Weekly summary"),
 ];
 
 pub fn job_kind(locale: Locale, kind: JobKind) -> &'static str {

@@ -1,8 +1,9 @@
 //! `/account`: a person's own settings: name, language, time zone, phone for WhatsApp and the
-//! opt-in, when to be reminded (or as the organization says), and their Google Calendar
-//! (connect, so bookings land there with a Meet link; or disconnect); and their calendar
-//! subscription addresses (feeds): make one for their meetings (admins also for the whole
-//! organization), shown once, and revoke any of theirs, room feeds made on a room's page included.
+//! opt-in, when to be reminded (or as the organization says), admins the weekly summary email,
+//! and their Google Calendar (connect, so bookings land there with a Meet link; or disconnect);
+//! and their calendar subscription addresses (feeds): make one for their meetings (admins also for
+//! the whole organization), shown once, and revoke any of theirs, room feeds made on a room's page
+//! included.
 
 use super::form::{Button, PageForm};
 use super::shell::{Nav, Page, Shell};
@@ -33,6 +34,8 @@ pub struct AccountForm {
     pub minutes: String,
     pub remind_whatsapp: Option<String>,
     pub remind_email: Option<String>,
+    /// Admins: the weekly summary email.
+    pub weekly_report: Option<String>,
 }
 
 impl AccountForm {
@@ -118,6 +121,7 @@ fn form_of(shell: &Shell) -> AccountForm {
         minutes: shown.minutes_before.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
         remind_whatsapp: shown.whatsapp.then(|| "on".to_owned()),
         remind_email: shown.email.then(|| "on".to_owned()),
+        weekly_report: u.weekly_report.then(|| "on".to_owned()),
         ..AccountForm::default()
     }
 }
@@ -276,6 +280,7 @@ async fn save(state: &AppState, shell: Shell, form: AccountForm) -> Response {
         phone: Some(form.phone.clone()),
         whatsapp_opt_in: Some(AccountForm::on(&form.whatsapp)),
         reminders: Some(reminders),
+        weekly_report: shell.user.is_admin().then(|| AccountForm::on(&form.weekly_report)),
         ..UserChanges::default()
     };
     match update_user(state.store(), &shell.ctx(), shell.user.id, changes).await {

@@ -38,3 +38,4 @@ mod slow_clients;
 mod virtual_rooms;
 mod web_app;
 mod webhooks;
+mod weekly_report;

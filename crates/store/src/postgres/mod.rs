@@ -19,6 +19,7 @@ mod tenants;
 mod users;
 mod watches;
 mod webhooks;
+mod weekly_reports;
 
 use crate::{StoreError, Unique};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

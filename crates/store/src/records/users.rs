@@ -23,6 +23,7 @@ pub(crate) struct UserRow {
     reminders: Option<String>,
     whatsapp_consent_at: Option<i64>,
     microsoft_oid: Option<String>,
+    weekly_report: bool,
 }
 
 impl TryFrom<UserRow> for User {
@@ -46,6 +47,7 @@ impl TryFrom<UserRow> for User {
             google_subject: r.google_subject,
             microsoft_oid: r.microsoft_oid,
             reminders: r.reminders.map(|j| json_text("user reminders", &j)).transpose()?,
+            weekly_report: r.weekly_report,
             active: r.active,
             created_at: r.created_at,
             updated_at: r.updated_at,

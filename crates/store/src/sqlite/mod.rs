@@ -17,6 +17,7 @@ mod tenants;
 mod users;
 mod watches;
 mod webhooks;
+mod weekly_reports;
 
 use crate::{StoreError, Unique};
 use sala_domain::JobKind;

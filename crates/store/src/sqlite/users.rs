@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use sala_domain::{AuditEntry, Email, TenantId, User, UserId};
 use sqlx::SqliteConnection;
 
-const COLUMNS: &str = "id, tenant_id, email, name, phone, whatsapp_opt_in, role, locale, time_zone,
-                       google_subject, active, created_at, updated_at, reminders, whatsapp_consent_at, microsoft_oid";
+pub(super) const COLUMNS: &str = "id, tenant_id, email, name, phone, whatsapp_opt_in, role, locale, time_zone,
+                       google_subject, active, created_at, updated_at, reminders, whatsapp_consent_at, microsoft_oid,
+                       weekly_report";
 
 #[async_trait]
 impl UserStore for SqliteStore {
@@ -107,8 +108,8 @@ async fn insert_row(conn: &mut SqliteConnection, u: &User) -> Result<()> {
     sqlx::query(
         "INSERT INTO users (id, tenant_id, email, email_key, name, search_key, phone, whatsapp_opt_in, role,
                             locale, time_zone, google_subject, active, created_at, updated_at, reminders,
-                            whatsapp_consent_at, microsoft_oid)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+                            whatsapp_consent_at, microsoft_oid, weekly_report)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
     )
     .bind(u.id.0)
     .bind(u.tenant_id.0)
@@ -128,6 +129,7 @@ async fn insert_row(conn: &mut SqliteConnection, u: &User) -> Result<()> {
     .bind(u.reminders.as_ref().map(to_json))
     .bind(u.whatsapp_consent_at)
     .bind(&u.microsoft_oid)
+    .bind(u.weekly_report)
     .execute(conn)
     .await
     .map_err(db)?;
@@ -139,7 +141,7 @@ async fn update_row(conn: &mut SqliteConnection, u: &User) -> Result<()> {
         "UPDATE users SET email = $3, email_key = $4, name = $5, search_key = $6, phone = $7,
                 whatsapp_opt_in = $8, role = $9, locale = $10, time_zone = $11, google_subject = $12,
                 active = $13, updated_at = $14, reminders = $15, whatsapp_consent_at = $16,
-                microsoft_oid = $17
+                microsoft_oid = $17, weekly_report = $18
          WHERE tenant_id = $1 AND id = $2",
     )
     .bind(u.tenant_id.0)
@@ -159,6 +161,7 @@ async fn update_row(conn: &mut SqliteConnection, u: &User) -> Result<()> {
     .bind(u.reminders.as_ref().map(to_json))
     .bind(u.whatsapp_consent_at)
     .bind(&u.microsoft_oid)
+    .bind(u.weekly_report)
     .execute(conn)
     .await
     .map_err(db)?;

@@ -74,6 +74,7 @@ mod rooms;
 mod tenants;
 mod users;
 mod watches;
+mod weekly_reports;
 
 // ---------------------------------------------------------------------------------------------
 // Building domain values through their real constructors.
@@ -133,6 +134,7 @@ fn user(tenant: TenantId, address: &str, name: &str) -> User {
         time_zone: None,
         google_subject: None,
         microsoft_oid: None,
+        weekly_report: false,
         reminders: None,
         active: true,
         created_at: T0,
