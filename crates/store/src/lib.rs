@@ -567,6 +567,8 @@ pub trait ReportStore: Send + Sync {
         tenant: TenantId,
         dates: RollupDates,
     ) -> Result<Vec<(RoomId, jiff::civil::Date, i64)>>;
+}
+
 /// The weekly summary emails of admins who asked for them: each person's week written once.
 #[async_trait]
 pub trait WeeklyReportStore: Send + Sync {
