@@ -168,7 +168,13 @@ async fn utilization_is_reported_by_room_day_and_hour(app: TestApp) {
     for (query, status, field, code) in [
         (format!("from=2027-02-30&to={tuesday}"), StatusCode::UNPROCESSABLE_ENTITY, "from", "invalid_date"),
         (format!("from={tuesday}&to={monday}"), StatusCode::UNPROCESSABLE_ENTITY, "to", "invalid_range"),
-        ("from=2027-01-01&to=2029-12-31".to_owned(), StatusCode::UNPROCESSABLE_ENTITY, "to", "invalid_range"),
+        ("from=2027-01-01&to=2037-01-02".to_owned(), StatusCode::UNPROCESSABLE_ENTITY, "to", "invalid_range"),
+        (
+            "from=2027-01-01&to=2029-01-02&group_by=room_day".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "to",
+            "invalid_range",
+        ),
         (format!("{range}&group_by=month"), StatusCode::UNPROCESSABLE_ENTITY, "group_by", "invalid_format"),
         (format!("{range}&format=xlsx"), StatusCode::UNPROCESSABLE_ENTITY, "format", "invalid_format"),
         (format!("{range}&room_id=nope"), StatusCode::UNPROCESSABLE_ENTITY, "room_id", "invalid_id"),

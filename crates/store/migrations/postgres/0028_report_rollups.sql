@@ -46,6 +46,41 @@ CREATE TABLE report_room_days (
 -- A range of dates, grouped by room or by date, read from the index alone.
 CREATE INDEX report_room_days_by_day ON report_room_days (tenant_id, day) INCLUDE (room_id, booked);
 
+-- The same summed over the tenant's rooms, per date: a heatmap or a by-day report of every room
+-- sums a row per date (two years: 731) rather than one per room and date. Rebuilt from
+-- report_room_days for the dates a refresh touched, in the refresh's transaction.
+CREATE TABLE report_days (
+    tenant_id uuid NOT NULL REFERENCES tenants (id),
+    day       date NOT NULL,
+    weekday   smallint NOT NULL,
+    booked    integer NOT NULL,
+    h00       integer NOT NULL,
+    h01       integer NOT NULL,
+    h02       integer NOT NULL,
+    h03       integer NOT NULL,
+    h04       integer NOT NULL,
+    h05       integer NOT NULL,
+    h06       integer NOT NULL,
+    h07       integer NOT NULL,
+    h08       integer NOT NULL,
+    h09       integer NOT NULL,
+    h10       integer NOT NULL,
+    h11       integer NOT NULL,
+    h12       integer NOT NULL,
+    h13       integer NOT NULL,
+    h14       integer NOT NULL,
+    h15       integer NOT NULL,
+    h16       integer NOT NULL,
+    h17       integer NOT NULL,
+    h18       integer NOT NULL,
+    h19       integer NOT NULL,
+    h20       integer NOT NULL,
+    h21       integer NOT NULL,
+    h22       integer NOT NULL,
+    h23       integer NOT NULL,
+    CONSTRAINT report_days_pkey PRIMARY KEY (tenant_id, day)
+);
+
 CREATE TABLE report_stale (
     id        bigserial PRIMARY KEY,
     tenant_id uuid NOT NULL,

@@ -49,6 +49,41 @@ CREATE TABLE report_room_days (
 -- A range of dates, grouped by room or by date, read from the index alone.
 CREATE INDEX report_room_days_by_day ON report_room_days (tenant_id, day, room_id, booked);
 
+-- The same summed over the tenant's rooms, per date: a heatmap or a by-day report of every room
+-- sums a row per date (two years: 731) rather than one per room and date. Rebuilt from
+-- report_room_days for the dates a refresh touched, in the refresh's transaction.
+CREATE TABLE report_days (
+    tenant_id BLOB NOT NULL REFERENCES tenants (id),
+    day       TEXT NOT NULL,
+    weekday   INTEGER NOT NULL,
+    booked    INTEGER NOT NULL,
+    h00       INTEGER NOT NULL,
+    h01       INTEGER NOT NULL,
+    h02       INTEGER NOT NULL,
+    h03       INTEGER NOT NULL,
+    h04       INTEGER NOT NULL,
+    h05       INTEGER NOT NULL,
+    h06       INTEGER NOT NULL,
+    h07       INTEGER NOT NULL,
+    h08       INTEGER NOT NULL,
+    h09       INTEGER NOT NULL,
+    h10       INTEGER NOT NULL,
+    h11       INTEGER NOT NULL,
+    h12       INTEGER NOT NULL,
+    h13       INTEGER NOT NULL,
+    h14       INTEGER NOT NULL,
+    h15       INTEGER NOT NULL,
+    h16       INTEGER NOT NULL,
+    h17       INTEGER NOT NULL,
+    h18       INTEGER NOT NULL,
+    h19       INTEGER NOT NULL,
+    h20       INTEGER NOT NULL,
+    h21       INTEGER NOT NULL,
+    h22       INTEGER NOT NULL,
+    h23       INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, day)
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE report_stale (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant_id BLOB NOT NULL,

@@ -1,7 +1,10 @@
 //! Report rollups on PostgreSQL: dates are `date`, bound and read as `YYYY-MM-DD` text.
 
 use super::{PgStore, db};
-use crate::records::{HELD_BOOKINGS, HOUR_COLUMNS, HeldRow, StaleMarkRow, hours_of, parse_date, summed_hours};
+use crate::records::{
+    HELD_BOOKINGS, HOUR_COLUMNS, HeldRow, StaleMarkRow, hours_of, parse_date, rebuild_days_sql, rollup_table,
+    summed_hours, touched_dates,
+};
 use crate::{ReportStore, Result, RollupDates, RollupRefresh, StaleMark};
 use async_trait::async_trait;
 use jiff::civil::Date;
@@ -123,6 +126,17 @@ impl ReportStore for PgStore {
         for chunk in refresh.days.chunks(ROWS_PER_INSERT) {
             insert_days(tenant, chunk).build().execute(&mut *tx).await.map_err(db)?;
         }
+        if let Some((from, to)) = touched_dates(refresh.spans) {
+            for sql in rebuild_days_sql(|n| format!("${n}::date")) {
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(tenant.0)
+                    .bind(from.to_string())
+                    .bind(to.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            }
+        }
         tx.commit().await.map_err(db)?;
         Ok(true)
     }
@@ -141,7 +155,8 @@ impl ReportStore for PgStore {
 
     async fn booked_by_day(&self, tenant: TenantId, dates: RollupDates) -> Result<Vec<(Date, i64)>> {
         let sql = format!(
-            "SELECT day::text, SUM(booked)::bigint FROM report_room_days WHERE {} GROUP BY day",
+            "SELECT day::text, SUM(booked)::bigint FROM {} WHERE {} GROUP BY day",
+            rollup_table(dates.room_id),
             range_filter(&dates)
         );
         let rows: Vec<(String, i64)> = bind_range(sqlx::query_as(sqlx::AssertSqlSafe(sql)), tenant, &dates)
@@ -153,8 +168,9 @@ impl ReportStore for PgStore {
 
     async fn booked_by_weekday_hour(&self, tenant: TenantId, dates: RollupDates) -> Result<[[i64; 24]; 7]> {
         let sql = format!(
-            "SELECT weekday::bigint, {} FROM report_room_days WHERE {} GROUP BY weekday",
+            "SELECT weekday::bigint, {} FROM {} WHERE {} GROUP BY weekday",
             summed_hours(),
+            rollup_table(dates.room_id),
             range_filter(&dates)
         );
         let rows =

@@ -28,7 +28,10 @@ pub(crate) use bookings::{
 pub(crate) use feeds::{FEED_COLUMNS, FeedRow};
 pub(crate) use google::{CalendarStateRow, GoogleConnectionRow};
 pub(crate) use jobs::{DeliveryRow, JobRow, OutboxRow, truncated_error};
-pub(crate) use reports::{HELD_BOOKINGS, HOUR_COLUMNS, HeldRow, StaleMarkRow, hours_of, parse_date, summed_hours};
+pub(crate) use reports::{
+    HELD_BOOKINGS, HOUR_COLUMNS, HeldRow, StaleMarkRow, hours_of, parse_date, rebuild_days_sql, rollup_table,
+    summed_hours, touched_dates,
+};
 pub(crate) use rooms::RoomRow;
 pub(crate) use tenants::TenantRow;
 pub(crate) use users::UserRow;

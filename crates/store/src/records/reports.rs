@@ -75,3 +75,31 @@ where
 pub(crate) fn summed_hours() -> String {
     HOUR_COLUMNS.iter().map(|h| format!("SUM({h})")).collect::<Vec<_>>().join(", ")
 }
+
+/// The dates a refresh touched, first to last, if any: the `report_days` rows to rebuild.
+pub(crate) fn touched_dates(spans: &[(sala_domain::RoomId, Date, Date)]) -> Option<(Date, Date)> {
+    let from = spans.iter().map(|s| s.1).min()?;
+    let to = spans.iter().map(|s| s.2).max()?;
+    Some((from, to))
+}
+
+/// Rebuilds `report_days` for the dates `$2..=$3` from the rooms' rows (`date` is how the backend
+/// reads a bound date: `$2` or `$2::date`).
+pub(crate) fn rebuild_days_sql(date: impl Fn(u8) -> String) -> [String; 2] {
+    let range = format!("tenant_id = $1 AND day BETWEEN {} AND {}", date(2), date(3));
+    [
+        format!("DELETE FROM report_days WHERE {range}"),
+        format!(
+            "INSERT INTO report_days (tenant_id, day, weekday, booked, {}) \
+             SELECT tenant_id, day, MIN(weekday), SUM(booked), {} FROM report_room_days WHERE {range} \
+             GROUP BY tenant_id, day",
+            HOUR_COLUMNS.join(", "),
+            summed_hours()
+        ),
+    ]
+}
+
+/// The table a range of dates is summed from: every room's, one row a date, or one room's.
+pub(crate) fn rollup_table(room: Option<sala_domain::RoomId>) -> &'static str {
+    if room.is_some() { "report_room_days" } else { "report_days" }
+}

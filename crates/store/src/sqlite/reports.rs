@@ -1,7 +1,10 @@
 //! Report rollups on SQLite: dates are `YYYY-MM-DD` text, which sorts as the dates do.
 
 use super::{SqliteStore, db};
-use crate::records::{HELD_BOOKINGS, HOUR_COLUMNS, HeldRow, StaleMarkRow, hours_of, parse_date, summed_hours};
+use crate::records::{
+    HELD_BOOKINGS, HOUR_COLUMNS, HeldRow, StaleMarkRow, hours_of, parse_date, rebuild_days_sql, rollup_table,
+    summed_hours, touched_dates,
+};
 use crate::{ReportStore, Result, RollupDates, RollupRefresh, StaleMark};
 use async_trait::async_trait;
 use jiff::civil::Date;
@@ -119,6 +122,17 @@ impl ReportStore for SqliteStore {
         for chunk in refresh.days.chunks(ROWS_PER_INSERT) {
             insert_days(tenant, chunk).build().execute(&mut *tx).await.map_err(db)?;
         }
+        if let Some((from, to)) = touched_dates(refresh.spans) {
+            for sql in rebuild_days_sql(|n| format!("${n}")) {
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(tenant.0)
+                    .bind(from.to_string())
+                    .bind(to.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            }
+        }
         tx.commit().await.map_err(db)?;
         Ok(true)
     }
@@ -136,7 +150,11 @@ impl ReportStore for SqliteStore {
     }
 
     async fn booked_by_day(&self, tenant: TenantId, dates: RollupDates) -> Result<Vec<(Date, i64)>> {
-        let sql = format!("SELECT day, SUM(booked) FROM report_room_days WHERE {} GROUP BY day", range_filter(&dates));
+        let sql = format!(
+            "SELECT day, SUM(booked) FROM {} WHERE {} GROUP BY day",
+            rollup_table(dates.room_id),
+            range_filter(&dates)
+        );
         let rows: Vec<(String, i64)> = bind_range(sqlx::query_as(sqlx::AssertSqlSafe(sql)), tenant, &dates)
             .fetch_all(&self.pool)
             .await
@@ -146,8 +164,9 @@ impl ReportStore for SqliteStore {
 
     async fn booked_by_weekday_hour(&self, tenant: TenantId, dates: RollupDates) -> Result<[[i64; 24]; 7]> {
         let sql = format!(
-            "SELECT weekday, {} FROM report_room_days WHERE {} GROUP BY weekday",
+            "SELECT weekday, {} FROM {} WHERE {} GROUP BY weekday",
             summed_hours(),
+            rollup_table(dates.room_id),
             range_filter(&dates)
         );
         let rows =

@@ -43,7 +43,7 @@ pub struct UtilizationParams {
     /// The first day, a civil date in the organization's zone (`2027-03-01`).
     #[param(format = Date)]
     from: String,
-    /// The last day, included (at most 731 days after `from`).
+    /// The last day, included (at most 3653 days after `from`; 731 with `group_by=room_day`).
     #[param(format = Date)]
     to: String,
     /// Only this room.
@@ -113,7 +113,7 @@ impl UtilizationRow {
     responses((status = 200, description = "The rows: JSON, or with `format=csv` CSV with a header line",
                content((Vec<UtilizationRow> = "application/json"), (String = "text/csv"))),
               (status = 403, body = Problem), (status = 404, description = "`not_found`: no such room", body = Problem),
-              (status = 422, description = "`validation_failed`: a date that is not one (`invalid_date`), `to` before `from` or more than 731 days after it (`invalid_range`), an unknown `group_by` or `format`",
+              (status = 422, description = "`validation_failed`: a date that is not one (`invalid_date`), `to` before `from` or more than 3653 days after it (731 by `room_day`) (`invalid_range`), an unknown `group_by` or `format`",
                body = Problem)))]
 async fn utilization(
     State(state): State<AppState>,
