@@ -213,7 +213,8 @@ async fn page(State(state): State<AppState>, AdminPage(shell): AdminPage, Query(
 }
 
 fn form_view(t: &Texts, q: &ReportsQuery, rooms: &[Room]) -> FormView {
-    let mut locations: Vec<String> = rooms.iter().filter_map(|r| r.location.clone()).filter(|l| !l.is_empty()).collect();
+    let mut locations: Vec<String> =
+        rooms.iter().filter_map(|r| r.location.clone()).filter(|l| !l.is_empty()).collect();
     locations.sort();
     locations.dedup();
     FormView {
@@ -234,9 +235,8 @@ fn read_form(t: &Texts, q: &ReportsQuery, today: Date, rooms: &[Room], form: &mu
         form.preset = "last_30_days".to_owned();
         preset_range("last_30_days", today).ok_or_else(|| Refusal::invalid(t.refusal(ErrorCode::InvalidRange)))?
     } else if form.preset.is_empty() {
-        let date = |raw: &str| {
-            raw.parse::<Date>().map_err(|_| Refusal::invalid(t.reports_bad_date.replace("{date}", raw)))
-        };
+        let date =
+            |raw: &str| raw.parse::<Date>().map_err(|_| Refusal::invalid(t.reports_bad_date.replace("{date}", raw)));
         (date(&form.from)?, date(&form.to)?)
     } else {
         preset_range(&form.preset, today).ok_or_else(|| Refusal::invalid(t.reports_bad_preset))?
@@ -251,10 +251,10 @@ fn read_form(t: &Texts, q: &ReportsQuery, today: Date, rooms: &[Room], form: &mu
     }
     let room_id = match q.room_id.trim() {
         "" => None,
-        raw => Some(raw.parse::<RoomId>().map_err(|_| Refusal {
-            status: StatusCode::NOT_FOUND,
-            message: t.reports_unknown_room.to_owned(),
-        })?),
+        raw => Some(
+            raw.parse::<RoomId>()
+                .map_err(|_| Refusal { status: StatusCode::NOT_FOUND, message: t.reports_unknown_room.to_owned() })?,
+        ),
     };
     let location_rooms = match (room_id, form.location.as_str()) {
         (None, location) if !location.is_empty() => {
@@ -282,9 +282,9 @@ impl ReportFailure {
                 Self::Refused(Refusal { status: StatusCode::NOT_FOUND, message: t.reports_unknown_room.to_owned() })
             }
             AppError::BadInput { code, .. } => Self::Refused(Refusal::invalid(t.refusal(code))),
-            AppError::Invalid(fields) => Self::Refused(Refusal::invalid(
-                fields.iter().map(|f| t.refusal(f.code)).collect::<Vec<_>>().join(" "),
-            )),
+            AppError::Invalid(fields) => {
+                Self::Refused(Refusal::invalid(fields.iter().map(|f| t.refusal(f.code)).collect::<Vec<_>>().join(" ")))
+            }
             other => Self::Failed(other),
         }
     }
@@ -329,11 +329,8 @@ async fn report(
                 return Err(ReportFailure::Refused(Refusal::invalid(t.reports_unknown_location)));
             };
             let total = figures.total;
-            let location = rooms
-                .iter()
-                .find(|r| ids.contains(&r.id))
-                .and_then(|r| r.location.clone())
-                .unwrap_or_default();
+            let location =
+                rooms.iter().find(|r| ids.contains(&r.id)).and_then(|r| r.location.clone()).unwrap_or_default();
             (figures, vec![LocationRow { location, figures: total }], cancellations)
         }
     };
@@ -447,7 +444,8 @@ impl ReportView {
     }
 
     fn with_cancellations(mut self, t: &Texts, locale: Locale, reasons: &[ReasonRow], notices: &[NoticeRow]) -> Self {
-        let reason = |r: &ReasonRow| if r.reason.is_empty() { t.reports_no_reason.to_owned() } else { r.reason.clone() };
+        let reason =
+            |r: &ReasonRow| if r.reason.is_empty() { t.reports_no_reason.to_owned() } else { r.reason.clone() };
         let most = reasons.iter().map(|r| r.count).max().unwrap_or(0);
         self.reason_chart = svg::hbars(reasons.iter().map(|r| count_bar(locale, reason(r), r.count, most)).collect());
         self.by_reason =
@@ -559,8 +557,12 @@ fn add_utilization(a: Utilization, b: Utilization) -> Utilization {
     };
     let mut by_room = a.by_room;
     by_room.extend(b.by_room);
-    let by_day =
-        a.by_day.iter().zip(&b.by_day).map(|(x, y)| DayRow { date: x.date, figures: add(&x.figures, &y.figures) }).collect();
+    let by_day = a
+        .by_day
+        .iter()
+        .zip(&b.by_day)
+        .map(|(x, y)| DayRow { date: x.date, figures: add(&x.figures, &y.figures) })
+        .collect();
     let by_weekday_hour = a
         .by_weekday_hour
         .iter()
@@ -582,7 +584,8 @@ fn add_cancellations(a: Cancellations, b: Cancellations) -> Cancellations {
     for r in a.by_reason.iter().chain(&b.by_reason) {
         *reasons.entry(r.reason.clone()).or_default() += r.count;
     }
-    let mut by_reason: Vec<ReasonRow> = reasons.into_iter().map(|(reason, count)| ReasonRow { reason, count }).collect();
+    let mut by_reason: Vec<ReasonRow> =
+        reasons.into_iter().map(|(reason, count)| ReasonRow { reason, count }).collect();
     by_reason.sort_by(|x, y| y.count.cmp(&x.count).then_with(|| x.reason.cmp(&y.reason)));
     let by_notice = Notice::ALL
         .iter()
@@ -651,7 +654,10 @@ mod tests {
             cancelled: 1,
             cancellation_rate: 0.5,
             by_reason: vec![ReasonRow { reason: "a".into(), count: 1 }],
-            by_notice: Notice::ALL.iter().map(|n| NoticeRow { notice: *n, count: u64::from(*n == Notice::UnderADay) }).collect(),
+            by_notice: Notice::ALL
+                .iter()
+                .map(|n| NoticeRow { notice: *n, count: u64::from(*n == Notice::UnderADay) })
+                .collect(),
             average_lead_minutes: 60,
             average_duration_minutes: 30,
         };
@@ -660,7 +666,10 @@ mod tests {
             cancelled: 1,
             cancellation_rate: 1.0,
             by_reason: vec![ReasonRow { reason: "b".into(), count: 1 }],
-            by_notice: Notice::ALL.iter().map(|n| NoticeRow { notice: *n, count: u64::from(*n == Notice::UnderADay) }).collect(),
+            by_notice: Notice::ALL
+                .iter()
+                .map(|n| NoticeRow { notice: *n, count: u64::from(*n == Notice::UnderADay) })
+                .collect(),
             average_lead_minutes: 240,
             average_duration_minutes: 90,
         };

@@ -152,14 +152,7 @@ pub fn columns(rows: Vec<ColumnInput>, percent: impl Fn(f64) -> String) -> Colum
             label: percent(*share),
         })
         .collect();
-    Columns {
-        height: baseline + 24,
-        columns,
-        grid,
-        dates,
-        plot_left: COLUMNS_LEFT,
-        plot_right: WIDTH - 8,
-    }
+    Columns { height: baseline + 24, columns, grid, dates, plot_left: COLUMNS_LEFT, plot_right: WIDTH - 8 }
 }
 
 /// One cell of the heatmap: a weekday at an hour.
@@ -309,7 +302,13 @@ mod tests {
         for weekday in 0..7u8 {
             for hour in 0..24u8 {
                 let open = weekday < 5 && (8..20).contains(&hour);
-                let share = if weekday == 0 && hour == 10 { 1.0 } else if weekday == 0 && hour == 19 { 0.5 } else { 0.0 };
+                let share = if weekday == 0 && hour == 10 {
+                    1.0
+                } else if weekday == 0 && hour == 19 {
+                    0.5
+                } else {
+                    0.0
+                };
                 cells.push(CellInput {
                     weekday,
                     hour,
