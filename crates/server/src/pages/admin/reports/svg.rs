@@ -104,7 +104,7 @@ pub struct Columns {
     pub plot_right: u32,
 }
 
-const COLUMNS_LEFT: u32 = 48;
+const COLUMNS_LEFT: u32 = 60;
 const COLUMNS_TOP: u32 = 10;
 const COLUMNS_PLOT_HEIGHT: u32 = 180;
 
