@@ -539,7 +539,7 @@ pub(crate) fn integer(locale: Locale, n: i64) -> String {
     let mut out = String::new();
     if digits.len() >= from {
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(separator);
             }
             out.push(c);

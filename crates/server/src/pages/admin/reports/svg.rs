@@ -133,7 +133,7 @@ pub fn columns(rows: Vec<ColumnInput>, percent: impl Fn(f64) -> String) -> Colum
         let height = plot_height * row.share.clamp(0.0, 1.0);
         let last = n - 1;
         // The last date always; the others every so often, not crowding the last.
-        if i == last || (i % every == 0 && (i == 0 || last - i >= every.div_ceil(2))) {
+        if i == last || (i.is_multiple_of(every) && (i == 0 || last - i >= every.div_ceil(2))) {
             dates.push(Tick { x: format!("{:.1}", x + slot / 2.0), y: (baseline + 16).to_string(), label: row.label });
         }
         columns.push(Column {
