@@ -451,3 +451,14 @@
     });
   }
 })();
+
+// The reports' form: typing a date means "these dates", not the period still chosen above them
+// (without the script, choose "The dates below" by hand).
+(function () {
+  const preset = document.getElementById("report-preset");
+  if (!preset) return;
+  for (const id of ["report-from", "report-to"]) {
+    const field = document.getElementById(id);
+    if (field) field.addEventListener("change", () => { preset.value = ""; });
+  }
+})();

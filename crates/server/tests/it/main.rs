@@ -32,6 +32,7 @@ mod paging;
 mod people_directory;
 mod people_import;
 mod report_ghosts;
+mod report_page;
 mod report_rollups;
 mod reports;
 mod slow_clients;

@@ -1,5 +1,5 @@
 //! `/admin`: the organization's administration, for its admins only: rooms, people, API keys,
-//! webhooks, dead jobs, the audit log, the settings and the connections (its WhatsApp number and
+//! webhooks, dead jobs, the audit log, the reports, the settings and the connections (its WhatsApp number and
 //! Google service account). Each section is a page that lists and a form that changes; every form
 //! carries the CSRF token, and each change goes through the same use case (and leaves the same
 //! audit entry) as the API's.
@@ -14,6 +14,7 @@ mod people_directory;
 mod people_fields;
 mod people_import;
 mod people_new;
+mod reports;
 mod room_calendar;
 mod room_form;
 mod room_import;
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .merge(webhooks::routes())
         .merge(jobs::routes())
         .merge(audit::routes())
+        .merge(reports::routes())
         .merge(settings::routes())
         .merge(connections::routes())
 }
@@ -53,6 +55,7 @@ pub enum Tab {
     Webhooks,
     Jobs,
     Audit,
+    Reports,
     Settings,
 }
 
