@@ -4,29 +4,11 @@
 
 use crate::both;
 use crate::helpers::{TestApp, json};
+use crate::reports::{madrid, next_monday};
 use crate::web_app::browser;
 use reqwest::{Method, StatusCode};
 use sala_app::Context;
 use serde_json::json;
-
-/// `date` at `hh:mm` in Madrid (the organization's zone), as RFC 3339.
-fn madrid(date: jiff::civil::Date, hour: i8, minute: i8) -> String {
-    date.at(hour, minute, 0, 0)
-        .to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Madrid").unwrap())
-        .unwrap()
-        .timestamp()
-        .to_string()
-}
-
-/// A Monday at least a week away.
-fn next_monday() -> jiff::civil::Date {
-    let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Madrid").unwrap()).date();
-    let mut day = today.checked_add(jiff::Span::new().days(7)).unwrap();
-    while day.weekday() != jiff::civil::Weekday::Monday {
-        day = day.tomorrow().unwrap();
-    }
-    day
-}
 
 /// The part of `html` from the element with `id` to the end of its `end` tag.
 fn element<'a>(html: &'a str, id: &str, end: &str) -> &'a str {

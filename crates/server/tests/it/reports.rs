@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 /// `date` at `hh:mm` in Madrid (the organization's zone), as RFC 3339.
-fn madrid(date: jiff::civil::Date, hour: i8, minute: i8) -> String {
+pub(crate) fn madrid(date: jiff::civil::Date, hour: i8, minute: i8) -> String {
     date.at(hour, minute, 0, 0)
         .to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Madrid").unwrap())
         .unwrap()
@@ -17,7 +17,7 @@ fn madrid(date: jiff::civil::Date, hour: i8, minute: i8) -> String {
 }
 
 /// A Monday at least a week away.
-fn next_monday() -> jiff::civil::Date {
+pub(crate) fn next_monday() -> jiff::civil::Date {
     let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Madrid").unwrap()).date();
     let mut day = today.checked_add(jiff::Span::new().days(7)).unwrap();
     while day.weekday() != jiff::civil::Weekday::Monday {
