@@ -169,7 +169,11 @@ impl App {
     /// `sala worker`: only the job runner, until `shutdown`.
     pub async fn work(self, shutdown: impl Future<Output = ()>) {
         self.state.settings.warn_about_channels();
+        // The weekly summaries are scheduled here too, so a deployment whose jobs run on workers
+        // alone still gets them; with several instances each week is still written once.
+        let weekly = tokio::spawn(weekly_reports(self.state.clone()));
         self.runner().run_until(shutdown).await;
+        weekly.abort();
     }
 }
 
