@@ -84,6 +84,8 @@ CREATE TABLE report_days (
     PRIMARY KEY (tenant_id, day)
 ) STRICT, WITHOUT ROWID;
 
+-- AUTOINCREMENT, though it costs a write to sqlite_sequence: ids never come back once deleted,
+-- so a refresh deleting the marks it read can never delete a newer mark that took a freed id.
 CREATE TABLE report_stale (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant_id BLOB NOT NULL,
