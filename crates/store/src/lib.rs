@@ -525,6 +525,8 @@ pub struct RollupRefresh<'a> {
     pub marks: &'a [i64],
     pub spans: &'a [(RoomId, jiff::civil::Date, jiff::civil::Date)],
     pub days: &'a [sala_domain::reports::rollup::RoomDay],
+    /// The bookings that started on each date of the spans (dates without any are not listed).
+    pub starts: &'a [sala_domain::reports::rollup::RoomDayStarts],
 }
 
 /// Dates `from..=to` of one tenant's rollups, optionally of one room.
@@ -552,6 +554,19 @@ pub trait ReportStore: Send + Sync {
         room: RoomId,
         window: TimeRange,
     ) -> Result<Vec<sala_domain::reports::ReportBooking>>;
+    /// The room's bookings, any status, starting in `window`.
+    async fn starting_bookings(
+        &self,
+        tenant: TenantId,
+        room: RoomId,
+        window: TimeRange,
+    ) -> Result<Vec<sala_domain::reports::cancellations::BookingFacts>>;
+    /// The bookings that started on the dates, tallied (reasons included).
+    async fn starts_tally(
+        &self,
+        tenant: TenantId,
+        dates: RollupDates,
+    ) -> Result<sala_domain::reports::cancellations::Tally>;
     /// Writes a refresh in one transaction, deleting its marks first: `false` (nothing written)
     /// when another refresh took one of them meanwhile, whose rows are as fresh as these.
     async fn apply_rollup_refresh(&self, tenant: TenantId, refresh: RollupRefresh<'_>) -> Result<bool>;

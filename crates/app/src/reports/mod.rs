@@ -15,7 +15,7 @@ pub mod weekly;
 
 use crate::{AppError, AppResult, Context, Store};
 use sala_domain::dates::day_start;
-use sala_domain::reports::cancellations::{BookingFacts, Cancellations, cancellations};
+use sala_domain::reports::cancellations::Cancellations;
 use sala_domain::reports::rollup::{BookedSums, RoomDayRow, room_day_rows, utilization_from};
 use sala_domain::reports::{DateRange, Figures, ReportRoom, Utilization};
 use sala_domain::{Booking, ErrorCode, Millis, Room, RoomId};
@@ -132,19 +132,15 @@ async fn report_rooms(store: &dyn Store, ctx: &Context, room_id: Option<RoomId>)
 /// Cancellations (why, how long before), lead time and length of the bookings starting in the
 /// range, of the organization's rooms or one of them.
 pub async fn cancellations_report(store: &dyn Store, ctx: &Context, q: UtilizationQuery) -> AppResult<Cancellations> {
-    let (_, _, window) = checked_range(store, ctx, &q).await?;
+    let (_, zone, _) = checked_range(store, ctx, &q).await?;
     if let Some(id) = q.room_id
         && store.get_room(ctx.tenant_id(), id).await?.is_none()
     {
         return Err(AppError::NotFound { what: "room" });
     }
-    let starting: Vec<BookingFacts> = bookings_in(store, ctx, window, q.room_id)
-        .await?
-        .iter()
-        .filter(|b| b.time.start >= window.0 && b.time.start < window.1)
-        .map(BookingFacts::from)
-        .collect();
-    Ok(cancellations(&starting))
+    rollups::refresh(store, ctx.tenant_id(), &zone).await?;
+    let dates = RollupDates { from: q.from, to: q.to, room_id: q.room_id };
+    Ok(store.starts_tally(ctx.tenant_id(), dates).await?.figures())
 }
 
 fn bad_range(message: String) -> AppError {

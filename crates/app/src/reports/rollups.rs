@@ -13,7 +13,7 @@
 
 use crate::{AppResult, Store};
 use sala_domain::dates::day_start;
-use sala_domain::reports::rollup::{RoomDay, room_days};
+use sala_domain::reports::rollup::{RoomDay, RoomDayStarts, room_day_starts, room_days};
 use sala_domain::reports::{DateRange, ReportRoom};
 use sala_domain::{Millis, Room, RoomId, TenantId, TimeRange, TimeZoneName};
 use sala_store::{RollupRefresh, StaleMark};
@@ -60,9 +60,9 @@ pub async fn refresh(store: &dyn Store, tenant: TenantId, zone: &TimeZoneName) -
         }
         let rooms = store.list_rooms(tenant, true).await?;
         let spans = spans(zone, &rooms, &marks);
-        let (written, days) = recompute(store, (tenant, zone), &rooms, &spans).await?;
+        let Recomputed { cleared, days, starts } = recompute(store, (tenant, zone), &rooms, &spans).await?;
         let ids: Vec<i64> = marks.iter().map(|m| m.id).collect();
-        let refresh = RollupRefresh { marks: &ids, spans: &written, days: &days };
+        let refresh = RollupRefresh { marks: &ids, spans: &cleared, days: &days, starts: &starts };
         if store.apply_rollup_refresh(tenant, refresh).await? {
             done.marks += ids.len();
             done.room_days += days.len();
@@ -101,29 +101,37 @@ fn local_dates(zone: &TimeZoneName, time: TimeRange) -> Option<(jiff::civil::Dat
     Some((date(time.start)?, date(time.end.max(time.start + 1) - 1)?))
 }
 
-/// The rows of every span, and the dates each span clears (a whole room: all of them).
+/// What a round writes: the dates each span clears (a whole room: all of them) and the rows.
+#[derive(Default)]
+struct Recomputed {
+    cleared: Vec<(RoomId, jiff::civil::Date, jiff::civil::Date)>,
+    days: Vec<RoomDay>,
+    starts: Vec<RoomDayStarts>,
+}
+
 async fn recompute(
     store: &dyn Store,
     (tenant, zone): (TenantId, &TimeZoneName),
     rooms: &[Room],
     spans: &BTreeMap<RoomId, Span>,
-) -> AppResult<(Vec<(RoomId, jiff::civil::Date, jiff::civil::Date)>, Vec<RoomDay>)> {
-    let mut cleared = Vec::with_capacity(spans.len());
-    let mut days = Vec::new();
+) -> AppResult<Recomputed> {
+    let mut out = Recomputed::default();
     for (&room_id, &span) in spans {
         let dates = match span {
             Span::Dates(from, to) => Some((from, to)),
             Span::Whole => store.room_booking_span(tenant, room_id).await?.and_then(|t| local_dates(zone, t)),
         };
-        cleared.push(match span {
+        out.cleared.push(match span {
             Span::Whole => (room_id, WHOLE.0, WHOLE.1),
             Span::Dates(from, to) => (room_id, from, to),
         });
         // A room gone from the list (it cannot be deleted today) keeps no rows.
         let (Some((from, to)), Some(room)) = (dates, rooms.iter().find(|r| r.id == room_id)) else { continue };
-        days.extend(room_rows(store, (tenant, zone), room, (from, to)).await?);
+        let (days, starts) = room_rows(store, (tenant, zone), room, (from, to)).await?;
+        out.days.extend(days);
+        out.starts.extend(starts);
     }
-    Ok((cleared, days))
+    Ok(out)
 }
 
 /// Every date a statement can name: what a whole room's refresh clears.
@@ -135,14 +143,17 @@ async fn room_rows(
     (tenant, zone): (TenantId, &TimeZoneName),
     room: &Room,
     (from, to): (jiff::civil::Date, jiff::civil::Date),
-) -> AppResult<Vec<RoomDay>> {
+) -> AppResult<(Vec<RoomDay>, Vec<RoomDayStarts>)> {
     let (Some(start), Some(end)) = (day_start(from, zone), to.tomorrow().ok().and_then(|d| day_start(d, zone))) else {
-        return Ok(Vec::new());
+        return Ok(Default::default());
     };
-    let bookings = store.held_bookings(tenant, room.id, TimeRange { start, end }).await?;
-    let Ok(range) = DateRange::new(from, to) else { return Ok(Vec::new()) };
-    room_days(zone, range, &ReportRoom::from(room), &bookings)
-        .map_err(|e| crate::AppError::Internal(sala_store::StoreError::Corrupt(format!("report rollup: {e}"))))
+    let Ok(range) = DateRange::new(from, to) else { return Ok(Default::default()) };
+    let window = TimeRange { start, end };
+    let held = store.held_bookings(tenant, room.id, window).await?;
+    let days = room_days(zone, range, &ReportRoom::from(room), &held)
+        .map_err(|e| crate::AppError::Internal(sala_store::StoreError::Corrupt(format!("report rollup: {e}"))))?;
+    let starting = store.starting_bookings(tenant, room.id, window).await?;
+    Ok((days, room_day_starts(zone, range, room.id, &starting)))
 }
 
 /// Tenants refreshed per background round.

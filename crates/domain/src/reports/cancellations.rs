@@ -93,31 +93,75 @@ pub struct Cancellations {
 
 /// The figures of `bookings` (those starting in the range).
 pub fn cancellations(bookings: &[BookingFacts]) -> Cancellations {
-    let cancelled: Vec<&BookingFacts> = bookings.iter().filter(|b| b.status == BookingStatus::Cancelled).collect();
-    let mut reasons: HashMap<String, u64> = HashMap::new();
-    let mut notices: HashMap<Notice, u64> = HashMap::new();
-    for b in &cancelled {
-        *reasons.entry(b.cancel_reason.as_deref().unwrap_or_default().trim().to_owned()).or_default() += 1;
-        let at = b.cancelled_at.unwrap_or(b.time.start);
-        *notices.entry(Notice::of(at, b.time.start)).or_default() += 1;
+    let mut tally = Tally::default();
+    bookings.iter().for_each(|b| tally.add(b));
+    tally.figures()
+}
+
+/// What the figures are made of, in sums that add up: a report over many days (or the rollups
+/// of many rooms and days) merges the tallies of its parts and gets the same figures.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub bookings: u64,
+    pub cancelled: u64,
+    /// Cancellations by notice, in [`Notice::ALL`]'s order.
+    pub notices: [u64; 5],
+    /// Milliseconds from making each booking to its start (none before), summed.
+    pub lead_ms: i64,
+    /// Milliseconds each booking lasts, summed.
+    pub length_ms: i64,
+    /// Cancellations by reason (trimmed; `""` for none).
+    pub reasons: HashMap<String, u64>,
+}
+
+impl Tally {
+    pub fn add(&mut self, b: &BookingFacts) {
+        self.bookings += 1;
+        self.lead_ms += (b.time.start - b.created_at).max(0);
+        self.length_ms += b.time.duration_ms();
+        if b.status == BookingStatus::Cancelled {
+            self.cancelled += 1;
+            *self.reasons.entry(b.cancel_reason.as_deref().unwrap_or_default().trim().to_owned()).or_default() += 1;
+            let notice = Notice::of(b.cancelled_at.unwrap_or(b.time.start), b.time.start);
+            if let Some(i) = Notice::ALL.iter().position(|n| *n == notice) {
+                self.notices[i] += 1;
+            }
+        }
     }
-    let mut by_reason: Vec<ReasonRow> =
-        reasons.into_iter().map(|(reason, count)| ReasonRow { reason, count }).collect();
-    by_reason.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.reason.cmp(&b.reason)));
-    let by_notice =
-        Notice::ALL.iter().map(|n| NoticeRow { notice: *n, count: notices.get(n).copied().unwrap_or(0) }).collect();
-    let count = i64::try_from(bookings.len()).unwrap_or(i64::MAX);
-    let average = |total: i64| if count == 0 { 0 } else { total / count / MINUTE };
-    let lead: i64 = bookings.iter().map(|b| (b.time.start - b.created_at).max(0)).sum();
-    let length: i64 = bookings.iter().map(|b| b.time.duration_ms()).sum();
-    Cancellations {
-        bookings: bookings.len() as u64,
-        cancelled: cancelled.len() as u64,
-        cancellation_rate: super::ratio(cancelled.len() as i64, bookings.len() as i64),
-        by_reason,
-        by_notice,
-        average_lead_minutes: average(lead),
-        average_duration_minutes: average(length),
+
+    pub fn merge(&mut self, other: &Tally) {
+        self.bookings += other.bookings;
+        self.cancelled += other.cancelled;
+        for (mine, theirs) in self.notices.iter_mut().zip(other.notices) {
+            *mine += theirs;
+        }
+        self.lead_ms += other.lead_ms;
+        self.length_ms += other.length_ms;
+        for (reason, count) in &other.reasons {
+            *self.reasons.entry(reason.clone()).or_default() += count;
+        }
+    }
+
+    pub fn figures(&self) -> Cancellations {
+        let mut by_reason: Vec<ReasonRow> =
+            self.reasons.iter().map(|(reason, count)| ReasonRow { reason: reason.clone(), count: *count }).collect();
+        by_reason.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.reason.cmp(&b.reason)));
+        let by_notice =
+            Notice::ALL.iter().zip(self.notices).map(|(n, count)| NoticeRow { notice: *n, count }).collect();
+        let count = i64::try_from(self.bookings).unwrap_or(i64::MAX);
+        let average = |total: i64| if count == 0 { 0 } else { total / count / MINUTE };
+        Cancellations {
+            bookings: self.bookings,
+            cancelled: self.cancelled,
+            cancellation_rate: super::ratio(
+                i64::try_from(self.cancelled).unwrap_or(i64::MAX),
+                i64::try_from(self.bookings).unwrap_or(i64::MAX),
+            ),
+            by_reason,
+            by_notice,
+            average_lead_minutes: average(self.lead_ms),
+            average_duration_minutes: average(self.length_ms),
+        }
     }
 }
 

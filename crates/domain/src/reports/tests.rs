@@ -292,3 +292,42 @@ fn room_day_rows_carry_each_rooms_day() {
         ]
     );
 }
+
+#[test]
+fn start_tallies_merge_to_the_reference_cancellations() {
+    use cancellations::{BookingFacts, Tally, cancellations};
+    let facts: Vec<BookingFacts> = march()
+        .iter()
+        .map(|b| BookingFacts {
+            status: b.status,
+            time: b.time,
+            created_at: b.time.start - 86_400_000,
+            cancelled_at: (b.status == BookingStatus::Cancelled).then_some(b.time.start - 3_600_000),
+            cancel_reason: (b.status == BookingStatus::Cancelled).then(|| " Otra cita ".to_owned()),
+        })
+        .collect();
+    let range = DateRange::new(date(2027, 3, 1), date(2027, 3, 31)).unwrap();
+    let in_range: Vec<BookingFacts> = facts
+        .iter()
+        .filter(|b| b.time.start >= at(2027, 3, 1, 0, 0) && b.time.start < at(2027, 4, 1, 0, 0))
+        .cloned()
+        .collect();
+    let mut merged = Tally::default();
+    for room in [room_a(), room_b()] {
+        let mine: Vec<BookingFacts> =
+            facts.iter().zip(march()).filter(|(_, b)| b.room_id == room.id).map(|(f, _)| f.clone()).collect();
+        // One date at a time, as a refresh after a change makes them.
+        for day in range.dates() {
+            let one = DateRange::new(day, day).unwrap();
+            for row in rollup::room_day_starts(&zone(), one, room.id, &mine) {
+                assert_eq!(row.date, day);
+                merged.merge(&row.tally);
+            }
+        }
+    }
+    let figures = merged.figures();
+    assert_eq!(figures, cancellations(&in_range));
+    // 12 bookings start in March (February's is out), 2 of them cancelled, each an hour before.
+    assert_eq!((figures.bookings, figures.cancelled), (12, 2));
+    assert_eq!(figures.by_notice[2].count, 2, "under a day");
+}

@@ -66,6 +66,9 @@ pub async fn run(settings: Settings, store: Arc<dyn sala_app::Store>, plan: Repo
             by_room = percentile(&times, 0.5);
         }
     }
+    let url = format!("{}/api/v1/reports/cancellations?{range}", server.base_url);
+    let times = repeat(plan.rounds, || async { get(&client, &url, &setup.key).await.map(|_| ()) }).await?;
+    print_times("GET cancellations", &times);
     let url = format!("{}/api/v1/reports/utilization?{range}&group_by=room_day&format=csv", server.base_url);
     let size = get(&client, &url, &setup.key).await?;
     let times = repeat(plan.rounds.clamp(1, 5), || async { get(&client, &url, &setup.key).await.map(|_| ()) }).await?;

@@ -7,6 +7,7 @@
 use crate::both;
 use crate::helpers::{TestApp, json};
 use reqwest::{Method, StatusCode};
+use sala_domain::reports::cancellations::{BookingFacts, cancellations};
 use sala_domain::reports::{DateRange, ReportBooking, ReportRoom, Utilization, utilization};
 use sala_domain::{BookingStatus, Tenant};
 use sala_store::{BookingQuery, BookingWrite};
@@ -28,23 +29,42 @@ impl World<'_> {
         self.app.store().get_tenant(self.tenant.id).await.unwrap().unwrap()
     }
 
-    /// The reference figures over every booking of the tenant.
-    async fn reference(&self) -> Utilization {
-        let store = self.app.store();
+    /// Every booking of the tenant.
+    async fn bookings(&self) -> Vec<sala_domain::Booking> {
         let mut query = BookingQuery { limit: 500, ..Default::default() };
         let mut bookings = Vec::new();
         loop {
-            let page = store.list_bookings(self.tenant.id, &query).await.unwrap();
-            bookings.extend(page.iter().map(ReportBooking::from));
+            let page = self.app.store().list_bookings(self.tenant.id, &query).await.unwrap();
+            bookings.extend(page.iter().cloned());
             match page.last() {
                 Some(last) if page.len() == 500 => query.after = Some((last.time.start, last.id)),
-                _ => break,
+                _ => return bookings,
             }
         }
+    }
+
+    /// The reference figures over every booking of the tenant.
+    async fn reference(&self) -> Utilization {
+        let bookings: Vec<ReportBooking> = self.bookings().await.iter().map(ReportBooking::from).collect();
         let rooms: Vec<ReportRoom> =
-            store.list_rooms(self.tenant.id, true).await.unwrap().iter().map(ReportRoom::from).collect();
+            self.app.store().list_rooms(self.tenant.id, true).await.unwrap().iter().map(ReportRoom::from).collect();
         let range = DateRange::new(self.from, self.to).unwrap();
         utilization(&self.tenant().await.time_zone, range, &rooms, &bookings).unwrap()
+    }
+
+    /// The reference cancellations over the bookings starting in the range.
+    async fn reference_cancellations(&self) -> Value {
+        let zone = self.tenant().await.time_zone;
+        let start = sala_domain::dates::day_start(self.from, &zone).unwrap();
+        let end = sala_domain::dates::day_start(self.to.tomorrow().unwrap(), &zone).unwrap();
+        let facts: Vec<BookingFacts> = self
+            .bookings()
+            .await
+            .iter()
+            .filter(|b| b.time.start >= start && b.time.start < end)
+            .map(BookingFacts::from)
+            .collect();
+        serde_json::to_value(cancellations(&facts)).unwrap()
     }
 
     async fn rows(&self, group_by: &str) -> Vec<Value> {
@@ -89,6 +109,10 @@ impl World<'_> {
             assert_eq!(summed.get(&row.room_id.to_string()).copied().unwrap_or_default(), figures, "{step}: room_day");
         }
         assert!(expected.total.booked_minutes > 0, "{step}: the check is not vacuous");
+        let path = format!("/api/v1/reports/cancellations?from={}&to={}", self.from, self.to);
+        let (status, body) = json(self.app.api(Method::GET, &path, &self.key).send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body, self.reference_cancellations().await, "{step}: cancellations");
     }
 }
 

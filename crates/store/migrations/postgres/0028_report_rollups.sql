@@ -81,6 +81,36 @@ CREATE TABLE report_days (
     CONSTRAINT report_days_pkey PRIMARY KEY (tenant_id, day)
 );
 
+-- The bookings that started on each local date, per room, whatever became of them, as the
+-- cancellations report tallies them (sala_domain::reports::cancellations::Tally): counts,
+-- cancellations by notice, lead and length summed in milliseconds; and the reasons given.
+CREATE TABLE report_room_day_starts (
+    tenant_id      uuid NOT NULL REFERENCES tenants (id),
+    room_id        uuid NOT NULL,
+    day            date NOT NULL,
+    bookings       bigint NOT NULL,
+    cancelled      bigint NOT NULL,
+    after_start    bigint NOT NULL,
+    under_an_hour  bigint NOT NULL,
+    under_a_day    bigint NOT NULL,
+    under_a_week   bigint NOT NULL,
+    a_week_or_more bigint NOT NULL,
+    lead_ms        bigint NOT NULL,
+    length_ms      bigint NOT NULL,
+    CONSTRAINT report_room_day_starts_pkey PRIMARY KEY (tenant_id, room_id, day)
+);
+CREATE INDEX report_room_day_starts_by_day ON report_room_day_starts (tenant_id, day);
+
+CREATE TABLE report_room_day_reasons (
+    tenant_id uuid NOT NULL REFERENCES tenants (id),
+    room_id   uuid NOT NULL,
+    day       date NOT NULL,
+    reason    text NOT NULL,
+    count     bigint NOT NULL,
+    CONSTRAINT report_room_day_reasons_pkey PRIMARY KEY (tenant_id, room_id, day, reason)
+);
+CREATE INDEX report_room_day_reasons_by_day ON report_room_day_reasons (tenant_id, day);
+
 CREATE TABLE report_stale (
     id        bigserial PRIMARY KEY,
     tenant_id uuid NOT NULL,

@@ -84,6 +84,36 @@ CREATE TABLE report_days (
     PRIMARY KEY (tenant_id, day)
 ) STRICT, WITHOUT ROWID;
 
+-- The bookings that started on each local date, per room, whatever became of them, as the
+-- cancellations report tallies them (sala_domain::reports::cancellations::Tally): counts,
+-- cancellations by notice, lead and length summed in milliseconds; and the reasons given.
+CREATE TABLE report_room_day_starts (
+    tenant_id      BLOB NOT NULL REFERENCES tenants (id),
+    room_id        BLOB NOT NULL,
+    day            TEXT NOT NULL,
+    bookings       INTEGER NOT NULL,
+    cancelled      INTEGER NOT NULL,
+    after_start    INTEGER NOT NULL,
+    under_an_hour  INTEGER NOT NULL,
+    under_a_day    INTEGER NOT NULL,
+    under_a_week   INTEGER NOT NULL,
+    a_week_or_more INTEGER NOT NULL,
+    lead_ms        INTEGER NOT NULL,
+    length_ms      INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, room_id, day)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX report_room_day_starts_by_day ON report_room_day_starts (tenant_id, day);
+
+CREATE TABLE report_room_day_reasons (
+    tenant_id BLOB NOT NULL REFERENCES tenants (id),
+    room_id   BLOB NOT NULL,
+    day       TEXT NOT NULL,
+    reason    TEXT NOT NULL,
+    count     INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, room_id, day, reason)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX report_room_day_reasons_by_day ON report_room_day_reasons (tenant_id, day);
+
 -- AUTOINCREMENT, though it costs a write to sqlite_sequence: ids never come back once deleted,
 -- so a refresh deleting the marks it read can never delete a newer mark that took a freed id.
 CREATE TABLE report_stale (

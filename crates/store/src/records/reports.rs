@@ -103,3 +103,73 @@ pub(crate) fn rebuild_days_sql(date: impl Fn(u8) -> String) -> [String; 2] {
 pub(crate) fn rollup_table(room: Option<sala_domain::RoomId>) -> &'static str {
     if room.is_some() { "report_room_days" } else { "report_days" }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct StartingRow {
+    status: String,
+    start_at: i64,
+    end_at: i64,
+    created_at: i64,
+    cancelled_at: Option<i64>,
+    cancel_reason: Option<String>,
+}
+
+impl TryFrom<StartingRow> for sala_domain::reports::cancellations::BookingFacts {
+    type Error = crate::StoreError;
+
+    fn try_from(r: StartingRow) -> Result<Self> {
+        Ok(Self {
+            status: BookingStatus::parse(&r.status).map_err(|e| corrupt("booking status", e))?,
+            time: TimeRange { start: r.start_at, end: r.end_at },
+            created_at: r.created_at,
+            cancelled_at: r.cancelled_at,
+            cancel_reason: r.cancel_reason,
+        })
+    }
+}
+
+/// The room's bookings, any status, starting in `[$3, $4)`.
+pub(crate) const STARTING_BOOKINGS: &str = "SELECT status, start_at, end_at, created_at, cancelled_at, cancel_reason \
+     FROM bookings WHERE tenant_id = $1 AND room_id = $2 AND start_at >= $3 AND start_at < $4";
+
+/// The counters of `report_room_day_starts`, in `Tally`'s order.
+pub(crate) const START_COLUMNS: [&str; 9] = [
+    "bookings",
+    "cancelled",
+    "after_start",
+    "under_an_hour",
+    "under_a_day",
+    "under_a_week",
+    "a_week_or_more",
+    "lead_ms",
+    "length_ms",
+];
+
+/// A tally's counters in `START_COLUMNS`' order.
+pub(crate) fn start_counters(t: &sala_domain::reports::cancellations::Tally) -> [i64; 9] {
+    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    [
+        n(t.bookings),
+        n(t.cancelled),
+        n(t.notices[0]),
+        n(t.notices[1]),
+        n(t.notices[2]),
+        n(t.notices[3]),
+        n(t.notices[4]),
+        t.lead_ms,
+        t.length_ms,
+    ]
+}
+
+/// A tally from counters in `START_COLUMNS`' order (reasons apart).
+pub(crate) fn tally_of(c: [i64; 9]) -> sala_domain::reports::cancellations::Tally {
+    let n = |v: i64| u64::try_from(v).unwrap_or(0);
+    sala_domain::reports::cancellations::Tally {
+        bookings: n(c[0]),
+        cancelled: n(c[1]),
+        notices: [n(c[2]), n(c[3]), n(c[4]), n(c[5]), n(c[6])],
+        lead_ms: c[7],
+        length_ms: c[8],
+        reasons: Default::default(),
+    }
+}

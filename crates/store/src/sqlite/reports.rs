@@ -2,14 +2,15 @@
 
 use super::{SqliteStore, db};
 use crate::records::{
-    HELD_BOOKINGS, HOUR_COLUMNS, HeldRow, StaleMarkRow, hours_of, parse_date, rebuild_days_sql, rollup_table,
-    summed_hours, touched_dates,
+    HELD_BOOKINGS, HOUR_COLUMNS, HeldRow, START_COLUMNS, STARTING_BOOKINGS, StaleMarkRow, StartingRow, hours_of,
+    parse_date, rebuild_days_sql, rollup_table, start_counters, summed_hours, tally_of, touched_dates,
 };
 use crate::{ReportStore, Result, RollupDates, RollupRefresh, StaleMark};
 use async_trait::async_trait;
 use jiff::civil::Date;
 use sala_domain::reports::ReportBooking;
-use sala_domain::reports::rollup::RoomDay;
+use sala_domain::reports::cancellations::{BookingFacts, Tally};
+use sala_domain::reports::rollup::{RoomDay, RoomDayStarts};
 use sala_domain::{RoomId, TenantId, TimeRange};
 use sqlx::{QueryBuilder, Row, Sqlite};
 
@@ -95,6 +96,40 @@ impl ReportStore for SqliteStore {
         rows.into_iter().map(|r| r.into_booking(room)).collect()
     }
 
+    async fn starting_bookings(&self, tenant: TenantId, room: RoomId, window: TimeRange) -> Result<Vec<BookingFacts>> {
+        let rows: Vec<StartingRow> = sqlx::query_as(STARTING_BOOKINGS)
+            .bind(tenant.0)
+            .bind(room.0)
+            .bind(window.start)
+            .bind(window.end)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn starts_tally(&self, tenant: TenantId, dates: RollupDates) -> Result<Tally> {
+        let sums: Vec<String> = START_COLUMNS.iter().map(|c| format!("COALESCE(SUM({c}), 0)")).collect();
+        let sql = format!("SELECT {} FROM report_room_day_starts WHERE {}", sums.join(", "), range_filter(&dates));
+        let row =
+            bind_rows(sqlx::query(sqlx::AssertSqlSafe(sql)), tenant, &dates).fetch_one(&self.pool).await.map_err(db)?;
+        let mut counters = [0; 9];
+        for (i, value) in counters.iter_mut().enumerate() {
+            *value = row.try_get(i).map_err(db)?;
+        }
+        let mut tally = tally_of(counters);
+        let sql = format!(
+            "SELECT reason, SUM(count) FROM report_room_day_reasons WHERE {} GROUP BY reason",
+            range_filter(&dates)
+        );
+        let reasons: Vec<(String, i64)> = bind_range(sqlx::query_as(sqlx::AssertSqlSafe(sql)), tenant, &dates)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        tally.reasons = reasons.into_iter().map(|(reason, n)| (reason, u64::try_from(n).unwrap_or(0))).collect();
+        Ok(tally)
+    }
+
     async fn apply_rollup_refresh(&self, tenant: TenantId, refresh: RollupRefresh<'_>) -> Result<bool> {
         let mut tx = self.write().await?;
         let marks = serde_json::to_string(refresh.marks).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
@@ -110,17 +145,29 @@ impl ReportStore for SqliteStore {
             return Ok(false);
         }
         for (room, from, to) in refresh.spans {
-            sqlx::query("DELETE FROM report_room_days WHERE tenant_id = $1 AND room_id = $2 AND day BETWEEN $3 AND $4")
-                .bind(tenant.0)
-                .bind(room.0)
-                .bind(from.to_string())
-                .bind(to.to_string())
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+            for table in ["report_room_days", "report_room_day_starts", "report_room_day_reasons"] {
+                let sql =
+                    format!("DELETE FROM {table} WHERE tenant_id = $1 AND room_id = $2 AND day BETWEEN $3 AND $4");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(tenant.0)
+                    .bind(room.0)
+                    .bind(from.to_string())
+                    .bind(to.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            }
         }
         for chunk in refresh.days.chunks(ROWS_PER_INSERT) {
             insert_days(tenant, chunk).build().execute(&mut *tx).await.map_err(db)?;
+        }
+        for chunk in refresh.starts.chunks(ROWS_PER_INSERT) {
+            insert_starts(tenant, chunk).build().execute(&mut *tx).await.map_err(db)?;
+        }
+        let reasons: Vec<(&RoomDayStarts, &String, u64)> =
+            refresh.starts.iter().flat_map(|s| s.tally.reasons.iter().map(move |(r, n)| (s, r, *n))).collect();
+        for chunk in reasons.chunks(ROWS_PER_INSERT) {
+            insert_reasons(tenant, chunk).build().execute(&mut *tx).await.map_err(db)?;
         }
         if let Some((from, to)) = touched_dates(refresh.spans) {
             for sql in rebuild_days_sql(|n| format!("${n}")) {
@@ -208,6 +255,32 @@ fn insert_days(tenant: TenantId, days: &[RoomDay]) -> QueryBuilder<Sqlite> {
         for minutes in day.booked_by_hour {
             row.push_bind(minutes);
         }
+    });
+    insert
+}
+
+fn insert_starts(tenant: TenantId, starts: &[RoomDayStarts]) -> QueryBuilder<Sqlite> {
+    let mut insert = QueryBuilder::new(format!(
+        "INSERT INTO report_room_day_starts (tenant_id, room_id, day, {}) ",
+        START_COLUMNS.join(", ")
+    ));
+    insert.push_values(starts, |mut row, s| {
+        row.push_bind(tenant.0).push_bind(s.room_id.0).push_bind(s.date.to_string());
+        for counter in start_counters(&s.tally) {
+            row.push_bind(counter);
+        }
+    });
+    insert
+}
+
+fn insert_reasons(tenant: TenantId, reasons: &[(&RoomDayStarts, &String, u64)]) -> QueryBuilder<Sqlite> {
+    let mut insert = QueryBuilder::new("INSERT INTO report_room_day_reasons (tenant_id, room_id, day, reason, count) ");
+    insert.push_values(reasons, |mut row, (s, reason, count)| {
+        row.push_bind(tenant.0)
+            .push_bind(s.room_id.0)
+            .push_bind(s.date.to_string())
+            .push_bind((*reason).clone())
+            .push_bind(i64::try_from(*count).unwrap_or(i64::MAX));
     });
     insert
 }
