@@ -15,7 +15,7 @@ use crate::Store;
 use crate::jobs::JobFailure;
 use crate::secrets::SecretBox;
 use crate::tenants::whatsapp_token_owner;
-use compose::{ChangeRow, Extras, Meeting};
+use compose::{ChangeRow, EmailBody, Extras, Meeting};
 use deliver::{Message, Tally};
 use sala_channels::ChannelError;
 use sala_channels::email::{Address, Mailbox, Mailer, OutgoingEmail};
@@ -340,12 +340,25 @@ impl Notifier {
         let reader = involved.people().find(|u| u.email == r.email);
         let zone = meeting.zone_for(reader);
         let body = meeting.email(kind, r.locale, &zone, extras);
+        self.email(job, scope, (r.email.as_str(), r.name.clone()), body, calendar)
+    }
+
+    /// An email to one address (`name` shown beside it): its copy for the dev outbox and, when
+    /// SMTP is set, its sending under a Message-ID made from the delivery scope.
+    fn email<'a>(
+        &'a self,
+        job: &Job,
+        scope: &'a str,
+        (address, name): (&str, Option<String>),
+        body: EmailBody,
+        calendar: Option<(Method, String)>,
+    ) -> Message<'a> {
         let copy = OutboxMessage {
             id: uuid::Uuid::now_v7(),
             tenant_id: job.tenant_id,
             booking_id: job.booking_id,
             channel: Channel::Email,
-            recipient: r.email.to_string(),
+            recipient: address.to_owned(),
             subject: Some(body.subject.clone()),
             text: body.text.clone(),
             html: Some(body.html.clone()),
@@ -353,9 +366,9 @@ impl Notifier {
             created_at: now_millis(),
         };
         let send = self.channels.mailer.clone().map(|mailer| {
-            let to = r.email.as_str().parse::<Address>().map(|a| Mailbox::new(r.name.clone(), a));
+            let to = address.parse::<Address>().map(|a| Mailbox::new(name, a));
             let message_id =
-                format!("{}.{}@{}", scope.replace(':', "."), short_hash(r.email.as_str()), self.channels.uid_domain);
+                format!("{}.{}@{}", scope.replace(':', "."), short_hash(address), self.channels.uid_domain);
             let from = self.channels.mail_from.clone();
             let send: deliver::Send<'a> = Box::pin(async move {
                 let to =
@@ -373,7 +386,7 @@ impl Notifier {
             });
             send
         });
-        Message { scope, channel: Channel::Email, recipient: r.email.to_string(), send, copy }
+        Message { scope, channel: Channel::Email, recipient: address.to_owned(), send, copy }
     }
 
     #[expect(clippy::too_many_arguments, reason = "one message is made of all of these")]

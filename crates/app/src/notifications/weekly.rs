@@ -3,24 +3,16 @@
 //! and the week, whatever job carries it). The person is rechecked when the job runs: one who
 //! turned the summary off, lost the admin role or left gets nothing.
 
-use super::deliver::{self, Message, Tally};
+use super::compose::EmailBody;
+use super::deliver::Tally;
 use super::texts::{self, WeeklyWords};
-use super::{Notifier, short_hash, store_failure};
+use super::{Notifier, store_failure};
 use crate::jobs::JobFailure;
 use crate::reports::weekly::{RoomLine, WeeklySummary, weekly_summary};
 use crate::{AppError, Context};
 use askama::Template;
-use sala_channels::email::{Address, Mailbox, OutgoingEmail};
-use sala_domain::jobs::{Channel, OutboxMessage, WeeklyReportPayload};
-use sala_domain::{Job, Locale, now_millis};
-
-/// An email's subject and bodies.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WeeklyEmail {
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-}
+use sala_domain::jobs::WeeklyReportPayload;
+use sala_domain::{Job, Locale};
 
 #[derive(Template)]
 #[template(path = "weekly_report.html")]
@@ -38,7 +30,7 @@ struct WeeklyHtml<'a> {
 }
 
 /// The summary's email in `locale`; `link` opens the full report of the week.
-pub fn compose(locale: Locale, organization: &str, summary: &WeeklySummary, link: &str) -> WeeklyEmail {
+pub fn compose(locale: Locale, organization: &str, summary: &WeeklySummary, link: &str) -> EmailBody {
     let w: &WeeklyWords = texts::weekly_words(locale);
     let range = texts::week_range(locale, summary.from, summary.to);
     let subject = texts::weekly_subject(locale, organization, &range);
@@ -112,7 +104,7 @@ pub fn compose(locale: Locale, organization: &str, summary: &WeeklySummary, link
         }
     }
     text.push_str(&format!("\n{}: {link}\n\n-- \n{}\n", w.open_report, w.footer));
-    WeeklyEmail { subject, text, html }
+    EmailBody { subject, text, html }
 }
 
 impl Notifier {
@@ -139,42 +131,8 @@ impl Notifier {
         let link = format!("{}/admin/reports?from={}&to={}", self.channels.base_url, summary.from, summary.to);
         let body = compose(locale, &tenant.name, &summary, &link);
         let scope = payload.delivery_scope(tenant.id);
-        let recipient = admin.email.to_string();
-        let copy = OutboxMessage {
-            id: uuid::Uuid::now_v7(),
-            tenant_id: job.tenant_id,
-            booking_id: None,
-            channel: Channel::Email,
-            recipient: recipient.clone(),
-            subject: Some(body.subject.clone()),
-            text: body.text.clone(),
-            html: Some(body.html.clone()),
-            ics: None,
-            created_at: now_millis(),
-        };
-        let send = self.channels.mailer.clone().map(|mailer| {
-            let to = recipient.parse::<Address>().map(|a| Mailbox::new(Some(admin.name.clone()), a));
-            let message_id =
-                format!("{}.{}@{}", scope.replace(':', "."), short_hash(&recipient), self.channels.uid_domain);
-            let from = self.channels.mail_from.clone();
-            let send: deliver::Send<'_> = Box::pin(async move {
-                let to =
-                    to.map_err(|e| sala_channels::ChannelError::final_(format!("address not accepted for SMTP: {e}")))?;
-                let email = OutgoingEmail {
-                    from,
-                    to,
-                    subject: body.subject,
-                    text: body.text,
-                    html: body.html,
-                    calendar: None,
-                    message_id: message_id.clone(),
-                };
-                mailer.send(&email).await.map(|()| message_id)
-            });
-            send
-        });
+        let message = self.email(job, &scope, (admin.email.as_str(), Some(admin.name.clone())), body, None);
         let mut tally = Tally::default();
-        let message = Message { scope: &scope, channel: Channel::Email, recipient, send, copy };
         self.deliver(job, message, &mut tally).await;
         tracing::info!(job = %job.id, sent = tally.sent, already = tally.already, failed = tally.failed, "weekly summary job ran");
         tally.outcome()
