@@ -491,6 +491,12 @@ pub trait WatchStore: Send + Sync {
     /// The booking whose calendar event is `event_id` (a deleted event comes back with its id
     /// alone).
     async fn booking_with_event(&self, tenant: TenantId, event_id: &str) -> Result<Option<BookingId>>;
+    /// Holds the person's watch for one read of their calendar until `until` (Unix ms): `false`
+    /// when another read holds it past `now`. A person without a watch has nothing to hold
+    /// (`true`).
+    async fn hold_calendar_watch(&self, tenant: TenantId, user: UserId, now: Millis, until: Millis) -> Result<bool>;
+    /// Lets go of the hold taken until `until`, unless it ran out and another read took it.
+    async fn release_calendar_watch(&self, tenant: TenantId, user: UserId, until: Millis) -> Result<()>;
 }
 
 /// Calendar feeds (secret `.ics` subscription URLs). Every change carries its audit entry.

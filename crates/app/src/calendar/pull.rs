@@ -78,6 +78,14 @@ struct Pulled {
     full: bool,
 }
 
+/// How long one read of a calendar holds its watch: reads of one calendar take turns, or two
+/// would apply (or refuse) the same change twice. Twice the runner's job timeout, so a read
+/// cut off by it (or by a dead process) holds it two minutes at most.
+const PULL_HOLD: Millis = 2 * 60 * 1000;
+
+/// When a read that found the calendar being read tries again.
+const PULL_AGAIN_AFTER: Millis = 2000;
+
 /// How far back a full read starts: meetings already over stay as they were.
 const FULL_READ_FROM: Millis = 24 * 3600 * 1000;
 
@@ -110,6 +118,29 @@ impl CalendarSync {
             self.store.delete_calendar_watch(tenant, user).await.map_err(store_failure)?;
             return Ok(());
         };
+        let now = now_millis();
+        let held_until = now.saturating_add(PULL_HOLD);
+        if !self.store.hold_calendar_watch(tenant, user, now, held_until).await.map_err(store_failure)? {
+            // Another read of this calendar is running: it may have read the changes before the
+            // one that scheduled this read, so read again once it is done.
+            let later = pull_job(tenant, user, now.saturating_add(PULL_AGAIN_AFTER));
+            self.store.enqueue_jobs(&[later]).await.map_err(store_failure)?;
+            return Ok(());
+        }
+        let read = self.pull_held(job, tenant, user, credentials).await;
+        self.store.release_calendar_watch(tenant, user, held_until).await.map_err(store_failure)?;
+        read
+    }
+
+    /// [`CalendarSync::pull`] once the watch is held.
+    async fn pull_held(
+        &self,
+        job: &Job,
+        tenant: TenantId,
+        user: UserId,
+        credentials: super::Credentials,
+    ) -> Result<(), JobFailure> {
+        let store_failure = |e: sala_store::StoreError| JobFailure::retry(format!("store: {e}"));
         let now = now_millis();
         let mut watch = self
             .store

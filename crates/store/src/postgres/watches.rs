@@ -1,11 +1,11 @@
 //! Calendar watches (two-way sync's push channels and change cursors).
 
 use super::{PgStore, db};
-use crate::records::{CalendarWatchRow, UPSERT_WATCH, WATCH_COLUMNS};
+use crate::records::{CalendarWatchRow, HOLD_WATCH, RELEASE_WATCH, UPSERT_WATCH, WATCH_COLUMNS};
 use crate::{Result, WatchStore};
 use async_trait::async_trait;
 use sala_domain::google::CalendarWatch;
-use sala_domain::{BookingId, TenantId, UserId};
+use sala_domain::{BookingId, Millis, TenantId, UserId};
 
 #[async_trait]
 impl WatchStore for PgStore {
@@ -73,5 +73,33 @@ impl WatchStore for PgStore {
                 .await
                 .map_err(db)?;
         Ok(id.map(BookingId))
+    }
+
+    async fn hold_calendar_watch(&self, tenant: TenantId, user: UserId, now: Millis, until: Millis) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let held = sqlx::query(HOLD_WATCH)
+            .bind(tenant.0)
+            .bind(user.0)
+            .bind(until)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let free = held.rows_affected() == 1
+            || sqlx::query_scalar::<_, i32>("SELECT 1 FROM calendar_watches WHERE tenant_id = $1 AND user_id = $2")
+                .bind(tenant.0)
+                .bind(user.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?
+                .is_none();
+        tx.commit().await.map_err(db)?;
+        Ok(free)
+    }
+
+    async fn release_calendar_watch(&self, tenant: TenantId, user: UserId, until: Millis) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(RELEASE_WATCH).bind(tenant.0).bind(user.0).bind(until).execute(&mut *tx).await.map_err(db)?;
+        tx.commit().await.map_err(db)
     }
 }

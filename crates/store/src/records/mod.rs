@@ -35,7 +35,7 @@ pub(crate) use reports::{
 pub(crate) use rooms::RoomRow;
 pub(crate) use tenants::TenantRow;
 pub(crate) use users::UserRow;
-pub(crate) use watches::{CalendarWatchRow, UPSERT_WATCH, WATCH_COLUMNS};
+pub(crate) use watches::{CalendarWatchRow, HOLD_WATCH, RELEASE_WATCH, UPSERT_WATCH, WATCH_COLUMNS};
 pub(crate) use webhooks::WebhookRow;
 
 use crate::StoreError;

@@ -44,3 +44,12 @@ pub(crate) const UPSERT_WATCH: &str = "INSERT INTO calendar_watches
      ON CONFLICT (tenant_id, user_id) DO UPDATE SET channel_id = excluded.channel_id,
          token_hash = excluded.token_hash, resource_id = excluded.resource_id, expires_at = excluded.expires_at,
          cursor = excluded.cursor, synced_at = excluded.synced_at";
+
+/// Holds a person's watch for one calendar read until `$3`, unless another read holds it past
+/// `$4` (now).
+pub(crate) const HOLD_WATCH: &str = "UPDATE calendar_watches SET pulling_until = $3 \
+     WHERE tenant_id = $1 AND user_id = $2 AND (pulling_until IS NULL OR pulling_until <= $4)";
+
+/// Lets the watch go, if this read's hold (until `$3`) is still the one on it.
+pub(crate) const RELEASE_WATCH: &str =
+    "UPDATE calendar_watches SET pulling_until = NULL WHERE tenant_id = $1 AND user_id = $2 AND pulling_until = $3";

@@ -1,5 +1,6 @@
 //! Calendar watches: one per person, found by their open channel from any tenant, replaced on
-//! renewal, tenant-scoped, listed for the reconciliation, forgotten on disconnect.
+//! renewal, tenant-scoped, listed for the reconciliation, forgotten on disconnect; held by one
+//! read of the calendar at a time.
 
 use super::{add_tenant, add_user, hash, ok, tick};
 use sala_domain::google::CalendarWatch;
@@ -44,4 +45,27 @@ async fn case_calendar_watches(store: &dyn Store) {
     assert_eq!(ok(store.booking_with_event(acme.id, "no-such-event").await), None);
 }
 
-conformance!(borrowed: [case_calendar_watches], shared: []);
+async fn case_one_read_holds_a_watch(store: &dyn Store) {
+    let acme = add_tenant(store, "Acme", &["acme.test"]).await;
+    let ana = add_user(store, acme.id, "ana@acme.test", "Ana").await;
+    let luis = add_user(store, acme.id, "luis@acme.test", "Luis").await;
+    let watch = CalendarWatch::new(acme.id, ana.id, tick());
+    ok(store.save_calendar_watch(&watch).await);
+    let now = tick();
+    assert!(ok(store.hold_calendar_watch(acme.id, ana.id, now, now + 1000).await), "free");
+    assert!(!ok(store.hold_calendar_watch(acme.id, ana.id, now + 1, now + 1001).await), "held by the first read");
+    // Saving the watch (a read keeps its cursor) leaves the hold as it is.
+    ok(store.save_calendar_watch(&CalendarWatch { cursor: Some("sync-2".into()), ..watch.clone() }).await);
+    assert!(!ok(store.hold_calendar_watch(acme.id, ana.id, now + 2, now + 1002).await), "still held");
+    // A hold that ran out (a dead process's) is taken over, and the late first read's release
+    // leaves the new hold alone.
+    assert!(ok(store.hold_calendar_watch(acme.id, ana.id, now + 1000, now + 2000).await), "ran out");
+    ok(store.release_calendar_watch(acme.id, ana.id, now + 1000).await);
+    assert!(!ok(store.hold_calendar_watch(acme.id, ana.id, now + 1001, now + 3000).await), "the new hold stands");
+    ok(store.release_calendar_watch(acme.id, ana.id, now + 2000).await);
+    assert!(ok(store.hold_calendar_watch(acme.id, ana.id, now + 1002, now + 3000).await), "released");
+    // Someone without a watch has nothing to hold.
+    assert!(ok(store.hold_calendar_watch(acme.id, luis.id, now, now + 1000).await));
+}
+
+conformance!(borrowed: [case_calendar_watches, case_one_read_holds_a_watch], shared: []);
