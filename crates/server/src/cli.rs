@@ -133,6 +133,9 @@ enum Command {
         /// Meetings a room has on a working day, at most.
         #[arg(long, default_value_t = 14)]
         per_room_day: usize,
+        /// People who organize and attend them.
+        #[arg(long, default_value_t = 2000)]
+        people: usize,
         /// Requests per measurement.
         #[arg(long, default_value_t = 40)]
         rounds: usize,
@@ -394,8 +397,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             crate::bench::bookings(settings, store.clone(), crate::bench::BenchPlan { bookings, clients, rooms }).await
         }
         #[cfg(feature = "bench")]
-        Command::BenchReports { rooms, days, per_room_day, rounds } => {
-            let history = crate::bench::history::HistoryPlan { days, per_room_day };
+        Command::BenchReports { rooms, days, per_room_day, people, rounds } => {
+            let history = crate::bench::history::HistoryPlan { days, per_room_day, people: people.max(1) };
             crate::bench::reports(settings, store.clone(), crate::bench::ReportsBenchPlan { rooms, history, rounds })
                 .await
         }

@@ -535,12 +535,13 @@ pub struct RollupRefresh<'a> {
     pub starts: &'a [sala_domain::reports::rollup::RoomDayStarts],
 }
 
-/// Dates `from..=to` of one tenant's rollups, optionally of one room.
+/// Dates `from..=to` of one tenant's rollups, of every room or only of `rooms` (one room, or a
+/// location's).
 #[derive(Clone, Copy, Debug)]
-pub struct RollupDates {
+pub struct RollupDates<'a> {
     pub from: jiff::civil::Date,
     pub to: jiff::civil::Date,
-    pub room_id: Option<RoomId>,
+    pub rooms: Option<&'a [RoomId]>,
 }
 
 /// Report rollups: per room and local date, the minutes held (by hour), kept in step with the
@@ -560,33 +561,52 @@ pub trait ReportStore: Send + Sync {
         room: RoomId,
         window: TimeRange,
     ) -> Result<Vec<sala_domain::reports::ReportBooking>>;
-    /// The room's bookings, any status, starting in `window`.
+    /// The room's bookings, any status, starting in `window`, with their people and check-ins.
     async fn starting_bookings(
         &self,
         tenant: TenantId,
         room: RoomId,
         window: TimeRange,
-    ) -> Result<Vec<sala_domain::reports::cancellations::BookingFacts>>;
+    ) -> Result<Vec<sala_domain::reports::meetings::MeetingFacts>>;
     /// The bookings that started on the dates, tallied (reasons included).
     async fn starts_tally(
         &self,
         tenant: TenantId,
-        dates: RollupDates,
+        dates: RollupDates<'_>,
     ) -> Result<sala_domain::reports::cancellations::Tally>;
+    /// The meetings that started on the dates, per room (rooms with none are left out).
+    async fn meetings_by_room(
+        &self,
+        tenant: TenantId,
+        dates: RollupDates<'_>,
+    ) -> Result<Vec<(RoomId, sala_domain::reports::meetings::MeetingTally)>>;
+    /// Meetings that started on the dates, and how many of them had external guests.
+    async fn guest_sums(&self, tenant: TenantId, dates: RollupDates<'_>) -> Result<(u64, u64)>;
+    /// The first of the dates with a meeting still holding its room at `now`: its ghost counts
+    /// are not final.
+    async fn first_unsettled_date(
+        &self,
+        tenant: TenantId,
+        dates: RollupDates<'_>,
+        now: Millis,
+    ) -> Result<Option<jiff::civil::Date>>;
+    /// Each organizer's meetings (confirmed or released bookings) starting in `window`: how many,
+    /// and the whole minutes they held their rooms (to the release, when released).
+    async fn meetings_by_organizer(&self, tenant: TenantId, window: TimeRange) -> Result<Vec<(UserId, u64, i64)>>;
     /// Writes a refresh in one transaction, deleting its marks first: `false` (nothing written)
     /// when another refresh took one of them meanwhile, whose rows are as fresh as these.
     async fn apply_rollup_refresh(&self, tenant: TenantId, refresh: RollupRefresh<'_>) -> Result<bool>;
     /// Minutes held per room over the dates.
-    async fn booked_by_room(&self, tenant: TenantId, dates: RollupDates) -> Result<Vec<(RoomId, i64)>>;
+    async fn booked_by_room(&self, tenant: TenantId, dates: RollupDates<'_>) -> Result<Vec<(RoomId, i64)>>;
     /// Minutes held per date (dates with none are left out).
-    async fn booked_by_day(&self, tenant: TenantId, dates: RollupDates) -> Result<Vec<(jiff::civil::Date, i64)>>;
+    async fn booked_by_day(&self, tenant: TenantId, dates: RollupDates<'_>) -> Result<Vec<(jiff::civil::Date, i64)>>;
     /// Minutes held per weekday (Monday = 0) and local hour.
-    async fn booked_by_weekday_hour(&self, tenant: TenantId, dates: RollupDates) -> Result<[[i64; 24]; 7]>;
+    async fn booked_by_weekday_hour(&self, tenant: TenantId, dates: RollupDates<'_>) -> Result<[[i64; 24]; 7]>;
     /// Minutes held per room and date, by date then room (pairs with none are left out).
     async fn booked_by_room_day(
         &self,
         tenant: TenantId,
-        dates: RollupDates,
+        dates: RollupDates<'_>,
     ) -> Result<Vec<(RoomId, jiff::civil::Date, i64)>>;
 }
 

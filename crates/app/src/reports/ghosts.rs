@@ -1,48 +1,68 @@
 //! Ghost meetings (admins, API keys): the bookings starting in the range that ended, or were
-//! released, with nobody checked in, in the rooms where check-in is used. Also the reading of a
-//! range's bookings and rooms the other reports of this folder share.
+//! released, with nobody checked in, in the rooms where check-in is used.
+//!
+//! Summed from the rollups ([`super::rollups`]) up to the first date with a meeting still holding
+//! its room (usually today); from there the bookings are read, as only they know what is over by
+//! now.
 
-use super::{UtilizationQuery, bookings_in, checked_range};
-use crate::{AppError, AppResult, Context, Store};
+use super::{Covered, UtilizationQuery, bookings_in, checked_range_within, covered, rollups};
+use crate::{AppResult, Context, Store};
+use sala_domain::dates::day_start;
 use sala_domain::reports::ReportBooking;
-use sala_domain::reports::ghosts::{GhostFacts, Ghosts, ghosts};
-use sala_domain::{Booking, BookingId, Millis, Room, RoomId, now_millis};
-use std::collections::HashSet;
+use sala_domain::reports::ghosts::{GhostFacts, Ghosts, ghosts_from};
+use sala_domain::reports::meetings::{MeetingTally, ghost_sums_of};
+use sala_domain::{BookingId, Millis, RoomId, now_millis};
+use sala_store::RollupDates;
+use std::collections::{HashMap, HashSet};
 
 /// Ghost meetings of the organization's rooms (or one of them) over the range, as of now.
 pub async fn ghosts_report(store: &dyn Store, ctx: &Context, q: UtilizationQuery) -> AppResult<Ghosts> {
-    let (_, _, window) = checked_range(store, ctx, &q).await?;
-    let rooms = rooms_of(store, ctx, q.room_id).await?;
-    let starting = starting_in(store, ctx, window, q.room_id).await?;
-    let attended: HashSet<BookingId> =
-        store.checked_in_bookings(ctx.tenant_id(), window.0, window.1).await?.into_iter().collect();
-    let facts: Vec<GhostFacts> =
-        starting.iter().map(|b| GhostFacts::of(&ReportBooking::from(b), attended.contains(&b.id))).collect();
-    let ids: Vec<RoomId> = rooms.iter().map(|r| r.id).collect();
-    Ok(ghosts(&ids, &facts, now_millis()))
-}
-
-/// The organization's rooms, inactive ones included (they have history), or the one asked for:
-/// `not_found` when it is not the organization's.
-pub(super) async fn rooms_of(store: &dyn Store, ctx: &Context, room_id: Option<RoomId>) -> AppResult<Vec<Room>> {
-    let mut rooms = store.list_rooms(ctx.tenant_id(), true).await?;
-    if let Some(id) = room_id {
-        rooms.retain(|r| r.id == id);
-        if rooms.is_empty() {
-            return Err(AppError::NotFound { what: "room" });
+    let (_, zone, window) = checked_range_within(store, ctx, &q, super::MAX_ROLLUP_DAYS).await?;
+    let covered = covered(store, ctx, &q).await?;
+    rollups::refresh(store, ctx.tenant_id(), &zone).await?;
+    let (tenant, now) = (ctx.tenant_id(), now_millis());
+    let dates = covered.dates(q.from, q.to);
+    let whole = meetings_by_room(store, ctx, dates).await?;
+    let (settled, live) = match store.first_unsettled_date(tenant, dates, now).await? {
+        None => (whole.clone(), Vec::new()),
+        Some(first) => {
+            let settled = match first.yesterday() {
+                Ok(last) if first > q.from => meetings_by_room(store, ctx, RollupDates { to: last, ..dates }).await?,
+                _ => HashMap::new(),
+            };
+            let from = day_start(first, &zone).unwrap_or(window.0);
+            (settled, live_facts(store, ctx, (from, window.1.min(now)), &covered).await?)
         }
-    }
-    Ok(rooms)
+    };
+    Ok(ghosts_from(covered.ids(), &ghost_sums_of(&whole, &settled, &live, now)))
 }
 
-/// The bookings starting in the window (of one room, when asked), whatever became of them.
-pub(super) async fn starting_in(
+async fn meetings_by_room(
+    store: &dyn Store,
+    ctx: &Context,
+    dates: RollupDates<'_>,
+) -> AppResult<HashMap<RoomId, MeetingTally>> {
+    Ok(store.meetings_by_room(ctx.tenant_id(), dates).await?.into_iter().collect())
+}
+
+/// What the report needs of the bookings of the covered rooms starting in the window, read from
+/// the bookings.
+async fn live_facts(
     store: &dyn Store,
     ctx: &Context,
     window: (Millis, Millis),
-    room_id: Option<RoomId>,
-) -> AppResult<Vec<Booking>> {
-    let mut bookings = bookings_in(store, ctx, window, room_id).await?;
-    bookings.retain(|b| b.time.start >= window.0 && b.time.start < window.1);
-    Ok(bookings)
+    covered: &Covered,
+) -> AppResult<Vec<GhostFacts>> {
+    if window.0 >= window.1 {
+        return Ok(Vec::new());
+    }
+    let room = match covered.ids() {
+        [one] => Some(*one),
+        _ => None,
+    };
+    let mut starting = bookings_in(store, ctx, window, room).await?;
+    starting.retain(|b| b.time.start >= window.0 && b.time.start < window.1 && covered.ids().contains(&b.room_id));
+    let attended: HashSet<BookingId> =
+        store.checked_in_bookings(ctx.tenant_id(), window.0, window.1).await?.into_iter().collect();
+    Ok(starting.iter().map(|b| GhostFacts::of(&ReportBooking::from(b), attended.contains(&b.id))).collect())
 }

@@ -1,9 +1,10 @@
 //! Reports on how the rooms are used, for admins and API keys: the figures of
 //! [`sala_domain::reports`] over the organization's bookings, in its time zone.
 //!
-//! Utilization is summed from the rollups ([`rollups`]), refreshed first so it is live; the
-//! other reports read the bookings of the range page by page. A range is at most [`MAX_DAYS`]
-//! days.
+//! Every report but the top organizers is summed from the rollups ([`rollups`]), refreshed first
+//! so it is live, over up to [`MAX_ROLLUP_DAYS`] days. The top organizers (summed by the database
+//! from the range's bookings) and the rows by room and date (millions over ten years) cover up to
+//! [`MAX_DAYS`].
 
 pub mod rollups;
 
@@ -22,20 +23,51 @@ use sala_domain::{Booking, ErrorCode, Millis, Room, RoomId};
 use sala_store::{BookingQuery, RollupDates};
 use std::collections::BTreeMap;
 
-/// The longest range one report covers, in days (two years and a day of leap).
+/// The longest range of the reports that are not summed from rollups, and of the rows by room and
+/// date, in days (two years and a day of leap).
 pub const MAX_DAYS: i32 = 731;
 
-/// The longest range of a utilization report but by room and day: ten years, which its rollups
-/// sum in well under a second (the rows by room and day of so long a range would be millions).
-pub const MAX_UTILIZATION_DAYS: i32 = 3653;
+/// The longest range of a report summed from rollups: ten years, which they sum in well under a
+/// second.
+pub const MAX_ROLLUP_DAYS: i32 = 3653;
 
-/// What a utilization report is asked for: civil dates in the organization's zone, `to`
-/// included, and optionally one room.
+/// What a report is asked for: civil dates in the organization's zone, `to` included, and
+/// optionally one room or the rooms of one location (both: that room, if it is there).
 #[derive(Clone, Debug)]
 pub struct UtilizationQuery {
     pub from: jiff::civil::Date,
     pub to: jiff::civil::Date,
     pub room_id: Option<RoomId>,
+    pub location: Option<String>,
+}
+
+impl UtilizationQuery {
+    /// Every room over the dates.
+    pub fn all_rooms(from: jiff::civil::Date, to: jiff::civil::Date) -> Self {
+        Self { from, to, room_id: None, location: None }
+    }
+
+    /// Whether only some rooms are asked for.
+    fn narrowed(&self) -> bool {
+        self.room_id.is_some() || self.location.is_some()
+    }
+}
+
+/// The rooms a report covers, and the rollups' dates of them.
+pub(crate) struct Covered {
+    pub rooms: Vec<Room>,
+    ids: Vec<RoomId>,
+    narrowed: bool,
+}
+
+impl Covered {
+    pub fn dates(&self, from: jiff::civil::Date, to: jiff::civil::Date) -> RollupDates<'_> {
+        RollupDates { from, to, rooms: self.narrowed.then_some(self.ids.as_slice()) }
+    }
+
+    pub fn ids(&self) -> &[RoomId] {
+        &self.ids
+    }
 }
 
 /// The rows a utilization report carries; each costs one pass over the rollups of the range.
@@ -79,10 +111,11 @@ pub async fn utilization_grouped(
     q: UtilizationQuery,
     groupings: &[Grouping],
 ) -> AppResult<UtilizationReport> {
-    let (range, zone, _) = checked_range_within(store, ctx, &q, MAX_UTILIZATION_DAYS).await?;
-    let rooms = report_rooms(store, ctx, q.room_id).await?;
+    let (range, zone, _) = checked_range_within(store, ctx, &q, MAX_ROLLUP_DAYS).await?;
+    let covered = covered(store, ctx, &q).await?;
+    let rooms = &covered.rooms;
     rollups::refresh(store, ctx.tenant_id(), &zone).await?;
-    let dates = RollupDates { from: q.from, to: q.to, room_id: q.room_id };
+    let dates = covered.dates(q.from, q.to);
     let tenant = ctx.tenant_id();
     let wants = |g: Grouping| groupings.contains(&g);
     let mut sums = BookedSums::default();
@@ -97,7 +130,7 @@ pub async fn utilization_grouped(
     }
     let report_rooms: Vec<ReportRoom> = rooms.iter().map(ReportRoom::from).collect();
     let figures = utilization_from(&zone, range, &report_rooms, &sums).map_err(|e| bad_range(e.to_string()))?;
-    let by_location = if wants(Grouping::Location) { by_location(&figures, &rooms) } else { Vec::new() };
+    let by_location = if wants(Grouping::Location) { by_location(&figures, rooms) } else { Vec::new() };
     Ok(UtilizationReport { figures, by_location })
 }
 
@@ -109,38 +142,40 @@ pub async fn utilization_by_room_day(
     q: UtilizationQuery,
 ) -> AppResult<Vec<RoomDayRow>> {
     let (range, zone, _) = checked_range(store, ctx, &q).await?;
-    let rooms = report_rooms(store, ctx, q.room_id).await?;
+    let covered = covered(store, ctx, &q).await?;
     rollups::refresh(store, ctx.tenant_id(), &zone).await?;
-    let dates = RollupDates { from: q.from, to: q.to, room_id: q.room_id };
-    let booked = store.booked_by_room_day(ctx.tenant_id(), dates).await?;
-    let report_rooms: Vec<ReportRoom> = rooms.iter().map(ReportRoom::from).collect();
+    let booked = store.booked_by_room_day(ctx.tenant_id(), covered.dates(q.from, q.to)).await?;
+    let report_rooms: Vec<ReportRoom> = covered.rooms.iter().map(ReportRoom::from).collect();
     room_day_rows(&zone, range, &report_rooms, &booked).map_err(|e| bad_range(e.to_string()))
 }
 
-/// The organization's rooms, or the one asked for (not found: 404).
-async fn report_rooms(store: &dyn Store, ctx: &Context, room_id: Option<RoomId>) -> AppResult<Vec<Room>> {
+/// The organization's rooms (inactive ones included: they have history), or the one or the
+/// location's asked for: `not_found` when there is none.
+pub(crate) async fn covered(store: &dyn Store, ctx: &Context, q: &UtilizationQuery) -> AppResult<Covered> {
     let mut rooms = store.list_rooms(ctx.tenant_id(), true).await?;
-    if let Some(id) = room_id {
+    if let Some(id) = q.room_id {
         rooms.retain(|r| r.id == id);
         if rooms.is_empty() {
             return Err(AppError::NotFound { what: "room" });
         }
     }
-    Ok(rooms)
+    if let Some(location) = &q.location {
+        rooms.retain(|r| r.location.as_deref() == Some(location.as_str()));
+        if rooms.is_empty() {
+            return Err(AppError::NotFound { what: if q.room_id.is_some() { "room" } else { "location" } });
+        }
+    }
+    let ids = rooms.iter().map(|r| r.id).collect();
+    Ok(Covered { rooms, ids, narrowed: q.narrowed() })
 }
 
 /// Cancellations (why, how long before), lead time and length of the bookings starting in the
 /// range, of the organization's rooms or one of them.
 pub async fn cancellations_report(store: &dyn Store, ctx: &Context, q: UtilizationQuery) -> AppResult<Cancellations> {
-    let (_, zone, _) = checked_range(store, ctx, &q).await?;
-    if let Some(id) = q.room_id
-        && store.get_room(ctx.tenant_id(), id).await?.is_none()
-    {
-        return Err(AppError::NotFound { what: "room" });
-    }
+    let (_, zone, _) = checked_range_within(store, ctx, &q, MAX_ROLLUP_DAYS).await?;
+    let covered = covered(store, ctx, &q).await?;
     rollups::refresh(store, ctx.tenant_id(), &zone).await?;
-    let dates = RollupDates { from: q.from, to: q.to, room_id: q.room_id };
-    Ok(store.starts_tally(ctx.tenant_id(), dates).await?.figures())
+    Ok(store.starts_tally(ctx.tenant_id(), covered.dates(q.from, q.to)).await?.figures())
 }
 
 fn bad_range(message: String) -> AppError {

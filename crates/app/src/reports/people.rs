@@ -1,12 +1,15 @@
 //! Who books (admins, API keys): the top organizers, a per-person figure the organization may
 //! switch off (`report_per_person`), and the share of meetings with external guests, an
 //! aggregate that is always there. Over the bookings starting in the range.
+//!
+//! The share is summed from the rollups ([`super::rollups`]); the organizers are summed by the
+//! database from the bookings of the range, one row per organizer (a rollup per person and date
+//! would be nearly as many rows as there are bookings).
 
-use super::ghosts::{rooms_of, starting_in};
-use super::{UtilizationQuery, checked_range};
+use super::{UtilizationQuery, checked_range, checked_range_within, covered, rollups};
 use crate::{AppError, AppResult, Context, Store};
-use sala_domain::reports::people::{GuestShare, OrganizerRow, PeopleFacts, external_guests, top_organizers};
-use sala_domain::{ErrorCode, User};
+use sala_domain::reports::people::{GuestShare, OrganizerRow, top_of};
+use sala_domain::{ErrorCode, TimeRange, User};
 
 /// The range and how many organizers to name.
 #[derive(Clone, Debug)]
@@ -32,7 +35,7 @@ pub async fn organizers_report(
     ctx: &Context,
     q: OrganizersQuery,
 ) -> AppResult<Vec<OrganizerFigures>> {
-    let range = UtilizationQuery { from: q.from, to: q.to, room_id: None };
+    let range = UtilizationQuery::all_rooms(q.from, q.to);
     let (_, _, window) = checked_range(store, ctx, &range).await?;
     let tenant = crate::tenants::current_tenant(store, ctx).await?;
     if !tenant.report_per_person {
@@ -41,9 +44,15 @@ pub async fn organizers_report(
             message: "the organization has switched off per-person figures in reports (report_per_person)".to_owned(),
         });
     }
-    let facts: Vec<PeopleFacts> = starting_in(store, ctx, window, None).await?.iter().map(PeopleFacts::from).collect();
+    let window = TimeRange { start: window.0, end: window.1 };
+    let rows = store
+        .meetings_by_organizer(ctx.tenant_id(), window)
+        .await?
+        .into_iter()
+        .map(|(organizer_id, meetings, minutes)| OrganizerRow { organizer_id, meetings, minutes })
+        .collect();
     let mut out = Vec::new();
-    for row in top_organizers(&facts, q.limit) {
+    for row in top_of(rows, q.limit) {
         let user = store.get_user(ctx.tenant_id(), row.organizer_id).await?;
         out.push(OrganizerFigures { row, user });
     }
@@ -53,9 +62,9 @@ pub async fn organizers_report(
 /// The share of meetings starting in the range (in one room, when asked) with at least one
 /// external guest; whatever the per-person switch says.
 pub async fn external_guests_report(store: &dyn Store, ctx: &Context, q: UtilizationQuery) -> AppResult<GuestShare> {
-    let (_, _, window) = checked_range(store, ctx, &q).await?;
-    rooms_of(store, ctx, q.room_id).await?;
-    let facts: Vec<PeopleFacts> =
-        starting_in(store, ctx, window, q.room_id).await?.iter().map(PeopleFacts::from).collect();
-    Ok(external_guests(&facts))
+    let (_, zone, _) = checked_range_within(store, ctx, &q, super::MAX_ROLLUP_DAYS).await?;
+    let covered = covered(store, ctx, &q).await?;
+    rollups::refresh(store, ctx.tenant_id(), &zone).await?;
+    let (meetings, with_external_guests) = store.guest_sums(ctx.tenant_id(), covered.dates(q.from, q.to)).await?;
+    Ok(GuestShare::of(meetings, with_external_guests))
 }

@@ -14,6 +14,7 @@
 use crate::{AppResult, Store};
 use sala_domain::dates::day_start;
 use sala_domain::reports::rollup::{RoomDay, RoomDayStarts, room_day_starts, room_days};
+use sala_domain::reports::sizing::SizingRoom;
 use sala_domain::reports::{DateRange, ReportRoom};
 use sala_domain::{Millis, Room, RoomId, TenantId, TimeRange, TimeZoneName};
 use sala_store::{RollupRefresh, StaleMark};
@@ -153,7 +154,7 @@ async fn room_rows(
     let days = room_days(zone, range, &ReportRoom::from(room), &held)
         .map_err(|e| crate::AppError::Internal(sala_store::StoreError::Corrupt(format!("report rollup: {e}"))))?;
     let starting = store.starting_bookings(tenant, room.id, window).await?;
-    Ok((days, room_day_starts(zone, range, room.id, &starting)))
+    Ok((days, room_day_starts(zone, range, SizingRoom::from(room), &starting)))
 }
 
 /// Tenants refreshed per background round.

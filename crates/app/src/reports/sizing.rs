@@ -1,16 +1,23 @@
 //! Right-sizing (admins, API keys): people per meeting against each room's seats, over the
-//! bookings starting in the range.
+//! bookings starting in the range, summed from the rollups ([`super::rollups`]).
 
-use super::ghosts::{rooms_of, starting_in};
-use super::{UtilizationQuery, checked_range};
+use super::{UtilizationQuery, checked_range_within, covered, rollups};
 use crate::{AppResult, Context, Store};
-use sala_domain::reports::sizing::{SizingFacts, SizingRoom, SizingRow, sizing};
+use sala_domain::RoomId;
+use sala_domain::reports::sizing::{SizingRoom, SizingRow, SizingSums, sizing_from};
+use std::collections::HashMap;
 
 /// One row per room of the organization (or the one asked for), in the rooms' order.
 pub async fn sizing_report(store: &dyn Store, ctx: &Context, q: UtilizationQuery) -> AppResult<Vec<SizingRow>> {
-    let (_, _, window) = checked_range(store, ctx, &q).await?;
-    let rooms: Vec<SizingRoom> = rooms_of(store, ctx, q.room_id).await?.iter().map(SizingRoom::from).collect();
-    let facts: Vec<SizingFacts> =
-        starting_in(store, ctx, window, q.room_id).await?.iter().map(SizingFacts::from).collect();
-    Ok(sizing(&rooms, &facts))
+    let (_, zone, _) = checked_range_within(store, ctx, &q, super::MAX_ROLLUP_DAYS).await?;
+    let covered = covered(store, ctx, &q).await?;
+    let rooms: Vec<SizingRoom> = covered.rooms.iter().map(SizingRoom::from).collect();
+    rollups::refresh(store, ctx.tenant_id(), &zone).await?;
+    let sums: HashMap<RoomId, SizingSums> = store
+        .meetings_by_room(ctx.tenant_id(), covered.dates(q.from, q.to))
+        .await?
+        .into_iter()
+        .map(|(room, tally)| (room, tally.sizing()))
+        .collect();
+    Ok(sizing_from(&rooms, &sums))
 }

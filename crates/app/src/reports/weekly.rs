@@ -109,7 +109,7 @@ impl WeeklySummary {
 
 /// The summary of the week starting on `monday`, as `ctx` (an admin) may see it.
 pub async fn weekly_summary(store: &dyn Store, ctx: &Context, monday: Date) -> AppResult<WeeklySummary> {
-    let week = |from: Date| UtilizationQuery { from, to: week_end(from), room_id: None };
+    let week = |from: Date| UtilizationQuery::all_rooms(from, week_end(from));
     let before = monday.checked_sub(jiff::Span::new().days(7)).unwrap_or(monday);
     let this = utilization_report(store, ctx, week(monday)).await?;
     let previous = utilization_report(store, ctx, week(before)).await?;

@@ -72,14 +72,6 @@ pub struct GhostFigures {
 }
 
 impl GhostFigures {
-    fn add(&mut self, facts: &GhostFacts) {
-        self.bookings += 1;
-        if !facts.checked_in {
-            self.ghosts += 1;
-            self.ghost_minutes += held_minutes(facts.time, facts.ended_holding_at);
-        }
-    }
-
     fn rated(mut self) -> Self {
         self.ghost_rate = super::ratio(self.ghosts as i64, self.bookings as i64);
         self
@@ -106,28 +98,71 @@ pub struct Ghosts {
     pub rooms_with_check_in: u64,
 }
 
+/// What a room's ghost figures are made of, in sums that add up (see [`super::meetings`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GhostSums {
+    /// Someone checked in to one of the room's bookings.
+    pub used: bool,
+    /// Bookings over by now (confirmed and ended, or released).
+    pub bookings: u64,
+    pub ghosts: u64,
+    pub ghost_minutes: i64,
+}
+
+impl GhostSums {
+    pub fn merge(&mut self, other: &GhostSums) {
+        self.used |= other.used;
+        self.bookings += other.bookings;
+        self.ghosts += other.ghosts;
+        self.ghost_minutes += other.ghost_minutes;
+    }
+
+    fn figures(&self) -> GhostFigures {
+        GhostFigures {
+            bookings: self.bookings,
+            ghosts: self.ghosts,
+            ghost_rate: 0.0,
+            ghost_minutes: self.ghost_minutes,
+        }
+    }
+}
+
+/// The sums of each room among `bookings` (those starting in the range), as of `now`.
+pub fn ghost_sums(bookings: &[GhostFacts], now: Millis) -> HashMap<RoomId, GhostSums> {
+    let mut sums: HashMap<RoomId, GhostSums> = HashMap::new();
+    for b in bookings {
+        let sum = sums.entry(b.room_id).or_default();
+        sum.used |= b.checked_in;
+        if b.is_over(now) {
+            sum.bookings += 1;
+            if !b.checked_in {
+                sum.ghosts += 1;
+                sum.ghost_minutes += held_minutes(b.time, b.ended_holding_at);
+            }
+        }
+    }
+    sums
+}
+
 /// The ghost meetings of `rooms` among `bookings` (those starting in the range; other rooms'
 /// are ignored), as of `now`.
 pub fn ghosts(rooms: &[RoomId], bookings: &[GhostFacts], now: Millis) -> Ghosts {
-    let index: HashMap<RoomId, usize> = rooms.iter().enumerate().rev().map(|(i, r)| (*r, i)).collect();
-    let mut used = vec![false; rooms.len()];
-    let mut figures = vec![GhostFigures::default(); rooms.len()];
-    for b in bookings {
-        let Some(&i) = index.get(&b.room_id) else { continue };
-        used[i] |= b.checked_in;
-        if b.is_over(now) {
-            figures[i].add(b);
-        }
-    }
+    ghosts_from(rooms, &ghost_sums(bookings, now))
+}
+
+/// The report from each room's sums (rooms without any held none).
+pub fn ghosts_from(rooms: &[RoomId], sums: &HashMap<RoomId, GhostSums>) -> Ghosts {
     let mut total = GhostFigures::default();
     let mut by_room = Vec::with_capacity(rooms.len());
-    for ((room_id, used), f) in rooms.iter().zip(&used).zip(figures) {
-        let f = if *used { f } else { GhostFigures::default() };
+    let mut rooms_with_check_in = 0;
+    for room_id in rooms {
+        let sum = sums.get(room_id).copied().unwrap_or_default();
+        let f = if sum.used { sum.figures() } else { GhostFigures::default() };
+        rooms_with_check_in += u64::from(sum.used);
         total.bookings += f.bookings;
         total.ghosts += f.ghosts;
         total.ghost_minutes += f.ghost_minutes;
-        by_room.push(GhostRoomRow { room_id: *room_id, check_in_used: *used, figures: f.rated() });
+        by_room.push(GhostRoomRow { room_id: *room_id, check_in_used: sum.used, figures: f.rated() });
     }
-    let rooms_with_check_in = used.iter().filter(|u| **u).count() as u64;
     Ghosts { by_room, total: total.rated(), rooms_with_check_in }
 }

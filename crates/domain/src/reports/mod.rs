@@ -20,6 +20,7 @@
 pub mod cancellations;
 mod clock;
 pub mod ghosts;
+pub mod meetings;
 pub mod people;
 pub mod rollup;
 pub mod sizing;

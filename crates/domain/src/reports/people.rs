@@ -61,10 +61,16 @@ pub fn top_organizers(bookings: &[PeopleFacts], limit: usize) -> Vec<OrganizerRo
         sum.0 += 1;
         sum.1 += super::ghosts::held_minutes(b.time, b.ended_holding_at);
     }
-    let mut rows: Vec<OrganizerRow> = sums
+    let rows = sums
         .into_iter()
         .map(|(organizer_id, (meetings, minutes))| OrganizerRow { organizer_id, meetings, minutes })
         .collect();
+    top_of(rows, limit)
+}
+
+/// The `limit` first of every organizer's `rows`: most meetings first, then most minutes, then
+/// by id.
+pub fn top_of(mut rows: Vec<OrganizerRow>, limit: usize) -> Vec<OrganizerRow> {
     rows.sort_by(|a, b| {
         b.meetings.cmp(&a.meetings).then(b.minutes.cmp(&a.minutes)).then(a.organizer_id.cmp(&b.organizer_id))
     });
@@ -81,13 +87,19 @@ pub struct GuestShare {
     pub external_guest_share: f64,
 }
 
+impl GuestShare {
+    pub fn of(meetings: u64, with_external_guests: u64) -> Self {
+        let share = super::ratio(
+            i64::try_from(with_external_guests).unwrap_or(i64::MAX),
+            i64::try_from(meetings).unwrap_or(i64::MAX),
+        );
+        Self { meetings, with_external_guests, external_guest_share: share }
+    }
+}
+
 /// The share of `bookings`' meetings with at least one external guest.
 pub fn external_guests(bookings: &[PeopleFacts]) -> GuestShare {
     let meetings: Vec<&PeopleFacts> = bookings.iter().filter(|b| b.is_meeting()).collect();
     let with = meetings.iter().filter(|b| b.external_guests).count();
-    GuestShare {
-        meetings: meetings.len() as u64,
-        with_external_guests: with as u64,
-        external_guest_share: super::ratio(with as i64, meetings.len() as i64),
-    }
+    GuestShare::of(meetings.len() as u64, with as u64)
 }

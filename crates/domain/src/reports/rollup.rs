@@ -201,30 +201,39 @@ pub fn room_day_rows(
     Ok(rows)
 }
 
-/// One room's bookings that started on one local date, as the cancellations report tallies them.
+/// One room's bookings that started on one local date, as the cancellations report tallies them
+/// and as the ghost, right-sizing and external-guest reports count their meetings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoomDayStarts {
     pub room_id: RoomId,
     pub date: Date,
     pub tally: super::cancellations::Tally,
+    pub meetings: super::meetings::MeetingTally,
 }
 
-/// The tallies of `room_id` for the dates of `range` on which any of `bookings` started (the
-/// others are ignored), in date order.
+/// The tallies of `room` for the dates of `range` on which any of `bookings` started (the others
+/// are ignored), in date order.
 pub fn room_day_starts(
     zone: &TimeZoneName,
     range: DateRange,
-    room_id: RoomId,
-    bookings: &[super::cancellations::BookingFacts],
+    room: super::sizing::SizingRoom,
+    bookings: &[super::meetings::MeetingFacts],
 ) -> Vec<RoomDayStarts> {
     let tz = zone.time_zone();
-    let mut by_date: std::collections::BTreeMap<Date, super::cancellations::Tally> = Default::default();
+    let mut by_date: std::collections::BTreeMap<Date, RoomDayStarts> = Default::default();
     for b in bookings {
-        let Ok(at) = jiff::Timestamp::from_millisecond(b.time.start) else { continue };
+        let Ok(at) = jiff::Timestamp::from_millisecond(b.booking.time.start) else { continue };
         let date = at.to_zoned_datetime(tz.clone()).date();
         if date >= range.from() && date <= range.to() {
-            by_date.entry(date).or_default().add(b);
+            let day = by_date.entry(date).or_insert_with(|| RoomDayStarts {
+                room_id: room.id,
+                date,
+                tally: Default::default(),
+                meetings: Default::default(),
+            });
+            day.tally.add(&b.booking);
+            day.meetings.add(b, room.capacity);
         }
     }
-    by_date.into_iter().map(|(date, tally)| RoomDayStarts { room_id, date, tally }).collect()
+    by_date.into_values().collect()
 }

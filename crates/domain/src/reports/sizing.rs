@@ -87,48 +87,57 @@ pub struct SizingRow {
     pub verdict: Verdict,
 }
 
-#[derive(Clone, Copy, Default)]
-struct Sums {
-    meetings: u64,
-    people: i64,
-    peak: u32,
-    over: u64,
-    half_empty: u64,
+/// What a room's figures are made of, in sums that add up (see [`super::meetings`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SizingSums {
+    pub meetings: u64,
+    /// People of the meetings, summed.
+    pub people: i64,
+    pub peak: u32,
+    pub over: u64,
+    pub half_empty: u64,
 }
 
 /// One row per room given, in the order given, over `bookings` (those starting in the range;
 /// other rooms' are ignored).
 pub fn sizing(rooms: &[SizingRoom], bookings: &[SizingFacts]) -> Vec<SizingRow> {
-    let index: HashMap<RoomId, usize> = rooms.iter().enumerate().rev().map(|(i, r)| (r.id, i)).collect();
-    let mut sums = vec![Sums::default(); rooms.len()];
+    let seats: HashMap<RoomId, Option<u32>> = rooms.iter().map(|r| (r.id, r.capacity)).collect();
+    let mut sums: HashMap<RoomId, SizingSums> = HashMap::new();
     for b in bookings.iter().filter(|b| b.status != BookingStatus::Cancelled) {
-        let Some(&i) = index.get(&b.room_id) else { continue };
-        let s = &mut sums[i];
+        let Some(&capacity) = seats.get(&b.room_id) else { continue };
+        let s = sums.entry(b.room_id).or_default();
         s.meetings += 1;
         s.people += i64::from(b.people);
         s.peak = s.peak.max(b.people);
-        if let Some(seats) = rooms[i].capacity {
+        if let Some(seats) = capacity {
             s.over += u64::from(b.people > seats);
             s.half_empty += u64::from(u64::from(b.people) * 2 <= u64::from(seats));
         }
     }
+    sizing_from(rooms, &sums)
+}
+
+/// The rows from each room's sums (rooms without any held no meeting).
+pub fn sizing_from(rooms: &[SizingRoom], sums: &HashMap<RoomId, SizingSums>) -> Vec<SizingRow> {
     rooms
         .iter()
-        .zip(sums)
-        .map(|(room, s)| SizingRow {
-            room_id: room.id,
-            capacity: room.capacity,
-            meetings: s.meetings,
-            average_people: super::ratio(s.people, s.meetings as i64),
-            peak_people: s.peak,
-            over_capacity: s.over,
-            half_empty: s.half_empty,
-            verdict: verdict(room.capacity, &s),
+        .map(|room| {
+            let s = sums.get(&room.id).copied().unwrap_or_default();
+            SizingRow {
+                room_id: room.id,
+                capacity: room.capacity,
+                meetings: s.meetings,
+                average_people: super::ratio(s.people, s.meetings as i64),
+                peak_people: s.peak,
+                over_capacity: s.over,
+                half_empty: s.half_empty,
+                verdict: verdict(room.capacity, &s),
+            }
         })
         .collect()
 }
 
-fn verdict(capacity: Option<u32>, s: &Sums) -> Verdict {
+fn verdict(capacity: Option<u32>, s: &SizingSums) -> Verdict {
     if capacity.is_none() || s.meetings == 0 {
         Verdict::Unknown
     } else if s.over * 10 >= s.meetings && s.over > 0 {

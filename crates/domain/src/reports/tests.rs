@@ -295,6 +295,8 @@ fn room_day_rows_carry_each_rooms_day() {
 
 #[test]
 fn start_tallies_merge_to_the_reference_cancellations() {
+    use super::meetings::MeetingFacts;
+    use super::sizing::SizingRoom;
     use cancellations::{BookingFacts, Tally, cancellations};
     let facts: Vec<BookingFacts> = march()
         .iter()
@@ -314,12 +316,23 @@ fn start_tallies_merge_to_the_reference_cancellations() {
         .collect();
     let mut merged = Tally::default();
     for room in [room_a(), room_b()] {
-        let mine: Vec<BookingFacts> =
-            facts.iter().zip(march()).filter(|(_, b)| b.room_id == room.id).map(|(f, _)| f.clone()).collect();
+        let mine: Vec<MeetingFacts> = facts
+            .iter()
+            .zip(march())
+            .filter(|(_, b)| b.room_id == room.id)
+            .map(|(f, _)| MeetingFacts {
+                booking: f.clone(),
+                updated_at: f.time.start,
+                people: 1,
+                external_guests: false,
+                checked_in: false,
+            })
+            .collect();
+        let seated = SizingRoom { id: room.id, capacity: Some(4) };
         // One date at a time, as a refresh after a change makes them.
         for day in range.dates() {
             let one = DateRange::new(day, day).unwrap();
-            for row in rollup::room_day_starts(&zone(), one, room.id, &mine) {
+            for row in rollup::room_day_starts(&zone(), one, seated, &mine) {
                 assert_eq!(row.date, day);
                 merged.merge(&row.tally);
             }

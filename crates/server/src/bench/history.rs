@@ -1,5 +1,6 @@
 //! A realistic history for the benchmarks that read one (`sala bench-reports`, and the mixed
-//! workload to come): every room booked through the office day for `days` days up to yesterday,
+//! workload to come): every room booked through the office day for `days` days up to yesterday by
+//! `people` organizers, each meeting with up to three colleagues and one in five with a client,
 //! with the cancellations and no-show releases a real organization has. Deterministic (a fixed
 //! seed), and written straight to the store in large transactions, so two years of 200 rooms
 //! (about 1.5 million bookings) take minutes, not the hours the API would.
@@ -23,6 +24,8 @@ pub struct HistoryPlan {
     pub days: usize,
     /// Meetings a room has on a working day, at most (the office day may fill first).
     pub per_room_day: usize,
+    /// People of the organization, who organize and attend the meetings.
+    pub people: usize,
 }
 
 /// What was written.
@@ -59,12 +62,15 @@ pub async fn write(store: &dyn sala_app::Store, setup: &Setup, plan: HistoryPlan
     let first = today.checked_sub(jiff::Span::new().days(i64::try_from(plan.days)?))?;
     let last = today.yesterday()?;
     let mut dice = Dice(20_261_204);
+    let people = people(store, setup, plan.people).await?;
     let mut pending = Vec::with_capacity(BATCH);
     let (started, mut written, mut reported) = (Instant::now(), 0, 0);
     for (n, date) in first.series(jiff::ToSpan::day(1)).take(plan.days).enumerate() {
         for &room in &setup.rooms {
             for time in room_day(&mut dice, &zone, date, plan.per_room_day) {
-                pending.push(booking(setup, &mut dice, written + pending.len(), room, time));
+                let mut b = booking(setup, &mut dice, written + pending.len(), room, time);
+                invite(&mut dice, &people, &mut b);
+                pending.push(b);
             }
         }
         if pending.len() >= BATCH || n + 1 == plan.days {
@@ -82,6 +88,43 @@ pub async fn write(store: &dyn sala_app::Store, setup: &Setup, plan: HistoryPlan
         }
     }
     Ok(History { first, last, bookings: written })
+}
+
+/// The organization's people (`count`, the setup's organizer among them), made through the use
+/// case as an admin would.
+async fn people(store: &dyn sala_app::Store, setup: &Setup, count: usize) -> anyhow::Result<Vec<sala_domain::User>> {
+    let ctx = sala_app::Context::system(setup.tenant.id);
+    let domain = setup.organizer.email.as_str().split('@').nth(1).unwrap_or("bench.test").to_owned();
+    let mut people = vec![setup.organizer.clone()];
+    for n in 1..count {
+        let person = sala_app::users::NewUser {
+            email: format!("person{n}@{domain}"),
+            name: format!("Person {n}"),
+            role: Some(sala_domain::Role::Member),
+            ..Default::default()
+        };
+        people.push(sala_app::users::create_user(store, &ctx, person).await.map_err(anyhow_app)?);
+    }
+    Ok(people)
+}
+
+/// Someone of `people` organizes `b`, with up to three colleagues; one meeting in five has a client.
+fn invite(dice: &mut Dice, people: &[sala_domain::User], b: &mut sala_domain::Booking) {
+    let pick = |dice: &mut Dice| &people[dice.below(people.len() as u64) as usize];
+    b.organizer_id = pick(dice).id;
+    for _ in 0..dice.below(4) {
+        let colleague = pick(dice);
+        if colleague.id != b.organizer_id && b.attendees.iter().all(|a| a.user_id != Some(colleague.id)) {
+            let email = colleague.email.clone();
+            b.attendees.push(sala_domain::Attendee { email, name: None, user_id: Some(colleague.id) });
+        }
+    }
+    if dice.below(5) == 0 {
+        let email = sala_domain::Email::parse(&format!("client{}@customer.test", dice.below(500)));
+        if let Ok(email) = email {
+            b.attendees.push(sala_domain::Attendee { email, name: None, user_id: None });
+        }
+    }
 }
 
 /// One room's meetings on one date: on working days from about 08:00, 15 to 60 minutes each with

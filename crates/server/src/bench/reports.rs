@@ -1,6 +1,6 @@
 //! `sala bench-reports`: reports over years of history. Writes the history (see [`super::history`]),
 //! builds the rollups from scratch, then asks the HTTP API for utilization over the whole range in
-//! each grouping and for the per-room-per-day CSV, and prints p50/p95. Beside them: the database's
+//! each grouping, for every other report and for the per-room-per-day CSV, and prints p50/p95. Beside them: the database's
 //! own ceiling (one pass over the rollup rows) and the path before rollups (reading every booking
 //! of the range and computing), so the figures read as ratios on a noisy machine.
 
@@ -47,7 +47,7 @@ pub async fn run(settings: Settings, store: Arc<dyn sala_app::Store>, plan: Repo
         started.elapsed().as_secs_f64()
     );
 
-    let dates = RollupDates { from: written.first, to: written.last, room_id: None };
+    let dates = RollupDates { from: written.first, to: written.last, rooms: None };
     let ceiling = repeat(plan.rounds, || async {
         store.booked_by_room(setup.tenant.id, dates).await.map(|_| ()).map_err(|e| anyhow_app(e.into()))
     })
@@ -66,9 +66,19 @@ pub async fn run(settings: Settings, store: Arc<dyn sala_app::Store>, plan: Repo
             by_room = percentile(&times, 0.5);
         }
     }
-    let url = format!("{}/api/v1/reports/cancellations?{range}", server.base_url);
-    let times = repeat(plan.rounds, || async { get(&client, &url, &setup.key).await.map(|_| ()) }).await?;
-    print_times("GET cancellations", &times);
+    // The other reports over the same range, and one location's (twenty rooms).
+    for (label, path) in [
+        ("GET utilization of one location", "utilization?location=Floor%201&group_by=day".to_owned()),
+        ("GET cancellations", "cancellations?".to_owned()),
+        ("GET ghosts", "ghosts?".to_owned()),
+        ("GET sizing", "sizing?".to_owned()),
+        ("GET external-guests", "external-guests?".to_owned()),
+        ("GET organizers (top 10 of all)", "organizers?limit=10".to_owned()),
+    ] {
+        let url = format!("{}/api/v1/reports/{path}&{range}", server.base_url);
+        let times = repeat(plan.rounds, || async { get(&client, &url, &setup.key).await.map(|_| ()) }).await?;
+        print_times(label, &times);
+    }
     let url = format!("{}/api/v1/reports/utilization?{range}&group_by=room_day&format=csv", server.base_url);
     let size = get(&client, &url, &setup.key).await?;
     let times = repeat(plan.rounds.clamp(1, 5), || async { get(&client, &url, &setup.key).await.map(|_| ()) }).await?;

@@ -506,7 +506,6 @@ pub static EN: Texts = Texts {
     reports_csv_location: "by location",
     reports_csv_day: "by day",
     reports_csv_hour: "by weekday and hour",
-    reports_csv_all_rooms: "The CSV files do not filter by location: they cover every room.",
     reports_bad_preset: "Choose a period from the list.",
     reports_bad_date: "'{date}' is not a date: write it like 2027-03-01.",
     reports_reversed: "The 'From' date is after the 'To' date.",

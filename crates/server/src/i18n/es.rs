@@ -506,7 +506,6 @@ pub static ES: Texts = Texts {
     reports_csv_location: "por ubicación",
     reports_csv_day: "por día",
     reports_csv_hour: "por día de la semana y hora",
-    reports_csv_all_rooms: "Los CSV no filtran por ubicación: cubren todas las salas.",
     reports_bad_preset: "Elige un periodo de la lista.",
     reports_bad_date: "«{date}» no es una fecha: escríbela como 2027-03-01.",
     reports_reversed: "La fecha «Desde» es posterior a «Hasta».",

@@ -560,7 +560,6 @@ pub struct Texts {
     pub reports_csv_location: &'static str,
     pub reports_csv_day: &'static str,
     pub reports_csv_hour: &'static str,
-    pub reports_csv_all_rooms: &'static str,
     pub reports_bad_preset: &'static str,
     /// `{date}`: what was typed.
     pub reports_bad_date: &'static str,

@@ -252,13 +252,25 @@ async fn ghosts_sizing_and_people_are_reported(app: TestApp) {
     assert_eq!(settings["report_per_person"], true);
     get(format!("/api/v1/reports/organizers?{range}")).await;
 
+    // Nine years up to the same Tuesday at once, from the rollups: the same figures.
+    let decade = format!("from={}&to={tuesday}", tuesday.checked_sub(jiff::Span::new().years(9)).unwrap());
+    for report in ["ghosts", "sizing", "external-guests", "cancellations"] {
+        let (short, long) = (
+            get(format!("/api/v1/reports/{report}?{range}")).await,
+            get(format!("/api/v1/reports/{report}?{decade}")).await,
+        );
+        assert_eq!(short, long, "{report}: nothing else in those ten years");
+    }
+
     // Refusals, each with its field and code.
     for (path, field, code) in [
         (format!("ghosts?from=2027-02-30&to={tuesday}"), "from", "invalid_date"),
         (format!("ghosts?from=yesterday&to={tuesday}"), "from", "invalid_date"),
         (format!("ghosts?from={tuesday}&to={monday}"), "to", "invalid_range"),
         (format!("sizing?from={tuesday}&to={monday}"), "to", "invalid_range"),
-        ("sizing?from=2027-01-01&to=2029-12-31".to_owned(), "to", "invalid_range"),
+        // Summed from rollups: up to ten years; the organizers, read from the bookings: two.
+        ("sizing?from=2027-01-01&to=2037-01-01".to_owned(), "to", "invalid_range"),
+        ("organizers?from=2027-01-01&to=2029-12-31".to_owned(), "to", "invalid_range"),
         (format!("sizing?{range}&room_id=nope"), "room_id", "invalid_id"),
         (format!("sizing?{range}&format=xlsx"), "format", "invalid_format"),
         (format!("ghosts?{range}&format=pdf"), "format", "invalid_format"),

@@ -155,6 +155,7 @@ async fn the_reports_page_draws_and_tabulates_the_figures(app: TestApp) {
     assert_eq!(element(&html, "chart-rooms", "</svg>").matches("<rect class=\"bar\"").count(), 2);
     assert_eq!(rows(&html, "table-days")[0], table(&[&[&mon, "0", "1440", "0,0 %"]])[0]);
     assert_eq!(rows(&html, "table-reasons"), table(&[&["ya no hace falta", "1"]]));
+    assert!(html.contains("location=Planta+1%2C+ala+%22A%22&#38;group_by=day"), "the CSV links name the location");
 
     // In English: a decimal point.
     let english = browser(&app, &emma).await;

@@ -1,18 +1,23 @@
 //! The report rollups stay in step with the bookings: after every kind of change (a booking
-//! made, moved to another day and room, cancelled, released; a room's bookable hours; the
-//! organization's zone) each grouping of `GET /api/v1/reports/utilization` equals the reference
-//! computation over every booking (`sala_domain::reports::utilization`), and so do concurrent
-//! refreshes racing a write.
+//! made, moved to another day and room, cancelled, released, checked in to, its people changed; a
+//! room's bookable hours and seats; the organization's zone) each grouping of `GET
+//! /api/v1/reports/utilization`, the cancellations, ghost meetings, right-sizing, top organizers
+//! and external-guest share equal the reference computations over every booking
+//! (`sala_domain::reports`), and so do concurrent refreshes racing a write.
 
 use crate::both;
 use crate::helpers::{TestApp, json};
 use reqwest::{Method, StatusCode};
+use sala_domain::attendance::{CheckIn, CheckInSource};
 use sala_domain::reports::cancellations::{BookingFacts, cancellations};
+use sala_domain::reports::ghosts::{GhostFacts, ghosts};
+use sala_domain::reports::people::{PeopleFacts, external_guests, top_organizers};
+use sala_domain::reports::sizing::{SizingFacts, SizingRoom, sizing};
 use sala_domain::reports::{DateRange, ReportBooking, ReportRoom, Utilization, utilization};
-use sala_domain::{BookingStatus, Tenant};
+use sala_domain::{Actor, BookingStatus, Tenant};
 use sala_store::{BookingQuery, BookingWrite};
 use serde_json::{Value, json};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 const HOUR: i64 = 3_600_000;
 
@@ -67,6 +72,66 @@ impl World<'_> {
         serde_json::to_value(cancellations(&facts)).unwrap()
     }
 
+    /// The bookings starting in the range, and the window's instants.
+    async fn starting(&self) -> (Vec<sala_domain::Booking>, (i64, i64)) {
+        let zone = self.tenant().await.time_zone;
+        let start = sala_domain::dates::day_start(self.from, &zone).unwrap();
+        let end = sala_domain::dates::day_start(self.to.tomorrow().unwrap(), &zone).unwrap();
+        let mut bookings = self.bookings().await;
+        bookings.retain(|b| b.time.start >= start && b.time.start < end);
+        (bookings, (start, end))
+    }
+
+    /// Ghosts, sizing, organizers and external guests from the API equal the reference.
+    async fn usage_agrees(&self, step: &str) {
+        let (starting, (start, end)) = self.starting().await;
+        let store = self.app.store();
+        let attended: HashSet<_> =
+            store.checked_in_bookings(self.tenant.id, start, end).await.unwrap().into_iter().collect();
+        let rooms = store.list_rooms(self.tenant.id, true).await.unwrap();
+        let ids: Vec<_> = rooms.iter().map(|r| r.id).collect();
+        let facts: Vec<GhostFacts> =
+            starting.iter().map(|b| GhostFacts::of(&ReportBooking::from(b), attended.contains(&b.id))).collect();
+        let expected = ghosts(&ids, &facts, sala_domain::now_millis());
+        let body = self.get("ghosts", "").await;
+        assert_eq!(body["total"]["ghosts"], json!(expected.total.ghosts), "{step}: ghosts");
+        assert_eq!(body["total"]["rooms_with_check_in"], json!(expected.rooms_with_check_in), "{step}");
+        for (row, want) in body["by_room"].as_array().unwrap().iter().zip(&expected.by_room) {
+            let got = (&row["check_in_used"], &row["bookings"], &row["ghosts"], &row["ghost_minutes"]);
+            let f = &want.figures;
+            let want = (&json!(want.check_in_used), &json!(f.bookings), &json!(f.ghosts), &json!(f.ghost_minutes));
+            assert_eq!(got, want, "{step}: ghosts of a room");
+        }
+        assert!(expected.total.bookings > 0, "{step}: the ghost check is not vacuous");
+        let sizing_rooms: Vec<SizingRoom> = rooms.iter().map(SizingRoom::from).collect();
+        let sized = sizing(&sizing_rooms, &starting.iter().map(SizingFacts::from).collect::<Vec<_>>());
+        assert_eq!(self.get("sizing", "").await, serde_json::to_value(&sized).unwrap(), "{step}: sizing");
+        let people: Vec<PeopleFacts> = starting.iter().map(PeopleFacts::from).collect();
+        assert_eq!(self.get("external-guests", "").await, serde_json::to_value(external_guests(&people)).unwrap());
+        let top: Vec<(String, u64, i64)> =
+            top_organizers(&people, 10).iter().map(|r| (r.organizer_id.to_string(), r.meetings, r.minutes)).collect();
+        let got: Vec<(String, u64, i64)> = self.get("organizers", "&limit=10").await["organizers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["organizer_id"].as_str().unwrap().to_owned(),
+                    r["meetings"].as_u64().unwrap(),
+                    r["minutes"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(got, top, "{step}: organizers");
+    }
+
+    async fn get(&self, report: &str, more: &str) -> Value {
+        let path = format!("/api/v1/reports/{report}?from={}&to={}{more}", self.from, self.to);
+        let (status, body) = json(self.app.api(Method::GET, &path, &self.key).send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        body
+    }
+
     async fn rows(&self, group_by: &str) -> Vec<Value> {
         let path = format!("/api/v1/reports/utilization?from={}&to={}&group_by={group_by}", self.from, self.to);
         let (status, body) = json(self.app.api(Method::GET, &path, &self.key).send().await.unwrap()).await;
@@ -113,6 +178,7 @@ impl World<'_> {
         let (status, body) = json(self.app.api(Method::GET, &path, &self.key).send().await.unwrap()).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body, self.reference_cancellations().await, "{step}: cancellations");
+        self.usage_agrees(step).await;
     }
 }
 
@@ -131,7 +197,7 @@ fn rfc3339(ms: i64) -> String {
 
 async fn rollups_follow_every_change(app: TestApp) {
     let tenant = app.tenant("Acme", "acme.test").await;
-    app.user(&tenant, "ana@acme.test", "Ana", "admin").await;
+    let ana = app.user(&tenant, "ana@acme.test", "Ana", "admin").await;
     let key = app.api_key(&tenant).await;
     let room = async |body: Value| {
         let (status, room) = json(app.api(Method::POST, "/api/v1/rooms", &key).json(&body).send().await.unwrap()).await;
@@ -147,9 +213,51 @@ async fn rollups_follow_every_change(app: TestApp) {
         app: &app,
         key: key.clone(),
         tenant: tenant.clone(),
-        from: today,
+        from: today.checked_sub(jiff::Span::new().days(21)).unwrap(),
         to: first.checked_add(jiff::Span::new().days(21)).unwrap(),
     };
+    let maria = app.user(&tenant, "maria@acme.test", "María", "member").await;
+
+    // Two weeks of history: meetings of two to five people, some with a client, half checked in.
+    let mut past = Vec::new();
+    for day in 1..15 {
+        let date = today.checked_sub(jiff::Span::new().days(day)).unwrap();
+        for (n, room) in [&open, &office].into_iter().enumerate() {
+            let start = madrid(date, 9 + 2 * n as i8);
+            let mut attendees =
+                vec![sala_domain::Attendee { email: maria.email.clone(), name: None, user_id: Some(maria.id) }];
+            for guest in 0..(day % 4) {
+                let email = sala_domain::Email::parse(&format!("cliente{guest}@globex.test")).unwrap();
+                attendees.push(sala_domain::Attendee { email, name: None, user_id: None });
+            }
+            let organizer = if day % 3 == 0 { &maria } else { &ana };
+            past.push(sala_domain::Booking {
+                tenant_id: tenant.id,
+                room_id: room.parse().unwrap(),
+                organizer_id: organizer.id,
+                attendees,
+                created_at: start - 3 * 24 * HOUR,
+                updated_at: start - 3 * 24 * HOUR,
+                ..sala_domain::booking::sample::booking(sala_domain::TimeRange { start, end: start + HOUR })
+            });
+        }
+    }
+    app.store().insert_bookings(BookingWrite::new(tenant.id, &past, &[], &[])).await.unwrap();
+    let check_in = async |booking: &sala_domain::Booking| {
+        let entry = sala_app::Context::system(tenant.id).audit("booking.checked_in", "booking", None, None, None);
+        let check_in = CheckIn {
+            tenant_id: tenant.id,
+            booking_id: booking.id,
+            email: maria.email.clone(),
+            at: booking.time.start + 60_000,
+            by: Actor::System,
+            source: CheckInSource::Api,
+        };
+        assert!(app.store().record_check_in(&check_in, &[], &entry).await.unwrap());
+    };
+    for booking in past.iter().step_by(2).skip(1) {
+        check_in(booking).await;
+    }
 
     let book = async |room: &str, start: i64, end: i64| {
         let body = json!({"room_id": room, "title": "Reunión", "start": rfc3339(start), "end": rfc3339(end),
@@ -215,6 +323,30 @@ async fn rollups_follow_every_change(app: TestApp) {
     let bookings = [released];
     app.store().update_bookings(BookingWrite::new(tenant.id, &bookings, &[], &[])).await.unwrap();
     world.agrees("released").await;
+
+    // Someone checks in to a past meeting nobody had checked in to.
+    check_in(&past[0]).await;
+    world.agrees("checked in").await;
+
+    // A meeting's people change: a client joins.
+    let (_, before) =
+        json(app.api(Method::GET, &format!("/api/v1/bookings/{}", ids[3]), &key).send().await.unwrap()).await;
+    let body = json!({"attendees": [{"email": "maria@acme.test"}, {"email": "cliente@globex.test"}]});
+    let response = app
+        .api(Method::PATCH, &format!("/api/v1/bookings/{}", ids[3]), &key)
+        .header("If-Match", format!("\"{}\"", before["version"]))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
+    world.agrees("people changed").await;
+
+    // The open room loses seats: its meetings are now too big for it.
+    let seats = json!({"capacity": 2});
+    let response = app.api(Method::PATCH, &format!("/api/v1/rooms/{open}"), &key).json(&seats).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
+    world.agrees("seats changed").await;
 
     // The office's hours change: its history is recomputed.
     let hours = json!({"bookable_hours": {"days": ["mon", "tue", "wed", "thu"], "opens": "10:00", "closes": "17:00"}});

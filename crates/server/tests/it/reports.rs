@@ -102,6 +102,36 @@ async fn utilization_is_reported_by_room_day_and_hour(app: TestApp) {
         csv.text().await.unwrap(),
         "location,booked_minutes,bookable_minutes,utilization\r\n,90,1440,0.0625\r\n\"Planta 1, ala \"\"A\"\"\",0,2880,0\r\n"
     );
+    // Only one location: its two rooms, by room or in all; a location no room has is not found.
+    let floor = "location=Planta%201%2C%20ala%20%22A%22";
+    let rows = report(format!("{range}&{floor}")).await;
+    assert_eq!(rows.as_array().unwrap().len(), 2);
+    assert!(rows.as_array().unwrap().iter().all(|r| r["room_id"] != json!(room)), "{rows}");
+    let rows = report(format!("{range}&{floor}&group_by=day")).await;
+    assert_eq!(rows[0]["bookable_minutes"], 1440);
+    let (status, body) = json(
+        app.api(Method::GET, &format!("/api/v1/reports/utilization?{range}&location=Marte"), &key)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")), "{body}");
+    for report in ["cancellations", "ghosts", "sizing", "external-guests"] {
+        let path = format!("/api/v1/reports/{report}?{range}&location=Marte");
+        let response = app.api(Method::GET, &path, &key).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let path = format!("/api/v1/reports/{report}?{range}&{floor}");
+        let response = app.api(Method::GET, &path, &key).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+    }
+    // Sala Sur is in no location: with the floor, it is not found.
+    let response = app
+        .api(Method::GET, &format!("/api/v1/reports/utilization?{range}&{floor}&room_id={room}"), &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
     // By day: Monday 90/720 = 0.125, Tuesday nothing.
     let rows = report(format!("{range}&group_by=day&room_id={room}")).await;
     assert_eq!(

@@ -2,29 +2,40 @@
 
 use super::{PgStore, db};
 use crate::records::{
-    HELD_BOOKINGS, HOUR_COLUMNS, HeldRow, START_COLUMNS, STARTING_BOOKINGS, StaleMarkRow, StartingRow, hours_of,
-    parse_date, rebuild_days_sql, rollup_table, start_counters, summed_hours, tally_of, touched_dates,
+    HELD_BOOKINGS, HOUR_COLUMNS, HeldRow, MEETING_COLUMNS, START_COLUMNS, STARTING_BOOKINGS, StaleMarkRow, StartingRow,
+    counters_of, hours_of, meeting_counters, meeting_tally_of, parse_date, rebuild_day_starts_sql, rebuild_days_sql,
+    rollup_table, start_counters, starts_tables, summed_hours, summed_meetings, tally_of, touched_dates,
 };
 use crate::{ReportStore, Result, RollupDates, RollupRefresh, StaleMark};
 use async_trait::async_trait;
 use jiff::civil::Date;
 use sala_domain::reports::ReportBooking;
-use sala_domain::reports::cancellations::{BookingFacts, Tally};
+use sala_domain::reports::cancellations::Tally;
+use sala_domain::reports::meetings::{MeetingFacts, MeetingTally};
 use sala_domain::reports::rollup::{RoomDay, RoomDayStarts};
-use sala_domain::{RoomId, TenantId, TimeRange};
+use sala_domain::{Millis, RoomId, TenantId, TimeRange, UserId};
 use sqlx::postgres::PgArguments;
 use sqlx::{Postgres, QueryBuilder, Row};
 
 /// Rows per INSERT: 29 values each, well under PostgreSQL's 65535 parameters.
 const ROWS_PER_INSERT: usize = 1000;
 
-/// `WHERE` of a range of rollup rows, binding `$1..$3` (and `$4`, the room, when there is one).
+/// `WHERE` of a range of rollup rows, binding `$1..$3` (and `$4`, the rooms, when only some).
 fn range_filter(dates: &RollupDates) -> &'static str {
-    if dates.room_id.is_some() {
-        "tenant_id = $1 AND day BETWEEN $2::date AND $3::date AND room_id = $4"
+    if dates.rooms.is_some() {
+        "tenant_id = $1 AND day BETWEEN $2::date AND $3::date AND room_id = ANY($4)"
     } else {
         "tenant_id = $1 AND day BETWEEN $2::date AND $3::date"
     }
+}
+
+/// The parameters [`range_filter`] binds.
+fn range_parameters(dates: &RollupDates) -> usize {
+    if dates.rooms.is_some() { 4 } else { 3 }
+}
+
+fn room_ids(dates: &RollupDates) -> Option<Vec<uuid::Uuid>> {
+    dates.rooms.map(|rooms| rooms.iter().map(|r| r.0).collect())
 }
 
 fn bind_range<'q, O>(
@@ -33,8 +44,8 @@ fn bind_range<'q, O>(
     dates: &RollupDates,
 ) -> sqlx::query::QueryAs<'q, Postgres, O, PgArguments> {
     let query = query.bind(tenant.0).bind(dates.from.to_string()).bind(dates.to.to_string());
-    match dates.room_id {
-        Some(room) => query.bind(room.0),
+    match room_ids(dates) {
+        Some(rooms) => query.bind(rooms),
         None => query,
     }
 }
@@ -45,8 +56,8 @@ fn bind_rows<'q>(
     dates: &RollupDates,
 ) -> sqlx::query::Query<'q, Postgres, PgArguments> {
     let query = query.bind(tenant.0).bind(dates.from.to_string()).bind(dates.to.to_string());
-    match dates.room_id {
-        Some(room) => query.bind(room.0),
+    match room_ids(dates) {
+        Some(rooms) => query.bind(rooms),
         None => query,
     }
 }
@@ -97,7 +108,7 @@ impl ReportStore for PgStore {
         rows.into_iter().map(|r| r.into_booking(room)).collect()
     }
 
-    async fn starting_bookings(&self, tenant: TenantId, room: RoomId, window: TimeRange) -> Result<Vec<BookingFacts>> {
+    async fn starting_bookings(&self, tenant: TenantId, room: RoomId, window: TimeRange) -> Result<Vec<MeetingFacts>> {
         let rows: Vec<StartingRow> = sqlx::query_as(STARTING_BOOKINGS)
             .bind(tenant.0)
             .bind(room.0)
@@ -109,26 +120,91 @@ impl ReportStore for PgStore {
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
-    async fn starts_tally(&self, tenant: TenantId, dates: RollupDates) -> Result<Tally> {
+    async fn starts_tally(&self, tenant: TenantId, dates: RollupDates<'_>) -> Result<Tally> {
+        let (starts, reasons) = starts_tables(dates.rooms);
         let sums: Vec<String> = START_COLUMNS.iter().map(|c| format!("COALESCE(SUM({c}), 0)::bigint")).collect();
-        let sql = format!("SELECT {} FROM report_room_day_starts WHERE {}", sums.join(", "), range_filter(&dates));
+        let sql = format!("SELECT {} FROM {starts} WHERE {}", sums.join(", "), range_filter(&dates));
         let row =
             bind_rows(sqlx::query(sqlx::AssertSqlSafe(sql)), tenant, &dates).fetch_one(&self.pool).await.map_err(db)?;
-        let mut counters = [0; 9];
-        for (i, value) in counters.iter_mut().enumerate() {
-            *value = row.try_get(i).map_err(db)?;
-        }
-        let mut tally = tally_of(counters);
-        let sql = format!(
-            "SELECT reason, SUM(count)::bigint FROM report_room_day_reasons WHERE {} GROUP BY reason",
-            range_filter(&dates)
-        );
+        let mut tally = tally_of(counters_of(&row, 0)?);
+        let sql =
+            format!("SELECT reason, SUM(count)::bigint FROM {reasons} WHERE {} GROUP BY reason", range_filter(&dates));
         let reasons: Vec<(String, i64)> = bind_range(sqlx::query_as(sqlx::AssertSqlSafe(sql)), tenant, &dates)
             .fetch_all(&self.pool)
             .await
             .map_err(db)?;
         tally.reasons = reasons.into_iter().map(|(reason, n)| (reason, u64::try_from(n).unwrap_or(0))).collect();
         Ok(tally)
+    }
+
+    async fn meetings_by_room(&self, tenant: TenantId, dates: RollupDates<'_>) -> Result<Vec<(RoomId, MeetingTally)>> {
+        let sql = format!(
+            "SELECT room_id, {} FROM report_room_day_starts WHERE {} GROUP BY room_id",
+            summed_meetings("::bigint"),
+            range_filter(&dates)
+        );
+        let rows =
+            bind_rows(sqlx::query(sqlx::AssertSqlSafe(sql)), tenant, &dates).fetch_all(&self.pool).await.map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                let room: uuid::Uuid = row.try_get(0).map_err(db)?;
+                Ok((RoomId(room), meeting_tally_of(counters_of(row, 1)?)))
+            })
+            .collect()
+    }
+
+    async fn guest_sums(&self, tenant: TenantId, dates: RollupDates<'_>) -> Result<(u64, u64)> {
+        let sql = format!(
+            "SELECT COALESCE(SUM(meetings), 0)::bigint, COALESCE(SUM(with_external_guests), 0)::bigint FROM {} WHERE {}",
+            starts_tables(dates.rooms).0,
+            range_filter(&dates)
+        );
+        let (meetings, with): (i64, i64) = bind_range(sqlx::query_as(sqlx::AssertSqlSafe(sql)), tenant, &dates)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok((u64::try_from(meetings).unwrap_or(0), u64::try_from(with).unwrap_or(0)))
+    }
+
+    async fn first_unsettled_date(
+        &self,
+        tenant: TenantId,
+        dates: RollupDates<'_>,
+        now: Millis,
+    ) -> Result<Option<Date>> {
+        // Now comes after the range's parameters.
+        let now_at = range_parameters(&dates) + 1;
+        let sql = format!(
+            "SELECT MIN(day)::text FROM report_room_day_starts WHERE {} AND held_until > ${now_at}",
+            range_filter(&dates)
+        );
+        let (first,): (Option<String>,) = bind_range(sqlx::query_as(sqlx::AssertSqlSafe(sql)), tenant, &dates)
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
+        first.as_deref().map(parse_date).transpose()
+    }
+
+    async fn meetings_by_organizer(&self, tenant: TenantId, window: TimeRange) -> Result<Vec<(UserId, u64, i64)>> {
+        // Minutes as `sala_domain::reports::people` counts them: to the end, or to the release
+        // (a released booking's last write), instants floored to the minute.
+        let rows: Vec<(uuid::Uuid, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT organizer_id, COUNT(*), SUM(GREATEST(0, (CASE WHEN status = 'released' \
+             THEN LEAST(end_at, updated_at) ELSE end_at END) / 60000 - start_at / 60000))::bigint \
+             FROM bookings WHERE tenant_id = $1 AND start_at >= $2 AND start_at < $3 AND status <> 'cancelled' \
+             GROUP BY organizer_id",
+        )
+        .bind(tenant.0)
+        .bind(window.start)
+        .bind(window.end)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(|(user, meetings, minutes)| (UserId(user), u64::try_from(meetings).unwrap_or(0), minutes.unwrap_or(0)))
+            .collect())
     }
 
     async fn apply_rollup_refresh(&self, tenant: TenantId, refresh: RollupRefresh<'_>) -> Result<bool> {
@@ -172,7 +248,8 @@ impl ReportStore for PgStore {
             insert_reasons(tenant, chunk).build().execute(&mut *tx).await.map_err(db)?;
         }
         if let Some((from, to)) = touched_dates(refresh.spans) {
-            for sql in rebuild_days_sql(|n| format!("${n}::date")) {
+            let date = |n: u8| format!("${n}::date");
+            for sql in rebuild_days_sql(date).into_iter().chain(rebuild_day_starts_sql(date)) {
                 sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(tenant.0)
                     .bind(from.to_string())
@@ -186,7 +263,7 @@ impl ReportStore for PgStore {
         Ok(true)
     }
 
-    async fn booked_by_room(&self, tenant: TenantId, dates: RollupDates) -> Result<Vec<(RoomId, i64)>> {
+    async fn booked_by_room(&self, tenant: TenantId, dates: RollupDates<'_>) -> Result<Vec<(RoomId, i64)>> {
         let sql = format!(
             "SELECT room_id, SUM(booked)::bigint FROM report_room_days WHERE {} GROUP BY room_id",
             range_filter(&dates)
@@ -198,10 +275,10 @@ impl ReportStore for PgStore {
         Ok(rows.into_iter().map(|(room, booked)| (RoomId(room), booked)).collect())
     }
 
-    async fn booked_by_day(&self, tenant: TenantId, dates: RollupDates) -> Result<Vec<(Date, i64)>> {
+    async fn booked_by_day(&self, tenant: TenantId, dates: RollupDates<'_>) -> Result<Vec<(Date, i64)>> {
         let sql = format!(
             "SELECT day::text, SUM(booked)::bigint FROM {} WHERE {} GROUP BY day",
-            rollup_table(dates.room_id),
+            rollup_table(dates.rooms),
             range_filter(&dates)
         );
         let rows: Vec<(String, i64)> = bind_range(sqlx::query_as(sqlx::AssertSqlSafe(sql)), tenant, &dates)
@@ -211,11 +288,11 @@ impl ReportStore for PgStore {
         rows.into_iter().map(|(day, booked)| Ok((parse_date(&day)?, booked))).collect()
     }
 
-    async fn booked_by_weekday_hour(&self, tenant: TenantId, dates: RollupDates) -> Result<[[i64; 24]; 7]> {
+    async fn booked_by_weekday_hour(&self, tenant: TenantId, dates: RollupDates<'_>) -> Result<[[i64; 24]; 7]> {
         let sql = format!(
             "SELECT weekday::bigint, {} FROM {} WHERE {} GROUP BY weekday",
             summed_hours(),
-            rollup_table(dates.room_id),
+            rollup_table(dates.rooms),
             range_filter(&dates)
         );
         let rows =
@@ -230,7 +307,7 @@ impl ReportStore for PgStore {
         Ok(sums)
     }
 
-    async fn booked_by_room_day(&self, tenant: TenantId, dates: RollupDates) -> Result<Vec<(RoomId, Date, i64)>> {
+    async fn booked_by_room_day(&self, tenant: TenantId, dates: RollupDates<'_>) -> Result<Vec<(RoomId, Date, i64)>> {
         let sql = format!(
             "SELECT room_id, day::text, booked::bigint FROM report_room_days WHERE {} ORDER BY day, room_id",
             range_filter(&dates)
@@ -264,12 +341,13 @@ fn insert_days(tenant: TenantId, days: &[RoomDay]) -> QueryBuilder<Postgres> {
 
 fn insert_starts(tenant: TenantId, starts: &[RoomDayStarts]) -> QueryBuilder<Postgres> {
     let mut insert = QueryBuilder::new(format!(
-        "INSERT INTO report_room_day_starts (tenant_id, room_id, day, {}) ",
-        START_COLUMNS.join(", ")
+        "INSERT INTO report_room_day_starts (tenant_id, room_id, day, {}, {}) ",
+        START_COLUMNS.join(", "),
+        MEETING_COLUMNS.join(", ")
     ));
     insert.push_values(starts, |mut row, s| {
         row.push_bind(tenant.0).push_bind(s.room_id.0).push_bind(s.date.to_string()).push_unseparated("::date");
-        for counter in start_counters(&s.tally) {
+        for counter in start_counters(&s.tally).into_iter().chain(meeting_counters(&s.meetings)) {
             row.push_bind(counter);
         }
     });

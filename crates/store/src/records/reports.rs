@@ -4,6 +4,7 @@ use super::corrupt;
 use crate::{Result, StaleMark};
 use jiff::civil::Date;
 use sala_domain::reports::ReportBooking;
+use sala_domain::reports::meetings::{MeetingFacts, MeetingTally};
 use sala_domain::{BookingStatus, RoomId, TimeRange};
 use uuid::Uuid;
 
@@ -99,9 +100,9 @@ pub(crate) fn rebuild_days_sql(date: impl Fn(u8) -> String) -> [String; 2] {
     ]
 }
 
-/// The table a range of dates is summed from: every room's, one row a date, or one room's.
-pub(crate) fn rollup_table(room: Option<sala_domain::RoomId>) -> &'static str {
-    if room.is_some() { "report_room_days" } else { "report_days" }
+/// The table a range of dates is summed from: every room's, one row a date, or some rooms'.
+pub(crate) fn rollup_table(rooms: Option<&[sala_domain::RoomId]>) -> &'static str {
+    if rooms.is_some() { "report_room_days" } else { "report_days" }
 }
 
 #[derive(sqlx::FromRow)]
@@ -112,25 +113,147 @@ pub(crate) struct StartingRow {
     created_at: i64,
     cancelled_at: Option<i64>,
     cancel_reason: Option<String>,
+    updated_at: i64,
+    invitees: i64,
+    external_guests: bool,
+    checked_in: bool,
 }
 
-impl TryFrom<StartingRow> for sala_domain::reports::cancellations::BookingFacts {
+impl TryFrom<StartingRow> for MeetingFacts {
     type Error = crate::StoreError;
 
     fn try_from(r: StartingRow) -> Result<Self> {
-        Ok(Self {
+        let booking = sala_domain::reports::cancellations::BookingFacts {
             status: BookingStatus::parse(&r.status).map_err(|e| corrupt("booking status", e))?,
             time: TimeRange { start: r.start_at, end: r.end_at },
             created_at: r.created_at,
             cancelled_at: r.cancelled_at,
             cancel_reason: r.cancel_reason,
+        };
+        Ok(Self {
+            booking,
+            updated_at: r.updated_at,
+            people: u32::try_from(r.invitees.saturating_add(1)).unwrap_or(u32::MAX),
+            external_guests: r.external_guests,
+            checked_in: r.checked_in,
         })
     }
 }
 
-/// The room's bookings, any status, starting in `[$3, $4)`.
-pub(crate) const STARTING_BOOKINGS: &str = "SELECT status, start_at, end_at, created_at, cancelled_at, cancel_reason \
-     FROM bookings WHERE tenant_id = $1 AND room_id = $2 AND start_at >= $3 AND start_at < $4";
+/// The room's bookings, any status, starting in `[$3, $4)`, with their people and check-ins.
+pub(crate) const STARTING_BOOKINGS: &str = "SELECT b.status, b.start_at, b.end_at, b.created_at, b.cancelled_at, \
+     b.cancel_reason, b.updated_at, \
+     (SELECT COUNT(*) FROM booking_attendees a WHERE a.booking_id = b.id) AS invitees, \
+     EXISTS (SELECT 1 FROM booking_attendees a WHERE a.booking_id = b.id AND a.user_id IS NULL) AS external_guests, \
+     EXISTS (SELECT 1 FROM check_ins c WHERE c.booking_id = b.id) AS checked_in \
+     FROM bookings b WHERE b.tenant_id = $1 AND b.room_id = $2 AND b.start_at >= $3 AND b.start_at < $4";
+
+/// The meeting counters of `report_room_day_starts`, in [`meeting_counters`]' order.
+pub(crate) const MEETING_COLUMNS: [&str; 10] = [
+    "checked_in",
+    "meetings",
+    "people",
+    "peak_people",
+    "over_capacity",
+    "half_empty",
+    "with_external_guests",
+    "ghosts",
+    "ghost_minutes",
+    "held_until",
+];
+
+/// A tally's counters in `MEETING_COLUMNS`' order.
+pub(crate) fn meeting_counters(t: &MeetingTally) -> [i64; 10] {
+    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    [
+        n(t.checked_in),
+        n(t.meetings),
+        t.people,
+        i64::from(t.peak_people),
+        n(t.over_capacity),
+        n(t.half_empty),
+        n(t.with_external_guests),
+        n(t.ghosts),
+        t.ghost_minutes,
+        t.held_until,
+    ]
+}
+
+/// The counters summed over rows, in `MEETING_COLUMNS`' order: peaks and ends are maxima.
+/// `cast` turns a sum back into an integer where the backend widens it (PostgreSQL: numeric).
+pub(crate) fn summed_meetings(cast: &str) -> String {
+    MEETING_COLUMNS
+        .iter()
+        .map(|c| match *c {
+            "peak_people" | "held_until" => format!("COALESCE(MAX({c}), 0)"),
+            _ => format!("COALESCE(SUM({c}), 0){cast}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A tally from counters in `MEETING_COLUMNS`' order.
+pub(crate) fn meeting_tally_of(c: [i64; 10]) -> MeetingTally {
+    let n = |v: i64| u64::try_from(v).unwrap_or(0);
+    MeetingTally {
+        checked_in: n(c[0]),
+        meetings: n(c[1]),
+        people: c[2],
+        peak_people: u32::try_from(c[3]).unwrap_or(0),
+        over_capacity: n(c[4]),
+        half_empty: n(c[5]),
+        with_external_guests: n(c[6]),
+        ghosts: n(c[7]),
+        ghost_minutes: c[8],
+        held_until: c[9],
+    }
+}
+
+/// `N` integer columns of a row from `first` on (`NULL`, as a sum over nothing is: 0).
+pub(crate) fn counters_of<R: sqlx::Row, const N: usize>(row: &R, first: usize) -> Result<[i64; N]>
+where
+    usize: sqlx::ColumnIndex<R>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let mut counters = [0; N];
+    for (i, value) in counters.iter_mut().enumerate() {
+        *value = row.try_get::<Option<i64>, _>(first + i).map_err(|e| corrupt("report counters", e))?.unwrap_or(0);
+    }
+    Ok(counters)
+}
+
+/// Rebuilds `report_day_starts` and `report_day_reasons` for the dates `$2..=$3` from the rooms'
+/// rows, as [`rebuild_days_sql`] does `report_days`.
+pub(crate) fn rebuild_day_starts_sql(date: impl Fn(u8) -> String) -> [String; 4] {
+    let range = format!("tenant_id = $1 AND day BETWEEN {} AND {}", date(2), date(3));
+    let summed: Vec<String> = START_COLUMNS.iter().map(|c| format!("SUM({c})")).collect();
+    [
+        format!("DELETE FROM report_day_starts WHERE {range}"),
+        format!(
+            "INSERT INTO report_day_starts (tenant_id, day, {}, meetings, with_external_guests) \
+             SELECT tenant_id, day, {}, SUM(meetings), SUM(with_external_guests) FROM report_room_day_starts \
+             WHERE {range} GROUP BY tenant_id, day",
+            START_COLUMNS.join(", "),
+            summed.join(", ")
+        ),
+        format!("DELETE FROM report_day_reasons WHERE {range}"),
+        format!(
+            "INSERT INTO report_day_reasons (tenant_id, day, reason, count) \
+             SELECT tenant_id, day, reason, SUM(count) FROM report_room_day_reasons WHERE {range} \
+             GROUP BY tenant_id, day, reason"
+        ),
+    ]
+}
+
+/// The tables a range of start tallies is summed from: every room's, one row a date, or some
+/// rooms'.
+pub(crate) fn starts_tables(rooms: Option<&[sala_domain::RoomId]>) -> (&'static str, &'static str) {
+    if rooms.is_some() {
+        ("report_room_day_starts", "report_room_day_reasons")
+    } else {
+        ("report_day_starts", "report_day_reasons")
+    }
+}
 
 /// The counters of `report_room_day_starts`, in `Tally`'s order.
 pub(crate) const START_COLUMNS: [&str; 9] = [

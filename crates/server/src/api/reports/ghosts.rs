@@ -23,12 +23,15 @@ pub struct RoomReportParams {
     /// The first day, a civil date in the organization's zone (`2027-03-01`).
     #[param(format = Date)]
     pub(super) from: String,
-    /// The last day, included (at most 731 days after `from`).
+    /// The last day, included (at most 3653 days after `from`).
     #[param(format = Date)]
     pub(super) to: String,
     /// Only this room.
     #[param(value_type = Option<String>, format = Uuid)]
     pub(super) room_id: Option<String>,
+    /// Only the rooms of this location, as the rooms' `location` names it (with `room_id`: that
+    /// room, if it is there).
+    pub(super) location: Option<String>,
     /// `json` (default) or `csv` (one line per room).
     #[param(schema_with = super::super::schemas::export_format)]
     pub(super) format: Option<String>,
@@ -115,14 +118,14 @@ impl From<&Ghosts> for GhostsView {
                content((GhostsView = "application/json"), (String = "text/csv"))),
               (status = 400, description = "`invalid_query`: a query that cannot be read (`from` or `to` missing)", body = Problem),
               (status = 403, description = "`forbidden`: not an admin; `insufficient_scope`: an API key without `read`", body = Problem),
-              (status = 404, description = "`not_found`: no such room", body = Problem),
+              (status = 404, description = "`not_found`: no such room or location", body = Problem),
               (status = 422, description = "`validation_failed`: `invalid_date`, `invalid_range`, `invalid_id`, `invalid_format`", body = Problem)))]
 pub(super) async fn ghost_report(
     State(state): State<AppState>,
     Caller(ctx): Caller,
     ApiQuery(p): ApiQuery<RoomReportParams>,
 ) -> ApiResult<Response> {
-    let query = range_query(&p.from, &p.to, p.room_id.as_deref())?;
+    let query = range_query(&p.from, &p.to, p.room_id.as_deref(), p.location.as_deref())?;
     let csv = super::super::wants_csv(p.format.as_deref())?;
     let report = ghosts_report(state.store(), &ctx, query).await.map_err(range_refusal)?;
     let view = GhostsView::from(&report);

@@ -49,6 +49,9 @@ pub struct UtilizationParams {
     /// Only this room.
     #[param(value_type = Option<String>, format = Uuid)]
     room_id: Option<String>,
+    /// Only the rooms of this location, as the rooms' `location` names it (with `room_id`: that
+    /// room, if it is there).
+    location: Option<String>,
     /// `room` (default), `location`, `day`, `weekday_hour`, or `room_day` (each room on each
     /// date, for exports: a closed room's idle days are left out).
     #[param(schema_with = group_by_schema)]
@@ -112,7 +115,7 @@ impl UtilizationRow {
 #[utoipa::path(get, path = "/reports/utilization", tag = "reports", params(UtilizationParams),
     responses((status = 200, description = "The rows: JSON, or with `format=csv` CSV with a header line",
                content((Vec<UtilizationRow> = "application/json"), (String = "text/csv"))),
-              (status = 403, body = Problem), (status = 404, description = "`not_found`: no such room", body = Problem),
+              (status = 403, body = Problem), (status = 404, description = "`not_found`: no such room or location", body = Problem),
               (status = 422, description = "`validation_failed`: a date that is not one (`invalid_date`), `to` before `from` or more than 3653 days after it (731 by `room_day`) (`invalid_range`), an unknown `group_by` or `format`",
                body = Problem)))]
 async fn utilization(
@@ -120,7 +123,7 @@ async fn utilization(
     Caller(ctx): Caller,
     ApiQuery(p): ApiQuery<UtilizationParams>,
 ) -> ApiResult<Response> {
-    let query = range_query(&p.from, &p.to, p.room_id.as_deref())?;
+    let query = range_query(&p.from, &p.to, p.room_id.as_deref(), p.location.as_deref())?;
     let group_by = p.group_by.unwrap_or_else(|| "room".to_owned());
     let grouping = match group_by.as_str() {
         "room" => Some(Grouping::Room),
@@ -215,8 +218,14 @@ fn csv_line(r: &UtilizationRow) -> String {
     format!("{key},{},{},{}\r\n", r.booked_minutes, r.bookable_minutes, r.utilization)
 }
 
-/// The range and room of a report, read from the query; a field error for what is not a date or an id.
-fn range_query(from: &str, to: &str, room_id: Option<&str>) -> Result<UtilizationQuery, AppError> {
+/// The range, room and location of a report, read from the query; a field error for what is not
+/// a date or an id. An empty location is none.
+fn range_query(
+    from: &str,
+    to: &str,
+    room_id: Option<&str>,
+    location: Option<&str>,
+) -> Result<UtilizationQuery, AppError> {
     let date = |field: &str, raw: &str| {
         raw.parse::<jiff::civil::Date>().map_err(|_| {
             AppError::invalid(field, ErrorCode::InvalidDate, format!("'{raw}' is not a date like 2027-03-01"))
@@ -229,7 +238,8 @@ fn range_query(from: &str, to: &str, room_id: Option<&str>) -> Result<Utilizatio
                 AppError::invalid("room_id", ErrorCode::InvalidId, format!("'{raw}' is not a valid id."))
             })?),
         };
-    Ok(UtilizationQuery { from: date("from", from)?, to: date("to", to)?, room_id })
+    let location = location.map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned);
+    Ok(UtilizationQuery { from: date("from", from)?, to: date("to", to)?, room_id, location })
 }
 
 /// A range the use case refused (`to` before `from`, too long) is about `to`.
@@ -246,12 +256,15 @@ pub struct RangeParams {
     /// The first day, a civil date in the organization's zone (`2027-03-01`).
     #[param(format = Date)]
     from: String,
-    /// The last day, included (at most 731 days after `from`).
+    /// The last day, included (at most 3653 days after `from`).
     #[param(format = Date)]
     to: String,
     /// Only this room.
     #[param(value_type = Option<String>, format = Uuid)]
     room_id: Option<String>,
+    /// Only the rooms of this location, as the rooms' `location` names it (with `room_id`: that
+    /// room, if it is there).
+    location: Option<String>,
 }
 
 /// Cancellations and booking habits over the bookings that start in the range.
@@ -284,14 +297,14 @@ pub struct CancellationsView {
 /// API keys with `read`), over the bookings that start in the range.
 #[utoipa::path(get, path = "/reports/cancellations", tag = "reports", params(RangeParams),
     responses((status = 200, body = CancellationsView),
-              (status = 403, body = Problem), (status = 404, description = "`not_found`: no such room", body = Problem),
+              (status = 403, body = Problem), (status = 404, description = "`not_found`: no such room or location", body = Problem),
               (status = 422, description = "`validation_failed`: `invalid_date`, `invalid_range`, `invalid_id`", body = Problem)))]
 async fn cancellation_report(
     State(state): State<AppState>,
     Caller(ctx): Caller,
     ApiQuery(p): ApiQuery<RangeParams>,
 ) -> ApiResult<Json<CancellationsView>> {
-    let query = range_query(&p.from, &p.to, p.room_id.as_deref())?;
+    let query = range_query(&p.from, &p.to, p.room_id.as_deref(), p.location.as_deref())?;
     let c = cancellations_report(state.store(), &ctx, query).await.map_err(range_refusal)?;
     Ok(Json(CancellationsView {
         bookings: c.bookings,

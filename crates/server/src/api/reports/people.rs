@@ -69,7 +69,7 @@ pub(super) async fn organizers(
     Caller(ctx): Caller,
     ApiQuery(p): ApiQuery<OrganizersParams>,
 ) -> ApiResult<Json<OrganizersView>> {
-    let range = range_query(&p.from, &p.to, None)?;
+    let range = range_query(&p.from, &p.to, None, None)?;
     let limit = crate::wire::cursor::limit(p.limit, 10, 100)?;
     let query = OrganizersQuery { from: range.from, to: range.to, limit: limit as usize };
     let rows = organizers_report(state.store(), &ctx, query).await.map_err(range_refusal)?;
@@ -104,14 +104,14 @@ pub struct ExternalGuestsView {
     responses((status = 200, body = ExternalGuestsView),
               (status = 400, description = "`invalid_query`: a query that cannot be read (`from` or `to` missing)", body = Problem),
               (status = 403, description = "`forbidden`: not an admin; `insufficient_scope`: an API key without `read`", body = Problem),
-              (status = 404, description = "`not_found`: no such room", body = Problem),
+              (status = 404, description = "`not_found`: no such room or location", body = Problem),
               (status = 422, description = "`validation_failed`: `invalid_date`, `invalid_range`, `invalid_id`", body = Problem)))]
 pub(super) async fn external_guests(
     State(state): State<AppState>,
     Caller(ctx): Caller,
     ApiQuery(p): ApiQuery<RangeParams>,
 ) -> ApiResult<Json<ExternalGuestsView>> {
-    let query = range_query(&p.from, &p.to, p.room_id.as_deref())?;
+    let query = range_query(&p.from, &p.to, p.room_id.as_deref(), p.location.as_deref())?;
     let share = external_guests_report(state.store(), &ctx, query).await.map_err(range_refusal)?;
     Ok(Json(ExternalGuestsView {
         meetings: share.meetings,

@@ -69,14 +69,14 @@ impl From<&SizingRow> for SizingView {
                content((Vec<SizingView> = "application/json"), (String = "text/csv"))),
               (status = 400, description = "`invalid_query`: a query that cannot be read (`from` or `to` missing)", body = Problem),
               (status = 403, description = "`forbidden`: not an admin; `insufficient_scope`: an API key without `read`", body = Problem),
-              (status = 404, description = "`not_found`: no such room", body = Problem),
+              (status = 404, description = "`not_found`: no such room or location", body = Problem),
               (status = 422, description = "`validation_failed`: `invalid_date`, `invalid_range`, `invalid_id`, `invalid_format`", body = Problem)))]
 pub(super) async fn sizing(
     State(state): State<AppState>,
     Caller(ctx): Caller,
     ApiQuery(p): ApiQuery<RoomReportParams>,
 ) -> ApiResult<Response> {
-    let query = range_query(&p.from, &p.to, p.room_id.as_deref())?;
+    let query = range_query(&p.from, &p.to, p.room_id.as_deref(), p.location.as_deref())?;
     let csv = super::super::wants_csv(p.format.as_deref())?;
     let rows: Vec<SizingView> =
         sizing_report(state.store(), &ctx, query).await.map_err(range_refusal)?.iter().map(SizingView::from).collect();

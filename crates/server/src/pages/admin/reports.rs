@@ -21,11 +21,10 @@ use jiff::civil::Date;
 use jiff::{Span, ToSpan};
 use sala_app::AppError;
 use sala_app::reports::{LocationRow, MAX_DAYS, UtilizationQuery, cancellations_report, utilization_report};
-use sala_domain::reports::cancellations::{Cancellations, Notice, NoticeRow, ReasonRow};
-use sala_domain::reports::{DayRow, Figures, HourRow, RoomRow, Utilization, ratio};
+use sala_domain::reports::cancellations::{Notice, NoticeRow, ReasonRow};
+use sala_domain::reports::{DayRow, Figures, HourRow, RoomRow};
 use sala_domain::{ErrorCode, Locale, Room, RoomId};
 use serde::Deserialize;
-use std::collections::BTreeMap;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/admin/reports", get(page))
@@ -133,8 +132,6 @@ pub struct ReportView {
     pub by_notice: Vec<CountRow>,
     pub notice_chart: svg::HBars,
     pub csv: Vec<CsvLink>,
-    /// The CSV exports know no location: they cover every room when the page shows one location.
-    pub csv_all_rooms: bool,
 }
 
 #[derive(Template)]
@@ -171,8 +168,8 @@ struct Asked {
     from: Date,
     to: Date,
     room_id: Option<RoomId>,
-    /// The rooms of the chosen location (when no single room is chosen).
-    location_rooms: Option<Vec<RoomId>>,
+    /// The chosen location (when no single room is chosen).
+    location: Option<String>,
 }
 
 async fn page(State(state): State<AppState>, AdminPage(shell): AdminPage, Query(q): Query<ReportsQuery>) -> Response {
@@ -256,18 +253,16 @@ fn read_form(t: &Texts, q: &ReportsQuery, today: Date, rooms: &[Room], form: &mu
                 .map_err(|_| Refusal { status: StatusCode::NOT_FOUND, message: t.reports_unknown_room.to_owned() })?,
         ),
     };
-    let location_rooms = match (room_id, form.location.as_str()) {
+    let location = match (room_id, form.location.as_str()) {
         (None, location) if !location.is_empty() => {
-            let ids: Vec<RoomId> =
-                rooms.iter().filter(|r| r.location.as_deref() == Some(location)).map(|r| r.id).collect();
-            if ids.is_empty() {
+            if !rooms.iter().any(|r| r.location.as_deref() == Some(location)) {
                 return Err(Refusal { status: StatusCode::NOT_FOUND, message: t.reports_unknown_location.to_owned() });
             }
-            Some(ids)
+            Some(location.to_owned())
         }
         _ => None,
     };
-    Ok(Asked { from, to, room_id, location_rooms })
+    Ok(Asked { from, to, room_id, location })
 }
 
 enum ReportFailure {
@@ -290,8 +285,7 @@ impl ReportFailure {
     }
 }
 
-/// The figures asked for: of one room, of the rooms of one location (each room's report, summed),
-/// or of every room.
+/// The figures asked for: of one room, of the rooms of one location, or of every room.
 async fn report(
     state: &AppState,
     shell: &Shell,
@@ -300,46 +294,24 @@ async fn report(
     zone: &sala_domain::TimeZoneName,
 ) -> Result<ReportView, ReportFailure> {
     let (t, ctx, store) = (shell.t, shell.ctx(), state.store());
-    let query = |room_id| UtilizationQuery { from: asked.from, to: asked.to, room_id };
-    let (figures, by_location, cancellations) = match &asked.location_rooms {
-        None => {
-            let report = utilization_report(store, &ctx, query(asked.room_id)).await;
-            let report = report.map_err(|e| ReportFailure::of(t, e))?;
-            let cancellations = cancellations_report(store, &ctx, query(asked.room_id)).await;
-            (report.figures, report.by_location, cancellations.map_err(|e| ReportFailure::of(t, e))?)
-        }
-        Some(ids) => {
-            let mut figures: Option<Utilization> = None;
-            let mut cancellations: Option<Cancellations> = None;
-            for id in ids {
-                let one = utilization_report(store, &ctx, query(Some(*id))).await;
-                let one = one.map_err(|e| ReportFailure::of(t, e))?;
-                figures = Some(match figures {
-                    None => one.figures,
-                    Some(sum) => add_utilization(sum, one.figures),
-                });
-                let more = cancellations_report(store, &ctx, query(Some(*id))).await;
-                let more = more.map_err(|e| ReportFailure::of(t, e))?;
-                cancellations = Some(match cancellations {
-                    None => more,
-                    Some(sum) => add_cancellations(sum, more),
-                });
-            }
-            let (Some(figures), Some(cancellations)) = (figures, cancellations) else {
-                return Err(ReportFailure::Refused(Refusal::invalid(t.reports_unknown_location)));
-            };
-            let total = figures.total;
-            let location =
-                rooms.iter().find(|r| ids.contains(&r.id)).and_then(|r| r.location.clone()).unwrap_or_default();
-            (figures, vec![LocationRow { location, figures: total }], cancellations)
-        }
+    let query = || UtilizationQuery {
+        from: asked.from,
+        to: asked.to,
+        room_id: asked.room_id,
+        location: asked.location.clone(),
     };
+    let report = utilization_report(store, &ctx, query()).await.map_err(|e| ReportFailure::of(t, e))?;
+    let cancellations = cancellations_report(store, &ctx, query()).await.map_err(|e| ReportFailure::of(t, e))?;
+    let (figures, by_location) = (report.figures, report.by_location);
     let locale = shell.locale;
     let csv_query = |group_by: &str| {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         query.append_pair("from", &asked.from.to_string()).append_pair("to", &asked.to.to_string());
         if let Some(room) = asked.room_id {
             query.append_pair("room_id", &room.to_string());
+        }
+        if let Some(location) = &asked.location {
+            query.append_pair("location", location);
         }
         query.append_pair("group_by", group_by).append_pair("format", "csv");
         format!("/api/v1/reports/utilization?{}", query.finish())
@@ -372,7 +344,6 @@ async fn report(
         by_notice: Vec::new(),
         notice_chart: svg::hbars(Vec::new()),
         csv,
-        csv_all_rooms: asked.location_rooms.is_some(),
     }
     .with_rooms(t, locale, &figures.by_room, rooms)
     .with_days(t, locale, &figures.by_day)
@@ -550,66 +521,6 @@ pub(crate) fn integer(locale: Locale, n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
-/// Two reports of different rooms over the same range, as one.
-fn add_utilization(a: Utilization, b: Utilization) -> Utilization {
-    let add = |x: &Figures, y: &Figures| {
-        Figures::new(x.booked_minutes + y.booked_minutes, x.bookable_minutes + y.bookable_minutes)
-    };
-    let mut by_room = a.by_room;
-    by_room.extend(b.by_room);
-    let by_day = a
-        .by_day
-        .iter()
-        .zip(&b.by_day)
-        .map(|(x, y)| DayRow { date: x.date, figures: add(&x.figures, &y.figures) })
-        .collect();
-    let by_weekday_hour = a
-        .by_weekday_hour
-        .iter()
-        .zip(&b.by_weekday_hour)
-        .map(|(x, y)| HourRow { weekday: x.weekday, hour: x.hour, figures: add(&x.figures, &y.figures) })
-        .collect();
-    Utilization { by_room, by_day, by_weekday_hour, total: add(&a.total, &b.total) }
-}
-
-/// Two rooms' cancellations as one: counts add up, the averages are weighted by bookings (to the
-/// minute, rounded down like the report's own).
-fn add_cancellations(a: Cancellations, b: Cancellations) -> Cancellations {
-    let bookings = a.bookings + b.bookings;
-    let cancelled = a.cancelled + b.cancelled;
-    let weighted = |x: i64, nx: u64, y: i64, ny: u64| {
-        if bookings == 0 { 0 } else { (x * count(nx) + y * count(ny)) / count(bookings) }
-    };
-    let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
-    for r in a.by_reason.iter().chain(&b.by_reason) {
-        *reasons.entry(r.reason.clone()).or_default() += r.count;
-    }
-    let mut by_reason: Vec<ReasonRow> =
-        reasons.into_iter().map(|(reason, count)| ReasonRow { reason, count }).collect();
-    by_reason.sort_by(|x, y| y.count.cmp(&x.count).then_with(|| x.reason.cmp(&y.reason)));
-    let by_notice = Notice::ALL
-        .iter()
-        .map(|n| {
-            let of = |rows: &[NoticeRow]| rows.iter().filter(|r| r.notice == *n).map(|r| r.count).sum::<u64>();
-            NoticeRow { notice: *n, count: of(&a.by_notice) + of(&b.by_notice) }
-        })
-        .collect();
-    Cancellations {
-        bookings,
-        cancelled,
-        cancellation_rate: ratio(count(cancelled), count(bookings)),
-        by_reason,
-        by_notice,
-        average_lead_minutes: weighted(a.average_lead_minutes, a.bookings, b.average_lead_minutes, b.bookings),
-        average_duration_minutes: weighted(
-            a.average_duration_minutes,
-            a.bookings,
-            b.average_duration_minutes,
-            b.bookings,
-        ),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -645,38 +556,5 @@ mod tests {
         for preset in PRESETS {
             assert!(preset_range(preset, today).is_some(), "{preset}");
         }
-    }
-
-    #[test]
-    fn two_rooms_cancellations_add_up() {
-        let one = Cancellations {
-            bookings: 2,
-            cancelled: 1,
-            cancellation_rate: 0.5,
-            by_reason: vec![ReasonRow { reason: "a".into(), count: 1 }],
-            by_notice: Notice::ALL
-                .iter()
-                .map(|n| NoticeRow { notice: *n, count: u64::from(*n == Notice::UnderADay) })
-                .collect(),
-            average_lead_minutes: 60,
-            average_duration_minutes: 30,
-        };
-        let other = Cancellations {
-            bookings: 1,
-            cancelled: 1,
-            cancellation_rate: 1.0,
-            by_reason: vec![ReasonRow { reason: "b".into(), count: 1 }],
-            by_notice: Notice::ALL
-                .iter()
-                .map(|n| NoticeRow { notice: *n, count: u64::from(*n == Notice::UnderADay) })
-                .collect(),
-            average_lead_minutes: 240,
-            average_duration_minutes: 90,
-        };
-        let sum = add_cancellations(one, other);
-        assert_eq!((sum.bookings, sum.cancelled, sum.cancellation_rate), (3, 2, 0.6667));
-        assert_eq!(sum.by_reason.len(), 2);
-        assert_eq!(sum.by_notice.iter().find(|n| n.notice == Notice::UnderADay).map(|n| n.count), Some(2));
-        assert_eq!((sum.average_lead_minutes, sum.average_duration_minutes), (120, 50));
     }
 }
