@@ -283,22 +283,25 @@ async fn rollups_follow_every_change(app: TestApp) {
     world.agrees("made").await;
 
     // Moved to another day and room.
-    let moved = &ids[0];
-    let (_, before) =
-        json(app.api(Method::GET, &format!("/api/v1/bookings/{moved}"), &key).send().await.unwrap()).await;
+    // An edit as a client makes it: the booking's version, then the change.
+    let edit = async |id: &str, body: Value| {
+        let path = format!("/api/v1/bookings/{id}");
+        let (_, before) = json(app.api(Method::GET, &path, &key).send().await.unwrap()).await;
+        let response = app
+            .api(Method::PATCH, &path, &key)
+            .header("If-Match", format!("\"{}\"", before["version"]))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
+    };
     let mut later = first.checked_add(jiff::Span::new().days(16)).unwrap();
     while later.weekday().to_monday_zero_offset() >= 4 {
         later = later.tomorrow().unwrap();
     }
     let body = json!({"room_id": office, "start": rfc3339(madrid(later, 14)), "end": rfc3339(madrid(later, 16))});
-    let response = app
-        .api(Method::PATCH, &format!("/api/v1/bookings/{moved}"), &key)
-        .header("If-Match", format!("\"{}\"", before["version"]))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
+    edit(&ids[0], body).await;
     world.agrees("moved").await;
 
     // Cancelled.
@@ -329,17 +332,7 @@ async fn rollups_follow_every_change(app: TestApp) {
     world.agrees("checked in").await;
 
     // A meeting's people change: a client joins.
-    let (_, before) =
-        json(app.api(Method::GET, &format!("/api/v1/bookings/{}", ids[3]), &key).send().await.unwrap()).await;
-    let body = json!({"attendees": [{"email": "maria@acme.test"}, {"email": "cliente@globex.test"}]});
-    let response = app
-        .api(Method::PATCH, &format!("/api/v1/bookings/{}", ids[3]), &key)
-        .header("If-Match", format!("\"{}\"", before["version"]))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
+    edit(&ids[3], json!({"attendees": [{"email": "maria@acme.test"}, {"email": "cliente@globex.test"}]})).await;
     world.agrees("people changed").await;
 
     // The open room loses seats: its meetings are now too big for it.
