@@ -533,6 +533,10 @@ pub struct RollupRefresh<'a> {
     pub days: &'a [sala_domain::reports::rollup::RoomDay],
     /// The bookings that started on each date of the spans (dates without any are not listed).
     pub starts: &'a [sala_domain::reports::rollup::RoomDayStarts],
+    /// The runs of dates whose organizers' rows are recomputed (every room's bookings), and the
+    /// rows.
+    pub organizer_runs: &'a [(jiff::civil::Date, jiff::civil::Date)],
+    pub organizer_days: &'a [sala_domain::reports::people::OrganizerDay],
 }
 
 /// Dates `from..=to` of one tenant's rollups, of every room or only of `rooms` (one room, or a
@@ -590,9 +594,22 @@ pub trait ReportStore: Send + Sync {
         dates: RollupDates<'_>,
         now: Millis,
     ) -> Result<Option<jiff::civil::Date>>;
-    /// Each organizer's meetings (confirmed or released bookings) starting in `window`: how many,
-    /// and the whole minutes they held their rooms (to the release, when released).
-    async fn meetings_by_organizer(&self, tenant: TenantId, window: TimeRange) -> Result<Vec<(UserId, u64, i64)>>;
+    /// The tenant's meetings (not cancelled) starting in `window`, as the top organizers count them.
+    async fn organizer_facts(
+        &self,
+        tenant: TenantId,
+        window: TimeRange,
+    ) -> Result<Vec<sala_domain::reports::people::OrganizerFacts>>;
+    /// The first and the last start of the tenant's bookings, if any.
+    async fn tenant_booking_starts(&self, tenant: TenantId) -> Result<Option<TimeRange>>;
+    /// Each organizer's meetings that started on the dates, summed from the rollups: how many,
+    /// and the whole minutes they held their rooms.
+    async fn meetings_by_organizer(
+        &self,
+        tenant: TenantId,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    ) -> Result<Vec<(UserId, u64, i64)>>;
     /// Writes a refresh in one transaction, deleting its marks first: `false` (nothing written)
     /// when another refresh took one of them meanwhile, whose rows are as fresh as these.
     async fn apply_rollup_refresh(&self, tenant: TenantId, refresh: RollupRefresh<'_>) -> Result<bool>;

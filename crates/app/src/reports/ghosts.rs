@@ -21,7 +21,7 @@ pub async fn ghosts_report(store: &dyn Store, ctx: &Context, q: UtilizationQuery
     let covered = covered(store, ctx, &q).await?;
     rollups::refresh(store, ctx.tenant_id(), &zone).await?;
     let (tenant, now) = (ctx.tenant_id(), now_millis());
-    let dates = covered.dates(q.from, q.to);
+    let dates = covered.room_by_room(q.from, q.to);
     let whole = meetings_by_room(store, ctx, dates).await?;
     let (settled, live) = match store.first_unsettled_date(tenant, dates, now).await? {
         None => (whole.clone(), Vec::new()),

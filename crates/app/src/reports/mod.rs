@@ -1,9 +1,8 @@
 //! Reports on how the rooms are used, for admins and API keys: the figures of
 //! [`sala_domain::reports`] over the organization's bookings, in its time zone.
 //!
-//! Every report but the top organizers is summed from the rollups ([`rollups`]), refreshed first
-//! so it is live, over up to [`MAX_ROLLUP_DAYS`] days. The top organizers (summed by the database
-//! from the range's bookings) and the rows by room and date (millions over ten years) cover up to
+//! Every report is summed from the rollups ([`rollups`]), refreshed first so it is live, over up
+//! to [`MAX_ROLLUP_DAYS`] days; the rows by room and date (millions over ten years) cover up to
 //! [`MAX_DAYS`].
 
 pub mod rollups;
@@ -23,8 +22,8 @@ use sala_domain::{Booking, ErrorCode, Millis, Room, RoomId};
 use sala_store::{BookingQuery, RollupDates};
 use std::collections::BTreeMap;
 
-/// The longest range of the reports that are not summed from rollups, and of the rows by room and
-/// date, in days (two years and a day of leap).
+/// The longest range of the rows by room and date (and of the reports page), in days: two years
+/// and a day of leap.
 pub const MAX_DAYS: i32 = 731;
 
 /// The longest range of a report summed from rollups: ten years, which they sum in well under a
@@ -61,8 +60,15 @@ pub(crate) struct Covered {
 }
 
 impl Covered {
+    /// The dates of the covered rooms: every room's rows (and their sums per date), or some.
     pub fn dates(&self, from: jiff::civil::Date, to: jiff::civil::Date) -> RollupDates<'_> {
         RollupDates { from, to, rooms: self.narrowed.then_some(self.ids.as_slice()) }
+    }
+
+    /// The same dates, naming every covered room: sums per room then read each room's rows along
+    /// the rollups' primary key (room, date), whatever the share of the history the dates are.
+    pub fn room_by_room(&self, from: jiff::civil::Date, to: jiff::civil::Date) -> RollupDates<'_> {
+        RollupDates { from, to, rooms: Some(self.ids.as_slice()) }
     }
 
     pub fn ids(&self) -> &[RoomId] {

@@ -2,14 +2,13 @@
 //! switch off (`report_per_person`), and the share of meetings with external guests, an
 //! aggregate that is always there. Over the bookings starting in the range.
 //!
-//! The share is summed from the rollups ([`super::rollups`]); the organizers are summed by the
-//! database from the bookings of the range, one row per organizer (a rollup per person and date
-//! would be nearly as many rows as there are bookings).
+//! Both are summed from the rollups ([`super::rollups`]): the share from the rooms' rows, the
+//! organizers from their rows per month inside the range and per date around those months.
 
-use super::{UtilizationQuery, checked_range, checked_range_within, covered, rollups};
+use super::{UtilizationQuery, checked_range_within, covered, rollups};
 use crate::{AppError, AppResult, Context, Store};
 use sala_domain::reports::people::{GuestShare, OrganizerRow, top_of};
-use sala_domain::{ErrorCode, TimeRange, User};
+use sala_domain::{ErrorCode, User};
 
 /// The range and how many organizers to name.
 #[derive(Clone, Debug)]
@@ -36,7 +35,7 @@ pub async fn organizers_report(
     q: OrganizersQuery,
 ) -> AppResult<Vec<OrganizerFigures>> {
     let range = UtilizationQuery::all_rooms(q.from, q.to);
-    let (_, _, window) = checked_range(store, ctx, &range).await?;
+    let (_, zone, _) = checked_range_within(store, ctx, &range, super::MAX_ROLLUP_DAYS).await?;
     let tenant = crate::tenants::current_tenant(store, ctx).await?;
     if !tenant.report_per_person {
         return Err(AppError::Conflict {
@@ -44,9 +43,9 @@ pub async fn organizers_report(
             message: "the organization has switched off per-person figures in reports (report_per_person)".to_owned(),
         });
     }
-    let window = TimeRange { start: window.0, end: window.1 };
+    rollups::refresh(store, ctx.tenant_id(), &zone).await?;
     let rows = store
-        .meetings_by_organizer(ctx.tenant_id(), window)
+        .meetings_by_organizer(ctx.tenant_id(), q.from, q.to)
         .await?
         .into_iter()
         .map(|(organizer_id, meetings, minutes)| OrganizerRow { organizer_id, meetings, minutes })

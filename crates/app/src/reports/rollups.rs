@@ -13,6 +13,7 @@
 
 use crate::{AppResult, Store};
 use sala_domain::dates::day_start;
+use sala_domain::reports::people::{OrganizerDay, organizer_days};
 use sala_domain::reports::rollup::{RoomDay, RoomDayStarts, room_day_starts, room_days};
 use sala_domain::reports::sizing::SizingRoom;
 use sala_domain::reports::{DateRange, ReportRoom};
@@ -62,8 +63,16 @@ pub async fn refresh(store: &dyn Store, tenant: TenantId, zone: &TimeZoneName) -
         let rooms = store.list_rooms(tenant, true).await?;
         let spans = spans(zone, &rooms, &marks);
         let Recomputed { cleared, days, starts } = recompute(store, (tenant, zone), &rooms, &spans).await?;
+        let (organizer_runs, organizer_days) = organizers(store, (tenant, zone), &spans).await?;
         let ids: Vec<i64> = marks.iter().map(|m| m.id).collect();
-        let refresh = RollupRefresh { marks: &ids, spans: &cleared, days: &days, starts: &starts };
+        let refresh = RollupRefresh {
+            marks: &ids,
+            spans: &cleared,
+            days: &days,
+            starts: &starts,
+            organizer_runs: &organizer_runs,
+            organizer_days: &organizer_days,
+        };
         if store.apply_rollup_refresh(tenant, refresh).await? {
             done.marks += ids.len();
             done.room_days += days.len();
@@ -133,6 +142,44 @@ async fn recompute(
         out.starts.extend(starts);
     }
     Ok(out)
+}
+
+/// The organizers' rows of every date the spans touch (their union, in runs), recomputed from
+/// every room's bookings of those dates: a person organizes in many rooms.
+async fn organizers(
+    store: &dyn Store,
+    (tenant, zone): (TenantId, &TimeZoneName),
+    spans: &BTreeMap<RoomId, Span>,
+) -> AppResult<(Vec<(jiff::civil::Date, jiff::civil::Date)>, Vec<OrganizerDay>)> {
+    let mut runs: Vec<(jiff::civil::Date, jiff::civil::Date)> = Vec::new();
+    for span in spans.values() {
+        match span {
+            Span::Dates(from, to) => runs.push((*from, *to)),
+            Span::Whole => {
+                let starts = store.tenant_booking_starts(tenant).await?;
+                runs.extend(starts.and_then(|t| local_dates(zone, TimeRange { start: t.start, end: t.end + 1 })));
+            }
+        }
+    }
+    runs.sort();
+    let mut merged: Vec<(jiff::civil::Date, jiff::civil::Date)> = Vec::new();
+    for (from, to) in runs {
+        match merged.last_mut() {
+            Some(last) if from <= last.1.tomorrow().unwrap_or(last.1) => last.1 = last.1.max(to),
+            _ => merged.push((from, to)),
+        }
+    }
+    let mut days = Vec::new();
+    for &(from, to) in &merged {
+        let (Some(start), Some(end)) = (day_start(from, zone), to.tomorrow().ok().and_then(|d| day_start(d, zone)))
+        else {
+            continue;
+        };
+        let Ok(range) = DateRange::new(from, to) else { continue };
+        let facts = store.organizer_facts(tenant, TimeRange { start, end }).await?;
+        days.extend(organizer_days(zone, range, &facts));
+    }
+    Ok((merged, days))
 }
 
 /// Every date a statement can name: what a whole room's refresh clears.

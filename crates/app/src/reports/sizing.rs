@@ -14,7 +14,7 @@ pub async fn sizing_report(store: &dyn Store, ctx: &Context, q: UtilizationQuery
     let rooms: Vec<SizingRoom> = covered.rooms.iter().map(SizingRoom::from).collect();
     rollups::refresh(store, ctx.tenant_id(), &zone).await?;
     let sums: HashMap<RoomId, SizingSums> = store
-        .meetings_by_room(ctx.tenant_id(), covered.dates(q.from, q.to))
+        .meetings_by_room(ctx.tenant_id(), covered.room_by_room(q.from, q.to))
         .await?
         .into_iter()
         .map(|(room, tally)| (room, tally.sizing()))

@@ -103,3 +103,76 @@ pub fn external_guests(bookings: &[PeopleFacts]) -> GuestShare {
     let with = meetings.iter().filter(|b| b.external_guests).count();
     GuestShare::of(meetings.len() as u64, with as u64)
 }
+
+/// What the rollups need of a booking for the top organizers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OrganizerFacts {
+    pub organizer_id: UserId,
+    pub status: BookingStatus,
+    pub time: TimeRange,
+    /// When it was last written: a released booking's release.
+    pub updated_at: Millis,
+}
+
+/// One organizer's meetings that started on one local date, as the rollups keep them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrganizerDay {
+    pub date: jiff::civil::Date,
+    pub organizer_id: UserId,
+    pub meetings: u64,
+    pub minutes: i64,
+}
+
+/// Each organizer's meetings (not cancelled) per local start date of `range`, with the minutes of
+/// [`top_organizers`]; bookings starting outside the range are ignored.
+pub fn organizer_days(
+    zone: &crate::TimeZoneName,
+    range: super::DateRange,
+    bookings: &[OrganizerFacts],
+) -> Vec<OrganizerDay> {
+    let tz = zone.time_zone();
+    let mut sums: std::collections::BTreeMap<(jiff::civil::Date, UserId), (u64, i64)> = Default::default();
+    for b in bookings.iter().filter(|b| b.status != BookingStatus::Cancelled) {
+        let Ok(at) = jiff::Timestamp::from_millisecond(b.time.start) else { continue };
+        let date = at.to_zoned_datetime(tz.clone()).date();
+        if date < range.from() || date > range.to() {
+            continue;
+        }
+        let released = (b.status == BookingStatus::Released).then_some(b.updated_at);
+        let sum = sums.entry((date, b.organizer_id)).or_default();
+        sum.0 += 1;
+        sum.1 += super::ghosts::held_minutes(b.time, released);
+    }
+    sums.into_iter()
+        .map(|((date, organizer_id), (meetings, minutes))| OrganizerDay { date, organizer_id, meetings, minutes })
+        .collect()
+}
+
+/// Dates from the first to the last, both included.
+pub type Dates = (jiff::civil::Date, jiff::civil::Date);
+
+/// A range split for sums kept per date and per month: the whole months inside it (the first day
+/// of the first and of the last), and the runs of dates outside them.
+pub fn month_split(range: super::DateRange) -> (Option<Dates>, Vec<Dates>) {
+    let (from, to) = (range.from(), range.to());
+    let first = if from.day() == 1 { Some(from) } else { from.last_of_month().tomorrow().ok() };
+    let last = if to == to.last_of_month() {
+        Some(to.first_of_month())
+    } else {
+        to.first_of_month().yesterday().ok().map(|d| d.first_of_month())
+    };
+    match (first, last) {
+        (Some(first), Some(last)) if first <= last => {
+            let mut runs = Vec::new();
+            if from < first {
+                runs.push((from, first.yesterday().unwrap_or(from)));
+            }
+            let after = last.last_of_month();
+            if after < to {
+                runs.push((after.tomorrow().unwrap_or(to), to));
+            }
+            (Some((first, last)), runs)
+        }
+        _ => (None, vec![(from, to)]),
+    }
+}

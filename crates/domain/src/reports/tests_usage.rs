@@ -386,3 +386,53 @@ fn day_tallies_give_the_reference_figures() {
     // Summed as if everything were over, A's ghosts take in #7 too (5 + 1, 285 + 120 minutes).
     assert_eq!((whole[&A].ghosts, whole[&A].ghost_minutes), (5, 405));
 }
+
+#[test]
+fn organizer_days_sum_to_the_top_organizers() {
+    use super::DateRange;
+    use super::people::{OrganizerFacts, OrganizerRow, organizer_days, top_of};
+    let facts: Vec<OrganizerFacts> = march()
+        .iter()
+        .map(|r| OrganizerFacts {
+            organizer_id: r.organizer,
+            status: r.status,
+            time: r.time,
+            updated_at: r.released_at.unwrap_or(r.time.start),
+        })
+        .collect();
+    let days = organizer_days(&zone(), DateRange::new(date(2027, 3, 1), date(2027, 3, 31)).unwrap(), &facts);
+    // Ana on the 1st (#1) and the 2nd (#2) are two rows; #4 (cancelled) none.
+    assert_eq!(days.iter().filter(|d| d.organizer_id == ANA).count(), 5);
+    let mut sums: std::collections::HashMap<UserId, (u64, i64)> = Default::default();
+    for d in &days {
+        let sum = sums.entry(d.organizer_id).or_default();
+        sum.0 += d.meetings;
+        sum.1 += d.minutes;
+    }
+    let rows =
+        sums.into_iter().map(|(organizer_id, (meetings, minutes))| OrganizerRow { organizer_id, meetings, minutes });
+    assert_eq!(top_of(rows.collect(), 10), top_organizers(&people_facts(), 10));
+}
+
+#[test]
+fn ranges_split_into_whole_months_and_the_days_around_them() {
+    use super::DateRange;
+    use super::people::month_split;
+    let split = |from, to| month_split(DateRange::new(from, to).unwrap());
+    // 15 Jan - 10 Apr: February and March whole, the days around them.
+    assert_eq!(
+        split(date(2027, 1, 15), date(2027, 4, 10)),
+        (
+            Some((date(2027, 2, 1), date(2027, 3, 1))),
+            vec![(date(2027, 1, 15), date(2027, 1, 31)), (date(2027, 4, 1), date(2027, 4, 10))]
+        )
+    );
+    // Whole months exactly: no days.
+    assert_eq!(split(date(2027, 1, 1), date(2027, 2, 28)), (Some((date(2027, 1, 1), date(2027, 2, 1))), vec![]));
+    // Inside one month: days only.
+    assert_eq!(split(date(2027, 3, 2), date(2027, 3, 30)), (None, vec![(date(2027, 3, 2), date(2027, 3, 30))]));
+    // Across two partial months: days only.
+    assert_eq!(split(date(2027, 3, 20), date(2027, 4, 5)), (None, vec![(date(2027, 3, 20), date(2027, 4, 5))]));
+    // A leap February, whole.
+    assert_eq!(split(date(2028, 2, 1), date(2028, 2, 29)), (Some((date(2028, 2, 1), date(2028, 2, 1))), vec![]));
+}

@@ -13,6 +13,10 @@ ALTER TABLE report_room_day_starts ADD COLUMN ghosts INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE report_room_day_starts ADD COLUMN ghost_minutes INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE report_room_day_starts ADD COLUMN held_until INTEGER NOT NULL DEFAULT 0;
 
+-- The dates whose meetings may still hold their rooms (today's, those to come): few, found by
+-- this index whatever the history's length.
+CREATE INDEX report_room_day_starts_open ON report_room_day_starts (tenant_id, held_until);
+
 -- The start tallies summed over the tenant's rooms per date, as report_days sums
 -- report_room_days: a report of every room sums one row a date. Rebuilt for the dates a refresh
 -- touched, in its transaction.
@@ -39,6 +43,28 @@ CREATE TABLE report_day_reasons (
     reason    TEXT NOT NULL,
     count     INTEGER NOT NULL,
     PRIMARY KEY (tenant_id, day, reason)
+) STRICT, WITHOUT ROWID;
+
+-- The top organizers' rollups: each organizer's meetings (not cancelled) and the minutes they held
+-- their rooms, per local start date and summed per month (month: its first day), so a report
+-- over two years sums the months inside it and the days around them. Rebuilt, for the dates a
+-- refresh touched, from the bookings of those dates, in the refresh's transaction.
+CREATE TABLE report_organizer_days (
+    tenant_id    BLOB NOT NULL REFERENCES tenants (id),
+    day          TEXT NOT NULL,
+    organizer_id BLOB NOT NULL,
+    meetings     INTEGER NOT NULL,
+    minutes      INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, day, organizer_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE report_organizer_months (
+    tenant_id    BLOB NOT NULL REFERENCES tenants (id),
+    month        TEXT NOT NULL,
+    organizer_id BLOB NOT NULL,
+    meetings     INTEGER NOT NULL,
+    minutes      INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, month, organizer_id)
 ) STRICT, WITHOUT ROWID;
 
 -- Marks for what the new counters depend on: any edit of a booking (its people are rewritten

@@ -2,16 +2,20 @@
 
 use super::{PgStore, db};
 use crate::records::{
-    HELD_BOOKINGS, HOUR_COLUMNS, HeldRow, MEETING_COLUMNS, START_COLUMNS, STARTING_BOOKINGS, StaleMarkRow, StartingRow,
-    counters_of, hours_of, meeting_counters, meeting_tally_of, parse_date, rebuild_day_starts_sql, rebuild_days_sql,
-    rollup_table, start_counters, starts_tables, summed_hours, summed_meetings, tally_of, touched_dates,
+    HELD_BOOKINGS, HOUR_COLUMNS, HeldRow, MEETING_COLUMNS, ORGANIZER_FACTS, OrganizerFactsRow, START_COLUMNS,
+    STARTING_BOOKINGS, StaleMarkRow, StartingRow, TENANT_STARTS, counters_of, hours_of, meeting_counters,
+    meeting_tally_of, merge_organizer_sums, parse_date, rebuild_day_starts_sql, rebuild_days_sql,
+    rebuild_organizer_months_sql, rollup_table, start_counters, starts_tables, summed_hours, summed_meetings, tally_of,
+    touched_dates, touched_months,
 };
 use crate::{ReportStore, Result, RollupDates, RollupRefresh, StaleMark};
 use async_trait::async_trait;
 use jiff::civil::Date;
+use sala_domain::reports::DateRange;
 use sala_domain::reports::ReportBooking;
 use sala_domain::reports::cancellations::Tally;
 use sala_domain::reports::meetings::{MeetingFacts, MeetingTally};
+use sala_domain::reports::people::{OrganizerDay, OrganizerFacts, month_split};
 use sala_domain::reports::rollup::{RoomDay, RoomDayStarts};
 use sala_domain::{Millis, RoomId, TenantId, TimeRange, UserId};
 use sqlx::postgres::PgArguments;
@@ -186,25 +190,46 @@ impl ReportStore for PgStore {
         first.as_deref().map(parse_date).transpose()
     }
 
-    async fn meetings_by_organizer(&self, tenant: TenantId, window: TimeRange) -> Result<Vec<(UserId, u64, i64)>> {
-        // Minutes as `sala_domain::reports::people` counts them: to the end, or to the release
-        // (a released booking's last write), instants floored to the minute.
-        let rows: Vec<(uuid::Uuid, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT organizer_id, COUNT(*), SUM(GREATEST(0, (CASE WHEN status = 'released' \
-             THEN LEAST(end_at, updated_at) ELSE end_at END) / 60000 - start_at / 60000))::bigint \
-             FROM bookings WHERE tenant_id = $1 AND start_at >= $2 AND start_at < $3 AND status <> 'cancelled' \
-             GROUP BY organizer_id",
-        )
-        .bind(tenant.0)
-        .bind(window.start)
-        .bind(window.end)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(rows
-            .into_iter()
-            .map(|(user, meetings, minutes)| (UserId(user), u64::try_from(meetings).unwrap_or(0), minutes.unwrap_or(0)))
-            .collect())
+    async fn organizer_facts(&self, tenant: TenantId, window: TimeRange) -> Result<Vec<OrganizerFacts>> {
+        let rows: Vec<OrganizerFactsRow> = sqlx::query_as(ORGANIZER_FACTS)
+            .bind(tenant.0)
+            .bind(window.start)
+            .bind(window.end)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn tenant_booking_starts(&self, tenant: TenantId) -> Result<Option<TimeRange>> {
+        let (first, last): (Option<i64>, Option<i64>) =
+            sqlx::query_as(TENANT_STARTS).bind(tenant.0).fetch_one(&self.pool).await.map_err(db)?;
+        Ok(first.zip(last).map(|(start, end)| TimeRange { start, end }))
+    }
+
+    async fn meetings_by_organizer(&self, tenant: TenantId, from: Date, to: Date) -> Result<Vec<(UserId, u64, i64)>> {
+        let Ok(range) = DateRange::new(from, to) else { return Ok(Vec::new()) };
+        let (months, days) = month_split(range);
+        let tables = months.map(|m| ("report_organizer_months", "month", m)).into_iter();
+        let mut parts = Vec::new();
+        for (table, column, (first, last)) in
+            tables.chain(days.into_iter().map(|d| ("report_organizer_days", "day", d)))
+        {
+            let sql = format!(
+                "SELECT organizer_id, SUM(meetings)::bigint, SUM(minutes)::bigint FROM {table} \
+                 WHERE tenant_id = $1 AND {column} BETWEEN $2::date AND $3::date GROUP BY organizer_id"
+            );
+            parts.push(
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(tenant.0)
+                    .bind(first.to_string())
+                    .bind(last.to_string())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?,
+            );
+        }
+        Ok(merge_organizer_sums(parts))
     }
 
     async fn apply_rollup_refresh(&self, tenant: TenantId, refresh: RollupRefresh<'_>) -> Result<bool> {
@@ -254,6 +279,30 @@ impl ReportStore for PgStore {
                     .bind(tenant.0)
                     .bind(from.to_string())
                     .bind(to.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            }
+        }
+        for (from, to) in refresh.organizer_runs {
+            sqlx::query("DELETE FROM report_organizer_days WHERE tenant_id = $1 AND day BETWEEN $2::date AND $3::date")
+                .bind(tenant.0)
+                .bind(from.to_string())
+                .bind(to.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        for chunk in refresh.organizer_days.chunks(ROWS_PER_INSERT) {
+            insert_organizer_days(tenant, chunk).build().execute(&mut *tx).await.map_err(db)?;
+        }
+        for (first, last) in touched_months(refresh.organizer_runs) {
+            for sql in rebuild_organizer_months_sql(|n: u8| format!("${n}::date"), "date_trunc('month', day)::date") {
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(tenant.0)
+                    .bind(first.to_string())
+                    .bind(last.to_string())
+                    .bind(last.last_of_month().to_string())
                     .execute(&mut *tx)
                     .await
                     .map_err(db)?;
@@ -363,6 +412,20 @@ fn insert_reasons(tenant: TenantId, reasons: &[(&RoomDayStarts, &String, u64)]) 
             .push_unseparated("::date")
             .push_bind((*reason).clone())
             .push_bind(i64::try_from(*count).unwrap_or(i64::MAX));
+    });
+    insert
+}
+
+fn insert_organizer_days(tenant: TenantId, days: &[OrganizerDay]) -> QueryBuilder<Postgres> {
+    let mut insert =
+        QueryBuilder::new("INSERT INTO report_organizer_days (tenant_id, day, organizer_id, meetings, minutes) ");
+    insert.push_values(days, |mut row, d| {
+        row.push_bind(tenant.0)
+            .push_bind(d.date.to_string())
+            .push_unseparated("::date")
+            .push_bind(d.organizer_id.0)
+            .push_bind(i64::try_from(d.meetings).unwrap_or(i64::MAX))
+            .push_bind(d.minutes);
     });
     insert
 }

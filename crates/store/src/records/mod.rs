@@ -29,9 +29,11 @@ pub(crate) use feeds::{FEED_COLUMNS, FeedRow};
 pub(crate) use google::{CalendarStateRow, GoogleConnectionRow};
 pub(crate) use jobs::{DeliveryRow, JobRow, OutboxRow, truncated_error};
 pub(crate) use reports::{
-    HELD_BOOKINGS, HOUR_COLUMNS, HeldRow, MEETING_COLUMNS, START_COLUMNS, STARTING_BOOKINGS, StaleMarkRow, StartingRow,
-    counters_of, hours_of, meeting_counters, meeting_tally_of, parse_date, rebuild_day_starts_sql, rebuild_days_sql,
-    rollup_table, start_counters, starts_tables, summed_hours, summed_meetings, tally_of, touched_dates,
+    HELD_BOOKINGS, HOUR_COLUMNS, HeldRow, MEETING_COLUMNS, ORGANIZER_FACTS, OrganizerFactsRow, START_COLUMNS,
+    STARTING_BOOKINGS, StaleMarkRow, StartingRow, TENANT_STARTS, counters_of, hours_of, meeting_counters,
+    meeting_tally_of, merge_organizer_sums, parse_date, rebuild_day_starts_sql, rebuild_days_sql,
+    rebuild_organizer_months_sql, rollup_table, start_counters, starts_tables, summed_hours, summed_meetings, tally_of,
+    touched_dates, touched_months,
 };
 pub(crate) use rooms::RoomRow;
 pub(crate) use tenants::TenantRow;

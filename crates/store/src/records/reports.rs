@@ -5,6 +5,7 @@ use crate::{Result, StaleMark};
 use jiff::civil::Date;
 use sala_domain::reports::ReportBooking;
 use sala_domain::reports::meetings::{MeetingFacts, MeetingTally};
+use sala_domain::reports::people::OrganizerFacts;
 use sala_domain::{BookingStatus, RoomId, TimeRange};
 use uuid::Uuid;
 
@@ -295,4 +296,80 @@ pub(crate) fn tally_of(c: [i64; 9]) -> sala_domain::reports::cancellations::Tall
         length_ms: c[8],
         reasons: Default::default(),
     }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OrganizerFactsRow {
+    organizer_id: Uuid,
+    status: String,
+    start_at: i64,
+    end_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<OrganizerFactsRow> for OrganizerFacts {
+    type Error = crate::StoreError;
+
+    fn try_from(r: OrganizerFactsRow) -> Result<Self> {
+        Ok(Self {
+            organizer_id: sala_domain::UserId(r.organizer_id),
+            status: BookingStatus::parse(&r.status).map_err(|e| corrupt("booking status", e))?,
+            time: TimeRange { start: r.start_at, end: r.end_at },
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+/// The tenant's meetings (not cancelled) starting in `[$2, $3)`, as the top organizers count them.
+pub(crate) const ORGANIZER_FACTS: &str = "SELECT organizer_id, status, start_at, end_at, updated_at FROM bookings \
+     WHERE tenant_id = $1 AND start_at >= $2 AND start_at < $3 AND status <> 'cancelled'";
+
+/// The first and the last start of the tenant's bookings.
+pub(crate) const TENANT_STARTS: &str = "SELECT MIN(start_at), MAX(start_at) FROM bookings WHERE tenant_id = $1";
+
+/// The months (their first days) whose sums the runs of dates touch, merged.
+pub(crate) fn touched_months(runs: &[(Date, Date)]) -> Vec<(Date, Date)> {
+    let mut months: Vec<(Date, Date)> = runs.iter().map(|(a, b)| (a.first_of_month(), b.first_of_month())).collect();
+    months.sort();
+    let mut merged: Vec<(Date, Date)> = Vec::new();
+    for (a, b) in months {
+        match merged.last_mut() {
+            Some(last) if a <= last.1.last_of_month().tomorrow().unwrap_or(a) => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    merged
+}
+
+/// Rebuilds `report_organizer_months` for the months `$2..=$3` (first days) from the days of
+/// `$2..=$4` (`$4`: the last day of the month `$3`); `month_of` is how the backend writes a day's
+/// month.
+pub(crate) fn rebuild_organizer_months_sql(date: impl Fn(u8) -> String, month_of: &str) -> [String; 2] {
+    [
+        format!(
+            "DELETE FROM report_organizer_months WHERE tenant_id = $1 AND month BETWEEN {} AND {}",
+            date(2),
+            date(3)
+        ),
+        format!(
+            "INSERT INTO report_organizer_months (tenant_id, month, organizer_id, meetings, minutes) \
+             SELECT tenant_id, {month_of}, organizer_id, SUM(meetings), SUM(minutes) FROM report_organizer_days \
+             WHERE tenant_id = $1 AND day BETWEEN {} AND {} GROUP BY tenant_id, {month_of}, organizer_id",
+            date(2),
+            date(4)
+        ),
+    ]
+}
+
+/// Organizers' sums merged: from several queries (months and days) into one row each.
+pub(crate) fn merge_organizer_sums(parts: Vec<Vec<(Uuid, i64, i64)>>) -> Vec<(sala_domain::UserId, u64, i64)> {
+    let mut sums: std::collections::HashMap<Uuid, (i64, i64)> = Default::default();
+    for (organizer, meetings, minutes) in parts.into_iter().flatten() {
+        let sum = sums.entry(organizer).or_default();
+        sum.0 += meetings;
+        sum.1 += minutes;
+    }
+    sums.into_iter()
+        .map(|(id, (meetings, minutes))| (sala_domain::UserId(id), u64::try_from(meetings).unwrap_or(0), minutes))
+        .collect()
 }

@@ -20,7 +20,7 @@ pub struct OrganizersParams {
     /// The first day, a civil date in the organization's zone (`2027-03-01`).
     #[param(format = Date)]
     from: String,
-    /// The last day, included (at most 731 days after `from`).
+    /// The last day, included (at most 3653 days after `from`).
     #[param(format = Date)]
     to: String,
     /// How many organizers, most meetings first (1-100, default 10).
