@@ -258,11 +258,25 @@ async fn restore_refuses_bad_backups_and_a_database_in_use() {
         sqlx::query("CREATE TABLE notes (body TEXT)").execute(&mut conn).await.unwrap();
         conn.close().await.unwrap();
     }
-    let cases: [(&Path, &[&str]); 5] = [
+    let newer = dir.join("newer.db");
+    std::fs::write(&newer, &bytes).unwrap();
+    {
+        let mut conn = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&newer)).await.unwrap();
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES (99999, 'from the future', 1, x'00', 0)",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        conn.close().await.unwrap();
+    }
+    let cases: [(&Path, &[&str]); 6] = [
         (&not_db, &["is not a readable SQLite database"]),
         (&truncated, &["is not a readable SQLite database", "is damaged"]),
         (&corrupted, &["is not a readable SQLite database", "is damaged"]),
         (&foreign, &["is an SQLite database but not Sala's"]),
+        (&newer, &["comes from a newer Sala (schema version 99999"]),
         (&dir.join("absent.db"), &["there is no backup file at"]),
     ];
     for (backup, expected) in cases {
@@ -408,4 +422,31 @@ async fn a_read_only_database_serves_reads_and_refuses_writes() {
     assert_eq!(still["status"], "confirmed", "{still}");
     assert_eq!(count(&path_of(&app.db.url), "SELECT count(*) FROM bookings").await, 1);
     assert_eq!(integrity(&path_of(&app.db.url)).await, ["ok"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restore_migrates_a_backup_from_an_older_version() {
+    let migrator = sqlx::migrate!("../store/migrations/sqlite");
+    let mut versions: Vec<i64> = migrator.iter().map(|m| m.version).collect();
+    versions.sort_unstable();
+    let (older, latest) = (versions[versions.len() - 2], versions[versions.len() - 1]);
+    let dir = temp_dir();
+    let old = dir.join("old.db");
+    {
+        let options = SqliteConnectOptions::new().filename(&old).create_if_missing(true);
+        let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
+        migrator.run_to(older, &mut conn).await.unwrap();
+        conn.close().await.unwrap();
+    }
+
+    let url = format!("sqlite:{}", dir.join("data").join("sala.db").display());
+    let out = sala(&url, &["restore", old.to_str().unwrap()]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains(&format!("migrating from schema version {older} to {latest}")), "{}", text(&out));
+    let restored = path_of(&url);
+    assert_eq!(count(&restored, "SELECT max(version) FROM _sqlx_migrations WHERE success").await, latest);
+    assert_eq!(integrity(&restored).await, ["ok"]);
+    // The server opens it as its own: the applied migrations' checksums agree.
+    sala_store::connect(&url).await.unwrap().ping().await.unwrap();
+    let _ = std::fs::remove_dir_all(dir);
 }
