@@ -1,5 +1,6 @@
 //! The command line: `sala serve`, `sala migrate`, `sala backup` and `sala restore`, and the
-//! operator's `tenant`, `user`, `room` and `api-key` commands. Every command reads the same settings as the server.
+//! operator's `tenant`, `user`, `room` and `api-key` commands. Every command reads the same
+//! settings as the server.
 
 use crate::app::{App, shutdown_signal};
 use crate::config::{LogFormat, Settings, redact_url};
