@@ -49,6 +49,10 @@ pub enum AppError {
     BadInput { code: ErrorCode, message: String },
     #[error("{message}")]
     SignInRefused { code: ErrorCode, message: String },
+    /// The database cannot take writes for now (full, or read-only): nothing was written, and
+    /// the same request may succeed once an operator has made room. 503 with `Retry-After`.
+    #[error("{message}")]
+    Unavailable { code: ErrorCode, message: String },
     #[error("internal error: {0}")]
     Internal(#[source] StoreError),
 }
@@ -67,7 +71,10 @@ impl AppError {
         match self {
             Self::Invalid(_) => ErrorCode::ValidationFailed,
             Self::NotFound { .. } => ErrorCode::NotFound,
-            Self::Conflict { code, .. } | Self::SignInRefused { code, .. } | Self::BadInput { code, .. } => *code,
+            Self::Conflict { code, .. }
+            | Self::SignInRefused { code, .. }
+            | Self::BadInput { code, .. }
+            | Self::Unavailable { code, .. } => *code,
             Self::Forbidden { .. } => ErrorCode::Forbidden,
             Self::Unauthenticated => ErrorCode::Unauthenticated,
             Self::BookingConflict(_) => ErrorCode::BookingConflict,
@@ -117,6 +124,15 @@ impl From<StoreError> for AppError {
             StoreError::Attended => Self::Conflict {
                 code: ErrorCode::CheckedIn,
                 message: "someone has checked in to the booking".to_owned(),
+            },
+            StoreError::Full => Self::Unavailable {
+                code: ErrorCode::StorageFull,
+                message: "the database is full, so nothing was saved; try again once an operator has made room"
+                    .to_owned(),
+            },
+            StoreError::ReadOnly => Self::Unavailable {
+                code: ErrorCode::ReadOnly,
+                message: "the database can only be read just now, so nothing was saved; try again later".to_owned(),
             },
             other => Self::Internal(other),
         }

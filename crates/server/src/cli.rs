@@ -1,5 +1,6 @@
-//! The command line: `sala serve`, `sala migrate`, and the operator's `tenant`, `user`, `room` and
-//! `api-key` commands. Every command reads the same settings as the server.
+//! The command line: `sala serve`, `sala migrate`, `sala backup` and `sala restore`, and the
+//! operator's `tenant`, `user`, `room` and `api-key` commands. Every command reads the same
+//! settings as the server.
 
 use crate::app::{App, shutdown_signal};
 use crate::config::{LogFormat, Settings, redact_url};
@@ -41,6 +42,27 @@ enum Command {
     Jobs(JobsCommand),
     /// Apply database migrations and exit (serve also applies them at start).
     Migrate,
+    /// Copy the SQLite database to a file while the server keeps running.
+    ///
+    /// The copy is one consistent moment of the database (SQLite's VACUUM INTO), checked with
+    /// PRAGMA integrity_check before it takes the name you give. Keep the secret key with it.
+    /// On PostgreSQL this refuses and names the pg_dump command to use instead.
+    Backup {
+        /// The backup file to write, e.g. /backups/sala-2026-12-05.db.
+        path: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Replace the SQLite database with a backup made by `sala backup`. Stop the server first.
+    ///
+    /// The backup is checked first (it opens, PRAGMA integrity_check is ok, it is Sala's); the
+    /// current database is kept aside as <database>.before-restore-<time>, and an older backup
+    /// is migrated. On PostgreSQL this refuses and names the pg_restore command to use instead.
+    Restore {
+        /// The backup file to restore.
+        path: PathBuf,
+    },
     /// Manage organizations (tenants).
     #[command(subcommand)]
     Tenant(TenantCommand),
@@ -353,6 +375,14 @@ fn init_tracing(format: LogFormat) {
 }
 
 async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    // These work on the database file: they must not open (and migrate) it as a store first.
+    match &command {
+        Command::Backup { path, force } => {
+            return crate::ops::backup::backup(&settings.database_url(), path, *force).await;
+        }
+        Command::Restore { path } => return crate::ops::restore::restore(&settings.database_url(), path).await,
+        _ => {}
+    }
     if settings.database_url.is_none() {
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("cannot create data folder {}", settings.data_dir.display()))?;
@@ -416,6 +446,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let plan = crate::bench::JobsBenchPlan { notifications, reminders, rooms, concurrency, batch };
             crate::bench::jobs(settings, store.clone(), plan).await
         }
+        // Handled above, before the store is opened.
+        Command::Backup { .. } | Command::Restore { .. } => Ok(()),
         Command::Migrate => {
             println!("database is up to date");
             Ok(())

@@ -13,6 +13,7 @@ pub mod extract;
 pub mod hooks;
 pub mod i18n;
 pub mod oidc;
+pub mod ops;
 pub mod pages;
 pub mod problem;
 pub mod qr;

@@ -28,7 +28,7 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(value_type = Vec<Object>)]
     pub conflicts: Vec<sala_app::Conflict>,
-    /// For `rate_limited`: the seconds to wait, sent as `Retry-After`.
+    /// For `rate_limited`, `storage_full` and `read_only`: the seconds to wait, sent as `Retry-After`.
     #[serde(skip)]
     pub retry_after: Option<u64>,
 }
@@ -69,6 +69,10 @@ impl IntoResponse for Problem {
     }
 }
 
+/// `Retry-After` of a write refused because the database is full or read-only: an operator has
+/// to act, so a client should not retry at once, but it need not give up either.
+pub const UNAVAILABLE_RETRY_SECONDS: u64 = 60;
+
 /// What API handlers return on failure.
 #[derive(Debug)]
 pub struct ApiError(pub AppError);
@@ -90,12 +94,17 @@ impl From<ApiError> for Problem {
             AppError::BookingConflict(_) => StatusCode::CONFLICT,
             AppError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             AppError::BadInput { .. } => StatusCode::BAD_REQUEST,
+            AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let detail = match &err {
             AppError::Internal(cause) => {
                 tracing::error!(error = %cause, "internal error");
                 "Something went wrong on our side. It has been logged; please try again.".to_owned()
+            }
+            AppError::Unavailable { code, message } => {
+                tracing::error!(%code, "a write was refused: {message}");
+                message.clone()
             }
             AppError::Invalid(errors) => {
                 errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
@@ -112,6 +121,7 @@ impl From<ApiError> for Problem {
         match err {
             AppError::Invalid(errors) => problem.errors = errors,
             AppError::BookingConflict(conflicts) => problem.conflicts = conflicts,
+            AppError::Unavailable { .. } => problem.retry_after = Some(UNAVAILABLE_RETRY_SECONDS),
             _ => {}
         }
         problem

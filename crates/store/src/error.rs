@@ -36,6 +36,12 @@ pub enum StoreError {
     /// A check-in found the booking no longer confirmed (cancelled or released meanwhile).
     #[error("the booking is no longer confirmed")]
     NotConfirmed,
+    /// The database's disk, or its size limit, is full: the write was undone.
+    #[error("the database is full")]
+    Full,
+    /// The database can only be read (a read-only file, mount or connection): the write was undone.
+    #[error("the database is read-only")]
+    ReadOnly,
     #[error("unsupported database URL: use sqlite:PATH or postgres://...")]
     UnsupportedUrl,
     #[error("stored data could not be read: {0}")]

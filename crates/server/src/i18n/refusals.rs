@@ -161,12 +161,18 @@ fn es(code: ErrorCode) -> &'static str {
         }
         ErrorCode::PhoneRequired => "Para recibir WhatsApp hace falta un teléfono.",
         ErrorCode::RateLimited => "Demasiadas peticiones. Espera un poco y vuelve a probar.",
+        ErrorCode::ReadOnly => {
+            "Ahora mismo Sala solo puede leer datos y no se ha guardado nada. Vuelve a intentarlo más tarde."
+        }
         ErrorCode::RecurrenceNeedsEnd => "Indica cuántas veces se repite o hasta qué fecha.",
         ErrorCode::Required => "Este campo es obligatorio.",
         ErrorCode::RoomInactive => "Esa sala está fuera de servicio; elige otra.",
         ErrorCode::RoomNameTaken => "Ya hay una sala con ese nombre.",
         ErrorCode::RoomWithoutCalendar => "Esa sala no tiene calendario de Google: añádelo en la ficha de la sala.",
         ErrorCode::SignInExpired => "Tu sesión caducó. Vuelve a iniciar sesión.",
+        ErrorCode::StorageFull => {
+            "La base de datos está llena y no se ha guardado nada. Avisa a quien administre Sala y vuelve a intentarlo más tarde."
+        }
         ErrorCode::TenantDomainTaken => "Ese dominio de correo ya pertenece a otra organización.",
         ErrorCode::TenantEntraTaken => "Ese inquilino de Microsoft Entra ya pertenece a otra organización.",
         ErrorCode::TenantSlugTaken => "Ya hay una organización con ese nombre corto.",
@@ -348,12 +354,16 @@ fn en(code: ErrorCode) -> &'static str {
         }
         ErrorCode::PhoneRequired => "WhatsApp needs a phone number.",
         ErrorCode::RateLimited => "Too many requests. Wait a little and try again.",
+        ErrorCode::ReadOnly => "Sala can only read data just now and nothing was saved. Try again later.",
         ErrorCode::RecurrenceNeedsEnd => "Say how many times it repeats or until when.",
         ErrorCode::Required => "This field is required.",
         ErrorCode::RoomInactive => "That room is out of service; choose another.",
         ErrorCode::RoomNameTaken => "A room with that name exists already.",
         ErrorCode::RoomWithoutCalendar => "That room has no Google calendar: add it on the room's page.",
         ErrorCode::SignInExpired => "Your sign-in expired. Please sign in again.",
+        ErrorCode::StorageFull => {
+            "The database is full and nothing was saved. Tell whoever runs Sala, and try again later."
+        }
         ErrorCode::TenantDomainTaken => "That email domain belongs to another organization already.",
         ErrorCode::TenantEntraTaken => "That Microsoft Entra tenant belongs to another organization already.",
         ErrorCode::TenantSlugTaken => "An organization with that short name exists already.",

@@ -124,6 +124,10 @@ pub fn show_error(t: &'static Texts, err: &AppError) -> Response {
             error_page(t, StatusCode::FORBIDDEN, t.forbidden_title, t.refusal(*code))
         }
         AppError::BadInput { code, .. } => error_page(t, StatusCode::BAD_REQUEST, t.error_title, t.refusal(*code)),
+        AppError::Unavailable { code, message } => {
+            tracing::error!(%code, "a page's write was refused: {message}");
+            error_page(t, StatusCode::SERVICE_UNAVAILABLE, t.error_title, t.refusal(*code))
+        }
         AppError::Internal(cause) => {
             tracing::error!(error = %cause, "page failed");
             error_page(t, StatusCode::INTERNAL_SERVER_ERROR, t.error_title, t.try_again)

@@ -74,13 +74,28 @@ fn jobs_commands_refuse_bad_input() {
 fn help_explains_the_commands() {
     let dir = temp_dir();
     let help = stdout(&sala(&dir, &["--help"]));
-    for command in
-        ["serve", "worker", "jobs", "migrate", "tenant", "user", "room", "api-key", "bench-jobs", "bench-feeds"]
-    {
+    for command in [
+        "serve",
+        "worker",
+        "jobs",
+        "migrate",
+        "backup",
+        "restore",
+        "tenant",
+        "user",
+        "room",
+        "api-key",
+        "bench-jobs",
+        "bench-feeds",
+    ] {
         assert!(help.contains(command), "{help}");
     }
     let room_help = stdout(&sala(&dir, &["room", "create", "--help"]));
     assert!(room_help.contains("mon-fri 08:00-20:00"), "{room_help}");
+    let backup_help = stdout(&sala(&dir, &["backup", "--help"]));
+    assert!(backup_help.contains("VACUUM INTO") && backup_help.contains("pg_dump"), "{backup_help}");
+    let restore_help = stdout(&sala(&dir, &["restore", "--help"]));
+    assert!(restore_help.contains("before-restore") && restore_help.contains("Stop the server"), "{restore_help}");
 }
 
 #[tokio::test]

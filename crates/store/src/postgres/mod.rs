@@ -58,6 +58,14 @@ impl PgStore {
 
 /// Turns a unique violation into the rule it protects, by the constraint's name (see the migration).
 fn db(err: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(e) = &err {
+        match e.code().as_deref() {
+            // disk_full, and read_only_sql_transaction (a standby, or default_transaction_read_only).
+            Some("53100") => return StoreError::Full,
+            Some("25006") => return StoreError::ReadOnly,
+            _ => {}
+        }
+    }
     if let sqlx::Error::Database(e) = &err
         && e.is_unique_violation()
     {

@@ -6,6 +6,7 @@
 mod attendance;
 mod audit;
 mod auth;
+pub mod backup;
 mod bookings;
 mod feeds;
 mod google;
@@ -26,6 +27,9 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
+/// The schema's migrations, embedded in the binary.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
 #[derive(Clone)]
 pub struct SqliteStore {
     /// Readers: WAL lets them run beside the writer.
@@ -39,8 +43,13 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` (`sqlite:path/to/file.db`) and migrates it.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(StoreError::Database)?
+        Self::open(SqliteConnectOptions::from_str(url).map_err(StoreError::Database)?).await
+    }
+
+    /// [`Self::connect`] with options of the caller's (a read-only file, a size limit), on top of
+    /// which Sala's own (WAL, full sync, foreign keys) are set.
+    pub async fn open(options: SqliteConnectOptions) -> Result<Self, StoreError> {
+        let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             // FULL: a booking confirmed to a person survives a power cut.
@@ -53,7 +62,7 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await
             .map_err(StoreError::Database)?;
-        sqlx::migrate!("migrations/sqlite").run(&writer).await?;
+        MIGRATOR.run(&writer).await?;
         let pool =
             SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(StoreError::Database)?;
         Ok(Self { pool, writer })
@@ -64,8 +73,14 @@ impl SqliteStore {
     }
 }
 
-/// Turns SQLite's "UNIQUE constraint failed: table.columns" into the rule it protects.
+/// Turns SQLite's "UNIQUE constraint failed: table.columns" into the rule it protects, and a full
+/// or read-only database into errors a caller can explain.
 fn db(err: sqlx::Error) -> StoreError {
+    match primary_code(&err) {
+        Some(SQLITE_FULL) => return StoreError::Full,
+        Some(SQLITE_READONLY) => return StoreError::ReadOnly,
+        _ => {}
+    }
     if let sqlx::Error::Database(e) = &err
         && e.is_unique_violation()
     {
@@ -89,6 +104,16 @@ fn db(err: sqlx::Error) -> StoreError {
         }
     }
     StoreError::Database(err)
+}
+
+const SQLITE_READONLY: i32 = 8;
+const SQLITE_FULL: i32 = 13;
+
+/// SQLite's primary result code of a database error (sqlx reports the extended one, whose low
+/// byte is the primary).
+fn primary_code(err: &sqlx::Error) -> Option<i32> {
+    let sqlx::Error::Database(e) = err else { return None };
+    e.code()?.parse::<i32>().ok().map(|code| code & 0xff)
 }
 
 /// Fails with `NotFound` when an update touched no row (wrong id or another tenant's).
