@@ -156,6 +156,8 @@ pub struct Settings {
     pub guests_per_organization_per_day: u32,
     /// Check-in attempts a minute one room's kiosk may make; past it the kiosk says to wait.
     pub kiosk_check_ins_per_minute: u32,
+    /// The bearer token Prometheus presents at `/metrics`; unset, `/metrics` is not served.
+    pub metrics_token: Option<Secret>,
 }
 
 impl Settings {
