@@ -200,6 +200,8 @@ async fn metrics_follow_requests_jobs_deliveries_and_webhooks(app: TestApp) {
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let stray = app.request(Method::GET, &format!("/no/such/{missing}")).send().await.unwrap();
     assert_eq!(stray.status(), StatusCode::NOT_FOUND);
+    let stray_api = app.api(Method::GET, &format!("/api/v1/no-such/{missing}"), &key).send().await.unwrap();
+    assert_eq!(stray_api.status(), StatusCode::NOT_FOUND);
 
     // Jobs: a booking writes its notification jobs, due now (no runner runs them here).
     let iso = |ms: i64| jiff::Timestamp::from_millisecond(ms / 60_000 * 60_000).unwrap().to_string();
