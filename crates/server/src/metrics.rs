@@ -138,7 +138,7 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: 
 /// `GET /metrics`, served only when `SALA_METRICS_TOKEN` is set: the exposition, to a caller
 /// presenting that token as a bearer token.
 pub async fn serve(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(expected) = state.settings.metrics_token.as_ref() else {
+    let Some(expected) = state.settings.metrics_token() else {
         return Problem::not_found("There is nothing at this address.").into_response();
     };
     let presented = headers

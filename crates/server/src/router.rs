@@ -39,7 +39,7 @@ pub fn build(state: AppState) -> Router {
     let body_timeout = Duration::from_secs(state.settings.http_body_timeout_seconds.max(1));
     let metrics = state.metrics.clone();
     // Off unless a token is set: then the route does not exist (404 like any unknown path).
-    let ops = if state.settings.metrics_token.is_some() {
+    let ops = if state.settings.metrics_token().is_some() {
         Router::new().route("/metrics", get(crate::metrics::serve))
     } else {
         Router::new()

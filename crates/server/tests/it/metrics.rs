@@ -149,6 +149,15 @@ async fn metrics_are_off_without_a_token() {
     let app = TestApp::sqlite().await;
     let response = app.request(Method::GET, "/metrics").bearer_auth("anything").send().await.unwrap();
     expect_problem(response, StatusCode::NOT_FOUND, "not_found").await;
+    // An empty variable is no token: `Bearer ` must not open it.
+    let empty = TestApp::start(sala_store::testing::fresh_sqlite().await, |s| {
+        s.metrics_token = Some(sala_server::config::Secret::new(" "));
+    })
+    .await;
+    for presented in ["", " "] {
+        let response = empty.request(Method::GET, "/metrics").bearer_auth(presented).send().await.unwrap();
+        expect_problem(response, StatusCode::NOT_FOUND, "not_found").await;
+    }
 }
 
 async fn metrics_need_the_token(app: TestApp) {
