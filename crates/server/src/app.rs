@@ -81,6 +81,7 @@ impl App {
             person_write_rate_limit: PersonWriteRateLimit::per_minute(settings.person_writes_per_minute),
             kiosk_rate_limit: KioskRateLimit::per_minute(settings.kiosk_check_ins_per_minute),
             sign_in_rate_limit: SignInRateLimit::per_minute(SIGN_INS_PER_MINUTE),
+            metrics: Arc::default(),
             calendar,
             directory,
             store,

@@ -12,6 +12,7 @@ pub mod connections;
 pub mod extract;
 pub mod hooks;
 pub mod i18n;
+pub mod metrics;
 pub mod oidc;
 pub mod ops;
 pub mod pages;

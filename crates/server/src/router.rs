@@ -1,5 +1,6 @@
 //! The whole HTTP surface assembled in one place: pages, API, docs, health, and the middleware
-//! every request passes through (request id, trace span, body limit, timeout, security headers).
+//! every request passes through (request id, trace span, body limit, timeout, security headers,
+//! the latency histogram), and `/metrics` when its token is set.
 
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -36,6 +37,13 @@ pub fn build(state: AppState) -> Router {
     let hsts = state.settings.secure_cookies().then(|| HeaderValue::from_static(HSTS));
     let request_timeout = Duration::from_secs(state.settings.http_request_timeout_seconds.max(1));
     let body_timeout = Duration::from_secs(state.settings.http_body_timeout_seconds.max(1));
+    let metrics = state.metrics.clone();
+    // Off unless a token is set: then the route does not exist (404 like any unknown path).
+    let ops = if state.settings.metrics_token().is_some() {
+        Router::new().route("/metrics", get(crate::metrics::serve))
+    } else {
+        Router::new()
+    };
     Router::new()
         .merge(pages)
         .nest("/api/v1", api)
@@ -44,6 +52,7 @@ pub fn build(state: AppState) -> Router {
         .route(crate::config::MICROSOFT_HOOK_PATH, axum::routing::post(crate::hooks::microsoft_calendar))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .merge(ops)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .layer(SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, move |_: &_| hsts.clone()))
@@ -67,6 +76,9 @@ pub fn build(state: AppState) -> Router {
             tracing::info_span!("request", method = %req.method(), path = %path, request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        // Outermost, yet after routing (every `Router::layer` is): it sees the route template,
+        // and times the answers the timeout and the panic guard give too.
+        .layer(axum::middleware::from_fn_with_state(metrics, crate::metrics::track))
 }
 
 /// A request's path as logs show it: the secret token of a kiosk, a meeting's check-in link, an

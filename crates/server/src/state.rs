@@ -1,5 +1,5 @@
 //! What every HTTP handler shares: the store, the settings, the secret key, outbound HTTP, the
-//! sign-in client, Google Calendar and the Workspace directory, and the rate limits. Built once by [`crate::app::App::build`].
+//! sign-in client, Google Calendar and the Workspace directory, the rate limits and the metrics. Built once by [`crate::app::App::build`].
 
 use crate::config::Settings;
 use crate::oidc::{GoogleSignIn, MicrosoftSignIn};
@@ -34,6 +34,8 @@ pub struct Inner {
     pub kiosk_rate_limit: KioskRateLimit,
     /// Anonymous sign-ins started per address.
     pub sign_in_rate_limit: SignInRateLimit,
+    /// The request latency histogram `/metrics` shows.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {

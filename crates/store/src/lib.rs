@@ -49,6 +49,7 @@ pub trait Store:
     + WatchStore
     + ReportStore
     + WeeklyReportStore
+    + PoolStore
 {
 }
 impl<T> Store for T where
@@ -68,6 +69,7 @@ impl<T> Store for T where
         + WatchStore
         + ReportStore
         + WeeklyReportStore
+        + PoolStore
 {
 }
 
@@ -391,6 +393,44 @@ pub trait JobStore: Send + Sync {
     /// Deletes up to `limit` `done` jobs last changed before `before`, with their delivery log;
     /// returns how many jobs went. Dead jobs stay (they wait for an administrator).
     async fn purge_done_jobs(&self, before: Millis, limit: u32) -> Result<u64>;
+
+    /// Every job kind's queue at `now`, across tenants, for the operator's `/metrics`: jobs due
+    /// and waiting (`pending`, `run_at <= now`), `running`, `dead`, and the oldest due `run_at`.
+    /// Kinds with none of these are absent. Pending jobs due later (reminders) are not read, so
+    /// the query stays on the due index however far ahead bookings go.
+    async fn job_queues(&self, now: Millis) -> Result<Vec<JobQueue>>;
+
+    /// The delivery log since `since`, across tenants, counted per channel and result (`/metrics`).
+    /// Delivery ids are UUIDv7, ordered by time, so the primary key finds the recent ones.
+    async fn deliveries_since(&self, since: Millis) -> Result<Vec<DeliveryCount>>;
+}
+
+/// One job kind's queue (see [`JobStore::job_queues`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobQueue {
+    pub kind: String,
+    /// Pending and due: waiting for a runner.
+    pub due: u64,
+    pub running: u64,
+    pub dead: u64,
+    /// The `run_at` of the longest-waiting due job.
+    pub oldest_due: Option<Millis>,
+}
+
+/// How many deliveries on one channel ended in one result (see [`JobStore::deliveries_since`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliveryCount {
+    pub channel: String,
+    pub status: String,
+    pub count: u64,
+}
+
+/// The smallest UUIDv7 of the millisecond `at`: every id made at or after it sorts at or above it.
+pub(crate) fn uuid_v7_floor(at: Millis) -> uuid::Uuid {
+    let ms = u64::try_from(at).unwrap_or(0).to_be_bytes();
+    let mut bytes = [0u8; 16];
+    bytes[..6].copy_from_slice(&ms[2..]);
+    uuid::Uuid::from_bytes(bytes)
 }
 
 /// People's Google Calendar connections, and what the calendar job learns about a booking.
@@ -447,6 +487,9 @@ pub trait WebhookStore: Send + Sync {
         before: Option<Before>,
         limit: u32,
     ) -> Result<Vec<Delivery>>;
+    /// How many endpoints, across tenants, are disabled (by an admin, or by a receiver's
+    /// `410 Gone`): the operator's `/metrics`.
+    async fn count_disabled_webhooks(&self) -> Result<u64>;
 }
 
 /// Who checked in to which booking.
@@ -638,6 +681,21 @@ pub trait WeeklyReportStore: Send + Sync {
     /// was scheduled for them already (by this or another instance), or they are no longer an
     /// active admin who asked for it.
     async fn schedule_weekly_report(&self, tenant: TenantId, user: UserId, week: &str, job: &Job) -> Result<bool>;
+}
+
+/// How a database connection pool is used right now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolUse {
+    /// Which pool: `read` and `write` on SQLite (one writer connection), `main` on PostgreSQL.
+    pub pool: &'static str,
+    pub in_use: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+/// The backend's connection pools, for the operator's `/metrics`.
+pub trait PoolStore: Send + Sync {
+    fn pool_use(&self) -> Vec<PoolUse>;
 }
 
 /// The dev outbox: copies of the messages dev mode sent, as they would appear.

@@ -4,11 +4,12 @@
 //! The settings are one flat struct (every `SALA_*` variable is one field, so the environment maps
 //! onto it with no nesting rules); what each area makes of its fields lives in a module of its
 //! own: `http` (addresses, cookies, the outbound client), `google`, `microsoft`, `whatsapp`, `smtp`, `jobs`
-//! (the runner, and what is not configured) and `webhooks`.
+//! (the runner, and what is not configured), `webhooks` and `metrics`.
 
 mod google;
 mod http;
 mod jobs;
+mod metrics;
 mod microsoft;
 mod smtp;
 mod webhooks;
@@ -156,6 +157,8 @@ pub struct Settings {
     pub guests_per_organization_per_day: u32,
     /// Check-in attempts a minute one room's kiosk may make; past it the kiosk says to wait.
     pub kiosk_check_ins_per_minute: u32,
+    /// The bearer token Prometheus presents at `/metrics`; unset, `/metrics` is not served.
+    pub metrics_token: Option<Secret>,
 }
 
 impl Settings {

@@ -103,6 +103,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         guests_per_person_per_day: 50,
         guests_per_organization_per_day: 500,
         kiosk_check_ins_per_minute: 30,
+        metrics_token: None,
     }
 }
 

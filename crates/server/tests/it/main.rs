@@ -23,6 +23,7 @@ mod feeds;
 mod kiosk;
 mod kiosk_door;
 mod live_check;
+mod metrics;
 mod notifications;
 mod now_and_finder;
 mod oidc;

@@ -56,6 +56,18 @@ impl PgStore {
     }
 }
 
+impl crate::PoolStore for PgStore {
+    fn pool_use(&self) -> Vec<crate::PoolUse> {
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
+        vec![crate::PoolUse {
+            pool: "main",
+            in_use: self.pool.size().saturating_sub(idle),
+            idle,
+            max: self.pool.options().get_max_connections(),
+        }]
+    }
+}
+
 /// Turns a unique violation into the rule it protects, by the constraint's name (see the migration).
 fn db(err: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(e) = &err {

@@ -118,4 +118,13 @@ impl WebhookStore for PgStore {
         .map_err(db)?;
         rows.into_iter().map(TryInto::try_into).collect()
     }
+
+    async fn count_disabled_webhooks(&self) -> Result<u64> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_endpoints WHERE enabled = $1")
+            .bind(false)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
 }

@@ -73,6 +73,22 @@ impl SqliteStore {
     }
 }
 
+impl crate::PoolStore for SqliteStore {
+    fn pool_use(&self) -> Vec<crate::PoolUse> {
+        [("read", &self.pool), ("write", &self.writer)].into_iter().map(|(name, pool)| pool_use(name, pool)).collect()
+    }
+}
+
+fn pool_use(pool_name: &'static str, pool: &SqlitePool) -> crate::PoolUse {
+    let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX);
+    crate::PoolUse {
+        pool: pool_name,
+        in_use: pool.size().saturating_sub(idle),
+        idle,
+        max: pool.options().get_max_connections(),
+    }
+}
+
 /// Turns SQLite's "UNIQUE constraint failed: table.columns" into the rule it protects, and a full
 /// or read-only database into errors a caller can explain.
 fn db(err: sqlx::Error) -> StoreError {

@@ -70,6 +70,7 @@ mod deliveries;
 mod feeds;
 mod hostile_text;
 mod jobs;
+mod operator;
 mod rooms;
 mod tenants;
 mod users;
