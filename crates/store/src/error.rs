@@ -36,6 +36,10 @@ pub enum StoreError {
     /// A check-in found the booking no longer confirmed (cancelled or released meanwhile).
     #[error("the booking is no longer confirmed")]
     NotConfirmed,
+    /// A job's settle or renewal found it no longer running under the runner's lease token (the
+    /// lease ended and another runner claimed it, or it was settled already): nothing was changed.
+    #[error("the job's lease was lost: it is no longer this runner's to settle")]
+    LeaseLost,
     #[error("unsupported database URL: use sqlite:PATH or postgres://...")]
     UnsupportedUrl,
     #[error("stored data could not be read: {0}")]

@@ -27,7 +27,7 @@ pub(crate) use bookings::{
 };
 pub(crate) use feeds::{FEED_COLUMNS, FeedRow};
 pub(crate) use google::{CalendarStateRow, GoogleConnectionRow};
-pub(crate) use jobs::{DeliveryRow, JobRow, OutboxRow, truncated_error};
+pub(crate) use jobs::{BURY_JOB, COMPLETE_JOB, DeliveryRow, JobRow, OutboxRow, RETRY_JOB, lease_held, truncated_error};
 pub(crate) use reports::{
     HELD_BOOKINGS, HOUR_COLUMNS, HeldRow, MEETING_COLUMNS, START_COLUMNS, STARTING_BOOKINGS, StaleMarkRow, StartingRow,
     counters_of, hours_of, meeting_counters, meeting_tally_of, parse_date, rebuild_day_starts_sql, rebuild_days_sql,
