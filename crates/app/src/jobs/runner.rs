@@ -381,10 +381,21 @@ fn log_panic(joined: Result<(), tokio::task::JoinError>) {
     }
 }
 
+/// Aborts a task when dropped: a run whose runner stops (its future dropped, as when the process
+/// ends) stops too, instead of going on unleased.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Runs one job in a task of its own, so a panic is caught, and within the timeout.
 async fn run_one(dispatch: Arc<dyn Dispatch>, job: &Job, timeout: Duration) -> Outcome {
     let owned = job.clone();
     let mut task = tokio::spawn(async move { dispatch.run(&owned).await });
+    let _abort = AbortOnDrop(task.abort_handle());
     match tokio::time::timeout(timeout, &mut task).await {
         Ok(Ok(Ok(()))) => Outcome::Done,
         Ok(Ok(Err(failure))) => Outcome::Failed(failure),
