@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 
 mod adopt;
 mod crash;
+mod lease;
 mod crm_flow;
 mod google_calendar;
 mod meeting_reminders;
