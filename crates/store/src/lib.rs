@@ -23,8 +23,8 @@ use sala_domain::jobs::{Delivery, OutboxMessage};
 use sala_domain::webhook::WebhookEndpoint;
 use sala_domain::{
     ApiKey, ApiKeyId, AuditEntry, Booking, BookingId, BookingStatus, Claim, Email, Feed, FeedId, Job, JobId, JobKind,
-    JobStatus, LeaseToken, LoginFlow, Millis, Room, RoomId, Series, SeriesId, Session, Tenant, TenantId, TimeRange, User, UserId,
-    WebhookId,
+    JobStatus, LeaseToken, LoginFlow, Millis, Room, RoomId, Series, SeriesId, Session, Tenant, TenantId, TimeRange,
+    User, UserId, WebhookId,
 };
 use std::sync::Arc;
 

@@ -143,7 +143,10 @@ async fn case_jobs_stale_lease_token_cannot_settle(store: &dyn Store) {
     ok(store.bury_job(buried.id, holder.token, "invalid number", T0 + MINUTE + 2).await);
     assert_eq!(stored_job(store, done).await.status, JobStatus::Done);
     let back = stored_job(store, retried).await;
-    assert_eq!((back.status, back.run_at, back.last_error.as_deref()), (JobStatus::Pending, T0 + 10 * HOUR, Some("smtp: 421")));
+    assert_eq!(
+        (back.status, back.run_at, back.last_error.as_deref()),
+        (JobStatus::Pending, T0 + 10 * HOUR, Some("smtp: 421"))
+    );
     assert_eq!(stored_job(store, buried).await.status, JobStatus::Dead);
     // Settled: the stale runner still cannot touch them, nor can the holder twice.
     assert_lease_lost(store.complete_job(retried.id, stale, T0 + MINUTE + 3).await);
