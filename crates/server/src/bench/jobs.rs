@@ -49,7 +49,7 @@ pub async fn run(mut settings: Settings, store: Arc<dyn sala_app::Store>, plan: 
     store.update_user(&organizer, &ctx.audit("user.updated", "user", Some(organizer.id.0), None, None)).await?;
     let database = redact_url(&settings.database_url());
     let leases = settings.runner_config();
-    let app = App::build(settings, store.clone())?;
+    let app = App::build(settings.clone(), store.clone())?;
     let config =
         // One tenant: its share is every slot (a share below would only hold it back).
         RunnerConfig {
@@ -93,14 +93,15 @@ pub async fn run(mut settings: Settings, store: Arc<dyn sala_app::Store>, plan: 
         .map(|i| (plan.notifications + i, slot(&setup, setup.base + 60 * day, plan.notifications + i)))
         .collect();
     write(&store, &setup, &times, Vec::new(), JobKind::Notify).await?;
-    recovery(&app, &store, &setup, &smtp, config, held).await
+    recovery(&settings, &store, &setup, &smtp, config, held).await
 }
 
-/// A runner killed (its future dropped: no more heartbeats) with `held` notifications in flight,
-/// held up by a slow SMTP server; then another runner: how long until it took them over and sent
-/// them.
+/// A runner killed (its future dropped: no more heartbeats) with `expected` notifications in
+/// flight, held up by a slow SMTP server; then another runner: how long until it took them over
+/// and sent them. Each runner is built as a process of its own would be (its own SMTP
+/// connections: the killed one's half-sent sessions are not reused).
 async fn recovery(
-    app: &App,
+    settings: &Settings,
     store: &Arc<dyn sala_app::Store>,
     setup: &Setup,
     smtp: &FakeSmtp,
@@ -116,7 +117,7 @@ async fn recovery(
     };
     // Held up long enough to be killed in flight; the sessions end by themselves later.
     smtp.set_mode(SmtpMode::SlowMail(millis_u64(lease)));
-    let dying = Arc::new(app.runner_with(config.clone()));
+    let dying = Arc::new(App::build(settings.clone(), store.clone())?.runner_with(config.clone()));
     let task = tokio::spawn({
         let dying = Arc::clone(&dying);
         async move { dying.run_due(now_millis()).await }
@@ -143,7 +144,8 @@ async fn recovery(
     );
     // Another runner, polling as `sala serve` does; the store shows when it takes the jobs over.
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let taker = Arc::new(app.runner_with(RunnerConfig { poll_interval: Duration::from_millis(100), ..config }));
+    let other = App::build(settings.clone(), store.clone())?;
+    let taker = Arc::new(other.runner_with(RunnerConfig { poll_interval: Duration::from_millis(100), ..config }));
     let serving = tokio::spawn({
         let taker = Arc::clone(&taker);
         async move {
