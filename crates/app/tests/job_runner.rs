@@ -39,7 +39,10 @@ struct World {
 }
 
 async fn world() -> World {
-    let db = fresh_sqlite().await;
+    world_on(fresh_sqlite().await).await
+}
+
+async fn world_on(db: TestDb) -> World {
     let store = db.store.clone();
     let tenant = ok(seed_demo(&*store).await);
     let room = ok(store.list_rooms(tenant.id, false).await).into_iter().next().expect("a demo room");
@@ -156,6 +159,8 @@ enum Behaviour {
     Sleep(Duration),
     /// Takes this long on the first run, then succeeds at once.
     SlowOnce(Duration),
+    /// Takes this long, then fails for good.
+    FinalAfter(Duration),
 }
 
 struct Fake {
@@ -214,6 +219,12 @@ impl Fake {
                 Ok(())
             }
             Behaviour::SlowOnce(_) => Ok(()),
+            Behaviour::FinalAfter(d) => {
+                self.in_flight.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(*d).await;
+                self.in_flight.fetch_sub(1, Ordering::SeqCst);
+                Err(JobFailure::final_("the paused runner's late failure"))
+            }
             Behaviour::Sleep(d) => {
                 let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
                 self.most_in_flight.fetch_max(now, Ordering::SeqCst);
@@ -543,3 +554,125 @@ async fn a_job_due_later_runs_while_a_slow_one_is_still_running() {
     ok(tokio::time::timeout(Duration::from_secs(10), task).await).expect("the runner returns");
     assert_eq!(w.stored(&slow).await.status, JobStatus::Done);
 }
+
+/// A lease test on SQLite and, when `SALA_TEST_POSTGRES_URL` reaches a server, on PostgreSQL.
+macro_rules! both_dbs {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(super::world_on(sala_store::testing::fresh_sqlite().await).await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = sala_store::testing::fresh_postgres().await {
+                    super::$name(super::world_on(db).await).await;
+                }
+            }
+        }
+    };
+}
+
+/// A short lease, renewed every `heartbeat`.
+fn leased(lease_ms: u64, heartbeat_ms: u64) -> RunnerConfig {
+    RunnerConfig {
+        lease: Duration::from_millis(lease_ms),
+        heartbeat: Duration::from_millis(heartbeat_ms),
+        ..RunnerConfig::default()
+    }
+}
+
+/// Runs `runner.run_due` (on the real clock) in a task of its own.
+fn spawn_run(runner: &Arc<Runner>) -> tokio::task::JoinHandle<usize> {
+    let runner = Arc::clone(runner);
+    tokio::spawn(async move { ok(runner.run_due(now_millis()).await) })
+}
+
+async fn until_running(fake: &Fake) {
+    for _ in 0..1000 {
+        if fake.in_flight.load(Ordering::SeqCst) > 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("the job never started");
+}
+
+/// A job that runs for longer than several leases keeps its lease by heartbeat: another runner
+/// polling all along never takes it, and it runs once.
+async fn a_renewed_job_is_not_taken_over_while_it_runs(w: World) {
+    let job = w.job(JobKind::Notify, now_millis() - MINUTE).await;
+    let slow = Fake::new(JobKind::Notify, Behaviour::Sleep(Duration::from_millis(1500)));
+    let runner = Arc::new(w.runner(handlers(&[&slow]), leased(400, 100)));
+    let other_fake = Fake::new(JobKind::Notify, Behaviour::FailTimes(0));
+    let other = w.runner(handlers(&[&other_fake]), leased(400, 100));
+    let running = spawn_run(&runner);
+    until_running(&slow).await;
+    while !running.is_finished() {
+        assert_eq!(ok(other.run_due(now_millis()).await), 0, "the renewed lease holds");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(ok(running.await), 1);
+    let stored = w.stored(&job).await;
+    assert_eq!((stored.status, stored.attempts), (JobStatus::Done, 1));
+    assert_eq!((slow.runs(), other_fake.runs()), (1, 0));
+}
+both_dbs!(a_renewed_job_is_not_taken_over_while_it_runs);
+
+/// A runner that dies mid-job (its future dropped: no more heartbeats, its run stopped) leaves the
+/// job to another runner once the short lease ends, not before.
+async fn a_dead_runners_job_is_taken_over_within_the_lease(w: World) {
+    let job = w.job(JobKind::Notify, now_millis() - MINUTE).await;
+    let hangs = Fake::new(JobKind::Notify, Behaviour::Sleep(Duration::from_secs(60)));
+    let runner = Arc::new(w.runner(handlers(&[&hangs]), leased(1000, 300)));
+    let dying = spawn_run(&runner);
+    until_running(&hangs).await;
+    // Killed after a couple of renewals.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    dying.abort();
+    let _ = dying.await;
+    drop(runner);
+    let killed = std::time::Instant::now();
+    let taker = Fake::new(JobKind::Notify, Behaviour::FailTimes(0));
+    let other = w.runner(handlers(&[&taker]), leased(1000, 300));
+    loop {
+        if ok(other.run_due(now_millis()).await) == 1 {
+            break;
+        }
+        assert!(killed.elapsed() < Duration::from_secs(5), "not taken over within the lease");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let recovered = killed.elapsed();
+    eprintln!("a dead runner's job was taken over {} ms after the kill (lease 1000 ms)", recovered.as_millis());
+    assert!(recovered >= Duration::from_millis(300), "taken while the last renewal still held: {recovered:?}");
+    assert!(recovered <= Duration::from_millis(1500), "the short lease bounds the wait: {recovered:?}");
+    let stored = w.stored(&job).await;
+    assert_eq!((stored.status, stored.attempts), (JobStatus::Done, 2));
+    assert_eq!((hangs.runs(), taker.runs()), (1, 1));
+}
+both_dbs!(a_dead_runners_job_is_taken_over_within_the_lease);
+
+/// A paused runner (its heartbeat did not get through) whose job another runner took over and
+/// finished cannot settle it when it wakes: its late failure is not written, the job stays done.
+async fn a_paused_runner_whose_lease_was_taken_does_not_settle(w: World) {
+    let job = w.job(JobKind::Notify, now_millis() - MINUTE).await;
+    let paused = Fake::new(JobKind::Notify, Behaviour::FinalAfter(Duration::from_millis(1200)));
+    // A heartbeat far beyond its lease: as if the process were stopped.
+    let runner = Arc::new(w.runner(handlers(&[&paused]), leased(300, 60_000)));
+    let waking = spawn_run(&runner);
+    until_running(&paused).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let taker = Fake::new(JobKind::Notify, Behaviour::FailTimes(0));
+    let other = w.runner(handlers(&[&taker]), leased(300, 100));
+    assert_eq!(ok(other.run_due(now_millis()).await), 1, "its lease ended: taken over");
+    assert_eq!(w.stored(&job).await.status, JobStatus::Done);
+    assert_eq!(ok(waking.await), 1, "the paused runner's run ended");
+    let stored = w.stored(&job).await;
+    assert_eq!(paused.runs(), 1);
+    assert_eq!(
+        (stored.status, stored.attempts, stored.last_error),
+        (JobStatus::Done, 2, None),
+        "the paused runner's failure was not written over the takeover"
+    );
+}
+both_dbs!(a_paused_runner_whose_lease_was_taken_does_not_settle);

@@ -141,6 +141,34 @@ pub struct Job {
     pub created_at: Millis,
 }
 
+/// Proof that a runner still holds the jobs it claimed: every claim gives its jobs a fresh random
+/// token, and renewing or settling a job is refused without the token it holds now. A runner
+/// whose lease ran out and whose job another runner claimed (a paused process, a database
+/// restart) holds an old token, so it can no longer settle that job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LeaseToken(pub Uuid);
+
+impl LeaseToken {
+    /// A fresh random token (UUID v4).
+    pub fn new() -> Self {
+        Self(Uuid::new_v4())
+    }
+}
+
+impl Default for LeaseToken {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The jobs one claim took, all held under one lease token.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Claim {
+    pub token: LeaseToken,
+    /// Oldest due first.
+    pub jobs: Vec<Job>,
+}
+
 /// The way a message reaches someone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -34,7 +34,7 @@ pub use booking::{Attendee, Booking, BookingStatus, FieldChange, Series, TimeRan
 pub use error_code::ErrorCode;
 pub use feed::{Feed, FeedScope};
 pub use ids::{ApiKeyId, AuditId, BookingId, FeedId, JobId, RoomId, SeriesId, TenantId, UserId, WebhookId};
-pub use jobs::{BookingEvent, Job, JobKind, JobStatus};
+pub use jobs::{BookingEvent, Claim, Job, JobKind, JobStatus, LeaseToken};
 pub use recurrence::{Expansion, Frequency, MonthlyBy, Recurrence};
 pub use room::{BookableHours, Equipment, Room, RoomKind};
 pub use rules::{BookingRules, RuleViolation, RulesOverride};

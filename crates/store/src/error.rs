@@ -42,6 +42,10 @@ pub enum StoreError {
     /// The database can only be read (a read-only file, mount or connection): the write was undone.
     #[error("the database is read-only")]
     ReadOnly,
+    /// A job's settle or renewal found it no longer running under the runner's lease token (the
+    /// lease ended and another runner claimed it, or it was settled already): nothing was changed.
+    #[error("the job's lease was lost: it is no longer this runner's to settle")]
+    LeaseLost,
     #[error("unsupported database URL: use sqlite:PATH or postgres://...")]
     UnsupportedUrl,
     #[error("stored data could not be read: {0}")]

@@ -22,9 +22,9 @@ use sala_domain::google::{CalendarWatch, ConnectionStatus, GoogleConnection};
 use sala_domain::jobs::{Delivery, OutboxMessage};
 use sala_domain::webhook::WebhookEndpoint;
 use sala_domain::{
-    ApiKey, ApiKeyId, AuditEntry, Booking, BookingId, BookingStatus, Email, Feed, FeedId, Job, JobId, JobKind,
-    JobStatus, LoginFlow, Millis, Room, RoomId, Series, SeriesId, Session, Tenant, TenantId, TimeRange, User, UserId,
-    WebhookId,
+    ApiKey, ApiKeyId, AuditEntry, Booking, BookingId, BookingStatus, Claim, Email, Feed, FeedId, Job, JobId, JobKind,
+    JobStatus, LeaseToken, LoginFlow, Millis, Room, RoomId, Series, SeriesId, Session, Tenant, TenantId, TimeRange,
+    User, UserId, WebhookId,
 };
 use std::sync::Arc;
 
@@ -318,19 +318,22 @@ pub trait BookingStore: Send + Sync {
 ///
 /// A job's life: `pending` (written with a booking change) -> claimed, `running` until its lease
 /// ends -> `done`, back to `pending` for a retry, or `dead` after too many attempts; an admin may
-/// replay a dead one. A runner that dies leaves its jobs `running`; once their lease has ended
-/// another claim takes them again, so every job runs at least once. Delivery is made exactly-once
-/// per recipient by the log's idempotency keys, not by the job states.
+/// replay a dead one. A runner renews the leases of the jobs it is running (a heartbeat), so a
+/// lease can be short; a runner that dies stops renewing and leaves its jobs `running`, and once
+/// their lease has ended another claim takes them again, so every job runs at least once. Each
+/// claim gives its jobs a fresh [`LeaseToken`]; renewing and settling need it, so a runner that
+/// lost its lease to another claim cannot settle the job. Delivery is made exactly-once per
+/// recipient by the log's idempotency keys, not by the job states.
 #[async_trait]
 pub trait JobStore: Send + Sync {
     /// Atomically takes up to `limit` jobs that are due: `pending` with `run_at <= now`, or
-    /// `running` with a lease that ended at or before `now` (their runner died). Oldest `run_at`
-    /// first. They become `running` until `lease_until`, with `attempts` one more than before, and
-    /// are returned so. Concurrent claims, from this process or other instances on the same
-    /// database, never take the same job while its lease lasts. Only jobs of `kinds` are taken
-    /// (a runner claims what it has handlers for); an empty `kinds` claims nothing. Jobs of
-    /// `skip_tenants` are left (tenants at their share of the runner's slots) for later or for
-    /// other runners.
+    /// `running` with a lease that ended at or before `now` (their runner died or stopped
+    /// renewing). Oldest `run_at` first. They become `running` until `lease_until` under one
+    /// fresh lease token, with `attempts` one more than before, and are returned so. Concurrent
+    /// claims, from this process or other instances on the same database, never take the same
+    /// job while its lease lasts. Only jobs of `kinds` are taken (a runner claims what it has
+    /// handlers for); an empty `kinds` claims nothing. Jobs of `skip_tenants` are left (tenants at
+    /// their share of the runner's slots) for later or for other runners.
     async fn claim_jobs(
         &self,
         now: Millis,
@@ -338,19 +341,26 @@ pub trait JobStore: Send + Sync {
         limit: u32,
         kinds: &[JobKind],
         skip_tenants: &[TenantId],
-    ) -> Result<Vec<Job>>;
+    ) -> Result<Claim>;
 
-    /// A claimed (`running`) job succeeded: `done`. `NotFound` when it is not running (another
-    /// runner took it over after the lease ended and settled it, or the id is unknown).
-    async fn complete_job(&self, id: JobId, at: Millis) -> Result<()>;
+    /// The heartbeat: moves the lease of each `(job, token)` that is still `running` under that
+    /// token to `lease_until`, in one statement. Returns the jobs renewed; a job left out was
+    /// settled or lost (another claim took it after its lease ended).
+    async fn renew_leases(&self, leases: &[(JobId, LeaseToken)], lease_until: Millis) -> Result<Vec<JobId>>;
+
+    /// A claimed (`running`) job succeeded: `done`. `LeaseLost` when it is not running under
+    /// `token` (another runner took it over after the lease ended, it was settled already, or the
+    /// id is unknown): nothing changes. A lease that ran out but was not taken over still settles.
+    async fn complete_job(&self, id: JobId, token: LeaseToken, at: Millis) -> Result<()>;
 
     /// A claimed job failed and will be tried again: back to `pending`, due at `run_at`, with its
-    /// error (cut to 2,000 characters). `NotFound` when it is not running.
-    async fn retry_job(&self, id: JobId, error: &str, run_at: Millis, at: Millis) -> Result<()>;
+    /// error (cut to 2,000 characters). `LeaseLost` when it is not running under `token`.
+    async fn retry_job(&self, id: JobId, token: LeaseToken, error: &str, run_at: Millis, at: Millis) -> Result<()>;
 
     /// A claimed job failed for good (a final error, or too many attempts): `dead`, with its error
-    /// (cut to 2,000 characters), until an admin replays it. `NotFound` when it is not running.
-    async fn bury_job(&self, id: JobId, error: &str, at: Millis) -> Result<()>;
+    /// (cut to 2,000 characters), until an admin replays it. `LeaseLost` when it is not running
+    /// under `token`.
+    async fn bury_job(&self, id: JobId, token: LeaseToken, error: &str, at: Millis) -> Result<()>;
 
     /// A tenant's jobs, newest first (by creation); only those in `status` when given (the admin's
     /// dead jobs); after `before` when given (the next page).

@@ -3,8 +3,10 @@
 use crate::Store;
 use async_trait::async_trait;
 use rand::Rng;
-use sala_domain::{Job, JobKind, Millis, TenantId, now_millis};
+use sala_domain::{Job, JobId, JobKind, LeaseToken, Millis, TenantId, now_millis};
+use sala_store::StoreError;
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -56,8 +58,13 @@ pub struct RunnerConfig {
     pub tenant_share: usize,
     /// The most jobs one claim takes, and the most one [`Runner::run_due`] runs.
     pub batch: u32,
-    /// How long a claim holds its jobs; a runner that dies leaves them to others after this.
+    /// How long a claim, or a renewal, holds its jobs: a runner that dies (and so stops renewing)
+    /// leaves them to others after at most this.
     pub lease: Duration,
+    /// How often the runner renews the leases of the jobs it is running, in one statement for
+    /// all of them. Keep it well below `lease` (a third by default), so one late renewal does not
+    /// let another runner take a job that is still running.
+    pub heartbeat: Duration,
     /// Pause between claims when nothing more is due (a job finishing ends it early).
     pub poll_interval: Duration,
     /// The attempt that fails with this number buries the job.
@@ -66,8 +73,8 @@ pub struct RunnerConfig {
     pub base_backoff: Duration,
     /// The longest delay between attempts.
     pub max_backoff: Duration,
-    /// A run taking longer counts as a retryable failure. Keep it well below `lease`, so a job is
-    /// settled before another runner may take it over.
+    /// A run taking longer counts as a retryable failure. It may be longer than `lease`: the
+    /// heartbeat keeps a running job's lease, and this is what bounds how long one run may take.
     pub job_timeout: Duration,
     /// Each delay is moved by up to this fraction either way, so jobs that failed together do not
     /// all come back together.
@@ -80,7 +87,8 @@ impl Default for RunnerConfig {
             concurrency: 16,
             tenant_share: 8,
             batch: 16,
-            lease: Duration::from_secs(5 * 60),
+            lease: Duration::from_secs(30),
+            heartbeat: Duration::from_secs(10),
             poll_interval: Duration::from_secs(1),
             max_attempts: 8,
             base_backoff: Duration::from_secs(10),
@@ -132,17 +140,21 @@ enum Outcome {
     Failed(JobFailure),
 }
 
-/// The jobs running in this process, by tenant, and a signal each time one finishes.
+/// The jobs running in this process, by tenant, the lease each is held under, and a signal each
+/// time one finishes.
 #[derive(Default)]
 struct InFlight {
     by_tenant: Mutex<HashMap<TenantId, usize>>,
+    leases: Mutex<HashMap<JobId, LeaseToken>>,
     finished: Notify,
 }
 
-/// A job counted in [`InFlight`] until this is dropped (however its task ends).
+/// A job counted in [`InFlight`] (and its lease renewed) until this is dropped, however its task
+/// ends.
 struct Counted {
     in_flight: Arc<InFlight>,
     tenant: TenantId,
+    job: JobId,
     _slot: OwnedSemaphorePermit,
 }
 
@@ -161,14 +173,20 @@ impl InFlight {
         (full, share - busiest_other)
     }
 
-    fn start(self: &Arc<Self>, tenant: TenantId, slot: OwnedSemaphorePermit) -> Counted {
-        *self.counts().entry(tenant).or_default() += 1;
-        Counted { in_flight: Arc::clone(self), tenant, _slot: slot }
+    fn leases(&self) -> std::sync::MutexGuard<'_, HashMap<JobId, LeaseToken>> {
+        self.leases.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn start(self: &Arc<Self>, job: &Job, token: LeaseToken, slot: OwnedSemaphorePermit) -> Counted {
+        *self.counts().entry(job.tenant_id).or_default() += 1;
+        self.leases().insert(job.id, token);
+        Counted { in_flight: Arc::clone(self), tenant: job.tenant_id, job: job.id, _slot: slot }
     }
 }
 
 impl Drop for Counted {
     fn drop(&mut self) {
+        self.in_flight.leases().remove(&self.job);
         {
             let mut counts = self.in_flight.counts();
             if let Some(n) = counts.get_mut(&self.tenant) {
@@ -185,11 +203,11 @@ impl Drop for Counted {
 impl Runner {
     /// A runner for the kinds `dispatch` runs.
     pub fn new(store: Arc<dyn Store>, dispatch: Arc<dyn Dispatch>, config: RunnerConfig) -> Self {
-        if config.job_timeout >= config.lease {
+        if config.heartbeat >= config.lease {
             tracing::warn!(
-                job_timeout = ?config.job_timeout,
+                heartbeat = ?config.heartbeat,
                 lease = ?config.lease,
-                "the job timeout is not below the lease: a slow job may run twice at once"
+                "the lease heartbeat is not below the lease: a running job may be taken over and run twice at once"
             );
         }
         let slots = Arc::new(Semaphore::new(config.concurrency.max(1)));
@@ -210,6 +228,16 @@ impl Runner {
     /// tenant shares allow. Returns how many ran. `now` is also the time retries are scheduled
     /// from, so tests can move the clock.
     pub async fn run_due(&self, now: Millis) -> sala_store::Result<usize> {
+        let started = Instant::now();
+        let clock = move || now.saturating_add(millis(started.elapsed()));
+        tokio::select! {
+            ran = self.run_due_renewing(now) => ran,
+            never = self.heartbeat(clock) => match never {},
+        }
+    }
+
+    /// [`Self::run_due`] while its heartbeat renews the leases.
+    async fn run_due_renewing(&self, now: Millis) -> sala_store::Result<usize> {
         let batch = self.config.batch.max(1) as usize;
         let mut running = JoinSet::new();
         let mut ran = 0;
@@ -234,6 +262,40 @@ impl Runner {
     /// Runs what is due until `shutdown` completes, claiming whenever a slot frees up (else every
     /// poll interval), then lets the jobs in flight finish and returns.
     pub async fn run_until(&self, shutdown: impl Future<Output = ()>) {
+        tokio::select! {
+            () = self.run_until_renewing(shutdown) => {}
+            never = self.heartbeat(now_millis) => match never {},
+        }
+    }
+
+    /// Renews the leases of the jobs in flight every `heartbeat`, in one statement, until dropped
+    /// (with the run it serves). `clock` is the time the leases are renewed from. A job left out of
+    /// the renewal lost its lease (another runner took it after a pause): its settle will be refused.
+    async fn heartbeat(&self, clock: impl Fn() -> Millis) -> Infallible {
+        let every = self.config.heartbeat.max(Duration::from_millis(10));
+        loop {
+            tokio::time::sleep(every).await;
+            let held: Vec<(JobId, LeaseToken)> = self.in_flight.leases().iter().map(|(j, t)| (*j, *t)).collect();
+            if held.is_empty() {
+                continue;
+            }
+            let lease_until = clock().saturating_add(millis(self.config.lease));
+            match self.store.renew_leases(&held, lease_until).await {
+                Ok(renewed) if renewed.len() < held.len() => {
+                    for (job, _) in held.iter().filter(|(job, _)| !renewed.contains(job)) {
+                        // Settled meanwhile (harmless), or taken over by another runner.
+                        if self.in_flight.leases().contains_key(job) {
+                            tracing::warn!(%job, "job lease lost: another runner may have taken it; its outcome will not be written");
+                        }
+                    }
+                }
+                Ok(_) => tracing::debug!(jobs = held.len(), "job leases renewed"),
+                Err(e) => tracing::error!(error = %e, jobs = held.len(), "renewing job leases failed"),
+            }
+        }
+    }
+
+    async fn run_until_renewing(&self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         let kinds: Vec<&str> = self.kinds().iter().map(|k| k.as_str()).collect();
         let (concurrency, tenant_share) = (self.config.concurrency, self.config.tenant_share);
@@ -274,7 +336,8 @@ impl Runner {
         let (full, headroom) = self.in_flight.claim_bounds(self.config.tenant_share.max(1));
         let limit = u32::try_from(free.min(headroom)).unwrap_or(u32::MAX);
         let lease_until = now.saturating_add(millis(self.config.lease));
-        let jobs = self.store.claim_jobs(now, lease_until, limit, &kinds, &full).await?;
+        let claim = self.store.claim_jobs(now, lease_until, limit, &kinds, &full).await?;
+        let (token, jobs) = (claim.token, claim.jobs);
         let started = jobs.len();
         // Jobs are settled at `now` plus the time they took, so a slow job's retry is still
         // scheduled after its failure, on a clock a test may have moved.
@@ -282,7 +345,7 @@ impl Runner {
         for job in jobs {
             // Free: `limit` is at most the permits available, and claims take turns.
             let slot = Arc::clone(&self.slots).acquire_owned().await.expect("the runner's semaphore is open");
-            let counted = self.in_flight.start(job.tenant_id, slot);
+            let counted = self.in_flight.start(&job, token, slot);
             let dispatch = Arc::clone(&self.dispatch);
             let store = Arc::clone(&self.store);
             let mut config = self.config.clone();
@@ -292,7 +355,7 @@ impl Runner {
             running.spawn(async move {
                 let outcome = run_one(dispatch, &job, config.job_timeout).await;
                 let at = now.saturating_add(millis(claimed_at.elapsed()));
-                settle(&*store, &config, &job, outcome, at).await;
+                settle(&*store, &config, &job, token, outcome, at).await;
                 drop(counted);
             });
         }
@@ -318,10 +381,21 @@ fn log_panic(joined: Result<(), tokio::task::JoinError>) {
     }
 }
 
+/// Aborts a task when dropped: a run whose runner stops (its future dropped, as when the process
+/// ends) stops too, instead of going on unleased.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Runs one job in a task of its own, so a panic is caught, and within the timeout.
 async fn run_one(dispatch: Arc<dyn Dispatch>, job: &Job, timeout: Duration) -> Outcome {
     let owned = job.clone();
     let mut task = tokio::spawn(async move { dispatch.run(&owned).await });
+    let _abort = AbortOnDrop(task.abort_handle());
     match tokio::time::timeout(timeout, &mut task).await {
         Ok(Ok(Ok(()))) => Outcome::Done,
         Ok(Ok(Err(failure))) => Outcome::Failed(failure),
@@ -334,23 +408,25 @@ async fn run_one(dispatch: Arc<dyn Dispatch>, job: &Job, timeout: Duration) -> O
     }
 }
 
-/// Writes down how a run ended, `now` being when it ended. A job that is no longer ours (its lease ended and another runner
-/// took it) is left alone; a store error leaves it to be claimed again once its lease ends.
-async fn settle(store: &dyn Store, config: &RunnerConfig, job: &Job, outcome: Outcome, now: Millis) {
+/// Writes down how a run ended, `now` being when it ended, under the claim's lease `token`. A job
+/// that is no longer ours (its lease ended and another runner took it) is left alone: the store
+/// refuses the settle and nothing is applied. A store error leaves the job to be claimed again
+/// once its lease ends.
+async fn settle(store: &dyn Store, config: &RunnerConfig, job: &Job, token: LeaseToken, outcome: Outcome, now: Millis) {
     let (id, kind, attempt) = (job.id, job.kind.as_str(), job.attempts);
     let (outcome, result) = match outcome {
         Outcome::Done => {
             tracing::info!(job = %id, kind, attempt, outcome = "done", "job ran");
-            ("done", store.complete_job(id, now).await)
+            ("done", store.complete_job(id, token, now).await)
         }
         Outcome::Failed(JobFailure::Final { reason }) => {
             tracing::warn!(job = %id, kind, attempt, outcome = "dead", %reason, "job failed for good");
-            ("dead", store.bury_job(id, &reason, now).await)
+            ("dead", store.bury_job(id, token, &reason, now).await)
         }
         Outcome::Failed(JobFailure::Retry { reason, .. }) if attempt >= config.max_attempts => {
             tracing::warn!(job = %id, kind, attempt, outcome = "dead", %reason, "job failed too often");
             let error = format!("gave up after {attempt} attempts: {reason}");
-            ("dead", store.bury_job(id, &error, now).await)
+            ("dead", store.bury_job(id, token, &error, now).await)
         }
         Outcome::Failed(JobFailure::Retry { reason, after }) => {
             let delay = {
@@ -360,13 +436,19 @@ async fn settle(store: &dyn Store, config: &RunnerConfig, job: &Job, outcome: Ou
             let delay = after.map_or(delay, |after| after.max(delay));
             let run_at = now.saturating_add(millis(delay));
             tracing::info!(job = %id, kind, attempt, outcome = "retry", %reason, retry_in = ?delay, "job will be retried");
-            ("retry", store.retry_job(id, &reason, run_at, now).await)
+            ("retry", store.retry_job(id, token, &reason, run_at, now).await)
         }
     };
     match result {
         Ok(()) => {}
-        Err(sala_store::StoreError::NotFound) => {
-            tracing::warn!(job = %id, kind, attempt, outcome, "job was no longer ours to settle (lease ended)");
+        Err(StoreError::LeaseLost) => {
+            tracing::warn!(
+                job = %id,
+                kind,
+                attempt,
+                outcome,
+                "job lease lost (it ended and another runner took the job): this outcome was not written"
+            );
         }
         Err(e) => tracing::error!(job = %id, kind, attempt, outcome, error = %e, "settling a job failed"),
     }

@@ -4,7 +4,9 @@
 //!
 //! Two runs: notifications (each booking's `notify` job sends two emails with `.ics` and one
 //! WhatsApp message), then a burst of reminders all due at once (each sends one WhatsApp message),
-//! the "10,000 reminders due in the same minute" case.
+//! the "10,000 reminders due in the same minute" case. Last, recovery: a runner killed with a
+//! batch of notifications in flight, and how long until another runner has taken them over and
+//! sent them (bounded by the lease, `SALA_JOBS_LEASE_SECONDS`, which the heartbeat keeps short).
 
 use super::setup::{Setup, anyhow_app};
 use crate::app::App;
@@ -12,7 +14,7 @@ use crate::config::{Secret, Settings, redact_url};
 use sala_app::jobs::{Runner, RunnerConfig};
 use sala_channels::testing::{FakeSmtp, FakeWhatsApp, SmtpMode};
 use sala_domain::outbox::{self, Change, Facts};
-use sala_domain::{Attendee, Booking, Email, JobKind, Millis, TimeRange, now_millis};
+use sala_domain::{Attendee, Booking, Email, JobKind, JobStatus, Millis, TimeRange, now_millis};
 use sala_store::BookingWrite;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -46,16 +48,19 @@ pub async fn run(mut settings: Settings, store: Arc<dyn sala_app::Store>, plan: 
     let ctx = sala_app::Context::system(setup.tenant.id);
     store.update_user(&organizer, &ctx.audit("user.updated", "user", Some(organizer.id.0), None, None)).await?;
     let database = redact_url(&settings.database_url());
-    let app = App::build(settings, store.clone())?;
+    let leases = settings.runner_config();
+    let app = App::build(settings.clone(), store.clone())?;
     let config =
         // One tenant: its share is every slot (a share below would only hold it back).
         RunnerConfig {
             concurrency: plan.concurrency.max(1),
             tenant_share: plan.concurrency.max(1),
             batch: plan.batch.max(1),
+            lease: leases.lease,
+            heartbeat: leases.heartbeat,
             ..RunnerConfig::default()
         };
-    let runner = app.runner_with(config);
+    let runner = app.runner_with(config.clone());
     println!(
         "database {database}  notifications {}  reminders {}  concurrency {}  batch {}",
         plan.notifications, plan.reminders, plan.concurrency, plan.batch
@@ -82,6 +87,99 @@ pub async fn run(mut settings: Settings, store: Arc<dyn sala_app::Store>, plan: 
     let latest = times.iter().map(|(_, t)| t.start).max().unwrap_or(soon) - 15 * 60_000;
     let (jobs, elapsed) = drain(&runner, latest + 1, "reminders").await?;
     report("reminder jobs (all due at once)", jobs, whatsapp.accepted().len() - texts, elapsed);
+
+    let held = plan.concurrency.max(1);
+    let times: Vec<(usize, TimeRange)> = (0..held)
+        .map(|i| (plan.notifications + i, slot(&setup, setup.base + 60 * day, plan.notifications + i)))
+        .collect();
+    write(&store, &setup, &times, Vec::new(), JobKind::Notify).await?;
+    recovery(&settings, &store, &setup, &smtp, config, held).await
+}
+
+/// A runner killed (its future dropped: no more heartbeats) with `expected` notifications in
+/// flight, held up by a slow SMTP server; then another runner: how long until it took them over
+/// and sent them. Each runner is built as a process of its own would be (its own SMTP
+/// connections: the killed one's half-sent sessions are not reused).
+async fn recovery(
+    settings: &Settings,
+    store: &Arc<dyn sala_app::Store>,
+    setup: &Setup,
+    smtp: &FakeSmtp,
+    config: RunnerConfig,
+    expected: usize,
+) -> anyhow::Result<()> {
+    let lease = config.lease;
+    let notify = || async {
+        let jobs = store.list_jobs(setup.tenant.id, None, None, 500).await?;
+        anyhow::Ok(
+            jobs.into_iter().filter(|j| j.kind == JobKind::Notify && j.status != JobStatus::Done).collect::<Vec<_>>(),
+        )
+    };
+    // Held up long enough to be killed in flight; the sessions end by themselves later.
+    smtp.set_mode(SmtpMode::SlowMail(millis_u64(lease)));
+    let dying = Arc::new(App::build(settings.clone(), store.clone())?.runner_with(config.clone()));
+    let task = tokio::spawn({
+        let dying = Arc::clone(&dying);
+        async move { dying.run_due(now_millis()).await }
+    });
+    let started = Instant::now();
+    let mut held = notify().await?;
+    while held.iter().filter(|j| j.status == JobStatus::Running).count() < expected
+        && started.elapsed() < Duration::from_secs(30)
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        held = notify().await?;
+    }
+    task.abort();
+    let _ = task.await;
+    drop(dying);
+    let killed = Instant::now();
+    let held: Vec<_> = notify().await?.into_iter().filter(|j| j.status == JobStatus::Running).collect();
+    smtp.set_mode(SmtpMode::Accept);
+    let sent_before = smtp.received().len();
+    println!(
+        "  recovery: a runner killed with {} notifications in flight (lease {} s)",
+        held.len(),
+        lease.as_secs_f64()
+    );
+    // Another runner, polling as `sala serve` does; the store shows when it takes the jobs over.
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let other = App::build(settings.clone(), store.clone())?;
+    let taker = Arc::new(other.runner_with(RunnerConfig { poll_interval: Duration::from_millis(100), ..config }));
+    let serving = tokio::spawn({
+        let taker = Arc::clone(&taker);
+        async move {
+            taker
+                .run_until(async move {
+                    let _ = stopped.await;
+                })
+                .await;
+        }
+    });
+    let (mut first, mut all) = (None, None);
+    while all.is_none() && killed.elapsed() < lease * 4 + Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let left = notify().await?;
+        let retaken = held.iter().any(|h| left.iter().all(|j| j.id != h.id || j.attempts > h.attempts));
+        if retaken && first.is_none() {
+            first = Some(killed.elapsed());
+        }
+        if held.iter().all(|h| left.iter().all(|j| j.id != h.id)) {
+            all = Some(killed.elapsed());
+        }
+    }
+    let _ = stop.send(());
+    let _ = serving.await;
+    let secs = |d: Option<Duration>| d.map_or("never".to_owned(), |d| format!("{:.1} s", d.as_secs_f64()));
+    println!(
+        "{:<32} {:>6} jobs  {:>6} messages  first taken over after {}, all done after {} (lease {} s)",
+        "jobs of a killed runner",
+        held.len(),
+        smtp.received().len() - sent_before,
+        secs(first),
+        secs(all),
+        lease.as_secs_f64()
+    );
     Ok(())
 }
 
@@ -144,6 +242,10 @@ async fn drain(runner: &Runner, now: Millis, what: &str) -> anyhow::Result<(usiz
         }
     }
     Ok((total, started.elapsed()))
+}
+
+fn millis_u64(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 fn report(label: &str, jobs: usize, messages: usize, elapsed: Duration) {

@@ -1,4 +1,4 @@
-//! The job runner: how many jobs at once and how long a claim holds, and what an operator should
+//! The job runner: how many jobs at once and how long a claim holds (renewed by a heartbeat), and what an operator should
 //! know about channels that are not configured.
 
 use super::Settings;
@@ -15,8 +15,8 @@ impl Settings {
             concurrency,
             tenant_share: self.jobs_tenant_share.clamp(1, concurrency),
             lease,
-            // A run is settled well before its lease ends, so no two runners hold one job at once.
-            job_timeout: defaults.job_timeout.min(lease / 2),
+            // Three renewals per lease: one late or failed renewal does not lose a running job.
+            heartbeat: lease / 3,
             ..defaults
         }
     }

@@ -139,8 +139,9 @@ pub struct Settings {
     /// Jobs of one tenant running at once in one process (at most `jobs_concurrency`): what is
     /// left is for the other tenants, whatever one tenant's receivers do.
     pub jobs_tenant_share: usize,
-    /// How long a claimed job is a runner's before another may take it over (a runner that died
-    /// leaves its jobs to others after this).
+    /// How long a claimed job is a runner's before another may take it over. The runner renews
+    /// the lease of the jobs it is running every third of this (the heartbeat), so a runner that
+    /// died leaves its jobs to others after at most this, however long a job runs.
     pub jobs_lease_seconds: u64,
     /// Let webhook endpoints be http or on private addresses (a receiver on this machine or the
     /// LAN); dev mode allows them anyway. Off in production: SSRF.
@@ -197,7 +198,7 @@ impl Settings {
             .set_default("retention_days", 30)?
             .set_default("calendar_push", true)?
             .set_default("calendar_reconcile_minutes", 15)?
-            .set_default("jobs_lease_seconds", 300)?
+            .set_default("jobs_lease_seconds", 30)?
             .set_default("webhooks_allow_private", false)?
             .set_default("webhooks_timeout_seconds", 10)?
             .set_default("api_requests_per_minute", 600)?

@@ -17,6 +17,7 @@ mod adopt;
 mod crash;
 mod crm_flow;
 mod google_calendar;
+mod lease;
 mod meeting_reminders;
 mod microsoft_calendar;
 mod no_show;
@@ -696,7 +697,8 @@ async fn a_runner_that_dies_loses_nothing_and_duplicates_nothing(app: TestApp) {
     let now = now_millis();
     let lease = 5 * MINUTE;
     // A runner claims the notification, sends every message and dies before it can say so.
-    let claimed = app.store().claim_jobs(now, now + lease, 10, &[sala_domain::JobKind::Notify], &[]).await.unwrap();
+    let claimed =
+        app.store().claim_jobs(now, now + lease, 10, &[sala_domain::JobKind::Notify], &[]).await.unwrap().jobs;
     assert_eq!(claimed.len(), 1);
     use sala_app::jobs::Dispatch;
     app.app.handlers().run(&claimed[0]).await.unwrap();
@@ -716,7 +718,7 @@ async fn a_runner_that_dies_loses_nothing_and_duplicates_nothing(app: TestApp) {
     let b = create(&app, &w, now_millis() + 28 * HOUR, "Caída antes", &["maria@acme.test"]).await;
     let now = now_millis();
     assert_eq!(
-        app.store().claim_jobs(now, now + lease, 10, &[sala_domain::JobKind::Notify], &[]).await.unwrap().len(),
+        app.store().claim_jobs(now, now + lease, 10, &[sala_domain::JobKind::Notify], &[]).await.unwrap().jobs.len(),
         1
     );
     app.run_jobs_at(&runner, now + lease + 1000).await;

@@ -40,6 +40,26 @@ impl TryFrom<JobRow> for Job {
     }
 }
 
+/// Settling a job: the same statements on both backends. Each changes the job only while it is
+/// `running` under the settling runner's lease token, and lets go of the lease.
+/// Binds: `$1` id, `$2` token, `$3` the new status, `$4` running, `$5` when.
+pub(crate) const COMPLETE_JOB: &str =
+    "UPDATE jobs SET status = $3, lease_until = NULL, lease_token = NULL, updated_at = $5
+     WHERE id = $1 AND lease_token = $2 AND status = $4";
+/// As [`COMPLETE_JOB`], plus `$6` the error and `$7` when the retry is due.
+pub(crate) const RETRY_JOB: &str =
+    "UPDATE jobs SET status = $3, run_at = $7, last_error = $6, lease_until = NULL, lease_token = NULL, updated_at = $5
+     WHERE id = $1 AND lease_token = $2 AND status = $4";
+/// As [`COMPLETE_JOB`], plus `$6` the error.
+pub(crate) const BURY_JOB: &str =
+    "UPDATE jobs SET status = $3, last_error = $6, lease_until = NULL, lease_token = NULL, updated_at = $5
+     WHERE id = $1 AND lease_token = $2 AND status = $4";
+
+/// No row changed by a settle or a renewal: the runner no longer holds the job's lease.
+pub(crate) fn lease_held(rows_affected: u64) -> Result<(), StoreError> {
+    if rows_affected == 0 { Err(StoreError::LeaseLost) } else { Ok(()) }
+}
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct DeliveryRow {
     id: Uuid,

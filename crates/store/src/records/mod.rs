@@ -27,7 +27,7 @@ pub(crate) use bookings::{
 };
 pub(crate) use feeds::{FEED_COLUMNS, FeedRow};
 pub(crate) use google::{CalendarStateRow, GoogleConnectionRow};
-pub(crate) use jobs::{DeliveryRow, JobRow, OutboxRow, truncated_error};
+pub(crate) use jobs::{BURY_JOB, COMPLETE_JOB, DeliveryRow, JobRow, OutboxRow, RETRY_JOB, lease_held, truncated_error};
 pub(crate) use reports::{
     HELD_BOOKINGS, HOUR_COLUMNS, HeldRow, MEETING_COLUMNS, ORGANIZER_FACTS, OrganizerFactsRow, START_COLUMNS,
     STARTING_BOOKINGS, StaleMarkRow, StartingRow, TENANT_STARTS, counters_of, hours_of, meeting_counters,

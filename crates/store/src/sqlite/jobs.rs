@@ -5,11 +5,11 @@
 //! file) can take the same jobs between the choice and the update.
 
 use super::{SqliteStore, db, one_row};
-use crate::records::{DeliveryRow, JobRow, truncated_error};
+use crate::records::{BURY_JOB, COMPLETE_JOB, DeliveryRow, JobRow, RETRY_JOB, lease_held, truncated_error};
 use crate::{Before, JobStore, Result};
 use async_trait::async_trait;
 use sala_domain::jobs::Delivery;
-use sala_domain::{BookingId, Job, JobId, JobKind, JobStatus, Millis, TenantId};
+use sala_domain::{BookingId, Claim, Job, JobId, JobKind, JobStatus, LeaseToken, Millis, TenantId};
 use sqlx::{QueryBuilder, Sqlite};
 
 const COLUMNS: &str = "id, tenant_id, kind, booking_id, payload, run_at, status, attempts, last_error, created_at";
@@ -26,14 +26,16 @@ impl JobStore for SqliteStore {
         limit: u32,
         kinds: &[JobKind],
         skip_tenants: &[TenantId],
-    ) -> Result<Vec<Job>> {
+    ) -> Result<Claim> {
+        let token = LeaseToken::new();
         if kinds.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Claim { token, jobs: Vec::new() });
         }
         let kinds = super::kinds_json(kinds);
         let mut tx = self.write().await?;
         let mut sql = QueryBuilder::<Sqlite>::new("UPDATE jobs SET status = ");
         sql.push_bind(JobStatus::Running.as_str()).push(", lease_until = ").push_bind(lease_until);
+        sql.push(", lease_token = ").push_bind(token.0);
         sql.push(", attempts = attempts + 1, updated_at = ").push_bind(now);
         sql.push(" WHERE id IN (SELECT id FROM jobs WHERE ((status = ").push_bind(JobStatus::Pending.as_str());
         sql.push(" AND run_at <= ").push_bind(now).push(") OR (status = ").push_bind(JobStatus::Running.as_str());
@@ -53,7 +55,7 @@ impl JobStore for SqliteStore {
         let mut jobs = rows.into_iter().map(Job::try_from).collect::<Result<Vec<_>>>()?;
         // RETURNING promises no order.
         jobs.sort_by_key(|j| (j.run_at, j.id));
-        Ok(jobs)
+        Ok(Claim { token, jobs })
     }
 
     async fn purge_done_jobs(&self, before: Millis, limit: u32) -> Result<u64> {
@@ -78,52 +80,46 @@ impl JobStore for SqliteStore {
         Ok(purged)
     }
 
-    async fn complete_job(&self, id: JobId, at: Millis) -> Result<()> {
-        let result = sqlx::query(
-            "UPDATE jobs SET status = $3, lease_until = NULL, updated_at = $2
-             WHERE id = $1 AND status = $4",
-        )
-        .bind(id.0)
-        .bind(at)
-        .bind(JobStatus::Done.as_str())
-        .bind(JobStatus::Running.as_str())
-        .execute(&self.writer)
-        .await
-        .map_err(db)?;
-        one_row(result)
+    async fn renew_leases(&self, leases: &[(JobId, LeaseToken)], lease_until: Millis) -> Result<Vec<JobId>> {
+        if leases.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One (id, token) test per job: each is a primary-key lookup.
+        let mut sql = QueryBuilder::<Sqlite>::new("UPDATE jobs SET lease_until = ");
+        sql.push_bind(lease_until).push(" WHERE status = ").push_bind(JobStatus::Running.as_str()).push(" AND (");
+        for (i, (id, token)) in leases.iter().enumerate() {
+            if i > 0 {
+                sql.push(" OR ");
+            }
+            sql.push("(id = ").push_bind(id.0).push(" AND lease_token = ").push_bind(token.0).push(")");
+        }
+        sql.push(") RETURNING id");
+        let renewed: Vec<uuid::Uuid> = sql.build_query_scalar().fetch_all(&self.writer).await.map_err(db)?;
+        Ok(renewed.into_iter().map(JobId).collect())
     }
 
-    async fn retry_job(&self, id: JobId, error: &str, run_at: Millis, at: Millis) -> Result<()> {
-        let result = sqlx::query(
-            "UPDATE jobs SET status = $5, run_at = $3, last_error = $2, lease_until = NULL, updated_at = $4
-             WHERE id = $1 AND status = $6",
-        )
-        .bind(id.0)
-        .bind(truncated_error(error))
-        .bind(run_at)
-        .bind(at)
-        .bind(JobStatus::Pending.as_str())
-        .bind(JobStatus::Running.as_str())
-        .execute(&self.writer)
-        .await
-        .map_err(db)?;
-        one_row(result)
+    async fn complete_job(&self, id: JobId, token: LeaseToken, at: Millis) -> Result<()> {
+        let result = settle(COMPLETE_JOB, id, token, JobStatus::Done, at).execute(&self.writer).await.map_err(db)?;
+        lease_held(result.rows_affected())
     }
 
-    async fn bury_job(&self, id: JobId, error: &str, at: Millis) -> Result<()> {
-        let result = sqlx::query(
-            "UPDATE jobs SET status = $4, last_error = $2, lease_until = NULL, updated_at = $3
-             WHERE id = $1 AND status = $5",
-        )
-        .bind(id.0)
-        .bind(truncated_error(error))
-        .bind(at)
-        .bind(JobStatus::Dead.as_str())
-        .bind(JobStatus::Running.as_str())
-        .execute(&self.writer)
-        .await
-        .map_err(db)?;
-        one_row(result)
+    async fn retry_job(&self, id: JobId, token: LeaseToken, error: &str, run_at: Millis, at: Millis) -> Result<()> {
+        let result = settle(RETRY_JOB, id, token, JobStatus::Pending, at)
+            .bind(truncated_error(error))
+            .bind(run_at)
+            .execute(&self.writer)
+            .await
+            .map_err(db)?;
+        lease_held(result.rows_affected())
+    }
+
+    async fn bury_job(&self, id: JobId, token: LeaseToken, error: &str, at: Millis) -> Result<()> {
+        let result = settle(BURY_JOB, id, token, JobStatus::Dead, at)
+            .bind(truncated_error(error))
+            .execute(&self.writer)
+            .await
+            .map_err(db)?;
+        lease_held(result.rows_affected())
     }
 
     async fn list_jobs(
@@ -149,7 +145,7 @@ impl JobStore for SqliteStore {
 
     async fn replay_job(&self, tenant: TenantId, id: JobId, now: Millis) -> Result<()> {
         let result = sqlx::query(
-            "UPDATE jobs SET status = $4, run_at = $3, attempts = 0, lease_until = NULL, updated_at = $3
+            "UPDATE jobs SET status = $4, run_at = $3, attempts = 0, lease_until = NULL, lease_token = NULL, updated_at = $3
              WHERE tenant_id = $1 AND id = $2 AND status = $5",
         )
         .bind(tenant.0)
@@ -286,4 +282,16 @@ impl JobStore for SqliteStore {
             })
             .collect())
     }
+}
+
+/// A settle statement ([`COMPLETE_JOB`] and the others) with its common binds; the caller binds
+/// the rest.
+fn settle(
+    sql: &'static str,
+    id: JobId,
+    token: LeaseToken,
+    status: JobStatus,
+    at: Millis,
+) -> sqlx::query::Query<'static, Sqlite, <Sqlite as sqlx::Database>::Arguments> {
+    sqlx::query(sql).bind(id.0).bind(token.0).bind(status.as_str()).bind(JobStatus::Running.as_str()).bind(at)
 }

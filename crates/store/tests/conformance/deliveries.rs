@@ -91,13 +91,14 @@ async fn case_deliveries(store: &dyn Store) {
 async fn case_purging_done_jobs(store: &dyn Store) {
     let Office { acme, ana, sala, .. } = office(store).await;
     let (b, jobs) = booking_with_jobs(store, &sala, &ana, &[T0, T0, T0, T0, T0]).await;
-    let claimed = ok(store.claim_jobs(T0, T0 + HOUR, 10, &[JobKind::Notify], &[]).await);
+    let held = ok(store.claim_jobs(T0, T0 + HOUR, 10, &[JobKind::Notify], &[]).await);
+    let (claimed, token) = (held.jobs, held.token);
     assert_eq!(claimed.len(), 5);
     let (old, older, dead, back, running) = (&jobs[0], &jobs[1], &jobs[2], &jobs[3], &jobs[4]);
-    ok(store.complete_job(older.id, T0 + 1).await);
-    ok(store.complete_job(old.id, T0 + 2).await);
-    ok(store.bury_job(dead.id, "gave up", T0 + 1).await);
-    ok(store.retry_job(back.id, "later", T0 + HOUR, T0 + 1).await);
+    ok(store.complete_job(older.id, token, T0 + 1).await);
+    ok(store.complete_job(old.id, token, T0 + 2).await);
+    ok(store.bury_job(dead.id, token, "gave up", T0 + 1).await);
+    ok(store.retry_job(back.id, token, "later", T0 + HOUR, T0 + 1).await);
     for j in [old, older, dead] {
         ok(store.record_delivery(&delivery(j, Channel::Email, "ana@acme.test", DeliveryStatus::Failed, "x")).await);
     }
