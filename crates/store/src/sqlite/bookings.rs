@@ -269,8 +269,11 @@ impl SqliteStore {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
+        // `+tenant_id`: the tenant stays a filter, never the index. Without statistics SQLite took
+        // the (tenant, person) index and read every attendee of the tenant (5.9 s for 500 bookings
+        // of a 1.5-million-booking history) instead of the bookings' own 500 lookups.
         let mut sql = QueryBuilder::<Sqlite>::new(
-            "SELECT booking_id, email, name, user_id FROM booking_attendees WHERE tenant_id = ",
+            "SELECT booking_id, email, name, user_id FROM booking_attendees WHERE +tenant_id = ",
         );
         sql.push_bind(tenant.0).push(" AND booking_id IN (");
         let mut ids = sql.separated(", ");

@@ -40,10 +40,10 @@ async fn case_job_queues_count_due_running_and_dead(store: &dyn Store) {
     ok(store.enqueue_jobs(std::slice::from_ref(&webhook)).await);
     // The oldest notification dies, the next one runs.
     let first = ok(store.claim_jobs(T0, T0 + MINUTE, 1, &[JobKind::Notify], &[]).await);
-    assert_eq!(first[0].id, jobs[0].id);
-    ok(store.bury_job(jobs[0].id, "refused", T0).await);
+    assert_eq!(first.jobs[0].id, jobs[0].id);
+    ok(store.bury_job(jobs[0].id, first.token, "refused", T0).await);
     let second = ok(store.claim_jobs(T0, T0 + MINUTE, 1, &[JobKind::Notify], &[]).await);
-    assert_eq!(second[0].id, jobs[1].id);
+    assert_eq!(second.jobs[0].id, jobs[1].id);
 
     assert_eq!(
         ok(store.job_queues(T0).await),
