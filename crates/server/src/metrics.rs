@@ -8,8 +8,8 @@
 //! Labels carry only bounded values: route templates (never the raw path), known methods, status
 //! codes, job kinds, channels. Never an id.
 
+use crate::config::Secret;
 use crate::problem::Problem;
-use crate::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -135,12 +135,18 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: 
     response
 }
 
-/// `GET /metrics`, served only when `SALA_METRICS_TOKEN` is set: the exposition, to a caller
-/// presenting that token as a bearer token.
-pub async fn serve(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(expected) = state.settings.metrics_token() else {
-        return Problem::not_found("There is nothing at this address.").into_response();
-    };
+/// What `GET /metrics` needs: the histogram, the store the other figures are read from, and the
+/// token callers must present (the route exists only when `SALA_METRICS_TOKEN` is set).
+#[derive(Clone)]
+pub struct Endpoint {
+    pub metrics: Arc<Metrics>,
+    pub store: Arc<dyn Store>,
+    pub token: Secret,
+}
+
+/// `GET /metrics`: the exposition, to a caller presenting the token as a bearer token.
+pub async fn serve(State(endpoint): State<Endpoint>, headers: HeaderMap) -> Response {
+    let expected = &endpoint.token;
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -150,7 +156,7 @@ pub async fn serve(State(state): State<AppState>, headers: HeaderMap) -> Respons
         return Problem::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "Send the metrics bearer token.")
             .into_response();
     }
-    match state.metrics.render(state.store()).await {
+    match endpoint.metrics.render(endpoint.store.as_ref()).await {
         Ok(body) => ([(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE))], body).into_response(),
         Err(err) => {
             tracing::error!(%err, "could not encode the metrics");

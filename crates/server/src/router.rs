@@ -39,10 +39,13 @@ pub fn build(state: AppState) -> Router {
     let body_timeout = Duration::from_secs(state.settings.http_body_timeout_seconds.max(1));
     let metrics = state.metrics.clone();
     // Off unless a token is set: then the route does not exist (404 like any unknown path).
-    let ops = if state.settings.metrics_token().is_some() {
-        Router::new().route("/metrics", get(crate::metrics::serve))
-    } else {
-        Router::new()
+    let ops = match state.settings.metrics_token() {
+        Some(token) => {
+            let endpoint =
+                crate::metrics::Endpoint { metrics: metrics.clone(), store: state.store.clone(), token: token.clone() };
+            Router::new().route("/metrics", get(crate::metrics::serve)).with_state(endpoint)
+        }
+        None => Router::new(),
     };
     Router::new()
         .merge(pages)
