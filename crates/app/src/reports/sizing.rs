@@ -17,7 +17,7 @@ pub async fn sizing_report(store: &dyn Store, ctx: &Context, q: UtilizationQuery
         .meetings_by_room(ctx.tenant_id(), covered.room_by_room(q.from, q.to))
         .await?
         .into_iter()
-        .map(|(room, tally)| (room, tally.sizing()))
+        .map(|(room, tally)| (room, tally.sizing))
         .collect();
     Ok(sizing_from(&rooms, &sums))
 }

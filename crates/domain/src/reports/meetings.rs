@@ -45,14 +45,9 @@ impl MeetingFacts {
 pub struct MeetingTally {
     /// Bookings somebody checked in to, whatever became of them: check-in is used in the room.
     pub checked_in: u64,
-    /// Confirmed and released bookings (cancelled ones are no meeting).
-    pub meetings: u64,
-    /// People invited to the meetings, organizers included, summed.
-    pub people: i64,
-    pub peak_people: u32,
-    /// Meetings with more people than seats, and with at most half as many (0 without seats).
-    pub over_capacity: u64,
-    pub half_empty: u64,
+    /// Confirmed and released bookings (cancelled ones are no meeting), their people (organizers
+    /// included) against the room's seats.
+    pub sizing: SizingSums,
     pub with_external_guests: u64,
     /// Meetings nobody checked in to, and the whole minutes they held their rooms.
     pub ghosts: u64,
@@ -69,13 +64,7 @@ impl MeetingTally {
         if b.booking.status == BookingStatus::Cancelled {
             return;
         }
-        self.meetings += 1;
-        self.people += i64::from(b.people);
-        self.peak_people = self.peak_people.max(b.people);
-        if let Some(seats) = seats {
-            self.over_capacity += u64::from(b.people > seats);
-            self.half_empty += u64::from(u64::from(b.people) * 2 <= u64::from(seats));
-        }
+        self.sizing.add(b.people, seats);
         self.with_external_guests += u64::from(b.external_guests);
         if !b.checked_in {
             self.ghosts += 1;
@@ -86,33 +75,18 @@ impl MeetingTally {
 
     pub fn merge(&mut self, other: &MeetingTally) {
         self.checked_in += other.checked_in;
-        self.meetings += other.meetings;
-        self.people += other.people;
-        self.peak_people = self.peak_people.max(other.peak_people);
-        self.over_capacity += other.over_capacity;
-        self.half_empty += other.half_empty;
+        self.sizing.merge(&other.sizing);
         self.with_external_guests += other.with_external_guests;
         self.ghosts += other.ghosts;
         self.ghost_minutes += other.ghost_minutes;
         self.held_until = self.held_until.max(other.held_until);
     }
 
-    /// The right-sizing sums.
-    pub fn sizing(&self) -> SizingSums {
-        SizingSums {
-            meetings: self.meetings,
-            people: self.people,
-            peak: self.peak_people,
-            over: self.over_capacity,
-            half_empty: self.half_empty,
-        }
-    }
-
     /// The ghost sums, the meetings being over (see [`MeetingTally::held_until`]).
     pub fn ghosts(&self) -> GhostSums {
         GhostSums {
             used: self.checked_in > 0,
-            bookings: self.meetings,
+            bookings: self.sizing.meetings,
             ghosts: self.ghosts,
             ghost_minutes: self.ghost_minutes,
         }

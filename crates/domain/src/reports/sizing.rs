@@ -98,6 +98,27 @@ pub struct SizingSums {
     pub half_empty: u64,
 }
 
+impl SizingSums {
+    /// Counts a meeting of `people` in a room with `seats` (`None`: not a seated room).
+    pub fn add(&mut self, people: u32, seats: Option<u32>) {
+        self.meetings += 1;
+        self.people += i64::from(people);
+        self.peak = self.peak.max(people);
+        if let Some(seats) = seats {
+            self.over += u64::from(people > seats);
+            self.half_empty += u64::from(u64::from(people) * 2 <= u64::from(seats));
+        }
+    }
+
+    pub fn merge(&mut self, other: &SizingSums) {
+        self.meetings += other.meetings;
+        self.people += other.people;
+        self.peak = self.peak.max(other.peak);
+        self.over += other.over;
+        self.half_empty += other.half_empty;
+    }
+}
+
 /// One row per room given, in the order given, over `bookings` (those starting in the range;
 /// other rooms' are ignored).
 pub fn sizing(rooms: &[SizingRoom], bookings: &[SizingFacts]) -> Vec<SizingRow> {
@@ -105,14 +126,7 @@ pub fn sizing(rooms: &[SizingRoom], bookings: &[SizingFacts]) -> Vec<SizingRow> 
     let mut sums: HashMap<RoomId, SizingSums> = HashMap::new();
     for b in bookings.iter().filter(|b| b.status != BookingStatus::Cancelled) {
         let Some(&capacity) = seats.get(&b.room_id) else { continue };
-        let s = sums.entry(b.room_id).or_default();
-        s.meetings += 1;
-        s.people += i64::from(b.people);
-        s.peak = s.peak.max(b.people);
-        if let Some(seats) = capacity {
-            s.over += u64::from(b.people > seats);
-            s.half_empty += u64::from(u64::from(b.people) * 2 <= u64::from(seats));
-        }
+        sums.entry(b.room_id).or_default().add(b.people, capacity);
     }
     sizing_from(rooms, &sums)
 }

@@ -379,9 +379,9 @@ fn day_tallies_give_the_reference_figures() {
     let live: Vec<GhostFacts> = ghost_facts().into_iter().filter(|f| f.time.start >= at(3, 31, 0, 0)).collect();
     let ghost_sums = ghost_sums_of(&whole, &settled, &live, now());
     assert_eq!(ghosts_from(&[A, B, C, V], &ghost_sums), ghosts(&[A, B, C, V], &ghost_facts(), now()));
-    let sizing_sums: HashMap<RoomId, _> = whole.iter().map(|(room, t)| (*room, t.sizing())).collect();
+    let sizing_sums: HashMap<RoomId, _> = whole.iter().map(|(room, t)| (*room, t.sizing)).collect();
     assert_eq!(sizing_from(&rooms(), &sizing_sums), sizing(&rooms(), &sizing_facts()));
-    let (meetings, with) = whole.values().fold((0, 0), |(m, w), t| (m + t.meetings, w + t.with_external_guests));
+    let (meetings, with) = whole.values().fold((0, 0), |(m, w), t| (m + t.sizing.meetings, w + t.with_external_guests));
     assert_eq!(GuestShare::of(meetings, with), external_guests(&people_facts()));
     // Summed as if everything were over, A's ghosts take in #7 too (5 + 1, 285 + 120 minutes).
     assert_eq!((whole[&A].ghosts, whole[&A].ghost_minutes), (5, 405));

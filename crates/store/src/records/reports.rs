@@ -6,6 +6,7 @@ use jiff::civil::Date;
 use sala_domain::reports::ReportBooking;
 use sala_domain::reports::meetings::{MeetingFacts, MeetingTally};
 use sala_domain::reports::people::OrganizerFacts;
+use sala_domain::reports::sizing::SizingSums;
 use sala_domain::{BookingStatus, RoomId, TimeRange};
 use uuid::Uuid;
 
@@ -168,11 +169,11 @@ pub(crate) fn meeting_counters(t: &MeetingTally) -> [i64; 10] {
     let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
     [
         n(t.checked_in),
-        n(t.meetings),
-        t.people,
-        i64::from(t.peak_people),
-        n(t.over_capacity),
-        n(t.half_empty),
+        n(t.sizing.meetings),
+        t.sizing.people,
+        i64::from(t.sizing.peak),
+        n(t.sizing.over),
+        n(t.sizing.half_empty),
         n(t.with_external_guests),
         n(t.ghosts),
         t.ghost_minutes,
@@ -198,11 +199,13 @@ pub(crate) fn meeting_tally_of(c: [i64; 10]) -> MeetingTally {
     let n = |v: i64| u64::try_from(v).unwrap_or(0);
     MeetingTally {
         checked_in: n(c[0]),
-        meetings: n(c[1]),
-        people: c[2],
-        peak_people: u32::try_from(c[3]).unwrap_or(0),
-        over_capacity: n(c[4]),
-        half_empty: n(c[5]),
+        sizing: SizingSums {
+            meetings: n(c[1]),
+            people: c[2],
+            peak: u32::try_from(c[3]).unwrap_or(0),
+            over: n(c[4]),
+            half_empty: n(c[5]),
+        },
         with_external_guests: n(c[6]),
         ghosts: n(c[7]),
         ghost_minutes: c[8],
