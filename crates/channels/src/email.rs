@@ -173,6 +173,18 @@ impl SmtpMailer {
     }
 }
 
+impl SmtpMailer {
+    /// Opens a connection, greets the server (TLS and login as configured) and checks it answers:
+    /// `sala doctor`'s test, which sends nothing.
+    pub async fn check(&self) -> Result<(), String> {
+        match self.transport.test_connection().await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err("the server did not answer NOOP".to_owned()),
+            Err(err) => Err(err.to_string()),
+        }
+    }
+}
+
 fn percent_decode(s: &str) -> Result<String, String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

@@ -63,6 +63,11 @@ enum Command {
         /// The backup file to restore.
         path: PathBuf,
     },
+    /// Check the settings, the database, SMTP, WhatsApp, Google and Microsoft, and print what to fix.
+    ///
+    /// Changes nothing: no migration, no file created, no message sent. Exits with 1 when
+    /// something needs fixing, so a deployment script can stop there.
+    Doctor,
     /// Manage organizations (tenants).
     #[command(subcommand)]
     Tenant(TenantCommand),
@@ -381,6 +386,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             return crate::ops::backup::backup(&settings.database_url(), path, *force).await;
         }
         Command::Restore { path } => return crate::ops::restore::restore(&settings.database_url(), path).await,
+        Command::Doctor => return crate::ops::doctor::doctor(&settings).await,
         _ => {}
     }
     if settings.database_url.is_none() {
@@ -447,7 +453,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             crate::bench::jobs(settings, store.clone(), plan).await
         }
         // Handled above, before the store is opened.
-        Command::Backup { .. } | Command::Restore { .. } => Ok(()),
+        Command::Backup { .. } | Command::Restore { .. } | Command::Doctor => Ok(()),
         Command::Migrate => {
             println!("database is up to date");
             Ok(())

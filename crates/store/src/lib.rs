@@ -84,6 +84,27 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
     }
 }
 
+/// How far a database's schema is from this build's migrations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SchemaStatus {
+    /// The last migration applied (0: none).
+    pub applied: i64,
+    /// The last migration this build knows.
+    pub known: i64,
+}
+
+/// Reads the schema's state without changing anything (no migration, no file created): for
+/// `sala doctor`.
+pub async fn schema_status(url: &str) -> Result<SchemaStatus> {
+    if url.starts_with("sqlite:") {
+        sqlite::schema_status(url).await
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        postgres::schema_status(url).await
+    } else {
+        Err(StoreError::UnsupportedUrl)
+    }
+}
+
 #[async_trait]
 pub trait TenantStore: Send + Sync {
     /// Is the database reachable? (`/readyz`)

@@ -1,7 +1,9 @@
 //! Operator commands that work on the database file itself rather than through the use cases:
-//! `sala backup` and `sala restore`.
+//! `sala backup` and `sala restore`; and `sala doctor`, which checks the settings and what Sala
+//! talks to.
 
 pub mod backup;
+pub mod doctor;
 pub mod restore;
 
 use anyhow::Context as _;

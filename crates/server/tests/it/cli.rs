@@ -81,6 +81,7 @@ fn help_explains_the_commands() {
         "migrate",
         "backup",
         "restore",
+        "doctor",
         "tenant",
         "user",
         "room",
@@ -255,4 +256,80 @@ fn api_keys_are_made_with_scopes() {
         "{}",
         String::from_utf8_lossy(&bad.stderr)
     );
+}
+
+/// `sala doctor` with only the given settings (and the data folder), off the test's runtime,
+/// which serves the fakes it talks to.
+async fn doctor(data_dir: &Path, env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sala"));
+    command.arg("doctor").env_clear().env("SALA_DATA_DIR", data_dir).env("SALA_LOG", "warn");
+    command.envs(env.iter().copied());
+    tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap()
+}
+
+/// The line `sala doctor` printed about `what`.
+fn doctor_line(out: &Output, what: &str) -> String {
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find(|l| l.split_whitespace().nth(1) == Some(what))
+        .unwrap_or_else(|| panic!("no line about {what}: {text}"))
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_says_what_to_fix_and_changes_nothing() {
+    use sala_channels::testing::{FakeSmtp, FakeWhatsApp, SmtpMode};
+    let smtp = FakeSmtp::start(SmtpMode::Accept).await.unwrap();
+    let whatsapp = FakeWhatsApp::start().await.unwrap();
+    let dir = temp_dir();
+    let smtp_url = smtp.url(true);
+    let good = [
+        ("SALA_BASE_URL", "https://sala.example"),
+        ("SALA_SMTP_URL", smtp_url.as_str()),
+        ("SALA_WHATSAPP_API_BASE", whatsapp.api_base.as_str()),
+        ("SALA_WHATSAPP_PHONE_NUMBER_ID", "123"),
+        ("SALA_WHATSAPP_TOKEN", "t"),
+    ];
+
+    // A database never created: doctor says how, and creates nothing.
+    let out = doctor(&dir, &good).await;
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(doctor_line(&out, "database").contains("`sala migrate`"), "{}", doctor_line(&out, "database"));
+    assert!(!dir.join("sala.db").exists(), "doctor created the database");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("1 thing to fix"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Migrated, with SMTP and WhatsApp answering: all well, and no email was sent.
+    stdout(&sala(&dir, &["migrate"]));
+    let out = doctor(&dir, &good).await;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    for what in ["base", "database", "smtp", "whatsapp"] {
+        assert!(doctor_line(&out, what).trim_start().starts_with("ok"), "{what}: {text}");
+    }
+    assert!(doctor_line(&out, "database").contains("up to date"), "{text}");
+    assert!(smtp.received().is_empty(), "a check sends nothing");
+
+    // SMTP and WhatsApp down, plain http in production, half a Google client: each said.
+    let closed = free_port();
+    let (down_smtp, down_whatsapp) =
+        (format!("smtp://127.0.0.1:{closed}?tls=none"), format!("http://127.0.0.1:{closed}/v21.0"));
+    let bad = [
+        ("SALA_BASE_URL", "http://sala.example"),
+        ("SALA_SMTP_URL", down_smtp.as_str()),
+        ("SALA_WHATSAPP_API_BASE", down_whatsapp.as_str()),
+        ("SALA_WHATSAPP_PHONE_NUMBER_ID", "123"),
+        ("SALA_WHATSAPP_TOKEN", "t"),
+        ("SALA_GOOGLE_CLIENT_ID", "id"),
+    ];
+    let out = doctor(&dir, &bad).await;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(doctor_line(&out, "base").contains("https://"), "{text}");
+    assert!(doctor_line(&out, "smtp").contains("FIX"), "{text}");
+    assert!(doctor_line(&out, "whatsapp").contains("SALA_WHATSAPP_API_BASE"), "{text}");
+    assert!(text.contains("SALA_GOOGLE_CLIENT_SECRET"), "{text}");
 }

@@ -32,6 +32,27 @@ pub struct PgStore {
     pool: PgPool,
 }
 
+/// The schema's state, read-only: nothing is migrated.
+pub(crate) async fn schema_status(url: &str) -> Result<crate::SchemaStatus, StoreError> {
+    use sqlx::ConnectOptions;
+    static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+    let options = PgConnectOptions::from_str(url).map_err(StoreError::Database)?.application_name("sala doctor");
+    let mut conn = options.connect().await.map_err(StoreError::Database)?;
+    let table: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+        .fetch_one(&mut conn)
+        .await
+        .map_err(db)?;
+    let applied: Option<i64> = if table {
+        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&mut conn)
+            .await
+            .map_err(db)?
+    } else {
+        None
+    };
+    Ok(crate::SchemaStatus { applied: applied.unwrap_or(0), known: crate::records::last_migration(&MIGRATOR) })
+}
+
 impl PgStore {
     /// Connects to `url` (`postgres://user@host:port/database`) and migrates the database.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {

@@ -86,3 +86,8 @@ pub(crate) fn like_prefix(text: &str) -> String {
 fn like_escape(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
+
+/// The last migration this build embeds.
+pub(crate) fn last_migration(migrator: &sqlx::migrate::Migrator) -> i64 {
+    migrator.iter().map(|m| m.version).max().unwrap_or(0)
+}

@@ -30,6 +30,26 @@ use std::time::Duration;
 /// The schema's migrations, embedded in the binary.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
+/// The schema's state, read-only: the file must exist; nothing is created or migrated.
+pub(crate) async fn schema_status(url: &str) -> Result<crate::SchemaStatus, StoreError> {
+    use sqlx::ConnectOptions;
+    let options = SqliteConnectOptions::from_str(url).map_err(StoreError::Database)?.read_only(true);
+    let mut conn = options.connect().await.map_err(StoreError::Database)?;
+    let table: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
+            .fetch_optional(&mut conn)
+            .await
+            .map_err(db)?;
+    let applied: Option<i64> = match table {
+        Some(_) => sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&mut conn)
+            .await
+            .map_err(db)?,
+        None => None,
+    };
+    Ok(crate::SchemaStatus { applied: applied.unwrap_or(0), known: crate::records::last_migration(&MIGRATOR) })
+}
+
 #[derive(Clone)]
 pub struct SqliteStore {
     /// Readers: WAL lets them run beside the writer.
