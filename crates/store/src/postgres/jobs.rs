@@ -6,7 +6,10 @@
 //! them `running` with a lease ahead, and leaves them: no job is taken twice while its lease lasts.
 
 use super::{PgStore, db, one_row};
-use crate::records::{BURY_JOB, COMPLETE_JOB, DeliveryRow, JobRow, RETRY_JOB, lease_held, truncated_error};
+use crate::records::{
+    BURY_JOB, COMPLETE_JOB, DELIVERIES_SINCE, DeliveryCountRow, DeliveryRow, JOB_QUEUES, JobQueueRow, JobRow,
+    RETRY_JOB, delivery_count, job_queue, lease_held, truncated_error,
+};
 use crate::{Before, JobStore, Result};
 use async_trait::async_trait;
 use sala_domain::jobs::Delivery;
@@ -245,47 +248,18 @@ impl JobStore for PgStore {
     }
 
     async fn job_queues(&self, now: Millis) -> Result<Vec<crate::JobQueue>> {
-        let rows: Vec<(String, i64, i64, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT kind, COUNT(*) FILTER (WHERE status = 'pending'), COUNT(*) FILTER (WHERE status = 'running'),
-                    COUNT(*) FILTER (WHERE status = 'dead'), MIN(run_at) FILTER (WHERE status = 'pending')
-             FROM jobs WHERE (status = 'pending' AND run_at <= $1) OR status IN ('running', 'dead')
-             GROUP BY kind ORDER BY kind",
-        )
-        .bind(now)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        let count = |n: i64| u64::try_from(n).unwrap_or(0);
-        Ok(rows
-            .into_iter()
-            .map(|(kind, due, running, dead, oldest_due)| crate::JobQueue {
-                kind,
-                due: count(due),
-                running: count(running),
-                dead: count(dead),
-                oldest_due,
-            })
-            .collect())
+        let rows: Vec<JobQueueRow> = sqlx::query_as(JOB_QUEUES).bind(now).fetch_all(&self.pool).await.map_err(db)?;
+        Ok(rows.into_iter().map(job_queue).collect())
     }
 
     async fn deliveries_since(&self, since: Millis) -> Result<Vec<crate::DeliveryCount>> {
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT channel, status, COUNT(*) FROM deliveries WHERE id >= $1 AND created_at >= $2
-             GROUP BY channel, status ORDER BY channel, status",
-        )
-        .bind(crate::uuid_v7_floor(since))
-        .bind(since)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(rows
-            .into_iter()
-            .map(|(channel, status, count)| crate::DeliveryCount {
-                channel,
-                status,
-                count: u64::try_from(count).unwrap_or(0),
-            })
-            .collect())
+        let rows: Vec<DeliveryCountRow> = sqlx::query_as(DELIVERIES_SINCE)
+            .bind(crate::uuid_v7_floor(since))
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(rows.into_iter().map(delivery_count).collect())
     }
 }
 

@@ -132,3 +132,29 @@ impl TryFrom<OutboxRow> for OutboxMessage {
         })
     }
 }
+
+/// Per kind: jobs due now, running and dead, and the oldest due job's `run_at` (`$1`: now). Both
+/// backends take it as it is; rows are [`JobQueueRow`].
+pub(crate) const JOB_QUEUES: &str = "SELECT kind, COUNT(*) FILTER (WHERE status = 'pending'), \
+     COUNT(*) FILTER (WHERE status = 'running'), COUNT(*) FILTER (WHERE status = 'dead'), \
+     MIN(run_at) FILTER (WHERE status = 'pending') \
+     FROM jobs WHERE (status = 'pending' AND run_at <= $1) OR status IN ('running', 'dead') \
+     GROUP BY kind ORDER BY kind";
+
+pub(crate) type JobQueueRow = (String, i64, i64, i64, Option<i64>);
+
+pub(crate) fn job_queue((kind, due, running, dead, oldest_due): JobQueueRow) -> crate::JobQueue {
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    crate::JobQueue { kind, due: count(due), running: count(running), dead: count(dead), oldest_due }
+}
+
+/// Deliveries per channel and result since `$2` (`$1`: the smallest id of that millisecond, so
+/// the primary key bounds the read). Rows are [`DeliveryCountRow`].
+pub(crate) const DELIVERIES_SINCE: &str = "SELECT channel, status, COUNT(*) FROM deliveries \
+     WHERE id >= $1 AND created_at >= $2 GROUP BY channel, status ORDER BY channel, status";
+
+pub(crate) type DeliveryCountRow = (String, String, i64);
+
+pub(crate) fn delivery_count((channel, status, count): DeliveryCountRow) -> crate::DeliveryCount {
+    crate::DeliveryCount { channel, status, count: u64::try_from(count).unwrap_or(0) }
+}

@@ -27,7 +27,10 @@ pub(crate) use bookings::{
 };
 pub(crate) use feeds::{FEED_COLUMNS, FeedRow};
 pub(crate) use google::{CalendarStateRow, GoogleConnectionRow};
-pub(crate) use jobs::{BURY_JOB, COMPLETE_JOB, DeliveryRow, JobRow, OutboxRow, RETRY_JOB, lease_held, truncated_error};
+pub(crate) use jobs::{
+    BURY_JOB, COMPLETE_JOB, DELIVERIES_SINCE, DeliveryCountRow, DeliveryRow, JOB_QUEUES, JobQueueRow, JobRow,
+    OutboxRow, RETRY_JOB, delivery_count, job_queue, lease_held, truncated_error,
+};
 pub(crate) use reports::{
     HELD_BOOKINGS, HOUR_COLUMNS, HeldRow, MEETING_COLUMNS, ORGANIZER_FACTS, OrganizerFactsRow, START_COLUMNS,
     STARTING_BOOKINGS, StaleMarkRow, StartingRow, TENANT_STARTS, counters_of, hours_of, meeting_counters,
