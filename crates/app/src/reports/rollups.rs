@@ -13,7 +13,7 @@
 
 use crate::{AppResult, Store};
 use sala_domain::dates::day_start;
-use sala_domain::reports::people::{OrganizerDay, organizer_days};
+use sala_domain::reports::people::{OrganizerDay, merged, organizer_days};
 use sala_domain::reports::rollup::{RoomDay, RoomDayStarts, room_day_starts, room_days};
 use sala_domain::reports::sizing::SizingRoom;
 use sala_domain::reports::{DateRange, ReportRoom};
@@ -161,14 +161,7 @@ async fn organizers(
             }
         }
     }
-    runs.sort();
-    let mut merged: Vec<(jiff::civil::Date, jiff::civil::Date)> = Vec::new();
-    for (from, to) in runs {
-        match merged.last_mut() {
-            Some(last) if from <= last.1.tomorrow().unwrap_or(last.1) => last.1 = last.1.max(to),
-            _ => merged.push((from, to)),
-        }
-    }
+    let merged = merged(runs);
     let mut days = Vec::new();
     for &(from, to) in &merged {
         let (Some(start), Some(end)) = (day_start(from, zone), to.tomorrow().ok().and_then(|d| day_start(d, zone)))

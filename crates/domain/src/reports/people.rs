@@ -151,6 +151,20 @@ pub fn organizer_days(
 /// Dates from the first to the last, both included.
 pub type Dates = (jiff::civil::Date, jiff::civil::Date);
 
+/// The runs merged where they overlap or follow each other, in date order.
+pub fn merged(runs: impl IntoIterator<Item = Dates>) -> Vec<Dates> {
+    let mut runs: Vec<Dates> = runs.into_iter().collect();
+    runs.sort();
+    let mut merged: Vec<Dates> = Vec::new();
+    for (from, to) in runs {
+        match merged.last_mut() {
+            Some(last) if from <= last.1.tomorrow().unwrap_or(last.1) => last.1 = last.1.max(to),
+            _ => merged.push((from, to)),
+        }
+    }
+    merged
+}
+
 /// A range split for sums kept per date and per month: the whole months inside it (the first day
 /// of the first and of the last), and the runs of dates outside them.
 pub fn month_split(range: super::DateRange) -> (Option<Dates>, Vec<Dates>) {

@@ -436,3 +436,20 @@ fn ranges_split_into_whole_months_and_the_days_around_them() {
     // A leap February, whole.
     assert_eq!(split(date(2028, 2, 1), date(2028, 2, 29)), (Some((date(2028, 2, 1), date(2028, 2, 1))), vec![]));
 }
+
+#[test]
+fn runs_of_dates_merge_where_they_touch() {
+    use super::people::merged;
+    let d = |m, day| date(2027, m, day);
+    assert_eq!(
+        merged([
+            (d(3, 10), d(3, 12)),
+            (d(3, 1), d(3, 3)),
+            (d(3, 4), d(3, 5)),
+            (d(3, 11), d(3, 20)),
+            (d(3, 22), d(3, 22))
+        ]),
+        vec![(d(3, 1), d(3, 5)), (d(3, 10), d(3, 20)), (d(3, 22), d(3, 22))]
+    );
+    assert!(merged([]).is_empty());
+}

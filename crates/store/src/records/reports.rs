@@ -5,7 +5,7 @@ use crate::{Result, StaleMark};
 use jiff::civil::Date;
 use sala_domain::reports::ReportBooking;
 use sala_domain::reports::meetings::{MeetingFacts, MeetingTally};
-use sala_domain::reports::people::OrganizerFacts;
+use sala_domain::reports::people::{OrganizerFacts, merged};
 use sala_domain::reports::sizing::SizingSums;
 use sala_domain::{BookingStatus, RoomId, TimeRange};
 use uuid::Uuid;
@@ -332,16 +332,8 @@ pub(crate) const TENANT_STARTS: &str = "SELECT MIN(start_at), MAX(start_at) FROM
 
 /// The months (their first days) whose sums the runs of dates touch, merged.
 pub(crate) fn touched_months(runs: &[(Date, Date)]) -> Vec<(Date, Date)> {
-    let mut months: Vec<(Date, Date)> = runs.iter().map(|(a, b)| (a.first_of_month(), b.first_of_month())).collect();
-    months.sort();
-    let mut merged: Vec<(Date, Date)> = Vec::new();
-    for (a, b) in months {
-        match merged.last_mut() {
-            Some(last) if a <= last.1.last_of_month().tomorrow().unwrap_or(a) => last.1 = last.1.max(b),
-            _ => merged.push((a, b)),
-        }
-    }
-    merged
+    let whole_months = runs.iter().map(|(a, b)| (a.first_of_month(), b.last_of_month()));
+    merged(whole_months).into_iter().map(|(first, last)| (first, last.first_of_month())).collect()
 }
 
 /// Rebuilds `report_organizer_months` for the months `$2..=$3` (first days) from the days of
