@@ -59,11 +59,38 @@ pub async fn run(settings: Settings, store: Arc<dyn sala_app::Store>, plan: Benc
         plan.clients,
         plan.rooms
     );
+    print_ceiling(&settings.database_url(), plan.bookings, &[1, 8, plan.clients]).await?;
     let direct = direct_inserts(store.clone(), &setup, &plan, 0).await;
-    direct.print("store only (ceiling)");
-    let http = http_creates(settings, store, &setup, &plan).await?;
+    direct.print("store only");
+    if let Some(one_by_one) = one_commit_per_write(&settings).await? {
+        // Before group commit, on the same file in the same run: the ratio is the figure to read.
+        http_creates(settings.clone(), one_by_one, &setup, &plan, 2).await?.print("HTTP, a commit per booking");
+    }
+    let http = http_creates(settings, store, &setup, &plan, 1).await?;
     http.print("HTTP POST /api/v1/bookings");
     Ok(())
+}
+
+/// The database's own ceiling, one row per transaction (`sala_store::ceiling`), at each client
+/// count (SQLite: once, its one writer).
+async fn print_ceiling(url: &str, rows: usize, clients: &[usize]) -> anyhow::Result<()> {
+    let clients = if url.starts_with("sqlite:") { &[1][..] } else { clients };
+    for &c in clients {
+        let run = sala_store::ceiling::measure(url, rows, c).await?;
+        let figures = Figures { ok: run.committed, failed: run.failed, elapsed: run.elapsed, latencies: run.latencies };
+        figures.print(&format!("database ceiling, c={c}"));
+    }
+    Ok(())
+}
+
+/// On SQLite, the database opened a second time with group commit off.
+async fn one_commit_per_write(settings: &Settings) -> anyhow::Result<Option<Arc<dyn sala_app::Store>>> {
+    let url = settings.database_url();
+    if !url.starts_with("sqlite:") {
+        return Ok(None);
+    }
+    let store = sala_store::sqlite::SqliteStore::connect(&url).await?.one_commit_per_write();
+    Ok(Some(Arc::new(store)))
 }
 
 /// The ceiling: the same bookings, audit entries and jobs written straight to the store.
@@ -96,6 +123,7 @@ async fn http_creates(
     store: Arc<dyn sala_app::Store>,
     setup: &Setup,
     plan: &BenchPlan,
+    run: usize,
 ) -> anyhow::Result<Figures> {
     let server = InProcess::start(settings, store).await?;
     let url = format!("{}/api/v1/bookings", server.base_url);
@@ -103,7 +131,7 @@ async fn http_creates(
     let bodies: Arc<Vec<String>> = Arc::new(
         (0..plan.bookings)
             .map(|i| {
-                let (room, time) = setup.slot(1, i);
+                let (room, time) = setup.slot(run, i);
                 let instant = sala_domain::rfc3339;
                 serde_json::json!({"room_id": room, "title": format!("bench {i}"), "start": instant(time.start),
                     "end": instant(time.end), "organizer": setup.organizer.email, "attendees": [{"email": "guest@example.com"}]})

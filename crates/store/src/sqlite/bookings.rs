@@ -1,8 +1,10 @@
 //! Bookings, their series, idempotency records and outbox jobs on SQLite.
 //!
-//! No double booking: a write runs in one `BEGIN IMMEDIATE` transaction, which holds the database's
-//! single write lock from its first statement to its commit. The overlap check and the write after
-//! it are therefore atomic against every other writer, in this process or another one.
+//! No double booking: a write runs inside one `BEGIN IMMEDIATE` transaction, which holds the
+//! database's single write lock from its first statement to its commit. The overlap check and the
+//! write after it are therefore atomic against every other writer, in this process or another one.
+//! Writes waiting at the same time share that transaction, each in a savepoint of its own (see
+//! `group_commit`): each sees the ones before it, as if they had run one after another.
 //!
 //! Finding what overlaps `[start, end)` in a room without scanning the room's whole history (or all
 //! its future) uses what that lock guarantees: the stored confirmed bookings of a room never overlap
@@ -14,6 +16,7 @@
 //! every write), left out of the overlap check and of that lower bound, and checked against the
 //! room's limit instead (`crate::crowding`), under the same lock.
 
+use super::group_commit::GroupWrite;
 use super::{SqliteStore, audit, db};
 use crate::records::{
     AttendeeRow, BookingRow, BusyRow, IdempotencyRow, JobRow, SeriesRow, actor_columns, attendee_columns,
@@ -192,76 +195,14 @@ impl SqliteStore {
     /// version by version), attendees, audit entries, jobs and the idempotency record.
     async fn write_bookings(&self, write: &BookingWrite<'_>, update: bool) -> Result<()> {
         check_write(write)?;
-        let tenant = write.tenant_id;
-        let mut tx = self.write().await?;
-        // Looked up before anything is written, while the stored bookings are as the lookup expects
-        // them. The bookings of the batch are left out: on an edit their stored rows are replaced.
-        let batch: Vec<Uuid> = write.bookings.iter().map(|b| b.id.0).collect();
-        let mut overlap = None;
-        for b in write.bookings.iter().filter(|b| b.is_confirmed()) {
-            overlap = conflict(&mut tx, tenant, b, &batch).await?;
-            if overlap.is_some() {
-                break;
+        match &self.group_commit {
+            Some(group) => group.submit(Box::new(OwnedWrite::of(write, update))).await,
+            None => {
+                let mut tx = self.write().await?;
+                write_in(&mut tx, write, update).await?;
+                tx.commit().await.map_err(db)
             }
         }
-        if !update && let Some(busy) = overlap {
-            return Err(StoreError::Overlap(busy));
-        }
-        if let Some(s) = write.series {
-            sqlx::query("INSERT INTO series (id, tenant_id, rule, time_zone, created_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(s.id.0)
-                .bind(tenant.0)
-                .bind(to_json(&s.rule))
-                .bind(s.time_zone.as_str())
-                .bind(s.created_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-        }
-        if update {
-            // A stale or missing booking says so first, whatever its new time.
-            for b in write.bookings {
-                update_booking(&mut tx, tenant, b).await?;
-            }
-            if write.unless_checked_in {
-                refuse_if_attended(&mut tx, tenant, write.bookings).await?;
-            }
-            if let Some(busy) = overlap {
-                return Err(StoreError::Overlap(busy));
-            }
-        } else {
-            insert_rows(&mut tx, tenant, write.bookings).await?;
-        }
-        let limits = virtual_rooms(&mut tx, tenant, write.bookings).await?;
-        // A new booking is not shared by default; an edit may have moved it out of a virtual room.
-        if update || !limits.is_empty() {
-            mark_shared(&mut tx, tenant, &batch).await?;
-        }
-        if let Some(busy) = crowded(&mut tx, tenant, write.bookings, &batch, &limits).await? {
-            return Err(StoreError::Overlap(busy));
-        }
-        insert_attendees(&mut tx, tenant, write.bookings).await?;
-        for entry in write.audit {
-            audit::insert(&mut tx, entry).await?;
-        }
-        drop_timed_jobs(&mut tx, tenant, write.drop_timed_jobs).await?;
-        insert_jobs(&mut tx, write.jobs).await?;
-        if let Some(r) = write.idempotency {
-            sqlx::query(
-                "INSERT INTO idempotency_keys (tenant_id, actor, key, request_hash, booking_ids, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(tenant.0)
-            .bind(&r.actor)
-            .bind(&r.key)
-            .bind(&r.request_hash)
-            .bind(to_json(&r.booking_ids))
-            .bind(r.created_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
-        tx.commit().await.map_err(db)
     }
 
     /// The bookings with their attendees, read for all of them with one more query.
@@ -283,6 +224,127 @@ impl SqliteStore {
         sql.push(") ORDER BY booking_id, position");
         let attendees: Vec<AttendeeRow> = sql.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
         bookings_with_attendees(rows, attendees)
+    }
+}
+
+/// One booking change inside the caller's transaction (a savepoint of a group commit, or a
+/// transaction of its own): overlap check, series, bookings (inserted, or updated version by
+/// version), attendees, audit entries, jobs and the idempotency record.
+async fn write_in(conn: &mut SqliteConnection, write: &BookingWrite<'_>, update: bool) -> Result<()> {
+    let tenant = write.tenant_id;
+    // Looked up before anything is written, while the stored bookings are as the lookup expects
+    // them. The bookings of the batch are left out: on an edit their stored rows are replaced.
+    let batch: Vec<Uuid> = write.bookings.iter().map(|b| b.id.0).collect();
+    let mut overlap = None;
+    for b in write.bookings.iter().filter(|b| b.is_confirmed()) {
+        overlap = conflict(&mut *conn, tenant, b, &batch).await?;
+        if overlap.is_some() {
+            break;
+        }
+    }
+    if !update && let Some(busy) = overlap {
+        return Err(StoreError::Overlap(busy));
+    }
+    if let Some(s) = write.series {
+        sqlx::query("INSERT INTO series (id, tenant_id, rule, time_zone, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(s.id.0)
+            .bind(tenant.0)
+            .bind(to_json(&s.rule))
+            .bind(s.time_zone.as_str())
+            .bind(s.created_at)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+    }
+    if update {
+        // A stale or missing booking says so first, whatever its new time.
+        for b in write.bookings {
+            update_booking(&mut *conn, tenant, b).await?;
+        }
+        if write.unless_checked_in {
+            refuse_if_attended(&mut *conn, tenant, write.bookings).await?;
+        }
+        if let Some(busy) = overlap {
+            return Err(StoreError::Overlap(busy));
+        }
+    } else {
+        insert_rows(&mut *conn, tenant, write.bookings).await?;
+    }
+    let limits = virtual_rooms(&mut *conn, tenant, write.bookings).await?;
+    // A new booking is not shared by default; an edit may have moved it out of a virtual room.
+    if update || !limits.is_empty() {
+        mark_shared(&mut *conn, tenant, &batch).await?;
+    }
+    if let Some(busy) = crowded(&mut *conn, tenant, write.bookings, &batch, &limits).await? {
+        return Err(StoreError::Overlap(busy));
+    }
+    insert_attendees(&mut *conn, tenant, write.bookings).await?;
+    for entry in write.audit {
+        audit::insert(&mut *conn, entry).await?;
+    }
+    drop_timed_jobs(&mut *conn, tenant, write.drop_timed_jobs).await?;
+    insert_jobs(&mut *conn, write.jobs).await?;
+    if let Some(r) = write.idempotency {
+        sqlx::query(
+            "INSERT INTO idempotency_keys (tenant_id, actor, key, request_hash, booking_ids, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(tenant.0)
+        .bind(&r.actor)
+        .bind(&r.key)
+        .bind(&r.request_hash)
+        .bind(to_json(&r.booking_ids))
+        .bind(r.created_at)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+/// A booking write the group commit's task owns (the caller's is borrowed).
+struct OwnedWrite {
+    tenant_id: TenantId,
+    series: Option<Series>,
+    bookings: Vec<Booking>,
+    audit: Vec<sala_domain::AuditEntry>,
+    jobs: Vec<Job>,
+    idempotency: Option<IdempotencyRecord>,
+    drop_timed_jobs: Vec<BookingId>,
+    unless_checked_in: bool,
+    update: bool,
+}
+
+impl OwnedWrite {
+    fn of(write: &BookingWrite<'_>, update: bool) -> Self {
+        Self {
+            tenant_id: write.tenant_id,
+            series: write.series.cloned(),
+            bookings: write.bookings.to_vec(),
+            audit: write.audit.to_vec(),
+            jobs: write.jobs.to_vec(),
+            idempotency: write.idempotency.cloned(),
+            drop_timed_jobs: write.drop_timed_jobs.to_vec(),
+            unless_checked_in: write.unless_checked_in,
+            update,
+        }
+    }
+}
+
+#[async_trait]
+impl GroupWrite for OwnedWrite {
+    async fn apply(&self, conn: &mut SqliteConnection) -> Result<()> {
+        let write = BookingWrite {
+            tenant_id: self.tenant_id,
+            series: self.series.as_ref(),
+            bookings: &self.bookings,
+            audit: &self.audit,
+            jobs: &self.jobs,
+            idempotency: self.idempotency.as_ref(),
+            drop_timed_jobs: &self.drop_timed_jobs,
+            unless_checked_in: self.unless_checked_in,
+        };
+        write_in(conn, &write, self.update).await
     }
 }
 

@@ -1,7 +1,9 @@
 //! The embedded default backend: one SQLite file in WAL mode.
 //!
 //! SQLite allows one writer at a time, so every write transaction starts with `BEGIN IMMEDIATE`: it
-//! takes the write lock up front instead of failing with SQLITE_BUSY halfway through.
+//! takes the write lock up front instead of failing with SQLITE_BUSY halfway through. Booking
+//! writes, the busiest, are committed in groups: one fsync for all that are waiting
+//! (`group_commit`).
 
 mod attendance;
 mod audit;
@@ -10,6 +12,7 @@ pub mod backup;
 mod bookings;
 mod feeds;
 mod google;
+pub mod group_commit;
 mod jobs;
 mod outbox;
 mod reports;
@@ -58,6 +61,9 @@ pub struct SqliteStore {
     /// here (first come, first served) instead of in SQLite's busy handler, which sleeps and
     /// retries, keeps the latency of concurrent writes low and even.
     writer: SqlitePool,
+    /// Booking writes go through it: one commit (one fsync) for all that are waiting. `None`
+    /// commits each on its own, which only the benchmark's before-and-after uses.
+    group_commit: Option<group_commit::GroupCommit>,
 }
 
 impl SqliteStore {
@@ -85,7 +91,19 @@ impl SqliteStore {
         MIGRATOR.run(&writer).await?;
         let pool =
             SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(StoreError::Database)?;
-        Ok(Self { pool, writer })
+        let group_commit = Some(group_commit::GroupCommit::start(writer.clone()));
+        Ok(Self { pool, writer, group_commit })
+    }
+
+    /// How many group commits wrote how many booking writes (none when each commits on its own).
+    pub fn group_commits(&self) -> group_commit::GroupCommits {
+        self.group_commit.as_ref().map(group_commit::GroupCommit::counts).unwrap_or_default()
+    }
+
+    /// The same store committing each booking write on its own, as before group commit: for
+    /// measuring what it brings (`sala bench`).
+    pub fn one_commit_per_write(self) -> Self {
+        Self { group_commit: None, ..self }
     }
 
     async fn write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {

@@ -68,6 +68,7 @@ mod bookings;
 mod concurrency;
 mod deliveries;
 mod feeds;
+mod group_commit;
 mod hostile_text;
 mod jobs;
 mod operator;
