@@ -53,10 +53,23 @@ struct Serve {
 }
 
 impl Serve {
+    /// Starts `sala serve` on a free port and waits until it answers this test's API key.
     async fn start(app: &TestApp, w: &World, dir: &Path, name: &str) -> Self {
-        // A free port, given back for the child to take (nothing else here binds ports meanwhile
-        // but other tests' listeners on :0, which the kernel hands out in another order).
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        // The port is found free and given back for the child to take: another test may take it
+        // first, and then the child cannot listen and ends; it is tried again on another port.
+        for _ in 0..3 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let mut serve = Self::spawn(app, w, dir, name, port);
+            if serve.wait_ready(&app.http, &w.key).await {
+                return serve;
+            }
+            let log = std::fs::read_to_string(&serve.log).unwrap_or_default();
+            assert!(log.contains("cannot listen"), "sala serve ended at start:\n{}", serve.log_tail());
+        }
+        panic!("sala serve found no free port in three tries");
+    }
+
+    fn spawn(app: &TestApp, w: &World, dir: &Path, name: &str, port: u16) -> Self {
         let log = dir.join(format!("{name}.log"));
         let child = sala_with_fakes(app, w, dir)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -72,20 +85,20 @@ impl Serve {
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap();
-        let mut serve = Self { child, url: format!("http://127.0.0.1:{port}"), log };
-        serve.wait_ready(&app.http).await;
-        serve
+        Self { child, url: format!("http://127.0.0.1:{port}"), log }
     }
 
-    async fn wait_ready(&mut self, http: &reqwest::Client) {
+    /// True once the child answers `key` (so it is this test's server on this test's database,
+    /// not another test's that took the port); false when it ended.
+    async fn wait_ready(&mut self, http: &reqwest::Client, key: &str) -> bool {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Some(exit) = self.child.try_wait().unwrap() {
-                panic!("sala serve ended at start ({exit}):\n{}", self.log_tail());
+            if self.child.try_wait().unwrap().is_some() {
+                return false;
             }
-            let ready = http.get(format!("{}/readyz", self.url)).send().await;
-            if ready.is_ok_and(|r| r.status() == StatusCode::OK) {
-                return;
+            let rooms = http.get(format!("{}/api/v1/rooms", self.url)).bearer_auth(key).send().await;
+            if rooms.is_ok_and(|r| r.status() == StatusCode::OK) && self.child.try_wait().unwrap().is_none() {
+                return true;
             }
             assert!(Instant::now() < deadline, "sala serve not ready in 30 s:\n{}", self.log_tail());
             tokio::time::sleep(Duration::from_millis(50)).await;
