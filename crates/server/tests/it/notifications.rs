@@ -193,7 +193,7 @@ async fn create(app: &TestApp, w: &World, start: i64, title: &str, guests: &[&st
 #[derive(Debug)]
 pub(crate) struct Mail {
     pub(crate) to: String,
-    pub(crate) subject: String,
+    subject: String,
     text: String,
     html: String,
     /// The `method` parameter of the text/calendar part, and the parsed calendar.
