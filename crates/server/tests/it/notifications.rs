@@ -37,12 +37,12 @@ fn at(ms_from_now: i64) -> (i64, String) {
     (ms, iso(ms))
 }
 
-struct World {
-    tenant: Tenant,
-    key: String,
-    room: String,
-    smtp: FakeSmtp,
-    whatsapp: FakeWhatsApp,
+pub(crate) struct World {
+    pub(crate) tenant: Tenant,
+    pub(crate) key: String,
+    pub(crate) room: String,
+    pub(crate) smtp: FakeSmtp,
+    pub(crate) whatsapp: FakeWhatsApp,
 }
 
 /// Acme (Spanish) with Ana (admin, WhatsApp), María (English, WhatsApp), Juan (no phone) and a
@@ -105,7 +105,7 @@ async fn world(app: TestApp) -> Option<(TestApp, World)> {
 }
 
 /// `world`, with webhooks allowed to reach the tests' local receivers.
-async fn webhook_world(app: TestApp) -> Option<(TestApp, World)> {
+pub(crate) async fn webhook_world(app: TestApp) -> Option<(TestApp, World)> {
     let kind = app.db.backend();
     if kind == "postgres" && sala_store::testing::fresh_postgres().await.is_none() {
         return None;
@@ -140,10 +140,17 @@ async fn person(
 /// `sala worker` (the real binary) on the test's database, sending through the test's SMTP and
 /// WhatsApp fakes; the caller adds settings and spawns it.
 fn worker(app: &TestApp, w: &World, data_dir: &std::path::Path) -> std::process::Command {
+    let mut command = sala_with_fakes(app, w, data_dir);
+    command.arg("worker");
+    command
+}
+
+/// The real `sala` binary on the test's database with the test's SMTP and WhatsApp fakes and
+/// nothing from the developer's environment; the caller adds the command and settings.
+pub(crate) fn sala_with_fakes(app: &TestApp, w: &World, data_dir: &std::path::Path) -> std::process::Command {
     let whatsapp = w.whatsapp.config();
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_sala"));
     command
-        .arg("worker")
         .env_clear()
         .env("SALA_DATA_DIR", data_dir)
         .env("SALA_DATABASE_URL", &app.db.url)
@@ -184,20 +191,20 @@ async fn create(app: &TestApp, w: &World, start: i64, title: &str, guests: &[&st
 
 /// One received email, parsed.
 #[derive(Debug)]
-struct Mail {
-    to: String,
+pub(crate) struct Mail {
+    pub(crate) to: String,
     subject: String,
     text: String,
     html: String,
     /// The `method` parameter of the text/calendar part, and the parsed calendar.
     calendar: Option<(String, Calendar)>,
-    message_id: String,
+    pub(crate) message_id: String,
     /// The decoded text of the calendar part.
     ics: String,
     raw: String,
 }
 
-fn parse(data: &[u8]) -> Mail {
+pub(crate) fn parse(data: &[u8]) -> Mail {
     let msg = MessageParser::default().parse(data).unwrap();
     let part = |t: &str, s: &str| msg.parts.iter().find(|p| p.is_content_type(t, s));
     let ics = part("text", "calendar").map(|p| String::from_utf8(p.contents().to_vec()).unwrap()).unwrap_or_default();
