@@ -16,6 +16,7 @@ mod app_answers;
 mod attendance;
 mod calendar_import;
 mod cli;
+mod drill_postgres;
 mod drills;
 mod fake_entra;
 mod fake_google;
