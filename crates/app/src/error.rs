@@ -49,8 +49,9 @@ pub enum AppError {
     BadInput { code: ErrorCode, message: String },
     #[error("{message}")]
     SignInRefused { code: ErrorCode, message: String },
-    /// The database cannot take writes for now (full, or read-only): nothing was written, and
-    /// the same request may succeed once an operator has made room. 503 with `Retry-After`.
+    /// The database cannot take writes for now (full, or read-only), or cannot be reached at all
+    /// (down or restarting): nothing was written, and the same request may succeed later (once
+    /// an operator has made room, or the database is back). 503 with `Retry-After`.
     #[error("{message}")]
     Unavailable { code: ErrorCode, message: String },
     #[error("internal error: {0}")]
@@ -134,6 +135,15 @@ impl From<StoreError> for AppError {
                 code: ErrorCode::ReadOnly,
                 message: "the database can only be read just now, so nothing was saved; try again later".to_owned(),
             },
+            StoreError::Unavailable(cause) => {
+                // The cause (refused, timed out, shutting down) is for the log, never the caller.
+                tracing::warn!(error = %cause, "the database cannot be reached");
+                Self::Unavailable {
+                    code: ErrorCode::DatabaseUnavailable,
+                    message: "the database cannot be reached just now, so nothing was done; try again shortly"
+                        .to_owned(),
+                }
+            }
             other => Self::Internal(other),
         }
     }

@@ -44,6 +44,7 @@ error_codes! {
     CheckInNotOpen = "check_in_not_open",
     CheckedIn = "checked_in",
     CsrfFailed = "csrf_failed",
+    DatabaseUnavailable = "database_unavailable",
     DirectoryNotGranted = "directory_not_granted",
     DuplicateAttendee = "duplicate_attendee",
     DuplicateEmail = "duplicate_email",

@@ -28,7 +28,8 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(value_type = Vec<Object>)]
     pub conflicts: Vec<sala_app::Conflict>,
-    /// For `rate_limited`, `storage_full` and `read_only`: the seconds to wait, sent as `Retry-After`.
+    /// For `rate_limited`, `storage_full`, `read_only` and `database_unavailable`: the seconds to
+    /// wait, sent as `Retry-After`.
     #[serde(skip)]
     pub retry_after: Option<u64>,
 }
@@ -73,6 +74,17 @@ impl IntoResponse for Problem {
 /// to act, so a client should not retry at once, but it need not give up either.
 pub const UNAVAILABLE_RETRY_SECONDS: u64 = 60;
 
+/// `Retry-After` of a request refused because the database cannot be reached: a restart or a
+/// failover takes seconds, and the pool reconnects by itself, so soon is worth trying.
+pub const DATABASE_RETRY_SECONDS: u64 = 5;
+
+fn retry_after(code: ErrorCode) -> u64 {
+    match code {
+        ErrorCode::DatabaseUnavailable => DATABASE_RETRY_SECONDS,
+        _ => UNAVAILABLE_RETRY_SECONDS,
+    }
+}
+
 /// What API handlers return on failure.
 #[derive(Debug)]
 pub struct ApiError(pub AppError);
@@ -103,7 +115,7 @@ impl From<ApiError> for Problem {
                 "Something went wrong on our side. It has been logged; please try again.".to_owned()
             }
             AppError::Unavailable { code, message } => {
-                tracing::error!(%code, "a write was refused: {message}");
+                tracing::error!(%code, "a request was refused for now: {message}");
                 message.clone()
             }
             AppError::Invalid(errors) => {
@@ -121,7 +133,7 @@ impl From<ApiError> for Problem {
         match err {
             AppError::Invalid(errors) => problem.errors = errors,
             AppError::BookingConflict(conflicts) => problem.conflicts = conflicts,
-            AppError::Unavailable { .. } => problem.retry_after = Some(UNAVAILABLE_RETRY_SECONDS),
+            AppError::Unavailable { code, .. } => problem.retry_after = Some(retry_after(code)),
             _ => {}
         }
         problem

@@ -42,6 +42,11 @@ pub enum StoreError {
     /// The database can only be read (a read-only file, mount or connection): the write was undone.
     #[error("the database is read-only")]
     ReadOnly,
+    /// The database cannot be reached just now (down, restarting, refusing connections, or no
+    /// connection free within the pool's acquire timeout): the request may succeed if retried
+    /// once it is back. What was being written was not committed.
+    #[error("the database cannot be reached: {0}")]
+    Unavailable(sqlx::Error),
     /// A job's settle or renewal found it no longer running under the runner's lease token (the
     /// lease ended and another runner claimed it, or it was settled already): nothing was changed.
     #[error("the job's lease was lost: it is no longer this runner's to settle")]

@@ -60,6 +60,9 @@ fn es(code: ErrorCode) -> &'static str {
         ErrorCode::CheckInNotOpen => "El check-in se abre 15 minutos antes de la reunión.",
         ErrorCode::CheckedIn => "Alguien ya ha hecho check-in en esta reserva.",
         ErrorCode::CsrfFailed => "El formulario caducó. Vuelve atrás, recarga la página y prueba otra vez.",
+        ErrorCode::DatabaseUnavailable => {
+            "Sala no puede llegar ahora a su base de datos y no se ha guardado nada. Vuelve a intentarlo dentro de un momento."
+        }
         ErrorCode::DuplicateAttendee => "Hay un invitado repetido.",
         ErrorCode::DuplicateReminder => "Hay un recordatorio repetido.",
         ErrorCode::EmailMissing => "Google no ha compartido una dirección de correo válida.",
@@ -257,6 +260,9 @@ fn en(code: ErrorCode) -> &'static str {
         ErrorCode::CheckInNotOpen => "Check-in opens 15 minutes before the meeting.",
         ErrorCode::CheckedIn => "Someone has checked in to this booking already.",
         ErrorCode::CsrfFailed => "The form expired. Go back, reload the page and try again.",
+        ErrorCode::DatabaseUnavailable => {
+            "Sala cannot reach its database just now and nothing was saved. Try again in a moment."
+        }
         ErrorCode::DuplicateAttendee => "A guest is listed twice.",
         ErrorCode::DuplicateReminder => "A reminder is listed twice.",
         ErrorCode::EmailMissing => "Google did not share a valid email address.",

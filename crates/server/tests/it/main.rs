@@ -17,6 +17,7 @@ mod attendance;
 mod calendar_import;
 mod cli;
 mod drill_kill;
+mod drill_postgres;
 mod drills;
 mod fake_entra;
 mod fake_google;

@@ -27,6 +27,9 @@ use sqlx::{PgPool, Postgres, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
+/// How long a statement waits for a connection (see `PgStore::connect`).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
@@ -59,7 +62,12 @@ impl PgStore {
         let options = PgConnectOptions::from_str(url).map_err(StoreError::Database)?.application_name("sala");
         let pool = PgPoolOptions::new()
             .max_connections(10)
-            .acquire_timeout(Duration::from_secs(10))
+            // While PostgreSQL is down sqlx keeps retrying the connection until this timeout, so
+            // it is how long a request waits before its 503 `database_unavailable`: short enough
+            // to answer well within the request timeout (30 s), long enough for a busy pool's
+            // connection to come free (statements take milliseconds). Idle connections are
+            // tested before use (sqlx's default), so after a restart the dead ones are replaced.
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options)
             .await
             .map_err(StoreError::Database)?;
@@ -89,8 +97,12 @@ impl crate::PoolStore for PgStore {
     }
 }
 
-/// Turns a unique violation into the rule it protects, by the constraint's name (see the migration).
+/// Turns a unique violation into the rule it protects, by the constraint's name (see the migration),
+/// and an unreachable database into `Unavailable`.
 fn db(err: sqlx::Error) -> StoreError {
+    if unreachable(&err) {
+        return StoreError::Unavailable(err);
+    }
     if let sqlx::Error::Database(e) = &err {
         match e.code().as_deref() {
             // disk_full, and read_only_sql_transaction (a standby, or default_transaction_read_only).
@@ -120,6 +132,18 @@ fn db(err: sqlx::Error) -> StoreError {
         }
     }
     StoreError::Database(err)
+}
+
+/// Does `err` mean the database cannot be reached, rather than that the statement was wrong? A
+/// pool that found no live connection in time, a broken or refused socket, or the server saying
+/// it is shutting down, starting up or dropped the connection (SQLSTATE classes 57P and 08). A
+/// restart of PostgreSQL shows as these until it is back; sqlx's pool then reconnects by itself.
+fn unreachable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(e) => e.code().is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
+        _ => false,
+    }
 }
 
 /// Fails with `NotFound` when an update touched no row (wrong id or another tenant's).
