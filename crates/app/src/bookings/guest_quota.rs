@@ -2,8 +2,10 @@
 //! relay that mails hundreds of strangers an invitation with a title of their choosing. Each
 //! booking write that invites outside addresses not invited to it before adds an audit entry
 //! ([`GUESTS_INVITED`]) in the same transaction; the quotas add those entries up over the last
-//! 24 hours, per person and per organization. Updates and reminders to guests already invited,
-//! and the organization's own people, do not count.
+//! 24 hours, per person and per organization. The store keeps them as hourly counters (so the
+//! check reads at most 25 rows however many were invited), and the hour holding the start of the
+//! 24 counts whole: an invitation counts for 24 to 25 hours. Updates and reminders to guests
+//! already invited, and the organization's own people, do not count.
 
 pub use crate::context::GuestQuotas;
 use crate::{AppError, AppResult, Context, Store};

@@ -2,7 +2,7 @@
 
 use super::{actor_from_columns, json_text};
 use crate::StoreError;
-use sala_domain::{AuditEntry, AuditId, TenantId, audit};
+use sala_domain::{Actor, AuditEntry, AuditId, Millis, TenantId, audit};
 use uuid::Uuid;
 
 #[derive(sqlx::FromRow)]
@@ -39,3 +39,15 @@ impl TryFrom<AuditRow> for AuditEntry {
         })
     }
 }
+
+/// The `guest_invite_hours` counter of `actor`, or of the whole organization: the columns its
+/// key holds (see migration 0033: an actor without an id, and the organization, use the tenant's).
+pub(crate) fn invite_counter(tenant: TenantId, actor: Option<&Actor>) -> (&'static str, Uuid) {
+    match actor {
+        Some(actor) => (actor.kind(), actor.id().unwrap_or(tenant.0)),
+        None => ("*", tenant.0),
+    }
+}
+
+/// The counters' buckets: invitations are counted by the hour.
+pub(crate) const INVITE_HOUR: Millis = 3_600_000;

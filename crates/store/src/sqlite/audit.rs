@@ -1,10 +1,9 @@
 //! The audit log on SQLite.
 
 use super::{SqliteStore, db};
-use crate::records::{AuditRow, actor_columns, to_json};
+use crate::records::{AuditRow, INVITE_HOUR, actor_columns, invite_counter, to_json};
 use crate::{AuditQuery, AuditStore, Result};
 use async_trait::async_trait;
-use sala_domain::audit::GUESTS_INVITED;
 use sala_domain::{Actor, AuditEntry, Millis, TenantId};
 use sqlx::SqliteConnection;
 
@@ -66,22 +65,18 @@ impl AuditStore for SqliteStore {
     }
 
     async fn count_invited_guests(&self, tenant: TenantId, actor: Option<&Actor>, since: Millis) -> Result<u64> {
-        let (actor_type, actor_id) = actor.map(actor_columns).unzip();
-        let sql = format!(
-            // Named: with no statistics SQLite may pick the index of the whole log instead.
-            "SELECT COALESCE(SUM(json_extract(after_state, '$.count')), 0)
-             FROM audit_log INDEXED BY audit_log_guests_invited
-             WHERE tenant_id = $1 AND action = '{GUESTS_INVITED}' AND at >= $2
-               AND ($3 IS NULL OR (actor_type = $3 AND actor_id IS $4))"
-        );
-        let (count,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(tenant.0)
-            .bind(since)
-            .bind(actor_type)
-            .bind(actor_id.flatten())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db)?;
+        let (actor_type, actor_id) = invite_counter(tenant, actor);
+        let (count,): (i64,) = sqlx::query_as(
+            "SELECT COALESCE(SUM(guests), 0) FROM guest_invite_hours
+             WHERE tenant_id = $1 AND actor_type = $2 AND actor_id = $3 AND hour >= $4",
+        )
+        .bind(tenant.0)
+        .bind(actor_type)
+        .bind(actor_id)
+        .bind(since.div_euclid(INVITE_HOUR))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
         Ok(u64::try_from(count).unwrap_or(0))
     }
 }

@@ -1,7 +1,8 @@
 //! The audit log: newest first, pages, and the filters by subject and action prefix.
 
-use super::{actions, add_room, add_tenant, add_user, entry, ok};
-use sala_domain::{Actor, ApiKeyId};
+use super::{HOUR, T0, actions, add_room, add_tenant, add_user, entry, ok};
+use sala_domain::audit::GUESTS_INVITED;
+use sala_domain::{Actor, ApiKeyId, AuditEntry, Millis, TenantId, UserId};
 use sala_store::{AuditQuery, Store};
 use serde_json::json;
 
@@ -69,9 +70,48 @@ async fn case_audit_log(store: &dyn Store) {
     assert!(ok(store.list_audit(beta.id, &list(Some(sala.id.0), None, 100)).await).is_empty());
 }
 
+/// The outside-guest quotas' count: the `booking.guests_invited` entries' guests since an
+/// instant (counted by the hour: the hour holding `since` counts whole), per inviter and for the
+/// organization, never another tenant's, never another action's.
+async fn case_invited_guests_are_counted_by_inviter_and_organization(store: &dyn Store) {
+    let acme = add_tenant(store, "Acme", &["acme.test"]).await;
+    let other = add_tenant(store, "Other", &["other.test"]).await;
+    let ana = Actor::User(UserId::new());
+    let key = Actor::ApiKey(ApiKeyId::new());
+    let now = T0 + 100 * HOUR + HOUR / 2;
+    let invited = |tenant: TenantId, actor: &Actor, at: Millis, count: u64| AuditEntry {
+        actor: actor.clone(),
+        at,
+        after: Some(json!({"count": count, "guests": []})),
+        ..entry(tenant, GUESTS_INVITED, Some(uuid::Uuid::now_v7()))
+    };
+    for e in [
+        invited(acme.id, &ana, now - HOUR, 2),
+        invited(acme.id, &ana, now - 10 * HOUR, 3),
+        invited(acme.id, &key, now - 2 * HOUR, 5),
+        invited(acme.id, &Actor::System, now, 7),
+        // Before the day: not counted.
+        invited(acme.id, &ana, now - 30 * HOUR, 100),
+        // Another organization's, and another action's.
+        invited(other.id, &ana, now, 1000),
+        AuditEntry { action: "booking.created".into(), ..invited(acme.id, &ana, now, 10_000) },
+    ] {
+        ok(store.insert_audit(&e).await);
+    }
+    let since = now - 24 * HOUR;
+    let count = async |actor: Option<&Actor>| ok(store.count_invited_guests(acme.id, actor, since).await);
+    assert_eq!(count(Some(&ana)).await, 5);
+    assert_eq!(count(Some(&key)).await, 5);
+    assert_eq!(count(Some(&Actor::System)).await, 7);
+    assert_eq!(count(None).await, 17);
+    assert_eq!(count(Some(&Actor::User(UserId::new()))).await, 0);
+    assert_eq!(ok(store.count_invited_guests(other.id, None, since).await), 1000);
+}
+
 conformance!(
     borrowed: [
         case_audit_log,
+        case_invited_guests_are_counted_by_inviter_and_organization,
     ],
     shared: [],
 );
