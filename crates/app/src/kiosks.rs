@@ -195,8 +195,10 @@ pub async fn kiosk_book(
 async fn person_at_the_door(store: &dyn Store, ctx: &Context, email: &str) -> AppResult<User> {
     let unknown =
         || AppError::invalid("email", ErrorCode::UnknownOrganizer, "the address is not a person of this organization");
-    let person = crate::users::find_by_email(store, ctx, email.trim()).await.map_err(|_| unknown())?;
-    if person.active { Ok(person) } else { Err(unknown()) }
+    match crate::users::person_with_email(store, ctx, email.trim()).await? {
+        Some(person) if person.active => Ok(person),
+        _ => Err(unknown()),
+    }
 }
 
 /// Ends the meeting under way in the kiosk's room now, for a person of the organization who is in

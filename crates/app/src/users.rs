@@ -190,6 +190,17 @@ pub async fn find_by_email(store: &dyn Store, ctx: &Context, email: &str) -> App
     store.user_by_email(ctx.tenant_id(), &email).await?.ok_or(AppError::NotFound { what: "user" })
 }
 
+/// The person of the organization with this address; `None` when there is none, or it is no
+/// address at all (the caller's mistake). A store that failed (the database unreachable, say)
+/// stays that failure.
+pub async fn person_with_email(store: &dyn Store, ctx: &Context, email: &str) -> AppResult<Option<User>> {
+    match find_by_email(store, ctx, email).await {
+        Ok(person) => Ok(Some(person)),
+        Err(AppError::NotFound { .. } | AppError::Invalid(_)) => Ok(None),
+        Err(failed) => Err(failed),
+    }
+}
+
 /// Who acts for the organization in work done for it: the signed-in person asking, or, for an
 /// API key or the operator, the organization's first admin (by when they were added). `None`:
 /// no person asks and the organization has no admin.

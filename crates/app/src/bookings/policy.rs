@@ -90,16 +90,13 @@ pub(super) async fn bookable_room(store: &dyn Store, ctx: &Context, id: RoomId) 
 /// an API key must name the organizer by email.
 pub(super) async fn organizer(store: &dyn Store, ctx: &Context, email: Option<&str>) -> AppResult<User> {
     let named = match email.map(str::trim).filter(|e| !e.is_empty()) {
-        // Only "no such person" (or no address at all) is the caller's mistake: a store that
-        // failed (the database unreachable, say) stays that failure, not a 422.
-        Some(email) => Some(crate::users::find_by_email(store, ctx, email).await.map_err(|e| match e {
-            AppError::NotFound { .. } | AppError::Invalid(_) => AppError::invalid(
-                "organizer",
-                ErrorCode::UnknownOrganizer,
-                "the organizer must be a person of your organization",
-            ),
-            other => other,
-        })?),
+        Some(email) => match crate::users::person_with_email(store, ctx, email).await? {
+            Some(person) => Some(person),
+            None => {
+                let message = "the organizer must be a person of your organization";
+                return Err(AppError::invalid("organizer", ErrorCode::UnknownOrganizer, message));
+            }
+        },
         None => None,
     };
     match (&ctx.principal, named) {
