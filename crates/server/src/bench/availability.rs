@@ -37,6 +37,7 @@ pub async fn run(
     let database = settings.database_url();
     let setup = Setup::create(store.as_ref(), plan.rooms).await?;
     let written = history::write(store.as_ref(), &setup, plan.history).await?;
+    history::roll_up(store.as_ref(), &setup).await?;
     println!(
         "database {}  rooms {}  history {} bookings, {} to {}",
         redact_url(&database),
