@@ -167,6 +167,51 @@ enum Command {
         #[arg(long, default_value_t = 40)]
         rounds: usize,
     },
+    /// Measure a mixed workload against a realistic organization: 70% reads (a room's day view,
+    /// the rooms' availability for a day), 20% creates (some conflicting), 10% edits and cancels.
+    ///
+    /// Creates a throw-away tenant with `rooms` rooms and `people` people in the configured
+    /// database (SALA_DATABASE_URL), writes `days` days of bookings up to yesterday, measures the
+    /// store's single-insert ceiling, then runs the mix through a server on 127.0.0.1 in this
+    /// process with the bench's API key (its rate limit raised), and prints throughput and
+    /// p50/p95/p99 per operation, errors by status and code, and the peak memory.
+    #[cfg(feature = "bench")]
+    #[command(name = "bench-mixed")]
+    BenchMixed {
+        #[command(flatten)]
+        organization: BenchOrganization,
+        /// How long the mix runs.
+        #[arg(long, default_value_t = 30)]
+        duration_seconds: u64,
+        /// Stop after this many requests instead of at the duration.
+        #[arg(long)]
+        requests: Option<usize>,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 32)]
+        clients: usize,
+        /// Bookings written straight to the store for the ceiling.
+        #[arg(long, default_value_t = 2000)]
+        ceiling: usize,
+    },
+    /// Measure the rooms' availability for one day (every room of the organization) on a history
+    /// of bookings, at each client count, with the resident memory; and the start time.
+    ///
+    /// Creates a throw-away tenant in the configured database (SALA_DATABASE_URL), writes the
+    /// history, then opens the database again and starts a server on 127.0.0.1 in this process
+    /// (timed until the first /readyz answers), and prints answers/s, p50/p95/p99, VmRSS and
+    /// VmHWM beside issue 21's goals.
+    #[cfg(feature = "bench")]
+    #[command(name = "bench-availability")]
+    BenchAvailability {
+        #[command(flatten)]
+        organization: BenchOrganization,
+        /// How long each run lasts.
+        #[arg(long, default_value_t = 10)]
+        duration_seconds: u64,
+        /// Concurrent clients of each run.
+        #[arg(long, value_delimiter = ',', default_values_t = [8, 32])]
+        clients: Vec<usize>,
+    },
     /// Measure booking creation: through the HTTP API, and straight into the store (the ceiling).
     ///
     /// Creates a throw-away tenant in the configured database (SALA_DATABASE_URL), starts a server
@@ -183,6 +228,34 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         rooms: usize,
     },
+}
+
+/// The organization the mixed and availability benchmarks run against.
+#[cfg(feature = "bench")]
+#[derive(Args)]
+struct BenchOrganization {
+    #[arg(long, default_value_t = 200)]
+    rooms: usize,
+    /// Days of history, ending yesterday.
+    #[arg(long, default_value_t = 365)]
+    days: usize,
+    /// Meetings a room has on a working day, at most.
+    #[arg(long, default_value_t = 8)]
+    per_room_day: usize,
+    /// People who organize and attend them.
+    #[arg(long, default_value_t = 2000)]
+    people: usize,
+}
+
+#[cfg(feature = "bench")]
+impl BenchOrganization {
+    fn history(&self) -> crate::bench::history::HistoryPlan {
+        crate::bench::history::HistoryPlan {
+            days: self.days,
+            per_room_day: self.per_room_day,
+            people: self.people.max(1),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -446,6 +519,26 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::BenchSync { events, rounds, provider } => {
             let microsoft = provider == "microsoft";
             crate::bench::sync(settings, store.clone(), crate::bench::SyncBenchPlan { events, rounds, microsoft }).await
+        }
+        #[cfg(feature = "bench")]
+        Command::BenchMixed { organization, duration_seconds, requests, clients, ceiling } => {
+            let limit = crate::bench::Limit {
+                total: requests.unwrap_or(usize::MAX),
+                duration: requests.is_none().then(|| std::time::Duration::from_secs(duration_seconds)),
+            };
+            let history = organization.history();
+            let plan = crate::bench::MixedBenchPlan { rooms: organization.rooms, history, clients, limit, ceiling };
+            crate::bench::mixed(settings, store.clone(), plan).await
+        }
+        #[cfg(feature = "bench")]
+        Command::BenchAvailability { organization, duration_seconds, clients } => {
+            let plan = crate::bench::AvailabilityBenchPlan {
+                rooms: organization.rooms,
+                history: organization.history(),
+                clients,
+                duration: std::time::Duration::from_secs(duration_seconds),
+            };
+            crate::bench::availability(settings, store.clone(), plan).await
         }
         #[cfg(feature = "bench")]
         Command::BenchJobs { notifications, reminders, rooms, concurrency, batch } => {

@@ -8,41 +8,64 @@
 use crate::StoreError;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
 use std::str::FromStr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
-/// What a run of one-row transactions took.
-#[derive(Clone, Debug, Default)]
-pub struct Ceiling {
-    pub committed: usize,
-    pub failed: usize,
-    pub elapsed: Duration,
-    /// One per transaction, in no particular order.
-    pub latencies: Vec<Duration>,
+/// A scratch table to insert one-row transactions into; [`Self::remove`] it after.
+pub enum CeilingTable {
+    Sqlite { pool: SqlitePool, path: String },
+    Postgres { pool: PgPool, table: String },
 }
 
-/// `rows` one-row transactions on the database at `url`, `clients` at a time (SQLite: always one,
-/// its single writer; more would only queue).
-pub async fn measure(url: &str, rows: usize, clients: usize) -> Result<Ceiling, StoreError> {
-    if url.starts_with("sqlite:") {
-        sqlite(url, rows).await
-    } else if url.starts_with("postgres") {
-        postgres(url, rows, clients).await
-    } else {
-        Err(StoreError::UnsupportedUrl)
+impl CeilingTable {
+    /// The scratch table for the database at `url`, with room for `clients` at once (SQLite:
+    /// one, its single writer; more would only queue).
+    pub async fn create(url: &str, clients: usize) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            sqlite(url).await
+        } else if url.starts_with("postgres") {
+            postgres(url, clients).await
+        } else {
+            Err(StoreError::UnsupportedUrl)
+        }
+    }
+
+    /// The `i`-th row, in a transaction of its own: ten rooms, back-to-back 30-minute slots.
+    pub async fn insert(&self, i: usize) -> Result<(), StoreError> {
+        const HALF_HOUR: i64 = 30 * 60_000;
+        let (room, n) = ((i % 10) as i64, (i / 10) as i64);
+        let (start, end) = (n * HALF_HOUR, (n + 1) * HALF_HOUR);
+        match self {
+            Self::Sqlite { pool, .. } => sqlite_insert(pool, room, start, end).await,
+            Self::Postgres { pool, table } => {
+                let insert = format!("INSERT INTO {table} (room, start_at, end_at) VALUES ($1, $2, $3)");
+                let query = sqlx::query(sqlx::AssertSqlSafe(insert)).bind(room).bind(start).bind(end);
+                query.execute(pool).await.map(drop)
+            }
+        }
+        .map_err(StoreError::Database)
+    }
+
+    /// Drops the table (SQLite: deletes the scratch file).
+    pub async fn remove(self) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite { pool, path } => {
+                pool.close().await;
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{path}{suffix}"));
+                }
+                Ok(())
+            }
+            Self::Postgres { pool, table } => {
+                let dropped = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP TABLE {table}"))).execute(&pool).await;
+                pool.close().await;
+                dropped.map(drop).map_err(StoreError::Database)
+            }
+        }
     }
 }
 
-/// Row `i` of a run: ten rooms, back-to-back 30-minute slots, never overlapping.
-fn slot(i: usize) -> (i64, i64, i64) {
-    const HALF_HOUR: i64 = 30 * 60_000;
-    let (room, n) = ((i % 10) as i64, (i / 10) as i64);
-    (room, n * HALF_HOUR, (n + 1) * HALF_HOUR)
-}
-
-async fn sqlite(url: &str, rows: usize) -> Result<Ceiling, StoreError> {
+async fn sqlite(url: &str) -> Result<CeilingTable, StoreError> {
     let scratch = format!("{url}.ceiling");
     let options = SqliteConnectOptions::from_str(&scratch)
         .map_err(StoreError::Database)?
@@ -58,24 +81,10 @@ async fn sqlite(url: &str, rows: usize) -> Result<Ceiling, StoreError> {
     .execute(&pool)
     .await
     .map_err(StoreError::Database)?;
-    let ceiling = race(1, rows, {
-        let pool = pool.clone();
-        move |i| {
-            let pool = pool.clone();
-            async move { sqlite_insert(&pool, i).await.is_ok() }
-        }
-    })
-    .await;
-    pool.close().await;
-    let path = scratch.trim_start_matches("sqlite:").to_owned();
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{path}{suffix}"));
-    }
-    Ok(ceiling)
+    Ok(CeilingTable::Sqlite { pool, path: scratch.trim_start_matches("sqlite:").to_owned() })
 }
 
-async fn sqlite_insert(pool: &sqlx::SqlitePool, i: usize) -> sqlx::Result<()> {
-    let (room, start, end) = slot(i);
+async fn sqlite_insert(pool: &SqlitePool, room: i64, start: i64, end: i64) -> sqlx::Result<()> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let taken: i64 =
         sqlx::query_scalar("SELECT count(*) FROM ceiling WHERE room = $1 AND start_at < $3 AND end_at > $2")
@@ -95,7 +104,7 @@ async fn sqlite_insert(pool: &sqlx::SqlitePool, i: usize) -> sqlx::Result<()> {
     tx.commit().await
 }
 
-async fn postgres(url: &str, rows: usize, clients: usize) -> Result<Ceiling, StoreError> {
+async fn postgres(url: &str, clients: usize) -> Result<CeilingTable, StoreError> {
     let pool = PgPoolOptions::new()
         .max_connections(u32::try_from(clients.max(1)).unwrap_or(u32::MAX))
         .connect(url)
@@ -111,62 +120,5 @@ async fn postgres(url: &str, rows: usize, clients: usize) -> Result<Ceiling, Sto
     .execute(&pool)
     .await
     .map_err(StoreError::Database)?;
-    let insert = format!("INSERT INTO {table} (room, start_at, end_at) VALUES ($1, $2, $3)");
-    let ceiling = race(clients, rows, {
-        let pool = pool.clone();
-        move |i| {
-            let (pool, insert) = (pool.clone(), insert.clone());
-            let (room, start, end) = slot(i);
-            async move {
-                let query = sqlx::query(sqlx::AssertSqlSafe(insert)).bind(room).bind(start).bind(end);
-                query.execute(&pool).await.is_ok()
-            }
-        }
-    })
-    .await;
-    let dropped = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP TABLE {table}"))).execute(&pool).await;
-    pool.close().await;
-    dropped.map_err(StoreError::Database)?;
-    Ok(ceiling)
-}
-
-/// Runs `task(i)` for `0..total` on `clients` concurrent workers, timing each.
-async fn race<F, Fut>(clients: usize, total: usize, task: F) -> Ceiling
-where
-    F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = bool> + Send,
-{
-    let next = Arc::new(AtomicUsize::new(0));
-    let task = Arc::new(task);
-    let started = Instant::now();
-    let workers: Vec<_> = (0..clients.max(1))
-        .map(|_| {
-            let (next, task) = (next.clone(), task.clone());
-            tokio::spawn(async move {
-                let mut mine = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= total {
-                        break mine;
-                    }
-                    let t = Instant::now();
-                    let ok = task(i).await;
-                    mine.push((ok, t.elapsed()));
-                }
-            })
-        })
-        .collect();
-    let mut ceiling = Ceiling::default();
-    for worker in workers {
-        for (ok, latency) in worker.await.unwrap_or_default() {
-            if ok {
-                ceiling.committed += 1
-            } else {
-                ceiling.failed += 1
-            }
-            ceiling.latencies.push(latency);
-        }
-    }
-    ceiling.elapsed = started.elapsed();
-    ceiling
+    Ok(CeilingTable::Postgres { pool, table })
 }

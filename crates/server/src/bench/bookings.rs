@@ -2,7 +2,7 @@
 //! alone can write them (the ceiling). Starts its own server in this process on 127.0.0.1, on the
 //! database it is given, in a fresh tenant, and prints throughput and latency percentiles.
 
-use super::setup::{InProcess, Setup};
+use super::setup::{Figures, InProcess, Limit, Setup, race};
 use crate::config::{Settings, redact_url};
 use anyhow::Context as _;
 use sala_app::Context;
@@ -10,9 +10,8 @@ use sala_domain::notify::ReminderSettings;
 use sala_domain::outbox::{self, Change, Facts};
 use sala_domain::{Booking, now_millis};
 use sala_store::BookingWrite;
+use sala_store::ceiling::CeilingTable;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -20,34 +19,6 @@ pub struct BenchPlan {
     pub bookings: usize,
     pub clients: usize,
     pub rooms: usize,
-}
-
-/// Figures for one run.
-struct Figures {
-    ok: usize,
-    failed: usize,
-    elapsed: Duration,
-    latencies: Vec<Duration>,
-}
-
-impl Figures {
-    fn print(&self, label: &str) {
-        let mut sorted = self.latencies.clone();
-        sorted.sort();
-        let pct =
-            |p: f64| sorted.get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1))).copied();
-        let ms = |d: Option<Duration>| d.map_or(0.0, |d| d.as_secs_f64() * 1000.0);
-        println!(
-            "{label:<28} {:>6} ok {:>4} failed  {:>8.0}/s  p50 {:>6.2} ms  p90 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms",
-            self.ok,
-            self.failed,
-            self.ok as f64 / self.elapsed.as_secs_f64(),
-            ms(pct(0.50)),
-            ms(pct(0.90)),
-            ms(pct(0.99)),
-            ms(sorted.last().copied()),
-        );
-    }
 }
 
 pub async fn run(settings: Settings, store: Arc<dyn sala_app::Store>, plan: BenchPlan) -> anyhow::Result<()> {
@@ -61,24 +32,38 @@ pub async fn run(settings: Settings, store: Arc<dyn sala_app::Store>, plan: Benc
     );
     print_ceiling(&settings.database_url(), plan.bookings, &[1, 8, plan.clients]).await?;
     let direct = direct_inserts(store.clone(), &setup, &plan, 0).await;
-    direct.print("store only");
+    direct.print("store only", P50_90_99);
     if let Some(one_by_one) = one_commit_per_write(&settings).await? {
         // Before group commit, on the same file in the same run: the ratio is the figure to read.
-        http_creates(settings.clone(), one_by_one, &setup, &plan, 2).await?.print("HTTP, a commit per booking");
+        let before = http_creates(settings.clone(), one_by_one, &setup, &plan, 2).await?;
+        before.print("HTTP, a commit per booking", P50_90_99);
     }
     let http = http_creates(settings, store, &setup, &plan, 1).await?;
-    http.print("HTTP POST /api/v1/bookings");
+    http.print("HTTP POST /api/v1/bookings", P50_90_99);
     Ok(())
 }
 
+/// What `sala bench` prints (its README figures are p90s).
+const P50_90_99: &[f64] = &[0.50, 0.90, 0.99];
+
 /// The database's own ceiling, one row per transaction (`sala_store::ceiling`), at each client
 /// count (SQLite: once, its one writer).
-async fn print_ceiling(url: &str, rows: usize, clients: &[usize]) -> anyhow::Result<()> {
+pub(super) async fn print_ceiling(url: &str, rows: usize, clients: &[usize]) -> anyhow::Result<()> {
     let clients = if url.starts_with("sqlite:") { &[1][..] } else { clients };
     for &c in clients {
-        let run = sala_store::ceiling::measure(url, rows, c).await?;
-        let figures = Figures { ok: run.committed, failed: run.failed, elapsed: run.elapsed, latencies: run.latencies };
-        figures.print(&format!("database ceiling, c={c}"));
+        let table = Arc::new(CeilingTable::create(url, c).await?);
+        let raced = race(c, Limit::count(rows), {
+            let table = Arc::clone(&table);
+            move |i| {
+                let table = Arc::clone(&table);
+                async move { table.insert(i).await.is_ok() }
+            }
+        })
+        .await;
+        Figures::of(raced).print(&format!("database ceiling, c={c}"), P50_90_99);
+        if let Ok(table) = Arc::try_unwrap(table) {
+            table.remove().await?;
+        }
     }
     Ok(())
 }
@@ -93,8 +78,14 @@ async fn one_commit_per_write(settings: &Settings) -> anyhow::Result<Option<Arc<
     Ok(Some(Arc::new(store)))
 }
 
-/// The ceiling: the same bookings, audit entries and jobs written straight to the store.
-async fn direct_inserts(store: Arc<dyn sala_app::Store>, setup: &Setup, plan: &BenchPlan, run: usize) -> Figures {
+/// The ceiling: the same bookings, audit entries and jobs written straight to the store, for
+/// `run`'s slots (see [`Setup::slot`]).
+pub(super) async fn direct_inserts(
+    store: Arc<dyn sala_app::Store>,
+    setup: &Setup,
+    plan: &BenchPlan,
+    run: usize,
+) -> Figures {
     let ctx = Context::system(setup.tenant.id);
     let work: Vec<Booking> = (0..plan.bookings)
         .map(|i| {
@@ -103,7 +94,7 @@ async fn direct_inserts(store: Arc<dyn sala_app::Store>, setup: &Setup, plan: &B
         })
         .collect();
     let work = Arc::new(work);
-    race(plan.clients, plan.bookings, move |i| {
+    let raced = race(plan.clients, Limit::count(plan.bookings), move |i| {
         let (store, work, ctx) = (store.clone(), work.clone(), ctx.clone());
         async move {
             let b = &work[i];
@@ -114,7 +105,8 @@ async fn direct_inserts(store: Arc<dyn sala_app::Store>, setup: &Setup, plan: &B
             store.insert_bookings(write).await.is_ok()
         }
     })
-    .await
+    .await;
+    Figures::of(raced)
 }
 
 /// Bookings created through a real server on 127.0.0.1, by `clients` concurrent HTTP clients.
@@ -140,7 +132,7 @@ async fn http_creates(
             .collect(),
     );
     let key = setup.key.clone();
-    let figures = race(plan.clients, plan.bookings, move |i| {
+    let raced = race(plan.clients, Limit::count(plan.bookings), move |i| {
         let (client, bodies, url, key) = (client.clone(), bodies.clone(), url.clone(), key.clone());
         async move {
             let response = client
@@ -155,40 +147,5 @@ async fn http_creates(
     })
     .await;
     server.stop().await;
-    Ok(figures)
-}
-
-/// Runs `task(i)` for `0..total` on `clients` concurrent workers, timing each.
-async fn race<F, Fut>(clients: usize, total: usize, task: F) -> Figures
-where
-    F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = bool> + Send,
-{
-    let next = Arc::new(AtomicUsize::new(0));
-    let task = Arc::new(task);
-    let started = Instant::now();
-    let workers: Vec<_> = (0..clients.max(1))
-        .map(|_| {
-            let (next, task) = (next.clone(), task.clone());
-            tokio::spawn(async move {
-                let mut mine = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= total {
-                        break mine;
-                    }
-                    let t = Instant::now();
-                    let ok = task(i).await;
-                    mine.push((ok, t.elapsed()));
-                }
-            })
-        })
-        .collect();
-    let mut results = Vec::new();
-    for worker in workers {
-        results.extend(worker.await.unwrap_or_default());
-    }
-    let elapsed = started.elapsed();
-    let ok = results.iter().filter(|(ok, _)| *ok).count();
-    Figures { ok, failed: results.len() - ok, elapsed, latencies: results.into_iter().map(|(_, d)| d).collect() }
+    Ok(Figures::of(raced))
 }

@@ -1,9 +1,12 @@
 //! What every benchmark starts from: a fresh tenant with rooms, an organizer and an API key, in
-//! the configured database, and the bookings and slots the runs use.
+//! the configured database, and the bookings and slots the runs use; and what they measure with:
+//! a race of N clients, its figures and percentiles, and the process's memory.
 
 use sala_app::Context;
 use sala_domain::{Attendee, Booking, BookingId, BookingStatus, Millis, RoomId, TimeRange, now_millis};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 /// A fresh tenant with rooms, an organizer and an API key.
 pub struct Setup {
@@ -132,4 +135,140 @@ pub fn median(times: &mut [std::time::Duration]) -> std::time::Duration {
 
 pub fn ms(d: std::time::Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+/// When a race stops: after `total` tasks, or once `duration` has passed, whichever comes first.
+#[derive(Clone, Copy, Debug)]
+pub struct Limit {
+    pub total: usize,
+    pub duration: Option<Duration>,
+}
+
+impl Limit {
+    pub fn count(total: usize) -> Self {
+        Self { total, duration: None }
+    }
+}
+
+/// What each task of a race returned, with how long it took, and the race's wall time.
+pub struct Raced<T> {
+    pub results: Vec<(T, Duration)>,
+    pub elapsed: Duration,
+}
+
+/// Runs `task(i)` for `i` in `0..` on `clients` concurrent workers until `limit`, timing each.
+pub async fn race<T, F, Fut>(clients: usize, limit: Limit, task: F) -> Raced<T>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = T> + Send,
+{
+    let next = Arc::new(AtomicUsize::new(0));
+    let task = Arc::new(task);
+    let started = Instant::now();
+    let deadline = limit.duration.map(|d| started + d);
+    let workers: Vec<_> = (0..clients.max(1))
+        .map(|_| {
+            let (next, task) = (next.clone(), task.clone());
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= limit.total || deadline.is_some_and(|d| Instant::now() >= d) {
+                        break mine;
+                    }
+                    let t = Instant::now();
+                    let outcome = task(i).await;
+                    mine.push((outcome, t.elapsed()));
+                }
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for worker in workers {
+        results.extend(worker.await.unwrap_or_default());
+    }
+    Raced { results, elapsed: started.elapsed() }
+}
+
+/// p50, p95 and p99: what the newer benchmarks print.
+pub const P50_95_99: &[f64] = &[0.50, 0.95, 0.99];
+
+/// Figures for one run (or one operation of a run).
+pub struct Figures {
+    pub ok: usize,
+    pub failed: usize,
+    pub elapsed: Duration,
+    pub latencies: Vec<Duration>,
+}
+
+impl Figures {
+    /// Of tasks that answered whether they succeeded.
+    pub fn of(raced: Raced<bool>) -> Self {
+        Self::tally(raced.elapsed, raced.results)
+    }
+
+    pub fn tally(elapsed: Duration, outcomes: impl IntoIterator<Item = (bool, Duration)>) -> Self {
+        let (mut ok, mut failed, mut latencies) = (0, 0, Vec::new());
+        for (success, time) in outcomes {
+            if success {
+                ok += 1
+            } else {
+                failed += 1
+            }
+            latencies.push(time);
+        }
+        latencies.sort_unstable();
+        Self { ok, failed, elapsed, latencies }
+    }
+
+    /// Successes a second.
+    pub fn rate(&self) -> f64 {
+        self.ok as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
+    }
+
+    /// The time below which `share` of the tasks finished (nearest rank).
+    pub fn percentile(&self, share: f64) -> Duration {
+        let n = self.latencies.len();
+        let at = ((n as f64 * share).ceil() as usize).clamp(1, n.max(1)) - 1;
+        self.latencies.get(at).copied().unwrap_or_default()
+    }
+
+    /// One line: counts, rate, the percentiles of `shares` and the slowest.
+    pub fn print(&self, label: &str, shares: &[f64]) {
+        let points: String =
+            shares.iter().map(|&s| format!("  p{} {:>7.2} ms", (s * 100.0).round(), ms(self.percentile(s)))).collect();
+        println!(
+            "{label:<28} {:>6} ok {:>4} failed  {:>8.0}/s{points}  max {:>7.2} ms",
+            self.ok,
+            self.failed,
+            self.rate(),
+            ms(self.latencies.last().copied().unwrap_or_default()),
+        );
+    }
+}
+
+/// The process's resident memory now and its peak (VmRSS and VmHWM of /proc/self/status), in MiB.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Memory {
+    pub resident_mib: f64,
+    pub peak_mib: f64,
+}
+
+pub fn memory() -> Memory {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(0.0, |kib| kib / 1024.0)
+    };
+    Memory { resident_mib: field("VmRSS:"), peak_mib: field("VmHWM:") }
+}
+
+/// Starts the peak (VmHWM) again from the resident memory now, so a peak measured after is that
+/// of the load alone, not of writing the history. False where the kernel does not allow it.
+pub fn reset_peak_memory() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }

@@ -14,6 +14,7 @@ mod api_rooms;
 mod api_users;
 mod app_answers;
 mod attendance;
+mod bench_commands;
 mod calendar_import;
 mod cli;
 mod drill_kill;
