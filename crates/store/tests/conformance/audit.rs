@@ -80,7 +80,7 @@ async fn case_invited_guests_are_counted_by_inviter_and_organization(store: &dyn
     let key = Actor::ApiKey(ApiKeyId::new());
     let now = T0 + 100 * HOUR + HOUR / 2;
     let invited = |tenant: TenantId, actor: &Actor, at: Millis, count: u64| AuditEntry {
-        actor: actor.clone(),
+        actor: *actor,
         at,
         after: Some(json!({"count": count, "guests": []})),
         ..entry(tenant, GUESTS_INVITED, Some(uuid::Uuid::now_v7()))

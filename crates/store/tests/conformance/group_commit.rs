@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 async fn sqlite() -> (Arc<SqliteStore>, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("sala-group-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = SqliteStore::connect(&format!("sqlite:{}", dir.join("sala.db").display())).await.unwrap();
+    ok(std::fs::create_dir_all(&dir));
+    let store = ok(SqliteStore::connect(&format!("sqlite:{}", dir.join("sala.db").display())).await);
     (Arc::new(store), dir)
 }
 
@@ -38,13 +38,13 @@ async fn racing_writes_share_commits_and_refusals_stay_their_own() {
         .collect();
     let mut results = Vec::new();
     for task in tasks {
-        results.push(task.await.unwrap());
+        results.push(ok(task.await));
     }
 
     let mut winners = Vec::new();
     let mut results = results.into_iter();
     for pair in writes.chunks(2) {
-        let (ra, rb) = (results.next().unwrap(), results.next().unwrap());
+        let (ra, rb) = (results.next().expect("an answer"), results.next().expect("an answer"));
         let (winner, loser, refused) = match (ra.is_ok(), rb.is_ok()) {
             (true, false) => (&pair[0], &pair[1], rb),
             (false, true) => (&pair[1], &pair[0], ra),
