@@ -81,10 +81,7 @@ impl SqliteStore {
             // FULL: a booking confirmed to a person survives a power cut.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            // Reads from the mapped file instead of a read() call per page: every commit empties
-            // each reader's page cache, so under writes most reads were system calls.
-            .pragma("mmap_size", MMAP_BYTES.to_string());
+            .busy_timeout(Duration::from_secs(10));
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
@@ -162,9 +159,6 @@ fn db(err: sqlx::Error) -> StoreError {
     }
     StoreError::Database(err)
 }
-
-/// How much of the file readers map (the rest is read with system calls).
-const MMAP_BYTES: u64 = 1 << 30;
 
 const SQLITE_READONLY: i32 = 8;
 const SQLITE_FULL: i32 = 13;
