@@ -49,5 +49,9 @@ pub(crate) fn invite_counter(tenant: TenantId, actor: Option<&Actor>) -> (&'stat
     }
 }
 
+/// The guests one counter holds from an hour on (`$4`), the same statement on both backends.
+pub(crate) const INVITED_GUESTS_SQL: &str = "SELECT CAST(COALESCE(SUM(guests), 0) AS BIGINT) FROM guest_invite_hours
+     WHERE tenant_id = $1 AND actor_type = $2 AND actor_id = $3 AND hour >= $4";
+
 /// The counters' buckets: invitations are counted by the hour.
 pub(crate) const INVITE_HOUR: Millis = 3_600_000;

@@ -1,7 +1,7 @@
 //! The audit log on SQLite.
 
 use super::{SqliteStore, db};
-use crate::records::{AuditRow, INVITE_HOUR, actor_columns, invite_counter, to_json};
+use crate::records::{AuditRow, INVITE_HOUR, INVITED_GUESTS_SQL, actor_columns, invite_counter, to_json};
 use crate::{AuditQuery, AuditStore, Result};
 use async_trait::async_trait;
 use sala_domain::{Actor, AuditEntry, Millis, TenantId};
@@ -66,17 +66,14 @@ impl AuditStore for SqliteStore {
 
     async fn count_invited_guests(&self, tenant: TenantId, actor: Option<&Actor>, since: Millis) -> Result<u64> {
         let (actor_type, actor_id) = invite_counter(tenant, actor);
-        let (count,): (i64,) = sqlx::query_as(
-            "SELECT COALESCE(SUM(guests), 0) FROM guest_invite_hours
-             WHERE tenant_id = $1 AND actor_type = $2 AND actor_id = $3 AND hour >= $4",
-        )
-        .bind(tenant.0)
-        .bind(actor_type)
-        .bind(actor_id)
-        .bind(since.div_euclid(INVITE_HOUR))
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db)?;
+        let (count,): (i64,) = sqlx::query_as(INVITED_GUESTS_SQL)
+            .bind(tenant.0)
+            .bind(actor_type)
+            .bind(actor_id)
+            .bind(since.div_euclid(INVITE_HOUR))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
         Ok(u64::try_from(count).unwrap_or(0))
     }
 }

@@ -13,7 +13,7 @@ const RACERS: usize = 50;
 
 /// Runs every write at once, each in its own task (on several threads), and returns the results
 /// in the order given.
-async fn race(stores: &[Arc<dyn Store>], writes: Vec<Booking>) -> Vec<Result<(), StoreError>> {
+pub(super) async fn race(stores: &[Arc<dyn Store>], writes: Vec<Booking>) -> Vec<Result<(), StoreError>> {
     let barrier = Arc::new(tokio::sync::Barrier::new(writes.len()));
     let tasks: Vec<_> = writes
         .into_iter()

@@ -2,6 +2,7 @@
 //! time share one transaction, each in a savepoint, and still answer one by one as if they had run
 //! one after another. PostgreSQL commits each write on its own; these cases are SQLite's alone.
 
+use super::concurrency::race;
 use super::{HOUR, Office, T0, all, assert_absent, assert_overlap, audit_of, booking, create, ids, list, office, ok};
 use sala_domain::Booking;
 use sala_store::BookingStore;
@@ -24,22 +25,8 @@ async fn racing_writes_share_commits_and_refusals_stay_their_own() {
     let Office { acme, ana, sala, .. } = office(&*store).await;
     let writes: Vec<Booking> =
         (0..64).map(|i| booking(&sala, &ana, T0 + (i / 2) * HOUR, T0 + (i / 2 + 1) * HOUR)).collect();
-    let barrier = Arc::new(tokio::sync::Barrier::new(writes.len()));
-    let tasks: Vec<_> = writes
-        .iter()
-        .cloned()
-        .map(|b| {
-            let (store, barrier) = (Arc::clone(&store), Arc::clone(&barrier));
-            tokio::spawn(async move {
-                barrier.wait().await;
-                create(&*store, std::slice::from_ref(&b)).await
-            })
-        })
-        .collect();
-    let mut results = Vec::new();
-    for task in tasks {
-        results.push(ok(task.await));
-    }
+    let shared: Arc<dyn sala_store::Store> = store.clone();
+    let results = race(&[shared], writes.clone()).await;
 
     let mut winners = Vec::new();
     let mut results = results.into_iter();
