@@ -129,6 +129,19 @@ impl BusyRow {
     pub(crate) fn id(&self) -> Uuid {
         self.id
     }
+
+    /// Busy intervals from a JSON list of `[id, room_id, start_at, end_at]`, the ids in hex (what
+    /// SQLite's `json_group_array(json_array(hex(id), hex(room_id), start_at, end_at))` makes).
+    pub(crate) fn from_json_list(json: &str) -> Result<Vec<Busy>, StoreError> {
+        let rows: Vec<(String, String, i64, i64)> = json_text("busy intervals", json)?;
+        rows.into_iter()
+            .map(|(id, room_id, start_at, end_at)| {
+                let id = Uuid::try_parse(&id).map_err(|e| corrupt("booking id", e))?;
+                let room_id = Uuid::try_parse(&room_id).map_err(|e| corrupt("room id", e))?;
+                BusyRow { id, room_id, start_at, end_at }.try_into()
+            })
+            .collect()
+    }
 }
 
 impl TryFrom<BusyRow> for Busy {

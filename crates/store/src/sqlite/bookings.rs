@@ -100,10 +100,15 @@ impl BookingStore for SqliteStore {
 
     async fn busy(&self, tenant: TenantId, rooms: &[RoomId], range: TimeRange) -> Result<Vec<Busy>> {
         // Room by room (CROSS JOIN keeps rooms as the outer loop), each with the lower bound on the
-        // start that the module's comment explains.
+        // start that the module's comment explains. INDEXED BY: SQLite 3.51 preferred the
+        // (tenant, start) index here, reading every room's bookings of the day once per room
+        // (85 ms for 200 rooms instead of 2 ms, over a second under load).
+        // One row holding them all, as JSON: each row of a result crosses from SQLite's thread to
+        // the caller's on its own (a wake-up each), which took most of the time of a 200-room day.
         let mut sql = QueryBuilder::<Sqlite>::new(
-            "SELECT b.id, b.room_id, b.start_at, b.end_at
-             FROM rooms r CROSS JOIN bookings b
+            "SELECT json_group_array(json_array(hex(b.id), hex(b.room_id), b.start_at, b.end_at)
+                                     ORDER BY b.room_id, b.start_at)
+             FROM rooms r CROSS JOIN bookings b INDEXED BY bookings_tenant_room_start
                ON b.tenant_id = r.tenant_id AND b.room_id = r.id AND b.status = 'confirmed' AND b.end_at > ",
         );
         sql.push_bind(range.start).push(" AND b.start_at < ").push_bind(range.end);
@@ -126,9 +131,8 @@ impl BookingStore for SqliteStore {
             }
             sql.push(")");
         }
-        sql.push(" ORDER BY b.room_id, b.start_at");
-        let rows: Vec<BusyRow> = sql.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
-        rows.into_iter().map(TryInto::try_into).collect()
+        let json: String = sql.build_query_scalar().fetch_one(&self.pool).await.map_err(db)?;
+        BusyRow::from_json_list(&json)
     }
 
     async fn count_active_bookings(&self, tenant: TenantId, organizer: UserId, now: Millis) -> Result<u64> {
