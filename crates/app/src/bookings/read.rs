@@ -10,6 +10,7 @@ use sala_domain::jobs::{Channel, Delivery};
 use sala_domain::rfc3339;
 use sala_domain::{Booking, BookingId, BookingStatus, Equipment, Millis, Room, RoomId, TimeRange, UserId};
 use sala_store::{BookingQuery, Busy};
+use std::collections::HashMap;
 
 /// One booking the caller may see (its organizer, an attendee, an admin, an API key).
 pub async fn get_booking(store: &dyn Store, ctx: &Context, id: BookingId) -> AppResult<Booking> {
@@ -158,12 +159,21 @@ pub async fn availability(
     let ids: Vec<RoomId> = rooms.iter().map(|r| r.id).collect();
     let busy = if ids.is_empty() { Vec::new() } else { store.busy(ctx.tenant_id(), &ids, window).await? };
     let elsewhere = outside.busy(ctx.tenant_id(), ctx.user().map(|u| u.id), &rooms, window).await;
+    // By room in one pass: filtering the whole list once per room was quadratic (200 rooms with
+    // 1,400 meetings in a day made 280,000 comparisons per answer).
+    let mut busy_by_room: HashMap<RoomId, Vec<Busy>> = HashMap::new();
+    for b in busy {
+        busy_by_room.entry(b.room_id).or_default().push(b);
+    }
+    let mut outside_by_room: HashMap<RoomId, Vec<TimeRange>> = HashMap::new();
+    for (room, time) in elsewhere {
+        outside_by_room.entry(room).or_default().push(time);
+    }
     let mut result: Vec<RoomAvailability> = rooms
         .into_iter()
         .map(|room| {
-            let busy: Vec<Busy> = busy.iter().filter(|b| b.room_id == room.id).copied().collect();
-            let outside: Vec<TimeRange> =
-                elsewhere.iter().filter(|(id, _)| *id == room.id).map(|(_, time)| *time).collect();
+            let busy = busy_by_room.remove(&room.id).unwrap_or_default();
+            let outside = outside_by_room.remove(&room.id).unwrap_or_default();
             let mut found = RoomAvailability { free: false, busy, outside, room };
             found.free = found.taken(None).is_empty();
             found

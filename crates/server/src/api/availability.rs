@@ -12,7 +12,7 @@ use axum::extract::State;
 use sala_app::{AppError, Validator};
 use sala_domain::ErrorCode;
 use sala_domain::values::parse_instant;
-use sala_domain::{BookingId, TimeZoneName, ValueError};
+use sala_domain::{BookingId, ValueError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -104,7 +104,7 @@ async fn room_availability(
     let query = sala_app::bookings::AvailabilityQuery { start, end, capacity: p.capacity, equipment };
     let found = sala_app::bookings::availability(state.store(), state.outside_busy(), &ctx, query).await?;
     let tenant = state.store().get_tenant(ctx.tenant_id()).await.map_err(sala_app::AppError::from)?;
-    let zone = tenant.map_or_else(|| TimeZoneName::parse("UTC").expect("UTC exists"), |t| t.time_zone);
+    let zone = tenant.map_or(jiff::tz::TimeZone::UTC, |t| t.time_zone.time_zone());
     let rooms = found
         .rooms
         .into_iter()
@@ -118,16 +118,16 @@ async fn room_availability(
                 .map(|(booking_id, time)| BusyView {
                     source: if booking_id.is_some() { "sala" } else { "google" },
                     booking_id,
-                    start: Local::new(time.start, &zone),
-                    end: Local::new(time.end, &zone),
+                    start: Local::in_zone(time.start, &zone),
+                    end: Local::in_zone(time.end, &zone),
                 })
                 .collect(),
             room: r.room.into(),
         })
         .collect();
     Ok(Json(AvailabilityView {
-        start: Local::new(found.window.start, &zone),
-        end: Local::new(found.window.end, &zone),
+        start: Local::in_zone(found.window.start, &zone),
+        end: Local::in_zone(found.window.end, &zone),
         rooms,
     }))
 }

@@ -27,18 +27,28 @@ impl Serialize for Utc {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Local {
     at: Millis,
-    zone: TimeZoneName,
+    zone: jiff::tz::TimeZone,
 }
 
 impl Local {
     pub fn new(at: Millis, zone: &TimeZoneName) -> Self {
+        Self::in_zone(at, &zone.time_zone())
+    }
+
+    /// [`Self::new`] with the zone already looked up, for many instants in one zone (a cloned
+    /// zone is shared, not copied; a lookup by name searches the time zone database).
+    pub fn in_zone(at: Millis, zone: &jiff::tz::TimeZone) -> Self {
         Self { at, zone: zone.clone() }
     }
 }
 
 impl fmt::Display for Local {
+    /// RFC 3339 in the zone, with its offset then.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&in_zone(self.at, &self.zone))
+        match jiff::Timestamp::from_millisecond(self.at) {
+            Ok(t) => write!(f, "{}", t.display_with_offset(self.zone.to_offset(t))),
+            Err(_) => Ok(()),
+        }
     }
 }
 
@@ -46,13 +56,6 @@ impl Serialize for Local {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
     }
-}
-
-/// `ms` as RFC 3339 in `zone`, with its offset then.
-fn in_zone(ms: Millis, zone: &TimeZoneName) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.display_with_offset(zone.time_zone().to_offset(t)).to_string())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
