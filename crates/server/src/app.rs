@@ -187,7 +187,8 @@ async fn signal_or_done(signal: impl Future<Output = ()>, mut stopped: tokio::sy
 }
 
 /// Hourly: expired sessions and abandoned sign-ins go, and so does the history older than the
-/// retention (idempotency keys, done jobs and their delivery log).
+/// retention (idempotency keys, done jobs and their delivery log); then the query planner's
+/// statistics are refreshed.
 async fn housekeeping(state: AppState) {
     let retention = state.settings.retention();
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -199,6 +200,9 @@ async fn housekeeping(state: AppState) {
             }
             Ok(_) => {}
             Err(err) => tracing::warn!(%err, "could not purge expired and old records"),
+        }
+        if let Err(err) = state.store().refresh_planner_statistics().await {
+            tracing::warn!(%err, "could not refresh the query planner's statistics");
         }
     }
 }

@@ -110,6 +110,10 @@ pub async fn schema_status(url: &str) -> Result<SchemaStatus> {
 pub trait TenantStore: Send + Sync {
     /// Is the database reachable? (`/readyz`)
     async fn ping(&self) -> Result<()>;
+    /// Brings the query planner's statistics up to date, so it picks the index that fits as tables
+    /// grow (hourly, and after a bulk load): SQLite's `PRAGMA optimize` (each index sampled, a few
+    /// milliseconds), PostgreSQL's `ANALYZE` (which its autovacuum also runs, in its own time).
+    async fn refresh_planner_statistics(&self) -> Result<()>;
     async fn insert_tenant(&self, tenant: &Tenant, audit: &AuditEntry) -> Result<()>;
     async fn get_tenant(&self, id: TenantId) -> Result<Option<Tenant>>;
     async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>>;

@@ -87,6 +87,10 @@ pub async fn write(store: &dyn sala_app::Store, setup: &Setup, plan: HistoryPlan
             eprintln!("  history: {:>3}%  {written} bookings  {rate:.0}/s", reported * 10);
         }
     }
+    // As after any bulk load: without fresh statistics the planners misjudge the tables they
+    // just saw grow (PostgreSQL read 710,000 attendee index entries for one room's day view until
+    // its autovacuum got round to them).
+    store.refresh_planner_statistics().await.map_err(|e| anyhow::anyhow!("planner statistics: {e}"))?;
     Ok(History { first, last, bookings: written })
 }
 

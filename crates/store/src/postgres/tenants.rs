@@ -13,6 +13,11 @@ impl TenantStore for PgStore {
         Ok(())
     }
 
+    async fn refresh_planner_statistics(&self) -> Result<()> {
+        sqlx::query("ANALYZE").execute(&self.pool).await.map_err(db)?;
+        Ok(())
+    }
+
     async fn insert_tenant(&self, t: &Tenant, entry: &AuditEntry) -> Result<()> {
         let mut tx = self.begin().await?;
         sqlx::query(

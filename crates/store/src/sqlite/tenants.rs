@@ -13,6 +13,10 @@ impl TenantStore for SqliteStore {
         Ok(())
     }
 
+    async fn refresh_planner_statistics(&self) -> Result<()> {
+        super::optimize(&self.writer).await
+    }
+
     async fn insert_tenant(&self, t: &Tenant, entry: &AuditEntry) -> Result<()> {
         let mut tx = self.write().await?;
         sqlx::query(

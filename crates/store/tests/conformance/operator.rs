@@ -1,10 +1,13 @@
 //! What the operator's `/metrics` reads: every kind's job queue, the recent delivery log, and the
-//! connection pools.
+//! connection pools; and the planner statistics the hourly housekeeping refreshes.
 
-use super::{HOUR, MINUTE, Office, T0, booking_with_jobs, job, office, ok, tick};
+use super::{
+    HOUR, MINUTE, Office, T0, add_room, add_tenant, add_user, all, booking, booking_with_jobs, create, ids, job, list,
+    office, ok, tick,
+};
 use sala_domain::jobs::{Channel, Delivery, DeliveryStatus};
-use sala_domain::{Job, JobKind, Millis};
-use sala_store::{DeliveryCount, JobQueue, Store};
+use sala_domain::{Booking, Job, JobKind, Millis, TimeRange};
+use sala_store::{BookingQuery, DeliveryCount, JobQueue, Store};
 
 /// A UUIDv7 of the millisecond `at`, as the app makes delivery ids.
 fn v7_at(at: Millis) -> uuid::Uuid {
@@ -94,8 +97,35 @@ async fn case_pool_use_is_within_the_pools_limits(store: &dyn Store) {
     }
 }
 
+/// Statistics change how the planner finds rows, never which rows it finds: a room's day and its
+/// busy intervals read the same before and after, on a room among others with a long history.
+async fn case_planner_statistics_refresh_keeps_every_answer(store: &dyn Store) {
+    let t = add_tenant(store, "Estadística", &["estadistica.example"]).await;
+    let organizer = add_user(store, t.id, "ana@estadistica.example", "Ana").await;
+    let rooms = [add_room(store, t.id, "Norte").await, add_room(store, t.id, "Sur").await];
+    let history: Vec<Booking> = (0..400)
+        .map(|n| {
+            let start = T0 + n * HOUR;
+            booking(&rooms[usize::try_from(n % 2).unwrap_or_default()], &organizer, start, start + HOUR / 2)
+        })
+        .collect();
+    ok(create(store, &history).await);
+    let day = ok(TimeRange::new(T0 + 300 * HOUR, T0 + 324 * HOUR));
+    let query = BookingQuery { from: Some(day.start), to: Some(day.end), room_id: Some(rooms[0].id), ..all(100) };
+    let (listed, busy) =
+        (list(store, t.id, query.clone()).await, ok(store.busy(t.id, &[rooms[0].id, rooms[1].id], day).await));
+    assert_eq!(listed.len(), 12, "every other hour of the day is the room's");
+    assert_eq!(busy.len(), 24);
+
+    ok(store.refresh_planner_statistics().await);
+    assert_eq!(ids(&list(store, t.id, query).await), ids(&listed));
+    assert_eq!(ok(store.busy(t.id, &[rooms[0].id, rooms[1].id], day).await), busy);
+    ok(store.refresh_planner_statistics().await);
+}
+
 conformance! {
     borrowed: [
+        case_planner_statistics_refresh_keeps_every_answer,
         case_job_queues_count_due_running_and_dead,
         case_deliveries_since_count_the_window_per_channel_and_result,
         case_pool_use_is_within_the_pools_limits,
