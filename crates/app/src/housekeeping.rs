@@ -1,6 +1,7 @@
 //! Forgetting what is no longer needed, so the database does not grow for ever and keeps no
 //! secrets longer than they serve: expired sessions and sign-in flows, idempotency keys and done
-//! jobs (with their delivery log) older than the retention. Dead jobs and the audit log stay.
+//! jobs (with their delivery log) older than the retention, and the outside-guest quotas' hourly
+//! counters once no quota reads them. Dead jobs and the audit log stay.
 
 use crate::Store;
 use sala_domain::Millis;
@@ -18,7 +19,13 @@ pub struct Purged {
     pub idempotency_keys: u64,
     /// Done jobs (their delivery log went with them).
     pub jobs: u64,
+    /// Hourly counters of invited outside guests.
+    pub invite_counters: u64,
 }
+
+/// How long the outside-guest counters are kept: the quotas read the last 24 hours, and a day
+/// more leaves room for a clock that jumps.
+const INVITE_COUNTERS_KEPT: Millis = 2 * 24 * 3_600_000;
 
 /// Removes what expired by `now`, and the history older than `retention`.
 pub async fn purge(store: &dyn Store, now: Millis, retention: Duration) -> sala_store::Result<Purged> {
@@ -33,5 +40,6 @@ pub async fn purge(store: &dyn Store, now: Millis, retention: Duration) -> sala_
             break;
         }
     }
-    Ok(Purged { sessions, idempotency_keys, jobs })
+    let invite_counters = store.purge_invite_counters(now.saturating_sub(INVITE_COUNTERS_KEPT)).await?;
+    Ok(Purged { sessions, idempotency_keys, jobs, invite_counters })
 }

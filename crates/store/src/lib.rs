@@ -224,6 +224,10 @@ pub trait AuditStore: Send + Sync {
         actor: Option<&sala_domain::Actor>,
         since: Millis,
     ) -> Result<u64>;
+    /// Forgets the invitation counters of the hours that ended before `before` (the audit entries
+    /// stay): [`Self::count_invited_guests`] is exact only for a `since` at or after it. Answers
+    /// how many counters went.
+    async fn purge_invite_counters(&self, before: Millis) -> Result<u64>;
 }
 
 /// Which bookings to list: those overlapping `[from, to)` that match every filter given, ordered

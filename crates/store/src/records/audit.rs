@@ -55,3 +55,11 @@ pub(crate) const INVITED_GUESTS_SQL: &str = "SELECT CAST(COALESCE(SUM(guests), 0
 
 /// The counters' buckets: invitations are counted by the hour.
 pub(crate) const INVITE_HOUR: Millis = 3_600_000;
+
+/// Deletes the counters of the hours ending at or before `$1` (an hour number).
+pub(crate) const PURGE_INVITE_COUNTERS_SQL: &str = "DELETE FROM guest_invite_hours WHERE hour < $1";
+
+/// The first hour whose counter a purge before `before` keeps: the one `before` falls in.
+pub(crate) fn first_kept_hour(before: Millis) -> i64 {
+    before.div_euclid(INVITE_HOUR)
+}

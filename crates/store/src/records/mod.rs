@@ -20,7 +20,9 @@ mod watches;
 mod webhooks;
 
 pub(crate) use attendance::{CheckInRow, KIOSK_COLUMNS, KioskRow, ReplyRow};
-pub(crate) use audit::{AuditRow, INVITE_HOUR, INVITED_GUESTS_SQL, invite_counter};
+pub(crate) use audit::{
+    AuditRow, INVITE_HOUR, INVITED_GUESTS_SQL, PURGE_INVITE_COUNTERS_SQL, first_kept_hour, invite_counter,
+};
 pub(crate) use auth::{ApiKeyRow, LoginFlowRow, SessionRow};
 pub(crate) use bookings::{
     AttendeeRow, BookingRow, BusyRow, IdempotencyRow, SeriesRow, attendee_columns, bookings_with_attendees, check_write,

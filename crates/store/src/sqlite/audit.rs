@@ -1,7 +1,10 @@
 //! The audit log on SQLite.
 
 use super::{SqliteStore, db};
-use crate::records::{AuditRow, INVITE_HOUR, INVITED_GUESTS_SQL, actor_columns, invite_counter, to_json};
+use crate::records::{
+    AuditRow, INVITE_HOUR, INVITED_GUESTS_SQL, PURGE_INVITE_COUNTERS_SQL, actor_columns, first_kept_hour,
+    invite_counter, to_json,
+};
 use crate::{AuditQuery, AuditStore, Result};
 use async_trait::async_trait;
 use sala_domain::{Actor, AuditEntry, Millis, TenantId};
@@ -75,5 +78,14 @@ impl AuditStore for SqliteStore {
             .await
             .map_err(db)?;
         Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    async fn purge_invite_counters(&self, before: Millis) -> Result<u64> {
+        let purged = sqlx::query(PURGE_INVITE_COUNTERS_SQL)
+            .bind(first_kept_hour(before))
+            .execute(&self.writer)
+            .await
+            .map_err(db)?;
+        Ok(purged.rows_affected())
     }
 }

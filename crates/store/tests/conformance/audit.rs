@@ -106,6 +106,16 @@ async fn case_invited_guests_are_counted_by_inviter_and_organization(store: &dyn
     assert_eq!(count(None).await, 17);
     assert_eq!(count(Some(&Actor::User(UserId::new()))).await, 0);
     assert_eq!(ok(store.count_invited_guests(other.id, None, since).await), 1000);
+
+    // Housekeeping forgets the hours before `since` (ana's and the organization's counter of the
+    // 100 guests), and the day's counts stay as they were; the entries themselves stay.
+    assert_eq!(ok(store.purge_invite_counters(since).await), 2);
+    assert_eq!(ok(store.purge_invite_counters(since).await), 0);
+    assert_eq!(count(Some(&ana)).await, 5);
+    assert_eq!(count(None).await, 17);
+    assert_eq!(ok(store.count_invited_guests(acme.id, None, now - 30 * HOUR).await), 17);
+    let kept = AuditQuery { action_prefix: Some(GUESTS_INVITED.into()), limit: 100, ..AuditQuery::default() };
+    assert_eq!(ok(store.list_audit(acme.id, &kept).await).len(), 5);
 }
 
 conformance!(
