@@ -4,8 +4,10 @@
 //! [`crate::auth::Caller`]), a path id (400 `invalid_id` from [`crate::extract::PathId`], 404 for
 //! an unknown one), a query string (400 `invalid_query` from [`crate::extract::ApiQuery`]) and a
 //! JSON body (400, 413, 415 and 422 from [`crate::extract::ApiJson`] and
-//! [`crate::extract::HashedJson`]). Those are added here, once; what only some operations answer
-//! (409, 412, a 422 of a query) stays in each handler's `responses(...)`.
+//! [`crate::extract::HashedJson`]), and the database (503 when it cannot be reached, or, for a
+//! change, cannot store it: `crate::problem`'s mapping of the store's errors). Those are added
+//! here, once; what only some operations answer (409, 412, a 422 of a query) stays in each
+//! handler's `responses(...)`.
 
 use utoipa::openapi::header::Header;
 use utoipa::openapi::path::{Operation, ParameterIn};
@@ -20,15 +22,18 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// `application/problem+json` with the `Problem` schema.
 pub fn document(openapi: &mut OpenApi) {
     for item in openapi.paths.paths.values_mut() {
-        let operations =
-            [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch, &mut item.head];
-        for operation in operations.into_iter().flatten() {
-            add_refusals(operation);
+        let reads = [(&mut item.get, true), (&mut item.head, true)];
+        let changes =
+            [(&mut item.put, false), (&mut item.post, false), (&mut item.delete, false), (&mut item.patch, false)];
+        for (operation, read_only) in reads.into_iter().chain(changes) {
+            if let Some(operation) = operation {
+                add_refusals(operation, read_only);
+            }
         }
     }
 }
 
-fn add_refusals(operation: &mut Operation) {
+fn add_refusals(operation: &mut Operation, read_only: bool) {
     let has = |place: ParameterIn| {
         operation.parameters.iter().flatten().any(|p| matches!(p, RefOr::T(p) if p.parameter_in == place))
     };
@@ -78,6 +83,19 @@ fn add_refusals(operation: &mut Operation) {
         "`rate_limited`: the API key's requests a minute are spent; retry after `Retry-After`".to_owned(),
     ));
 
+    let unavailable = "`database_unavailable`: the database cannot be reached for now; retry after `Retry-After`";
+    refusals.push((
+        "503",
+        if read_only {
+            unavailable.to_owned()
+        } else {
+            format!(
+                "{unavailable}; `storage_full`, `read_only`: the database's disk is full, or it can only be read: \
+                 nothing was saved"
+            )
+        },
+    ));
+
     let responses = &mut operation.responses.responses;
     for (status, description) in refusals {
         let response = responses.entry(status.to_owned()).or_insert_with(|| ResponseBuilder::new().build().into());
@@ -88,7 +106,7 @@ fn add_refusals(operation: &mut Operation) {
         }
     }
     for (status, response) in responses.iter_mut() {
-        if let (true, RefOr::T(response)) = (status.starts_with('4'), response) {
+        if let (true, RefOr::T(response)) = (status.starts_with('4') || status == "503", response) {
             as_problem(status, response);
         }
     }
@@ -110,11 +128,11 @@ fn json_body(body: &RefOr<RequestBody>) -> Option<Body> {
 }
 
 /// A refusal as it is sent: `application/problem+json` with the `Problem` schema (and the
-/// `Retry-After` of a 429).
+/// `Retry-After` of a 429 or a 503).
 fn as_problem(status: &str, response: &mut Response) {
     response.content.clear();
     response.content.insert(PROBLEM_JSON.to_owned(), Content::new(Some(Ref::from_schema_name("Problem"))).into());
-    if status == "429" {
+    if status == "429" || status == "503" {
         let mut header = Header::new(Object::with_type(Type::Integer));
         header.description = Some("Seconds to wait before the next request".to_owned());
         response.headers.insert("Retry-After".to_owned(), header.into());

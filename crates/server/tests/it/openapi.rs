@@ -97,14 +97,15 @@ async fn every_operation_has_examples_that_fit_their_schemas() {
 }
 
 /// The refusals an operation's shape implies: what its caller, path id, query and JSON body can
-/// be refused with (the extractors every handler is built of).
+/// be refused with (the extractors every handler is built of), and 503 when the database cannot
+/// serve it (`drill_postgres` and `drills` see those answers).
 fn implied_refusals(operation: &Value) -> Vec<&'static str> {
     let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
     let takes = |place: &str| parameters.iter().any(|p| p["in"] == place);
     let body = operation["requestBody"]["content"].get("application/json").is_some();
     // A body that may be left out is read whatever its content type, and never as `invalid_json`.
     let body_required = body && operation["requestBody"]["required"] == true;
-    let mut statuses = vec!["401", "403", "429"];
+    let mut statuses = vec!["401", "403", "429", "503"];
     if takes("path") {
         statuses.extend(["400", "404"]);
     }
@@ -141,15 +142,23 @@ async fn every_operation_documents_its_refusals_as_problems() {
                 }
             }
             for (status, response) in responses.as_object().into_iter().flatten() {
-                if status.starts_with('4') && response["content"] != problem {
+                let refusal = status.starts_with('4') || status == "503";
+                if refusal && response["content"] != problem {
                     problems.push(format!("{method} {path} {status}: not problem+json with Problem"));
                 }
-                if status.starts_with('4') && response["description"].as_str().unwrap_or_default().is_empty() {
+                if refusal && response["description"].as_str().unwrap_or_default().is_empty() {
                     problems.push(format!("{method} {path} {status}: no description"));
                 }
             }
-            if responses.get("429").is_some_and(|r| r["headers"].get("Retry-After").is_none()) {
-                problems.push(format!("{method} {path} 429: no Retry-After"));
+            for status in ["429", "503"] {
+                if responses.get(status).is_some_and(|r| r["headers"].get("Retry-After").is_none()) {
+                    problems.push(format!("{method} {path} {status}: no Retry-After"));
+                }
+            }
+            let change = method != "get" && method != "head";
+            let unavailable = responses["503"]["description"].as_str().unwrap_or_default();
+            if change && !unavailable.contains("storage_full") {
+                problems.push(format!("{method} {path} 503: a change that does not say the disk may be full"));
             }
         }
     }
