@@ -10,11 +10,13 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use sala_domain::{Locale, User};
 
-/// The signed-in person, or `None`. Never fails: pages decide what an anonymous visitor sees.
+/// The signed-in person, or `None`: pages decide what an anonymous visitor sees. Fails only when
+/// the database cannot be asked (a readable 503 page with `Retry-After`): taking the visitor for
+/// signed out then would send them to the sign-in page, and a form they sent to a refusal.
 pub struct MaybeUser(pub Option<User>);
 
 impl FromRequestParts<AppState> for MaybeUser {
-    type Rejection = std::convert::Infallible;
+    type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let Some(token) = cookies::read(&parts.headers, cookies::SESSION, state.settings.secure_cookies()) else {
@@ -22,6 +24,15 @@ impl FromRequestParts<AppState> for MaybeUser {
         };
         match sala_app::sessions::resolve_session(state.store(), &token).await {
             Ok(user) => Ok(Self(user)),
+            Err(sala_app::AppError::Unavailable { code, message }) => {
+                tracing::warn!(%code, "could not read the session: {message}");
+                let accepted = parts.headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+                let t = i18n::texts(i18n::from_accept_language(accepted));
+                let mut page = error_page(t, StatusCode::SERVICE_UNAVAILABLE, t.error_title, t.refusal(code));
+                let retry = crate::problem::DATABASE_RETRY_SECONDS;
+                page.headers_mut().insert(axum::http::header::RETRY_AFTER, retry.into());
+                Err(page)
+            }
             Err(err) => {
                 tracing::error!(%err, "could not read session");
                 Ok(Self(None))
@@ -37,9 +48,9 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        match MaybeUser::from_request_parts(parts, state).await {
-            Ok(MaybeUser(Some(user))) => Ok(Self(user)),
-            _ => Err(Redirect::to("/").into_response()),
+        match MaybeUser::from_request_parts(parts, state).await? {
+            MaybeUser(Some(user)) => Ok(Self(user)),
+            MaybeUser(None) => Err(Redirect::to("/").into_response()),
         }
     }
 }

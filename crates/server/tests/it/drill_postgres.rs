@@ -196,13 +196,16 @@ impl Drop for Cluster {
 
 struct Org {
     key: String,
+    /// Ana's session cookie's value: a browser signed in.
+    session: String,
 }
 
-/// Acme with Ana (admin) and María (member), and an API key.
+/// Acme with Ana (admin, signed in) and María (member), and an API key.
 async fn organization(store: &dyn sala_app::Store) -> Org {
     let input =
         sala_app::tenants::NewTenant { name: "Acme".into(), domains: vec!["acme.test".into()], ..Default::default() };
     let tenant = sala_app::tenants::create_tenant(store, input).await.unwrap();
+    let mut session = String::new();
     for (email, name, role) in [("ana@acme.test", "Ana García", "admin"), ("maria@acme.test", "María López", "member")]
     {
         let input = sala_app::users::NewUser {
@@ -211,10 +214,13 @@ async fn organization(store: &dyn sala_app::Store) -> Org {
             role: Some(sala_domain::Role::parse(role).unwrap()),
             ..Default::default()
         };
-        sala_app::users::create_user(store, &Context::system(tenant.id), input).await.unwrap();
+        let user = sala_app::users::create_user(store, &Context::system(tenant.id), input).await.unwrap();
+        if session.is_empty() {
+            session = sala_app::sessions::start_session(store, &user, Duration::from_secs(3600)).await.unwrap();
+        }
     }
     let created = sala_app::api_keys::create_api_key(store, &Context::system(tenant.id), "drill", None).await.unwrap();
-    Org { key: created.secret }
+    Org { key: created.secret, session }
 }
 
 async fn rooms(http: &reqwest::Client, base: &str, key: &str, n: usize) -> Vec<String> {
@@ -408,6 +414,14 @@ async fn postgres_restarted_under_load_refuses_cleanly_and_recovers_without_rest
     })
     .await;
     let during = created() - before;
+    // A signed-in browser is told the same, in its language, not sent to the sign-in page.
+    let home = || http.get(format!("{base}/")).header("cookie", format!("sala_session={}", org.session));
+    let page = home().header("accept-language", "en").send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(page.headers()["retry-after"], "5");
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let text = page.text().await.unwrap();
+    assert!(text.contains("cannot reach its database"), "{text}");
 
     cluster.start().await;
     let up = Instant::now();
@@ -435,6 +449,9 @@ async fn postgres_restarted_under_load_refuses_cleanly_and_recovers_without_rest
     );
     assert!(seen.wrong.is_empty(), "{} answers were not clean:\n{}", seen.wrong.len(), seen.wrong.join("\n"));
     assert!(seen.longest < Duration::from_secs(10), "a request took {:?}", seen.longest);
+    let page = home().send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK, "Ana's page once the database is back");
+    assert!(page.text().await.unwrap().contains("Ana García"));
     // Every 201 is stored: the same server (no restart) reads each one back.
     for id in &seen.created {
         let response = http.get(format!("{base}/api/v1/bookings/{id}")).bearer_auth(&org.key).send().await.unwrap();
