@@ -115,7 +115,11 @@ impl From<ApiError> for Problem {
                 "Something went wrong on our side. It has been logged; please try again.".to_owned()
             }
             AppError::Unavailable { code, message } => {
-                tracing::error!(%code, "a request was refused for now: {message}");
+                // An unreachable database was logged with its cause where the store's error
+                // became this one; once is enough in an outage that refuses every request.
+                if *code != ErrorCode::DatabaseUnavailable {
+                    tracing::error!(%code, "a request was refused for now: {message}");
+                }
                 message.clone()
             }
             AppError::Invalid(errors) => {

@@ -25,7 +25,7 @@ impl FromRequestParts<AppState> for MaybeUser {
         match sala_app::sessions::resolve_session(state.store(), &token).await {
             Ok(user) => Ok(Self(user)),
             Err(sala_app::AppError::Unavailable { code, message }) => {
-                tracing::warn!(%code, "could not read the session: {message}");
+                tracing::debug!(%code, "could not read the session: {message}");
                 let accepted = parts.headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
                 let t = i18n::texts(i18n::from_accept_language(accepted));
                 let mut page = error_page(t, StatusCode::SERVICE_UNAVAILABLE, t.error_title, t.refusal(code));

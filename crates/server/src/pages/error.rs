@@ -125,7 +125,10 @@ pub fn show_error(t: &'static Texts, err: &AppError) -> Response {
         }
         AppError::BadInput { code, .. } => error_page(t, StatusCode::BAD_REQUEST, t.error_title, t.refusal(*code)),
         AppError::Unavailable { code, message } => {
-            tracing::error!(%code, "a page was refused for now: {message}");
+            // An unreachable database was logged with its cause already (see `crate::problem`).
+            if *code != ErrorCode::DatabaseUnavailable {
+                tracing::error!(%code, "a page was refused for now: {message}");
+            }
             error_page(t, StatusCode::SERVICE_UNAVAILABLE, t.error_title, t.refusal(*code))
         }
         AppError::Internal(cause) => {
