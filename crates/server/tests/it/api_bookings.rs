@@ -267,8 +267,7 @@ async fn who_may_see_and_change(app: TestApp) {
     let app = &app;
     let tenant = w.tenant.id;
     let person = |email: &'static str| async move {
-        let found =
-            app.store().user_by_email(tenant, &sala_domain::Email::parse(email).unwrap()).await.unwrap().unwrap();
+        let found = app.person(tenant, email).await.unwrap();
         format!("sala_session={}; sala_csrf={}", app.session(&found).await, "q".repeat(43))
     };
     let as_person = |cookie: String, method: Method, body: Value| {
@@ -698,12 +697,7 @@ async fn rules_bind_people_but_not_admins(app: TestApp) {
     .await;
     assert_eq!(problem["errors"][0]["code"], "too_long", "the room's own limit");
 
-    let ana = app
-        .store()
-        .user_by_email(w.tenant.id, &sala_domain::Email::parse("ana@acme.test").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let ana = app.person(w.tenant.id, "ana@acme.test").await.unwrap();
     let cookie = format!("sala_session={}; sala_csrf={}", app.session(&ana).await, "a".repeat(43));
     let as_admin = |body: Value| {
         app.request(Method::POST, "/api/v1/bookings")
@@ -758,12 +752,7 @@ async fn tenant_rules_come_from_settings(app: TestApp) {
     let (status, _) = post(&app, &w.key, &booking(&w, slot(10, 12, 60), "juan@acme.test")).await;
     assert_eq!(status, StatusCode::CREATED, "the limit is per person");
 
-    let juan = app
-        .store()
-        .user_by_email(w.tenant.id, &sala_domain::Email::parse("juan@acme.test").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let juan = app.person(w.tenant.id, "juan@acme.test").await.unwrap();
     let cookie = format!("sala_session={}; sala_csrf={}", app.session(&juan).await, "j".repeat(43));
     let (status, read) =
         json(app.request(Method::GET, "/api/v1/settings").header("cookie", &cookie).send().await.unwrap()).await;
@@ -796,9 +785,8 @@ async fn outside_guests_are_held_to_daily_quotas(app: TestApp) {
     })
     .await;
     let w = world(&app).await;
-    let email = |e: &str| sala_domain::Email::parse(e).unwrap();
-    let maria = app.store().user_by_email(w.tenant.id, &email("maria@acme.test")).await.unwrap().unwrap();
-    let juan = app.store().user_by_email(w.tenant.id, &email("juan@acme.test")).await.unwrap().unwrap();
+    let maria = app.person(w.tenant.id, "maria@acme.test").await.unwrap();
+    let juan = app.person(w.tenant.id, "juan@acme.test").await.unwrap();
     let csrf = "t".repeat(43);
     let as_person = |session: String, method: Method, path: String, body: Value| {
         app.request(method, &path)

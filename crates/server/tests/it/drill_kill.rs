@@ -266,12 +266,7 @@ struct Owed {
 
 async fn owed(app: &TestApp, w: &World, bookings: &[Booking]) -> Vec<Owed> {
     let jobs = all_jobs(app, w.tenant.id, None).await;
-    let ana = app
-        .store()
-        .user_by_email(w.tenant.id, &sala_domain::Email::parse("ana@acme.test").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let ana = app.person(w.tenant.id, "ana@acme.test").await.unwrap();
     let job_of = |b: &Booking, kind: JobKind| -> Job {
         let mut of: Vec<&Job> = jobs.iter().filter(|j| j.booking_id == Some(b.id) && j.kind == kind).collect();
         assert_eq!(of.len(), 1, "one {kind:?} job for {} (a create's jobs are written with it)", b.title);

@@ -3,7 +3,7 @@
 
 use reqwest::{Method, RequestBuilder, StatusCode};
 use sala_app::Context;
-use sala_domain::{Tenant, User};
+use sala_domain::{Tenant, TenantId, User};
 use sala_server::App;
 use sala_server::config::{LogFormat, Settings};
 use sala_store::testing::{TestDb, fresh_postgres, fresh_sqlite};
@@ -203,6 +203,11 @@ impl TestApp {
     }
 
     /// A fresh API key of `tenant`; returns the secret.
+    /// The person of `tenant` with this address, if any.
+    pub async fn person(&self, tenant: TenantId, email: &str) -> Option<User> {
+        self.store().user_by_email(tenant, &sala_domain::Email::parse(email).unwrap()).await.unwrap()
+    }
+
     pub async fn api_key(&self, tenant: &Tenant) -> String {
         let created =
             sala_app::api_keys::create_api_key(self.store(), &Context::system(tenant.id), "test", None).await.unwrap();

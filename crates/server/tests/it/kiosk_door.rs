@@ -231,8 +231,7 @@ async fn the_qr_code_opens_a_short_lived_check_in_link(app: TestApp) {
     let csrf = csrf_cookie(&page);
     let html = page.text().await.unwrap();
     assert!(html.contains("Revisión") && html.contains("Norte") && html.contains("0 con check-in"), "{html}");
-    let juan = sala_domain::Email::parse("juan@acme.test").unwrap();
-    let juan = app.store().user_by_email(tenant.id, &juan).await.unwrap().unwrap();
+    let juan = app.person(tenant.id, "juan@acme.test").await.unwrap();
     let signed_in = app
         .request(Method::GET, &link_path)
         .header("cookie", format!("sala_session={}", app.session(&juan).await))

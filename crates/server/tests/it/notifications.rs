@@ -664,12 +664,7 @@ async fn an_expired_token_leaves_a_dead_job_to_replay(app: TestApp) {
         "invalid_query",
     )
     .await;
-    let maria = app
-        .store()
-        .user_by_email(w.tenant.id, &sala_domain::Email::parse("maria@acme.test").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let maria = app.person(w.tenant.id, "maria@acme.test").await.unwrap();
     let cookie = app.session(&maria).await;
     let as_maria =
         |method: Method, path: &str| app.request(method, path).header("cookie", format!("sala_session={cookie}"));

@@ -105,5 +105,5 @@ async fn the_directory_is_read_page_by_page_and_imported(app: TestApp) {
 both!(the_directory_is_read_page_by_page_and_imported);
 
 async fn by_email(app: &TestApp, tenant: &sala_domain::Tenant, email: &str) -> Option<sala_domain::User> {
-    app.store().user_by_email(tenant.id, &sala_domain::Email::parse(email).unwrap()).await.unwrap()
+    app.person(tenant.id, email).await
 }

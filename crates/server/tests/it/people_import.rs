@@ -6,7 +6,7 @@
 use crate::both;
 use crate::helpers::TestApp;
 use reqwest::{Method, StatusCode};
-use sala_domain::{Email, User};
+use sala_domain::User;
 
 const CSRF: &str = "csrfcsrfcsrfcsrfcsrfcsrfcsrfcsrfcsrfcsrfcsr";
 const BOUNDARY: &str = "sala-test-boundary-7MA4YWxkTrZu0gW";
@@ -85,7 +85,7 @@ pub fn carried(html: &str) -> String {
 }
 
 async fn by_email(app: &TestApp, tenant: &sala_domain::Tenant, email: &str) -> Option<User> {
-    app.store().user_by_email(tenant.id, &Email::parse(email).unwrap()).await.unwrap()
+    app.person(tenant.id, email).await
 }
 
 async fn count_audit(app: &TestApp, tenant: &sala_domain::Tenant, action: &str) -> usize {
