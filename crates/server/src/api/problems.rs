@@ -22,10 +22,16 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// `application/problem+json` with the `Problem` schema.
 pub fn document(openapi: &mut OpenApi) {
     for item in openapi.paths.paths.values_mut() {
-        let reads = [(&mut item.get, true), (&mut item.head, true)];
-        let changes =
-            [(&mut item.put, false), (&mut item.post, false), (&mut item.delete, false), (&mut item.patch, false)];
-        for (operation, read_only) in reads.into_iter().chain(changes) {
+        // Each operation, and whether it only reads.
+        let operations = [
+            (&mut item.get, true),
+            (&mut item.head, true),
+            (&mut item.put, false),
+            (&mut item.post, false),
+            (&mut item.delete, false),
+            (&mut item.patch, false),
+        ];
+        for (operation, read_only) in operations {
             if let Some(operation) = operation {
                 add_refusals(operation, read_only);
             }

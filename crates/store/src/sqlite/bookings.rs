@@ -102,8 +102,7 @@ impl BookingStore for SqliteStore {
         // Room by room (CROSS JOIN keeps rooms as the outer loop), each with the lower bound on the
         // start that the module's comment explains. INDEXED BY: SQLite 3.51 preferred the
         // (tenant, start) index here, reading every room's bookings of the day once per room
-        // (85 ms for 200 rooms instead of 2 ms, over a second under load).
-        // One row holding them all, as JSON: each row of a result crosses from SQLite's thread to
+        // (85 ms for 200 rooms instead of 2 ms, over a second under load). One row holding them all, as JSON: each row of a result crosses from SQLite's thread to
         // the caller's on its own (a wake-up each), which took most of the time of a 200-room day.
         let mut sql = QueryBuilder::<Sqlite>::new(
             "SELECT json_group_array(json_array(hex(b.id), hex(b.room_id), b.start_at, b.end_at)
