@@ -8,6 +8,7 @@
 //! found. The backends (`sqlite`, `postgres`) each own their SQL and migrations and pass the same
 //! conformance suite (`tests/conformance/`).
 
+mod booking_list;
 pub mod ceiling;
 mod crowding;
 mod error;

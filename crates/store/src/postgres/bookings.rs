@@ -21,6 +21,7 @@
 //! statement each, whatever their number.
 
 use super::{PgStore, audit, db};
+use crate::booking_list::list_query;
 use crate::records::{
     AttendeeRow, BookingRow, BusyRow, IdempotencyRow, JobRow, SeriesRow, actor_columns, attendee_columns,
     bookings_with_attendees, check_write, to_json,
@@ -63,39 +64,7 @@ impl BookingStore for PgStore {
     }
 
     async fn list_bookings(&self, tenant: TenantId, q: &BookingQuery) -> Result<Vec<Booking>> {
-        // Only the filters given go into the SQL, so the planner can use the index that fits.
-        let mut sql = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM bookings WHERE tenant_id = "));
-        sql.push_bind(tenant.0);
-        if let Some(from) = q.from {
-            sql.push(" AND end_at > ").push_bind(from);
-        }
-        if let Some(to) = q.to {
-            sql.push(" AND start_at < ").push_bind(to);
-        }
-        if let Some(room) = q.room_id {
-            sql.push(" AND room_id = ").push_bind(room.0);
-        }
-        if let Some(organizer) = q.organizer_id {
-            sql.push(" AND organizer_id = ").push_bind(organizer.0);
-        }
-        if let Some(status) = q.status {
-            sql.push(" AND status = ").push_bind(status.as_str());
-        }
-        if let Some(series) = q.series_id {
-            sql.push(" AND series_id = ").push_bind(series.0);
-        }
-        if let Some(external_ref) = &q.external_ref {
-            sql.push(" AND external_ref = ").push_bind(external_ref.clone());
-        }
-        if let Some(person) = q.involving {
-            sql.push(" AND (organizer_id = ").push_bind(person.0);
-            sql.push(" OR id IN (SELECT booking_id FROM booking_attendees WHERE tenant_id = ").push_bind(tenant.0);
-            sql.push(" AND user_id = ").push_bind(person.0).push("))");
-        }
-        if let Some((start, id)) = q.after {
-            sql.push(" AND (start_at, id) > (").push_bind(start).push(", ").push_bind(id.0).push(")");
-        }
-        sql.push(" ORDER BY start_at, id LIMIT ").push_bind(i64::from(q.limit.clamp(1, 500)));
+        let mut sql = list_query::<Postgres>(COLUMNS, "bookings", tenant, q);
         let rows: Vec<BookingRow> = sql.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
         self.with_attendees(tenant, rows).await
     }

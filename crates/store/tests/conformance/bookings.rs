@@ -443,10 +443,67 @@ async fn case_booking_tenant_isolation(store: &dyn Store) {
     assert_eq!(ok(store.idempotency_record(acme.id, &record.actor, &record.key).await), Some(record));
 }
 
+/// A window lists every booking reaching into it however long before it started: days-long
+/// bookings (an imported all-day event, an admin's week-long block) beside short ones, in one
+/// order, one page after another, with the other filters holding for both.
+async fn case_booking_list_finds_long_bookings(store: &dyn Store) {
+    let Office { acme, ana, luis, sala, azul } = office(store).await;
+    const DAY: i64 = 24 * HOUR;
+    let verde = add_room(store, acme.id, "Verde").await;
+    let week_block = booking(&sala, &ana, T0 - 7 * DAY, T0 + 2 * HOUR);
+    // A day long (the short side's longest), and a day and two minutes starting just before
+    // the short side's bound.
+    let day_long = booking(&azul, &luis, T0 - DAY + 30 * MINUTE, T0 + 30 * MINUTE);
+    let longer_by_minutes = booking(&verde, &ana, T0 - DAY - MINUTE, T0 + MINUTE);
+    let mut cancelled_long = booking(&azul, &ana, T0 - 3 * DAY, T0 + 5 * HOUR);
+    cancelled_long.status = BookingStatus::Cancelled;
+    cancelled_long.cancelled_at = Some(T0);
+    let short = booking(&sala, &luis, T0 + 3 * HOUR, T0 + 4 * HOUR);
+    let ended_long = booking(&sala, &luis, T0 - 9 * DAY, T0 - 8 * DAY);
+    let ended_short = booking(&azul, &ana, T0 - 30 * HOUR, T0 - 29 * HOUR);
+    let every = [&week_block, &day_long, &longer_by_minutes, &cancelled_long, &short, &ended_long, &ended_short];
+    for b in every {
+        ok(create(store, std::slice::from_ref(b)).await);
+    }
+
+    let day = BookingQuery { from: Some(T0), to: Some(T0 + DAY), ..all(100) };
+    let expected = ordered(&[&week_block, &day_long, &longer_by_minutes, &cancelled_long, &short]);
+    assert_eq!(ids(&list(store, acme.id, day.clone()).await), expected);
+    // Without an end, too ("from now on").
+    let from = BookingQuery { from: Some(T0), ..all(100) };
+    assert_eq!(ids(&list(store, acme.id, from).await), expected);
+    // The other filters hold on both sides.
+    let in_sala = BookingQuery { room_id: Some(sala.id), ..day.clone() };
+    assert_eq!(ids(&list(store, acme.id, in_sala).await), [week_block.id, short.id]);
+    let confirmed = BookingQuery { status: Some(BookingStatus::Confirmed), ..day.clone() };
+    let expected_confirmed = ordered(&[&week_block, &day_long, &longer_by_minutes, &short]);
+    assert_eq!(ids(&list(store, acme.id, confirmed).await), expected_confirmed);
+    let lu = BookingQuery { involving: Some(luis.id), ..day.clone() };
+    assert_eq!(ids(&list(store, acme.id, lu).await), ordered(&[&day_long, &short]));
+    // Pages of one come out in the same order, each booking once.
+    let mut pages = Vec::new();
+    let mut after = None;
+    loop {
+        let page = list(store, acme.id, BookingQuery { after, ..BookingQuery { limit: 1, ..day.clone() } }).await;
+        let Some(last) = page.last() else { break };
+        after = Some((last.time.start, last.id));
+        pages.extend(ids(&page));
+    }
+    assert_eq!(pages, expected);
+    // A window after all of them, and one between the ended ones, find nothing.
+    let later = BookingQuery { from: Some(T0 + 2 * DAY), to: Some(T0 + 3 * DAY), ..all(100) };
+    assert!(list(store, acme.id, later).await.is_empty());
+    let between = BookingQuery { from: Some(T0 - 8 * DAY), to: Some(T0 - 7 * DAY), ..all(100) };
+    assert!(list(store, acme.id, between).await.is_empty());
+    let ended = BookingQuery { from: Some(T0 - 8 * DAY - 12 * HOUR), to: Some(T0 - 8 * DAY - 6 * HOUR), ..all(100) };
+    assert_eq!(ids(&list(store, acme.id, ended).await), [ended_long.id]);
+}
+
 conformance!(
     borrowed: [
         case_booking_round_trip,
         case_booking_list_and_pagination,
+        case_booking_list_finds_long_bookings,
         case_booking_busy_and_count_active,
         case_idempotency_records,
         case_booking_jobs_outbox,
