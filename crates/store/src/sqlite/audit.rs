@@ -8,31 +8,41 @@ use crate::records::{
 use crate::{AuditQuery, AuditStore, Result};
 use async_trait::async_trait;
 use sala_domain::{Actor, AuditEntry, Millis, TenantId};
-use sqlx::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 /// Writes an audit entry inside the caller's transaction.
 pub(super) async fn insert(conn: &mut SqliteConnection, e: &AuditEntry) -> Result<()> {
-    let (actor_type, actor_id) = actor_columns(&e.actor);
-    sqlx::query(
-        "INSERT INTO audit_log (id, tenant_id, at, actor_type, actor_id, action, subject_type, subject_id,
-                                before_state, after_state, request_id, ip)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(e.id.0)
-    .bind(e.tenant_id.0)
-    .bind(e.at)
-    .bind(actor_type)
-    .bind(actor_id)
-    .bind(&e.action)
-    .bind(&e.subject_type)
-    .bind(e.subject_id)
-    .bind(e.before.as_ref().map(to_json))
-    .bind(e.after.as_ref().map(to_json))
-    .bind(&e.request_id)
-    .bind(&e.ip)
-    .execute(conn)
-    .await
-    .map_err(db)?;
+    insert_all(conn, std::slice::from_ref(e)).await
+}
+
+/// Rows per multi-row INSERT: 12 parameters each, well under SQLite's 32766.
+const CHUNK: usize = 1000;
+
+/// Writes audit entries inside the caller's transaction, one statement for up to [`CHUNK`] of
+/// them (a booking write's entries cost the single writer one round trip, not one each).
+pub(super) async fn insert_all(conn: &mut SqliteConnection, entries: &[AuditEntry]) -> Result<()> {
+    for chunk in entries.chunks(CHUNK) {
+        let mut sql = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO audit_log (id, tenant_id, at, actor_type, actor_id, action, subject_type, subject_id,
+                                    before_state, after_state, request_id, ip) ",
+        );
+        sql.push_values(chunk, |mut row, e| {
+            let (actor_type, actor_id) = actor_columns(&e.actor);
+            row.push_bind(e.id.0)
+                .push_bind(e.tenant_id.0)
+                .push_bind(e.at)
+                .push_bind(actor_type)
+                .push_bind(actor_id)
+                .push_bind(e.action.clone())
+                .push_bind(e.subject_type.clone())
+                .push_bind(e.subject_id)
+                .push_bind(e.before.as_ref().map(to_json))
+                .push_bind(e.after.as_ref().map(to_json))
+                .push_bind(e.request_id.clone())
+                .push_bind(e.ip.clone());
+        });
+        sql.build().execute(&mut *conn).await.map_err(db)?;
+    }
     Ok(())
 }
 

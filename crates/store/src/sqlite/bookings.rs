@@ -255,9 +255,7 @@ async fn write_in(conn: &mut SqliteConnection, write: &BookingWrite<'_>, update:
         return Err(StoreError::Overlap(busy));
     }
     insert_attendees(&mut *conn, tenant, write.bookings).await?;
-    for entry in write.audit {
-        audit::insert(&mut *conn, entry).await?;
-    }
+    audit::insert_all(&mut *conn, write.audit).await?;
     drop_timed_jobs(&mut *conn, tenant, write.drop_timed_jobs).await?;
     insert_jobs(&mut *conn, write.jobs).await?;
     if let Some(r) = write.idempotency {

@@ -59,7 +59,18 @@ impl GroupCommit {
     pub(super) fn start(writer: SqlitePool) -> Self {
         let (queue, requests) = mpsc::channel(QUEUE);
         let counts = Arc::new(Counts::default());
-        tokio::spawn(run(writer, requests, Arc::clone(&counts)));
+        let task = run(writer, requests, Arc::clone(&counts));
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build();
+        match runtime {
+            Ok(runtime) => {
+                let spawned =
+                    std::thread::Builder::new().name("sala-sqlite-writer".into()).spawn(move || runtime.block_on(task));
+                if let Err(err) = spawned {
+                    tracing::error!(%err, "could not start the SQLite writer thread");
+                }
+            }
+            Err(err) => tracing::error!(%err, "could not start the SQLite writer's runtime"),
+        }
         Self { queue, counts }
     }
 
@@ -104,6 +115,9 @@ async fn commit_batch(conn: &mut SqliteConnection, batch: Vec<Request>, counts: 
         Ok(tx) => tx,
         Err(err) => return answer_all(batch.into_iter().map(|(_, answer)| answer), &err),
     };
+    if let Err(err) = sqlx::raw_sql("SAVEPOINT group_write").execute(&mut *tx).await {
+        return answer_all(batch.into_iter().map(|(_, answer)| answer), &err);
+    }
     let mut held = Vec::with_capacity(batch.len());
     let mut batch = batch.into_iter();
     while let Some((write, answer)) = batch.next() {
@@ -130,20 +144,24 @@ async fn commit_batch(conn: &mut SqliteConnection, batch: Vec<Request>, counts: 
     }
 }
 
-/// The write's own answer (`Ok(Err)` when it was refused and undone), or the error that broke the
-/// transaction around it.
+/// Runs `write` in the open savepoint `group_write` and leaves a clean one open for the next: a
+/// write that held is released and a new savepoint opened (one round trip to SQLite's thread, as
+/// the single writer's time goes by round trips); one refused is rolled back to the savepoint,
+/// which stays open and empty. The commit ends whichever savepoint is open at the end.
+///
+/// Returns the write's own answer (`Ok(Err)` when it was refused and undone), or the error that
+/// broke the transaction around it.
 async fn in_savepoint(
     conn: &mut SqliteConnection,
     write: &dyn GroupWrite,
 ) -> std::result::Result<Result<()>, sqlx::Error> {
-    sqlx::raw_sql("SAVEPOINT group_write").execute(&mut *conn).await?;
     match write.apply(conn).await {
         Ok(()) => {
-            sqlx::raw_sql("RELEASE group_write").execute(&mut *conn).await?;
+            sqlx::raw_sql("RELEASE group_write; SAVEPOINT group_write").execute(&mut *conn).await?;
             Ok(Ok(()))
         }
         Err(refused) => {
-            sqlx::raw_sql("ROLLBACK TO group_write; RELEASE group_write").execute(&mut *conn).await?;
+            sqlx::raw_sql("ROLLBACK TO group_write").execute(&mut *conn).await?;
             Ok(Err(refused))
         }
     }
