@@ -70,6 +70,9 @@ pub struct Created {
     pub warnings: Vec<FieldError>,
     /// True when this answers a retry of an earlier request with the same `Idempotency-Key`.
     pub replayed: bool,
+    /// The room and organizer of the new bookings as the create read them, so the answer can name
+    /// them without reading them again; `None` on a replay.
+    pub room_and_organizer: Option<(Room, User)>,
 }
 
 /// Everything validated about a request, before occurrences are worked out.
@@ -172,7 +175,8 @@ async fn create(
             Some(first) => facts::reminders(store, ctx, &draft.tenant, &draft.organizer, first).await?,
             None => draft.tenant.reminders.clone(),
         },
-        no_show_minutes: facts::no_show_minutes(store, &draft.tenant, &bookings).await?,
+        // Every booking of a create is in the draft's room.
+        no_show_minutes: facts::no_show_minutes_in(&draft.tenant, &draft.room),
         meet_wait: facts::meet_wait(store, ctx, &draft.organizer, draft.google_meet).await?,
         actor: ctx.actor(),
         ..Facts::at(now)
@@ -200,7 +204,14 @@ async fn create(
         unless_checked_in: false,
     };
     match store.insert_bookings(write).await {
-        Ok(()) => Ok(Created { bookings, skipped, months_skipped, warnings: draft.warnings, replayed: false }),
+        Ok(()) => Ok(Created {
+            bookings,
+            skipped,
+            months_skipped,
+            warnings: draft.warnings,
+            replayed: false,
+            room_and_organizer: Some((draft.room, draft.organizer)),
+        }),
         Err(StoreError::Overlap(busy)) => Err(policy::overlap_conflict(ranges.iter().copied(), &busy)),
         Err(StoreError::Duplicate(Unique::IdempotencyKey)) => {
             let key = input.idempotency_key.as_deref().unwrap_or_default();
@@ -431,5 +442,6 @@ async fn replay(store: &dyn Store, ctx: &Context, key: &str, request_hash: &str)
         months_skipped: Vec::new(),
         warnings: Vec::new(),
         replayed: true,
+        room_and_organizer: None,
     }))
 }

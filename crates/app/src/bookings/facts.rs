@@ -32,6 +32,11 @@ pub(crate) fn release_minutes(tenant: &Tenant, room: &Room) -> Option<u32> {
     tenant.booking_rules.with_override(&room.rules).no_show_release_minutes
 }
 
+/// [`no_show_minutes`] for bookings all in `room`, which the caller has read already.
+pub(super) fn no_show_minutes_in(tenant: &Tenant, room: &Room) -> HashMap<RoomId, u32> {
+    release_minutes(tenant, room).map(|minutes| (room.id, minutes)).into_iter().collect()
+}
+
 /// The rooms of `bookings` that release unattended bookings, and after how many minutes.
 pub(super) async fn no_show_minutes(
     store: &dyn Store,

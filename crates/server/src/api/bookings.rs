@@ -192,7 +192,7 @@ async fn create_booking(
     let idempotency_key = headers.get("idempotency-key").map(|v| v.to_str().unwrap_or("\u{0}").to_owned());
     let input = NewBooking { idempotency_key, request_hash: body.sha256, ..NewBooking::try_from(body.value)? };
     let created = bookings::create_booking(state.store(), state.outside_busy(), &ctx, input).await?;
-    let names = Names::load(state.store(), ctx.tenant_id(), &created.bookings).await?;
+    let names = Names::of_created(state.store(), ctx.tenant_id(), &created).await?;
     let is_series = created.bookings.len() > 1 || created.bookings.first().is_some_and(|b| b.series_id.is_some());
     let occurrences = if is_series {
         created

@@ -151,7 +151,7 @@ async fn adopt_calendar_event(
         message: format!("'{room}' is not a valid id."),
     })?;
     let created = state.calendar.adopt_event(&ctx, room, &event_id).await?;
-    let names = Names::load(state.store(), ctx.tenant_id(), &created.bookings).await?;
+    let names = Names::of_created(state.store(), ctx.tenant_id(), &created).await?;
     let booking = created.bookings.into_iter().next().ok_or(AppError::NotFound { what: "booking" })?;
     let location = format!("/api/v1/bookings/{}", booking.id);
     let mut response = (StatusCode::CREATED, Json(names.view(booking))).into_response();

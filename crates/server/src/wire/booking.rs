@@ -4,6 +4,7 @@
 use crate::problem::ApiResult;
 use crate::wire::time::{Local, Utc};
 use sala_app::Store;
+use sala_app::bookings::Created;
 use sala_domain::{Booking, BookingId, Room, RoomId, TenantId, User, UserId};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -125,6 +126,17 @@ pub struct Names {
 }
 
 impl Names {
+    /// The names of what a create wrote, from what it read (reading them again on a replay).
+    pub async fn of_created(store: &dyn Store, tenant: TenantId, created: &Created) -> ApiResult<Self> {
+        match &created.room_and_organizer {
+            Some((room, organizer)) => Ok(Self {
+                rooms: HashMap::from([(room.id, room.clone())]),
+                people: HashMap::from([(organizer.id, organizer.clone())]),
+            }),
+            None => Self::load(store, tenant, &created.bookings).await,
+        }
+    }
+
     pub async fn load(store: &dyn Store, tenant: TenantId, bookings: &[Booking]) -> ApiResult<Self> {
         let mut room_ids: Vec<RoomId> = bookings.iter().map(|b| b.room_id).collect();
         room_ids.sort();
