@@ -147,6 +147,9 @@ pub trait UserStore: Send + Sync {
     async fn import_users(&self, new: &[User], changed: &[User], audit: &[AuditEntry]) -> Result<()>;
     async fn get_user(&self, tenant: TenantId, id: UserId) -> Result<Option<User>>;
     async fn user_by_email(&self, tenant: TenantId, email: &Email) -> Result<Option<User>>;
+    /// The people of the tenant with any of these addresses (in any case), in no particular
+    /// order: one read for a meeting's invitees instead of one each.
+    async fn users_by_emails(&self, tenant: TenantId, emails: &[Email]) -> Result<Vec<User>>;
     /// Google subjects are global, so this one lookup is not tenant-scoped: it is how sign-in
     /// finds the tenant of a returning person.
     async fn user_by_google_subject(&self, subject: &str) -> Result<Option<User>>;

@@ -6,7 +6,7 @@ use crate::{AppResult, Context, Store};
 use sala_domain::ErrorCode;
 use sala_domain::values::clean_name;
 use sala_domain::{Attendee, Email, User, ValueError};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// An invitee as a client names them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -38,7 +38,7 @@ pub(super) async fn resolve(
         return Ok(Vec::new());
     }
     let mut seen = HashSet::new();
-    let mut attendees = Vec::new();
+    let mut invited = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
         let field = format!("attendees[{i}].email");
         let Some(email) = v.check(&field, Email::parse(&input.email)) else { continue };
@@ -55,15 +55,24 @@ pub(super) async fn resolve(
             v.check::<()>(&field, Err(ValueError::new(ErrorCode::DuplicateAttendee, message)));
             continue;
         }
-        attendees.push(link(store, ctx, email, name).await?);
+        invited.push((email, name));
     }
-    Ok(attendees)
+    let emails: Vec<Email> = invited.iter().map(|(email, _)| email.clone()).collect();
+    let people: HashMap<String, User> = store
+        .users_by_emails(ctx.tenant_id(), &emails)
+        .await?
+        .into_iter()
+        .map(|u| (u.email.as_str().to_lowercase(), u))
+        .collect();
+    Ok(invited.into_iter().map(|(email, name)| link(&people, email, name)).collect())
 }
 
 /// A person of the tenant gets their account and name linked; others stay external guests.
-async fn link(store: &dyn Store, ctx: &Context, email: Email, name: Option<String>) -> AppResult<Attendee> {
-    Ok(match store.user_by_email(ctx.tenant_id(), &email).await? {
-        Some(user) if user.active => Attendee { email: user.email, name: Some(user.name), user_id: Some(user.id) },
+fn link(people: &HashMap<String, User>, email: Email, name: Option<String>) -> Attendee {
+    match people.get(&email.as_str().to_lowercase()) {
+        Some(user) if user.active => {
+            Attendee { email: user.email.clone(), name: Some(user.name.clone()), user_id: Some(user.id) }
+        }
         _ => Attendee { email, name, user_id: None },
-    })
+    }
 }

@@ -63,6 +63,18 @@ impl UserStore for PgStore {
         row.map(TryInto::try_into).transpose()
     }
 
+    async fn users_by_emails(&self, tenant: TenantId, emails: &[Email]) -> Result<Vec<User>> {
+        let keys: Vec<String> = emails.iter().map(|e| e.as_str().to_lowercase()).collect();
+        let sql = format!("SELECT {COLUMNS} FROM users WHERE tenant_id = $1 AND email_key = ANY($2)");
+        let rows: Vec<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(keys)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
     async fn user_by_microsoft_oid(&self, tenant: TenantId, oid: &str) -> Result<Option<User>> {
         let sql = format!("SELECT {COLUMNS} FROM users WHERE tenant_id = $1 AND microsoft_oid = $2");
         let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))

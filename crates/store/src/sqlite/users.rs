@@ -5,7 +5,7 @@ use crate::records::{UserRow, like_contains, like_prefix, to_json};
 use crate::{Result, UserQuery, UserStore};
 use async_trait::async_trait;
 use sala_domain::{AuditEntry, Email, TenantId, User, UserId};
-use sqlx::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 pub(super) const COLUMNS: &str = "id, tenant_id, email, name, phone, whatsapp_opt_in, role, locale, time_zone,
                        google_subject, active, created_at, updated_at, reminders, whatsapp_consent_at, microsoft_oid,
@@ -35,9 +35,7 @@ impl UserStore for SqliteStore {
         for u in changed {
             update_row(&mut tx, u).await?;
         }
-        for entry in entries {
-            audit::insert(&mut tx, entry).await?;
-        }
+        audit::insert_all(&mut tx, entries).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -61,6 +59,24 @@ impl UserStore for SqliteStore {
             .await
             .map_err(db)?;
         row.map(TryInto::try_into).transpose()
+    }
+
+    async fn users_by_emails(&self, tenant: TenantId, emails: &[Email]) -> Result<Vec<User>> {
+        let mut found = Vec::new();
+        for chunk in emails.chunks(500) {
+            let mut sql = QueryBuilder::<Sqlite>::new(format!("SELECT {COLUMNS} FROM users WHERE tenant_id = "));
+            sql.push_bind(tenant.0).push(" AND email_key IN (");
+            let mut keys = sql.separated(", ");
+            for email in chunk {
+                keys.push_bind(email.as_str().to_lowercase());
+            }
+            sql.push(")");
+            let rows: Vec<UserRow> = sql.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
+            for row in rows {
+                found.push(row.try_into()?);
+            }
+        }
+        Ok(found)
     }
 
     async fn user_by_microsoft_oid(&self, tenant: TenantId, oid: &str) -> Result<Option<User>> {

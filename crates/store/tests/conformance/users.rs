@@ -22,7 +22,7 @@ async fn case_user_insert_and_lookups(store: &dyn Store) {
     let juan = add_user(store, acme.id, "juan@acme.test", "Juan").await;
 
     assert_eq!(ok(store.get_user(acme.id, maria.id).await), Some(maria.clone()));
-    assert_eq!(ok(store.get_user(acme.id, juan.id).await), Some(juan));
+    assert_eq!(ok(store.get_user(acme.id, juan.id).await), Some(juan.clone()));
     assert_eq!(ok(store.get_user(acme.id, UserId::new()).await), None);
     // The email matches whatever its case.
     assert_eq!(ok(store.user_by_email(acme.id, &email("maria.lopez@ACME.test")).await), Some(maria.clone()));
@@ -30,6 +30,22 @@ async fn case_user_insert_and_lookups(store: &dyn Store) {
     assert_eq!(ok(store.user_by_email(acme.id, &email("nobody@acme.test")).await), None);
     assert_eq!(ok(store.user_by_google_subject("google-sub-1").await), Some(maria.clone()));
     assert_eq!(ok(store.user_by_google_subject("google-sub-2").await), None);
+    // Many addresses at once: each person found once whatever the case, strangers and other
+    // tenants' people not at all.
+    let beta = add_tenant(store, "Beta", &["beta.test"]).await;
+    let elsewhere = add_user(store, beta.id, "eva@beta.test", "Eva").await;
+    let asked = [
+        email("JUAN@acme.test"),
+        email("maria.lopez@acme.test"),
+        email("Maria.Lopez@ACME.test"),
+        email("nobody@acme.test"),
+        email("eva@beta.test"),
+    ];
+    let mut found = ok(store.users_by_emails(acme.id, &asked).await);
+    found.sort_by_key(|u| u.email.as_str().to_lowercase());
+    assert_eq!(found, [juan.clone(), maria.clone()]);
+    assert_eq!(ok(store.users_by_emails(beta.id, &asked).await), [elsewhere]);
+    assert!(ok(store.users_by_emails(acme.id, &[]).await).is_empty());
 
     assert_eq!(actions(&audit_of(store, acme.id, maria.id.0).await), ["user.created"]);
 }
