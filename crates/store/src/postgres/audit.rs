@@ -2,37 +2,24 @@
 
 use super::{PgStore, db};
 use crate::records::{
-    AuditRow, INVITE_HOUR, INVITED_GUESTS_SQL, PURGE_INVITE_COUNTERS_SQL, actor_columns, first_kept_hour,
-    invite_counter, to_json,
+    AuditRow, INSERT_CHUNK, INVITE_HOUR, INVITED_GUESTS_SQL, PURGE_INVITE_COUNTERS_SQL, first_kept_hour,
+    insert_entries, invite_counter,
 };
 use crate::{AuditQuery, AuditStore, Result, records};
 use async_trait::async_trait;
 use sala_domain::{Actor, AuditEntry, Millis, TenantId};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, Postgres};
 
 /// Writes an audit entry inside the caller's transaction.
 pub(super) async fn insert(conn: &mut PgConnection, e: &AuditEntry) -> Result<()> {
-    let (actor_type, actor_id) = actor_columns(&e.actor);
-    sqlx::query(
-        "INSERT INTO audit_log (id, tenant_id, at, actor_type, actor_id, action, subject_type, subject_id,
-                                before_state, after_state, request_id, ip)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(e.id.0)
-    .bind(e.tenant_id.0)
-    .bind(e.at)
-    .bind(actor_type)
-    .bind(actor_id)
-    .bind(&e.action)
-    .bind(&e.subject_type)
-    .bind(e.subject_id)
-    .bind(e.before.as_ref().map(to_json))
-    .bind(e.after.as_ref().map(to_json))
-    .bind(&e.request_id)
-    .bind(&e.ip)
-    .execute(conn)
-    .await
-    .map_err(db)?;
+    insert_all(conn, std::slice::from_ref(e)).await
+}
+
+/// Writes audit entries inside the caller's transaction, a statement per [`INSERT_CHUNK`].
+pub(super) async fn insert_all(conn: &mut PgConnection, entries: &[AuditEntry]) -> Result<()> {
+    for chunk in entries.chunks(INSERT_CHUNK) {
+        insert_entries::<Postgres>(chunk).build().execute(&mut *conn).await.map_err(db)?;
+    }
     Ok(())
 }
 

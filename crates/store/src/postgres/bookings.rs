@@ -227,9 +227,7 @@ impl PgStore {
             return Err(StoreError::Overlap(busy));
         }
         insert_attendees(&mut tx, tenant, write.bookings).await?;
-        for entry in write.audit {
-            audit::insert(&mut tx, entry).await?;
-        }
+        audit::insert_all(&mut tx, write.audit).await?;
         drop_timed_jobs(&mut tx, tenant, write.drop_timed_jobs).await?;
         insert_jobs(&mut tx, write.jobs).await?;
         if let Some(r) = write.idempotency {

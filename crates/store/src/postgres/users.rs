@@ -35,9 +35,7 @@ impl UserStore for PgStore {
         for u in changed {
             update_row(&mut tx, u).await?;
         }
-        for entry in entries {
-            audit::insert(&mut tx, entry).await?;
-        }
+        audit::insert_all(&mut tx, entries).await?;
         tx.commit().await.map_err(db)
     }
 

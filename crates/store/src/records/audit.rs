@@ -63,3 +63,41 @@ pub(crate) const PURGE_INVITE_COUNTERS_SQL: &str = "DELETE FROM guest_invite_hou
 pub(crate) fn first_kept_hour(before: Millis) -> i64 {
     before.div_euclid(INVITE_HOUR)
 }
+
+/// Audit entries per multi-row INSERT: 12 parameters each, under SQLite's 32,766 and
+/// PostgreSQL's 65,535.
+pub(crate) const INSERT_CHUNK: usize = 1000;
+
+/// One `INSERT INTO audit_log` of `entries` (at most [`INSERT_CHUNK`]), the same text for both
+/// databases: a booking write's entries cost one round trip, not one each.
+pub(crate) fn insert_entries<DB>(entries: &[AuditEntry]) -> sqlx::QueryBuilder<DB>
+where
+    DB: sqlx::Database,
+    for<'t> Uuid: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> Option<Uuid>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> &'static str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> Option<String>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let mut sql = sqlx::QueryBuilder::new(
+        "INSERT INTO audit_log (id, tenant_id, at, actor_type, actor_id, action, subject_type, subject_id,
+                                before_state, after_state, request_id, ip) ",
+    );
+    sql.push_values(entries, |mut row, e| {
+        let (actor_type, actor_id) = super::actor_columns(&e.actor);
+        row.push_bind(e.id.0)
+            .push_bind(e.tenant_id.0)
+            .push_bind(e.at)
+            .push_bind(actor_type)
+            .push_bind(actor_id)
+            .push_bind(e.action.clone())
+            .push_bind(e.subject_type.clone())
+            .push_bind(e.subject_id)
+            .push_bind(e.before.as_ref().map(super::to_json))
+            .push_bind(e.after.as_ref().map(super::to_json))
+            .push_bind(e.request_id.clone())
+            .push_bind(e.ip.clone());
+    });
+    sql
+}

@@ -21,7 +21,8 @@ mod webhooks;
 
 pub(crate) use attendance::{CheckInRow, KIOSK_COLUMNS, KioskRow, ReplyRow};
 pub(crate) use audit::{
-    AuditRow, INVITE_HOUR, INVITED_GUESTS_SQL, PURGE_INVITE_COUNTERS_SQL, first_kept_hour, invite_counter,
+    AuditRow, INSERT_CHUNK, INVITE_HOUR, INVITED_GUESTS_SQL, PURGE_INVITE_COUNTERS_SQL, first_kept_hour,
+    insert_entries, invite_counter,
 };
 pub(crate) use auth::{ApiKeyRow, LoginFlowRow, SessionRow};
 pub(crate) use bookings::{

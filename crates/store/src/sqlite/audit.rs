@@ -2,46 +2,23 @@
 
 use super::{SqliteStore, db};
 use crate::records::{
-    AuditRow, INVITE_HOUR, INVITED_GUESTS_SQL, PURGE_INVITE_COUNTERS_SQL, actor_columns, first_kept_hour,
-    invite_counter, to_json,
+    AuditRow, INSERT_CHUNK, INVITE_HOUR, INVITED_GUESTS_SQL, PURGE_INVITE_COUNTERS_SQL, first_kept_hour,
+    insert_entries, invite_counter,
 };
 use crate::{AuditQuery, AuditStore, Result};
 use async_trait::async_trait;
 use sala_domain::{Actor, AuditEntry, Millis, TenantId};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{Sqlite, SqliteConnection};
 
 /// Writes an audit entry inside the caller's transaction.
 pub(super) async fn insert(conn: &mut SqliteConnection, e: &AuditEntry) -> Result<()> {
     insert_all(conn, std::slice::from_ref(e)).await
 }
 
-/// Rows per multi-row INSERT: 12 parameters each, well under SQLite's 32766.
-const CHUNK: usize = 1000;
-
-/// Writes audit entries inside the caller's transaction, one statement for up to [`CHUNK`] of
-/// them (a booking write's entries cost the single writer one round trip, not one each).
+/// Writes audit entries inside the caller's transaction, a statement per [`INSERT_CHUNK`].
 pub(super) async fn insert_all(conn: &mut SqliteConnection, entries: &[AuditEntry]) -> Result<()> {
-    for chunk in entries.chunks(CHUNK) {
-        let mut sql = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO audit_log (id, tenant_id, at, actor_type, actor_id, action, subject_type, subject_id,
-                                    before_state, after_state, request_id, ip) ",
-        );
-        sql.push_values(chunk, |mut row, e| {
-            let (actor_type, actor_id) = actor_columns(&e.actor);
-            row.push_bind(e.id.0)
-                .push_bind(e.tenant_id.0)
-                .push_bind(e.at)
-                .push_bind(actor_type)
-                .push_bind(actor_id)
-                .push_bind(e.action.clone())
-                .push_bind(e.subject_type.clone())
-                .push_bind(e.subject_id)
-                .push_bind(e.before.as_ref().map(to_json))
-                .push_bind(e.after.as_ref().map(to_json))
-                .push_bind(e.request_id.clone())
-                .push_bind(e.ip.clone());
-        });
-        sql.build().execute(&mut *conn).await.map_err(db)?;
+    for chunk in entries.chunks(INSERT_CHUNK) {
+        insert_entries::<Sqlite>(chunk).build().execute(&mut *conn).await.map_err(db)?;
     }
     Ok(())
 }
