@@ -1,15 +1,11 @@
 //! People on PostgreSQL.
 
 use super::{PgStore, audit, db, one_row};
-use crate::records::{UserRow, like_contains, like_prefix, to_json};
+use crate::records::{USER_COLUMNS as COLUMNS, UserRow, like_contains, like_prefix, to_json};
 use crate::{Result, UserQuery, UserStore};
 use async_trait::async_trait;
 use sala_domain::{AuditEntry, Email, TenantId, User, UserId};
 use sqlx::PgConnection;
-
-pub(super) const COLUMNS: &str = "id, tenant_id, email, name, phone, whatsapp_opt_in, role, locale, time_zone,
-                       google_subject, active, created_at, updated_at, reminders, whatsapp_consent_at, microsoft_oid,
-                       weekly_report";
 
 #[async_trait]
 impl UserStore for PgStore {

@@ -43,7 +43,7 @@ pub(crate) use reports::{
 };
 pub(crate) use rooms::RoomRow;
 pub(crate) use tenants::TenantRow;
-pub(crate) use users::UserRow;
+pub(crate) use users::{MARK_WEEKLY_REPORT_SQL, USER_COLUMNS, UserRow, weekly_report_admins_sql};
 pub(crate) use watches::{CalendarWatchRow, HOLD_WATCH, RELEASE_WATCH, UPSERT_WATCH, WATCH_COLUMNS};
 pub(crate) use webhooks::WebhookRow;
 

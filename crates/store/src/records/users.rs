@@ -5,6 +5,27 @@ use crate::StoreError;
 use sala_domain::{Email, TenantId, User, UserId, user, values};
 use uuid::Uuid;
 
+/// The columns of a `UserRow`, in both databases.
+pub(crate) const USER_COLUMNS: &str = "id, tenant_id, email, name, phone, whatsapp_opt_in, role, locale, time_zone,
+                       google_subject, active, created_at, updated_at, reminders, whatsapp_consent_at, microsoft_oid,
+                       weekly_report";
+
+/// The admins of `$1` who asked for the weekly summary, oldest first.
+pub(crate) fn weekly_report_admins_sql() -> String {
+    format!(
+        "SELECT {USER_COLUMNS} FROM users
+         WHERE tenant_id = $1 AND weekly_report AND active AND role = 'admin'
+         ORDER BY created_at, id"
+    )
+}
+
+/// Marks week `$3` as scheduled for admin `$2` of `$1`, if it was not yet. The mark only moves
+/// forward: of two instances scheduling the same week, the second finds it set (it waits for the
+/// first one's row lock, then reads the committed mark) and updates no row.
+pub(crate) const MARK_WEEKLY_REPORT_SQL: &str = "UPDATE users SET weekly_report_week = $3
+     WHERE tenant_id = $1 AND id = $2 AND weekly_report AND active AND role = 'admin'
+       AND (weekly_report_week IS NULL OR weekly_report_week < $3)";
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
     id: Uuid,
